@@ -1,0 +1,319 @@
+// Package memory is a payment.Store (and payment.KeyStore) that keeps everything in process memory.
+// It is safe for concurrent use, fast, and forgets everything when the process exits: for tests, demos
+// and hosts that persist elsewhere.
+package memory
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+type record struct {
+	p       payment.Payment
+	history []payment.Transition
+}
+
+type wsData struct {
+	w        payment.Workspace
+	accounts map[payment.AccountID]payment.Account
+	accOrder []payment.AccountID
+	payments map[payment.ID]*record
+	// order holds payment ids in ascending order (ULIDs are time-ordered).
+	order []payment.ID
+	keys  map[string]payment.ID
+}
+
+// Store is the in-memory store. The zero value is not usable; call New.
+type Store struct {
+	mu     sync.RWMutex
+	ws     map[payment.WorkspaceID]*wsData
+	apiKey map[[32]byte]payment.APIKey
+	outbox []payment.Event
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{ws: make(map[payment.WorkspaceID]*wsData), apiKey: make(map[[32]byte]payment.APIKey)}
+}
+
+var (
+	_ payment.Store        = (*Store)(nil)
+	_ payment.KeyStore     = (*Store)(nil)
+	_ payment.BatchCreator = (*Store)(nil)
+)
+
+// CreateWorkspace implements payment.Store.
+func (s *Store) CreateWorkspace(_ context.Context, w payment.Workspace) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ws[w.ID]; ok {
+		return payment.ErrDuplicate
+	}
+	w.Plan.Methods = slices.Clone(w.Plan.Methods)
+	s.ws[w.ID] = &wsData{
+		w: w, accounts: make(map[payment.AccountID]payment.Account),
+		payments: make(map[payment.ID]*record), keys: make(map[string]payment.ID),
+	}
+	return nil
+}
+
+// GetWorkspace implements payment.Store.
+func (s *Store) GetWorkspace(_ context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, ok := s.ws[id]
+	if !ok {
+		return payment.Workspace{}, payment.ErrNotFound
+	}
+	return d.w, nil
+}
+
+// CreateAccount implements payment.Store.
+func (s *Store) CreateAccount(_ context.Context, a payment.Account) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.ws[a.Workspace]
+	if !ok {
+		return payment.ErrNotFound
+	}
+	for _, o := range s.ws {
+		if _, dup := o.accounts[a.ID]; dup {
+			return payment.ErrDuplicate
+		}
+	}
+	d.accounts[a.ID] = a
+	d.accOrder = append(d.accOrder, a.ID)
+	return nil
+}
+
+// GetAccount implements payment.Store.
+func (s *Store) GetAccount(_ context.Context, ws payment.WorkspaceID, id payment.AccountID) (payment.Account, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d, ok := s.ws[ws]; ok {
+		if a, ok := d.accounts[id]; ok {
+			return a, nil
+		}
+	}
+	return payment.Account{}, payment.ErrNotFound
+}
+
+// ListAccounts implements payment.Store.
+func (s *Store) ListAccounts(_ context.Context, ws payment.WorkspaceID) ([]payment.Account, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, ok := s.ws[ws]
+	if !ok {
+		return nil, nil
+	}
+	out := make([]payment.Account, 0, len(d.accOrder))
+	for _, id := range d.accOrder {
+		out = append(out, d.accounts[id])
+	}
+	return out, nil
+}
+
+// CreatePayment implements payment.Store.
+func (s *Store) CreatePayment(_ context.Context, c payment.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.createLocked(&c)
+}
+
+func (s *Store) createLocked(c *payment.Change) error {
+	d, ok := s.ws[c.Payment.Workspace]
+	if !ok {
+		return payment.ErrNotFound
+	}
+	if _, dup := d.payments[c.Payment.ID]; dup {
+		return payment.ErrDuplicate
+	}
+	if k := c.Payment.IdempotencyKey; k != "" {
+		if _, dup := d.keys[k]; dup {
+			return payment.ErrDuplicate
+		}
+		d.keys[k] = c.Payment.ID
+	}
+	r := &record{p: c.Payment, history: []payment.Transition{c.History}}
+	d.payments[c.Payment.ID] = r
+	// ids are almost always increasing: append, and insert in place otherwise.
+	if n := len(d.order); n == 0 || d.order[n-1] < c.Payment.ID {
+		d.order = append(d.order, c.Payment.ID)
+	} else {
+		i, _ := slices.BinarySearch(d.order, c.Payment.ID)
+		d.order = slices.Insert(d.order, i, c.Payment.ID)
+	}
+	if c.Event.Type != "" {
+		s.outbox = append(s.outbox, c.Event)
+	}
+	return nil
+}
+
+// CreatePayments implements payment.BatchCreator: all items under one lock, each failing alone.
+func (s *Store) CreatePayments(_ context.Context, cs []payment.Change) ([]error, error) {
+	errs := make([]error, len(cs))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range cs {
+		errs[i] = s.createLocked(&cs[i])
+	}
+	return errs, nil
+}
+
+// GetPayment implements payment.Store.
+func (s *Store) GetPayment(_ context.Context, ws payment.WorkspaceID, id payment.ID) (payment.Payment, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d, ok := s.ws[ws]; ok {
+		if r, ok := d.payments[id]; ok {
+			return r.p, nil
+		}
+	}
+	return payment.Payment{}, payment.ErrNotFound
+}
+
+// GetPaymentByKey implements payment.Store.
+func (s *Store) GetPaymentByKey(_ context.Context, ws payment.WorkspaceID, key string) (payment.Payment, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d, ok := s.ws[ws]; ok {
+		if id, ok := d.keys[key]; ok {
+			return d.payments[id].p, nil
+		}
+	}
+	return payment.Payment{}, payment.ErrNotFound
+}
+
+// ListPayments implements payment.Store.
+func (s *Store) ListPayments(_ context.Context, ws payment.WorkspaceID, f payment.ListFilter) ([]payment.Payment, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, ok := s.ws[ws]
+	if !ok {
+		return nil, nil
+	}
+	end := len(d.order)
+	if f.After != "" {
+		end, _ = slices.BinarySearch(d.order, f.After)
+	}
+	var out []payment.Payment
+	for i := end - 1; i >= 0; i-- {
+		r := d.payments[d.order[i]]
+		if !f.Match(&r.p) {
+			continue
+		}
+		out = append(out, r.p)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// UpdatePayment implements payment.Store.
+func (s *Store) UpdatePayment(_ context.Context, c payment.Change, prevVersion int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.ws[c.Payment.Workspace]
+	if !ok {
+		return payment.ErrNotFound
+	}
+	r, ok := d.payments[c.Payment.ID]
+	if !ok {
+		return payment.ErrNotFound
+	}
+	if r.p.Version != prevVersion {
+		return payment.ErrConflict
+	}
+	r.p = c.Payment
+	r.history = append(r.history, c.History)
+	if c.Event.Type != "" {
+		s.outbox = append(s.outbox, c.Event)
+	}
+	return nil
+}
+
+// History implements payment.Store.
+func (s *Store) History(_ context.Context, ws payment.WorkspaceID, id payment.ID) ([]payment.Transition, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d, ok := s.ws[ws]; ok {
+		if r, ok := d.payments[id]; ok {
+			return slices.Clone(r.history), nil
+		}
+	}
+	return nil, payment.ErrNotFound
+}
+
+// Outbox returns the events written so far, oldest first.
+func (s *Store) Outbox() []payment.Event {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.outbox)
+}
+
+// CreateAPIKey implements payment.KeyStore.
+func (s *Store) CreateAPIKey(_ context.Context, k payment.APIKey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ws[k.Workspace]; !ok {
+		return payment.ErrNotFound
+	}
+	if _, dup := s.apiKey[k.Hash]; dup {
+		return payment.ErrDuplicate
+	}
+	s.apiKey[k.Hash] = k
+	return nil
+}
+
+// GetAPIKeyByHash implements payment.KeyStore.
+func (s *Store) GetAPIKeyByHash(_ context.Context, hash [32]byte) (payment.APIKey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if k, ok := s.apiKey[hash]; ok {
+		return k, nil
+	}
+	return payment.APIKey{}, payment.ErrNotFound
+}
+
+// ListAPIKeys implements payment.KeyStore.
+func (s *Store) ListAPIKeys(_ context.Context, ws payment.WorkspaceID) ([]payment.APIKey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []payment.APIKey
+	for _, k := range s.apiKey {
+		if k.Workspace == ws {
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b payment.APIKey) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// RevokeAPIKey implements payment.KeyStore.
+func (s *Store) RevokeAPIKey(_ context.Context, ws payment.WorkspaceID, id string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, k := range s.apiKey {
+		if k.Workspace == ws && k.ID == id {
+			if k.RevokedAt.IsZero() {
+				k.RevokedAt = at
+				s.apiKey[h] = k
+			}
+			return nil
+		}
+	}
+	return payment.ErrNotFound
+}

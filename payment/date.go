@@ -1,0 +1,127 @@
+package payment
+
+import (
+	"fmt"
+	"time"
+)
+
+// Date is a calendar date without a time zone: a value date or a booking date. It is a count of days,
+// so Sub gives a distance in days and Date is comparable and cheap to index. The zero Date means "no
+// date"; Date(1) is 1970-01-01.
+type Date int32
+
+// NewDate returns the date for a year, month and day; out-of-range days roll over as in time.Date.
+func NewDate(year int, month time.Month, day int) Date {
+	return DateOf(time.Date(year, month, day, 0, 0, 0, 0, time.UTC))
+}
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date(daysFromCivil(y, int(m), d) + 1)
+}
+
+// ParseDate parses "2006-01-02".
+func ParseDate(s string) (Date, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, fmt.Errorf("payment: date %s is not YYYY-MM-DD", quote(s))
+	}
+	y, ok1 := atoiN(s[0:4])
+	m, ok2 := atoiN(s[5:7])
+	d, ok3 := atoiN(s[8:10])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || y < 1970 {
+		return 0, fmt.Errorf("payment: %s is not a valid date", quote(s))
+	}
+	return Date(daysFromCivil(y, m, d) + 1), nil
+}
+
+// MustDate is ParseDate for tests and constants.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func atoiN(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil counts days from 1970-01-01 (proleptic Gregorian calendar).
+func daysFromCivil(y, m, d int) int {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// IsZero reports whether d is the zero Date (no date).
+func (d Date) IsZero() bool { return d == 0 }
+
+// Time returns midnight UTC of d.
+func (d Date) Time() time.Time {
+	return time.Unix(int64(d-1)*86400, 0).UTC()
+}
+
+// Civil returns the year, month and day.
+func (d Date) Civil() (int, time.Month, int) { return d.Time().Date() }
+
+// AddDays returns d moved by n days.
+func (d Date) AddDays(n int) Date { return d + Date(n) }
+
+// Sub returns the number of days from e to d (d - e).
+func (d Date) Sub(e Date) int { return int(d) - int(e) }
+
+// String is "2006-01-02", or "" for the zero Date.
+func (d Date) String() string {
+	if d == 0 {
+		return ""
+	}
+	return d.Time().Format(time.DateOnly)
+}
+
+// MarshalText writes "2006-01-02"; the zero Date is the empty string.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads "2006-01-02"; the empty string is the zero Date.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = 0
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

@@ -1,0 +1,65 @@
+package payment
+
+import (
+	"context"
+	"errors"
+)
+
+// Rail moves a payment on a payment network (a bank API, a card gateway, a file for upload).
+// Submit must be idempotent on the payment id: a retry after a timeout never creates a second
+// transfer. Optional capabilities are separate interfaces found by type assertion (RailStatusPoller,
+// RailCanceller).
+type Rail interface {
+	Submit(ctx context.Context, p Payment) (RailReceipt, error)
+}
+
+// RailReceipt is the rail's answer to an accepted submission.
+type RailReceipt struct {
+	// Reference is the rail's own id for the transfer.
+	Reference string
+	// Settled is true when the rail settles synchronously (the payment can go straight to settled).
+	Settled bool
+}
+
+// RailOutcome is what a rail reports later about a submitted payment.
+type RailOutcome struct {
+	Status  Status // StatusProcessing (still in flight), StatusSettled or StatusFailed
+	Code    string // for failures: the rail's code ("insufficient_funds")
+	Message string
+}
+
+// RailStatusPoller is a Rail that can be asked how a submitted payment is doing.
+type RailStatusPoller interface {
+	Status(ctx context.Context, p Payment) (RailOutcome, error)
+}
+
+// RailCanceller is a Rail that can recall a submitted payment.
+type RailCanceller interface {
+	Cancel(ctx context.Context, p Payment) error
+}
+
+// RailError is a rail's refusal. Temporary ones are retried with backoff; permanent ones fail the
+// payment with Code and Message.
+type RailError struct {
+	Code      string
+	Message   string
+	Temporary bool
+}
+
+func (e *RailError) Error() string {
+	kind := "permanent"
+	if e.Temporary {
+		kind = "temporary"
+	}
+	return "payment: rail " + kind + " error " + e.Code + ": " + e.Message
+}
+
+// IsTemporary reports whether err is a temporary rail error (or a context deadline toward the rail),
+// worth retrying with the same payment id.
+func IsTemporary(err error) bool {
+	var re *RailError
+	if errors.As(err, &re) {
+		return re.Temporary
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,403 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/orkesta/orkesta/fsm"
+)
+
+// Options configures a Service. The zero value means: wall clock, random ULIDs, no publisher, no rails.
+type Options struct {
+	Clock     Clock
+	IDs       IDSource
+	Publisher Publisher
+	// Rails maps each method to the rail that carries it. Submit hands a payment to its method's rail;
+	// a method without a rail is moved to processing and left for the caller to drive.
+	Rails map[Method]Rail
+	// DefaultPageSize and MaxPageSize bound List (20 and 100 when zero).
+	DefaultPageSize, MaxPageSize int
+}
+
+// Service is the payments use cases on top of a Store. It is safe for concurrent use; all state lives
+// in the store.
+type Service struct {
+	store Store
+	opts  Options
+}
+
+// NewService returns a Service on store.
+func NewService(store Store, opts Options) *Service {
+	if opts.Clock == nil {
+		opts.Clock = SystemClock
+	}
+	if opts.IDs == nil {
+		opts.IDs = NewULIDSource()
+	}
+	if opts.DefaultPageSize <= 0 {
+		opts.DefaultPageSize = 20
+	}
+	if opts.MaxPageSize <= 0 {
+		opts.MaxPageSize = 100
+	}
+	return &Service{store: store, opts: opts}
+}
+
+// now is the clock's time in UTC, truncated to microseconds: the precision every store keeps, so a
+// payment read back equals the one returned.
+func (s *Service) now() time.Time { return s.opts.Clock.Now().UTC().Truncate(time.Microsecond) }
+
+// Store returns the store the service works on.
+func (s *Service) Store() Store { return s.store }
+
+// Clock returns the service's clock.
+func (s *Service) Clock() Clock { return s.opts.Clock }
+
+// NewID returns a new id with the given prefix ("pay_", "bat_", …) from the service's ID source.
+func (s *Service) NewID(prefix string) string {
+	return prefix + s.opts.IDs.NewULID(s.now())
+}
+
+// CreateWorkspace creates a workspace.
+func (s *Service) CreateWorkspace(ctx context.Context, name string, plan Plan, approval ApprovalPolicy) (Workspace, error) {
+	var errs fieldErrs
+	if name == "" {
+		errs.add("name", "is required")
+	}
+	if len(plan.Methods) == 0 {
+		errs.add("plan", "allows no method")
+	}
+	for _, m := range plan.Methods {
+		if !m.Valid() {
+			errs.add("plan", "unknown method "+quote(string(m)))
+		}
+	}
+	switch approval.Mode {
+	case "", ApprovalNone, ApprovalRequired, ApprovalThreshold:
+	default:
+		errs.add("approval", "unknown mode "+quote(string(approval.Mode)))
+	}
+	if err := errs.join(); err != nil {
+		return Workspace{}, err
+	}
+	if approval.Mode == "" {
+		approval.Mode = ApprovalNone
+	}
+	w := Workspace{ID: WorkspaceID(s.NewID(PrefixWorkspace)), Name: name, Plan: plan, Approval: approval,
+		CreatedAt: s.now()}
+	if err := s.store.CreateWorkspace(ctx, w); err != nil {
+		return Workspace{}, err
+	}
+	return w, nil
+}
+
+// Workspace returns a workspace.
+func (s *Service) Workspace(ctx context.Context, id WorkspaceID) (Workspace, error) {
+	return s.store.GetWorkspace(ctx, id)
+}
+
+// CreateAccount validates and stores a new account.
+func (s *Service) CreateAccount(ctx context.Context, ws WorkspaceID, r AccountRequest) (Account, error) {
+	if err := r.Validate(); err != nil {
+		return Account{}, err
+	}
+	if _, err := s.store.GetWorkspace(ctx, ws); err != nil {
+		return Account{}, err
+	}
+	a := Account{ID: AccountID(s.NewID(PrefixAccount)), Workspace: ws, Name: r.Name, Currency: r.Currency,
+		IBAN: r.IBAN, Type: r.Type, CreatedAt: s.now()}
+	if err := s.store.CreateAccount(ctx, a); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// GetAccount returns one account of the workspace.
+func (s *Service) GetAccount(ctx context.Context, ws WorkspaceID, id AccountID) (Account, error) {
+	return s.store.GetAccount(ctx, ws, id)
+}
+
+// ListAccounts returns the workspace's accounts, oldest first.
+func (s *Service) ListAccounts(ctx context.Context, ws WorkspaceID) ([]Account, error) {
+	return s.store.ListAccounts(ctx, ws)
+}
+
+// Create validates req and stores a new pending payment. With an idempotency key, a repeat of the same
+// request returns the original payment and creates nothing; the same key with a different request is
+// ErrIdempotencyMismatch. Invalid input returns every field problem joined (errors.Is ErrInvalid).
+func (s *Service) Create(ctx context.Context, ws WorkspaceID, req Request) (Payment, error) {
+	c, existing, err := s.Prepare(ctx, ws, req)
+	if err != nil || existing != nil {
+		if existing != nil {
+			return *existing, nil
+		}
+		return Payment{}, err
+	}
+	if err := s.store.CreatePayment(ctx, c); err != nil {
+		if errors.Is(err, ErrDuplicate) && req.IdempotencyKey != "" {
+			return s.replay(ctx, ws, &req)
+		}
+		return Payment{}, err
+	}
+	s.publish(ctx, c.Event)
+	return c.Payment, nil
+}
+
+// Prepare validates req and builds the Change that creates it, without storing anything. When req has
+// an idempotency key that is already used, it returns the original payment (same request) or
+// ErrIdempotencyMismatch instead. Package batch uses it to write many payments in one transaction.
+func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Change, *Payment, error) {
+	if req.IdempotencyKey != "" {
+		old, err := s.store.GetPaymentByKey(ctx, ws, req.IdempotencyKey)
+		switch {
+		case err == nil:
+			if !req.sameAs(&old) {
+				return Change{}, nil, fmt.Errorf("%w: key %s", ErrIdempotencyMismatch, quote(req.IdempotencyKey))
+			}
+			return Change{}, &old, nil
+		case !errors.Is(err, ErrNotFound):
+			return Change{}, nil, err
+		}
+	}
+	w, err := s.store.GetWorkspace(ctx, ws)
+	if err != nil {
+		return Change{}, nil, err
+	}
+	if err := validate(ctx, s.store, &w, &req); err != nil {
+		return Change{}, nil, err
+	}
+	now := s.now()
+	id := ID(PrefixPayment + s.opts.IDs.NewULID(now))
+	p := Payment{
+		ID: id, Workspace: ws, Amount: req.Amount, Currency: req.Currency, Method: req.Method,
+		FromAccount: req.FromAccount, ToAccount: req.ToAccount, Description: req.Description,
+		Reference: req.Reference, ValueDate: req.ValueDate, Status: StatusPending,
+		EndToEnd: id.EndToEndKey(), BatchID: req.BatchID, IdempotencyKey: req.IdempotencyKey,
+		CreatedBy: req.CreatedBy, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if p.ValueDate.IsZero() {
+		p.ValueDate = DateOf(now)
+	}
+	c := Change{
+		Payment: p,
+		History: Transition{PaymentID: id, Seq: 1, To: StatusPending, Event: EventCreate, Actor: req.CreatedBy, At: now},
+	}
+	c.Event = s.event(EventPaymentCreated, &c.Payment, now)
+	return c, nil, nil
+}
+
+// Published tells the service's publisher about events a caller committed itself (package batch,
+// after a BatchCreator write).
+func (s *Service) Published(ctx context.Context, events ...Event) {
+	for _, e := range events {
+		s.publish(ctx, e)
+	}
+}
+
+func (s *Service) replay(ctx context.Context, ws WorkspaceID, req *Request) (Payment, error) {
+	old, err := s.store.GetPaymentByKey(ctx, ws, req.IdempotencyKey)
+	if err != nil {
+		return Payment{}, err
+	}
+	if !req.sameAs(&old) {
+		return Payment{}, fmt.Errorf("%w: key %s", ErrIdempotencyMismatch, quote(req.IdempotencyKey))
+	}
+	return old, nil
+}
+
+func (s *Service) event(t EventType, p *Payment, now interface{ UnixMilli() int64 }) Event {
+	if t == "" {
+		return Event{}
+	}
+	snap := *p
+	return Event{ID: PrefixEvent + s.opts.IDs.NewULID(p.UpdatedAt), Type: t, Workspace: p.Workspace,
+		OccurredAt: p.UpdatedAt, Payment: &snap}
+}
+
+func (s *Service) publish(ctx context.Context, e Event) {
+	if s.opts.Publisher != nil && e.Type != "" {
+		s.opts.Publisher.Publish(ctx, e)
+	}
+}
+
+// Get returns one payment of the workspace.
+func (s *Service) Get(ctx context.Context, ws WorkspaceID, id ID) (Payment, error) {
+	return s.store.GetPayment(ctx, ws, id)
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Payments []Payment
+	HasMore  bool
+}
+
+// List returns payments matching f, newest first. f.Limit defaults to 20 and is capped at 100 (see
+// Options); pass the last id of a page as f.After for the next one.
+func (s *Service) List(ctx context.Context, ws WorkspaceID, f ListFilter) (Page, error) {
+	switch {
+	case f.Limit <= 0:
+		f.Limit = s.opts.DefaultPageSize
+	case f.Limit > s.opts.MaxPageSize:
+		f.Limit = s.opts.MaxPageSize
+	}
+	limit := f.Limit
+	f.Limit++
+	ps, err := s.store.ListPayments(ctx, ws, f)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Payments: ps}
+	if len(ps) > limit {
+		page.Payments, page.HasMore = ps[:limit], true
+	}
+	return page, nil
+}
+
+// History returns every transition of the payment, oldest first.
+func (s *Service) History(ctx context.Context, ws WorkspaceID, id ID) ([]Transition, error) {
+	if _, err := s.store.GetPayment(ctx, ws, id); err != nil {
+		return nil, err
+	}
+	return s.store.History(ctx, ws, id)
+}
+
+// Approve moves a pending payment to approved. Under maker-checker the creator may not approve it.
+func (s *Service) Approve(ctx context.Context, ws WorkspaceID, id ID, actor string) (Payment, error) {
+	return s.transition(ctx, ws, id, fsm.EventApprove, actor, "", func(w *Workspace, p *Payment) error {
+		if w.Approval.MakerChecker {
+			if actor == "" {
+				return &NotAllowedError{Rule: "maker_checker", Reason: "maker-checker approval needs the approver's identity"}
+			}
+			if actor == p.CreatedBy {
+				return &NotAllowedError{Rule: "maker_checker", Reason: "the creator of a payment may not approve it (maker-checker)"}
+			}
+		}
+		return nil
+	})
+}
+
+// Submit moves a payment to processing: from approved, or from pending when the workspace's approval
+// policy does not require approval for it. If a rail is configured for the payment's method, the
+// payment is then handed to it (see Dispatch); a permanent rail refusal fails the payment, and a
+// temporary one returns the processing payment with the error, for the caller to Dispatch again.
+func (s *Service) Submit(ctx context.Context, ws WorkspaceID, id ID, actor string) (Payment, error) {
+	p, err := s.transition(ctx, ws, id, fsm.EventSubmit, actor, "", func(w *Workspace, p *Payment) error {
+		if p.Status == StatusPending && w.Approval.Requires(p.Money()) {
+			return &NotAllowedError{Rule: "approval_required", Reason: "the workspace requires approval before this payment is submitted"}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	if _, ok := s.opts.Rails[p.Method]; !ok {
+		return p, nil
+	}
+	return s.Dispatch(ctx, ws, id)
+}
+
+// Dispatch hands a processing payment to its method's rail. It is idempotent: the rail de-duplicates
+// on the payment id, so calling it again after a timeout never moves money twice. A synchronous
+// settlement moves the payment to settled; a permanent refusal to failed.
+func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment, error) {
+	p, err := s.store.GetPayment(ctx, ws, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	if p.Status != StatusProcessing {
+		return p, &StatusError{ID: id, Status: p.Status, Event: fsm.EventSubmit}
+	}
+	rail, ok := s.opts.Rails[p.Method]
+	if !ok {
+		return p, fmt.Errorf("payment: no rail configured for method %s", p.Method)
+	}
+	receipt, err := rail.Submit(ctx, p)
+	if err != nil {
+		var re *RailError
+		if errors.As(err, &re) && !re.Temporary {
+			return s.Fail(ctx, ws, id, "rail", re.Code, re.Message)
+		}
+		return p, err
+	}
+	if receipt.Settled {
+		return s.Settle(ctx, ws, id, "rail", receipt.Reference)
+	}
+	return p, nil
+}
+
+// Settle records that the funds reached the destination.
+func (s *Service) Settle(ctx context.Context, ws WorkspaceID, id ID, actor, reason string) (Payment, error) {
+	return s.transition(ctx, ws, id, fsm.EventSettle, actor, reason, nil)
+}
+
+// Fail records that a processing payment failed, with the rail's code and message.
+func (s *Service) Fail(ctx context.Context, ws WorkspaceID, id ID, actor, code, reason string) (Payment, error) {
+	return s.transitionMut(ctx, ws, id, fsm.EventFail, actor, reason, nil, func(p *Payment) {
+		p.FailureCode, p.FailureReason = code, reason
+	})
+}
+
+// Cancel cancels a pending or approved payment. Any other status is a *StatusError (errors.Is
+// ErrInvalidTransition) carrying the current status.
+func (s *Service) Cancel(ctx context.Context, ws WorkspaceID, id ID, actor, reason string) (Payment, error) {
+	return s.transition(ctx, ws, id, fsm.EventCancel, actor, reason, nil)
+}
+
+// MarkReconciled moves a settled payment to reconciled (package reconcile calls it on finalize).
+func (s *Service) MarkReconciled(ctx context.Context, ws WorkspaceID, id ID, actor, reason string) (Payment, error) {
+	return s.transition(ctx, ws, id, fsm.EventReconcile, actor, reason, nil)
+}
+
+// Unreconcile undoes a reconciliation: reconciled back to settled, with the actor and reason in history.
+func (s *Service) Unreconcile(ctx context.Context, ws WorkspaceID, id ID, actor, reason string) (Payment, error) {
+	return s.transition(ctx, ws, id, fsm.EventUnreconcile, actor, reason, nil)
+}
+
+func (s *Service) transition(ctx context.Context, ws WorkspaceID, id ID, ev fsm.Event, actor, reason string,
+	check func(*Workspace, *Payment) error) (Payment, error) {
+	return s.transitionMut(ctx, ws, id, ev, actor, reason, check, nil)
+}
+
+// transitionMut is the one path every status change takes: load, ask the machine, check the
+// workspace's rules, compare-and-set in the store with the history record and event, publish.
+func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev fsm.Event, actor, reason string,
+	check func(*Workspace, *Payment) error, mutate func(*Payment)) (Payment, error) {
+	p, err := s.store.GetPayment(ctx, ws, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	to, err := fsm.Next(p.Status, ev)
+	if err != nil {
+		return p, &StatusError{ID: id, Status: p.Status, Event: ev}
+	}
+	if check != nil {
+		w, err := s.store.GetWorkspace(ctx, ws)
+		if err != nil {
+			return p, err
+		}
+		if err := check(&w, &p); err != nil {
+			return p, err
+		}
+	}
+	from, prev := p.Status, p.Version
+	now := s.now()
+	p.Status, p.Version, p.UpdatedAt = to, prev+1, now
+	if mutate != nil {
+		mutate(&p)
+	}
+	c := Change{
+		Payment: p,
+		History: Transition{PaymentID: id, Seq: int(p.Version), From: from, To: to, Event: ev, Actor: actor, Reason: reason, At: now},
+	}
+	c.Event = s.event(eventFor(to), &c.Payment, now)
+	if ev == fsm.EventUnreconcile {
+		c.Event = Event{} // back to settled is not a new settlement
+	}
+	if err := s.store.UpdatePayment(ctx, c, prev); err != nil {
+		return Payment{}, err
+	}
+	s.publish(ctx, c.Event)
+	return c.Payment, nil
+}

@@ -1,0 +1,5 @@
+package payment
+
+import "slices"
+
+func sortCurrencies(cs []Currency) { slices.Sort(cs) }

@@ -1,0 +1,104 @@
+package payment
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists workspaces, accounts, payments and their history. Adapters: adapters/memory,
+// adapters/sqlite, adapters/postgres; paymenttest.StoreSuite is the conformance test every Store runs.
+//
+// Every method is scoped to a workspace: a record of another workspace is ErrNotFound. Writes of a
+// payment are atomic with their history record and their event (the outbox): all three or none.
+type Store interface {
+	CreateWorkspace(ctx context.Context, w Workspace) error
+	GetWorkspace(ctx context.Context, id WorkspaceID) (Workspace, error)
+
+	// CreateAccount stores a new account; ErrDuplicate if the id exists.
+	CreateAccount(ctx context.Context, a Account) error
+	GetAccount(ctx context.Context, ws WorkspaceID, id AccountID) (Account, error)
+	// ListAccounts returns the workspace's accounts, oldest first.
+	ListAccounts(ctx context.Context, ws WorkspaceID) ([]Account, error)
+
+	// CreatePayment stores a new payment with its first history record and event. It returns
+	// ErrDuplicate when the payment's idempotency key (unique per workspace) or id already exists,
+	// and stores nothing then.
+	CreatePayment(ctx context.Context, c Change) error
+	GetPayment(ctx context.Context, ws WorkspaceID, id ID) (Payment, error)
+	// GetPaymentByKey finds a payment by its idempotency key.
+	GetPaymentByKey(ctx context.Context, ws WorkspaceID, key string) (Payment, error)
+	// ListPayments returns up to f.Limit payments matching f, newest first (descending id).
+	ListPayments(ctx context.Context, ws WorkspaceID, f ListFilter) ([]Payment, error)
+	// UpdatePayment replaces a payment, with a history record and an event, if and only if the stored
+	// version is still prevVersion (compare-and-set). A lost race is ErrConflict and changes nothing;
+	// an unknown payment is ErrNotFound. c.Payment.Version must be prevVersion+1.
+	UpdatePayment(ctx context.Context, c Change, prevVersion int64) error
+	// History returns the payment's transitions in order (Seq ascending).
+	History(ctx context.Context, ws WorkspaceID, id ID) ([]Transition, error)
+}
+
+// Change is one atomic write: a payment, the history record that explains it, and the event it
+// publishes (an Event with an empty Type publishes nothing).
+type Change struct {
+	Payment Payment
+	History Transition
+	Event   Event
+}
+
+// BatchCreator is implemented by stores that can write many new payments in one transaction with one
+// savepoint per item: one commit for the batch, yet each item fails on its own. errs has one entry per
+// change, nil where the payment was stored.
+type BatchCreator interface {
+	CreatePayments(ctx context.Context, cs []Change) (errs []error, err error)
+}
+
+// ListFilter selects payments. Zero fields do not filter.
+type ListFilter struct {
+	Statuses    []Status
+	Method      Method
+	Currency    Currency
+	Account     AccountID // either side
+	FromAccount AccountID
+	ToAccount   AccountID
+	Reference   string
+	BatchID     BatchID
+	// CreatedFrom and CreatedTo bound created_at, both inclusive.
+	CreatedFrom, CreatedTo time.Time
+	// ValueFrom and ValueTo bound the value date, both inclusive.
+	ValueFrom, ValueTo Date
+	// After is a cursor: only payments with an id less than After (older ones) are returned.
+	After ID
+	// Limit caps the number returned; 0 means no limit.
+	Limit int
+}
+
+// Match reports whether p passes the filter (cursor and limit aside). Stores that filter in memory use it.
+func (f *ListFilter) Match(p *Payment) bool {
+	if len(f.Statuses) > 0 {
+		ok := false
+		for _, s := range f.Statuses {
+			if p.Status == s {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	switch {
+	case f.Method != "" && p.Method != f.Method,
+		f.Currency != "" && p.Currency != f.Currency,
+		f.Account != "" && p.FromAccount != f.Account && p.ToAccount != f.Account,
+		f.FromAccount != "" && p.FromAccount != f.FromAccount,
+		f.ToAccount != "" && p.ToAccount != f.ToAccount,
+		f.Reference != "" && p.Reference != f.Reference,
+		f.BatchID != "" && p.BatchID != f.BatchID,
+		!f.CreatedFrom.IsZero() && p.CreatedAt.Before(f.CreatedFrom),
+		!f.CreatedTo.IsZero() && p.CreatedAt.After(f.CreatedTo),
+		!f.ValueFrom.IsZero() && p.ValueDate < f.ValueFrom,
+		!f.ValueTo.IsZero() && p.ValueDate > f.ValueTo:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,145 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Field limits.
+const (
+	MaxDescriptionLen = 140 // characters
+	MaxReferenceLen   = 35  // characters: the ISO 20022 and MT940 reference width
+)
+
+// fieldErrs collects validation problems and joins them. Kept small: validation runs on every create.
+type fieldErrs []error
+
+func (e *fieldErrs) add(field, reason string) {
+	*e = append(*e, &ValidationError{Field: field, Reason: reason})
+}
+
+func (e *fieldErrs) addErr(err error) { *e = append(*e, err) }
+
+func (e fieldErrs) join() error {
+	switch len(e) {
+	case 0:
+		return nil
+	case 1:
+		return e[0]
+	}
+	return errors.Join(e...)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkText(errs *fieldErrs, field, s string, max int) {
+	if !utf8.ValidString(s) {
+		errs.add(field, "is not valid UTF-8")
+		return
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		errs.add(field, "is "+itoa(n)+" characters long; the limit is "+itoa(max))
+	}
+	if hasControl(s) {
+		errs.add(field, "contains control characters")
+	}
+}
+
+// ValidateRequest checks everything about r that needs no store: amount, currency, method, text fields,
+// and that the two accounts differ. Every problem is reported, joined.
+func ValidateRequest(r *Request) error {
+	var errs fieldErrs
+	validateStatic(&errs, r)
+	return errs.join()
+}
+
+func validateStatic(errs *fieldErrs, r *Request) {
+	if r.Amount <= 0 {
+		errs.add("amount", "must be a positive integer in minor units")
+	}
+	if _, err := ParseCurrency(string(r.Currency)); err != nil {
+		errs.addErr(err)
+	}
+	if !r.Method.Valid() {
+		if r.Method == "" {
+			errs.add("method", "is required")
+		} else {
+			errs.add("method", "unknown method "+quote(string(r.Method)))
+		}
+	}
+	checkAccountID(errs, "from_account", r.FromAccount)
+	checkAccountID(errs, "to_account", r.ToAccount)
+	if r.FromAccount != "" && r.FromAccount == r.ToAccount {
+		errs.add("to_account", "must differ from from_account")
+	}
+	checkText(errs, "description", r.Description, MaxDescriptionLen)
+	checkText(errs, "reference", r.Reference, MaxReferenceLen)
+	if len(r.IdempotencyKey) > 255 {
+		errs.add("idempotency_key", "is longer than 255 bytes")
+	}
+}
+
+func checkAccountID(errs *fieldErrs, field string, id AccountID) {
+	if id == "" {
+		errs.add(field, "is required")
+		return
+	}
+	s := string(id)
+	if len(s) != len(PrefixAccount)+26 || s[:len(PrefixAccount)] != PrefixAccount || !ValidULID(s[len(PrefixAccount):]) {
+		errs.add(field, quote(s)+" is not an account id (acc_ followed by a ULID)")
+	}
+}
+
+// validate checks r against the workspace and its accounts. It returns the joined field errors, or a
+// store error (not a validation problem) as is.
+func validate(ctx context.Context, store Store, ws *Workspace, r *Request) error {
+	var errs fieldErrs
+	validateStatic(&errs, r)
+	if r.Method.Valid() && !ws.Plan.Allows(r.Method) {
+		errs.add("method", string(r.Method)+" is not included in the workspace's "+ws.Plan.Name+" plan")
+	}
+	if len(errs) == 0 || !hasFieldErr(errs, "from_account") {
+		from, err := store.GetAccount(ctx, ws.ID, r.FromAccount)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			errs.add("from_account", "no account "+quote(string(r.FromAccount))+" in this workspace")
+		case err != nil:
+			return err
+		case from.Type != AccountInternal:
+			errs.add("from_account", "must be one of the workspace's internal accounts")
+		case r.Currency.Valid() && from.Currency != r.Currency:
+			errs.add("currency", "must be "+string(from.Currency)+", the currency of from_account")
+		}
+	}
+	if !hasFieldErr(errs, "to_account") {
+		_, err := store.GetAccount(ctx, ws.ID, r.ToAccount)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			errs.add("to_account", "no account "+quote(string(r.ToAccount))+" in this workspace")
+		case err != nil:
+			return err
+		}
+	}
+	return errs.join()
+}
+
+func hasFieldErr(errs fieldErrs, field string) bool {
+	for _, e := range errs {
+		if v, ok := e.(*ValidationError); ok && v.Field == field {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,156 @@
+package reconcile
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// Direction says whether an entry took money out of the account (debit) or brought it in (credit).
+type Direction string
+
+// Directions.
+const (
+	Debit  Direction = "debit"
+	Credit Direction = "credit"
+)
+
+// Statement is one bank statement of one account, whatever file format it came from.
+type Statement struct {
+	// Format is the decoder that produced it: "mt940", "camt053", "csv", "xlsx".
+	Format string `json:"format"`
+	// ID is the statement's own id (MT940 :20:/:28C:, camt Stmt/Id), when the file has one.
+	ID string `json:"id,omitempty"`
+	// Account is the IBAN or account number the statement is for (may be empty for CSV exports).
+	Account  string           `json:"account"`
+	Currency payment.Currency `json:"currency"`
+	// From and To are the period covered (inclusive), from the file or from its entries.
+	From payment.Date `json:"from,omitzero"`
+	To   payment.Date `json:"to,omitzero"`
+	// Opening and Closing are booked balances in signed minor units; HasOpening/HasClosing say whether
+	// the file gave them.
+	Opening    int64   `json:"opening_balance"`
+	Closing    int64   `json:"closing_balance"`
+	HasOpening bool    `json:"has_opening_balance"`
+	HasClosing bool    `json:"has_closing_balance"`
+	Entries    []Entry `json:"entries"`
+	// Warnings are problems that do not stop the import (a balance that does not add up).
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is a non-fatal finding about a statement.
+type Warning struct {
+	Code    string `json:"code"` // "balance_mismatch", …
+	Message string `json:"message"`
+	// Difference is, for balance_mismatch, closing − (opening + entries) in minor units.
+	Difference int64 `json:"difference,omitempty"`
+}
+
+// Entry is one booked line of a statement.
+type Entry struct {
+	BookingDate payment.Date     `json:"booking_date,omitzero"`
+	ValueDate   payment.Date     `json:"value_date"`
+	Amount      int64            `json:"amount"` // minor units, always positive; Direction gives the sign
+	Direction   Direction        `json:"direction"`
+	Reversal    bool             `json:"reversal,omitempty"` // MT940 RC/RD, camt RvslInd
+	Currency    payment.Currency `json:"currency"`
+	// CustomerRef is the account owner's reference (MT940 :61: reference for the account owner).
+	CustomerRef string `json:"reference,omitempty"`
+	// BankRef is the servicing institution's reference.
+	BankRef   string `json:"bank_reference,omitempty"`
+	EndToEnd  string `json:"end_to_end_id,omitempty"`
+	// Remittance is the free text (MT940 :86:, camt Ustrd/Strd, CSV description).
+	Remittance       string `json:"description,omitempty"`
+	CounterpartyName string `json:"counterparty_name,omitempty"`
+	CounterpartyIBAN string `json:"counterparty_iban,omitempty"`
+	// BankTxCode is the bank transaction code (MT940 type code such as NTRF, camt domain/family or
+	// proprietary code).
+	BankTxCode string `json:"bank_transaction_code,omitempty"`
+	// Fields holds the structured sub-fields of the remittance when the format has them (MT940 ?20,
+	// /EREF/, camt references), keyed by their code.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Position is where the entry was in the file: "line 14" or "Sheet1!C7".
+	Position string `json:"position"`
+	// Fingerprint identifies the entry for de-duplication across overlapping imports (see Fingerprint).
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Signed returns the amount with its sign: negative for debits.
+func (e *Entry) Signed() int64 {
+	if e.Direction == Debit {
+		return -e.Amount
+	}
+	return e.Amount
+}
+
+// Money returns the unsigned amount with its currency.
+func (e *Entry) Money() payment.Amount { return payment.Amount{Minor: e.Amount, Currency: e.Currency} }
+
+// fingerprintKey is what makes two entries the same booking: account, dates, amount, direction,
+// currency, references and text. It deliberately leaves out the position in the file.
+func fingerprintKey(account string, e *Entry) []byte {
+	var b []byte
+	b = append(b, account...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint32(b, uint32(e.BookingDate))
+	b = binary.BigEndian.AppendUint32(b, uint32(e.ValueDate))
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Amount))
+	b = append(b, e.Direction...)
+	b = append(b, 0)
+	b = append(b, e.Currency...)
+	if e.Reversal {
+		b = append(b, 'R')
+	}
+	for _, s := range []string{e.CustomerRef, e.BankRef, e.EndToEnd, e.Remittance, e.CounterpartyIBAN} {
+		b = append(b, 0)
+		b = append(b, strings.TrimSpace(s)...)
+	}
+	return b
+}
+
+// Fingerprint sets every entry's Fingerprint: a hash of what the booking is, plus its occurrence number
+// among identical bookings of the statement. Two identical 50.00 fees on one day get different
+// fingerprints (#1 and #2), so re-importing an overlapping statement adds only what is new, and never
+// merges two real bookings into one.
+func (s *Statement) Fingerprint() {
+	seen := make(map[[32]byte]int, len(s.Entries))
+	for i := range s.Entries {
+		e := &s.Entries[i]
+		h := sha256.Sum256(fingerprintKey(s.Account, e))
+		seen[h]++
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(seen[h]))
+		hh := sha256.Sum256(append(h[:], n[:]...))
+		e.Fingerprint = hex.EncodeToString(hh[:12])
+	}
+}
+
+// CheckBalances adds a balance_mismatch warning when the statement has both balances and opening +
+// entries ≠ closing. It returns the warning, or nil.
+func (s *Statement) CheckBalances() *Warning {
+	if !s.HasOpening || !s.HasClosing {
+		return nil
+	}
+	sum := s.Opening
+	for i := range s.Entries {
+		var ok bool
+		if sum, ok = payment.AddMinor(sum, s.Entries[i].Signed()); !ok {
+			break
+		}
+	}
+	if sum == s.Closing {
+		return nil
+	}
+	w := Warning{
+		Code:       "balance_mismatch",
+		Difference: s.Closing - sum,
+		Message: "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries " +
+			payment.FormatMinor(sum-s.Opening, s.Currency) + " is " + payment.FormatMinor(sum, s.Currency) +
+			", but the closing balance is " + payment.FormatMinor(s.Closing, s.Currency),
+	}
+	s.Warnings = append(s.Warnings, w)
+	return &s.Warnings[len(s.Warnings)-1]
+}
