@@ -102,3 +102,17 @@ func (f *ListFilter) Match(p *Payment) bool {
 	}
 	return true
 }
+
+// EventLog is implemented by stores that keep the events they write (the outbox) for durable delivery,
+// read by package webhook. Sequence numbers are positive, increase in commit order and are never reused.
+type EventLog interface {
+	// EventsAfter returns up to limit events with a sequence number greater than after, in order,
+	// across all workspaces.
+	EventsAfter(ctx context.Context, after int64, limit int) ([]LoggedEvent, error)
+}
+
+// LoggedEvent is an event with its position in the log.
+type LoggedEvent struct {
+	Seq int64
+	Event
+}

@@ -44,6 +44,7 @@ var (
 	_ payment.Store        = (*Store)(nil)
 	_ payment.KeyStore     = (*Store)(nil)
 	_ payment.BatchCreator = (*Store)(nil)
+	_ payment.EventLog     = (*Store)(nil)
 )
 
 // CreateWorkspace implements payment.Store.
@@ -247,6 +248,17 @@ func (s *Store) History(_ context.Context, ws payment.WorkspaceID, id payment.ID
 		}
 	}
 	return nil, payment.ErrNotFound
+}
+
+// EventsAfter implements payment.EventLog; an event's sequence number is its position in the outbox.
+func (s *Store) EventsAfter(_ context.Context, after int64, limit int) ([]payment.LoggedEvent, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []payment.LoggedEvent
+	for i := int(max(after, 0)); i < len(s.outbox) && (limit <= 0 || len(out) < limit); i++ {
+		out = append(out, payment.LoggedEvent{Seq: int64(i + 1), Event: s.outbox[i]})
+	}
+	return out, nil
 }
 
 // Outbox returns the events written so far, oldest first.
