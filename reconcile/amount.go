@@ -48,10 +48,11 @@ func ParseMinor(s string, f NumberFormat, minorUnits int) (int64, error) {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
-			if v > (limit-9)/10 {
+			d := uint64(c - '0')
+			if v > (limit-d)/10 {
 				return 0, ErrAmountRange
 			}
-			v = v*10 + uint64(c-'0')
+			v = v*10 + d
 			intDigits++
 			group++
 		case f.Thousands != 0 && c == f.Thousands:
@@ -87,10 +88,11 @@ frac:
 			}
 			continue
 		}
-		if v > (limit-9)/10 {
+		d := uint64(c - '0')
+		if v > (limit-d)/10 {
 			return 0, ErrAmountRange
 		}
-		v = v*10 + uint64(c-'0')
+		v = v*10 + d
 		fd++
 	}
 	return scale(v, fd, minorUnits, neg)
