@@ -1,0 +1,22 @@
+// Command orkesta is the Orkesta server and command-line tool: `orkesta serve` runs the REST API, the
+// dashboard, the payment processor and webhook delivery on one database; the other commands work on
+// the same database directly (payments, accounts, keys, batch) or on files alone (reconcile,
+// statement inspect).
+//
+// Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched left something
+// unmatched.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orkesta/orkesta/fsm"
+	"github.com/orkesta/orkesta/payment"
+)
+
+func (c *cli) paymentsCommand() *cobra.Command {
+	return groupCommand("payments", "Create, list, approve and cancel payments",
+		`  orkesta payments create --from acc_… --to acc_… --amount 1250.00 --reference INV-2026-001
+  orkesta payments list --status pending,approved
+  orkesta payments cancel pay_… --reason "duplicate"`,
+		c.paymentsCreate(), c.paymentsGet(), c.paymentsList(), c.paymentsApprove(), c.paymentsCancel(),
+		c.paymentsHistory())
+}
+
+func (c *cli) paymentsCreate() *cobra.Command {
+	var (
+		req    payment.Request
+		amount string
+		cur    string
+		method string
+		value  string
+	)
+	cmd := &cobra.Command{
+		Use:   "create --from ACCOUNT --to ACCOUNT --amount MAJOR",
+		Short: "Create a payment (it starts pending)",
+		Long: `Create a payment from one of the workspace's internal accounts to another account.
+
+--amount is in major units ("1250.00" TRY is 125000 kuruş) and is converted exactly: more decimal
+places than the currency has is an error, never a rounding. --currency defaults to the currency of the
+--from account.`,
+		Example: `  orkesta payments create --from acc_01J… --to acc_01J… --amount 1250.00 \
+    --reference INV-2026-001 --description "Invoice 2026-001"
+  orkesta payments create --from acc_01J… --to acc_01J… --amount 99.90 --method eft --output json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if amount == "" || req.FromAccount == "" || req.ToAccount == "" {
+				return usagef("payments create needs --from, --to and --amount")
+			}
+			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
+				req.Method = payment.Method(method)
+				req.Currency = payment.Currency(cur)
+				if req.Currency == "" {
+					if from, err := e.svc.GetAccount(ctx, e.ws.ID, req.FromAccount); err == nil {
+						req.Currency = from.Currency
+					}
+				}
+				if req.Currency == "" {
+					return &payment.ValidationError{Field: "currency", Reason: "is required (the --from account was not found)"}
+				}
+				minor, err := payment.ParseMinor(amount, req.Currency)
+				if err != nil {
+					return err
+				}
+				req.Amount = minor
+				if value != "" {
+					d, err := payment.ParseDate(value)
+					if err != nil {
+						return &payment.ValidationError{Field: "value_date", Reason: err.Error()}
+					}
+					req.ValueDate = d
+				}
+				p, err := e.svc.Create(ctx, e.ws.ID, req)
+				if err != nil {
+					return err
+				}
+				return c.printPayment(&p)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar((*string)(&req.FromAccount), "from", "", "source account id (an internal account)")
+	f.StringVar((*string)(&req.ToAccount), "to", "", "destination account id")
+	f.StringVar(&amount, "amount", "", "amount in major units, e.g. 1250.00")
+	f.StringVar(&cur, "currency", "", "ISO 4217 currency (default: the --from account's)")
+	f.StringVar(&method, "method", string(payment.MethodBankTransfer), "bank_transfer, eft, card, virtual_account or direct_debit")
+	f.StringVar(&req.Reference, "reference", "", "your reference (invoice or PO number); reconciliation matches on it")
+	f.StringVar(&req.Description, "description", "", "text shown on statements")
+	f.StringVar(&value, "value-date", "", "value date YYYY-MM-DD (default: today)")
+	f.StringVar(&req.IdempotencyKey, "idempotency-key", "", "makes the command safe to retry")
+	f.StringVar(&req.CreatedBy, "actor", "cli", "who creates the payment (recorded in its history)")
+	return cmd
+}
+
+func (c *cli) printPayment(p *payment.Payment) error {
+	if c.json() {
+		return printJSON(c.stdout, p)
+	}
+	pairs := []string{
+		"id", string(p.ID),
+		"status", string(p.Status),
+		"amount", money(p.Amount, p.Currency),
+		"method", string(p.Method),
+		"from", string(p.FromAccount),
+		"to", string(p.ToAccount),
+		"reference", p.Reference,
+		"description", p.Description,
+		"value date", p.ValueDate.String(),
+		"end-to-end id", p.EndToEnd,
+		"created", ts(p.CreatedAt),
+		"updated", ts(p.UpdatedAt),
+	}
+	if p.BatchID != "" {
+		pairs = append(pairs, "batch", string(p.BatchID))
+	}
+	if p.FailureCode != "" {
+		pairs = append(pairs, "failure", p.FailureCode+": "+p.FailureReason)
+	}
+	return kv(c.stdout, pairs...)
+}
+
+func (c *cli) paymentsGet() *cobra.Command {
+	return &cobra.Command{
+		Use:     "get PAYMENT_ID",
+		Short:   "Show one payment",
+		Example: "  orkesta payments get pay_01J…\n  orkesta payments get pay_01J… --output json",
+		Args:    exactArgs("PAYMENT_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := payment.ParseID(args[0])
+			if err != nil {
+				return usagef("%v", err)
+			}
+			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
+				p, err := e.svc.Get(ctx, e.ws.ID, id)
+				if err != nil {
+					return fmt.Errorf("payment %s: %w", id, err)
+				}
+				return c.printPayment(&p)
+			})
+		},
+	}
+}
+
+// paymentList is the JSON shape of a listing.
+type paymentList struct {
+	Payments []payment.Payment `json:"payments"`
+	HasMore  bool              `json:"has_more"`
+}
+
+func (c *cli) paymentsList() *cobra.Command {
+	var (
+		statuses  []string
+		f         payment.ListFilter
+		method    string
+		account   string
+		after     string
+		reference string
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List payments, newest first",
+		Example: `  orkesta payments list
+  orkesta payments list --status pending,approved --limit 50
+  orkesta payments list --reference INV-2026-001 --output json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, s := range statuses {
+				st := payment.Status(strings.TrimSpace(s))
+				if !st.Valid() {
+					return usagef("--status %q is not a status (%s)", s, statusNames())
+				}
+				f.Statuses = append(f.Statuses, st)
+			}
+			if method != "" {
+				if f.Method = payment.Method(method); !f.Method.Valid() {
+					return usagef("--method %q is not a method", method)
+				}
+			}
+			if account != "" {
+				id, err := payment.ParseAccountID(account)
+				if err != nil {
+					return usagef("--account: %v", err)
+				}
+				f.Account = id
+			}
+			if after != "" {
+				id, err := payment.ParseID(after)
+				if err != nil {
+					return usagef("--after: %v", err)
+				}
+				f.After = id
+			}
+			f.Reference = reference
+			if f.Limit < 0 {
+				return usagef("--limit must not be negative")
+			}
+			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
+				page, err := e.svc.List(ctx, e.ws.ID, f)
+				if err != nil {
+					return err
+				}
+				if c.json() {
+					if page.Payments == nil {
+						page.Payments = []payment.Payment{}
+					}
+					return printJSON(c.stdout, paymentList{Payments: page.Payments, HasMore: page.HasMore})
+				}
+				t := newTable(c.stdout, "ID", "STATUS", "AMOUNT", "METHOD", "REFERENCE", "VALUE DATE", "CREATED")
+				for i := range page.Payments {
+					p := &page.Payments[i]
+					t.row(string(p.ID), string(p.Status), money(p.Amount, p.Currency), string(p.Method), p.Reference,
+						p.ValueDate.String(), ts(p.CreatedAt))
+				}
+				if err := t.flush(); err != nil {
+					return err
+				}
+				if page.HasMore {
+					last := page.Payments[len(page.Payments)-1].ID
+					fmt.Fprintf(c.stdout, "more: orkesta payments list --after %s\n", last)
+				}
+				return nil
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&statuses, "status", nil, "only these statuses (comma-separated): "+statusNames())
+	fl.StringVar(&reference, "reference", "", "only payments with this exact reference")
+	fl.StringVar(&method, "method", "", "only this method")
+	fl.StringVar(&account, "account", "", "only payments from or to this account")
+	fl.StringVar(&after, "after", "", "cursor: list payments older than this payment id")
+	fl.IntVar(&f.Limit, "limit", 20, "page size (at most 100)")
+	return cmd
+}
+
+func statusNames() string {
+	var s []string
+	for _, st := range fsm.Statuses() {
+		s = append(s, string(st))
+	}
+	return strings.Join(s, ", ")
+}
+
+// transitionCommand is approve and cancel: one payment id, an actor, maybe a reason.
+func (c *cli) transitionCommand(use, short, example string,
+	do func(ctx context.Context, e *dbEnv, id payment.ID, actor, reason string) (payment.Payment, error)) *cobra.Command {
+	var actor, reason string
+	cmd := &cobra.Command{
+		Use: use + " PAYMENT_ID", Short: short, Example: example,
+		Args: exactArgs("PAYMENT_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := payment.ParseID(args[0])
+			if err != nil {
+				return usagef("%v", err)
+			}
+			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
+				p, err := do(ctx, e, id, actor, reason)
+				if err != nil {
+					return err
+				}
+				return c.printPayment(&p)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&actor, "actor", "cli", "who does it (recorded in the payment's history)")
+	if use == "cancel" {
+		cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the payment's history)")
+	}
+	return cmd
+}
+
+func (c *cli) paymentsApprove() *cobra.Command {
+	return c.transitionCommand("approve", "Approve a pending payment",
+		"  orkesta payments approve pay_01J… --actor checker@example.com",
+		func(ctx context.Context, e *dbEnv, id payment.ID, actor, _ string) (payment.Payment, error) {
+			return e.svc.Approve(ctx, e.ws.ID, id, actor)
+		})
+}
+
+func (c *cli) paymentsCancel() *cobra.Command {
+	return c.transitionCommand("cancel", "Cancel a pending or approved payment",
+		`  orkesta payments cancel pay_01J… --reason "sent twice"`,
+		func(ctx context.Context, e *dbEnv, id payment.ID, actor, reason string) (payment.Payment, error) {
+			return e.svc.Cancel(ctx, e.ws.ID, id, actor, reason)
+		})
+}
+
+func (c *cli) paymentsHistory() *cobra.Command {
+	return &cobra.Command{
+		Use:     "history PAYMENT_ID",
+		Short:   "Show a payment's status history (the audit trail)",
+		Example: "  orkesta payments history pay_01J…",
+		Args:    exactArgs("PAYMENT_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := payment.ParseID(args[0])
+			if err != nil {
+				return usagef("%v", err)
+			}
+			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
+				h, err := e.svc.History(ctx, e.ws.ID, id)
+				if err != nil {
+					return fmt.Errorf("payment %s: %w", id, err)
+				}
+				if c.json() {
+					if h == nil {
+						h = []payment.Transition{}
+					}
+					return printJSON(c.stdout, map[string]any{"history": h})
+				}
+				t := newTable(c.stdout, "SEQ", "FROM", "TO", "EVENT", "ACTOR", "REASON", "AT")
+				for _, r := range h {
+					t.row(strconv.Itoa(r.Seq), string(r.From), string(r.To), string(r.Event), r.Actor, r.Reason, ts(r.At))
+				}
+				return t.flush()
+			})
+		},
+	}
+}

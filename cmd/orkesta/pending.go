@@ -1,0 +1,38 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+)
+
+// Commands whose library packages are still being built.
+
+func notYet(what string) error { return errors.New(what + " is not built into this binary yet") }
+
+func (c *cli) batchCommand() *cobra.Command {
+	return groupCommand("batch", "Submit many payments at once", "  orkesta batch submit payments.csv",
+		&cobra.Command{Use: "submit FILE.csv|FILE.json", Short: "Create every payment of a file", Args: exactArgs("FILE"),
+			Example: "  orkesta batch submit payments.csv",
+			RunE:    func(*cobra.Command, []string) error { return notYet("batch") }})
+}
+
+func (c *cli) reconcileCommand() *cobra.Command {
+	return &cobra.Command{Use: "reconcile", Short: "Reconcile statements against payments, offline",
+		Example: "  orkesta reconcile --payments payments.csv --statement statement.sta",
+		RunE:    func(*cobra.Command, []string) error { return notYet("reconcile") }}
+}
+
+func (c *cli) statementCommand() *cobra.Command {
+	return groupCommand("statement", "Work with bank statement files", "  orkesta statement inspect statement.sta",
+		&cobra.Command{Use: "inspect FILE", Short: "Decode a statement and print its entries", Args: exactArgs("FILE"),
+			Example: "  orkesta statement inspect statement.sta",
+			RunE:    func(*cobra.Command, []string) error { return notYet("statement decoding") }})
+}
+
+func (c *cli) exportCommand() *cobra.Command {
+	return groupCommand("export", "Export payments to files for bank upload", "  orkesta export pain001 --account acc_… --out file.xml",
+		&cobra.Command{Use: "pain001", Short: "Write a pain.001 credit-transfer file", Args: noArgs,
+			Example: "  orkesta export pain001 --account acc_… --out file.xml",
+			RunE:    func(*cobra.Command, []string) error { return notYet("pain.001 export") }})
+}

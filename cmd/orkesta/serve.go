@@ -1,0 +1,329 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+type serveConfig struct {
+	addr      string
+	rail      string
+	apiKey    string
+	noDemo    bool
+	plan      string
+	logFormat string
+	logLevel  string
+}
+
+func (c *cli) serveCommand() *cobra.Command {
+	var sc serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:8080] [--db orkesta.db | --postgres DSN] [--rail sandbox]",
+		Short: "Run the API, the dashboard, the payment processor and webhook delivery",
+		Long: `Run the REST API (/v1/…), the dashboard (/), the payment processor and webhook delivery on one
+database, until SIGINT or SIGTERM (then it drains in-flight requests and stops cleanly).
+
+With no flags it uses SQLite in ./orkesta.db. The first start on a new database creates the workspace
+and an admin API key, printed once; ORKESTA_API_KEY (or --api-key) seeds that key instead, for
+scripts. With the sandbox rail (the default) a new database also gets demo accounts (--no-demo skips
+them). GET /healthz answers 200 when the database is reachable.`,
+		Example: `  orkesta serve
+  orkesta serve --addr 0.0.0.0:8080 --db /var/lib/orkesta/orkesta.db
+  ORKESTA_API_KEY=ok_… orkesta serve --postgres "postgres://orkesta@db:5432/orkesta" --no-demo`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.applyEnv(cmd)
+			if f := cmd.Flags().Lookup("api-key"); !f.Changed {
+				sc.apiKey = c.getenv("ORKESTA_API_KEY")
+			}
+			if f := cmd.Flags().Lookup("addr"); !f.Changed && c.getenv("ORKESTA_ADDR") != "" {
+				sc.addr = c.getenv("ORKESTA_ADDR")
+			}
+			return c.serve(cmd.Context(), sc)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&sc.addr, "addr", "127.0.0.1:8080", "listen address (env ORKESTA_ADDR)")
+	f.StringVar(&sc.rail, "rail", "sandbox", "payment rail: sandbox (simulated network) or none (payments stay in processing)")
+	f.StringVar(&sc.apiKey, "api-key", "", "seed this admin API key instead of generating one (env ORKESTA_API_KEY)")
+	f.BoolVar(&sc.noDemo, "no-demo", false, "do not create demo accounts on a new database")
+	f.StringVar(&sc.plan, "plan", "growth", "plan of a new workspace: starter, growth or enterprise")
+	f.StringVar(&sc.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&sc.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+func planNamed(name string) (payment.Plan, bool) {
+	switch name {
+	case "starter":
+		return payment.PlanStarter, true
+	case "growth":
+		return payment.PlanGrowth, true
+	case "enterprise":
+		return payment.PlanEnterprise, true
+	}
+	return payment.Plan{}, false
+}
+
+func (c *cli) logger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("--log-level %q: want debug, info, warn or error", level)
+	}
+	o := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(c.stderr, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(c.stderr, o)), nil
+	}
+	return nil, usagef("--log-format %q: want text or json", format)
+}
+
+func (c *cli) serve(ctx context.Context, sc serveConfig) error {
+	log, err := c.logger(sc.logFormat, sc.logLevel)
+	if err != nil {
+		return err
+	}
+	plan, ok := planNamed(sc.plan)
+	if !ok {
+		return usagef("--plan %q: want starter, growth or enterprise", sc.plan)
+	}
+	if sc.rail != "sandbox" && sc.rail != "none" {
+		return usagef("--rail %q: want sandbox or none", sc.rail)
+	}
+	wsID, err := parseWorkspaceID(c.workspace)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", sc.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sc.addr, err)
+	}
+	defer func() { _ = ln.Close() }()
+
+	b, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := b.close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+	log.Info("database open", "kind", b.kind, "db", c.db.String())
+
+	s, err := c.assemble(ctx, log, b, wsID, plan, sc)
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // statement uploads
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, w := range s.workers {
+		wg.Go(func() {
+			if err := w.run(bg); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("worker stopped", "worker", w.name, "err", err)
+			}
+		})
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	log.Info("orkesta is running", "dashboard", "http://"+addr+"/", "api", "http://"+addr+"/v1/", "workspace", wsID)
+	if c.onListen != nil {
+		c.onListen(addr)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "cause", context.Cause(ctx))
+	case runErr = <-serveErr:
+	}
+	shCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shCtx); err != nil {
+		log.Error("http shutdown", "err", err)
+	}
+	stopBG()
+	wg.Wait()
+	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
+		return runErr
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// worker is a background loop of the server (processor, webhook delivery) that stops when its
+// context ends.
+type worker struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// server is everything serve runs.
+type server struct {
+	handler http.Handler
+	workers []worker
+}
+
+// assemble wires the service, the first-start bootstrap, the HTTP handlers and the workers.
+func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID payment.WorkspaceID, plan payment.Plan,
+	sc serveConfig) (*server, error) {
+	svc := payment.NewService(b.store, payment.Options{Clock: c.clock, IDs: c.ids})
+	ws, created, err := ensureWorkspace(ctx, b.store, wsID, plan, c.now().Now())
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("created workspace", "workspace", ws.ID, "plan", ws.Plan.Name)
+	}
+	if err := c.bootstrapKey(ctx, log, b, svc, ws.ID, sc.apiKey); err != nil {
+		return nil, err
+	}
+	if sc.rail == "sandbox" && !sc.noDemo {
+		if err := seedDemo(ctx, log, svc, ws.ID); err != nil {
+			return nil, err
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := b.store.GetWorkspace(r.Context(), ws.ID); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("/v1/", notBuilt("the REST API"))
+	mux.Handle("/", notBuilt("the dashboard"))
+	return &server{handler: logRequests(log, mux)}, nil
+}
+
+func notBuilt(what string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, what+" is not built into this binary yet", http.StatusNotImplemented)
+	})
+}
+
+// bootstrapKey makes sure the workspace can be signed in to: a seeded key (--api-key or
+// ORKESTA_API_KEY) is stored as an admin key if it is new; a workspace without keys gets a generated
+// admin key, printed once on stdout.
+func (c *cli) bootstrapKey(ctx context.Context, log *slog.Logger, b *backend, svc *payment.Service, ws payment.WorkspaceID, seed string) error {
+	if b.keys == nil {
+		return errors.New("the database keeps no API keys; serve needs a KeyStore")
+	}
+	if seed != "" {
+		k, err := b.keys.GetAPIKeyByHash(ctx, payment.HashAPIKey(seed))
+		switch {
+		case err == nil:
+			if k.Workspace != ws {
+				return fmt.Errorf("the seeded API key belongs to workspace %s, not %s", k.Workspace, ws)
+			}
+			if !k.Active(c.now().Now()) {
+				return fmt.Errorf("the seeded API key %s is revoked or expired", k.ID)
+			}
+			return nil
+		case !errors.Is(err, payment.ErrNotFound):
+			return err
+		}
+		if len(seed) < 16 {
+			return usagef("the seeded API key is too short: use at least 16 characters")
+		}
+		k, _, err = newAPIKey(ctx, b.keys, svc, ws, "bootstrap", payment.ScopeAdmin, time.Time{}, seed)
+		if err != nil {
+			return err
+		}
+		log.Info("seeded admin API key", "key", k.ID, "prefix", k.Prefix)
+		return nil
+	}
+	keys, err := b.keys.ListAPIKeys(ctx, ws)
+	if err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		return nil
+	}
+	k, secret, err := newAPIKey(ctx, b.keys, svc, ws, "admin", payment.ScopeAdmin, time.Time{}, "")
+	if err != nil {
+		return err
+	}
+	log.Info("created admin API key", "key", k.ID)
+	_, err = fmt.Fprintf(c.stdout, "\nAdmin API key (shown only this once; sign in to the dashboard with it):\n\n    %s\n\n", secret)
+	return err
+}
+
+// seedDemo gives an empty workspace a few accounts so the dashboard is usable at once.
+func seedDemo(ctx context.Context, log *slog.Logger, svc *payment.Service, ws payment.WorkspaceID) error {
+	have, err := svc.ListAccounts(ctx, ws)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	for _, r := range demoAccounts() {
+		if _, err := svc.CreateAccount(ctx, ws, r); err != nil {
+			return fmt.Errorf("demo account %s: %w", r.Name, err)
+		}
+	}
+	log.Info("created demo accounts (--no-demo skips them)", "count", len(demoAccounts()))
+	return nil
+}
+
+func demoAccounts() []payment.AccountRequest {
+	return []payment.AccountRequest{
+		{Name: "Operating Account", Currency: "TRY", Type: payment.AccountInternal, IBAN: "TR330006100519786457841326"},
+		{Name: "EUR Account", Currency: "EUR", Type: payment.AccountInternal, IBAN: "DE89370400440532013000"},
+		{Name: "Yılmaz Tekstil A.Ş.", Currency: "TRY", Type: payment.AccountExternal, IBAN: "TR320010009999901234567890"},
+		{Name: "Anadolu Lojistik Ltd.", Currency: "TRY", Type: payment.AccountExternal, IBAN: "TR830006200000000012345678"},
+		{Name: "Rossi S.p.A.", Currency: "EUR", Type: payment.AccountExternal, IBAN: "IT60X0542811101000000123456"},
+	}
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logRequests logs one line per request: method, path, status, duration. Query strings and bodies are
+// never logged.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+	})
+}

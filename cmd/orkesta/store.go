@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
+)
+
+// defaultWorkspace is the workspace a single-tenant orkesta database uses. It is a fixed, valid id so
+// that every command and every restart finds the same workspace with nothing else to remember.
+const defaultWorkspace = "ws_00000000000000000000000000"
+
+// dbConfig says which database to open.
+type dbConfig struct {
+	path     string // SQLite file
+	postgres string // PostgreSQL DSN; wins over path
+}
+
+func (d dbConfig) String() string {
+	if d.postgres != "" {
+		return "postgres"
+	}
+	return "sqlite:" + d.path
+}
+
+// backend is an open database with the interfaces the commands need.
+type backend struct {
+	kind   string // "sqlite", "postgres", "memory"
+	store  payment.Store
+	keys   payment.KeyStore
+	events payment.EventLog // nil when the store keeps no event log
+	close  func() error
+}
+
+// open opens the configured database (and migrates it).
+func (c *cli) open(ctx context.Context, log *slog.Logger) (*backend, error) {
+	if c.openStore != nil {
+		return c.openStore(ctx, c.db)
+	}
+	return openDatabase(ctx, c.db, log)
+}
+
+// openDatabase opens SQLite or PostgreSQL. Until a durable adapter is linked in, it falls back to
+// the memory store and says so.
+func openDatabase(_ context.Context, cfg dbConfig, log *slog.Logger) (*backend, error) {
+	if cfg.postgres != "" {
+		return nil, errors.New("PostgreSQL support is not built into this binary yet")
+	}
+	log.Warn("the SQLite adapter is not built into this binary yet: using an in-memory store; nothing is kept after exit",
+		"db", cfg.path)
+	m := memory.New()
+	return &backend{kind: "memory", store: m, keys: m, events: m, close: func() error { return nil }}, nil
+}
+
+func keyStoreOf(s payment.Store) payment.KeyStore {
+	k, _ := s.(payment.KeyStore)
+	return k
+}
+
+// ensureWorkspace returns the workspace, creating it on a new database. created says whether it did.
+func ensureWorkspace(ctx context.Context, s payment.Store, id payment.WorkspaceID, plan payment.Plan, now time.Time) (payment.Workspace, bool, error) {
+	w, err := s.GetWorkspace(ctx, id)
+	if err == nil {
+		return w, false, nil
+	}
+	if !errors.Is(err, payment.ErrNotFound) {
+		return payment.Workspace{}, false, fmt.Errorf("read workspace %s: %w", id, err)
+	}
+	w = payment.Workspace{ID: id, Name: "Orkesta", Plan: plan,
+		Approval: payment.ApprovalPolicy{Mode: payment.ApprovalNone}, CreatedAt: now.UTC().Truncate(time.Microsecond)}
+	if err := s.CreateWorkspace(ctx, w); err != nil {
+		if errors.Is(err, payment.ErrDuplicate) { // another process created it first
+			w, err = s.GetWorkspace(ctx, id)
+			return w, false, err
+		}
+		return payment.Workspace{}, false, fmt.Errorf("create workspace: %w", err)
+	}
+	return w, true, nil
+}
