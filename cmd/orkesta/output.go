@@ -54,7 +54,9 @@ func cell(s string) string {
 	}, s)
 }
 
-func money(minor int64, c payment.Currency) string { return payment.FormatMinor(minor, c) + " " + string(c) }
+func money(minor int64, c payment.Currency) string {
+	return payment.FormatMinor(minor, c) + " " + string(c)
+}
 
 func ts(t time.Time) string {
 	if t.IsZero() {
