@@ -124,7 +124,10 @@ func NewULIDSource() *ULIDSource {
 }
 
 // NewULID implements IDSource.
-func (s *ULIDSource) NewULID(t time.Time) string {
+func (s *ULIDSource) NewULID(t time.Time) string { return s.NewID("", t) }
+
+// NewID returns prefix + a new ULID in one allocation (the Service uses it for every id).
+func (s *ULIDSource) NewID(prefix string, t time.Time) string {
 	ms := uint64(t.UnixMilli())
 	s.mu.Lock()
 	if ms <= s.lastMS {
@@ -140,21 +143,29 @@ func (s *ULIDSource) NewULID(t time.Time) string {
 	}
 	hi, lo := s.hi, s.lo
 	s.mu.Unlock()
-	return EncodeULID(ms, hi, lo)
+	return encodeULID(prefix, ms, hi, lo)
+}
+
+// prefixedIDSource is implemented by IDSources that can write the prefix and the ULID in one
+// allocation.
+type prefixedIDSource interface {
+	NewID(prefix string, t time.Time) string
 }
 
 // EncodeULID writes a ULID from its 48-bit millisecond time and 80 bits of entropy (hi:16, lo:64).
-func EncodeULID(ms uint64, hi uint16, lo uint64) string {
+func EncodeULID(ms uint64, hi uint16, lo uint64) string { return encodeULID("", ms, hi, lo) }
+
+func encodeULID(prefix string, ms uint64, hi uint16, lo uint64) string {
 	var b [16]byte
 	binary.BigEndian.PutUint16(b[0:2], uint16(ms>>32))
 	binary.BigEndian.PutUint32(b[2:6], uint32(ms))
 	binary.BigEndian.PutUint16(b[6:8], hi)
 	binary.BigEndian.PutUint64(b[8:16], lo)
-	var out [26]byte
+	out := make([]byte, len(prefix)+26)
+	n := copy(out, prefix)
 	// 128 bits → 26 base32 characters, most significant first (2 padding bits at the top).
 	var acc uint64
 	bits := 2 // the first character holds 3 bits: pretend two zero bits precede the data
-	n := 0
 	for _, x := range b {
 		acc = acc<<8 | uint64(x)
 		bits += 8
@@ -164,5 +175,5 @@ func EncodeULID(ms uint64, hi uint16, lo uint64) string {
 			n++
 		}
 	}
-	return string(out[:])
+	return unsafeString(out)
 }

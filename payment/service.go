@@ -56,8 +56,13 @@ func (s *Service) Store() Store { return s.store }
 func (s *Service) Clock() Clock { return s.opts.Clock }
 
 // NewID returns a new id with the given prefix ("pay_", "bat_", …) from the service's ID source.
-func (s *Service) NewID(prefix string) string {
-	return prefix + s.opts.IDs.NewULID(s.now())
+func (s *Service) NewID(prefix string) string { return s.newID(prefix, s.now()) }
+
+func (s *Service) newID(prefix string, t time.Time) string {
+	if p, ok := s.opts.IDs.(prefixedIDSource); ok {
+		return p.NewID(prefix, t)
+	}
+	return prefix + s.opts.IDs.NewULID(t)
 }
 
 // CreateWorkspace creates a workspace.
@@ -169,7 +174,7 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 		return Change{}, nil, err
 	}
 	now := s.now()
-	id := ID(PrefixPayment + s.opts.IDs.NewULID(now))
+	id := ID(s.newID(PrefixPayment, now))
 	p := Payment{
 		ID: id, Workspace: ws, Amount: req.Amount, Currency: req.Currency, Method: req.Method,
 		FromAccount: req.FromAccount, ToAccount: req.ToAccount, Description: req.Description,
@@ -184,7 +189,7 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 		Payment: p,
 		History: Transition{PaymentID: id, Seq: 1, To: StatusPending, Event: EventCreate, Actor: req.CreatedBy, At: now},
 	}
-	c.Event = s.event(EventPaymentCreated, &c.Payment, now)
+	c.Event = s.event(EventPaymentCreated, &c.Payment)
 	return c, nil, nil
 }
 
@@ -207,12 +212,12 @@ func (s *Service) replay(ctx context.Context, ws WorkspaceID, req *Request) (Pay
 	return old, nil
 }
 
-func (s *Service) event(t EventType, p *Payment, now interface{ UnixMilli() int64 }) Event {
+func (s *Service) event(t EventType, p *Payment) Event {
 	if t == "" {
 		return Event{}
 	}
 	snap := *p
-	return Event{ID: PrefixEvent + s.opts.IDs.NewULID(p.UpdatedAt), Type: t, Workspace: p.Workspace,
+	return Event{ID: s.newID(PrefixEvent, p.UpdatedAt), Type: t, Workspace: p.Workspace,
 		OccurredAt: p.UpdatedAt, Payment: &snap}
 }
 
@@ -391,7 +396,7 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 		Payment: p,
 		History: Transition{PaymentID: id, Seq: int(p.Version), From: from, To: to, Event: ev, Actor: actor, Reason: reason, At: now},
 	}
-	c.Event = s.event(eventFor(to), &c.Payment, now)
+	c.Event = s.event(eventFor(to), &c.Payment)
 	if ev == fsm.EventUnreconcile {
 		c.Event = Event{} // back to settled is not a new settlement
 	}

@@ -15,6 +15,7 @@ import (
 type record struct {
 	p       payment.Payment
 	history []payment.Transition
+	first   [1]payment.Transition // backing for history's first record: one allocation per payment
 }
 
 type wsData struct {
@@ -139,7 +140,8 @@ func (s *Store) createLocked(c *payment.Change) error {
 		}
 		d.keys[k] = c.Payment.ID
 	}
-	r := &record{p: c.Payment, history: []payment.Transition{c.History}}
+	r := &record{p: c.Payment, first: [1]payment.Transition{c.History}}
+	r.history = r.first[:1:1]
 	d.payments[c.Payment.ID] = r
 	// ids are almost always increasing: append, and insert in place otherwise.
 	if n := len(d.order); n == 0 || d.order[n-1] < c.Payment.ID {

@@ -36,7 +36,8 @@ func WithApproval(a payment.ApprovalPolicy) Option { return func(c *envConfig) {
 // WithServiceOptions sets the service options (the clock and ids are filled in when left nil).
 func WithServiceOptions(o payment.Options) Option { return func(c *envConfig) { c.opts = o } }
 
-// NewEnv builds an Env on store, failing the test on any error.
+// NewEnv builds an Env on store, failing the test on any error. Ids come from a deterministic IDs
+// source unless WithServiceOptions gives another: two Envs sharing one store need distinct sources.
 func NewEnv(tb testing.TB, store payment.Store, opts ...Option) *Env {
 	tb.Helper()
 	cfg := envConfig{plan: payment.PlanEnterprise, approval: payment.ApprovalPolicy{Mode: payment.ApprovalNone}}

@@ -1,0 +1,152 @@
+package payment_test
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDate(t *testing.T) {
+	d, err := payment.ParseDate("2024-02-29")
+	require.NoError(t, err)
+	assert.Equal(t, "2024-02-29", d.String())
+	assert.Equal(t, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), d.Time())
+	assert.Equal(t, "2024-03-01", d.AddDays(1).String())
+	assert.Equal(t, 366, payment.MustDate("2025-01-01").Sub(payment.MustDate("2024-01-01")))
+	assert.Equal(t, payment.Date(1), payment.MustDate("1970-01-01"))
+	assert.True(t, payment.Date(0).IsZero())
+	assert.Equal(t, payment.DateOf(time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC)), payment.NewDate(2026, 12, 31))
+	for _, bad := range []string{"2023-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "26-01-01", "2026/01/01", "", "1969-12-31"} {
+		_, err := payment.ParseDate(bad)
+		assert.Error(t, err, bad)
+	}
+	// every day for 200 years round-trips through the civil conversion
+	for t0 := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC); t0.Year() < 2170; t0 = t0.AddDate(0, 0, 1) {
+		d := payment.DateOf(t0)
+		if d.Time() != t0 || d.String() != t0.Format(time.DateOnly) {
+			t.Fatalf("%s: got %s", t0, d)
+		}
+	}
+	b, err := json.Marshal(struct {
+		D payment.Date `json:"d"`
+	}{payment.MustDate("2026-05-01")})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"d":"2026-05-01"}`, string(b))
+	var back struct{ D payment.Date }
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, payment.MustDate("2026-05-01"), back.D)
+	assert.Error(t, json.Unmarshal([]byte(`{"D":"2026-02-30"}`), &back))
+}
+
+func TestULIDSource(t *testing.T) {
+	src := payment.NewULIDSource()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	seen := make(map[string]bool)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Go(func() {
+			prev := ""
+			for i := 0; i < 5000; i++ {
+				id := src.NewULID(now)
+				if !payment.ValidULID(id) || id <= prev {
+					t.Errorf("bad or non-monotonic ULID %q after %q", id, prev)
+					return
+				}
+				prev = id
+				mu.Lock()
+				if seen[id] {
+					t.Errorf("duplicate %s", id)
+				}
+				seen[id] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, seen, 20000)
+	later := src.NewULID(now.Add(time.Millisecond))
+	assert.Equal(t, now.Add(time.Millisecond).UnixMilli(), decodeTime(later), "the first 10 characters encode the milliseconds")
+}
+
+func TestEncodeULID(t *testing.T) {
+	assert.Equal(t, "00000000000000000000000000", payment.EncodeULID(0, 0, 0))
+	assert.Equal(t, "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", payment.EncodeULID(1<<48-1, 0xFFFF, ^uint64(0)))
+	assert.Equal(t, "01ARZ3NDEK", payment.EncodeULID(1469922850259, 0, 0)[:10], "the ULID spec's example timestamp")
+}
+
+// decodeTime reads the millisecond time from a ULID's first 10 characters.
+func decodeTime(u string) int64 {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var v int64
+	for i := 0; i < 10; i++ {
+		v = v*32 + int64(strings.IndexByte(alphabet, u[i]))
+	}
+	return v
+}
+
+func TestParseIDs(t *testing.T) {
+	id, err := payment.ParseID("pay_01hx3k7qz8m4v2n6p9r5t0w1yb")
+	require.NoError(t, err)
+	assert.Equal(t, payment.ID("pay_01HX3K7QZ8M4V2N6P9R5T0W1YB"), id)
+	assert.Equal(t, "QZ8M4V2N6P9R5T0W1YB"[3:], id.EndToEndKey())
+	assert.Len(t, id.EndToEndKey(), 16)
+	for _, bad := range []string{"", "pay_", "acc_01HX3K7QZ8M4V2N6P9R5T0W1YB", "pay_01HX3K7QZ8M4V2N6P9R5T0W1Y", "pay_01HX3K7QZ8M4V2N6P9R5T0W1YU", "pay_81HX3K7QZ8M4V2N6P9R5T0W1YB"} {
+		_, err := payment.ParseID(bad)
+		assert.ErrorIs(t, err, payment.ErrInvalid, bad)
+	}
+	_, err = payment.ParseAccountID("acc_01HX3K7QZ8M4V2N6P9R5T0W1YB")
+	assert.NoError(t, err)
+	_, err = payment.ParseBatchID("bat_01HX3K7QZ8M4V2N6P9R5T0W1YB")
+	assert.NoError(t, err)
+}
+
+func TestIBAN(t *testing.T) {
+	good := map[string]string{
+		"TR33 0006 1005 1978 6457 8413 26": "TR330006100519786457841326",
+		"de89370400440532013000":           "DE89370400440532013000",
+		"GB82WEST12345698765432":           "GB82WEST12345698765432",
+		"NO9386011117947":                  "NO9386011117947",
+		"CH9300762011623852957":            "CH9300762011623852957",
+	}
+	for in, want := range good {
+		got, err := payment.NormalizeIBAN(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got)
+	}
+	bad := map[string]string{
+		"TR330006100519786457841327":  "mod-97",
+		"TR33000610051978645784132":   "26",
+		"TR3300061005197864578413266": "26",
+		"XX330006100519786457841326":  "unknown country",
+		"TR33-0006":                   "characters",
+		"TR":                          "too short",
+	}
+	for in, reason := range bad {
+		_, err := payment.NormalizeIBAN(in)
+		require.Error(t, err, in)
+		assert.ErrorIs(t, err, payment.ErrInvalid)
+		assert.Contains(t, err.Error(), reason)
+		if len(in) > 12 {
+			assert.NotContains(t, err.Error(), in[4:], "errors never repeat the whole IBAN")
+		}
+	}
+	assert.Equal(t, "TR…1326", payment.MaskIBAN("TR330006100519786457841326"))
+}
+
+func TestApprovalPolicy(t *testing.T) {
+	try := payment.Amount{Minor: 100_000_00, Currency: "TRY"}
+	assert.False(t, payment.ApprovalPolicy{}.Requires(try))
+	assert.False(t, payment.ApprovalPolicy{Mode: payment.ApprovalNone}.Requires(try))
+	assert.True(t, payment.ApprovalPolicy{Mode: payment.ApprovalRequired}.Requires(try))
+	th := payment.ApprovalPolicy{Mode: payment.ApprovalThreshold, Thresholds: map[payment.Currency]int64{"TRY": 100_000_00}}
+	assert.True(t, th.Requires(try), "at the threshold")
+	assert.False(t, th.Requires(payment.Amount{Minor: 100_000_00 - 1, Currency: "TRY"}))
+	assert.True(t, th.Requires(payment.Amount{Minor: 1, Currency: "USD"}), "no threshold for the currency: approval required")
+}

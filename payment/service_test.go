@@ -1,0 +1,340 @@
+package payment_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/fsm"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var ctx = context.Background()
+
+// TestRaceCancelSubmitApprove: 1,000 payments, each with a concurrent Cancel, Submit and Approve from
+// separate goroutines. All three are legal from pending, so they conflict: exactly one of those that
+// read the same version wins, the others get ErrConflict (never a silent overwrite), and a loser may
+// only succeed later from the winner's state when the machine allows it. Cancel and Submit never both
+// succeed. The history is a legal walk of the machine that ends in the final status.
+func TestRaceCancelSubmitApprove(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	const n = 1000
+	ps := make([]payment.Payment, n)
+	for i := range ps {
+		ps[i] = env.MustCreate(t)
+	}
+	type tally struct{ cancel, submit, approve, conflicts atomic.Int32 }
+	tallies := make([]tally, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, p := range ps {
+		ws, id, tl := env.Workspace.ID, p.ID, &tallies[i]
+		ops := []struct {
+			run func() error
+			win *atomic.Int32
+		}{
+			{func() error { _, err := env.Service.Cancel(ctx, ws, id, "maker", "race"); return err }, &tl.cancel},
+			{func() error { _, err := env.Service.Submit(ctx, ws, id, "ops"); return err }, &tl.submit},
+			{func() error { _, err := env.Service.Approve(ctx, ws, id, "checker"); return err }, &tl.approve},
+		}
+		for _, op := range ops {
+			wg.Go(func() {
+				<-start
+				switch err := op.run(); {
+				case err == nil:
+					op.win.Add(1)
+				case errors.Is(err, payment.ErrConflict):
+					tl.conflicts.Add(1)
+				case errors.Is(err, payment.ErrInvalidTransition):
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	conflicts := 0
+	for i, p := range ps {
+		tl := &tallies[i]
+		conflicts += int(tl.conflicts.Load())
+		wins := int(tl.cancel.Load() + tl.submit.Load() + tl.approve.Load())
+		require.False(t, tl.cancel.Load() == 1 && tl.submit.Load() == 1, "cancel and submit both won for %s", p.ID)
+		require.GreaterOrEqual(t, wins, 1, "the first compare-and-set always wins")
+		got, err := env.Service.Get(ctx, env.Workspace.ID, p.ID)
+		require.NoError(t, err)
+		switch {
+		case tl.cancel.Load() == 1:
+			require.Equal(t, payment.StatusCancelled, got.Status)
+		case tl.submit.Load() == 1:
+			require.Equal(t, payment.StatusProcessing, got.Status)
+		default:
+			require.Equal(t, payment.StatusApproved, got.Status, "only the approval won")
+		}
+		h, err := env.Service.History(ctx, env.Workspace.ID, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, wins+1, len(h), "one history record per winning transition, none for losers")
+		require.Equal(t, int(got.Version), len(h))
+		for i, r := range h {
+			assert.Equal(t, i+1, r.Seq)
+			if i == 0 {
+				continue
+			}
+			to, err := fsm.Next(h[i-1].To, r.Event)
+			require.NoError(t, err, "history is a legal walk")
+			assert.Equal(t, to, r.To)
+			assert.Equal(t, h[i-1].To, r.From)
+		}
+		assert.Equal(t, got.Status, h[len(h)-1].To, "history matches the final status")
+	}
+	t.Logf("%d lost compare-and-set races over %d payments", conflicts, n)
+}
+
+// TestIdempotentCreateUnderConcurrency: 50 goroutines creating with one key create exactly one payment.
+func TestIdempotentCreateUnderConcurrency(t *testing.T) {
+	store := memory.New()
+	env := paymenttest.NewEnv(t, store)
+	req := env.Request(func(r *payment.Request) { r.IdempotencyKey = "erp-42" })
+	ids := make([]payment.ID, 50)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range ids {
+		wg.Go(func() {
+			<-start
+			p, err := env.Service.Create(ctx, env.Workspace.ID, req)
+			if err != nil {
+				t.Errorf("create %d: %v", i, err)
+				return
+			}
+			ids[i] = p.ID
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, id := range ids {
+		assert.Equal(t, ids[0], id, "every caller gets the one payment")
+	}
+	all, err := store.ListPayments(ctx, env.Workspace.ID, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Len(t, all, 1)
+	created := 0
+	for _, e := range store.Outbox() {
+		if e.Type == payment.EventPaymentCreated {
+			created++
+		}
+	}
+	assert.Equal(t, 1, created, "one payment.created event")
+
+	_, err = env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) {
+		r.IdempotencyKey = "erp-42"
+		r.Reference = "INV-OTHER"
+	}))
+	assert.ErrorIs(t, err, payment.ErrIdempotencyMismatch)
+}
+
+func TestApprovalRules(t *testing.T) {
+	t.Run("required: submit from pending is refused", func(t *testing.T) {
+		env := paymenttest.NewEnv(t, memory.New(), paymenttest.WithApproval(payment.ApprovalPolicy{Mode: payment.ApprovalRequired}))
+		p := env.MustCreate(t)
+		_, err := env.Service.Submit(ctx, env.Workspace.ID, p.ID, "ops")
+		assert.ErrorIs(t, err, payment.ErrNotAllowed)
+		got, _ := env.Service.Get(ctx, env.Workspace.ID, p.ID)
+		assert.Equal(t, payment.StatusPending, got.Status)
+		_, err = env.Service.Approve(ctx, env.Workspace.ID, p.ID, "checker")
+		require.NoError(t, err)
+		p, err = env.Service.Submit(ctx, env.Workspace.ID, p.ID, "ops")
+		require.NoError(t, err)
+		assert.Equal(t, payment.StatusProcessing, p.Status)
+	})
+	t.Run("none: pending goes straight to processing", func(t *testing.T) {
+		env := paymenttest.NewEnv(t, memory.New())
+		p, err := env.Service.Submit(ctx, env.Workspace.ID, env.MustCreate(t).ID, "ops")
+		require.NoError(t, err)
+		assert.Equal(t, payment.StatusProcessing, p.Status)
+	})
+	t.Run("threshold", func(t *testing.T) {
+		env := paymenttest.NewEnv(t, memory.New(), paymenttest.WithApproval(payment.ApprovalPolicy{
+			Mode: payment.ApprovalThreshold, Thresholds: map[payment.Currency]int64{"TRY": 1_000_000}}))
+		small := env.MustCreate(t, func(r *payment.Request) { r.Amount = 999_999 })
+		big := env.MustCreate(t, func(r *payment.Request) { r.Amount = 1_000_000 })
+		_, err := env.Service.Submit(ctx, env.Workspace.ID, small.ID, "ops")
+		assert.NoError(t, err)
+		_, err = env.Service.Submit(ctx, env.Workspace.ID, big.ID, "ops")
+		assert.ErrorIs(t, err, payment.ErrNotAllowed)
+	})
+	t.Run("maker-checker", func(t *testing.T) {
+		env := paymenttest.NewEnv(t, memory.New(), paymenttest.WithApproval(payment.ApprovalPolicy{Mode: payment.ApprovalRequired, MakerChecker: true}))
+		p := env.MustCreate(t, func(r *payment.Request) { r.CreatedBy = "ayse" })
+		_, err := env.Service.Approve(ctx, env.Workspace.ID, p.ID, "ayse")
+		var na *payment.NotAllowedError
+		require.ErrorAs(t, err, &na)
+		assert.Equal(t, "maker_checker", na.Rule)
+		_, err = env.Service.Approve(ctx, env.Workspace.ID, p.ID, "")
+		assert.ErrorIs(t, err, payment.ErrNotAllowed, "an anonymous approval cannot be checked")
+		p, err = env.Service.Approve(ctx, env.Workspace.ID, p.ID, "mehmet")
+		require.NoError(t, err)
+		assert.Equal(t, payment.StatusApproved, p.Status)
+	})
+}
+
+func TestCancelMatrix(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	for _, s := range fsm.Statuses() {
+		t.Run(string(s), func(t *testing.T) {
+			p := env.MustAdvance(t, env.MustCreate(t), s)
+			got, err := env.Service.Cancel(ctx, env.Workspace.ID, p.ID, "maker", "no longer needed")
+			if s == payment.StatusPending || s == payment.StatusApproved {
+				require.NoError(t, err)
+				assert.Equal(t, payment.StatusCancelled, got.Status)
+				h, _ := env.Service.History(ctx, env.Workspace.ID, p.ID)
+				assert.Equal(t, "no longer needed", h[len(h)-1].Reason)
+				assert.Equal(t, "maker", h[len(h)-1].Actor)
+				return
+			}
+			var se *payment.StatusError
+			require.ErrorAs(t, err, &se)
+			assert.ErrorIs(t, err, payment.ErrInvalidTransition)
+			assert.Equal(t, s, se.Status, "the error carries the current status")
+			assert.Contains(t, err.Error(), string(s))
+			still, _ := env.Service.Get(ctx, env.Workspace.ID, p.ID)
+			assert.Equal(t, s, still.Status)
+		})
+	}
+	_, err := env.Service.Cancel(ctx, env.Workspace.ID, "pay_01HX3K7QZ8M4V2N6P9R5T0W1YB", "maker", "")
+	assert.ErrorIs(t, err, payment.ErrNotFound)
+}
+
+type recorder struct {
+	mu     sync.Mutex
+	events []payment.Event
+}
+
+func (r *recorder) Publish(_ context.Context, e payment.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func TestEventsAndRail(t *testing.T) {
+	rec := &recorder{}
+	rail := &paymenttest.Rail{Script: func(p payment.Payment, attempt int) (payment.RailReceipt, error) {
+		switch {
+		case p.Reference == "FAIL":
+			return payment.RailReceipt{}, &payment.RailError{Code: "insufficient_funds", Message: "balance too low"}
+		case p.Reference == "FLAKY" && attempt == 1:
+			return payment.RailReceipt{}, &payment.RailError{Code: "timeout", Message: "try again", Temporary: true}
+		case p.Reference == "INSTANT":
+			return payment.RailReceipt{Reference: "r-1", Settled: true}, nil
+		}
+		return payment.RailReceipt{Reference: "r-2"}, nil
+	}}
+	env := paymenttest.NewEnv(t, memory.New(), paymenttest.WithServiceOptions(payment.Options{
+		Publisher: rec, Rails: map[payment.Method]payment.Rail{payment.MethodEFT: rail}}))
+	ws := env.Workspace.ID
+	eft := func(ref string) func(*payment.Request) {
+		return func(r *payment.Request) { r.Method = payment.MethodEFT; r.Reference = ref }
+	}
+
+	failed, err := env.Service.Submit(ctx, ws, env.MustCreate(t, eft("FAIL")).ID, "ops")
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusFailed, failed.Status)
+	assert.Equal(t, "insufficient_funds", failed.FailureCode)
+
+	flaky := env.MustCreate(t, eft("FLAKY"))
+	p, err := env.Service.Submit(ctx, ws, flaky.ID, "ops")
+	assert.True(t, payment.IsTemporary(err))
+	assert.Equal(t, payment.StatusProcessing, p.Status, "a temporary refusal leaves it processing")
+	p, err = env.Service.Dispatch(ctx, ws, flaky.ID)
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusProcessing, p.Status)
+	assert.Equal(t, 2, rail.Attempts(flaky.ID))
+	assert.Equal(t, 1, rail.Accepted(flaky.ID))
+
+	instant, err := env.Service.Submit(ctx, ws, env.MustCreate(t, eft("INSTANT")).ID, "ops")
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusSettled, instant.Status)
+
+	noRail, err := env.Service.Submit(ctx, ws, env.MustCreate(t).ID, "ops") // bank_transfer: no rail
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusProcessing, noRail.Status)
+	assert.Equal(t, 0, rail.Attempts(noRail.ID))
+
+	var types []string
+	for _, e := range rec.events {
+		types = append(types, string(e.Type))
+		assert.NotNil(t, e.Payment)
+		assert.Equal(t, ws, e.Workspace)
+	}
+	assert.Equal(t, []string{
+		"payment.created", "payment.processing", "payment.failed",
+		"payment.created", "payment.processing",
+		"payment.created", "payment.processing", "payment.settled",
+		"payment.created", "payment.processing",
+	}, types)
+	// reconciled → settled publishes nothing new
+	p = env.MustAdvance(t, env.MustCreate(t), payment.StatusReconciled)
+	before := len(rec.events)
+	_, err = env.Service.Unreconcile(ctx, ws, p.ID, "auditor", "wrong match")
+	require.NoError(t, err)
+	assert.Len(t, rec.events, before)
+}
+
+func TestListPagination(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	var created []payment.ID
+	for i := 0; i < 45; i++ {
+		env.Clock.Advance(time.Second)
+		created = append(created, env.MustCreate(t, func(r *payment.Request) { r.Reference = fmt.Sprintf("INV-%02d", i) }).ID)
+	}
+	page, err := env.Service.List(ctx, env.Workspace.ID, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Len(t, page.Payments, 20, "default page size")
+	assert.True(t, page.HasMore)
+	assert.Equal(t, created[44], page.Payments[0].ID, "newest first")
+
+	var all []payment.ID
+	f := payment.ListFilter{Limit: 1000} // capped at 100
+	for {
+		page, err := env.Service.List(ctx, env.Workspace.ID, f)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, len(page.Payments), 100)
+		for _, p := range page.Payments {
+			all = append(all, p.ID)
+		}
+		if !page.HasMore {
+			break
+		}
+		f.After = page.Payments[len(page.Payments)-1].ID
+	}
+	assert.Len(t, all, 45)
+	page, err = env.Service.List(ctx, env.Workspace.ID, payment.ListFilter{Reference: "INV-07"})
+	require.NoError(t, err)
+	require.Len(t, page.Payments, 1)
+	assert.False(t, page.HasMore)
+	assert.Equal(t, created[7], page.Payments[0].ID)
+}
+
+func TestCreateDefaultsAndFields(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	p := env.MustCreate(t, func(r *payment.Request) { r.ValueDate = 0; r.CreatedBy = "ayse" })
+	assert.Equal(t, payment.DateOf(paymenttest.Epoch), p.ValueDate, "value date defaults to today")
+	assert.Equal(t, payment.StatusPending, p.Status)
+	assert.Equal(t, int64(1), p.Version)
+	assert.Equal(t, p.ID.EndToEndKey(), p.EndToEnd)
+	assert.Regexp(t, `^pay_[0-9A-HJKMNP-TV-Z]{26}$`, string(p.ID))
+	assert.Regexp(t, `^[0-9A-Z]{16}$`, p.EndToEnd)
+	assert.Equal(t, paymenttest.Epoch, p.CreatedAt)
+	h, err := env.Service.History(ctx, env.Workspace.ID, p.ID)
+	require.NoError(t, err)
+	require.Len(t, h, 1)
+	assert.Equal(t, payment.EventCreate, h[0].Event)
+	assert.Equal(t, "ayse", h[0].Actor)
+}

@@ -1,0 +1,151 @@
+package payment_test
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCreateRejectsBadInput: every invalid request gets the right field error and stores nothing.
+func TestCreateRejectsBadInput(t *testing.T) {
+	store := memory.New()
+	env := paymenttest.NewEnv(t, store, paymenttest.WithPlan(payment.PlanGrowth)) // no direct_debit
+	ctx := context.Background()
+
+	// another workspace's accounts must look unknown
+	other := paymenttest.NewEnv(t, store, paymenttest.WithServiceOptions(payment.Options{IDs: payment.NewULIDSource()}))
+
+	type mod = func(*payment.Request)
+	cases := []struct {
+		name   string
+		mod    mod
+		fields []string
+	}{
+		{"zero amount", func(r *payment.Request) { r.Amount = 0 }, []string{"amount"}},
+		{"negative amount", func(r *payment.Request) { r.Amount = -1 }, []string{"amount"}},
+		{"min int64 amount", func(r *payment.Request) { r.Amount = math.MinInt64 }, []string{"amount"}},
+		{"missing currency", func(r *payment.Request) { r.Currency = "" }, []string{"currency"}},
+		{"unknown currency", func(r *payment.Request) { r.Currency = "ABC" }, []string{"currency"}},
+		{"lower-case currency", func(r *payment.Request) { r.Currency = "try" }, []string{"currency"}},
+		{"mixed-case currency", func(r *payment.Request) { r.Currency = "Try" }, []string{"currency"}},
+		{"4-letter currency", func(r *payment.Request) { r.Currency = "TRYX" }, []string{"currency"}},
+		{"2-letter currency", func(r *payment.Request) { r.Currency = "TR" }, []string{"currency"}},
+		{"gold XAU", func(r *payment.Request) { r.Currency = "XAU" }, []string{"currency"}},
+		{"silver XAG", func(r *payment.Request) { r.Currency = "XAG" }, []string{"currency"}},
+		{"SDR XDR", func(r *payment.Request) { r.Currency = "XDR" }, []string{"currency"}},
+		{"testing code XTS", func(r *payment.Request) { r.Currency = "XTS" }, []string{"currency"}},
+		{"no currency XXX", func(r *payment.Request) { r.Currency = "XXX" }, []string{"currency"}},
+		{"fund code CLF", func(r *payment.Request) { r.Currency = "CLF" }, []string{"currency"}},
+		{"fund code USN", func(r *payment.Request) { r.Currency = "USN" }, []string{"currency"}},
+		{"withdrawn HRK", func(r *payment.Request) { r.Currency = "HRK" }, []string{"currency"}},
+		{"currency differs from from_account", func(r *payment.Request) { r.Currency = "EUR" }, []string{"currency"}},
+		{"missing method", func(r *payment.Request) { r.Method = "" }, []string{"method"}},
+		{"unknown method", func(r *payment.Request) { r.Method = "cash" }, []string{"method"}},
+		{"upper-case method", func(r *payment.Request) { r.Method = "EFT" }, []string{"method"}},
+		{"method the plan forbids", func(r *payment.Request) { r.Method = payment.MethodDirectDebit }, []string{"method"}},
+		{"missing from_account", func(r *payment.Request) { r.FromAccount = "" }, []string{"from_account"}},
+		{"malformed from_account", func(r *payment.Request) { r.FromAccount = "acc_123" }, []string{"from_account"}},
+		{"payment id as from_account", func(r *payment.Request) { r.FromAccount = "pay_01HX3K7QZ8M4V2N6P9R5T0W1YB" }, []string{"from_account"}},
+		{"unknown from_account", func(r *payment.Request) { r.FromAccount = "acc_01HX3K7QZ8M4V2N6P9R5T0W1YB" }, []string{"from_account"}},
+		{"foreign-workspace from_account", func(r *payment.Request) { r.FromAccount = other.Own.ID }, []string{"from_account"}},
+		{"external from_account", func(r *payment.Request) { r.FromAccount = env.Vendor.ID; r.ToAccount = env.Own.ID }, []string{"from_account"}},
+		{"missing to_account", func(r *payment.Request) { r.ToAccount = "" }, []string{"to_account"}},
+		{"malformed to_account", func(r *payment.Request) { r.ToAccount = "acc_!!" }, []string{"to_account"}},
+		{"unknown to_account", func(r *payment.Request) { r.ToAccount = "acc_01HX3K7QZ8M4V2N6P9R5T0W1YC" }, []string{"to_account"}},
+		{"foreign-workspace to_account", func(r *payment.Request) { r.ToAccount = other.Vendor.ID }, []string{"to_account"}},
+		{"from equals to", func(r *payment.Request) { r.ToAccount = r.FromAccount }, []string{"to_account"}},
+		{"description too long", func(r *payment.Request) { r.Description = strings.Repeat("ş", 141) }, []string{"description"}},
+		{"description with newline", func(r *payment.Request) { r.Description = "line\nbreak" }, []string{"description"}},
+		{"description with NUL", func(r *payment.Request) { r.Description = "a\x00b" }, []string{"description"}},
+		{"description with bell", func(r *payment.Request) { r.Description = "\a" }, []string{"description"}},
+		{"description invalid UTF-8", func(r *payment.Request) { r.Description = "\xff\xfe" }, []string{"description"}},
+		{"description with C1 control", func(r *payment.Request) { r.Description = "x\u0085y" }, []string{"description"}},
+		{"reference too long", func(r *payment.Request) { r.Reference = strings.Repeat("R", 36) }, []string{"reference"}},
+		{"reference with tab", func(r *payment.Request) { r.Reference = "INV\t1" }, []string{"reference"}},
+		{"reference with escape", func(r *payment.Request) { r.Reference = "\x1b[31mINV" }, []string{"reference"}},
+		{"idempotency key too long", func(r *payment.Request) { r.IdempotencyKey = strings.Repeat("k", 256) }, []string{"idempotency_key"}},
+		{"everything wrong at once", func(r *payment.Request) {
+			*r = payment.Request{Amount: -5, Currency: "xau", Method: "wire", Description: "\x00", Reference: strings.Repeat("x", 40)}
+		}, []string{"amount", "currency", "method", "from_account", "to_account", "description", "reference"}},
+	}
+	require.GreaterOrEqual(t, len(cases), 40)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before, err := store.ListPayments(ctx, env.Workspace.ID, payment.ListFilter{})
+			require.NoError(t, err)
+			_, err = env.Service.Create(ctx, env.Workspace.ID, env.Request(c.mod))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, payment.ErrInvalid)
+			var got []string
+			for _, fe := range payment.FieldErrors(err) {
+				got = append(got, fe.Field)
+				assert.NotEmpty(t, fe.Reason)
+				assert.True(t, strings.HasPrefix(fe.Error(), "payment: "+fe.Field+": "))
+			}
+			assert.ElementsMatch(t, c.fields, dedupe(got), "field errors: %v", err)
+			after, err := store.ListPayments(ctx, env.Workspace.ID, payment.ListFilter{})
+			require.NoError(t, err)
+			assert.Equal(t, len(before), len(after), "nothing stored")
+		})
+	}
+	// the limits themselves are fine
+	p, err := env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) {
+		r.Amount = math.MaxInt64
+		r.Description = strings.Repeat("ş", 140)
+		r.Reference = strings.Repeat("R", 35)
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, int64(math.MaxInt64), p.Amount)
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestAccountRequestValidate(t *testing.T) {
+	r := payment.AccountRequest{Name: "  Ops  ", Currency: "TRY", Type: payment.AccountInternal, IBAN: "tr33 0006 1005 1978 6457 8413 26"}
+	require.NoError(t, r.Validate())
+	assert.Equal(t, "Ops", r.Name)
+	assert.Equal(t, "TR330006100519786457841326", r.IBAN)
+
+	bad := payment.AccountRequest{Name: "", Currency: "XAU", Type: "savings", IBAN: "TR330006100519786457841327"}
+	err := bad.Validate()
+	var fields []string
+	for _, fe := range payment.FieldErrors(err) {
+		fields = append(fields, fe.Field)
+	}
+	assert.ElementsMatch(t, []string{"name", "currency", "type", "iban"}, fields)
+}
+
+// FuzzValidate: validation never panics on any request and always explains a rejection per field.
+func FuzzValidate(f *testing.F) {
+	f.Add(int64(100), "TRY", "eft", "acc_01HX3K7QZ8M4V2N6P9R5T0W1YB", "acc_01HX3K7QZ8M4V2N6P9R5T0W1YC", "desc", "INV-1")
+	f.Add(int64(-1), "xau", "", "", "", "\x00", strings.Repeat("x", 50))
+	f.Fuzz(func(t *testing.T, amount int64, cur, method, from, to, desc, ref string) {
+		r := payment.Request{Amount: amount, Currency: payment.Currency(cur), Method: payment.Method(method),
+			FromAccount: payment.AccountID(from), ToAccount: payment.AccountID(to), Description: desc, Reference: ref}
+		err := payment.ValidateRequest(&r)
+		if err == nil {
+			return
+		}
+		if !assert.ErrorIs(t, err, payment.ErrInvalid) {
+			return
+		}
+		assert.NotEmpty(t, payment.FieldErrors(err))
+	})
+}
