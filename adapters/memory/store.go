@@ -34,6 +34,10 @@ type Store struct {
 	ws     map[payment.WorkspaceID]*wsData
 	apiKey map[[32]byte]payment.APIKey
 	outbox []payment.Event
+	// work backs payment.Claimer (claim.go), guarded by mu; hooks backs payment.WebhookStore
+	// (webhooks.go), with its own lock. Both zero values are ready to use.
+	work  workTable
+	hooks hookTable
 }
 
 // New returns an empty store.

@@ -1,0 +1,134 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+var _ payment.Claimer = (*Store)(nil)
+
+// workRec is the processor bookkeeping of one payment (payment.Work without the payment).
+type workRec struct {
+	owner     string
+	until     time.Time
+	attempts  int
+	lastError string
+	sent      bool
+}
+
+// workTable holds the bookkeeping of every payment a processor has claimed. Guarded by Store.mu.
+type workTable struct {
+	m map[payment.ID]*workRec
+}
+
+// Claim implements payment.Claimer. It scans every workspace's payments under the store's lock: fine
+// for the tests and demos this store is for; SQL stores use an index and SKIP LOCKED instead.
+func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, error) {
+	if q.Limit <= 0 || len(q.Methods) == 0 {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.work.m == nil {
+		s.work.m = make(map[payment.ID]*workRec)
+	}
+	type cand struct {
+		r   *record
+		due time.Time
+	}
+	var cands []cand
+	for _, d := range s.ws {
+		for _, id := range d.order {
+			r := d.payments[id]
+			p := &r.p
+			if !slices.Contains(q.Methods, p.Method) {
+				continue
+			}
+			w := s.work.m[id]
+			if w != nil && w.until.After(q.Now) {
+				continue
+			}
+			switch p.Status {
+			case payment.StatusApproved:
+			case payment.StatusPending:
+				if d.w.Approval.Requires(p.Money()) {
+					continue
+				}
+			case payment.StatusProcessing:
+				if w != nil && w.sent && !slices.Contains(q.Polled, p.Method) {
+					continue
+				}
+			default:
+				continue
+			}
+			due := p.CreatedAt
+			if w != nil {
+				due = w.until
+			}
+			cands = append(cands, cand{r: r, due: due})
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if c := a.due.Compare(b.due); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.r.p.ID, b.r.p.ID)
+	})
+	if len(cands) > q.Limit {
+		cands = cands[:q.Limit]
+	}
+	out := make([]payment.Work, len(cands))
+	for i, c := range cands {
+		w := s.work.m[c.r.p.ID]
+		if w == nil {
+			w = &workRec{}
+			s.work.m[c.r.p.ID] = w
+		}
+		w.owner, w.until = q.Owner, q.Until
+		out[i] = payment.Work{Payment: c.r.p, Owner: w.owner, Until: w.until, Attempts: w.attempts,
+			LastError: w.lastError, Sent: w.sent}
+	}
+	return out, nil
+}
+
+// UpdateWork implements payment.Claimer. The bookkeeping of a payment that no longer needs a rail
+// (settled, failed, cancelled) is dropped.
+func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.work.m[w.Payment.ID]
+	if rec == nil {
+		return payment.ErrNotFound
+	}
+	if rec.owner != w.Owner {
+		return payment.ErrConflict
+	}
+	if d, ok := s.ws[w.Payment.Workspace]; ok {
+		if r, ok := d.payments[w.Payment.ID]; ok {
+			switch r.p.Status {
+			case payment.StatusPending, payment.StatusApproved, payment.StatusProcessing:
+			default:
+				delete(s.work.m, w.Payment.ID)
+				return nil
+			}
+		}
+	}
+	rec.until, rec.attempts, rec.lastError, rec.sent = w.Until, w.Attempts, w.LastError, w.Sent
+	return nil
+}
+
+// WorkOf returns the processor bookkeeping kept for a payment (its payment field is left empty), and
+// false when there is none: for tests and operators asking why a payment waits.
+func (s *Store) WorkOf(id payment.ID) (payment.Work, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	w := s.work.m[id]
+	if w == nil {
+		return payment.Work{}, false
+	}
+	return payment.Work{Owner: w.owner, Until: w.until, Attempts: w.attempts, LastError: w.lastError, Sent: w.sent}, true
+}
