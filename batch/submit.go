@@ -1,0 +1,294 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// Submit creates a payment for each request in reqs, independently, and returns one Item per request in
+// input order. The error is non-nil only when the batch as a whole is refused (see the package
+// documentation); nothing is created then.
+//
+// Each request is validated as payment.Service.Create validates it, concurrently up to
+// opts.Concurrency. The valid ones are then written: in one call when the store implements
+// payment.BatchCreator, one by one otherwise. Every payment gets the batch id in BatchID (overriding the
+// requests' own) and, when opts.Actor is set, that actor as CreatedBy.
+//
+// When ctx is cancelled, the items not yet started are not_attempted; the ones started are finished and
+// written, so a retry with the same idempotency keys creates exactly what is missing.
+func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, reqs []payment.Request, opts Options) (*Result, error) {
+	opts = opts.withDefaults()
+	if n := len(reqs); n == 0 || n > opts.MaxItems {
+		return nil, &SizeError{Count: n, Max: opts.MaxItems}
+	}
+	if k := opts.IdempotencyKey; k != "" && len(itemKey(k, len(reqs)-1)) > maxKeyLen {
+		return nil, &payment.ValidationError{Field: "idempotency_key",
+			Reason: "is too long: the item keys derived from it (key:index) must fit in " + strconv.Itoa(maxKeyLen) + " bytes"}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := svc.Workspace(ctx, ws); err != nil {
+		return nil, err
+	}
+	s := &submission{svc: svc, ws: ws, opts: opts, items: make([]work, len(reqs))}
+	s.init(reqs)
+	return s.run(ctx)
+}
+
+// state is where one item is in Submit.
+type state uint8
+
+const (
+	todo         state = iota
+	notAttempted       // ctx was cancelled before the item started
+	prepared           // valid; its change waits to be written
+	created            // written by this call
+	replayed           // its idempotency key and request match an existing payment
+	failed
+)
+
+// work is one item in flight.
+type work struct {
+	req    payment.Request
+	state  state
+	change payment.Change  // prepared, created
+	orig   payment.Payment // replayed
+	err    error           // failed, notAttempted
+}
+
+type submission struct {
+	svc   *payment.Service
+	ws    payment.WorkspaceID
+	opts  Options
+	items []work
+}
+
+func itemKey(batchKey string, i int) string { return batchKey + ":" + strconv.Itoa(i) }
+
+// init copies the requests, fills in derived keys and the actor, and fails the later items that repeat
+// an earlier item's idempotency key.
+func (s *submission) init(reqs []payment.Request) {
+	first := make(map[string]int, len(reqs))
+	for i := range reqs {
+		it := &s.items[i]
+		it.req = reqs[i]
+		if it.req.IdempotencyKey == "" && s.opts.IdempotencyKey != "" {
+			it.req.IdempotencyKey = itemKey(s.opts.IdempotencyKey, i)
+		}
+		if s.opts.Actor != "" {
+			it.req.CreatedBy = s.opts.Actor
+		}
+		if k := it.req.IdempotencyKey; k != "" {
+			if j, dup := first[k]; dup {
+				it.state, it.err = failed, &DuplicateKeyError{First: j}
+				continue
+			}
+			first[k] = i
+		}
+	}
+}
+
+func (s *submission) run(ctx context.Context) (*Result, error) {
+	// Work that has started finishes even if ctx is cancelled: a half-done item helps nobody.
+	wctx := context.WithoutCancel(ctx)
+
+	batchID := payment.BatchID(s.svc.NewID(payment.PrefixBatch))
+	s.prepare(wctx, s.indexes(func(it *work) bool { return it.state == todo }), batchID, func(it *work) bool {
+		if ctx.Err() != nil {
+			it.state, it.err = notAttempted, context.Cause(ctx)
+			return false
+		}
+		return true
+	})
+	started := s.indexes(func(it *work) bool { return it.state != notAttempted && !isDuplicateKey(it) })
+	// A retried batch: its originals carry the first attempt's batch id, so under the new one they
+	// look like key reuse. Adopt the original id and prepare the started items again.
+	if orig := s.originalBatch(wctx, batchID); orig != "" {
+		batchID = orig
+		s.prepare(wctx, started, batchID, nil)
+	}
+	if err := s.checkTotals(); err != nil {
+		return nil, err
+	}
+	if bc, ok := s.svc.Store().(payment.BatchCreator); ok {
+		s.writeBatch(wctx, bc)
+	} else {
+		s.writeEach(wctx)
+	}
+	var events []payment.Event
+	for i := range s.items {
+		if it := &s.items[i]; it.state == created {
+			events = append(events, it.change.Event)
+		}
+	}
+	s.svc.Published(wctx, events...)
+	return s.result(batchID), nil
+}
+
+// indexes returns the indexes of the items that match, in input order.
+func (s *submission) indexes(match func(*work) bool) []int {
+	var idx []int
+	for i := range s.items {
+		if match(&s.items[i]) {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+func isPrepared(it *work) bool { return it.state == prepared }
+
+func isDuplicateKey(it *work) bool {
+	_, ok := it.err.(*DuplicateKeyError)
+	return ok
+}
+
+// prepare validates the items at idx with batchID, concurrently. start, when not nil, is asked before
+// each item whether to begin it.
+func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.BatchID, start func(*work) bool) {
+	each(len(idx), s.opts.Concurrency, func(j int) {
+		it := &s.items[idx[j]]
+		if start != nil && !start(it) {
+			return
+		}
+		it.req.BatchID = batchID
+		c, orig, err := s.svc.Prepare(ctx, s.ws, it.req)
+		switch {
+		case err != nil:
+			it.state, it.err = failed, err
+		case orig != nil:
+			it.state, it.orig, it.err = replayed, *orig, nil
+		default:
+			it.state, it.change, it.err = prepared, c, nil
+		}
+	})
+}
+
+// originalBatch returns the batch id of an earlier attempt of this batch: that of the first item (in
+// input order) whose key is taken by a payment that matches its request in everything but the batch
+// id. It returns "" when there is none.
+func (s *submission) originalBatch(ctx context.Context, current payment.BatchID) payment.BatchID {
+	store := s.svc.Store()
+	for i := range s.items {
+		it := &s.items[i]
+		if it.state != failed || !errors.Is(it.err, payment.ErrIdempotencyMismatch) {
+			continue
+		}
+		p, err := store.GetPaymentByKey(ctx, s.ws, it.req.IdempotencyKey)
+		if err != nil || p.BatchID == "" || p.BatchID == current {
+			continue
+		}
+		q := it.req
+		q.BatchID = p.BatchID
+		if q.Replays(&p) {
+			return p.BatchID
+		}
+	}
+	return ""
+}
+
+// checkTotals refuses, before anything is written, a batch whose totals would overflow int64.
+func (s *submission) checkTotals() error {
+	var t payment.Totals
+	for i := range s.items {
+		it := &s.items[i]
+		var err error
+		switch it.state {
+		case prepared:
+			err = t.Add(it.change.Payment.Money())
+		case replayed:
+			err = t.Add(it.orig.Money())
+		}
+		if err != nil {
+			return fmt.Errorf("batch: the batch cannot be totalled; split it: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeBatch writes every prepared item in one BatchCreator call.
+func (s *submission) writeBatch(ctx context.Context, bc payment.BatchCreator) {
+	idx := s.indexes(isPrepared)
+	if len(idx) == 0 {
+		return
+	}
+	cs := make([]payment.Change, len(idx))
+	for j, i := range idx {
+		cs[j] = s.items[i].change
+	}
+	errs, err := bc.CreatePayments(ctx, cs)
+	if err == nil && len(errs) != len(cs) {
+		err = fmt.Errorf("batch: the store returned %d results for %d payments", len(errs), len(cs))
+	}
+	for j, i := range idx {
+		e := err
+		if e == nil {
+			e = errs[j]
+		}
+		s.settle(ctx, &s.items[i], e)
+	}
+}
+
+// writeEach writes the prepared items one by one, concurrently, for stores without BatchCreator.
+func (s *submission) writeEach(ctx context.Context) {
+	idx := s.indexes(isPrepared)
+	store := s.svc.Store()
+	each(len(idx), s.opts.Concurrency, func(j int) {
+		it := &s.items[idx[j]]
+		s.settle(ctx, it, store.CreatePayment(ctx, it.change))
+	})
+}
+
+// settle records the outcome of writing a prepared item. A duplicate idempotency key means someone
+// created the payment since it was prepared: as in Service.Create, the same request returns that
+// payment and a different one is payment.ErrIdempotencyMismatch.
+func (s *submission) settle(ctx context.Context, it *work, err error) {
+	switch {
+	case err == nil:
+		it.state = created
+	case errors.Is(err, payment.ErrDuplicate) && it.req.IdempotencyKey != "":
+		_, orig, perr := s.svc.Prepare(ctx, s.ws, it.req)
+		switch {
+		case perr != nil:
+			it.state, it.err = failed, perr
+		case orig != nil:
+			it.state, it.orig = replayed, *orig
+		default: // the key is free after all: the duplicate was something else
+			it.state, it.err = failed, err
+		}
+	default:
+		it.state, it.err = failed, err
+	}
+}
+
+func (s *submission) result(batchID payment.BatchID) *Result {
+	r := &Result{BatchID: batchID, Items: make([]Item, len(s.items))}
+	ps := make([]payment.Payment, len(s.items))
+	var t payment.Totals
+	for i := range s.items {
+		it, out := &s.items[i], &r.Items[i]
+		out.Index = i
+		switch it.state {
+		case created, replayed:
+			if it.state == created {
+				ps[i] = it.change.Payment
+			} else {
+				ps[i], out.Replayed = it.orig, true
+			}
+			out.Status, out.Payment = ItemCreated, &ps[i]
+			// Cannot fail: these amounts are a subset of those checkTotals added without overflow.
+			_ = t.Add(ps[i].Money())
+		case notAttempted:
+			out.Status, out.Err = ItemNotAttempted, it.err
+		default:
+			out.Status, out.Err = ItemFailed, it.err
+		}
+	}
+	r.Totals = t.List()
+	return r
+}
