@@ -1,0 +1,536 @@
+package httpapi
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxDepth bounds nesting in a request body: no endpoint needs more than three levels, and skipping
+// unknown members must not recurse without limit on hostile input.
+const maxDepth = 32
+
+// decoder is a strict pull parser for request bodies. It checks JSON syntax itself (RFC 8259: UTF-8,
+// no trailing data) and, unlike encoding/json, reports every duplicate member name, every unknown
+// member, every value of the wrong JSON type (an amount of 1.5, "100" or 1e3), each with the JSON
+// path of the member. A syntax error stops decoding; field problems are collected (up to
+// maxListedErrors) and decoding goes on, so a client learns about all of them at once.
+//
+// Typed decoders (decodePaymentRequest and friends) drive it: object calls back once per member
+// with the decoder positioned on the value, and the callback consumes the value with str, int64,
+// object, array or skip.
+type decoder struct {
+	data  []byte
+	pos   int
+	depth int
+	probs []FieldError
+	err   *Error // the first syntax error; once set, every method returns at once
+	keys  [][]byte
+}
+
+func newDecoder(data []byte) *decoder { return &decoder{data: data} }
+
+// join builds the JSON path of a member: "" + "amount" → "amount"; "payments[3]" + "amount" →
+// "payments[3].amount". It runs only when a problem is reported.
+func join(base, key string) string {
+	if base == "" {
+		return key
+	}
+	return base + "." + key
+}
+
+func index(base string, i int) string { return base + "[" + strconv.Itoa(i) + "]" }
+
+func (d *decoder) failed() bool { return d.err != nil }
+
+func (d *decoder) syntax(format string, args ...any) {
+	if d.err == nil {
+		d.err = badRequest(CodeInvalidJSON, "",
+			fmt.Sprintf("the body is not valid JSON: %s at byte %d", fmt.Sprintf(format, args...), d.pos))
+	}
+}
+
+func (d *decoder) problem(param, code, msg string) {
+	if len(d.probs) < maxListedErrors {
+		d.probs = append(d.probs, FieldError{Param: param, Code: code, Message: msg})
+	}
+}
+
+// result is the outcome of decoding: nil, a syntax error, or every field problem in one error.
+func (d *decoder) result() *Error {
+	if d.err != nil {
+		return d.err
+	}
+	if len(d.probs) > 0 {
+		return fieldProblems(d.probs)
+	}
+	return nil
+}
+
+func (d *decoder) ws() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek skips whitespace and returns the next byte, or 0 at the end.
+func (d *decoder) peek() byte {
+	d.ws()
+	if d.pos >= len(d.data) {
+		return 0
+	}
+	return d.data[d.pos]
+}
+
+// end checks that nothing but whitespace follows the top-level value.
+func (d *decoder) end() {
+	if d.err != nil {
+		return
+	}
+	if d.peek() != 0 {
+		d.err = badRequest(CodeTrailingData, "",
+			fmt.Sprintf("the body has data after the JSON value at byte %d; send exactly one JSON value", d.pos))
+	}
+}
+
+// kind names the JSON type of the value at the cursor, for messages.
+func (d *decoder) kind() string {
+	switch c := d.peek(); {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a number"
+	}
+	return "no value"
+}
+
+// wrongType reports that the value at the cursor is not what param needs, and skips it.
+func (d *decoder) wrongType(param, want string) {
+	name := param
+	if name == "" {
+		name = "the body"
+	}
+	d.problem(param, FieldInvalidType, fmt.Sprintf("%s must be %s, not %s", name, want, d.kind()))
+	d.skip()
+}
+
+// object reads an object, calling member for each member with the cursor on its value; member must
+// consume the value. A value that is not an object is reported at param (want describes it) and
+// skipped. Duplicate names are reported and their values skipped, so member never sees one twice.
+func (d *decoder) object(param, want string, member func(key []byte)) bool {
+	if d.err != nil {
+		return false
+	}
+	if d.peek() != '{' {
+		if d.pos >= len(d.data) {
+			d.syntax("unexpected end of input")
+			return false
+		}
+		d.wrongType(param, want)
+		return false
+	}
+	if !d.enter() {
+		return false
+	}
+	d.pos++
+	mark := len(d.keys)
+	defer func() { d.keys = d.keys[:mark] }()
+	if d.peek() == '}' {
+		d.pos++
+		d.depth--
+		return true
+	}
+	for {
+		if d.peek() != '"' {
+			d.syntax("expected a member name in double quotes")
+			return false
+		}
+		key, ok := d.rawString()
+		if !ok {
+			return false
+		}
+		if d.peek() != ':' {
+			d.syntax("expected ':' after a member name")
+			return false
+		}
+		d.pos++
+		if d.peek() == 0 {
+			d.syntax("unexpected end of input")
+			return false
+		}
+		if d.seen(d.keys[mark:], key) {
+			p := join(param, string(key))
+			d.problem(p, FieldDuplicate, p+" appears more than once in the same object")
+			d.skip()
+		} else {
+			d.keys = append(d.keys, key)
+			member(key)
+		}
+		if d.err != nil {
+			return false
+		}
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			d.depth--
+			return true
+		default:
+			d.syntax("expected ',' or '}' after an object member")
+			return false
+		}
+	}
+}
+
+func (d *decoder) seen(keys [][]byte, key []byte) bool {
+	for _, k := range keys {
+		if string(k) == string(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// array reads an array, calling elem for each element with the cursor on it; elem must consume it.
+func (d *decoder) array(param, want string, elem func(i int)) bool {
+	if d.err != nil {
+		return false
+	}
+	if d.peek() != '[' {
+		d.wrongType(param, want)
+		return false
+	}
+	if !d.enter() {
+		return false
+	}
+	d.pos++
+	if d.peek() == ']' {
+		d.pos++
+		d.depth--
+		return true
+	}
+	for i := 0; ; i++ {
+		if d.peek() == 0 {
+			d.syntax("unexpected end of input")
+			return false
+		}
+		elem(i)
+		if d.err != nil {
+			return false
+		}
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			d.depth--
+			return true
+		default:
+			d.syntax("expected ',' or ']' after an array element")
+			return false
+		}
+	}
+}
+
+func (d *decoder) enter() bool {
+	d.depth++
+	if d.depth > maxDepth {
+		d.syntax("nested deeper than %d levels", maxDepth)
+		return false
+	}
+	return true
+}
+
+// unknown reports a member the endpoint does not know and skips its value.
+func (d *decoder) unknown(base string, key []byte) {
+	p := join(base, string(key))
+	d.problem(p, FieldUnknown, p+" is not a known field")
+	d.skip()
+}
+
+// str reads a string member; anything else (null included) is reported and skipped.
+func (d *decoder) str(base, name string) (string, bool) {
+	if d.err != nil {
+		return "", false
+	}
+	if d.peek() != '"' {
+		d.wrongType(join(base, name), "a string")
+		return "", false
+	}
+	raw, ok := d.rawString()
+	if !ok {
+		return "", false
+	}
+	return string(raw), true
+}
+
+// int64 reads an integer member: a JSON number without fraction or exponent that fits in int64.
+// 1.5, 1e3, 1.0, "100" and null are reported; so is a number out of range.
+func (d *decoder) int64(base, name string) (int64, bool) {
+	if d.err != nil {
+		return 0, false
+	}
+	c := d.peek()
+	if c != '-' && (c < '0' || c > '9') {
+		d.wrongType(join(base, name), "an integer")
+		return 0, false
+	}
+	start := d.pos
+	if !d.number() {
+		return 0, false
+	}
+	text := d.data[start:d.pos]
+	for _, b := range text {
+		if b == '.' || b == 'e' || b == 'E' {
+			p := join(base, name)
+			d.problem(p, FieldInvalidType, fmt.Sprintf("%s must be an integer (minor units), not %s", p, text))
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseInt(string(text), 10, 64)
+	if err != nil {
+		p := join(base, name)
+		d.problem(p, FieldInvalid, fmt.Sprintf("%s %s is out of range", p, text))
+		return 0, false
+	}
+	return v, true
+}
+
+// number consumes a JSON number, checking its grammar.
+func (d *decoder) number() bool {
+	b, i := d.data, d.pos
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		digits()
+	default:
+		d.pos = i
+		d.syntax("invalid number")
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			d.pos = i
+			d.syntax("invalid number: no digit after '.'")
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			d.pos = i
+			d.syntax("invalid number: no digit in the exponent")
+			return false
+		}
+	}
+	d.pos = i
+	return true
+}
+
+// rawString reads a string with the cursor on its opening quote and returns its content, unescaped.
+// Without escapes (nearly always) the result aliases the input and nothing is allocated.
+func (d *decoder) rawString() ([]byte, bool) {
+	b := d.data
+	start := d.pos + 1
+	escaped := false
+	i := start
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c == '"' {
+			break
+		}
+		if c < 0x20 {
+			d.pos = i
+			d.syntax("control character in a string")
+			return nil, false
+		}
+		if c == '\\' {
+			escaped = true
+			i++
+		}
+	}
+	if i >= len(b) {
+		d.pos = len(b)
+		d.syntax("unterminated string")
+		return nil, false
+	}
+	raw := b[start:i]
+	d.pos = i + 1
+	if !escaped {
+		if !utf8.Valid(raw) {
+			d.pos = start
+			d.syntax("a string is not valid UTF-8")
+			return nil, false
+		}
+		return raw, true
+	}
+	out, ok := unescape(raw)
+	if !ok {
+		d.pos = start
+		d.syntax("invalid escape sequence or UTF-8 in a string")
+		return nil, false
+	}
+	return out, true
+}
+
+// unescape decodes the JSON escapes of a string's content. Lone surrogates and invalid UTF-8 are
+// refused rather than replaced: a payment reference must arrive exactly as sent or not at all.
+func unescape(s []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != '\\' {
+			r, n := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return nil, false
+			}
+			out = append(out, s[i:i+n]...)
+			i += n
+			continue
+		}
+		if i+1 >= len(s) {
+			return nil, false
+		}
+		switch s[i+1] {
+		case '"', '\\', '/':
+			out = append(out, s[i+1])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(s[i+2:])
+			if !ok {
+				return nil, false
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if i+1 >= len(s) || s[i] != '\\' || s[i+1] != 'u' {
+					return nil, false
+				}
+				r2, ok := hex4(s[i+2:])
+				if !ok {
+					return nil, false
+				}
+				r = utf16.DecodeRune(r, r2)
+				if r == utf8.RuneError {
+					return nil, false
+				}
+				i += 6
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default:
+			return nil, false
+		}
+		i += 2
+	}
+	return out, true
+}
+
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[:4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// skip consumes one value of any type, checking its syntax. Members inside skipped objects are
+// checked for duplicates too: a body with a repeated name is refused wherever the name is.
+func (d *decoder) skip() {
+	if d.err != nil {
+		return
+	}
+	switch c := d.peek(); {
+	case c == '{':
+		d.object("", "", func([]byte) { d.skip() })
+	case c == '[':
+		d.array("", "", func(int) { d.skip() })
+	case c == '"':
+		d.rawString()
+	case c == '-' || (c >= '0' && c <= '9'):
+		d.number()
+	case c == 't':
+		d.literal("true")
+	case c == 'f':
+		d.literal("false")
+	case c == 'n':
+		d.literal("null")
+	case c == 0:
+		d.syntax("unexpected end of input")
+	default:
+		d.syntax("unexpected character %q", c)
+	}
+}
+
+func (d *decoder) literal(lit string) {
+	if len(d.data)-d.pos >= len(lit) && string(d.data[d.pos:d.pos+len(lit)]) == lit {
+		d.pos += len(lit)
+		return
+	}
+	d.syntax("invalid literal")
+}
+
+// checkJSON checks that data is exactly one well-formed JSON value with no duplicate member names
+// anywhere. DecodeJSON runs it before handing the body to encoding/json, which would accept
+// duplicates silently (the last one wins).
+func checkJSON(data []byte) *Error {
+	d := newDecoder(data)
+	if d.peek() == 0 {
+		return badRequest(CodeEmptyBody, "", "the request needs a JSON body")
+	}
+	d.skip()
+	d.end()
+	return d.result()
+}

@@ -1,0 +1,224 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// ResponseStore keeps the responses of POST requests sent with an Idempotency-Key, so that a retry
+// gets the first response again instead of doing the work twice. Keys arrive already scoped to the
+// workspace. Implementations must be safe for concurrent use; MemoryResponseStore is the in-process
+// one, and a service with several instances plugs in a shared one.
+type ResponseStore interface {
+	// Begin claims key for a new request with the given fingerprint. If the key already has a record
+	// younger than ttl, Begin returns it with claimed false: Done false while that first request is
+	// still running, Done true with its response once it finished.
+	Begin(ctx context.Context, key string, fingerprint [32]byte, now time.Time, ttl time.Duration) (rec StoredResponse, claimed bool, err error)
+	// Complete stores the response for a key claimed by Begin.
+	Complete(ctx context.Context, key string, resp StoredResponse) error
+	// Release forgets a claimed key whose request produced nothing worth replaying (a 5xx, invalid
+	// input), so that the client may retry with the same key.
+	Release(ctx context.Context, key string) error
+}
+
+// StoredResponse is a recorded response.
+type StoredResponse struct {
+	Fingerprint [32]byte // of method, path and body: the same key with another request is refused
+	Done        bool     // false while the first request is in flight
+	Status      int
+	ContentType string
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// maxStoredBody caps what one record keeps; a larger response is not replayable and its key is
+// released (no built-in endpoint comes close: a 500-payment batch answer is about 300 KB).
+const maxStoredBody = 8 << 20
+
+const maxIdempotencyKey = 255
+
+// serveIdempotent runs serve, and for a POST with an Idempotency-Key records its response or
+// replays the recorded one.
+func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter)) {
+	ik := r.Header.Get(headerIdempotencyKey)
+	if r.Method != http.MethodPost || ik == "" {
+		serve(w)
+		return
+	}
+	if !validIdempotencyKey(ik) {
+		WriteError(w, r, badRequest(CodeIdempotencyKeyInvalid, "",
+			"the Idempotency-Key header must be 1 to 255 printable ASCII characters"))
+		return
+	}
+	fp := fingerprint(r.Method, r.URL.Path, c.body)
+	key := string(c.key.Workspace) + "\x00" + ik
+	ctx := context.WithoutCancel(r.Context()) // record the outcome even if the client went away
+	rec, claimed, err := h.idem.Begin(ctx, key, fp, h.clock.Now(), h.opts.IdempotencyTTL)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if !claimed {
+		switch {
+		case rec.Fingerprint != fp:
+			WriteError(w, r, newError(http.StatusUnprocessableEntity, TypeIdempotency, CodeIdempotencyKeyReused,
+				"the Idempotency-Key was already used with a different request (method, path or body); use a new key"))
+		case !rec.Done:
+			WriteError(w, r, newError(http.StatusConflict, TypeIdempotency, CodeIdempotencyKeyInUse,
+				"a request with this Idempotency-Key is still being processed; retry later"))
+		default:
+			hd := w.Header()
+			hd.Set("Content-Type", rec.ContentType)
+			hd.Set("Idempotent-Replayed", "true")
+			w.WriteHeader(rec.Status)
+			_, _ = w.Write(rec.Body)
+		}
+		return
+	}
+	rw := &recorder{ResponseWriter: w}
+	done := false
+	defer func() {
+		if !done { // serve panicked: let the client retry
+			_ = h.idem.Release(ctx, key)
+		}
+	}()
+	serve(rw)
+	done = true
+	if replayable(rw.status, c.errCode) && rw.buf.Len() <= maxStoredBody {
+		err = h.idem.Complete(ctx, key, StoredResponse{Fingerprint: fp, Done: true, Status: rw.status,
+			ContentType: w.Header().Get("Content-Type"), Body: bytes.Clone(rw.buf.Bytes()), CreatedAt: h.clock.Now()})
+	} else {
+		err = h.idem.Release(ctx, key)
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "httpapi: idempotency store", "request_id", c.reqID, "error", err.Error())
+	}
+}
+
+// replayable reports whether a response is the outcome of executing the request, to be replayed for
+// the same key: a success, or a refusal about the object's state (403 maker-checker, 404, 409). Input
+// errors (400, 413, 415, 422), a lost race and server errors are not: a retry may succeed.
+func replayable(status int, code string) bool {
+	switch {
+	case status >= 200 && status < 300:
+		return true
+	case status == http.StatusForbidden, status == http.StatusNotFound, status == http.StatusConflict:
+		return code != CodeConflict && code != CodeInsufficientScope
+	}
+	return false
+}
+
+func validIdempotencyKey(k string) bool {
+	if len(k) > maxIdempotencyKey {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func fingerprint(method, path string, body []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(method))
+	h.Write([]byte{' '})
+	h.Write([]byte(path))
+	h.Write([]byte{'\n'})
+	h.Write(body)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// recorder passes a response through and keeps a copy.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if r.buf.Len() <= maxStoredBody {
+		r.buf.Write(b)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// MemoryResponseStore is a ResponseStore in process memory. Records older than the TTL are dropped
+// on later calls; nothing runs in the background. Safe for concurrent use.
+type MemoryResponseStore struct {
+	mu        sync.Mutex
+	recs      map[string]*StoredResponse
+	lastSweep time.Time
+}
+
+// NewMemoryResponseStore returns an empty store.
+func NewMemoryResponseStore() *MemoryResponseStore {
+	return &MemoryResponseStore{recs: make(map[string]*StoredResponse)}
+}
+
+// sweepEvery is how often (in the callers' clock) expired records are dropped.
+const sweepEvery = time.Minute
+
+// Begin implements ResponseStore.
+func (s *MemoryResponseStore) Begin(_ context.Context, key string, fp [32]byte, now time.Time, ttl time.Duration) (StoredResponse, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.lastSweep) >= sweepEvery {
+		for k, r := range s.recs {
+			if now.Sub(r.CreatedAt) >= ttl {
+				delete(s.recs, k)
+			}
+		}
+		s.lastSweep = now
+	}
+	if r, ok := s.recs[key]; ok && now.Sub(r.CreatedAt) < ttl {
+		return *r, false, nil
+	}
+	s.recs[key] = &StoredResponse{Fingerprint: fp, CreatedAt: now}
+	return StoredResponse{}, true, nil
+}
+
+// Complete implements ResponseStore.
+func (s *MemoryResponseStore) Complete(_ context.Context, key string, resp StoredResponse) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp.Done = true
+	s.recs[key] = &resp
+	return nil
+}
+
+// Release implements ResponseStore.
+func (s *MemoryResponseStore) Release(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.recs, key)
+	return nil
+}
+
+// Len returns the number of records held (in flight or done), expired ones included until the next
+// sweep.
+func (s *MemoryResponseStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.recs)
+}
