@@ -1,0 +1,417 @@
+package mt940
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// Format is the value of Statement.Format for statements from this package.
+const Format = "mt940"
+
+// Options tune Decode. The zero value reads UTF-8 (or Windows-1254 when the file is not valid UTF-8)
+// and records balance mismatches as warnings.
+type Options struct {
+	// Charset forces the file's text encoding: "utf-8", "windows-1254", "iso-8859-9",
+	// "iso-8859-1", "windows-1252", "iso-8859-2", "iso-8859-15", "cp852", "cp850", or any IANA name.
+	// Empty means: UTF-8 when the bytes are valid UTF-8 (a BOM is dropped), else FallbackCharset, with
+	// a "charset" warning on every statement.
+	Charset string
+	// Strict makes a statement whose opening balance plus entries is not its closing balance an error
+	// (wrapping reconcile.ErrBalanceMismatch) instead of a balance_mismatch warning.
+	Strict bool
+}
+
+// Decode reads an MT940 file: one or more statements, with or without SWIFT blocks. Every problem is
+// a *reconcile.ParseError (several are joined, capped at reconcile.MaxErrors); input without a single
+// :20: field is one error wrapping reconcile.ErrNotStatement. On error no statement is returned.
+func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &reconcile.ParseError{Format: Format, Err: err}
+	}
+	text, fallback, err := toText(data, opts.Charset)
+	if err != nil {
+		return nil, &reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("%w %q", err, opts.Charset)}
+	}
+	p := parser{src: text, opts: opts, fallback: fallback}
+	p.run()
+	if err := p.errs.Err(); err != nil {
+		return nil, err
+	}
+	if len(p.out) == 0 {
+		return nil, &reconcile.ParseError{Format: Format, Line: 1,
+			Err: fmt.Errorf("%w: no :20: field (transaction reference) found", reconcile.ErrNotStatement)}
+	}
+	return p.out, nil
+}
+
+// parser walks the text line by line. A field runs from its tag to the next tag, terminator or block
+// boundary; it is handed to field() as one raw substring (continuation lines included).
+type parser struct {
+	src      string
+	opts     Options
+	fallback bool
+	errs     reconcile.Errors
+	stop     bool
+	out      []reconcile.Statement
+	cur      *stmt
+
+	// the open field
+	tag        string
+	tagLine    int
+	start, end int // content offsets in src
+	open       bool
+
+	// one-entry cache of the last parsed YYMMDD
+	lastYYMMDD string
+	lastDate   dateParts
+}
+
+// stmt is the statement being assembled.
+type stmt struct {
+	st       reconcile.Statement
+	line     int // of :20:
+	ref28    string
+	minor    int
+	has60    bool
+	line62   int
+	tag62    string
+	info     int // index of the entry waiting for its :86:, or -1
+	openDate payment.Date
+	bad      bool
+}
+
+func (p *parser) fail(line int, field string, err error) {
+	if p.cur != nil {
+		p.cur.bad = true
+	}
+	if !p.errs.Add(&reconcile.ParseError{Format: Format, Line: line, Field: field, Err: err}) {
+		p.stop = true
+	}
+}
+
+func (p *parser) run() {
+	src := p.src
+	line := 0
+	for pos := 0; pos < len(src) && !p.stop; {
+		line++
+		lstart := pos
+		end := strings.IndexByte(src[pos:], '\n')
+		if end < 0 {
+			end = len(src)
+			pos = end
+		} else {
+			end += pos
+			pos = end + 1
+		}
+		l := src[lstart:end]
+		if n := len(l); n > 0 && l[n-1] == '\r' {
+			l = l[:n-1]
+		}
+		// SOH/STX/ETX framing characters (mBank and others).
+		for len(l) > 0 && l[0] <= 0x03 {
+			l = l[1:]
+			lstart++
+		}
+		for n := len(l); n > 0 && l[n-1] <= 0x03; n = len(l) {
+			l = l[:n-1]
+		}
+		if len(l) > 0 && l[0] == '{' {
+			// SWIFT blocks {1:…}{2:…}{3:…}{4: open the text block; {5:…} and the like close it.
+			p.closeField()
+			k := strings.Index(l, "{4:")
+			if k < 0 {
+				continue
+			}
+			l = l[k+3:]
+			lstart += k + 3
+			if l == "" {
+				continue
+			}
+		}
+		if tag, n := tagAt(l); n > 0 {
+			p.closeField()
+			p.tag, p.tagLine, p.start, p.end, p.open = tag, line, lstart+n, lstart+len(l), true
+			continue
+		}
+		if isTerminator(l) {
+			p.closeField()
+			continue
+		}
+		if p.open { // continuation line
+			p.end = lstart + len(l)
+		}
+	}
+	p.closeField()
+	p.finish()
+}
+
+// tagAt recognises a field tag at the start of a line: ":" 2 digits [letter] ":" (or ":NS:"). It
+// returns the tag without colons and the length of the prefix, or 0.
+func tagAt(l string) (string, int) {
+	if len(l) < 4 || l[0] != ':' {
+		return "", 0
+	}
+	if isDigit(l[1]) && isDigit(l[2]) {
+		if l[3] == ':' {
+			return l[1:3], 4
+		}
+		if len(l) >= 5 && l[3] >= 'A' && l[3] <= 'Z' && l[4] == ':' {
+			return l[1:4], 5
+		}
+		return "", 0
+	}
+	if l[1] == 'N' && l[2] == 'S' && l[3] == ':' {
+		return l[1:3], 4
+	}
+	return "", 0
+}
+
+// isTerminator reports a message end: "-", "-}…", "-XXX" or a line of dashes.
+func isTerminator(l string) bool {
+	l = strings.TrimRight(l, " ")
+	if len(l) == 0 || l[0] != '-' {
+		return false
+	}
+	if len(l) > 1 && l[1] == '}' {
+		return true
+	}
+	for i := 1; i < len(l); i++ {
+		if l[i] != '-' && l[i] != 'X' {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *parser) closeField() {
+	if !p.open {
+		return
+	}
+	p.open = false
+	p.field(p.tag, p.tagLine, p.src[p.start:p.end])
+}
+
+// firstLine returns the first line of a raw field and the rest (after the line break).
+func firstLine(s string) (string, string) {
+	i := strings.IndexByte(s, '\n')
+	if i < 0 {
+		return strings.TrimRight(s, "\r"), ""
+	}
+	return strings.TrimRight(s[:i], "\r"), s[i+1:]
+}
+
+func (p *parser) field(tag string, line int, text string) {
+	if tag == "20" {
+		p.finish()
+		id, _ := firstLine(text)
+		p.cur = &stmt{line: line, info: -1}
+		p.cur.st.Format = Format
+		p.cur.st.ID = strings.TrimSpace(id)
+		return
+	}
+	s := p.cur
+	if s == nil {
+		p.fail(line, ":"+tag+":", errors.New("field before the first :20: (transaction reference)"))
+		return
+	}
+	info := s.info
+	s.info = -1
+	switch tag {
+	case "25":
+		v, _ := firstLine(text)
+		s.st.Account = strings.TrimSpace(v)
+		if s.st.Account == "" {
+			p.fail(line, ":25:", errors.New("account identification is empty"))
+		}
+	case "28", "28C":
+		v, _ := firstLine(text)
+		s.ref28 = strings.TrimSpace(v)
+	case "60F", "60M":
+		if s.has60 {
+			p.fail(line, ":"+tag+":", errors.New("second opening balance in one statement"))
+			return
+		}
+		b, ok := p.balance(line, tag, text)
+		if !ok {
+			return
+		}
+		s.has60 = true
+		s.st.Currency, s.minor = b.currency, b.minor
+		s.st.Opening, s.st.HasOpening = b.amount, true
+		s.openDate = b.date
+	case "62F", "62M":
+		if s.line62 != 0 {
+			p.fail(line, ":"+tag+":", errors.New("second closing balance in one statement"))
+			return
+		}
+		s.line62, s.tag62 = line, tag
+		b, ok := p.balance(line, tag, text)
+		if !ok {
+			return
+		}
+		if s.has60 && b.currency != s.st.Currency {
+			p.fail(line, ":"+tag+":", fmt.Errorf("closing balance currency %s differs from the opening balance's %s", b.currency, s.st.Currency))
+			return
+		}
+		s.st.Closing, s.st.HasClosing = b.amount, true
+		s.st.To = b.date
+	case "61":
+		if !s.has60 {
+			p.fail(line, ":61:", errors.New("statement line before the :60F: opening balance (currency unknown)"))
+			return
+		}
+		e, err := p.statementLine(text, s.st.Currency, s.minor)
+		if err != nil {
+			p.fail(line, ":61:", err)
+			return
+		}
+		e.Position = "line " + strconv.Itoa(line)
+		s.st.Entries = append(s.st.Entries, e)
+		s.info = len(s.st.Entries) - 1
+	case "86":
+		if info >= 0 { // information to the account owner about the entry just read
+			applyInfo(&s.st.Entries[info], text)
+		}
+		// Otherwise it describes the statement (Danske, HSBC, ING put it there): not an entry's.
+	}
+}
+
+type balance struct {
+	amount   int64
+	currency payment.Currency
+	minor    int
+	date     payment.Date
+}
+
+// balance parses "C200930EUR20419,66": mark, YYMMDD, currency, amount.
+func (p *parser) balance(line int, tag, text string) (balance, bool) {
+	field := ":" + tag + ":"
+	v, _ := firstLine(text)
+	v = strings.TrimSpace(v)
+	if len(v) < 11 {
+		p.fail(line, field, fmt.Errorf("balance %q is too short (want mark, YYMMDD, currency, amount)", v))
+		return balance{}, false
+	}
+	var b balance
+	sign := int64(1)
+	switch v[0] {
+	case 'C':
+	case 'D':
+		sign = -1
+	default:
+		p.fail(line, field, fmt.Errorf("balance mark %q is not C or D", v[:1]))
+		return b, false
+	}
+	d, ok := p.date(v[1:7])
+	if !ok {
+		p.fail(line, field, fmt.Errorf("balance date %q is not a valid YYMMDD date", v[1:7]))
+		return b, false
+	}
+	b.date = d.date
+	if d.clamped {
+		p.warnDate(line, field, v[1:7], d.date)
+	}
+	cur, err := payment.ParseCurrency(v[7:10])
+	if err != nil {
+		p.fail(line, field, fmt.Errorf("currency %q is not an ISO 4217 code payments are made in", v[7:10]))
+		return b, false
+	}
+	b.currency, b.minor = cur, cur.MinorUnits()
+	amt, err := reconcile.ParseMinor(v[10:], reconcile.NumberComma, b.minor)
+	if err != nil || v[10] == '-' || v[10] == '+' || strings.IndexByte(v[10:], ',') < 0 {
+		if err == nil {
+			err = errors.New("not an MT940 amount (digits and a decimal comma)")
+		}
+		p.fail(line, field, fmt.Errorf("amount %w", reconcile.FormatAmountError(v[10:], err)))
+		return b, false
+	}
+	b.amount = sign * amt
+	return b, true
+}
+
+// finish closes the open statement: checks, period, fingerprints, balances.
+func (p *parser) finish() {
+	s := p.cur
+	if s == nil {
+		return
+	}
+	p.cur = nil
+	st := &s.st
+	if st.Account == "" && !s.bad {
+		p.errs.Add(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":25:", Err: errors.New("statement has no :25: account identification")})
+		s.bad = true
+	}
+	if !s.has60 && !s.bad {
+		if !p.errs.Add(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":60F:", Err: errors.New("statement has no :60F: opening balance")}) {
+			p.stop = true
+		}
+		s.bad = true
+	}
+	if s.bad || p.stop {
+		return
+	}
+	if s.ref28 != "" {
+		st.ID += "/" + s.ref28
+	}
+	if s.line62 == 0 {
+		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "missing_closing_balance",
+			Message: "statement of line " + strconv.Itoa(s.line) + " has no :62F: closing balance"})
+	}
+	if p.fallback {
+		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "charset",
+			Message: "the file is not valid UTF-8; it was read as " + FallbackCharset})
+	}
+	period(st, s.openDate)
+	if st.Entries == nil {
+		st.Entries = []reconcile.Entry{}
+	}
+	st.Fingerprint()
+	if w := st.CheckBalances(); w != nil && p.opts.Strict {
+		p.fail(s.line62, ":"+s.tag62+":", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
+		return
+	}
+	p.out = append(p.out, *st)
+}
+
+// period sets From to the earliest entry date and To to the latest of the entries and the closing
+// balance date; a statement without entries covers its closing (or opening) balance date.
+func period(st *reconcile.Statement, opening payment.Date) {
+	from, to := payment.Date(0), st.To
+	for i := range st.Entries {
+		e := &st.Entries[i]
+		d := e.BookingDate
+		if d == 0 {
+			d = e.ValueDate
+		}
+		if from == 0 || d < from {
+			from = d
+		}
+		if d > to {
+			to = d
+		}
+	}
+	if to == 0 {
+		to = opening
+	}
+	if from == 0 {
+		from = to
+	}
+	st.From, st.To = from, to
+}
+
+func (p *parser) warnDate(line int, field, raw string, d payment.Date) {
+	if p.cur == nil {
+		return
+	}
+	p.cur.st.Warnings = append(p.cur.st.Warnings, reconcile.Warning{Code: "date_adjusted",
+		Message: fmt.Sprintf("line %d (%s): date %q does not exist; read as %s", line, field, raw, d)})
+}
