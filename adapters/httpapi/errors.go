@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 )
@@ -131,6 +132,12 @@ func toError(err error) (*Error, bool) {
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr, apiErr.Status < 500
+	case errors.Is(err, batch.ErrEmpty):
+		return newError(http.StatusUnprocessableEntity, TypeInvalidRequest, CodeBatchEmpty,
+			"payments is empty: send 1 to 500 payments"), true
+	case errors.Is(err, batch.ErrTooLarge):
+		return newError(http.StatusUnprocessableEntity, TypeInvalidRequest, CodeBatchTooLarge,
+			err.Error()[len("batch: "):]), true
 	case errors.Is(err, payment.ErrIdempotencyMismatch):
 		return newError(http.StatusUnprocessableEntity, TypeIdempotency, CodeIdempotencyKeyReused,
 			"the Idempotency-Key was already used with a different request"), true

@@ -20,8 +20,8 @@ import (
 
 // Default limits.
 const (
-	DefaultMaxBodyBytes      = 1 << 20  // 1 MiB for a single object
-	DefaultMaxBatchBodyBytes = 4 << 20  // 4 MiB for POST /v1/payments/batch
+	DefaultMaxBodyBytes      = 1 << 20 // 1 MiB for a single object
+	DefaultMaxBatchBodyBytes = 4 << 20 // 4 MiB for POST /v1/payments/batch
 	DefaultIdempotencyTTL    = 24 * time.Hour
 	MaxBatchSize             = 500 // payments per batch request
 )
@@ -121,6 +121,7 @@ func (h *Handler) routes() {
 	one := h.opts.MaxBodyBytes
 	h.handle("POST /v1/payments", endpoint{rw, jsonBody, one, h.createPayment})
 	h.handle("GET /v1/payments", endpoint{ro, noBody, 0, h.listPayments})
+	h.handle("POST /v1/payments/batch", endpoint{rw, jsonBody, h.opts.MaxBatchBodyBytes, h.createBatch})
 	h.handle("GET /v1/payments/{id}", endpoint{ro, noBody, 0, h.getPayment})
 	h.handle("DELETE /v1/payments/{id}", endpoint{rw, noBody, 0, h.cancelPayment})
 	h.handle("GET /v1/payments/{id}/history", endpoint{ro, noBody, 0, h.paymentHistory})

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/orkesta/orkesta/batch"
+	"github.com/orkesta/orkesta/payment"
+)
+
+// BatchResult is the response of POST /v1/payments/batch: one result per item, in input order.
+type BatchResult struct {
+	BatchID payment.BatchID `json:"batch_id"`
+	Results []BatchItem     `json:"results"`
+	Totals  BatchTotals     `json:"totals"`
+}
+
+// BatchItem is the outcome of one item: a created payment, or the error the same request alone would
+// have got (with params prefixed by the item's path, "payments[3].amount").
+type BatchItem struct {
+	Index    int              `json:"index"`
+	Status   batch.ItemStatus `json:"status"`
+	Replayed bool             `json:"replayed,omitempty"`
+	Payment  *Payment         `json:"payment,omitempty"`
+	Error    *Error           `json:"error,omitempty"`
+}
+
+// BatchTotals counts the items by outcome and sums the created payments per currency.
+type BatchTotals struct {
+	Count        int             `json:"count"`
+	Created      int             `json:"created"`
+	Failed       int             `json:"failed"`
+	NotAttempted int             `json:"not_attempted"`
+	ByCurrency   []payment.Total `json:"by_currency"`
+}
+
+// createBatch: POST /v1/payments/batch with {"payments":[...]} (1 to 500). Malformed JSON anywhere is
+// 400 and creates nothing; a wrong item count is 422 and creates nothing; otherwise every item is
+// processed on its own and the answer is 200 with one result per item. An Idempotency-Key makes the
+// whole batch safe to retry: the core derives one key per item from it.
+func (h *Handler) createBatch(c *call) error {
+	reqs, derr := decodeBatchRequest(c.body)
+	if derr != nil {
+		return derr
+	}
+	opts := batch.Options{
+		IdempotencyKey: c.r.Header.Get(headerIdempotencyKey),
+		Actor:          c.key.ID,
+		MaxItems:       MaxBatchSize,
+	}
+	res, err := batch.Submit(c.r.Context(), h.svc, c.key.Workspace, reqs, opts)
+	if err != nil {
+		return err
+	}
+	out := BatchResult{BatchID: res.BatchID, Results: make([]BatchItem, len(res.Items))}
+	payments := make([]Payment, len(res.Items))
+	out.Totals.Count = len(res.Items)
+	out.Totals.ByCurrency = res.Totals
+	if out.Totals.ByCurrency == nil {
+		out.Totals.ByCurrency = []payment.Total{}
+	}
+	for i := range res.Items {
+		it, o := &res.Items[i], &out.Results[i]
+		o.Index, o.Status, o.Replayed = it.Index, it.Status, it.Replayed
+		switch it.Status {
+		case batch.ItemCreated:
+			out.Totals.Created++
+			payments[i] = PaymentOf(it.Payment)
+			o.Payment = &payments[i]
+		case batch.ItemNotAttempted:
+			out.Totals.NotAttempted++
+			o.Error = newError(http.StatusServiceUnavailable, TypeAPI, "not_attempted",
+				"the request ended before this item was started; nothing was created for it")
+		default:
+			out.Totals.Failed++
+			o.Error = h.itemError(c, it)
+		}
+	}
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+// itemError maps an item's error like a single request's, with params under the item's path.
+func (h *Handler) itemError(c *call, it *batch.Item) *Error {
+	e, ok := toError(it.Err)
+	if !ok {
+		h.log.LogAttrs(c.r.Context(), slog.LevelError, "httpapi: batch item failed",
+			slog.String("request_id", c.reqID), slog.Int("index", it.Index), slog.String("error", it.Err.Error()))
+	}
+	cp := *e
+	base := "payments[" + strconv.Itoa(it.Index) + "]"
+	if cp.Param != "" {
+		cp.Param = join(base, cp.Param)
+	}
+	if len(cp.Errors) > 0 {
+		cp.Errors = append([]FieldError(nil), cp.Errors...)
+		for j := range cp.Errors {
+			cp.Errors[j].Param = join(base, cp.Errors[j].Param)
+			cp.Errors[j].Message = join(base, cp.Errors[j].Message)
+		}
+		cp.Message = cp.Errors[0].Message
+	}
+	return &cp
+}
