@@ -29,7 +29,10 @@ func benchSubmit(b *testing.B, newStore func(testing.TB) payment.Store, conc, ev
 	var e *paymenttest.Env
 	var reqs []payment.Request
 	fresh := func() {
-		e = paymenttest.NewEnv(b, newStore(b))
+		// The production clock and id source: paymenttest's deterministic ids are not increasing, which
+		// would make the stores insert out of order.
+		e = paymenttest.NewEnv(b, newStore(b), paymenttest.WithServiceOptions(payment.Options{
+			Clock: payment.SystemClock, IDs: payment.NewULIDSource()}))
 		reqs = requests(e, n)
 	}
 	fresh()

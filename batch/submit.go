@@ -35,7 +35,7 @@ func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, r
 	if _, err := svc.Workspace(ctx, ws); err != nil {
 		return nil, err
 	}
-	s := &submission{svc: svc, ws: ws, opts: opts, items: make([]work, len(reqs))}
+	s := &submission{svc: svc, ws: ws, opts: opts, items: make([]work, len(reqs)), changes: make([]payment.Change, len(reqs))}
 	s.init(reqs)
 	return s.run(ctx)
 }
@@ -54,11 +54,9 @@ const (
 
 // work is one item in flight.
 type work struct {
-	req    payment.Request
-	state  state
-	change payment.Change  // prepared, created
-	orig   payment.Payment // replayed
-	err    error           // failed, notAttempted
+	req   payment.Request
+	state state
+	err   error // failed, notAttempted
 }
 
 type submission struct {
@@ -66,19 +64,45 @@ type submission struct {
 	ws    payment.WorkspaceID
 	opts  Options
 	items []work
+	// changes[i] is item i's change when prepared or created; its Payment is the original when replayed.
+	// Kept apart from items so that a batch of valid items is written without a copy.
+	changes []payment.Change
 }
 
 func itemKey(batchKey string, i int) string { return batchKey + ":" + strconv.Itoa(i) }
 
+// itemKeys derives the keys of n items from batchKey, as substrings of one allocation.
+func itemKeys(batchKey string, n int) []string {
+	buf := make([]byte, 0, n*(len(batchKey)+4))
+	ends := make([]int, n)
+	for i := range n {
+		buf = append(buf, batchKey...)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, int64(i), 10)
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	keys := make([]string, n)
+	start := 0
+	for i, end := range ends {
+		keys[i], start = all[start:end], end
+	}
+	return keys
+}
+
 // init copies the requests, fills in derived keys and the actor, and fails the later items that repeat
 // an earlier item's idempotency key.
 func (s *submission) init(reqs []payment.Request) {
+	var derived []string
+	if s.opts.IdempotencyKey != "" {
+		derived = itemKeys(s.opts.IdempotencyKey, len(reqs))
+	}
 	first := make(map[string]int, len(reqs))
 	for i := range reqs {
 		it := &s.items[i]
 		it.req = reqs[i]
-		if it.req.IdempotencyKey == "" && s.opts.IdempotencyKey != "" {
-			it.req.IdempotencyKey = itemKey(s.opts.IdempotencyKey, i)
+		if it.req.IdempotencyKey == "" && derived != nil {
+			it.req.IdempotencyKey = derived[i]
 		}
 		if s.opts.Actor != "" {
 			it.req.CreatedBy = s.opts.Actor
@@ -120,13 +144,11 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 	} else {
 		s.writeEach(wctx)
 	}
-	var events []payment.Event
 	for i := range s.items {
-		if it := &s.items[i]; it.state == created {
-			events = append(events, it.change.Event)
+		if s.items[i].state == created {
+			s.svc.Published(wctx, s.changes[i].Event)
 		}
 	}
-	s.svc.Published(wctx, events...)
 	return s.result(batchID), nil
 }
 
@@ -152,7 +174,8 @@ func isDuplicateKey(it *work) bool {
 // each item whether to begin it.
 func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.BatchID, start func(*work) bool) {
 	each(len(idx), s.opts.Concurrency, func(j int) {
-		it := &s.items[idx[j]]
+		i := idx[j]
+		it := &s.items[i]
 		if start != nil && !start(it) {
 			return
 		}
@@ -162,9 +185,11 @@ func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.Bat
 		case err != nil:
 			it.state, it.err = failed, err
 		case orig != nil:
-			it.state, it.orig, it.err = replayed, *orig, nil
+			it.state, it.err = replayed, nil
+			s.changes[i] = payment.Change{Payment: *orig}
 		default:
-			it.state, it.change, it.err = prepared, c, nil
+			it.state, it.err = prepared, nil
+			s.changes[i] = c
 		}
 	})
 }
@@ -196,15 +221,10 @@ func (s *submission) originalBatch(ctx context.Context, current payment.BatchID)
 func (s *submission) checkTotals() error {
 	var t payment.Totals
 	for i := range s.items {
-		it := &s.items[i]
-		var err error
-		switch it.state {
-		case prepared:
-			err = t.Add(it.change.Payment.Money())
-		case replayed:
-			err = t.Add(it.orig.Money())
+		if st := s.items[i].state; st != prepared && st != replayed {
+			continue
 		}
-		if err != nil {
+		if err := t.Add(s.changes[i].Payment.Money()); err != nil {
 			return fmt.Errorf("batch: the batch cannot be totalled; split it: %w", err)
 		}
 	}
@@ -217,9 +237,12 @@ func (s *submission) writeBatch(ctx context.Context, bc payment.BatchCreator) {
 	if len(idx) == 0 {
 		return
 	}
-	cs := make([]payment.Change, len(idx))
-	for j, i := range idx {
-		cs[j] = s.items[i].change
+	cs := s.changes
+	if len(idx) < len(cs) {
+		cs = make([]payment.Change, len(idx))
+		for j, i := range idx {
+			cs[j] = s.changes[i]
+		}
 	}
 	errs, err := bc.CreatePayments(ctx, cs)
 	if err == nil && len(errs) != len(cs) {
@@ -230,7 +253,7 @@ func (s *submission) writeBatch(ctx context.Context, bc payment.BatchCreator) {
 		if e == nil {
 			e = errs[j]
 		}
-		s.settle(ctx, &s.items[i], e)
+		s.settle(ctx, i, e)
 	}
 }
 
@@ -239,15 +262,16 @@ func (s *submission) writeEach(ctx context.Context) {
 	idx := s.indexes(isPrepared)
 	store := s.svc.Store()
 	each(len(idx), s.opts.Concurrency, func(j int) {
-		it := &s.items[idx[j]]
-		s.settle(ctx, it, store.CreatePayment(ctx, it.change))
+		i := idx[j]
+		s.settle(ctx, i, store.CreatePayment(ctx, s.changes[i]))
 	})
 }
 
 // settle records the outcome of writing a prepared item. A duplicate idempotency key means someone
 // created the payment since it was prepared: as in Service.Create, the same request returns that
 // payment and a different one is payment.ErrIdempotencyMismatch.
-func (s *submission) settle(ctx context.Context, it *work, err error) {
+func (s *submission) settle(ctx context.Context, i int, err error) {
+	it := &s.items[i]
 	switch {
 	case err == nil:
 		it.state = created
@@ -257,7 +281,8 @@ func (s *submission) settle(ctx context.Context, it *work, err error) {
 		case perr != nil:
 			it.state, it.err = failed, perr
 		case orig != nil:
-			it.state, it.orig = replayed, *orig
+			it.state = replayed
+			s.changes[i] = payment.Change{Payment: *orig}
 		default: // the key is free after all: the duplicate was something else
 			it.state, it.err = failed, err
 		}
@@ -268,21 +293,16 @@ func (s *submission) settle(ctx context.Context, it *work, err error) {
 
 func (s *submission) result(batchID payment.BatchID) *Result {
 	r := &Result{BatchID: batchID, Items: make([]Item, len(s.items))}
-	ps := make([]payment.Payment, len(s.items))
 	var t payment.Totals
 	for i := range s.items {
 		it, out := &s.items[i], &r.Items[i]
 		out.Index = i
 		switch it.state {
 		case created, replayed:
-			if it.state == created {
-				ps[i] = it.change.Payment
-			} else {
-				ps[i], out.Replayed = it.orig, true
-			}
-			out.Status, out.Payment = ItemCreated, &ps[i]
+			p := &s.changes[i].Payment
+			out.Status, out.Payment, out.Replayed = ItemCreated, p, it.state == replayed
 			// Cannot fail: these amounts are a subset of those checkTotals added without overflow.
-			_ = t.Add(ps[i].Money())
+			_ = t.Add(p.Money())
 		case notAttempted:
 			out.Status, out.Err = ItemNotAttempted, it.err
 		default:
