@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/adapters/httpapi"
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -215,15 +217,9 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/v1/", notBuilt("the REST API"))
-	mux.Handle("/", notBuilt("the dashboard"))
+	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox"}))
+	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock}))
 	return &server{handler: logRequests(log, mux)}, nil
-}
-
-func notBuilt(what string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, what+" is not built into this binary yet", http.StatusNotImplemented)
-	})
 }
 
 // bootstrapKey makes sure the workspace can be signed in to: a seeded key (--api-key or

@@ -1,0 +1,286 @@
+package dashboard
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// MaxCSVRows caps the data rows of one payments CSV.
+const MaxCSVRows = 10000
+
+// ErrCSV is the class of file-level problems of a payments CSV (no header, a missing or unknown
+// column, too many rows); errors.As with *CSVError gives the line.
+var ErrCSV = errors.New("dashboard: bad payments CSV")
+
+// CSVError is a problem with a payments CSV file as a whole, or with one cell.
+type CSVError struct {
+	Line   int    // 1-based line; 0 for the file as a whole
+	Column string // the column, when the problem is one cell
+	Reason string
+}
+
+func (e *CSVError) Error() string {
+	var b strings.Builder
+	b.WriteString("payments csv: ")
+	if e.Line > 0 {
+		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
+	}
+	if e.Column != "" {
+		b.WriteString(e.Column + ": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Is makes a *CSVError match ErrCSV.
+func (e *CSVError) Is(target error) bool { return target == ErrCSV }
+
+// CSVRow is one data row of a payments CSV: where it is, its cells as written, and the request it asks
+// for, or Err when a cell does not parse (the row is then not submitted).
+type CSVRow struct {
+	Line    int
+	Record  []string
+	Request payment.Request
+	Err     error
+}
+
+// CSVFile is a parsed payments CSV.
+type CSVFile struct {
+	Header []string
+	Comma  rune
+	Rows   []CSVRow
+}
+
+// csvColumns are the columns a payments CSV may have, in any order. Exactly one of amount (major
+// units, "1250.00") and amount_minor (integer minor units, 125000) is required, with currency,
+// from_account and to_account. method defaults to bank_transfer. A column named "error" (as in a
+// downloaded file of failed rows) is ignored.
+var csvColumns = []string{"amount", "amount_minor", "currency", "method", "from_account", "to_account", "reference",
+	"description", "value_date", "idempotency_key"}
+
+// ReadPaymentsCSV reads a payments CSV: a header row, then one payment per row. Comma or semicolon
+// separated (found from the header), UTF-8 with or without a byte-order mark. Amounts are converted
+// exactly; a cell that does not parse makes that row's Err, not the file's.
+func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	first, _ := br.Peek(4096)
+	line, _, _ := bytes.Cut(first, []byte("\n"))
+	comma := ','
+	if bytes.Count(line, []byte(";")) > bytes.Count(line, []byte(",")) {
+		comma = ';'
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &CSVError{Reason: "the file is empty; the first line must name the columns"}
+	}
+	if err != nil {
+		return nil, csvReadError(err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case name == "error":
+			continue
+		case !contains(csvColumns, name):
+			return nil, &CSVError{Line: 1, Reason: fmt.Sprintf("unknown column %q; the columns are %s", h,
+				strings.Join(csvColumns, ", "))}
+		}
+		if _, dup := col[name]; dup {
+			return nil, &CSVError{Line: 1, Reason: fmt.Sprintf("column %q appears twice", name)}
+		}
+		col[name] = i
+	}
+	_, hasMajor := col["amount"]
+	_, hasMinor := col["amount_minor"]
+	var missing []string
+	if hasMajor == hasMinor {
+		missing = append(missing, "exactly one of amount (major units) and amount_minor")
+	}
+	for _, c := range []string{"currency", "from_account", "to_account"} {
+		if _, ok := col[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &CSVError{Line: 1, Reason: "the header needs " + strings.Join(missing, ", ")}
+	}
+	f := &CSVFile{Header: header, Comma: comma}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, csvReadError(err)
+		}
+		lineNo, _ := cr.FieldPos(0)
+		if blank(rec) {
+			continue
+		}
+		if len(f.Rows) == MaxCSVRows {
+			return nil, &CSVError{Line: lineNo, Reason: fmt.Sprintf("more than %d payments; split the file", MaxCSVRows)}
+		}
+		row := CSVRow{Line: lineNo, Record: rec}
+		row.Request, row.Err = rowRequest(rec, col, lineNo)
+		f.Rows = append(f.Rows, row)
+	}
+	if len(f.Rows) == 0 {
+		return nil, &CSVError{Reason: "the file has a header but no payments"}
+	}
+	return f, nil
+}
+
+func csvReadError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &CSVError{Line: pe.Line, Reason: pe.Err.Error()}
+	}
+	return &CSVError{Reason: err.Error()}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func rowRequest(rec []string, col map[string]int, line int) (payment.Request, error) {
+	get := func(name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	req := payment.Request{
+		Currency:       payment.Currency(get("currency")),
+		Method:         payment.Method(get("method")),
+		FromAccount:    payment.AccountID(get("from_account")),
+		ToAccount:      payment.AccountID(get("to_account")),
+		Reference:      get("reference"),
+		Description:    get("description"),
+		IdempotencyKey: get("idempotency_key"),
+	}
+	if req.Method == "" {
+		req.Method = payment.MethodBankTransfer
+	}
+	var errs []error
+	if _, ok := col["amount"]; ok {
+		text := get("amount")
+		switch {
+		case text == "":
+			errs = append(errs, &CSVError{Line: line, Column: "amount", Reason: "is empty"})
+		case !req.Currency.Valid():
+			// The currency's own problem is reported by validation; the amount cannot be read without it.
+		default:
+			m, err := payment.ParseMinor(text, req.Currency)
+			if err != nil {
+				errs = append(errs, &CSVError{Line: line, Column: "amount", Reason: strings.TrimPrefix(err.Error(), "payment: amount: ")})
+			}
+			req.Amount = m
+		}
+	} else {
+		text := get("amount_minor")
+		m, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			errs = append(errs, &CSVError{Line: line, Column: "amount_minor", Reason: fmt.Sprintf("%q is not a whole number of minor units", text)})
+		}
+		req.Amount = m
+	}
+	if v := get("value_date"); v != "" {
+		d, err := payment.ParseDate(v)
+		if err != nil {
+			errs = append(errs, &CSVError{Line: line, Column: "value_date", Reason: fmt.Sprintf("%q is not a date (YYYY-MM-DD)", v)})
+		}
+		req.ValueDate = d
+	}
+	return req, errors.Join(errs...)
+}
+
+// WriteFailedCSV writes the header and the given rows as they were uploaded, with an "error" column
+// saying why each failed, in the upload's separator: fix the rows and upload the file again.
+func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
+	cw := csv.NewWriter(w)
+	cw.Comma = f.Comma
+	errCol := -1
+	for i, h := range f.Header {
+		if strings.EqualFold(strings.TrimSpace(h), "error") {
+			errCol = i
+		}
+	}
+	header := f.Header
+	if errCol < 0 {
+		header = append(append([]string(nil), f.Header...), "error")
+	}
+	if err := cw.Write(neutralize(header)); err != nil {
+		return err
+	}
+	for i, row := range f.Rows {
+		msg, ok := failed[i]
+		if !ok {
+			continue
+		}
+		rec := append([]string(nil), row.Record...)
+		for len(rec) < len(f.Header) {
+			rec = append(rec, "")
+		}
+		if errCol >= 0 {
+			rec[errCol] = msg
+		} else {
+			rec = append(rec[:len(f.Header)], msg)
+		}
+		if err := cw.Write(neutralize(rec)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// neutralize guards cells against spreadsheet formula injection: a cell starting with = + - @ (or a
+// tab or carriage return) gets a leading apostrophe, except plain negative numbers.
+func neutralize(rec []string) []string {
+	out := make([]string, len(rec))
+	for i, c := range rec {
+		out[i] = c
+		if c == "" {
+			continue
+		}
+		switch c[0] {
+		case '=', '+', '@', '\t', '\r':
+			out[i] = "'" + c
+		case '-':
+			if _, err := strconv.ParseFloat(c, 64); err != nil {
+				out[i] = "'" + c
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,221 @@
+package dashboard_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/payment"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser starts headless chromium for one test, or skips the test when chromium is not installed.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("browser tests need %s (apt-get install -y chromium; .ci/run installs it)", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser tests are skipped with -short")
+	}
+	var stderr bytes.Buffer
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(&stderr),
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelB()
+		cancelA()
+		cancel()
+		if t.Failed() {
+			t.Logf("chromium output (last 2 KiB):\n%s", tail(stderr.String(), 2048))
+		}
+	})
+	return bctx
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// artifacts is where screenshots go: $ORKESTA_ARTIFACTS/screenshots when set (CI keeps it), else a
+// temporary directory. Never a tracked path.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("ORKESTA_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	dir = filepath.Join(dir, "screenshots")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+func shot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	path := filepath.Join(dir, name+".png")
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+	t.Logf("screenshot %s", path)
+}
+
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, actions...))
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	require.NoError(t, err, "text of %s", sel)
+	return strings.TrimSpace(s)
+}
+
+func signIn(t *testing.T, ctx context.Context, base, secret string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.ID("api_key")),
+		chromedp.SendKeys(chromedp.ID("api_key"), secret),
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.ID("new-payment")),
+	)
+}
+
+func TestBrowserPayments(t *testing.T) {
+	ctx := browser(t)
+	e := newTestEnv(t, dashboard.Options{})
+	dir := artifacts(t)
+	base := e.server.URL
+	// A payment whose description is markup: it must show as text.
+	e.MustCreate(t, func(r *payment.Request) {
+		r.Description = `<script>alert("x")</script>`
+		r.Reference = "INV-XSS-1"
+	})
+
+	t.Run("sign in with a wrong key is refused", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.Navigate(base+"/payments"),
+			chromedp.WaitVisible(chromedp.ID("api_key")),
+			chromedp.SendKeys(chromedp.ID("api_key"), "ok_NOTAKEY"),
+			chromedp.Click(chromedp.ID("signin")),
+			chromedp.WaitVisible(chromedp.ID("api_key-error")),
+		)
+		assert.Contains(t, text(t, ctx, "#api_key-error"), "not valid")
+		shot(t, ctx, dir, "01-sign-in-refused")
+	})
+
+	t.Run("sign in", func(t *testing.T) {
+		signIn(t, ctx, base, e.writer)
+		assert.Contains(t, text(t, ctx, "#payments"), "INV-XSS-1")
+		shot(t, ctx, dir, "02-payments")
+	})
+
+	t.Run("bad amount shows a field error", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.Click(chromedp.ID("new-payment")),
+			chromedp.WaitVisible(chromedp.ID("payment-form")),
+			chromedp.SetValue(chromedp.ID("from_account"), string(e.Own.ID)),
+			chromedp.SetValue(chromedp.ID("to_account"), string(e.Vendor.ID)),
+			chromedp.SendKeys(chromedp.ID("amount"), "12.345"),
+			chromedp.SendKeys(chromedp.ID("reference"), "INV-2026-0042"),
+			chromedp.Click(chromedp.ID("submit")),
+			chromedp.WaitVisible(chromedp.ID("amount-error")),
+		)
+		assert.Contains(t, text(t, ctx, "#amount-error"), "at most 2 decimals")
+		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("reference")))
+		require.NoError(t, err)
+		assert.Equal(t, "INV-2026-0042", v, "typed values survive the error")
+		shot(t, ctx, dir, "03-amount-error")
+	})
+
+	t.Run("create a payment through the form", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.SetValue(chromedp.ID("amount"), "1250.50"),
+			chromedp.SendKeys(chromedp.ID("description"), "Kumaş faturası"),
+			chromedp.Click(chromedp.ID("submit")),
+			chromedp.WaitVisible(chromedp.ID("history")),
+		)
+		assert.Equal(t, "pending", text(t, ctx, "#status"))
+		assert.Contains(t, text(t, ctx, "#flash"), "1,250.50 TRY")
+		page, err := e.Service.List(context.Background(), e.Workspace.ID, payment.ListFilter{Reference: "INV-2026-0042"})
+		require.NoError(t, err)
+		require.Len(t, page.Payments, 1)
+		assert.Equal(t, int64(125050), page.Payments[0].Amount, "1250.50 TRY is exactly 125050 kuruş")
+		shot(t, ctx, dir, "04-payment-created")
+	})
+
+	t.Run("cancel a pending payment", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.SendKeys(chromedp.ID("reason"), "entered twice"),
+			chromedp.Evaluate[chromedp.Void]("window.confirm = () => true"),
+			chromedp.Click(chromedp.ID("cancel")),
+			chromedp.WaitVisible(chromedp.ID("flash")),
+		)
+		assert.Equal(t, "cancelled", text(t, ctx, "#status"))
+		assert.Contains(t, text(t, ctx, "#history"), "entered twice")
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#cancel, #approve").length`))
+		require.NoError(t, err)
+		assert.Zero(t, n, "a cancelled payment offers no actions")
+		shot(t, ctx, dir, "05-payment-cancelled")
+	})
+
+	t.Run("markup in a description is shown as text", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.Navigate(base+"/payments?q=INV-XSS-1"),
+			chromedp.WaitVisible(chromedp.ID("payments")),
+			chromedp.Click(chromedp.CSS("#payments tbody a")),
+			chromedp.WaitVisible(chromedp.ID("description")),
+		)
+		assert.Equal(t, `<script>alert("x")</script>`, text(t, ctx, "#description"))
+	})
+
+	t.Run("filters and phone width", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.EmulateViewport(390, 844),
+			chromedp.Navigate(base+"/payments?status=pending"),
+			chromedp.WaitVisible(chromedp.ID("payments")),
+		)
+		assert.Contains(t, text(t, ctx, "#payments"), "INV-XSS-1")
+		assert.NotContains(t, text(t, ctx, "#payments"), "INV-2026-0042", "the cancelled payment is filtered out")
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
+		require.NoError(t, err)
+		assert.LessOrEqual(t, w, 390, "no horizontal scrolling of the page on a phone")
+		shot(t, ctx, dir, "06-phone-payments")
+		do(t, ctx, chromedp.EmulateViewport(1280, 900))
+	})
+
+	t.Run("sign out", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.Navigate(base+"/payments"),
+			chromedp.WaitVisible(chromedp.ID("logout")),
+			chromedp.Click(chromedp.ID("logout")),
+			chromedp.WaitVisible(chromedp.ID("api_key")),
+			chromedp.Navigate(base+"/payments"),
+			chromedp.WaitVisible(chromedp.ID("api_key")),
+		)
+	})
+}

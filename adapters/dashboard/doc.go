@@ -1,0 +1,19 @@
+// Package dashboard is Orkesta's web dashboard: server-rendered HTML (html/template) on a
+// payment.Service, with its templates, stylesheet and a few lines of JavaScript embedded in the binary.
+// No CDN, no JavaScript framework; every page works without JavaScript.
+//
+// People sign in with an API key of the workspace. The session lives in the Handler's memory (a
+// random id in an HttpOnly, SameSite=Strict cookie); the key is checked again on every request, so a
+// revoked or expired key ends its sessions at once. Every form carries a CSRF token. A key's scope
+// decides what its sessions may do: read-only keys see everything but change nothing, read-write keys
+// create and cancel payments, upload batches, reconcile and configure webhooks, and only admin keys
+// manage API keys.
+//
+// Pages: Payments (list with status filters and a reference search, New payment, a payment with its
+// history and the actions its status allows), Batch (CSV upload with per-row results and the failed
+// rows to download), Reconciliation (when Options.Reconcile is set), Settings → API keys, and
+// Integrations → Webhooks (when Options.Webhooks is set).
+//
+//	h := dashboard.New(svc, keys, dashboard.Options{Reconcile: runs, Webhooks: hooks})
+//	mux.Handle("/", h)
+package dashboard

@@ -1,0 +1,51 @@
+package dashboard_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+)
+
+// testEnv is a dashboard on a memory store with the paymenttest workspace and one key per scope.
+type testEnv struct {
+	*paymenttest.Env
+	store   *memory.Store
+	handler *dashboard.Handler
+	server  *httptest.Server
+	// secrets of the keys by scope
+	admin, writer, reader string
+}
+
+func newTestEnv(t *testing.T, opts dashboard.Options) *testEnv {
+	t.Helper()
+	store := memory.New()
+	env := paymenttest.NewEnv(t, store)
+	e := &testEnv{Env: env, store: store}
+	e.admin = e.key(t, "admin-key", payment.ScopeAdmin)
+	e.writer = e.key(t, "writer-key", payment.ScopeReadWrite)
+	e.reader = e.key(t, "reader-key", payment.ScopeReadOnly)
+	if opts.Clock == nil {
+		opts.Clock = env.Clock
+	}
+	e.handler = dashboard.New(env.Service, store, opts)
+	e.server = httptest.NewServer(e.handler)
+	t.Cleanup(e.server.Close)
+	return e
+}
+
+func (e *testEnv) key(t *testing.T, name string, scope payment.Scope) string {
+	t.Helper()
+	secret, hash := payment.NewAPIKeySecret()
+	require.NoError(t, e.store.CreateAPIKey(context.Background(), payment.APIKey{
+		ID: e.Service.NewID(payment.PrefixAPIKey), Workspace: e.Workspace.ID, Name: name, Scope: scope,
+		Hash: hash, Prefix: secret[:8], CreatedAt: e.Clock.Now().Truncate(time.Microsecond)}))
+	return secret
+}

@@ -1,0 +1,367 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/orkesta/orkesta/fsm"
+	"github.com/orkesta/orkesta/payment"
+)
+
+type statusChip struct {
+	Label, Href string
+	Active      bool
+}
+
+type paymentsView struct {
+	Payments []payment.Payment
+	Names    map[payment.AccountID]string
+	Chips    []statusChip
+	Query    string
+	Status   string
+	Older    string // href of the next page, or ""
+	Notice   string
+}
+
+func (h *Handler) accountNames(r *http.Request, ws payment.WorkspaceID) (map[payment.AccountID]string, []payment.Account, error) {
+	as, err := h.svc.ListAccounts(r.Context(), ws)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[payment.AccountID]string, len(as))
+	for _, a := range as {
+		names[a.ID] = a.Name
+	}
+	return names, as, nil
+}
+
+func (h *Handler) paymentsList(w http.ResponseWriter, r *http.Request, s *session) {
+	q := r.URL.Query()
+	v := paymentsView{Query: strings.TrimSpace(q.Get("q")), Status: q.Get("status")}
+	var f payment.ListFilter
+	if v.Status != "" {
+		st := payment.Status(v.Status)
+		if !st.Valid() {
+			h.fail(w, r, s, http.StatusBadRequest, "Unknown status filter.")
+			return
+		}
+		f.Statuses = []payment.Status{st}
+	}
+	if v.Query != "" {
+		// A payment id goes straight to the payment; anything else is a reference.
+		if id, err := payment.ParseID(v.Query); err == nil {
+			http.Redirect(w, r, "/payments/"+string(id), http.StatusSeeOther)
+			return
+		}
+		f.Reference = v.Query
+	}
+	if a := q.Get("after"); a != "" {
+		id, err := payment.ParseID(a)
+		if err != nil {
+			h.fail(w, r, s, http.StatusBadRequest, "Bad page cursor.")
+			return
+		}
+		f.After = id
+	}
+	f.Limit = 25
+	pg, err := h.svc.List(r.Context(), s.ws, f)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	v.Payments = pg.Payments
+	if v.Names, _, err = h.accountNames(r, s.ws); err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	link := func(status, after string) string {
+		u := url.Values{}
+		if status != "" {
+			u.Set("status", status)
+		}
+		if v.Query != "" {
+			u.Set("q", v.Query)
+		}
+		if after != "" {
+			u.Set("after", after)
+		}
+		if len(u) == 0 {
+			return "/payments"
+		}
+		return "/payments?" + u.Encode()
+	}
+	v.Chips = append(v.Chips, statusChip{Label: "All", Href: link("", ""), Active: v.Status == ""})
+	for _, st := range fsm.Statuses() {
+		v.Chips = append(v.Chips, statusChip{Label: string(st), Href: link(string(st), ""), Active: v.Status == string(st)})
+	}
+	if pg.HasMore {
+		v.Older = link(v.Status, string(pg.Payments[len(pg.Payments)-1].ID))
+	}
+	h.show(w, r, s, http.StatusOK, "payments", "Payments", "payments", &v)
+}
+
+// paymentForm is the New payment form: what was typed, and the problem of each field.
+type paymentForm struct {
+	Methods    []payment.Method
+	From       []payment.Account // internal accounts
+	To         []payment.Account
+	Currencies []payment.Currency
+	Values     map[string]string
+	Errors     map[string]string
+	Other      []string // problems that belong to no field
+	Token      string   // idempotency token: a double submit creates one payment
+}
+
+func (h *Handler) newForm(r *http.Request, s *session) (*paymentForm, error) {
+	ws, err := h.svc.Workspace(r.Context(), s.ws)
+	if err != nil {
+		return nil, err
+	}
+	_, as, err := h.accountNames(r, s.ws)
+	if err != nil {
+		return nil, err
+	}
+	f := &paymentForm{Methods: ws.Plan.Methods, To: as, Values: map[string]string{}, Errors: map[string]string{}}
+	for _, a := range as {
+		if a.Type == payment.AccountInternal {
+			f.From = append(f.From, a)
+			if !slices.Contains(f.Currencies, a.Currency) {
+				f.Currencies = append(f.Currencies, a.Currency)
+			}
+		}
+	}
+	if len(f.Currencies) == 0 {
+		f.Currencies = []payment.Currency{"TRY"}
+	}
+	return f, nil
+}
+
+func (h *Handler) paymentNew(w http.ResponseWriter, r *http.Request, s *session) {
+	f, err := h.newForm(r, s)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	f.Token = randomToken()
+	f.Values["currency"] = string(f.Currencies[0])
+	h.show(w, r, s, http.StatusOK, "payment_new", "New payment", "payments", f)
+}
+
+// formFields are the inputs of the New payment form, by their wire names.
+var formFields = []string{"method", "from_account", "to_account", "amount", "currency", "reference", "description"}
+
+func (h *Handler) paymentCreate(w http.ResponseWriter, r *http.Request, s *session) {
+	f, err := h.newForm(r, s)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	for _, k := range formFields {
+		f.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	f.Token = r.PostFormValue("token")
+	if len(f.Token) < 16 || len(f.Token) > 64 {
+		f.Token = randomToken()
+	}
+	req := payment.Request{
+		Method:      payment.Method(f.Values["method"]),
+		FromAccount: payment.AccountID(f.Values["from_account"]),
+		ToAccount:   payment.AccountID(f.Values["to_account"]),
+		Currency:    payment.Currency(f.Values["currency"]),
+		Reference:   f.Values["reference"],
+		Description: f.Values["description"],
+		CreatedBy:   "dashboard:" + s.keyID,
+		// The token travels with the form: submitting the same form twice creates one payment.
+		IdempotencyKey: "dashboard-" + f.Token,
+	}
+	// Amount in major units, converted exactly (never through a float).
+	switch amt := f.Values["amount"]; {
+	case amt == "":
+		f.Errors["amount"] = "Enter an amount, e.g. 1250.00."
+	case !req.Currency.Valid():
+		f.Errors["currency"] = "Choose a currency."
+	default:
+		minor, err := payment.ParseMinor(amt, req.Currency)
+		switch {
+		case err != nil:
+			f.Errors["amount"] = amountProblem(amt, req.Currency)
+		case minor <= 0:
+			f.Errors["amount"] = "The amount must be more than zero."
+		default:
+			req.Amount = minor
+		}
+	}
+	if len(f.Errors) == 0 {
+		p, err := h.svc.Create(r.Context(), s.ws, req)
+		if err == nil {
+			h.redirect(w, r, s, "/payments/"+string(p.ID), "Payment created: "+formatMoney(p.Amount, p.Currency)+" to "+
+				f.accountName(p.ToAccount)+".")
+			return
+		}
+		if !f.addErrors(err) {
+			h.serverError(w, r, s, err)
+			return
+		}
+	}
+	h.show(w, r, s, http.StatusUnprocessableEntity, "payment_new", "New payment", "payments", f)
+}
+
+func amountProblem(text string, c payment.Currency) string {
+	mu := c.MinorUnits()
+	if strings.Contains(text, ",") {
+		return "Write the amount with a dot for decimals and no thousands separator, e.g. 1250.50."
+	}
+	if mu == 0 {
+		return string(c) + " has no decimals: enter a whole number."
+	}
+	return "Enter a positive amount with at most " + itoa(mu) + " decimals, e.g. 1250.50."
+}
+
+func (f *paymentForm) accountName(id payment.AccountID) string {
+	for _, a := range f.To {
+		if a.ID == id {
+			return a.Name
+		}
+	}
+	return string(id)
+}
+
+// addErrors puts the service's field errors next to their fields; it reports false for an error that
+// is not about the input.
+func (f *paymentForm) addErrors(err error) bool {
+	fe := payment.FieldErrors(err)
+	if len(fe) == 0 {
+		if errors.Is(err, payment.ErrIdempotencyMismatch) {
+			f.Other = append(f.Other, "This form was already submitted with other values. Reload the page to start a new payment.")
+			return true
+		}
+		return false
+	}
+	for _, e := range fe {
+		msg := capitalize(e.Reason) + "."
+		if slices.Contains(formFields, e.Field) {
+			if _, dup := f.Errors[e.Field]; !dup {
+				f.Errors[e.Field] = msg
+			}
+			continue
+		}
+		f.Other = append(f.Other, e.Field+": "+msg)
+	}
+	return true
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+type paymentView struct {
+	P        payment.Payment
+	History  []payment.Transition
+	From, To string
+	CanWrite bool
+	Approve  bool
+	Submit   bool
+	Cancel   bool
+}
+
+func (h *Handler) paymentShow(w http.ResponseWriter, r *http.Request, s *session) {
+	id, err := payment.ParseID(r.PathValue("id"))
+	if err != nil {
+		h.notFound(w, r, s)
+		return
+	}
+	p, err := h.svc.Get(r.Context(), s.ws, id)
+	if errors.Is(err, payment.ErrNotFound) {
+		h.notFound(w, r, s)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	hist, err := h.svc.History(r.Context(), s.ws, id)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	names, _, err := h.accountNames(r, s.ws)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	write := s.scope.Allows(payment.ScopeReadWrite)
+	v := paymentView{P: p, History: hist, From: names[p.FromAccount], To: names[p.ToAccount], CanWrite: write,
+		Approve: write && fsm.Can(p.Status, fsm.EventApprove),
+		Submit:  write && fsm.Can(p.Status, fsm.EventSubmit),
+		Cancel:  write && fsm.CanCancel(p.Status)}
+	h.show(w, r, s, http.StatusOK, "payment", "Payment "+string(p.ID), "payments", &v)
+}
+
+func (h *Handler) paymentAction(w http.ResponseWriter, r *http.Request, s *session) {
+	id, err := payment.ParseID(r.PathValue("id"))
+	if err != nil {
+		h.notFound(w, r, s)
+		return
+	}
+	back := "/payments/" + string(id)
+	actor := "dashboard:" + s.keyID
+	var done string
+	switch r.PathValue("action") {
+	case "approve":
+		_, err = h.svc.Approve(r.Context(), s.ws, id, actor)
+		done = "Payment approved."
+	case "submit":
+		_, err = h.svc.Submit(r.Context(), s.ws, id, actor)
+		done = "Payment sent for processing."
+	case "cancel":
+		reason := strings.TrimSpace(r.PostFormValue("reason"))
+		if len(reason) > 200 {
+			reason = reason[:200]
+		}
+		_, err = h.svc.Cancel(r.Context(), s.ws, id, actor, reason)
+		done = "Payment cancelled."
+	default:
+		h.notFound(w, r, s)
+		return
+	}
+	var se *payment.StatusError
+	var na *payment.NotAllowedError
+	switch {
+	case err == nil:
+		h.redirect(w, r, s, back, done)
+	case errors.Is(err, payment.ErrNotFound):
+		h.notFound(w, r, s)
+	case errors.As(err, &se):
+		h.redirectError(w, r, s, back, "Not done: the payment is "+string(se.Status)+" now, and a "+string(se.Status)+
+			" payment cannot be "+pastTense(se.Event)+".")
+	case errors.As(err, &na):
+		h.redirectError(w, r, s, back, "Not done: "+na.Reason+".")
+	case errors.Is(err, payment.ErrConflict):
+		h.redirectError(w, r, s, back, "Someone changed this payment at the same moment. Check its status and try again.")
+	default:
+		var re *payment.RailError
+		if errors.As(err, &re) {
+			h.redirectError(w, r, s, back, "The payment network did not accept it yet ("+re.Code+"); it will be retried.")
+			return
+		}
+		h.serverError(w, r, s, err)
+	}
+}
+
+func pastTense(e fsm.Event) string {
+	switch e {
+	case fsm.EventApprove:
+		return "approved"
+	case fsm.EventCancel:
+		return "cancelled"
+	case fsm.EventSubmit:
+		return "sent"
+	}
+	return string(e) + "ed"
+}

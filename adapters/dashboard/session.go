@@ -1,0 +1,293 @@
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+const (
+	sessionCookie = "orkesta_session"
+	loginCookie   = "orkesta_login" // double-submit CSRF token of the sign-in form
+	csrfField     = "csrf"
+	maxForm       = 1 << 20
+)
+
+// session is one signed-in browser. It remembers the hash of the key it signed in with, never the key.
+type session struct {
+	id       string
+	csrf     string
+	keyHash  [32]byte
+	keyID    string
+	keyName  string
+	scope    payment.Scope
+	ws       payment.WorkspaceID
+	wsName   string
+	lastSeen time.Time
+	flash    flash
+}
+
+// flash is a one-shot message shown on the next page.
+type flash struct {
+	Error bool
+	Text  string
+}
+
+func randomToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (h *Handler) now() time.Time { return h.opts.Clock.Now() }
+
+// lookup returns a copy of the live session named by the request's cookie.
+func (h *Handler) lookup(r *http.Request) (*session, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, ok := h.sessions[c.Value]
+	if !ok {
+		return nil, false
+	}
+	now := h.now()
+	if now.Sub(s.lastSeen) > h.opts.SessionIdle {
+		delete(h.sessions, s.id)
+		return nil, false
+	}
+	s.lastSeen = now
+	cp := *s
+	return &cp, true
+}
+
+func (h *Handler) endSession(id string) {
+	h.mu.Lock()
+	delete(h.sessions, id)
+	h.mu.Unlock()
+}
+
+// setFlash leaves a one-line message for the next page the session sees.
+func (h *Handler) setFlash(s *session, f flash) {
+	h.mu.Lock()
+	if live, ok := h.sessions[s.id]; ok {
+		live.flash = f
+	}
+	h.mu.Unlock()
+}
+
+func (h *Handler) takeFlash(s *session) flash {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	live, ok := h.sessions[s.id]
+	if !ok {
+		return flash{}
+	}
+	f := live.flash
+	live.flash = flash{}
+	return f
+}
+
+func (h *Handler) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: h.opts.SecureCookies, SameSite: http.SameSiteStrictMode}
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session)
+
+// auth guards a page: a live session whose key is still active and whose scope allows need, and on
+// POST a valid CSRF token.
+func (h *Handler) auth(need payment.Scope, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, ok := h.lookup(r)
+		if !ok {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			h.fail(w, r, nil, http.StatusForbidden, "Your session has ended. Sign in again.")
+			return
+		}
+		if err := h.checkKey(r.Context(), s); err != nil {
+			h.endSession(s.id)
+			http.SetCookie(w, h.cookie(sessionCookie, "", -1))
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?ended=1", http.StatusSeeOther)
+				return
+			}
+			h.fail(w, r, nil, http.StatusForbidden, "Your session has ended: "+err.Error())
+			return
+		}
+		if !s.scope.Allows(need) {
+			h.fail(w, r, s, http.StatusForbidden, "The API key you signed in with ("+string(s.scope)+
+				") does not allow this; it needs a "+string(need)+" key.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := h.parseForm(w, r); err != nil {
+				h.fail(w, r, s, http.StatusRequestEntityTooLarge, err.Error())
+				return
+			}
+			if !sameToken(r.PostFormValue(csrfField), s.csrf) {
+				h.fail(w, r, s, http.StatusForbidden, "The form has expired or did not come from this dashboard. Reload the page and try again.")
+				return
+			}
+		}
+		fn(w, r, s)
+	})
+}
+
+// checkKey re-reads the session's key: revoked, expired or deleted keys end their sessions.
+func (h *Handler) checkKey(ctx context.Context, s *session) error {
+	k, err := h.keys.GetAPIKeyByHash(ctx, s.keyHash)
+	switch {
+	case errors.Is(err, payment.ErrNotFound):
+		return errors.New("the API key no longer exists")
+	case err != nil:
+		return err
+	case k.Workspace != s.ws:
+		return errors.New("the API key belongs to another workspace")
+	case !k.Active(h.now()):
+		return errors.New("the API key was revoked or has expired")
+	}
+	return nil
+}
+
+func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxUpload+maxForm)
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			return errors.New("the upload is too large or malformed (the limit is " + sizeText(h.opts.MaxUpload) + ")")
+		}
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return errors.New("the form is too large or malformed")
+	}
+	return nil
+}
+
+func sameToken(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// safeNext keeps a post-login redirect on this site: a local path, never "//host" or a URL.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
+		return "/payments"
+	}
+	return next
+}
+
+type loginView struct {
+	CSRF    string
+	Next    string
+	Error   string
+	Notice  string
+	KeyText string
+}
+
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.lookup(r); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	v := loginView{Next: safeNext(r.URL.Query().Get("next"))}
+	if r.URL.Query().Get("ended") != "" {
+		v.Notice = "Your session has ended: the API key was revoked or has expired."
+	}
+	h.renderLogin(w, r, http.StatusOK, &v)
+}
+
+func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, v *loginView) {
+	v.CSRF = randomToken()
+	http.SetCookie(w, h.cookie(loginCookie, v.CSRF, 3600))
+	h.render(w, r, status, "login", &page{Title: "Sign in", Data: v})
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	if err := h.parseForm(w, r); err != nil {
+		h.fail(w, r, nil, http.StatusRequestEntityTooLarge, err.Error())
+		return
+	}
+	v := loginView{Next: safeNext(r.PostFormValue("next"))}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !sameToken(r.PostFormValue(csrfField), c.Value) {
+		v.Error = "The sign-in form expired. Please try again."
+		h.renderLogin(w, r, http.StatusForbidden, &v)
+		return
+	}
+	secret := strings.TrimSpace(r.PostFormValue("api_key"))
+	if secret == "" {
+		v.Error = "Enter an API key."
+		h.renderLogin(w, r, http.StatusUnauthorized, &v)
+		return
+	}
+	hash := payment.HashAPIKey(secret)
+	k, err := h.keys.GetAPIKeyByHash(r.Context(), hash)
+	if err != nil && !errors.Is(err, payment.ErrNotFound) {
+		h.serverError(w, r, nil, err)
+		return
+	}
+	if err != nil || !k.Active(h.now()) {
+		v.Error = "That API key is not valid: it is unknown, revoked or expired."
+		h.opts.Logger.Info("dashboard sign-in refused")
+		h.renderLogin(w, r, http.StatusUnauthorized, &v)
+		return
+	}
+	ws, err := h.svc.Workspace(r.Context(), k.Workspace)
+	if err != nil {
+		h.serverError(w, r, nil, err)
+		return
+	}
+	s := &session{id: randomToken(), csrf: randomToken(), keyHash: hash, keyID: k.ID, keyName: k.Name, scope: k.Scope,
+		ws: ws.ID, wsName: ws.Name, lastSeen: h.now()}
+	h.mu.Lock()
+	h.gcLocked()
+	h.sessions[s.id] = s
+	h.mu.Unlock()
+	h.opts.Logger.Info("dashboard sign-in", "key", k.ID, "workspace", ws.ID)
+	http.SetCookie(w, h.cookie(loginCookie, "", -1))
+	http.SetCookie(w, h.cookie(sessionCookie, s.id, 0))
+	http.Redirect(w, r, v.Next, http.StatusSeeOther)
+}
+
+// gcLocked drops idle sessions, at most once a minute.
+func (h *Handler) gcLocked() {
+	now := h.now()
+	if now.Sub(h.lastGC) < time.Minute {
+		return
+	}
+	h.lastGC = now
+	for id, s := range h.sessions {
+		if now.Sub(s.lastSeen) > h.opts.SessionIdle {
+			delete(h.sessions, id)
+		}
+	}
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if s, ok := h.lookup(r); ok {
+		if err := h.parseForm(w, r); err != nil || !sameToken(r.PostFormValue(csrfField), s.csrf) {
+			h.fail(w, r, s, http.StatusForbidden, "The form has expired. Reload the page and try again.")
+			return
+		}
+		h.endSession(s.id)
+	}
+	http.SetCookie(w, h.cookie(sessionCookie, "", -1))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
