@@ -113,4 +113,3 @@ func (h *Handler) batchFailed(w http.ResponseWriter, r *http.Request, _ *session
 	w.Header().Set("Content-Disposition", `attachment; filename="failed-payments.csv"`)
 	_, _ = w.Write([]byte(r.PostFormValue("csv")))
 }
-
