@@ -1,0 +1,309 @@
+package payment_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// pollRail is a paymenttest.Rail that also answers status polls from a script.
+type pollRail struct {
+	paymenttest.Rail
+	mu     sync.Mutex
+	status func(p payment.Payment) (payment.RailOutcome, error)
+	polls  int
+}
+
+func (r *pollRail) Status(_ context.Context, p payment.Payment) (payment.RailOutcome, error) {
+	r.mu.Lock()
+	r.polls++
+	f := r.status
+	r.mu.Unlock()
+	return f(p)
+}
+
+type procEnv struct {
+	*paymenttest.Env
+	store *memory.Store
+	rail  *paymenttest.Rail
+}
+
+func newProcEnv(t *testing.T, rail payment.Rail, opts ...paymenttest.Option) *procEnv {
+	t.Helper()
+	store := memory.New()
+	clock := paymenttest.NewClock(time.Time{})
+	opts = append(opts, paymenttest.WithServiceOptions(payment.Options{Clock: clock,
+		Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: rail}}))
+	e := &procEnv{Env: paymenttest.NewEnv(t, store, opts...), store: store}
+	e.rail, _ = rail.(*paymenttest.Rail)
+	return e
+}
+
+func (e *procEnv) processor(opts payment.ProcessorOptions) *payment.Processor {
+	if opts.Owner == "" {
+		opts.Owner = "test"
+	}
+	return payment.NewProcessor(e.Service, opts)
+}
+
+func (e *procEnv) status(t *testing.T, id payment.ID) payment.Payment {
+	t.Helper()
+	p, err := e.Service.Get(ctx, e.Workspace.ID, id)
+	require.NoError(t, err)
+	return p
+}
+
+func TestProcessorClaimsWhatIsReady(t *testing.T) {
+	rail := &paymenttest.Rail{}
+	e := newProcEnv(t, rail, paymenttest.WithApproval(payment.ApprovalPolicy{
+		Mode: payment.ApprovalThreshold, Thresholds: map[payment.Currency]int64{"TRY": 1_000_000}}))
+	approved := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount = 5_000_000 }), payment.StatusApproved)
+	small := e.MustCreate(t, func(r *payment.Request) { r.Amount = 500 })               // below the threshold: no approval needed
+	large := e.MustCreate(t, func(r *payment.Request) { r.Amount = 2_000_000 })         // needs approval first
+	card := e.MustCreate(t, func(r *payment.Request) { r.Method = payment.MethodCard }) // no rail for cards
+	cancelled := e.MustAdvance(t, e.MustCreate(t), payment.StatusCancelled)
+
+	st, err := e.processor(payment.ProcessorOptions{}).ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, payment.StepStats{Claimed: 2, Submitted: 2}, st)
+	for id, want := range map[payment.ID]payment.Status{
+		approved.ID: payment.StatusProcessing, small.ID: payment.StatusProcessing,
+		large.ID: payment.StatusPending, card.ID: payment.StatusPending, cancelled.ID: payment.StatusCancelled,
+	} {
+		assert.Equal(t, want, e.status(t, id).Status, id)
+	}
+	assert.Equal(t, 1, rail.Accepted(approved.ID))
+	assert.Equal(t, 1, rail.Accepted(small.ID))
+	assert.Zero(t, rail.Attempts(large.ID))
+
+	st, err = e.processor(payment.ProcessorOptions{}).ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.Claimed, "a sent payment of a rail that reports nothing is not work any more")
+	assert.Len(t, rail.Submissions(), 2)
+}
+
+func TestProcessorBackoff(t *testing.T) {
+	pr := payment.NewProcessor(payment.NewService(memory.New(), payment.Options{}),
+		payment.ProcessorOptions{RetryBase: time.Second, RetryMax: 30 * time.Second})
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second,
+		5: 16 * time.Second, 6: 30 * time.Second, 60: 30 * time.Second, 1000: 30 * time.Second} {
+		assert.Equal(t, want, pr.Backoff(attempt), "attempt %d", attempt)
+	}
+}
+
+// TestProcessorRetriesOnSchedule: a rail refusing temporarily four times; each retry waits exactly
+// the capped exponential backoff, no step before it touches the payment, and the failure is recorded.
+func TestProcessorRetriesOnSchedule(t *testing.T) {
+	rail := &paymenttest.Rail{Script: func(p payment.Payment, attempt int) (payment.RailReceipt, error) {
+		if attempt <= 4 {
+			return payment.RailReceipt{}, &payment.RailError{Code: "busy", Message: "try later", Temporary: true}
+		}
+		return payment.RailReceipt{Reference: "ok"}, nil
+	}}
+	e := newProcEnv(t, rail)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	pr := e.processor(payment.ProcessorOptions{RetryBase: time.Second, RetryMax: 4 * time.Second})
+
+	waits := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second}
+	for i, wait := range waits {
+		start := e.Clock.Now()
+		st, err := pr.ProcessOnce(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, st.Retrying, "attempt %d is refused", i+1)
+		w, ok := e.store.WorkOf(p.ID)
+		require.True(t, ok)
+		assert.Equal(t, i+1, w.Attempts)
+		assert.Equal(t, start.Add(wait), w.Until, "attempt %d: next try after %s", i+1, wait)
+		assert.Contains(t, w.LastError, "busy: try later")
+		assert.False(t, w.Sent)
+		assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status, "a temporary refusal keeps it processing")
+
+		e.Clock.Advance(wait - time.Millisecond)
+		st, err = pr.ProcessOnce(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, st.Claimed, "attempt %d: not before the backoff", i+1)
+		e.Clock.Advance(time.Millisecond)
+	}
+	st, err := pr.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Submitted)
+	assert.Equal(t, 5, rail.Attempts(p.ID))
+	assert.Equal(t, 1, rail.Accepted(p.ID))
+	w, _ := e.store.WorkOf(p.ID)
+	assert.Zero(t, w.Attempts, "success resets the count")
+	assert.True(t, w.Sent)
+}
+
+func TestProcessorPermanentRefusalFails(t *testing.T) {
+	rail := &paymenttest.Rail{Script: func(payment.Payment, int) (payment.RailReceipt, error) {
+		return payment.RailReceipt{}, &payment.RailError{Code: "account_closed", Message: "beneficiary account closed"}
+	}}
+	e := newProcEnv(t, rail)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	st, err := e.processor(payment.ProcessorOptions{}).ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, payment.StepStats{Claimed: 1, Failed: 1}, st)
+	got := e.status(t, p.ID)
+	assert.Equal(t, payment.StatusFailed, got.Status)
+	assert.Equal(t, "account_closed", got.FailureCode)
+	assert.Equal(t, "beneficiary account closed", got.FailureReason)
+	h, err := e.Service.History(ctx, e.Workspace.ID, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "beneficiary account closed", h[len(h)-1].Reason)
+	_, kept := e.store.WorkOf(p.ID)
+	assert.False(t, kept)
+	st, err = e.processor(payment.ProcessorOptions{}).ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.Claimed)
+	assert.Equal(t, 1, rail.Attempts(p.ID), "never submitted again")
+}
+
+// TestProcessorPollsUntilSettled: a rail that reports later; the processor asks every PollInterval and
+// settles or fails the payment when the rail says so.
+func TestProcessorPollsUntilSettled(t *testing.T) {
+	tests := []struct {
+		name     string
+		outcome  payment.RailOutcome
+		want     payment.Status
+		wantCode string
+	}{
+		{"settled", payment.RailOutcome{Status: payment.StatusSettled, Message: "booked"}, payment.StatusSettled, ""},
+		{"returned", payment.RailOutcome{Status: payment.StatusFailed, Code: "AC04", Message: "closed account"}, payment.StatusFailed, "AC04"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rail := &pollRail{}
+			var clock *paymenttest.Clock
+			var sentAt time.Time
+			rail.status = func(payment.Payment) (payment.RailOutcome, error) {
+				if clock.Now().Sub(sentAt) < time.Minute {
+					return payment.RailOutcome{Status: payment.StatusProcessing}, nil
+				}
+				return tc.outcome, nil
+			}
+			e := newProcEnv(t, rail)
+			clock = e.Clock
+			p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+			pr := e.processor(payment.ProcessorOptions{PollInterval: 20 * time.Second})
+			sentAt = clock.Now()
+			st, err := pr.ProcessOnce(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 1, st.Submitted)
+			for range 2 {
+				clock.Advance(20 * time.Second)
+				_, err := pr.ProcessOnce(ctx)
+				require.NoError(t, err)
+				assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
+			}
+			clock.Advance(20 * time.Second)
+			_, err = pr.ProcessOnce(ctx)
+			require.NoError(t, err)
+			got := e.status(t, p.ID)
+			assert.Equal(t, tc.want, got.Status)
+			assert.Equal(t, tc.wantCode, got.FailureCode)
+			assert.Equal(t, 3, rail.polls, "one poll per interval")
+			assert.Equal(t, 1, rail.Accepted(p.ID))
+		})
+	}
+}
+
+// TestProcessorRecoversAfterCrash: a payment moved to processing by a processor that died before
+// reaching the rail is dispatched by the next one once the lease ran out, and only then.
+func TestProcessorRecoversAfterCrash(t *testing.T) {
+	rail := &paymenttest.Rail{}
+	e := newProcEnv(t, rail)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	c, kill := context.WithCancel(ctx)
+	blocked := &paymenttest.Rail{Script: func(payment.Payment, int) (payment.RailReceipt, error) {
+		kill() // the process dies during the rail call
+		return payment.RailReceipt{}, context.Canceled
+	}}
+	dying := payment.NewService(e.Store, payment.Options{Clock: e.Clock,
+		Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: blocked}})
+	_, err := payment.NewProcessor(dying, payment.ProcessorOptions{Owner: "dying", Lease: time.Minute}).ProcessOnce(c)
+	require.NoError(t, err)
+	require.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
+
+	next := e.processor(payment.ProcessorOptions{Owner: "next"})
+	st, err := next.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.Claimed, "the dead processor's lease still holds")
+	e.Clock.Advance(time.Minute)
+	st, err = next.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Submitted)
+	assert.Equal(t, 1, rail.Accepted(p.ID))
+	assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
+}
+
+// TestProcessorsShareWork: four processors stepping at the same time over one store never submit a
+// payment twice, and between them submit all.
+func TestProcessorsShareWork(t *testing.T) {
+	rail := &paymenttest.Rail{}
+	e := newProcEnv(t, rail)
+	const n = 400
+	ids := make([]payment.ID, n)
+	for i := range ids {
+		ids[i] = e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved).ID
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		pr := e.processor(payment.ProcessorOptions{Owner: string(rune('a' + i)), BatchSize: 25, Workers: 3})
+		wg.Go(func() {
+			for range 20 {
+				_, err := pr.ProcessOnce(ctx)
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		assert.Equal(t, 1, rail.Attempts(id), id)
+		assert.Equal(t, payment.StatusProcessing, e.status(t, id).Status)
+	}
+}
+
+// TestProcessorRunStops: Run steps on every tick, drains a full backlog without waiting for ticks,
+// and returns when its context ends, leaving no goroutine behind.
+func TestProcessorRunStops(t *testing.T) {
+	rail := &paymenttest.Rail{}
+	e := newProcEnv(t, rail)
+	for range 10 {
+		e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	}
+	before := runtime.NumGoroutine()
+	ticks := make(chan time.Time)
+	c, stop := context.WithCancel(ctx)
+	pr := e.processor(payment.ProcessorOptions{Ticks: ticks, BatchSize: 3, Workers: 2})
+	done := make(chan error, 1)
+	go func() { done <- pr.Run(c) }()
+	ticks <- e.Clock.Now() // Run waits for this tick only after draining the backlog
+	assert.Len(t, rail.Submissions(), 10, "the whole backlog, in full batches, before the first rest")
+	stop()
+	require.NoError(t, <-done)
+	for i := 0; i < 1000 && runtime.NumGoroutine() > before; i++ {
+		runtime.Gosched() // let the goroutine that ran Run finish exiting
+	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "no goroutine left behind")
+}
+
+func TestProcessorWithoutClaimer(t *testing.T) {
+	svc := payment.NewService(storeOnly{memory.New()}, payment.Options{
+		Rails: map[payment.Method]payment.Rail{payment.MethodEFT: &paymenttest.Rail{}}})
+	pr := payment.NewProcessor(svc, payment.ProcessorOptions{})
+	assert.ErrorIs(t, pr.Run(ctx), payment.ErrNoClaimer)
+	_, err := pr.ProcessOnce(ctx)
+	assert.True(t, errors.Is(err, payment.ErrNoClaimer))
+}
+
+// storeOnly hides every optional interface of the store.
+type storeOnly struct{ payment.Store }
