@@ -1,0 +1,595 @@
+package camt053
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/encoding/ianaindex"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// Values of Statement.Format.
+const (
+	Format             = "camt053" // BankToCustomerStatement
+	FormatReport       = "camt052" // BankToCustomerAccountReport (intraday)
+	FormatNotification = "camt054" // BankToCustomerDebitCreditNotification
+)
+
+// Options tune Decode and Stream. The zero value honours the document's declared encoding and
+// records balance mismatches as warnings.
+type Options struct {
+	// Charset forces the document's encoding ("iso-8859-1", "windows-1254", any IANA name),
+	// overriding the XML declaration: for files that declare UTF-8 but are not. Empty: the
+	// declaration decides (UTF-8 when there is none).
+	Charset string
+	// Strict makes a statement whose opening balance plus entries is not its closing balance an error
+	// (wrapping reconcile.ErrBalanceMismatch) instead of a balance_mismatch warning.
+	Strict bool
+}
+
+// Limits that keep a hostile document from growing the decoder's memory.
+const (
+	maxDepth     = 64
+	maxValueSize = 64 << 10
+)
+
+// Decode reads a camt.053 document (versions .001.02 to .001.08 and national variants: elements are
+// matched by local name, whatever the namespace) and returns its statements, each with fingerprints
+// and a balance check. camt.052 reports and camt.054 notifications share the entry structure and
+// are decoded too (Statement.Format tells them apart; notifications have no balances).
+//
+// Every problem is a *reconcile.ParseError with the line; problems are collected (capped at
+// reconcile.MaxErrors). Input that is not XML, or XML that is not a bank-to-customer message, is one
+// error wrapping reconcile.ErrNotStatement. On error no statement is returned.
+func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+	var out []reconcile.Statement
+	d := newDecoder(r, opts)
+	d.entry = func(st *reconcile.Statement, e *reconcile.Entry) {
+		st.Entries = append(st.Entries, *e)
+	}
+	d.end = func(st *reconcile.Statement) {
+		if st.Entries == nil {
+			st.Entries = []reconcile.Entry{}
+		}
+		st.Fingerprint()
+		d.checkBalances(st, st.CheckBalances())
+		out = append(out, *st)
+	}
+	if err := d.run(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Stream reads the document like Decode but hands over each entry as soon as its </Ntry> is read,
+// so memory stays flat however large the file: fn(st, e) is called for every entry, with st the
+// statement it belongs to (its header and the balances read so far; st.Entries stays empty), then
+// once more with e == nil when the statement ends (st.Warnings complete). Entries from Stream have
+// no Fingerprint: it numbers identical bookings across a whole statement, so compute it with
+// Statement.Fingerprint over the entries you keep, or use Decode. The pointers are reused: copy
+// what you keep. An error returned by fn stops decoding and is returned as is.
+func Stream(r io.Reader, opts Options, fn func(st *reconcile.Statement, e *reconcile.Entry) error) error {
+	var (
+		fnErr error
+		net   int64
+		ok    = true
+	)
+	d := newDecoder(r, opts)
+	d.entry = func(st *reconcile.Statement, e *reconcile.Entry) {
+		if ok {
+			net, ok = payment.AddMinor(net, e.Signed())
+		}
+		if fnErr == nil {
+			fnErr = fn(st, e)
+		}
+	}
+	d.end = func(st *reconcile.Statement) {
+		// One synthetic entry carrying the net movement gives CheckBalances' exact wording.
+		sum := reconcile.Statement{Currency: st.Currency, Opening: st.Opening, Closing: st.Closing,
+			HasOpening: st.HasOpening && ok, HasClosing: st.HasClosing,
+			Entries: []reconcile.Entry{{Amount: net, Direction: reconcile.Credit}}}
+		if net < 0 {
+			sum.Entries[0] = reconcile.Entry{Amount: -net, Direction: reconcile.Debit}
+		}
+		w := sum.CheckBalances()
+		if w != nil {
+			st.Warnings = append(st.Warnings, *w)
+		}
+		d.checkBalances(st, w)
+		if fnErr == nil {
+			fnErr = fn(st, nil)
+		}
+		net, ok = 0, true
+	}
+	d.stopped = func() bool { return fnErr != nil }
+	if err := d.run(); err != nil {
+		return err
+	}
+	return fnErr
+}
+
+func (d *decoder) checkBalances(st *reconcile.Statement, w *reconcile.Warning) {
+	if w != nil && d.opts.Strict {
+		d.fail(d.closingLine, "Bal", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
+	}
+}
+
+// decoder walks the XML tokens. It keeps the path of local element names, the text of the current
+// leaf, and the state of the statement, entry and transaction details being read; nothing else.
+type decoder struct {
+	x    *xml.Decoder
+	opts Options
+	errs reconcile.Errors
+	full bool // the error list is at its cap
+
+	entry   func(*reconcile.Statement, *reconcile.Entry)
+	end     func(*reconcile.Statement)
+	stopped func() bool
+
+	path   []string
+	lines  []int
+	text   []byte
+	tooBig bool
+	rel    []byte
+	ccy    string // Ccy attribute of the last <Amt>
+
+	format   string
+	stmtAt   int // depth of Stmt/Rpt/Ntfctn (its index in path), 0 before the message is known
+	inStmt   bool
+	st       reconcile.Statement
+	stBad    bool
+	acctCcy  string
+	otherID  string
+	bal      balance
+	bals     []balance
+	skipped  int
+	unsplit  []string
+	minDate  payment.Date
+	maxDate  payment.Date
+	declared bool // FrToDt given
+	header   bool // account, currency and balances resolved
+
+	closingLine int
+
+	n    ntry
+	inTx bool
+}
+
+type balance struct {
+	code, amt, ccy, cdi, date string
+	line, amtLine               int
+}
+
+func newDecoder(r io.Reader, opts Options) *decoder {
+	d := &decoder{opts: opts, stopped: func() bool { return false }}
+	if opts.Charset != "" {
+		if enc, err := ianaindex.IANA.Encoding(opts.Charset); err == nil && enc != nil {
+			r = enc.NewDecoder().Reader(r)
+		} else {
+			d.errs.Add(&reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("unknown charset %q", opts.Charset)})
+		}
+	}
+	d.x = xml.NewDecoder(r)
+	d.x.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
+		if opts.Charset != "" {
+			return input, nil // already transcoded
+		}
+		enc, err := ianaindex.IANA.Encoding(label)
+		if err != nil || enc == nil {
+			return nil, fmt.Errorf("unknown encoding %q", label)
+		}
+		return enc.NewDecoder().Reader(input), nil
+	}
+	return d
+}
+
+func (d *decoder) line() int {
+	l, _ := d.x.InputPos()
+	return l
+}
+
+func (d *decoder) fail(line int, field string, err error) {
+	d.stBad = true
+	if !d.errs.Add(&reconcile.ParseError{Format: d.formatName(), Line: line, Field: field, Err: err}) {
+		d.full = true
+	}
+}
+
+func (d *decoder) formatName() string {
+	if d.format == "" {
+		return Format
+	}
+	return d.format
+}
+
+func notStatement(line int, format string, args ...any) error {
+	return &reconcile.ParseError{Format: Format, Line: line,
+		Err: fmt.Errorf("%w: "+format, append([]any{reconcile.ErrNotStatement}, args...)...)}
+}
+
+// messages maps the message element to its format and statement element.
+var messages = map[string][2]string{
+	"BkToCstmrStmt":         {Format, "Stmt"},
+	"BkToCstmrAcctRpt":      {FormatReport, "Rpt"},
+	"BkToCstmrDbtCdtNtfctn": {FormatNotification, "Ntfctn"},
+}
+
+func (d *decoder) run() error {
+	if d.errs.Len() > 0 {
+		return d.errs.Err()
+	}
+	stmtName := ""
+	for !d.stopped() {
+		tok, err := d.x.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if d.format == "" {
+				return notStatement(d.line(), "not a camt XML document: %v", err)
+			}
+			d.fail(d.line(), d.pathString(), err)
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			name := t.Name.Local
+			depth := len(d.path)
+			if depth >= maxDepth {
+				d.fail(d.line(), d.pathString(), fmt.Errorf("elements nested deeper than %d", maxDepth))
+				return d.errs.Err()
+			}
+			if d.format == "" {
+				switch {
+				case depth == 0 && name == "Document":
+				case depth <= 1 && messages[name][0] != "":
+					d.format, stmtName, d.stmtAt = messages[name][0], messages[name][1], depth+1
+				default:
+					return notStatement(d.line(), "<%s> is not a bank-to-customer statement, report or notification (camt.053, camt.052, camt.054)", name)
+				}
+			}
+			d.path = append(d.path, name)
+			d.lines = append(d.lines, d.line())
+			d.text, d.tooBig = d.text[:0], false
+			if name == "Amt" {
+				d.ccy = ""
+				for _, a := range t.Attr {
+					if a.Name.Local == "Ccy" {
+						d.ccy = a.Value
+					}
+				}
+			}
+			if d.stmtAt > 0 && depth >= d.stmtAt {
+				d.start(depth-d.stmtAt, name, stmtName)
+			}
+		case xml.CharData:
+			if len(d.text)+len(t) > maxValueSize {
+				d.tooBig = true
+				continue
+			}
+			d.text = append(d.text, t...)
+		case xml.EndElement:
+			depth := len(d.path) - 1
+			if d.stmtAt > 0 && depth >= d.stmtAt && d.inStmt {
+				d.endElement(depth - d.stmtAt)
+			}
+			d.path = d.path[:depth]
+			d.lines = d.lines[:depth]
+			d.text = d.text[:0]
+		}
+		if d.full {
+			break
+		}
+	}
+	if err := d.errs.Err(); err != nil {
+		return err
+	}
+	if d.format == "" {
+		return notStatement(1, "no XML element found")
+	}
+	return nil
+}
+
+func (d *decoder) pathString() string { return strings.Join(d.path, "/") }
+
+// relPath is the path below the element at depth from (its index in path), joined by "/", in a
+// reused buffer: switch string(relPath(…)) does not allocate.
+func (d *decoder) relPath(from int) []byte {
+	d.rel = d.rel[:0]
+	for i := from + 1; i < len(d.path); i++ {
+		if len(d.rel) > 0 {
+			d.rel = append(d.rel, '/')
+		}
+		d.rel = append(d.rel, d.path[i]...)
+	}
+	return d.rel
+}
+
+// value is the text of the element just closed.
+func (d *decoder) value() (string, bool) {
+	if d.tooBig {
+		d.fail(d.lines[len(d.lines)-1], d.pathString(), fmt.Errorf("value longer than %d bytes", maxValueSize))
+		return "", false
+	}
+	return strings.TrimSpace(string(d.text)), true
+}
+
+// start handles a start tag at depth rel below the statement element.
+func (d *decoder) start(rel int, name, stmtName string) {
+	line := d.lines[len(d.lines)-1]
+	switch {
+	case rel == 0:
+		if name != stmtName {
+			return
+		}
+		d.inStmt, d.stBad = true, false
+		d.st = reconcile.Statement{Format: d.format}
+		d.acctCcy, d.otherID, d.bals, d.skipped, d.unsplit = "", "", d.bals[:0], 0, d.unsplit[:0]
+		d.minDate, d.maxDate, d.declared, d.closingLine, d.header = 0, 0, false, line, false
+	case !d.inStmt:
+	case rel == 1 && name == "Ntry":
+		d.resolveHeader() // balances precede entries in every version: entries see a complete header
+		d.n.reset(line)
+	case rel == 1 && name == "Bal":
+		d.bal = balance{line: line}
+	case rel == 3 && name == "TxDtls" && d.path[len(d.path)-2] == "NtryDtls" && d.path[len(d.path)-3] == "Ntry":
+		d.n.txs = append(d.n.txs, tx{})
+		d.inTx = true
+	}
+}
+
+// endElement handles an end tag at depth rel below the statement element.
+func (d *decoder) endElement(rel int) {
+	if rel == 0 {
+		d.endStatement()
+		return
+	}
+	base := len(d.path) - 1 - rel // index of the statement element
+	switch d.path[base+1] {
+	case "Ntry":
+		if rel == 1 {
+			d.endEntry()
+			return
+		}
+		if d.inTx && rel >= 3 && d.path[base+2] == "NtryDtls" && d.path[base+3] == "TxDtls" {
+			if rel == 3 {
+				d.inTx = false
+				return
+			}
+			d.txValue(base + 3)
+			return
+		}
+		d.entryValue(base + 1)
+	case "Bal":
+		if rel == 1 {
+			d.endBalance()
+			return
+		}
+		d.balanceValue(base + 1)
+	default:
+		d.statementValue(base)
+	}
+}
+
+func (d *decoder) statementValue(base int) {
+	p := d.relPath(base)
+	switch string(p) {
+	case "Id", "Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Ccy", "FrToDt/FrDtTm", "FrToDt/ToDtTm", "FrToDt/FrDt", "FrToDt/ToDt":
+	default:
+		return
+	}
+	v, ok := d.value()
+	if !ok {
+		return
+	}
+	line := d.lines[len(d.lines)-1]
+	switch string(p) {
+	case "Id":
+		d.st.ID = v
+	case "Acct/Id/IBAN":
+		d.st.Account = v
+	case "Acct/Id/Othr/Id":
+		d.otherID = v
+	case "Acct/Ccy":
+		d.acctCcy = v
+	case "FrToDt/FrDtTm", "FrToDt/FrDt":
+		if dt, err := parseDate(v); err == nil {
+			d.st.From, d.declared = dt, true
+		} else {
+			d.fail(line, "FrToDt", err)
+		}
+	case "FrToDt/ToDtTm", "FrToDt/ToDt":
+		if dt, err := parseDate(v); err == nil {
+			d.st.To = dt
+		} else {
+			d.fail(line, "FrToDt", err)
+		}
+	}
+}
+
+func (d *decoder) balanceValue(base int) {
+	p := d.relPath(base)
+	var dst *string
+	switch string(p) {
+	case "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry":
+		dst = &d.bal.code
+	case "Amt":
+		dst, d.bal.ccy, d.bal.amtLine = &d.bal.amt, d.ccy, d.lines[len(d.lines)-1]
+	case "CdtDbtInd":
+		dst = &d.bal.cdi
+	case "Dt/Dt", "Dt/DtTm":
+		dst = &d.bal.date
+	default:
+		return
+	}
+	if v, ok := d.value(); ok {
+		*dst = v
+	}
+}
+
+func (d *decoder) endBalance() {
+	d.bals = append(d.bals, d.bal)
+}
+
+// parseDate reads an ISO date or date-time and keeps the calendar date as written (the date at the
+// time's own offset, which is the account's local date).
+func parseDate(s string) (payment.Date, error) {
+	if len(s) > 10 && s[10] == 'T' {
+		s = s[:10]
+	}
+	return payment.ParseDate(s)
+}
+
+// amount parses an XML decimal in ccy into minor units; more decimals than the currency has are
+// accepted only when they are zeros ("18.150" EUR).
+func amount(text, ccy string) (int64, payment.Currency, error) {
+	c, err := payment.ParseCurrency(ccy)
+	if err != nil {
+		return 0, "", fmt.Errorf("currency %q is not an ISO 4217 code payments are made in", ccy)
+	}
+	v, err := reconcile.ParseMinor(text, reconcile.NumberDot, c.MinorUnits())
+	if err != nil {
+		return 0, "", reconcile.FormatAmountError(text, err)
+	}
+	if v < 0 || (len(text) > 0 && (text[0] == '-' || text[0] == '+')) {
+		return 0, "", fmt.Errorf("amount %q has a sign; the direction is CdtDbtInd's", text)
+	}
+	return v, c, nil
+}
+
+func direction(cdi string) (reconcile.Direction, bool) {
+	switch cdi {
+	case "CRDT":
+		return reconcile.Credit, true
+	case "DBIT":
+		return reconcile.Debit, true
+	}
+	return "", false
+}
+
+func (d *decoder) endStatement() {
+	d.inStmt = false
+	d.resolveHeader()
+	st := &d.st
+	if !d.declared {
+		st.From, st.To = d.minDate, max(d.maxDate, st.To)
+		if st.From == 0 {
+			st.From = st.To
+		}
+	}
+	if d.skipped > 0 {
+		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "entries_not_booked",
+			Message: strconv.Itoa(d.skipped) + " entries with status PDNG or INFO (not booked) were left out"})
+	}
+	for _, m := range d.unsplit {
+		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "batch_not_split", Message: m})
+	}
+	if d.stBad || d.errs.Len() > 0 {
+		return
+	}
+	d.end(st)
+}
+
+// resolveHeader settles the account, the currency and the balances, once per statement.
+func (d *decoder) resolveHeader() {
+	if d.header {
+		return
+	}
+	d.header = true
+	st := &d.st
+	if st.Account == "" {
+		st.Account = d.otherID
+	}
+	if st.Account == "" {
+		d.fail(d.closingLine, "Acct/Id", errors.New("statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)"))
+	}
+	if d.acctCcy != "" {
+		c, err := payment.ParseCurrency(d.acctCcy)
+		if err != nil {
+			d.fail(d.closingLine, "Acct/Ccy", fmt.Errorf("currency %q is not an ISO 4217 code payments are made in", d.acctCcy))
+		}
+		st.Currency = c
+	}
+	d.balances()
+}
+
+// balances picks the opening (OPBD, else PRCD) and closing (CLBD) booked balances. Balances in
+// another currency than the statement's are left out with a warning.
+func (d *decoder) balances() {
+	st := &d.st
+	var open, prcd, closing *balance
+	for i := range d.bals {
+		b := &d.bals[i]
+		switch b.code {
+		case "OPBD":
+			open = b
+		case "PRCD":
+			prcd = b
+		case "CLBD":
+			closing = b
+		}
+	}
+	if open == nil {
+		open = prcd
+	}
+	if st.Currency == "" {
+		for _, b := range []*balance{open, closing} {
+			if b != nil {
+				if c, err := payment.ParseCurrency(b.ccy); err == nil {
+					st.Currency = c
+					break
+				}
+			}
+		}
+	}
+	if st.Currency == "" && (open != nil || closing != nil) {
+		c := open
+		if c == nil {
+			c = closing
+		}
+		st.Currency = payment.Currency(c.ccy) // not a valid code: read() reports it below
+	}
+	read := func(b *balance) (int64, payment.Date, bool) {
+		v, c, err := amount(b.amt, b.ccy)
+		if err != nil {
+			d.fail(b.amtLine, "Bal/Amt", err)
+			return 0, 0, false
+		}
+		if c != st.Currency {
+			st.Warnings = append(st.Warnings, reconcile.Warning{Code: "balance_currency",
+				Message: fmt.Sprintf("line %d: %s balance is in %s, the statement in %s; left out", b.line, b.code, c, st.Currency)})
+			return 0, 0, false
+		}
+		switch b.cdi {
+		case "CRDT":
+		case "DBIT":
+			v = -v
+		default:
+			d.fail(b.line, "Bal/CdtDbtInd", fmt.Errorf("credit/debit indicator %q is not CRDT or DBIT", b.cdi))
+			return 0, 0, false
+		}
+		dt, err := parseDate(b.date)
+		if b.date != "" && err != nil {
+			d.fail(b.line, "Bal/Dt", err)
+			return 0, 0, false
+		}
+		return v, dt, true
+	}
+	if open != nil {
+		st.Opening, _, st.HasOpening = read(open)
+	}
+	if closing != nil {
+		var dt payment.Date
+		st.Closing, dt, st.HasClosing = read(closing)
+		d.closingLine = closing.line
+		if !d.declared {
+			st.To = dt
+		}
+	}
+}
