@@ -163,7 +163,7 @@ type decoder struct {
 
 type balance struct {
 	code, amt, ccy, cdi, date string
-	line, amtLine               int
+	line, amtLine             int
 }
 
 func newDecoder(r io.Reader, opts Options) *decoder {

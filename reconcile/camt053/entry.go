@@ -13,15 +13,15 @@ import (
 // ntry is the entry being read: its own elements and its transaction details. It is reused from one
 // entry to the next.
 type ntry struct {
-	line                        int
-	amt, ccy, cdi, rvsl, sts    string
-	amtLine                     int
-	bookg, val                  string
-	dateLine                    int
-	ntryRef, acctSvcrRef, addtl string
-	bk                          bankCode
+	line                         int
+	amt, ccy, cdi, rvsl, sts     string
+	amtLine                      int
+	bookg, val                   string
+	dateLine                     int
+	ntryRef, acctSvcrRef, addtl  string
+	bk                           bankCode
 	btchMsgID, btchPmtInf, btchN string
-	txs                         []tx
+	txs                          []tx
 }
 
 type bankCode struct{ domn, fmly, sub, prtry string }
@@ -43,13 +43,13 @@ func (b bankCode) String() string {
 // tx is one TxDtls.
 type tx struct {
 	endToEnd, instrID, txID, acctSvcrRef, pmtInfID, msgID, mndtID, uetr, ownrTxID string
-	amt, ccy, cdi                                                                  string
-	amtLine                                                                        int
-	txAmt, txCcy                                                                   string
-	bk                                                                             bankCode
-	dbtr, cdtr, dbtrIBAN, cdtrIBAN, dbtrOthr, cdtrOthr, ultDbtr, ultCdtr           string
-	ustrd, cdtrRef                                                                 []string
-	addtl, purp, rtrRsn                                                            string
+	amt, ccy, cdi                                                                 string
+	amtLine                                                                       int
+	txAmt, txCcy                                                                  string
+	bk                                                                            bankCode
+	dbtr, cdtr, dbtrIBAN, cdtrIBAN, dbtrOthr, cdtrOthr, ultDbtr, ultCdtr          string
+	ustrd, cdtrRef                                                                []string
+	addtl, purp, rtrRsn                                                           string
 }
 
 func (n *ntry) reset(line int) {
