@@ -141,7 +141,7 @@ func (c *cli) paymentsGet() *cobra.Command {
 
 // paymentList is the JSON shape of a listing.
 type paymentList struct {
-	Payments []payment.Payment `json:"payments"`
+	Payments []payment.Payment `json:"data"`
 	HasMore  bool              `json:"has_more"`
 }
 

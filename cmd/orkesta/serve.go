@@ -14,17 +14,19 @@ import (
 
 	"github.com/orkesta/orkesta/adapters/dashboard"
 	"github.com/orkesta/orkesta/adapters/httpapi"
+	"github.com/orkesta/orkesta/adapters/rail/sandbox"
 	"github.com/orkesta/orkesta/payment"
 )
 
 type serveConfig struct {
-	addr      string
-	rail      string
-	apiKey    string
-	noDemo    bool
-	plan      string
-	logFormat string
-	logLevel  string
+	addr        string
+	rail        string
+	apiKey      string
+	noDemo      bool
+	plan        string
+	logFormat   string
+	logLevel    string
+	settleDelay time.Duration
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -58,6 +60,7 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	f.StringVar(&sc.addr, "addr", "127.0.0.1:8080", "listen address (env ORKESTA_ADDR)")
 	f.StringVar(&sc.rail, "rail", "sandbox", "payment rail: sandbox (simulated network) or none (payments stay in processing)")
 	f.StringVar(&sc.apiKey, "api-key", "", "seed this admin API key instead of generating one (env ORKESTA_API_KEY)")
+	f.DurationVar(&sc.settleDelay, "settle-delay", 5*time.Second, "sandbox: how long a payment stays processing before it settles")
 	f.BoolVar(&sc.noDemo, "no-demo", false, "do not create demo accounts on a new database")
 	f.StringVar(&sc.plan, "plan", "growth", "plan of a new workspace: starter, growth or enterprise")
 	f.StringVar(&sc.logFormat, "log-format", "text", "log format: text or json")
@@ -192,7 +195,21 @@ type server struct {
 // assemble wires the service, the first-start bootstrap, the HTTP handlers and the workers.
 func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID payment.WorkspaceID, plan payment.Plan,
 	sc serveConfig) (*server, error) {
-	svc := payment.NewService(b.store, payment.Options{Clock: c.clock, IDs: c.ids})
+	opts := payment.Options{Clock: c.clock, IDs: c.ids}
+	var workers []worker
+	if sc.rail == "sandbox" {
+		rail := sandbox.New(sandbox.Options{Clock: c.clock, SettleDelay: sc.settleDelay})
+		opts.Rails = map[payment.Method]payment.Rail{}
+		for _, m := range payment.Methods() {
+			opts.Rails[m] = rail
+		}
+	}
+	svc := payment.NewService(b.store, opts)
+	if len(opts.Rails) > 0 {
+		proc := payment.NewProcessor(svc, payment.ProcessorOptions{Logger: log, PollInterval: 2 * time.Second,
+			Interval: time.Second})
+		workers = append(workers, worker{name: "processor", run: proc.Run})
+	}
 	ws, created, err := ensureWorkspace(ctx, b.store, wsID, plan, c.now().Now())
 	if err != nil {
 		return nil, err
@@ -219,7 +236,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox"}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock}))
-	return &server{handler: logRequests(log, mux)}, nil
+	return &server{handler: logRequests(log, mux), workers: workers}, nil
 }
 
 // bootstrapKey makes sure the workspace can be signed in to: a seeded key (--api-key or
