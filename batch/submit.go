@@ -97,7 +97,7 @@ func (s *submission) init(reqs []payment.Request) {
 	if s.opts.IdempotencyKey != "" {
 		derived = itemKeys(s.opts.IdempotencyKey, len(reqs))
 	}
-	first := make(map[string]int, len(reqs))
+	var first map[string]int // key → index of the first item with it
 	for i := range reqs {
 		it := &s.items[i]
 		it.req = reqs[i]
@@ -108,6 +108,9 @@ func (s *submission) init(reqs []payment.Request) {
 			it.req.CreatedBy = s.opts.Actor
 		}
 		if k := it.req.IdempotencyKey; k != "" {
+			if first == nil {
+				first = make(map[string]int, len(reqs)-i)
+			}
 			if j, dup := first[k]; dup {
 				it.state, it.err = failed, &DuplicateKeyError{First: j}
 				continue
@@ -129,11 +132,11 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 		}
 		return true
 	})
-	started := s.indexes(func(it *work) bool { return it.state != notAttempted && !isDuplicateKey(it) })
 	// A retried batch: its originals carry the first attempt's batch id, so under the new one they
 	// look like key reuse. Adopt the original id and prepare the started items again.
 	if orig := s.originalBatch(wctx, batchID); orig != "" {
 		batchID = orig
+		started := s.indexes(func(it *work) bool { return it.state != notAttempted && !isDuplicateKey(it) })
 		s.prepare(wctx, started, batchID, nil)
 	}
 	if err := s.checkTotals(); err != nil {

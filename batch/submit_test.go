@@ -411,22 +411,43 @@ func TestSubmitStoreErrorIsolated(t *testing.T) {
 	}
 }
 
+// When the store's one-call write fails as a whole, or answers nonsense, the items it carried fail
+// (nothing of them is stored) and the batch itself is not refused.
 func TestSubmitWholeBatchWriteFails(t *testing.T) {
-	store := &failingBatch{Store: memory.New()}
-	e := paymenttest.NewEnv(t, store)
-	res, err := batch.Submit(ctx, e.Service, e.Workspace.ID, requests(e, 5), batch.Options{})
-	require.NoError(t, err, "a write failure is the items' failure, not the batch's")
-	assert.Equal(t, 5, res.Count(batch.ItemFailed))
-	for _, it := range res.Items {
-		assert.ErrorIs(t, it.Err, errBoom)
+	tests := []struct {
+		name  string
+		write func([]payment.Change) ([]error, error)
+		is    error
+	}{
+		{"transaction fails", func([]payment.Change) ([]error, error) { return nil, errBoom }, errBoom},
+		{"wrong number of results", func(cs []payment.Change) ([]error, error) { return make([]error, len(cs)-1), nil }, nil},
 	}
-	assert.Empty(t, res.Totals)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &failingBatch{Store: memory.New(), write: tt.write}
+			e := paymenttest.NewEnv(t, store)
+			res, err := batch.Submit(ctx, e.Service, e.Workspace.ID, requests(e, 5), batch.Options{})
+			require.NoError(t, err)
+			assert.Equal(t, 5, res.Count(batch.ItemFailed))
+			for _, it := range res.Items {
+				require.Error(t, it.Err)
+				if tt.is != nil {
+					assert.ErrorIs(t, it.Err, tt.is)
+				}
+			}
+			assert.Empty(t, res.Totals)
+			assert.Zero(t, countAll(t, store, e.Workspace.ID))
+		})
+	}
 }
 
-type failingBatch struct{ *memory.Store }
+type failingBatch struct {
+	*memory.Store
+	write func([]payment.Change) ([]error, error)
+}
 
-func (failingBatch) CreatePayments(context.Context, []payment.Change) ([]error, error) {
-	return nil, errBoom
+func (s *failingBatch) CreatePayments(_ context.Context, cs []payment.Change) ([]error, error) {
+	return s.write(cs)
 }
 
 // Between validation and the write, another caller creates payments with two of the batch's keys: the
