@@ -70,7 +70,7 @@ func (h *Handler) createBatch(c *call) error {
 			o.Payment = &payments[i]
 		case batch.ItemNotAttempted:
 			out.Totals.NotAttempted++
-			o.Error = newError(http.StatusServiceUnavailable, TypeAPI, "not_attempted",
+			o.Error = newError(http.StatusServiceUnavailable, TypeAPI, CodeNotAttempted,
 				"the request ended before this item was started; nothing was created for it")
 		default:
 			out.Totals.Failed++

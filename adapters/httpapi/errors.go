@@ -54,7 +54,9 @@ const (
 	CodeIdempotencyKeyReused  = "idempotency_key_reused"  // 422: the key was used with another request
 	CodeStatementInvalid      = "statement_invalid"       // 422: a statement file with errors
 	CodeNotStatement          = "not_a_statement"         // 422: the file is no statement at all
-	CodeSandboxOnly           = "sandbox_only"            // 404: test helpers outside the sandbox
+	CodeNotAllowed            = "not_allowed"             // 409: another workspace rule refused the action
+	CodeBodyUnreadable        = "body_unreadable"         // 400: the body could not be read
+	CodeNotAttempted          = "not_attempted"           // batch item: the request ended before it started
 	CodeInternal              = "internal_error"          // 500: logged with the request id
 )
 
@@ -160,13 +162,13 @@ func toError(err error) (*Error, bool) {
 		if na.Rule == "maker_checker" {
 			return newError(http.StatusForbidden, TypePermission, CodeMakerChecker, na.Reason), true
 		}
-		code := na.Rule
-		if code == "" {
+		code := CodeNotAllowed
+		if na.Rule == "approval_required" {
 			code = CodeApprovalRequired
 		}
 		return newError(http.StatusConflict, TypeInvalidRequest, code, na.Reason), true
 	case errors.Is(err, payment.ErrNotAllowed):
-		return newError(http.StatusForbidden, TypePermission, "not_allowed", "the workspace's rules do not allow this"), true
+		return newError(http.StatusConflict, TypeInvalidRequest, CodeNotAllowed, "the workspace's rules do not allow this"), true
 	case errors.Is(err, payment.ErrConflict):
 		return newError(http.StatusConflict, TypeInvalidRequest, CodeConflict,
 			"the object was changed by another request at the same time; reload it and try again"), true

@@ -424,7 +424,7 @@ func readAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error
 	case errors.As(err, &mbe):
 		return nil, tooLarge(limit)
 	case err != nil:
-		return nil, badRequest("body_unreadable", "", "the body could not be read")
+		return nil, badRequest(CodeBodyUnreadable, "", "the body could not be read")
 	}
 	return buf.Bytes(), nil
 }
