@@ -56,11 +56,15 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 }
 
 // newAPIKey creates and stores a key; it returns the key and its secret (shown once).
-func newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.Service, ws payment.WorkspaceID,
+func (c *cli) newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.Service, ws payment.WorkspaceID,
 	name string, scope payment.Scope, expires time.Time, secret string) (payment.APIKey, string, error) {
 	var hash [32]byte
 	if secret == "" {
-		secret, hash = payment.NewAPIKeySecret()
+		gen := c.newSecret
+		if gen == nil {
+			gen = payment.NewAPIKeySecret
+		}
+		secret, hash = gen()
 	} else {
 		hash = payment.HashAPIKey(secret)
 	}
@@ -106,7 +110,7 @@ Scopes: read-only (read data), read-write (also create payments and configure we
 				if err != nil {
 					return err
 				}
-				k, secret, err := newAPIKey(ctx, ks, e.svc, e.ws.ID, name, sc, exp, "")
+				k, secret, err := c.newAPIKey(ctx, ks, e.svc, e.ws.ID, name, sc, exp, "")
 				if err != nil {
 					return err
 				}

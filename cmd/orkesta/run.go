@@ -46,6 +46,7 @@ type cli struct {
 	ids       payment.IDSource
 	openStore func(ctx context.Context, cfg dbConfig) (*backend, error)
 	onListen  func(addr string)
+	newSecret func() (string, [32]byte) // API key secrets
 
 	// Global flags.
 	db        dbConfig
@@ -79,13 +80,17 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	root.SetIn(c.stdin)
 	root.SetOut(c.stdout)
 	root.SetErr(c.stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	code := exitCode(err)
 	if code == ExitUsage {
-		fmt.Fprintf(c.stderr, "orkesta: %v\nRun 'orkesta --help' for usage.\n", err)
+		path := "orkesta"
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(c.stderr, "orkesta: %v\nRun '%s --help' for usage.\n", err, path)
 		return code
 	}
 	if msg := err.Error(); msg != "" {

@@ -263,7 +263,7 @@ func (c *cli) bootstrapKey(ctx context.Context, log *slog.Logger, b *backend, sv
 		if len(seed) < 16 {
 			return usagef("the seeded API key is too short: use at least 16 characters")
 		}
-		k, _, err = newAPIKey(ctx, b.keys, svc, ws, "bootstrap", payment.ScopeAdmin, time.Time{}, seed)
+		k, _, err = c.newAPIKey(ctx, b.keys, svc, ws, "bootstrap", payment.ScopeAdmin, time.Time{}, seed)
 		if err != nil {
 			return err
 		}
@@ -277,7 +277,7 @@ func (c *cli) bootstrapKey(ctx context.Context, log *slog.Logger, b *backend, sv
 	if len(keys) > 0 {
 		return nil
 	}
-	k, secret, err := newAPIKey(ctx, b.keys, svc, ws, "admin", payment.ScopeAdmin, time.Time{}, "")
+	k, secret, err := c.newAPIKey(ctx, b.keys, svc, ws, "admin", payment.ScopeAdmin, time.Time{}, "")
 	if err != nil {
 		return err
 	}

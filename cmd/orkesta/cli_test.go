@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// harness runs the CLI in-process on one memory store with a fixed clock and deterministic ids, so
+// output is the same on every run.
+type harness struct {
+	store   *memory.Store
+	clock   *paymenttest.Clock
+	ids     *paymenttest.IDs
+	env     map[string]string
+	dir     string
+	secrets int
+}
+
+func newHarness(t *testing.T) *harness {
+	return &harness{store: memory.New(), clock: paymenttest.NewClock(paymenttest.Epoch), ids: &paymenttest.IDs{},
+		env: map[string]string{}, dir: t.TempDir()}
+}
+
+func (h *harness) cli(stdin io.Reader, stdout, stderr io.Writer) *cli {
+	return &cli{
+		stdin: stdin, stdout: stdout, stderr: stderr,
+		getenv:     func(k string) string { return h.env[k] },
+		isTerminal: func(io.Writer) bool { return false },
+		clock:      h.clock, ids: h.ids,
+		newSecret: func() (string, [32]byte) {
+			h.secrets++
+			s := fmt.Sprintf("ok_TESTSECRET%020d", h.secrets)
+			return s, payment.HashAPIKey(s)
+		},
+		openStore: func(context.Context, dbConfig) (*backend, error) {
+			return &backend{kind: "memory", store: h.store, keys: h.store, events: h.store, close: func() error { return nil }}, nil
+		},
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (h *harness) run(args ...string) result {
+	return h.runIn("", args...)
+}
+
+func (h *harness) runIn(stdin string, args ...string) result {
+	var out, errb bytes.Buffer
+	code := h.cli(strings.NewReader(stdin), &out, &errb).run(context.Background(), args)
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// transcript renders one command and its result for a golden file.
+func transcript(args []string, r result) string {
+	var b strings.Builder
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = a
+		if a == "" || strings.ContainsAny(a, " \"'$*?<>|&;") {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	fmt.Fprintf(&b, "$ orkesta %s\n", strings.Join(quoted, " "))
+	if r.stdout != "" {
+		b.WriteString(r.stdout)
+		if !strings.HasSuffix(r.stdout, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	if r.stderr != "" {
+		b.WriteString("[stderr]\n" + r.stderr)
+		if !strings.HasSuffix(r.stderr, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	fmt.Fprintf(&b, "[exit %d]\n\n", r.code)
+	return b.String()
+}
+
+// golden compares got with testdata/name.golden (rewritten with -update).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./cmd/orkesta -update")
+	assert.Equal(t, string(want), got, "golden %s differs; review and run with -update", path)
+}
+
+// step is one command of a scenario; args may use {{name}} placeholders filled from earlier output.
+type step struct {
+	args  []string
+	stdin string
+	code  int
+	// save captures a value from stdout by regexp (first group) under a name for later steps.
+	save map[string]string
+}
+
+func runScenario(t *testing.T, h *harness, name string, steps []step) {
+	t.Helper()
+	vars := map[string]string{}
+	var b strings.Builder
+	for _, s := range steps {
+		args := make([]string, len(s.args))
+		for i, a := range s.args {
+			for k, v := range vars {
+				a = strings.ReplaceAll(a, "{{"+k+"}}", v)
+			}
+			args[i] = a
+		}
+		r := h.runIn(s.stdin, args...)
+		assert.Equal(t, s.code, r.code, "orkesta %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.stdout, r.stderr)
+		for k, re := range s.save {
+			m := regexp.MustCompile(re).FindStringSubmatch(r.stdout)
+			require.Len(t, m, 2, "capture %s from %q", k, r.stdout)
+			vars[k] = m[1]
+		}
+		b.WriteString(transcript(args, r))
+	}
+	golden(t, name, b.String())
+}
+
+func TestPaymentsAccountsKeys(t *testing.T) {
+	h := newHarness(t)
+	runScenario(t, h, "payments", []step{
+		{args: []string{"accounts", "list"}},
+		{args: []string{"accounts", "create", "--name", "Operating TRY", "--currency", "TRY", "--iban", "TR33 0006 1005 1978 6457 8413 26"},
+			save: map[string]string{"own": `id:\s+(acc_\S+)`}},
+		{args: []string{"accounts", "create", "--name", "Yılmaz Tekstil", "--currency", "TRY", "--type", "external"},
+			save: map[string]string{"vendor": `id:\s+(acc_\S+)`}},
+		{args: []string{"accounts", "create", "--name", "Bad", "--currency", "TRX", "--iban", "TR330006100519786457841327"}, code: ExitError},
+		{args: []string{"accounts", "list"}},
+		{args: []string{"accounts", "list", "--output", "json"}},
+		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "1250.50",
+			"--reference", "INV-2026-001", "--description", "Kumaş faturası"}, save: map[string]string{"p1": `id:\s+(pay_\S+)`}},
+		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "12.345"}, code: ExitError},
+		{args: []string{"payments", "create", "--from", "{{vendor}}", "--to", "{{vendor}}", "--amount", "0", "--method", "cheque"}, code: ExitError},
+		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "99.90", "--method", "eft",
+			"--reference", "INV-2026-002", "--value-date", "2026-01-20", "--output", "json"}, save: map[string]string{"p2": `"id": "(pay_[^"]+)"`}},
+		{args: []string{"payments", "get", "{{p1}}"}},
+		{args: []string{"payments", "list"}},
+		{args: []string{"payments", "list", "--status", "pending", "--reference", "INV-2026-002", "--output", "json"}},
+		{args: []string{"payments", "list", "--limit", "1"}},
+		{args: []string{"payments", "approve", "{{p1}}", "--actor", "checker@example.com"}},
+		{args: []string{"payments", "cancel", "{{p2}}", "--reason", "sent twice"}},
+		{args: []string{"payments", "cancel", "{{p2}}"}, code: ExitError},
+		{args: []string{"payments", "history", "{{p2}}"}},
+		{args: []string{"payments", "history", "{{p2}}", "-o", "json"}},
+		{args: []string{"payments", "get", "pay_01KF0E44M0000000000000000Z"}, code: ExitError},
+	})
+	runScenario(t, h, "keys", []step{
+		{args: []string{"keys", "list"}},
+		{args: []string{"keys", "create", "--name", "production-erp-integration", "--scope", "read-write", "--expires", "2027-01-01"},
+			save: map[string]string{"k1": `id:\s+(key_\S+)`}},
+		{args: []string{"keys", "create", "--name", "ci", "--scope", "read-only", "--expires", "30d", "--output", "json"}},
+		{args: []string{"keys", "list"}},
+		{args: []string{"keys", "revoke", "{{k1}}"}},
+		{args: []string{"keys", "list", "-o", "json"}},
+		{args: []string{"keys", "revoke", "key_01KF0E44M00000000000000000"}, code: ExitError},
+		{args: []string{"keys", "create", "--name", "x", "--scope", "superuser"}, code: ExitUsage},
+		{args: []string{"keys", "create", "--name", "x", "--expires", "2020-01-01"}, code: ExitUsage},
+	})
+}
+
+func TestUsageErrors(t *testing.T) {
+	h := newHarness(t)
+	runScenario(t, h, "usage", []step{
+		{args: []string{"frobnicate"}, code: ExitUsage},
+		{args: []string{"payments"}, code: ExitUsage},
+		{args: []string{"payments", "pay"}, code: ExitUsage},
+		{args: []string{"payments", "get"}, code: ExitUsage},
+		{args: []string{"payments", "get", "not-an-id"}, code: ExitUsage},
+		{args: []string{"payments", "create", "--amount", "10"}, code: ExitUsage},
+		{args: []string{"payments", "list", "--status", "done"}, code: ExitUsage},
+		{args: []string{"payments", "list", "--limit", "ten"}, code: ExitUsage},
+		{args: []string{"payments", "list", "--bogus"}, code: ExitUsage},
+		{args: []string{"accounts", "list", "--output", "yaml"}, code: ExitUsage},
+		{args: []string{"accounts", "list", "extra"}, code: ExitUsage},
+		{args: []string{"accounts", "list", "--workspace", "ws_nope"}, code: ExitUsage},
+		{args: []string{"keys", "revoke", "pay_01KF0E44M00000000000000000"}, code: ExitUsage},
+		{args: []string{"serve", "--rail", "swift"}, code: ExitUsage},
+	})
+}
+
+// TestHelp checks that every command has a short description and an example, and keeps the help
+// of the main commands in golden files.
+func TestHelp(t *testing.T) {
+	h := newHarness(t)
+	root := h.cli(nil, io.Discard, io.Discard).rootCommand()
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		t.Run(c.CommandPath(), func(t *testing.T) {
+			assert.NotEmpty(t, c.Short, "short description")
+			assert.NotEmpty(t, c.Example, "example")
+		})
+		for _, s := range c.Commands() {
+			if s.IsAvailableCommand() {
+				walk(s)
+			}
+		}
+	}
+	walk(root)
+	var b strings.Builder
+	for _, args := range [][]string{{"--help"}, {"payments", "create", "--help"}, {"serve", "--help"}, {"keys", "create", "-h"}} {
+		r := h.run(args...)
+		assert.Equal(t, ExitOK, r.code)
+		b.WriteString(transcript(args, r))
+	}
+	golden(t, "help", b.String())
+}
