@@ -77,7 +77,7 @@ func transcript(args []string, r result) string {
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		quoted[i] = a
-		if a == "" || strings.ContainsAny(a, " \"'$*?<>|&;") {
+		if a == "" || strings.ContainsAny(a, " \"'*?<>|&;") {
 			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 		}
 	}
@@ -116,6 +116,8 @@ type step struct {
 	args  []string
 	stdin string
 	code  int
+	// files are written to the harness directory before the step (their text may use {{name}} too).
+	files map[string]string
 	// save captures a value from stdout by regexp (first group) under a name for later steps.
 	save map[string]string
 }
@@ -130,7 +132,13 @@ func runScenario(t *testing.T, h *harness, name string, steps []step) {
 			for k, v := range vars {
 				a = strings.ReplaceAll(a, "{{"+k+"}}", v)
 			}
-			args[i] = a
+			args[i] = strings.ReplaceAll(a, "$TMP", h.dir)
+		}
+		for name, text := range s.files {
+			for k, v := range vars {
+				text = strings.ReplaceAll(text, "{{"+k+"}}", v)
+			}
+			require.NoError(t, os.WriteFile(filepath.Join(h.dir, name), []byte(text), 0o644))
 		}
 		r := h.runIn(s.stdin, args...)
 		assert.Equal(t, s.code, r.code, "orkesta %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.stdout, r.stderr)
@@ -139,7 +147,7 @@ func runScenario(t *testing.T, h *harness, name string, steps []step) {
 			require.Len(t, m, 2, "capture %s from %q", k, r.stdout)
 			vars[k] = m[1]
 		}
-		b.WriteString(transcript(args, r))
+		b.WriteString(strings.ReplaceAll(transcript(args, r), h.dir, "$TMP"))
 	}
 	golden(t, name, b.String())
 }
@@ -231,4 +239,38 @@ func TestHelp(t *testing.T) {
 		b.WriteString(transcript(args, r))
 	}
 	golden(t, "help", b.String())
+}
+
+// setupAccounts creates the internal TRY account "own" and the counterparty "vendor".
+func setupAccounts() []step {
+	return []step{
+		{args: []string{"accounts", "create", "--name", "Operating TRY", "--currency", "TRY", "--iban", "TR330006100519786457841326"},
+			save: map[string]string{"own": `id:\s+(acc_\S+)`}},
+		{args: []string{"accounts", "create", "--name", "Yılmaz Tekstil", "--currency", "TRY", "--type", "external"},
+			save: map[string]string{"vendor": `id:\s+(acc_\S+)`}},
+	}
+}
+
+func TestBatchSubmit(t *testing.T) {
+	h := newHarness(t)
+	csvText := "amount;currency;from_account;to_account;reference;description\n" +
+		"1250.50;TRY;{{own}};{{vendor}};INV-1;Kumaş\n" +
+		"12.345;TRY;{{own}};{{vendor}};INV-2;too precise\n" +
+		"99.90;TRY;{{own}};{{own}};INV-3;same account\n" +
+		"100;TRY;{{own}};{{vendor}};INV-4;\"=HYPERLINK(\"\"x\"\")\"\n"
+	jsonText := `[{"amount":5000,"currency":"TRY","method":"eft","from_account":"{{own}}","to_account":"{{vendor}}","reference":"INV-5"},
+ {"amount":-1,"currency":"TRY","method":"eft","from_account":"{{own}}","to_account":"{{vendor}}"}]`
+	runScenario(t, h, "batch", append(setupAccounts(),
+		step{args: []string{"batch", "submit", "$TMP/pay.csv", "--failed-out", "$TMP/failed.csv"}, code: ExitError,
+			files: map[string]string{"pay.csv": csvText}},
+		step{args: []string{"batch", "submit", "$TMP/pay.json", "-o", "json"}, code: ExitError,
+			files: map[string]string{"pay.json": jsonText}},
+		step{args: []string{"batch", "submit", "$TMP/bad.csv"}, code: ExitError,
+			files: map[string]string{"bad.csv": "amount,currency,payee\n1,TRY,x\n"}},
+		step{args: []string{"batch", "submit", "$TMP/missing.csv"}, code: ExitError},
+		step{args: []string{"batch", "submit"}, code: ExitUsage},
+	))
+	failed, err := os.ReadFile(filepath.Join(h.dir, "failed.csv"))
+	require.NoError(t, err)
+	golden(t, "batch-failed.csv", strings.ReplaceAll(string(failed), "\r\n", "\n"))
 }

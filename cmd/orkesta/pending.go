@@ -10,13 +10,6 @@ import (
 
 func notYet(what string) error { return errors.New(what + " is not built into this binary yet") }
 
-func (c *cli) batchCommand() *cobra.Command {
-	return groupCommand("batch", "Submit many payments at once", "  orkesta batch submit payments.csv",
-		&cobra.Command{Use: "submit FILE.csv|FILE.json", Short: "Create every payment of a file", Args: exactArgs("FILE"),
-			Example: "  orkesta batch submit payments.csv",
-			RunE:    func(*cobra.Command, []string) error { return notYet("batch") }})
-}
-
 func (c *cli) reconcileCommand() *cobra.Command {
 	return &cobra.Command{Use: "reconcile", Short: "Reconcile statements against payments, offline",
 		Example: "  orkesta reconcile --payments payments.csv --statement statement.sta",

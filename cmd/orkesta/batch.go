@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/batch"
+	"github.com/orkesta/orkesta/payment"
+)
+
+func (c *cli) batchCommand() *cobra.Command {
+	return groupCommand("batch", "Create many payments from a file", "  orkesta batch submit payments.csv",
+		c.batchSubmit())
+}
+
+// batchItem is one line of batch submit's JSON output.
+type batchItem struct {
+	Line    int              `json:"line,omitempty"` // CSV line
+	Index   int              `json:"index"`
+	Status  batch.ItemStatus `json:"status"`
+	Payment *payment.Payment `json:"payment,omitempty"`
+	Error   string           `json:"error,omitempty"`
+}
+
+type batchOutput struct {
+	BatchIDs []payment.BatchID `json:"batch_ids"`
+	Created  int               `json:"created"`
+	Failed   int               `json:"failed"`
+	Totals   []payment.Total   `json:"totals"`
+	Items    []batchItem       `json:"items"`
+}
+
+func (c *cli) batchSubmit() *cobra.Command {
+	var failedOut string
+	cmd := &cobra.Command{
+		Use:   "submit FILE.csv|FILE.json",
+		Short: "Create every payment of a CSV or JSON file; each row succeeds or fails on its own",
+		Long: `Create the payments of a file, each on its own: one bad row never stops the others.
+
+CSV: a header row, then one payment per row; comma or semicolon separated. Columns in any order:
+amount (major units, 1250.00) or amount_minor (integer minor units), currency, from_account,
+to_account, and optionally method (default bank_transfer), reference, description, value_date
+(YYYY-MM-DD) and idempotency_key. JSON: an array of payment requests as the API takes them (amount in
+minor units), or {"payments": [...]}.
+
+Exit code 1 when any row failed; --failed-out writes those rows, with an error column, to fix and
+submit again.`,
+		Example: `  orkesta batch submit payments.csv
+  orkesta batch submit payments.csv --failed-out failed.csv
+  orkesta batch submit payments.json --output json`,
+		Args: exactArgs("FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			isJSON := strings.EqualFold(filepath.Ext(args[0]), ".json")
+			var csvFile *dashboard.CSVFile
+			var reqs []payment.Request
+			if isJSON {
+				if reqs, err = readBatchJSON(data); err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+			} else if csvFile, err = dashboard.ReadPaymentsCSV(bytes.NewReader(data)); err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
+				out, err := c.submitBatch(ctx, e, csvFile, reqs)
+				if err != nil {
+					return err
+				}
+				if failedOut != "" && csvFile != nil && out.Failed > 0 {
+					if err := writeFailed(failedOut, csvFile, out); err != nil {
+						return err
+					}
+				}
+				if err := c.printBatch(out); err != nil {
+					return err
+				}
+				if out.Failed > 0 {
+					return &exitError{code: ExitError, msg: fmt.Sprintf("%d of %d payments failed", out.Failed, len(out.Items))}
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&failedOut, "failed-out", "", "CSV input: write the failed rows with an error column to this file")
+	return cmd
+}
+
+func readBatchJSON(data []byte) ([]payment.Request, error) {
+	var reqs []payment.Request
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		var wrap struct {
+			Payments []payment.Request `json:"payments"`
+		}
+		if err := strictJSON(trimmed, &wrap); err != nil {
+			return nil, err
+		}
+		reqs = wrap.Payments
+	} else if err := strictJSON(trimmed, &reqs); err != nil {
+		return nil, err
+	}
+	if len(reqs) == 0 {
+		return nil, fmt.Errorf("no payments in the file")
+	}
+	return reqs, nil
+}
+
+func strictJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("invalid JSON: data after the top-level value")
+	}
+	return nil
+}
+
+func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, reqs []payment.Request) (*batchOutput, error) {
+	out := &batchOutput{Items: []batchItem{}}
+	var items []batch.Item
+	if f != nil {
+		res, err := dashboard.SubmitCSV(ctx, e.svc, e.ws.ID, f, "cli")
+		if err != nil {
+			return nil, err
+		}
+		items, out.Totals, out.BatchIDs = res.Items, res.Totals, res.BatchIDs
+	} else {
+		for i := range reqs {
+			reqs[i].CreatedBy = "cli"
+		}
+		res, err := batch.Submit(ctx, e.svc, e.ws.ID, reqs, batch.Options{})
+		if err != nil {
+			return nil, err
+		}
+		items, out.Totals, out.BatchIDs = res.Items, res.Totals, []payment.BatchID{res.BatchID}
+	}
+	for i, it := range items {
+		bi := batchItem{Index: i, Status: it.Status, Payment: it.Payment}
+		if f != nil {
+			bi.Line = f.Rows[i].Line
+		}
+		if it.Err != nil {
+			bi.Error = dashboard.ErrorText(it.Err)
+			out.Failed++
+		} else {
+			out.Created++
+		}
+		out.Items = append(out.Items, bi)
+	}
+	if out.Totals == nil {
+		out.Totals = []payment.Total{}
+	}
+	return out, nil
+}
+
+func writeFailed(path string, f *dashboard.CSVFile, out *batchOutput) error {
+	failed := map[int]string{}
+	for i, it := range out.Items {
+		if it.Error != "" {
+			failed[i] = it.Error
+		}
+	}
+	var buf bytes.Buffer
+	if err := dashboard.WriteFailedCSV(&buf, f, failed); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+func (c *cli) printBatch(out *batchOutput) error {
+	if c.json() {
+		return printJSON(c.stdout, out)
+	}
+	t := newTable(c.stdout, "ROW", "RESULT", "PAYMENT", "AMOUNT", "REFERENCE", "PROBLEM")
+	for _, it := range out.Items {
+		row := strconv.Itoa(it.Index + 1)
+		if it.Line > 0 {
+			row = "line " + strconv.Itoa(it.Line)
+		}
+		id, amount, ref := "", "", ""
+		if p := it.Payment; p != nil {
+			id, amount, ref = string(p.ID), money(p.Amount, p.Currency), p.Reference
+		}
+		t.row(row, string(it.Status), id, amount, ref, it.Error)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%d created, %d failed", out.Created, out.Failed)
+	for _, tot := range out.Totals {
+		fmt.Fprintf(c.stdout, "; %d %s payments, %s in total", tot.Count, tot.Currency, money(tot.Sum, tot.Currency))
+	}
+	_, err := fmt.Fprintln(c.stdout)
+	return err
+}
