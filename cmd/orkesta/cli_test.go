@@ -274,3 +274,14 @@ func TestBatchSubmit(t *testing.T) {
 	require.NoError(t, err)
 	golden(t, "batch-failed.csv", strings.ReplaceAll(string(failed), "\r\n", "\n"))
 }
+
+func TestStatementInspect(t *testing.T) {
+	runScenario(t, newHarness(t), "statement", []step{
+		{args: []string{"statement", "inspect", "testdata/statement.sta"}},
+		{args: []string{"statement", "inspect", "testdata/statement.sta", "--output", "json"}},
+		{args: []string{"statement", "inspect", "testdata/mismatch.sta"}},
+		{args: []string{"statement", "inspect", "testdata/broken.sta"}, code: ExitError},
+		{args: []string{"statement", "inspect", "testdata/nope.sta"}, code: ExitError},
+		{args: []string{"statement", "inspect"}, code: ExitUsage},
+	})
+}

@@ -16,13 +16,6 @@ func (c *cli) reconcileCommand() *cobra.Command {
 		RunE:    func(*cobra.Command, []string) error { return notYet("reconcile") }}
 }
 
-func (c *cli) statementCommand() *cobra.Command {
-	return groupCommand("statement", "Work with bank statement files", "  orkesta statement inspect statement.sta",
-		&cobra.Command{Use: "inspect FILE", Short: "Decode a statement and print its entries", Args: exactArgs("FILE"),
-			Example: "  orkesta statement inspect statement.sta",
-			RunE:    func(*cobra.Command, []string) error { return notYet("statement decoding") }})
-}
-
 func (c *cli) exportCommand() *cobra.Command {
 	return groupCommand("export", "Export payments to files for bank upload", "  orkesta export pain001 --account acc_… --out file.xml",
 		&cobra.Command{Use: "pain001", Short: "Write a pain.001 credit-transfer file", Args: noArgs,
