@@ -1,0 +1,324 @@
+package csv
+
+import (
+	"bufio"
+	"bytes"
+	stdcsv "encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/tabular"
+)
+
+// Format is the value of Statement.Format and ParseError.Format for this decoder.
+const Format = "csv"
+
+// DefaultMaxLineBytes caps one line of the file, so a file without line breaks cannot exhaust memory.
+const DefaultMaxLineBytes = 1 << 20
+
+// Options configure Decode. The zero value reads any file one of the built-in presets recognises.
+type Options struct {
+	// Mapping says where the columns are; nil means Preset, or when that is empty every built-in
+	// preset (tabular.PresetNames), the one whose header is found first winning.
+	Mapping *tabular.Mapping
+	Preset  string
+	// Account and Currency override what the file says.
+	Account  string
+	Currency payment.Currency
+	// Strict makes statement warnings (a balance that does not add up, skipped rows) errors.
+	Strict bool
+	// Charset overrides the mapping's: "utf-8", "utf-16", "windows-1254", "iso-8859-9",
+	// "iso-8859-1", "windows-1252". Empty detects: a BOM, valid UTF-8, otherwise Windows-1254.
+	Charset string
+	// MaxLineBytes caps one line; 0 means DefaultMaxLineBytes.
+	MaxLineBytes int
+}
+
+// errLineTooLong is returned by lineLimiter.
+var errLineTooLong = errors.New("line longer than the limit")
+
+// Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
+// the stream once, in constant memory apart from the entries it returns. Every problem is a
+// *reconcile.ParseError with its line and column; they are collected (up to reconcile.MaxErrors) and
+// returned joined, with no statements: nothing is half-read. A file in which no header row is found
+// fails with one error that matches reconcile.ErrNotStatement.
+func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+	maps, err := mappings(opts)
+	if err != nil {
+		return nil, err
+	}
+	charset := opts.Charset
+	if charset == "" && len(maps) == 1 {
+		charset = maps[0].Charset
+	}
+	raw := bufio.NewReaderSize(r, 64<<10)
+	text, checkUTF8, err := decoder(raw, charset)
+	if err != nil {
+		return nil, err
+	}
+	maxLine := opts.MaxLineBytes
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	in := bufio.NewReaderSize(&lineLimiter{r: text, max: maxLine}, 64<<10)
+	head, _ := in.Peek(64 << 10)
+
+	lineOffset := 0
+	var sep rune
+	if len(maps) == 1 {
+		sep = maps[0].SeparatorRune()
+	}
+	if s, n := sepLine(head); s != 0 {
+		if sep == 0 {
+			sep = s
+		}
+		if _, err := in.Discard(n); err != nil {
+			return nil, readError(0, err)
+		}
+		head = head[n:]
+		lineOffset = 1
+	}
+	if sep == 0 {
+		sep = detectSeparator(head, maps)
+	}
+
+	b, err := tabular.NewBuilder(tabular.Options{
+		Format: Format, Mappings: maps, Account: opts.Account, Currency: opts.Currency, Strict: opts.Strict,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cr := stdcsv.NewReader(in)
+	cr.Comma = sep
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	last := lineOffset
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *stdcsv.ParseError
+			if errors.As(err, &pe) && !isReadError(pe.Err) {
+				return nil, &reconcile.ParseError{Format: Format, Line: pe.StartLine + lineOffset, Err: pe.Err}
+			}
+			return nil, readError(last+1, err)
+		}
+		line, _ := cr.FieldPos(0)
+		line += lineOffset
+		last = line
+		if checkUTF8 && !validUTF8(rec) {
+			return nil, &reconcile.ParseError{Format: Format, Line: line,
+				Err: errors.New("not valid UTF-8 text; set the Charset option (windows-1254 for Turkish files)")}
+		}
+		if !b.Row(line, rec) {
+			break
+		}
+	}
+	return b.Finish()
+}
+
+func isReadError(err error) bool {
+	return !errors.Is(err, stdcsv.ErrQuote) && !errors.Is(err, stdcsv.ErrBareQuote) &&
+		!errors.Is(err, stdcsv.ErrFieldCount) && !errors.Is(err, stdcsv.ErrTrailingComma)
+}
+
+func readError(line int, err error) error {
+	if errors.Is(err, errLineTooLong) {
+		return &reconcile.ParseError{Format: Format, Line: line, Err: err}
+	}
+	return &reconcile.ParseError{Format: Format, Line: line, Err: fmt.Errorf("reading: %w", err)}
+}
+
+func mappings(opts Options) ([]*tabular.Mapping, error) {
+	switch {
+	case opts.Mapping != nil:
+		if err := opts.Mapping.Validate(); err != nil {
+			return nil, err
+		}
+		return []*tabular.Mapping{opts.Mapping}, nil
+	case opts.Preset != "":
+		m, ok := tabular.Preset(opts.Preset)
+		if !ok {
+			return nil, fmt.Errorf("csv: unknown preset %q (known: %s): %w", opts.Preset,
+				strings.Join(tabular.PresetNames(), ", "), tabular.ErrMapping)
+		}
+		return []*tabular.Mapping{m}, nil
+	}
+	return nil, nil
+}
+
+func validUTF8(rec []string) bool {
+	for _, f := range rec {
+		if !utf8.ValidString(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// decoder returns the text of the file as UTF-8. It strips a byte-order mark. checkUTF8 says the
+// charset was guessed as UTF-8 from the first 64 KiB, so later invalid bytes must be reported.
+func decoder(raw *bufio.Reader, charset string) (text io.Reader, checkUTF8 bool, err error) {
+	head, _ := raw.Peek(4)
+	switch {
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		if _, err := raw.Discard(3); err != nil {
+			return nil, false, readError(0, err)
+		}
+		if charset == "" {
+			return raw, true, nil
+		}
+	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
+		if charset == "" || strings.EqualFold(charset, "utf-16") {
+			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), false, nil
+		}
+	}
+	var enc encoding.Encoding
+	switch strings.ToLower(charset) {
+	case "":
+		head, _ = raw.Peek(64 << 10)
+		if looksUTF16LE(head) {
+			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()), false, nil
+		}
+		if validPrefix(head) {
+			return raw, true, nil
+		}
+		enc = charmap.Windows1254
+	case "utf-8", "utf8":
+		return raw, true, nil
+	case "utf-16":
+		return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), false, nil
+	case "windows-1254", "cp1254":
+		enc = charmap.Windows1254
+	case "iso-8859-9", "latin5":
+		enc = charmap.ISO8859_9
+	case "iso-8859-1", "latin1":
+		enc = charmap.ISO8859_1
+	case "windows-1252", "cp1252":
+		enc = charmap.Windows1252
+	default:
+		return nil, false, fmt.Errorf("csv: unknown charset %q (known: %s): %w", charset,
+			strings.Join(tabular.Charsets(), ", "), tabular.ErrMapping)
+	}
+	return transform.NewReader(raw, enc.NewDecoder()), false, nil
+}
+
+// validPrefix is utf8.Valid for a buffer that may end inside a character.
+func validPrefix(b []byte) bool {
+	for i := 0; i < 3 && len(b) > 0 && !utf8.FullRune(b[max(0, len(b)-utf8.UTFMax):]); i++ {
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+// looksUTF16LE spots UTF-16 without a BOM: ASCII text with a zero byte after every character.
+func looksUTF16LE(b []byte) bool {
+	if len(b) < 8 {
+		return false
+	}
+	for i := 1; i < 8; i += 2 {
+		if b[i] != 0 || b[i-1] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sepLine reads Excel's "sep=;" first line; n is its length with the line break.
+func sepLine(head []byte) (sep rune, n int) {
+	if !bytes.HasPrefix(bytes.ToLower(head[:min(len(head), 4)]), []byte("sep=")) || len(head) < 5 {
+		return 0, 0
+	}
+	end := bytes.IndexByte(head, '\n')
+	if end < 0 {
+		end = len(head) - 1
+	}
+	return rune(head[4]), end + 1
+}
+
+// detectSeparator reads the first rows with each candidate separator and keeps the one under which a
+// header row is found naming the most columns. With no header under any, it keeps the separator
+// that splits the first lines into the most consistent number of fields, so the "no header" error
+// shows sensible columns.
+func detectSeparator(head []byte, maps []*tabular.Mapping) rune {
+	best, bestScore := rune(0), 0
+	fallback, fallbackScore := ';', -1
+	for _, sep := range []rune{';', ',', '\t', '|'} {
+		rows := headRows(head, sep)
+		if s := tabular.HeaderScore(maps, rows); s > bestScore {
+			best, bestScore = sep, s
+		}
+		if s := consistency(rows); s > fallbackScore {
+			fallback, fallbackScore = sep, s
+		}
+	}
+	if best != 0 {
+		return best
+	}
+	return fallback
+}
+
+func headRows(head []byte, sep rune) [][]string {
+	cr := stdcsv.NewReader(bytes.NewReader(head))
+	cr.Comma = sep
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	var rows [][]string
+	for len(rows) < tabular.DefaultHeaderScan {
+		rec, err := cr.Read()
+		if err != nil {
+			break
+		}
+		rows = append(rows, rec)
+	}
+	return rows
+}
+
+// consistency scores how evenly sep splits rows: the count of rows that have the most common
+// number of fields, when that number is above one.
+func consistency(rows [][]string) int {
+	counts := map[int]int{}
+	for _, r := range rows {
+		if len(r) > 1 {
+			counts[len(r)]++
+		}
+	}
+	best := 0
+	for _, c := range counts {
+		best = max(best, c)
+	}
+	return best
+}
+
+// lineLimiter fails a read once a line grows past max bytes.
+type lineLimiter struct {
+	r   io.Reader
+	max int
+	run int
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+		l.run = n - i - 1
+	} else {
+		l.run += n
+	}
+	if l.run > l.max {
+		return n, fmt.Errorf("%w (%d bytes; raise MaxLineBytes)", errLineTooLong, l.max)
+	}
+	return n, err
+}

@@ -1,0 +1,120 @@
+package csv_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/tabular"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden is what a fixture decodes to: the statements, or the error lines.
+type golden struct {
+	Statements []reconcile.Statement `json:"statements,omitempty"`
+	Errors     []string              `json:"errors,omitempty"`
+}
+
+func loadMapping(t *testing.T, name string) *tabular.Mapping {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	defer f.Close()
+	m, err := tabular.ParseMapping(f)
+	require.NoError(t, err)
+	return m
+}
+
+// TestFixtures decodes every CSV under testdata (the public samples and the synthetic Turkish bank
+// exports described in testdata/README.md) and compares the result with testdata/golden.
+func TestFixtures(t *testing.T) {
+	cases := []struct {
+		file    string
+		opts    func(t *testing.T) csv.Options
+		wantErr error // nil: must decode
+	}{
+		{file: "gls.csv", opts: func(t *testing.T) csv.Options { return csv.Options{Mapping: loadMapping(t, "gls.mapping.json")} }},
+		{file: "ubs-ch-fr.csv", opts: func(t *testing.T) csv.Options {
+			return csv.Options{Mapping: loadMapping(t, "ubs-ch-fr.mapping.yaml")}
+		}},
+		{file: "akbank_hesap_1254.csv"},
+		{file: "garanti_hesap_bom.csv"},
+		{file: "ziraat_borc_alacak_bom.csv", opts: func(*testing.T) csv.Options { return csv.Options{Preset: "tr"} }},
+		{file: "vakifbank_ba_1254.csv"},
+		{file: "akbank_kart_1254.csv", opts: func(t *testing.T) csv.Options {
+			return csv.Options{Mapping: loadMapping(t, "akbank_kart.mapping.json")}
+		}},
+		{file: "en_paid_in_out.csv", opts: func(*testing.T) csv.Options { return csv.Options{Preset: "en"} }},
+		{file: "iso_multi_currency.csv"},
+		{file: "halkbank_sep_line.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }},
+		{file: "excel_unicode_tab.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }},
+		{file: "bad_cells.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
+		{file: "ambiguous_amounts.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
+		{file: "not_a_statement.csv", wantErr: reconcile.ErrNotStatement},
+	}
+	seen := map[string]bool{}
+	for _, tc := range cases {
+		seen[tc.file] = true
+		t.Run(tc.file, func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			require.NoError(t, err)
+			var opts csv.Options
+			if tc.opts != nil {
+				opts = tc.opts(t)
+			}
+			sts, err := csv.Decode(bytes.NewReader(in), opts)
+			var got golden
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+				got.Statements = sts
+			} else {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tc.wantErr)
+				assert.Nil(t, sts, "nothing is half-read")
+				for _, e := range flatten(err) {
+					var pe *reconcile.ParseError
+					assert.True(t, errors.As(e, &pe), "every problem is a *reconcile.ParseError: %v", e)
+					got.Errors = append(got.Errors, e.Error())
+				}
+			}
+			checkGolden(t, strings.TrimSuffix(tc.file, ".csv")+".json", got)
+		})
+	}
+	files, err := filepath.Glob("testdata/*.csv")
+	require.NoError(t, err)
+	for _, f := range files {
+		assert.True(t, seen[filepath.Base(f)], "fixture %s has no test case", f)
+	}
+}
+
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func checkGolden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	require.NoError(t, err)
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), string(got), "golden %s differs; run go test -update and review the diff", path)
+}

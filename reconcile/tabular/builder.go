@@ -1,0 +1,1014 @@
+package tabular
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// DefaultHeaderScan is how many rows are searched for the header row.
+const DefaultHeaderScan = 40
+
+// Options configure a Builder.
+type Options struct {
+	// Format is "csv" or "xlsx": it goes into Statement.Format and ParseError.Format.
+	Format string
+	// Sheet, when set, makes positions spreadsheet cells ("Sheet1!C7") instead of lines ("line 7").
+	Sheet string
+	// Mappings are tried on each row until one finds its header; the first row that qualifies wins,
+	// and on that row the mapping that names the most columns. Nil means every preset.
+	Mappings []*Mapping
+	// Account and Currency override what the file says; a line in another currency is an error.
+	Account  string
+	Currency payment.Currency
+	// Strict turns statement warnings (a balance that does not add up, skipped rows) into errors.
+	Strict bool
+	// NumericCells says cells may hold spreadsheet numbers: serial dates and amounts as stored
+	// (XLSX with raw cell values).
+	NumericCells bool
+	// Date1904 selects the 1904 date system for serial dates (a workbook property).
+	Date1904 bool
+	// HeaderScan is how many rows are searched for the header; 0 means DefaultHeaderScan.
+	HeaderScan int
+}
+
+const noBalance = math.MinInt64
+
+// group is the entries of one statement: one account in one currency.
+type group struct {
+	account  string
+	currency payment.Currency
+	mu       int
+	entries  []reconcile.Entry
+	bal      []int64 // running balance after each entry, noBalance when the row had none
+	lastPos  int
+}
+
+// queued is a row waiting until the number or date format of the file is decided.
+type queued struct {
+	n     int
+	cells []string
+}
+
+// Builder turns the rows of a table into statements: it finds the header, reads every data row into
+// an Entry, and checks the whole file before it returns anything. Feed it rows with Row, then call
+// Finish. It is not safe for concurrent use.
+type Builder struct {
+	opts  Options
+	plans []*plan
+	errs  reconcile.Errors
+	fatal bool
+
+	rows      int // rows seen before the header
+	lay       *layout
+	nums      numState
+	dateMask  uint8
+	dateSpec  dateSpec
+	decidedBy string // the cell that decided the number format, for messages
+
+	preIBAN, preAccount string
+	accRaw, accNorm     string
+	preCurrency         payment.Currency
+	preAmountCurrency   payment.Currency // from an amount such as "48.215,40 TL" above the header
+	nearMiss            string
+
+	groups  []*group
+	last    *group
+	skipped []int // rows with a date but no amount
+	queue   []queued
+	pos     []byte
+}
+
+// NewBuilder returns a Builder; it fails when a mapping is invalid.
+func NewBuilder(opts Options) (*Builder, error) {
+	maps := opts.Mappings
+	if len(maps) == 0 {
+		maps = Presets()
+	}
+	b := &Builder{opts: opts}
+	for _, m := range maps {
+		p, err := compile(m)
+		if err != nil {
+			return nil, err
+		}
+		b.plans = append(b.plans, p)
+	}
+	if b.opts.HeaderScan <= 0 {
+		b.opts.HeaderScan = DefaultHeaderScan
+	}
+	return b, nil
+}
+
+// Row feeds the next row; n is its line (CSV) or row number (XLSX). cells may be reused by the
+// caller after Row returns, but the strings in it are kept. Row reports false once the builder
+// needs no more rows: too many errors, or a fatal one.
+func (b *Builder) Row(n int, cells []string) bool {
+	if b.stopped() {
+		return false
+	}
+	if b.lay == nil {
+		b.headerRow(n, cells)
+	} else {
+		b.dataRow(n, cells)
+	}
+	return !b.stopped()
+}
+
+func (b *Builder) stopped() bool { return b.fatal || b.errs.Len() >= reconcile.MaxErrors }
+
+// fail records a problem at row n, column col (-1 for the row), for field o (-1 for none).
+func (b *Builder) fail(n, col, o int, err error) {
+	pe := &reconcile.ParseError{Format: b.opts.Format, Err: err}
+	if b.opts.Sheet != "" {
+		c := col
+		if c < 0 {
+			c = 0
+			if b.lay != nil && b.lay.first > 0 {
+				c = b.lay.first
+			}
+		}
+		pe.Cell = cellName(b.opts.Sheet, c, n)
+	} else {
+		pe.Line = n
+	}
+	if o >= 0 && b.lay != nil {
+		pe.Field = b.lay.names[o]
+		if b.opts.Sheet == "" && col >= 0 {
+			pe.Field += " (column " + strconv.Itoa(col+1) + ")"
+		}
+	}
+	b.errs.Add(pe)
+}
+
+func (b *Builder) fatalf(n int, err error) {
+	b.fail(n, -1, -1, err)
+	b.fatal = true
+}
+
+// cellName writes "Sheet1!C7" for 0-based column col of row n.
+func cellName(sheet string, col, n int) string {
+	var name []byte
+	for c := col + 1; c > 0; c = (c - 1) / 26 {
+		name = append([]byte{byte('A' + (c-1)%26)}, name...)
+	}
+	q := sheet
+	if strings.ContainsAny(sheet, " !'-") {
+		q = "'" + strings.ReplaceAll(sheet, "'", "''") + "'"
+	}
+	return q + "!" + string(name) + strconv.Itoa(n)
+}
+
+// ---- header search ----
+
+func (b *Builder) headerRow(n int, cells []string) {
+	b.rows++
+	if len(b.plans) == 1 {
+		p := b.plans[0]
+		switch {
+		case p.noHeader:
+			if b.rows <= p.m.SkipRows {
+				b.preamble(cells)
+				return
+			}
+			l := p.byIndex()
+			b.start(&l)
+			b.dataRow(n, cells)
+			return
+		case p.m.HeaderRow > 0:
+			if b.rows < p.m.HeaderRow {
+				b.preamble(cells)
+				return
+			}
+			l, ok, missing := p.resolve(cells, foldRow(cells))
+			if !ok {
+				b.fatalf(n, fmt.Errorf("%w: header row %d (mapping %s) lacks %s", reconcile.ErrNotStatement,
+					p.m.HeaderRow, p.m.Name, missing))
+				return
+			}
+			b.start(&l)
+			return
+		}
+	}
+	if blank(cells) {
+		return
+	}
+	folded := foldRow(cells)
+	var best *layout
+	for _, p := range b.plans {
+		l, ok, missing := p.resolve(cells, folded)
+		if ok && (best == nil || l.score > best.score) {
+			best = &l
+		}
+		if !ok && l.score >= 2 && b.nearMiss == "" {
+			b.nearMiss = fmt.Sprintf("; row %d looks like a header but lacks %s", n, missing)
+		}
+	}
+	if best != nil {
+		b.start(best)
+		return
+	}
+	b.preamble(cells)
+	if b.rows >= b.opts.HeaderScan {
+		b.fatalf(n, b.noHeaderError())
+	}
+}
+
+func (b *Builder) noHeaderError() error {
+	var names []string
+	for _, p := range b.plans {
+		names = append(names, p.m.Name)
+	}
+	return fmt.Errorf("%w: no header row with a date column and an amount column in the first %d rows "+
+		"(mappings tried: %s)%s", reconcile.ErrNotStatement, b.opts.HeaderScan, strings.Join(names, ", "), b.nearMiss)
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if trimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func foldRow(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = Fold(c)
+	}
+	return out
+}
+
+// start switches to data rows with layout l.
+func (b *Builder) start(l *layout) {
+	b.lay = l
+	b.nums = newNumState(l.p.m, b.opts.NumericCells)
+	b.dateSpec = l.p.dates
+	b.dateSpec.excel = b.dateSpec.excel || b.opts.NumericCells
+	b.dateMask = b.dateSpec.orders
+}
+
+// preamble picks the account and currency out of the summary rows above the header:
+// "IBAN: TR33 0006 …", "Hesap No;12345", "Para Birimi;TL".
+func (b *Builder) preamble(cells []string) {
+	for i := 0; i < len(cells); i++ {
+		t := trimSpace(cells[i])
+		if t == "" {
+			continue
+		}
+		key, val, inCell := strings.Cut(t, ":")
+		if !inCell {
+			for j := i + 1; j < len(cells); j++ {
+				if v := trimSpace(cells[j]); v != "" {
+					val = v
+					break
+				}
+			}
+		}
+		val = trimSpace(val)
+		if _, _, cur, ok := splitAmount(t); ok && cur != "" && strings.ContainsAny(t, "0123456789") && b.preAmountCurrency == "" {
+			if code, ok := currencyCode(cur); ok {
+				b.preAmountCurrency = payment.Currency(code)
+			}
+		}
+		if iban, err := payment.NormalizeIBAN(t); err == nil && b.preIBAN == "" {
+			b.preIBAN = iban
+			continue
+		}
+		switch Fold(key) {
+		case "iban", "hesapiban", "ibanno", "ibannumarasi", "accountiban":
+			if iban, err := payment.NormalizeIBAN(val); err == nil && b.preIBAN == "" {
+				b.preIBAN = iban
+			}
+		case "hesapno", "hesapnumarasi", "musterino", "accountnumber", "accountno", "account":
+			if b.preAccount == "" {
+				b.preAccount = val
+			}
+		case "parabirimi", "doviz", "dovizcinsi", "dovizkodu", "dovizturu", "hesapparabirimi", "currency":
+			if code, ok := currencyCode(val); ok && b.preCurrency == "" {
+				b.preCurrency = payment.Currency(code)
+			}
+		}
+	}
+}
+
+// ---- data rows ----
+
+func cellAt(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return trimSpace(cells[i])
+}
+
+func (b *Builder) dataRow(n int, cells []string) {
+	if _, ok := b.nums.single(); !ok || b.dateMask == bothOrders || len(b.queue) > 0 {
+		if b.narrow(cells) || len(b.queue) > 0 {
+			b.queue = append(b.queue, queued{n: n, cells: slices.Clone(cells)})
+			b.drain(false)
+			return
+		}
+	}
+	b.process(n, cells, false)
+}
+
+// amountCols are the columns whose values decide the number format.
+func (b *Builder) amountCols() [4]int {
+	l := b.lay
+	return [4]int{l.col[fAmount], l.col[fDebit], l.col[fCredit], l.col[fBalance]}
+}
+
+// narrow lets a row's values decide the number format and date order, and reports whether the row
+// still reads two ways (so it must wait).
+func (b *Builder) narrow(cells []string) (undecided bool) {
+	g, err := b.groupFor(cells, false)
+	if err != nil {
+		return false // process reports it
+	}
+	for _, c := range b.amountCols() {
+		t := cellAt(cells, c)
+		if t == "" {
+			continue
+		}
+		if _, single := b.nums.single(); single {
+			break
+		}
+		ok, _, agree := b.nums.readings(t, g.mu, b.nums.mask)
+		if ok&b.nums.mask == 0 {
+			continue // not an amount in any candidate format: process reports it
+		}
+		if ok&b.nums.mask != b.nums.mask {
+			b.nums.mask &= ok
+			if _, single := b.nums.single(); single {
+				b.decidedBy = fmt.Sprintf("%q", t)
+			}
+			_, _, agree = b.nums.readings(t, g.mu, b.nums.mask)
+		}
+		if !agree {
+			undecided = true
+		}
+	}
+	for _, c := range [2]int{b.lay.col[fBooking], b.lay.col[fValue]} {
+		t := cellAt(cells, c)
+		if t == "" || b.dateMask != bothOrders || yearFirst(t) {
+			continue
+		}
+		r, err := readDate(t, b.dateSpec, b.opts.Date1904)
+		if err != nil {
+			continue
+		}
+		if r.ok != bothOrders {
+			b.dateMask &= r.ok
+		} else if !r.agree(b.dateMask) {
+			undecided = true
+		}
+	}
+	return undecided
+}
+
+// yearFirst is a quick test for "2006-01-02"-like text, which reads one way whatever the order.
+func yearFirst(t string) bool {
+	return len(t) > 4 && allDigits(t[:4]) && (t[4] < '0' || t[4] > '9')
+}
+
+func bitsSet(m uint8) int {
+	n := 0
+	for ; m != 0; m &= m - 1 {
+		n++
+	}
+	return n
+}
+
+// drain processes queued rows in order while they read one way; final processes them all, ambiguous
+// values becoming errors.
+func (b *Builder) drain(final bool) {
+	i := 0
+	for ; i < len(b.queue); i++ {
+		q := b.queue[i]
+		if !final && b.ambiguous(q.cells) {
+			break
+		}
+		b.process(q.n, q.cells, final)
+	}
+	b.queue = b.queue[i:]
+	if len(b.queue) == 0 {
+		b.queue = nil
+	}
+}
+
+func (b *Builder) ambiguous(cells []string) bool {
+	g, err := b.groupFor(cells, false)
+	if err != nil {
+		return false
+	}
+	for _, c := range b.amountCols() {
+		if t := cellAt(cells, c); t != "" {
+			if ok, _, agree := b.nums.readings(t, g.mu, b.nums.mask); ok&b.nums.mask != 0 && !agree {
+				return true
+			}
+		}
+	}
+	for _, c := range [2]int{b.lay.col[fBooking], b.lay.col[fValue]} {
+		if t := cellAt(cells, c); t != "" {
+			if r, err := readDate(t, b.dateSpec, b.opts.Date1904); err == nil && !r.agree(b.dateMask) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// groupFor finds the statement a row belongs to, by its account and currency.
+func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
+	l := b.lay
+	account := b.opts.Account
+	if account == "" {
+		if a := cellAt(cells, l.col[fAccount]); a != "" {
+			account = b.accountText(a)
+		} else if b.preIBAN != "" {
+			account = b.preIBAN
+		} else {
+			account = b.preAccount
+		}
+	}
+	cur := payment.Currency("")
+	if t := cellAt(cells, l.col[fCurrency]); t != "" {
+		if b.last != nil && string(b.last.currency) == t {
+			cur = b.last.currency
+		} else {
+			code, ok := currencyCode(t)
+			if !ok {
+				return nil, fmt.Errorf("%q is not an ISO 4217 currency code", t)
+			}
+			cur = payment.Currency(code)
+		}
+	}
+	switch {
+	case cur != "" && b.opts.Currency != "" && cur != b.opts.Currency:
+		return nil, fmt.Errorf("%w: the line is in %s, the statement in %s", errCurrencyMix, cur, b.opts.Currency)
+	case cur == "" && b.opts.Currency != "":
+		cur = b.opts.Currency
+	case cur == "" && b.preCurrency != "":
+		cur = b.preCurrency
+	case cur == "":
+		cur = b.decorationCurrency(cells)
+		if cur == "" {
+			cur = b.preAmountCurrency
+		}
+		if cur == "" {
+			cur = l.p.m.Currency
+		}
+	}
+	if cur == "" {
+		return nil, errors.New("currency unknown: the file names none; set the Currency option or add a currency column to the mapping")
+	}
+	if g := b.last; g != nil && g.currency == cur && g.account == account {
+		return g, nil
+	}
+	for _, g := range b.groups {
+		if g.currency == cur && g.account == account {
+			b.last = g
+			return g, nil
+		}
+	}
+	mu := cur.MinorUnits()
+	if mu < 0 {
+		return nil, fmt.Errorf("%s has no minor units", cur)
+	}
+	g := &group{account: account, currency: cur, mu: mu}
+	if create {
+		b.groups = append(b.groups, g)
+		b.last = g
+	}
+	return g, nil
+}
+
+// accountText normalizes an account cell: an IBAN loses its spaces, anything else is kept as written.
+func (b *Builder) accountText(a string) string {
+	if a != b.accRaw {
+		b.accRaw, b.accNorm = a, a
+		if iban, err := payment.NormalizeIBAN(a); err == nil {
+			b.accNorm = iban
+		}
+	}
+	return b.accNorm
+}
+
+// decorationCurrency is the currency written next to the row's first amount ("150,00 TL").
+func (b *Builder) decorationCurrency(cells []string) payment.Currency {
+	for _, c := range b.amountCols() {
+		if _, _, cur, ok := splitAmount(cellAt(cells, c)); ok && cur != "" {
+			if code, ok := currencyCode(cur); ok {
+				return payment.Currency(code)
+			}
+		}
+	}
+	return ""
+}
+
+// amount reads an amount cell in the file's number format.
+func (b *Builder) amount(text string, g *group, final bool) (int64, error) {
+	var v int64
+	var cur string
+	var err error
+	if f, ok := b.nums.single(); ok {
+		v, cur, err = parseAmount(text, f, g.mu)
+		if err != nil {
+			return 0, b.amountError(text, err)
+		}
+	} else {
+		ok, vals, agree := b.nums.readings(text, g.mu, b.nums.mask)
+		switch {
+		case ok&b.nums.mask == 0:
+			return 0, b.amountError(text, reconcile.ErrAmountSyntax)
+		case !agree && final:
+			return 0, b.ambiguousAmount(text, ok, vals, g)
+		}
+		for i := range b.nums.fmts {
+			if ok&b.nums.mask&(1<<i) != 0 {
+				v = vals[i]
+				_, cur, _ = parseAmount(text, b.nums.fmts[i], g.mu)
+				break
+			}
+		}
+	}
+	if cur != "" && cur != string(g.currency) {
+		return 0, fmt.Errorf("%w: %q is in %s, the statement in %s", errCurrencyMix, text, cur, g.currency)
+	}
+	return v, nil
+}
+
+func (b *Builder) amountError(text string, err error) error {
+	var formats []string
+	for i, f := range b.nums.fmts {
+		if b.nums.mask&(1<<i) != 0 {
+			formats = append(formats, f.String())
+		}
+	}
+	how := "expected " + strings.Join(formats, " or ")
+	if b.decidedBy != "" {
+		how += ", as decided by " + b.decidedBy
+	}
+	return fmt.Errorf("%w (%s)", reconcile.FormatAmountError(text, err), how)
+}
+
+func (b *Builder) ambiguousAmount(text string, ok uint8, vals [8]int64, g *group) error {
+	var ways []string
+	done := uint8(0)
+	for i := range b.nums.fmts {
+		if ok&b.nums.mask&(1<<i) == 0 || done&(1<<i) != 0 {
+			continue
+		}
+		var as []string
+		for j, f := range b.nums.fmts {
+			if ok&b.nums.mask&(1<<j) != 0 && vals[j] == vals[i] {
+				as = append(as, f.String())
+				done |= 1 << j
+			}
+		}
+		ways = append(ways, payment.FormatMinor(vals[i], g.currency)+" if written "+strings.Join(as, " or "))
+	}
+	return fmt.Errorf("%w %q: %s, and no value in the amount columns decides; set number_format in the mapping",
+		errAmbiguousAmount, text, strings.Join(ways, " or "))
+}
+
+// date reads a date cell in the file's date order.
+func (b *Builder) date(text string, final bool) (payment.Date, error) {
+	r, err := readDate(text, b.dateSpec, b.opts.Date1904)
+	if err != nil {
+		return 0, fmt.Errorf("%q: %w", text, err)
+	}
+	if r.ok&b.dateMask == 0 {
+		return 0, fmt.Errorf("%q: %w (the dates of this file are %s)", text, errDate, orderName(b.dateMask))
+	}
+	if !r.agree(b.dateMask) && final {
+		return 0, fmt.Errorf("%w %q: %s (day first) or %s (month first), and no date in the file decides; "+
+			"set date_format in the mapping", errAmbiguousDate, text, r.vals[0], r.vals[1])
+	}
+	return r.value(b.dateMask), nil
+}
+
+func orderName(mask uint8) string {
+	if mask == dayFirst {
+		return "day first"
+	}
+	return "month first"
+}
+
+// process reads one data row into an entry, or records why it cannot.
+func (b *Builder) process(n int, cells []string, final bool) {
+	l := b.lay
+	dateCol := l.col[fBooking]
+	if dateCol < 0 {
+		dateCol = l.col[fValue]
+	}
+	dateText := cellAt(cells, dateCol)
+	var a, d, c string
+	switch l.style {
+	case debitCredit:
+		d, c = cellAt(cells, l.col[fDebit]), cellAt(cells, l.col[fCredit])
+	default:
+		a = cellAt(cells, l.col[fAmount])
+	}
+	noAmount := a == "" && d == "" && c == ""
+	if noAmount && dateText == "" {
+		return // blank, a section title, a footer, a carry-over balance
+	}
+	if dateText == "" || noAmount {
+		if b.notBooking(cells, dateText, noAmount) {
+			return
+		}
+		if dateText == "" {
+			b.fail(n, dateCol, ordOf(l, fBooking, fValue), errors.New("no date"))
+			return
+		}
+	}
+	booking, dateErr := b.date(dateText, final)
+	if noAmount {
+		if dateErr == nil {
+			b.skipped = append(b.skipped, n)
+		}
+		return
+	}
+	if dateErr != nil && b.notBooking(cells, dateText, false) {
+		return
+	}
+	g, err := b.groupFor(cells, true)
+	if err != nil {
+		b.fail(n, l.col[fCurrency], fCurrency, err)
+		if b.lay.col[fCurrency] < 0 && b.opts.Currency == "" {
+			b.fatal = true
+		}
+		return
+	}
+	if dateErr != nil {
+		b.fail(n, dateCol, ordOf(l, fBooking, fValue), dateErr)
+	}
+	bad := dateErr != nil
+	value := booking
+	if l.col[fBooking] >= 0 && l.col[fValue] >= 0 {
+		if t := cellAt(cells, l.col[fValue]); t != "" {
+			if value, err = b.date(t, final); err != nil {
+				b.fail(n, l.col[fValue], fValue, err)
+				bad = true
+			}
+		}
+	} else if l.col[fBooking] < 0 {
+		booking = 0
+	}
+
+	var amt int64
+	dir := reconcile.Credit
+	switch l.style {
+	case signedAmount, flagged:
+		v, err := b.amount(a, g, final)
+		if err != nil {
+			b.fail(n, l.col[fAmount], fAmount, err)
+			bad = true
+			break
+		}
+		if l.style == flagged {
+			flag := cellAt(cells, l.col[fFlag])
+			switch isDebit, known := l.p.flag(flag); {
+			case !known:
+				b.fail(n, l.col[fFlag], fFlag, fmt.Errorf("%q is not a debit or credit flag (%s / %s)", flag,
+					strings.Join(l.p.debit, ", "), strings.Join(l.p.credit, ", ")))
+				bad = true
+			case v < 0 && !isDebit:
+				b.fail(n, l.col[fAmount], fAmount, fmt.Errorf("negative amount %q with credit flag %q", a, flag))
+				bad = true
+			case isDebit:
+				dir = reconcile.Debit
+			}
+			amt = abs(v)
+			break
+		}
+		if (v < 0) != l.p.inverted && v != 0 {
+			dir = reconcile.Debit
+		}
+		amt = abs(v)
+	case debitCredit:
+		var dv, cv int64
+		if d != "" {
+			if dv, err = b.amount(d, g, final); err != nil {
+				b.fail(n, l.col[fDebit], fDebit, err)
+				bad = true
+			}
+		}
+		if c != "" {
+			if cv, err = b.amount(c, g, final); err != nil {
+				b.fail(n, l.col[fCredit], fCredit, err)
+				bad = true
+			}
+		}
+		switch {
+		case bad:
+		case dv != 0 && cv != 0:
+			b.fail(n, l.col[fCredit], fCredit, fmt.Errorf("both debit %q and credit %q are set", d, c))
+			bad = true
+		case cv < 0:
+			b.fail(n, l.col[fCredit], fCredit, fmt.Errorf("negative credit %q", c))
+			bad = true
+		case dv != 0:
+			dir, amt = reconcile.Debit, abs(dv)
+		default:
+			amt = cv
+		}
+	}
+	bal := int64(noBalance)
+	if t := cellAt(cells, l.col[fBalance]); t != "" {
+		if v, err := b.amount(t, g, final); err != nil {
+			b.fail(n, l.col[fBalance], fBalance, err)
+			bad = true
+		} else {
+			bal = v
+		}
+	}
+	if bad {
+		return
+	}
+	e := reconcile.Entry{
+		BookingDate:      booking,
+		ValueDate:        value,
+		Amount:           amt,
+		Direction:        dir,
+		Currency:         g.currency,
+		CustomerRef:      cellAt(cells, l.col[fReference]),
+		BankRef:          cellAt(cells, l.col[fBankRef]),
+		EndToEnd:         cellAt(cells, l.col[fEndToEnd]),
+		Remittance:       b.description(cells),
+		CounterpartyName: cellAt(cells, l.col[fCpName]),
+		CounterpartyIBAN: compact(cellAt(cells, l.col[fCpIBAN])),
+		BankTxCode:       cellAt(cells, l.col[fTxCode]),
+		Position:         b.position(n),
+	}
+	g.entries = append(g.entries, e)
+	if l.col[fBalance] >= 0 {
+		g.bal = append(g.bal, bal)
+	}
+	g.lastPos = n
+}
+
+func ordOf(l *layout, fields ...int) int {
+	for _, o := range fields {
+		if l.col[o] >= 0 {
+			return o
+		}
+	}
+	return -1
+}
+
+// notBooking reports rows that are not bookings: totals and carry-overs (a summary word in the first
+// cell, or in any text cell of a row without an amount) and repeated header rows.
+func (b *Builder) notBooking(cells []string, dateText string, noAmount bool) bool {
+	for _, c := range cells {
+		if t := trimSpace(c); t != "" {
+			if isSummaryText(Fold(t)) {
+				return true
+			}
+			if !noAmount {
+				break
+			}
+		}
+	}
+	return dateText != "" && b.lay.header != "" && Fold(dateText) == b.lay.header
+}
+
+func (p *plan) flag(text string) (debit, known bool) {
+	switch {
+	case slices.Contains(p.debit, text):
+		return true, true
+	case slices.Contains(p.credit, text):
+		return false, true
+	}
+	f := Fold(text)
+	switch {
+	case f == "":
+		return false, false
+	case slices.Contains(p.debit, f):
+		return true, true
+	case slices.Contains(p.credit, f):
+		return false, true
+	}
+	return false, false
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// compact removes the spaces of an IBAN written in groups.
+func compact(s string) string {
+	if strings.IndexByte(s, ' ') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, " ", "")
+}
+
+func (b *Builder) description(cells []string) string {
+	l := b.lay
+	if len(l.join) == 0 {
+		return cellAt(cells, l.col[fDescription])
+	}
+	var sb strings.Builder
+	for _, i := range l.join {
+		if t := cellAt(cells, i); t != "" {
+			if sb.Len() > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(t)
+		}
+	}
+	return sb.String()
+}
+
+// position is "line 7" or "Sheet1!A7".
+func (b *Builder) position(n int) string {
+	if b.opts.Sheet != "" {
+		return cellName(b.opts.Sheet, max(b.lay.first, 0), n)
+	}
+	b.pos = append(b.pos[:0], "line "...)
+	b.pos = strconv.AppendInt(b.pos, int64(n), 10)
+	return string(b.pos)
+}
+
+// ---- the end ----
+
+// Finish checks what is left and returns the statements, or every problem found (a
+// reconcile.Errors list of *reconcile.ParseError; nothing is returned half-read).
+func (b *Builder) Finish() ([]reconcile.Statement, error) {
+	if b.lay == nil && !b.fatal {
+		if b.rows == 0 {
+			b.fatalf(1, fmt.Errorf("%w: the file has no rows", reconcile.ErrNotStatement))
+		} else {
+			b.fatalf(b.rows, b.noHeaderError())
+		}
+	}
+	if !b.stopped() {
+		b.drain(true)
+	}
+	if err := b.errs.Err(); err != nil {
+		return nil, err
+	}
+	var out []reconcile.Statement
+	for _, g := range b.groups {
+		out = append(out, b.statement(g))
+	}
+	if len(out) == 0 {
+		cur := b.opts.Currency
+		if cur == "" {
+			cur = b.preCurrency
+		}
+		acc := b.opts.Account
+		if acc == "" {
+			acc = b.preIBAN
+		}
+		out = append(out, reconcile.Statement{Format: b.opts.Format, Account: acc, Currency: cur,
+			Entries: []reconcile.Entry{}})
+	}
+	if len(b.skipped) > 0 {
+		out[0].Warnings = append(out[0].Warnings, reconcile.Warning{
+			Code: "rows_skipped",
+			Message: fmt.Sprintf("%d rows with a date but no amount were skipped (%s)", len(b.skipped),
+				b.rowList(b.skipped)),
+		})
+	}
+	if b.opts.Strict {
+		for _, st := range out {
+			for _, w := range st.Warnings {
+				b.errs.Add(&reconcile.ParseError{Format: b.opts.Format, Field: w.Code, Err: errors.New(w.Message)})
+			}
+		}
+		if err := b.errs.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (b *Builder) statement(g *group) reconcile.Statement {
+	st := reconcile.Statement{
+		Format:   b.opts.Format,
+		Account:  g.account,
+		Currency: g.currency,
+		Entries:  slices.Clip(g.entries),
+	}
+	for i := range st.Entries {
+		e := &st.Entries[i]
+		d := e.BookingDate
+		if d == 0 {
+			d = e.ValueDate
+		}
+		if st.From == 0 || d < st.From {
+			st.From = d
+		}
+		if d > st.To {
+			st.To = d
+		}
+	}
+	b.balances(&st, g)
+	st.Fingerprint()
+	st.CheckBalances()
+	return st
+}
+
+func (b *Builder) rowList(rows []int) string {
+	var parts []string
+	for i, n := range rows {
+		if i == 5 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, b.position(n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// balances derives the opening and closing balance from the running balance column. Exports list
+// lines oldest first or newest first; consecutive balances tell which.
+func (b *Builder) balances(st *reconcile.Statement, g *group) {
+	n := len(g.bal)
+	if n == 0 || n != len(st.Entries) || g.bal[0] == noBalance || g.bal[n-1] == noBalance {
+		return
+	}
+	fwd, rev := 0, 0
+	for i := 1; i < n; i++ {
+		p, c := g.bal[i-1], g.bal[i]
+		if p == noBalance || c == noBalance {
+			continue
+		}
+		if s, ok := payment.AddMinor(p, st.Entries[i].Signed()); ok && s == c {
+			fwd++
+		}
+		if s, ok := payment.AddMinor(c, st.Entries[i-1].Signed()); ok && s == p {
+			rev++
+		}
+	}
+	first, last := 0, n-1
+	newestFirst := rev > fwd || (rev == fwd && entryDate(&st.Entries[0]) > entryDate(&st.Entries[n-1]))
+	if newestFirst {
+		first, last = n-1, 0
+	}
+	open, ok := payment.AddMinor(g.bal[first], -st.Entries[first].Signed())
+	if !ok {
+		return
+	}
+	st.Opening, st.HasOpening = open, true
+	st.Closing, st.HasClosing = g.bal[last], true
+}
+
+func entryDate(e *reconcile.Entry) payment.Date {
+	if e.BookingDate != 0 {
+		return e.BookingDate
+	}
+	return e.ValueDate
+}
+
+// HeaderScore says how well the first rows of a file fit the mappings (nil: every preset): the number
+// of columns the best qualifying header row names, or 0 when no row within the header scan
+// qualifies. Decoders use it to choose between readings of the same bytes, such as CSV separators.
+func HeaderScore(maps []*Mapping, rows [][]string) int {
+	if len(maps) == 0 {
+		maps = Presets()
+	}
+	best := 0
+	for _, m := range maps {
+		p, err := compile(m)
+		if err != nil {
+			continue
+		}
+		for i, row := range rows {
+			if i >= DefaultHeaderScan || (p.m.HeaderRow > 0 && i+1 != p.m.HeaderRow) {
+				continue
+			}
+			if p.noHeader {
+				if i == p.m.SkipRows && len(row) >= maxIndex(p) {
+					best = max(best, 1)
+				}
+				continue
+			}
+			if l, ok, _ := p.resolve(row, foldRow(row)); ok {
+				best = max(best, l.score)
+				break
+			}
+		}
+	}
+	return best
+}
+
+func maxIndex(p *plan) int {
+	n := 0
+	for _, i := range p.index {
+		n = max(n, i)
+	}
+	return n
+}

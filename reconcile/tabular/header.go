@@ -1,0 +1,237 @@
+package tabular
+
+import (
+	"slices"
+	"strings"
+)
+
+// field ordinals, the index into plan and layout arrays.
+const (
+	fBooking = iota
+	fValue
+	fAmount
+	fDebit
+	fCredit
+	fFlag
+	fBalance
+	fCurrency
+	fDescription
+	fReference
+	fBankRef
+	fEndToEnd
+	fCpName
+	fCpIBAN
+	fTxCode
+	fAccount
+	numFields
+)
+
+func ordinal(f Field) int {
+	for i, g := range Fields() {
+		if g == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// dirStyle is how a row says money in or out.
+type dirStyle uint8
+
+const (
+	signedAmount dirStyle = iota + 1 // one signed amount column
+	flagged                          // unsigned amount + a B/A flag column
+	debitCredit                      // separate debit and credit columns
+)
+
+// plan is a validated mapping, with its header names folded once.
+type plan struct {
+	m        *Mapping
+	keys     [numFields][]string // folded header names per field
+	index    [numFields]int      // 1-based index per field, 0 when none
+	present  [numFields]bool
+	noHeader bool // every column by index
+	dates    dateSpec
+	debit    []string // folded flag values
+	credit   []string
+	inverted bool
+}
+
+func compile(m *Mapping) (*plan, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	p := &plan{m: m, noHeader: m.NoHeader, inverted: m.AmountSign == "inverted"}
+	anyName := false
+	for f, c := range m.Columns {
+		o := ordinal(f)
+		p.present[o] = true
+		p.index[o] = c.Index
+		for _, n := range c.Names {
+			p.keys[o] = append(p.keys[o], Fold(n))
+			anyName = true
+		}
+	}
+	if !anyName {
+		p.noHeader = true
+	}
+	p.dates, _ = parseDateFormat(m.DateFormat)
+	p.debit = foldAll(m.DebitFlags, "b", "borc", "d", "dr", "debit", "debet", "-")
+	p.credit = foldAll(m.CreditFlags, "a", "alacak", "c", "cr", "credit", "kredi", "+")
+	return p, nil
+}
+
+func foldAll(list []string, defaults ...string) []string {
+	if len(list) == 0 {
+		return defaults
+	}
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		if s == "-" || s == "+" {
+			out = append(out, s)
+			continue
+		}
+		out = append(out, Fold(s))
+	}
+	return out
+}
+
+// layout is a plan placed on a file: the 0-based column of each field (-1 when absent).
+type layout struct {
+	p      *plan
+	col    [numFields]int
+	join   []int // description columns to join, when the mapping says join
+	names  [numFields]string
+	style  dirStyle
+	first  int    // first non-empty header column: where an entry's position points in a sheet
+	header string // folded header text of the primary date column, to skip repeated header rows
+	score  int
+}
+
+// resolve places p on a header row (folded cells). ok says whether the row qualifies as the header:
+// it names a date column and the amount columns. missing says what is lacking when it does not.
+func (p *plan) resolve(raw, folded []string) (l layout, ok bool, missing string) {
+	l.p = p
+	for o := range l.col {
+		l.col[o] = -1
+	}
+	for o := 0; o < numFields; o++ {
+		if !p.present[o] {
+			continue
+		}
+		found := false
+	names:
+		for _, key := range p.keys[o] {
+			for i, h := range folded {
+				if h == key {
+					if o == fDescription && p.m.Columns[Description].Join {
+						l.join = append(l.join, i)
+						continue
+					}
+					l.col[o], l.names[o] = i, strings.TrimSpace(raw[i])
+					found = true
+					break names
+				}
+			}
+		}
+		if len(l.join) > 0 && o == fDescription {
+			l.col[o], l.names[o] = l.join[0], strings.TrimSpace(raw[l.join[0]])
+			found = true
+			slices.Sort(l.join)
+		}
+		if found {
+			l.score++
+		} else if p.index[o] > 0 {
+			l.col[o] = p.index[o] - 1
+			l.names[o] = string(Fields()[o])
+		}
+	}
+	l.first = -1
+	for i, h := range folded {
+		if h != "" {
+			l.first = i
+			break
+		}
+	}
+	ok, missing = l.complete()
+	if l.col[fBooking] >= 0 {
+		l.header = foldedAt(folded, l.col[fBooking])
+	} else if l.col[fValue] >= 0 {
+		l.header = foldedAt(folded, l.col[fValue])
+	}
+	return l, ok && (l.score >= 2 || p.m.HeaderRow > 0), missing
+}
+
+func foldedAt(folded []string, i int) string {
+	if i < len(folded) {
+		return folded[i]
+	}
+	return ""
+}
+
+// complete checks that the layout has a date and the amount columns, and picks the direction style.
+func (l *layout) complete() (bool, string) {
+	has := func(o int) bool { return l.col[o] >= 0 }
+	switch {
+	case has(fDebit) && has(fCredit):
+		l.style = debitCredit
+	case has(fAmount) && has(fFlag):
+		l.style = flagged
+	case has(fAmount):
+		l.style = signedAmount
+	}
+	var miss []string
+	if !has(fBooking) && !has(fValue) {
+		miss = append(miss, "a date column ("+l.p.example(fBooking, fValue)+")")
+	}
+	if l.style == 0 {
+		miss = append(miss, "an amount column ("+l.p.example(fAmount)+", or "+l.p.example(fDebit)+" and "+
+			l.p.example(fCredit)+")")
+	}
+	return len(miss) == 0, strings.Join(miss, " and ")
+}
+
+// example names a field's first header names for messages.
+func (p *plan) example(fields ...int) string {
+	var out []string
+	for _, o := range fields {
+		c := p.m.Columns[Fields()[o]]
+		n := c.Names
+		if len(n) > 2 {
+			n = n[:2]
+		}
+		out = append(out, n...)
+	}
+	if len(out) == 0 {
+		return "none in the mapping"
+	}
+	return strings.Join(out, ", ")
+}
+
+// byIndex is the layout of a file without a header: every column by its index.
+func (p *plan) byIndex() layout {
+	l := layout{p: p, first: 0}
+	for o := range l.col {
+		l.col[o] = -1
+		if p.index[o] > 0 {
+			l.col[o] = p.index[o] - 1
+			l.names[o] = string(Fields()[o])
+		}
+	}
+	l.complete()
+	return l
+}
+
+// isSummaryText reports whether the folded first cell of a row starts a total or carry-over row, which is
+// not a booking.
+func isSummaryText(folded string) bool {
+	for _, w := range [...]string{"toplam", "geneltoplam", "aratoplam", "devreden", "oncekibakiye",
+		"acilisbakiye", "kapanisbakiye", "donemborcu", "donemsonu", "donembasi", "total", "subtotal",
+		"openingbalance", "closingbalance", "balancebroughtforward", "balancecarriedforward",
+		"broughtforward", "carriedforward"} {
+		if strings.HasPrefix(folded, w) {
+			return true
+		}
+	}
+	return false
+}
