@@ -91,8 +91,7 @@ func (e *Entry) Money() payment.Amount { return payment.Amount{Minor: e.Amount, 
 
 // fingerprintKey is what makes two entries the same booking: account, dates, amount, direction,
 // currency, references and text. It deliberately leaves out the position in the file.
-func fingerprintKey(account string, e *Entry) []byte {
-	var b []byte
+func fingerprintKey(b []byte, account string, e *Entry) []byte {
 	b = append(b, account...)
 	b = append(b, 0)
 	b = binary.BigEndian.AppendUint32(b, uint32(e.BookingDate))
@@ -117,9 +116,10 @@ func fingerprintKey(account string, e *Entry) []byte {
 // merges two real bookings into one.
 func (s *Statement) Fingerprint() {
 	seen := make(map[[32]byte]int, len(s.Entries))
+	var buf [512]byte // the key of a typical entry fits: no allocation per entry
 	for i := range s.Entries {
 		e := &s.Entries[i]
-		h := sha256.Sum256(fingerprintKey(s.Account, e))
+		h := sha256.Sum256(fingerprintKey(buf[:0], s.Account, e))
 		seen[h]++
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(seen[h]))
