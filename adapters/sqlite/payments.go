@@ -1,0 +1,319 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+const paymentColumns = `id, workspace_id, amount, currency, method, from_account, to_account, description, reference,
+	value_date, status, end_to_end, batch_id, idempotency_key, created_by, failure_code, failure_reason,
+	created_at, updated_at, version`
+
+func scanPayment(sc interface{ Scan(...any) error }) (payment.Payment, error) {
+	var p payment.Payment
+	var valueDate sql.NullString
+	var created, updated string
+	if err := sc.Scan(&p.ID, &p.Workspace, &p.Amount, &p.Currency, &p.Method, &p.FromAccount, &p.ToAccount,
+		&p.Description, &p.Reference, &valueDate, &p.Status, &p.EndToEnd, &p.BatchID, &p.IdempotencyKey,
+		&p.CreatedBy, &p.FailureCode, &p.FailureReason, &created, &updated, &p.Version); err != nil {
+		return p, translate(err)
+	}
+	var err1, err2, err3 error
+	p.ValueDate, err1 = parseNullDate(valueDate)
+	p.CreatedAt, err2 = parseTime(created)
+	p.UpdatedAt, err3 = parseTime(updated)
+	return p, errors.Join(err1, err2, err3)
+}
+
+// CreatePayment implements payment.Store: the payment, its first history record and its event in one
+// transaction.
+func (s *Store) CreatePayment(ctx context.Context, c payment.Change) error {
+	ev, err := encodeEvent(&c.Event)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(ctx context.Context, q querier) error { return insertPayment(ctx, q, &c, ev) })
+}
+
+// CreatePayments implements payment.BatchCreator: one transaction, one savepoint per item. An item that
+// breaks a constraint (a duplicate id or idempotency key, an unknown account) is rolled back to its
+// savepoint and reported in errs; any other error aborts the whole batch and stores nothing.
+func (s *Store) CreatePayments(ctx context.Context, cs []payment.Change) ([]error, error) {
+	evs := make([][]byte, len(cs))
+	for i := range cs {
+		var err error
+		if evs[i], err = encodeEvent(&cs[i].Event); err != nil {
+			return nil, fmt.Errorf("item %d: %w", i, err)
+		}
+	}
+	errs := make([]error, len(cs))
+	err := s.write(ctx, func(ctx context.Context, q querier) error {
+		for i := range cs {
+			if _, err := q.exec(ctx, `SAVEPOINT item`); err != nil {
+				return translate(err)
+			}
+			err := insertPayment(ctx, q, &cs[i], evs[i])
+			if err != nil {
+				if !errors.Is(err, payment.ErrDuplicate) && !errors.Is(err, payment.ErrNotFound) &&
+					!errors.Is(err, payment.ErrInvalid) {
+					return fmt.Errorf("item %d: %w", i, err)
+				}
+				errs[i] = err
+				if _, err := q.exec(ctx, `ROLLBACK TO item`); err != nil {
+					return translate(err)
+				}
+			}
+			if _, err := q.exec(ctx, `RELEASE item`); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+func insertPayment(ctx context.Context, q querier, c *payment.Change, ev []byte) error {
+	p := &c.Payment
+	if p.Version != 1 || c.History.Seq != 1 {
+		return &payment.ValidationError{Field: "version", Reason: fmt.Sprintf("a new payment has version 1 and history seq 1, not %d and %d", p.Version, c.History.Seq)}
+	}
+	if _, err := q.exec(ctx, `INSERT INTO payments (`+paymentColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(p.ID), string(p.Workspace), p.Amount, string(p.Currency), string(p.Method),
+		string(p.FromAccount), string(p.ToAccount), p.Description, p.Reference, nullDate(p.ValueDate),
+		string(p.Status), p.EndToEnd, string(p.BatchID), p.IdempotencyKey, p.CreatedBy, p.FailureCode,
+		p.FailureReason, formatTime(p.CreatedAt), formatTime(p.UpdatedAt), p.Version); err != nil {
+		return translate(err)
+	}
+	return insertHistoryAndEvent(ctx, q, c, ev)
+}
+
+func insertHistoryAndEvent(ctx context.Context, q querier, c *payment.Change, ev []byte) error {
+	h := &c.History
+	if _, err := q.exec(ctx, `INSERT INTO payment_history
+		(payment_id, seq, from_status, to_status, event, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(c.Payment.ID), h.Seq, string(h.From), string(h.To), string(h.Event), h.Actor, h.Reason,
+		formatTime(h.At)); err != nil {
+		return translate(err)
+	}
+	if ev == nil {
+		return nil
+	}
+	e := &c.Event
+	var pid any
+	if e.Payment != nil {
+		pid = string(e.Payment.ID)
+	}
+	_, err := q.exec(ctx, `INSERT INTO events (id, workspace_id, type, payment_id, occurred_at, payload)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		e.ID, string(e.Workspace), string(e.Type), pid, formatTime(e.OccurredAt), string(ev))
+	return translate(err)
+}
+
+// encodeEvent is the event's outbox payload, or nil for the empty event (nothing to publish).
+func encodeEvent(e *payment.Event) ([]byte, error) {
+	if e.Type == "" {
+		return nil, nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: event %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// GetPayment implements payment.Store.
+func (s *Store) GetPayment(ctx context.Context, ws payment.WorkspaceID, id payment.ID) (payment.Payment, error) {
+	p, err := scanPayment(s.q().queryRow(ctx, `SELECT `+paymentColumns+` FROM payments WHERE id = ? AND workspace_id = ?`,
+		string(id), string(ws)))
+	if errors.Is(err, payment.ErrNotFound) {
+		return p, fmt.Errorf("%w: payment %s", payment.ErrNotFound, id)
+	}
+	return p, err
+}
+
+// GetPaymentByKey implements payment.Store.
+func (s *Store) GetPaymentByKey(ctx context.Context, ws payment.WorkspaceID, key string) (payment.Payment, error) {
+	if key == "" {
+		return payment.Payment{}, fmt.Errorf("%w: empty idempotency key", payment.ErrNotFound)
+	}
+	p, err := scanPayment(s.q().queryRow(ctx, `SELECT `+paymentColumns+` FROM payments
+		WHERE workspace_id = ? AND idempotency_key = ? AND idempotency_key <> ''`, string(ws), key)) // <> '': lets SQLite use the partial index
+	if errors.Is(err, payment.ErrNotFound) {
+		return p, fmt.Errorf("%w: no payment with this idempotency key", payment.ErrNotFound)
+	}
+	return p, err
+}
+
+// ListPayments implements payment.Store.
+func (s *Store) ListPayments(ctx context.Context, ws payment.WorkspaceID, f payment.ListFilter) ([]payment.Payment, error) {
+	var q strings.Builder
+	q.WriteString(`SELECT ` + paymentColumns + ` FROM payments WHERE workspace_id = ?`)
+	args := []any{string(ws)}
+	cond := func(sql string, vals ...any) {
+		q.WriteString(" AND ")
+		q.WriteString(sql)
+		args = append(args, vals...)
+	}
+	if f.After != "" {
+		cond("id < ?", string(f.After))
+	}
+	if len(f.Statuses) > 0 {
+		q.WriteString(" AND status IN (")
+		for i, st := range f.Statuses {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("?")
+			args = append(args, string(st))
+		}
+		q.WriteString(")")
+	}
+	if f.Method != "" {
+		cond("method = ?", string(f.Method))
+	}
+	if f.Currency != "" {
+		cond("currency = ?", string(f.Currency))
+	}
+	if f.Account != "" {
+		cond("(from_account = ? OR to_account = ?)", string(f.Account), string(f.Account))
+	}
+	if f.FromAccount != "" {
+		cond("from_account = ?", string(f.FromAccount))
+	}
+	if f.ToAccount != "" {
+		cond("to_account = ?", string(f.ToAccount))
+	}
+	if f.Reference != "" {
+		cond("reference = ?", f.Reference)
+	}
+	if f.BatchID != "" {
+		cond("batch_id = ? AND batch_id <> ''", string(f.BatchID)) // <> '': lets SQLite use the partial index
+	}
+	if !f.CreatedFrom.IsZero() {
+		cond("created_at >= ?", formatTime(ceilMicro(f.CreatedFrom)))
+	}
+	if !f.CreatedTo.IsZero() {
+		cond("created_at <= ?", formatTime(f.CreatedTo))
+	}
+	if !f.ValueFrom.IsZero() {
+		cond("value_date >= ?", f.ValueFrom.String())
+	}
+	if !f.ValueTo.IsZero() {
+		cond("value_date <= ?", f.ValueTo.String())
+	}
+	q.WriteString(" ORDER BY id DESC")
+	if f.Limit > 0 {
+		q.WriteString(" LIMIT ?")
+		args = append(args, f.Limit)
+	}
+	rows, err := s.q().query(ctx, q.String(), args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []payment.Payment
+	if f.Limit > 0 {
+		out = make([]payment.Payment, 0, min(f.Limit, 1000))
+	}
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, translate(rows.Err())
+}
+
+// ceilMicro rounds t up to the next microsecond: stored times have microseconds, so "at or after t"
+// is "at or after ceilMicro(t)". (Formatting truncates, which is right for the upper bound.)
+func ceilMicro(t time.Time) time.Time {
+	if u := t.Truncate(time.Microsecond); !u.Equal(t) {
+		return u.Add(time.Microsecond)
+	}
+	return t
+}
+
+// UpdatePayment implements payment.Store: compare-and-set on the version, with the history record and
+// the event, in one transaction.
+func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion int64) error {
+	p := &c.Payment
+	if p.Version != prevVersion+1 || c.History.Seq != int(p.Version) {
+		return &payment.ValidationError{Field: "version", Reason: fmt.Sprintf("an update from version %d writes version %d and history seq %d, not %d and %d",
+			prevVersion, prevVersion+1, prevVersion+1, p.Version, c.History.Seq)}
+	}
+	ev, err := encodeEvent(&c.Event)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(ctx context.Context, q querier) error {
+		res, err := q.exec(ctx, `UPDATE payments SET amount = ?, currency = ?, method = ?, from_account = ?,
+			to_account = ?, description = ?, reference = ?, value_date = ?, status = ?, end_to_end = ?, batch_id = ?,
+			idempotency_key = ?, created_by = ?, failure_code = ?, failure_reason = ?, created_at = ?, updated_at = ?,
+			version = ?
+			WHERE id = ? AND workspace_id = ? AND version = ?`,
+			p.Amount, string(p.Currency), string(p.Method), string(p.FromAccount), string(p.ToAccount),
+			p.Description, p.Reference, nullDate(p.ValueDate), string(p.Status), p.EndToEnd, string(p.BatchID),
+			p.IdempotencyKey, p.CreatedBy, p.FailureCode, p.FailureReason, formatTime(p.CreatedAt),
+			formatTime(p.UpdatedAt), p.Version, string(p.ID), string(p.Workspace), prevVersion)
+		if err != nil {
+			return translate(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return translate(err)
+		} else if n == 0 {
+			var v int64
+			err := q.queryRow(ctx, `SELECT version FROM payments WHERE id = ? AND workspace_id = ?`,
+				string(p.ID), string(p.Workspace)).Scan(&v)
+			if err := translate(err); err != nil {
+				if errors.Is(err, payment.ErrNotFound) {
+					return fmt.Errorf("%w: payment %s", payment.ErrNotFound, p.ID)
+				}
+				return err
+			}
+			return fmt.Errorf("%w: payment %s is at version %d, not %d", payment.ErrConflict, p.ID, v, prevVersion)
+		}
+		return insertHistoryAndEvent(ctx, q, &c, ev)
+	})
+}
+
+// History implements payment.Store.
+func (s *Store) History(ctx context.Context, ws payment.WorkspaceID, id payment.ID) ([]payment.Transition, error) {
+	rows, err := s.q().query(ctx, `SELECT h.seq, h.from_status, h.to_status, h.event, h.actor, h.reason, h.at
+		FROM payment_history h JOIN payments p ON p.id = h.payment_id
+		WHERE p.id = ? AND p.workspace_id = ? ORDER BY h.seq`, string(id), string(ws))
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []payment.Transition
+	for rows.Next() {
+		t := payment.Transition{PaymentID: id}
+		var at string
+		if err := rows.Scan(&t.Seq, &t.From, &t.To, &t.Event, &t.Actor, &t.Reason, &at); err != nil {
+			return nil, translate(err)
+		}
+		if t.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(out) == 0 { // every stored payment has its creation record
+		return nil, fmt.Errorf("%w: payment %s", payment.ErrNotFound, id)
+	}
+	return out, nil
+}
