@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -77,7 +78,7 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 		h.show(w, r, s, http.StatusUnprocessableEntity, "batch", "Batch upload", "batch", v)
 		return
 	}
-	res, err := SubmitCSV(r.Context(), h.svc, s.ws, f, "dashboard:"+s.keyID)
+	res, err := SubmitCSV(r.Context(), h.svc, s.ws, f, batch.Options{Actor: "dashboard:" + s.keyID})
 	if err != nil {
 		v.Error = ErrorText(err)
 		h.show(w, r, s, http.StatusUnprocessableEntity, "batch", "Batch upload", "batch", v)

@@ -15,9 +15,9 @@ type CSVResult struct {
 }
 
 // SubmitCSV creates the payments of a parsed CSV with package batch, in batches of at most
-// batch.DefaultMaxItems. Rows that did not parse fail with their parse error and are not sent.
-// actor is recorded as the creator of every payment.
-func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, f *CSVFile, actor string) (*CSVResult, error) {
+// batch.DefaultMaxItems, each with opts (set opts.Actor: it is recorded as the creator of every
+// payment). Rows that did not parse fail with their parse error and are not sent.
+func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, f *CSVFile, opts batch.Options) (*CSVResult, error) {
 	res := &CSVResult{Items: make([]batch.Item, len(f.Rows))}
 	var idx []int
 	var reqs []payment.Request
@@ -32,7 +32,7 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 	var totals payment.Totals
 	for start := 0; start < len(reqs); start += batch.DefaultMaxItems {
 		end := min(start+batch.DefaultMaxItems, len(reqs))
-		r, err := batch.Submit(ctx, svc, ws, reqs[start:end], batch.Options{Actor: actor})
+		r, err := batch.Submit(ctx, svc, ws, reqs[start:end], opts)
 		if err != nil {
 			return nil, err
 		}

@@ -241,7 +241,7 @@ func (f *paymentForm) addErrors(err error) bool {
 		return false
 	}
 	for _, e := range fe {
-		msg := capitalize(e.Reason) + "."
+		msg := capitalize(fieldNames.Replace(e.Reason)) + "."
 		if slices.Contains(formFields, e.Field) {
 			if _, dup := f.Errors[e.Field]; !dup {
 				f.Errors[e.Field] = msg
@@ -252,6 +252,9 @@ func (f *paymentForm) addErrors(err error) bool {
 	}
 	return true
 }
+
+// fieldNames turns wire names in messages into the form's labels.
+var fieldNames = strings.NewReplacer("from_account", "the From account", "to_account", "the To account")
 
 func capitalize(s string) string {
 	if s == "" {

@@ -134,7 +134,7 @@ func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, r
 	out := &batchOutput{Items: []batchItem{}}
 	var items []batch.Item
 	if f != nil {
-		res, err := dashboard.SubmitCSV(ctx, e.svc, e.ws.ID, f, "cli")
+		res, err := dashboard.SubmitCSV(ctx, e.svc, e.ws.ID, f, batch.Options{Actor: "cli", Concurrency: c.batchConcurrency})
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, r
 		for i := range reqs {
 			reqs[i].CreatedBy = "cli"
 		}
-		res, err := batch.Submit(ctx, e.svc, e.ws.ID, reqs, batch.Options{})
+		res, err := batch.Submit(ctx, e.svc, e.ws.ID, reqs, batch.Options{Concurrency: c.batchConcurrency})
 		if err != nil {
 			return nil, err
 		}

@@ -44,7 +44,7 @@ func (h *harness) cli(stdin io.Reader, stdout, stderr io.Writer) *cli {
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		getenv:     func(k string) string { return h.env[k] },
 		isTerminal: func(io.Writer) bool { return false },
-		clock:      h.clock, ids: h.ids,
+		clock:      h.clock, ids: h.ids, batchConcurrency: 1,
 		newSecret: func() (string, [32]byte) {
 			h.secrets++
 			s := fmt.Sprintf("ok_TESTSECRET%020d", h.secrets)

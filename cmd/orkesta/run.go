@@ -47,6 +47,8 @@ type cli struct {
 	openStore func(ctx context.Context, cfg dbConfig) (*backend, error)
 	onListen  func(addr string)
 	newSecret func() (string, [32]byte) // API key secrets
+	// batchConcurrency is batch.Options.Concurrency (1 makes payment ids follow the input order).
+	batchConcurrency int
 
 	// Global flags.
 	db        dbConfig

@@ -1,0 +1,332 @@
+package dashboard_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/payment"
+)
+
+// client is a browser without a browser: a cookie jar that follows redirects and reads CSRF tokens.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	csrf string
+}
+
+func newClient(t *testing.T, e *testEnv) *client {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &client{t: t, base: e.server.URL, http: &http.Client{Jar: jar}}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (c *client) do(req *http.Request) (int, string) {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	require.NoError(c.t, err)
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(c.t, err)
+	if m := csrfRE.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(b)
+}
+
+func (c *client) get(path string) (int, string) {
+	req, err := http.NewRequest(http.MethodGet, c.base+path, nil)
+	require.NoError(c.t, err)
+	return c.do(req)
+}
+
+// post sends a form with the current CSRF token (unless form sets csrf itself).
+func (c *client) post(path string, form url.Values) (int, string) {
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", c.csrf)
+	}
+	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+func (c *client) upload(path, field, name, content string) (int, string) {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	require.NoError(c.t, w.WriteField("csrf", c.csrf))
+	fw, err := w.CreateFormFile(field, name)
+	require.NoError(c.t, err)
+	_, _ = fw.Write([]byte(content))
+	require.NoError(c.t, w.Close())
+	req, err := http.NewRequest(http.MethodPost, c.base+path, &body)
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return c.do(req)
+}
+
+func (c *client) signIn(secret string) (int, string) {
+	c.get("/login")
+	return c.post("/login", url.Values{"api_key": {secret}, "next": {"/payments"}})
+}
+
+func TestSignIn(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	tests := []struct {
+		name   string
+		secret string
+		want   int
+		text   string
+	}{
+		{"unknown key", "ok_UNKNOWN", http.StatusUnauthorized, "not valid"},
+		{"empty key", "", http.StatusUnauthorized, "Enter an API key"},
+		{"valid key", e.writer, http.StatusOK, "New payment"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClient(t, e)
+			code, body := c.signIn(tc.secret)
+			assert.Equal(t, tc.want, code)
+			assert.Contains(t, body, tc.text)
+		})
+	}
+
+	t.Run("the session cookie is HttpOnly and SameSite=Strict", func(t *testing.T) {
+		c := newClient(t, e)
+		c.get("/login")
+		c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		form := url.Values{"api_key": {e.writer}, "csrf": {c.csrf}}
+		req, _ := http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := c.http.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		var found bool
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "orkesta_session" {
+				found = true
+				assert.True(t, ck.HttpOnly)
+				assert.Equal(t, http.SameSiteStrictMode, ck.SameSite)
+			}
+		}
+		assert.True(t, found)
+	})
+
+	t.Run("sign-in without the form's token is refused", func(t *testing.T) {
+		c := newClient(t, e)
+		code, _ := c.post("/login", url.Values{"api_key": {e.writer}, "csrf": {"forged"}})
+		assert.Equal(t, http.StatusForbidden, code)
+	})
+
+	t.Run("pages need a session", func(t *testing.T) {
+		c := newClient(t, e)
+		code, body := c.get("/payments/new")
+		assert.Equal(t, http.StatusOK, code)
+		assert.Contains(t, body, "Sign in to Orkesta", "redirected to the sign-in page")
+		code, _ = c.post("/payments", url.Values{"amount": {"1"}})
+		assert.Equal(t, http.StatusForbidden, code)
+	})
+
+	t.Run("an off-site next is ignored", func(t *testing.T) {
+		c := newClient(t, e)
+		c.get("/login")
+		c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		form := url.Values{"api_key": {e.writer}, "csrf": {c.csrf}, "next": {"//evil.example/x"}}
+		req, _ := http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := c.http.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, "/payments", resp.Header.Get("Location"))
+	})
+}
+
+func TestCSRFAndScopes(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	p := e.MustCreate(t)
+
+	t.Run("a form without the session's token changes nothing", func(t *testing.T) {
+		c := newClient(t, e)
+		c.signIn(e.writer)
+		code, body := c.post("/payments/"+string(p.ID)+"/cancel", url.Values{"csrf": {"forged"}})
+		assert.Equal(t, http.StatusForbidden, code)
+		assert.Contains(t, body, "did not come from this dashboard")
+		got, err := e.Service.Get(context.Background(), e.Workspace.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, payment.StatusPending, got.Status)
+	})
+
+	t.Run("a read-only key sees but cannot change", func(t *testing.T) {
+		c := newClient(t, e)
+		c.signIn(e.reader)
+		code, body := c.get("/payments/" + string(p.ID))
+		assert.Equal(t, http.StatusOK, code)
+		assert.NotContains(t, body, `id="cancel"`)
+		code, _ = c.post("/payments/"+string(p.ID)+"/cancel", nil)
+		assert.Equal(t, http.StatusForbidden, code)
+		code, _ = c.get("/settings/keys")
+		assert.Equal(t, http.StatusForbidden, code)
+		code, _ = c.get("/payments/new")
+		assert.Equal(t, http.StatusForbidden, code)
+	})
+
+	t.Run("revoking a key ends its sessions", func(t *testing.T) {
+		victim := e.key(t, "short-lived", payment.ScopeReadWrite)
+		c := newClient(t, e)
+		_, body := c.signIn(victim)
+		require.Contains(t, body, "New payment")
+		keys, err := e.store.ListAPIKeys(context.Background(), e.Workspace.ID)
+		require.NoError(t, err)
+		for _, k := range keys {
+			if k.Name == "short-lived" {
+				require.NoError(t, e.store.RevokeAPIKey(context.Background(), e.Workspace.ID, k.ID, e.Clock.Now()))
+			}
+		}
+		code, body := c.get("/payments")
+		assert.Equal(t, http.StatusOK, code)
+		assert.Contains(t, body, "revoked or has expired")
+	})
+}
+
+func TestPaymentForm(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	_, form := c.get("/payments/new")
+	token := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(form)[1]
+	valid := func(amount string) url.Values {
+		return url.Values{"method": {"bank_transfer"}, "from_account": {string(e.Own.ID)}, "to_account": {string(e.Vendor.ID)},
+			"amount": {amount}, "currency": {"TRY"}, "reference": {"INV-77"}, "description": {"<b>bold</b>"}, "token": {token}}
+	}
+	tests := []struct {
+		name   string
+		form   url.Values
+		status int
+		field  string
+		text   string
+	}{
+		{"too many decimals", valid("10.001"), http.StatusUnprocessableEntity, "amount-error", "at most 2 decimals"},
+		{"decimal comma", valid("10,50"), http.StatusUnprocessableEntity, "amount-error", "with a dot"},
+		{"empty amount", valid(""), http.StatusUnprocessableEntity, "amount-error", "Enter an amount"},
+		{"zero", valid("0"), http.StatusUnprocessableEntity, "amount-error", "more than zero"},
+		{"float trap", valid("0.1e1"), http.StatusUnprocessableEntity, "amount-error", "at most 2 decimals"},
+		{"same account", func() url.Values { v := valid("1"); v.Set("to_account", string(e.Own.ID)); return v }(),
+			http.StatusUnprocessableEntity, "to_account-error", "Must differ from the From account"},
+		{"method outside the plan", func() url.Values { v := valid("1"); v.Set("method", "cheque"); return v }(),
+			http.StatusUnprocessableEntity, "method-error", "Unknown method"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := c.post("/payments", tc.form)
+			assert.Equal(t, tc.status, code)
+			assert.Contains(t, body, `id="`+tc.field+`"`)
+			assert.Contains(t, body, tc.text)
+		})
+	}
+	t.Run("valid, and a double submit creates one payment", func(t *testing.T) {
+		code, body := c.post("/payments", valid("1234567.89"))
+		assert.Equal(t, http.StatusOK, code)
+		assert.Contains(t, body, "1,234,567.89 TRY")
+		assert.Contains(t, body, "&lt;b&gt;bold&lt;/b&gt;", "descriptions are escaped")
+		code, _ = c.post("/payments", valid("1234567.89"))
+		assert.Equal(t, http.StatusOK, code)
+		pg, err := e.Service.List(context.Background(), e.Workspace.ID, payment.ListFilter{Reference: "INV-77"})
+		require.NoError(t, err)
+		require.Len(t, pg.Payments, 1)
+		assert.Equal(t, int64(123456789), pg.Payments[0].Amount)
+	})
+}
+
+func TestBatchUpload(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/batch")
+	csv := "amount,currency,from_account,to_account,reference\n" +
+		"100.00,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + ",B-1\n" +
+		"1.001,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + ",B-2\n"
+	code, body := c.upload("/batch", "file", "pay.csv", csv)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "1 created, 1 failed")
+	m := regexp.MustCompile(`(?s)<textarea name="csv" hidden>(.*?)</textarea>`).FindStringSubmatch(body)
+	require.Len(t, m, 2)
+	code, failed := c.post("/batch/failed.csv", url.Values{"csv": {htmlUnescape(m[1])}})
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "amount,currency,from_account,to_account,reference,error\n"+
+		"1.001,TRY,"+string(e.Own.ID)+","+string(e.Vendor.ID)+`,B-2,"amount: ""1.001"" has more than 2 decimal places for TRY"`+"\n", failed)
+
+	t.Run("a file that is no payments CSV", func(t *testing.T) {
+		code, body := c.upload("/batch", "file", "x.csv", "hello\n")
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, "unknown column")
+	})
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&#34;", `"`, "&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#39;", "'").Replace(s)
+}
+
+func TestKeysPage(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.admin)
+	c.get("/settings/keys")
+	code, body := c.post("/settings/keys", url.Values{"name": {"production-erp-integration"}, "scope": {"read-write"},
+		"expires": {"2026-12-31"}})
+	require.Equal(t, http.StatusOK, code)
+	secret := regexp.MustCompile(`id="secret">(ok_[A-Z2-7]+)<`).FindStringSubmatch(body)
+	require.Len(t, secret, 2, "the secret is shown once")
+	k, err := e.store.GetAPIKeyByHash(context.Background(), payment.HashAPIKey(secret[1]))
+	require.NoError(t, err)
+	assert.Equal(t, payment.ScopeReadWrite, k.Scope)
+	assert.Equal(t, time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), k.ExpiresAt)
+
+	_, body = c.get("/settings/keys")
+	assert.NotContains(t, body, secret[1], "never shown again")
+
+	code, body = c.post("/settings/keys", url.Values{"name": {""}, "scope": {"root"}, "expires": {"2020-01-01"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, code)
+	assert.Contains(t, body, `id="name-error"`)
+	assert.Contains(t, body, `id="expires-error"`)
+
+	code, body = c.post("/settings/keys/"+k.ID+"/revoke", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "Key revoked")
+	_, err = e.store.GetAPIKeyByHash(context.Background(), payment.HashAPIKey(secret[1]))
+	require.NoError(t, err)
+	k, _ = e.store.GetAPIKeyByHash(context.Background(), payment.HashAPIKey(secret[1]))
+	assert.False(t, k.RevokedAt.IsZero())
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	resp, err := http.Get(e.server.URL + "/login")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'self'")
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
+	resp, err = http.Get(e.server.URL + "/assets/style.css")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
