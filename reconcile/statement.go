@@ -123,7 +123,7 @@ func (s *Statement) Fingerprint() {
 		seen[h]++
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(seen[h]))
-		hh := sha256.Sum256(append(h[:], n[:]...))
+		hh := sha256.Sum256(append(append(buf[:0], h[:]...), n[:]...))
 		e.Fingerprint = hex.EncodeToString(hh[:12])
 	}
 }
