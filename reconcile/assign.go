@@ -1,0 +1,146 @@
+package reconcile
+
+import (
+	"slices"
+	"strings"
+)
+
+// assign turns candidate pairs into one decision per entry: one payment goes to at most one entry and
+// one entry gets at most one payment (or batch). Pairs are taken greedily in a total order that does
+// not depend on the order of the input: more criteria first, then the smaller date distance, then the
+// earlier payment, then the payment id, then the entry. An entry and a payment that are each other's
+// only candidate are decided at once, without sorting.
+func (m *matcher) assign() {
+	m.payEntry = make([]int32, len(m.pays))
+	for i := range m.payEntry {
+		m.payEntry[i] = -1
+	}
+	deg := make([]uint8, len(m.pays))
+	bump := func(p int32) {
+		if deg[p] < 255 {
+			deg[p]++
+		}
+	}
+	for i := range m.pairs {
+		pr := &m.pairs[i]
+		if pr.flags&flagBatch != 0 {
+			for _, p := range m.refs.batches[pr.pay].members {
+				bump(p)
+			}
+			continue
+		}
+		bump(pr.pay)
+	}
+	var hard []pair
+	for i := 0; i < len(m.pairs); {
+		j := i + 1
+		for j < len(m.pairs) && m.pairs[j].entry == m.pairs[i].entry {
+			j++
+		}
+		if pr := &m.pairs[i]; j-i == 1 && pr.flags&flagBatch == 0 && deg[pr.pay] == 1 {
+			m.take(pr)
+		} else {
+			hard = append(hard, m.pairs[i:j]...)
+		}
+		i = j
+	}
+	if len(hard) == 0 {
+		return
+	}
+	slices.SortFunc(hard, func(a, b pair) int {
+		if c := m.comparePairs(a, b); c != 0 {
+			return c
+		}
+		if a.pay != b.pay { // same lead payment: a batch of one, or the same payment
+			return int(a.pay) - int(b.pay)
+		}
+		ea, _ := m.entry(a.entry)
+		eb, _ := m.entry(b.entry)
+		if c := compareEntries(ea, eb); c != 0 {
+			return c
+		}
+		return int(a.entry) - int(b.entry)
+	})
+	type tieKey struct {
+		pay  int32
+		dist int32
+		crit uint8
+	}
+	ties := make(map[tieKey]int)
+	for i := range hard {
+		if pr := &hard[i]; pr.flags&flagBatch == 0 {
+			ties[tieKey{pr.pay, pr.dist, pr.crit}]++
+		}
+	}
+	for i := range hard {
+		pr := &hard[i]
+		if m.out[pr.entry].kind == outMatched {
+			continue
+		}
+		if pr.flags&flagBatch != 0 {
+			e, s := m.entry(pr.entry)
+			free := true
+			m.batchMembers(pr.pay, e, &m.infos[s], func(p int32) { free = free && m.payEntry[p] < 0 })
+			if !free {
+				continue
+			}
+			m.take(pr)
+			m.batchMembers(pr.pay, e, &m.infos[s], func(p int32) { m.payEntry[p] = pr.entry })
+			continue
+		}
+		if m.payEntry[pr.pay] >= 0 {
+			continue
+		}
+		m.take(pr)
+		if ties[tieKey{pr.pay, pr.dist, pr.crit}] > 1 {
+			m.out[pr.entry].flags |= flagAmbiguous
+		}
+	}
+	// entries that lost every candidate: say where their best one went
+	for i := range hard {
+		pr := &hard[i]
+		if m.out[pr.entry].kind != outUnmatched || pr.flags&flagBatch != 0 {
+			continue
+		}
+		if hs := m.hints[pr.entry]; len(hs) == 0 || hs[0].code != hintTaken {
+			m.hints[pr.entry] = append([]hint{{pay: pr.pay, code: hintTaken, crit: pr.crit, dist: pr.dist}}, hs...)
+		}
+	}
+}
+
+func (m *matcher) take(pr *pair) {
+	o := &m.out[pr.entry]
+	o.setPair(pr)
+	o.kind = outMatched
+	if pr.flags&(flagEntryTie|flagDeadTie) != 0 {
+		o.flags |= flagAmbiguous
+	}
+	if pr.flags&flagBatch == 0 {
+		m.payEntry[pr.pay] = pr.entry
+	}
+}
+
+// compareEntries orders entries by what they are, not where they are in the input, so that shuffled
+// input gives the same decisions.
+func compareEntries(a, b *Entry) int {
+	if da, db := entryDate(a), entryDate(b); da != db {
+		return int(da) - int(db)
+	}
+	if a.Amount != b.Amount {
+		if a.Amount < b.Amount {
+			return -1
+		}
+		return 1
+	}
+	for _, f := range [...][2]string{
+		{string(a.Direction), string(b.Direction)}, {string(a.Currency), string(b.Currency)},
+		{a.CustomerRef, b.CustomerRef}, {a.BankRef, b.BankRef}, {a.EndToEnd, b.EndToEnd},
+		{a.Remittance, b.Remittance}, {a.CounterpartyIBAN, b.CounterpartyIBAN}, {a.Position, b.Position},
+		{a.Fingerprint, b.Fingerprint},
+	} {
+		if c := strings.Compare(f[0], f[1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}

@@ -1,0 +1,628 @@
+package reconcile
+
+import (
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// Criteria bits.
+const (
+	critAmount uint8 = 1 << iota
+	critDate
+	critReference
+)
+
+func score(crit uint8) int {
+	return int(crit&critAmount) + int(crit&critDate>>1) + int(crit&critReference>>2)
+}
+
+// Entry text fields searched for references, in order.
+const (
+	fieldCustomerRef uint8 = iota
+	fieldBankRef
+	fieldEndToEnd
+	fieldRemittance
+	numFields
+)
+
+func entryField(e *Entry, f uint8) string {
+	switch f {
+	case fieldCustomerRef:
+		return e.CustomerRef
+	case fieldBankRef:
+		return e.BankRef
+	case fieldEndToEnd:
+		return e.EndToEnd
+	}
+	return e.Remittance
+}
+
+// noDate is the date distance of a pair where either side has no date.
+const noDate = 1 << 30
+
+// pair flags.
+const (
+	flagBatch     uint8 = 1 << iota // pay is a batch index
+	flagEntryTie                    // the entry has another candidate as good as this one
+	flagAmbiguous                   // set on outcomes: not to be approved automatically
+	flagDeadTie                     // a cancelled or failed payment fits the entry as well
+)
+
+// pair is one candidate (entry, payment or batch) with how well they fit.
+type pair struct {
+	entry      int32
+	pay        int32
+	dist       int32
+	start, end int32 // where the reference was found in the entry field
+	crit       uint8
+	field      uint8
+	key        uint8
+	flags      uint8
+}
+
+// Outcome kinds.
+const (
+	outUnmatched uint8 = iota
+	outMatched
+	outAnomaly
+)
+
+// outcome is the decision for one entry.
+type outcome struct {
+	pay        int32 // payment index (batch index with flagBatch), -1 when unmatched
+	dist       int32
+	start, end int32
+	kind       uint8
+	crit       uint8
+	field      uint8
+	key        uint8
+	flags      uint8
+}
+
+func (o *outcome) setPair(p *pair) {
+	o.pay, o.dist, o.start, o.end = p.pay, p.dist, p.start, p.end
+	o.crit, o.field, o.key, o.flags = p.crit, p.field, p.key, p.flags&(flagBatch|flagEntryTie|flagDeadTie)
+}
+
+// stmtInfo is what matching derived from a statement's header.
+type stmtInfo struct {
+	account  string   // the statement's account, normalized
+	ids      []string // the strings payments use for that account: the IBAN and the ids it resolves to
+	known    bool     // direction is checked
+	currency payment.Currency
+	from, to payment.Date // the period, from the statement or its entries
+}
+
+// sideOK reports whether p moves money on the statement's account in e's direction.
+func (s *stmtInfo) sideOK(e *Entry, p *Payment) bool {
+	if !s.known {
+		return true
+	}
+	var acct payment.AccountID
+	switch e.Direction {
+	case Debit:
+		acct = p.FromAccount
+	case Credit:
+		acct = p.ToAccount
+	default:
+		return true
+	}
+	for _, id := range s.ids {
+		if string(acct) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// touches reports whether p moves money on the statement's account in either direction.
+func (s *stmtInfo) touches(p *Payment) bool {
+	if !s.known {
+		return true
+	}
+	for _, id := range s.ids {
+		if string(p.FromAccount) == id || string(p.ToAccount) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeAccount strips spaces and upper-cases an IBAN or account number.
+func normalizeAccount(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, payment.PrefixAccount) {
+		return s
+	}
+	return strings.ToUpper(strings.ReplaceAll(s, " ", ""))
+}
+
+// entryDate is the date an entry is compared on: its value date, else its booking date.
+func entryDate(e *Entry) payment.Date {
+	if e.ValueDate != 0 {
+		return e.ValueDate
+	}
+	return e.BookingDate
+}
+
+// matcher holds one Match call's state.
+type matcher struct {
+	stmts  []Statement
+	pays   []Payment
+	opts   *Options
+	infos  []stmtInfo
+	starts []int32 // flat index of each statement's first entry; one more at the end
+	refs   *refIndex
+	amts   *amountIndex
+
+	pairs    []pair
+	out      []outcome
+	payEntry []int32 // entry index of each matched payment, or -1
+	hints    map[int32][]hint
+	warnings []string
+}
+
+// hint is a near miss worth telling a reviewer about an unmatched entry.
+type hint struct {
+	pay  int32
+	code uint8
+	crit uint8
+	dist int32
+}
+
+// Hint codes.
+const (
+	hintWeak     uint8 = iota + 1 // the reference matches, but neither amount nor date
+	hintStatus                    // the reference names a payment that is not processing or settled
+	hintTaken                     // a candidate went to a better-fitting entry
+	hintCurrency                  // the reference names a payment in another currency
+	hintAccount                   // the reference names a payment on another account or direction
+)
+
+func (m *matcher) numEntries() int { return int(m.starts[len(m.starts)-1]) }
+
+// entry returns the flat entry i and its statement index.
+func (m *matcher) entry(i int32) (*Entry, int) {
+	s := len(m.stmts) - 1
+	if s > 0 {
+		s, _ = slices.BinarySearch(m.starts, i+1)
+		s--
+	}
+	return &m.stmts[s].Entries[i-m.starts[s]], s
+}
+
+func newMatcher(stmts []Statement, pays []Payment, opts *Options) *matcher {
+	m := &matcher{stmts: stmts, pays: pays, opts: opts, hints: make(map[int32][]hint)}
+	m.starts = make([]int32, len(stmts)+1)
+	for i := range stmts {
+		m.starts[i+1] = m.starts[i] + int32(len(stmts[i].Entries))
+	}
+	m.infos = make([]stmtInfo, len(stmts))
+	var unresolved []int
+	for i := range stmts {
+		info := &m.infos[i]
+		st := &stmts[i]
+		info.account = normalizeAccount(st.Account)
+		if info.account == "" {
+			info.account = normalizeAccount(opts.Account)
+		}
+		info.currency = st.Currency
+		info.from, info.to = st.From, st.To
+		if info.from == 0 || info.to == 0 {
+			for j := range st.Entries {
+				d := entryDate(&st.Entries[j])
+				if d == 0 {
+					continue
+				}
+				if info.from == 0 || d < info.from {
+					info.from = d
+				}
+				if info.to == 0 || d > info.to {
+					info.to = d
+				}
+			}
+		}
+		if info.account == "" {
+			continue
+		}
+		info.ids = append(info.ids, info.account)
+		for _, a := range opts.Accounts {
+			if string(a.ID) == info.account || (a.IBAN != "" && normalizeAccount(a.IBAN) == info.account) {
+				info.ids = append(info.ids, string(a.ID))
+				info.known = true
+			}
+		}
+		if !info.known {
+			unresolved = append(unresolved, i)
+		}
+	}
+	// A statement account no given account resolves is still known when payments name it directly.
+	for _, si := range unresolved {
+		info := &m.infos[si]
+		for j := range pays {
+			if string(pays[j].FromAccount) == info.account || string(pays[j].ToAccount) == info.account {
+				info.known = true
+				break
+			}
+		}
+		if !info.known {
+			m.warnings = append(m.warnings, "statement account "+payment.MaskIBAN(info.account)+
+				" is not the account of any payment or known account; debits and credits were not told apart")
+		}
+	}
+	return m
+}
+
+func (m *matcher) workers() int {
+	w := m.opts.Workers
+	if w <= 0 {
+		w = min(runtime.GOMAXPROCS(0), 4)
+	}
+	return max(w, 1)
+}
+
+// run does the matching: build both indexes, find candidates per entry, assign.
+func (m *matcher) run() {
+	if m.workers() > 1 && len(m.pays) > 10000 {
+		var wg sync.WaitGroup
+		wg.Go(func() { m.refs = newRefIndex(m.pays, m.opts.PaymentInfoIDs) })
+		m.amts = newAmountIndex(m.pays)
+		wg.Wait()
+	} else {
+		m.refs = newRefIndex(m.pays, m.opts.PaymentInfoIDs)
+		m.amts = newAmountIndex(m.pays)
+	}
+	n := m.numEntries()
+	m.out = make([]outcome, n)
+	w := m.workers()
+	if n < 20000 {
+		w = 1
+	}
+	chunks := make([]*worker, w)
+	var wg sync.WaitGroup
+	for c := range w {
+		lo, hi := int32(n*c/w), int32(n*(c+1)/w)
+		k := newWorker(m)
+		chunks[c] = k
+		if w == 1 {
+			k.span(lo, hi)
+			continue
+		}
+		wg.Go(func() { k.span(lo, hi) })
+	}
+	wg.Wait()
+	total := 0
+	for _, k := range chunks {
+		total += len(k.pairs)
+	}
+	m.pairs = make([]pair, 0, total)
+	for _, k := range chunks {
+		m.pairs = append(m.pairs, k.pairs...)
+		for e, h := range k.hints {
+			m.hints[e] = h
+		}
+	}
+	m.assign()
+}
+
+// worker finds candidates for a span of entries. Each goroutine has its own.
+type worker struct {
+	m      *matcher
+	tok    tokenizer
+	verify []byte
+	cands  []cand
+	seen   []int32 // per payment: index+1 into cands for the current entry's stamp
+	stamp  []int32 // per payment: the entry (+1) seen was set for
+	pairs  []pair
+	hints  map[int32][]hint
+}
+
+// cand is a payment or batch found for the current entry.
+type cand struct {
+	pay        int32
+	batch      bool
+	ref        bool
+	field, key uint8
+	start, end int32
+}
+
+func newWorker(m *matcher) *worker {
+	return &worker{m: m, seen: make([]int32, len(m.pays)), stamp: make([]int32, len(m.pays)),
+		hints: make(map[int32][]hint)}
+}
+
+func (w *worker) span(lo, hi int32) {
+	m := w.m
+	for i := lo; i < hi; {
+		_, s := m.entry(i)
+		end := min(hi, m.starts[s+1])
+		entries := m.stmts[s].Entries
+		for ; i < end; i++ {
+			w.entry(i, &entries[i-m.starts[s]], &m.infos[s])
+		}
+	}
+}
+
+// addPayment records that the entry names (ref) or fits on amount and date (!ref) payment p.
+func (w *worker) addPayment(ei, p int32, ref bool, field, key uint8, start, end int32) {
+	if w.stamp[p] == ei+1 {
+		c := &w.cands[w.seen[p]]
+		if ref && !c.ref {
+			c.ref, c.field, c.key, c.start, c.end = true, field, key, start, end
+		}
+		return
+	}
+	w.stamp[p] = ei + 1
+	w.seen[p] = int32(len(w.cands))
+	w.cands = append(w.cands, cand{pay: p, ref: ref, field: field, key: key, start: start, end: end})
+}
+
+func (w *worker) addBatch(b int32, field, key uint8, start, end int32) {
+	for i := range w.cands {
+		if c := &w.cands[i]; c.batch && c.pay == b {
+			return
+		}
+	}
+	w.cands = append(w.cands, cand{pay: b, batch: true, ref: true, field: field, key: key, start: start, end: end})
+}
+
+// lookup records every payment and batch whose key is key.
+func (w *worker) lookup(ei int32, key []byte, field uint8, start, end int32) {
+	x := w.m.refs
+	for n := x.find(key, &w.verify); n >= 0; n = x.nodes[n].next {
+		nd := &x.nodes[n]
+		switch nd.kind {
+		case keyBatch:
+			w.addBatch(nd.val, field, keyBatch, start, end)
+		case keyPaymentInfo:
+			w.addBatch(x.infos[nd.val].batch, field, keyPaymentInfo, start, end)
+		default:
+			w.addPayment(ei, nd.val, true, field, nd.kind, start, end)
+		}
+	}
+	if x.idByE2E && len(key) == idKeyLen && string(key[:3]) == "PAY" {
+		for n := x.find(key[idKeyLen-16:], &w.verify); n >= 0; n = x.nodes[n].next {
+			nd := &x.nodes[n]
+			if nd.kind == keyEndToEnd {
+				id := string(x.pays[nd.val].ID)
+				if idFollowsE2E(&x.pays[nd.val]) && id[len(payment.PrefixPayment):] == string(key[3:]) {
+					w.addPayment(ei, nd.val, true, field, keyID, start, end)
+				}
+			}
+		}
+	}
+}
+
+func (w *worker) addHint(ei int32, h hint) {
+	if hs := w.hints[ei]; len(hs) < 3 {
+		w.hints[ei] = append(hs, h)
+	}
+}
+
+// entry finds the candidates of entry ei and records its pairs, or its anomaly.
+func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
+	m := w.m
+	x := m.refs
+	w.cands = w.cands[:0]
+	for f := range numFields {
+		text := entryField(e, f)
+		if text == "" {
+			continue
+		}
+		w.tok.split(text)
+		toks, buf := w.tok.tokens, w.tok.buf
+		for i := range toks {
+			from := int(toks[i].normStart)
+			for j := i; j < len(toks); j++ {
+				l := int(toks[j].normEnd) - from
+				if l > x.maxLen {
+					break
+				}
+				if x.hasLen(l) {
+					w.lookup(ei, buf[from:toks[j].normEnd], f, toks[i].origStart, toks[j].origEnd)
+				}
+			}
+		}
+	}
+	date := entryDate(e)
+	if date != 0 {
+		for d := date - payment.Date(m.opts.DateWindow); d <= date+payment.Date(m.opts.DateWindow); d++ {
+			for p := m.amts.find(e.Amount, d); p >= 0; p = m.amts.next[p] {
+				w.addPayment(ei, p, false, 0, 0, 0, 0)
+			}
+		}
+	}
+	m.out[ei].pay = -1
+	if len(w.cands) == 0 {
+		return
+	}
+	cur := e.Currency
+	if cur == "" {
+		cur = s.currency
+	}
+	start := len(w.pairs)
+	var dead pair
+	deadScore := -1
+	for i := range w.cands {
+		c := &w.cands[i]
+		pr := pair{entry: ei, pay: c.pay, field: c.field, key: c.key, start: c.start, end: c.end}
+		if c.ref {
+			pr.crit |= critReference
+		}
+		if c.batch {
+			if !w.batchPair(&pr, e, s, cur, date) {
+				continue
+			}
+			pr.flags |= flagBatch
+			if score(pr.crit) >= 2 {
+				w.pairs = append(w.pairs, pr)
+			}
+			continue
+		}
+		p := &m.pays[c.pay]
+		class := classOf(p.Status)
+		if cur != "" && p.Currency != cur {
+			if c.ref {
+				w.addHint(ei, hint{pay: c.pay, code: hintCurrency})
+			}
+			continue
+		}
+		if !s.sideOK(e, p) {
+			if c.ref {
+				w.addHint(ei, hint{pay: c.pay, code: hintAccount})
+			}
+			continue
+		}
+		if p.Amount == e.Amount {
+			pr.crit |= critAmount
+		}
+		pr.dist = noDate
+		if date != 0 && p.ValueDate != 0 {
+			pr.dist = int32(abs(int(date) - int(p.ValueDate)))
+			if int(pr.dist) <= m.opts.DateWindow {
+				pr.crit |= critDate
+			}
+		}
+		switch class {
+		case classDead:
+			if sc := score(pr.crit); sc > deadScore || sc == deadScore && m.better(&pr, &dead) {
+				dead, deadScore = pr, sc
+			}
+			continue
+		case classOther:
+			w.addHint(ei, hint{pay: c.pay, code: hintStatus, crit: pr.crit, dist: pr.dist})
+			continue
+		}
+		if m.opts.Exclude != nil && m.opts.Exclude(e, p) {
+			continue
+		}
+		if score(pr.crit) < 2 {
+			w.addHint(ei, hint{pay: c.pay, code: hintWeak, crit: pr.crit, dist: pr.dist})
+			continue
+		}
+		w.pairs = append(w.pairs, pr)
+	}
+	mine := w.pairs[start:]
+	best := 0
+	for i := range mine {
+		best = max(best, score(mine[i].crit))
+	}
+	if deadScore > best {
+		w.pairs = w.pairs[:start]
+		o := &m.out[ei]
+		o.setPair(&dead)
+		o.kind = outAnomaly
+		return
+	}
+	if deadScore >= 0 {
+		w.addHint(ei, hint{pay: dead.pay, code: hintStatus, crit: dead.crit, dist: dead.dist})
+		for i := range mine {
+			if score(mine[i].crit) == deadScore {
+				mine[i].flags |= flagDeadTie
+			}
+		}
+	}
+	if len(mine) > 1 {
+		slices.SortFunc(mine, m.comparePairs)
+		for i := range mine {
+			for j := range mine {
+				if i != j && mine[i].crit == mine[j].crit && mine[i].dist == mine[j].dist {
+					mine[i].flags |= flagEntryTie
+					break
+				}
+			}
+		}
+		if len(mine) > MaxCandidates {
+			w.pairs = w.pairs[:start+MaxCandidates]
+		}
+	}
+}
+
+// batchPair scores a batch for an entry: the reference matched; amount is the sum of its live payments
+// on this account and currency; date is the largest distance. It reports false when none qualifies.
+func (w *worker) batchPair(pr *pair, e *Entry, s *stmtInfo, cur payment.Currency, date payment.Date) bool {
+	m := w.m
+	var sum int64
+	var dist int32
+	n := 0
+	for _, pi := range m.refs.batches[pr.pay].members {
+		p := &m.pays[pi]
+		if classOf(p.Status) != classLive || (cur != "" && p.Currency != cur) || !s.sideOK(e, p) {
+			continue
+		}
+		var ok bool
+		if sum, ok = payment.AddMinor(sum, p.Amount); !ok {
+			return false
+		}
+		d := int32(noDate)
+		if date != 0 && p.ValueDate != 0 {
+			d = int32(abs(int(date) - int(p.ValueDate)))
+		}
+		dist = max(dist, d)
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	if sum == e.Amount {
+		pr.crit |= critAmount
+	}
+	pr.dist = dist
+	if int(dist) <= m.opts.DateWindow {
+		pr.crit |= critDate
+	}
+	return true
+}
+
+// batchMembers calls f with each payment of batch b that counts for entry e.
+func (m *matcher) batchMembers(b int32, e *Entry, s *stmtInfo, f func(p int32)) {
+	cur := e.Currency
+	if cur == "" {
+		cur = s.currency
+	}
+	for _, pi := range m.refs.batches[b].members {
+		p := &m.pays[pi]
+		if classOf(p.Status) == classLive && (cur == "" || p.Currency == cur) && s.sideOK(e, p) {
+			f(pi)
+		}
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// leadPayment is the payment a pair is ordered by: the payment, or a batch's first payment.
+func (m *matcher) leadPayment(p *pair) *Payment {
+	if p.flags&flagBatch != 0 {
+		return &m.pays[m.refs.batches[p.pay].members[0]]
+	}
+	return &m.pays[p.pay]
+}
+
+// comparePairs orders the candidates of one entry: more criteria first, then the smaller date
+// distance, then the earlier payment, then the payment id; single payments before batches.
+func (m *matcher) comparePairs(a, b pair) int {
+	if sa, sb := score(a.crit), score(b.crit); sa != sb {
+		return sb - sa
+	}
+	if a.dist != b.dist {
+		if a.dist < b.dist {
+			return -1
+		}
+		return 1
+	}
+	if c := comparePayments(m.leadPayment(&a), m.leadPayment(&b)); c != 0 {
+		return c
+	}
+	return int(a.flags&flagBatch) - int(b.flags&flagBatch)
+}
+
+func (m *matcher) better(a, b *pair) bool { return m.comparePairs(*a, *b) < 0 }

@@ -1,0 +1,82 @@
+package reconcile
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// NormalizeReference returns the form in which references are compared: s upper-cased with Turkish
+// case rules (i → İ, ı → I) with everything but letters and digits removed. "INV-2024-001" and
+// "/REMI/INV 2024 001" become INV2024001 and REMIINV2024001; "inv" becomes İNV.
+func NormalizeReference(s string) string {
+	return string(appendNormalized(make([]byte, 0, len(s)+4), s))
+}
+
+// appendNormalized appends the normalized form of s to dst.
+func appendNormalized(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		dst, i, _ = normNext(dst, s, i)
+	}
+	return dst
+}
+
+// normNext appends the normalized form of the character at s[i] to dst (nothing when it is neither a
+// letter nor a digit) and returns the index of the next character and whether it was kept.
+func normNext(dst []byte, s string, i int) ([]byte, int, bool) {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			return append(dst, c), i + 1, true
+		case c == 'i':
+			return append(dst, "İ"...), i + 1, true
+		case c >= 'a' && c <= 'z':
+			return append(dst, c-'a'+'A'), i + 1, true
+		}
+		return dst, i + 1, false
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return utf8.AppendRune(dst, unicode.TurkishCase.ToUpper(r)), i + n, true
+	}
+	return dst, i + n, false
+}
+
+// token is one maximal run of letters and digits in an entry text: where it is in the original text
+// and where its normalized form is in the tokenizer's buffer.
+type token struct {
+	origStart, origEnd int32
+	normStart, normEnd int32
+}
+
+// tokenizer splits text fields into tokens, reusing its buffers. Not safe for concurrent use.
+type tokenizer struct {
+	buf    []byte
+	tokens []token
+}
+
+// split tokenizes s: t.tokens and t.buf hold the tokens and their normalized bytes afterwards.
+func (t *tokenizer) split(s string) {
+	t.buf = t.buf[:0]
+	t.tokens = t.tokens[:0]
+	in := false
+	var cur token
+	for i := 0; i < len(s); {
+		start, before := i, len(t.buf)
+		var word bool
+		t.buf, i, word = normNext(t.buf, s, i)
+		switch {
+		case word && !in:
+			in = true
+			cur = token{origStart: int32(start), normStart: int32(before)}
+		case !word && in:
+			in = false
+			cur.origEnd, cur.normEnd = int32(start), int32(before)
+			t.tokens = append(t.tokens, cur)
+		}
+	}
+	if in {
+		cur.origEnd, cur.normEnd = int32(len(s)), int32(len(t.buf))
+		t.tokens = append(t.tokens, cur)
+	}
+}

@@ -1,0 +1,510 @@
+package reconcile
+
+import (
+	"iter"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// Result is the outcome of Match: every entry is matched, unmatched or an anomaly, and every
+// processing or settled payment in scope is matched or unmatched. It reads the statements and
+// payments given to Match, which must not change while it is used. It is a ReportSource.
+type Result struct {
+	m         *matcher
+	unmatched []int32 // unmatched in-scope payments, by value date then id
+	summary   Summary
+	alts      map[int32][]int32
+}
+
+// Engine matches statement entries with payments. It holds only its options: one Engine may run any
+// number of Match calls, concurrently.
+type Engine struct {
+	opts Options
+}
+
+// NewEngine checks the options and returns an engine; bad options are a *payment.ValidationError
+// (errors.Is payment.ErrInvalid).
+func NewEngine(opts Options) (*Engine, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{opts: opts}, nil
+}
+
+// Options returns the engine's options.
+func (g *Engine) Options() Options { return g.opts }
+
+// Match compares the entries of stmts with pays under the rules in the package documentation. It
+// reads its inputs and never changes them. The decisions are the same for the same statements and
+// payments in any order; report rows follow the order of the entries.
+func (g *Engine) Match(stmts []Statement, pays []Payment) *Result {
+	opts := g.opts
+	m := newMatcher(stmts, pays, &opts)
+	m.run()
+	r := &Result{m: m, alts: m.alternatives()}
+	m.pairs, m.amts = nil, nil
+	m.refs.slots, m.refs.nodes = nil, nil
+	r.summarize()
+	return r
+}
+
+// alternatives lists, for every ambiguous match, the other payments that fit its entry as well.
+func (m *matcher) alternatives() map[int32][]int32 {
+	alts := make(map[int32][]int32)
+	for i := 0; i < len(m.pairs); {
+		j := i + 1
+		for j < len(m.pairs) && m.pairs[j].entry == m.pairs[i].entry {
+			j++
+		}
+		o := &m.out[m.pairs[i].entry]
+		if o.kind == outMatched && o.flags&flagEntryTie != 0 {
+			for k := i; k < j; k++ {
+				pr := &m.pairs[k]
+				if pr.pay != o.pay && pr.crit == o.crit && pr.dist == o.dist && pr.flags&flagBatch == 0 {
+					alts[pr.entry] = append(alts[pr.entry], pr.pay)
+				}
+			}
+		}
+		i = j
+	}
+	return alts
+}
+
+// inScope reports whether a live payment belongs to one of the statements: their account, currency
+// and period (widened by the date window).
+func (m *matcher) inScope(p *Payment) bool {
+	w := payment.Date(m.opts.DateWindow)
+	for i := range m.infos {
+		s := &m.infos[i]
+		if s.currency != "" && p.Currency != s.currency || !s.touches(p) {
+			continue
+		}
+		if p.ValueDate == 0 || s.from == 0 || p.ValueDate >= s.from-w && p.ValueDate <= s.to+w {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Result) summarize() {
+	m := r.m
+	s := &r.summary
+	s.Warnings = m.warnings
+	type sums struct {
+		CurrencySummary
+		overflow bool
+	}
+	var cur []sums
+	find := func(c payment.Currency) *sums {
+		for i := range cur {
+			if cur[i].Currency == c {
+				return &cur[i]
+			}
+		}
+		cur = append(cur, sums{CurrencySummary: CurrencySummary{Currency: c}})
+		return &cur[len(cur)-1]
+	}
+	for si := range m.stmts {
+		entries := m.stmts[si].Entries
+		for j := range entries {
+			e := &entries[j]
+			o := &m.out[m.starts[si]+int32(j)]
+			c := e.Currency
+			if c == "" {
+				c = m.infos[si].currency
+			}
+			cs := find(c)
+			cs.Entries++
+			cs.Amount = addSat(cs.Amount, e.Amount, &cs.overflow)
+			switch o.kind {
+			case outMatched:
+				if score(o.crit) == 3 && o.flags&flagAmbiguous == 0 {
+					s.Exact++
+				} else {
+					s.Fuzzy++
+				}
+				cs.Matched++
+				cs.MatchedAmount = addSat(cs.MatchedAmount, e.Amount, &cs.overflow)
+			case outAnomaly:
+				s.Anomalies++
+			default:
+				s.UnmatchedEntries++
+			}
+		}
+	}
+	s.Entries = m.numEntries()
+	for i := range m.pays {
+		p := &m.pays[i]
+		switch {
+		case m.payEntry[i] >= 0:
+			s.Payments++
+			s.MatchedPayments++
+		case classOf(p.Status) == classLive && m.inScope(p):
+			s.Payments++
+			r.unmatched = append(r.unmatched, int32(i))
+		}
+	}
+	slices.SortFunc(r.unmatched, func(a, b int32) int { return comparePayments(&m.pays[a], &m.pays[b]) })
+	s.UnmatchedPayments = len(r.unmatched)
+	slices.SortFunc(cur, func(a, b sums) int { return compareStrings(string(a.Currency), string(b.Currency)) })
+	s.Currencies = make([]CurrencySummary, len(cur))
+	for i := range cur {
+		s.Currencies[i] = cur[i].CurrencySummary
+		if cur[i].overflow {
+			s.Warnings = append(s.Warnings, "the "+string(cur[i].Currency)+" totals overflow int64 and are capped")
+		}
+	}
+	finishRates(s)
+}
+
+// finishRates sets the match rates from the counts and currency totals.
+func finishRates(s *Summary) {
+	matched := s.Exact + s.Fuzzy
+	if s.Entries > 0 {
+		s.MatchRate = round4(float64(matched) / float64(s.Entries))
+	}
+	var weighted float64
+	n := 0
+	for _, c := range s.Currencies {
+		if c.Entries == 0 {
+			continue
+		}
+		rate := 1.0
+		if c.Amount != 0 {
+			rate = float64(c.MatchedAmount) / float64(c.Amount)
+		} else if c.Matched < c.Entries {
+			rate = float64(c.Matched) / float64(c.Entries)
+		}
+		weighted += rate * float64(c.Entries)
+		n += c.Entries
+	}
+	if n > 0 {
+		s.MatchRateAmount = round4(weighted / float64(n))
+	}
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+func addSat(a, b int64, overflow *bool) int64 {
+	s, ok := payment.AddMinor(a, b)
+	if !ok {
+		*overflow = true
+		if b > 0 {
+			return math.MaxInt64
+		}
+		return math.MinInt64
+	}
+	return s
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ReportSummary implements ReportSource.
+func (r *Result) ReportSummary() Summary { return r.summary }
+
+// Report reads the whole result into a Report.
+func (r *Result) Report() *Report { return Collect(r) }
+
+// Outcome is what happened to one entry, for callers that store decisions (the run Service).
+type Outcome struct {
+	Entry   *Entry
+	Account string
+	// Match is set when the entry is matched, Anomaly when it is one; neither when unmatched.
+	Match          *Match
+	Anomaly        *Anomaly
+	UnmatchedEntry *UnmatchedEntry
+}
+
+// Outcomes yields one Outcome per entry, in input order. The pointers are valid until the next one.
+func (r *Result) Outcomes() iter.Seq[Outcome] {
+	return func(yield func(Outcome) bool) {
+		var b rowBuilder
+		m := r.m
+		for si := range m.stmts {
+			entries := m.stmts[si].Entries
+			for j := range entries {
+				ei := m.starts[si] + int32(j)
+				o := Outcome{Entry: &entries[j], Account: m.infos[si].account}
+				switch m.out[ei].kind {
+				case outMatched:
+					o.Match = b.match(r, ei, &entries[j], si)
+				case outAnomaly:
+					o.Anomaly = b.anomaly(r, ei, &entries[j], si)
+				default:
+					o.UnmatchedEntry = b.unmatched(r, ei, &entries[j], si)
+				}
+				if !yield(o) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// MatchRows implements ReportSource: the matches in entry order.
+func (r *Result) MatchRows() iter.Seq[*Match] {
+	return func(yield func(*Match) bool) {
+		r.eachEntry(outMatched, func(b *rowBuilder, ei int32, e *Entry, si int) bool {
+			return yield(b.match(r, ei, e, si))
+		})
+	}
+}
+
+// UnmatchedEntryRows implements ReportSource.
+func (r *Result) UnmatchedEntryRows() iter.Seq[*UnmatchedEntry] {
+	return func(yield func(*UnmatchedEntry) bool) {
+		r.eachEntry(outUnmatched, func(b *rowBuilder, ei int32, e *Entry, si int) bool {
+			return yield(b.unmatched(r, ei, e, si))
+		})
+	}
+}
+
+// AnomalyRows implements ReportSource.
+func (r *Result) AnomalyRows() iter.Seq[*Anomaly] {
+	return func(yield func(*Anomaly) bool) {
+		r.eachEntry(outAnomaly, func(b *rowBuilder, ei int32, e *Entry, si int) bool {
+			return yield(b.anomaly(r, ei, e, si))
+		})
+	}
+}
+
+// UnmatchedPaymentRows implements ReportSource: by value date, then id.
+func (r *Result) UnmatchedPaymentRows() iter.Seq[*UnmatchedPayment] {
+	return func(yield func(*UnmatchedPayment) bool) {
+		var u UnmatchedPayment
+		for _, pi := range r.unmatched {
+			u = unmatchedPayment(&r.m.pays[pi])
+			if !yield(&u) {
+				return
+			}
+		}
+	}
+}
+
+func unmatchedPayment(p *Payment) UnmatchedPayment {
+	return UnmatchedPayment{PaymentID: p.ID, Amount: p.Amount, Currency: p.Currency, ValueDate: p.ValueDate,
+		Status: p.Status, Reference: p.Reference, Description: p.Description, Method: p.Method,
+		FromAccount: p.FromAccount, ToAccount: p.ToAccount, BatchID: p.BatchID}
+}
+
+func (r *Result) eachEntry(kind uint8, f func(b *rowBuilder, ei int32, e *Entry, si int) bool) {
+	m := r.m
+	var b rowBuilder
+	for si := range m.stmts {
+		entries := m.stmts[si].Entries
+		base := m.starts[si]
+		for j := range entries {
+			if m.out[base+int32(j)].kind == kind && !f(&b, base+int32(j), &entries[j], si) {
+				return
+			}
+		}
+	}
+}
+
+// rowBuilder reuses row values between yields.
+type rowBuilder struct {
+	mt      Match
+	an      Anomaly
+	un      UnmatchedEntry
+	rs      [3]Reason
+	ids     []payment.ID
+	alts    []payment.ID
+	notes   []string
+}
+
+func money(amount int64, c payment.Currency) string {
+	if c == "" {
+		return payment.FormatMinor(amount, c)
+	}
+	return payment.FormatMinor(amount, c) + " " + string(c)
+}
+
+var fieldNames = [numFields]string{"reference", "bank_reference", "end_to_end_id", "description"}
+
+var keyNames = [...]string{keyReference: "reference", keyID: "id", keyEndToEnd: "end_to_end_id",
+	keyBatch: "batch_id", keyPaymentInfo: "payment_information_id"}
+
+// reasons explains an outcome against one payment, or against a batch's total and its farthest date.
+func (b *rowBuilder) reasons(r *Result, o *outcome, e *Entry, info *stmtInfo, p *Payment) []Reason {
+	cur := e.Currency
+	if cur == "" {
+		cur = info.currency
+	}
+	ed := entryDate(e)
+	pa, pd := p.Amount, p.ValueDate
+	if o.flags&flagBatch != 0 {
+		pa = 0
+		r.m.batchMembers(o.pay, e, info, func(pi int32) {
+			q := &r.m.pays[pi]
+			pa += q.Amount
+			if absDate(ed, q.ValueDate) > absDate(ed, pd) {
+				pd = q.ValueDate
+			}
+		})
+	}
+	if cur == "" {
+		cur = p.Currency
+	}
+	rs := append(b.rs[:0], Reason{Criterion: CriterionAmount, Matched: o.crit&critAmount != 0,
+		Entry: money(e.Amount, cur), Payment: money(pa, p.Currency), Difference: e.Amount - pa})
+	dr := Reason{Criterion: CriterionDate, Matched: o.crit&critDate != 0, Entry: ed.String(), Payment: pd.String()}
+	if ed != 0 && pd != 0 {
+		dr.Difference = int64(ed - pd)
+	}
+	rs = append(rs, dr)
+	rr := Reason{Criterion: CriterionReference, Matched: o.crit&critReference != 0, Entry: e.CustomerRef, Payment: p.Reference}
+	if o.flags&flagBatch != 0 {
+		rr.Payment = string(r.m.refs.batches[o.pay].id)
+	}
+	if rr.Matched {
+		text := entryField(e, o.field)
+		if o.start >= 0 && o.start <= o.end && int(o.end) <= len(text) {
+			rr.Entry = text[o.start:o.end]
+		}
+		rr.Field = fieldNames[o.field]
+		rr.Key = keyNames[o.key]
+		rr.Payment = r.keyText(o, rr.Entry)
+	}
+	return append(rs, rr)
+}
+
+func absDate(a, b payment.Date) int { return abs(int(a) - int(b)) }
+
+// keyText is the payment's (or batch's) value that the entry text named.
+func (r *Result) keyText(o *outcome, named string) string {
+	m := r.m
+	switch o.key {
+	case keyID:
+		return string(m.pays[o.pay].ID)
+	case keyEndToEnd:
+		return m.pays[o.pay].EndToEnd
+	case keyBatch:
+		return string(m.refs.batches[o.pay].id)
+	case keyPaymentInfo:
+		want := NormalizeReference(named)
+		for _, in := range m.refs.infos {
+			if in.batch == o.pay && NormalizeReference(in.id) == want {
+				return in.id
+			}
+		}
+	}
+	return m.pays[o.pay].Reference
+}
+
+func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
+	m := r.m
+	o := &m.out[ei]
+	info := &m.infos[si]
+	b.notes = b.notes[:0]
+	b.ids = b.ids[:0]
+	b.alts = b.alts[:0]
+	mt := &b.mt
+	*mt = Match{Entry: *e, Account: info.account, Criteria: criteriaOf(o.crit)}
+	var lead *Payment
+	if o.flags&flagBatch != 0 {
+		bt := &m.refs.batches[o.pay]
+		var total int64
+		m.batchMembers(o.pay, e, info, func(pi int32) {
+			b.ids = append(b.ids, m.pays[pi].ID)
+			total += m.pays[pi].Amount
+			if lead == nil {
+				lead = &m.pays[pi]
+			}
+		})
+		mt.BatchID = bt.id
+		mt.PaymentIDs = b.ids
+		b.notes = append(b.notes, "books batch "+string(bt.id)+": "+strconv.Itoa(len(b.ids))+" payments, "+money(total, lead.Currency))
+	} else {
+		lead = &m.pays[o.pay]
+	}
+	mt.PaymentID = lead.ID
+	mt.Reasons = b.reasons(r, o, e, info, lead)
+	if d := mt.Reasons[0].Difference; d != 0 {
+		mt.AmountDifference = d
+	}
+	mt.Score, mt.Review = ScoreFuzzy, ReviewPending
+	if score(o.crit) == 3 && o.flags&flagAmbiguous == 0 {
+		mt.Score, mt.Review = ScoreExact, ReviewAuto
+	}
+	if o.flags&flagAmbiguous != 0 {
+		for _, a := range r.alts[ei] {
+			b.alts = append(b.alts, m.pays[a].ID)
+		}
+		switch {
+		case len(b.alts) > 0:
+			mt.Alternatives = b.alts
+			b.notes = append(b.notes, strconv.Itoa(len(b.alts)+1)+" payments fit this entry equally well; a person must choose")
+		case o.flags&flagDeadTie != 0:
+			b.notes = append(b.notes, "a cancelled or failed payment fits this entry as well; a person must look")
+		default:
+			b.notes = append(b.notes, "another entry fits this payment equally well; a person must choose")
+		}
+	}
+	for _, h := range m.hints[ei] {
+		if h.code == hintStatus {
+			b.notes = append(b.notes, "the entry also "+r.hintText(e, &h))
+		}
+	}
+	if len(b.notes) > 0 {
+		mt.Notes = b.notes
+	}
+	return mt
+}
+
+func (b *rowBuilder) anomaly(r *Result, ei int32, e *Entry, si int) *Anomaly {
+	m := r.m
+	o := &m.out[ei]
+	p := &m.pays[o.pay]
+	kind := AnomalyFailedPayment
+	if p.Status == payment.StatusCancelled {
+		kind = AnomalyCancelledPayment
+	}
+	b.an = Anomaly{Kind: kind, PaymentID: p.ID, PaymentStatus: p.Status, Entry: *e, Account: m.infos[si].account,
+		Criteria: criteriaOf(o.crit)}
+	b.an.Reasons = b.reasons(r, o, e, &m.infos[si], p)
+	return &b.an
+}
+
+func (b *rowBuilder) unmatched(r *Result, ei int32, e *Entry, si int) *UnmatchedEntry {
+	m := r.m
+	b.un = UnmatchedEntry{Entry: *e, Account: m.infos[si].account}
+	b.notes = b.notes[:0]
+	for _, h := range m.hints[ei] {
+		b.notes = append(b.notes, r.hintText(e, &h))
+	}
+	if len(b.notes) > 0 {
+		b.un.Notes = b.notes
+	}
+	return &b.un
+}
+
+func (r *Result) hintText(e *Entry, h *hint) string {
+	p := &r.m.pays[h.pay]
+	name := "payment " + string(p.ID)
+	switch h.code {
+	case hintStatus:
+		return "names " + name + ", which is " + string(p.Status)
+	case hintCurrency:
+		return "names " + name + ", which is in " + string(p.Currency)
+	case hintAccount:
+		return "names " + name + ", which does not move money on this account in this direction"
+	case hintTaken:
+		return "candidate " + name + " fits another entry better"
+	}
+	s := "names " + name + ", but its amount is " + money(p.Amount, p.Currency)
+	if h.dist >= noDate {
+		return s + " and a value date is missing"
+	}
+	return s + " and its value date " + p.ValueDate.String() + " is " + strconv.Itoa(int(h.dist)) + " days away"
+}
