@@ -11,11 +11,11 @@ import (
 
 // Kinds of reference keys: what of a payment (or batch) an entry's text named.
 const (
-	keyReference uint8 = iota + 1 // the payment's reference
-	keyID                         // the payment id
-	keyEndToEnd                   // the payment's end-to-end key
-	keyBatch                      // the batch id
-	keyPaymentInfo                // a payment-information id of the batch
+	keyReference   uint8 = iota + 1 // the payment's reference
+	keyID                           // the payment id
+	keyEndToEnd                     // the payment's end-to-end key
+	keyBatch                        // the batch id
+	keyPaymentInfo                  // a payment-information id of the batch
 )
 
 // maxKeyLen is the longest normalized key indexed, in bytes; longer references cannot be named.

@@ -43,7 +43,9 @@ func FromPayments(ps []payment.Payment) []Payment {
 }
 
 // Money returns the amount with its currency.
-func (p *Payment) Money() payment.Amount { return payment.Amount{Minor: p.Amount, Currency: p.Currency} }
+func (p *Payment) Money() payment.Amount {
+	return payment.Amount{Minor: p.Amount, Currency: p.Currency}
+}
 
 // statusClass sorts payment statuses for matching.
 type statusClass uint8

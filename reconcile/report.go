@@ -125,7 +125,7 @@ type Match struct {
 	// Account is the statement's account.
 	Account string `json:"account,omitempty"`
 	// PaymentIDs lists every payment when the entry books a batch (PaymentID is the first).
-	PaymentIDs []payment.ID     `json:"payment_ids,omitempty"`
+	PaymentIDs []payment.ID    `json:"payment_ids,omitempty"`
 	BatchID    payment.BatchID `json:"batch_id,omitempty"`
 	// AmountDifference is the entry amount minus the payments' total, when they differ.
 	AmountDifference int64 `json:"amount_difference,omitempty"`

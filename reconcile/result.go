@@ -314,13 +314,13 @@ func (r *Result) eachEntry(kind uint8, f func(b *rowBuilder, ei int32, e *Entry,
 
 // rowBuilder reuses row values between yields.
 type rowBuilder struct {
-	mt      Match
-	an      Anomaly
-	un      UnmatchedEntry
-	rs      [3]Reason
-	ids     []payment.ID
-	alts    []payment.ID
-	notes   []string
+	mt    Match
+	an    Anomaly
+	un    UnmatchedEntry
+	rs    [3]Reason
+	ids   []payment.ID
+	alts  []payment.ID
+	notes []string
 }
 
 func money(amount int64, c payment.Currency) string {
