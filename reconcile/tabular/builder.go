@@ -109,7 +109,13 @@ func NewBuilder(opts Options) (*Builder, error) {
 // caller after Row returns, but the strings in it are kept. Row reports false once the builder
 // needs no more rows: too many errors, or a fatal one.
 func (b *Builder) Row(n int, cells []string) bool {
-	if b.stopped() {
+	if b.fatal {
+		return false
+	}
+	if b.errs.Len() >= reconcile.MaxErrors {
+		// More input after the cap: record that the list is cut short, and stop.
+		b.errs.Add(&reconcile.ParseError{Format: b.opts.Format, Line: n})
+		b.fatal = true
 		return false
 	}
 	if b.lay == nil {
@@ -117,7 +123,7 @@ func (b *Builder) Row(n int, cells []string) bool {
 	} else {
 		b.dataRow(n, cells)
 	}
-	return !b.stopped()
+	return !b.fatal
 }
 
 func (b *Builder) stopped() bool { return b.fatal || b.errs.Len() >= reconcile.MaxErrors }
@@ -883,9 +889,9 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		})
 	}
 	if b.opts.Strict {
-		for _, st := range out {
+		for i, st := range out {
 			for _, w := range st.Warnings {
-				b.errs.Add(&reconcile.ParseError{Format: b.opts.Format, Field: w.Code, Err: errors.New(w.Message)})
+				b.strictFail(i, w)
 			}
 		}
 		if err := b.errs.Err(); err != nil {
@@ -893,6 +899,19 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		}
 	}
 	return out, nil
+}
+
+// strictFail turns warning w of statement i into an error under the Strict option.
+func (b *Builder) strictFail(i int, w reconcile.Warning) {
+	if w.Code != "balance_mismatch" {
+		b.fail(b.skipped[0], -1, -1, errors.New(w.Message))
+		return
+	}
+	n := 0
+	if i < len(b.groups) {
+		n = b.groups[i].lastPos
+	}
+	b.fail(n, b.lay.col[fBalance], fBalance, fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 }
 
 func (b *Builder) statement(g *group) reconcile.Statement {

@@ -64,6 +64,10 @@ func parseNumberFormat(example string) (f reconcile.NumberFormat, ok bool, err e
 	if len(seps) == 0 || lastDigits == 0 {
 		return f, false, fmt.Errorf("%q: show the decimal part, as in 1.234,56 or 1,234.56", example)
 	}
+	if len(seps) == 1 && lastDigits == 3 {
+		return f, false, fmt.Errorf("%q: the separator %q could be decimal or thousands; write an example "+
+			"with both, such as 1.234,56", example, seps[0])
+	}
 	f.Decimal = seps[len(seps)-1]
 	for _, c := range seps[:len(seps)-1] {
 		switch {
