@@ -285,3 +285,29 @@ func TestStatementInspect(t *testing.T) {
 		{args: []string{"statement", "inspect"}, code: ExitUsage},
 	})
 }
+
+// TestSQLiteThroughRun uses the real entry point and a real SQLite file: what one command writes,
+// the next one reads.
+func TestSQLiteThroughRun(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "orkesta.db")
+	run := func(args ...string) result {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), append([]string{"--db", db}, args...), strings.NewReader(""), &out, &errb)
+		return result{stdout: out.String(), stderr: errb.String(), code: code}
+	}
+	r := run("accounts", "create", "--name", "Operating TRY", "--currency", "TRY", "-o", "json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	r = run("accounts", "create", "--name", "Vendor", "--currency", "TRY", "--type", "external", "-o", "json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	r = run("accounts", "list", "-o", "json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Operating TRY")
+	assert.Contains(t, r.stdout, "Vendor")
+	ids := regexp.MustCompile(`"id": "(acc_[^"]+)"`).FindAllStringSubmatch(r.stdout, -1)
+	require.Len(t, ids, 2)
+	r = run("payments", "create", "--from", ids[0][1], "--to", ids[1][1], "--amount", "10.00", "--reference", "R-1")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	r = run("payments", "list", "--reference", "R-1")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "10.00 TRY")
+}

@@ -219,7 +219,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched l
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
 	pf := root.PersistentFlags()
-	pf.StringVar(&c.db.path, "db", "orkesta.db", "SQLite database file (env ORKESTA_DB)")
+	pf.StringVar(&c.db.path, "db", "orkesta.db", "SQLite database file, or :memory: to keep nothing (env ORKESTA_DB)")
 	pf.StringVar(&c.db.postgres, "postgres", "", "PostgreSQL DSN instead of SQLite (env ORKESTA_POSTGRES)")
 	pf.StringVarP(&c.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&c.workspace, "workspace", defaultWorkspace, "workspace id (env ORKESTA_WORKSPACE)")

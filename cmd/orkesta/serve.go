@@ -205,7 +205,10 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		}
 	}
 	svc := payment.NewService(b.store, opts)
-	if len(opts.Rails) > 0 {
+	if _, ok := b.store.(payment.Claimer); len(opts.Rails) > 0 && !ok {
+		log.Warn("this database cannot hand out work to the payment processor yet: payments are sent only with 'Send now' in the dashboard",
+			"kind", b.kind)
+	} else if len(opts.Rails) > 0 {
 		proc := payment.NewProcessor(svc, payment.ProcessorOptions{Logger: log, PollInterval: 2 * time.Second,
 			Interval: time.Second})
 		workers = append(workers, worker{name: "processor", run: proc.Run})

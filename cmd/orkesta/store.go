@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/adapters/sqlite"
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -45,16 +46,30 @@ func (c *cli) open(ctx context.Context, log *slog.Logger) (*backend, error) {
 	return openDatabase(ctx, c.db, log)
 }
 
-// openDatabase opens SQLite or PostgreSQL. Until a durable adapter is linked in, it falls back to
-// the memory store and says so.
-func openDatabase(_ context.Context, cfg dbConfig, log *slog.Logger) (*backend, error) {
-	if cfg.postgres != "" {
+// openDatabase opens and migrates SQLite (the default) or PostgreSQL. The path ":memory:" keeps
+// everything in process memory (nothing survives the process; for demos and tests).
+func openDatabase(ctx context.Context, cfg dbConfig, log *slog.Logger) (*backend, error) {
+	switch {
+	case cfg.postgres != "":
 		return nil, errors.New("PostgreSQL support is not built into this binary yet")
+	case cfg.path == ":memory:":
+		log.Warn("using an in-memory store: nothing is kept after exit")
+		m := memory.New()
+		return &backend{kind: "memory", store: m, keys: m, events: m, close: func() error { return nil }}, nil
 	}
-	log.Warn("the SQLite adapter is not built into this binary yet: using an in-memory store; nothing is kept after exit",
-		"db", cfg.path)
-	m := memory.New()
-	return &backend{kind: "memory", store: m, keys: m, events: m, close: func() error { return nil }}, nil
+	db, err := sqlite.Open(ctx, cfg.path, sqlite.OpenOptions{})
+	if err != nil {
+		return nil, err
+	}
+	st := sqlite.New(db, sqlite.Options{})
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close()
+		_ = db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", cfg.path, err)
+	}
+	return &backend{kind: "sqlite", store: st, keys: st, events: st, close: func() error {
+		return errors.Join(st.Close(), db.Close())
+	}}, nil
 }
 
 func keyStoreOf(s payment.Store) payment.KeyStore {
