@@ -7,18 +7,39 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
 
-// Webhooks backs Integrations → Webhooks: the store keeps endpoints and deliveries, and SendTest
-// delivers one test event to an endpoint now (adapters/webhook does it; cmd/orkesta wires the two).
+// Webhooks backs Integrations → Webhooks (adapters/webhook does the work; cmd/orkesta wires it in).
+// Methods taking a workspace treat another workspace's endpoints as payment.ErrNotFound.
 type Webhooks interface {
-	payment.WebhookStore
-	// SendTest POSTs a signed test event of type t to the endpoint at once and returns the delivery
-	// with its outcome (status code or error).
-	SendTest(ctx context.Context, ep payment.WebhookEndpoint, t payment.EventType) (payment.WebhookDelivery, error)
+	// Endpoints lists the workspace's endpoints, oldest first.
+	Endpoints(ctx context.Context, ws payment.WorkspaceID) ([]payment.WebhookEndpoint, error)
+	Endpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error)
+	// CreateEndpoint validates and stores an endpoint with a new secret, returned in the endpoint (the
+	// one time it is shown). Invalid input is *payment.ValidationError (field "url", "events", …).
+	CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r EndpointRequest) (payment.WebhookEndpoint, error)
+	// EnableEndpoint re-enables an endpoint that was disabled after its retries failed.
+	EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error
+	// Deliveries returns an endpoint's recent deliveries, newest first, at most limit.
+	Deliveries(ctx context.Context, ws payment.WorkspaceID, id string, limit int) ([]payment.WebhookDelivery, error)
+	// SendTest POSTs one signed test event of type t to the endpoint now and reports the answer.
+	SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (TestResult, error)
+}
+
+// EndpointRequest is a new endpoint: its URL, a note, and the event types it wants (empty: all).
+type EndpointRequest struct {
+	URL         string
+	Description string
+	Events      []payment.EventType
+}
+
+// TestResult is the answer to a test event: the HTTP status (0 when there was none) and, unless the
+// endpoint answered 2xx in time, what went wrong.
+type TestResult struct {
+	StatusCode int
+	Err        error
 }
 
 type webhooksView struct {
@@ -53,7 +74,7 @@ func (h *Handler) webhookRoutes(m *http.ServeMux) {
 }
 
 func (h *Handler) webhooksView(r *http.Request, s *session) (*webhooksView, error) {
-	eps, err := h.opts.Webhooks.ListWebhookEndpoints(r.Context(), s.ws)
+	eps, err := h.opts.Webhooks.Endpoints(r.Context(), s.ws)
 	if err != nil {
 		return nil, err
 	}
@@ -128,10 +149,19 @@ func (h *Handler) webhooksCreate(w http.ResponseWriter, r *http.Request, s *sess
 		h.show(w, r, s, http.StatusUnprocessableEntity, "webhooks", "Webhooks", "webhooks", v)
 		return
 	}
-	ep := payment.WebhookEndpoint{ID: h.svc.NewID(payment.PrefixWebhookEndpoint), Workspace: s.ws, URL: raw,
-		Description: desc, Events: events, Secret: "whsec_" + randomToken(),
-		CreatedAt: h.now().UTC().Truncate(time.Microsecond)}
-	if err := h.opts.Webhooks.CreateWebhookEndpoint(r.Context(), ep); err != nil {
+	ep, err := h.opts.Webhooks.CreateEndpoint(r.Context(), s.ws, EndpointRequest{URL: raw, Description: desc, Events: events})
+	if fe := payment.FieldErrors(err); len(fe) > 0 {
+		for _, e := range fe {
+			field := e.Field
+			if field != "url" && field != "events" && field != "description" {
+				field = "url"
+			}
+			v.Errors[field] = capitalize(e.Reason) + "."
+		}
+		h.show(w, r, s, http.StatusUnprocessableEntity, "webhooks", "Webhooks", "webhooks", v)
+		return
+	}
+	if err != nil {
 		h.serverError(w, r, s, err)
 		return
 	}
@@ -145,7 +175,7 @@ func (h *Handler) webhooksCreate(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 func (h *Handler) endpoint(w http.ResponseWriter, r *http.Request, s *session) (payment.WebhookEndpoint, bool) {
-	ep, err := h.opts.Webhooks.GetWebhookEndpoint(r.Context(), s.ws, r.PathValue("id"))
+	ep, err := h.opts.Webhooks.Endpoint(r.Context(), s.ws, r.PathValue("id"))
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
 		h.notFound(w, r, s)
@@ -162,7 +192,7 @@ func (h *Handler) webhookShow(w http.ResponseWriter, r *http.Request, s *session
 	if !ok {
 		return
 	}
-	ds, err := h.opts.Webhooks.ListWebhookDeliveries(r.Context(), s.ws, ep.ID, 25)
+	ds, err := h.opts.Webhooks.Deliveries(r.Context(), s.ws, ep.ID, 25)
 	if err != nil {
 		h.serverError(w, r, s, err)
 		return
@@ -182,21 +212,18 @@ func (h *Handler) webhookTest(w http.ResponseWriter, r *http.Request, s *session
 		h.redirectError(w, r, s, back, "Choose an event type to send.")
 		return
 	}
-	d, err := h.opts.Webhooks.SendTest(r.Context(), ep, t)
+	res, err := h.opts.Webhooks.SendTest(r.Context(), s.ws, ep.ID, t)
 	switch {
 	case err != nil:
-		h.redirectError(w, r, s, back, "The test event was not delivered: "+err.Error())
-	case d.Status == payment.DeliverySucceeded:
-		h.redirect(w, r, s, back, "Test event delivered: the endpoint answered "+itoa(d.LastStatusCode)+".")
+		h.serverError(w, r, s, err)
+	case res.Err == nil:
+		h.redirect(w, r, s, back, "Test event "+string(t)+" delivered: the endpoint answered "+itoa(res.StatusCode)+".")
 	default:
 		msg := "The endpoint did not accept the test event"
-		if d.LastStatusCode != 0 {
-			msg += ": it answered " + itoa(d.LastStatusCode)
+		if res.StatusCode != 0 {
+			msg += ": it answered " + itoa(res.StatusCode)
 		}
-		if d.LastError != "" {
-			msg += " (" + d.LastError + ")"
-		}
-		h.redirectError(w, r, s, back, msg+".")
+		h.redirectError(w, r, s, back, msg+" ("+res.Err.Error()+").")
 	}
 }
 
@@ -205,7 +232,7 @@ func (h *Handler) webhookEnable(w http.ResponseWriter, r *http.Request, s *sessi
 	if !ok {
 		return
 	}
-	if err := h.opts.Webhooks.SetWebhookEndpointDisabled(r.Context(), s.ws, ep.ID, false, h.now().UTC(), ""); err != nil {
+	if err := h.opts.Webhooks.EnableEndpoint(r.Context(), s.ws, ep.ID); err != nil {
 		h.serverError(w, r, s, err)
 		return
 	}
