@@ -60,8 +60,8 @@ type Entry struct {
 	// CustomerRef is the account owner's reference (MT940 :61: reference for the account owner).
 	CustomerRef string `json:"reference,omitempty"`
 	// BankRef is the servicing institution's reference.
-	BankRef   string `json:"bank_reference,omitempty"`
-	EndToEnd  string `json:"end_to_end_id,omitempty"`
+	BankRef  string `json:"bank_reference,omitempty"`
+	EndToEnd string `json:"end_to_end_id,omitempty"`
 	// Remittance is the free text (MT940 :86:, camt Ustrd/Strd, CSV description).
 	Remittance       string `json:"description,omitempty"`
 	CounterpartyName string `json:"counterparty_name,omitempty"`
