@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -60,7 +61,7 @@ func toText(data []byte, charset string) (text string, fallback bool, err error)
 	var enc encoding.Encoding
 	if charset == "" {
 		if utf8.Valid(data) {
-			return string(data), false, nil
+			return unsafe.String(unsafe.SliceData(data), len(data)), false, nil // data is never written again
 		}
 		enc, fallback = charmap.Windows1254, true
 	} else if enc, err = lookupCharset(charset); err != nil {
@@ -73,5 +74,5 @@ func toText(data []byte, charset string) (text string, fallback bool, err error)
 	if err != nil {
 		return "", fallback, err
 	}
-	return string(out), fallback, nil
+	return unsafe.String(unsafe.SliceData(out), len(out)), fallback, nil
 }

@@ -54,12 +54,32 @@ func civil(year, month, day int) (dateParts, bool) {
 }
 
 func daysIn(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // entryDate resolves the :61: entry date MMDD, which has no year: of the value date's year and the
 // years before and after it, the one closest to the value date wins (value 2023-12-31 with entry
 // 0102 is 2024-01-02; value 2024-01-02 with entry 1229 is 2023-12-29).
+func (p *parser) entryDate(mmdd string, value dateParts) (dateParts, bool) {
+	if mmdd == p.lastMMDD && value.date == p.lastMMDDValue {
+		return p.lastEntryDate, true
+	}
+	d, ok := entryDate(mmdd, value)
+	if ok {
+		p.lastMMDD, p.lastMMDDValue, p.lastEntryDate = mmdd, value.date, d
+	}
+	return d, ok
+}
+
 func entryDate(mmdd string, value dateParts) (dateParts, bool) {
 	month := int(mmdd[0]-'0')*10 + int(mmdd[1]-'0')
 	day := int(mmdd[2]-'0')*10 + int(mmdd[3]-'0')

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
@@ -31,7 +34,7 @@ type Options struct {
 // a *reconcile.ParseError (several are joined, capped at reconcile.MaxErrors); input without a single
 // :20: field is one error wrapping reconcile.ErrNotStatement. On error no statement is returned.
 func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
-	data, err := io.ReadAll(r)
+	data, err := readAll(r)
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
@@ -39,16 +42,86 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("%w %q", err, opts.Charset)}
 	}
-	p := parser{src: text, opts: opts, fallback: fallback}
-	p.run()
-	if err := p.errs.Err(); err != nil {
+	return decodeText(text, opts, fallback)
+}
+
+// Inputs from parallelMin bytes on are cut at statement boundaries into up to GOMAXPROCS parts
+// parsed at the same time; the result is the same as one pass (line numbers included).
+const (
+	parallelMin  = 1 << 20
+	parallelPart = 512 << 10
+)
+
+func decodeText(text string, opts Options, fallback bool) ([]reconcile.Statement, error) {
+	parts := split(text, min(runtime.GOMAXPROCS(0), len(text)/parallelPart, 16))
+	ps := make([]*parser, len(parts))
+	if len(parts) == 1 {
+		ps[0] = newParser(text, 0, opts, fallback)
+		ps[0].run()
+	} else {
+		var wg sync.WaitGroup
+		for i, part := range parts {
+			ps[i] = newParser(part.text, part.lines, opts, fallback)
+			wg.Go(ps[i].run)
+		}
+		wg.Wait()
+	}
+	var errs reconcile.Errors
+	n := 0
+	for _, p := range ps {
+		for _, e := range p.errs {
+			errs.Add(e)
+		}
+		n += len(p.out)
+	}
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	if len(p.out) == 0 {
+	if n == 0 {
 		return nil, &reconcile.ParseError{Format: Format, Line: 1,
 			Err: fmt.Errorf("%w: no :20: field (transaction reference) found", reconcile.ErrNotStatement)}
 	}
-	return p.out, nil
+	out := ps[0].out
+	for _, p := range ps[1:] {
+		out = append(out, p.out...)
+	}
+	return out, nil
+}
+
+type part struct {
+	text  string
+	lines int // lines before the part
+}
+
+// split cuts text into about n parts, each starting at a line that begins with ":20:".
+func split(text string, n int) []part {
+	if n < 2 || len(text) < parallelMin {
+		return []part{{text: text}}
+	}
+	var parts []part
+	start, lines := 0, 0
+	for i := 1; i < n; i++ {
+		at := len(text) * i / n
+		if at <= start {
+			continue
+		}
+		k := strings.Index(text[at:], "\n:20:")
+		if k < 0 {
+			break
+		}
+		cut := at + k + 1
+		parts = append(parts, part{text: text[start:cut], lines: lines})
+		lines += strings.Count(text[start:cut], "\n")
+		start = cut
+	}
+	return append(parts, part{text: text[start:], lines: lines})
+}
+
+func newParser(text string, lines int, opts Options, fallback bool) *parser {
+	p := &parser{src: text, lines: lines, opts: opts, fallback: fallback}
+	// One backing array for every entry of the part: ":61:" occurs at least once per entry.
+	p.entries = make([]reconcile.Entry, 0, strings.Count(text, ":61:"))
+	return p
 }
 
 // parser walks the text line by line. A field runs from its tag to the next tag, terminator or block
@@ -57,10 +130,12 @@ type parser struct {
 	src      string
 	opts     Options
 	fallback bool
-	errs     reconcile.Errors
+	lines    int // lines of the file before src
+	errs     []*reconcile.ParseError
 	stop     bool
 	out      []reconcile.Statement
 	cur      *stmt
+	entries  []reconcile.Entry // of all statements; each statement's Entries is a window on it
 
 	// the open field
 	tag        string
@@ -68,9 +143,14 @@ type parser struct {
 	start, end int // content offsets in src
 	open       bool
 
-	// one-entry cache of the last parsed YYMMDD
-	lastYYMMDD string
-	lastDate   dateParts
+	posBuf []byte // arena for the entries' Position strings
+
+	// one-entry caches of the last parsed YYMMDD and MMDD (entries of a day repeat them)
+	lastYYMMDD    string
+	lastDate      dateParts
+	lastMMDD      string
+	lastMMDDValue payment.Date
+	lastEntryDate dateParts
 }
 
 // stmt is the statement being assembled.
@@ -82,7 +162,8 @@ type stmt struct {
 	has60    bool
 	line62   int
 	tag62    string
-	info     int // index of the entry waiting for its :86:, or -1
+	info     int // index in parser.entries of the entry waiting for its :86:, or -1
+	first    int // index in parser.entries of the statement's first entry
 	openDate payment.Date
 	bad      bool
 }
@@ -91,14 +172,20 @@ func (p *parser) fail(line int, field string, err error) {
 	if p.cur != nil {
 		p.cur.bad = true
 	}
-	if !p.errs.Add(&reconcile.ParseError{Format: Format, Line: line, Field: field, Err: err}) {
+	p.addErr(&reconcile.ParseError{Format: Format, Line: line, Field: field, Err: err})
+}
+
+func (p *parser) addErr(e *reconcile.ParseError) {
+	if len(p.errs) >= reconcile.MaxErrors {
 		p.stop = true
+		return
 	}
+	p.errs = append(p.errs, e)
 }
 
 func (p *parser) run() {
 	src := p.src
-	line := 0
+	line := p.lines
 	for pos := 0; pos < len(src) && !p.stop; {
 		line++
 		lstart := pos
@@ -213,7 +300,7 @@ func (p *parser) field(tag string, line int, text string) {
 	if tag == "20" {
 		p.finish()
 		id, _ := firstLine(text)
-		p.cur = &stmt{line: line, info: -1}
+		p.cur = &stmt{line: line, info: -1, first: len(p.entries)}
 		p.cur.st.Format = Format
 		p.cur.st.ID = strings.TrimSpace(id)
 		return
@@ -274,12 +361,12 @@ func (p *parser) field(tag string, line int, text string) {
 			p.fail(line, ":61:", err)
 			return
 		}
-		e.Position = "line " + strconv.Itoa(line)
-		s.st.Entries = append(s.st.Entries, e)
-		s.info = len(s.st.Entries) - 1
+		e.Position = p.position(line)
+		p.entries = append(p.entries, e)
+		s.info = len(p.entries) - 1
 	case "86":
 		if info >= 0 { // information to the account owner about the entry just read
-			applyInfo(&s.st.Entries[info], text)
+			applyInfo(&p.entries[info], text)
 		}
 		// Otherwise it describes the statement (Danske, HSBC, ING put it there): not an entry's.
 	}
@@ -347,18 +434,18 @@ func (p *parser) finish() {
 	p.cur = nil
 	st := &s.st
 	if st.Account == "" && !s.bad {
-		p.errs.Add(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":25:", Err: errors.New("statement has no :25: account identification")})
+		p.addErr(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":25:", Err: errors.New("statement has no :25: account identification")})
 		s.bad = true
 	}
 	if !s.has60 && !s.bad {
-		if !p.errs.Add(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":60F:", Err: errors.New("statement has no :60F: opening balance")}) {
-			p.stop = true
-		}
+		p.addErr(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":60F:", Err: errors.New("statement has no :60F: opening balance")})
 		s.bad = true
 	}
 	if s.bad || p.stop {
 		return
 	}
+	n := len(p.entries)
+	st.Entries = p.entries[s.first:n:n]
 	if s.ref28 != "" {
 		st.ID += "/" + s.ref28
 	}
@@ -371,9 +458,6 @@ func (p *parser) finish() {
 			Message: "the file is not valid UTF-8; it was read as " + FallbackCharset})
 	}
 	period(st, s.openDate)
-	if st.Entries == nil {
-		st.Entries = []reconcile.Entry{}
-	}
 	st.Fingerprint()
 	if w := st.CheckBalances(); w != nil && p.opts.Strict {
 		p.fail(s.line62, ":"+s.tag62+":", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
@@ -414,4 +498,35 @@ func (p *parser) warnDate(line int, field, raw string, d payment.Date) {
 	}
 	p.cur.st.Warnings = append(p.cur.st.Warnings, reconcile.Warning{Code: "date_adjusted",
 		Message: fmt.Sprintf("line %d (%s): date %q does not exist; read as %s", line, field, raw, d)})
+}
+
+// readAll reads the whole input, in one allocation when the reader knows its length (bytes.Reader,
+// strings.Reader, bytes.Buffer). The text is never written to after, so it is shared, not copied,
+// by the strings of the statements.
+func readAll(r io.Reader) ([]byte, error) {
+	if l, ok := r.(interface{ Len() int }); ok {
+		buf := make([]byte, l.Len()+1)
+		n, err := io.ReadFull(r, buf)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return buf[:n], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		rest, err := io.ReadAll(r)
+		return append(buf[:n], rest...), err
+	}
+	return io.ReadAll(r)
+}
+
+// position returns "line N". The strings are cut from a shared arena: one allocation per few
+// thousand entries instead of one per entry. Bytes once handed out are never written again.
+func (p *parser) position(line int) string {
+	if cap(p.posBuf)-len(p.posBuf) < 32 {
+		p.posBuf = make([]byte, 0, 16<<10)
+	}
+	start := len(p.posBuf)
+	p.posBuf = strconv.AppendInt(append(p.posBuf, "line "...), int64(line), 10)
+	b := p.posBuf[start:]
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -80,6 +80,7 @@ func clean(s string) string {
 	return s
 }
 
+// setField stores a sub-field; a code that repeats has its values joined with a space.
 func setField(e *reconcile.Entry, k, v string) {
 	if e.Fields == nil {
 		e.Fields = make(map[string]string, 8)
@@ -90,78 +91,142 @@ func setField(e *reconcile.Entry, k, v string) {
 	e.Fields[k] = v
 }
 
+// seen is a set of the 100 two-digit subfield codes: a first occurrence is stored without looking
+// the map up.
+type seen [2]uint64
+
+func (s *seen) add(n int) (first bool) {
+	bit := uint64(1) << (n % 64)
+	first = s[n/64]&bit == 0
+	s[n/64] |= bit
+	return first
+}
+
 // sepaKeywords start a value inside the German purpose lines (DK "SEPA-Belegungsregeln").
 var sepaKeywords = [...]string{"EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+", "COAM+", "OAMT+"}
 
 // purposeLen is the width of a German purpose subfield: a shorter one ends its value or word.
 const purposeLen = 27
 
-// subfields reads "GVC?00text?20purpose…?31IBAN?32name": every sep+2 digits starts a subfield, kept
-// in Fields under "?20" (with the file's separator). Purpose lines ?20–?29 and ?60–?63 are joined;
-// SEPA keywords in them (EREF+, SVWZ+, …) are split out; ?31 (^38 in Poland) is the counterparty
-// account, ?32–?33 its name.
+// joined collects the pieces of one value; a value from a single piece stays a substring, and
+// several are copied once.
+type joined struct {
+	pieces [8]string
+	n      int
+	more   []string // past 8 pieces
+}
+
+func (j *joined) add(v string) {
+	if j.n < len(j.pieces) {
+		j.pieces[j.n] = v
+	} else {
+		j.more = append(j.more, v)
+	}
+	j.n++
+}
+
+func (j *joined) String() string {
+	switch j.n {
+	case 0:
+		return ""
+	case 1:
+		return j.pieces[0]
+	}
+	size := 0
+	for _, v := range j.list() {
+		size += len(v)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, v := range j.list() {
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+func (j *joined) list() []string {
+	if j.n <= len(j.pieces) {
+		return j.pieces[:j.n]
+	}
+	return append(j.pieces[:], j.more...)
+}
+
+// subfields reads "GVC?00text?20purpose…?31IBAN?32name": every sep+2 digits starts a subfield.
+// Purpose lines ?20–?29 and ?60–?63 are joined into the remittance, with SEPA keywords in them
+// (EREF+, SVWZ+, …) split out into Fields under the keyword ("EREF"); ?31 (^38 in Poland) is the
+// counterparty account, ?32–?33 its name. Fields also holds "GVC" and every other subfield under its
+// marker ("?00" booking text, "?10", "?30" bank code, "?31", "?34", "?70"…).
 func subfields(e *reconcile.Entry, s string, sep byte) {
-	setField(e, "GVC", s[:3])
+	if e.Fields == nil {
+		e.Fields = make(map[string]string, 8)
+	}
+	e.Fields["GVC"] = s[:3]
 	var (
-		name, free   strings.Builder
-		kw           string // current SEPA keyword, "" for free text
-		kwFull       bool   // the previous purpose piece filled its subfield, so the value may go on
-		kwVals       [len(sepaKeywords)]strings.Builder
+		codes        seen
+		name         joined
+		free         joined
+		kw           = -1 // current SEPA keyword, -1 for free text
+		kwFull       bool // the previous purpose piece filled its subfield, so the value may go on
+		kwVals       [len(sepaKeywords)]joined
 		sawKeyword   bool
 		prevFreeFull = true
 	)
-	code := [3]byte{sep, 0, 0}
 	for i := 3; i < len(s); {
 		// s[i] is sep, s[i+1:i+3] the code; the value runs to the next sep+2 digits.
-		code[1], code[2] = s[i+1], s[i+2]
+		key := s[i : i+3]
 		j := i + 3
 		for j < len(s) && !(s[j] == sep && j+2 < len(s) && isDigit(s[j+1]) && isDigit(s[j+2])) {
 			j++
 		}
 		v := s[i+3 : j]
 		i = j
-		key := string(code[:])
-		setField(e, key, v)
-		n := int(code[1]-'0')*10 + int(code[2]-'0')
+		n := int(key[1]-'0')*10 + int(key[2]-'0')
 		switch {
 		case (n >= 20 && n <= 29) || (n >= 60 && n <= 63):
 			k := keywordIndex(v)
 			switch {
 			case k >= 0:
-				kw, sawKeyword = sepaKeywords[k], true
-				kwVals[k].WriteString(v[len(sepaKeywords[k]):])
-			case kw != "" && kwFull:
-				kwVals[keywordIndex(kw)].WriteString(v)
+				kw, sawKeyword = k, true
+				kwVals[k].add(v[len(sepaKeywords[k]):])
+			case kw >= 0 && kwFull:
+				kwVals[kw].add(v)
 			default:
-				kw = ""
-				if free.Len() > 0 && !prevFreeFull {
-					free.WriteByte(' ')
+				kw = -1
+				if free.n > 0 && !prevFreeFull {
+					free.add(" ")
 				}
-				free.WriteString(v)
+				free.add(v)
 				prevFreeFull = len(v) >= purposeLen
 			}
 			kwFull = len(v) >= purposeLen
-		case n == 31 || (sep == '^' && n == 38):
-			if iban := strings.ReplaceAll(strings.TrimSpace(v), " ", ""); ibanShaped(iban) {
-				e.CounterpartyIBAN = iban
-			}
 		case n == 32 || n == 33:
-			name.WriteString(v)
+			name.add(v)
+		default:
+			if codes.add(n) {
+				e.Fields[key] = v
+			} else {
+				setField(e, key, v)
+			}
+			if n == 31 || (sep == '^' && n == 38) {
+				if iban := strings.ReplaceAll(strings.TrimSpace(v), " ", ""); ibanShaped(iban) {
+					e.CounterpartyIBAN = iban
+				}
+			}
 		}
 	}
-	if name.Len() > 0 {
-		e.CounterpartyName = strings.Join(strings.Fields(name.String()), " ")
+	if name.n > 0 {
+		e.CounterpartyName = collapseSpaces(name.String())
 	}
 	if !sawKeyword {
 		e.Remittance = strings.TrimSpace(free.String())
 		return
 	}
 	for k := range kwVals {
-		if kwVals[k].Len() == 0 {
+		if kwVals[k].n == 0 {
 			continue
 		}
 		v := strings.TrimSpace(kwVals[k].String())
-		key := strings.TrimSuffix(sepaKeywords[k], "+")
+		key := sepaKeywords[k][:len(sepaKeywords[k])-1]
 		setField(e, key, v)
 		switch key {
 		case "EREF":
@@ -185,8 +250,17 @@ func subfields(e *reconcile.Entry, s string, sep byte) {
 	}
 }
 
+// collapseSpaces trims s and turns runs of spaces into one ("KARL" + "        KAUFMANN").
+func collapseSpaces(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "  ") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
 func keywordIndex(v string) int {
-	if len(v) < 4 {
+	if len(v) < 4 || v[0] < 'A' || v[0] > 'S' || (v[3] != '+' && (len(v) < 5 || v[4] != '+')) {
 		return -1
 	}
 	for k, kw := range sepaKeywords {
@@ -211,14 +285,16 @@ func ibanShaped(s string) bool {
 	return true
 }
 
-// dutchCodes are the codewords of the Dutch structured :86: (and HSBC's): only these start a value,
-// so a "/" inside a name does not.
-var dutchCodes = map[string]bool{
-	"TRTP": true, "EREF": true, "IBAN": true, "BIC": true, "NAME": true, "REMI": true, "CSID": true,
-	"MARF": true, "PREF": true, "RTRN": true, "PURP": true, "ULTC": true, "ULTD": true, "ULTB": true,
-	"CNTP": true, "BENM": true, "ORDP": true, "ISDT": true, "ADDR": true, "OCMT": true, "CHGS": true,
-	"EXCH": true, "SVCL": true, "IREF": true, "KREF": true, "ACCW": true, "BUSP": true, "CDTRREF": true,
-	"CDTRREFTP": true, "CD": true, "ISSR": true, "RTYP": true, "OPRP": true, "OSDR": true,
+// dutchCode reports the codewords of the Dutch structured :86: (and HSBC's): only these start a
+// value, so a "/" inside a name does not.
+func dutchCode(c string) bool {
+	switch c {
+	case "TRTP", "EREF", "IBAN", "BIC", "NAME", "REMI", "CSID", "MARF", "PREF", "RTRN", "PURP", "ULTC",
+		"ULTD", "ULTB", "CNTP", "BENM", "ORDP", "ISDT", "ADDR", "OCMT", "CHGS", "EXCH", "SVCL", "IREF",
+		"KREF", "ACCW", "BUSP", "CDTRREF", "CDTRREFTP", "CD", "ISSR", "RTYP", "OPRP", "OSDR":
+		return true
+	}
+	return false
 }
 
 // codewordAt returns the length of "/CODE/" at s[i], or 0.
@@ -227,7 +303,7 @@ func codewordAt(s string, i int) int {
 	for j < len(s) && j-i <= 10 && s[j] >= 'A' && s[j] <= 'Z' {
 		j++
 	}
-	if j >= len(s) || s[j] != '/' || j == i+1 || !dutchCodes[s[i+1:j]] {
+	if j >= len(s) || s[j] != '/' || j == i+1 || !dutchCode(s[i+1:j]) {
 		return 0
 	}
 	return j + 1 - i
@@ -236,6 +312,9 @@ func codewordAt(s string, i int) int {
 // codewords reads "/EREF/x/BENM//NAME/y/REMI/z": each known codeword's value runs to the next
 // known codeword. /OCMT/ and /CHGS/ hold one value up to the next "/"; text after it is remittance.
 func codewords(e *reconcile.Entry, s string) {
+	if e.Fields == nil {
+		e.Fields = make(map[string]string, 8)
+	}
 	var free []string
 	for i := 0; i < len(s); {
 		n := codewordAt(s, i)

@@ -32,7 +32,7 @@ func (p *parser) statementLine(text string, cur payment.Currency, minor int) (re
 	if len(l) >= i+4 {
 		switch c := l[i : i+4]; {
 		case isDigit(c[0]) && isDigit(c[1]) && isDigit(c[2]) && isDigit(c[3]):
-			bd, ok := entryDate(c, vd)
+			bd, ok := p.entryDate(c, vd)
 			if !ok {
 				return e, fmt.Errorf("entry date %q is not a valid MMDD date", c)
 			}
