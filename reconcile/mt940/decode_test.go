@@ -130,9 +130,9 @@ func TestInformationDialects(t *testing.T) {
 				"EREF": "EndToEndId TFNR 22 004 00001", "SVWZ": "Verw CTSc-01 BC-PPP TFNr 22 004"},
 		},
 		{
-			name: "German without keywords: purpose lines joined, NOTPROVIDED is no end-to-end id",
-			info: "166?00GUTSCHRIFT?20EREF+NOTPROVIDED?21SVWZ+Rechnung 4711?32Müller GmbH",
-			want: reconcile.Entry{Remittance: "Rechnung 4711", CounterpartyName: "Müller GmbH"},
+			name:   "German without keywords: purpose lines joined, NOTPROVIDED is no end-to-end id",
+			info:   "166?00GUTSCHRIFT?20EREF+NOTPROVIDED?21SVWZ+Rechnung 4711?32Müller GmbH",
+			want:   reconcile.Entry{Remittance: "Rechnung 4711", CounterpartyName: "Müller GmbH"},
 			fields: map[string]string{"GVC": "166", "?00": "GUTSCHRIFT", "EREF": "NOTPROVIDED", "SVWZ": "Rechnung 4711"},
 		},
 		{
