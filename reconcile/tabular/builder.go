@@ -45,9 +45,46 @@ type group struct {
 	account  string
 	currency payment.Currency
 	mu       int
-	entries  []reconcile.Entry
-	bal      []int64 // running balance after each entry, noBalance when the row had none
-	lastPos  int
+	// Entries are kept in chunks of growing size and copied once into an exact slice at the end:
+	// appending to one slice would allocate about five times its final size on the way.
+	chunks [][]reconcile.Entry
+	cur    []reconcile.Entry
+	n      int
+	rows   []int32 // the row of each entry; positions are written at the end, in one string
+	bal    []int64 // running balance after each entry, noBalance when the row had none
+}
+
+// add returns a new zero entry for row, in place in the current chunk.
+func (g *group) add(row int) *reconcile.Entry {
+	if len(g.cur) == cap(g.cur) {
+		if g.cur != nil {
+			g.chunks = append(g.chunks, g.cur)
+		}
+		g.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(g.cur)), 16384))
+	}
+	g.cur = g.cur[:len(g.cur)+1]
+	g.rows = append(g.rows, int32(row))
+	g.n++
+	return &g.cur[len(g.cur)-1]
+}
+
+// entries returns every entry in one slice, releasing the chunks as it copies them.
+func (g *group) entries() []reconcile.Entry {
+	out := make([]reconcile.Entry, 0, g.n)
+	for i, c := range g.chunks {
+		out = append(out, c...)
+		g.chunks[i] = nil
+	}
+	out = append(out, g.cur...)
+	g.chunks, g.cur = nil, nil
+	return out
+}
+
+func (g *group) lastRow() int {
+	if len(g.rows) == 0 {
+		return 0
+	}
+	return int(g.rows[len(g.rows)-1])
 }
 
 // queued is a row waiting until the number or date format of the file is decided.
@@ -314,7 +351,7 @@ func cellAt(cells []string, i int) string {
 }
 
 func (b *Builder) dataRow(n int, cells []string) {
-	if _, ok := b.nums.single(); !ok || b.dateMask == bothOrders || len(b.queue) > 0 {
+	if !b.nums.decided() || len(b.queue) > 0 || (b.dateMask == bothOrders && b.dateUndecided(cells)) {
 		if b.narrow(cells) || len(b.queue) > 0 {
 			b.queue = append(b.queue, queued{n: n, cells: slices.Clone(cells)})
 			b.drain(false)
@@ -342,7 +379,7 @@ func (b *Builder) narrow(cells []string) (undecided bool) {
 		if t == "" {
 			continue
 		}
-		if _, single := b.nums.single(); single {
+		if b.nums.decided() {
 			break
 		}
 		ok, _, agree := b.nums.readings(t, g.mu, b.nums.mask)
@@ -351,7 +388,7 @@ func (b *Builder) narrow(cells []string) (undecided bool) {
 		}
 		if ok&b.nums.mask != b.nums.mask {
 			b.nums.mask &= ok
-			if _, single := b.nums.single(); single {
+			if b.nums.decided() {
 				b.decidedBy = fmt.Sprintf("%q", t)
 			}
 			_, _, agree = b.nums.readings(t, g.mu, b.nums.mask)
@@ -376,6 +413,17 @@ func (b *Builder) narrow(cells []string) (undecided bool) {
 		}
 	}
 	return undecided
+}
+
+// dateUndecided reports whether the row has a date that does not say its own order, while the
+// file's order is still open.
+func (b *Builder) dateUndecided(cells []string) bool {
+	for _, c := range [2]int{b.lay.col[fBooking], b.lay.col[fValue]} {
+		if t := cellAt(cells, c); t != "" && !yearFirst(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // yearFirst is a quick test for "2006-01-02"-like text, which reads one way whatever the order.
@@ -523,8 +571,8 @@ func (b *Builder) amount(text string, g *group, final bool) (int64, error) {
 	var v int64
 	var cur string
 	var err error
-	if f, ok := b.nums.single(); ok {
-		v, cur, err = parseAmount(text, f, g.mu)
+	if b.nums.decided() {
+		v, cur, err = b.nums.parse(text, g.mu)
 		if err != nil {
 			return 0, b.amountError(text, err)
 		}
@@ -739,7 +787,7 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	if bad {
 		return
 	}
-	e := reconcile.Entry{
+	*g.add(n) = reconcile.Entry{
 		BookingDate:      booking,
 		ValueDate:        value,
 		Amount:           amt,
@@ -752,13 +800,10 @@ func (b *Builder) process(n int, cells []string, final bool) {
 		CounterpartyName: cellAt(cells, l.col[fCpName]),
 		CounterpartyIBAN: compact(cellAt(cells, l.col[fCpIBAN])),
 		BankTxCode:       cellAt(cells, l.col[fTxCode]),
-		Position:         b.position(n),
 	}
-	g.entries = append(g.entries, e)
 	if l.col[fBalance] >= 0 {
 		g.bal = append(g.bal, bal)
 	}
-	g.lastPos = n
 }
 
 func ordOf(l *layout, fields ...int) int {
@@ -837,14 +882,35 @@ func (b *Builder) description(cells []string) string {
 	return sb.String()
 }
 
-// position is "line 7" or "Sheet1!A7".
-func (b *Builder) position(n int) string {
+// positionPrefix is what comes before the row number in a position: "line " or "Sheet1!A".
+func (b *Builder) positionPrefix() string {
 	if b.opts.Sheet != "" {
-		return cellName(b.opts.Sheet, max(b.lay.first, 0), n)
+		c := cellName(b.opts.Sheet, max(b.lay.first, 0), 1)
+		return c[:len(c)-1]
 	}
-	b.pos = append(b.pos[:0], "line "...)
-	b.pos = strconv.AppendInt(b.pos, int64(n), 10)
-	return string(b.pos)
+	return "line "
+}
+
+// position is "line 7" or "Sheet1!A7".
+func (b *Builder) position(n int) string { return b.positionPrefix() + strconv.Itoa(n) }
+
+// setPositions writes every entry's position into one string and slices it: one allocation for the
+// whole statement instead of one per entry.
+func (b *Builder) setPositions(entries []reconcile.Entry, rows []int32) {
+	prefix := b.positionPrefix()
+	buf := make([]byte, 0, len(rows)*(len(prefix)+7))
+	ends := make([]int32, len(rows))
+	for i, r := range rows {
+		buf = append(buf, prefix...)
+		buf = strconv.AppendInt(buf, int64(r), 10)
+		ends[i] = int32(len(buf))
+	}
+	all := string(buf)
+	start := int32(0)
+	for i := range entries {
+		entries[i].Position = all[start:ends[i]]
+		start = ends[i]
+	}
 }
 
 // ---- the end ----
@@ -909,7 +975,7 @@ func (b *Builder) strictFail(i int, w reconcile.Warning) {
 	}
 	n := 0
 	if i < len(b.groups) {
-		n = b.groups[i].lastPos
+		n = b.groups[i].lastRow()
 	}
 	b.fail(n, b.lay.col[fBalance], fBalance, fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 }
@@ -919,8 +985,9 @@ func (b *Builder) statement(g *group) reconcile.Statement {
 		Format:   b.opts.Format,
 		Account:  g.account,
 		Currency: g.currency,
-		Entries:  slices.Clip(g.entries),
+		Entries:  g.entries(),
 	}
+	b.setPositions(st.Entries, g.rows)
 	for i := range st.Entries {
 		e := &st.Entries[i]
 		d := e.BookingDate

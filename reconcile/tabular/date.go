@@ -105,6 +105,11 @@ func readDate(s string, spec dateSpec, date1904 bool) (dateReadings, error) {
 			return dateReadings{ok: bothOrders, vals: [2]payment.Date{v, v}}, nil
 		}
 	}
+	if len(s) == 10 && isDigit(s[0]) && isDigit(s[9]) {
+		if r, ok := fixedDate(s, spec); ok {
+			return r, nil
+		}
+	}
 	var num [3]int
 	var digits [3]int
 	month := [3]int{}
@@ -194,6 +199,48 @@ func readDate(s string, spec dateSpec, date1904 bool) (dateReadings, error) {
 		return r, lastErr
 	}
 	return r, nil
+}
+
+// fixedDate is the fast path for the two commonest forms, "2006-01-02" and "02.01.2006"; it
+// reports false for anything else (and for invalid dates, which the general path then explains).
+func fixedDate(s string, spec dateSpec) (dateReadings, bool) {
+	d2 := func(i int) (int, bool) {
+		if !isDigit(s[i]) || !isDigit(s[i+1]) {
+			return 0, false
+		}
+		return int(s[i]-'0')*10 + int(s[i+1]-'0'), true
+	}
+	var y, m, d int
+	var ok1, ok2, ok3, ok4 bool
+	switch {
+	case s[4] == '-' && s[7] == '-':
+		var hi, lo int
+		hi, ok1 = d2(0)
+		lo, ok2 = d2(2)
+		y = hi*100 + lo
+		m, ok3 = d2(5)
+		d, ok4 = d2(8)
+	case s[2] == '.' && s[5] == '.' && spec.orders == dayFirst:
+		d, ok1 = d2(0)
+		m, ok2 = d2(3)
+		var hi, lo int
+		hi, ok3 = d2(6)
+		lo, ok4 = d2(8)
+		y = hi*100 + lo
+	default:
+		return dateReadings{}, false
+	}
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return dateReadings{}, false
+	}
+	v, err := civil(y, m, d)
+	if err != nil {
+		return dateReadings{}, false
+	}
+	if s[4] == '-' {
+		return dateReadings{ok: bothOrders, vals: [2]payment.Date{v, v}}, true
+	}
+	return dateReadings{ok: dayFirst, vals: [2]payment.Date{v, 0}}, true
 }
 
 // serialText reports whether s is a spreadsheet serial ("46023" or "46023.5") and returns the

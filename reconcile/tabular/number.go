@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"strconv"
 	"strings"
 
@@ -92,6 +91,9 @@ var (
 // parentheses ("(150,00)"). neg is true when the decoration says negative; the number itself may
 // still carry a leading sign. It does not allocate.
 func splitAmount(s string) (num string, neg bool, cur string, ok bool) {
+	if n := len(s); n > 0 && isDigit(s[n-1]) && (isDigit(s[0]) || (s[0] == '-' && n > 1 && isDigit(s[1]))) {
+		return s, false, "", true
+	}
 	s = trimSpace(s)
 	if len(s) >= 2 && s[0] == '(' && s[len(s)-1] == ')' {
 		neg = true
@@ -137,6 +139,8 @@ func trimSpace(s string) string {
 	}
 	return s
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isLetter(c byte) bool { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') }
 
@@ -290,12 +294,40 @@ func newNumState(m *Mapping, numericCells bool) numState {
 	return numState{fmts: fmts, mask: uint8(1)<<len(fmts) - 1}
 }
 
-// single returns the format when only one candidate is left.
-func (n *numState) single() (numFmt, bool) {
-	if bits.OnesCount8(n.mask) != 1 {
-		return numFmt{}, false
+// decided reports whether no value can read two ways any more: every candidate left has the same
+// decimal mark. Such candidates differ only in their thousands separator, and a text valid under two
+// of them holds neither separator, so it means the same under both.
+func (n *numState) decided() bool {
+	var dec byte
+	for i, f := range n.fmts {
+		if n.mask&(1<<i) == 0 {
+			continue
+		}
+		if dec != 0 && f.Decimal != dec {
+			return false
+		}
+		dec = f.Decimal
 	}
-	return n.fmts[bits.TrailingZeros8(n.mask)], true
+	return true
+}
+
+// parse reads text under the first candidate left that accepts it; the error is the first
+// candidate's.
+func (n *numState) parse(text string, mu int) (int64, string, error) {
+	var first error
+	for i, f := range n.fmts {
+		if n.mask&(1<<i) == 0 {
+			continue
+		}
+		v, cur, err := parseAmount(text, f, mu)
+		if err == nil {
+			return v, cur, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return 0, "", first
 }
 
 // readings parses text under every candidate in mask: ok has a bit per candidate that accepts it,
