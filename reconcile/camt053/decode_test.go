@@ -122,7 +122,7 @@ func TestBatchEntries(t *testing.T) {
 			entry:   ntry("60.00", "DBIT", "", tx("a", "10.00")+tx("b", "20.00")+tx("c", "30.00")),
 			amounts: []int64{1000, 2000, 3000}, e2e: []string{"a", "b", "c"}},
 		{name: ".02 details with AmtDtls/TxAmt", closing: "70.00",
-			entry: ntry("30.00", "DBIT", "", strings.ReplaceAll(tx("a", "")+tx("b", ""), "<RltdPties>", `<AmtDtls><TxAmt><Amt Ccy="TRY">15.00</Amt></TxAmt></AmtDtls><RltdPties>`)),
+			entry:   ntry("30.00", "DBIT", "", strings.ReplaceAll(tx("a", "")+tx("b", ""), "<RltdPties>", `<AmtDtls><TxAmt><Amt Ccy="TRY">15.00</Amt></TxAmt></AmtDtls><RltdPties>`)),
 			amounts: []int64{1500, 1500}, e2e: []string{"a", "b"}},
 		{name: "a detail without an amount keeps the batch whole", closing: "40.00",
 			entry:   ntry("60.00", "DBIT", "", tx("a", "10.00")+tx("b", "")),
