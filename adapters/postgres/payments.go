@@ -66,8 +66,15 @@ func changeArgs(c *payment.Change) ([]any, error) {
 	var payload []byte
 	var pid *string
 	if e.Type != "" {
+		ev := *e // times as stored everywhere: UTC, microseconds
+		ev.OccurredAt = pgTime(ev.OccurredAt)
+		if ev.Payment != nil {
+			p := *ev.Payment
+			p.CreatedAt, p.UpdatedAt = pgTime(p.CreatedAt), pgTime(p.UpdatedAt)
+			ev.Payment = &p
+		}
 		var err error
-		if payload, err = json.Marshal(e); err != nil {
+		if payload, err = json.Marshal(&ev); err != nil {
 			return nil, fmt.Errorf("postgres: event %s: %w", e.ID, err)
 		}
 		if e.Payment != nil {

@@ -120,12 +120,20 @@ func insertHistoryAndEvent(ctx context.Context, q querier, c *payment.Change, ev
 	return translate(err)
 }
 
-// encodeEvent is the event's outbox payload, or nil for the empty event (nothing to publish).
+// encodeEvent is the event's outbox payload, or nil for the empty event (nothing to publish). Its times
+// are stored like all others: UTC, microseconds.
 func encodeEvent(e *payment.Event) ([]byte, error) {
 	if e.Type == "" {
 		return nil, nil
 	}
-	b, err := json.Marshal(e)
+	ev := *e
+	ev.OccurredAt = ev.OccurredAt.UTC().Truncate(time.Microsecond)
+	if ev.Payment != nil {
+		p := *ev.Payment
+		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC().Truncate(time.Microsecond), p.UpdatedAt.UTC().Truncate(time.Microsecond)
+		ev.Payment = &p
+	}
+	b, err := json.Marshal(&ev)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: event %s: %w", e.ID, err)
 	}
