@@ -163,6 +163,12 @@ func (b *Builder) Row(n int, cells []string) bool {
 	return !b.fatal
 }
 
+// HeaderFound reports whether the header row has been found (or the mapping needs none).
+func (b *Builder) HeaderFound() bool { return b.lay != nil }
+
+// Failed reports whether a problem has been recorded.
+func (b *Builder) Failed() bool { return b.errs.Len() > 0 }
+
 func (b *Builder) stopped() bool { return b.fatal || b.errs.Len() >= reconcile.MaxErrors }
 
 // fail records a problem at row n, column col (-1 for the row), for field o (-1 for none).
@@ -625,6 +631,10 @@ func (b *Builder) ambiguousAmount(text string, ok uint8, vals [8]int64, g *group
 				as = append(as, f.String())
 				done |= 1 << j
 			}
+		}
+		if vals[i] == tooPrecise {
+			ways = append(ways, "a spreadsheet number with more decimals than "+string(g.currency)+" has")
+			continue
 		}
 		ways = append(ways, payment.FormatMinor(vals[i], g.currency)+" if written "+strings.Join(as, " or "))
 	}

@@ -274,6 +274,10 @@ func parseCanonical(s string, mu int) (int64, error) {
 	return int64(r), nil
 }
 
+// tooPrecise stands for "a spreadsheet number with more decimals than the currency has" among the
+// readings of a value.
+const tooPrecise = math.MinInt64
+
 // numState is the number format of a file's amount columns, decided by the mapping or by the
 // values seen so far: mask holds the candidates still possible.
 type numState struct {
@@ -342,7 +346,13 @@ func (n *numState) readings(text string, mu int, mask uint8) (ok uint8, vals [8]
 		}
 		v, _, err := parseAmount(text, n.fmts[i], mu)
 		if err != nil {
-			continue
+			// A spreadsheet number with too many decimals is still a number: "1.234" may be a
+			// numeric cell (an error for TRY) as much as the text 1.234,00, so it must not let the
+			// Turkish reading win by default.
+			if !n.fmts[i].canonical || !errors.Is(err, reconcile.ErrAmountPrecision) {
+				continue
+			}
+			v = tooPrecise
 		}
 		ok |= 1 << i
 		vals[i] = v

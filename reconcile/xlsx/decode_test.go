@@ -1,0 +1,270 @@
+package xlsx_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/xlsx"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type sheet struct {
+	name string
+	rows [][]any
+}
+
+// workbook writes sheets with excelize: time.Time values become date cells (serial numbers with a
+// date format), float64 numeric cells, strings shared strings.
+func workbook(t testing.TB, date1904 bool, sheets ...sheet) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	if date1904 {
+		yes := true
+		require.NoError(t, f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}))
+	}
+	for i, s := range sheets {
+		if i == 0 {
+			require.NoError(t, f.SetSheetName("Sheet1", s.name))
+		} else {
+			_, err := f.NewSheet(s.name)
+			require.NoError(t, err)
+		}
+		for r, row := range s.rows {
+			cell, err := excelize.CoordinatesToCellName(1, r+1)
+			require.NoError(t, err)
+			if len(row) > 0 {
+				require.NoError(t, f.SetSheetRow(s.name, cell, &row))
+			}
+		}
+	}
+	buf, err := f.WriteToBuffer()
+	require.NoError(t, err)
+	return buf.Bytes()
+}
+
+func day(s string) time.Time {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// akbank is a current-account export as Akbank's internet banking writes it: summary rows, then
+// Tarih · Saat · Tutar · Bakiye · Açıklama · Fiş/Dekont No with real date and number cells.
+func akbank() sheet {
+	return sheet{name: "Hesap Hareketleri", rows: [][]any{
+		{"Ad Soyad/Unvan", "ÖRNEK GIDA TİCARET LTD. ŞTİ."},
+		{"Hesap No", "0046-1234567"},
+		{"IBAN", "TR96 0004 6000 0123 4567 8901 23"},
+		{"Kullanılabilir Bakiye", 47309.55},
+		{},
+		{"Tarih", "Saat", "Tutar", "Bakiye", "Açıklama", "Fiş/Dekont No"},
+		{day("2026-03-02"), "14:02", 15000.0, 45000.0, "HAVALE GELEN - MEHMET ÖZTÜRK - FATURA 2026/118", "D-2026-00101"},
+		{day("2026-03-05"), "10:11", -2340.75, 42659.25, "POS ŞİŞLİ OFİS MALZEMELERİ", "D-2026-00188"},
+		{day("2026-03-05"), "10:30", -50.0, 42609.25, "EFT ÜCRETİ", "D-2026-00190"},
+		{day("2026-03-05"), "10:30", -50.0, 42559.25, "EFT ÜCRETİ", "D-2026-00190"},
+		{day("2026-03-20"), "11:20", 0.1 + 0.2, 42559.55, "FAST GELEN - IĞDIR ÜRÜN A.Ş. pay_01JQ8Z4X8Y9W0V1T2S3R4Q5P6N", "D-2026-00517"},
+		{day("2026-03-31"), "16:42", -1250.0, 41309.55, "EFT GİDEN - AYŞE YILMAZ - KİRA MART", "D-2026-00871"},
+	}}
+}
+
+// ziraat holds everything as text, Turkish style: "02.05.2026", "1.234,56", Borç/Alacak, Para Birimi.
+func ziraat() sheet {
+	return sheet{name: "Ekstre", rows: [][]any{
+		{"T.C. ZİRAAT BANKASI A.Ş."},
+		{"Hesap Hareketleri"},
+		{"IBAN: TR87 0001 0000 0555 5000 0111 11"},
+		{},
+		{"TARİH", "VALÖR", "AÇIKLAMA", "BORÇ", "ALACAK", "BAKİYE", "PARA BİRİMİ", "DEKONT NO"},
+		{"04.05.2026", "04.05.2026", "GELEN EFT - YILDIZ METAL", "", "25.000,00", "30.000,00", "TL", "ZR-90001"},
+		{"09.05.2026", "11.05.2026", "GİDEN EFT - ÇELİK NAKLİYAT", "12.345,67", "", "17.654,33", "TL", "ZR-90002"},
+		{"Toplam", "", "", "12.345,67", "25.000,00", "", "", ""},
+	}}
+}
+
+func TestFixtures(t *testing.T) {
+	cases := []struct {
+		name    string
+		book    []byte
+		opts    xlsx.Options
+		wantErr error
+	}{
+		{name: "akbank_numeric_cells", book: workbook(t, false, akbank()), opts: xlsx.Options{Currency: "TRY"}},
+		{name: "ziraat_text_cells", book: workbook(t, false, ziraat())},
+		{name: "cover_sheet_first", book: workbook(t, false,
+			sheet{name: "Kapak", rows: [][]any{{"Hesap Ekstresi"}, {"Müşteri", "ÖRNEK A.Ş."}}}, ziraat())},
+		{name: "date1904", book: workbook(t, true, sheet{name: "Sheet1", rows: [][]any{
+			{"Date", "Description", "Amount", "Currency"},
+			{day("2026-01-02"), "Wire", 1500.5, "EUR"},
+		}})},
+		{name: "bad_cells", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
+			{"Tarih", "Açıklama", "Tutar"},
+			{"31.02.2026", "bad date", "1,00"},
+			{day("2026-02-02"), "bad amount", "1,2,3"},
+			{day("2026-02-03"), "too precise", "1,234"},
+			{"", "no date", "5,00"},
+		}}), opts: xlsx.Options{Currency: "TRY"}, wantErr: reconcile.ErrParse},
+		{name: "numeric_too_precise", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
+			{"Tarih", "Tutar"}, {day("2026-02-01"), 1.5}, {day("2026-02-02"), 1.234},
+		}}), opts: xlsx.Options{Currency: "TRY"}, wantErr: reconcile.ErrParse},
+		{name: "numeric_or_text_undecided", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
+			{"Tarih", "Tutar"}, {day("2026-02-01"), 1.234},
+		}}), opts: xlsx.Options{Currency: "TRY"}, wantErr: reconcile.ErrParse},
+		{name: "not_a_statement", book: workbook(t, false, sheet{name: "Stok", rows: [][]any{
+			{"Ürün Kodu", "Ürün Adı", "Stok"}, {"A-1", "Kalem", 100.0},
+		}}), wantErr: reconcile.ErrNotStatement},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sts, err := xlsx.Decode(bytes.NewReader(tc.book), int64(len(tc.book)), tc.opts)
+			var got struct {
+				Statements []reconcile.Statement `json:"statements,omitempty"`
+				Errors     []string              `json:"errors,omitempty"`
+			}
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+				got.Statements = sts
+			} else {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tc.wantErr)
+				assert.Nil(t, sts)
+				for _, e := range flatten(err) {
+					var pe *reconcile.ParseError
+					assert.True(t, errors.As(e, &pe), "every problem is a *reconcile.ParseError: %v", e)
+					got.Errors = append(got.Errors, e.Error())
+				}
+			}
+			checkGolden(t, tc.name+".json", got)
+		})
+	}
+}
+
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func checkGolden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	require.NoError(t, err)
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), string(got), "golden %s differs; run go test -update and review the diff", path)
+}
+
+func TestSheetOption(t *testing.T) {
+	book := workbook(t, false, sheet{name: "Kapak", rows: [][]any{{"x"}}}, ziraat())
+	sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Sheet: "Ekstre"})
+	require.NoError(t, err)
+	assert.Len(t, sts[0].Entries, 2)
+	assert.Equal(t, "Ekstre!A6", sts[0].Entries[0].Position)
+
+	_, err = xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Sheet: "Yok"})
+	assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+	assert.ErrorContains(t, err, `no sheet "Yok" (sheets: Kapak, Ekstre)`)
+}
+
+// rawZip builds a zip whose single sheet entry declares the given uncompressed size, without
+// writing that much: what a zip bomb or a huge sheet looks like to the reader.
+func rawZip(t *testing.T, declared uint64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	body := []byte("<worksheet/>")
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Store,
+		CRC32: crc32.ChecksumIEEE(body), CompressedSize64: uint64(len(body)), UncompressedSize64: declared})
+	require.NoError(t, err)
+	_, err = w.Write(body)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
+func TestLimits(t *testing.T) {
+	t.Run("a 1 GB sheet is refused before anything is inflated", func(t *testing.T) {
+		book := rawZip(t, 1<<30)
+		_, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, xlsx.ErrTooLarge)
+		assert.ErrorContains(t, err, "unzip to more than 268435456 bytes (Options.MaxUnzipSize)")
+		var pe *reconcile.ParseError
+		assert.ErrorAs(t, err, &pe)
+	})
+	t.Run("a highly compressible sheet over the limit", func(t *testing.T) {
+		rows := [][]any{{"Tarih", "Tutar"}}
+		for i := 0; i < 2000; i++ {
+			rows = append(rows, []any{"01.02.2026", "1,00"})
+		}
+		book := workbook(t, false, sheet{name: "Sheet1", rows: rows})
+		_, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY", MaxUnzipSize: 64 << 10})
+		assert.ErrorIs(t, err, xlsx.ErrTooLarge)
+		sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY"})
+		require.NoError(t, err)
+		assert.Len(t, sts[0].Entries, 2000)
+	})
+	t.Run("a sheet streamed from a temporary file", func(t *testing.T) {
+		rows := [][]any{{"Tarih", "Tutar"}}
+		for i := 0; i < 3000; i++ {
+			rows = append(rows, []any{day("2026-02-01"), float64(i)})
+		}
+		book := workbook(t, false, sheet{name: "Sheet1", rows: rows})
+		dir := t.TempDir()
+		sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY",
+			MaxXMLInMemory: 16 << 10, TmpDir: dir})
+		require.NoError(t, err)
+		assert.Len(t, sts[0].Entries, 3000)
+		left, _ := os.ReadDir(dir)
+		assert.Empty(t, left, "temporary files are removed")
+	})
+	t.Run("file size", func(t *testing.T) {
+		book := workbook(t, false, ziraat())
+		_, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{MaxFileSize: 1000})
+		assert.ErrorIs(t, err, xlsx.ErrTooLarge)
+	})
+}
+
+func TestNotAWorkbook(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"empty", nil, "the file is empty"},
+		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\x00"), "legacy binary .xls"},
+		{"html", []byte("\ufeff<html><body><table><tr><td>Tarih</td></tr></table></body></html>"), "HTML page"},
+		{"csv", []byte("Tarih;Tutar\n01.02.2026;1,00\n"), "no zip signature"},
+		{"broken zip", []byte("PK\x03\x04garbage"), "not a readable XLSX workbook"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := xlsx.Decode(bytes.NewReader(tc.in), int64(len(tc.in)), xlsx.Options{})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}
