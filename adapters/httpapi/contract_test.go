@@ -119,12 +119,15 @@ func (ct *contractTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	res.Body = io.NopCloser(bytes.NewReader(resBody))
-	ct.check(router, r, reqBody, res, resBody)
+	for _, p := range checkContract(ct.t, router, r, reqBody, res, resBody) {
+		ct.t.Error("contract: " + p)
+	}
 	return res, nil
 }
 
-func (ct *contractTransport) check(router routers.Router, r *http.Request, reqBody []byte, res *http.Response, resBody []byte) {
-	t := ct.t
+// checkContract returns every way in which a request and its response break the document.
+func checkContract(t *testing.T, router routers.Router, r *http.Request, reqBody []byte, res *http.Response, resBody []byte) []string {
+	var problems []string
 	where := r.Method + " " + r.URL.RequestURI()
 	// A copy of the request for the validator, with its body.
 	vr := r.Clone(context.Background())
@@ -132,10 +135,10 @@ func (ct *contractTransport) check(router routers.Router, r *http.Request, reqBo
 	route, params, err := router.FindRoute(vr)
 	if err != nil {
 		// Not an operation of the document: only the router's own errors may answer.
-		assert.Contains(t, []int{http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnauthorized}, res.StatusCode,
-			"contract: %s is no documented operation, yet got %d", where, res.StatusCode)
-		ct.checkErrorBody(where, resBody)
-		return
+		if !slices.Contains([]int{http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnauthorized}, res.StatusCode) {
+			problems = append(problems, fmt.Sprintf("%s is no documented operation, yet got %d", where, res.StatusCode))
+		}
+		return append(problems, checkErrorBody(t, where, resBody)...)
 	}
 	opts := &openapi3filter.Options{
 		IncludeResponseStatus: true,
@@ -152,13 +155,13 @@ func (ct *contractTransport) check(router routers.Router, r *http.Request, reqBo
 	reqErr := openapi3filter.ValidateRequest(context.Background(), in)
 	status := res.StatusCode
 	if reqErr != nil && (status < 400 || status >= 500) {
-		t.Errorf("contract: %s: the document calls the request invalid (%v), yet it got %d", where, reqErr, status)
+		problems = append(problems, fmt.Sprintf("%s: the document calls the request invalid (%v), yet it got %d", where, reqErr, status))
 	}
 	rin := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status,
 		Header: res.Header, Options: opts}
 	rin.SetBodyBytes(resBody)
 	if err := openapi3filter.ValidateResponse(context.Background(), rin); err != nil {
-		t.Errorf("contract: %s → %d: response does not match docs/openapi.yaml: %v\nbody: %s", where, status, err, truncate(resBody))
+		problems = append(problems, fmt.Sprintf("%s → %d: response does not match docs/openapi.yaml: %v\nbody: %s", where, status, err, truncate(resBody)))
 	}
 	contract.mu.Lock()
 	if contract.seen[route.Operation.OperationID] == nil {
@@ -166,20 +169,21 @@ func (ct *contractTransport) check(router routers.Router, r *http.Request, reqBo
 	}
 	contract.seen[route.Operation.OperationID][status] = true
 	contract.mu.Unlock()
+	return problems
 }
 
 // checkErrorBody validates an error response of no documented operation against ErrorBody.
-func (ct *contractTransport) checkErrorBody(where string, body []byte) {
-	doc, _ := loadContract(ct.t)
+func checkErrorBody(t *testing.T, where string, body []byte) []string {
+	doc, _ := loadContract(t)
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		ct.t.Errorf("contract: %s: the error body is not JSON: %v", where, err)
-		return
+		return []string{fmt.Sprintf("%s: the error body is not JSON: %v", where, err)}
 	}
 	schema := doc.Components.Schemas["ErrorBody"].Value
 	if err := schema.VisitJSON(v); err != nil {
-		ct.t.Errorf("contract: %s: the error body does not match ErrorBody: %v\nbody: %s", where, err, truncate(body))
+		return []string{fmt.Sprintf("%s: the error body does not match ErrorBody: %v\nbody: %s", where, err, truncate(body))}
 	}
+	return nil
 }
 
 func truncate(b []byte) string {
@@ -187,6 +191,55 @@ func truncate(b []byte) string {
 		return string(b[:600]) + "…"
 	}
 	return string(b)
+}
+
+// TestContractCatchesDrift proves the contract check is not vacuous: responses and requests that
+// break the document in typical ways are caught.
+func TestContractCatchesDrift(t *testing.T) {
+	_, router := loadContract(t)
+	good := `{"id":"pay_01KF0000000000000000000000","status":"pending","amount":5000,"currency":"TRY",` +
+		`"method":"eft","from_account":"acc_01KF0000000000000000000001","to_account":"acc_01KF0000000000000000000002",` +
+		`"description":"","reference":"","value_date":"2026-01-15","end_to_end_id":"0000000000000000",` +
+		`"created_at":"2026-01-15T09:00:00Z","updated_at":"2026-01-15T09:00:00Z"}`
+	tests := []struct {
+		name         string
+		method, path string
+		reqBody      string
+		status       int
+		resBody      string
+		header       bool // send X-Request-Id
+		wantProblems bool
+	}{
+		{"conforming", "GET", "/v1/payments/pay_01KF0000000000000000000000", "", 200, good, true, false},
+		{"extra field", "GET", "/v1/payments/x", "", 200, strings.Replace(good, `"amount"`, `"secret":1,"amount"`, 1), true, true},
+		{"amount as string", "GET", "/v1/payments/x", "", 200, strings.Replace(good, `5000`, `"5000"`, 1), true, true},
+		{"local time", "GET", "/v1/payments/x", "", 200, strings.Replace(good, `09:00:00Z","updated`, `12:00:00+03:00","updated`, 1), true, true},
+		{"undocumented status", "GET", "/v1/payments/x", "", 418, `{"error":{"type":"api_error","code":"internal_error","message":"x"}}`, true, true},
+		{"no request id", "GET", "/v1/payments/x", "", 200, good, false, true},
+		{"unknown error code", "GET", "/v1/payments/x", "", 404, `{"error":{"type":"invalid_request_error","code":"gone","message":"x"}}`, true, true},
+		{"invalid request accepted", "POST", "/v1/payments", `{"amount":1.5}`, 201, good, true, true},
+		{"unknown route not an error body", "GET", "/v1/nope", "", 404, `not found`, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := http.NewRequest(tc.method, "http://127.0.0.1"+tc.path, strings.NewReader(tc.reqBody))
+			require.NoError(t, err)
+			r.Header.Set("Authorization", "Bearer ok_x")
+			if tc.reqBody != "" {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			res := &http.Response{StatusCode: tc.status, Header: http.Header{"Content-Type": {"application/json"}}}
+			if tc.header {
+				res.Header.Set("X-Request-Id", "req_1")
+			}
+			problems := checkContract(t, router, r, []byte(tc.reqBody), res, []byte(tc.resBody))
+			if tc.wantProblems {
+				assert.NotEmpty(t, problems)
+			} else {
+				assert.Empty(t, problems)
+			}
+		})
+	}
 }
 
 // TestOpenAPIDocument checks that the document is valid OpenAPI 3.1 and lists the endpoints the

@@ -1,0 +1,221 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orkesta/orkesta/adapters/httpapi"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func withKey(k string) map[string]string { return map[string]string{"Idempotency-Key": k} }
+
+func TestIdempotencyReplay(t *testing.T) {
+	f := newFixture(t)
+	body := f.paymentBody()
+	first := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("order-42")})
+	require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)
+	assert.Empty(t, first.Header.Get("Idempotent-Replayed"))
+	before := f.snapshot()
+
+	f.env.Clock.Advance(23 * time.Hour)
+	again := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("order-42")})
+	require.Equal(t, http.StatusCreated, again.Status)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body), "the first response, byte for byte")
+	assert.NotEqual(t, first.Header.Get("X-Request-Id"), again.Header.Get("X-Request-Id"), "a new request id")
+	assert.Equal(t, before, f.snapshot(), "nothing created again")
+
+	// Another key of the same workspace shares the key space.
+	other := f.do(req{method: "POST", path: "/v1/payments", key: f.rw2, body: body, header: withKey("order-42")})
+	assert.Equal(t, string(first.Body), string(other.Body))
+}
+
+func TestIdempotencyMismatch(t *testing.T) {
+	f := newFixture(t)
+	first := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: f.paymentBody(), header: withKey("k-1")})
+	require.Equal(t, http.StatusCreated, first.Status)
+	before := f.snapshot()
+	tests := []struct {
+		name, method, path, body string
+	}{
+		{"other amount", "POST", "/v1/payments", f.paymentBody(func(m map[string]any) { m["amount"] = 1 })},
+		{"same request, other formatting", "POST", "/v1/payments", " " + f.paymentBody()},
+		{"other endpoint", "POST", "/v1/accounts", `{"name":"X","currency":"TRY","type":"external"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.do(req{method: tc.method, path: tc.path, key: f.rw, body: tc.body, header: withKey("k-1")})
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+			e := r.err(t)
+			assert.Equal(t, httpapi.CodeIdempotencyKeyReused, e.Code)
+			assert.Equal(t, httpapi.TypeIdempotency, e.Type)
+			assert.Equal(t, before, f.snapshot())
+		})
+	}
+}
+
+// TestIdempotencyExpiry: after 24 hours the response record is gone, but the core still knows the
+// key on the payment: the same request gets the original payment, another request is still refused.
+func TestIdempotencyExpiry(t *testing.T) {
+	f := newFixture(t)
+	body := f.paymentBody()
+	first := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-exp")})
+	require.Equal(t, http.StatusCreated, first.Status)
+	f.env.Clock.Advance(24*time.Hour + time.Second)
+	again := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-exp")})
+	require.Equal(t, http.StatusCreated, again.Status)
+	assert.Empty(t, again.Header.Get("Idempotent-Replayed"), "not replayed from the response store")
+	assert.Equal(t, first.payment(t).ID, again.payment(t).ID, "the core returns the original payment")
+	r := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: f.paymentBody(func(m map[string]any) { m["amount"] = 7 }), header: withKey("k-exp")})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Equal(t, httpapi.CodeIdempotencyKeyReused, r.err(t).Code)
+}
+
+// TestIdempotencyInvalidInputNotKept: a refused request does not use up its key.
+func TestIdempotencyInvalidInputNotKept(t *testing.T) {
+	f := newFixture(t)
+	for _, bad := range []string{`{"amount":1.5}`, f.paymentBody(func(m map[string]any) { m["amount"] = 0 })} {
+		r := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: bad, header: withKey("k-fix")})
+		require.Contains(t, []int{400, 422}, r.Status)
+	}
+	r := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: f.paymentBody(), header: withKey("k-fix")})
+	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// TestIdempotencyStateRefusalKept: a refusal about the object's state is the request's outcome, and
+// is replayed like a success.
+func TestIdempotencyStateRefusalKept(t *testing.T) {
+	f := newFixture(t)
+	p := f.env.MustAdvance(t, f.env.MustCreate(t), payment.StatusSettled)
+	path := "/v1/payments/" + string(p.ID) + "/approve"
+	first := f.do(req{method: "POST", path: path, key: f.rw, header: withKey("k-state")})
+	require.Equal(t, http.StatusConflict, first.Status)
+	again := f.do(req{method: "POST", path: path, key: f.rw, header: withKey("k-state")})
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body))
+}
+
+func TestIdempotencyKeyInvalid(t *testing.T) {
+	f := newFixture(t)
+	for name, k := range map[string]string{"too long": strings.Repeat("k", 256), "tab": "a\tb", "non-ascii": "sipariş"} {
+		t.Run(name, func(t *testing.T) {
+			r := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: f.paymentBody(), header: withKey(k)})
+			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+			assert.Equal(t, httpapi.CodeIdempotencyKeyInvalid, r.err(t).Code)
+		})
+	}
+	ps, err := f.store.ListPayments(ctx, f.env.Workspace.ID, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, ps)
+}
+
+// blockingStore holds CreatePayment until released, to keep a request in flight.
+type blockingStore struct {
+	payment.Store
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingStore) CreatePayment(ctx context.Context, c payment.Change) error {
+	if s.armed.Load() {
+		s.entered <- struct{}{}
+		<-s.release
+	}
+	return s.Store.CreatePayment(ctx, c)
+}
+
+// TestIdempotencyInFlight: while the first request with a key is running, another with the same key
+// is 409 idempotency_key_in_use; once it finished, the retry is a replay.
+func TestIdempotencyInFlight(t *testing.T) {
+	bs := &blockingStore{entered: make(chan struct{}), release: make(chan struct{})}
+	f := newFixture(t, withStoreWrap(func(s payment.Store) payment.Store { bs.Store = s; return bs }))
+	bs.armed.Store(true)
+	body := f.paymentBody()
+	var first resp
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		first = f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-fly")})
+	})
+	<-bs.entered // the first request is inside the store
+	r := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-fly")})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Equal(t, httpapi.CodeIdempotencyKeyInUse, r.err(t).Code)
+	// A different body with the key in flight is refused too (it can never succeed).
+	r = f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: " " + body, header: withKey("k-fly")})
+	assert.Contains(t, []int{http.StatusConflict, http.StatusUnprocessableEntity}, r.Status)
+	close(bs.release)
+	wg.Wait()
+	require.Equal(t, http.StatusCreated, first.Status)
+	again := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-fly")})
+	assert.Equal(t, string(first.Body), string(again.Body))
+	assert.Len(t, f.snapshot().Payments, 2, "the one payment, and workspace B's")
+}
+
+// TestIdempotencyConcurrent fires the same keyed request from many clients at once: exactly one
+// payment is created; every answer is that payment or 409 in use.
+func TestIdempotencyConcurrent(t *testing.T) {
+	f := newFixture(t)
+	body := f.paymentBody()
+	const n = 16
+	results := make([]resp, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			results[i] = f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-race")})
+		})
+	}
+	wg.Wait()
+	var ids []payment.ID
+	for _, r := range results {
+		switch r.Status {
+		case http.StatusCreated:
+			ids = append(ids, r.payment(t).ID)
+		case http.StatusConflict:
+			assert.Equal(t, httpapi.CodeIdempotencyKeyInUse, r.err(t).Code)
+		default:
+			t.Errorf("unexpected %d: %s", r.Status, r.Body)
+		}
+	}
+	require.NotEmpty(t, ids)
+	for _, id := range ids {
+		assert.Equal(t, ids[0], id)
+	}
+	ps, err := f.store.ListPayments(ctx, f.env.Workspace.ID, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Len(t, ps, 1)
+}
+
+func TestMemoryResponseStore(t *testing.T) {
+	s := httpapi.NewMemoryResponseStore()
+	t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	fp := [32]byte{1}
+	_, claimed, err := s.Begin(ctx, "k", fp, t0, time.Hour)
+	require.NoError(t, err)
+	assert.True(t, claimed)
+	rec, claimed, _ := s.Begin(ctx, "k", fp, t0, time.Hour)
+	assert.False(t, claimed)
+	assert.False(t, rec.Done, "in flight")
+	require.NoError(t, s.Complete(ctx, "k", httpapi.StoredResponse{Fingerprint: fp, Status: 201, Body: []byte("x"), CreatedAt: t0}))
+	rec, claimed, _ = s.Begin(ctx, "k", fp, t0.Add(59*time.Minute), time.Hour)
+	assert.False(t, claimed)
+	assert.True(t, rec.Done)
+	assert.Equal(t, 201, rec.Status)
+	// Expired: claimable again, and swept.
+	_, claimed, _ = s.Begin(ctx, "other", fp, t0.Add(2*time.Hour), time.Hour)
+	assert.True(t, claimed)
+	assert.Equal(t, 1, s.Len(), "the expired record was swept")
+	_, claimed, _ = s.Begin(ctx, "k", fp, t0.Add(2*time.Hour), time.Hour)
+	assert.True(t, claimed)
+	require.NoError(t, s.Release(ctx, "k"))
+	_, claimed, _ = s.Begin(ctx, "k", fp, t0.Add(2*time.Hour), time.Hour)
+	assert.True(t, claimed)
+}
