@@ -1,0 +1,69 @@
+package mt940_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/mt940"
+)
+
+// FuzzDecode: Decode never panics; every failure is a *reconcile.ParseError (or the one
+// not-a-statement error); every success is a well-formed statement.
+func FuzzDecode(f *testing.F) {
+	files, err := os.ReadDir("testdata/public")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, fi := range files {
+		if data, err := os.ReadFile("testdata/public/" + fi.Name()); err == nil && !strings.HasSuffix(fi.Name(), ".md") {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(wrap("EUR", ":61:2312310102RC1,00NTRFX//Y\nNL91ABNA0417164300\n:86:166?00A?20EREF+X?2\n1SVWZ+Y?31DE89370400440532013000\n:62F:C240101EUR999,00\n")))
+	f.Add([]byte(wrap("JPY", ":61:240101D5,NTRF\n:86:/EREF/A/NAME/B/REMI/USTD//C\n:61:240101C1,N\n:86:999X:a:b:GB29DEUT40333124517700\n")))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sts, err := mt940.Decode(bytes.NewReader(data), mt940.Options{})
+		if err != nil {
+			checkError(t, err)
+			return
+		}
+		if len(sts) == 0 {
+			t.Fatal("no statements and no error")
+		}
+		for _, st := range sts {
+			if st.Format != mt940.Format || !st.Currency.Valid() || st.Account == "" {
+				t.Fatalf("malformed statement %+v", st)
+			}
+			for _, e := range st.Entries {
+				if e.Amount < 0 || (e.Direction != reconcile.Debit && e.Direction != reconcile.Credit) ||
+					e.Fingerprint == "" || !strings.HasPrefix(e.Position, "line ") || e.ValueDate == 0 || e.Currency != st.Currency {
+					t.Fatalf("malformed entry %+v", e)
+				}
+			}
+		}
+	})
+}
+
+func checkError(t *testing.T, err error) {
+	t.Helper()
+	list := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	}
+	for _, e := range list {
+		var pe *reconcile.ParseError
+		if !errors.As(e, &pe) && !strings.Contains(e.Error(), "more than") {
+			t.Fatalf("error is not a ParseError: %T %v", e, e)
+		}
+		if pe != nil && pe.Format != mt940.Format {
+			t.Fatalf("format %q", pe.Format)
+		}
+	}
+	if errors.Is(err, reconcile.ErrNotStatement) && len(list) != 1 {
+		t.Fatalf("not-a-statement must be one error: %v", err)
+	}
+}
