@@ -1,13 +1,10 @@
 package sqlite_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,11 +36,11 @@ func TestCrashSafety(t *testing.T) {
 	env := paymenttest.NewEnv(t, s)
 	require.NoError(t, db.Close())
 
+	crash := paymenttest.Crash{Child: "TestCrashChild", Env: []string{crashDBEnv + "=" + path,
+		crashPaymentEnv + "=" + strings.Join([]string{string(env.Workspace.ID), string(env.Own.ID), string(env.Vendor.ID)}, ",")}}
 	acked := map[payment.ID]bool{}
 	for round, killAfter := range []int{1, 40, 150, 300} {
-		ids := runAndKill(t, killAfter, crashDBEnv+"="+path,
-			crashPaymentEnv+"="+strings.Join([]string{string(env.Workspace.ID), string(env.Own.ID), string(env.Vendor.ID)}, ","))
-		require.GreaterOrEqual(t, len(ids), killAfter, "round %d", round)
+		ids := crash.KillAfter(t, killAfter)
 		for _, id := range ids {
 			acked[id] = true
 		}
@@ -81,37 +78,9 @@ func TestCrashSafety(t *testing.T) {
 	}
 }
 
-// runAndKill starts the test binary as a child running TestCrashChild with env, reads the ids it
-// prints, kills it with SIGKILL once it printed killAfter of them, and returns every id it printed.
-func runAndKill(t *testing.T, killAfter int, env ...string) []payment.ID {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	var ids []payment.ID
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		id, ok := strings.CutPrefix(sc.Text(), "ack ")
-		if !ok {
-			continue
-		}
-		ids = append(ids, payment.ID(id))
-		if len(ids) == killAfter {
-			require.NoError(t, cmd.Process.Kill()) // SIGKILL: no deferred code, no flush, no goodbye
-		}
-	}
-	// The ids printed before the kill landed are acknowledged too: read them all.
-	require.NoError(t, sc.Err())
-	err = cmd.Wait()
-	require.Error(t, err, "the child never stops on its own")
-	return ids
-}
-
-// TestCrashChild is the child process of TestCrashSafety: it creates payments from four goroutines
-// until it is killed, printing "ack <id>" for each one Create returned.
+// TestCrashChild is the child process of TestCrashSafety: it creates payments through
+// payment.Service from four goroutines until it is killed, printing "ack <id>" for each one Create
+// returned.
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashDBEnv)
 	if path == "" {
@@ -124,7 +93,7 @@ func TestCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := payment.NewService(sqlite.New(db, sqlite.Options{}), payment.Options{})
-	crashChild(t, func(i int) (payment.ID, error) {
+	paymenttest.CrashChild(t, func(i int) (payment.ID, error) {
 		p, err := svc.Create(ctx, payment.WorkspaceID(ids[0]), payment.Request{
 			Amount: int64(i + 1), Currency: "TRY", Method: payment.MethodBankTransfer,
 			FromAccount: payment.AccountID(ids[1]), ToAccount: payment.AccountID(ids[2]),
@@ -132,35 +101,4 @@ func TestCrashChild(t *testing.T) {
 		})
 		return p.ID, err
 	})
-}
-
-// crashChild calls create from four goroutines forever, printing each acknowledged id.
-func crashChild(t *testing.T, create func(i int) (payment.ID, error)) {
-	var mu sync.Mutex
-	next := int(os.Getpid()) * 1_000_000 // distinct idempotency keys in every round
-	w := bufio.NewWriter(os.Stdout)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				id, err := create(i)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				fmt.Fprintf(w, "ack %s\n", id)
-				err = w.Flush() // the ack leaves the process before the next payment starts
-				mu.Unlock()
-				if err != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
 }
