@@ -87,6 +87,13 @@ func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.V
 	require.NoError(t, chromedp.Do(ctx, actions...))
 }
 
+// submit clicks a button that submits a form and waits until the next page has loaded.
+func submit(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	require.NoError(t, err, "submit %s", sel)
+}
+
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -217,5 +224,82 @@ func TestBrowserPayments(t *testing.T) {
 			chromedp.Navigate(base+"/payments"),
 			chromedp.WaitVisible(chromedp.ID("api_key")),
 		)
+	})
+}
+
+// statementFor writes an MT940 statement of the env's own TRY account with the given :61:/:86: pairs
+// (each already formatted), opening at 100,000.00 TRY.
+func statementFor(lines ...string) string {
+	var b strings.Builder
+	b.WriteString(":20:STMT0115\r\n:25:TR330006100519786457841326\r\n:28C:1/1\r\n:60F:C260114TRY100000,00\r\n")
+	for _, l := range lines {
+		b.WriteString(l + "\r\n")
+	}
+	b.WriteString("-\r\n")
+	return b.String()
+}
+
+func TestBrowserReconciliation(t *testing.T) {
+	ctx := browser(t)
+	e := newTestEnv(t, dashboard.Options{})
+	dir := artifacts(t)
+	base := e.server.URL
+	exact := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-R-1" }),
+		payment.StatusSettled)
+	fuzzy := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 9990, "INV-R-2" }),
+		payment.StatusProcessing)
+	stmt := statementFor(
+		":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1",
+		":61:2601150115D99,90NTRFNONREF", ":86:EFT Yilmaz Tekstil",
+		":61:2601150115D15,00NCHGNONREF", ":86:Hesap isletim ucreti",
+	)
+	path := filepath.Join(t.TempDir(), "statement.sta")
+	require.NoError(t, os.WriteFile(path, []byte(stmt), 0o644))
+
+	signIn(t, ctx, base, e.writer)
+	t.Run("upload a statement and run", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.Navigate(base+"/reconciliation"),
+			chromedp.WaitVisible(chromedp.ID("run-form")),
+			chromedp.SetUploadFiles(chromedp.ID("statement"), []string{path}),
+			chromedp.Click(chromedp.ID("run")),
+			chromedp.WaitVisible(chromedp.ID("run-status")),
+		)
+		assert.Equal(t, "1", text(t, ctx, "#exact-count"))
+		assert.Equal(t, "1", text(t, ctx, "#fuzzy-count"))
+		assert.Equal(t, "1", text(t, ctx, "#unmatched-count"))
+		assert.Contains(t, text(t, ctx, "#exact"), string(exact.ID))
+		assert.Contains(t, text(t, ctx, "#fuzzy"), "no text of the entry names", "the reference reason is shown")
+		shot(t, ctx, dir, "10-reconciliation-run")
+	})
+
+	t.Run("finalizing with open items is refused", func(t *testing.T) {
+		do(t, ctx, chromedp.Evaluate[chromedp.Void]("window.confirm = () => true"))
+		submit(t, ctx, "#finalize")
+		assert.Contains(t, text(t, ctx, "#flash"), "1 fuzzy matches wait for approval")
+	})
+
+	t.Run("approve the fuzzy match and resolve the fee", func(t *testing.T) {
+		submit(t, ctx, "#fuzzy button.approve")
+		assert.Contains(t, text(t, ctx, "#flash"), "Match approved")
+		do(t, ctx, chromedp.SendKeys(chromedp.CSS("#unmatched input.note"), "account fee"))
+		submit(t, ctx, "#unmatched button.dismiss")
+		assert.Contains(t, text(t, ctx, "#flash"), "resolved without a payment")
+		assert.Contains(t, text(t, ctx, "#fuzzy"), "approved")
+	})
+
+	t.Run("finalize", func(t *testing.T) {
+		do(t, ctx, chromedp.Evaluate[chromedp.Void]("window.confirm = () => true"))
+		submit(t, ctx, "#finalize")
+		assert.Contains(t, text(t, ctx, "#flash"), "Run finalized: 2 payments are reconciled")
+		assert.Equal(t, "finalized", text(t, ctx, "#run-status"))
+		for _, id := range []payment.ID{exact.ID, fuzzy.ID} {
+			p, err := e.Service.Get(context.Background(), e.Workspace.ID, id)
+			require.NoError(t, err)
+			assert.Equal(t, payment.StatusReconciled, p.Status, id)
+		}
+		shot(t, ctx, dir, "11-reconciliation-finalized")
+		do(t, ctx, chromedp.Navigate(base+"/reconciliation"), chromedp.WaitVisible(chromedp.ID("chart")))
+		shot(t, ctx, dir, "12-reconciliation-runs")
 	})
 }

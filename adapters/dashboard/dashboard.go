@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"embed"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/mt940"
 )
 
 //go:embed templates/*.html
@@ -31,6 +34,9 @@ type Options struct {
 	MaxUpload int64
 	// Reconcile backs the Reconciliation pages; nil hides them.
 	Reconcile Reconciler
+	// Decode reads an uploaded statement (reconcile/detect.Decode: MT940, camt.053, CSV, XLSX); nil
+	// reads MT940 only.
+	Decode func(r io.ReaderAt, size int64) ([]reconcile.Statement, error)
 	// Webhooks backs Integrations → Webhooks; nil hides it.
 	Webhooks Webhooks
 }
@@ -61,6 +67,11 @@ func New(svc *payment.Service, keys payment.KeyStore, opts Options) *Handler {
 	}
 	if opts.SessionIdle < time.Hour {
 		opts.SessionIdle = time.Hour
+	}
+	if opts.Decode == nil {
+		opts.Decode = func(r io.ReaderAt, size int64) ([]reconcile.Statement, error) {
+			return mt940.Decode(io.NewSectionReader(r, 0, size), mt940.Options{})
+		}
 	}
 	if opts.MaxUpload <= 0 {
 		opts.MaxUpload = 32 << 20

@@ -35,6 +35,9 @@ func newTestEnv(t *testing.T, opts dashboard.Options) *testEnv {
 	if opts.Clock == nil {
 		opts.Clock = env.Clock
 	}
+	if opts.Reconcile == nil {
+		opts.Reconcile = dashboard.NewEngineReconciler(env.Service, dashboard.EngineReconcilerOptions{})
+	}
 	e.handler = dashboard.New(env.Service, store, opts)
 	e.server = httptest.NewServer(e.handler)
 	t.Cleanup(e.server.Close)

@@ -238,7 +238,8 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox"}))
-	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock}))
+	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
+		Reconcile: dashboard.NewEngineReconciler(svc, dashboard.EngineReconcilerOptions{})}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil
 }
 

@@ -1,0 +1,326 @@
+package dashboard
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+func (h *Handler) reconcileRoutes(m *http.ServeMux) {
+	if h.opts.Reconcile == nil {
+		return
+	}
+	m.Handle("GET /reconciliation", h.auth(payment.ScopeReadOnly, h.reconcilePage))
+	m.Handle("POST /reconciliation/runs", h.auth(payment.ScopeReadWrite, h.reconcileStart))
+	m.Handle("GET /reconciliation/runs/{id}", h.auth(payment.ScopeReadOnly, h.runPage))
+	m.Handle("POST /reconciliation/runs/{id}/review", h.auth(payment.ScopeReadWrite, h.runReview))
+	m.Handle("POST /reconciliation/runs/{id}/finalize", h.auth(payment.ScopeReadWrite, h.runFinalize))
+	m.Handle("GET /reconciliation/runs/{id}/{file}", h.auth(payment.ScopeReadOnly, h.runReport))
+}
+
+// bar is one run in the match-rate chart.
+type bar struct {
+	X, Y, W, H int
+	Label      string
+	Rate       string
+	Href       string
+}
+
+type chartView struct {
+	Width, Height int
+	Bars          []bar
+	Grid          []struct {
+		Y     int
+		Label string
+	}
+}
+
+// matchChart draws the match rate of up to the last 12 runs, oldest on the left, as inline SVG.
+func matchChart(runs []RunInfo) *chartView {
+	if len(runs) == 0 {
+		return nil
+	}
+	n := min(len(runs), 12)
+	const barW, gap, top, plot, left = 34, 16, 22, 120, 36
+	c := &chartView{Width: left + n*(barW+gap) + gap, Height: top + plot + 34}
+	for _, pct := range []int{0, 50, 100} {
+		c.Grid = append(c.Grid, struct {
+			Y     int
+			Label string
+		}{Y: top + plot - plot*pct/100, Label: strconv.Itoa(pct) + "%"})
+	}
+	for i := 0; i < n; i++ {
+		r := runs[n-1-i] // runs are newest first
+		hgt := int(r.Summary.MatchRate*float64(plot) + 0.5)
+		c.Bars = append(c.Bars, bar{X: left + gap + i*(barW+gap), Y: top + plot - hgt, W: barW, H: hgt,
+			Label: r.From.String()[5:], Rate: strconv.FormatFloat(r.Summary.MatchRate*100, 'f', 1, 64) + "%",
+			Href: "/reconciliation/runs/" + r.ID})
+	}
+	return c
+}
+
+type reconcileView struct {
+	Runs     []RunInfo
+	Accounts []payment.Account
+	Names    map[payment.AccountID]string
+	Chart    *chartView
+	Values   map[string]string
+	Errors   map[string]string
+	Problems []string // the statement's parse errors, one per line
+}
+
+func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, error) {
+	runs, err := h.opts.Reconcile.Runs(r.Context(), s.ws)
+	if err != nil {
+		return nil, err
+	}
+	names, accounts, err := h.accountNames(r, s.ws)
+	if err != nil {
+		return nil, err
+	}
+	var own []payment.Account
+	for _, a := range accounts {
+		if a.Type == payment.AccountInternal {
+			own = append(own, a)
+		}
+	}
+	today := h.now().UTC()
+	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return &reconcileView{Runs: runs, Accounts: own, Names: names, Chart: matchChart(runs),
+		Values: map[string]string{"from": first.Format(time.DateOnly), "to": today.Format(time.DateOnly), "window": "0"},
+		Errors: map[string]string{}}, nil
+}
+
+func (h *Handler) reconcilePage(w http.ResponseWriter, r *http.Request, s *session) {
+	v, err := h.reconcileView(r, s)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	h.show(w, r, s, http.StatusOK, "reconciliation", "Reconciliation", "reconciliation", v)
+}
+
+func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *session) {
+	v, err := h.reconcileView(r, s)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	for _, k := range []string{"account", "from", "to", "window"} {
+		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	req := StartRequest{Account: payment.AccountID(v.Values["account"]), Actor: "dashboard:" + s.keyID}
+	if req.From, err = payment.ParseDate(v.Values["from"]); err != nil {
+		v.Errors["period"] = "Enter the start date as YYYY-MM-DD."
+	}
+	if req.To, err = payment.ParseDate(v.Values["to"]); err != nil {
+		v.Errors["period"] = "Enter the end date as YYYY-MM-DD."
+	}
+	if req.DateWindow, err = strconv.Atoi(v.Values["window"]); err != nil {
+		v.Errors["window"] = "Enter a whole number of days."
+	}
+	file, hdr, err := r.FormFile("statement")
+	if err != nil {
+		v.Errors["statement"] = "Choose the statement file (MT940, camt.053, CSV or XLSX)."
+	} else {
+		defer func() { _ = file.Close() }()
+		req.FileName = hdr.Filename
+		data, err := io.ReadAll(file)
+		if err != nil {
+			h.serverError(w, r, s, err)
+			return
+		}
+		req.Statements, err = h.opts.Decode(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			v.Errors["statement"] = "The file could not be read as a statement:"
+			for i, e := range unjoin(err) {
+				if i == 20 {
+					v.Problems = append(v.Problems, "…")
+					break
+				}
+				v.Problems = append(v.Problems, e.Error())
+			}
+		}
+	}
+	if len(v.Errors) == 0 {
+		info, err := h.opts.Reconcile.Start(r.Context(), s.ws, req)
+		if err == nil {
+			h.opts.Logger.Info("dashboard: reconciliation run", "run", info.ID, "by", s.keyID)
+			h.redirect(w, r, s, "/reconciliation/runs/"+info.ID, fmt.Sprintf("Run ready: %d entries, %s matched.",
+				info.Summary.Entries, strconv.FormatFloat(info.Summary.MatchRate*100, 'f', 1, 64)+"%"))
+			return
+		}
+		fe := payment.FieldErrors(err)
+		if len(fe) == 0 {
+			h.serverError(w, r, s, err)
+			return
+		}
+		for _, e := range fe {
+			v.Errors[e.Field] = capitalize(e.Reason) + "."
+		}
+	}
+	h.show(w, r, s, http.StatusUnprocessableEntity, "reconciliation", "Reconciliation", "reconciliation", v)
+}
+
+type runView struct {
+	Info      RunInfo
+	Report    *reconcile.Report
+	Account   string
+	Section   string
+	Exact     []reconcile.Match
+	Fuzzy     []reconcile.Match
+	Open      int // items that block finalizing
+	CanWrite  bool
+	Finalized bool
+	Names     map[payment.AccountID]string
+}
+
+func (h *Handler) runPage(w http.ResponseWriter, r *http.Request, s *session) {
+	info, rep, err := h.opts.Reconcile.Run(r.Context(), s.ws, r.PathValue("id"))
+	if errors.Is(err, payment.ErrNotFound) {
+		h.notFound(w, r, s)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	names, _, err := h.accountNames(r, s.ws)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	v := &runView{Info: info, Report: rep, Account: names[info.Account], Section: r.URL.Query().Get("section"),
+		CanWrite: s.scope.Allows(payment.ScopeReadWrite) && info.Status == RunOpen, Finalized: info.Status == RunFinalized,
+		Names: names}
+	switch v.Section {
+	case "", "exact", "fuzzy", "unmatched", "anomalies":
+	default:
+		v.Section = ""
+	}
+	for _, m := range rep.Matches {
+		if m.Score == reconcile.ScoreExact && m.Review != reconcile.ReviewManual {
+			v.Exact = append(v.Exact, m)
+		} else {
+			v.Fuzzy = append(v.Fuzzy, m)
+		}
+		if m.Review == reconcile.ReviewPending {
+			v.Open++
+		}
+	}
+	for _, u := range rep.UnmatchedEntries {
+		if !u.Dismissed {
+			v.Open++
+		}
+	}
+	for _, a := range rep.Anomalies {
+		if !a.Dismissed {
+			v.Open++
+		}
+	}
+	h.show(w, r, s, http.StatusOK, "run", "Reconciliation run", "reconciliation", v)
+}
+
+func (h *Handler) runReview(w http.ResponseWriter, r *http.Request, s *session) {
+	id := r.PathValue("id")
+	back := "/reconciliation/runs/" + id
+	if sec := r.PostFormValue("section"); sec != "" {
+		back += "?section=" + urlEscape(sec)
+	}
+	a := ReviewAction{Kind: ReviewKind(r.PostFormValue("action")), Entry: r.PostFormValue("entry"),
+		Note: strings.TrimSpace(r.PostFormValue("note")), Actor: "dashboard:" + s.keyID}
+	if p := strings.TrimSpace(r.PostFormValue("payment")); p != "" {
+		pid, err := payment.ParseID(p)
+		if err != nil {
+			h.redirectError(w, r, s, back, "“"+p+"” is not a payment id (pay_…).")
+			return
+		}
+		a.Payment = pid
+	} else if a.Kind == ReviewMap {
+		h.redirectError(w, r, s, back, "Choose the payment the entry books.")
+		return
+	}
+	if len(a.Note) > 200 {
+		a.Note = a.Note[:200]
+	}
+	err := h.opts.Reconcile.Review(r.Context(), s.ws, id, a)
+	var na *payment.NotAllowedError
+	switch {
+	case err == nil:
+		done := map[ReviewKind]string{ReviewApprove: "Match approved.", ReviewReject: "Match rejected; the entry was matched again without that payment.",
+			ReviewMap: "Entry mapped to the payment.", ReviewDismiss: "Entry resolved without a payment.",
+			ReviewUnmatch: "Match undone."}[a.Kind]
+		h.redirect(w, r, s, back, done)
+	case errors.Is(err, payment.ErrNotFound) && len(payment.FieldErrors(err)) == 0:
+		h.notFound(w, r, s)
+	case errors.As(err, &na):
+		h.redirectError(w, r, s, back, capitalize(na.Reason)+".")
+	case len(payment.FieldErrors(err)) > 0:
+		h.redirectError(w, r, s, back, "Not done: "+ErrorText(err)+".")
+	default:
+		h.serverError(w, r, s, err)
+	}
+}
+
+func (h *Handler) runFinalize(w http.ResponseWriter, r *http.Request, s *session) {
+	id := r.PathValue("id")
+	back := "/reconciliation/runs/" + id
+	info, err := h.opts.Reconcile.Finalize(r.Context(), s.ws, id, "dashboard:"+s.keyID)
+	var na *payment.NotAllowedError
+	switch {
+	case err == nil:
+		h.opts.Logger.Info("dashboard: reconciliation finalized", "run", id, "by", s.keyID)
+		h.redirect(w, r, s, back, fmt.Sprintf("Run finalized: %d payments are reconciled.", info.Summary.MatchedPayments))
+	case errors.Is(err, payment.ErrNotFound) && len(payment.FieldErrors(err)) == 0:
+		h.notFound(w, r, s)
+	case errors.As(err, &na):
+		h.redirectError(w, r, s, back, capitalize(na.Reason)+".")
+	case len(payment.FieldErrors(err)) > 0:
+		h.redirectError(w, r, s, back, "Not finalized: "+ErrorText(err)+".")
+	default:
+		h.serverError(w, r, s, err)
+	}
+}
+
+func (h *Handler) runReport(w http.ResponseWriter, r *http.Request, s *session) {
+	id, format := r.PathValue("id"), strings.TrimPrefix(r.PathValue("file"), "report.")
+	var ct string
+	switch r.PathValue("file") {
+	case "report.xlsx":
+		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case "report.json":
+		ct = "application/json"
+	default:
+		h.notFound(w, r, s)
+		return
+	}
+	var buf bytes.Buffer
+	err := h.opts.Reconcile.WriteReport(r.Context(), s.ws, id, format, &buf)
+	if errors.Is(err, payment.ErrNotFound) {
+		h.notFound(w, r, s)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="reconciliation-`+id+`.`+format+`"`)
+	_, _ = buf.WriteTo(w)
+}
+
+func urlEscape(s string) string {
+	switch s {
+	case "exact", "fuzzy", "unmatched", "anomalies":
+		return s
+	}
+	return ""
+}
