@@ -506,7 +506,9 @@ func (g *EngineReconciler) WriteReport(_ context.Context, ws payment.WorkspaceID
 	r.mu.Unlock()
 	switch format {
 	case "json":
-		return reconcile.WriteJSON(w, rep)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
 	case "xlsx":
 		if g.opts.XLSX == nil {
 			return errors.New("dashboard: XLSX reports are not available in this build")

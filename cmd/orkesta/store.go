@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/adapters/postgres"
 	"github.com/orkesta/orkesta/adapters/sqlite"
 	"github.com/orkesta/orkesta/payment"
 )
@@ -51,7 +54,23 @@ func (c *cli) open(ctx context.Context, log *slog.Logger) (*backend, error) {
 func openDatabase(ctx context.Context, cfg dbConfig, log *slog.Logger) (*backend, error) {
 	switch {
 	case cfg.postgres != "":
-		return nil, errors.New("PostgreSQL support is not built into this binary yet")
+		pool, err := pgxpool.New(ctx, cfg.postgres)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		if err := pool.Ping(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		st := postgres.New(pool, postgres.Options{})
+		if err := st.Migrate(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("migrate postgres: %w", err)
+		}
+		return &backend{kind: "postgres", store: st, keys: st, events: st, close: func() error {
+			pool.Close()
+			return nil
+		}}, nil
 	case cfg.path == ":memory:":
 		log.Warn("using an in-memory store: nothing is kept after exit")
 		m := memory.New()
