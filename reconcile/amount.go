@@ -41,16 +41,19 @@ func ParseMinor(s string, f NumberFormat, minorUnits int) (int64, error) {
 		neg = s[0] == '-'
 		i = 1
 	}
+	// The whole text is checked before a range or precision problem is reported: "1.234,56" read
+	// with a decimal dot is not an amount at all, rather than one with too many decimals.
 	var v uint64
 	const limit = 1<<63 - 1
+	overflow, excess := false, false
 	intDigits, group, grouped := 0, 0, false
 	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			d := uint64(c - '0')
-			if v > (limit-d)/10 {
-				return 0, ErrAmountRange
+			if !overflow && v > (limit-d)/10 {
+				overflow = true
 			}
 			v = v*10 + d
 			intDigits++
@@ -70,6 +73,9 @@ func ParseMinor(s string, f NumberFormat, minorUnits int) (int64, error) {
 	if intDigits == 0 || (grouped && group != 3) {
 		return 0, ErrAmountSyntax
 	}
+	if overflow {
+		return 0, ErrAmountRange
+	}
 	return scale(v, 0, minorUnits, neg)
 frac:
 	if intDigits == 0 || (grouped && group != 3) {
@@ -84,16 +90,22 @@ frac:
 		}
 		if fd == minorUnits {
 			if c != '0' { // trailing zeros beyond the precision are harmless: "1.500" TRY = 150
-				return 0, ErrAmountPrecision
+				excess = true
 			}
 			continue
 		}
 		d := uint64(c - '0')
-		if v > (limit-d)/10 {
-			return 0, ErrAmountRange
+		if !overflow && v > (limit-d)/10 {
+			overflow = true
 		}
 		v = v*10 + d
 		fd++
+	}
+	switch {
+	case overflow:
+		return 0, ErrAmountRange
+	case excess:
+		return 0, ErrAmountPrecision
 	}
 	return scale(v, fd, minorUnits, neg)
 }
