@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
@@ -310,4 +311,30 @@ func TestSQLiteThroughRun(t *testing.T) {
 	r = run("payments", "list", "--reference", "R-1")
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "10.00 TRY")
+}
+
+// TestPostgresThroughRun runs commands against PostgreSQL (ORKESTA_TEST_POSTGRES) in a workspace of
+// its own, so it can share the database with other tests.
+func TestPostgresThroughRun(t *testing.T) {
+	dsn := os.Getenv("ORKESTA_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("ORKESTA_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	ws := "ws_" + payment.NewULIDSource().NewULID(time.Now())
+	run := func(args ...string) result {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), append([]string{"--postgres", dsn, "--workspace", ws}, args...),
+			strings.NewReader(""), &out, &errb)
+		return result{stdout: out.String(), stderr: errb.String(), code: code}
+	}
+	r := run("accounts", "create", "--name", "Operating TRY", "--currency", "TRY")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	r = run("keys", "create", "--name", "pg-test", "--scope", "read-only", "-o", "json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	r = run("accounts", "list")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Operating TRY")
+	r = run("keys", "list")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "pg-test")
 }
