@@ -144,8 +144,9 @@ func checkContract(t *testing.T, router routers.Router, r *http.Request, reqBody
 		IncludeResponseStatus: true,
 		MultiError:            true,
 		AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+			// RFC 9110: the scheme is case-insensitive.
 			h := in.RequestValidationInput.Request.Header.Get("Authorization")
-			if !strings.HasPrefix(h, "Bearer ") || len(h) == len("Bearer ") {
+			if len(h) <= len("Bearer ") || !strings.EqualFold(h[:len("Bearer ")], "Bearer ") {
 				return fmt.Errorf("no bearer token")
 			}
 			return nil
