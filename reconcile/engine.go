@@ -403,8 +403,8 @@ func (w *worker) addHint(ei int32, h hint) {
 	}
 }
 
-// entry finds the candidates of entry ei and records its pairs, or its anomaly.
-func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
+// collect finds every payment and batch that entry e names or fits on amount and date into w.cands.
+func (w *worker) collect(ei int32, e *Entry) {
 	m := w.m
 	x := m.refs
 	w.cands = w.cands[:0]
@@ -428,14 +428,20 @@ func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
 			}
 		}
 	}
-	date := entryDate(e)
-	if date != 0 {
+	if date := entryDate(e); date != 0 {
 		for d := date - payment.Date(m.opts.DateWindow); d <= date+payment.Date(m.opts.DateWindow); d++ {
 			for p := m.amts.find(e.Amount, d); p >= 0; p = m.amts.next[p] {
 				w.addPayment(ei, p, false, 0, 0, 0, 0)
 			}
 		}
 	}
+}
+
+// entry finds the candidates of entry ei and records its pairs, or its anomaly.
+func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
+	m := w.m
+	w.collect(ei, e)
+	date := entryDate(e)
 	m.out[ei].pay = -1
 	if len(w.cands) == 0 {
 		return

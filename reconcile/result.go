@@ -337,44 +337,71 @@ var keyNames = [...]string{keyReference: "reference", keyID: "id", keyEndToEnd: 
 
 // reasons explains an outcome against one payment, or against a batch's total and its farthest date.
 func (b *rowBuilder) reasons(r *Result, o *outcome, e *Entry, info *stmtInfo, p *Payment) []Reason {
-	cur := e.Currency
-	if cur == "" {
-		cur = info.currency
+	v := reasonValues{crit: o.crit, entry: e, entryCur: e.Currency, payAmount: p.Amount, payCur: p.Currency,
+		payDate: p.ValueDate, payRef: p.Reference}
+	if v.entryCur == "" {
+		v.entryCur = info.currency
 	}
 	ed := entryDate(e)
-	pa, pd := p.Amount, p.ValueDate
 	if o.flags&flagBatch != 0 {
-		pa = 0
+		v.payAmount = 0
 		r.m.batchMembers(o.pay, e, info, func(pi int32) {
 			q := &r.m.pays[pi]
-			pa += q.Amount
-			if absDate(ed, q.ValueDate) > absDate(ed, pd) {
-				pd = q.ValueDate
+			v.payAmount += q.Amount
+			if absDate(ed, q.ValueDate) > absDate(ed, v.payDate) {
+				v.payDate = q.ValueDate
 			}
 		})
+		v.payRef = string(r.m.refs.batches[o.pay].id)
 	}
+	if o.crit&critReference != 0 {
+		v.refField, v.refKey = o.field, o.key
+		v.refStart, v.refEnd = o.start, o.end
+		v.payRef = r.keyText(o, spanOf(e, o.field, o.start, o.end))
+	}
+	return appendReasonValues(b.rs[:0], &v)
+}
+
+// reasonValues are the two sides of the three criteria of a decision.
+type reasonValues struct {
+	crit             uint8
+	entry            *Entry
+	entryCur, payCur payment.Currency
+	payAmount        int64
+	payDate          payment.Date
+	payRef           string // the payment's value the entry named, or its reference
+	refField, refKey uint8
+	refStart, refEnd int32
+}
+
+func spanOf(e *Entry, field uint8, start, end int32) string {
+	text := entryField(e, field)
+	if start >= 0 && start <= end && int(end) <= len(text) {
+		return text[start:end]
+	}
+	return ""
+}
+
+// appendReasonValues appends the amount, date and reference reasons.
+func appendReasonValues(rs []Reason, v *reasonValues) []Reason {
+	e := v.entry
+	cur := v.entryCur
 	if cur == "" {
-		cur = p.Currency
+		cur = v.payCur
 	}
-	rs := append(b.rs[:0], Reason{Criterion: CriterionAmount, Matched: o.crit&critAmount != 0,
-		Entry: money(e.Amount, cur), Payment: money(pa, p.Currency), Difference: e.Amount - pa})
-	dr := Reason{Criterion: CriterionDate, Matched: o.crit&critDate != 0, Entry: ed.String(), Payment: pd.String()}
-	if ed != 0 && pd != 0 {
-		dr.Difference = int64(ed - pd)
+	rs = append(rs, Reason{Criterion: CriterionAmount, Matched: v.crit&critAmount != 0,
+		Entry: money(e.Amount, cur), Payment: money(v.payAmount, v.payCur), Difference: e.Amount - v.payAmount})
+	ed := entryDate(e)
+	dr := Reason{Criterion: CriterionDate, Matched: v.crit&critDate != 0, Entry: ed.String(), Payment: v.payDate.String()}
+	if ed != 0 && v.payDate != 0 {
+		dr.Difference = int64(ed - v.payDate)
 	}
 	rs = append(rs, dr)
-	rr := Reason{Criterion: CriterionReference, Matched: o.crit&critReference != 0, Entry: e.CustomerRef, Payment: p.Reference}
-	if o.flags&flagBatch != 0 {
-		rr.Payment = string(r.m.refs.batches[o.pay].id)
-	}
+	rr := Reason{Criterion: CriterionReference, Matched: v.crit&critReference != 0, Entry: e.CustomerRef, Payment: v.payRef}
 	if rr.Matched {
-		text := entryField(e, o.field)
-		if o.start >= 0 && o.start <= o.end && int(o.end) <= len(text) {
-			rr.Entry = text[o.start:o.end]
-		}
-		rr.Field = fieldNames[o.field]
-		rr.Key = keyNames[o.key]
-		rr.Payment = r.keyText(o, rr.Entry)
+		rr.Entry = spanOf(e, v.refField, v.refStart, v.refEnd)
+		rr.Field = fieldNames[v.refField]
+		rr.Key = keyNames[v.refKey]
 	}
 	return append(rs, rr)
 }

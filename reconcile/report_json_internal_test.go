@@ -1,0 +1,100 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// fill sets every field of the struct v points to to a non-zero value, so that a field added to a
+// report type later shows up in the comparison with encoding/json.
+func fill(t *testing.T, v reflect.Value, seed string) {
+	t.Helper()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		name := v.Type().Field(i).Name
+		switch {
+		case f.Type() == reflect.TypeFor[payment.Date]():
+			f.SetInt(int64(payment.MustDate("2026-02-03")))
+		case f.Kind() == reflect.String:
+			f.SetString(seed + name + ` <&> "q" \ é` + "\u2028\x01\t")
+		case f.Kind() == reflect.Bool:
+			f.SetBool(true)
+		case f.CanInt():
+			f.SetInt(-12345)
+		case f.Kind() == reflect.Map:
+			f.Set(reflect.ValueOf(map[string]string{"b": "2", "a<": "1"}))
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
+			s := reflect.MakeSlice(f.Type(), 2, 2)
+			s.Index(0).SetString(seed + "x")
+			s.Index(1).SetString(seed + "y")
+			f.Set(s)
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct:
+			s := reflect.MakeSlice(f.Type(), 2, 2)
+			fill(t, s.Index(0), seed+"0")
+			fill(t, s.Index(1), seed+"1")
+			f.Set(s)
+		case f.Kind() == reflect.Struct:
+			fill(t, f, seed+name)
+		case f.Kind() == reflect.Float64:
+			f.SetFloat(0.9875)
+		default:
+			t.Fatalf("fill: %s has a kind (%s) the test does not know: teach it", name, f.Kind())
+		}
+	}
+}
+
+func TestReportJSONMatchesEncodingJSON(t *testing.T) {
+	full := &Report{}
+	fill(t, reflect.ValueOf(full).Elem(), "")
+	tests := []struct {
+		name   string
+		report *Report
+	}{
+		{"every field set", full},
+		{"empty", &Report{Matches: []Match{}, UnmatchedEntries: []UnmatchedEntry{}, UnmatchedPayments: []UnmatchedPayment{}, Anomalies: []Anomaly{}}},
+		{"zero values", &Report{Matches: []Match{{}}, UnmatchedEntries: []UnmatchedEntry{{}}, UnmatchedPayments: []UnmatchedPayment{{}}, Anomalies: []Anomaly{{}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := json.Marshal(tt.report)
+			require.NoError(t, err)
+			var got jsonBuf
+			require.NoError(t, WriteJSON(&got, tt.report))
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+}
+
+type jsonBuf []byte
+
+func (b *jsonBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", `"\`, "<a&b>", "\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe", "ğüşıöçİ", "\b\f\n\r\t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(appendString(nil, s)))
+	})
+}
+
+func FuzzAppendFloat(f *testing.F) {
+	for _, x := range []float64{0, 1, 0.5, 0.1234, 1e-7, 1e21, -3.5e-9, 123456789} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		want, err := json.Marshal(x)
+		if err != nil {
+			t.Skip() // NaN and infinities are not JSON
+		}
+		assert.Equal(t, string(want), string(appendFloat(nil, x)))
+	})
+}

@@ -1,0 +1,234 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// review loads an open run, finds the entry, checks its state and applies f; then saves the run with
+// a history line.
+func (s *Service) review(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string, action RunAction,
+	allowed []DecisionState, f func(run *Run, re *RunEntry, now time.Time) (RunEvent, error)) (Run, error) {
+	run, err := s.store.GetRun(ctx, ws, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if run.Status != RunOpen {
+		return run, &RunStatusError{Run: id, Status: run.Status, Action: action}
+	}
+	i := run.entryIndex(fingerprint)
+	if i < 0 {
+		return run, fmt.Errorf("%w: no entry %s in run %s", payment.ErrNotFound, fingerprint, id)
+	}
+	re := &run.Entries[i]
+	if !slices.Contains(allowed, re.Decision.State) {
+		return run, &ReviewError{Entry: fingerprint, State: re.Decision.State, Action: action}
+	}
+	prev := run.Version
+	now := s.now()
+	ev, err := f(&run, re, now)
+	if err != nil {
+		return run, err
+	}
+	ev.At, ev.Action, ev.Entry = now, action, fingerprint
+	run.History = append(run.History, ev)
+	if err := s.save(ctx, &run, prev, now, payment.Event{}); err != nil {
+		return Run{}, err
+	}
+	return run, nil
+}
+
+func required(field, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return &payment.ValidationError{Field: field, Reason: "is required"}
+	}
+	return nil
+}
+
+// Approve accepts a proposed (fuzzy) match: the entry is matched with its payments.
+func (s *Service) Approve(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, note string) (Run, error) {
+	return s.review(ctx, ws, id, fingerprint, ActionApprove, []DecisionState{StateProposed},
+		func(_ *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+			d := &re.Decision
+			d.State, d.Review, d.By, d.Note, d.At = StateMatched, ReviewApproved, actor, note, now
+			return RunEvent{Actor: actor, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: note}, nil
+		})
+}
+
+// Reject refuses a proposed match: its payments are never proposed for the entry again, and the entry
+// is matched again against the remaining payments (it may get another proposal, or stay unmatched).
+func (s *Service) Reject(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
+	return s.review(ctx, ws, id, fingerprint, ActionReject, []DecisionState{StateProposed},
+		func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+			return s.release(ctx, run, re, actor, reason, now)
+		})
+}
+
+// release records the entry's payments as rejected and matches it again.
+func (s *Service) release(ctx context.Context, run *Run, re *RunEntry, actor, reason string, now time.Time) (RunEvent, error) {
+	d := &re.Decision
+	ev := RunEvent{Actor: actor, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: reason}
+	rejected := d.Rejected
+	for _, p := range d.PaymentIDs {
+		if !slices.Contains(rejected, p) {
+			rejected = append(rejected, p)
+		}
+	}
+	*d = Decision{State: StateUnmatched, Rejected: rejected, By: actor, Note: reason, At: now}
+	acct, err := s.payments.GetAccount(ctx, run.Workspace, run.Account)
+	if err != nil {
+		return ev, err
+	}
+	if err := s.rematch(ctx, run, &acct, []int{run.entryIndex(re.Entry.Fingerprint)}); err != nil {
+		return ev, err
+	}
+	if d.State == StateUnmatched {
+		d.By, d.Note, d.At = actor, reason, now
+	}
+	return ev, nil
+}
+
+// Map matches an entry to payments a person chose: an unmatched entry, an anomaly, or a proposed
+// match being replaced. The payments must be processing or settled, in the entry's currency, move
+// money on the run's account in the entry's direction, and not be held by another entry of the run.
+// A difference between the entry's amount and the payments' total is recorded, as are the criteria.
+func (s *Service) Map(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string, ids []payment.ID, actor, note string) (Run, error) {
+	if len(ids) == 0 {
+		return Run{}, &payment.ValidationError{Field: "payment_ids", Reason: "name at least one payment"}
+	}
+	return s.review(ctx, ws, id, fingerprint, ActionMap, []DecisionState{StateUnmatched, StateAnomaly, StateProposed},
+		func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+			acct, err := s.payments.GetAccount(ctx, ws, run.Account)
+			if err != nil {
+				return RunEvent{}, err
+			}
+			st := accountStatement(&acct)
+			info := stmtInfo{known: true, ids: []string{string(acct.ID), st.Account}}
+			e := &re.Entry
+			cur := e.Currency
+			if cur == "" {
+				cur = acct.Currency
+			}
+			var errs []error
+			bad := func(i int, reason string) {
+				errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("payment_ids[%d]", i), Reason: reason})
+			}
+			var pays []Payment
+			for i, pid := range ids {
+				if slices.Contains(ids[:i], pid) {
+					bad(i, string(pid)+" is named twice")
+					continue
+				}
+				p, err := s.payments.Get(ctx, ws, pid)
+				if errors.Is(err, payment.ErrNotFound) {
+					bad(i, "no payment "+string(pid)+" in this workspace")
+					continue
+				}
+				if err != nil {
+					return RunEvent{}, err
+				}
+				rp := FromPayment(&p)
+				switch {
+				case classOf(p.Status) != classLive:
+					bad(i, string(pid)+" is "+string(p.Status)+"; only processing and settled payments can be matched")
+				case p.Currency != cur:
+					bad(i, string(pid)+" is in "+string(p.Currency)+", the entry in "+string(cur))
+				case !info.sideOK(e, &rp):
+					bad(i, string(pid)+" does not move money on account "+acct.MaskedIBAN()+" in the entry's direction ("+string(e.Direction)+")")
+				}
+				for j := range run.Entries {
+					o := &run.Entries[j]
+					if o != re && (o.Decision.State == StateMatched || o.Decision.State == StateProposed) &&
+						slices.Contains(o.Decision.PaymentIDs, pid) {
+						bad(i, string(pid)+" is already matched with entry "+o.Entry.Position)
+					}
+				}
+				pays = append(pays, rp)
+			}
+			if err := errors.Join(errs...); err != nil {
+				return RunEvent{}, err
+			}
+			crit, reasons := explain(&st, e, pays, s.engineOptions(run, &acct))
+			d := &re.Decision
+			*d = Decision{State: StateMatched, Review: ReviewManual, Score: ScoreFuzzy, PaymentIDs: slices.Clone(ids),
+				Criteria: criteriaOf(crit), Reasons: reasons, AmountDifference: reasons[0].Difference,
+				Rejected: d.Rejected, By: actor, Note: note, At: now}
+			if score(crit) == 3 {
+				d.Score = ScoreExact
+			}
+			return RunEvent{Actor: actor, PaymentIDs: slices.Clone(ids), Reason: note}, nil
+		})
+}
+
+// Dismiss resolves an unmatched entry or an anomaly without a payment (a bank fee, interest, an
+// anomaly someone has dealt with), with a reason.
+func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
+	if err := required("reason", reason); err != nil {
+		return Run{}, err
+	}
+	return s.review(ctx, ws, id, fingerprint, ActionDismiss, []DecisionState{StateUnmatched, StateAnomaly},
+		func(_ *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+			d := &re.Decision
+			d.State, d.By, d.Note, d.At = StateDismissed, actor, reason, now
+			return RunEvent{Actor: actor, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: reason}, nil
+		})
+}
+
+// Unmatch takes a match (or proposal) apart. In an open run the payments are never proposed for the
+// entry again and the entry is matched again against the rest. In a finalized run it undoes the
+// reconciliation: the payments go back from reconciled to settled (payment.Service.Unreconcile) with
+// the actor and reason in their history, the entry becomes unmatched and the run stays finalized. A
+// reason is required after finalization.
+func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
+	run, err := s.store.GetRun(ctx, ws, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if run.Status != RunFinalized {
+		return s.review(ctx, ws, id, fingerprint, ActionUnmatch, []DecisionState{StateMatched, StateProposed},
+			func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+				return s.release(ctx, run, re, actor, reason, now)
+			})
+	}
+	if err := required("reason", reason); err != nil {
+		return run, err
+	}
+	i := run.entryIndex(fingerprint)
+	if i < 0 {
+		return run, fmt.Errorf("%w: no entry %s in run %s", payment.ErrNotFound, fingerprint, id)
+	}
+	re := &run.Entries[i]
+	if re.Decision.State != StateMatched {
+		return run, &ReviewError{Entry: fingerprint, State: re.Decision.State, Action: ActionUndo}
+	}
+	why := reconcileReason(id) + " undone: " + reason
+	for _, pid := range re.Decision.PaymentIDs {
+		p, err := s.payments.Get(ctx, ws, pid)
+		if err != nil {
+			return run, err
+		}
+		if p.Status == payment.StatusSettled {
+			continue // undone already by an interrupted earlier call
+		}
+		if _, err := s.payments.Unreconcile(ctx, ws, pid, actor, why); err != nil {
+			return run, err
+		}
+	}
+	prev := run.Version
+	now := s.now()
+	d := &re.Decision
+	ev := RunEvent{At: now, Actor: actor, Action: ActionUndo, Entry: fingerprint, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: reason}
+	*d = Decision{State: StateUnmatched, Rejected: d.Rejected, By: actor, Note: reason, At: now,
+		Notes: []string{"the reconciliation of " + joinIDs(d.PaymentIDs) + " was undone"}}
+	run.History = append(run.History, ev)
+	if err := s.save(ctx, &run, prev, now, payment.Event{}); err != nil {
+		return Run{}, err
+	}
+	return run, nil
+}

@@ -1,0 +1,201 @@
+package reconcile
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// RunID identifies a reconciliation run: "run_" + ULID.
+type RunID string
+
+// PrefixRun is the prefix of run ids.
+const PrefixRun = "run_"
+
+// RunStatus is where a run is. Wire values are a public contract.
+type RunStatus string
+
+// Run statuses.
+const (
+	// RunOpen: statements can be imported and decisions reviewed.
+	RunOpen RunStatus = "open"
+	// RunFinalizing: Finalize started moving payments to reconciled and was interrupted; calling it
+	// again finishes the job. Nothing else changes the run meanwhile.
+	RunFinalizing RunStatus = "finalizing"
+	// RunFinalized: every entry was resolved and every matched payment is reconciled. The run is read
+	// only, except that a match can be undone (Service.Unmatch), with the actor and reason recorded.
+	RunFinalized RunStatus = "finalized"
+)
+
+// DecisionState is where one entry of a run stands. Wire values are a public contract.
+type DecisionState string
+
+// Decision states. Proposed, unmatched and anomaly are open: Finalize refuses while any is left.
+const (
+	// StateMatched: the entry books the payment(s): an exact match, a fuzzy match a person approved, or
+	// a person's manual mapping.
+	StateMatched DecisionState = "matched"
+	// StateProposed: a fuzzy match waiting for a person to approve or reject it.
+	StateProposed DecisionState = "proposed"
+	// StateUnmatched: no payment found yet; map it to payments or dismiss it.
+	StateUnmatched DecisionState = "unmatched"
+	// StateAnomaly: the entry names a cancelled or failed payment; a person must look and dismiss it
+	// (or map it to the right payment).
+	StateAnomaly DecisionState = "anomaly"
+	// StateDismissed: a person resolved the entry without a payment (a bank fee, interest, an
+	// acknowledged anomaly), with a reason.
+	StateDismissed DecisionState = "dismissed"
+)
+
+// Open reports whether the state still needs a person.
+func (s DecisionState) Open() bool {
+	return s == StateProposed || s == StateUnmatched || s == StateAnomaly
+}
+
+// Decision is what a run decided about one entry and why.
+type Decision struct {
+	State  DecisionState `json:"state"`
+	Score  Score         `json:"score,omitempty"`
+	Review Review        `json:"review,omitempty"`
+	// PaymentIDs are the payments the entry books (several for a batch); for an anomaly, the cancelled
+	// or failed payment it names.
+	PaymentIDs       []payment.ID    `json:"payment_ids,omitempty"`
+	BatchID          payment.BatchID `json:"batch_id,omitempty"`
+	Criteria         Criteria        `json:"criteria"`
+	Reasons          []Reason        `json:"reasons,omitempty"`
+	AmountDifference int64           `json:"amount_difference,omitempty"`
+	Alternatives     []payment.ID    `json:"alternatives,omitempty"`
+	Anomaly          AnomalyKind     `json:"anomaly,omitempty"`
+	Notes            []string        `json:"notes,omitempty"`
+	// Rejected are payments a person rejected for this entry; matching never proposes them again.
+	Rejected []payment.ID `json:"rejected,omitempty"`
+	// Reconciled is set once Finalize has moved the decision's payments to reconciled.
+	Reconciled bool `json:"reconciled,omitempty"`
+	// By, Note and At record the last person who acted on the entry; empty for the engine's proposals.
+	By   string    `json:"by,omitempty"`
+	Note string    `json:"note,omitempty"`
+	At   time.Time `json:"at,omitzero"`
+}
+
+// RunEntry is one statement entry of a run with its decision.
+type RunEntry struct {
+	Entry Entry `json:"entry"`
+	// Statement is the id of the statement it was imported from, when the file had one.
+	Statement string   `json:"statement,omitempty"`
+	Decision  Decision `json:"decision"`
+}
+
+// RunAction names an action in a run's history. Wire values are a public contract.
+type RunAction string
+
+// Run actions.
+const (
+	ActionCreate   RunAction = "create"
+	ActionImport   RunAction = "import"
+	ActionApprove  RunAction = "approve"
+	ActionReject   RunAction = "reject"
+	ActionMap      RunAction = "map"
+	ActionUnmatch  RunAction = "unmatch"
+	ActionDismiss  RunAction = "dismiss"
+	ActionFinalize RunAction = "finalize"
+	// ActionUndo is an unmatch after finalization: its payments went back from reconciled to settled.
+	ActionUndo RunAction = "undo"
+)
+
+// RunEvent is one line of a run's audit history. History is append-only.
+type RunEvent struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor,omitempty"`
+	Action RunAction `json:"action"`
+	// Entry is the fingerprint of the entry acted on.
+	Entry      string       `json:"entry,omitempty"`
+	PaymentIDs []payment.ID `json:"payment_ids,omitempty"`
+	Reason     string       `json:"reason,omitempty"`
+}
+
+// Run is the reconciliation of one account over one period: its statement entries, a decision per
+// entry and the history of who did what. It is plain data (JSON in and out), so stores can keep it as
+// a document.
+type Run struct {
+	ID        RunID               `json:"id"`
+	Workspace payment.WorkspaceID `json:"workspace_id"`
+	Account   payment.AccountID   `json:"account"`
+	// From and To bound the period, inclusive; entries booked outside it are not imported.
+	From       payment.Date `json:"from"`
+	To         payment.Date `json:"to"`
+	DateWindow int          `json:"date_window"`
+	Status     RunStatus    `json:"status"`
+	Entries    []RunEntry   `json:"entries"`
+	History    []RunEvent   `json:"history"`
+	CreatedBy  string       `json:"created_by,omitempty"`
+	CreatedAt  time.Time    `json:"created_at"`
+	UpdatedAt  time.Time    `json:"updated_at"`
+	// FinalizedBy and FinalizedAt are set by Finalize.
+	FinalizedBy string    `json:"finalized_by,omitempty"`
+	FinalizedAt time.Time `json:"finalized_at,omitzero"`
+	// Version increases by one with every stored change; stores compare-and-set on it.
+	Version int64 `json:"version"`
+}
+
+// Clone returns a deep copy of r: stores hand out and keep copies, never shared slices.
+func (r *Run) Clone() Run {
+	c := *r
+	c.Entries = slices.Clone(r.Entries)
+	for i := range c.Entries {
+		e := &c.Entries[i]
+		e.Entry.Fields = maps.Clone(e.Entry.Fields)
+		d := &e.Decision
+		d.PaymentIDs = slices.Clone(d.PaymentIDs)
+		d.Reasons = slices.Clone(d.Reasons)
+		d.Alternatives = slices.Clone(d.Alternatives)
+		d.Notes = slices.Clone(d.Notes)
+		d.Rejected = slices.Clone(d.Rejected)
+	}
+	c.History = slices.Clone(r.History)
+	for i := range c.History {
+		c.History[i].PaymentIDs = slices.Clone(c.History[i].PaymentIDs)
+	}
+	return c
+}
+
+// entryIndex returns the index of the entry with this fingerprint, or -1.
+func (r *Run) entryIndex(fingerprint string) int {
+	for i := range r.Entries {
+		if r.Entries[i].Entry.Fingerprint == fingerprint {
+			return i
+		}
+	}
+	return -1
+}
+
+// RunFilter selects runs. Zero fields do not filter.
+type RunFilter struct {
+	Account payment.AccountID
+	Status  RunStatus
+}
+
+// Match reports whether r passes the filter. Stores that filter in memory use it.
+func (f *RunFilter) Match(r *Run) bool {
+	return (f.Account == "" || r.Account == f.Account) && (f.Status == "" || r.Status == f.Status)
+}
+
+// Store persists runs. Adapters: adapters/memory (NewRunStore); reconciletest.StoreSuite is the
+// conformance test every implementation runs. Every method is scoped to a workspace: a run of another
+// workspace is payment.ErrNotFound.
+type Store interface {
+	// CreateRun stores a new run; payment.ErrDuplicate if the id exists.
+	CreateRun(ctx context.Context, r Run) error
+	// GetRun returns a run; payment.ErrNotFound if there is none.
+	GetRun(ctx context.Context, ws payment.WorkspaceID, id RunID) (Run, error)
+	// ListRuns returns the workspace's runs matching f, newest first (descending id), without their
+	// entries and history when the store can save the work (callers needing those call GetRun).
+	ListRuns(ctx context.Context, ws payment.WorkspaceID, f RunFilter) ([]Run, error)
+	// UpdateRun replaces a run if and only if the stored version is still prevVersion
+	// (compare-and-set): a lost race is payment.ErrConflict and changes nothing; an unknown run is
+	// payment.ErrNotFound. r.Version must be prevVersion+1. When ev has a Type, a store with an event
+	// outbox (payment.EventLog) writes it in the same transaction.
+	UpdateRun(ctx context.Context, r Run, prevVersion int64, ev payment.Event) error
+}

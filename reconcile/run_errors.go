@@ -1,0 +1,82 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// Sentinel errors of runs. The typed errors below match them, and also payment.ErrInvalidTransition,
+// so that a caller (an HTTP adapter) that only knows package payment maps them to a conflict.
+var (
+	// ErrRunClosed: the run is finalized (or finalizing) and does not take this action.
+	ErrRunClosed = errors.New("reconcile: the run is closed")
+	// ErrOpenItems: Finalize refused because entries are still proposed, unmatched or anomalies.
+	ErrOpenItems = errors.New("reconcile: the run has open items")
+	// ErrReview: the entry's state does not allow this review action.
+	ErrReview = errors.New("reconcile: not allowed in the entry's state")
+)
+
+// RunStatusError is an action refused because of the run's status. It matches ErrRunClosed.
+type RunStatusError struct {
+	Run    RunID
+	Status RunStatus
+	Action RunAction
+}
+
+func (e *RunStatusError) Error() string {
+	return fmt.Sprintf("reconcile: run %s is %s: cannot %s", e.Run, e.Status, e.Action)
+}
+
+// Is matches ErrRunClosed and payment.ErrInvalidTransition.
+func (e *RunStatusError) Is(target error) bool {
+	return target == ErrRunClosed || target == payment.ErrInvalidTransition
+}
+
+// ReviewError is a review action the entry's state does not allow. It matches ErrReview.
+type ReviewError struct {
+	Entry  string // the entry's fingerprint
+	State  DecisionState
+	Action RunAction
+}
+
+func (e *ReviewError) Error() string {
+	return fmt.Sprintf("reconcile: entry %s is %s: cannot %s it", e.Entry, e.State, e.Action)
+}
+
+// Is matches ErrReview and payment.ErrInvalidTransition.
+func (e *ReviewError) Is(target error) bool {
+	return target == ErrReview || target == payment.ErrInvalidTransition
+}
+
+// OpenItemsError says what keeps a run from being finalized. It matches ErrOpenItems.
+type OpenItemsError struct {
+	Proposed, Unmatched, Anomalies int
+}
+
+func (e *OpenItemsError) Error() string {
+	var parts []string
+	for _, p := range []struct {
+		n           int
+		one, others string
+	}{
+		{e.Proposed, "fuzzy match waits", "fuzzy matches wait"},
+		{e.Unmatched, "entry is unmatched", "entries are unmatched"},
+		{e.Anomalies, "anomaly is open", "anomalies are open"},
+	} {
+		switch {
+		case p.n == 1:
+			parts = append(parts, "1 "+p.one)
+		case p.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.others))
+		}
+	}
+	return "reconcile: cannot finalize: " + strings.Join(parts, ", ")
+}
+
+// Is matches ErrOpenItems and payment.ErrInvalidTransition.
+func (e *OpenItemsError) Is(target error) bool {
+	return target == ErrOpenItems || target == payment.ErrInvalidTransition
+}

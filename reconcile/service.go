@@ -1,0 +1,473 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// ServiceOptions tunes a Service. The zero value is ready to use.
+type ServiceOptions struct {
+	// AnomalyDays is how many days before and after a run's period cancelled, failed and reconciled
+	// payments are loaded, to recognise anomalies and explain near misses (31 when zero).
+	AnomalyDays int
+	// PaymentInfoIDs maps payment-information ids to batches (see Options.PaymentInfoIDs).
+	PaymentInfoIDs map[string]payment.BatchID
+}
+
+// Service drives reconciliation runs: create, import statements, review, finalize. It reads payments
+// and moves them to reconciled through the payment Service, and keeps runs in a Store. It is safe for
+// concurrent use; concurrent changes to one run are caught by the store's compare-and-set and
+// returned as payment.ErrConflict.
+type Service struct {
+	payments *payment.Service
+	store    Store
+	opts     ServiceOptions
+}
+
+// NewService returns a Service on the payment service and a run store.
+func NewService(payments *payment.Service, store Store, opts ServiceOptions) *Service {
+	if opts.AnomalyDays <= 0 {
+		opts.AnomalyDays = 31
+	}
+	return &Service{payments: payments, store: store, opts: opts}
+}
+
+// RunRequest is what a caller gives to start a run.
+type RunRequest struct {
+	Account payment.AccountID `json:"account"`
+	From    payment.Date      `json:"from"`
+	To      payment.Date      `json:"to"`
+	// DateWindow is the matching date window in days (see Options.DateWindow).
+	DateWindow int `json:"date_window"`
+}
+
+func (s *Service) now() time.Time { return s.payments.Clock().Now().UTC().Truncate(time.Microsecond) }
+
+// CreateRun starts an open run for one account and period.
+func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req RunRequest, actor string) (Run, error) {
+	var errs []error
+	bad := func(field, reason string) { errs = append(errs, &payment.ValidationError{Field: field, Reason: reason}) }
+	if req.From == 0 || req.To == 0 {
+		bad("from", "the period needs a start and an end date")
+	} else if req.To < req.From {
+		bad("to", "ends ("+req.To.String()+") before it starts ("+req.From.String()+")")
+	}
+	if err := (&Options{DateWindow: req.DateWindow}).validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := s.payments.GetAccount(ctx, ws, req.Account); err != nil {
+		if !errors.Is(err, payment.ErrNotFound) {
+			return Run{}, err
+		}
+		bad("account", "no account "+strconv.Quote(string(req.Account))+" in this workspace")
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Run{}, err
+	}
+	now := s.now()
+	r := Run{ID: RunID(s.payments.NewID(PrefixRun)), Workspace: ws, Account: req.Account, From: req.From, To: req.To,
+		DateWindow: req.DateWindow, Status: RunOpen, Entries: []RunEntry{}, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
+		Version: 1, History: []RunEvent{{At: now, Actor: actor, Action: ActionCreate,
+			Reason: "period " + req.From.String() + " to " + req.To.String()}}}
+	if err := s.store.CreateRun(ctx, r); err != nil {
+		return Run{}, err
+	}
+	return r, nil
+}
+
+// GetRun returns a run.
+func (s *Service) GetRun(ctx context.Context, ws payment.WorkspaceID, id RunID) (Run, error) {
+	return s.store.GetRun(ctx, ws, id)
+}
+
+// ListRuns returns the workspace's runs matching f, newest first.
+func (s *Service) ListRuns(ctx context.Context, ws payment.WorkspaceID, f RunFilter) ([]Run, error) {
+	return s.store.ListRuns(ctx, ws, f)
+}
+
+// ImportSummary counts what an import did.
+type ImportSummary struct {
+	// Added entries are new to the run; Duplicates were already in it (same fingerprint: an
+	// overlapping statement); OutsidePeriod were booked outside the run's period and left out.
+	Added, Duplicates, OutsidePeriod int
+}
+
+// Import adds the statements' entries to an open run and matches every open entry again against the
+// account's processing and settled payments (the run's matched entries keep their payments). An entry
+// already in the run (same Entry.Fingerprint) is not added twice, so re-importing an overlapping
+// statement adds only what is new. Statements of another account or currency are refused.
+func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, stmts []Statement, actor string) (Run, ImportSummary, error) {
+	var sum ImportSummary
+	run, err := s.store.GetRun(ctx, ws, id)
+	if err != nil {
+		return Run{}, sum, err
+	}
+	if run.Status != RunOpen {
+		return run, sum, &RunStatusError{Run: id, Status: run.Status, Action: ActionImport}
+	}
+	acct, err := s.payments.GetAccount(ctx, ws, run.Account)
+	if err != nil {
+		return run, sum, err
+	}
+	var errs []error
+	for i := range stmts {
+		st := &stmts[i]
+		if a := normalizeAccount(st.Account); a != "" && a != string(acct.ID) && a != normalizeAccount(acct.IBAN) {
+			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].account", i),
+				Reason: "statement of account " + payment.MaskIBAN(a) + ", not of the run's account " + acct.MaskedIBAN()})
+		}
+		if st.Currency != "" && acct.Currency != "" && st.Currency != acct.Currency {
+			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].currency", i),
+				Reason: "statement in " + string(st.Currency) + ", the account is in " + string(acct.Currency)})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return run, sum, err
+	}
+	seen := make(map[string]bool, len(run.Entries))
+	for i := range run.Entries {
+		seen[run.Entries[i].Entry.Fingerprint] = true
+	}
+	prev := run.Version
+	for i := range stmts {
+		st := stmts[i] // a copy: fingerprints are set on our copy of the entries, never the caller's
+		st.Entries = slices.Clone(st.Entries)
+		if slices.ContainsFunc(st.Entries, func(e Entry) bool { return e.Fingerprint == "" }) {
+			st.Fingerprint()
+		}
+		for _, e := range st.Entries {
+			d := e.BookingDate
+			if d == 0 {
+				d = e.ValueDate
+			}
+			switch {
+			case d != 0 && (d < run.From || d > run.To):
+				sum.OutsidePeriod++
+			case seen[e.Fingerprint]:
+				sum.Duplicates++
+			default:
+				seen[e.Fingerprint] = true
+				run.Entries = append(run.Entries, RunEntry{Entry: e, Statement: st.ID, Decision: Decision{State: StateUnmatched}})
+				sum.Added++
+			}
+		}
+	}
+	now := s.now()
+	if err := s.rematch(ctx, &run, &acct, nil); err != nil {
+		return run, sum, err
+	}
+	run.History = append(run.History, RunEvent{At: now, Actor: actor, Action: ActionImport,
+		Reason: fmt.Sprintf("%d entries added, %d already in the run, %d outside the period", sum.Added, sum.Duplicates, sum.OutsidePeriod)})
+	if err := s.save(ctx, &run, prev, now, payment.Event{}); err != nil {
+		return Run{}, sum, err
+	}
+	return run, sum, nil
+}
+
+// save stores the run as version prev+1.
+func (s *Service) save(ctx context.Context, run *Run, prev int64, now time.Time, ev payment.Event) error {
+	run.Version = prev + 1
+	run.UpdatedAt = now
+	return s.store.UpdateRun(ctx, *run, prev, ev)
+}
+
+// loadPayments returns the account's processing and settled payments, and its cancelled, failed and
+// reconciled ones around the period.
+func (s *Service) loadPayments(ctx context.Context, run *Run) ([]Payment, error) {
+	st := s.payments.Store()
+	live, err := st.ListPayments(ctx, run.Workspace, payment.ListFilter{Account: run.Account,
+		Statuses: []payment.Status{payment.StatusProcessing, payment.StatusSettled}})
+	if err != nil {
+		return nil, err
+	}
+	d := payment.Date(s.opts.AnomalyDays)
+	other, err := st.ListPayments(ctx, run.Workspace, payment.ListFilter{Account: run.Account,
+		Statuses:  []payment.Status{payment.StatusCancelled, payment.StatusFailed, payment.StatusReconciled},
+		ValueFrom: run.From - d, ValueTo: run.To + d})
+	if err != nil {
+		return nil, err
+	}
+	return FromPayments(append(live, other...)), nil
+}
+
+// engineOptions are the matching options of a run.
+func (s *Service) engineOptions(run *Run, acct *payment.Account) Options {
+	return Options{DateWindow: run.DateWindow, Accounts: []payment.Account{*acct}, PaymentInfoIDs: s.opts.PaymentInfoIDs}
+}
+
+func accountStatement(acct *payment.Account) Statement {
+	a := acct.IBAN
+	if a == "" {
+		a = string(acct.ID)
+	}
+	return Statement{Account: a, Currency: acct.Currency}
+}
+
+// rematch decides every open entry of the run again (only those in which, when not nil), against the
+// account's payments that no other entry of the run holds, never proposing a payment a person
+// rejected for the entry.
+func (s *Service) rematch(ctx context.Context, run *Run, acct *payment.Account, which []int) error {
+	if which == nil {
+		for i := range run.Entries {
+			if run.Entries[i].Decision.State.Open() {
+				which = append(which, i)
+			}
+		}
+	}
+	if len(which) == 0 {
+		return nil
+	}
+	all, err := s.loadPayments(ctx, run)
+	if err != nil {
+		return err
+	}
+	held := make(map[payment.ID]bool)
+	rematched := make(map[int]bool, len(which))
+	for _, i := range which {
+		rematched[i] = true
+	}
+	for i := range run.Entries {
+		d := &run.Entries[i].Decision
+		if !rematched[i] && (d.State == StateMatched || d.State == StateProposed) {
+			for _, p := range d.PaymentIDs {
+				held[p] = true
+			}
+		}
+	}
+	pays := slices.DeleteFunc(all, func(p Payment) bool { return held[p.ID] })
+	rejected := make(map[string][]payment.ID)
+	st := accountStatement(acct)
+	st.Entries = make([]Entry, len(which))
+	for k, i := range which {
+		st.Entries[k] = run.Entries[i].Entry
+		if r := run.Entries[i].Decision.Rejected; len(r) > 0 {
+			rejected[run.Entries[i].Entry.Fingerprint] = r
+		}
+	}
+	opts := s.engineOptions(run, acct)
+	if len(rejected) > 0 {
+		opts.Exclude = func(e *Entry, p *Payment) bool { return slices.Contains(rejected[e.Fingerprint], p.ID) }
+	}
+	g, err := NewEngine(opts)
+	if err != nil {
+		return err
+	}
+	res := g.Match([]Statement{st}, pays)
+	k := 0
+	for o := range res.Outcomes() {
+		re := &run.Entries[which[k]]
+		k++
+		re.Decision = decisionOf(o, re.Decision.Rejected)
+	}
+	return nil
+}
+
+// decisionOf turns an engine outcome into a stored decision.
+func decisionOf(o Outcome, rejected []payment.ID) Decision {
+	d := Decision{State: StateUnmatched, Rejected: rejected}
+	switch {
+	case o.Match != nil:
+		m := o.Match
+		d.State, d.Score, d.Review = StateProposed, m.Score, m.Review
+		if m.Score == ScoreExact {
+			d.State = StateMatched
+		}
+		d.PaymentIDs = slices.Clone(m.PaymentIDs)
+		if len(d.PaymentIDs) == 0 {
+			d.PaymentIDs = []payment.ID{m.PaymentID}
+		}
+		d.BatchID, d.Criteria, d.AmountDifference = m.BatchID, m.Criteria, m.AmountDifference
+		d.Reasons = slices.Clone(m.Reasons)
+		d.Alternatives = slices.Clone(m.Alternatives)
+		d.Notes = slices.Clone(m.Notes)
+	case o.Anomaly != nil:
+		a := o.Anomaly
+		d.State, d.Anomaly, d.Criteria = StateAnomaly, a.Kind, a.Criteria
+		d.PaymentIDs = []payment.ID{a.PaymentID}
+		d.Reasons = slices.Clone(a.Reasons)
+	default:
+		d.Notes = slices.Clone(o.UnmatchedEntry.Notes)
+	}
+	return d
+}
+
+// reconcileReason is the reason written into the history of every payment a run reconciles; Finalize
+// recognises its own work by it when it resumes.
+func reconcileReason(id RunID) string { return "reconciliation run " + string(id) }
+
+// Finalize closes a run in which nothing is left open: every matched payment moves to reconciled
+// (processing ones through settled), the run becomes read-only, and a reconciliation.completed event
+// is published with the run's summary. Open items are an *OpenItemsError. If moving the payments is
+// interrupted, the run stays finalizing and calling Finalize again finishes the job.
+func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID, actor string) (Run, error) {
+	run, err := s.store.GetRun(ctx, ws, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if run.Status == RunFinalized {
+		return run, &RunStatusError{Run: id, Status: run.Status, Action: ActionFinalize}
+	}
+	var open OpenItemsError
+	for i := range run.Entries {
+		switch run.Entries[i].Decision.State {
+		case StateProposed:
+			open.Proposed++
+		case StateUnmatched:
+			open.Unmatched++
+		case StateAnomaly:
+			open.Anomalies++
+		}
+	}
+	if open != (OpenItemsError{}) {
+		return run, &open
+	}
+	// Check every payment first, so that a payment another run or person moved stops the run before
+	// anything changes.
+	reason := reconcileReason(id)
+	var errs []error
+	for i := range run.Entries {
+		d := &run.Entries[i].Decision
+		if d.State != StateMatched || d.Reconciled {
+			continue
+		}
+		for _, pid := range d.PaymentIDs {
+			p, err := s.payments.Get(ctx, ws, pid)
+			if err != nil {
+				return run, err
+			}
+			switch p.Status {
+			case payment.StatusProcessing, payment.StatusSettled:
+			case payment.StatusReconciled:
+				if mine, err := s.reconciledBy(ctx, ws, pid, reason); err != nil {
+					return run, err
+				} else if !mine {
+					errs = append(errs, fmt.Errorf("%w: payment %s (entry %s) was reconciled by someone else; unmatch the entry",
+						payment.ErrConflict, pid, run.Entries[i].Entry.Position))
+				}
+			default:
+				errs = append(errs, fmt.Errorf("%w: payment %s (entry %s) is %s; unmatch the entry",
+					payment.ErrConflict, pid, run.Entries[i].Entry.Position, p.Status))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return run, err
+	}
+	now := s.now()
+	if run.Status == RunOpen {
+		prev := run.Version
+		run.Status = RunFinalizing
+		if err := s.save(ctx, &run, prev, now, payment.Event{}); err != nil {
+			return Run{}, err
+		}
+	}
+	for i := range run.Entries {
+		d := &run.Entries[i].Decision
+		if d.State != StateMatched || d.Reconciled {
+			continue
+		}
+		for _, pid := range d.PaymentIDs {
+			if err := s.reconcilePayment(ctx, ws, pid, actor, reason); err != nil {
+				// keep what is done: the next Finalize resumes from here
+				prev := run.Version
+				if serr := s.save(ctx, &run, prev, s.now(), payment.Event{}); serr != nil {
+					return run, errors.Join(err, serr)
+				}
+				return run, err
+			}
+		}
+		d.Reconciled = true
+	}
+	prev := run.Version
+	run.Status, run.FinalizedBy, run.FinalizedAt = RunFinalized, actor, now
+	run.History = append(run.History, RunEvent{At: now, Actor: actor, Action: ActionFinalize})
+	ev, err := s.completedEvent(&run, now)
+	if err != nil {
+		return run, err
+	}
+	if err := s.save(ctx, &run, prev, now, ev); err != nil {
+		return Run{}, err
+	}
+	s.payments.Published(ctx, ev)
+	return run, nil
+}
+
+// reconcilePayment moves one payment to reconciled (through settled when processing); a payment this
+// run already reconciled is left alone.
+func (s *Service) reconcilePayment(ctx context.Context, ws payment.WorkspaceID, id payment.ID, actor, reason string) error {
+	p, err := s.payments.Get(ctx, ws, id)
+	if err != nil {
+		return err
+	}
+	if p.Status == payment.StatusReconciled {
+		if mine, err := s.reconciledBy(ctx, ws, id, reason); err != nil || mine {
+			return err
+		}
+		return fmt.Errorf("%w: payment %s was reconciled by someone else", payment.ErrConflict, id)
+	}
+	if p.Status == payment.StatusProcessing {
+		if _, err := s.payments.Settle(ctx, ws, id, actor, reason+": booked on the statement"); err != nil {
+			return err
+		}
+	}
+	_, err = s.payments.MarkReconciled(ctx, ws, id, actor, reason)
+	return err
+}
+
+// reconciledBy reports whether the payment's latest reconciliation carries this reason.
+func (s *Service) reconciledBy(ctx context.Context, ws payment.WorkspaceID, id payment.ID, reason string) (bool, error) {
+	h, err := s.payments.History(ctx, ws, id)
+	if err != nil {
+		return false, err
+	}
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].To == payment.StatusReconciled {
+			return h[i].Reason == reason, nil
+		}
+	}
+	return false, nil
+}
+
+// CompletedEvent is the data of a reconciliation.completed event.
+type CompletedEvent struct {
+	RunID   RunID             `json:"run_id"`
+	Account payment.AccountID `json:"account"`
+	From    payment.Date      `json:"from"`
+	To      payment.Date      `json:"to"`
+	By      string            `json:"finalized_by,omitempty"`
+	Summary Summary           `json:"summary"`
+}
+
+func (s *Service) completedEvent(run *Run, now time.Time) (payment.Event, error) {
+	rep := runReport(run, nil)
+	data, err := json.Marshal(CompletedEvent{RunID: run.ID, Account: run.Account, From: run.From, To: run.To,
+		By: run.FinalizedBy, Summary: rep.Summary})
+	if err != nil {
+		return payment.Event{}, err
+	}
+	return payment.Event{ID: s.payments.NewID(payment.PrefixEvent), Type: payment.EventReconciliationCompleted,
+		Workspace: run.Workspace, OccurredAt: now, Data: data}, nil
+}
+
+// Report builds the run's report: its decisions, and the account's processing and settled payments
+// of the period (widened by the date window) that no entry holds.
+func (s *Service) Report(ctx context.Context, ws payment.WorkspaceID, id RunID) (*Report, error) {
+	run, err := s.store.GetRun(ctx, ws, id)
+	if err != nil {
+		return nil, err
+	}
+	live, err := s.payments.Store().ListPayments(ctx, ws, payment.ListFilter{Account: run.Account,
+		Statuses:  []payment.Status{payment.StatusProcessing, payment.StatusSettled},
+		ValueFrom: run.From - payment.Date(run.DateWindow), ValueTo: run.To + payment.Date(run.DateWindow)})
+	if err != nil {
+		return nil, err
+	}
+	return runReport(&run, FromPayments(live)), nil
+}
