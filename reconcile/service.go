@@ -53,7 +53,9 @@ func (s *Service) now() time.Time { return s.payments.Clock().Now().UTC().Trunca
 // CreateRun starts an open run for one account and period.
 func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req RunRequest, actor string) (Run, error) {
 	var errs []error
-	bad := func(field, reason string) { errs = append(errs, &payment.ValidationError{Field: field, Reason: reason}) }
+	bad := func(field, reason string) {
+		errs = append(errs, &payment.ValidationError{Field: field, Reason: reason})
+	}
 	if req.From == 0 || req.To == 0 {
 		bad("from", "the period needs a start and an end date")
 	} else if req.To < req.From {

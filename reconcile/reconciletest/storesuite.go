@@ -35,7 +35,7 @@ func SampleRun(ws payment.WorkspaceID, n int) reconcile.Run {
 				Position: "line 4", Fingerprint: fmt.Sprintf("fp%d", n)},
 			Decision: reconcile.Decision{State: reconcile.StateProposed, Score: reconcile.ScoreFuzzy, Review: reconcile.ReviewPending,
 				PaymentIDs: []payment.ID{pid}, Criteria: reconcile.Criteria{Amount: true, Reference: true},
-				Reasons: []reconcile.Reason{{Criterion: reconcile.CriterionAmount, Matched: true, Entry: "1250.00 TRY", Payment: "1250.00 TRY"}},
+				Reasons:          []reconcile.Reason{{Criterion: reconcile.CriterionAmount, Matched: true, Entry: "1250.00 TRY", Payment: "1250.00 TRY"}},
 				AmountDifference: 0, Alternatives: []payment.ID{pid}, Notes: []string{"note"}, Rejected: []payment.ID{pid},
 				By: "mehmet@example.com", Note: "checked", At: at},
 		}},

@@ -42,7 +42,7 @@ func main() {
 	rng := rand.New(rand.NewPCG(42, 2026))
 	type pay struct {
 		id, ref, cur, desc, date string
-		amount                  int64
+		amount                   int64
 	}
 	pays := make([]pay, *n)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
