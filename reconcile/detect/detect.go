@@ -1,0 +1,201 @@
+package detect
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"golang.org/x/text/encoding/unicode"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/camt053"
+	"github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/mt940"
+	"github.com/orkesta/orkesta/reconcile/xlsx"
+)
+
+// Format names a statement format by its decoder.
+type Format string
+
+// Formats Sniff can tell apart. Unknown is the zero value.
+const (
+	Unknown Format = ""
+	MT940   Format = "mt940"
+	CAMT053 Format = "camt053" // camt.053 statements, and camt.052 reports and camt.054 notifications
+	CSV     Format = "csv"
+	XLSX    Format = "xlsx"
+)
+
+// errFormat is ParseError.Format for files Decode cannot place.
+const errFormat = "detect"
+
+// HeadSize is how many leading bytes Sniff looks at; Decode reads that much.
+const HeadSize = 8 << 10
+
+// Sniff names the format of a file from its first bytes (up to HeadSize), never from its name:
+// a zip holding xl/ parts is XLSX; XML with a BkToCstmr… message is camt; ":20:" and ":25:" at line
+// starts (or a SWIFT {1:…}{4: envelope) are MT940; other text whose first lines carry a separator
+// (; , tab |) is CSV, in UTF-8, UTF-16 with a BOM or a single-byte code page. Anything else is
+// Unknown.
+func Sniff(head []byte) Format {
+	f, _ := sniff(head)
+	return f
+}
+
+// sniff also says why a file is Unknown.
+func sniff(head []byte) (Format, string) {
+	if len(head) > HeadSize {
+		head = head[:HeadSize]
+	}
+	switch {
+	case len(head) == 0:
+		return Unknown, "the file is empty"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		if bytes.Contains(head, []byte("word/")) || bytes.Contains(head, []byte("ppt/")) {
+			return Unknown, "a Word or PowerPoint document, not a spreadsheet"
+		}
+		return XLSX, ""
+	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+		return Unknown, "a legacy binary .xls workbook or a password-protected one; save it as .xlsx or CSV"
+	}
+	text := textOf(head)
+	t := bytes.TrimLeft(text, " \t\r\n\x01")
+	if len(t) > 0 && t[0] == '<' {
+		for _, m := range []string{"BkToCstmrStmt", "BkToCstmrAcctRpt", "BkToCstmrDbtCdtNtfctn", "camt.053", "camt.052", "camt.054"} {
+			if bytes.Contains(t, []byte(m)) {
+				return CAMT053, ""
+			}
+		}
+		if bytes.Contains(bytes.ToLower(t[:min(len(t), 1024)]), []byte("<html")) {
+			return Unknown, "an HTML page (some banks save an HTML table with an .xls name); export CSV or XLSX instead"
+		}
+		return Unknown, "XML that is not an ISO 20022 camt.052/053/054 message"
+	}
+	if isMT940(t) {
+		return MT940, ""
+	}
+	if binary(text) {
+		return Unknown, "binary data, not a statement format this library reads (MT940, camt.053, CSV, XLSX)"
+	}
+	if isCSV(t) {
+		return CSV, ""
+	}
+	return Unknown, "text in no statement format this library reads (MT940, camt.053, CSV, XLSX)"
+}
+
+// textOf turns a UTF-16 head (with a BOM) into UTF-8 for the text checks; other bytes pass as they are.
+func textOf(head []byte) []byte {
+	if bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")) {
+		if len(head)%2 == 1 {
+			head = head[:len(head)-1]
+		}
+		if out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(head); err == nil {
+			return out
+		}
+	}
+	return bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+}
+
+// isMT940 looks for the SWIFT envelope or the mandatory tags at line starts.
+func isMT940(t []byte) bool {
+	if bytes.HasPrefix(t, []byte("{1:")) && bytes.Contains(t, []byte("{4:")) {
+		return true
+	}
+	tag := func(name string) bool {
+		return bytes.HasPrefix(t, []byte(name)) || bytes.Contains(t, []byte("\n"+name))
+	}
+	return tag(":20:") && (tag(":25:") || tag(":60F:") || tag(":60M:") || tag(":61:"))
+}
+
+// binary reports control bytes other than tab, line breaks and the SOH/ETX of some MT940 files.
+func binary(t []byte) bool {
+	bad := 0
+	for _, c := range t {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x01 && c != 0x03 && c != 0x1a {
+			bad++
+		}
+	}
+	return bad > len(t)/100
+}
+
+// isCSV wants a separator in at least two of the first non-empty lines.
+func isCSV(t []byte) bool {
+	lines := 0
+	for _, l := range bytes.SplitN(t, []byte("\n"), 42) {
+		if bytes.ContainsAny(l, ";,\t|") {
+			lines++
+		}
+	}
+	return lines >= 2
+}
+
+// Options configure Decode. The common fields apply to every decoder whose own options leave them
+// zero; the per-format options are passed on as they are otherwise.
+type Options struct {
+	// Account and Currency override what a CSV or XLSX file says (MT940 and camt carry their own).
+	Account  string
+	Currency payment.Currency
+	// Strict makes statement warnings errors.
+	Strict bool
+	// Charset forces the text encoding of MT940, camt and CSV files.
+	Charset string
+
+	MT940   mt940.Options
+	CAMT053 camt053.Options
+	CSV     csv.Options
+	XLSX    xlsx.Options
+}
+
+// Decode sniffs the format of r's content and decodes it with that format's decoder. It returns the
+// format it chose, even when decoding fails. A file in no known format fails with one
+// *reconcile.ParseError matching reconcile.ErrNotStatement that says what the file looks like.
+func Decode(r io.ReaderAt, size int64, opts Options) (Format, []reconcile.Statement, error) {
+	head := make([]byte, max(min(size, HeadSize), 0))
+	n, err := r.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return Unknown, nil, &reconcile.ParseError{Format: errFormat, Err: fmt.Errorf("reading: %w", err)}
+	}
+	head = head[:n]
+	f, why := sniff(head)
+	stream := func() io.Reader { return io.NewSectionReader(r, 0, size) }
+	var sts []reconcile.Statement
+	switch f {
+	case MT940:
+		o := opts.MT940
+		o.Strict = o.Strict || opts.Strict
+		o.Charset = or(o.Charset, opts.Charset)
+		sts, err = mt940.Decode(stream(), o)
+	case CAMT053:
+		o := opts.CAMT053
+		o.Strict = o.Strict || opts.Strict
+		o.Charset = or(o.Charset, opts.Charset)
+		sts, err = camt053.Decode(stream(), o)
+	case CSV:
+		o := opts.CSV
+		o.Strict = o.Strict || opts.Strict
+		o.Charset = or(o.Charset, opts.Charset)
+		o.Account = or(o.Account, opts.Account)
+		o.Currency = payment.Currency(or(string(o.Currency), string(opts.Currency)))
+		sts, err = csv.Decode(stream(), o)
+	case XLSX:
+		o := opts.XLSX
+		o.Strict = o.Strict || opts.Strict
+		o.Account = or(o.Account, opts.Account)
+		o.Currency = payment.Currency(or(string(o.Currency), string(opts.Currency)))
+		sts, err = xlsx.Decode(r, size, o)
+	default:
+		err = &reconcile.ParseError{Format: errFormat, Err: fmt.Errorf("%w: %s", reconcile.ErrNotStatement, why)}
+	}
+	if err != nil {
+		return f, nil, err
+	}
+	return f, sts, nil
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,182 @@
+package detect_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/detect"
+)
+
+// minimalXLSX is a workbook written by hand with the fewest parts a reader needs and inline strings,
+// as simple generators (not Excel) write them.
+func minimalXLSX(t testing.TB, rows ...[]string) []byte {
+	t.Helper()
+	var sheet bytes.Buffer
+	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	for _, r := range rows {
+		sheet.WriteString("<row>")
+		for _, c := range r {
+			sheet.WriteString(`<c t="inlineStr"><is><t>` + c + `</t></is></c>`)
+		}
+		sheet.WriteString("</row>")
+	}
+	sheet.WriteString(`</sheetData></worksheet>`)
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Hareketler" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
+		{"xl/worksheets/sheet1.xml", sheet.String()},
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, p := range parts {
+		w, err := zw.Create(p.name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(p.body))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
+func glob(t *testing.T, pattern string) []string {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no files match %s", pattern)
+	return files
+}
+
+// TestSniffRepositorySamples checks every statement sample of the repository's decoders.
+func TestSniffRepositorySamples(t *testing.T) {
+	sets := []struct {
+		pattern string
+		want    detect.Format
+	}{
+		{"../mt940/testdata/public/*", detect.MT940},
+		{"../camt053/testdata/public/*.xml", detect.CAMT053},
+		{"../csv/testdata/*.csv", detect.CSV},
+	}
+	for _, set := range sets {
+		for _, f := range glob(t, set.pattern) {
+			t.Run(filepath.Base(f), func(t *testing.T) {
+				b, err := os.ReadFile(f)
+				require.NoError(t, err)
+				assert.Equal(t, set.want, detect.Sniff(b))
+			})
+		}
+	}
+}
+
+func TestSniff(t *testing.T) {
+	tests := []struct {
+		name string
+		head []byte
+		want detect.Format
+	}{
+		{"xlsx", minimalXLSX(t, []string{"Tarih", "Tutar"}), detect.XLSX},
+		{"swift envelope", []byte("{1:F01ABNANL2AXXX0000000000}{2:O940}{4:\r\n:20:X\r\n-}"), detect.MT940},
+		{"mt940 after a preamble", []byte("\x01This is an example\r\n-----\r\n:20:REF\r\n:25:NL01/1\r\n:28C:1\r\n"), detect.MT940},
+		{"camt with BOM", []byte("\xef\xbb\xbf<?xml version=\"1.0\"?><Document><BkToCstmrStmt>"), detect.CAMT053},
+		{"csv utf-16", append([]byte("\xff\xfe"), utf16le("Tarih\tTutar\r\n01.02.2026\t1,00\r\n")...), detect.CSV},
+		{"csv windows-1254", []byte("Tarih;A\xe7\xfdklama;Tutar\r\n01.02.2026;\xdd\xdeLEM;1,00\r\n"), detect.CSV},
+		{"empty", nil, detect.Unknown},
+		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), detect.Unknown},
+		{"html disguised as xls", []byte("<html><table><tr><td>Tarih</td></tr></table></html>"), detect.Unknown},
+		{"other xml", []byte("<?xml version=\"1.0\"?><Document><CstmrCdtTrfInitn>"), detect.Unknown},
+		{"binary", []byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08garbage\x00\x00"), detect.Unknown},
+		{"prose", []byte("Dear customer, your statement is attached."), detect.Unknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, detect.Sniff(tc.head))
+		})
+	}
+}
+
+func utf16le(s string) []byte {
+	var out []byte
+	for _, r := range s {
+		out = append(out, byte(r), byte(r>>8))
+	}
+	return out
+}
+
+func TestDecode(t *testing.T) {
+	read := func(path string) []byte {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		return b
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		opts detect.Options
+		want detect.Format
+	}{
+		{"mt940", read("../mt940/testdata/public/wolph-mt940__jejik_ing.sta"), detect.Options{}, detect.MT940},
+		{"camt053", read("../camt053/testdata/public/genkgo-camt__camt053.v4.xml"), detect.Options{}, detect.CAMT053},
+		{"csv", read("../csv/testdata/vakifbank_ba_1254.csv"), detect.Options{}, detect.CSV},
+		{"xlsx", minimalXLSX(t, []string{"İşlem Tarihi", "Açıklama", "Tutar"}, []string{"02.01.2026", "EFT", "1.234,56"}),
+			detect.Options{Currency: "TRY"}, detect.XLSX},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, sts, err := detect.Decode(bytes.NewReader(tc.in), int64(len(tc.in)), tc.opts)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, f)
+			require.NotEmpty(t, sts)
+			assert.Equal(t, string(tc.want), sts[0].Format)
+		})
+	}
+	t.Run("xlsx entry", func(t *testing.T) {
+		in := minimalXLSX(t, []string{"İşlem Tarihi", "Açıklama", "Tutar"}, []string{"02.01.2026", "EFT", "-1.234,56"})
+		_, sts, err := detect.Decode(bytes.NewReader(in), int64(len(in)), detect.Options{Currency: "TRY"})
+		require.NoError(t, err)
+		require.Len(t, sts[0].Entries, 1)
+		e := sts[0].Entries[0]
+		assert.Equal(t, "2026-01-02 debit 123456 Hareketler!A2",
+			fmt.Sprintf("%s %s %d %s", e.BookingDate, e.Direction, e.Amount, e.Position))
+	})
+}
+
+
+func TestDecodeUnknown(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"empty", nil, "the file is empty"},
+		{"html", []byte("<!DOCTYPE html><html><body><table></table></body></html>"), "an HTML page"},
+		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "legacy binary .xls"},
+		{"prose", []byte("hello"), "text in no statement format"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, sts, err := detect.Decode(bytes.NewReader(tc.in), int64(len(tc.in)), detect.Options{})
+			assert.Equal(t, detect.Unknown, f)
+			assert.Nil(t, sts)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+			var pe *reconcile.ParseError
+			assert.ErrorAs(t, err, &pe)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	t.Run("a CSV that is no statement fails in the CSV decoder", func(t *testing.T) {
+		in := []byte("Ürün;Stok\nKalem;100\nDefter;40\n")
+		f, _, err := detect.Decode(bytes.NewReader(in), int64(len(in)), detect.Options{})
+		assert.Equal(t, detect.CSV, f)
+		assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+	})
+}
