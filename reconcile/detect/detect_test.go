@@ -149,7 +149,6 @@ func TestDecode(t *testing.T) {
 	})
 }
 
-
 func TestDecodeUnknown(t *testing.T) {
 	tests := []struct {
 		name string
