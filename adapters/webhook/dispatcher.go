@@ -1,0 +1,392 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// DefaultRetries are the retry offsets after a delivery's first failure: 1 min, 5 min, 30 min, 2 h
+// and 8 h. When the last retry fails too, the delivery fails and its endpoint is disabled.
+func DefaultRetries() []time.Duration {
+	return []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 8 * time.Hour}
+}
+
+// Options configures a Dispatcher. The zero value means the defaults in brackets.
+type Options struct {
+	// Clock stamps attempts and schedules retries [the wall clock].
+	Clock payment.Clock
+	// Client sends the deliveries [a client that does not follow redirects: a 3xx is a failure].
+	Client *http.Client
+	// Timeout is how long an endpoint has to answer 2xx [10s].
+	Timeout time.Duration
+	// Retries are the offsets, from the first failure, of the retries [DefaultRetries].
+	Retries []time.Duration
+	// BatchSize is how many events one fan-out reads and how many deliveries one step claims [100].
+	BatchSize int
+	// Workers is how many deliveries are sent at once [8].
+	Workers int
+	// Lease is how long a claimed delivery is held before another dispatcher may send it again; it
+	// must exceed Timeout [1m].
+	Lease time.Duration
+	// Interval is how long Run rests when there is nothing to do [1s]; Ticks, when set, drives Run
+	// instead (one step per value received).
+	Interval time.Duration
+	Ticks    <-chan time.Time
+	// IDs makes endpoint and delivery ids [random ULIDs].
+	IDs payment.IDSource
+	// AllowHTTP accepts http:// endpoint URLs (local development); otherwise only https:// [false].
+	AllowHTTP bool
+	// UserAgent is sent with every delivery ["orkesta-webhook/1"].
+	UserAgent string
+	// Logger receives a line per failed attempt and per disabled endpoint [discard].
+	Logger *slog.Logger
+}
+
+// Dispatcher delivers the events of a store's outbox to the workspaces' endpoints. Several
+// dispatchers may share a store: the fan-out cursor and the delivery leases keep them apart. It is
+// safe for concurrent use.
+type Dispatcher struct {
+	events payment.EventLog
+	store  payment.WebhookStore
+	opts   Options
+}
+
+// New returns a dispatcher reading events from events and keeping its state in store (usually both
+// the same store).
+func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dispatcher {
+	if opts.Clock == nil {
+		opts.Clock = payment.SystemClock
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Retries == nil {
+		opts.Retries = DefaultRetries()
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 100
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = time.Minute
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.IDs == nil {
+		opts.IDs = payment.NewULIDSource()
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "orkesta-webhook/1"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{events: events, store: store, opts: opts}
+}
+
+// Stats counts what one step did.
+type Stats struct {
+	Enqueued  int // deliveries created from new events
+	Attempted int // HTTP attempts made
+	Succeeded int
+	Failed    int // attempts that failed (retried later, or given up)
+	GaveUp    int // deliveries failed for good, their endpoint disabled
+}
+
+func (s *Stats) add(o Stats) {
+	s.Enqueued += o.Enqueued
+	s.Attempted += o.Attempted
+	s.Succeeded += o.Succeeded
+	s.Failed += o.Failed
+	s.GaveUp += o.GaveUp
+}
+
+// Run delivers until ctx is done, then returns nil. Step errors (a store briefly unavailable) are
+// logged and retried at the next tick. Run leaves no goroutine behind.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	ticks := d.opts.Ticks
+	if ticks == nil {
+		t := time.NewTicker(d.opts.Interval)
+		defer t.Stop()
+		ticks = t.C
+	}
+	for {
+		st, err := d.DeliverOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			d.opts.Logger.ErrorContext(ctx, "webhook: step failed", "error", err)
+		}
+		if err == nil && st.Attempted == d.opts.BatchSize {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticks:
+		}
+	}
+}
+
+// DeliverOnce fans out the events written since the last step into deliveries, then sends one batch
+// of the deliveries that are due. It returns when every attempt of the batch has ended. A cancelled
+// ctx records nothing of the attempts in flight, as a crash would not: their leases run out and they
+// are sent again, with the same event id.
+func (d *Dispatcher) DeliverOnce(ctx context.Context) (Stats, error) {
+	var st Stats
+	n, err := d.fanOut(ctx)
+	st.Enqueued = n
+	if err != nil {
+		return st, err
+	}
+	now := d.opts.Clock.Now()
+	due, err := d.store.ClaimWebhookDeliveries(ctx, now, now.Add(d.opts.Lease), d.opts.BatchSize)
+	if err != nil {
+		return st, err
+	}
+	eps := endpointCache{store: d.store, m: make(map[string]*endpointResult)}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		next = make(chan *payment.WebhookDelivery)
+	)
+	for range min(d.opts.Workers, len(due)) {
+		wg.Go(func() {
+			for dl := range next {
+				s := d.deliver(ctx, &eps, dl)
+				mu.Lock()
+				st.add(s)
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- &due[i]
+	}
+	close(next)
+	wg.Wait()
+	return st, nil
+}
+
+// fanOut turns outbox events after the cursor into deliveries, one batch at a time, moving the
+// cursor with them in one store call.
+func (d *Dispatcher) fanOut(ctx context.Context) (int, error) {
+	total := 0
+	eps := make(map[payment.WorkspaceID][]payment.WebhookEndpoint)
+	for ctx.Err() == nil {
+		cursor, err := d.store.WebhookCursor(ctx)
+		if err != nil {
+			return total, err
+		}
+		evs, err := d.events.EventsAfter(ctx, cursor, d.opts.BatchSize)
+		if err != nil || len(evs) == 0 {
+			return total, err
+		}
+		now := d.opts.Clock.Now()
+		var ds []payment.WebhookDelivery
+		for _, e := range evs {
+			list, ok := eps[e.Workspace]
+			if !ok {
+				if list, err = d.store.ListWebhookEndpoints(ctx, e.Workspace); err != nil {
+					return total, err
+				}
+				eps[e.Workspace] = list
+			}
+			for i := range list {
+				ep := &list[i]
+				if ep.Disabled || !ep.Wants(e.Type) || e.OccurredAt.Before(ep.CreatedAt) {
+					continue
+				}
+				ds = append(ds, payment.WebhookDelivery{
+					ID: payment.PrefixWebhookDelivery + d.opts.IDs.NewULID(now), Workspace: e.Workspace,
+					EndpointID: ep.ID, Seq: e.Seq, Event: e.Event, Status: payment.DeliveryPending,
+					NextAttemptAt: now, CreatedAt: now,
+				})
+			}
+		}
+		switch err := d.store.EnqueueWebhookDeliveries(ctx, cursor, evs[len(evs)-1].Seq, ds); {
+		case errors.Is(err, payment.ErrConflict):
+			continue // another dispatcher fanned these out first: read on from where it left
+		case err != nil:
+			return total, err
+		}
+		total += len(ds)
+		if len(evs) < d.opts.BatchSize {
+			break
+		}
+	}
+	return total, nil
+}
+
+// deliver makes one attempt and records its outcome.
+func (d *Dispatcher) deliver(ctx context.Context, eps *endpointCache, dl *payment.WebhookDelivery) Stats {
+	if ctx.Err() != nil {
+		return Stats{}
+	}
+	ep, err := eps.get(ctx, dl.Workspace, dl.EndpointID)
+	switch {
+	case errors.Is(err, payment.ErrNotFound):
+		dl.Status, dl.LastError, dl.NextAttemptAt = payment.DeliveryFailed, "endpoint deleted", time.Time{}
+		d.update(ctx, dl)
+		return Stats{}
+	case err != nil:
+		return Stats{} // the lease runs out and the delivery is tried again
+	case ep.Disabled:
+		return Stats{} // it waits: enabling the endpoint resumes it
+	}
+	sentAt := d.opts.Clock.Now()
+	code, aerr := d.send(ctx, ep, dl, sentAt)
+	if ctx.Err() != nil {
+		return Stats{} // stopping: whatever the endpoint saw, nothing is recorded
+	}
+	dl.Attempts++
+	dl.LastAttemptAt, dl.LastStatusCode = sentAt, code
+	if aerr == nil {
+		dl.Status, dl.LastError, dl.DeliveredAt, dl.NextAttemptAt = payment.DeliverySucceeded, "", d.opts.Clock.Now(), time.Time{}
+		d.update(ctx, dl)
+		return Stats{Attempted: 1, Succeeded: 1}
+	}
+	dl.LastError = aerr.Error()
+	if dl.FirstFailedAt.IsZero() {
+		dl.FirstFailedAt = sentAt
+	}
+	retry := dl.Attempts - 1 // failures so far, minus one: the index of the next retry
+	if retry < len(d.opts.Retries) {
+		dl.NextAttemptAt = dl.FirstFailedAt.Add(d.opts.Retries[retry])
+		d.opts.Logger.WarnContext(ctx, "webhook: delivery failed", "delivery", dl.ID, "endpoint", ep.ID,
+			"event", dl.Event.ID, "attempt", dl.Attempts, "next_attempt_at", dl.NextAttemptAt, "error", aerr)
+		d.update(ctx, dl)
+		return Stats{Attempted: 1, Failed: 1}
+	}
+	reason := fmt.Sprintf("delivery %s failed %d times since %s; last: %s", dl.ID, dl.Attempts,
+		dl.FirstFailedAt.UTC().Format(time.RFC3339), dl.LastError)
+	if err := d.store.SetWebhookEndpointDisabled(ctx, ep.Workspace, ep.ID, true, sentAt, reason); err != nil {
+		d.opts.Logger.ErrorContext(ctx, "webhook: cannot disable endpoint", "endpoint", ep.ID, "error", err)
+	} else {
+		eps.disabled(ep.ID)
+		d.opts.Logger.WarnContext(ctx, "webhook: endpoint disabled", "endpoint", ep.ID, "reason", reason)
+	}
+	dl.Status, dl.NextAttemptAt = payment.DeliveryFailed, time.Time{}
+	d.update(ctx, dl)
+	return Stats{Attempted: 1, Failed: 1, GaveUp: 1}
+}
+
+func (d *Dispatcher) update(ctx context.Context, dl *payment.WebhookDelivery) {
+	if err := d.store.UpdateWebhookDelivery(ctx, *dl); err != nil {
+		d.opts.Logger.ErrorContext(ctx, "webhook: cannot record delivery", "delivery", dl.ID, "error", err)
+	}
+}
+
+// send POSTs the delivery's envelope and returns the HTTP status (0 when there was no answer) and
+// nil for a 2xx within the timeout.
+func (d *Dispatcher) send(ctx context.Context, ep *payment.WebhookEndpoint, dl *payment.WebhookDelivery, at time.Time) (int, error) {
+	body, err := envelope(&dl.Event, at, dl.Attempts+1)
+	if err != nil {
+		return 0, err
+	}
+	return d.post(ctx, ep, &dl.Event, body)
+}
+
+func (d *Dispatcher) post(ctx context.Context, ep *payment.WebhookEndpoint, e *payment.Event, body []byte) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", d.opts.UserAgent)
+	req.Header.Set(SignatureHeader, Sign(ep.Secret, body))
+	req.Header.Set(EventIDHeader, e.ID)
+	req.Header.Set(EventTypeHeader, string(e.Type))
+	resp, err := d.opts.Client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, fmt.Errorf("no answer within %s", d.opts.Timeout)
+		}
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, errors.New("answered " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode))
+	}
+	return resp.StatusCode, nil
+}
+
+// envelope builds the signed body of one attempt.
+func envelope(e *payment.Event, at time.Time, attempt int) ([]byte, error) {
+	data := e.Data
+	if e.Payment != nil {
+		var err error
+		if data, err = json.Marshal(e.Payment); err != nil {
+			return nil, err
+		}
+	}
+	if len(data) == 0 {
+		data = json.RawMessage("{}")
+	}
+	return json.Marshal(Envelope{ID: e.ID, Type: e.Type, Workspace: e.Workspace, OccurredAt: e.OccurredAt,
+		Timestamp: at.Unix(), Attempt: attempt, Data: data})
+}
+
+// endpointCache loads each endpoint once per step.
+type endpointCache struct {
+	store payment.WebhookStore
+	mu    sync.Mutex
+	m     map[string]*endpointResult
+}
+
+type endpointResult struct {
+	once sync.Once
+	ep   payment.WebhookEndpoint
+	err  error
+}
+
+func (c *endpointCache) get(ctx context.Context, ws payment.WorkspaceID, id string) (*payment.WebhookEndpoint, error) {
+	c.mu.Lock()
+	r := c.m[id]
+	if r == nil {
+		r = &endpointResult{}
+		c.m[id] = r
+	}
+	c.mu.Unlock()
+	r.once.Do(func() { r.ep, r.err = c.store.GetWebhookEndpoint(ctx, ws, id) })
+	if r.err != nil {
+		return nil, r.err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ep := r.ep
+	return &ep, nil
+}
+
+// disabled marks a cached endpoint disabled, so the rest of the step leaves its deliveries alone.
+func (c *endpointCache) disabled(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.m[id]; r != nil {
+		r.ep.Disabled = true
+	}
+}

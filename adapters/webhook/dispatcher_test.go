@@ -1,0 +1,549 @@
+package webhook_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/adapters/webhook"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var ctx = context.Background()
+
+// receiver is a webhook endpoint as a customer would write one: it verifies every request with
+// webhook.Verify and drops event ids it has seen.
+type receiver struct {
+	t     *testing.T
+	clock *paymenttest.Clock
+	srv   *httptest.Server
+
+	mu        sync.Mutex
+	secret    string
+	requests  int
+	got       []webhook.Envelope // verified, in arrival order, repeats included
+	seen      map[string]bool
+	answer    func(n int, env webhook.Envelope) int // HTTP status for the n-th request (from 1)
+	onRequest func(n int)
+}
+
+func newReceiver(t *testing.T, clock *paymenttest.Clock) *receiver {
+	r := &receiver{t: t, clock: clock, seen: make(map[string]bool),
+		answer: func(int, webhook.Envelope) int { return http.StatusOK }}
+	r.srv = httptest.NewTLSServer(r)
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(req.Body)
+	require.NoError(r.t, err)
+	r.mu.Lock()
+	r.requests++
+	n, secret, answer, hook := r.requests, r.secret, r.answer, r.onRequest
+	r.mu.Unlock()
+	env, err := webhook.Verify(secret, body, req.Header.Get(webhook.SignatureHeader), r.clock.Now(), webhook.DefaultTolerance)
+	if !assert.NoError(r.t, err, "every delivery verifies") {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	assert.Equal(r.t, env.ID, req.Header.Get(webhook.EventIDHeader))
+	assert.Equal(r.t, string(env.Type), req.Header.Get(webhook.EventTypeHeader))
+	assert.Equal(r.t, "application/json", req.Header.Get("Content-Type"))
+	r.mu.Lock()
+	r.got = append(r.got, env)
+	r.seen[env.ID] = true
+	r.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
+	w.WriteHeader(answer(n, env))
+}
+
+func (r *receiver) snapshot() (requests int, got []webhook.Envelope, unique int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests, append([]webhook.Envelope(nil), r.got...), len(r.seen)
+}
+
+type hookEnv struct {
+	*paymenttest.Env
+	store *memory.Store
+	recv  *receiver
+	opts  webhook.Options
+}
+
+func newHookEnv(t *testing.T) *hookEnv {
+	store := memory.New()
+	e := &hookEnv{Env: paymenttest.NewEnv(t, store), store: store}
+	e.recv = newReceiver(t, e.Clock)
+	e.opts = webhook.Options{Clock: e.Clock, Client: e.recv.srv.Client(), IDs: &paymenttest.IDs{}, Workers: 4}
+	return e
+}
+
+func (e *hookEnv) dispatcher() *webhook.Dispatcher { return webhook.New(e.store, e.store, e.opts) }
+
+func (e *hookEnv) endpoint(t *testing.T, ws payment.WorkspaceID, events ...payment.EventType) payment.WebhookEndpoint {
+	t.Helper()
+	ep, err := e.dispatcher().CreateEndpoint(ctx, ws, webhook.EndpointRequest{URL: e.recv.srv.URL + "/hooks", Events: events})
+	require.NoError(t, err)
+	e.recv.mu.Lock()
+	e.recv.secret = ep.Secret
+	e.recv.mu.Unlock()
+	return ep
+}
+
+func eventIDs(evs []webhook.Envelope) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.ID
+	}
+	sort.Strings(out)
+	return out
+}
+
+func outboxIDs(store *memory.Store, ws payment.WorkspaceID, types ...payment.EventType) []string {
+	var out []string
+	for _, e := range store.Outbox() {
+		if e.Workspace == ws && (len(types) == 0 || contains(types, e.Type)) {
+			out = append(out, e.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains[T comparable](s []T, v T) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDeliversSignedEventsPerWorkspaceAndFilter(t *testing.T) {
+	e := newHookEnv(t)
+	all := e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	p1 := e.MustAdvance(t, e.MustCreate(t), payment.StatusSettled)
+	p2 := e.MustAdvance(t, e.MustCreate(t), payment.StatusCancelled)
+	// A refused transition writes no event, so none is delivered.
+	_, err := e.Service.Cancel(ctx, e.Workspace.ID, p1.ID, "maker", "too late")
+	require.ErrorIs(t, err, payment.ErrInvalidTransition)
+
+	st, err := e.dispatcher().DeliverOnce(ctx)
+	require.NoError(t, err)
+	want := outboxIDs(e.store, e.Workspace.ID)
+	require.Len(t, want, 6, "created, approved, processing, settled; created, cancelled")
+	assert.Equal(t, webhook.Stats{Enqueued: 6, Attempted: 6, Succeeded: 6}, st)
+	_, got, _ := e.recv.snapshot()
+	assert.Equal(t, want, eventIDs(got))
+	for _, env := range got {
+		assert.Equal(t, e.Workspace.ID, env.Workspace)
+		assert.Equal(t, 1, env.Attempt)
+		assert.Equal(t, e.Clock.Now().Unix(), env.Timestamp)
+		var p payment.Payment
+		require.NoError(t, json.Unmarshal(env.Data, &p))
+		assert.Contains(t, []payment.ID{p1.ID, p2.ID}, p.ID)
+	}
+	ds, err := e.dispatcher().Deliveries(ctx, e.Workspace.ID, all.ID, 0)
+	require.NoError(t, err)
+	require.Len(t, ds, 6)
+	for _, d := range ds {
+		assert.Equal(t, payment.DeliverySucceeded, d.Status)
+		assert.Equal(t, 1, d.Attempts)
+		assert.Equal(t, http.StatusOK, d.LastStatusCode)
+	}
+
+	// Nothing new: nothing sent.
+	st, err = e.dispatcher().DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st)
+}
+
+func TestEndpointFilters(t *testing.T) {
+	e := newHookEnv(t)
+	other := paymenttest.NewEnv(t, e.store, paymenttest.WithServiceOptions(payment.Options{
+		Clock: paymenttest.NewClock(paymenttest.Epoch.Add(-time.Hour))}))
+	settledOnly := e.endpoint(t, e.Workspace.ID, payment.EventPaymentSettled, payment.EventPaymentFailed)
+	e.Clock.Advance(time.Second)
+	e.MustAdvance(t, e.MustCreate(t), payment.StatusSettled)
+	e.MustAdvance(t, e.MustCreate(t), payment.StatusFailed)
+	e.MustAdvance(t, e.MustCreate(t), payment.StatusCancelled)
+	other.MustAdvance(t, other.MustCreate(t), payment.StatusSettled) // another workspace's settlement
+
+	_, err := e.dispatcher().DeliverOnce(ctx)
+	require.NoError(t, err)
+	_, got, _ := e.recv.snapshot()
+	assert.Equal(t, outboxIDs(e.store, e.Workspace.ID, payment.EventPaymentSettled, payment.EventPaymentFailed), eventIDs(got))
+	require.Len(t, got, 2)
+	ds, err := e.dispatcher().Deliveries(ctx, other.Workspace.ID, settledOnly.ID, 0)
+	assert.ErrorIs(t, err, payment.ErrNotFound, "another workspace cannot see the endpoint")
+	assert.Empty(t, ds)
+}
+
+func TestEventsBeforeTheEndpointAreNotSent(t *testing.T) {
+	e := newHookEnv(t)
+	e.MustCreate(t)
+	e.Clock.Advance(time.Second)
+	e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	e.MustCreate(t)
+	st, err := e.dispatcher().DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Succeeded, "only the payment created after the endpoint")
+}
+
+// TestRetryScheduleThenDisable: an endpoint that always answers 500 is tried at the first failure and
+// then exactly 1 min, 5 min, 30 min, 2 h and 8 h after it; never in between. After the last failure the
+// delivery fails and the endpoint is disabled; enabling it brings new events again.
+func TestRetryScheduleThenDisable(t *testing.T) {
+	e := newHookEnv(t)
+	e.recv.answer = func(int, webhook.Envelope) int { return http.StatusInternalServerError }
+	ep := e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	e.MustCreate(t)
+	d := e.dispatcher()
+
+	first := e.Clock.Now()
+	schedule := []time.Duration{0, time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 8 * time.Hour}
+	for i, at := range schedule {
+		if i > 0 {
+			e.Clock.Set(first.Add(at - time.Second))
+			st, err := d.DeliverOnce(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, st.Attempted, "attempt %d: not one second early", i+1)
+		}
+		e.Clock.Set(first.Add(at))
+		st, err := d.DeliverOnce(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, st.Attempted, "attempt %d at +%s", i+1, at)
+		assert.Equal(t, i == len(schedule)-1, st.GaveUp == 1)
+	}
+	_, got, _ := e.recv.snapshot()
+	require.Len(t, got, len(schedule))
+	for i, env := range got {
+		assert.Equal(t, first.Add(schedule[i]).Unix(), env.Timestamp, "attempt %d is signed with its own time", i+1)
+		assert.Equal(t, i+1, env.Attempt)
+		assert.Equal(t, got[0].ID, env.ID, "the same event id on every attempt")
+	}
+
+	disabled, err := e.store.GetWebhookEndpoint(ctx, e.Workspace.ID, ep.ID)
+	require.NoError(t, err)
+	assert.True(t, disabled.Disabled)
+	assert.Contains(t, disabled.DisabledReason, "failed 6 times")
+	assert.Contains(t, disabled.DisabledReason, "500")
+	ds, err := d.Deliveries(ctx, e.Workspace.ID, ep.ID, 0)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, payment.DeliveryFailed, ds[0].Status)
+	assert.Equal(t, 6, ds[0].Attempts)
+	assert.Equal(t, first, ds[0].FirstFailedAt)
+
+	// Disabled: a new event is not sent, and the failed delivery is not retried.
+	e.MustCreate(t)
+	e.Clock.Advance(24 * time.Hour)
+	st, err := d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st)
+
+	// Re-enabled: new events flow again.
+	e.recv.answer = func(int, webhook.Envelope) int { return http.StatusNoContent }
+	require.NoError(t, d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID))
+	e.MustCreate(t)
+	st, err = d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.Stats{Enqueued: 1, Attempted: 1, Succeeded: 1}, st)
+}
+
+func TestRetrySucceeds(t *testing.T) {
+	e := newHookEnv(t)
+	e.recv.answer = func(n int, _ webhook.Envelope) int {
+		if n <= 2 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusAccepted
+	}
+	ep := e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	e.MustCreate(t)
+	d := e.dispatcher()
+	first := e.Clock.Now()
+	for _, at := range []time.Duration{0, time.Minute, 5 * time.Minute} {
+		e.Clock.Set(first.Add(at))
+		_, err := d.DeliverOnce(ctx)
+		require.NoError(t, err)
+	}
+	ds, err := d.Deliveries(ctx, e.Workspace.ID, ep.ID, 0)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, payment.DeliverySucceeded, ds[0].Status)
+	assert.Equal(t, 3, ds[0].Attempts)
+	assert.Equal(t, http.StatusAccepted, ds[0].LastStatusCode)
+	got, err := e.store.GetWebhookEndpoint(ctx, e.Workspace.ID, ep.ID)
+	require.NoError(t, err)
+	assert.False(t, got.Disabled)
+}
+
+// TestCrashBetweenSendAndAck: the dispatcher dies while the receiver is answering 200 to the 5th
+// request. After the lease, a new dispatcher sends what was not recorded again, with the same event
+// ids: the receiver sees every event, and repeats only of deliveries that were in flight at the crash,
+// which it drops by id.
+func TestCrashBetweenSendAndAck(t *testing.T) {
+	e := newHookEnv(t)
+	e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	for range 10 {
+		e.MustCreate(t)
+	}
+	want := outboxIDs(e.store, e.Workspace.ID)
+	require.Len(t, want, 10)
+
+	crashCtx, crash := context.WithCancel(ctx)
+	e.recv.onRequest = func(n int) {
+		if n == 5 {
+			crash()
+		}
+	}
+	_, err := e.dispatcher().DeliverOnce(crashCtx)
+	require.NoError(t, err)
+	atCrash, _, _ := e.recv.snapshot()
+	require.Less(t, atCrash, 10, "the crash stopped the dispatcher mid-batch")
+	e.recv.onRequest = nil
+
+	restarted := e.dispatcher()
+	st, err := restarted.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.Attempted, "the dead dispatcher's leases still hold")
+	e.Clock.Advance(e.opts.Lease + time.Minute)
+	_, err = restarted.DeliverOnce(ctx)
+	require.NoError(t, err)
+
+	requests, got, unique := e.recv.snapshot()
+	assert.Equal(t, want, uniqueIDs(got), "every event arrived")
+	assert.Equal(t, 10, unique)
+	repeats := requests - unique
+	assert.GreaterOrEqual(t, repeats, 1, "the delivery acknowledged at the crash is sent again")
+	assert.LessOrEqual(t, repeats, e.opts.Workers, "repeats only of what was in flight")
+	for _, env := range got {
+		assert.Equal(t, 1, env.Attempt, "an unrecorded attempt does not count")
+	}
+}
+
+func uniqueIDs(evs []webhook.Envelope) []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, e := range evs {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			out = append(out, e.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestDispatchersShareTheOutbox: three dispatchers stepping at once over one store fan out and send
+// every event exactly once between them.
+func TestDispatchersShareTheOutbox(t *testing.T) {
+	e := newHookEnv(t)
+	e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	for range 60 {
+		e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	}
+	e.opts.BatchSize = 7
+	var wg sync.WaitGroup
+	for range 3 {
+		d := e.dispatcher()
+		wg.Go(func() {
+			for range 30 {
+				_, err := d.DeliverOnce(ctx)
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	requests, got, unique := e.recv.snapshot()
+	assert.Equal(t, 120, unique)
+	assert.Equal(t, 120, requests, "no event sent twice")
+	assert.Equal(t, outboxIDs(e.store, e.Workspace.ID), eventIDs(got))
+}
+
+func TestTimeoutIsAFailure(t *testing.T) {
+	e := newHookEnv(t)
+	block := make(chan struct{})
+	slow := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server notices a closed connection only after the body
+		select {
+		case <-r.Context().Done(): // the dispatcher gave up
+		case <-block:
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(block) }) // runs first
+	e.opts.Client, e.opts.Timeout = slow.Client(), 20*time.Millisecond
+	dl := e.failOnce(t, slow.URL)
+	assert.Equal(t, "no answer within 20ms", dl.LastError)
+	assert.Zero(t, dl.LastStatusCode)
+	assert.Equal(t, e.Clock.Now().Add(time.Minute), dl.NextAttemptAt)
+}
+
+// failOnce sends one new event to a new endpoint at url, expects the attempt to fail and returns the
+// delivery.
+func (e *hookEnv) failOnce(t *testing.T, url string) payment.WebhookDelivery {
+	t.Helper()
+	d := e.dispatcher()
+	ep, err := d.CreateEndpoint(ctx, e.Workspace.ID, webhook.EndpointRequest{URL: url})
+	require.NoError(t, err)
+	e.Clock.Advance(time.Second)
+	e.MustCreate(t)
+	st, err := d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Failed)
+	ds, err := d.Deliveries(ctx, e.Workspace.ID, ep.ID, 0)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	return ds[0]
+}
+
+func TestRedirectIsAFailure(t *testing.T) {
+	e := newHookEnv(t)
+	moved := httptest.NewServer(http.RedirectHandler("https://example.invalid/", http.StatusFound))
+	t.Cleanup(moved.Close)
+	e.opts.Client, e.opts.AllowHTTP = nil, true // the default client, which does not follow redirects
+	dl := e.failOnce(t, moved.URL)
+	assert.Equal(t, http.StatusFound, dl.LastStatusCode)
+	assert.Equal(t, "answered 302 Found", dl.LastError)
+}
+
+// TestReconciliationEvents: events that carry their own payload (reconciliation.completed) are
+// delivered with it as data.
+func TestReconciliationEvents(t *testing.T) {
+	e := newHookEnv(t)
+	ep := e.endpoint(t, e.Workspace.ID, payment.EventReconciliationCompleted)
+	log := eventLog{{Seq: 1, Event: payment.Event{ID: "evt_01JRECON00000000000000000", Type: payment.EventReconciliationCompleted,
+		Workspace: e.Workspace.ID, OccurredAt: e.Clock.Now(), Data: json.RawMessage(`{"run_id":"run_1","exact":12}`)}}}
+	d := webhook.New(log, e.store, e.opts)
+	st, err := d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Succeeded)
+	_, got, _ := e.recv.snapshot()
+	require.Len(t, got, 1)
+	assert.JSONEq(t, `{"run_id":"run_1","exact":12}`, string(got[0].Data))
+	assert.Equal(t, ep.Workspace, got[0].Workspace)
+}
+
+type eventLog []payment.LoggedEvent
+
+func (l eventLog) EventsAfter(_ context.Context, after int64, limit int) ([]payment.LoggedEvent, error) {
+	var out []payment.LoggedEvent
+	for _, e := range l {
+		if e.Seq > after && (limit <= 0 || len(out) < limit) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func TestSendTest(t *testing.T) {
+	e := newHookEnv(t)
+	ep := e.endpoint(t, e.Workspace.ID)
+	d := e.dispatcher()
+	res, err := d.SendTest(ctx, e.Workspace.ID, ep.ID, payment.EventPaymentSettled)
+	require.NoError(t, err)
+	assert.NoError(t, res.Err)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	_, got, _ := e.recv.snapshot()
+	require.Len(t, got, 1)
+	assert.Equal(t, res.EventID, got[0].ID)
+	assert.JSONEq(t, `{"test":true}`, string(got[0].Data))
+	_, err = d.SendTest(ctx, e.Workspace.ID, ep.ID, "payment.exploded")
+	assert.ErrorIs(t, err, payment.ErrInvalid)
+}
+
+func TestEndpointManagement(t *testing.T) {
+	e := newHookEnv(t)
+	d := e.dispatcher()
+	tests := []struct {
+		name  string
+		req   webhook.EndpointRequest
+		field string
+	}{
+		{"no url", webhook.EndpointRequest{}, "url"},
+		{"relative", webhook.EndpointRequest{URL: "/hooks"}, "url"},
+		{"plain http", webhook.EndpointRequest{URL: "http://erp.example.com/hooks"}, "url"},
+		{"credentials", webhook.EndpointRequest{URL: "https://u:p@erp.example.com/hooks"}, "url"},
+		{"unknown event", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Events: []payment.EventType{"payment.reconciled"}}, "events"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := d.CreateEndpoint(ctx, e.Workspace.ID, tc.req)
+			require.ErrorIs(t, err, payment.ErrInvalid)
+			fe := payment.FieldErrors(err)
+			require.Len(t, fe, 1)
+			assert.Equal(t, tc.field, fe[0].Field)
+		})
+	}
+
+	ep, err := d.CreateEndpoint(ctx, e.Workspace.ID, webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP"})
+	require.NoError(t, err)
+	assert.Regexp(t, `^whsec_[0-9a-f]{64}$`, ep.Secret)
+	assert.Regexp(t, `^whk_`, ep.ID)
+
+	upd, err := d.UpdateEndpoint(ctx, e.Workspace.ID, ep.ID, webhook.EndpointRequest{URL: "https://erp.example.com/v2",
+		Events: []payment.EventType{payment.EventPaymentFailed}})
+	require.NoError(t, err)
+	assert.Equal(t, ep.Secret, upd.Secret, "an update keeps the secret")
+	rot, err := d.RotateSecret(ctx, e.Workspace.ID, ep.ID)
+	require.NoError(t, err)
+	assert.NotEqual(t, ep.Secret, rot.Secret)
+
+	require.NoError(t, d.DisableEndpoint(ctx, e.Workspace.ID, ep.ID, "maintenance"))
+	list, err := d.Endpoints(ctx, e.Workspace.ID)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.True(t, list[0].Disabled)
+	assert.Equal(t, "maintenance", list[0].DisabledReason)
+	assert.Equal(t, "https://erp.example.com/v2", list[0].URL)
+	assert.Equal(t, []payment.EventType{payment.EventPaymentFailed}, list[0].Events)
+	assert.Equal(t, rot.Secret, list[0].Secret)
+
+	raw, err := json.Marshal(list[0])
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), rot.Secret, "the secret never appears in JSON")
+
+	require.NoError(t, d.DeleteEndpoint(ctx, e.Workspace.ID, ep.ID))
+	_, err = d.Deliveries(ctx, e.Workspace.ID, ep.ID, 0)
+	assert.ErrorIs(t, err, payment.ErrNotFound)
+	assert.ErrorIs(t, d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID), payment.ErrNotFound)
+}
+
+// TestRunStops: Run steps on its ticks and returns when its context ends.
+func TestRunStops(t *testing.T) {
+	e := newHookEnv(t)
+	e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	e.MustCreate(t)
+	ticks := make(chan time.Time)
+	e.opts.Ticks = ticks
+	c, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.dispatcher().Run(c) }()
+	ticks <- e.Clock.Now() // the first step has run when Run takes this tick
+	requests, _, _ := e.recv.snapshot()
+	assert.Equal(t, 1, requests)
+	stop()
+	assert.NoError(t, <-done)
+}

@@ -1,0 +1,166 @@
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// SecretPrefix starts every generated endpoint secret.
+const SecretPrefix = "whsec_"
+
+// EndpointRequest is what a workspace gives to create or change an endpoint.
+type EndpointRequest struct {
+	URL         string              `json:"url"`
+	Description string              `json:"description,omitempty"`
+	Events      []payment.EventType `json:"events"` // empty: every event type
+}
+
+// validate checks the request; every problem is a *payment.ValidationError (errors.Is ErrInvalid).
+func (d *Dispatcher) validate(r *EndpointRequest) error {
+	var errs []error
+	bad := func(field, reason string) {
+		errs = append(errs, &payment.ValidationError{Field: field, Reason: reason})
+	}
+	u, err := url.Parse(strings.TrimSpace(r.URL))
+	switch {
+	case r.URL == "":
+		bad("url", "is required")
+	case err != nil || u.Host == "":
+		bad("url", "is not an absolute URL")
+	case u.User != nil:
+		bad("url", "must not carry credentials")
+	case u.Scheme == "https", u.Scheme == "http" && d.opts.AllowHTTP:
+	default:
+		bad("url", "must use https")
+	}
+	if len([]rune(r.Description)) > 200 {
+		bad("description", "is longer than 200 characters")
+	}
+	for _, t := range r.Events {
+		if !slices.Contains(payment.EventTypes(), t) {
+			bad("events", "unknown event type "+strings.ReplaceAll(string(t), "\n", " "))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// newSecret returns a random secret: SecretPrefix and 32 random bytes in hex.
+func newSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return SecretPrefix + hex.EncodeToString(b[:])
+}
+
+// CreateEndpoint registers an endpoint with a new random secret and returns it (the only time the
+// secret is handed out apart from RotateSecret). It receives events that occur from now on.
+func (d *Dispatcher) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r EndpointRequest) (payment.WebhookEndpoint, error) {
+	if err := d.validate(&r); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	now := d.opts.Clock.Now().UTC().Truncate(time.Microsecond)
+	e := payment.WebhookEndpoint{
+		ID: payment.PrefixWebhookEndpoint + d.opts.IDs.NewULID(now), Workspace: ws, URL: strings.TrimSpace(r.URL),
+		Description: r.Description, Events: slices.Clone(r.Events), Secret: newSecret(), CreatedAt: now,
+	}
+	if err := d.store.CreateWebhookEndpoint(ctx, e); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	return e, nil
+}
+
+// UpdateEndpoint changes an endpoint's URL, description and event filter.
+func (d *Dispatcher) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r EndpointRequest) (payment.WebhookEndpoint, error) {
+	if err := d.validate(&r); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	e, err := d.store.GetWebhookEndpoint(ctx, ws, id)
+	if err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	e.URL, e.Description, e.Events = strings.TrimSpace(r.URL), r.Description, slices.Clone(r.Events)
+	if err := d.store.UpdateWebhookEndpoint(ctx, e); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	return e, nil
+}
+
+// RotateSecret gives an endpoint a new secret and returns the endpoint with it. Deliveries sent from
+// then on are signed with the new secret.
+func (d *Dispatcher) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	e, err := d.store.GetWebhookEndpoint(ctx, ws, id)
+	if err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	e.Secret = newSecret()
+	if err := d.store.UpdateWebhookEndpoint(ctx, e); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	return e, nil
+}
+
+// DisableEndpoint stops deliveries to an endpoint, with the operator's reason.
+func (d *Dispatcher) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error {
+	return d.store.SetWebhookEndpointDisabled(ctx, ws, id, true, d.opts.Clock.Now(), reason)
+}
+
+// EnableEndpoint re-enables an endpoint (disabled by hand or after its retries ran out). Deliveries
+// that were pending when it was disabled resume; events that occurred while it was disabled are not
+// delivered.
+func (d *Dispatcher) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
+	return d.store.SetWebhookEndpointDisabled(ctx, ws, id, false, d.opts.Clock.Now(), "")
+}
+
+// DeleteEndpoint removes an endpoint and its pending deliveries.
+func (d *Dispatcher) DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
+	return d.store.DeleteWebhookEndpoint(ctx, ws, id)
+}
+
+// Endpoints lists a workspace's endpoints, oldest first.
+func (d *Dispatcher) Endpoints(ctx context.Context, ws payment.WorkspaceID) ([]payment.WebhookEndpoint, error) {
+	return d.store.ListWebhookEndpoints(ctx, ws)
+}
+
+// Deliveries lists an endpoint's deliveries, newest first (limit 0: all).
+func (d *Dispatcher) Deliveries(ctx context.Context, ws payment.WorkspaceID, endpointID string, limit int) ([]payment.WebhookDelivery, error) {
+	if _, err := d.store.GetWebhookEndpoint(ctx, ws, endpointID); err != nil {
+		return nil, err
+	}
+	return d.store.ListWebhookDeliveries(ctx, ws, endpointID, limit)
+}
+
+// TestResult is the outcome of SendTest.
+type TestResult struct {
+	EventID    string
+	StatusCode int   // 0 when there was no answer
+	Err        error // nil for a 2xx within the timeout
+}
+
+// SendTest sends one signed event of type t with made-up data to an endpoint, once, now, whether the
+// endpoint is enabled or not, and reports the answer. Nothing is stored or retried.
+func (d *Dispatcher) SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (TestResult, error) {
+	if !slices.Contains(payment.EventTypes(), t) {
+		return TestResult{}, &payment.ValidationError{Field: "type", Reason: "unknown event type"}
+	}
+	ep, err := d.store.GetWebhookEndpoint(ctx, ws, id)
+	if err != nil {
+		return TestResult{}, err
+	}
+	now := d.opts.Clock.Now()
+	e := payment.Event{ID: payment.PrefixEvent + d.opts.IDs.NewULID(now), Type: t, Workspace: ws, OccurredAt: now,
+		Data: json.RawMessage(`{"test":true}`)}
+	body, err := envelope(&e, now, 1)
+	if err != nil {
+		return TestResult{}, err
+	}
+	code, err := d.post(ctx, &ep, &e, body)
+	return TestResult{EventID: e.ID, StatusCode: code, Err: err}, nil
+}
