@@ -86,3 +86,7 @@ func newStore(tb testing.TB) *postgres.Store {
 func TestStoreSuite(t *testing.T) {
 	paymenttest.StoreSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
 }
+
+func TestDurableSuite(t *testing.T) {
+	paymenttest.DurableSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
+}

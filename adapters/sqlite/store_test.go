@@ -35,3 +35,7 @@ func newStore(tb testing.TB) *sqlite.Store {
 func TestStoreSuite(t *testing.T) {
 	paymenttest.StoreSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
 }
+
+func TestDurableSuite(t *testing.T) {
+	paymenttest.DurableSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
+}
