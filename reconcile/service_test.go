@@ -1,0 +1,444 @@
+package reconcile_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/fsm"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+type recorder struct {
+	mu     sync.Mutex
+	events []payment.Event
+}
+
+func (r *recorder) Publish(_ context.Context, e payment.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *recorder) ofType(t payment.EventType) []payment.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []payment.Event
+	for _, e := range r.events {
+		if e.Type == t {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// flakyStore fails the failAt-th UpdatePayment (counting from 1) once.
+type flakyStore struct {
+	payment.Store
+	mu     sync.Mutex
+	n      int
+	failAt int
+}
+
+var errDisk = errors.New("disk on fire")
+
+func (s *flakyStore) UpdatePayment(ctx context.Context, c payment.Change, prev int64) error {
+	s.mu.Lock()
+	s.n++
+	fail := s.n == s.failAt
+	s.mu.Unlock()
+	if fail {
+		return errDisk
+	}
+	return s.Store.UpdatePayment(ctx, c, prev)
+}
+
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	env   *paymenttest.Env
+	mem   *memory.Store
+	flaky *flakyStore
+	runs  *memory.RunStore
+	svc   *reconcile.Service
+	pub   *recorder
+	ws    payment.WorkspaceID
+}
+
+func newFixture(t *testing.T) *fixture {
+	mem := memory.New()
+	flaky := &flakyStore{Store: mem}
+	pub := &recorder{}
+	env := paymenttest.NewEnv(t, flaky, paymenttest.WithServiceOptions(payment.Options{Publisher: pub}))
+	runs := memory.NewRunStore(mem)
+	return &fixture{t: t, ctx: context.Background(), env: env, mem: mem, flaky: flaky, runs: runs, pub: pub,
+		svc: reconcile.NewService(env.Service, runs, reconcile.ServiceOptions{}), ws: env.Workspace.ID}
+}
+
+// pay creates a 1,250.00 TRY payment from the own account on 2026-01-15 and drives it to status.
+func (f *fixture) pay(status payment.Status, ref string, mods ...func(*payment.Request)) payment.Payment {
+	f.t.Helper()
+	mods = append([]func(*payment.Request){func(r *payment.Request) { r.Reference = ref }}, mods...)
+	return f.env.MustAdvance(f.t, f.env.MustCreate(f.t, mods...), status)
+}
+
+func (f *fixture) statement(entries ...reconcile.Entry) reconcile.Statement {
+	st := reconcile.Statement{Format: "test", ID: "STMT-2026-01", Account: f.env.Own.IBAN, Currency: "TRY", Entries: entries}
+	st.Fingerprint()
+	return st
+}
+
+func (f *fixture) newRun() reconcile.Run {
+	f.t.Helper()
+	r, err := f.svc.CreateRun(f.ctx, f.ws, reconcile.RunRequest{Account: f.env.Own.ID,
+		From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-31")}, "ayse@example.com")
+	require.NoError(f.t, err)
+	return r
+}
+
+func (f *fixture) status(id payment.ID) payment.Status {
+	f.t.Helper()
+	p, err := f.env.Service.Get(f.ctx, f.ws, id)
+	require.NoError(f.t, err)
+	return p.Status
+}
+
+func decisionOf(t *testing.T, r reconcile.Run, pos string) reconcile.Decision {
+	t.Helper()
+	for _, e := range r.Entries {
+		if e.Entry.Position == pos {
+			return e.Decision
+		}
+	}
+	t.Fatalf("no entry at %s", pos)
+	return reconcile.Decision{}
+}
+
+func fingerprint(t *testing.T, r reconcile.Run, pos string) string {
+	t.Helper()
+	for _, e := range r.Entries {
+		if e.Entry.Position == pos {
+			return e.Entry.Fingerprint
+		}
+	}
+	t.Fatalf("no entry at %s", pos)
+	return ""
+}
+
+func TestRunLifecycle(t *testing.T) {
+	f := newFixture(t)
+	exact := f.pay(payment.StatusSettled, "INV-1")
+	inFlight := f.pay(payment.StatusProcessing, "INV-2", func(r *payment.Request) { r.Amount = 99900 })
+	fuzzy := f.pay(payment.StatusSettled, "INV-3", func(r *payment.Request) { r.Amount = 50000 })
+	failed := f.pay(payment.StatusFailed, "INV-4", func(r *payment.Request) { r.Amount = 70000 })
+	waiting := f.pay(payment.StatusSettled, "INV-5", func(r *payment.Request) { r.Amount = 1 })
+
+	run := f.newRun()
+	st := f.statement(
+		entry("line 1", "Fatura INV-1"),
+		entry("line 2", "EFT "+string(inFlight.ID), func(e *reconcile.Entry) { e.Amount = 99900 }),
+		entry("line 3", "kira ödemesi", func(e *reconcile.Entry) { e.Amount = 50000 }),
+		entry("line 4", "INV 4", func(e *reconcile.Entry) { e.Amount = 70000 }),
+		entry("line 5", "HESAP İŞLETİM ÜCRETİ", func(e *reconcile.Entry) { e.Amount = 1500 }),
+	)
+	run, sum, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{st}, "ayse@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.ImportSummary{Added: 5}, sum)
+	tests := []struct {
+		pos   string
+		state reconcile.DecisionState
+		pay   payment.ID
+	}{
+		{"line 1", reconcile.StateMatched, exact.ID},
+		{"line 2", reconcile.StateMatched, inFlight.ID},
+		{"line 3", reconcile.StateProposed, fuzzy.ID},
+		{"line 4", reconcile.StateAnomaly, failed.ID},
+		{"line 5", reconcile.StateUnmatched, ""},
+	}
+	for _, tt := range tests {
+		d := decisionOf(t, run, tt.pos)
+		assert.Equal(t, tt.state, d.State, tt.pos)
+		if tt.pay != "" {
+			assert.Equal(t, []payment.ID{tt.pay}, d.PaymentIDs, tt.pos)
+		}
+	}
+
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse@example.com")
+	var open *reconcile.OpenItemsError
+	require.ErrorAs(t, err, &open)
+	assert.Equal(t, reconcile.OpenItemsError{Proposed: 1, Unmatched: 1, Anomalies: 1}, *open)
+	assert.ErrorIs(t, err, reconcile.ErrOpenItems)
+	assert.Equal(t, payment.StatusSettled, f.status(exact.ID), "nothing moves while items are open")
+
+	run, err = f.svc.Approve(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 3"), "mehmet@example.com", "rent, confirmed")
+	require.NoError(t, err)
+	run, err = f.svc.Dismiss(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 5"), "mehmet@example.com", "account fee")
+	require.NoError(t, err)
+	run, err = f.svc.Dismiss(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 4"), "mehmet@example.com", "bank refunds it")
+	require.NoError(t, err)
+
+	rep, err := f.svc.Report(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Summary.Exact)
+	assert.Equal(t, 1, rep.Summary.Fuzzy)
+	assert.Equal(t, 2, rep.Summary.Dismissed)
+	require.Len(t, rep.UnmatchedPayments, 1)
+	assert.Equal(t, waiting.ID, rep.UnmatchedPayments[0].PaymentID)
+
+	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunFinalized, run.Status)
+	assert.Equal(t, "ayse@example.com", run.FinalizedBy)
+	for _, id := range []payment.ID{exact.ID, inFlight.ID, fuzzy.ID} {
+		assert.Equal(t, payment.StatusReconciled, f.status(id))
+	}
+	assert.Equal(t, payment.StatusSettled, f.status(waiting.ID))
+	h, err := f.env.Service.History(f.ctx, f.ws, inFlight.ID)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(h), 2)
+	assert.Equal(t, fsm.EventSettle, h[len(h)-2].Event, "processing goes through settled")
+	assert.Equal(t, fsm.EventReconcile, h[len(h)-1].Event)
+	assert.Equal(t, "ayse@example.com", h[len(h)-1].Actor)
+	assert.Contains(t, h[len(h)-1].Reason, string(run.ID))
+
+	events := f.pub.ofType(payment.EventReconciliationCompleted)
+	require.Len(t, events, 1)
+	var data reconcile.CompletedEvent
+	require.NoError(t, json.Unmarshal(events[0].Data, &data))
+	assert.Equal(t, run.ID, data.RunID)
+	assert.Equal(t, 5, data.Summary.Entries)
+	var outbox int
+	for _, e := range f.mem.Outbox() {
+		if e.Type == payment.EventReconciliationCompleted {
+			outbox++
+		}
+	}
+	assert.Equal(t, 1, outbox, "the event is in the store's outbox too")
+
+	t.Run("finalized runs are read-only", func(t *testing.T) {
+		_, err := f.svc.Approve(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 3"), "x", "")
+		assert.ErrorIs(t, err, reconcile.ErrRunClosed)
+		_, _, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{st}, "x")
+		assert.ErrorIs(t, err, reconcile.ErrRunClosed)
+		_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "x")
+		assert.ErrorIs(t, err, payment.ErrInvalidTransition)
+	})
+	t.Run("undo a finalized match", func(t *testing.T) {
+		_, err := f.svc.Unmatch(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 1"), "cfo@example.com", "")
+		assert.ErrorIs(t, err, payment.ErrInvalid, "a reason is required")
+		undone, err := f.svc.Unmatch(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 1"), "cfo@example.com", "booked twice by the bank")
+		require.NoError(t, err)
+		assert.Equal(t, reconcile.RunFinalized, undone.Status)
+		assert.Equal(t, reconcile.StateUnmatched, decisionOf(t, undone, "line 1").State)
+		assert.Equal(t, payment.StatusSettled, f.status(exact.ID))
+		h, err := f.env.Service.History(f.ctx, f.ws, exact.ID)
+		require.NoError(t, err)
+		last := h[len(h)-1]
+		assert.Equal(t, fsm.EventUnreconcile, last.Event)
+		assert.Equal(t, "cfo@example.com", last.Actor)
+		assert.Contains(t, last.Reason, "booked twice by the bank")
+		assert.Equal(t, reconcile.ActionUndo, undone.History[len(undone.History)-1].Action)
+	})
+}
+
+func TestReimportAddsOnlyNewEntries(t *testing.T) {
+	f := newFixture(t)
+	f.pay(payment.StatusSettled, "INV-1")
+	f.pay(payment.StatusSettled, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
+	run := f.newRun()
+	day1 := f.statement(entry("line 1", "INV-1"))
+	run, sum, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{day1}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.ImportSummary{Added: 1}, sum)
+
+	overlap := f.statement(entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }),
+		entry("line 3", "later", func(e *reconcile.Entry) { e.ValueDate = payment.MustDate("2026-02-02") }))
+	run, sum, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{overlap}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.ImportSummary{Added: 1, Duplicates: 1, OutsidePeriod: 1}, sum)
+	require.Len(t, run.Entries, 2)
+	assert.Equal(t, reconcile.StateMatched, run.Entries[0].Decision.State)
+	assert.Equal(t, reconcile.StateMatched, run.Entries[1].Decision.State)
+
+	_, sum, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{overlap}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.ImportSummary{Duplicates: 2, OutsidePeriod: 1}, sum)
+}
+
+func TestImportRefusesAnotherAccount(t *testing.T) {
+	f := newFixture(t)
+	run := f.newRun()
+	st := f.statement(entry("line 1", "x"))
+	st.Account = "DE89370400440532013000"
+	_, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{st}, "a")
+	assert.ErrorIs(t, err, payment.ErrInvalid)
+	assert.NotContains(t, err.Error(), "DE89370400440532013000", "IBANs are masked in errors")
+	st = f.statement(entry("line 1", "x"))
+	st.Currency = "EUR"
+	_, _, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{st}, "a")
+	assert.ErrorIs(t, err, payment.ErrInvalid)
+}
+
+func TestRejectProposesTheNextCandidateOnce(t *testing.T) {
+	f := newFixture(t)
+	first := f.pay(payment.StatusSettled, "A")
+	second := f.pay(payment.StatusSettled, "B")
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "no reference"))}, "a")
+	require.NoError(t, err)
+	d := decisionOf(t, run, "line 1")
+	require.Equal(t, reconcile.StateProposed, d.State)
+	require.Equal(t, []payment.ID{first.ID}, d.PaymentIDs)
+	assert.Equal(t, []payment.ID{second.ID}, d.Alternatives)
+
+	fp := fingerprint(t, run, "line 1")
+	run, err = f.svc.Reject(f.ctx, f.ws, run.ID, fp, "mehmet", "not this one")
+	require.NoError(t, err)
+	d = decisionOf(t, run, "line 1")
+	assert.Equal(t, reconcile.StateProposed, d.State)
+	assert.Equal(t, []payment.ID{second.ID}, d.PaymentIDs)
+	assert.Equal(t, []payment.ID{first.ID}, d.Rejected)
+
+	run, err = f.svc.Reject(f.ctx, f.ws, run.ID, fp, "mehmet", "nor this one")
+	require.NoError(t, err)
+	d = decisionOf(t, run, "line 1")
+	assert.Equal(t, reconcile.StateUnmatched, d.State)
+	assert.ElementsMatch(t, []payment.ID{first.ID, second.ID}, d.Rejected)
+
+	_, err = f.svc.Approve(f.ctx, f.ws, run.ID, fp, "mehmet", "")
+	var re *reconcile.ReviewError
+	assert.ErrorAs(t, err, &re)
+	assert.ErrorIs(t, err, reconcile.ErrReview)
+}
+
+func TestMap(t *testing.T) {
+	f := newFixture(t)
+	held := f.pay(payment.StatusSettled, "INV-1")
+	free := f.pay(payment.StatusSettled, "INV-9", func(r *payment.Request) { r.Amount = 120000 })
+	cancelled := f.pay(payment.StatusCancelled, "INV-8")
+	eur := f.pay(payment.StatusSettled, "INV-7", func(r *payment.Request) {
+		r.Currency, r.FromAccount, r.ToAccount = "EUR", f.env.OwnEUR.ID, f.env.VendorEUR.ID
+	})
+	savings := f.env.MustAccount(t, "Acme Savings", "TRY", payment.AccountInternal, "")
+	incoming := f.pay(payment.StatusSettled, "INV-6", func(r *payment.Request) {
+		r.FromAccount, r.ToAccount = savings.ID, f.env.Own.ID
+	})
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
+		entry("line 1", "INV-1"), entry("line 2", "havale", func(e *reconcile.Entry) { e.Amount = 121000; e.ValueDate = payment.MustDate("2026-01-20") }))}, "a")
+	require.NoError(t, err)
+	fp := fingerprint(t, run, "line 2")
+	require.Equal(t, reconcile.StateUnmatched, decisionOf(t, run, "line 2").State)
+
+	bad := []struct {
+		name string
+		ids  []payment.ID
+	}{
+		{"none", nil},
+		{"held by another entry", []payment.ID{held.ID}},
+		{"cancelled", []payment.ID{cancelled.ID}},
+		{"other currency", []payment.ID{eur.ID}},
+		{"wrong direction", []payment.ID{incoming.ID}},
+		{"unknown", []payment.ID{"pay_01KAWW1Y000000000000000000"}},
+		{"twice", []payment.ID{free.ID, free.ID}},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.svc.Map(f.ctx, f.ws, run.ID, fp, tt.ids, "mehmet", "")
+			assert.ErrorIs(t, err, payment.ErrInvalid)
+		})
+	}
+	run, err = f.svc.Map(f.ctx, f.ws, run.ID, fp, []payment.ID{free.ID}, "mehmet", "bank charged a fee on top")
+	require.NoError(t, err)
+	d := decisionOf(t, run, "line 2")
+	assert.Equal(t, reconcile.StateMatched, d.State)
+	assert.Equal(t, reconcile.ReviewManual, d.Review)
+	assert.Equal(t, int64(1000), d.AmountDifference)
+	assert.Equal(t, reconcile.Criteria{}, d.Criteria)
+	require.Len(t, d.Reasons, 3)
+	assert.Equal(t, "1210.00 TRY", d.Reasons[0].Entry)
+	assert.Equal(t, "1200.00 TRY", d.Reasons[0].Payment)
+	assert.Equal(t, int64(5), d.Reasons[1].Difference)
+
+	t.Run("unmatch in an open run rejects the payment for the entry", func(t *testing.T) {
+		run, err := f.svc.Unmatch(f.ctx, f.ws, run.ID, fp, "mehmet", "wrong payment")
+		require.NoError(t, err)
+		d := decisionOf(t, run, "line 2")
+		assert.Equal(t, reconcile.StateUnmatched, d.State)
+		assert.Equal(t, []payment.ID{free.ID}, d.Rejected)
+		assert.Equal(t, payment.StatusSettled, f.status(free.ID))
+	})
+}
+
+func TestFinalizeResumesAfterAFailure(t *testing.T) {
+	f := newFixture(t)
+	a := f.pay(payment.StatusProcessing, "INV-1")
+	b := f.pay(payment.StatusSettled, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
+		entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
+	require.NoError(t, err)
+
+	f.flaky.mu.Lock()
+	f.flaky.failAt = f.flaky.n + 3 // settle a, reconcile a, then fail reconciling b
+	f.flaky.mu.Unlock()
+	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, errDisk)
+	got, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunFinalizing, got.Status)
+	assert.Equal(t, payment.StatusReconciled, f.status(a.ID))
+	assert.Equal(t, payment.StatusSettled, f.status(b.ID))
+	_, err = f.svc.Approve(f.ctx, f.ws, run.ID, got.Entries[0].Entry.Fingerprint, "x", "")
+	assert.ErrorIs(t, err, reconcile.ErrRunClosed, "nothing else changes while finalizing")
+
+	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunFinalized, run.Status)
+	assert.Equal(t, payment.StatusReconciled, f.status(b.ID))
+	h, err := f.env.Service.History(f.ctx, f.ws, a.ID)
+	require.NoError(t, err)
+	reconciles := 0
+	for _, tr := range h {
+		if tr.Event == fsm.EventReconcile {
+			reconciles++
+		}
+	}
+	assert.Equal(t, 1, reconciles, "a payment is reconciled once")
+	assert.Len(t, f.pub.ofType(payment.EventReconciliationCompleted), 1)
+}
+
+func TestFinalizeRefusesAPaymentReconciledElsewhere(t *testing.T) {
+	f := newFixture(t)
+	p := f.pay(payment.StatusSettled, "INV-1")
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "INV-1"))}, "a")
+	require.NoError(t, err)
+	_, err = f.env.Service.MarkReconciled(f.ctx, f.ws, p.ID, "someone", "by hand")
+	require.NoError(t, err)
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	assert.ErrorIs(t, err, payment.ErrConflict)
+	got, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunOpen, got.Status, "nothing changed")
+}
+
+func TestCreateRunValidates(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.CreateRun(f.ctx, f.ws, reconcile.RunRequest{Account: "acc_nope", From: payment.MustDate("2026-02-01"),
+		To: payment.MustDate("2026-01-01"), DateWindow: -1}, "a")
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	fields := map[string]bool{}
+	for _, fe := range payment.FieldErrors(err) {
+		fields[fe.Field] = true
+	}
+	assert.Equal(t, map[string]bool{"account": true, "to": true, "date_window": true}, fields)
+}
