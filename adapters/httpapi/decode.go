@@ -305,7 +305,7 @@ func (d *decoder) int64(base, name string) (int64, bool) {
 	v, err := strconv.ParseInt(string(text), 10, 64)
 	if err != nil {
 		p := join(base, name)
-		d.problem(p, FieldInvalid, fmt.Sprintf("%s %s is out of range", p, text))
+		d.problem(p, FieldInvalidType, fmt.Sprintf("%s must be a 64-bit integer; %s is out of range", p, text))
 		return 0, false
 	}
 	return v, true

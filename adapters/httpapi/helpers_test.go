@@ -147,7 +147,7 @@ type req struct {
 	method, path string
 	key          string // bearer secret; "" sends none
 	body         string // sent as is; "" sends no body
-	contentType  string // default application/json when a body is sent
+	contentType  string // default application/json when a body is sent; "none" sends no header
 	header       map[string]string
 }
 
@@ -167,14 +167,12 @@ func (f *fixture) do(r req) resp {
 	if r.key != "" {
 		hr.Header.Set("Authorization", "Bearer "+r.key)
 	}
-	if r.body != "" {
-		ct := r.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		hr.Header.Set("Content-Type", ct)
-	} else if r.contentType != "" {
+	switch {
+	case r.contentType == "none":
+	case r.contentType != "":
 		hr.Header.Set("Content-Type", r.contentType)
+	case r.body != "":
+		hr.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range r.header {
 		hr.Header.Set(k, v)

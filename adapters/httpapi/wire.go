@@ -172,9 +172,7 @@ func decodeBatchRequest(body []byte) ([]payment.Request, *Error) {
 	d.end()
 	switch n := len(reqs); {
 	case d.err != nil:
-	case !present && len(d.probs) == 0:
-		d.problem("payments", FieldRequired, "payments is required: an array of 1 to 500 payment objects")
-	case present && ((n == 0 && len(d.probs) == 0) || n > MaxBatchSize):
+	case (!present || n == 0) && len(d.probs) == 0, n > MaxBatchSize:
 		// The count decides before any item's problems: nothing of such a batch is looked at.
 		e, _ := toError(&batch.SizeError{Count: n, Max: MaxBatchSize})
 		e.Param = "payments"
