@@ -1,11 +1,13 @@
 package batch_test
 
 import (
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
 
 	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/adapters/sqlite"
 	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
@@ -19,6 +21,24 @@ func BenchmarkSubmit(b *testing.B) {
 	for _, conc := range []int{1, batch.DefaultConcurrency} {
 		b.Run("memory/concurrency="+strconv.Itoa(conc), func(b *testing.B) { benchSubmit(b, memoryStore, conc, 64) })
 	}
+	for _, conc := range []int{1, batch.DefaultConcurrency} {
+		b.Run("sqlite/concurrency="+strconv.Itoa(conc), func(b *testing.B) { benchSubmit(b, sqliteStore, conc, 1<<30) })
+	}
+}
+
+// sqliteStore is a migrated SQLite store in a new file of a temporary directory, with durable commits
+// (synchronous=FULL), closed at the end of the benchmark.
+func sqliteStore(tb testing.TB) payment.Store {
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "orkesta.db"), sqlite.OpenOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	s := sqlite.New(db, sqlite.Options{})
+	if err := s.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // benchSubmit submits 500-item batches to a store from newStore, starting over on a fresh store every
