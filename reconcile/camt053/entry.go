@@ -26,6 +26,19 @@ type ntry struct {
 
 type bankCode struct{ domn, fmly, sub, prtry string }
 
+// field returns where the value at path p (below Ntry or TxDtls) goes.
+func (b *bankCode) field(p string) *string {
+	switch p {
+	case "BkTxCd/Domn/Cd":
+		return &b.domn
+	case "BkTxCd/Domn/Fmly/Cd":
+		return &b.fmly
+	case "BkTxCd/Domn/Fmly/SubFmlyCd":
+		return &b.sub
+	}
+	return &b.prtry
+}
+
 func (b bankCode) String() string {
 	if b.domn != "" {
 		s := b.domn
@@ -84,14 +97,8 @@ func (d *decoder) entryValue(base int) {
 		dst = &n.acctSvcrRef
 	case "AddtlNtryInf":
 		dst = &n.addtl
-	case "BkTxCd/Domn/Cd":
-		dst = &n.bk.domn
-	case "BkTxCd/Domn/Fmly/Cd":
-		dst = &n.bk.fmly
-	case "BkTxCd/Domn/Fmly/SubFmlyCd":
-		dst = &n.bk.sub
-	case "BkTxCd/Prtry/Cd":
-		dst = &n.bk.prtry
+	case "BkTxCd/Domn/Cd", "BkTxCd/Domn/Fmly/Cd", "BkTxCd/Domn/Fmly/SubFmlyCd", "BkTxCd/Prtry/Cd":
+		dst = n.bk.field(string(p))
 	case "NtryDtls/Btch/MsgId":
 		dst = &n.btchMsgID
 	case "NtryDtls/Btch/PmtInfId":
@@ -138,14 +145,8 @@ func (d *decoder) txValue(base int) {
 		if t.amtLine == 0 {
 			t.amtLine = d.lines[len(d.lines)-1]
 		}
-	case "BkTxCd/Domn/Cd":
-		dst = &t.bk.domn
-	case "BkTxCd/Domn/Fmly/Cd":
-		dst = &t.bk.fmly
-	case "BkTxCd/Domn/Fmly/SubFmlyCd":
-		dst = &t.bk.sub
-	case "BkTxCd/Prtry/Cd":
-		dst = &t.bk.prtry
+	case "BkTxCd/Domn/Cd", "BkTxCd/Domn/Fmly/Cd", "BkTxCd/Domn/Fmly/SubFmlyCd", "BkTxCd/Prtry/Cd":
+		dst = t.bk.field(string(p))
 	case "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm":
 		dst = &t.dbtr
 	case "RltdPties/Cdtr/Nm", "RltdPties/Cdtr/Pty/Nm":
