@@ -12,6 +12,7 @@ import (
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/orkesta/orkesta/reconcile"
 )
 
 // testEnv is a dashboard on a memory store with the paymenttest workspace and one key per scope.
@@ -36,7 +37,8 @@ func newTestEnv(t *testing.T, opts dashboard.Options) *testEnv {
 		opts.Clock = env.Clock
 	}
 	if opts.Reconcile == nil {
-		opts.Reconcile = dashboard.NewEngineReconciler(env.Service, dashboard.EngineReconcilerOptions{})
+		opts.Reconcile = dashboard.NewServiceReconciler(
+			reconcile.NewService(env.Service, memory.NewRunStore(store), reconcile.ServiceOptions{}), nil)
 	}
 	e.handler = dashboard.New(env.Service, store, opts)
 	e.server = httptest.NewServer(e.handler)

@@ -25,7 +25,7 @@ type Reconciler interface {
 	// Finalize closes a run whose every item is resolved: matched payments become reconciled and the
 	// run read-only. An open item is a *payment.ValidationError saying which.
 	Finalize(ctx context.Context, ws payment.WorkspaceID, id, actor string) (RunInfo, error)
-	// WriteReport writes the run's report as "xlsx" or "json".
+	// WriteReport writes the run's report as "xlsx", "csv" or "json".
 	WriteReport(ctx context.Context, ws payment.WorkspaceID, id, format string, w io.Writer) error
 }
 
@@ -44,7 +44,6 @@ type RunInfo struct {
 	Account     payment.AccountID
 	From, To    payment.Date
 	Status      RunStatus
-	Statement   string // the uploaded file's name
 	CreatedAt   time.Time
 	FinalizedAt time.Time
 	Summary     reconcile.Summary

@@ -265,9 +265,20 @@ func (h *Handler) runReview(w http.ResponseWriter, r *http.Request, s *session) 
 		h.redirectError(w, r, s, back, capitalize(na.Reason)+".")
 	case len(payment.FieldErrors(err)) > 0:
 		h.redirectError(w, r, s, back, "Not done: "+ErrorText(err)+".")
+	case errors.Is(err, payment.ErrInvalidTransition), errors.Is(err, payment.ErrConflict):
+		h.redirectError(w, r, s, back, "Not done: "+plain(err)+".")
 	default:
 		h.serverError(w, r, s, err)
 	}
+}
+
+// plain is an error message without its package prefix.
+func plain(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i > 0 && !strings.Contains(msg[:i], " ") {
+		msg = msg[i+2:]
+	}
+	return msg
 }
 
 func (h *Handler) runFinalize(w http.ResponseWriter, r *http.Request, s *session) {
@@ -285,6 +296,8 @@ func (h *Handler) runFinalize(w http.ResponseWriter, r *http.Request, s *session
 		h.redirectError(w, r, s, back, capitalize(na.Reason)+".")
 	case len(payment.FieldErrors(err)) > 0:
 		h.redirectError(w, r, s, back, "Not finalized: "+ErrorText(err)+".")
+	case errors.Is(err, payment.ErrInvalidTransition), errors.Is(err, payment.ErrConflict):
+		h.redirectError(w, r, s, back, "Not finalized: "+plain(err)+".")
 	default:
 		h.serverError(w, r, s, err)
 	}
@@ -298,6 +311,8 @@ func (h *Handler) runReport(w http.ResponseWriter, r *http.Request, s *session) 
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	case "report.json":
 		ct = "application/json"
+	case "report.csv":
+		ct = "text/csv; charset=utf-8"
 	default:
 		h.notFound(w, r, s)
 		return
@@ -306,6 +321,10 @@ func (h *Handler) runReport(w http.ResponseWriter, r *http.Request, s *session) 
 	err := h.opts.Reconcile.WriteReport(r.Context(), s.ws, id, format, &buf)
 	if errors.Is(err, payment.ErrNotFound) {
 		h.notFound(w, r, s)
+		return
+	}
+	if errors.Is(err, ErrNoXLSX) {
+		h.redirectError(w, r, s, "/reconciliation/runs/"+id, "XLSX reports are not available in this build; download CSV or JSON.")
 		return
 	}
 	if err != nil {

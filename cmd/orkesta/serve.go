@@ -14,8 +14,10 @@ import (
 
 	"github.com/orkesta/orkesta/adapters/dashboard"
 	"github.com/orkesta/orkesta/adapters/httpapi"
+	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/adapters/rail/sandbox"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
 )
 
 type serveConfig struct {
@@ -228,6 +230,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 			return nil, err
 		}
 	}
+	runs := reconcile.NewService(svc, runStore(log, b), reconcile.ServiceOptions{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := b.store.GetWorkspace(r.Context(), ws.ID); err != nil {
@@ -239,8 +242,21 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox"}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
-		Reconcile: dashboard.NewEngineReconciler(svc, dashboard.EngineReconcilerOptions{})}))
+		Reconcile: dashboard.NewServiceReconciler(runs, nil)}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil
+}
+
+// runStore is where reconciliation runs persist: the database when its adapter keeps runs, else
+// memory (runs are then lost on restart; the payments they reconciled stay reconciled).
+func runStore(log *slog.Logger, b *backend) reconcile.Store {
+	switch st := b.store.(type) {
+	case reconcile.Store:
+		return st
+	case *memory.Store:
+		return memory.NewRunStore(st)
+	}
+	log.Warn("this database does not keep reconciliation runs yet: runs are kept in memory until the server stops", "kind", b.kind)
+	return memory.NewRunStore(nil)
 }
 
 // bootstrapKey makes sure the workspace can be signed in to: a seeded key (--api-key or
