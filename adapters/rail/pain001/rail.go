@@ -1,0 +1,204 @@
+package pain001
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// Rail codes of permanent refusals.
+const (
+	CodeUnsupportedMethod = "unsupported_method"
+	CodeMissingIBAN       = "missing_iban"
+	CodeCurrencyMismatch  = "currency_mismatch"
+)
+
+// Debtor names one debtor account of one workspace.
+type Debtor struct {
+	Workspace payment.WorkspaceID
+	Account   payment.AccountID
+}
+
+// FileInfo describes a written file: what to keep to read its status reports later.
+type FileInfo struct {
+	Debtor    Debtor
+	Version   Version
+	MessageID string
+	Count     int   // NbOfTxs
+	Sum       int64 // CtrlSum in minor units
+	Currency  payment.Currency
+	Batches   []BatchInfo
+}
+
+// BatchInfo is one PmtInf of a written file.
+type BatchInfo struct {
+	ID       string // PmtInfId
+	Count    int
+	Sum      int64
+	Payments []payment.ID
+}
+
+// Payments lists every payment of the file, batch by batch.
+func (fi *FileInfo) Payments() []payment.ID {
+	var out []payment.ID
+	for _, b := range fi.Batches {
+		out = append(out, b.Payments...)
+	}
+	return out
+}
+
+// Rail is a file rail: Submit accepts a bank_transfer or eft payment into the pending set of its
+// debtor account, and WriteFile writes one debtor account's pending payments as a pain.001 file for
+// upload to the bank. Payments stay processing until a status report (ApplyStatusReport) fails them or
+// a statement settles them.
+//
+// Submit is idempotent on the payment id, before and after the file is written. The pending set and
+// the record of written payments live in the Rail's memory: after a restart, payments accepted but not
+// yet written must be submitted again, and payments already written must not be (the host keeps the
+// FileInfo of every file it uploaded). Safe for concurrent use.
+type Rail struct {
+	accounts AccountSource
+	opts     Options
+
+	mu      sync.Mutex
+	pending map[Debtor]map[payment.ID]payment.Payment
+	written map[payment.ID]string // payment → message id of its file
+}
+
+var _ payment.Rail = (*Rail)(nil)
+
+// NewRail returns a rail resolving accounts with accounts (the payment store or service).
+func NewRail(accounts AccountSource, opts Options) *Rail {
+	opts.defaults()
+	return &Rail{accounts: accounts, opts: opts, pending: make(map[Debtor]map[payment.ID]payment.Payment),
+		written: make(map[payment.ID]string)}
+}
+
+// Submit implements payment.Rail. Payments that can never go in a file are refused for good (a
+// method other than bank_transfer and eft, an account without an IBAN, a currency other than the
+// debtor account's); an account lookup that fails is returned as is, to be retried.
+func (r *Rail) Submit(ctx context.Context, p payment.Payment) (payment.RailReceipt, error) {
+	r.mu.Lock()
+	msg, done := r.written[p.ID]
+	_, staged := r.pending[Debtor{p.Workspace, p.FromAccount}][p.ID]
+	r.mu.Unlock()
+	switch {
+	case done:
+		return payment.RailReceipt{Reference: msg}, nil
+	case staged:
+		return payment.RailReceipt{Reference: "pending:" + p.EndToEnd}, nil
+	}
+	refuse := func(code, msg string) (payment.RailReceipt, error) {
+		return payment.RailReceipt{}, &payment.RailError{Code: code, Message: msg}
+	}
+	if p.Method != payment.MethodBankTransfer && p.Method != payment.MethodEFT {
+		return refuse(CodeUnsupportedMethod, "pain001: "+string(p.Method)+" payments do not go in a credit-transfer file")
+	}
+	from, err := r.accounts.GetAccount(ctx, p.Workspace, p.FromAccount)
+	if err != nil {
+		return payment.RailReceipt{}, err
+	}
+	to, err := r.accounts.GetAccount(ctx, p.Workspace, p.ToAccount)
+	if err != nil {
+		return payment.RailReceipt{}, err
+	}
+	switch {
+	case from.IBAN == "":
+		return refuse(CodeMissingIBAN, "pain001: the debtor account has no IBAN")
+	case to.IBAN == "":
+		return refuse(CodeMissingIBAN, "pain001: the creditor account has no IBAN")
+	case p.Currency != from.Currency:
+		return refuse(CodeCurrencyMismatch, "pain001: the payment is in "+string(p.Currency)+", the debtor account in "+string(from.Currency))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if msg, done := r.written[p.ID]; done { // written meanwhile by a concurrent WriteFile
+		return payment.RailReceipt{Reference: msg}, nil
+	}
+	d := Debtor{p.Workspace, p.FromAccount}
+	if r.pending[d] == nil {
+		r.pending[d] = make(map[payment.ID]payment.Payment)
+	}
+	r.pending[d][p.ID] = p
+	return payment.RailReceipt{Reference: "pending:" + p.EndToEnd}, nil
+}
+
+// Debtors lists the debtor accounts with payments waiting for a file, in a stable order.
+func (r *Rail) Debtors() []Debtor {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Debtor
+	for d, ps := range r.pending {
+		if len(ps) > 0 {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b Debtor) int {
+		return cmp.Or(cmp.Compare(a.Workspace, b.Workspace), cmp.Compare(a.Account, b.Account))
+	})
+	return out
+}
+
+// Pending returns a debtor account's payments waiting for a file, oldest first.
+func (r *Rail) Pending(d Debtor) []payment.Payment {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]payment.Payment, 0, len(r.pending[d]))
+	for _, p := range r.pending[d] {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b payment.Payment) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// WriteFile writes the debtor account's pending payments to w as one pain.001 file and returns what
+// it holds. The file is built and validated in memory first: when anything is wrong nothing is written
+// and the payments stay pending; they also stay pending when w fails (the partial output must not be
+// uploaded). ErrNothingToWrite when no payment is pending.
+func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, error) {
+	ps := r.Pending(d)
+	if len(ps) == 0 {
+		return FileInfo{}, ErrNothingToWrite
+	}
+	f, err := Build(ctx, r.accounts, ps, r.opts)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	var buf bytes.Buffer
+	if err := f.Encode(&buf); err != nil {
+		return FileInfo{}, err
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return FileInfo{}, err
+	}
+	info := Info(f)
+	info.Debtor = d
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range info.Payments() {
+		delete(r.pending[d], id)
+		r.written[id] = f.MessageID
+	}
+	return info, nil
+}
+
+// Info summarizes a file.
+func Info(f *File) FileInfo {
+	n, sum, _ := f.Totals()
+	fi := FileInfo{Version: f.Version, MessageID: f.MessageID, Count: n, Sum: sum, Currency: f.Currency}
+	for i := range f.Batches {
+		b := &f.Batches[i]
+		bn, bs, _ := b.Totals()
+		bi := BatchInfo{ID: b.ID, Count: bn, Sum: bs, Payments: make([]payment.ID, len(b.Transfers))}
+		for j := range b.Transfers {
+			bi.Payments[j] = b.Transfers[j].PaymentID
+		}
+		fi.Batches = append(fi.Batches, bi)
+	}
+	return fi
+}
