@@ -1,0 +1,144 @@
+package reconcile_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/orkesta/orkesta/reconcile"
+	rcsv "github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
+)
+
+var large = flag.Bool("large", false, "include the 1,000,000-entry benchmarks")
+
+func perfSizes() []int {
+	if *large {
+		return []int{10_000, 100_000, 1_000_000}
+	}
+	return []int{10_000, 100_000}
+}
+
+type perfFiles struct {
+	payments, statement []byte
+}
+
+var perfCache sync.Map // n → *perfFiles
+
+func perfData(b *testing.B, n int) *perfFiles {
+	b.Helper()
+	if v, ok := perfCache.Load(n); ok {
+		return v.(*perfFiles)
+	}
+	var p, s bytes.Buffer
+	if err := reconciletest.WritePerfData(n, &p, &s); err != nil {
+		b.Fatal(err)
+	}
+	f := &perfFiles{payments: p.Bytes(), statement: s.Bytes()}
+	perfCache.Store(n, f)
+	return f
+}
+
+func (f *perfFiles) decode(b *testing.B) ([]reconcile.Statement, []reconcile.Payment) {
+	b.Helper()
+	stmts, err := rcsv.Decode(bytes.NewReader(f.statement), rcsv.Options{Preset: "en"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pays, err := reconcile.ReadPayments(bytes.NewReader(f.payments))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return stmts, pays
+}
+
+// BenchmarkMatch is the matching step alone: both indexes, candidates, assignment, summary.
+func BenchmarkMatch(b *testing.B) {
+	for _, n := range perfSizes() {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			stmts, pays := perfData(b, n).decode(b)
+			g, err := reconcile.NewEngine(reconcile.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				g.Match(stmts, pays)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
+		})
+	}
+}
+
+// BenchmarkEndToEnd reads the payments CSV and decodes the statement CSV (concurrently, as the CLI
+// does), matches, and writes the JSON report to a file.
+func BenchmarkEndToEnd(b *testing.B) {
+	for _, n := range perfSizes() {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			f := perfData(b, n)
+			dir := b.TempDir()
+			pp, sp := filepath.Join(dir, "payments.csv"), filepath.Join(dir, "statement.csv")
+			if err := os.WriteFile(pp, f.payments, 0o600); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(sp, f.statement, 0o600); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(f.payments) + len(f.statement)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := endToEnd(pp, sp, filepath.Join(dir, "report.json")); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
+		})
+	}
+}
+
+func endToEnd(payments, statement, out string) error {
+	var (
+		wg      sync.WaitGroup
+		stmts   []reconcile.Statement
+		stmtErr error
+	)
+	wg.Go(func() {
+		f, err := os.Open(statement)
+		if err != nil {
+			stmtErr = err
+			return
+		}
+		defer f.Close()
+		stmts, stmtErr = rcsv.Decode(f, rcsv.Options{Preset: "en"})
+	})
+	pf, err := os.Open(payments)
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	pays, err := reconcile.ReadPayments(pf)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if stmtErr != nil {
+		return stmtErr
+	}
+	g, err := reconcile.NewEngine(reconcile.Options{})
+	if err != nil {
+		return err
+	}
+	w, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if err := reconcile.WriteJSON(w, g.Match(stmts, pays)); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
