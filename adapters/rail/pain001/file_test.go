@@ -49,7 +49,7 @@ func TestEncodeValidatesAgainstXSD(t *testing.T) {
 		doc = bytes.Replace(doc, []byte("<MsgId>MSG-2026-0001</MsgId>"), nil, 1)
 		out, err := xsdCheck(t, "pain.001.001.09.xsd", doc)
 		assert.Error(t, err)
-		assert.Contains(t, string(out), "Expected is ( MsgId )")
+		assert.Contains(t, string(out), "pain.001.001.09}MsgId )")
 	})
 	// Currencies with 0 and 3 decimals, and the largest amount that fits 18 digits.
 	for _, cur := range []payment.Currency{"JPY", "KWD", "EUR"} {
