@@ -23,6 +23,9 @@ type testStore struct {
 	failWrite map[string]error
 	// failLookup fails GetPaymentByKey for this key.
 	failLookup map[string]error
+	// failAccount fails the next failAccountReads reads of this account.
+	failAccount      payment.AccountID
+	failAccountReads atomic.Int32
 	// onLookup is called on every GetPaymentByKey.
 	onLookup func(key string)
 	// beforeWrite runs once, before the first payment write, with what is being written.
@@ -42,6 +45,13 @@ func (s *testStore) GetPaymentByKey(ctx context.Context, ws payment.WorkspaceID,
 		return payment.Payment{}, err
 	}
 	return s.Store.GetPaymentByKey(ctx, ws, key)
+}
+
+func (s *testStore) GetAccount(ctx context.Context, ws payment.WorkspaceID, id payment.AccountID) (payment.Account, error) {
+	if id == s.failAccount && s.failAccountReads.Add(-1) >= 0 {
+		return payment.Account{}, errBoom
+	}
+	return s.Store.GetAccount(ctx, ws, id)
 }
 
 func (s *testStore) hook(cs []payment.Change) {

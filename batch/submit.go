@@ -32,10 +32,12 @@ func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, r
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := svc.Workspace(ctx, ws); err != nil {
+	w, err := svc.Workspace(ctx, ws)
+	if err != nil {
 		return nil, err
 	}
-	s := &submission{svc: svc, ws: ws, opts: opts, items: make([]work, len(reqs)), changes: make([]payment.Change, len(reqs))}
+	s := &submission{svc: svc, check: svc.WithStore(newReadCache(svc.Store(), w)), ws: ws, opts: opts,
+		items: make([]work, len(reqs)), changes: make([]payment.Change, len(reqs))}
 	s.init(reqs)
 	return s.run(ctx)
 }
@@ -60,7 +62,9 @@ type work struct {
 }
 
 type submission struct {
-	svc   *payment.Service
+	svc *payment.Service
+	// check is svc on a readCache: it validates the items.
+	check *payment.Service
 	ws    payment.WorkspaceID
 	opts  Options
 	items []work
@@ -183,7 +187,7 @@ func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.Bat
 			return
 		}
 		it.req.BatchID = batchID
-		c, orig, err := s.svc.Prepare(ctx, s.ws, it.req)
+		c, orig, err := s.check.Prepare(ctx, s.ws, it.req)
 		switch {
 		case err != nil:
 			it.state, it.err = failed, err
@@ -279,7 +283,7 @@ func (s *submission) settle(ctx context.Context, i int, err error) {
 	case err == nil:
 		it.state = created
 	case errors.Is(err, payment.ErrDuplicate) && it.req.IdempotencyKey != "":
-		_, orig, perr := s.svc.Prepare(ctx, s.ws, it.req)
+		_, orig, perr := s.check.Prepare(ctx, s.ws, it.req)
 		switch {
 		case perr != nil:
 			it.state, it.err = failed, perr

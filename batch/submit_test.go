@@ -413,6 +413,26 @@ func TestSubmitStoreErrorIsolated(t *testing.T) {
 
 // When the store's one-call write fails as a whole, or answers nonsense, the items it carried fail
 // (nothing of them is stored) and the batch itself is not refused.
+// The batch reads each account once for all its items, but a failed read is not kept: only the item
+// that met it fails.
+func TestSubmitAccountReadErrorIsolated(t *testing.T) {
+	ts := newTestStore()
+	e := paymenttest.NewEnv(t, ts)
+	ts.failAccount = e.VendorEUR.ID // the counterparty of the odd items
+	ts.failAccountReads.Store(1)
+	res, err := batch.Submit(ctx, e.Service, e.Workspace.ID, requests(e, 20), batch.Options{Concurrency: 1})
+	require.NoError(t, err)
+	for i, it := range res.Items {
+		if i == 1 {
+			assert.Equal(t, batch.ItemFailed, it.Status)
+			assert.ErrorIs(t, it.Err, errBoom)
+			continue
+		}
+		assert.Equal(t, batch.ItemCreated, it.Status, "item %d: %v", i, it.Err)
+	}
+	assert.Equal(t, 19, countAll(t, ts, e.Workspace.ID))
+}
+
 func TestSubmitWholeBatchWriteFails(t *testing.T) {
 	tests := []struct {
 		name  string
