@@ -15,9 +15,11 @@ const maxKeyLen = 255
 // Options tunes Submit. The zero value means: at most 500 items, 4 validated at once, no batch
 // idempotency key, each item's own CreatedBy.
 type Options struct {
-	// Concurrency bounds how many items are validated at the same time (store reads for the key, the
-	// workspace and both accounts). The Result does not depend on it, with one exception: payment ids are
-	// drawn as items are validated, so above 1 their order need not follow the input order.
+	// Concurrency bounds how many items are validated at the same time. Validation reads the store (each
+	// item's idempotency key; each distinct account once per batch), so it pays on a networked store
+	// (PostgreSQL: about 1.5x at 4 against 1) and changes little on memory or SQLite. The Result does
+	// not depend on it, with one exception: payment ids are drawn as items are validated, so above 1
+	// their order need not follow the input order.
 	Concurrency int
 	// IdempotencyKey makes a batch whose items carry no keys safe to retry: an item without its own key
 	// gets "<IdempotencyKey>:<index>". Send the same items in the same order to retry.
