@@ -11,7 +11,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
-	"github.com/orkesta/orkesta/reconcile/mt940"
+	"github.com/orkesta/orkesta/reconcile/detect"
 )
 
 //go:embed templates/*.html
@@ -34,8 +34,8 @@ type Options struct {
 	MaxUpload int64
 	// Reconcile backs the Reconciliation pages; nil hides them.
 	Reconcile Reconciler
-	// Decode reads an uploaded statement (reconcile/detect.Decode: MT940, camt.053, CSV, XLSX); nil
-	// reads MT940 only.
+	// Decode reads an uploaded statement; nil means reconcile/detect.Decode (MT940, camt.053, CSV or
+	// XLSX, found from the content).
 	Decode func(r io.ReaderAt, size int64) ([]reconcile.Statement, error)
 	// Webhooks backs Integrations → Webhooks; nil hides it.
 	Webhooks Webhooks
@@ -70,7 +70,8 @@ func New(svc *payment.Service, keys payment.KeyStore, opts Options) *Handler {
 	}
 	if opts.Decode == nil {
 		opts.Decode = func(r io.ReaderAt, size int64) ([]reconcile.Statement, error) {
-			return mt940.Decode(io.NewSectionReader(r, 0, size), mt940.Options{})
+			_, sts, err := detect.Decode(r, size, detect.Options{})
+			return sts, err
 		}
 	}
 	if opts.MaxUpload <= 0 {

@@ -338,3 +338,26 @@ func TestPostgresThroughRun(t *testing.T) {
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "pg-test")
 }
+
+func TestReconcile(t *testing.T) {
+	h := newHarness(t)
+	base := []string{"reconcile", "--payments", "testdata/payments.csv", "--statement", "testdata/statement.sta"}
+	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
+	runScenario(t, h, "reconcile", []step{
+		{args: base},
+		{args: with("--accounts", "testdata/accounts.csv", "--out", "$TMP/report.json")},
+		{args: with("--accounts", "testdata/accounts.csv", "--out", "$TMP/report.csv", "-o", "json")},
+		{args: with("--fail-on-unmatched"), code: ExitUnmatched},
+		{args: with("--statement", "testdata/mismatch.sta", "--date-window", "1")},
+		{args: []string{"reconcile", "--payments", "testdata/bad-payments.csv", "--statement", "testdata/statement.sta"}, code: ExitError},
+		{args: []string{"reconcile", "--payments", "testdata/payments.csv", "--statement", "testdata/broken.sta"}, code: ExitError},
+		{args: []string{"reconcile", "--payments", "testdata/payments.csv"}, code: ExitUsage},
+		{args: with("--out", "$TMP/report.pdf"), code: ExitUsage},
+		{args: with("--date-window", "-1"), code: ExitUsage},
+	})
+	for _, name := range []string{"report.json", "report.csv"} {
+		b, err := os.ReadFile(filepath.Join(h.dir, name))
+		require.NoError(t, err)
+		golden(t, "reconcile-"+name, strings.ReplaceAll(string(b), "\r\n", "\n"))
+	}
+}

@@ -10,12 +10,6 @@ import (
 
 func notYet(what string) error { return errors.New(what + " is not built into this binary yet") }
 
-func (c *cli) reconcileCommand() *cobra.Command {
-	return &cobra.Command{Use: "reconcile", Short: "Reconcile statements against payments, offline",
-		Example: "  orkesta reconcile --payments payments.csv --statement statement.sta",
-		RunE:    func(*cobra.Command, []string) error { return notYet("reconcile") }}
-}
-
 func (c *cli) exportCommand() *cobra.Command {
 	return groupCommand("export", "Export payments to files for bank upload", "  orkesta export pain001 --account acc_… --out file.xml",
 		&cobra.Command{Use: "pain001", Short: "Write a pain.001 credit-transfer file", Args: noArgs,

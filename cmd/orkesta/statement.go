@@ -143,7 +143,7 @@ func decodeFile(path, account string) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	stmts, err := decodeStatement(f, st.Size())
+	stmts, err := decodeStatement(f, st.Size(), account)
 	if err != nil {
 		return nil, &fileError{path: path, err: err}
 	}

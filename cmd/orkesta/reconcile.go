@@ -1,0 +1,226 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+type reconcileFlags struct {
+	payments        string
+	statements      []string
+	accounts        string
+	account         string
+	dateWindow      int
+	out             string
+	failOnUnmatched bool
+}
+
+func (c *cli) reconcileCommand() *cobra.Command {
+	var f reconcileFlags
+	cmd := &cobra.Command{
+		Use:   "reconcile --payments P.csv|P.json --statement FILE [--statement FILE …]",
+		Short: "Reconcile bank statements against payments, offline (files in, report out)",
+		Long: `Match the entries of one or more bank statements with payments, with no database: files in, a
+report out. Entries are compared with processing and settled payments on amount, value date (within
+--date-window days) and reference: 3 of 3 is an exact match, 2 of 3 a fuzzy one, fewer unmatched.
+An entry that names a cancelled or failed payment is an anomaly.
+
+--payments is a CSV (columns in any order: id, amount in minor units, currency, method,
+from_account, to_account, reference, description, status, value_date YYYY-MM-DD; a missing status
+means settled) or JSON (an array of payments as the API returns them). --accounts is a CSV of id,
+name, currency, iban, so that statement IBANs resolve to account ids. The statement format (MT940,
+camt.053, CSV, XLSX) is found from the content; --account names the statement's account when the
+file does not.
+
+--out writes the full report: .json, .csv or .xlsx. A summary goes to stdout (--output json for the
+summary as JSON). Exit code 3 with --fail-on-unmatched when any entry or payment is left unmatched
+or an anomaly is found; 1 on errors, with the file and position.`,
+		Example: `  orkesta reconcile --payments payments.csv --statement statement.sta
+  orkesta reconcile --payments payments.json --statement jan.xml --statement feb.xml \
+    --accounts accounts.csv --date-window 2 --out report.xlsx --fail-on-unmatched`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return c.reconcile(&f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.payments, "payments", "", "payments file: CSV or JSON (required)")
+	fl.StringArrayVar(&f.statements, "statement", nil, "statement file: MT940, camt.053, CSV or XLSX (required, repeatable)")
+	fl.StringVar(&f.accounts, "accounts", "", "accounts CSV (id, name, currency, iban)")
+	fl.StringVar(&f.account, "account", "", "IBAN or account id of statements that do not name their account")
+	fl.IntVar(&f.dateWindow, "date-window", 0, "days an entry's value date may differ from the payment's (0: same day)")
+	fl.StringVar(&f.out, "out", "", "write the report to this file: .json, .csv or .xlsx")
+	fl.BoolVar(&f.failOnUnmatched, "fail-on-unmatched", false, "exit 3 when anything is left unmatched")
+	return cmd
+}
+
+// reportFormat is the report format --out asks for, from its extension.
+func reportFormat(path string) (string, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".json", ".csv":
+		return ext[1:], nil
+	case ".xlsx":
+		return "", usagef("--out %s: XLSX reports are not built into this binary yet; use .json or .csv", path)
+	default:
+		return "", usagef("--out %s: the report format comes from the extension: .json, .csv or .xlsx", path)
+	}
+}
+
+func (c *cli) reconcile(f *reconcileFlags) error {
+	if f.payments == "" || len(f.statements) == 0 {
+		return usagef("reconcile needs --payments and at least one --statement")
+	}
+	if f.dateWindow < 0 || f.dateWindow > reconcile.MaxDateWindow {
+		return usagef("--date-window must be between 0 and %d days, not %d", reconcile.MaxDateWindow, f.dateWindow)
+	}
+	format := ""
+	if f.out != "" {
+		var err error
+		if format, err = reportFormat(f.out); err != nil {
+			return err
+		}
+	}
+	bar := c.progress(len(f.statements) + 3)
+	defer func() { _ = bar.Finish() }()
+
+	var stmts []reconcile.Statement
+	for _, path := range f.statements {
+		bar.Describe("decoding " + filepath.Base(path))
+		sts, err := decodeFile(path, f.account)
+		if err != nil {
+			return err
+		}
+		for i := range sts {
+			for _, w := range sts[i].Warnings {
+				fmt.Fprintf(c.stderr, "warning: %s: statement %s: %s\n", path, stmtName(&sts[i], i), w.Message)
+			}
+		}
+		stmts = append(stmts, sts...)
+		_ = bar.Add(1)
+	}
+
+	bar.Describe("reading payments")
+	in := reconcile.OfflineInput{Statements: stmts, Options: reconcile.Options{DateWindow: f.dateWindow, Account: f.account}}
+	pf, err := os.Open(f.payments)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = pf.Close() }()
+	in.Payments = pf
+	if f.accounts != "" {
+		af, err := os.Open(f.accounts)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = af.Close() }()
+		in.Accounts = af
+	}
+	_ = bar.Add(1)
+	bar.Describe("matching")
+	res, err := reconcile.Offline(in)
+	if err != nil {
+		var pe *reconcile.ParseError
+		if errors.As(err, &pe) {
+			file := f.payments
+			if pe.Format == reconcile.FormatAccountsCSV {
+				file = f.accounts
+			}
+			return &fileError{path: file, err: err}
+		}
+		return err
+	}
+	_ = bar.Add(1)
+	if f.out != "" {
+		bar.Describe("writing " + filepath.Base(f.out))
+		if err := writeReport(f.out, format, res); err != nil {
+			return err
+		}
+	}
+	_ = bar.Add(1)
+	_ = bar.Finish()
+
+	sum := res.ReportSummary()
+	if c.json() {
+		if err := printJSON(c.stdout, sum); err != nil {
+			return err
+		}
+	} else if err := printSummary(c.stdout, &sum, f.out); err != nil {
+		return err
+	}
+	if open := sum.UnmatchedEntries + sum.UnmatchedPayments + sum.Anomalies; f.failOnUnmatched && open > 0 {
+		return &exitError{code: ExitUnmatched, msg: fmt.Sprintf("%d unmatched entries, %d unmatched payments, %d anomalies",
+			sum.UnmatchedEntries, sum.UnmatchedPayments, sum.Anomalies)}
+	}
+	return nil
+}
+
+// progress is a progress bar on stderr when stderr is a terminal, and a silent one otherwise (a bar
+// drawn into a log floods it).
+func (c *cli) progress(steps int) *progressbar.ProgressBar {
+	if !c.isTerminal(c.stderr) {
+		return progressbar.NewOptions(steps, progressbar.OptionSetVisibility(false), progressbar.OptionSetWriter(io.Discard))
+	}
+	return progressbar.NewOptions(steps, progressbar.OptionSetWriter(c.stderr), progressbar.OptionClearOnFinish(),
+		progressbar.OptionShowCount(), progressbar.OptionSetWidth(30))
+}
+
+// writeReport writes the report next to its final name and renames it into place: a failed run never
+// leaves half a report behind.
+func writeReport(path, format string, src reconcile.ReportSource) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	switch format {
+	case "json":
+		err = reconcile.WriteJSON(tmp, src)
+	case "csv":
+		err = reconcile.WriteCSV(tmp, src)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+
+func printSummary(w io.Writer, s *reconcile.Summary, out string) error {
+	pairs := []string{
+		"entries", strconv.Itoa(s.Entries),
+		"payments", strconv.Itoa(s.Payments),
+		"exact", strconv.Itoa(s.Exact),
+		"fuzzy", strconv.Itoa(s.Fuzzy),
+		"unmatched entries", strconv.Itoa(s.UnmatchedEntries),
+		"unmatched payments", strconv.Itoa(s.UnmatchedPayments),
+		"anomalies", strconv.Itoa(s.Anomalies),
+		"match rate", percent(s.MatchRate) + " of entries, " + percent(s.MatchRateAmount) + " of the amount",
+	}
+	for _, cs := range s.Currencies {
+		pairs = append(pairs, "  "+string(cs.Currency), fmt.Sprintf("%d of %d entries, %s of %s matched", cs.Matched, cs.Entries,
+			payment.FormatMinor(cs.MatchedAmount, cs.Currency), payment.FormatMinor(cs.Amount, cs.Currency)))
+	}
+	for _, warn := range s.Warnings {
+		pairs = append(pairs, "warning", warn)
+	}
+	if out != "" {
+		pairs = append(pairs, "report", out)
+	}
+	return kv(w, pairs...)
+}
