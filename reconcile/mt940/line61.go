@@ -81,8 +81,8 @@ func (p *parser) statementLine(text string, cur payment.Currency, minor int) (re
 		}
 	}
 	amount := l[i:j]
-	if comma < 0 || j-i > 15 {
-		return e, fmt.Errorf("amount %q is not 1 to 15 digits with a decimal comma", amount)
+	if comma < 0 { // SWIFT allows 15 characters; longer zero-padded amounts are read all the same
+		return e, fmt.Errorf("amount %q is not digits with a decimal comma", amount)
 	}
 	v, err := reconcile.ParseMinor(amount, reconcile.NumberComma, minor)
 	if err != nil {
