@@ -77,7 +77,7 @@ func (h *Handler) createBatch(c *call) error {
 			o.Error = h.itemError(c, it)
 		}
 	}
-	writeJSON(c.w, http.StatusOK, out)
+	writeJSON(c.w, http.StatusOK, &out)
 	return nil
 }
 

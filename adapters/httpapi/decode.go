@@ -27,6 +27,9 @@ type decoder struct {
 	probs []FieldError
 	err   *Error // the first syntax error; once set, every method returns at once
 	keys  [][]byte
+	// interned holds the strings of repeated values (accounts, currency, method) of a batch, so 500
+	// items from the same account share one string. Nil: no interning.
+	interned map[string]string
 }
 
 func newDecoder(data []byte) *decoder { return &decoder{data: data} }
@@ -277,6 +280,25 @@ func (d *decoder) str(base, name string) (string, bool) {
 		return "", false
 	}
 	return string(raw), true
+}
+
+// token reads a string member that is likely to repeat (an id, a code); in a batch it is interned.
+func (d *decoder) token(base, name string) (string, bool) {
+	if d.interned == nil || d.err != nil || d.peek() != '"' {
+		return d.str(base, name)
+	}
+	raw, ok := d.rawString()
+	if !ok {
+		return "", false
+	}
+	if s, ok := d.interned[string(raw)]; ok {
+		return s, true
+	}
+	s := string(raw)
+	if len(d.interned) < 1024 {
+		d.interned[s] = s
+	}
+	return s, true
 }
 
 // int64 reads an integer member: a JSON number without fraction or exponent that fits in int64.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -431,17 +430,17 @@ func readAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error
 
 // writeJSON writes v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	bp, err := encode(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{Error: internalError()})
+		bp, _ = encode(errorBody{Error: internalError()})
 	}
-	b = append(b, '\n')
+	defer release(bp)
 	hd := w.Header()
 	hd.Set("Content-Type", "application/json")
-	hd.Set("Content-Length", strconv.Itoa(len(b)))
+	hd.Set("Content-Length", strconv.Itoa(len(*bp)))
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(*bp)
 }
 
 // WriteJSON writes v as a JSON response with status: for handlers mounted with Mount.

@@ -26,7 +26,7 @@ func (h *Handler) createPayment(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusCreated, PaymentOf(&p))
+	writeJSON(c.w, http.StatusCreated, ptr(PaymentOf(&p)))
 	return nil
 }
 
@@ -65,7 +65,7 @@ func (h *Handler) getPayment(c *call) error {
 	if err != nil {
 		return orNotFound(err, "payment", string(id))
 	}
-	writeJSON(c.w, http.StatusOK, PaymentOf(&p))
+	writeJSON(c.w, http.StatusOK, ptr(PaymentOf(&p)))
 	return nil
 }
 
@@ -98,7 +98,7 @@ func (h *Handler) cancelPayment(c *call) error {
 	if err != nil {
 		return orNotFound(err, "payment", string(id))
 	}
-	writeJSON(c.w, http.StatusOK, PaymentOf(&p))
+	writeJSON(c.w, http.StatusOK, ptr(PaymentOf(&p)))
 	return nil
 }
 
@@ -116,7 +116,7 @@ func (h *Handler) approvePayment(c *call) error {
 	if err != nil {
 		return orNotFound(err, "payment", string(id))
 	}
-	writeJSON(c.w, http.StatusOK, PaymentOf(&p))
+	writeJSON(c.w, http.StatusOK, ptr(PaymentOf(&p)))
 	return nil
 }
 
@@ -134,7 +134,7 @@ func (h *Handler) listPayments(c *call) error {
 	for i := range page.Payments {
 		out.Data[i] = PaymentOf(&page.Payments[i])
 	}
-	writeJSON(c.w, http.StatusOK, out)
+	writeJSON(c.w, http.StatusOK, &out)
 	return nil
 }
 

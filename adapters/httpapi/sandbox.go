@@ -60,6 +60,6 @@ func (h *Handler) advance(c *call) error {
 			return err
 		}
 	}
-	writeJSON(c.w, http.StatusOK, PaymentOf(&p))
+	writeJSON(c.w, http.StatusOK, ptr(PaymentOf(&p)))
 	return nil
 }

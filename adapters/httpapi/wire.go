@@ -112,16 +112,16 @@ func paymentFields(d *decoder, base string, r *payment.Request) {
 		case "amount":
 			r.Amount, _ = d.int64(base, "amount")
 		case "currency":
-			s, _ := d.str(base, "currency")
+			s, _ := d.token(base, "currency")
 			r.Currency = payment.Currency(s)
 		case "method":
-			s, _ := d.str(base, "method")
+			s, _ := d.token(base, "method")
 			r.Method = payment.Method(s)
 		case "from_account":
-			s, _ := d.str(base, "from_account")
+			s, _ := d.token(base, "from_account")
 			r.FromAccount = payment.AccountID(s)
 		case "to_account":
-			s, _ := d.str(base, "to_account")
+			s, _ := d.token(base, "to_account")
 			r.ToAccount = payment.AccountID(s)
 		case "description":
 			r.Description, _ = d.str(base, "description")
@@ -156,6 +156,7 @@ func decodePaymentRequest(body []byte) (payment.Request, *Error) {
 func decodeBatchRequest(body []byte) ([]payment.Request, *Error) {
 	var reqs []payment.Request
 	d := newDecoder(body)
+	d.interned = make(map[string]string)
 	present := false
 	d.object("", "an object", func(key []byte) {
 		if string(key) != "payments" {
@@ -163,7 +164,8 @@ func decodeBatchRequest(body []byte) ([]payment.Request, *Error) {
 			return
 		}
 		present = true
-		reqs = make([]payment.Request, 0, 64)
+		// A payment object is at least ~150 bytes: size for the body, capped one past the limit.
+		reqs = make([]payment.Request, 0, min(MaxBatchSize+1, len(body)/150+1))
 		d.array("payments", "an array of payment objects", func(i int) {
 			reqs = append(reqs, payment.Request{})
 			paymentFields(d, index("payments", i), &reqs[len(reqs)-1])
