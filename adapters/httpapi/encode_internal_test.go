@@ -64,4 +64,3 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
-
