@@ -189,7 +189,7 @@ const (
 	ResultFailed         Result = "failed"          // rejected: the payment moved to failed
 	ResultKept           Result = "kept_processing" // accepted or pending at the bank: still processing
 	ResultAlreadyFailed  Result = "already_failed"  // rejected, and already failed (the report was read before)
-	ResultNotProcessing  Result = "not_processing"  // rejected, but the payment is settled or otherwise moved on
+	ResultNotProcessing  Result = "not_processing"  // the payment is settled or otherwise moved on: left alone
 	ResultUnknownPayment Result = "unknown"         // the report names a transfer this workspace does not know
 )
 
@@ -217,8 +217,8 @@ type ApplyOptions struct {
 // PDNG, …) keeps it processing, to be settled by a statement. Transfers are found by their
 // EndToEndId among the workspace's processing and failed payments. Applying the same report twice
 // changes nothing the second time. A batch (PmtInfSts) or file (GrpSts) status applies to the
-// transfers the report does not list one by one, and a rejected batch or file rejects all of its
-// transfers: those are found through opts.Files. It returns one outcome per transfer the report names
+// transfers of the batch or file that the report does not list one by one (so a rejected batch
+// rejects all of them): those are found through opts.Files. It returns one outcome per transfer the report names
 // or implies, in report order.
 func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, rep *StatusReport, opts ApplyOptions) ([]Outcome, error) {
 	if opts.Actor == "" {
@@ -265,11 +265,16 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 		o.PaymentID, o.EndToEndID = p.ID, p.EndToEnd
 		if status != "RJCT" {
 			o.Result = ResultKept
+			if p.Status != payment.StatusProcessing {
+				o.Result = ResultNotProcessing
+			}
 			out = append(out, o)
 			return nil
 		}
 		o.Code, o.Message = failure(rs)
 		switch p.Status {
+		default:
+			o.Result = ResultNotProcessing
 		case payment.StatusFailed:
 			o.Result = ResultAlreadyFailed
 		case payment.StatusProcessing:
@@ -289,6 +294,16 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 	applyIDs := func(ids []payment.ID, status string, rs []Reason) error {
 		for _, id := range ids {
 			p, ok := byID[id]
+			if !ok { // a payment of the file that is neither processing nor failed any more
+				var err error
+				p, err = svc.Get(ctx, ws, id)
+				switch {
+				case err == nil:
+					ok = true
+				case !errors.Is(err, payment.ErrNotFound):
+					return err
+				}
+			}
 			if err := apply(p, ok, "", status, rs); err != nil {
 				return err
 			}
@@ -310,15 +325,14 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 				return out, err
 			}
 		}
-		// A batch status covers the transfers the report does not list one by one; a rejected batch
-		// rejects all of them.
-		if b.Status != "" && (len(b.Transactions) == 0 || b.Status == "RJCT") {
+		// A batch status covers the transfers the report does not list one by one.
+		if b.Status != "" {
 			if err := applyIDs(batchOf[rep.OriginalMessageID+"\x00"+b.OriginalID], b.Status, b.Reasons); err != nil {
 				return out, err
 			}
 		}
 	}
-	if rep.GroupStatus != "" && (len(rep.Batches) == 0 || rep.GroupStatus == "RJCT") {
+	if rep.GroupStatus != "" {
 		if err := applyIDs(fileOf[rep.OriginalMessageID], rep.GroupStatus, rep.GroupReasons); err != nil {
 			return out, err
 		}
