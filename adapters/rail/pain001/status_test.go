@@ -37,9 +37,9 @@ func TestParseRealStatusReport(t *testing.T) {
 
 func TestParseStatusReportRefuses(t *testing.T) {
 	tests := map[string]string{
-		"not xml":  "MsgId,Status\n1,RJCT\n",
-		"pain.001": `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"><CstmrCdtTrfInitn/></Document>`,
-		"camt.053": `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt/></Document>`,
+		"not xml":   "MsgId,Status\n1,RJCT\n",
+		"pain.001":  `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"><CstmrCdtTrfInitn/></Document>`,
+		"camt.053":  `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt/></Document>`,
 		"no report": `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"></Document>`,
 		"truncated": `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt><GrpHdr>`,
 		"empty":     "",
