@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/orkesta/orkesta/reconcile/csv"
@@ -41,15 +42,16 @@ func statementCSV(lines int) []byte {
 	return b.Bytes()
 }
 
-var benchFile = statementCSV(200_000)
+// benchFile is generated on first use, so plain test runs do not pay for it.
+var benchFile = sync.OnceValue(func() []byte { return statementCSV(200_000) })
 
 // BenchmarkBareEncodingCSV is the floor: encoding/csv with ReuseRecord over the same bytes, touching
 // every field and doing nothing else. BenchmarkDecode runs right after it; compare their MB/s.
 func BenchmarkBareEncodingCSV(b *testing.B) {
-	b.SetBytes(int64(len(benchFile)))
+	b.SetBytes(int64(len(benchFile())))
 	b.ReportAllocs()
 	for b.Loop() {
-		cr := stdcsv.NewReader(bufio.NewReaderSize(bytes.NewReader(benchFile), 64<<10))
+		cr := stdcsv.NewReader(bufio.NewReaderSize(bytes.NewReader(benchFile()), 64<<10))
 		cr.ReuseRecord = true
 		cr.FieldsPerRecord = 7
 		n := 0
@@ -72,10 +74,10 @@ func BenchmarkBareEncodingCSV(b *testing.B) {
 // BenchmarkDecode is the whole decoder: separator and charset detection, header search, typed
 // fields, one statement per currency, fingerprints and balance checks.
 func BenchmarkDecode(b *testing.B) {
-	b.SetBytes(int64(len(benchFile)))
+	b.SetBytes(int64(len(benchFile())))
 	b.ReportAllocs()
 	for b.Loop() {
-		sts, err := csv.Decode(bytes.NewReader(benchFile), csv.Options{})
+		sts, err := csv.Decode(bytes.NewReader(benchFile()), csv.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,11 +113,11 @@ func BenchmarkDecodeSizes(b *testing.B) {
 // BenchmarkFingerprint is the part of BenchmarkDecode spent in reconcile.Statement.Fingerprint (two
 // SHA-256 per entry and a map of seen hashes), the de-duplication key every decoder sets.
 func BenchmarkFingerprint(b *testing.B) {
-	sts, err := csv.Decode(bytes.NewReader(benchFile), csv.Options{})
+	sts, err := csv.Decode(bytes.NewReader(benchFile()), csv.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(benchFile)))
+	b.SetBytes(int64(len(benchFile())))
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := range sts {
