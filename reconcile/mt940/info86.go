@@ -125,6 +125,14 @@ func (j *joined) add(v string) {
 	j.n++
 }
 
+func (j *joined) size() int {
+	n := 0
+	for _, v := range j.list() {
+		n += len(v)
+	}
+	return n
+}
+
 func (j *joined) String() string {
 	switch j.n {
 	case 0:
@@ -132,12 +140,8 @@ func (j *joined) String() string {
 	case 1:
 		return j.pieces[0]
 	}
-	size := 0
-	for _, v := range j.list() {
-		size += len(v)
-	}
 	var b strings.Builder
-	b.Grow(size)
+	b.Grow(j.size())
 	for _, v := range j.list() {
 		b.WriteString(v)
 	}
@@ -241,12 +245,17 @@ func subfields(e *reconcile.Entry, s string, sep byte) {
 			}
 		}
 	}
-	if f := strings.TrimSpace(free.String()); f != "" {
+	if free.n > 0 { // text outside the keywords follows the SVWZ text, built in one allocation
+		var b strings.Builder
+		b.Grow(len(e.Remittance) + 1 + free.size())
 		if e.Remittance != "" {
-			e.Remittance += " " + f
-		} else {
-			e.Remittance = f
+			b.WriteString(e.Remittance)
+			b.WriteByte(' ')
 		}
+		for _, v := range free.list() {
+			b.WriteString(v)
+		}
+		e.Remittance = strings.TrimSpace(b.String())
 	}
 }
 
