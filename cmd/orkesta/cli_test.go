@@ -109,7 +109,29 @@ func golden(t *testing.T, name, got string) {
 	}
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "missing golden file; run go test ./cmd/orkesta -update")
-	assert.Equal(t, string(want), got, "golden %s differs; review and run with -update", path)
+	if string(want) != got {
+		t.Errorf("golden %s differs (review, then go test ./cmd/orkesta -update):\n%s", path, firstDiff(string(want), got))
+	}
+}
+
+// firstDiff shows the first differing line of two texts with a little context.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	i := 0
+	for i < len(w) && i < len(g) && w[i] == g[i] {
+		i++
+	}
+	var b strings.Builder
+	for j := max(0, i-3); j < i; j++ {
+		fmt.Fprintf(&b, "  %s\n", g[j])
+	}
+	for j := i; j < min(len(w), i+3); j++ {
+		fmt.Fprintf(&b, "- %s\n", w[j])
+	}
+	for j := i; j < min(len(g), i+3); j++ {
+		fmt.Fprintf(&b, "+ %s\n", g[j])
+	}
+	return b.String()
 }
 
 // step is one command of a scenario; args may use {{name}} placeholders filled from earlier output.

@@ -16,6 +16,7 @@ import (
 	"github.com/orkesta/orkesta/adapters/httpapi"
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/adapters/rail/sandbox"
+	"github.com/orkesta/orkesta/adapters/webhook"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 )
@@ -29,6 +30,7 @@ type serveConfig struct {
 	logFormat   string
 	logLevel    string
 	settleDelay time.Duration
+	webhookHTTP bool
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -63,6 +65,7 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	f.StringVar(&sc.rail, "rail", "sandbox", "payment rail: sandbox (simulated network) or none (payments stay in processing)")
 	f.StringVar(&sc.apiKey, "api-key", "", "seed this admin API key instead of generating one (env ORKESTA_API_KEY)")
 	f.DurationVar(&sc.settleDelay, "settle-delay", 5*time.Second, "sandbox: how long a payment stays processing before it settles")
+	f.BoolVar(&sc.webhookHTTP, "webhook-allow-http", false, "accept http:// webhook endpoints (local development only)")
 	f.BoolVar(&sc.noDemo, "no-demo", false, "do not create demo accounts on a new database")
 	f.StringVar(&sc.plan, "plan", "growth", "plan of a new workspace: starter, growth or enterprise")
 	f.StringVar(&sc.logFormat, "log-format", "text", "log format: text or json")
@@ -231,6 +234,14 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		}
 	}
 	runs := reconcile.NewService(svc, runStore(log, b), reconcile.ServiceOptions{})
+	var hooks dashboard.Webhooks
+	if whs, ok := b.store.(payment.WebhookStore); ok && b.events != nil {
+		d := webhook.New(b.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: sc.webhookHTTP, Logger: log})
+		hooks = webhookUI{d: d, store: whs}
+		workers = append(workers, worker{name: "webhooks", run: d.Run})
+	} else {
+		log.Warn("this database does not keep webhook endpoints yet: webhooks are off", "kind", b.kind)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := b.store.GetWorkspace(r.Context(), ws.ID); err != nil {
@@ -242,7 +253,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox"}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
-		Reconcile: dashboard.NewServiceReconciler(runs, nil)}))
+		Reconcile: dashboard.NewServiceReconciler(runs, nil), Webhooks: hooks}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil
 }
 

@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -128,4 +133,83 @@ func TestServe(t *testing.T) {
 		assert.Equal(t, ExitError, r.code)
 		assert.Contains(t, r.stderr, "listen on")
 	})
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// browse is a cookie-keeping client for the dashboard that remembers the last CSRF token it saw.
+type browse struct {
+	t    *testing.T
+	c    *http.Client
+	base string
+	csrf string
+}
+
+func (b *browse) do(method, path string, form url.Values) (int, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		form.Set("csrf", b.csrf)
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.base+path, body)
+	require.NoError(b.t, err)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.c.Do(req)
+	require.NoError(b.t, err)
+	defer func() { _ = resp.Body.Close() }()
+	out, err := io.ReadAll(resp.Body)
+	require.NoError(b.t, err)
+	if m := csrfField.FindSubmatch(out); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(out)
+}
+
+// TestServeWebhooks adds an endpoint in the dashboard of a running server, creates a payment through
+// the API and waits for the signed delivery.
+func TestServeWebhooks(t *testing.T) {
+	got := make(chan *http.Request, 10)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+
+	h := newHarness(t)
+	h.env["ORKESTA_API_KEY"] = "ok_SEEDEDKEYFORWEBHOOKTEST1"
+	base, _, _, stop := startServe(t, h, "--webhook-allow-http")
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	b := &browse{t: t, c: &http.Client{Jar: jar}, base: base}
+	b.do(http.MethodGet, "/login", nil)
+	code, body := b.do(http.MethodPost, "/login", url.Values{"api_key": {"ok_SEEDEDKEYFORWEBHOOKTEST1"}})
+	require.Equal(t, http.StatusOK, code, body)
+	b.do(http.MethodGet, "/integrations/webhooks", nil)
+	code, body = b.do(http.MethodPost, "/integrations/webhooks", url.Values{"url": {receiver.URL + "/hook"}, "all": {"1"}})
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, "whsec_")
+
+	accounts, err := h.store.ListAccounts(context.Background(), defaultWorkspace)
+	require.NoError(t, err)
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/payments", strings.NewReader(fmt.Sprintf(
+		`{"amount":5000,"currency":"TRY","method":"bank_transfer","from_account":%q,"to_account":%q,"reference":"INV-1"}`,
+		accounts[0].ID, accounts[2].ID)))
+	req.Header.Set("Authorization", "Bearer ok_SEEDEDKEYFORWEBHOOKTEST1")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	select {
+	case r := <-got:
+		assert.NotEmpty(t, r.Header.Get("X-Signature-256"))
+		assert.Equal(t, "/hook", r.URL.Path)
+	case <-time.After(20 * time.Second):
+		t.Fatal("no webhook delivery within 20s")
+	}
+	assert.Equal(t, ExitOK, stop())
 }
