@@ -103,8 +103,6 @@ CREATE TABLE events (
     payload      TEXT NOT NULL -- the payment.Event as JSON
 ) STRICT;
 
-CREATE INDEX events_payment ON events (payment_id) WHERE payment_id IS NOT NULL;
-
 -- API keys: only the SHA-256 of the secret is stored.
 CREATE TABLE api_keys (
     id           TEXT PRIMARY KEY,

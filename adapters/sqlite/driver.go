@@ -1,11 +1,9 @@
-//go:build !ncruces
-
 package sqlite
 
 import (
 	"errors"
 
-	sqlite3 "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite" // registers the driver "sqlite"
 )
 
 // DriverName is the database/sql driver this package registers (modernc.org/sqlite).
