@@ -38,7 +38,7 @@
 // Tables are STRICT. Money is INTEGER minor units. Times are TEXT in UTC with microseconds in a fixed
 // width ("2026-01-15T09:00:00.000000Z"), so they sort and compare as text and stay readable in the
 // sqlite3 shell; they come back with Location UTC. Dates (payment.Date) are TEXT "YYYY-MM-DD", NULL for
-// no date. Optional text is ” rather than NULL. Workspace plans keep their methods as a
+// no date. Optional text is the empty string rather than NULL. Workspace plans keep their methods as a
 // comma-separated list, approval thresholds a row per currency. payment_history is append-only
 // (triggers refuse UPDATE and DELETE). The outbox's sequence is an AUTOINCREMENT column: never
 // reused and, with one writer, increasing in commit order.
