@@ -1,8 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -555,4 +562,59 @@ func checkJSON(data []byte) *Error {
 	d.skip()
 	d.end()
 	return d.result()
+}
+
+// DecodeJSON decodes the JSON body of a request into v with the API's strictness, for handlers
+// mounted with Handler.Mount: Content-Type must be application/json (415), the body must be one
+// well-formed JSON value (400 invalid_json, trailing_data, empty_body) with no duplicate member names
+// anywhere (400 duplicate_key) and no member v does not have (400 unknown_field). The body limit is
+// the route's (413). The error is an *Error; pass it to WriteError.
+func DecodeJSON(r *http.Request, v any) error {
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(mbe.Limit)
+		}
+		return badRequest(CodeBodyUnreadable, "", "the body could not be read")
+	}
+	if e := checkJSON(body); e != nil {
+		return e
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &ute):
+			return badRequest(CodeInvalidType, ute.Field, fmt.Sprintf("%s must be %s, not %s", ute.Field, jsonKind(ute.Type.Kind()), ute.Value))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return badRequest(CodeUnknownField, name, name+" is not a known field")
+		}
+		return badRequest(CodeInvalidType, "", "the body does not fit this endpoint: "+err.Error())
+	}
+	return nil
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another type"
 }

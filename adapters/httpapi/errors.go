@@ -117,7 +117,7 @@ func fieldProblems(probs []FieldError) *Error {
 	first := probs[0]
 	e := badRequest(first.Code, first.Param, first.Message)
 	if len(probs) > 1 {
-		e.Message = fmt.Sprintf("%s (and %d more problems)", first.Message, len(probs)-1)
+		e.Message = first.Message + andMore(len(probs) - 1)
 	}
 	e.Errors = probs
 	return e
@@ -183,6 +183,17 @@ func toError(err error) (*Error, bool) {
 	return internalError(), false
 }
 
+// andMore is " (and 2 more problems)", " (and 1 more problem)" or "".
+func andMore(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return " (and 1 more problem)"
+	}
+	return fmt.Sprintf(" (and %d more problems)", n)
+}
+
 func internalError() *Error {
 	return newError(http.StatusInternalServerError, TypeAPI, CodeInternal,
 		"an internal error occurred; it has been logged with the request id")
@@ -204,9 +215,7 @@ func validationError(fes []*payment.ValidationError) *Error {
 	if len(e.Errors) > 0 {
 		e.Param = e.Errors[0].Param
 		e.Message = e.Errors[0].Message
-		if n := len(fes); n > 1 {
-			e.Message += fmt.Sprintf(" (and %d more problems)", n-1)
-		}
+		e.Message += andMore(len(fes) - 1)
 	}
 	return e
 }

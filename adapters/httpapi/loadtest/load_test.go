@@ -79,14 +79,12 @@ func (s *server) post(path string, body []byte, want int) error {
 		return err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
 	if res.StatusCode != want {
+		b, _ := io.ReadAll(res.Body)
 		return &statusError{res.StatusCode, string(b)}
 	}
-	return nil
+	_, err = io.Copy(io.Discard, res.Body) // read it all, as a client would, without keeping it
+	return err
 }
 
 type statusError struct {
