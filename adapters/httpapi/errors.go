@@ -117,7 +117,7 @@ func fieldProblems(probs []FieldError) *Error {
 	first := probs[0]
 	e := badRequest(first.Code, first.Param, first.Message)
 	if len(probs) > 1 {
-		e.Message = first.Message + andMore(len(probs) - 1)
+		e.Message = first.Message + andMore(len(probs)-1)
 	}
 	e.Errors = probs
 	return e
