@@ -32,6 +32,7 @@ func BenchmarkCreate(b *testing.B) {
 	ctx := context.Background()
 	var n atomic.Int64
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	b.SetParallelism(4) // 8 goroutines on 2 cores
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -52,6 +53,7 @@ func BenchmarkCreateSerial(b *testing.B) {
 	env, _ := benchEnv(b)
 	ctx, n := context.Background(), 0
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		n++
 		if _, err := env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) {
@@ -69,6 +71,7 @@ func BenchmarkCreateBatch500(b *testing.B) {
 	env, s := benchEnv(b)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		errs, err := s.CreatePayments(ctx, batchChanges(b, env, 500))
 		if err != nil {
@@ -120,6 +123,7 @@ func BenchmarkGet(b *testing.B) {
 	ids := seed(b, env, s, 1000)
 	ctx, i := context.Background(), 0
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		i++
 		if _, err := env.Service.Get(ctx, env.Workspace.ID, ids[i*7919%len(ids)]); err != nil {
@@ -134,6 +138,7 @@ func BenchmarkList100(b *testing.B) {
 	seed(b, env, s, 1000)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		page, err := env.Service.List(ctx, env.Workspace.ID, payment.ListFilter{Limit: 100})
 		if err != nil || len(page.Payments) != 100 {
