@@ -383,3 +383,36 @@ func TestReconcile(t *testing.T) {
 		golden(t, "reconcile-"+name, strings.ReplaceAll(string(b), "\r\n", "\n"))
 	}
 }
+
+func TestExportPain001(t *testing.T) {
+	h := newHarness(t)
+	runScenario(t, h, "export", []step{
+		{args: []string{"accounts", "create", "--name", "Operating TRY", "--currency", "TRY", "--iban", "TR330006100519786457841326"},
+			save: map[string]string{"own": `id:\s+(acc_\S+)`}},
+		{args: []string{"accounts", "create", "--name", "Yılmaz Tekstil", "--currency", "TRY", "--type", "external",
+			"--iban", "TR320010009999901234567890"}, save: map[string]string{"vendor": `id:\s+(acc_\S+)`}},
+		{args: []string{"accounts", "create", "--name", "No IBAN Ltd", "--currency", "TRY", "--type", "external"},
+			save: map[string]string{"noiban": `id:\s+(acc_\S+)`}},
+		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "1250.50", "--reference", "INV-1",
+			"--description", "Kumaş faturası"}, save: map[string]string{"p1": `id:\s+(pay_\S+)`}},
+		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "99.90", "--method", "eft",
+			"--reference", "INV-2"}, save: map[string]string{"p2": `id:\s+(pay_\S+)`}},
+		{args: []string{"export", "pain001", "--account", "{{own}}", "--out", "$TMP/none.xml"}, code: ExitError},
+		{args: []string{"payments", "approve", "{{p1}}", "-o", "json"}},
+		{args: []string{"payments", "approve", "{{p2}}", "-o", "json"}},
+		{args: []string{"export", "pain001", "--account", "{{own}}", "--out", "$TMP/dry.xml", "--dry-run"}},
+		{args: []string{"export", "pain001", "--account", "{{own}}", "--out", "$TMP/transfers.xml"}},
+		{args: []string{"export", "pain001", "--account", "{{own}}", "--out", "$TMP/again.xml"}, code: ExitError},
+		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{noiban}}", "--amount", "10", "--reference", "INV-3"},
+			save: map[string]string{"p3": `id:\s+(pay_\S+)`}},
+		{args: []string{"payments", "approve", "{{p3}}", "-o", "json"}},
+		{args: []string{"export", "pain001", "--account", "{{own}}", "--out", "$TMP/bad.xml"}, code: ExitError},
+		{args: []string{"export", "pain001", "--account", "{{own}}"}, code: ExitUsage},
+		{args: []string{"export", "pain001", "--account", "{{own}}", "--out", "x.xml", "--version", "02"}, code: ExitUsage},
+	})
+	xml, err := os.ReadFile(filepath.Join(h.dir, "transfers.xml"))
+	require.NoError(t, err)
+	golden(t, "export-transfers.xml", string(xml))
+	_, err = os.Stat(filepath.Join(h.dir, "bad.xml"))
+	assert.True(t, os.IsNotExist(err), "a refused export writes nothing")
+}
