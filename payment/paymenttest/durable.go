@@ -73,13 +73,8 @@ func testEventLog(t *testing.T, s payment.Store) {
 func testRefusedWrites(t *testing.T, s payment.Store) {
 	env := NewEnv(t, s)
 	other := NewEnv(t, s, WithServiceOptions(payment.Options{IDs: payment.NewULIDSource()}))
-	tmpl, _, err := env.Service.Prepare(ctx, env.Workspace.ID, env.Request())
-	require.NoError(t, err)
 	change := func(mod func(c *payment.Change)) payment.Change {
-		c := tmpl
-		id := payment.ID(env.Service.NewID(payment.PrefixPayment))
-		c.Payment.ID, c.Payment.EndToEnd, c.History.PaymentID = id, id.EndToEndKey(), id
-		c.Event.ID = env.Service.NewID(payment.PrefixEvent)
+		c := env.Changes(t, 1)[0]
 		mod(&c)
 		return c
 	}
