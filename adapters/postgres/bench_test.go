@@ -73,7 +73,7 @@ func BenchmarkCreateBatch500(b *testing.B) {
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	for b.Loop() {
-		errs, err := s.CreatePayments(ctx, batchChanges(b, env, 500))
+		errs, err := s.CreatePayments(ctx, env.Changes(b, 500))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,28 +86,10 @@ func BenchmarkCreateBatch500(b *testing.B) {
 	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "creates/s")
 }
 
-// batchChanges builds n creation changes the way payment.Service.Prepare does, validating once.
-func batchChanges(tb testing.TB, env *paymenttest.Env, n int) []payment.Change {
-	tb.Helper()
-	tmpl, _, err := env.Service.Prepare(context.Background(), env.Workspace.ID, env.Request())
-	require.NoError(tb, err)
-	cs := make([]payment.Change, n)
-	for i := range cs {
-		c := tmpl
-		id := payment.ID(env.Service.NewID(payment.PrefixPayment))
-		c.Payment.ID, c.Payment.EndToEnd, c.History.PaymentID = id, id.EndToEndKey(), id
-		c.Event.ID = env.Service.NewID(payment.PrefixEvent)
-		snap := c.Payment
-		c.Event.Payment = &snap
-		cs[i] = c
-	}
-	return cs
-}
-
 // seed stores n payments and returns their ids.
 func seed(b *testing.B, env *paymenttest.Env, s *postgres.Store, n int) []payment.ID {
 	b.Helper()
-	cs := batchChanges(b, env, n)
+	cs := env.Changes(b, n)
 	errs, err := s.CreatePayments(context.Background(), cs)
 	require.NoError(b, err)
 	ids := make([]payment.ID, n)

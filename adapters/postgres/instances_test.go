@@ -38,7 +38,7 @@ func TestManyInstances(t *testing.T) {
 	require.NoError(t, setup.Migrate(ctx))
 	rail := &paymenttest.Rail{}
 	env := paymenttest.NewEnv(t, setup)
-	cs := batchChanges(t, env, payments)
+	cs := env.Changes(t, payments)
 	errs, err := setup.CreatePayments(ctx, cs)
 	require.NoError(t, err)
 	for _, err := range errs {
