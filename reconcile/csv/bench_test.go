@@ -4,40 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	stdcsv "encoding/csv"
-	"fmt"
 	"io"
-	"math/rand/v2"
 	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
-// statementCSV generates the perf-floor statement layout (shared/specs/perf-floor.md): date,
-// value_date, amount, currency, reference, description, counterparty_iban; ~110 bytes a line, 10 %
-// of descriptions quoted because they hold a comma. Deterministic (PCG 42/2026).
+// statementCSV is the perf-floor statement export (shared/specs/perf-floor.md) as the project's
+// benchmarks generate it: date, value_date, amount, currency, reference, description,
+// counterparty_iban; ~110 bytes a line, some descriptions quoted. Deterministic.
 func statementCSV(lines int) []byte {
-	r := rand.New(rand.NewPCG(42, 2026))
 	var b bytes.Buffer
-	b.WriteString("date,value_date,amount,currency,reference,description,counterparty_iban\n")
-	curs := []string{"EUR", "EUR", "EUR", "EUR", "EUR", "EUR", "USD", "USD", "GBP", "CHF"}
-	names := []string{"Rossi S.p.A.", "Müller GmbH", "Dupont SARL", "Smith Ltd", "Yılmaz A.Ş."}
-	var line []byte
-	for i := 0; i < lines; i++ {
-		day := 1 + r.IntN(28)
-		line = line[:0]
-		line = fmt.Appendf(line, "2026-05-%02d,2026-05-%02d,", day, min(day+r.IntN(3), 28))
-		line = strconv.AppendInt(line, 100+r.Int64N(10_000_000), 10)
-		line = append(line[:len(line)-2], append([]byte{'.'}, line[len(line)-2:]...)...)
-		line = fmt.Appendf(line, ",%s,INV-2026-%06d,", curs[r.IntN(len(curs))], r.IntN(1_000_000))
-		desc := fmt.Sprintf("SEPA CT %s order %06d", names[r.IntN(len(names))], r.IntN(1_000_000))
-		if r.IntN(10) == 0 {
-			desc = `"` + desc + `, partial"`
-		}
-		line = append(line, desc...)
-		line = fmt.Appendf(line, ",DE%02d%018d\n", r.IntN(100), r.Int64N(1e18))
-		b.Write(line)
+	if err := reconciletest.WritePerfData(lines, io.Discard, &b); err != nil {
+		panic(err)
 	}
 	return b.Bytes()
 }

@@ -53,7 +53,7 @@ var errLineTooLong = errors.New("line longer than the limit")
 // returned joined, with no statements: nothing is half-read. A file in which no header row is found
 // fails with one error that matches reconcile.ErrNotStatement.
 func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
-	maps, err := mappings(opts)
+	maps, err := tabular.Choose(opts.Mapping, opts.Preset)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 
 func isReadError(err error) bool {
 	return !errors.Is(err, stdcsv.ErrQuote) && !errors.Is(err, stdcsv.ErrBareQuote) &&
-		!errors.Is(err, stdcsv.ErrFieldCount) && !errors.Is(err, stdcsv.ErrTrailingComma)
+		!errors.Is(err, stdcsv.ErrFieldCount)
 }
 
 func readError(line int, err error) error {
@@ -140,24 +140,6 @@ func readError(line int, err error) error {
 		return &reconcile.ParseError{Format: Format, Line: line, Err: err}
 	}
 	return &reconcile.ParseError{Format: Format, Line: line, Err: fmt.Errorf("reading: %w", err)}
-}
-
-func mappings(opts Options) ([]*tabular.Mapping, error) {
-	switch {
-	case opts.Mapping != nil:
-		if err := opts.Mapping.Validate(); err != nil {
-			return nil, err
-		}
-		return []*tabular.Mapping{opts.Mapping}, nil
-	case opts.Preset != "":
-		m, ok := tabular.Preset(opts.Preset)
-		if !ok {
-			return nil, fmt.Errorf("csv: unknown preset %q (known: %s): %w", opts.Preset,
-				strings.Join(tabular.PresetNames(), ", "), tabular.ErrMapping)
-		}
-		return []*tabular.Mapping{m}, nil
-	}
-	return nil, nil
 }
 
 func validUTF8(rec []string) bool {

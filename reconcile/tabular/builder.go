@@ -119,7 +119,6 @@ type Builder struct {
 	last    *group
 	skipped []int // rows with a date but no amount
 	queue   []queued
-	pos     []byte
 }
 
 // NewBuilder returns a Builder; it fails when a mapping is invalid.
@@ -435,14 +434,6 @@ func (b *Builder) dateUndecided(cells []string) bool {
 // yearFirst is a quick test for "2006-01-02"-like text, which reads one way whatever the order.
 func yearFirst(t string) bool {
 	return len(t) > 4 && allDigits(t[:4]) && (t[4] < '0' || t[4] > '9')
-}
-
-func bitsSet(m uint8) int {
-	n := 0
-	for ; m != 0; m &= m - 1 {
-		n++
-	}
-	return n
 }
 
 // drain processes queued rows in order while they read one way; final processes them all, ambiguous

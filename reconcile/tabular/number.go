@@ -243,7 +243,7 @@ func parseAmount(text string, f numFmt, mu int) (v int64, cur string, err error)
 // digits; it is accepted only when it lies within 1e-6 of a whole minor unit, and is otherwise a
 // precision error, never rounded silently.
 func parseCanonical(s string, mu int) (int64, error) {
-	exp := strings.IndexAny(s, "eE") >= 0
+	exp := strings.ContainsAny(s, "eE")
 	if !exp {
 		if dot := strings.IndexByte(s, '.'); dot >= 0 && s[len(s)-1] == '0' {
 			return 0, reconcile.ErrAmountSyntax // Excel never stores trailing zeros: this is text

@@ -1,6 +1,10 @@
 package tabular
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // PresetNames lists the built-in mappings: "tr" for Turkish bank exports (Akbank, Garanti BBVA,
 // İş Bankası, Yapı Kredi, Ziraat, Halkbank, VakıfBank, TEB, Kuveyt Türk, Albaraka and others share
@@ -89,4 +93,24 @@ func english() *Mapping {
 			Account:          names("Account", "Account Number", "Account IBAN", "Account No"),
 		},
 	}
+}
+
+// Choose returns the mappings a decoder tries: m when given (validated), else the preset named, else
+// nil, which means every preset.
+func Choose(m *Mapping, preset string) ([]*Mapping, error) {
+	switch {
+	case m != nil:
+		if err := m.Validate(); err != nil {
+			return nil, err
+		}
+		return []*Mapping{m}, nil
+	case preset != "":
+		p, ok := Preset(preset)
+		if !ok {
+			return nil, &MappingError{Mapping: preset, Field: "preset",
+				Reason: fmt.Sprintf("unknown (known: %s)", strings.Join(PresetNames(), ", "))}
+		}
+		return []*Mapping{p}, nil
+	}
+	return nil, nil
 }

@@ -67,7 +67,7 @@ func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement,
 			sts, err = nil, &reconcile.ParseError{Format: Format, Err: fmt.Errorf("unreadable workbook: %v", p)}
 		}
 	}()
-	maps, err := mappings(opts)
+	maps, err := tabular.Choose(opts.Mapping, opts.Preset)
 	if err != nil {
 		return nil, err
 	}
@@ -145,24 +145,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func mappings(opts Options) ([]*tabular.Mapping, error) {
-	switch {
-	case opts.Mapping != nil:
-		if err := opts.Mapping.Validate(); err != nil {
-			return nil, err
-		}
-		return []*tabular.Mapping{opts.Mapping}, nil
-	case opts.Preset != "":
-		m, ok := tabular.Preset(opts.Preset)
-		if !ok {
-			return nil, fmt.Errorf("xlsx: unknown preset %q (known: %s): %w", opts.Preset,
-				strings.Join(tabular.PresetNames(), ", "), tabular.ErrMapping)
-		}
-		return []*tabular.Mapping{m}, nil
-	}
-	return nil, nil
 }
 
 // open checks the first bytes and the size, then opens the workbook with the limits set.
