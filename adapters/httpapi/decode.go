@@ -89,6 +89,13 @@ func (d *decoder) ws() {
 	}
 }
 
+// atEnd skips whitespace and reports whether the input is used up. (peek's 0 cannot tell: a NUL
+// byte is data, and invalid.)
+func (d *decoder) atEnd() bool {
+	d.ws()
+	return d.pos >= len(d.data)
+}
+
 // peek skips whitespace and returns the next byte, or 0 at the end.
 func (d *decoder) peek() byte {
 	d.ws()
@@ -103,7 +110,7 @@ func (d *decoder) end() {
 	if d.err != nil {
 		return
 	}
-	if d.peek() != 0 {
+	if !d.atEnd() {
 		d.err = badRequest(CodeTrailingData, "",
 			fmt.Sprintf("the body has data after the JSON value at byte %d; send exactly one JSON value", d.pos))
 	}
@@ -556,7 +563,7 @@ func (d *decoder) literal(lit string) {
 // duplicates silently (the last one wins).
 func checkJSON(data []byte) *Error {
 	d := newDecoder(data)
-	if d.peek() == 0 {
+	if d.atEnd() {
 		return badRequest(CodeEmptyBody, "", "the request needs a JSON body")
 	}
 	d.skip()

@@ -264,7 +264,7 @@ func decodeAPIKeyRequest(body []byte) (apiKeyRequest, *Error) {
 // decodeEmptyObject accepts an empty body or {} (POST endpoints that take no parameters).
 func decodeEmptyObject(body []byte) *Error {
 	d := newDecoder(body)
-	if d.peek() == 0 {
+	if d.atEnd() {
 		return nil
 	}
 	d.object("", "an object", func(key []byte) { d.unknown("", key) })
