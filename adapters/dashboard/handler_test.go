@@ -70,9 +70,19 @@ func (c *client) post(path string, form url.Values) (int, string) {
 }
 
 func (c *client) upload(path, field, name, content string) (int, string) {
+	return c.uploadForm(path, nil, field, name, content)
+}
+
+// uploadForm posts a multipart form with fields and one file.
+func (c *client) uploadForm(path string, fields url.Values, field, name, content string) (int, string) {
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	require.NoError(c.t, w.WriteField("csrf", c.csrf))
+	for k, vs := range fields {
+		for _, v := range vs {
+			require.NoError(c.t, w.WriteField(k, v))
+		}
+	}
 	fw, err := w.CreateFormFile(field, name)
 	require.NoError(c.t, err)
 	_, _ = fw.Write([]byte(content))

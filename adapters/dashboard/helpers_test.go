@@ -13,6 +13,7 @@ import (
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
 // testEnv is a dashboard on a memory store with the paymenttest workspace and one key per scope.
@@ -38,7 +39,7 @@ func newTestEnv(t *testing.T, opts dashboard.Options) *testEnv {
 	}
 	if opts.Reconcile == nil {
 		opts.Reconcile = dashboard.NewServiceReconciler(
-			reconcile.NewService(env.Service, memory.NewRunStore(store), reconcile.ServiceOptions{}), nil)
+			reconcile.NewService(env.Service, memory.NewRunStore(store), reconcile.ServiceOptions{}), xlsx.WriteReport)
 	}
 	e.handler = dashboard.New(env.Service, store, opts)
 	e.server = httptest.NewServer(e.handler)

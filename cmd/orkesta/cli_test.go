@@ -374,9 +374,13 @@ func TestReconcile(t *testing.T) {
 		{args: []string{"reconcile", "--payments", "testdata/bad-payments.csv", "--statement", "testdata/statement.sta"}, code: ExitError},
 		{args: []string{"reconcile", "--payments", "testdata/payments.csv", "--statement", "testdata/broken.sta"}, code: ExitError},
 		{args: []string{"reconcile", "--payments", "testdata/payments.csv"}, code: ExitUsage},
+		{args: with("--out", "$TMP/report.xlsx", "--fail-on-unmatched"), code: ExitUnmatched},
 		{args: with("--out", "$TMP/report.pdf"), code: ExitUsage},
 		{args: with("--date-window", "-1"), code: ExitUsage},
 	})
+	book, err := os.ReadFile(filepath.Join(h.dir, "report.xlsx"))
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(book, []byte("PK\x03\x04")), "an XLSX workbook is a zip file")
 	for _, name := range []string{"report.json", "report.csv"} {
 		b, err := os.ReadFile(filepath.Join(h.dir, name))
 		require.NoError(t, err)

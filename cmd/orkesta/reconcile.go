@@ -14,6 +14,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
 type reconcileFlags struct {
@@ -66,10 +67,8 @@ or an anomaly is found; 1 on errors, with the file and position.`,
 // reportFormat is the report format --out asks for, from its extension.
 func reportFormat(path string) (string, error) {
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".json", ".csv":
+	case ".json", ".csv", ".xlsx":
 		return ext[1:], nil
-	case ".xlsx":
-		return "", usagef("--out %s: XLSX reports are not built into this binary yet; use .json or .csv", path)
 	default:
 		return "", usagef("--out %s: the report format comes from the extension: .json, .csv or .xlsx", path)
 	}
@@ -186,6 +185,8 @@ func writeReport(path, format string, src reconcile.ReportSource) error {
 		err = reconcile.WriteJSON(tmp, src)
 	case "csv":
 		err = reconcile.WriteCSV(tmp, src)
+	case "xlsx":
+		err = xlsx.WriteReport(tmp, src)
 	}
 	if err == nil {
 		err = tmp.Sync()

@@ -19,6 +19,7 @@ import (
 	"github.com/orkesta/orkesta/adapters/webhook"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
 type serveConfig struct {
@@ -253,7 +254,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox"}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
-		Reconcile: dashboard.NewServiceReconciler(runs, nil), Webhooks: hooks}))
+		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport), Webhooks: hooks}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil
 }
 

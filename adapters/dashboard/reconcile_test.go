@@ -1,0 +1,95 @@
+package dashboard_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/payment"
+)
+
+func TestReconciliationPages(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	exact := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-R-1" }),
+		payment.StatusSettled)
+	other := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 4300, "INV-R-7" }),
+		payment.StatusSettled)
+	stmt := statementFor(
+		":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1",
+		":61:2601150115D42,00NTRFNONREF", ":86:<script>alert(1)</script>",
+	)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+
+	t.Run("a file that is not a statement shows the decoder's error", func(t *testing.T) {
+		code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+			"to": {"2026-01-31"}, "window": {"0"}}, "statement", "notes.txt", "hello world\n")
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, `id="statement-problems"`)
+	})
+
+	var runURL string
+	t.Run("run", func(t *testing.T) {
+		code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+			"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", stmt)
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Contains(t, body, string(exact.ID))
+		assert.Contains(t, body, "&lt;script&gt;alert(1)&lt;/script&gt;", "statement text is escaped")
+		m := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)
+		require.Len(t, m, 2)
+		runURL = m[1]
+	})
+
+	entry := func(body string) string {
+		m := regexp.MustCompile(`(?s)id="unmatched".*?name="entry" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+		require.Len(t, m, 2)
+		return m[1]
+	}
+
+	t.Run("a read-only key cannot review", func(t *testing.T) {
+		r := newClient(t, e)
+		r.signIn(e.reader)
+		_, body := r.get(runURL)
+		assert.NotContains(t, body, `id="finalize"`)
+		code, _ := r.post(runURL+"/finalize", nil)
+		assert.Equal(t, http.StatusForbidden, code)
+	})
+
+	t.Run("map the unmatched entry by hand and finalize", func(t *testing.T) {
+		_, body := c.get(runURL)
+		fp := entry(body)
+		_, body = c.post(runURL+"/review", url.Values{"action": {"map"}, "entry": {fp}, "payment": {string(other.ID)}})
+		assert.Contains(t, body, "Entry mapped to the payment")
+		_, body = c.post(runURL+"/finalize", nil)
+		assert.Contains(t, body, "Run finalized")
+		got, err := e.Service.Get(t.Context(), e.Workspace.ID, other.ID)
+		require.NoError(t, err)
+		assert.Equal(t, payment.StatusReconciled, got.Status)
+		_, body = c.post(runURL+"/review", url.Values{"action": {"dismiss"}, "entry": {fp}})
+		assert.Contains(t, body, "Not done")
+	})
+
+	t.Run("reports", func(t *testing.T) {
+		for _, tc := range []struct{ file, ctype, start string }{
+			{"report.xlsx", "spreadsheetml", "PK\x03\x04"},
+			{"report.csv", "text/csv", "section,"},
+			{"report.json", "application/json", `{"summary":`},
+		} {
+			resp, err := c.http.Get(c.base + runURL + "/" + tc.file)
+			require.NoError(t, err)
+			buf := make([]byte, 16)
+			n, _ := resp.Body.Read(buf)
+			_ = resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode, tc.file)
+			assert.Contains(t, resp.Header.Get("Content-Type"), tc.ctype, tc.file)
+			assert.True(t, strings.HasPrefix(string(buf[:n]), tc.start), "%s starts with %q", tc.file, buf[:n])
+		}
+	})
+}
