@@ -52,8 +52,6 @@ func join(base, key string) string {
 
 func index(base string, i int) string { return base + "[" + strconv.Itoa(i) + "]" }
 
-func (d *decoder) failed() bool { return d.err != nil }
-
 func (d *decoder) syntax(format string, args ...any) {
 	if d.err == nil {
 		d.err = badRequest(CodeInvalidJSON, "",

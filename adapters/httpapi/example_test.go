@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,4 +81,37 @@ func Example() {
 	// 200 status=cancelled
 	// 400 code=invalid_type param=amount message=amount must be an integer (minor units), not 50.00
 	// 200 healthz
+}
+
+// NewServer sets timeouts on every phase of a request; Shutdown lets requests in flight finish.
+func ExampleNewServer() {
+	srv := httpapi.NewServer("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}))
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }() // in production: srv.ListenAndServe()
+
+	res, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err == nil {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		fmt.Println(res.StatusCode, string(b))
+	}
+
+	// On SIGTERM: stop accepting, finish what is in flight, give up after 30 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fmt.Println("shutdown:", srv.Shutdown(ctx))
+	fmt.Println("serve:", <-done)
+	fmt.Println("read header timeout:", srv.ReadHeaderTimeout)
+	// Output:
+	// 200 ok
+	// shutdown: <nil>
+	// serve: http: Server closed
+	// read header timeout: 5s
 }

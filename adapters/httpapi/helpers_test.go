@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -250,5 +249,3 @@ func (f *fixture) snapshot() snapshot {
 	s.Outbox = len(f.store.Outbox())
 	return s
 }
-
-func bodyReader(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }

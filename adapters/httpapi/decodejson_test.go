@@ -1,0 +1,62 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/orkesta/orkesta/adapters/httpapi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDecodeJSON: mounted handlers get the same strictness as the built-in endpoints.
+func TestDecodeJSON(t *testing.T) {
+	type review struct {
+		Action  string `json:"action"`
+		Payment string `json:"payment_id"`
+		Lines   []int  `json:"lines"`
+	}
+	tests := []struct {
+		name, body, ct string
+		status         int
+		code, param    string
+	}{
+		{"valid", `{"action":"approve","payment_id":"pay_1","lines":[1,2]}`, "application/json", 0, "", ""},
+		{"text", `{}`, "text/plain", 415, httpapi.CodeUnsupportedMediaType, ""},
+		{"empty", ``, "application/json", 400, httpapi.CodeEmptyBody, ""},
+		{"duplicate", `{"action":"a","action":"b"}`, "application/json", 400, httpapi.CodeDuplicateKey, "action"},
+		{"unknown", `{"action":"a","note":"x"}`, "application/json", 400, httpapi.CodeUnknownField, "note"},
+		{"type", `{"lines":["1"]}`, "application/json", 400, httpapi.CodeInvalidType, "lines"},
+		{"trailing", `{} []`, "application/json", 400, httpapi.CodeTrailingData, ""},
+		{"syntax", `{"action":}`, "application/json", 400, httpapi.CodeInvalidJSON, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/v1/x", strings.NewReader(tc.body))
+			r.Header.Set("Content-Type", tc.ct)
+			var v review
+			err := httpapi.DecodeJSON(r, &v)
+			if tc.status == 0 {
+				require.NoError(t, err)
+				assert.Equal(t, review{Action: "approve", Payment: "pay_1", Lines: []int{1, 2}}, v)
+				return
+			}
+			var e *httpapi.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tc.status, e.Status)
+			assert.Equal(t, tc.code, e.Code)
+			assert.Equal(t, tc.param, e.Param)
+		})
+	}
+	t.Run("over the limit", func(t *testing.T) {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, "/v1/x", strings.NewReader(`{"action":"`+strings.Repeat("a", 100)+`"}`))
+		r.Header.Set("Content-Type", "application/json")
+		r.Body = http.MaxBytesReader(w, r.Body, 10)
+		var e *httpapi.Error
+		require.ErrorAs(t, httpapi.DecodeJSON(r, &review{}), &e)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, e.Status)
+	})
+}
