@@ -70,7 +70,8 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
-	in := bufio.NewReaderSize(&lineLimiter{r: text, max: maxLine}, 64<<10)
+	limiter := &lineLimiter{r: text, max: maxLine}
+	in := bufio.NewReaderSize(limiter, 64<<10)
 	head, _ := in.Peek(64 << 10)
 
 	lineOffset := 0
@@ -83,7 +84,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 			sep = s
 		}
 		if _, err := in.Discard(n); err != nil {
-			return nil, readError(0, err)
+			return nil, readError(1, err)
 		}
 		head = head[n:]
 		lineOffset = 1
@@ -113,6 +114,9 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 			var pe *stdcsv.ParseError
 			if errors.As(err, &pe) && !isReadError(pe.Err) {
 				return nil, &reconcile.ParseError{Format: Format, Line: pe.StartLine + lineOffset, Err: pe.Err}
+			}
+			if errors.Is(err, errLineTooLong) {
+				last = limiter.lines // the limiter knows the line; the reader may have buffered past it
 			}
 			return nil, readError(last+1, err)
 		}
@@ -165,6 +169,7 @@ func decoder(raw *bufio.Reader, charset string) (text io.Reader, checkUTF8 bool,
 		}
 	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
 		if charset == "" || strings.EqualFold(charset, "utf-16") {
+			// The BOM says the byte order; ExpectBOM follows it.
 			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), false, nil
 		}
 	}
@@ -172,8 +177,8 @@ func decoder(raw *bufio.Reader, charset string) (text io.Reader, checkUTF8 bool,
 	switch strings.ToLower(charset) {
 	case "":
 		head, _ = raw.Peek(64 << 10)
-		if looksUTF16LE(head) {
-			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()), false, nil
+		if enc := utf16Order(head); enc != nil {
+			return transform.NewReader(raw, enc.NewDecoder()), false, nil
 		}
 		if validPrefix(head) {
 			return raw, true, nil
@@ -206,17 +211,30 @@ func validPrefix(b []byte) bool {
 	return utf8.Valid(b)
 }
 
-// looksUTF16LE spots UTF-16 without a BOM: ASCII text with a zero byte after every character.
-func looksUTF16LE(b []byte) bool {
-	if len(b) < 8 {
-		return false
+// utf16Order spots UTF-16 without a BOM: text in which most characters have a zero high byte, at
+// odd offsets (little-endian) or even ones (big-endian). It returns nil for anything else.
+func utf16Order(b []byte) encoding.Encoding {
+	if len(b) < 16 {
+		return nil
 	}
-	for i := 1; i < 8; i += 2 {
-		if b[i] != 0 || b[i-1] == 0 {
-			return false
+	b = b[:min(len(b), 4096)&^1]
+	var even, odd int
+	for i := 0; i < len(b); i += 2 {
+		if b[i] == 0 {
+			even++
+		}
+		if b[i+1] == 0 {
+			odd++
 		}
 	}
-	return true
+	half := len(b) / 2
+	switch {
+	case odd > half*7/10 && even < half/10:
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case even > half*7/10 && odd < half/10:
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	}
+	return nil
 }
 
 // sepLine reads Excel's "sep=;" first line; n is its length with the line break.
@@ -287,17 +305,26 @@ func consistency(rows [][]string) int {
 
 // lineLimiter fails a read once a line grows past max bytes.
 type lineLimiter struct {
-	r   io.Reader
-	max int
-	run int
+	r     io.Reader
+	max   int
+	run   int // bytes of the current line so far
+	lines int // complete lines before it
 }
 
 func (l *lineLimiter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
-		l.run = n - i - 1
-	} else {
-		l.run += n
+	for b := p[:n]; ; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.run += len(b)
+			break
+		}
+		if l.run+i > l.max {
+			l.run += i
+			break
+		}
+		l.run, b = 0, b[i+1:]
+		l.lines++
 	}
 	if l.run > l.max {
 		return n, fmt.Errorf("%w (%d bytes; raise MaxLineBytes)", errLineTooLong, l.max)

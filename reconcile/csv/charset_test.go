@@ -1,0 +1,106 @@
+package csv_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/csv"
+)
+
+const turkish = "İŞLEM TARİHİ;AÇIKLAMA;TUTAR\r\n02.01.2026;ÇAĞLA IŞIK ÖDEMESİ ğüşıöç;-1.234,56\r\n"
+
+func encode(t *testing.T, s string, enc interface{ Bytes([]byte) ([]byte, error) }) []byte {
+	t.Helper()
+	b, err := enc.Bytes([]byte(s))
+	require.NoError(t, err)
+	return b
+}
+
+// TestEncodings decodes one export written in every encoding banks use; all must read the same.
+func TestEncodings(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      []byte
+		charset string
+	}{
+		{"utf-8", []byte(turkish), ""},
+		{"utf-8 with BOM", append([]byte("\xef\xbb\xbf"), turkish...), ""},
+		{"windows-1254 detected", encode(t, turkish, charmap.Windows1254.NewEncoder()), ""},
+		{"windows-1254 named", encode(t, turkish, charmap.Windows1254.NewEncoder()), "windows-1254"},
+		{"iso-8859-9 named", encode(t, turkish, charmap.ISO8859_9.NewEncoder()), "iso-8859-9"},
+		{"utf-16le with BOM", encode(t, turkish, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder()), ""},
+		{"utf-16be with BOM", encode(t, turkish, unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder()), ""},
+		{"utf-16le without BOM", encode(t, turkish, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder()), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sts, err := csv.Decode(bytes.NewReader(tc.in), csv.Options{Currency: "TRY", Charset: tc.charset})
+			require.NoError(t, err)
+			require.Len(t, sts[0].Entries, 1)
+			e := sts[0].Entries[0]
+			assert.Equal(t, "ÇAĞLA IŞIK ÖDEMESİ ğüşıöç", e.Remittance)
+			assert.Equal(t, int64(123456), e.Amount)
+			assert.Equal(t, reconcile.Debit, e.Direction)
+		})
+	}
+}
+
+func TestSeparators(t *testing.T) {
+	for _, sep := range []string{";", ",", "\t", "|"} {
+		t.Run(strings.ReplaceAll(sep, "\t", "tab"), func(t *testing.T) {
+			amount := "-1234,56"
+			if sep == "," {
+				amount = `"-1.234,56"`
+			}
+			in := strings.Join([]string{"Hesap", "x"}, sep) + "\n" +
+				strings.Join([]string{"Tarih", "Açıklama", "Tutar"}, sep) + "\n" +
+				strings.Join([]string{"02.01.2026", `"a, b; c"`, amount}, sep) + "\n"
+			sts, err := csv.Decode(strings.NewReader(in), csv.Options{Currency: "TRY"})
+			require.NoError(t, err)
+			require.Len(t, sts[0].Entries, 1)
+			assert.Equal(t, int64(123456), sts[0].Entries[0].Amount)
+		})
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	t.Run("invalid UTF-8 after the sniffed head", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("Tarih;Açıklama;Tutar\n")
+		for b.Len() < 70<<10 {
+			b.WriteString("02.01.2026;ÖDEME;1,00\n")
+		}
+		b.WriteString("03.01.2026;\xdd\xde;1,00\n")
+		_, err := csv.Decode(strings.NewReader(b.String()), csv.Options{Currency: "TRY"})
+		require.Error(t, err)
+		assert.ErrorContains(t, err, "not valid UTF-8 text; set the Charset option")
+		var pe *reconcile.ParseError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, strings.Count(b.String(), "\n"), pe.Line)
+	})
+	t.Run("line too long", func(t *testing.T) {
+		in := "Tarih;Tutar\n02.01.2026;" + strings.Repeat("9", 5000) + "\n"
+		_, err := csv.Decode(strings.NewReader(in), csv.Options{Currency: "TRY", MaxLineBytes: 1000})
+		require.Error(t, err)
+		assert.ErrorContains(t, err, "csv: line 2: line longer than the limit (1000 bytes; raise MaxLineBytes)")
+	})
+	t.Run("unknown charset", func(t *testing.T) {
+		_, err := csv.Decode(strings.NewReader("x"), csv.Options{Charset: "ebcdic"})
+		assert.ErrorContains(t, err, `unknown charset "ebcdic"`)
+	})
+	t.Run("unknown preset", func(t *testing.T) {
+		_, err := csv.Decode(strings.NewReader("x"), csv.Options{Preset: "de"})
+		assert.ErrorContains(t, err, "mapping de: preset: unknown (known: tr, en)")
+	})
+	t.Run("empty file", func(t *testing.T) {
+		_, err := csv.Decode(strings.NewReader(""), csv.Options{})
+		assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+	})
+}
