@@ -3,6 +3,7 @@ package reconcile
 import (
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -50,6 +51,7 @@ const (
 	flagEntryTie                    // the entry has another candidate as good as this one
 	flagAmbiguous                   // set on outcomes: not to be approved automatically
 	flagDeadTie                     // a cancelled or failed payment fits the entry as well
+	flagWindow                      // a batch pair counts only the batch's payments inside the date window
 )
 
 // pair is one candidate (entry, payment or batch) with how well they fit.
@@ -85,11 +87,12 @@ type outcome struct {
 
 func (o *outcome) setPair(p *pair) {
 	o.pay, o.dist, o.start, o.end = p.pay, p.dist, p.start, p.end
-	o.crit, o.field, o.key, o.flags = p.crit, p.field, p.key, p.flags&(flagBatch|flagEntryTie|flagDeadTie)
+	o.crit, o.field, o.key, o.flags = p.crit, p.field, p.key, p.flags&(flagBatch|flagEntryTie|flagDeadTie|flagWindow)
 }
 
 // stmtInfo is what matching derived from a statement's header.
 type stmtInfo struct {
+	name     string   // the statement's id, or "statement N" when several have none; "" for one
 	account  string   // the statement's account, normalized
 	ids      []string // the strings payments use for that account: the IBAN and the ids it resolves to
 	known    bool     // direction is checked
@@ -212,6 +215,12 @@ func newMatcher(stmts []Statement, pays []Payment, opts *Options) *matcher {
 		}
 		info.currency = st.Currency
 		info.from, info.to = st.From, st.To
+		switch {
+		case st.ID != "":
+			info.name = st.ID
+		case len(stmts) > 1:
+			info.name = "statement " + strconv.Itoa(i+1)
+		}
 		if info.from == 0 || info.to == 0 {
 			for j := range st.Entries {
 				d := entryDate(&st.Entries[j])
@@ -249,9 +258,10 @@ func newMatcher(stmts []Statement, pays []Payment, opts *Options) *matcher {
 				break
 			}
 		}
-		if !info.known {
-			m.warnings = append(m.warnings, "statement account "+payment.MaskIBAN(info.account)+
-				" is not the account of any payment or known account; debits and credits were not told apart")
+		w := "statement account " + payment.MaskIBAN(info.account) +
+			" is not the account of any payment or known account; debits and credits were not told apart"
+		if !info.known && !slices.Contains(m.warnings, w) {
+			m.warnings = append(m.warnings, w)
 		}
 	}
 	return m
@@ -331,8 +341,7 @@ type cand struct {
 }
 
 func newWorker(m *matcher) *worker {
-	return &worker{m: m, seen: make([]int32, len(m.pays)), stamp: make([]int32, len(m.pays)),
-		hints: make(map[int32][]hint)}
+	return &worker{m: m, hints: make(map[int32][]hint)}
 }
 
 func (w *worker) span(lo, hi int32) {
@@ -347,18 +356,43 @@ func (w *worker) span(lo, hi int32) {
 	}
 }
 
+// smallCands is how many candidates an entry may have before duplicates are found through
+// per-payment arrays rather than a scan.
+const smallCands = 16
+
 // addPayment records that the entry names (ref) or fits on amount and date (!ref) payment p.
 func (w *worker) addPayment(ei, p int32, ref bool, field, key uint8, start, end int32) {
-	if w.stamp[p] == ei+1 {
-		c := &w.cands[w.seen[p]]
+	if i := w.candIndex(ei, p); i >= 0 {
+		c := &w.cands[i]
 		if ref && !c.ref {
 			c.ref, c.field, c.key, c.start, c.end = true, field, key, start, end
 		}
 		return
 	}
-	w.stamp[p] = ei + 1
-	w.seen[p] = int32(len(w.cands))
+	if len(w.cands) >= smallCands {
+		if w.stamp == nil { // a pathological entry: many payments share its reference or amount
+			w.stamp, w.seen = make([]int32, len(w.m.pays)), make([]int32, len(w.m.pays))
+		}
+		w.stamp[p], w.seen[p] = ei+1, int32(len(w.cands))
+	}
 	w.cands = append(w.cands, cand{pay: p, ref: ref, field: field, key: key, start: start, end: end})
+}
+
+// candIndex finds payment p among the entry's candidates, or returns -1.
+func (w *worker) candIndex(ei, p int32) int {
+	n := min(len(w.cands), smallCands)
+	for i := range n {
+		if c := &w.cands[i]; c.pay == p && !c.batch {
+			return i
+		}
+	}
+	if len(w.cands) <= smallCands {
+		return -1
+	}
+	if w.stamp[p] == ei+1 {
+		return int(w.seen[p])
+	}
+	return -1
 }
 
 func (w *worker) addBatch(b int32, field, key uint8, start, end int32) {
@@ -373,26 +407,34 @@ func (w *worker) addBatch(b int32, field, key uint8, start, end int32) {
 // lookup records every payment and batch whose key is key.
 func (w *worker) lookup(ei int32, key []byte, field uint8, start, end int32) {
 	x := w.m.refs
-	for n := x.find(key, &w.verify); n >= 0; n = x.nodes[n].next {
-		nd := &x.nodes[n]
-		switch nd.kind {
-		case keyBatch:
-			w.addBatch(nd.val, field, keyBatch, start, end)
-		case keyPaymentInfo:
-			w.addBatch(x.infos[nd.val].batch, field, keyPaymentInfo, start, end)
-		default:
-			w.addPayment(ei, nd.val, true, field, nd.kind, start, end)
-		}
-	}
 	if x.idByE2E && len(key) == idKeyLen && string(key[:3]) == "PAY" {
-		for n := x.find(key[idKeyLen-16:], &w.verify); n >= 0; n = x.nodes[n].next {
+		e2e := key[idKeyLen-16:]
+		if !x.mayHave(e2e) {
+			return
+		}
+		for n := x.find(e2e, &w.verify); n >= 0; n = x.nodes[n].next {
 			nd := &x.nodes[n]
-			if nd.kind == keyEndToEnd {
-				id := string(x.pays[nd.val].ID)
-				if idFollowsE2E(&x.pays[nd.val]) && id[len(payment.PrefixPayment):] == string(key[3:]) {
-					w.addPayment(ei, nd.val, true, field, keyID, start, end)
+			if nd.kind() == keyEndToEnd {
+				p := &x.pays[nd.val()]
+				if idFollowsE2E(p) && string(p.ID)[len(payment.PrefixPayment):] == string(key[3:]) {
+					w.addPayment(ei, nd.val(), true, field, keyID, start, end)
 				}
 			}
+		}
+		return
+	}
+	if !x.mayHave(key) {
+		return
+	}
+	for n := x.find(key, &w.verify); n >= 0; n = x.nodes[n].next {
+		nd := &x.nodes[n]
+		switch nd.kind() {
+		case keyBatch:
+			w.addBatch(nd.val(), field, keyBatch, start, end)
+		case keyPaymentInfo:
+			w.addBatch(x.infos[nd.val()].batch, field, keyPaymentInfo, start, end)
+		default:
+			w.addPayment(ei, nd.val(), true, field, nd.kind(), start, end)
 		}
 	}
 }
@@ -548,53 +590,79 @@ func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
 	}
 }
 
-// batchPair scores a batch for an entry: the reference matched; amount is the sum of its live payments
-// on this account and currency; date is the largest distance. It reports false when none qualifies.
+// batchPair scores a batch for an entry: the reference matched; amount is the sum of its live
+// payments on this account and currency; date is the largest distance. When the payments inside the
+// date window add up to the entry on their own (a batch split over several execution dates, one
+// booking per date), only they count. It reports false when no payment qualifies.
 func (w *worker) batchPair(pr *pair, e *Entry, s *stmtInfo, cur payment.Currency, date payment.Date) bool {
 	m := w.m
-	var sum int64
-	var dist int32
-	n := 0
+	var all, near batchSum
 	for _, pi := range m.refs.batches[pr.pay].members {
 		p := &m.pays[pi]
 		if classOf(p.Status) != classLive || (cur != "" && p.Currency != cur) || !s.sideOK(e, p) {
 			continue
 		}
-		var ok bool
-		if sum, ok = payment.AddMinor(sum, p.Amount); !ok {
-			return false
-		}
 		d := int32(noDate)
 		if date != 0 && p.ValueDate != 0 {
 			d = int32(abs(int(date) - int(p.ValueDate)))
 		}
-		dist = max(dist, d)
-		n++
+		all.add(p.Amount, d)
+		if int(d) <= m.opts.DateWindow {
+			near.add(p.Amount, d)
+		}
 	}
-	if n == 0 {
+	if all.n == 0 || all.overflow {
 		return false
 	}
-	if sum == e.Amount {
+	use := &all
+	if near.n > 0 && near.n < all.n && !near.overflow && near.sum == e.Amount {
+		use = &near
+		pr.flags |= flagWindow
+	}
+	if use.sum == e.Amount {
 		pr.crit |= critAmount
 	}
-	pr.dist = dist
-	if int(dist) <= m.opts.DateWindow {
+	pr.dist = use.dist
+	if int(use.dist) <= m.opts.DateWindow {
 		pr.crit |= critDate
 	}
 	return true
 }
 
-// batchMembers calls f with each payment of batch b that counts for entry e.
-func (m *matcher) batchMembers(b int32, e *Entry, s *stmtInfo, f func(p int32)) {
+// batchSum adds up payments of a batch.
+type batchSum struct {
+	sum      int64
+	dist     int32
+	n        int
+	overflow bool
+}
+
+func (b *batchSum) add(amount int64, dist int32) {
+	var ok bool
+	if b.sum, ok = payment.AddMinor(b.sum, amount); !ok {
+		b.overflow = true
+	}
+	b.dist = max(b.dist, dist)
+	b.n++
+}
+
+// batchMembers calls f with each payment of batch b that counts for entry e: its live payments on
+// the account and currency, only those inside the date window when window is set.
+func (m *matcher) batchMembers(b int32, e *Entry, s *stmtInfo, window bool, f func(p int32)) {
 	cur := e.Currency
 	if cur == "" {
 		cur = s.currency
 	}
+	date := entryDate(e)
 	for _, pi := range m.refs.batches[b].members {
 		p := &m.pays[pi]
-		if classOf(p.Status) == classLive && (cur == "" || p.Currency == cur) && s.sideOK(e, p) {
-			f(pi)
+		if classOf(p.Status) != classLive || (cur != "" && p.Currency != cur) || !s.sideOK(e, p) {
+			continue
 		}
+		if window && (date == 0 || p.ValueDate == 0 || absDate(date, p.ValueDate) > m.opts.DateWindow) {
+			continue
+		}
+		f(pi)
 	}
 }
 

@@ -29,9 +29,21 @@ const idKeyLen = 3 + 26
 
 // strNode is one (key, payment) pair of the reference index; nodes with the same key are chained.
 type strNode struct {
-	val  int32 // payment index; batch index for keyBatch; info index for keyPaymentInfo
-	next int32 // next node with the same key, or -1
-	kind uint8
+	v    uint32 // kind << 28 | payment index (batch index for keyBatch, info index for keyPaymentInfo)
+	next int32  // next node with the same key, or -1
+}
+
+// maxIndexed is the most payments (batches, ids) the reference index can address.
+const maxIndexed = 1<<28 - 1
+
+func (n *strNode) kind() uint8 { return uint8(n.v >> 28) }
+func (n *strNode) val() int32  { return int32(n.v & maxIndexed) }
+
+// filterBits sizes the prefilter: one bit per (key length mod 64, first byte, last byte).
+const filterBits = 1 << 22
+
+func filterBit(key []byte) uint32 {
+	return uint32(len(key)&63)<<16 | uint32(key[0])<<8 | uint32(key[len(key)-1])
 }
 
 // batch is the payments that share a BatchID.
@@ -61,6 +73,9 @@ type refIndex struct {
 	lens    [(maxKeyLen + 64) / 64]uint64 // bitset of the key lengths present
 	maxLen  int
 	idByE2E bool // some "pay_" ids are found through their end-to-end key rather than indexed
+	// filter has a bit set for the (length, first byte, last byte) of every key: 512 KiB that stay
+	// in the cache and spare most text fragments a probe of the big table.
+	filter []uint64
 }
 
 // idFollowsE2E reports whether p's id is "pay_" + ULID with its end-to-end key derived from it, in
@@ -81,7 +96,7 @@ func isUpperAlnum(s string) bool {
 }
 
 func newRefIndex(pays []Payment, infoIDs map[string]payment.BatchID) *refIndex {
-	x := &refIndex{pays: pays, seed: maphash.MakeSeed()}
+	x := &refIndex{pays: pays, seed: maphash.MakeSeed(), filter: make([]uint64, filterBits/64)}
 	// batches
 	byID := make(map[payment.BatchID]int32)
 	for i := range pays {
@@ -147,19 +162,25 @@ func (x *refIndex) setLen(n int) {
 
 func (x *refIndex) hasLen(n int) bool { return x.lens[n/64]&(1<<(n%64)) != 0 }
 
+// mayHave reports whether key can be a key of the index (false positives are possible).
+func (x *refIndex) mayHave(key []byte) bool {
+	b := filterBit(key)
+	return x.filter[b/64]&(1<<(b%64)) != 0
+}
+
 // keyText is the raw text of node n's key.
 func (x *refIndex) keyText(n *strNode) string {
-	switch n.kind {
+	switch n.kind() {
 	case keyReference:
-		return x.pays[n.val].Reference
+		return x.pays[n.val()].Reference
 	case keyEndToEnd:
-		return x.pays[n.val].EndToEnd
+		return x.pays[n.val()].EndToEnd
 	case keyID:
-		return string(x.pays[n.val].ID)
+		return string(x.pays[n.val()].ID)
 	case keyBatch:
-		return string(x.batches[n.val].id)
+		return string(x.batches[n.val()].id)
 	}
-	return x.infos[n.val].id
+	return x.infos[n.val()].id
 }
 
 // add indexes text under val and kind; scratch buffers are passed in and returned.
@@ -174,12 +195,15 @@ func (x *refIndex) add(scratch []byte, verify *[]byte, text string, val int32, k
 	h := maphash.Bytes(x.seed, key)
 	tag := h &^ 0xFFFFFFFF
 	node := int32(len(x.nodes))
+	v := uint32(kind)<<28 | uint32(val)
 	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		s := x.slots[i]
 		if s == 0 {
-			x.nodes = append(x.nodes, strNode{val: val, next: -1, kind: kind})
+			x.nodes = append(x.nodes, strNode{v: v, next: -1})
 			x.slots[i] = tag | uint64(node+1)
 			x.setLen(len(key))
+			b := filterBit(key)
+			x.filter[b/64] |= 1 << (b % 64)
 			return key
 		}
 		if s&^0xFFFFFFFF != tag {
@@ -188,7 +212,7 @@ func (x *refIndex) add(scratch []byte, verify *[]byte, text string, val int32, k
 		head := int32(s&0xFFFFFFFF) - 1
 		*verify = appendNormalized((*verify)[:0], x.keyText(&x.nodes[head]))
 		if string(*verify) == string(key) {
-			x.nodes = append(x.nodes, strNode{val: val, next: head, kind: kind})
+			x.nodes = append(x.nodes, strNode{v: v, next: head})
 			x.slots[i] = tag | uint64(node+1)
 			return key
 		}

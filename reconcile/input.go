@@ -22,10 +22,10 @@ const (
 )
 
 // PaymentColumns are the columns of a payments CSV, in any order. id, amount (minor units) and
-// currency are required; a missing or empty status means settled; value_date is YYYY-MM-DD. Other
-// columns are ignored.
+// currency are required; a missing or empty status means settled; value_date is YYYY-MM-DD;
+// batch_id (optional) lets a batch booking match its payments. Other columns are ignored.
 var PaymentColumns = []string{"id", "amount", "currency", "method", "from_account", "to_account",
-	"reference", "description", "status", "value_date"}
+	"reference", "description", "status", "value_date", "batch_id"}
 
 // AccountColumns are the columns of an accounts CSV, in any order; id and iban are required.
 var AccountColumns = []string{"id", "name", "currency", "iban"}
@@ -138,6 +138,7 @@ func ReadPaymentsCSV(r io.Reader) ([]Payment, error) {
 		p.ToAccount = payment.AccountID(normalizeAccount(get(rec, "to_account")))
 		p.Reference = get(rec, "reference")
 		p.Description = get(rec, "description")
+		p.BatchID = payment.BatchID(get(rec, "batch_id"))
 		p.EndToEnd = p.ID.EndToEndKey()
 		if errs.Len() >= MaxErrors {
 			break

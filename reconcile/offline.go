@@ -3,6 +3,7 @@ package reconcile
 import (
 	"io"
 	"slices"
+	"strconv"
 )
 
 // OfflineInput is what the offline reconciliation (`orkesta reconcile`) reads: payments and accounts
@@ -42,5 +43,49 @@ func Offline(in OfflineInput) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.Match(in.Statements, pays), nil
+	stmts, dups := Dedupe(in.Statements)
+	res := g.Match(stmts, pays)
+	if dups > 0 {
+		res.summary.Warnings = append(res.summary.Warnings, strconv.Itoa(dups)+
+			" entries appear in more than one statement (overlapping files) and were counted once")
+	}
+	return res, nil
+}
+
+// Dedupe drops entries that an earlier statement of the list already has (same Entry.Fingerprint),
+// as overlapping statement files repeat them; entries without a fingerprint are all kept. The input is
+// not changed: statements that lose entries are copies. It returns how many entries were dropped.
+func Dedupe(stmts []Statement) ([]Statement, int) {
+	if len(stmts) < 2 {
+		return stmts, 0
+	}
+	seen := make(map[string]struct{})
+	out := stmts
+	dropped := 0
+	for i := range stmts {
+		var keep []Entry
+		for j := range stmts[i].Entries {
+			e := &stmts[i].Entries[j]
+			_, dup := seen[e.Fingerprint]
+			if e.Fingerprint != "" && !dup {
+				seen[e.Fingerprint] = struct{}{}
+			}
+			switch {
+			case dup && keep == nil:
+				keep = append(make([]Entry, 0, len(stmts[i].Entries)-1), stmts[i].Entries[:j]...)
+				dropped++
+			case dup:
+				dropped++
+			case keep != nil:
+				keep = append(keep, *e)
+			}
+		}
+		if keep != nil {
+			if len(out) > 0 && &out[0] == &stmts[0] {
+				out = slices.Clone(stmts)
+			}
+			out[i].Entries = keep
+		}
+	}
+	return out, dropped
 }

@@ -122,8 +122,10 @@ type Match struct {
 	Criteria  Criteria   `json:"criteria"`
 	Reasons   []Reason   `json:"reasons"`
 	Review    Review     `json:"review"`
-	// Account is the statement's account.
-	Account string `json:"account,omitempty"`
+	// Account is the statement's account; Statement names the statement (its id, or its place in the
+	// input when several were given) when the report covers more than one.
+	Account   string `json:"account,omitempty"`
+	Statement string `json:"statement,omitempty"`
 	// PaymentIDs lists every payment when the entry books a batch (PaymentID is the first).
 	PaymentIDs []payment.ID    `json:"payment_ids,omitempty"`
 	BatchID    payment.BatchID `json:"batch_id,omitempty"`
@@ -138,8 +140,9 @@ type Match struct {
 
 // UnmatchedEntry is a statement entry no payment was found for.
 type UnmatchedEntry struct {
-	Entry   Entry  `json:"entry"`
-	Account string `json:"account,omitempty"`
+	Entry     Entry  `json:"entry"`
+	Account   string `json:"account,omitempty"`
+	Statement string `json:"statement,omitempty"`
 	// Dismissed is set when a person resolved the entry without a payment (a bank fee, interest), with
 	// their Note.
 	Dismissed bool   `json:"dismissed,omitempty"`
@@ -186,6 +189,7 @@ type Anomaly struct {
 	Criteria      Criteria       `json:"criteria"`
 	Reasons       []Reason       `json:"reasons"`
 	Account       string         `json:"account,omitempty"`
+	Statement     string         `json:"statement,omitempty"`
 	// Dismissed is set when a person acknowledged the anomaly, with their Note.
 	Dismissed bool   `json:"dismissed,omitempty"`
 	Note      string `json:"note,omitempty"`

@@ -12,7 +12,7 @@ import (
 var CSVHeader = []string{
 	"section", "payment_id", "payment_ids", "batch_id", "score", "review", "value_date", "booking_date",
 	"amount", "currency", "direction", "reference", "bank_reference", "end_to_end_id", "description",
-	"counterparty_name", "counterparty_iban", "position", "account", "amount_match", "date_match",
+	"counterparty_name", "counterparty_iban", "position", "account", "statement", "amount_match", "date_match",
 	"reference_match", "amount_difference", "payment_status", "reasons", "notes",
 }
 
@@ -49,12 +49,13 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 		row[5] = string(m.Review)
 		entryCells(row, &m.Entry)
 		row[18] = SafeCell(m.Account)
-		row[19], row[20], row[21] = yesNo(m.Criteria.Amount), yesNo(m.Criteria.Date), yesNo(m.Criteria.Reference)
+		row[19] = SafeCell(m.Statement)
+		row[20], row[21], row[22] = yesNo(m.Criteria.Amount), yesNo(m.Criteria.Date), yesNo(m.Criteria.Reference)
 		if m.AmountDifference != 0 {
-			row[22] = payment.FormatMinor(m.AmountDifference, m.Entry.Currency)
+			row[23] = payment.FormatMinor(m.AmountDifference, m.Entry.Currency)
 		}
-		row[24] = SafeCell(joinReasons(&sb, m.Reasons))
-		row[25] = SafeCell(strings.Join(m.Notes, "; "))
+		row[25] = SafeCell(joinReasons(&sb, m.Reasons))
+		row[26] = SafeCell(strings.Join(m.Notes, "; "))
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -64,12 +65,13 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 		row[0] = SectionUnmatchedEntry
 		entryCells(row, &u.Entry)
 		row[18] = SafeCell(u.Account)
+		row[19] = SafeCell(u.Statement)
 		notes := u.Notes
 		if u.Dismissed {
 			row[5] = "dismissed"
 			notes = append([]string{"dismissed: " + u.Note}, notes...)
 		}
-		row[25] = SafeCell(strings.Join(notes, "; "))
+		row[26] = SafeCell(strings.Join(notes, "; "))
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -84,7 +86,7 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 		row[9] = string(p.Currency)
 		row[11] = SafeCell(p.Reference)
 		row[14] = SafeCell(p.Description)
-		row[23] = string(p.Status)
+		row[24] = string(p.Status)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -95,15 +97,16 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 		row[1] = string(a.PaymentID)
 		entryCells(row, &a.Entry)
 		row[18] = SafeCell(a.Account)
-		row[19], row[20], row[21] = yesNo(a.Criteria.Amount), yesNo(a.Criteria.Date), yesNo(a.Criteria.Reference)
-		row[23] = string(a.PaymentStatus)
-		row[24] = SafeCell(joinReasons(&sb, a.Reasons))
+		row[19] = SafeCell(a.Statement)
+		row[20], row[21], row[22] = yesNo(a.Criteria.Amount), yesNo(a.Criteria.Date), yesNo(a.Criteria.Reference)
+		row[24] = string(a.PaymentStatus)
+		row[25] = SafeCell(joinReasons(&sb, a.Reasons))
 		note := string(a.Kind)
 		if a.Dismissed {
 			row[5] = "dismissed"
 			note += "; dismissed: " + a.Note
 		}
-		row[25] = SafeCell(note)
+		row[26] = SafeCell(note)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

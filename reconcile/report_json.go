@@ -121,6 +121,7 @@ func appendMatch(b []byte, m *Match) []byte {
 	b = append(b, `,"review":`...)
 	b = appendString(b, string(m.Review))
 	b = appendStringField(b, `,"account":`, m.Account)
+	b = appendStringField(b, `,"statement":`, m.Statement)
 	if len(m.PaymentIDs) > 0 {
 		b = append(b, `,"payment_ids":`...)
 		b = appendIDs(b, m.PaymentIDs)
@@ -144,6 +145,7 @@ func appendUnmatchedEntry(b []byte, u *UnmatchedEntry) []byte {
 	b = append(b, `{"entry":`...)
 	b = appendEntry(b, &u.Entry)
 	b = appendStringField(b, `,"account":`, u.Account)
+	b = appendStringField(b, `,"statement":`, u.Statement)
 	if u.Dismissed {
 		b = append(b, `,"dismissed":true`...)
 	}
@@ -190,6 +192,7 @@ func appendAnomaly(b []byte, a *Anomaly) []byte {
 	b = append(b, `,"reasons":`...)
 	b = appendReasons(b, a.Reasons)
 	b = appendStringField(b, `,"account":`, a.Account)
+	b = appendStringField(b, `,"statement":`, a.Statement)
 	if a.Dismissed {
 		b = append(b, `,"dismissed":true`...)
 	}

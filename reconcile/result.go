@@ -345,7 +345,7 @@ func (b *rowBuilder) reasons(r *Result, o *outcome, e *Entry, info *stmtInfo, p 
 	ed := entryDate(e)
 	if o.flags&flagBatch != 0 {
 		v.payAmount = 0
-		r.m.batchMembers(o.pay, e, info, func(pi int32) {
+		r.m.batchMembers(o.pay, e, info, o.flags&flagWindow != 0, func(pi int32) {
 			q := &r.m.pays[pi]
 			v.payAmount += q.Amount
 			if absDate(ed, q.ValueDate) > absDate(ed, v.payDate) {
@@ -437,12 +437,12 @@ func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
 	b.ids = b.ids[:0]
 	b.alts = b.alts[:0]
 	mt := &b.mt
-	*mt = Match{Entry: *e, Account: info.account, Criteria: criteriaOf(o.crit)}
+	*mt = Match{Entry: *e, Account: info.account, Statement: info.name, Criteria: criteriaOf(o.crit)}
 	var lead *Payment
 	if o.flags&flagBatch != 0 {
 		bt := &m.refs.batches[o.pay]
 		var total int64
-		m.batchMembers(o.pay, e, info, func(pi int32) {
+		m.batchMembers(o.pay, e, info, o.flags&flagWindow != 0, func(pi int32) {
 			b.ids = append(b.ids, m.pays[pi].ID)
 			total += m.pays[pi].Amount
 			if lead == nil {
@@ -498,14 +498,14 @@ func (b *rowBuilder) anomaly(r *Result, ei int32, e *Entry, si int) *Anomaly {
 		kind = AnomalyCancelledPayment
 	}
 	b.an = Anomaly{Kind: kind, PaymentID: p.ID, PaymentStatus: p.Status, Entry: *e, Account: m.infos[si].account,
-		Criteria: criteriaOf(o.crit)}
+		Statement: m.infos[si].name, Criteria: criteriaOf(o.crit)}
 	b.an.Reasons = b.reasons(r, o, e, &m.infos[si], p)
 	return &b.an
 }
 
 func (b *rowBuilder) unmatched(r *Result, ei int32, e *Entry, si int) *UnmatchedEntry {
 	m := r.m
-	b.un = UnmatchedEntry{Entry: *e, Account: m.infos[si].account}
+	b.un = UnmatchedEntry{Entry: *e, Account: m.infos[si].account, Statement: m.infos[si].name}
 	b.notes = b.notes[:0]
 	for _, h := range m.hints[ei] {
 		b.notes = append(b.notes, r.hintText(e, &h))

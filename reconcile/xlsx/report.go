@@ -28,7 +28,8 @@ var ErrTooManyRows = errors.New("xlsx: too many rows for a worksheet")
 
 // entryHeader are the columns that describe a statement entry on every sheet that lists entries.
 var entryHeader = []string{"Value date", "Booking date", "Amount", "Currency", "Direction", "Reference",
-	"Bank reference", "End-to-end ID", "Description", "Counterparty", "Counterparty IBAN", "Position", "Account"}
+	"Bank reference", "End-to-end ID", "Description", "Counterparty", "Counterparty IBAN", "Position", "Account",
+	"Statement"}
 
 // WriteReport writes src as a workbook with the sheets Summary, Exact, Fuzzy, Unmatched entries,
 // Unmatched payments and Anomalies. Amounts are number cells in major units with the currency's
@@ -176,14 +177,14 @@ func boolText(b bool) string {
 }
 
 // entryCells appends the entry columns.
-func (rw *reportWriter) entryCells(cells []any, e *reconcile.Entry, account string) ([]any, error) {
+func (rw *reportWriter) entryCells(cells []any, e *reconcile.Entry, account, statement string) ([]any, error) {
 	amt, err := rw.amount(e.Amount, e.Currency)
 	if err != nil {
 		return nil, err
 	}
 	return append(cells, rw.dateCell(e.ValueDate), rw.dateCell(e.BookingDate), amt, string(e.Currency), string(e.Direction),
 		safeText(e.CustomerRef), safeText(e.BankRef), safeText(e.EndToEnd), safeText(e.Remittance), safeText(e.CounterpartyName),
-		safeText(e.CounterpartyIBAN), safeText(e.Position), safeText(account)), nil
+		safeText(e.CounterpartyIBAN), safeText(e.Position), safeText(account), safeText(statement)), nil
 }
 
 func reasonsText(rs []reconcile.Reason) string {
@@ -261,7 +262,7 @@ func (rw *reportWriter) matches(src reconcile.ReportSource) error {
 			sh = sheets[0]
 		}
 		cells := append(sh.buf[:0], string(m.PaymentID))
-		if cells, err = rw.entryCells(cells, &m.Entry, m.Account); err != nil {
+		if cells, err = rw.entryCells(cells, &m.Entry, m.Account, m.Statement); err != nil {
 			return err
 		}
 		var diff any
@@ -293,7 +294,7 @@ func (rw *reportWriter) unmatchedEntries(src reconcile.ReportSource) error {
 		return err
 	}
 	for u := range src.UnmatchedEntryRows() {
-		cells, err := rw.entryCells(sh.buf[:0], &u.Entry, u.Account)
+		cells, err := rw.entryCells(sh.buf[:0], &u.Entry, u.Account, u.Statement)
 		if err != nil {
 			return err
 		}
@@ -337,7 +338,7 @@ func (rw *reportWriter) anomalies(src reconcile.ReportSource) error {
 	}
 	for a := range src.AnomalyRows() {
 		cells := append(sh.buf[:0], string(a.Kind), string(a.PaymentID), string(a.PaymentStatus))
-		if cells, err = rw.entryCells(cells, &a.Entry, a.Account); err != nil {
+		if cells, err = rw.entryCells(cells, &a.Entry, a.Account, a.Statement); err != nil {
 			return err
 		}
 		cells = append(cells, boolText(a.Criteria.Amount), boolText(a.Criteria.Date), boolText(a.Criteria.Reference),

@@ -96,7 +96,7 @@ func TestWriteReport(t *testing.T) {
 	t.Run("amounts and dates are typed cells", func(t *testing.T) {
 		isNumber(t, xlsx.SheetExact, "D2")
 		isNumber(t, xlsx.SheetExact, "B2")
-		isNumber(t, xlsx.SheetFuzzy, "U2")
+		isNumber(t, xlsx.SheetFuzzy, "V2")
 		raw, err := f.GetCellValue(xlsx.SheetExact, "D2", excelize.Options{RawCellValue: true})
 		require.NoError(t, err)
 		assert.Equal(t, "1250.5", raw)
