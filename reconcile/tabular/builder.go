@@ -36,6 +36,9 @@ type Options struct {
 	Date1904 bool
 	// HeaderScan is how many rows are searched for the header; 0 means DefaultHeaderScan.
 	HeaderScan int
+	// RowsHint, when above zero, is an estimate of the number of data rows: the entries of the first
+	// statement are allocated for that many at once, and not copied at the end if they fit.
+	RowsHint int
 }
 
 const noBalance = math.MinInt64
@@ -50,6 +53,7 @@ type group struct {
 	chunks [][]reconcile.Entry
 	cur    []reconcile.Entry
 	n      int
+	hint   int     // size of the first chunk, from Options.RowsHint
 	rows   []int32 // the row of each entry; positions are written at the end, in one string
 	bal    []int64 // running balance after each entry, noBalance when the row had none
 }
@@ -60,7 +64,8 @@ func (g *group) add(row int) *reconcile.Entry {
 		if g.cur != nil {
 			g.chunks = append(g.chunks, g.cur)
 		}
-		g.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(g.cur)), 16384))
+		g.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(g.cur), g.hint), 16384+g.hint))
+		g.hint = 0
 	}
 	g.cur = g.cur[:len(g.cur)+1]
 	g.rows = append(g.rows, int32(row))
@@ -70,6 +75,11 @@ func (g *group) add(row int) *reconcile.Entry {
 
 // entries returns every entry in one slice, releasing the chunks as it copies them.
 func (g *group) entries() []reconcile.Entry {
+	if len(g.chunks) == 0 && g.cur != nil && cap(g.cur) <= len(g.cur)*5/4+256 {
+		out := slices.Clip(g.cur) // the estimate was right: no copy, little waste
+		g.cur = nil
+		return out
+	}
 	out := make([]reconcile.Entry, 0, g.n)
 	for i, c := range g.chunks {
 		out = append(out, c...)
@@ -533,6 +543,9 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 		return nil, fmt.Errorf("%s has no minor units", cur)
 	}
 	g := &group{account: account, currency: cur, mu: mu}
+	if len(b.groups) == 0 {
+		g.hint = min(b.opts.RowsHint, 1<<24)
+	}
 	if create {
 		b.groups = append(b.groups, g)
 		b.last = g
