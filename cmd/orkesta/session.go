@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -72,7 +71,5 @@ func parseWorkspaceID(s string) (payment.WorkspaceID, error) {
 	}
 	return payment.WorkspaceID(s), nil
 }
-
-func (c *cli) out() io.Writer { return c.stdout }
 
 func (c *cli) json() bool { return c.output == "json" }

@@ -91,11 +91,6 @@ func openDatabase(ctx context.Context, cfg dbConfig, log *slog.Logger) (*backend
 	}}, nil
 }
 
-func keyStoreOf(s payment.Store) payment.KeyStore {
-	k, _ := s.(payment.KeyStore)
-	return k
-}
-
 // ensureWorkspace returns the workspace, creating it on a new database. created says whether it did.
 func ensureWorkspace(ctx context.Context, s payment.Store, id payment.WorkspaceID, plan payment.Plan, now time.Time) (payment.Workspace, bool, error) {
 	w, err := s.GetWorkspace(ctx, id)

@@ -1,0 +1,124 @@
+package dashboard_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/payment"
+)
+
+const (
+	accA = "acc_01KF0E44M00009WDVSQ5ZM0001"
+	accB = "acc_01KF0E44M00003RVQKEBZ90002"
+)
+
+func TestReadPaymentsCSV(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		amounts []int64 // per row; -1 for a row with an error
+		rowErr  []string
+		fileErr string
+	}{
+		{name: "comma, major units", in: "amount,currency,from_account,to_account\n1250.50,TRY," + accA + "," + accB + "\n",
+			amounts: []int64{125050}},
+		{name: "semicolon, BOM, any column order, blank lines",
+			in:      "\ufeffto_account;from_account;currency;amount;reference\n\n" + accB + ";" + accA + ";TRY;0.01;R-1\n;;;;\n",
+			amounts: []int64{1}},
+		{name: "minor units", in: "amount_minor,currency,from_account,to_account\n125050,TRY," + accA + "," + accB + "\n",
+			amounts: []int64{125050}},
+		{name: "JPY has no decimals", in: "amount,currency,from_account,to_account\n1000,JPY,a,b\n1000.5,JPY,a,b\n",
+			amounts: []int64{1000, -1}, rowErr: []string{"", "more than 0 decimal places"}},
+		{name: "bad cells fail their row only",
+			in: "amount,currency,from_account,to_account,value_date\n1.234,TRY,a,b,\n1e3,TRY,a,b,\n12,TRY,a,b,2026-02-30\n5,TRY,a,b,2026-02-28\n",
+			amounts: []int64{-1, -1, -1, 500}, rowErr: []string{"line 2: amount", "line 3: amount", "line 4: value_date", ""}},
+		{name: "empty file", in: "", fileErr: "the file is empty"},
+		{name: "header only", in: "amount,currency,from_account,to_account\n", fileErr: "no payments"},
+		{name: "unknown column", in: "amount,currency,from,to\n", fileErr: `unknown column "from"`},
+		{name: "duplicate column", in: "amount,amount,currency,from_account,to_account\n", fileErr: "appears twice"},
+		{name: "both amounts", in: "amount,amount_minor,currency,from_account,to_account\n", fileErr: "exactly one of amount"},
+		{name: "missing columns", in: "amount\n1\n", fileErr: "needs currency, from_account, to_account"},
+		{name: "broken quoting", in: "amount,currency,from_account,to_account\n\"1,TRY,a,b\n", fileErr: "line"},
+		{name: "error column of a failed-rows file is ignored",
+			in: "amount,currency,from_account,to_account,error\n1,TRY,a,b,was wrong\n", amounts: []int64{100}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := dashboard.ReadPaymentsCSV(strings.NewReader(tc.in))
+			if tc.fileErr != "" {
+				require.Error(t, err)
+				assert.True(t, errors.Is(err, dashboard.ErrCSV))
+				assert.Contains(t, err.Error(), tc.fileErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, f.Rows, len(tc.amounts))
+			for i, want := range tc.amounts {
+				row := f.Rows[i]
+				if want < 0 {
+					require.Error(t, row.Err, "row %d", i)
+					assert.Contains(t, row.Err.Error(), tc.rowErr[i])
+					continue
+				}
+				require.NoError(t, row.Err, "row %d", i)
+				assert.Equal(t, want, row.Request.Amount)
+				assert.Equal(t, payment.MethodBankTransfer, row.Request.Method, "the default method")
+			}
+		})
+	}
+}
+
+func TestWriteFailedCSVNeutralizesFormulas(t *testing.T) {
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader("amount;currency;from_account;to_account;description\n" +
+		"1;TRY;a;b;=cmd|'/c calc'!A1\n2;TRY;a;b;-5\n"))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, map[int]string{0: "@bad", 1: "x"}))
+	assert.Equal(t, "amount;currency;from_account;to_account;description;error\n"+
+		"1;TRY;a;b;'=cmd|'/c calc'!A1;'@bad\n"+
+		"2;TRY;a;b;-5;x\n", buf.String())
+}
+
+func FuzzReadPaymentsCSV(f *testing.F) {
+	seeds, _ := os.ReadDir("testdata")
+	for _, s := range seeds {
+		if strings.HasSuffix(s.Name(), ".csv") {
+			b, err := os.ReadFile("testdata/" + s.Name())
+			if err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Add([]byte("amount,currency,from_account,to_account\n1250.50,TRY," + accA + "," + accB + "\n"))
+	f.Add([]byte("amount_minor;currency;from_account;to_account\n1;JPY;a;b\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := dashboard.ReadPaymentsCSV(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, dashboard.ErrCSV) {
+				t.Fatalf("file error %v does not match ErrCSV", err)
+			}
+			return
+		}
+		if len(file.Rows) == 0 || len(file.Rows) > dashboard.MaxCSVRows {
+			t.Fatalf("%d rows", len(file.Rows))
+		}
+		failed := map[int]string{}
+		for i, r := range file.Rows {
+			if r.Err == nil && r.Request.Amount < 0 && !strings.Contains(string(data), "-") {
+				t.Fatalf("negative amount %d without a minus sign", r.Request.Amount)
+			}
+			failed[i] = "e"
+		}
+		var buf bytes.Buffer
+		if err := dashboard.WriteFailedCSV(&buf, file, failed); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
