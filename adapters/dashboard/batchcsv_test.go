@@ -37,7 +37,7 @@ func TestReadPaymentsCSV(t *testing.T) {
 		{name: "JPY has no decimals", in: "amount,currency,from_account,to_account\n1000,JPY,a,b\n1000.5,JPY,a,b\n",
 			amounts: []int64{1000, -1}, rowErr: []string{"", "more than 0 decimal places"}},
 		{name: "bad cells fail their row only",
-			in: "amount,currency,from_account,to_account,value_date\n1.234,TRY,a,b,\n1e3,TRY,a,b,\n12,TRY,a,b,2026-02-30\n5,TRY,a,b,2026-02-28\n",
+			in:      "amount,currency,from_account,to_account,value_date\n1.234,TRY,a,b,\n1e3,TRY,a,b,\n12,TRY,a,b,2026-02-30\n5,TRY,a,b,2026-02-28\n",
 			amounts: []int64{-1, -1, -1, 500}, rowErr: []string{"line 2: amount", "line 3: amount", "line 4: value_date", ""}},
 		{name: "empty file", in: "", fileErr: "the file is empty"},
 		{name: "header only", in: "amount,currency,from_account,to_account\n", fileErr: "no payments"},
