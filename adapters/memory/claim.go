@@ -26,7 +26,8 @@ type workTable struct {
 }
 
 // Claim implements payment.Claimer. It scans every workspace's payments under the store's lock: fine
-// for the tests and demos this store is for; SQL stores use an index and SKIP LOCKED instead.
+// for the tests and demos this store is for; SQL stores use an index and SKIP LOCKED instead. The scan
+// also drops the bookkeeping of finished payments that a dying processor could not record.
 func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, error) {
 	if q.Limit <= 0 || len(q.Methods) == 0 {
 		return nil, nil
@@ -45,11 +46,16 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 		for _, id := range d.order {
 			r := d.payments[id]
 			p := &r.p
-			if !slices.Contains(q.Methods, p.Method) {
+			w := s.work.m[id]
+			switch p.Status {
+			case payment.StatusPending, payment.StatusApproved, payment.StatusProcessing:
+			default:
+				if w != nil { // finished while its processor died before recording it
+					delete(s.work.m, id)
+				}
 				continue
 			}
-			w := s.work.m[id]
-			if w != nil && w.until.After(q.Now) {
+			if !slices.Contains(q.Methods, p.Method) || w != nil && w.until.After(q.Now) {
 				continue
 			}
 			switch p.Status {

@@ -153,3 +153,25 @@ func TestClaimNothingAsked(t *testing.T) {
 		assert.Empty(t, got, name)
 	}
 }
+
+// TestClaimForgetsFinishedPayments: a payment that finished while its processor died before
+// recording it leaves bookkeeping behind; the next claim drops it.
+func TestClaimForgetsFinishedPayments(t *testing.T) {
+	store := memory.New()
+	e := paymenttest.NewEnv(t, store)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	now := e.Clock.Now()
+	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10,
+		Methods: []payment.Method{payment.MethodBankTransfer}}
+	got, err := store.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	e.MustAdvance(t, p, payment.StatusCancelled) // the owner never calls UpdateWork
+	_, kept := store.WorkOf(p.ID)
+	require.True(t, kept)
+	got, err = store.Claim(ctx, q)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	_, kept = store.WorkOf(p.ID)
+	assert.False(t, kept)
+}
