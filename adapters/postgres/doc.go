@@ -1,7 +1,8 @@
 // Package postgres is the payment.Store for services that run many instances against one database:
 // PostgreSQL through github.com/jackc/pgx/v5 and a *pgxpool.Pool the caller owns. It implements
-// payment.Store, payment.KeyStore, payment.BatchCreator and payment.EventLog and passes
-// paymenttest.StoreSuite, paymenttest.DurableSuite and paymenttest.RoundTrip.
+// payment.Store, payment.KeyStore, payment.BatchCreator, payment.EventLog and reconcile.Store (runs, kept
+// as JSON documents) and passes paymenttest.StoreSuite, paymenttest.DurableSuite, paymenttest.RoundTrip
+// and reconciletest.StoreSuite.
 //
 //	pool, err := pgxpool.New(ctx, "postgres://orkesta@db/orkesta") // the caller owns pool
 //	...
@@ -51,6 +52,7 @@
 // The schema is embedded: migrations/NNNN_name.sql, numbered from 0001 without gaps, applied in order
 // by Migrate (never implicitly) in one transaction under an advisory lock of the schema, and recorded
 // in schema_migrations. Migrate is idempotent and safe when instances start together; a database
-// migrated by newer code is refused with ErrSchemaTooNew. To change the schema add the next file (the
-// reconciliation and webhook tables come that way, as 0002 and on); never edit a released one.
+// migrated by newer code is refused with ErrSchemaTooNew. To change the schema add the next file
+// (0002 added the reconciliation runs; webhook and processor tables come the same way); never edit a
+// released one.
 package postgres

@@ -60,27 +60,37 @@ const (
 		)` + historyAndEvent
 )
 
+// encodeEvent is the event's outbox payload, or nil for the empty event (nothing to publish). Its times
+// are stored like all others: UTC, microseconds.
+func encodeEvent(e *payment.Event) ([]byte, error) {
+	if e.Type == "" {
+		return nil, nil
+	}
+	ev := *e
+	ev.OccurredAt = pgTime(ev.OccurredAt)
+	if ev.Payment != nil {
+		p := *ev.Payment
+		p.CreatedAt, p.UpdatedAt = pgTime(p.CreatedAt), pgTime(p.UpdatedAt)
+		ev.Payment = &p
+	}
+	b, err := json.Marshal(&ev)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: event %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
 // changeArgs are the 33 arguments of createPayment and updatePayment for c.
 func changeArgs(c *payment.Change) ([]any, error) {
 	p, h, e := &c.Payment, &c.History, &c.Event
-	var payload []byte
+	payload, err := encodeEvent(e)
+	if err != nil {
+		return nil, err
+	}
 	var pid *string
-	if e.Type != "" {
-		ev := *e // times as stored everywhere: UTC, microseconds
-		ev.OccurredAt = pgTime(ev.OccurredAt)
-		if ev.Payment != nil {
-			p := *ev.Payment
-			p.CreatedAt, p.UpdatedAt = pgTime(p.CreatedAt), pgTime(p.UpdatedAt)
-			ev.Payment = &p
-		}
-		var err error
-		if payload, err = json.Marshal(&ev); err != nil {
-			return nil, fmt.Errorf("postgres: event %s: %w", e.ID, err)
-		}
-		if e.Payment != nil {
-			id := string(e.Payment.ID)
-			pid = &id
-		}
+	if e.Payment != nil {
+		id := string(e.Payment.ID)
+		pid = &id
 	}
 	return []any{
 		string(p.ID), string(p.Workspace), p.Amount, string(p.Currency), string(p.Method),

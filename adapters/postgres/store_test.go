@@ -14,6 +14,8 @@ import (
 	"github.com/orkesta/orkesta/adapters/postgres"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 // dsnEnv names the environment variable with the test server's DSN.
@@ -85,6 +87,10 @@ func newStore(tb testing.TB) *postgres.Store {
 
 func TestStoreSuite(t *testing.T) {
 	paymenttest.StoreSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
+}
+
+func TestRunStoreSuite(t *testing.T) {
+	reconciletest.StoreSuite(t, func(t *testing.T) reconcile.Store { return newStore(t) })
 }
 
 func TestDurableSuite(t *testing.T) {

@@ -106,17 +106,22 @@ func insertHistoryAndEvent(ctx context.Context, q querier, c *payment.Change, ev
 		formatTime(h.At)); err != nil {
 		return translate(err)
 	}
-	if ev == nil {
+	return insertEvent(ctx, q, &c.Event, ev)
+}
+
+// insertEvent writes e to the outbox with its encoded payload; a nil payload (an event without a
+// type) writes nothing.
+func insertEvent(ctx context.Context, q querier, e *payment.Event, payload []byte) error {
+	if payload == nil {
 		return nil
 	}
-	e := &c.Event
 	var pid any
 	if e.Payment != nil {
 		pid = string(e.Payment.ID)
 	}
 	_, err := q.exec(ctx, `INSERT INTO events (id, workspace_id, type, payment_id, occurred_at, payload)
 		VALUES (?, ?, ?, ?, ?, ?)`,
-		e.ID, string(e.Workspace), string(e.Type), pid, formatTime(e.OccurredAt), string(ev))
+		e.ID, string(e.Workspace), string(e.Type), pid, formatTime(e.OccurredAt), string(payload))
 	return translate(err)
 }
 

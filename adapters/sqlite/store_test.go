@@ -11,6 +11,8 @@ import (
 	"github.com/orkesta/orkesta/adapters/sqlite"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 // openDB opens a new database file in a temporary directory, closed at the end of the test.
@@ -34,6 +36,10 @@ func newStore(tb testing.TB) *sqlite.Store {
 
 func TestStoreSuite(t *testing.T) {
 	paymenttest.StoreSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
+}
+
+func TestRunStoreSuite(t *testing.T) {
+	reconciletest.StoreSuite(t, func(t *testing.T) reconcile.Store { return newStore(t) })
 }
 
 func TestDurableSuite(t *testing.T) {
