@@ -3,8 +3,10 @@ package dashboard_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -302,4 +304,46 @@ func TestBrowserReconciliation(t *testing.T) {
 		do(t, ctx, chromedp.Navigate(base+"/reconciliation"), chromedp.WaitVisible(chromedp.ID("chart")))
 		shot(t, ctx, dir, "12-reconciliation-runs")
 	})
+}
+
+// TestBrowserEveryPageFits opens every page at desktop and phone widths: nothing may make the page
+// scroll sideways (wide tables scroll inside their own box).
+func TestBrowserEveryPageFits(t *testing.T) {
+	ctx := browser(t)
+	hooks := &fakeHooks{answer: dashboard.TestResult{StatusCode: 204}}
+	e := newTestEnv(t, dashboard.Options{Webhooks: hooks})
+	hooks.store = e.store
+	dir := artifacts(t)
+	base := e.server.URL
+	p := e.MustCreate(t, func(r *payment.Request) {
+		r.Description = "Çok uzun bir açıklama: " + strings.Repeat("ödeme ", 19)
+	})
+	_, err := hooks.CreateEndpoint(context.Background(), e.Workspace.ID, dashboard.EndpointRequest{
+		URL: "https://erp.example.com/hooks/orkesta/a/very/long/path/that/goes/on", Events: payment.EventTypes()})
+	require.NoError(t, err)
+	eps, err := hooks.Endpoints(context.Background(), e.Workspace.ID)
+	require.NoError(t, err)
+	signIn(t, ctx, base, e.admin)
+	pages := []struct{ name, path, ready string }{
+		{"payments", "/payments", "payments"},
+		{"new-payment", "/payments/new", "payment-form"},
+		{"payment", "/payments/" + string(p.ID), "history"},
+		{"batch", "/batch", "batch-form"},
+		{"reconciliation", "/reconciliation", "run-form"},
+		{"keys", "/settings/keys", "keys"},
+		{"webhooks", "/integrations/webhooks", "endpoints"},
+		{"webhook", "/integrations/webhooks/" + eps[0].ID, "send-test"},
+	}
+	for _, width := range []int64{1280, 390} {
+		do(t, ctx, chromedp.EmulateViewport(width, 844))
+		for _, pg := range pages {
+			t.Run(pg.name+"@"+strconv.FormatInt(width, 10), func(t *testing.T) {
+				do(t, ctx, chromedp.Navigate(base+pg.path), chromedp.WaitVisible(chromedp.ID(pg.ready)))
+				w, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
+				require.NoError(t, err)
+				assert.LessOrEqual(t, w, width, "the page scrolls sideways")
+				shot(t, ctx, dir, fmt.Sprintf("20-%s-%d", pg.name, width))
+			})
+		}
+	}
 }

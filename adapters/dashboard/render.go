@@ -48,6 +48,24 @@ var funcs = template.FuncMap{
 	"pct":       func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 	"add":       func(a, b int) int { return a + b },
 	"mask":      payment.MaskIBAN,
+	"method":    methodLabel,
+}
+
+// methodLabel is a method's name in the docs' words.
+func methodLabel(m payment.Method) string {
+	switch m {
+	case payment.MethodBankTransfer:
+		return "Bank transfer"
+	case payment.MethodCard:
+		return "Card"
+	case payment.MethodVirtualAccount:
+		return "Virtual account"
+	case payment.MethodEFT:
+		return "EFT / wire"
+	case payment.MethodDirectDebit:
+		return "Direct debit"
+	}
+	return string(m)
 }
 
 func mustTemplates() *templates {
