@@ -37,9 +37,14 @@ type decoder struct {
 	// interned holds the strings of repeated values (accounts, currency, method) of a batch, so 500
 	// items from the same account share one string. Nil: no interning.
 	interned map[string]string
+	keyBuf   [16][]byte // backs keys for the usual small objects
 }
 
-func newDecoder(data []byte) *decoder { return &decoder{data: data} }
+func newDecoder(data []byte) *decoder {
+	d := &decoder{data: data}
+	d.keys = d.keyBuf[:0]
+	return d
+}
 
 // join builds the JSON path of a member: "" + "amount" → "amount"; "payments[3]" + "amount" →
 // "payments[3].amount". It runs only when a problem is reported.

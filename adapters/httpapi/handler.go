@@ -332,22 +332,22 @@ func (h *Handler) authenticate(r *http.Request) (payment.APIKey, error) {
 		return payment.APIKey{}, newError(http.StatusUnauthorized, TypeAuthentication, CodeInvalidAPIKey,
 			"the Authorization header must be \"Bearer <key>\"")
 	}
-	invalid := newError(http.StatusUnauthorized, TypeAuthentication, CodeInvalidAPIKey, "the API key is not valid")
+	invalid := func(why string) error {
+		return newError(http.StatusUnauthorized, TypeAuthentication, CodeInvalidAPIKey, why)
+	}
 	hash := payment.HashAPIKey(secret)
 	key, err := h.keys.GetAPIKeyByHash(r.Context(), hash)
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
-		return payment.APIKey{}, invalid
+		return payment.APIKey{}, invalid("the API key is not valid")
 	case err != nil:
 		return payment.APIKey{}, err
 	case !key.Matches(hash):
-		return payment.APIKey{}, invalid
+		return payment.APIKey{}, invalid("the API key is not valid")
 	case !key.RevokedAt.IsZero():
-		invalid.Message = "the API key has been revoked"
-		return payment.APIKey{}, invalid
+		return payment.APIKey{}, invalid("the API key has been revoked")
 	case !key.Active(h.clock.Now()):
-		invalid.Message = "the API key has expired"
-		return payment.APIKey{}, invalid
+		return payment.APIKey{}, invalid("the API key has expired")
 	}
 	return key, nil
 }
@@ -412,12 +412,16 @@ func checkContentType(ct string) error {
 
 // readAll reads at most limit bytes of the body.
 func readAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	n := r.ContentLength
-	if n < 0 || n > limit {
-		n = 512
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var b []byte
+	var err error
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		// The server's body reader stops at Content-Length: one exact allocation.
+		b = make([]byte, n)
+		_, err = io.ReadFull(body, b)
+	} else {
+		b, err = io.ReadAll(body)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, n+1))
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
@@ -425,7 +429,7 @@ func readAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error
 	case err != nil:
 		return nil, badRequest(CodeBodyUnreadable, "", "the body could not be read")
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // writeJSON writes v with status.
