@@ -75,21 +75,15 @@ func TestClaimSelectsWork(t *testing.T) {
 }
 
 func TestClaimSentAndPolled(t *testing.T) {
-	store := memory.New()
-	e := paymenttest.NewEnv(t, store)
-	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusProcessing)
-	now := e.Clock.Now()
-	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10,
-		Methods: []payment.Method{payment.MethodBankTransfer}}
-	got, err := store.Claim(ctx, q)
-	require.NoError(t, err)
-	require.Len(t, got, 1)
+	store, _, q, first := claimOne(t, payment.StatusProcessing)
+	now, p := q.Now, first.Payment
+	got := []payment.Work{first}
 	assert.False(t, got[0].Sent, "never sent: work")
 
 	w := got[0]
 	w.Sent, w.Until = true, now
 	require.NoError(t, store.UpdateWork(ctx, w))
-	got, err = store.Claim(ctx, q)
+	got, err := store.Claim(ctx, q)
 	require.NoError(t, err)
 	assert.Empty(t, got, "sent on a rail that reports nothing: no more work")
 
@@ -102,20 +96,12 @@ func TestClaimSentAndPolled(t *testing.T) {
 }
 
 func TestUpdateWork(t *testing.T) {
-	store := memory.New()
-	e := paymenttest.NewEnv(t, store)
-	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
-	now := e.Clock.Now()
-	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10,
-		Methods: []payment.Method{payment.MethodBankTransfer}}
-	got, err := store.Claim(ctx, q)
-	require.NoError(t, err)
-	require.Len(t, got, 1)
-	stale := got[0]
+	store, e, q, stale := claimOne(t, payment.StatusApproved)
+	now, p := q.Now, stale.Payment
 
 	// a's lease runs out and b takes the payment: a may no longer write.
 	q.Owner, q.Now, q.Until = "b", now.Add(time.Minute), now.Add(2*time.Minute)
-	got, err = store.Claim(ctx, q)
+	got, err := store.Claim(ctx, q)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	stale.Attempts, stale.LastError = 9, "late"
@@ -157,21 +143,30 @@ func TestClaimNothingAsked(t *testing.T) {
 // TestClaimForgetsFinishedPayments: a payment that finished while its processor died before
 // recording it leaves bookkeeping behind; the next claim drops it.
 func TestClaimForgetsFinishedPayments(t *testing.T) {
+	store, e, q, w := claimOne(t, payment.StatusApproved)
+	p := w.Payment
+	e.MustAdvance(t, p, payment.StatusCancelled) // the owner never calls UpdateWork
+	_, kept := store.WorkOf(p.ID)
+	require.True(t, kept)
+	got, err := store.Claim(ctx, q)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	_, kept = store.WorkOf(p.ID)
+	assert.False(t, kept)
+}
+
+// claimOne makes one payment in status st, claims it for owner "a" for a minute and returns the
+// store, the env, the query used and the claim.
+func claimOne(t *testing.T, st payment.Status) (*memory.Store, *paymenttest.Env, payment.ClaimQuery, payment.Work) {
+	t.Helper()
 	store := memory.New()
 	e := paymenttest.NewEnv(t, store)
-	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	e.MustAdvance(t, e.MustCreate(t), st)
 	now := e.Clock.Now()
 	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10,
 		Methods: []payment.Method{payment.MethodBankTransfer}}
 	got, err := store.Claim(ctx, q)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
-	e.MustAdvance(t, p, payment.StatusCancelled) // the owner never calls UpdateWork
-	_, kept := store.WorkOf(p.ID)
-	require.True(t, kept)
-	got, err = store.Claim(ctx, q)
-	require.NoError(t, err)
-	assert.Empty(t, got)
-	_, kept = store.WorkOf(p.ID)
-	assert.False(t, kept)
+	return store, e, q, got[0]
 }
