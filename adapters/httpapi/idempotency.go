@@ -164,11 +164,21 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // MemoryResponseStore is a ResponseStore in process memory. Records older than the TTL are dropped
-// on later calls; nothing runs in the background. Safe for concurrent use.
+// on later calls, oldest first, at a constant cost per call; nothing runs in the background. Safe for
+// concurrent use. It keeps every record of the last TTL: size it for your request rate (at 100
+// keyed requests per second, 24 hours is 8.6 million records).
 type MemoryResponseStore struct {
-	mu        sync.Mutex
-	recs      map[string]*StoredResponse
-	lastSweep time.Time
+	mu   sync.Mutex
+	recs map[string]*StoredResponse
+	// order lists keys by the time their record was created, oldest first, from head on: expiry
+	// pops from the front. A key appears again when its record is replaced; stale entries are skipped.
+	order []queued
+	head  int
+}
+
+type queued struct {
+	key string
+	at  time.Time
 }
 
 // NewMemoryResponseStore returns an empty store.
@@ -176,25 +186,36 @@ func NewMemoryResponseStore() *MemoryResponseStore {
 	return &MemoryResponseStore{recs: make(map[string]*StoredResponse)}
 }
 
-// sweepEvery is how often (in the callers' clock) expired records are dropped.
-const sweepEvery = time.Minute
+// expire drops the records older than ttl at now.
+func (s *MemoryResponseStore) expire(now time.Time, ttl time.Duration) {
+	for s.head < len(s.order) && now.Sub(s.order[s.head].at) >= ttl {
+		q := s.order[s.head]
+		s.order[s.head] = queued{}
+		s.head++
+		if r, ok := s.recs[q.key]; ok && r.CreatedAt.Equal(q.at) {
+			delete(s.recs, q.key)
+		}
+	}
+	if s.head > 1024 && s.head*2 > len(s.order) {
+		s.order = append(s.order[:0], s.order[s.head:]...)
+		s.head = 0
+	}
+}
+
+func (s *MemoryResponseStore) put(key string, r *StoredResponse) {
+	s.recs[key] = r
+	s.order = append(s.order, queued{key: key, at: r.CreatedAt})
+}
 
 // Begin implements ResponseStore.
 func (s *MemoryResponseStore) Begin(_ context.Context, key string, fp [32]byte, now time.Time, ttl time.Duration) (StoredResponse, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now.Sub(s.lastSweep) >= sweepEvery {
-		for k, r := range s.recs {
-			if now.Sub(r.CreatedAt) >= ttl {
-				delete(s.recs, k)
-			}
-		}
-		s.lastSweep = now
-	}
+	s.expire(now, ttl)
 	if r, ok := s.recs[key]; ok && now.Sub(r.CreatedAt) < ttl {
 		return *r, false, nil
 	}
-	s.recs[key] = &StoredResponse{Fingerprint: fp, CreatedAt: now}
+	s.put(key, &StoredResponse{Fingerprint: fp, CreatedAt: now})
 	return StoredResponse{}, true, nil
 }
 
@@ -203,7 +224,7 @@ func (s *MemoryResponseStore) Complete(_ context.Context, key string, resp Store
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	resp.Done = true
-	s.recs[key] = &resp
+	s.put(key, &resp)
 	return nil
 }
 
@@ -215,8 +236,8 @@ func (s *MemoryResponseStore) Release(_ context.Context, key string) error {
 	return nil
 }
 
-// Len returns the number of records held (in flight or done), expired ones included until the next
-// sweep.
+// Len returns the number of records held (in flight or done); expired ones count until a later call
+// drops them.
 func (s *MemoryResponseStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -218,4 +219,27 @@ func TestMemoryResponseStore(t *testing.T) {
 	require.NoError(t, s.Release(ctx, "k"))
 	_, claimed, _ = s.Begin(ctx, "k", fp, t0.Add(2*time.Hour), time.Hour)
 	assert.True(t, claimed)
+}
+
+// TestMemoryResponseStoreExpiry: records leave in age order, a replaced record lives from its
+// replacement, and the queue does not grow without bound.
+func TestMemoryResponseStoreExpiry(t *testing.T) {
+	s := httpapi.NewMemoryResponseStore()
+	t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	ttl := time.Hour
+	for i := range 5000 {
+		now := t0.Add(time.Duration(i) * time.Second)
+		_, claimed, err := s.Begin(ctx, fmt.Sprint("k", i), [32]byte{}, now, ttl)
+		require.NoError(t, err)
+		require.True(t, claimed)
+		require.NoError(t, s.Complete(ctx, fmt.Sprint("k", i), httpapi.StoredResponse{Status: 201, CreatedAt: now}))
+	}
+	assert.Equal(t, 3600, s.Len(), "one hour of records, one per second")
+	// k4999 is replaced later; its first queue entry must not drop the new record.
+	last := t0.Add(4999 * time.Second)
+	require.NoError(t, s.Complete(ctx, "k4999", httpapi.StoredResponse{Status: 200, CreatedAt: last.Add(30 * time.Minute)}))
+	rec, claimed, _ := s.Begin(ctx, "k4999", [32]byte{}, last.Add(70*time.Minute), ttl)
+	assert.False(t, claimed)
+	assert.Equal(t, 200, rec.Status)
+	assert.Equal(t, 1, s.Len(), "everything else expired")
 }
