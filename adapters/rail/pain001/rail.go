@@ -58,9 +58,10 @@ func (fi *FileInfo) Payments() []payment.ID {
 // a statement settles them.
 //
 // Submit is idempotent on the payment id, before and after the file is written. The pending set and
-// the record of written payments live in the Rail's memory: after a restart, payments accepted but not
-// yet written must be submitted again, and payments already written must not be (the host keeps the
-// FileInfo of every file it uploaded). Safe for concurrent use.
+// the record of written payments live in the Rail's memory. The host keeps the FileInfo of every file
+// it writes (it needs them for status reports too); after a restart it gives them back with
+// MarkWritten, then submits its processing bank_transfer and eft payments again: those already in a
+// file are recognised, the others are pending again. Safe for concurrent use.
 type Rail struct {
 	accounts AccountSource
 	opts     Options
@@ -185,6 +186,19 @@ func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, 
 		r.written[id] = f.MessageID
 	}
 	return info, nil
+}
+
+// MarkWritten records that the files' payments are in a file already (restoring the rail's memory
+// after a restart): Submit will not collect them again, and they leave the pending sets.
+func (r *Rail) MarkWritten(files ...FileInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range files {
+		for _, id := range files[i].Payments() {
+			r.written[id] = files[i].MessageID
+			delete(r.pending[files[i].Debtor], id)
+		}
+	}
 }
 
 // Info summarizes a file.

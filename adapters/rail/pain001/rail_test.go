@@ -276,3 +276,32 @@ func TestBuildRefuses(t *testing.T) {
 	_, err := pain001.Build(ctx, e.store, nil, pain001.Options{})
 	assert.ErrorIs(t, err, pain001.ErrNothingToWrite)
 }
+
+// TestRailRestart: a new Rail (the process restarted) told about the files already written collects
+// only the payments that were pending, when the host submits its processing payments again.
+func TestRailRestart(t *testing.T) {
+	e := newRailEnv(t, pain001.Options{})
+	for i := range 3 {
+		e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[i].ID })
+	}
+	e.step(t)
+	d := pain001.Debtor{Workspace: e.Workspace.ID, Account: e.Own.ID}
+	var buf bytes.Buffer
+	first, err := e.rail.WriteFile(ctx, d, &buf)
+	require.NoError(t, err)
+	late := e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[0].ID })
+	e.step(t) // accepted into the pending set, then the process dies
+
+	restarted := pain001.NewRail(e.store, pain001.Options{Clock: e.Clock, IDs: &paymenttest.IDs{}})
+	restarted.MarkWritten(first)
+	page, err := e.Service.List(ctx, e.Workspace.ID, payment.ListFilter{Statuses: []payment.Status{payment.StatusProcessing}})
+	require.NoError(t, err)
+	require.Len(t, page.Payments, 4)
+	for _, p := range page.Payments {
+		_, err := restarted.Submit(ctx, p)
+		require.NoError(t, err)
+	}
+	pending := restarted.Pending(d)
+	require.Len(t, pending, 1)
+	assert.Equal(t, late.ID, pending[0].ID, "only the payment that was in no file")
+}
