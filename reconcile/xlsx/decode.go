@@ -93,7 +93,7 @@ func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement,
 	for _, sheet := range sheets {
 		b, err := tabular.NewBuilder(tabular.Options{
 			Format: Format, Sheet: sheet, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
-			Strict: opts.Strict, NumericCells: true, Date1904: date1904,
+			Strict: opts.Strict, NumericCells: true, Date1904: date1904, RowsHint: rowsHint(f, sheet, size),
 		})
 		if err != nil {
 			return nil, err
@@ -136,6 +136,25 @@ func readSheet(f *excelize.File, sheet string, b *tabular.Builder) error {
 		return &reconcile.ParseError{Format: Format, Cell: sheet + "!A1", Err: fmt.Errorf("reading sheet: %w", err)}
 	}
 	return nil
+}
+
+// rowsHint reads the row count the sheet declares (<dimension ref="A1:G100001">), so the entries are
+// allocated once. The declaration may be wrong (too small in some Akbank exports, or hostile), so it
+// is only a hint, and capped at one row per 10 zipped bytes.
+func rowsHint(f *excelize.File, sheet string, size int64) int {
+	ref, err := f.GetSheetDimension(sheet)
+	if err != nil {
+		return 0
+	}
+	_, last, ok := strings.Cut(ref, ":")
+	if !ok {
+		return 0
+	}
+	_, rows, err := excelize.CellNameToCoordinates(last)
+	if err != nil {
+		return 0
+	}
+	return int(min(int64(rows), size/10))
 }
 
 func contains(list []string, s string) bool {
