@@ -22,8 +22,9 @@
 // # The rail
 //
 // Rail implements payment.Rail for a Processor: Submit accepts a payment into its debtor account's
-// pending set (idempotently: a payment is never collected twice), WriteFile writes one debtor
-// account's pending payments as a file and returns its FileInfo. Payments stay processing: the bank
+// pending set (idempotently: a payment is never collected twice; after a restart, MarkWritten with the
+// files already written keeps it so), WriteFile writes one debtor account's pending payments as a file
+// and returns its FileInfo. Payments stay processing: the bank
 // settles them (a statement, matched by reconciliation through the end-to-end key) or rejects them
 // (a pain.002 status report).
 //
