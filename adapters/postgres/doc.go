@@ -1,8 +1,8 @@
 // Package postgres is the payment.Store for services that run many instances against one database:
 // PostgreSQL through github.com/jackc/pgx/v5 and a *pgxpool.Pool the caller owns. It implements
-// payment.Store, payment.KeyStore, payment.BatchCreator, payment.EventLog and reconcile.Store (runs, kept
-// as JSON documents) and passes paymenttest.StoreSuite, paymenttest.DurableSuite, paymenttest.RoundTrip
-// and reconciletest.StoreSuite.
+// payment.Store, payment.KeyStore, payment.BatchCreator, payment.EventLog, payment.Claimer (the
+// processor's leases) and reconcile.Store (runs, kept as JSON documents), and passes
+// paymenttest.StoreSuite, DurableSuite, ClaimerSuite and RoundTrip, and reconciletest.StoreSuite.
 //
 //	pool, err := pgxpool.New(ctx, "postgres://orkesta@db/orkesta") // the caller owns pool
 //	...
@@ -53,6 +53,6 @@
 // by Migrate (never implicitly) in one transaction under an advisory lock of the schema, and recorded
 // in schema_migrations. Migrate is idempotent and safe when instances start together; a database
 // migrated by newer code is refused with ErrSchemaTooNew. To change the schema add the next file
-// (0002 added the reconciliation runs; webhook and processor tables come the same way); never edit a
+// (0002 added the reconciliation runs, 0003 the processor's leases; webhook tables come the same way); never edit a
 // released one.
 package postgres

@@ -1,8 +1,8 @@
 // Package sqlite is the embedded default payment.Store: payments, their history, the event outbox and
 // API keys in one SQLite file, with the pure-Go driver modernc.org/sqlite (no cgo). It implements
-// payment.Store, payment.KeyStore, payment.BatchCreator, payment.EventLog and reconcile.Store (runs, kept
-// as JSON documents) and passes paymenttest.StoreSuite, paymenttest.DurableSuite, paymenttest.RoundTrip
-// and reconciletest.StoreSuite.
+// payment.Store, payment.KeyStore, payment.BatchCreator, payment.EventLog, payment.Claimer (the
+// processor's leases) and reconcile.Store (runs, kept as JSON documents), and passes
+// paymenttest.StoreSuite, DurableSuite, ClaimerSuite and RoundTrip, and reconciletest.StoreSuite.
 //
 //	db, err := sqlite.Open(ctx, "orkesta.db", sqlite.OpenOptions{}) // the caller owns db
 //	...
@@ -49,8 +49,8 @@
 // The schema is embedded: migrations/NNNN_name.sql, numbered from 0001 without gaps, applied in order
 // by Migrate (never implicitly) in one transaction and recorded in schema_migrations. Migrate is
 // idempotent; a database migrated by newer code is refused with ErrSchemaTooNew. To change the schema
-// add the next file (0002 added the reconciliation runs; webhook and processor tables come the same
-// way); never edit a released one.
+// add the next file (0002 added the reconciliation runs, 0003 the processor's leases; webhook tables come the
+// same way); never edit a released one.
 //
 // # Driver and performance
 //

@@ -42,6 +42,10 @@ func TestRunStoreSuite(t *testing.T) {
 	reconciletest.StoreSuite(t, func(t *testing.T) reconcile.Store { return newStore(t) })
 }
 
+func TestClaimerSuite(t *testing.T) {
+	paymenttest.ClaimerSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
+}
+
 func TestDurableSuite(t *testing.T) {
 	paymenttest.DurableSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
 }
