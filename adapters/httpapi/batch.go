@@ -3,7 +3,6 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
@@ -89,7 +88,7 @@ func (h *Handler) itemError(c *call, it *batch.Item) *Error {
 			slog.String("request_id", c.reqID), slog.Int("index", it.Index), slog.String("error", it.Err.Error()))
 	}
 	cp := *e
-	base := "payments[" + strconv.Itoa(it.Index) + "]"
+	base := itemPath(it.Index)
 	if cp.Param != "" {
 		cp.Param = join(base, cp.Param)
 	}

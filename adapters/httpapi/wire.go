@@ -168,7 +168,7 @@ func decodeBatchRequest(body []byte) ([]payment.Request, *Error) {
 		reqs = make([]payment.Request, 0, min(MaxBatchSize+1, len(body)/150+1))
 		d.array("payments", "an array of payment objects", func(i int) {
 			reqs = append(reqs, payment.Request{})
-			paymentFields(d, index("payments", i), &reqs[len(reqs)-1])
+			paymentFields(d, itemPath(i), &reqs[len(reqs)-1])
 		})
 	})
 	d.end()
@@ -181,6 +181,21 @@ func decodeBatchRequest(body []byte) ([]payment.Request, *Error) {
 		return nil, e
 	}
 	return reqs, d.result()
+}
+
+// itemPaths are the JSON paths of batch items, made once: every item needs its path at hand.
+var itemPaths = func() (t [MaxBatchSize + 1]string) {
+	for i := range t {
+		t[i] = index("payments", i)
+	}
+	return t
+}()
+
+func itemPath(i int) string {
+	if i < len(itemPaths) {
+		return itemPaths[i]
+	}
+	return index("payments", i)
 }
 
 // decodeAccountRequest decodes the body of POST /v1/accounts.
