@@ -62,14 +62,14 @@ func (m *matcher) assign() {
 		return int(a.entry) - int(b.entry)
 	})
 	type tieKey struct {
-		pay  int32
-		dist int32
-		crit uint8
+		pay   int32
+		dist  int32
+		score int
 	}
 	ties := make(map[tieKey]int)
 	for i := range hard {
 		if pr := &hard[i]; pr.flags&flagBatch == 0 {
-			ties[tieKey{pr.pay, pr.dist, pr.crit}]++
+			ties[tieKey{pr.pay, pr.dist, score(pr.crit)}]++
 		}
 	}
 	for i := range hard {
@@ -92,7 +92,7 @@ func (m *matcher) assign() {
 			continue
 		}
 		m.take(pr)
-		if ties[tieKey{pr.pay, pr.dist, pr.crit}] > 1 {
+		if ties[tieKey{pr.pay, pr.dist, score(pr.crit)}] > 1 {
 			m.out[pr.entry].flags |= flagAmbiguous
 		}
 	}

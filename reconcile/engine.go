@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -165,6 +166,8 @@ type matcher struct {
 	pairs    []pair
 	out      []outcome
 	payEntry []int32 // entry index of each matched payment, or -1
+	rankOnce sync.Once
+	rank     []int32 // each payment's place in (value date, id) order, for long candidate lists
 	hints    map[int32][]hint
 	warnings []string
 }
@@ -439,10 +442,36 @@ func (w *worker) lookup(ei int32, key []byte, field uint8, start, end int32) {
 	}
 }
 
+// maxHints is how many near misses an unmatched entry reports.
+const maxHints = 3
+
+// addHint keeps the entry's first maxHints near misses in a fixed order (code, then the payment's
+// value date and id), whatever the order the payments came in.
 func (w *worker) addHint(ei int32, h hint) {
-	if hs := w.hints[ei]; len(hs) < 3 {
-		w.hints[ei] = append(hs, h)
+	hs := w.hints[ei]
+	less := func(a, b *hint) bool {
+		if a.code != b.code {
+			return a.code < b.code
+		}
+		return comparePayments(&w.m.pays[a.pay], &w.m.pays[b.pay]) < 0
 	}
+	i := len(hs)
+	for i > 0 && less(&h, &hs[i-1]) {
+		i--
+	}
+	for _, o := range hs {
+		if o.pay == h.pay && o.code == h.code {
+			return
+		}
+	}
+	if i >= maxHints {
+		return
+	}
+	hs = slices.Insert(hs, i, h)
+	if len(hs) > maxHints {
+		hs = hs[:maxHints]
+	}
+	w.hints[ei] = hs
 }
 
 // collect finds every payment and batch that entry e names or fits on amount and date into w.cands.
@@ -575,18 +604,57 @@ func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
 		}
 	}
 	if len(mine) > 1 {
-		slices.SortFunc(mine, m.comparePairs)
+		if len(mine) > 32 {
+			w.sortLong(mine)
+		} else {
+			slices.SortFunc(mine, m.comparePairs)
+		}
+		// equally good candidates are neighbours in this order
+		same := func(a, b *pair) bool { return score(a.crit) == score(b.crit) && a.dist == b.dist }
 		for i := range mine {
-			for j := range mine {
-				if i != j && mine[i].crit == mine[j].crit && mine[i].dist == mine[j].dist {
-					mine[i].flags |= flagEntryTie
-					break
-				}
+			if i > 0 && same(&mine[i], &mine[i-1]) || i+1 < len(mine) && same(&mine[i], &mine[i+1]) {
+				mine[i].flags |= flagEntryTie
 			}
 		}
 		if len(mine) > MaxCandidates {
 			w.pairs = w.pairs[:start+MaxCandidates]
 		}
+	}
+}
+
+// sortLong sorts a long candidate list (an entry whose reference or amount many payments share) by
+// the order of comparePairs, through integer keys: the payments' ranks in (value date, id) order are
+// computed once, the first time one is needed.
+func (w *worker) sortLong(mine []pair) {
+	m := w.m
+	m.rankOnce.Do(func() {
+		order := make([]int32, len(m.pays))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(a, b int32) int { return comparePayments(&m.pays[a], &m.pays[b]) })
+		m.rank = make([]int32, len(m.pays))
+		for r, p := range order {
+			m.rank[p] = int32(r)
+		}
+	})
+	type keyed struct {
+		key uint64
+		p   pair
+	}
+	ks := make([]keyed, len(mine))
+	for i := range mine {
+		pr := &mine[i]
+		lead := pr.pay
+		batch := uint64(0)
+		if pr.flags&flagBatch != 0 {
+			lead, batch = m.refs.batches[pr.pay].members[0], 1
+		}
+		ks[i] = keyed{key: uint64(3-score(pr.crit))<<62 | uint64(pr.dist)<<31 | uint64(m.rank[lead])<<1 | batch, p: *pr}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	for i := range ks {
+		mine[i] = ks[i].p
 	}
 }
 

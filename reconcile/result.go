@@ -63,7 +63,7 @@ func (m *matcher) alternatives() map[int32][]int32 {
 		if o.kind == outMatched && o.flags&flagEntryTie != 0 {
 			for k := i; k < j; k++ {
 				pr := &m.pairs[k]
-				if pr.pay != o.pay && pr.crit == o.crit && pr.dist == o.dist && pr.flags&flagBatch == 0 {
+				if pr.pay != o.pay && score(pr.crit) == score(o.crit) && pr.dist == o.dist && pr.flags&flagBatch == 0 {
 					alts[pr.entry] = append(alts[pr.entry], pr.pay)
 				}
 			}

@@ -1,0 +1,373 @@
+package reconcile_test
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// world is a random but deliberately crowded reconciliation problem: few amounts, dates and
+// references, so that ties, shared references, batches and competing entries are common.
+type world struct {
+	stmts  []reconcile.Statement
+	pays   []reconcile.Payment
+	window int
+}
+
+type worldConfig struct {
+	batches, dead, otherStatus bool
+}
+
+func genWorld(rng *rand.Rand, cfg worldConfig) world {
+	const eurIBAN = "DE89370400440532013000"
+	w := world{window: rng.IntN(3)}
+	amounts := []int64{10000, 20000, 30000, 12345, 60000}
+	refs := []string{"INV-1", "INV-2", "INV-3", "RENT", "X-9", "", "İADE-5"}
+	day := func() payment.Date { return payment.MustDate("2026-01-10").AddDays(rng.IntN(6)) }
+	statuses := []payment.Status{payment.StatusSettled, payment.StatusSettled, payment.StatusSettled, payment.StatusProcessing}
+	if cfg.dead {
+		statuses = append(statuses, payment.StatusFailed, payment.StatusCancelled)
+	}
+	if cfg.otherStatus {
+		statuses = append(statuses, payment.StatusPending, payment.StatusReconciled)
+	}
+	np := rng.IntN(30)
+	for i := range np {
+		p := pay(i+1, func(p *reconcile.Payment) {
+			p.Amount = amounts[rng.IntN(len(amounts))]
+			p.ValueDate = day()
+			p.Reference = refs[rng.IntN(len(refs))]
+			p.Status = statuses[rng.IntN(len(statuses))]
+		})
+		switch r := rng.IntN(10); {
+		case r == 0:
+			p.FromAccount, p.ToAccount = vendor, ownAcc
+		case r == 1:
+			p.Currency = "EUR"
+		}
+		if cfg.batches && rng.IntN(4) == 0 {
+			p.BatchID = payment.BatchID(fmt.Sprintf("bat_01KFBQ0000BATCH0000000000%d", rng.IntN(2)))
+		}
+		w.pays = append(w.pays, p)
+	}
+	for s := range 1 + rng.IntN(2) {
+		st := reconcile.Statement{Format: "test", Account: ownIBAN, Currency: "TRY"}
+		if s == 1 && rng.IntN(2) == 0 {
+			st.Account, st.Currency = eurIBAN, "EUR"
+		}
+		for j := range rng.IntN(25) {
+			e := reconcile.Entry{ValueDate: day(), Amount: amounts[rng.IntN(len(amounts))], Direction: reconcile.Debit,
+				Currency: st.Currency, Position: fmt.Sprintf("s%d line %d", s+1, j+1)}
+			if rng.IntN(8) == 0 {
+				e.Direction = reconcile.Credit
+			}
+			switch r := rng.IntN(6); {
+			case r == 0 && np > 0:
+				e.Remittance = "EFT " + string(w.pays[rng.IntN(np)].ID)
+			case r == 1 && np > 0:
+				e.EndToEnd = w.pays[rng.IntN(np)].EndToEnd
+			case r == 2 && cfg.batches:
+				e.Remittance = fmt.Sprintf("TOPLU bat_01KFBQ0000BATCH0000000000%d", rng.IntN(2))
+			case r == 3:
+				e.Remittance = "/REMI/" + strings.ReplaceAll(refs[rng.IntN(len(refs))], "-", " ") + " noise"
+			default:
+				e.CustomerRef = refs[rng.IntN(len(refs))]
+			}
+			st.Entries = append(st.Entries, e)
+		}
+		st.Fingerprint()
+		w.stmts = append(w.stmts, st)
+	}
+	return w
+}
+
+func (w world) match(t *testing.T, workers int) *reconcile.Report {
+	t.Helper()
+	g, err := reconcile.NewEngine(reconcile.Options{DateWindow: w.window, Accounts: accounts, Workers: workers})
+	require.NoError(t, err)
+	return g.Match(w.stmts, w.pays).Report()
+}
+
+func jsonOf(t *testing.T, r *reconcile.Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, reconcile.WriteJSON(&b, r))
+	return b.String()
+}
+
+func TestPropertiesOfMatching(t *testing.T) {
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		w := genWorld(rng, worldConfig{batches: true, dead: true, otherStatus: true})
+		r := w.match(t, 1)
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			// every entry exactly once across matches, unmatched entries and anomalies
+			var positions []string
+			for _, st := range w.stmts {
+				for _, e := range st.Entries {
+					positions = append(positions, e.Position)
+				}
+			}
+			var seen []string
+			for _, m := range r.Matches {
+				seen = append(seen, m.Entry.Position)
+			}
+			for _, u := range r.UnmatchedEntries {
+				seen = append(seen, u.Entry.Position)
+			}
+			for _, a := range r.Anomalies {
+				seen = append(seen, a.Entry.Position)
+			}
+			slices.Sort(positions)
+			slices.Sort(seen)
+			require.Equal(t, positions, seen)
+
+			// no payment used twice; matched payments are live; unmatched ones are not matched
+			byID := map[payment.ID]*reconcile.Payment{}
+			for i := range w.pays {
+				byID[w.pays[i].ID] = &w.pays[i]
+			}
+			used := map[payment.ID]bool{}
+			for _, m := range r.Matches {
+				ids := m.PaymentIDs
+				if len(ids) == 0 {
+					ids = []payment.ID{m.PaymentID}
+				}
+				for _, id := range ids {
+					require.False(t, used[id], "payment %s used twice", id)
+					used[id] = true
+					st := byID[id].Status
+					assert.True(t, st == payment.StatusSettled || st == payment.StatusProcessing, "%s is %s", id, st)
+				}
+				assert.GreaterOrEqual(t, m.Criteria.Count(), 2)
+				if m.Score == reconcile.ScoreExact {
+					assert.Equal(t, 3, m.Criteria.Count())
+					assert.Empty(t, m.Alternatives)
+				}
+				if len(m.PaymentIDs) == 0 {
+					checkCriteria(t, w.window, &m.Entry, byID[m.PaymentID], m.Criteria)
+				}
+			}
+			for _, p := range r.UnmatchedPayments {
+				assert.False(t, used[p.PaymentID])
+			}
+			for _, a := range r.Anomalies {
+				st := byID[a.PaymentID].Status
+				assert.True(t, st == payment.StatusFailed || st == payment.StatusCancelled)
+				assert.True(t, a.Criteria.Reference)
+			}
+			assert.Equal(t, len(used), r.Summary.MatchedPayments)
+			assert.Equal(t, r.Summary.Entries, len(positions))
+		})
+	}
+}
+
+// checkCriteria recomputes the three criteria of a single-payment match by brute force.
+func checkCriteria(t *testing.T, window int, e *reconcile.Entry, p *reconcile.Payment, got reconcile.Criteria) {
+	t.Helper()
+	want := reconcile.Criteria{Amount: e.Amount == p.Amount, Reference: namesPayment(e, p)}
+	d := int(e.ValueDate) - int(p.ValueDate)
+	want.Date = d <= window && -d <= window
+	assert.Equal(t, want, got, "entry %s, payment %s", e.Position, p.ID)
+}
+
+// namesPayment is the reference rule by brute force: some run of consecutive tokens of an entry text,
+// normalized and concatenated, is the payment's normalized reference, id or end-to-end key.
+func namesPayment(e *reconcile.Entry, p *reconcile.Payment) bool {
+	var keys []string
+	for _, k := range []string{p.Reference, string(p.ID), p.EndToEnd} {
+		if n := reconcile.NormalizeReference(k); n != "" && n != "NOTPROVIDED" {
+			keys = append(keys, n)
+		}
+	}
+	for _, text := range []string{e.CustomerRef, e.BankRef, e.EndToEnd, e.Remittance} {
+		toks := strings.FieldsFunc(text, func(r rune) bool { return reconcile.NormalizeReference(string(r)) == "" })
+		for i := range toks {
+			for j := i + 1; j <= len(toks); j++ {
+				if slices.Contains(keys, reconcile.NormalizeReference(strings.Join(toks[i:j], ""))) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func TestShuffledInputGivesTheSameDecisions(t *testing.T) {
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		w := genWorld(rng, worldConfig{batches: true, dead: true, otherStatus: true})
+		want := w.match(t, 1)
+		wantJSON := jsonOf(t, want)
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			// payments in any order: the very same report
+			shuffled := w
+			shuffled.pays = slices.Clone(w.pays)
+			rng.Shuffle(len(shuffled.pays), func(i, j int) { shuffled.pays[i], shuffled.pays[j] = shuffled.pays[j], shuffled.pays[i] })
+			assert.Equal(t, wantJSON, jsonOf(t, shuffled.match(t, 1)))
+			// more goroutines: the very same report
+			assert.Equal(t, wantJSON, jsonOf(t, w.match(t, 4)))
+			// entries in any order: the same decision for every entry, in the new order
+			shuffled.stmts = slices.Clone(w.stmts)
+			for i := range shuffled.stmts {
+				es := slices.Clone(shuffled.stmts[i].Entries)
+				rng.Shuffle(len(es), func(a, b int) { es[a], es[b] = es[b], es[a] })
+				shuffled.stmts[i].Entries = es
+			}
+			got := shuffled.match(t, 1)
+			assert.Equal(t, decisions(want), decisions(got))
+			assert.Equal(t, want.UnmatchedPayments, got.UnmatchedPayments)
+			assert.Equal(t, want.Summary, got.Summary)
+		})
+	}
+}
+
+// decisions maps each entry position to what happened to it.
+func decisions(r *reconcile.Report) map[string]string {
+	out := map[string]string{}
+	for _, m := range r.Matches {
+		out[m.Entry.Position] = fmt.Sprintf("%s %s %v %v %v", m.PaymentID, m.Score, m.Criteria, m.PaymentIDs, m.Alternatives)
+	}
+	for _, u := range r.UnmatchedEntries {
+		out[u.Entry.Position] = "unmatched"
+	}
+	for _, a := range r.Anomalies {
+		out[a.Entry.Position] = "anomaly " + string(a.PaymentID)
+	}
+	return out
+}
+
+// TestAgainstBruteForce checks the indexed engine against a direct transcription of the rules that
+// compares every entry with every payment (no batches, no cancelled or failed payments).
+func TestAgainstBruteForce(t *testing.T) {
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 13))
+		w := genWorld(rng, worldConfig{})
+		got := decisions(w.match(t, 1))
+		want := bruteForce(w)
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+type bfPair struct {
+	e     *reconcile.Entry
+	stmt  int
+	p     *reconcile.Payment
+	crit  reconcile.Criteria
+	score int
+	dist  int
+}
+
+func bruteForce(w world) map[string]string {
+	var pairs []bfPair
+	byEntry := map[*reconcile.Entry][]bfPair{}
+	for si := range w.stmts {
+		st := &w.stmts[si]
+		for ei := range st.Entries {
+			e := &st.Entries[ei]
+			var mine []bfPair
+			for pi := range w.pays {
+				p := &w.pays[pi]
+				if p.Status != payment.StatusSettled && p.Status != payment.StatusProcessing || p.Currency != e.Currency {
+					continue
+				}
+				acct := p.ToAccount
+				if e.Direction == reconcile.Debit {
+					acct = p.FromAccount
+				}
+				if st.Account == ownIBAN && acct != ownAcc {
+					continue // the EUR statement's account is unknown: direction is not checked there
+				}
+				d := int(e.ValueDate) - int(p.ValueDate)
+				d = max(d, -d)
+				c := reconcile.Criteria{Amount: e.Amount == p.Amount, Date: d <= w.window, Reference: namesPayment(e, p)}
+				if c.Count() >= 2 {
+					mine = append(mine, bfPair{e: e, stmt: si, p: p, crit: c, score: c.Count(), dist: d})
+				}
+			}
+			slices.SortFunc(mine, func(a, b bfPair) int {
+				return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(a.p.ValueDate, b.p.ValueDate), strings.Compare(string(a.p.ID), string(b.p.ID)))
+			})
+			byEntry[e] = mine
+			pairs = append(pairs, mine[:min(len(mine), reconcile.MaxCandidates)]...)
+		}
+	}
+	compareEntries := func(a, b *reconcile.Entry) int {
+		return cmp.Or(cmp.Compare(a.ValueDate, b.ValueDate), cmp.Compare(a.Amount, b.Amount),
+			strings.Compare(string(a.Direction), string(b.Direction)), strings.Compare(string(a.Currency), string(b.Currency)),
+			strings.Compare(a.CustomerRef, b.CustomerRef), strings.Compare(a.BankRef, b.BankRef),
+			strings.Compare(a.EndToEnd, b.EndToEnd), strings.Compare(a.Remittance, b.Remittance),
+			strings.Compare(a.CounterpartyIBAN, b.CounterpartyIBAN), strings.Compare(a.Position, b.Position),
+			strings.Compare(a.Fingerprint, b.Fingerprint))
+	}
+	slices.SortStableFunc(pairs, func(a, b bfPair) int {
+		return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(a.p.ValueDate, b.p.ValueDate),
+			strings.Compare(string(a.p.ID), string(b.p.ID)), compareEntries(a.e, b.e))
+	})
+	type tie struct {
+		p           *reconcile.Payment
+		score, dist int
+	}
+	payTies := map[tie]int{}
+	for _, pr := range pairs {
+		payTies[tie{pr.p, pr.score, pr.dist}]++
+	}
+	taken := map[*reconcile.Payment]bool{}
+	done := map[*reconcile.Entry]bool{}
+	out := map[string]string{}
+	for _, pr := range pairs {
+		if done[pr.e] || taken[pr.p] {
+			continue
+		}
+		done[pr.e], taken[pr.p] = true, true
+		var alts []payment.ID
+		kept := byEntry[pr.e]
+		for _, o := range kept[:min(len(kept), reconcile.MaxCandidates)] { // the engine keeps MaxCandidates per entry
+			if o.p != pr.p && o.score == pr.score && o.dist == pr.dist {
+				alts = append(alts, o.p.ID)
+			}
+		}
+		ambiguous := len(alts) > 0 || payTies[tie{pr.p, pr.score, pr.dist}] > 1
+		score := reconcile.ScoreFuzzy
+		if pr.score == 3 && !ambiguous {
+			score = reconcile.ScoreExact
+		}
+		out[pr.e.Position] = fmt.Sprintf("%s %s %v %v %v", pr.p.ID, score, pr.crit, []payment.ID(nil), alts)
+	}
+	for si := range w.stmts {
+		for ei := range w.stmts[si].Entries {
+			if e := &w.stmts[si].Entries[ei]; !done[e] {
+				out[e.Position] = "unmatched"
+			}
+		}
+	}
+	return out
+}
+
+func TestPathologicalCrowdStaysBounded(t *testing.T) {
+	// 1,000 identical payments and 1,000 identical entries: every entry fits every payment. The engine
+	// keeps MaxCandidates per entry, matches as many as it can, and never approves any automatically.
+	var pays []reconcile.Payment
+	var entries []reconcile.Entry
+	for i := range 1000 {
+		pays = append(pays, pay(i+1, func(p *reconcile.Payment) { p.Reference = "SALARY" }))
+		entries = append(entries, entry(fmt.Sprintf("line %d", i+1), "SALARY"))
+	}
+	r := match(t, reconcile.Options{}, []reconcile.Statement{statement(entries...)}, pays)
+	assert.Equal(t, 1000, r.Summary.Entries)
+	assert.Zero(t, r.Summary.Exact)
+	assert.Positive(t, r.Summary.Fuzzy)
+	assert.Equal(t, r.Summary.Fuzzy, r.Summary.MatchedPayments)
+}
