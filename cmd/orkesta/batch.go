@@ -203,7 +203,11 @@ func (c *cli) printBatch(out *batchOutput) error {
 	}
 	fmt.Fprintf(c.stdout, "%d created, %d failed", out.Created, out.Failed)
 	for _, tot := range out.Totals {
-		fmt.Fprintf(c.stdout, "; %d %s payments, %s in total", tot.Count, tot.Currency, money(tot.Sum, tot.Currency))
+		noun := "payments"
+		if tot.Count == 1 {
+			noun = "payment"
+		}
+		fmt.Fprintf(c.stdout, "; %d %s %s, %s in total", tot.Count, tot.Currency, noun, money(tot.Sum, tot.Currency))
 	}
 	_, err := fmt.Fprintln(c.stdout)
 	return err

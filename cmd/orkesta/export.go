@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -140,36 +137,13 @@ func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out str
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := file.Encode(&buf); err != nil {
-		return nil, err
-	}
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	if err := writeAtomic(out, file.Encode); err != nil {
 		return nil, err
 	}
 	info := pain001.Info(file)
 	res.Version, res.MessageID, res.Count, res.Sum, res.Currency, res.Payments = info.Version, info.MessageID, info.Count,
 		info.Sum, info.Currency, ps
 	return res, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func (c *cli) printExport(r *exportOutput) error {

@@ -172,22 +172,30 @@ func (c *cli) progress(steps int) *progressbar.ProgressBar {
 		progressbar.OptionShowCount(), progressbar.OptionSetWidth(30))
 }
 
-// writeReport writes the report next to its final name and renames it into place: a failed run never
-// leaves half a report behind.
+// writeReport writes the report to path atomically: a failed run never leaves half a report behind.
 func writeReport(path, format string, src reconcile.ReportSource) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		switch format {
+		case "json":
+			return reconcile.WriteJSON(w, src)
+		case "csv":
+			return reconcile.WriteCSV(w, src)
+		case "xlsx":
+			return xlsx.WriteReport(w, src)
+		}
+		return fmt.Errorf("unknown report format %q", format)
+	})
+}
+
+// writeAtomic writes a file next to its final name, syncs it and renames it into place, so that the
+// path holds either the old content or the whole new one.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }()
-	switch format {
-	case "json":
-		err = reconcile.WriteJSON(tmp, src)
-	case "csv":
-		err = reconcile.WriteCSV(tmp, src)
-	case "xlsx":
-		err = xlsx.WriteReport(tmp, src)
-	}
+	err = write(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
