@@ -309,6 +309,8 @@ func TestMalformed(t *testing.T) {
 		{"no account", doc(ns053v2, strings.Replace(header("110.00"), "<IBAN>TR330006100519786457841326</IBAN>", "", 1)+"\n"+good), []wantErr{{5, "Acct/Id", "no account"}}},
 		{"bad balance", doc(ns053v2, strings.Replace(header("110.00"), ">100.00<", ">1OO.00<", 1)+"\n"+good), []wantErr{{8, "Bal/Amt", `"1OO.00"`}}},
 		{"broken XML mid-file", doc(ns053v2, header("110.00")+"\n"+good+"\n<Ntry><Amt>1</Ntry>"), []wantErr{{12, "Document/BkToCstmrStmt/Stmt/Ntry/Amt", "element <Amt> closed by </Ntry>"}}},
+		{"truncated document", strings.SplitAfter(doc(ns053v2, header("110.00")+"\n"+good), "</Ntry>")[0], []wantErr{{11, "Document/BkToCstmrStmt/Stmt", "unexpected end of document"}}},
+		{"stray end tag", doc(ns053v2, header("110.00")+"\n"+good+"\n</Bal>"), []wantErr{{12, "Document/BkToCstmrStmt/Stmt", "element <Stmt> closed by </Bal>"}}},
 		{"problems are collected with their lines", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "10.00", "x", 1)+"\n"+good+"\n"+strings.Replace(good, "CRDT", "?", 1)),
 			[]wantErr{{11, "Ntry/Amt", `"x"`}, {13, "Ntry/CdtDbtInd", `"?"`}}},
 	}
