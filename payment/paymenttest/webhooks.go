@@ -1,0 +1,229 @@
+package paymenttest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
+)
+
+// WebhookStoreSuite runs the conformance tests of payment.WebhookStore against stores made by newStore
+// (a new, empty store per subtest); stores that do not implement it are skipped. They check endpoints
+// (round trip, workspace scoping, copies, updates that leave the disabled state alone, disabling),
+// the fan-out cursor's compare-and-set, one delivery per event and endpoint, claims (due ones, earliest
+// first, leased, none twice even from concurrent claimers, none of disabled endpoints), updates, listing
+// and deletion.
+func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s payment.Store, h payment.WebhookStore)
+	}{
+		{"Endpoints", testWebhookEndpoints},
+		{"Deliveries", testWebhookDeliveries},
+		{"ConcurrentClaims", testConcurrentDeliveryClaims},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			h, ok := s.(payment.WebhookStore)
+			if !ok {
+				t.Skip("store does not implement payment.WebhookStore")
+			}
+			tc.fn(t, s, h)
+		})
+	}
+}
+
+func delivery(id, ep string, ws payment.WorkspaceID, evt string, due time.Time) payment.WebhookDelivery {
+	return payment.WebhookDelivery{ID: id, Workspace: ws, EndpointID: ep, Seq: 1,
+		Event:  payment.Event{ID: evt, Type: payment.EventPaymentCreated, Workspace: ws, OccurredAt: due},
+		Status: payment.DeliveryPending, NextAttemptAt: due, CreatedAt: due}
+}
+
+func testWebhookEndpoints(t *testing.T, s payment.Store, h payment.WebhookStore) {
+	e := NewEnv(t, s)
+	ws := e.Workspace.ID
+	ep := payment.WebhookEndpoint{ID: "whk_1", Workspace: ws, URL: "https://a.example/h", Description: "ERP — ödemeler",
+		Secret: "s1", Events: []payment.EventType{payment.EventPaymentSettled, payment.EventPaymentFailed}, CreatedAt: Epoch}
+	require.NoError(t, h.CreateWebhookEndpoint(ctx, ep))
+	assert.ErrorIs(t, h.CreateWebhookEndpoint(ctx, ep), payment.ErrDuplicate)
+	assert.ErrorIs(t, h.CreateWebhookEndpoint(ctx, payment.WebhookEndpoint{ID: "whk_2", Workspace: "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+		URL: "https://a.example/h", CreatedAt: Epoch}), payment.ErrNotFound, "unknown workspace")
+
+	// What the caller keeps is not the store's.
+	want := ep
+	want.Events = []payment.EventType{payment.EventPaymentSettled, payment.EventPaymentFailed}
+	ep.Events[0] = payment.EventPaymentCancelled
+	got, err := h.GetWebhookEndpoint(ctx, ws, "whk_1")
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "every field, the secret too")
+	assert.Equal(t, time.UTC, got.CreatedAt.Location())
+	_, err = h.GetWebhookEndpoint(ctx, "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ", "whk_1")
+	assert.ErrorIs(t, err, payment.ErrNotFound, "another workspace's endpoint")
+
+	got.URL, got.Secret, got.Disabled, got.Events = "https://b.example/h", "s2", true, nil
+	require.NoError(t, h.UpdateWebhookEndpoint(ctx, got))
+	got, err = h.GetWebhookEndpoint(ctx, ws, "whk_1")
+	require.NoError(t, err)
+	assert.Equal(t, "https://b.example/h", got.URL)
+	assert.Equal(t, "s2", got.Secret)
+	assert.Empty(t, got.Events, "every event type")
+	assert.False(t, got.Disabled, "the disabled state changes only through SetWebhookEndpointDisabled")
+	other := got
+	other.Workspace = "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+	assert.ErrorIs(t, h.UpdateWebhookEndpoint(ctx, other), payment.ErrNotFound)
+
+	at := Epoch.Add(time.Hour)
+	require.NoError(t, h.SetWebhookEndpointDisabled(ctx, ws, "whk_1", true, at, "too many failures"))
+	got, err = h.GetWebhookEndpoint(ctx, ws, "whk_1")
+	require.NoError(t, err)
+	assert.True(t, got.Disabled)
+	assert.True(t, at.Equal(got.DisabledAt))
+	assert.Equal(t, "too many failures", got.DisabledReason)
+	require.NoError(t, h.SetWebhookEndpointDisabled(ctx, ws, "whk_1", false, at, ""))
+	got, err = h.GetWebhookEndpoint(ctx, ws, "whk_1")
+	require.NoError(t, err)
+	assert.False(t, got.Disabled)
+	assert.True(t, got.DisabledAt.IsZero())
+	assert.Empty(t, got.DisabledReason)
+	assert.ErrorIs(t, h.SetWebhookEndpointDisabled(ctx, "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ", "whk_1", true, at, ""), payment.ErrNotFound)
+
+	require.NoError(t, h.CreateWebhookEndpoint(ctx, payment.WebhookEndpoint{ID: "whk_0", Workspace: ws, URL: "https://c.example",
+		CreatedAt: Epoch.Add(time.Minute)}))
+	eps, err := h.ListWebhookEndpoints(ctx, ws)
+	require.NoError(t, err)
+	require.Len(t, eps, 2)
+	assert.Equal(t, "whk_1", eps[0].ID, "oldest first")
+	assert.Equal(t, "whk_0", eps[1].ID)
+	none, err := h.ListWebhookEndpoints(ctx, "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ")
+	require.NoError(t, err)
+	assert.Empty(t, none)
+}
+
+func testWebhookDeliveries(t *testing.T, s payment.Store, h payment.WebhookStore) {
+	e := NewEnv(t, s)
+	ws := e.Workspace.ID
+	t0 := Epoch
+	for _, id := range []string{"whk_a", "whk_b"} {
+		require.NoError(t, h.CreateWebhookEndpoint(ctx, payment.WebhookEndpoint{ID: id, Workspace: ws, URL: "https://x.example", CreatedAt: t0}))
+	}
+
+	cur, err := h.WebhookCursor(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, cur)
+	first := []payment.WebhookDelivery{
+		delivery("dlv_1", "whk_a", ws, "evt_1", t0.Add(2*time.Second)),
+		delivery("dlv_2", "whk_b", ws, "evt_1", t0.Add(time.Second)),
+	}
+	require.NoError(t, h.EnqueueWebhookDeliveries(ctx, 0, 5, first))
+	assert.ErrorIs(t, h.EnqueueWebhookDeliveries(ctx, 0, 7, []payment.WebhookDelivery{
+		delivery("dlv_3", "whk_a", ws, "evt_9", t0)}), payment.ErrConflict, "the cursor moved: nothing stored")
+	// The same event to the same endpoint again is dropped; the cursor moves on.
+	require.NoError(t, h.EnqueueWebhookDeliveries(ctx, 5, 6, []payment.WebhookDelivery{
+		delivery("dlv_4", "whk_a", ws, "evt_1", t0), delivery("dlv_5", "whk_a", ws, "evt_2", t0.Add(3*time.Second))}))
+	cur, err = h.WebhookCursor(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(6), cur)
+	// A reused delivery id stores nothing and leaves the cursor.
+	assert.ErrorIs(t, h.EnqueueWebhookDeliveries(ctx, 6, 8, []payment.WebhookDelivery{
+		delivery("dlv_6", "whk_b", ws, "evt_3", t0), delivery("dlv_5", "whk_b", ws, "evt_4", t0)}), payment.ErrDuplicate)
+	cur, err = h.WebhookCursor(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(6), cur)
+
+	// Claims: due ones only, earliest first, and leased until the given time.
+	got, err := h.ClaimWebhookDeliveries(ctx, t0.Add(2*time.Second), t0.Add(time.Minute), 10)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, "dlv_2", got[0].ID)
+	assert.Equal(t, "dlv_1", got[1].ID)
+	assert.True(t, t0.Add(time.Minute).Equal(got[0].NextAttemptAt))
+	want := first[1]
+	want.NextAttemptAt = t0.Add(time.Minute)
+	assert.Equal(t, want, got[0], "every field, the event too")
+	again, err := h.ClaimWebhookDeliveries(ctx, t0.Add(2*time.Second), t0.Add(time.Minute), 10)
+	require.NoError(t, err)
+	assert.Empty(t, again, "leased")
+
+	// A disabled endpoint's deliveries wait.
+	require.NoError(t, h.SetWebhookEndpointDisabled(ctx, ws, "whk_a", true, t0, "off"))
+	got, err = h.ClaimWebhookDeliveries(ctx, t0.Add(time.Hour), t0.Add(2*time.Hour), 10)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "dlv_2", got[0].ID)
+
+	done := got[0]
+	done.Status, done.Attempts, done.NextAttemptAt = payment.DeliverySucceeded, 1, time.Time{}
+	done.LastAttemptAt, done.DeliveredAt, done.LastStatusCode = t0.Add(time.Hour), t0.Add(time.Hour), 204
+	done.FirstFailedAt, done.LastError = t0.Add(time.Second), "503 once"
+	require.NoError(t, h.UpdateWebhookDelivery(ctx, done))
+	wrong := done
+	wrong.Workspace = "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+	assert.ErrorIs(t, h.UpdateWebhookDelivery(ctx, wrong), payment.ErrNotFound)
+
+	list, err := h.ListWebhookDeliveries(ctx, ws, "whk_a", 0)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, "dlv_5", list[0].ID, "newest first")
+	list, err = h.ListWebhookDeliveries(ctx, ws, "whk_b", 1)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Equal(t, done, list[0])
+	none, err := h.ListWebhookDeliveries(ctx, "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ", "whk_b", 0)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	// Deleting an endpoint removes its pending deliveries.
+	require.NoError(t, h.DeleteWebhookEndpoint(ctx, ws, "whk_a"))
+	list, err = h.ListWebhookDeliveries(ctx, ws, "whk_a", 0)
+	require.NoError(t, err)
+	assert.Empty(t, list)
+	assert.ErrorIs(t, h.DeleteWebhookEndpoint(ctx, ws, "whk_a"), payment.ErrNotFound)
+	eps, err := h.ListWebhookEndpoints(ctx, ws)
+	require.NoError(t, err)
+	require.Len(t, eps, 1)
+	assert.Equal(t, "whk_b", eps[0].ID)
+}
+
+func testConcurrentDeliveryClaims(t *testing.T, s payment.Store, h payment.WebhookStore) {
+	e := NewEnv(t, s)
+	ws := e.Workspace.ID
+	require.NoError(t, h.CreateWebhookEndpoint(ctx, payment.WebhookEndpoint{ID: "whk_a", Workspace: ws, URL: "https://x.example", CreatedAt: Epoch}))
+	const n = 60
+	ds := make([]payment.WebhookDelivery, n)
+	for i := range ds {
+		ds[i] = delivery(payment.PrefixWebhookDelivery+e.Service.NewID(""), "whk_a", ws, e.Service.NewID(payment.PrefixEvent), Epoch)
+	}
+	require.NoError(t, h.EnqueueWebhookDeliveries(ctx, 0, n, ds))
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			for {
+				got, err := h.ClaimWebhookDeliveries(ctx, Epoch, Epoch.Add(time.Minute), 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range got {
+					seen[d.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, seen, n, "every delivery claimed")
+	for id, k := range seen {
+		assert.Equal(t, 1, k, "%s claimed %d times", id, k)
+	}
+}
