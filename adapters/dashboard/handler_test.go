@@ -22,13 +22,13 @@ import (
 
 // client is a browser without a browser: a cookie jar that follows redirects and reads CSRF tokens.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 	csrf string
 }
 
-func newClient(t *testing.T, e *testEnv) *client {
+func newClient(t testing.TB, e *testEnv) *client {
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	return &client{t: t, base: e.server.URL, http: &http.Client{Jar: jar}}

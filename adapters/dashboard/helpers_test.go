@@ -26,7 +26,7 @@ type testEnv struct {
 	admin, writer, reader string
 }
 
-func newTestEnv(t *testing.T, opts dashboard.Options) *testEnv {
+func newTestEnv(t testing.TB, opts dashboard.Options) *testEnv {
 	t.Helper()
 	store := memory.New()
 	env := paymenttest.NewEnv(t, store)
@@ -47,7 +47,7 @@ func newTestEnv(t *testing.T, opts dashboard.Options) *testEnv {
 	return e
 }
 
-func (e *testEnv) key(t *testing.T, name string, scope payment.Scope) string {
+func (e *testEnv) key(t testing.TB, name string, scope payment.Scope) string {
 	t.Helper()
 	secret, hash := payment.NewAPIKeySecret()
 	require.NoError(t, e.store.CreateAPIKey(context.Background(), payment.APIKey{
