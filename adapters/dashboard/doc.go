@@ -7,13 +7,20 @@
 // revoked or expired key ends its sessions at once. Every form carries a CSRF token. A key's scope
 // decides what its sessions may do: read-only keys see everything but change nothing, read-write keys
 // create and cancel payments, upload batches, reconcile and configure webhooks, and only admin keys
-// manage API keys.
+// manage API keys. Sessions live in the process: several instances behind one address need sticky
+// sessions (or people sign in again when they land on another instance).
 //
-// Pages: Payments (list with status filters and a reference search, New payment, a payment with its
-// history and the actions its status allows), Batch (CSV upload with per-row results and the failed
-// rows to download), Reconciliation (when Options.Reconcile is set), Settings → API keys, and
-// Integrations → Webhooks (when Options.Webhooks is set).
+// Pages: Payments (list with status filters and a reference search, New payment with exact amounts
+// and field errors next to the fields, a payment with its history and the actions its status allows),
+// Batch (CSV upload with per-row results and the failed rows to download; ReadPaymentsCSV and
+// SubmitCSV are exported for the CLI), Payments → Reconciliation (when Options.Reconcile is set),
+// Settings → API keys, and Integrations → Webhooks (when Options.Webhooks is set). Every page is
+// usable at 1280 px and on a phone.
 //
-//	h := dashboard.New(svc, keys, dashboard.Options{Reconcile: runs, Webhooks: hooks})
+//	runs := reconcile.NewService(svc, runStore, reconcile.ServiceOptions{})
+//	h := dashboard.New(svc, keys, dashboard.Options{
+//		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport),
+//		Webhooks:  hooks, // a dashboard.Webhooks over adapters/webhook (see cmd/orkesta)
+//	})
 //	mux.Handle("/", h)
 package dashboard
