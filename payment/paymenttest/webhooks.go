@@ -134,6 +134,11 @@ func testWebhookDeliveries(t *testing.T, s payment.Store, h payment.WebhookStore
 	cur, err = h.WebhookCursor(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), cur)
+	// Events nobody wants still move the cursor.
+	require.NoError(t, h.EnqueueWebhookDeliveries(ctx, 6, 9, nil))
+	cur, err = h.WebhookCursor(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(9), cur)
 
 	// Claims: due ones only, earliest first, and leased until the given time.
 	got, err := h.ClaimWebhookDeliveries(ctx, t0.Add(2*time.Second), t0.Add(time.Minute), 10)
