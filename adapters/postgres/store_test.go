@@ -97,6 +97,10 @@ func TestClaimerSuite(t *testing.T) {
 	paymenttest.ClaimerSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
 }
 
+func TestWebhookStoreSuite(t *testing.T) {
+	paymenttest.WebhookStoreSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
+}
+
 func TestDurableSuite(t *testing.T) {
 	paymenttest.DurableSuite(t, func(t *testing.T) payment.Store { return newStore(t) })
 }
