@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orkesta/orkesta/adapters/httpapi"
 	"github.com/orkesta/orkesta/payment"
@@ -70,6 +71,22 @@ func TestBatchRetry(t *testing.T) {
 	again := f.do(req{method: "POST", path: "/v1/payments/batch", key: f.rw, body: body, header: withKey("payroll-01")})
 	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
 	assert.Equal(t, string(r.Body), string(again.Body))
+
+	// After the 24 hours of the response record, the core still knows the items by their derived
+	// keys: the same batch comes back as replayed items under the original batch id.
+	f.env.Clock.Advance(25 * time.Hour)
+	late := f.do(req{method: "POST", path: "/v1/payments/batch", key: f.rw, body: body, header: withKey("payroll-01")})
+	require.Equal(t, http.StatusOK, late.Status, "%s", late.Body)
+	assert.Empty(t, late.Header.Get("Idempotent-Replayed"))
+	var res httpapi.BatchResult
+	late.json(t, &res)
+	assert.Equal(t, first.BatchID, res.BatchID)
+	assert.True(t, res.Results[0].Replayed)
+	assert.Equal(t, first.Results[0].Payment.ID, res.Results[0].Payment.ID)
+	assert.Equal(t, "failed", string(res.Results[1].Status), "still invalid")
+	ps, err := f.store.ListPayments(ctx, f.env.Workspace.ID, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Len(t, ps, 1, "nothing created twice")
 
 	// A corrected body is another request for the HTTP layer, so it needs a new key; the core's item
 	// keys are per key, so reusing the old key is refused rather than silently mixed.

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/orkesta/orkesta/adapters/httpapi"
@@ -60,4 +61,38 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// TestConcurrentCancel: of many simultaneous cancels of one payment exactly one succeeds; the others
+// are refused with 409 (the payment is cancelled already, or a concurrent change won), and the
+// history has one cancellation.
+func TestConcurrentCancel(t *testing.T) {
+	f := newFixture(t)
+	for round := range 5 {
+		p := f.env.MustCreate(t)
+		const n = 8
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				r := f.do(req{method: "DELETE", path: "/v1/payments/" + string(p.ID), key: f.rw})
+				statuses[i] = r.Status
+				if r.Status == http.StatusConflict {
+					assert.Contains(t, []string{httpapi.CodePaymentNotCancellable, httpapi.CodeConflict}, r.err(t).Code)
+				}
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, s := range statuses {
+			require.Contains(t, []int{http.StatusOK, http.StatusConflict}, s)
+			if s == http.StatusOK {
+				ok++
+			}
+		}
+		assert.Equal(t, 1, ok, "round %d: exactly one cancel wins", round)
+		h, err := f.env.Service.History(ctx, f.env.Workspace.ID, p.ID)
+		require.NoError(t, err)
+		assert.Len(t, h, 2, "created, cancelled once")
+	}
 }
