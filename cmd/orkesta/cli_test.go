@@ -236,6 +236,7 @@ func TestUsageErrors(t *testing.T) {
 		{args: []string{"accounts", "list", "--workspace", "ws_nope"}, code: ExitUsage},
 		{args: []string{"keys", "revoke", "pay_01KF0E44M00000000000000000"}, code: ExitUsage},
 		{args: []string{"serve", "--rail", "swift"}, code: ExitUsage},
+		{args: []string{"serve", "--approval", "maybe"}, code: ExitUsage},
 	})
 }
 

@@ -32,6 +32,7 @@ type serveConfig struct {
 	logLevel    string
 	settleDelay time.Duration
 	webhookHTTP bool
+	approval    payment.ApprovalMode
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -69,6 +70,8 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	f.BoolVar(&sc.webhookHTTP, "webhook-allow-http", false, "accept http:// webhook endpoints (local development only)")
 	f.BoolVar(&sc.noDemo, "no-demo", false, "do not create demo accounts on a new database")
 	f.StringVar(&sc.plan, "plan", "growth", "plan of a new workspace: starter, growth or enterprise")
+	f.StringVar((*string)(&sc.approval), "approval", string(payment.ApprovalNone),
+		"approval policy of a new workspace: none (payments are sent at once) or required (they wait for an approver)")
 	f.StringVar(&sc.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&sc.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
@@ -109,6 +112,9 @@ func (c *cli) serve(ctx context.Context, sc serveConfig) error {
 	plan, ok := planNamed(sc.plan)
 	if !ok {
 		return usagef("--plan %q: want starter, growth or enterprise", sc.plan)
+	}
+	if sc.approval != payment.ApprovalNone && sc.approval != payment.ApprovalRequired {
+		return usagef("--approval %q: want none or required", sc.approval)
 	}
 	if sc.rail != "sandbox" && sc.rail != "none" {
 		return usagef("--rail %q: want sandbox or none", sc.rail)
@@ -219,7 +225,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 			Interval: time.Second})
 		workers = append(workers, worker{name: "processor", run: proc.Run})
 	}
-	ws, created, err := ensureWorkspace(ctx, b.store, wsID, plan, c.now().Now())
+	ws, created, err := ensureWorkspace(ctx, b.store, wsID, plan, sc.approval, c.now().Now())
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func (c *cli) withDB(cmd *cobra.Command, fn func(ctx context.Context, e *dbEnv) 
 		return err
 	}
 	defer func() { _ = b.close() }()
-	w, _, err := ensureWorkspace(ctx, b.store, ws, payment.PlanGrowth, c.now().Now())
+	w, _, err := ensureWorkspace(ctx, b.store, ws, payment.PlanGrowth, payment.ApprovalNone, c.now().Now())
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,8 @@ func openDatabase(ctx context.Context, cfg dbConfig, log *slog.Logger) (*backend
 }
 
 // ensureWorkspace returns the workspace, creating it on a new database. created says whether it did.
-func ensureWorkspace(ctx context.Context, s payment.Store, id payment.WorkspaceID, plan payment.Plan, now time.Time) (payment.Workspace, bool, error) {
+func ensureWorkspace(ctx context.Context, s payment.Store, id payment.WorkspaceID, plan payment.Plan,
+	approval payment.ApprovalMode, now time.Time) (payment.Workspace, bool, error) {
 	w, err := s.GetWorkspace(ctx, id)
 	if err == nil {
 		return w, false, nil
@@ -101,7 +102,7 @@ func ensureWorkspace(ctx context.Context, s payment.Store, id payment.WorkspaceI
 		return payment.Workspace{}, false, fmt.Errorf("read workspace %s: %w", id, err)
 	}
 	w = payment.Workspace{ID: id, Name: "Orkesta", Plan: plan,
-		Approval: payment.ApprovalPolicy{Mode: payment.ApprovalNone}, CreatedAt: now.UTC().Truncate(time.Microsecond)}
+		Approval: payment.ApprovalPolicy{Mode: approval}, CreatedAt: now.UTC().Truncate(time.Microsecond)}
 	if err := s.CreateWorkspace(ctx, w); err != nil {
 		if errors.Is(err, payment.ErrDuplicate) { // another process created it first
 			w, err = s.GetWorkspace(ctx, id)
