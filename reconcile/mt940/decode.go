@@ -118,10 +118,24 @@ func split(text string, n int) []part {
 }
 
 func newParser(text string, lines int, opts Options, fallback bool) *parser {
-	p := &parser{src: text, lines: lines, opts: opts, fallback: fallback}
-	// One backing array for every entry of the part: ":61:" occurs at least once per entry.
-	p.entries = make([]reconcile.Entry, 0, strings.Count(text, ":61:"))
-	return p
+	return &parser{src: text, lines: lines, opts: opts, fallback: fallback}
+}
+
+// entryChunk is how many entries one backing array holds (a statement that outgrows it moves to a
+// larger one): entries are allocated a chunk at a time, not one slice per statement grown by copies.
+const entryChunk = 1024
+
+// addEntry appends an entry of the open statement and returns its index in p.entries. A statement's
+// entries stay contiguous, so its Entries is a window on the array.
+func (p *parser) addEntry(e reconcile.Entry) int {
+	if len(p.entries) == cap(p.entries) {
+		n := len(p.entries) - p.cur.first
+		chunk := make([]reconcile.Entry, n, max(entryChunk, 2*n))
+		copy(chunk, p.entries[p.cur.first:])
+		p.entries, p.cur.first = chunk, 0
+	}
+	p.entries = append(p.entries, e)
+	return len(p.entries) - 1
 }
 
 // parser walks the text line by line. A field runs from its tag to the next tag, terminator or block
@@ -135,7 +149,7 @@ type parser struct {
 	stop     bool
 	out      []reconcile.Statement
 	cur      *stmt
-	entries  []reconcile.Entry // of all statements; each statement's Entries is a window on it
+	entries  []reconcile.Entry // the current chunk; each statement's Entries is a window on one
 
 	// the open field
 	tag        string
@@ -362,8 +376,7 @@ func (p *parser) field(tag string, line int, text string) {
 			return
 		}
 		e.Position = p.position(line)
-		p.entries = append(p.entries, e)
-		s.info = len(p.entries) - 1
+		s.info = p.addEntry(e)
 	case "86":
 		if info >= 0 { // information to the account owner about the entry just read
 			applyInfo(&p.entries[info], text)

@@ -2,6 +2,7 @@ package mt940_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -464,4 +465,30 @@ func TestReadError(t *testing.T) {
 	var pe *reconcile.ParseError
 	require.ErrorAs(t, err, &pe)
 	assert.ErrorContains(t, err, "disk on fire")
+}
+
+// A statement larger than the parser's entry chunk, between two small ones, keeps all its entries
+// in order.
+func TestLargeStatement(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(":20:A\n:25:X\n:60F:C240101EUR0,00\n:61:240101C1,00NTRFA\n:62F:C240101EUR1,00\n")
+	b.WriteString(":20:B\n:25:X\n:60F:C240101EUR0,00\n")
+	const n = 2500
+	for i := range n {
+		fmt.Fprintf(&b, ":61:240101C0,01NTRFREF%d\n:86:ENTRY %d\n", i, i)
+	}
+	b.WriteString(":62F:C240101EUR25,00\n:20:C\n:25:X\n:60F:C240101EUR0,00\n:61:240101D1,00NTRFC\n:62F:D240101EUR1,00\n")
+	sts, err := mt940.Decode(strings.NewReader(b.String()), mt940.Options{})
+	require.NoError(t, err)
+	require.Len(t, sts, 3)
+	require.Len(t, sts[1].Entries, n)
+	for i, e := range sts[1].Entries {
+		require.Equal(t, fmt.Sprintf("REF%d", i), e.CustomerRef)
+		require.Equal(t, fmt.Sprintf("ENTRY %d", i), e.Remittance)
+		require.Equal(t, fmt.Sprintf("line %d", 9+2*i), e.Position)
+	}
+	for _, st := range sts {
+		assert.Empty(t, st.Warnings)
+	}
+	assert.Equal(t, "C", sts[2].Entries[0].CustomerRef)
 }
