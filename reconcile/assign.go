@@ -80,12 +80,12 @@ func (m *matcher) assign() {
 		if pr.flags&flagBatch != 0 {
 			e, s := m.entry(pr.entry)
 			free := true
-			m.batchMembers(pr.pay, e, &m.infos[s], pr.flags&flagWindow != 0, func(p int32) { free = free && m.payEntry[p] < 0 })
+			m.batchMembers(pr.pay, e, s, pr.flags&flagWindow != 0, func(p int32) { free = free && m.payEntry[p] < 0 })
 			if !free {
 				continue
 			}
 			m.take(pr)
-			m.batchMembers(pr.pay, e, &m.infos[s], pr.flags&flagWindow != 0, func(p int32) { m.payEntry[p] = pr.entry })
+			m.batchMembers(pr.pay, e, s, pr.flags&flagWindow != 0, func(p int32) { m.payEntry[p] = pr.entry })
 			continue
 		}
 		if m.payEntry[pr.pay] >= 0 {
@@ -102,8 +102,8 @@ func (m *matcher) assign() {
 		if m.out[pr.entry].kind != outUnmatched || pr.flags&flagBatch != 0 {
 			continue
 		}
-		if hs := m.hints[pr.entry]; len(hs) == 0 || hs[0].code != hintTaken {
-			m.hints[pr.entry] = append([]hint{{pay: pr.pay, code: hintTaken, crit: pr.crit, dist: pr.dist}}, hs...)
+		if _, ok := m.taken[pr.entry]; !ok {
+			m.taken[pr.entry] = hint{pay: pr.pay, code: hintTaken, crit: pr.crit, dist: pr.dist}
 		}
 	}
 }

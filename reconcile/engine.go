@@ -162,13 +162,15 @@ type matcher struct {
 	starts []int32 // flat index of each statement's first entry; one more at the end
 	refs   *refIndex
 	amts   *amountIndex
+	info   []pinfo // one per payment: what evaluating a candidate reads
 
 	pairs    []pair
 	out      []outcome
 	payEntry []int32 // entry index of each matched payment, or -1
 	rankOnce sync.Once
-	rank     []int32 // each payment's place in (value date, id) order, for long candidate lists
-	hints    map[int32][]hint
+	rank     []int32        // each payment's place in (value date, id) order, for long candidate lists
+	hints    []hintRec      // near misses of entries, in entry order, at most maxHints each
+	taken    map[int32]hint // entries whose every candidate went to better-fitting entries
 	warnings []string
 }
 
@@ -202,7 +204,7 @@ func (m *matcher) entry(i int32) (*Entry, int) {
 }
 
 func newMatcher(stmts []Statement, pays []Payment, opts *Options) *matcher {
-	m := &matcher{stmts: stmts, pays: pays, opts: opts, hints: make(map[int32][]hint)}
+	m := &matcher{stmts: stmts, pays: pays, opts: opts, taken: make(map[int32]hint)}
 	m.starts = make([]int32, len(stmts)+1)
 	for i := range stmts {
 		m.starts[i+1] = m.starts[i] + int32(len(stmts[i].Entries))
@@ -278,17 +280,9 @@ func (m *matcher) workers() int {
 	return max(w, 1)
 }
 
-// run does the matching: build both indexes, find candidates per entry, assign.
+// run does the matching: compact payment records, both indexes, candidates per entry, assignment.
 func (m *matcher) run() {
-	if m.workers() > 1 && len(m.pays) > 10000 {
-		var wg sync.WaitGroup
-		wg.Go(func() { m.refs = newRefIndex(m.pays, m.opts.PaymentInfoIDs) })
-		m.amts = newAmountIndex(m.pays)
-		wg.Wait()
-	} else {
-		m.refs = newRefIndex(m.pays, m.opts.PaymentInfoIDs)
-		m.amts = newAmountIndex(m.pays)
-	}
+	m.build(m.workers() > 1 && len(m.pays) > 10000)
 	n := m.numEntries()
 	m.out = make([]outcome, n)
 	w := m.workers()
@@ -315,11 +309,72 @@ func (m *matcher) run() {
 	m.pairs = make([]pair, 0, total)
 	for _, k := range chunks {
 		m.pairs = append(m.pairs, k.pairs...)
-		for e, h := range k.hints {
-			m.hints[e] = h
-		}
+		m.hints = append(m.hints, k.hints...)
 	}
 	m.assign()
+}
+
+// build fills the compact payment records, then the reference and amount indexes (in parallel when
+// parallel is set).
+func (m *matcher) build(parallel bool) {
+	m.info = make([]pinfo, len(m.pays))
+	if !parallel {
+		m.fillInfo(0, len(m.pays))
+		m.refs = newRefIndex(m.pays, m.info, m.opts.PaymentInfoIDs)
+		m.amts = newAmountIndex(m.info)
+		return
+	}
+	var wg sync.WaitGroup
+	half := len(m.pays) / 2
+	wg.Go(func() { m.fillInfo(0, half) })
+	m.fillInfo(half, len(m.pays))
+	wg.Wait()
+	// The reference index writes only the fingerprints of info; the amount index reads only the rest.
+	wg.Go(func() { m.refs = newRefIndex(m.pays, m.info, m.opts.PaymentInfoIDs) })
+	m.amts = newAmountIndex(m.info)
+	wg.Wait()
+}
+
+// fillInfo fills the compact records of payments lo to hi.
+func (m *matcher) fillInfo(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		p := &m.pays[i]
+		in := &m.info[i]
+		in.amount, in.date, in.cur, in.class = p.Amount, p.ValueDate, packCurrency(p.Currency), classOf(p.Status)
+		for si := range min(len(m.infos), 32) {
+			s := &m.infos[si]
+			if !s.known {
+				continue
+			}
+			for _, id := range s.ids {
+				if string(p.FromAccount) == id {
+					in.from |= 1 << si
+				}
+				if string(p.ToAccount) == id {
+					in.to |= 1 << si
+				}
+			}
+		}
+	}
+}
+
+// sideOK reports whether payment pi moves money on statement si's account in e's direction (always,
+// when the account is unknown).
+func (m *matcher) sideOK(si int, e *Entry, pi int32) bool {
+	s := &m.infos[si]
+	if !s.known {
+		return true
+	}
+	if si >= 32 {
+		return s.sideOK(e, &m.pays[pi])
+	}
+	switch e.Direction {
+	case Debit:
+		return m.info[pi].from>>si&1 != 0
+	case Credit:
+		return m.info[pi].to>>si&1 != 0
+	}
+	return true
 }
 
 // worker finds candidates for a span of entries. Each goroutine has its own.
@@ -331,7 +386,7 @@ type worker struct {
 	seen   []int32 // per payment: index+1 into cands for the current entry's stamp
 	stamp  []int32 // per payment: the entry (+1) seen was set for
 	pairs  []pair
-	hints  map[int32][]hint
+	hints  []hintRec
 }
 
 // cand is a payment or batch found for the current entry.
@@ -344,17 +399,18 @@ type cand struct {
 }
 
 func newWorker(m *matcher) *worker {
-	return &worker{m: m, hints: make(map[int32][]hint)}
+	return &worker{m: m}
 }
 
 func (w *worker) span(lo, hi int32) {
 	m := w.m
+	w.pairs = make([]pair, 0, hi-lo+hi/64)
 	for i := lo; i < hi; {
 		_, s := m.entry(i)
 		end := min(hi, m.starts[s+1])
 		entries := m.stmts[s].Entries
 		for ; i < end; i++ {
-			w.entry(i, &entries[i-m.starts[s]], &m.infos[s])
+			w.entry(i, &entries[i-m.starts[s]], s)
 		}
 	}
 }
@@ -415,40 +471,50 @@ func (w *worker) lookup(ei int32, key []byte, field uint8, start, end int32) {
 		if !x.mayHave(e2e) {
 			return
 		}
-		for n := x.find(e2e, &w.verify); n >= 0; n = x.nodes[n].next {
-			nd := &x.nodes[n]
-			if nd.kind() == keyEndToEnd {
-				p := &x.pays[nd.val()]
-				if idFollowsE2E(p) && string(p.ID)[len(payment.PrefixPayment):] == string(key[3:]) {
-					w.addPayment(ei, nd.val(), true, field, keyID, start, end)
-				}
+		x.each(x.find(e2e, &w.verify), func(v uint32) {
+			if kindOf(v) != keyEndToEnd {
+				return
 			}
-		}
+			p := &x.pays[valOf(v)]
+			if idFollowsE2E(p) && string(p.ID)[len(payment.PrefixPayment):] == string(key[3:]) {
+				w.addPayment(ei, valOf(v), true, field, keyID, start, end)
+			}
+		})
 		return
 	}
 	if !x.mayHave(key) {
 		return
 	}
-	for n := x.find(key, &w.verify); n >= 0; n = x.nodes[n].next {
-		nd := &x.nodes[n]
-		switch nd.kind() {
+	x.each(x.find(key, &w.verify), func(v uint32) {
+		switch kind, val := kindOf(v), valOf(v); kind {
 		case keyBatch:
-			w.addBatch(nd.val(), field, keyBatch, start, end)
+			w.addBatch(val, field, keyBatch, start, end)
 		case keyPaymentInfo:
-			w.addBatch(x.infos[nd.val()].batch, field, keyPaymentInfo, start, end)
+			w.addBatch(x.infos[val].batch, field, keyPaymentInfo, start, end)
 		default:
-			w.addPayment(ei, nd.val(), true, field, nd.kind(), start, end)
+			w.addPayment(ei, val, true, field, kind, start, end)
 		}
-	}
+	})
 }
 
 // maxHints is how many near misses an unmatched entry reports.
 const maxHints = 3
 
+// hintRec is a hint of one entry.
+type hintRec struct {
+	entry int32
+	hint
+}
+
 // addHint keeps the entry's first maxHints near misses in a fixed order (code, then the payment's
-// value date and id), whatever the order the payments came in.
+// value date and id), whatever the order the payments came in. The entry's hints are the last
+// records of w.hints.
 func (w *worker) addHint(ei int32, h hint) {
-	hs := w.hints[ei]
+	first := len(w.hints)
+	for first > 0 && w.hints[first-1].entry == ei {
+		first--
+	}
+	hs := w.hints[first:]
 	less := func(a, b *hint) bool {
 		if a.code != b.code {
 			return a.code < b.code
@@ -456,7 +522,7 @@ func (w *worker) addHint(ei int32, h hint) {
 		return comparePayments(&w.m.pays[a.pay], &w.m.pays[b.pay]) < 0
 	}
 	i := len(hs)
-	for i > 0 && less(&h, &hs[i-1]) {
+	for i > 0 && less(&h, &hs[i-1].hint) {
 		i--
 	}
 	for _, o := range hs {
@@ -467,11 +533,22 @@ func (w *worker) addHint(ei int32, h hint) {
 	if i >= maxHints {
 		return
 	}
-	hs = slices.Insert(hs, i, h)
-	if len(hs) > maxHints {
-		hs = hs[:maxHints]
+	w.hints = slices.Insert(w.hints, first+i, hintRec{entry: ei, hint: h})
+	if len(w.hints)-first > maxHints {
+		w.hints = w.hints[:first+maxHints]
 	}
-	w.hints[ei] = hs
+}
+
+// hintsOf appends the hints of entry ei to dst: a lost candidate first, then near misses.
+func (m *matcher) hintsOf(ei int32, dst []hint) []hint {
+	if h, ok := m.taken[ei]; ok {
+		dst = append(dst, h)
+	}
+	i, _ := slices.BinarySearchFunc(m.hints, ei, func(r hintRec, e int32) int { return cmp.Compare(r.entry, e) })
+	for ; i < len(m.hints) && m.hints[i].entry == ei; i++ {
+		dst = append(dst, m.hints[i].hint)
+	}
+	return dst
 }
 
 // collect finds every payment and batch that entry e names or fits on amount and date into w.cands.
@@ -501,16 +578,21 @@ func (w *worker) collect(ei int32, e *Entry) {
 	}
 	if date := entryDate(e); date != 0 {
 		for d := date - payment.Date(m.opts.DateWindow); d <= date+payment.Date(m.opts.DateWindow); d++ {
-			for p := m.amts.find(e.Amount, d); p >= 0; p = m.amts.next[p] {
+			p, more := m.amts.find(e.Amount, d)
+			for ; p >= 0; p = m.amts.next[p] {
 				w.addPayment(ei, p, false, 0, 0, 0, 0)
+				if !more {
+					break
+				}
 			}
 		}
 	}
 }
 
-// entry finds the candidates of entry ei and records its pairs, or its anomaly.
-func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
+// entry finds the candidates of entry ei (of statement si) and records its pairs, or its anomaly.
+func (w *worker) entry(ei int32, e *Entry, si int) {
 	m := w.m
+	s := &m.infos[si]
 	w.collect(ei, e)
 	date := entryDate(e)
 	m.out[ei].pay = -1
@@ -531,7 +613,7 @@ func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
 			pr.crit |= critReference
 		}
 		if c.batch {
-			if !w.batchPair(&pr, e, s, cur, date) {
+			if !w.batchPair(&pr, e, si, cur, date) {
 				continue
 			}
 			pr.flags |= flagBatch
@@ -540,26 +622,26 @@ func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
 			}
 			continue
 		}
-		p := &m.pays[c.pay]
-		class := classOf(p.Status)
-		if cur != "" && p.Currency != cur {
+		p := &m.info[c.pay]
+		class := p.class
+		if cur != "" && p.cur != packCurrency(cur) {
 			if c.ref {
 				w.addHint(ei, hint{pay: c.pay, code: hintCurrency})
 			}
 			continue
 		}
-		if !s.sideOK(e, p) {
+		if !m.sideOK(si, e, c.pay) {
 			if c.ref {
 				w.addHint(ei, hint{pay: c.pay, code: hintAccount})
 			}
 			continue
 		}
-		if p.Amount == e.Amount {
+		if p.amount == e.Amount {
 			pr.crit |= critAmount
 		}
 		pr.dist = noDate
-		if date != 0 && p.ValueDate != 0 {
-			pr.dist = int32(abs(int(date) - int(p.ValueDate)))
+		if date != 0 && p.date != 0 {
+			pr.dist = int32(abs(int(date) - int(p.date)))
 			if int(pr.dist) <= m.opts.DateWindow {
 				pr.crit |= critDate
 			}
@@ -574,7 +656,7 @@ func (w *worker) entry(ei int32, e *Entry, s *stmtInfo) {
 			w.addHint(ei, hint{pay: c.pay, code: hintStatus, crit: pr.crit, dist: pr.dist})
 			continue
 		}
-		if m.opts.Exclude != nil && m.opts.Exclude(e, p) {
+		if m.opts.Exclude != nil && m.opts.Exclude(e, &m.pays[c.pay]) {
 			continue
 		}
 		if score(pr.crit) < 2 {
@@ -662,21 +744,21 @@ func (w *worker) sortLong(mine []pair) {
 // payments on this account and currency; date is the largest distance. When the payments inside the
 // date window add up to the entry on their own (a batch split over several execution dates, one
 // booking per date), only they count. It reports false when no payment qualifies.
-func (w *worker) batchPair(pr *pair, e *Entry, s *stmtInfo, cur payment.Currency, date payment.Date) bool {
+func (w *worker) batchPair(pr *pair, e *Entry, si int, cur payment.Currency, date payment.Date) bool {
 	m := w.m
 	var all, near batchSum
 	for _, pi := range m.refs.batches[pr.pay].members {
-		p := &m.pays[pi]
-		if classOf(p.Status) != classLive || (cur != "" && p.Currency != cur) || !s.sideOK(e, p) {
+		p := &m.info[pi]
+		if p.class != classLive || (cur != "" && p.cur != packCurrency(cur)) || !m.sideOK(si, e, pi) {
 			continue
 		}
 		d := int32(noDate)
-		if date != 0 && p.ValueDate != 0 {
-			d = int32(abs(int(date) - int(p.ValueDate)))
+		if date != 0 && p.date != 0 {
+			d = int32(abs(int(date) - int(p.date)))
 		}
-		all.add(p.Amount, d)
+		all.add(p.amount, d)
 		if int(d) <= m.opts.DateWindow {
-			near.add(p.Amount, d)
+			near.add(p.amount, d)
 		}
 	}
 	if all.n == 0 || all.overflow {
@@ -716,18 +798,18 @@ func (b *batchSum) add(amount int64, dist int32) {
 
 // batchMembers calls f with each payment of batch b that counts for entry e: its live payments on
 // the account and currency, only those inside the date window when window is set.
-func (m *matcher) batchMembers(b int32, e *Entry, s *stmtInfo, window bool, f func(p int32)) {
+func (m *matcher) batchMembers(b int32, e *Entry, si int, window bool, f func(p int32)) {
 	cur := e.Currency
 	if cur == "" {
-		cur = s.currency
+		cur = m.infos[si].currency
 	}
 	date := entryDate(e)
 	for _, pi := range m.refs.batches[b].members {
-		p := &m.pays[pi]
-		if classOf(p.Status) != classLive || (cur != "" && p.Currency != cur) || !s.sideOK(e, p) {
+		p := &m.info[pi]
+		if p.class != classLive || (cur != "" && p.cur != packCurrency(cur)) || !m.sideOK(si, e, pi) {
 			continue
 		}
-		if window && (date == 0 || p.ValueDate == 0 || absDate(date, p.ValueDate) > m.opts.DateWindow) {
+		if window && (date == 0 || p.date == 0 || absDate(date, p.date) > m.opts.DateWindow) {
 			continue
 		}
 		f(pi)

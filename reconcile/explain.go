@@ -10,8 +10,7 @@ import (
 func explain(st *Statement, e *Entry, pays []Payment, opts Options) (uint8, []Reason) {
 	opts.Workers = 1
 	m := newMatcher([]Statement{{Account: st.Account, Currency: st.Currency, Entries: []Entry{*e}}}, pays, &opts)
-	m.refs = newRefIndex(pays, opts.PaymentInfoIDs)
-	m.amts = newAmountIndex(pays)
+	m.build(false)
 	w := newWorker(m)
 	w.collect(0, e)
 	v := reasonValues{entry: e, entryCur: e.Currency, crit: critAmount | critDate}

@@ -27,17 +27,46 @@ const notProvided = "NOTPROVIDED"
 // idKeyLen is the normalized length of a "pay_" + ULID id: PAY and 26 characters.
 const idKeyLen = 3 + 26
 
-// strNode is one (key, payment) pair of the reference index; nodes with the same key are chained.
+// pinfo is what evaluating a candidate reads of a payment, packed into 48 bytes so that a candidate
+// costs one cache miss rather than several (a Payment is 176 bytes, and its strings live elsewhere).
+type pinfo struct {
+	refFP, e2eFP uint64 // fingerprints of the normalized reference and end-to-end key (refIndex sets them)
+	amount       int64
+	date         payment.Date
+	cur          uint32 // the currency code packed (packCurrency)
+	from, to     uint32 // bit s: the payment is from / to the account of statement s (the first 32)
+	class        statusClass
+}
+
+// packCurrency packs a three-letter code into an integer; "" is 0 and anything else odd is all ones.
+func packCurrency(c payment.Currency) uint32 {
+	switch len(c) {
+	case 0:
+		return 0
+	case 3:
+		return uint32(c[0])<<16 | uint32(c[1])<<8 | uint32(c[2])
+	}
+	return ^uint32(0)
+}
+
+// Reference index slots: 32 bits of hash, then a chain bit, the key kind and a 28-bit value: the
+// payment (batch, info) index, or for a chain (several items share the key) the head node.
+const (
+	slotChained = 1 << 31
+	slotVal     = 1<<28 - 1
+)
+
+// strNode is one item of a chain of items that share a key.
 type strNode struct {
-	v    uint32 // kind << 28 | payment index (batch index for keyBatch, info index for keyPaymentInfo)
+	v    uint32 // kind << 28 | value
 	next int32  // next node with the same key, or -1
 }
 
 // maxIndexed is the most payments (batches, ids) the reference index can address.
-const maxIndexed = 1<<28 - 1
+const maxIndexed = slotVal
 
-func (n *strNode) kind() uint8 { return uint8(n.v >> 28) }
-func (n *strNode) val() int32  { return int32(n.v & maxIndexed) }
+func kindOf(v uint32) uint8 { return uint8(v >> 28 & 7) }
+func valOf(v uint32) int32  { return int32(v & slotVal) }
 
 // filterBits sizes the prefilter: one bit per (key length mod 64, first byte, last byte).
 const filterBits = 1 << 22
@@ -59,20 +88,24 @@ type paymentInfo struct {
 }
 
 // refIndex finds payments and batches by the normalized form of their references, ids, end-to-end keys
-// and batch ids. It is an open-addressing table of 64-bit slots (32 bits of hash, node + 1) over a
-// node array; keys are not stored but rebuilt from the payment to verify a hit, which keeps the index
-// at about 24 bytes per key.
+// and batch ids. It is an open-addressing table of 64-bit slots: a key held by one item (nearly every
+// key) costs one slot and nothing else; keys are not stored. A slot keeps 32 bits of the key's hash;
+// a hit on a reference or end-to-end key is confirmed by a second, independently seeded 64-bit hash
+// kept in the payment's pinfo, so that the payment's strings are not read (two different texts agree
+// on both with a probability of 2^-96 per probe: below 10^-20 for a run of a million entries). Ids and
+// batch ids are confirmed by comparing the normalized texts.
 type refIndex struct {
-	pays    []Payment
-	batches []batch
-	infos   []paymentInfo
-	seed    maphash.Seed
-	mask    uint64
-	slots   []uint64
-	nodes   []strNode
-	lens    [(maxKeyLen + 64) / 64]uint64 // bitset of the key lengths present
-	maxLen  int
-	idByE2E bool // some "pay_" ids are found through their end-to-end key rather than indexed
+	pays     []Payment
+	info     []pinfo
+	batches  []batch
+	infos    []paymentInfo
+	seed, fp maphash.Seed
+	mask     uint64
+	slots    []uint64
+	nodes    []strNode
+	lens     [(maxKeyLen + 64) / 64]uint64 // bitset of the key lengths present
+	maxLen   int
+	idByE2E  bool // some "pay_" ids are found through their end-to-end key rather than indexed
 	// filter has a bit set for the (length, first byte, last byte) of every key: 512 KiB that stay
 	// in the cache and spare most text fragments a probe of the big table.
 	filter []uint64
@@ -95,8 +128,9 @@ func isUpperAlnum(s string) bool {
 	return true
 }
 
-func newRefIndex(pays []Payment, infoIDs map[string]payment.BatchID) *refIndex {
-	x := &refIndex{pays: pays, seed: maphash.MakeSeed(), filter: make([]uint64, filterBits/64)}
+func newRefIndex(pays []Payment, info []pinfo, infoIDs map[string]payment.BatchID) *refIndex {
+	x := &refIndex{pays: pays, info: info, seed: maphash.MakeSeed(), fp: maphash.MakeSeed(),
+		filter: make([]uint64, filterBits/64)}
 	// batches
 	byID := make(map[payment.BatchID]int32)
 	for i := range pays {
@@ -131,26 +165,28 @@ func newRefIndex(pays []Payment, infoIDs map[string]payment.BatchID) *refIndex {
 	size := uint64(1) << bits.Len64(uint64(2*n)|15)
 	x.mask = size - 1
 	x.slots = make([]uint64, size)
-	x.nodes = make([]strNode, 0, len(pays)*2)
 	var a, b []byte
 	for i := range pays {
 		p := &pays[i]
-		a = x.add(a, &b, p.Reference, int32(i), keyReference)
+		var fp uint64
+		a, fp = x.add(a, &b, p.Reference, int32(i), keyReference)
+		info[i].refFP = fp
 		if p.EndToEnd != "" {
-			a = x.add(a, &b, p.EndToEnd, int32(i), keyEndToEnd)
+			a, fp = x.add(a, &b, p.EndToEnd, int32(i), keyEndToEnd)
+			info[i].e2eFP = fp
 		}
 		if idFollowsE2E(p) {
 			x.idByE2E = true
 			x.setLen(idKeyLen)
 		} else {
-			a = x.add(a, &b, string(p.ID), int32(i), keyID)
+			a, _ = x.add(a, &b, string(p.ID), int32(i), keyID)
 		}
 	}
 	for bi := range x.batches {
-		a = x.add(a, &b, string(x.batches[bi].id), int32(bi), keyBatch)
+		a, _ = x.add(a, &b, string(x.batches[bi].id), int32(bi), keyBatch)
 	}
 	for ii := range x.infos {
-		a = x.add(a, &b, x.infos[ii].id, int32(ii), keyPaymentInfo)
+		a, _ = x.add(a, &b, x.infos[ii].id, int32(ii), keyPaymentInfo)
 	}
 	return x
 }
@@ -168,61 +204,101 @@ func (x *refIndex) mayHave(key []byte) bool {
 	return x.filter[b/64]&(1<<(b%64)) != 0
 }
 
-// keyText is the raw text of node n's key.
-func (x *refIndex) keyText(n *strNode) string {
-	switch n.kind() {
+// keyText is the raw text of the key of item v.
+func (x *refIndex) keyText(v uint32) string {
+	switch val := valOf(v); kindOf(v) {
 	case keyReference:
-		return x.pays[n.val()].Reference
+		return x.pays[val].Reference
 	case keyEndToEnd:
-		return x.pays[n.val()].EndToEnd
+		return x.pays[val].EndToEnd
 	case keyID:
-		return string(x.pays[n.val()].ID)
+		return string(x.pays[val].ID)
 	case keyBatch:
-		return string(x.batches[n.val()].id)
+		return string(x.batches[val].id)
+	default:
+		return x.infos[val].id
 	}
-	return x.infos[n.val()].id
 }
 
-// add indexes text under val and kind; scratch buffers are passed in and returned.
-func (x *refIndex) add(scratch []byte, verify *[]byte, text string, val int32, kind uint8) []byte {
+// holds reports whether item v's key is key, whose fingerprint is fp.
+func (x *refIndex) holds(v uint32, key []byte, fp uint64, verify *[]byte) bool {
+	switch kindOf(v) {
+	case keyReference:
+		return x.info[valOf(v)].refFP == fp
+	case keyEndToEnd:
+		return x.info[valOf(v)].e2eFP == fp
+	}
+	*verify = appendNormalized((*verify)[:0], x.keyText(v))
+	return string(*verify) == string(key)
+}
+
+// head is the first item of slot s.
+func (x *refIndex) head(s uint64) uint32 {
+	if s&slotChained != 0 {
+		return x.nodes[s&slotVal].v
+	}
+	return uint32(s)
+}
+
+// add indexes text under val and kind and returns the key's fingerprint; scratch buffers are passed in
+// and returned.
+func (x *refIndex) add(scratch []byte, verify *[]byte, text string, val int32, kind uint8) ([]byte, uint64) {
 	if text == "" {
-		return scratch
+		return scratch, 0
 	}
 	key := appendNormalized(scratch[:0], text)
 	if len(key) == 0 || len(key) > maxKeyLen || string(key) == notProvided {
-		return key
+		return key, 0
 	}
 	h := maphash.Bytes(x.seed, key)
+	fp := maphash.Bytes(x.fp, key)
 	tag := h &^ 0xFFFFFFFF
-	node := int32(len(x.nodes))
 	v := uint32(kind)<<28 | uint32(val)
 	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		s := x.slots[i]
 		if s == 0 {
-			x.nodes = append(x.nodes, strNode{v: v, next: -1})
-			x.slots[i] = tag | uint64(node+1)
+			x.slots[i] = tag | uint64(v)
 			x.setLen(len(key))
 			b := filterBit(key)
 			x.filter[b/64] |= 1 << (b % 64)
-			return key
+			return key, fp
 		}
-		if s&^0xFFFFFFFF != tag {
+		if s&^0xFFFFFFFF != tag || !x.holds(x.head(s), key, fp, verify) {
 			continue
 		}
-		head := int32(s&0xFFFFFFFF) - 1
-		*verify = appendNormalized((*verify)[:0], x.keyText(&x.nodes[head]))
-		if string(*verify) == string(key) {
-			x.nodes = append(x.nodes, strNode{v: v, next: head})
-			x.slots[i] = tag | uint64(node+1)
-			return key
+		next := int32(-1)
+		if s&slotChained != 0 {
+			next = int32(s & slotVal)
+		} else {
+			next = int32(len(x.nodes))
+			x.nodes = append(x.nodes, strNode{v: uint32(s), next: -1})
+		}
+		x.slots[i] = tag | slotChained | uint64(len(x.nodes))
+		x.nodes = append(x.nodes, strNode{v: v, next: next})
+		return key, fp
+	}
+}
+
+// each calls f with every item of a find result.
+func (x *refIndex) each(found int64, f func(v uint32)) {
+	switch {
+	case found < 0:
+	case found&slotChained == 0:
+		f(uint32(found))
+	default:
+		for n := int32(found & slotVal); n >= 0; n = x.nodes[n].next {
+			f(x.nodes[n].v)
 		}
 	}
 }
 
-// find returns the first node whose key is key, or -1. verify is scratch space.
-func (x *refIndex) find(key []byte, verify *[]byte) int32 {
+// find returns the low half of the slot holding key (an item, or slotChained and the head node), or
+// -1. verify is scratch space.
+func (x *refIndex) find(key []byte, verify *[]byte) int64 {
 	h := maphash.Bytes(x.seed, key)
 	tag := h &^ 0xFFFFFFFF
+	var fp uint64
+	fpDone := false
 	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		s := x.slots[i]
 		if s == 0 {
@@ -231,22 +307,26 @@ func (x *refIndex) find(key []byte, verify *[]byte) int32 {
 		if s&^0xFFFFFFFF != tag {
 			continue
 		}
-		head := int32(s&0xFFFFFFFF) - 1
-		*verify = appendNormalized((*verify)[:0], x.keyText(&x.nodes[head]))
-		if string(*verify) == string(key) {
-			return head
+		if !fpDone {
+			fp, fpDone = maphash.Bytes(x.fp, key), true
+		}
+		if x.holds(x.head(s), key, fp, verify) {
+			return int64(uint32(s))
 		}
 	}
 }
 
 // amountIndex finds live payments by (amount, value date); the currency is checked by the caller. It is
-// an open-addressing table of chain heads with one next link per payment.
+// an open-addressing table of chain heads with one next link per payment, over the pinfo records.
 type amountIndex struct {
-	pays  []Payment
+	info  []pinfo
 	mask  uint64
-	slots []uint64 // 32 bits of hash | payment index + 1
-	next  []int32
+	slots []uint64 // 32 bits of hash | amountChained | payment index + 1
+	next  []int32  // read only for chained slots: most keys have one payment and cost no second miss
 }
+
+// amountChained marks an amount slot whose key several payments share.
+const amountChained = 1 << 31
 
 func amountHash(amount int64, date payment.Date) uint64 {
 	h := uint64(amount)*0x9E3779B97F4A7C15 ^ uint64(uint32(date))*0xC2B2AE3D27D4EB4F
@@ -256,16 +336,16 @@ func amountHash(amount int64, date payment.Date) uint64 {
 	return h
 }
 
-func newAmountIndex(pays []Payment) *amountIndex {
-	size := uint64(1) << bits.Len64(uint64(2*len(pays))|15)
-	x := &amountIndex{pays: pays, mask: size - 1, slots: make([]uint64, size), next: make([]int32, len(pays))}
-	for i := range pays {
-		p := &pays[i]
+func newAmountIndex(info []pinfo) *amountIndex {
+	size := uint64(1) << bits.Len64(uint64(2*len(info))|15)
+	x := &amountIndex{info: info, mask: size - 1, slots: make([]uint64, size), next: make([]int32, len(info))}
+	for i := range info {
+		p := &info[i]
 		x.next[i] = -1
-		if classOf(p.Status) != classLive || p.ValueDate == 0 {
+		if p.class != classLive || p.date == 0 {
 			continue
 		}
-		h := amountHash(p.Amount, p.ValueDate)
+		h := amountHash(p.amount, p.date)
 		tag := h &^ 0xFFFFFFFF
 		for j := h & x.mask; ; j = (j + 1) & x.mask {
 			s := x.slots[j]
@@ -276,10 +356,10 @@ func newAmountIndex(pays []Payment) *amountIndex {
 			if s&^0xFFFFFFFF != tag {
 				continue
 			}
-			head := int32(s&0xFFFFFFFF) - 1
-			if q := &pays[head]; q.Amount == p.Amount && q.ValueDate == p.ValueDate {
+			head := int32(s&0x7FFFFFFF) - 1
+			if q := &info[head]; q.amount == p.amount && q.date == p.date {
 				x.next[i] = head
-				x.slots[j] = tag | uint64(i+1)
+				x.slots[j] = tag | amountChained | uint64(i+1)
 				break
 			}
 		}
@@ -287,21 +367,22 @@ func newAmountIndex(pays []Payment) *amountIndex {
 	return x
 }
 
-// find returns the first live payment with this amount and value date, or -1; next links the rest.
-func (x *amountIndex) find(amount int64, date payment.Date) int32 {
+// find returns the first live payment with this amount and value date, or -1, and whether more
+// follow (through next).
+func (x *amountIndex) find(amount int64, date payment.Date) (int32, bool) {
 	h := amountHash(amount, date)
 	tag := h &^ 0xFFFFFFFF
 	for j := h & x.mask; ; j = (j + 1) & x.mask {
 		s := x.slots[j]
 		if s == 0 {
-			return -1
+			return -1, false
 		}
 		if s&^0xFFFFFFFF != tag {
 			continue
 		}
-		head := int32(s&0xFFFFFFFF) - 1
-		if q := &x.pays[head]; q.Amount == amount && q.ValueDate == date {
-			return head
+		head := int32(s&0x7FFFFFFF) - 1
+		if q := &x.info[head]; q.amount == amount && q.date == date {
+			return head, s&amountChained != 0
 		}
 	}
 }

@@ -12,9 +12,29 @@ func NormalizeReference(s string) string {
 	return string(appendNormalized(make([]byte, 0, len(s)+4), s))
 }
 
+// asciiNorm is the normalized form of each ASCII byte: letters upper-cased, digits as they are, 0 for
+// anything else. 'i' is not in it: with Turkish rules it becomes İ, two bytes.
+var asciiNorm = func() (t [utf8.RuneSelf]byte) {
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('A'); c <= 'Z'; c++ {
+		t[c], t[c+'a'-'A'] = c, c
+	}
+	t['i'] = 0
+	return t
+}()
+
 // appendNormalized appends the normalized form of s to dst.
 func appendNormalized(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf && c != 'i' {
+			if n := asciiNorm[c]; n != 0 {
+				dst = append(dst, n)
+			}
+			i++
+			continue
+		}
 		dst, i, _ = normNext(dst, s, i)
 	}
 	return dst
@@ -64,7 +84,15 @@ func (t *tokenizer) split(s string) {
 	for i := 0; i < len(s); {
 		start, before := i, len(t.buf)
 		var word bool
-		t.buf, i, word = normNext(t.buf, s, i)
+		if c := s[i]; c < utf8.RuneSelf && c != 'i' {
+			n := asciiNorm[c]
+			if word = n != 0; word {
+				t.buf = append(t.buf, n)
+			}
+			i++
+		} else {
+			t.buf, i, word = normNext(t.buf, s, i)
+		}
 		switch {
 		case word && !in:
 			in = true

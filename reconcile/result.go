@@ -46,7 +46,7 @@ func (g *Engine) Match(stmts []Statement, pays []Payment) *Result {
 	m.run()
 	r := &Result{m: m, alts: m.alternatives()}
 	m.pairs, m.amts = nil, nil
-	m.refs.slots, m.refs.nodes = nil, nil
+	m.refs.slots, m.refs.nodes, m.refs.filter = nil, nil, nil
 	r.summarize()
 	return r
 }
@@ -321,6 +321,7 @@ type rowBuilder struct {
 	ids   []payment.ID
 	alts  []payment.ID
 	notes []string
+	hints []hint
 }
 
 func money(amount int64, c payment.Currency) string {
@@ -336,7 +337,8 @@ var keyNames = [...]string{keyReference: "reference", keyID: "id", keyEndToEnd: 
 	keyBatch: "batch_id", keyPaymentInfo: "payment_information_id"}
 
 // reasons explains an outcome against one payment, or against a batch's total and its farthest date.
-func (b *rowBuilder) reasons(r *Result, o *outcome, e *Entry, info *stmtInfo, p *Payment) []Reason {
+func (b *rowBuilder) reasons(r *Result, o *outcome, e *Entry, si int, p *Payment) []Reason {
+	info := &r.m.infos[si]
 	v := reasonValues{crit: o.crit, entry: e, entryCur: e.Currency, payAmount: p.Amount, payCur: p.Currency,
 		payDate: p.ValueDate, payRef: p.Reference}
 	if v.entryCur == "" {
@@ -345,7 +347,7 @@ func (b *rowBuilder) reasons(r *Result, o *outcome, e *Entry, info *stmtInfo, p 
 	ed := entryDate(e)
 	if o.flags&flagBatch != 0 {
 		v.payAmount = 0
-		r.m.batchMembers(o.pay, e, info, o.flags&flagWindow != 0, func(pi int32) {
+		r.m.batchMembers(o.pay, e, si, o.flags&flagWindow != 0, func(pi int32) {
 			q := &r.m.pays[pi]
 			v.payAmount += q.Amount
 			if absDate(ed, q.ValueDate) > absDate(ed, v.payDate) {
@@ -442,7 +444,7 @@ func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
 	if o.flags&flagBatch != 0 {
 		bt := &m.refs.batches[o.pay]
 		var total int64
-		m.batchMembers(o.pay, e, info, o.flags&flagWindow != 0, func(pi int32) {
+		m.batchMembers(o.pay, e, si, o.flags&flagWindow != 0, func(pi int32) {
 			b.ids = append(b.ids, m.pays[pi].ID)
 			total += m.pays[pi].Amount
 			if lead == nil {
@@ -456,7 +458,7 @@ func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
 		lead = &m.pays[o.pay]
 	}
 	mt.PaymentID = lead.ID
-	mt.Reasons = b.reasons(r, o, e, info, lead)
+	mt.Reasons = b.reasons(r, o, e, si, lead)
 	if d := mt.Reasons[0].Difference; d != 0 {
 		mt.AmountDifference = d
 	}
@@ -478,7 +480,8 @@ func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
 			b.notes = append(b.notes, "another entry fits this payment equally well; a person must choose")
 		}
 	}
-	for _, h := range m.hints[ei] {
+	b.hints = m.hintsOf(ei, b.hints[:0])
+	for _, h := range b.hints {
 		if h.code == hintStatus {
 			b.notes = append(b.notes, "the entry also "+r.hintText(e, &h))
 		}
@@ -499,7 +502,7 @@ func (b *rowBuilder) anomaly(r *Result, ei int32, e *Entry, si int) *Anomaly {
 	}
 	b.an = Anomaly{Kind: kind, PaymentID: p.ID, PaymentStatus: p.Status, Entry: *e, Account: m.infos[si].account,
 		Statement: m.infos[si].name, Criteria: criteriaOf(o.crit)}
-	b.an.Reasons = b.reasons(r, o, e, &m.infos[si], p)
+	b.an.Reasons = b.reasons(r, o, e, si, p)
 	return &b.an
 }
 
@@ -507,7 +510,8 @@ func (b *rowBuilder) unmatched(r *Result, ei int32, e *Entry, si int) *Unmatched
 	m := r.m
 	b.un = UnmatchedEntry{Entry: *e, Account: m.infos[si].account, Statement: m.infos[si].name}
 	b.notes = b.notes[:0]
-	for _, h := range m.hints[ei] {
+	b.hints = m.hintsOf(ei, b.hints[:0])
+	for _, h := range b.hints {
 		b.notes = append(b.notes, r.hintText(e, &h))
 	}
 	if len(b.notes) > 0 {
