@@ -33,6 +33,8 @@ type serveConfig struct {
 	settleDelay time.Duration
 	webhookHTTP bool
 	approval    payment.ApprovalMode
+	// planSet and approvalSet say the flags were given (they only shape a new workspace).
+	planSet, approvalSet bool
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -56,6 +58,7 @@ them). GET /healthz answers 200 when the database is reachable.`,
 			if f := cmd.Flags().Lookup("api-key"); !f.Changed {
 				sc.apiKey = c.getenv("ORKESTA_API_KEY")
 			}
+			sc.planSet, sc.approvalSet = cmd.Flags().Changed("plan"), cmd.Flags().Changed("approval")
 			if f := cmd.Flags().Lookup("addr"); !f.Changed && c.getenv("ORKESTA_ADDR") != "" {
 				sc.addr = c.getenv("ORKESTA_ADDR")
 			}
@@ -230,7 +233,10 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		return nil, err
 	}
 	if created {
-		log.Info("created workspace", "workspace", ws.ID, "plan", ws.Plan.Name)
+		log.Info("created workspace", "workspace", ws.ID, "plan", ws.Plan.Name, "approval", ws.Approval.Mode)
+	} else if (sc.planSet && ws.Plan.Name != plan.Name) || (sc.approvalSet && ws.Approval.Mode != sc.approval) {
+		log.Warn("--plan and --approval shape a new workspace only; this database keeps its own",
+			"workspace", ws.ID, "plan", ws.Plan.Name, "approval", ws.Approval.Mode)
 	}
 	if err := c.bootstrapKey(ctx, log, b, svc, ws.ID, sc.apiKey); err != nil {
 		return nil, err
