@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -149,4 +150,15 @@ func TestApprovalPolicy(t *testing.T) {
 	assert.True(t, th.Requires(try), "at the threshold")
 	assert.False(t, th.Requires(payment.Amount{Minor: 100_000_00 - 1, Currency: "TRY"}))
 	assert.True(t, th.Requires(payment.Amount{Minor: 1, Currency: "USD"}), "no threshold for the currency: approval required")
+}
+
+func TestPaymentTestIDsIncrease(t *testing.T) {
+	var g paymenttest.IDs
+	prev := ""
+	for i := 0; i < 1000; i++ {
+		id := g.NewULID(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		require.True(t, payment.ValidULID(id))
+		require.Greater(t, id, prev)
+		prev = id
+	}
 }
