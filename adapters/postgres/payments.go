@@ -329,16 +329,21 @@ func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion
 	if n == 1 {
 		return nil
 	}
+	return s.casMissed(ctx, "payments", "payment", string(p.ID), string(p.Workspace), prevVersion)
+}
+
+// casMissed explains a compare-and-set on table that changed no row: ErrNotFound when the record does
+// not exist (in this workspace), ErrConflict when its version moved on.
+func (s *Store) casMissed(ctx context.Context, table, what, id, ws string, prevVersion int64) error {
 	var v int64
-	err = s.pool.QueryRow(ctx, `SELECT version FROM payments WHERE id = $1 AND workspace_id = $2`,
-		string(p.ID), string(p.Workspace)).Scan(&v)
-	if err := translate(err); err != nil {
-		if errors.Is(err, payment.ErrNotFound) {
-			return fmt.Errorf("%w: payment %s", payment.ErrNotFound, p.ID)
-		}
+	err := translate(s.pool.QueryRow(ctx, `SELECT version FROM `+table+` WHERE id = $1 AND workspace_id = $2`, id, ws).Scan(&v))
+	switch {
+	case errors.Is(err, payment.ErrNotFound):
+		return fmt.Errorf("%w: %s %s", payment.ErrNotFound, what, id)
+	case err != nil:
 		return err
 	}
-	return fmt.Errorf("%w: payment %s is at version %d, not %d", payment.ErrConflict, p.ID, v, prevVersion)
+	return fmt.Errorf("%w: %s %s is at version %d, not %d", payment.ErrConflict, what, id, v, prevVersion)
 }
 
 // History implements payment.Store.

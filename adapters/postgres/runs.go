@@ -127,14 +127,5 @@ func (s *Store) UpdateRun(ctx context.Context, r reconcile.Run, prevVersion int6
 	if n == 1 {
 		return nil
 	}
-	var v int64
-	err = s.pool.QueryRow(ctx, `SELECT version FROM reconcile_runs WHERE id = $1 AND workspace_id = $2`,
-		string(r.ID), string(r.Workspace)).Scan(&v)
-	if err := translate(err); err != nil {
-		if errors.Is(err, payment.ErrNotFound) {
-			return fmt.Errorf("%w: run %s", payment.ErrNotFound, r.ID)
-		}
-		return err
-	}
-	return fmt.Errorf("%w: run %s is at version %d, not %d", payment.ErrConflict, r.ID, v, prevVersion)
+	return s.casMissed(ctx, "reconcile_runs", "run", string(r.ID), string(r.Workspace), prevVersion)
 }

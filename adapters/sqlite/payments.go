@@ -280,25 +280,32 @@ func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion
 			p.Description, p.Reference, nullDate(p.ValueDate), string(p.Status), p.EndToEnd, string(p.BatchID),
 			p.IdempotencyKey, p.CreatedBy, p.FailureCode, p.FailureReason, formatTime(p.CreatedAt),
 			formatTime(p.UpdatedAt), p.Version, string(p.ID), string(p.Workspace), prevVersion)
-		if err != nil {
-			return translate(err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return translate(err)
-		} else if n == 0 {
-			var v int64
-			err := q.queryRow(ctx, `SELECT version FROM payments WHERE id = ? AND workspace_id = ?`,
-				string(p.ID), string(p.Workspace)).Scan(&v)
-			if err := translate(err); err != nil {
-				if errors.Is(err, payment.ErrNotFound) {
-					return fmt.Errorf("%w: payment %s", payment.ErrNotFound, p.ID)
-				}
-				return err
-			}
-			return fmt.Errorf("%w: payment %s is at version %d, not %d", payment.ErrConflict, p.ID, v, prevVersion)
+		if err := compareAndSet(ctx, q, res, err, "payments", "payment", string(p.ID), string(p.Workspace), prevVersion); err != nil {
+			return err
 		}
 		return insertHistoryAndEvent(ctx, q, &c, ev)
 	})
+}
+
+// compareAndSet checks the result of an UPDATE … WHERE id = ? AND workspace_id = ? AND version =
+// prevVersion on table: no row changed is ErrNotFound when the record does not exist (in this
+// workspace), and ErrConflict when its version moved on.
+func compareAndSet(ctx context.Context, q querier, res sql.Result, err error, table, what, id, ws string, prevVersion int64) error {
+	if err != nil {
+		return translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return translate(err)
+	}
+	var v int64
+	err = q.queryRow(ctx, `SELECT version FROM `+table+` WHERE id = ? AND workspace_id = ?`, id, ws).Scan(&v)
+	if err := translate(err); err != nil {
+		if errors.Is(err, payment.ErrNotFound) {
+			return fmt.Errorf("%w: %s %s", payment.ErrNotFound, what, id)
+		}
+		return err
+	}
+	return fmt.Errorf("%w: %s %s is at version %d, not %d", payment.ErrConflict, what, id, v, prevVersion)
 }
 
 // History implements payment.Store.

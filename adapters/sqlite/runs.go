@@ -129,22 +129,8 @@ func (s *Store) UpdateRun(ctx context.Context, r reconcile.Run, prevVersion int6
 			WHERE id = ? AND workspace_id = ? AND version = ?`,
 			string(r.Account), string(r.Status), formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version,
 			d.header, d.entries, d.history, string(r.ID), string(r.Workspace), prevVersion)
-		if err != nil {
-			return translate(err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return translate(err)
-		} else if n == 0 {
-			var v int64
-			err := q.queryRow(ctx, `SELECT version FROM reconcile_runs WHERE id = ? AND workspace_id = ?`,
-				string(r.ID), string(r.Workspace)).Scan(&v)
-			if err := translate(err); err != nil {
-				if errors.Is(err, payment.ErrNotFound) {
-					return fmt.Errorf("%w: run %s", payment.ErrNotFound, r.ID)
-				}
-				return err
-			}
-			return fmt.Errorf("%w: run %s is at version %d, not %d", payment.ErrConflict, r.ID, v, prevVersion)
+		if err := compareAndSet(ctx, q, res, err, "reconcile_runs", "run", string(r.ID), string(r.Workspace), prevVersion); err != nil {
+			return err
 		}
 		return insertEvent(ctx, q, &ev, payload)
 	})
