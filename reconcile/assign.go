@@ -21,28 +21,32 @@ func (m *matcher) assign() {
 			deg[p]++
 		}
 	}
-	for i := range m.pairs {
-		pr := &m.pairs[i]
-		if pr.flags&flagBatch != 0 {
-			for _, p := range m.refs.batches[pr.pay].members {
-				bump(p)
+	for _, pairs := range m.pairs {
+		for i := range pairs {
+			pr := &pairs[i]
+			if pr.flags&flagBatch != 0 {
+				for _, p := range m.refs.batches[pr.pay].members {
+					bump(p)
+				}
+				continue
 			}
-			continue
+			bump(pr.pay)
 		}
-		bump(pr.pay)
 	}
 	var hard []pair
-	for i := 0; i < len(m.pairs); {
-		j := i + 1
-		for j < len(m.pairs) && m.pairs[j].entry == m.pairs[i].entry {
-			j++
+	for _, pairs := range m.pairs { // an entry's pairs are in one chunk, next to each other
+		for i := 0; i < len(pairs); {
+			j := i + 1
+			for j < len(pairs) && pairs[j].entry == pairs[i].entry {
+				j++
+			}
+			if pr := &pairs[i]; j-i == 1 && pr.flags&flagBatch == 0 && deg[pr.pay] == 1 {
+				m.take(pr)
+			} else {
+				hard = append(hard, pairs[i:j]...)
+			}
+			i = j
 		}
-		if pr := &m.pairs[i]; j-i == 1 && pr.flags&flagBatch == 0 && deg[pr.pay] == 1 {
-			m.take(pr)
-		} else {
-			hard = append(hard, m.pairs[i:j]...)
-		}
-		i = j
 	}
 	if len(hard) == 0 {
 		return

@@ -164,12 +164,12 @@ type matcher struct {
 	amts   *amountIndex
 	info   []pinfo // one per payment: what evaluating a candidate reads
 
-	pairs    []pair
+	pairs    [][]pair // per worker, each in entry order: together, every candidate pair in entry order
 	out      []outcome
 	payEntry []int32 // entry index of each matched payment, or -1
 	rankOnce sync.Once
 	rank     []int32        // each payment's place in (value date, id) order, for long candidate lists
-	hints    []hintRec      // near misses of entries, in entry order, at most maxHints each
+	hints    [][]hintRec    // per worker, in entry order: near misses of entries
 	taken    map[int32]hint // entries whose every candidate went to better-fitting entries
 	warnings []string
 }
@@ -189,6 +189,7 @@ const (
 	hintTaken                     // a candidate went to a better-fitting entry
 	hintCurrency                  // the reference names a payment in another currency
 	hintAccount                   // the reference names a payment on another account or direction
+	hintCrowd                     // more near misses than are worth listing; pay holds their count
 )
 
 func (m *matcher) numEntries() int { return int(m.starts[len(m.starts)-1]) }
@@ -302,14 +303,9 @@ func (m *matcher) run() {
 		wg.Go(func() { k.span(lo, hi) })
 	}
 	wg.Wait()
-	total := 0
 	for _, k := range chunks {
-		total += len(k.pairs)
-	}
-	m.pairs = make([]pair, 0, total)
-	for _, k := range chunks {
-		m.pairs = append(m.pairs, k.pairs...)
-		m.hints = append(m.hints, k.hints...)
+		m.pairs = append(m.pairs, k.pairs)
+		m.hints = append(m.hints, k.hints)
 	}
 	m.assign()
 }
@@ -321,6 +317,9 @@ func (m *matcher) build(parallel bool) {
 	if !parallel {
 		m.fillInfo(0, len(m.pays))
 		m.refs = newRefIndex(m.pays, m.info, m.opts.PaymentInfoIDs)
+		m.refs.buildRefs()
+		m.refs.buildE2E()
+		m.refs.finish()
 		m.amts = newAmountIndex(m.info)
 		return
 	}
@@ -329,10 +328,14 @@ func (m *matcher) build(parallel bool) {
 	wg.Go(func() { m.fillInfo(0, half) })
 	m.fillInfo(half, len(m.pays))
 	wg.Wait()
-	// The reference index writes only the fingerprints of info; the amount index reads only the rest.
-	wg.Go(func() { m.refs = newRefIndex(m.pays, m.info, m.opts.PaymentInfoIDs) })
+	// The two reference tables write only their own fingerprint field of info; the amount index
+	// reads only the other fields.
+	m.refs = newRefIndex(m.pays, m.info, m.opts.PaymentInfoIDs)
+	wg.Go(m.refs.buildRefs)
+	m.refs.buildE2E()
 	m.amts = newAmountIndex(m.info)
 	wg.Wait()
+	m.refs.finish()
 }
 
 // fillInfo fills the compact records of payments lo to hi.
@@ -340,7 +343,8 @@ func (m *matcher) fillInfo(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		p := &m.pays[i]
 		in := &m.info[i]
-		in.amount, in.date, in.cur, in.class = p.Amount, p.ValueDate, packCurrency(p.Currency), classOf(p.Status)
+		in.amount, in.date = p.Amount, p.ValueDate
+		in.curClass = uint32(classOf(p.Status))<<24 | packCurrency(p.Currency)
 		for si := range min(len(m.infos), 32) {
 			s := &m.infos[si]
 			if !s.known {
@@ -382,6 +386,9 @@ type worker struct {
 	m      *matcher
 	tok    tokenizer
 	verify []byte
+	probes []probe
+	keys   []byte // the probes' keys
+	sink   uint64 // what touching memory ahead of use reads, kept so the reads are not dropped
 	cands  []cand
 	seen   []int32 // per payment: index+1 into cands for the current entry's stamp
 	stamp  []int32 // per payment: the entry (+1) seen was set for
@@ -405,12 +412,14 @@ func newWorker(m *matcher) *worker {
 func (w *worker) span(lo, hi int32) {
 	m := w.m
 	w.pairs = make([]pair, 0, hi-lo+hi/64)
-	for i := lo; i < hi; {
-		_, s := m.entry(i)
-		end := min(hi, m.starts[s+1])
-		entries := m.stmts[s].Entries
-		for ; i < end; i++ {
-			w.entry(i, &entries[i-m.starts[s]], s)
+	for b := lo; b < hi; b += batchSize {
+		end := min(b+batchSize, hi)
+		w.probeBatch(b, end)
+		next := 0
+		for i := b; i < end; i++ {
+			e, s := m.entry(i)
+			w.candidates(i, &next)
+			w.entry(i, e, s)
 		}
 	}
 }
@@ -463,42 +472,12 @@ func (w *worker) addBatch(b int32, field, key uint8, start, end int32) {
 	w.cands = append(w.cands, cand{pay: b, batch: true, ref: true, field: field, key: key, start: start, end: end})
 }
 
-// lookup records every payment and batch whose key is key.
-func (w *worker) lookup(ei int32, key []byte, field uint8, start, end int32) {
-	x := w.m.refs
-	if x.idByE2E && len(key) == idKeyLen && string(key[:3]) == "PAY" {
-		e2e := key[idKeyLen-16:]
-		if !x.mayHave(e2e) {
-			return
-		}
-		x.each(x.find(e2e, &w.verify), func(v uint32) {
-			if kindOf(v) != keyEndToEnd {
-				return
-			}
-			p := &x.pays[valOf(v)]
-			if idFollowsE2E(p) && string(p.ID)[len(payment.PrefixPayment):] == string(key[3:]) {
-				w.addPayment(ei, valOf(v), true, field, keyID, start, end)
-			}
-		})
-		return
-	}
-	if !x.mayHave(key) {
-		return
-	}
-	x.each(x.find(key, &w.verify), func(v uint32) {
-		switch kind, val := kindOf(v), valOf(v); kind {
-		case keyBatch:
-			w.addBatch(val, field, keyBatch, start, end)
-		case keyPaymentInfo:
-			w.addBatch(x.infos[val].batch, field, keyPaymentInfo, start, end)
-		default:
-			w.addPayment(ei, val, true, field, kind, start, end)
-		}
-	})
-}
-
-// maxHints is how many near misses an unmatched entry reports.
-const maxHints = 3
+// maxHints is how many near misses an unmatched entry reports; an entry with more than maxHintCands
+// of them reports only how many there are (listing some would depend on the order of the input).
+const (
+	maxHints     = 3
+	maxHintCands = 16
+)
 
 // hintRec is a hint of one entry.
 type hintRec struct {
@@ -506,94 +485,79 @@ type hintRec struct {
 	hint
 }
 
-// addHint keeps the entry's first maxHints near misses in a fixed order (code, then the payment's
-// value date and id), whatever the order the payments came in. The entry's hints are the last
-// records of w.hints.
+// addHint records a near miss of entry ei. The entry's hints are the last records of w.hints; they
+// are put in order only when reported (hintsOf), so recording one costs an append.
 func (w *worker) addHint(ei int32, h hint) {
 	first := len(w.hints)
 	for first > 0 && w.hints[first-1].entry == ei {
 		first--
 	}
-	hs := w.hints[first:]
-	less := func(a, b *hint) bool {
-		if a.code != b.code {
-			return a.code < b.code
-		}
-		return comparePayments(&w.m.pays[a.pay], &w.m.pays[b.pay]) < 0
-	}
-	i := len(hs)
-	for i > 0 && less(&h, &hs[i-1].hint) {
-		i--
-	}
-	for _, o := range hs {
+	for _, o := range w.hints[first:] {
 		if o.pay == h.pay && o.code == h.code {
 			return
 		}
 	}
-	if i >= maxHints {
+	if n := len(w.hints) - first; n >= maxHintCands {
+		if n == maxHintCands { // one marker record holds the count of the rest
+			w.hints = append(w.hints, hintRec{entry: ei, hint: hint{code: hintCrowd, pay: maxHintCands}})
+		}
+		w.hints[len(w.hints)-1].pay++
 		return
 	}
-	w.hints = slices.Insert(w.hints, first+i, hintRec{entry: ei, hint: h})
-	if len(w.hints)-first > maxHints {
-		w.hints = w.hints[:first+maxHints]
-	}
+	w.hints = append(w.hints, hintRec{entry: ei, hint: h})
 }
 
-// hintsOf appends the hints of entry ei to dst: a lost candidate first, then near misses.
+// dropHints removes the entry's hints other than those of code keep.
+func (w *worker) dropHints(ei int32, keep uint8) {
+	first := len(w.hints)
+	for first > 0 && w.hints[first-1].entry == ei {
+		first--
+	}
+	kept := slices.DeleteFunc(w.hints[first:], func(r hintRec) bool { return r.code != keep })
+	w.hints = w.hints[:first+len(kept)]
+}
+
+// hintsOf appends the hints of entry ei to dst: a lost candidate first, then up to maxHints near
+// misses in a fixed order (code, then the payment's value date and id) whatever the input order, or
+// for a crowded entry only their count.
 func (m *matcher) hintsOf(ei int32, dst []hint) []hint {
 	if h, ok := m.taken[ei]; ok {
 		dst = append(dst, h)
 	}
-	i, _ := slices.BinarySearchFunc(m.hints, ei, func(r hintRec, e int32) int { return cmp.Compare(r.entry, e) })
-	for ; i < len(m.hints) && m.hints[i].entry == ei; i++ {
-		dst = append(dst, m.hints[i].hint)
-	}
-	return dst
-}
-
-// collect finds every payment and batch that entry e names or fits on amount and date into w.cands.
-func (w *worker) collect(ei int32, e *Entry) {
-	m := w.m
-	x := m.refs
-	w.cands = w.cands[:0]
-	for f := range numFields {
-		text := entryField(e, f)
-		if text == "" {
-			continue
-		}
-		w.tok.split(text)
-		toks, buf := w.tok.tokens, w.tok.buf
-		for i := range toks {
-			from := int(toks[i].normStart)
-			for j := i; j < len(toks); j++ {
-				l := int(toks[j].normEnd) - from
-				if l > x.maxLen {
-					break
-				}
-				if x.hasLen(l) {
-					w.lookup(ei, buf[from:toks[j].normEnd], f, toks[i].origStart, toks[j].origEnd)
-				}
-			}
+	var hs []hintRec
+	for _, c := range m.hints { // chunks cover consecutive entry ranges
+		if len(c) > 0 && c[len(c)-1].entry >= ei {
+			hs = c
+			break
 		}
 	}
-	if date := entryDate(e); date != 0 {
-		for d := date - payment.Date(m.opts.DateWindow); d <= date+payment.Date(m.opts.DateWindow); d++ {
-			p, more := m.amts.find(e.Amount, d)
-			for ; p >= 0; p = m.amts.next[p] {
-				w.addPayment(ei, p, false, 0, 0, 0, 0)
-				if !more {
-					break
-				}
-			}
-		}
+	i, _ := slices.BinarySearchFunc(hs, ei, func(r hintRec, e int32) int { return cmp.Compare(r.entry, e) })
+	j := i
+	for j < len(hs) && hs[j].entry == ei {
+		j++
 	}
+	if j > i && hs[j-1].code == hintCrowd {
+		return append(dst, hs[j-1].hint)
+	}
+	start := len(dst)
+	for _, r := range hs[i:j] {
+		dst = append(dst, r.hint)
+	}
+	mine := dst[start:]
+	slices.SortFunc(mine, func(a, b hint) int {
+		if a.code != b.code {
+			return int(a.code) - int(b.code)
+		}
+		return comparePayments(&m.pays[a.pay], &m.pays[b.pay])
+	})
+	return dst[:start+min(len(mine), maxHints)]
 }
 
 // entry finds the candidates of entry ei (of statement si) and records its pairs, or its anomaly.
+// Its candidates are in w.cands (see candidates).
 func (w *worker) entry(ei int32, e *Entry, si int) {
 	m := w.m
 	s := &m.infos[si]
-	w.collect(ei, e)
 	date := entryDate(e)
 	m.out[ei].pay = -1
 	if len(w.cands) == 0 {
@@ -623,8 +587,8 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 			continue
 		}
 		p := &m.info[c.pay]
-		class := p.class
-		if cur != "" && p.cur != packCurrency(cur) {
+		class := p.class()
+		if cur != "" && p.cur() != packCurrency(cur) {
 			if c.ref {
 				w.addHint(ei, hint{pay: c.pay, code: hintCurrency})
 			}
@@ -666,6 +630,11 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 		w.pairs = append(w.pairs, pr)
 	}
 	mine := w.pairs[start:]
+	if len(mine) > 0 {
+		// the entry has candidates: keep only what a match reports (the cancelled or failed payments
+		// it names); near misses are listed for entries without any candidate
+		w.dropHints(ei, hintStatus)
+	}
 	best := 0
 	for i := range mine {
 		best = max(best, score(mine[i].crit))
@@ -749,7 +718,7 @@ func (w *worker) batchPair(pr *pair, e *Entry, si int, cur payment.Currency, dat
 	var all, near batchSum
 	for _, pi := range m.refs.batches[pr.pay].members {
 		p := &m.info[pi]
-		if p.class != classLive || (cur != "" && p.cur != packCurrency(cur)) || !m.sideOK(si, e, pi) {
+		if p.class() != classLive || (cur != "" && p.cur() != packCurrency(cur)) || !m.sideOK(si, e, pi) {
 			continue
 		}
 		d := int32(noDate)
@@ -806,7 +775,7 @@ func (m *matcher) batchMembers(b int32, e *Entry, si int, window bool, f func(p 
 	date := entryDate(e)
 	for _, pi := range m.refs.batches[b].members {
 		p := &m.info[pi]
-		if p.class != classLive || (cur != "" && p.cur != packCurrency(cur)) || !m.sideOK(si, e, pi) {
+		if p.class() != classLive || (cur != "" && p.cur() != packCurrency(cur)) || !m.sideOK(si, e, pi) {
 			continue
 		}
 		if window && (date == 0 || p.date == 0 || absDate(date, p.date) > m.opts.DateWindow) {

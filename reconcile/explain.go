@@ -12,7 +12,9 @@ func explain(st *Statement, e *Entry, pays []Payment, opts Options) (uint8, []Re
 	m := newMatcher([]Statement{{Account: st.Account, Currency: st.Currency, Entries: []Entry{*e}}}, pays, &opts)
 	m.build(false)
 	w := newWorker(m)
-	w.collect(0, e)
+	w.probeBatch(0, 1)
+	next := 0
+	w.candidates(0, &next)
 	v := reasonValues{entry: e, entryCur: e.Currency, crit: critAmount | critDate}
 	if v.entryCur == "" {
 		v.entryCur = st.Currency

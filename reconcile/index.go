@@ -27,18 +27,20 @@ const notProvided = "NOTPROVIDED"
 // idKeyLen is the normalized length of a "pay_" + ULID id: PAY and 26 characters.
 const idKeyLen = 3 + 26
 
-// pinfo is what evaluating a candidate reads of a payment, packed into 48 bytes so that a candidate
+// pinfo is what evaluating a candidate reads of a payment, packed into 40 bytes so that a candidate
 // costs one cache miss rather than several (a Payment is 176 bytes, and its strings live elsewhere).
 type pinfo struct {
 	refFP, e2eFP uint64 // fingerprints of the normalized reference and end-to-end key (refIndex sets them)
 	amount       int64
 	date         payment.Date
-	cur          uint32 // the currency code packed (packCurrency)
+	curClass     uint32 // the status class << 24 | the currency code packed (packCurrency)
 	from, to     uint32 // bit s: the payment is from / to the account of statement s (the first 32)
-	class        statusClass
 }
 
-// packCurrency packs a three-letter code into an integer; "" is 0 and anything else odd is all ones.
+func (p *pinfo) cur() uint32        { return p.curClass & 0xFFFFFF }
+func (p *pinfo) class() statusClass { return statusClass(p.curClass >> 24) }
+
+// packCurrency packs a three-letter code into 24 bits; "" is 0 and anything else odd is all ones.
 func packCurrency(c payment.Currency) uint32 {
 	switch len(c) {
 	case 0:
@@ -46,7 +48,7 @@ func packCurrency(c payment.Currency) uint32 {
 	case 3:
 		return uint32(c[0])<<16 | uint32(c[1])<<8 | uint32(c[2])
 	}
-	return ^uint32(0)
+	return 0xFFFFFF
 }
 
 // Reference index slots: 32 bits of hash, then a chain bit, the key kind and a 28-bit value: the
@@ -100,15 +102,29 @@ type refIndex struct {
 	batches  []batch
 	infos    []paymentInfo
 	seed, fp maphash.Seed
-	mask     uint64
-	slots    []uint64
-	nodes    []strNode
-	lens     [(maxKeyLen + 64) / 64]uint64 // bitset of the key lengths present
-	maxLen   int
-	idByE2E  bool // some "pay_" ids are found through their end-to-end key rather than indexed
+	// tabs[0] holds references, ids and batch keys, tabs[1] end-to-end keys: two tables built by two
+	// goroutines.
+	tabs    [2]refTable
+	lens    [(maxKeyLen + 64) / 64]uint64 // bitset of the key lengths of both tables
+	maxLen  int
+	idByE2E bool // some "pay_" ids are found through their end-to-end key rather than indexed
+}
+
+// refTable is one open-addressing table of the reference index.
+type refTable struct {
+	mask   uint64
+	slots  []uint64
+	nodes  []strNode
+	lens   [(maxKeyLen + 64) / 64]uint64 // bitset of the key lengths present
+	maxLen int
 	// filter has a bit set for the (length, first byte, last byte) of every key: 512 KiB that stay
 	// in the cache and spare most text fragments a probe of the big table.
 	filter []uint64
+}
+
+func newRefTable(keys int) refTable {
+	size := uint64(1) << bits.Len64(uint64(2*keys)|15)
+	return refTable{mask: size - 1, slots: make([]uint64, size), filter: make([]uint64, filterBits/64)}
 }
 
 // idFollowsE2E reports whether p's id is "pay_" + ULID with its end-to-end key derived from it, in
@@ -128,10 +144,10 @@ func isUpperAlnum(s string) bool {
 	return true
 }
 
+// newRefIndex groups the batches; buildRefs and buildE2E then fill the two tables (concurrently if
+// the caller likes) and finish joins their key lengths.
 func newRefIndex(pays []Payment, info []pinfo, infoIDs map[string]payment.BatchID) *refIndex {
-	x := &refIndex{pays: pays, info: info, seed: maphash.MakeSeed(), fp: maphash.MakeSeed(),
-		filter: make([]uint64, filterBits/64)}
-	// batches
+	x := &refIndex{pays: pays, info: info, seed: maphash.MakeSeed(), fp: maphash.MakeSeed()}
 	byID := make(map[payment.BatchID]int32)
 	for i := range pays {
 		b := pays[i].BatchID
@@ -160,48 +176,130 @@ func newRefIndex(pays []Payment, info []pinfo, infoIDs map[string]payment.BatchI
 			x.infos = append(x.infos, paymentInfo{id: id, batch: bi})
 		}
 	}
-
-	n := 2*len(pays) + len(x.batches) + len(x.infos)
-	size := uint64(1) << bits.Len64(uint64(2*n)|15)
-	x.mask = size - 1
-	x.slots = make([]uint64, size)
-	var a, b []byte
-	for i := range pays {
-		p := &pays[i]
-		var fp uint64
-		a, fp = x.add(a, &b, p.Reference, int32(i), keyReference)
-		info[i].refFP = fp
-		if p.EndToEnd != "" {
-			a, fp = x.add(a, &b, p.EndToEnd, int32(i), keyEndToEnd)
-			info[i].e2eFP = fp
-		}
-		if idFollowsE2E(p) {
-			x.idByE2E = true
-			x.setLen(idKeyLen)
-		} else {
-			a, _ = x.add(a, &b, string(p.ID), int32(i), keyID)
-		}
-	}
-	for bi := range x.batches {
-		a, _ = x.add(a, &b, string(x.batches[bi].id), int32(bi), keyBatch)
-	}
-	for ii := range x.infos {
-		a, _ = x.add(a, &b, x.infos[ii].id, int32(ii), keyPaymentInfo)
-	}
 	return x
 }
 
-func (x *refIndex) setLen(n int) {
-	x.lens[n/64] |= 1 << (n % 64)
-	x.maxLen = max(x.maxLen, n)
+// insertBatch is a batch of keys to insert: normalized, hashed and their slots touched before the
+// inserts, so that the cache misses of a batch overlap (see batchSize).
+type insertBatch struct {
+	buf  []byte
+	keys []pendingKey
+	sink uint64
+}
+
+type pendingKey struct {
+	off, n  int32
+	val     int32
+	kind    uint8
+	h, fp   uint64
+	payment bool // the fingerprint goes into info[val]
+}
+
+// push normalizes and hashes text (nothing for text that gives no key) and touches its home slot.
+func (kb *insertBatch) push(x *refIndex, t *refTable, text string, val int32, kind uint8) {
+	if text == "" {
+		return
+	}
+	off := len(kb.buf)
+	kb.buf = appendNormalized(kb.buf, text)
+	key := kb.buf[off:]
+	if len(key) == 0 || len(key) > maxKeyLen || string(key) == notProvided {
+		kb.buf = kb.buf[:off]
+		return
+	}
+	h := maphash.Bytes(x.seed, key)
+	kb.keys = append(kb.keys, pendingKey{off: int32(off), n: int32(len(key)), val: val, kind: kind, h: h,
+		fp: maphash.Bytes(x.fp, key)})
+}
+
+// flush inserts the batch's keys and records the fingerprints of references and end-to-end keys.
+func (kb *insertBatch) flush(x *refIndex, t *refTable, verify *[]byte) {
+	var sink uint64
+	for _, k := range kb.keys { // independent loads: their misses overlap
+		sink += t.slots[k.h&t.mask]
+	}
+	kb.sink += sink
+	for _, k := range kb.keys {
+		t.insert(x, kb.buf[k.off:k.off+k.n], k.h, k.fp, k.val, k.kind, verify)
+		switch k.kind {
+		case keyReference:
+			x.info[k.val].refFP = k.fp
+		case keyEndToEnd:
+			x.info[k.val].e2eFP = k.fp
+		}
+	}
+	kb.buf, kb.keys = kb.buf[:0], kb.keys[:0]
+}
+
+// buildRefs fills tabs[0]: references, ids not reachable through their end-to-end key, batch ids and
+// payment-information ids. It writes only the refFP of info.
+func (x *refIndex) buildRefs() {
+	t := &x.tabs[0]
+	*t = newRefTable(len(x.pays) + len(x.batches) + len(x.infos))
+	var kb insertBatch
+	var verify []byte
+	for i := range x.pays {
+		p := &x.pays[i]
+		kb.push(x, t, p.Reference, int32(i), keyReference)
+		if !idFollowsE2E(p) {
+			kb.push(x, t, string(p.ID), int32(i), keyID)
+		}
+		if len(kb.keys) >= batchSize {
+			kb.flush(x, t, &verify)
+		}
+	}
+	for bi := range x.batches {
+		kb.push(x, t, string(x.batches[bi].id), int32(bi), keyBatch)
+	}
+	for ii := range x.infos {
+		kb.push(x, t, x.infos[ii].id, int32(ii), keyPaymentInfo)
+	}
+	kb.flush(x, t, &verify)
+}
+
+// buildE2E fills tabs[1] with end-to-end keys. It writes only the e2eFP of info.
+func (x *refIndex) buildE2E() {
+	t := &x.tabs[1]
+	*t = newRefTable(len(x.pays))
+	var kb insertBatch
+	var verify []byte
+	for i := range x.pays {
+		p := &x.pays[i]
+		kb.push(x, t, p.EndToEnd, int32(i), keyEndToEnd)
+		if idFollowsE2E(p) {
+			x.idByE2E = true
+		}
+		if len(kb.keys) >= batchSize {
+			kb.flush(x, t, &verify)
+		}
+	}
+	kb.flush(x, t, &verify)
+}
+
+// finish joins the key lengths of both tables (and the length of "pay_" ids found through their keys).
+func (x *refIndex) finish() {
+	for i := range x.lens {
+		x.lens[i] = x.tabs[0].lens[i] | x.tabs[1].lens[i]
+	}
+	x.maxLen = max(x.tabs[0].maxLen, x.tabs[1].maxLen)
+	if x.idByE2E {
+		x.lens[idKeyLen/64] |= 1 << (idKeyLen % 64)
+		x.maxLen = max(x.maxLen, idKeyLen)
+	}
+}
+
+func (t *refTable) setLen(n int) {
+	t.lens[n/64] |= 1 << (n % 64)
+	t.maxLen = max(t.maxLen, n)
 }
 
 func (x *refIndex) hasLen(n int) bool { return x.lens[n/64]&(1<<(n%64)) != 0 }
+func (t *refTable) hasLen(n int) bool { return t.lens[n/64]&(1<<(n%64)) != 0 }
 
-// mayHave reports whether key can be a key of the index (false positives are possible).
-func (x *refIndex) mayHave(key []byte) bool {
+// mayHave reports whether key can be a key of the table (false positives are possible).
+func (t *refTable) mayHave(key []byte) bool {
 	b := filterBit(key)
-	return x.filter[b/64]&(1<<(b%64)) != 0
+	return t.filter[b/64]&(1<<(b%64)) != 0
 }
 
 // keyText is the raw text of the key of item v.
@@ -233,74 +331,69 @@ func (x *refIndex) holds(v uint32, key []byte, fp uint64, verify *[]byte) bool {
 }
 
 // head is the first item of slot s.
-func (x *refIndex) head(s uint64) uint32 {
+func (t *refTable) head(s uint64) uint32 {
 	if s&slotChained != 0 {
-		return x.nodes[s&slotVal].v
+		return t.nodes[s&slotVal].v
 	}
 	return uint32(s)
 }
 
-// add indexes text under val and kind and returns the key's fingerprint; scratch buffers are passed in
-// and returned.
-func (x *refIndex) add(scratch []byte, verify *[]byte, text string, val int32, kind uint8) ([]byte, uint64) {
-	if text == "" {
-		return scratch, 0
-	}
-	key := appendNormalized(scratch[:0], text)
-	if len(key) == 0 || len(key) > maxKeyLen || string(key) == notProvided {
-		return key, 0
-	}
-	h := maphash.Bytes(x.seed, key)
-	fp := maphash.Bytes(x.fp, key)
+// insert adds an item under key, whose hash is h and fingerprint fp.
+func (t *refTable) insert(x *refIndex, key []byte, h, fp uint64, val int32, kind uint8, verify *[]byte) {
 	tag := h &^ 0xFFFFFFFF
 	v := uint32(kind)<<28 | uint32(val)
-	for i := h & x.mask; ; i = (i + 1) & x.mask {
-		s := x.slots[i]
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
 		if s == 0 {
-			x.slots[i] = tag | uint64(v)
-			x.setLen(len(key))
+			t.slots[i] = tag | uint64(v)
+			t.setLen(len(key))
 			b := filterBit(key)
-			x.filter[b/64] |= 1 << (b % 64)
-			return key, fp
+			t.filter[b/64] |= 1 << (b % 64)
+			return
 		}
-		if s&^0xFFFFFFFF != tag || !x.holds(x.head(s), key, fp, verify) {
+		if s&^0xFFFFFFFF != tag || !x.holds(t.head(s), key, fp, verify) {
 			continue
 		}
-		next := int32(-1)
+		var next int32
 		if s&slotChained != 0 {
 			next = int32(s & slotVal)
 		} else {
-			next = int32(len(x.nodes))
-			x.nodes = append(x.nodes, strNode{v: uint32(s), next: -1})
+			next = int32(len(t.nodes))
+			t.nodes = append(t.nodes, strNode{v: uint32(s), next: -1})
 		}
-		x.slots[i] = tag | slotChained | uint64(len(x.nodes))
-		x.nodes = append(x.nodes, strNode{v: v, next: next})
-		return key, fp
+		t.slots[i] = tag | slotChained | uint64(len(t.nodes))
+		t.nodes = append(t.nodes, strNode{v: v, next: next})
+		return
 	}
 }
 
 // each calls f with every item of a find result.
-func (x *refIndex) each(found int64, f func(v uint32)) {
+func (t *refTable) each(found int64, f func(v uint32)) {
 	switch {
 	case found < 0:
 	case found&slotChained == 0:
 		f(uint32(found))
 	default:
-		for n := int32(found & slotVal); n >= 0; n = x.nodes[n].next {
-			f(x.nodes[n].v)
+		for n := int32(found & slotVal); n >= 0; n = t.nodes[n].next {
+			f(t.nodes[n].v)
 		}
 	}
 }
 
 // find returns the low half of the slot holding key (an item, or slotChained and the head node), or
 // -1. verify is scratch space.
-func (x *refIndex) find(key []byte, verify *[]byte) int64 {
+func (t *refTable) find(x *refIndex, key []byte, verify *[]byte) int64 {
 	h := maphash.Bytes(x.seed, key)
+	return t.findFrom(x, key, h, h&t.mask, verify)
+}
+
+// findFrom is find for a key whose hash is h, scanning from slot i.
+func (t *refTable) findFrom(x *refIndex, key []byte, h, i uint64, verify *[]byte) int64 {
 	tag := h &^ 0xFFFFFFFF
 	var fp uint64
 	fpDone := false
-	for i := h & x.mask; ; i = (i + 1) & x.mask {
-		s := x.slots[i]
+	for ; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
 		if s == 0 {
 			return -1
 		}
@@ -310,10 +403,22 @@ func (x *refIndex) find(key []byte, verify *[]byte) int64 {
 		if !fpDone {
 			fp, fpDone = maphash.Bytes(x.fp, key), true
 		}
-		if x.holds(x.head(s), key, fp, verify) {
+		if x.holds(t.head(s), key, fp, verify) {
 			return int64(uint32(s))
 		}
 	}
+}
+
+// locate scans from the home slot of hash h to the first slot that is empty or carries h's tag, and
+// returns its position. It does what find does before verifying, so that a batch can first touch all
+// its slots, then all the payments they lead to.
+func locate(slots []uint64, mask, h uint64) uint64 {
+	tag := h &^ 0xFFFFFFFF
+	i := h & mask
+	for s := slots[i]; s != 0 && s&^0xFFFFFFFF != tag; s = slots[i] {
+		i = (i + 1) & mask
+	}
+	return i
 }
 
 // amountIndex finds live payments by (amount, value date); the currency is checked by the caller. It is
@@ -342,7 +447,7 @@ func newAmountIndex(info []pinfo) *amountIndex {
 	for i := range info {
 		p := &info[i]
 		x.next[i] = -1
-		if p.class != classLive || p.date == 0 {
+		if p.class() != classLive || p.date == 0 {
 			continue
 		}
 		h := amountHash(p.amount, p.date)
@@ -371,8 +476,13 @@ func newAmountIndex(info []pinfo) *amountIndex {
 // follow (through next).
 func (x *amountIndex) find(amount int64, date payment.Date) (int32, bool) {
 	h := amountHash(amount, date)
+	return x.findFrom(amount, date, h, h&x.mask)
+}
+
+// findFrom is find for a key whose hash is h, scanning from slot j.
+func (x *amountIndex) findFrom(amount int64, date payment.Date, h, j uint64) (int32, bool) {
 	tag := h &^ 0xFFFFFFFF
-	for j := h & x.mask; ; j = (j + 1) & x.mask {
+	for ; ; j = (j + 1) & x.mask {
 		s := x.slots[j]
 		if s == 0 {
 			return -1, false

@@ -77,34 +77,56 @@ type tokenizer struct {
 
 // split tokenizes s: t.tokens and t.buf hold the tokens and their normalized bytes afterwards.
 func (t *tokenizer) split(s string) {
-	t.buf = t.buf[:0]
+	// Upper-casing never makes a character more than three times longer (i → İ doubles it), so the
+	// buffer is sized once and written by index.
+	if need := 3*len(s) + 4; cap(t.buf) < need {
+		t.buf = make([]byte, need)
+	}
+	buf := t.buf[:cap(t.buf)]
 	t.tokens = t.tokens[:0]
+	k := 0
 	in := false
 	var cur token
 	for i := 0; i < len(s); {
-		start, before := i, len(t.buf)
+		c := s[i]
 		var word bool
-		if c := s[i]; c < utf8.RuneSelf && c != 'i' {
-			n := asciiNorm[c]
-			if word = n != 0; word {
-				t.buf = append(t.buf, n)
+		start, before := i, k
+		switch {
+		case c < utf8.RuneSelf && c != 'i':
+			if n := asciiNorm[c]; n != 0 {
+				buf[k] = n
+				k++
+				word = true
 			}
 			i++
-		} else {
-			t.buf, i, word = normNext(t.buf, s, i)
+		case c == 'i':
+			buf[k], buf[k+1] = "İ"[0], "İ"[1]
+			k += 2
+			word = true
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				k += utf8.EncodeRune(buf[k:], unicode.TurkishCase.ToUpper(r))
+				word = true
+			}
 		}
-		switch {
-		case word && !in:
+		if word == in {
+			continue
+		}
+		if word {
 			in = true
 			cur = token{origStart: int32(start), normStart: int32(before)}
-		case !word && in:
+		} else {
 			in = false
 			cur.origEnd, cur.normEnd = int32(start), int32(before)
 			t.tokens = append(t.tokens, cur)
 		}
 	}
 	if in {
-		cur.origEnd, cur.normEnd = int32(len(s)), int32(len(t.buf))
+		cur.origEnd, cur.normEnd = int32(len(s)), int32(k)
 		t.tokens = append(t.tokens, cur)
 	}
+	t.buf = buf[:k]
 }

@@ -46,7 +46,7 @@ func (g *Engine) Match(stmts []Statement, pays []Payment) *Result {
 	m.run()
 	r := &Result{m: m, alts: m.alternatives()}
 	m.pairs, m.amts = nil, nil
-	m.refs.slots, m.refs.nodes, m.refs.filter = nil, nil, nil
+	m.refs.tabs = [2]refTable{}
 	r.summarize()
 	return r
 }
@@ -54,21 +54,15 @@ func (g *Engine) Match(stmts []Statement, pays []Payment) *Result {
 // alternatives lists, for every ambiguous match, the other payments that fit its entry as well.
 func (m *matcher) alternatives() map[int32][]int32 {
 	alts := make(map[int32][]int32)
-	for i := 0; i < len(m.pairs); {
-		j := i + 1
-		for j < len(m.pairs) && m.pairs[j].entry == m.pairs[i].entry {
-			j++
-		}
-		o := &m.out[m.pairs[i].entry]
-		if o.kind == outMatched && o.flags&flagEntryTie != 0 {
-			for k := i; k < j; k++ {
-				pr := &m.pairs[k]
-				if pr.pay != o.pay && score(pr.crit) == score(o.crit) && pr.dist == o.dist && pr.flags&flagBatch == 0 {
-					alts[pr.entry] = append(alts[pr.entry], pr.pay)
-				}
+	for _, pairs := range m.pairs {
+		for k := range pairs {
+			pr := &pairs[k]
+			o := &m.out[pr.entry]
+			if o.kind == outMatched && o.flags&flagEntryTie != 0 && pr.pay != o.pay &&
+				score(pr.crit) == score(o.crit) && pr.dist == o.dist && pr.flags&flagBatch == 0 {
+				alts[pr.entry] = append(alts[pr.entry], pr.pay)
 			}
 		}
-		i = j
 	}
 	return alts
 }
@@ -521,6 +515,9 @@ func (b *rowBuilder) unmatched(r *Result, ei int32, e *Entry, si int) *Unmatched
 }
 
 func (r *Result) hintText(e *Entry, h *hint) string {
+	if h.code == hintCrowd {
+		return "names " + strconv.Itoa(int(h.pay)) + " payments that do not qualify (shared reference, other currency, account or status)"
+	}
 	p := &r.m.pays[h.pay]
 	name := "payment " + string(p.ID)
 	switch h.code {
