@@ -66,5 +66,10 @@
 //
 // # Performance
 //
-// See bench_test.go; figures in the commit that last touched this paragraph.
+// go test -bench . ./adapters/postgres against PostgreSQL 15 on the same 2-core machine as the tests,
+// shared with other work, so ranges over runs: a payment created through payment.Service (five
+// round trips: idempotency lookup, workspace and two account reads, one insert statement)
+// 2,200-3,000/s from 8 goroutines over 8 connections, 900-1,200/s from one; a 500-payment
+// CreatePayments call 51-89 ms; Get 39-77 µs; a page of 100 0.44-0.64 ms. The client spends about
+// 190 µs of CPU per create, most of it in socket system calls; the server shares the two cores.
 package postgres

@@ -75,5 +75,10 @@
 //
 // # Performance
 //
-// See bench_test.go; figures in the commit that last touched this paragraph.
+// go test -bench . ./adapters/sqlite on the 2-core reference machine, shared with other work (CPU
+// pressure 10-90%), so ranges over runs: a payment created through payment.Service (idempotency
+// lookup, workspace and account reads, one durable commit) 2,700-2,800/s from one goroutine with
+// synchronous=FULL, 4,500-4,900/s with NORMAL, and 4,800-5,600/s from 8 goroutines with FULL (group
+// commit); about 200 µs of CPU each. A 500-payment CreatePayments call 31-38 ms; Get 16-22 µs; a
+// page of 100 0.7-0.8 ms.
 package sqlite
