@@ -3,6 +3,7 @@ package mt940_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -491,4 +492,17 @@ func TestLargeStatement(t *testing.T) {
 		assert.Empty(t, st.Warnings)
 	}
 	assert.Equal(t, "C", sts[2].Entries[0].CustomerRef)
+}
+
+// The Turkish sample in Windows-1254 reads the same with the charset forced or detected; detection
+// says so in a warning.
+func TestTurkishFileCharsetDetection(t *testing.T) {
+	data, err := os.ReadFile("testdata/synthetic/turkish-sekerbank-like_windows-1254.sta")
+	require.NoError(t, err)
+	forced := decodeOne(t, string(data), mt940.Options{Charset: "windows-1254"})
+	detected := decodeOne(t, string(data), mt940.Options{})
+	assert.Equal(t, forced.Entries, detected.Entries)
+	require.Len(t, detected.Warnings, 1)
+	assert.Equal(t, "charset", detected.Warnings[0].Code)
+	assert.Contains(t, forced.Entries[1].Remittance, "AYŞE YILMAZ İĞNE ÇÖZÜM LTD. ŞTİ.")
 }

@@ -22,12 +22,16 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // Windows-1254, the Turkish fallback).
 var publicOptions = map[string]mt940.Options{
 	"wolph-mt940__self-provided_raiffeisen-cmi.sta": {Charset: "cp852"},
+	"turkish-sekerbank-like_windows-1254.sta":       {Charset: "windows-1254"},
 }
 
 func publicFiles(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob("testdata/public/*")
 	require.NoError(t, err)
+	synthetic, err := filepath.Glob("testdata/synthetic/*.sta")
+	require.NoError(t, err)
+	files = append(files, synthetic...)
 	var out []string
 	for _, f := range files {
 		if !strings.HasSuffix(f, ".md") {
