@@ -67,7 +67,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q querie
 
 // commitGroup runs the group's writes in one transaction and sets each request's err.
 func (s *Store) commitGroup(group []*writeReq) {
-	fail := func(err error) {
+	fail := func(err error) { // the transaction is undone: every write in it failed
 		for _, r := range group {
 			if r.err == nil {
 				r.err = err
@@ -81,6 +81,14 @@ func (s *Store) commitGroup(group []*writeReq) {
 		fail(translate(err))
 		return
 	}
+	defer func() {
+		// A write that panics (a bug) must not wedge the writer: every caller of the group would wait
+		// forever and the connection would stay in its transaction. Undo the group and report it.
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			fail(fmt.Errorf("sqlite: a write panicked, its group was rolled back: %v", p))
+		}
+	}()
 	q := querier{c: &s.stmts, tx: tx}
 	single := len(group) == 1
 	ok := 0

@@ -84,3 +84,26 @@ func TestGroupCommit(t *testing.T) {
 	assert.False(t, s.w.leading, "the writer is idle again")
 	assert.Empty(t, s.w.queue)
 }
+
+// TestWriterSurvivesAPanic checks that a write that panics fails its group with an error, rolls it
+// back, and leaves the writer usable.
+func TestWriterSurvivesAPanic(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "panic.db"), OpenOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	s := New(db, Options{})
+	require.NoError(t, s.Migrate(ctx))
+	err = s.write(ctx, func(ctx context.Context, q querier) error {
+		if _, err := q.exec(ctx, `INSERT INTO workspaces (id, name, plan_name, plan_methods, approval_mode, maker_checker, created_at)
+			VALUES ('ws_gone', 'x', 'starter', 'eft', 'none', 0, '1970-01-01T00:00:00.000000Z')`); err != nil {
+			return err
+		}
+		panic("bug")
+	})
+	assert.ErrorContains(t, err, "panicked")
+	_, err = s.GetWorkspace(ctx, "ws_gone")
+	assert.ErrorIs(t, err, payment.ErrNotFound, "rolled back")
+	require.NoError(t, s.CreateWorkspace(ctx, payment.Workspace{ID: "ws_next", Name: "next", Plan: payment.PlanStarter,
+		Approval: payment.ApprovalPolicy{Mode: payment.ApprovalNone}, CreatedAt: time.Unix(0, 0)}), "the writer still works")
+}
