@@ -16,22 +16,30 @@ import (
 // are work, that leases keep them from everyone else until they end, the longest-waiting first, the
 // Sent and Polled rules, UpdateWork's ownership check, and that concurrent claims never overlap.
 func ClaimerSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s payment.Store, c payment.Claimer)
-	}{
+	capabilitySuite(t, newStore, "payment.Claimer", []capabilityTest[payment.Claimer]{
 		{"SelectsWork", testClaimSelectsWork},
 		{"SentAndPolled", testClaimSentAndPolled},
 		{"UpdateWork", testUpdateWork},
 		{"NothingAsked", testClaimNothingAsked},
 		{"ConcurrentClaimsDoNotOverlap", testConcurrentClaims},
-	}
+	})
+}
+
+// capabilityTest is a test of an optional capability C of a store (an interface found by type
+// assertion).
+type capabilityTest[C any] struct {
+	name string
+	fn   func(t *testing.T, s payment.Store, c C)
+}
+
+// capabilitySuite runs each test on a new store as its C, skipping stores that are not one.
+func capabilitySuite[C any](t *testing.T, newStore func(t *testing.T) payment.Store, name string, tests []capabilityTest[C]) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
-			c, ok := s.(payment.Claimer)
+			c, ok := s.(C)
 			if !ok {
-				t.Skip("store does not implement payment.Claimer")
+				t.Skip("store does not implement " + name)
 			}
 			tc.fn(t, s, c)
 		})

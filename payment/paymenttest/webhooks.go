@@ -18,24 +18,11 @@ import (
 // first, leased, none twice even from concurrent claimers, none of disabled endpoints), updates, listing
 // and deletion.
 func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s payment.Store, h payment.WebhookStore)
-	}{
+	capabilitySuite(t, newStore, "payment.WebhookStore", []capabilityTest[payment.WebhookStore]{
 		{"Endpoints", testWebhookEndpoints},
 		{"Deliveries", testWebhookDeliveries},
 		{"ConcurrentClaims", testConcurrentDeliveryClaims},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
-			h, ok := s.(payment.WebhookStore)
-			if !ok {
-				t.Skip("store does not implement payment.WebhookStore")
-			}
-			tc.fn(t, s, h)
-		})
-	}
+	})
 }
 
 func delivery(id, ep string, ws payment.WorkspaceID, evt string, due time.Time) payment.WebhookDelivery {
