@@ -11,3 +11,11 @@ import (
 func TestStoreSuite(t *testing.T) {
 	paymenttest.StoreSuite(t, func(t *testing.T) payment.Store { return memory.New() })
 }
+
+func TestClaimerSuite(t *testing.T) {
+	paymenttest.ClaimerSuite(t, func(t *testing.T) payment.Store { return memory.New() })
+}
+
+func TestWebhookStoreSuite(t *testing.T) {
+	paymenttest.WebhookStoreSuite(t, func(t *testing.T) payment.Store { return memory.New() })
+}
