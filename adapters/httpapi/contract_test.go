@@ -255,7 +255,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	}
 	slices.Sort(ops)
-	assert.Equal(t, []string{
+	want := []string{
 		"DELETE /v1/api_keys/{id}",
 		"DELETE /v1/payments/{id}",
 		"GET /v1/accounts",
@@ -270,5 +270,19 @@ func TestOpenAPIDocument(t *testing.T) {
 		"POST /v1/payments/batch",
 		"POST /v1/payments/{id}/approve",
 		"POST /v1/test_helpers/payments/{id}/advance",
-	}, ops)
+		// Served by ReconciliationRoutes.
+		"GET /v1/reconciliation/runs",
+		"GET /v1/reconciliation/runs/{id}",
+		"GET /v1/reconciliation/runs/{id}/report",
+		"POST /v1/reconciliation/runs",
+		"POST /v1/reconciliation/runs/{id}/entries/{fingerprint}/approve",
+		"POST /v1/reconciliation/runs/{id}/entries/{fingerprint}/dismiss",
+		"POST /v1/reconciliation/runs/{id}/entries/{fingerprint}/map",
+		"POST /v1/reconciliation/runs/{id}/entries/{fingerprint}/reject",
+		"POST /v1/reconciliation/runs/{id}/entries/{fingerprint}/unmatch",
+		"POST /v1/reconciliation/runs/{id}/finalize",
+		"POST /v1/reconciliation/runs/{id}/statements",
+	}
+	slices.Sort(want)
+	assert.Equal(t, want, ops)
 }

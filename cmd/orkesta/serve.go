@@ -264,7 +264,8 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox"}))
+	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox",
+		Routes: httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{})}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
 		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport), Webhooks: hooks}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil

@@ -1,0 +1,479 @@
+package httpapi_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/httpapi"
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/detect"
+)
+
+// reconFixture is the API fixture with the reconciliation endpoints mounted on it, over a run store
+// in memory that writes its events to the same outbox as the payments.
+type reconFixture struct {
+	*fixture
+	runs *reconcile.Service
+	n    int // makes amounts and references of scenario payments unique
+}
+
+func newReconFixture(t *testing.T, opts httpapi.ReconciliationOptions) *reconFixture {
+	t.Helper()
+	f := newFixture(t)
+	runs := reconcile.NewService(f.env.Service, memory.NewRunStore(f.store), reconcile.ServiceOptions{})
+	for _, rt := range httpapi.ReconciliationRoutes(runs, opts) {
+		f.h.Mount(rt)
+	}
+	return &reconFixture{fixture: f, runs: runs}
+}
+
+const (
+	runsPath = "/v1/reconciliation/runs"
+	ownIBAN  = "TR330006100519786457841326" // paymenttest's Own account
+)
+
+// mt940 is a statement of the Own account (TRY) with the given :61:/:86: lines.
+func mt940(lines ...string) string {
+	var b strings.Builder
+	b.WriteString(":20:STMT0115\r\n:25:" + ownIBAN + "\r\n:28C:1/1\r\n:60F:C260114TRY100000,00\r\n")
+	for _, l := range lines {
+		b.WriteString(l + "\r\n")
+	}
+	b.WriteString("-\r\n")
+	return b.String()
+}
+
+// ziraatCSV is a Turkish bank export (Ziraat layout: Borç/Alacak columns, Valör, Referans) of the Own
+// account with the given rows.
+func ziraatCSV(rows ...string) string {
+	return "\ufeffT.C. ZİRAAT BANKASI A.Ş.\r\nHesap Hareketleri\r\nIBAN: TR33 0006 1005 1978 6457 8413 26\r\nPara Birimi;TRY\r\n\r\n" +
+		"Tarih;Valör;Açıklama;Borç;Alacak;Bakiye;Dekont No;Referans\r\n" + strings.Join(rows, "\r\n") + "\r\n"
+}
+
+// pay creates a payment from Own to Vendor through the service and moves it to status.
+func (f *reconFixture) pay(t *testing.T, amount int64, ref string, status payment.Status) payment.Payment {
+	t.Helper()
+	p := f.env.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = amount, ref })
+	return f.env.MustAdvance(t, p, status)
+}
+
+// run creates an open January run of the Own account through the service and imports statement (if
+// any) into it.
+func (f *reconFixture) run(t *testing.T, ws payment.WorkspaceID, acct payment.AccountID, statement string) reconcile.Run {
+	t.Helper()
+	r, err := f.runs.CreateRun(ctx, ws, reconcile.RunRequest{Account: acct, From: payment.MustDate("2026-01-01"),
+		To: payment.MustDate("2026-01-31")}, "setup")
+	require.NoError(t, err)
+	if statement == "" {
+		return r
+	}
+	_, sts, err := detect.Decode(strings.NewReader(statement), int64(len(statement)), detect.Options{})
+	require.NoError(t, err)
+	r, _, err = f.runs.Import(ctx, ws, r.ID, sts, "setup")
+	require.NoError(t, err)
+	return r
+}
+
+// scenario is a fresh open run with one entry in each reviewable state, a payment to map the
+// unmatched entry to, and a second run whose only entry matched exactly (ready to finalize). Its
+// amounts and references are unique, so scenarios never match each other's payments.
+type scenario struct {
+	run, closable            reconcile.RunID
+	exact, proposed, unmatch string // fingerprints
+	spare                    payment.ID
+}
+
+func (f *reconFixture) scenario(t *testing.T) scenario {
+	t.Helper()
+	f.n++
+	base := int64(200000 + f.n*100)
+	ref := func(i int) string { return fmt.Sprintf("SC-%d-%d", f.n, i) }
+	amt := func(i int64) string { return strings.Replace(fmt.Sprintf("%.2f", float64(base+i)/100), ".", ",", 1) }
+	f.pay(t, base+1, ref(1), payment.StatusSettled)
+	f.pay(t, base+2, ref(2), payment.StatusSettled)
+	spare := f.pay(t, base+4, ref(4), payment.StatusSettled)
+	r := f.run(t, f.env.Workspace.ID, f.env.Own.ID, mt940(
+		":61:2601150115D"+amt(1)+"NTRF"+ref(1), ":86:Fatura "+ref(1),
+		":61:2601150115D"+amt(2)+"NTRFNONREF", ":86:EFT odemesi",
+		":61:2601150115D"+amt(3)+"NTRFNONREF", ":86:Masraf"))
+	f.pay(t, base+5, ref(5), payment.StatusSettled)
+	closable := f.run(t, f.env.Workspace.ID, f.env.Own.ID, mt940(":61:2601150115D"+amt(5)+"NTRF"+ref(5), ":86:Fatura "+ref(5)))
+	return scenario{run: r.ID, closable: closable.ID, spare: spare.ID,
+		exact: entryWith(t, r, base+1).Fingerprint, proposed: entryWith(t, r, base+2).Fingerprint,
+		unmatch: entryWith(t, r, base+3).Fingerprint}
+}
+
+func entryWith(t *testing.T, r reconcile.Run, amount int64) reconcile.Entry {
+	t.Helper()
+	i := slices.IndexFunc(r.Entries, func(e reconcile.RunEntry) bool { return e.Entry.Amount == amount })
+	require.GreaterOrEqual(t, i, 0, "no entry of %d in run %s", amount, r.ID)
+	return r.Entries[i].Entry
+}
+
+// state is everything either workspace has that a request could change, runs included, as JSON for a
+// readable diff.
+func (f *reconFixture) state(t *testing.T) string {
+	t.Helper()
+	all := map[string]any{"store": f.snapshot()}
+	for _, ws := range []payment.WorkspaceID{f.env.Workspace.ID, f.otherWS.ID} {
+		list, err := f.runs.ListRuns(ctx, ws, reconcile.RunFilter{})
+		require.NoError(t, err)
+		var runs []reconcile.Run
+		for _, r := range list {
+			full, err := f.runs.GetRun(ctx, ws, r.ID)
+			require.NoError(t, err)
+			runs = append(runs, full)
+		}
+		all[string(ws)] = runs
+	}
+	b, err := json.Marshal(all)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// upload sends a statement file as the raw body.
+func (f *reconFixture) upload(key string, id reconcile.RunID, file, query string) resp {
+	return f.do(req{method: "POST", path: runsPath + "/" + string(id) + "/statements" + query, key: key, body: file,
+		contentType: "application/octet-stream"})
+}
+
+// form builds a multipart/form-data body with the given fields (name, file name, content).
+func form(t *testing.T, fields ...[3]string) (body, contentType string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, fl := range fields {
+		var part io.Writer
+		var err error
+		if fl[1] != "" {
+			part, err = w.CreateFormFile(fl[0], fl[1])
+		} else {
+			part, err = w.CreateFormField(fl[0])
+		}
+		require.NoError(t, err)
+		_, err = io.WriteString(part, fl[2])
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	return b.String(), w.FormDataContentType()
+}
+
+func (r resp) run(t *testing.T) httpapi.ReconciliationRun {
+	t.Helper()
+	var out httpapi.ReconciliationRun
+	r.json(t, &out)
+	return out
+}
+
+func (r resp) review(t *testing.T) httpapi.ReviewResult {
+	t.Helper()
+	var out httpapi.ReviewResult
+	r.json(t, &out)
+	return out
+}
+
+// entryOf finds the entry of an amount in a run as the API returns it.
+func entryOf(t *testing.T, r httpapi.ReconciliationRun, amount int64) httpapi.ReconciliationEntry {
+	t.Helper()
+	i := slices.IndexFunc(r.Entries, func(e httpapi.ReconciliationEntry) bool { return e.Entry.Amount == amount })
+	require.GreaterOrEqual(t, i, 0, "no entry of %d in run %s", amount, r.ID)
+	return r.Entries[i]
+}
+
+// TestReconciliationFlow is the whole job through the API: payments created and settled, a run,
+// an MT940 and a Turkish CSV statement uploaded (raw and as a form), exact, fuzzy and unmatched
+// entries, every review action, finalize moving the payments to reconciled, and the report in all
+// three formats.
+func TestReconciliationFlow(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	own := string(f.env.Own.ID)
+	newPayment := func(amount int64, ref string, to string) httpapi.Payment {
+		p := f.createPayment(f.rw, func(m map[string]any) { m["amount"], m["reference"] = amount, ref })
+		r := f.post(f.rw, "/v1/test_helpers/payments/"+string(p.ID)+"/advance", `{"to":"`+to+`"}`)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		return r.payment(t)
+	}
+	p1 := newPayment(125050, "INV-R-1", "settled")    // exact: amount, date and reference
+	p2 := newPayment(9990, "INV-R-2", "processing")   // fuzzy: amount and date, no reference
+	p3 := newPayment(50000, "INV-R-3", "settled")     // fuzzy: amount and reference, two days late; rejected
+	p4 := newPayment(32000, "INV-R-4", "settled")     // the bank kept 0,50: unmatched, mapped by hand
+	p5 := newPayment(777700, "INV-R-5", "processing") // no entry: an unmatched payment in the report
+
+	r := f.post(f.rw, runsPath, `{"account":"`+own+`","from":"2026-01-01","to":"2026-01-31","date_window":0}`)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	run := r.run(t)
+	assert.Equal(t, reconcile.RunOpen, run.Status)
+	assert.Equal(t, f.keyIDs[f.rw], run.CreatedBy)
+	assert.Empty(t, run.Entries)
+	path := runsPath + "/" + string(run.ID)
+
+	statement := mt940(
+		":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1",
+		":61:2601150115D99,90NTRFNONREF", ":86:EFT Yilmaz Tekstil",
+		":61:2601150115D15,00NCHGNONREF", ":86:Hesap isletim ucreti",
+		":62F:C260115TRY98634,60")
+	t.Run("upload MT940", func(t *testing.T) {
+		r := f.upload(f.rw, run.ID, statement, "")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var res httpapi.ImportResult
+		r.json(t, &res)
+		assert.Equal(t, "mt940", res.Format)
+		require.Len(t, res.Statements, 1)
+		assert.Equal(t, 3, res.Statements[0].Entries)
+		require.NotNil(t, res.Statements[0].ClosingBalance)
+		assert.Equal(t, int64(9863460), *res.Statements[0].ClosingBalance)
+		assert.Equal(t, 3, res.Added)
+		assert.Equal(t, httpapi.RunCounts{Entries: 3, Matched: 1, Exact: 1, Proposed: 1, Unmatched: 1, Open: 2}, res.Run.Counts)
+	})
+	t.Run("upload CSV as a form", func(t *testing.T) {
+		body, ct := form(t, [3]string{"file", "ziraat_ocak.csv", ziraatCSV(
+			"15.01.2026;15.01.2026;HAVALE YILMAZ TEKSTİL;319,50;0,00;98.315,10;ZR-2;",
+			"17.01.2026;17.01.2026;GİDEN EFT - FATURA ÖDEMESİ;500,00;0,00;97.815,10;ZR-1;INV-R-3")})
+		r := f.do(req{method: "POST", path: path + "/statements", key: f.rw, body: body, contentType: ct})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var res httpapi.ImportResult
+		r.json(t, &res)
+		assert.Equal(t, "csv", res.Format)
+		assert.Equal(t, 2, res.Added)
+		assert.Equal(t, httpapi.RunCounts{Entries: 5, Matched: 1, Exact: 1, Proposed: 2, Unmatched: 2, Open: 4}, res.Run.Counts)
+	})
+	t.Run("re-upload adds nothing", func(t *testing.T) {
+		body, ct := form(t, [3]string{"file", "jan.sta", statement})
+		r := f.do(req{method: "POST", path: path + "/statements", key: f.rw, body: body, contentType: ct})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var res httpapi.ImportResult
+		r.json(t, &res)
+		assert.Equal(t, 0, res.Added)
+		assert.Equal(t, 3, res.Duplicates)
+	})
+
+	r = f.get(f.ro, path)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	run = r.run(t)
+	e1, e2, e3 := entryOf(t, run, 125050), entryOf(t, run, 9990), entryOf(t, run, 1500)
+	e4, e5 := entryOf(t, run, 50000), entryOf(t, run, 31950)
+	t.Run("decisions with their reasons", func(t *testing.T) {
+		assert.Equal(t, reconcile.StateMatched, e1.Decision.State)
+		assert.Equal(t, reconcile.ScoreExact, e1.Decision.Score)
+		assert.Equal(t, []payment.ID{p1.ID}, e1.Decision.PaymentIDs)
+		assert.Equal(t, httpapi.MatchCriteria{Amount: true, Date: true, Reference: true}, e1.Decision.Criteria)
+		require.Len(t, e1.Decision.Reasons, 3)
+		for _, rs := range e1.Decision.Reasons {
+			assert.True(t, rs.Matched, "%+v", rs)
+		}
+
+		assert.Equal(t, reconcile.StateProposed, e2.Decision.State)
+		assert.Equal(t, reconcile.ScoreFuzzy, e2.Decision.Score)
+		assert.Equal(t, []payment.ID{p2.ID}, e2.Decision.PaymentIDs)
+		assert.Equal(t, httpapi.MatchCriteria{Amount: true, Date: true}, e2.Decision.Criteria)
+
+		assert.Equal(t, reconcile.StateProposed, e4.Decision.State)
+		assert.Equal(t, []payment.ID{p3.ID}, e4.Decision.PaymentIDs)
+		assert.Equal(t, httpapi.MatchCriteria{Amount: true, Reference: true}, e4.Decision.Criteria)
+		i := slices.IndexFunc(e4.Decision.Reasons, func(r httpapi.MatchReason) bool { return r.Criterion == reconcile.CriterionDate })
+		require.GreaterOrEqual(t, i, 0)
+		assert.Equal(t, int64(2), e4.Decision.Reasons[i].Difference, "the date reason carries the distance in days")
+
+		assert.Equal(t, reconcile.StateUnmatched, e3.Decision.State)
+		assert.Equal(t, reconcile.StateUnmatched, e5.Decision.State)
+		assert.Empty(t, e5.Decision.PaymentIDs)
+		assert.Equal(t, "INV-R-3", e4.Entry.Reference)
+		assert.Equal(t, []reconcile.RunAction{reconcile.ActionCreate, reconcile.ActionImport, reconcile.ActionImport,
+			reconcile.ActionImport}, actions(run.History))
+	})
+
+	t.Run("only the open entries", func(t *testing.T) {
+		r := f.get(f.ro, path+"?state=proposed,unmatched,anomaly")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		open := r.run(t)
+		assert.Len(t, open.Entries, 4)
+		assert.Equal(t, 5, open.Counts.Entries, "the counts cover the whole run")
+	})
+
+	t.Run("finalize refused while items are open", func(t *testing.T) {
+		before := f.state(t)
+		r := f.post(f.rw, path+"/finalize", "")
+		require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
+		e := r.err(t)
+		assert.Equal(t, httpapi.CodeRunHasOpenItems, e.Code)
+		assert.Contains(t, e.Message, "2 fuzzy matches wait, 2 entries are unmatched")
+		assert.Equal(t, before, f.state(t), "nothing changed")
+	})
+
+	review := func(fp, action, body string) httpapi.ReviewResult {
+		t.Helper()
+		r := f.post(f.rw2, path+"/entries/"+fp+"/"+action, body)
+		require.Equal(t, http.StatusOK, r.Status, "%s %s", action, r.Body)
+		res := r.review(t)
+		assert.Equal(t, fp, res.Entry.Entry.Fingerprint)
+		assert.Equal(t, f.keyIDs[f.rw2], res.Entry.Decision.By, "the reviewer is the API key")
+		return res
+	}
+	t.Run("approve the fuzzy match", func(t *testing.T) {
+		res := review(e2.Entry.Fingerprint, "approve", `{"note":"EFT to Yılmaz Tekstil, invoice INV-R-2"}`)
+		assert.Equal(t, reconcile.StateMatched, res.Entry.Decision.State)
+		assert.Equal(t, reconcile.ReviewApproved, res.Entry.Decision.Review)
+		assert.Equal(t, []payment.ID{p2.ID}, res.Entry.Decision.PaymentIDs)
+		assert.Equal(t, 3, res.Run.Counts.Open)
+	})
+	t.Run("reject the other", func(t *testing.T) {
+		res := review(e4.Entry.Fingerprint, "reject", `{"reason":"paid twice by the bank; it reverses the second"}`)
+		assert.Equal(t, reconcile.StateUnmatched, res.Entry.Decision.State)
+		assert.Equal(t, []payment.ID{p3.ID}, res.Entry.Decision.Rejected, "never proposed again")
+	})
+	t.Run("map the unmatched entry by hand", func(t *testing.T) {
+		res := review(e5.Entry.Fingerprint, "map", `{"payment_ids":["`+string(p4.ID)+`"],"note":"the bank kept 0,50"}`)
+		assert.Equal(t, reconcile.StateMatched, res.Entry.Decision.State)
+		assert.Equal(t, reconcile.ReviewManual, res.Entry.Decision.Review)
+		assert.Equal(t, []payment.ID{p4.ID}, res.Entry.Decision.PaymentIDs)
+		assert.Equal(t, int64(-50), res.Entry.Decision.AmountDifference)
+		assert.False(t, res.Entry.Decision.Criteria.Amount)
+	})
+	t.Run("dismiss the fee and the duplicate", func(t *testing.T) {
+		review(e3.Entry.Fingerprint, "dismiss", `{"reason":"account fee"}`)
+		res := review(e4.Entry.Fingerprint, "dismiss", `{"reason":"duplicate booking, reversed in February"}`)
+		assert.Equal(t, reconcile.StateDismissed, res.Entry.Decision.State)
+		assert.Equal(t, "duplicate booking, reversed in February", res.Entry.Decision.Note)
+	})
+	t.Run("unmatch and map again", func(t *testing.T) {
+		res := review(e1.Entry.Fingerprint, "unmatch", `{"reason":"checking the invoice"}`)
+		assert.Equal(t, reconcile.StateUnmatched, res.Entry.Decision.State)
+		assert.Equal(t, 1, res.Run.Counts.Open)
+		res = review(e1.Entry.Fingerprint, "map", `{"payment_ids":["`+string(p1.ID)+`"]}`)
+		assert.Equal(t, reconcile.StateMatched, res.Entry.Decision.State)
+		assert.Equal(t, reconcile.ScoreExact, res.Entry.Decision.Score, "all three criteria hold")
+		assert.Equal(t, httpapi.RunCounts{Entries: 5, Matched: 3, Exact: 1, Dismissed: 2}, res.Run.Counts)
+	})
+
+	t.Run("finalize", func(t *testing.T) {
+		outbox := len(f.store.Outbox())
+		r := f.post(f.rw, path+"/finalize", "{}")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		done := r.run(t)
+		assert.Equal(t, reconcile.RunFinalized, done.Status)
+		assert.Equal(t, f.keyIDs[f.rw], done.FinalizedBy)
+		require.NotNil(t, done.FinalizedAt)
+		for _, e := range done.Entries {
+			assert.Equal(t, e.Decision.State == reconcile.StateMatched, e.Decision.Reconciled, "%s", e.Entry.Position)
+		}
+		for id, want := range map[payment.ID]payment.Status{p1.ID: payment.StatusReconciled, p2.ID: payment.StatusReconciled,
+			p4.ID: payment.StatusReconciled, p3.ID: payment.StatusSettled, p5.ID: payment.StatusProcessing} {
+			r := f.get(f.ro, "/v1/payments/"+string(id))
+			require.Equal(t, http.StatusOK, r.Status)
+			assert.Equal(t, want, r.payment(t).Status, "%s", id)
+		}
+		events := f.store.Outbox()[outbox:]
+		assert.True(t, slices.ContainsFunc(events, func(e payment.Event) bool { return e.Type == "reconciliation.completed" }),
+			"finalize publishes reconciliation.completed")
+	})
+
+	t.Run("a finalized run is read-only", func(t *testing.T) {
+		before := f.state(t)
+		for _, c := range []struct{ path, body string }{
+			{path + "/entries/" + e2.Entry.Fingerprint + "/approve", ""},
+			{path + "/entries/" + e3.Entry.Fingerprint + "/map", `{"payment_ids":["` + string(p3.ID) + `"]}`},
+			{path + "/entries/" + e3.Entry.Fingerprint + "/dismiss", `{"reason":"x"}`},
+			{path + "/finalize", ""},
+		} {
+			r := f.post(f.rw, c.path, c.body)
+			require.Equal(t, http.StatusConflict, r.Status, "%s: %s", c.path, r.Body)
+			assert.Equal(t, httpapi.CodeRunClosed, r.err(t).Code)
+		}
+		r := f.upload(f.rw, run.ID, statement, "")
+		require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
+		assert.Equal(t, httpapi.CodeRunClosed, r.err(t).Code)
+		assert.Equal(t, before, f.state(t))
+	})
+
+	t.Run("report as JSON", func(t *testing.T) {
+		r := f.get(f.ro, path+"/report")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		var rep reconcile.Report
+		r.json(t, &rep)
+		assert.Equal(t, 5, rep.Summary.Entries)
+		assert.Equal(t, 2, rep.Summary.Dismissed)
+		assert.Len(t, rep.Matches, 3)
+		var unmatched []payment.ID
+		for _, p := range rep.UnmatchedPayments {
+			unmatched = append(unmatched, p.PaymentID)
+		}
+		assert.ElementsMatch(t, []payment.ID{p3.ID, p5.ID}, unmatched)
+	})
+	t.Run("report as CSV", func(t *testing.T) {
+		r := f.do(req{method: "GET", path: path + "/report", key: f.ro, header: map[string]string{"Accept": "text/csv"}})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, "text/csv; charset=utf-8", r.Header.Get("Content-Type"))
+		assert.Equal(t, `attachment; filename="`+string(run.ID)+`.csv"`, r.Header.Get("Content-Disposition"))
+		rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+		require.NoError(t, err)
+		assert.Equal(t, reconcile.CSVHeader, rows[0])
+		assert.Len(t, rows, 1+3+2+2, "header, matches, dismissed entries, unmatched payments")
+	})
+	t.Run("report as XLSX", func(t *testing.T) {
+		r := f.get(f.ro, path+"/report?format=xlsx")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", r.Header.Get("Content-Type"))
+		zr, err := zip.NewReader(bytes.NewReader(r.Body), int64(len(r.Body)))
+		require.NoError(t, err, "an XLSX file is a zip")
+		wb, err := zr.Open("xl/workbook.xml")
+		require.NoError(t, err)
+		defer wb.Close()
+		xml, err := io.ReadAll(wb)
+		require.NoError(t, err)
+		for _, sheet := range []string{"Summary", "Exact", "Fuzzy", "Unmatched entries", "Unmatched payments", "Anomalies"} {
+			assert.Contains(t, string(xml), `name="`+sheet+`"`)
+		}
+	})
+
+	t.Run("listed", func(t *testing.T) {
+		r := f.get(f.ro, runsPath+"?status=finalized&account="+own)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var list httpapi.ReconciliationRunList
+		r.json(t, &list)
+		require.Len(t, list.Data, 1)
+		assert.Equal(t, run.ID, list.Data[0].ID)
+		r = f.get(f.ro, runsPath+"?status=open")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.JSONEq(t, `{"data":[]}`, string(r.Body))
+	})
+
+	t.Run("undo a finalized match", func(t *testing.T) {
+		r := f.post(f.rw, path+"/entries/"+e2.Entry.Fingerprint+"/unmatch", "")
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+		assert.Equal(t, "reason", r.err(t).Param, "undoing needs a reason")
+		res := review(e2.Entry.Fingerprint, "unmatch", `{"reason":"booked on the wrong invoice"}`)
+		assert.Equal(t, reconcile.StateUnmatched, res.Entry.Decision.State)
+		assert.Equal(t, reconcile.RunFinalized, res.Run.Status, "the run stays finalized")
+		r = f.get(f.ro, "/v1/payments/"+string(p2.ID)+"/history")
+		require.Equal(t, http.StatusOK, r.Status)
+		var h httpapi.History
+		r.json(t, &h)
+		last := h.Data[len(h.Data)-1]
+		assert.Equal(t, payment.StatusSettled, last.To)
+		assert.Equal(t, f.keyIDs[f.rw2], last.Actor)
+		assert.Contains(t, last.Reason, "booked on the wrong invoice")
+	})
+}
+
+func actions(h []httpapi.RunEvent) []reconcile.RunAction {
+	out := make([]reconcile.RunAction, len(h))
+	for i, e := range h {
+		out[i] = e.Action
+	}
+	return out
+}
