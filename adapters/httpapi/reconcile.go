@@ -130,10 +130,16 @@ func reconError(err error) error {
 	case errors.As(err, &rev):
 		return newError(http.StatusConflict, TypeInvalidRequest, CodeReviewNotAllowed,
 			fmt.Sprintf("entry %s is %s: %s takes %s entries", rev.Entry, rev.State, rev.Action, allowedStates(rev.Action)))
-	case errors.Is(err, reconcile.ErrNotStatement):
-		// A *reconcile.ParseError also matches ErrParse: the more specific class wins.
+	case errors.Is(err, reconcile.ErrParse):
+		// A file that is no statement at all is a *reconcile.ParseError too (it matches ErrParse): the
+		// more specific class wins. Param names the first problem's place, as for a request body.
 		e := statementError(err)
-		e.Code = CodeNotStatement
+		if errors.Is(err, reconcile.ErrNotStatement) {
+			e.Code = CodeNotStatement
+		}
+		if len(e.Errors) > 0 {
+			e.Param = e.Errors[0].Param
+		}
 		return e
 	case errors.Is(err, payment.ErrConflict) && !errors.Is(err, payment.ErrNotFound):
 		if e := paymentConflicts(err); e != nil {

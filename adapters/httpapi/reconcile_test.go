@@ -477,3 +477,271 @@ func actions(h []httpapi.RunEvent) []reconcile.RunAction {
 	}
 	return out
 }
+
+// reconCase is one call of a reconciliation endpoint.
+type reconCase struct {
+	name, method, path, body, ct string
+	scope                        payment.Scope // the least scope that may make the call
+	ok                           int
+}
+
+// reconEndpoints lists one successful call of every reconciliation endpoint on the scenario.
+func (f *reconFixture) reconEndpoints(sc scenario) []reconCase {
+	ro, rw := payment.ScopeReadOnly, payment.ScopeReadWrite
+	run := runsPath + "/" + string(sc.run)
+	entry := func(fp, action string) string { return run + "/entries/" + fp + "/" + action }
+	return []reconCase{
+		{"create run", "POST", runsPath, `{"account":"` + string(f.env.Own.ID) + `","from":"2026-02-01","to":"2026-02-28"}`, "", rw, 201},
+		{"list runs", "GET", runsPath, "", "", ro, 200},
+		{"get run", "GET", run, "", "", ro, 200},
+		{"upload statement", "POST", run + "/statements", mt940(":61:2601160116D1,00NCHGNONREF", ":86:Masraf"), "application/octet-stream", rw, 200},
+		{"approve", "POST", entry(sc.proposed, "approve"), "", "", rw, 200},
+		{"reject", "POST", entry(sc.proposed, "reject"), `{"reason":"wrong invoice"}`, "", rw, 200},
+		{"map", "POST", entry(sc.unmatch, "map"), `{"payment_ids":["` + string(sc.spare) + `"]}`, "", rw, 200},
+		{"dismiss", "POST", entry(sc.unmatch, "dismiss"), `{"reason":"fee"}`, "", rw, 200},
+		{"unmatch", "POST", entry(sc.exact, "unmatch"), "", "", rw, 200},
+		{"finalize", "POST", runsPath + "/" + string(sc.closable) + "/finalize", "", "", rw, 200},
+		{"report", "GET", run + "/report", "", "", ro, 200},
+	}
+}
+
+// TestReconciliationScopeMatrix makes every reconciliation call with no key and with each scope, each
+// on a fresh scenario: no key is 401, a read-only key on a change is 403 insufficient_scope, and
+// neither changes anything; any other succeeds.
+func TestReconciliationScopeMatrix(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	keys := map[payment.Scope]string{payment.ScopeReadOnly: f.ro, payment.ScopeReadWrite: f.rw, payment.ScopeAdmin: f.admin}
+	for i := range f.reconEndpoints(scenario{}) {
+		for _, scope := range []payment.Scope{"", payment.ScopeReadOnly, payment.ScopeReadWrite, payment.ScopeAdmin} {
+			ep := f.reconEndpoints(f.scenario(t))[i]
+			name := string(scope)
+			if name == "" {
+				name = "no key"
+			}
+			t.Run(ep.name+"/"+name, func(t *testing.T) {
+				before := f.state(t)
+				r := f.do(req{method: ep.method, path: ep.path, key: keys[scope], body: ep.body, contentType: ep.ct})
+				switch {
+				case scope == "":
+					assert.Equal(t, http.StatusUnauthorized, r.Status)
+					assert.Equal(t, httpapi.CodeMissingAPIKey, r.err(t).Code)
+					assert.Equal(t, before, f.state(t))
+				case !scope.Allows(ep.scope):
+					assert.Equal(t, http.StatusForbidden, r.Status, "%s", r.Body)
+					assert.Equal(t, httpapi.CodeInsufficientScope, r.err(t).Code)
+					assert.Equal(t, before, f.state(t))
+				default:
+					assert.Equal(t, ep.ok, r.Status, "%s", r.Body)
+				}
+			})
+		}
+	}
+}
+
+// TestReconciliationIsolation calls every reconciliation endpoint with workspace A's admin key on
+// workspace B's run and entry: they do not exist for A, A's list does not show B's run, A cannot start
+// a run on B's account, and nothing of B changes.
+func TestReconciliationIsolation(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	bRun := f.run(t, f.otherWS.ID, f.otherAccount.ID, "")
+	bRun, _, err := f.runs.Import(ctx, f.otherWS.ID, bRun.ID, []reconcile.Statement{{Format: "csv", Currency: "TRY",
+		Entries: []reconcile.Entry{{ValueDate: payment.MustDate("2026-01-15"), Amount: 777, Direction: reconcile.Debit,
+			Currency: "TRY", CustomerRef: "B-1", Position: "line 2"}}}}, "b")
+	require.NoError(t, err)
+	bFP := bRun.Entries[0].Entry.Fingerprint
+	bState := func() string {
+		full, err := f.runs.GetRun(ctx, f.otherWS.ID, bRun.ID)
+		require.NoError(t, err)
+		return f.workspaceState(f.otherWS.ID) + fmt.Sprint(full)
+	}
+	before := bState()
+	sc := f.scenario(t)
+	swap := strings.NewReplacer(string(sc.run), string(bRun.ID), string(sc.closable), string(bRun.ID),
+		sc.proposed, bFP, sc.unmatch, bFP, sc.exact, bFP, string(f.env.Own.ID), string(f.otherAccount.ID))
+	for _, ep := range f.reconEndpoints(sc) {
+		t.Run(ep.name, func(t *testing.T) {
+			r := f.do(req{method: ep.method, path: swap.Replace(ep.path), key: f.admin, body: swap.Replace(ep.body), contentType: ep.ct})
+			switch {
+			case strings.HasPrefix(ep.path, runsPath+"/"):
+				assert.Equal(t, http.StatusNotFound, r.Status, "%s", r.Body)
+				assert.Equal(t, httpapi.CodeNotFound, r.err(t).Code)
+			case ep.name == "create run":
+				require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+				assert.Equal(t, "account", r.err(t).Param)
+			default:
+				assert.Equal(t, ep.ok, r.Status, "%s", r.Body)
+				assert.NotContains(t, string(r.Body), string(bRun.ID), "nothing of workspace B is listed")
+			}
+			assert.Equal(t, before, bState(), "workspace B is unchanged")
+		})
+	}
+	t.Run("B's entry in A's run", func(t *testing.T) {
+		r := f.post(f.rw, runsPath+"/"+string(sc.run)+"/entries/"+bFP+"/dismiss", `{"reason":"x"}`)
+		require.Equal(t, http.StatusNotFound, r.Status, "%s", r.Body)
+		assert.Contains(t, r.err(t).Message, "no entry")
+	})
+	t.Run("B's key sees its own run only", func(t *testing.T) {
+		r := f.get(f.otherKey, runsPath+"/"+string(bRun.ID))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, http.StatusNotFound, f.get(f.otherKey, runsPath+"/"+string(sc.run)).Status)
+	})
+}
+
+// TestReconciliationMalformedRequests: every request that is wrong gets the right 4xx and code, and
+// nothing changes: no run, entry, decision, payment or event.
+func TestReconciliationMalformedRequests(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	sc := f.scenario(t)
+	closed := f.scenario(t).closable
+	_, err := f.runs.Finalize(ctx, f.env.Workspace.ID, closed, "setup")
+	require.NoError(t, err)
+	run := runsPath + "/" + string(sc.run)
+	up := run + "/statements"
+	entry := func(fp, action string) string { return run + "/entries/" + fp + "/" + action }
+	own := string(f.env.Own.ID)
+	good := `{"account":"` + own + `","from":"2026-01-01","to":"2026-01-31"}`
+	closedFP := func() string {
+		r, err := f.runs.GetRun(ctx, f.env.Workspace.ID, closed)
+		require.NoError(t, err)
+		return r.Entries[0].Entry.Fingerprint
+	}()
+	const octet = "application/octet-stream"
+	noFile, noFileCT := form(t, [3]string{"notes", "", "January"})
+	extra, extraCT := form(t, [3]string{"file", "jan.sta", mt940(":61:2601150115D1,00NCHGNONREF")}, [3]string{"account", "", own})
+	twice, twiceCT := form(t, [3]string{"file", "a.sta", mt940(":61:2601150115D1,00NCHGNONREF")}, [3]string{"file", "b.sta", mt940(":61:2601150115D2,00NCHGNONREF")})
+	emptyFile, emptyFileCT := form(t, [3]string{"file", "empty.csv", ""})
+	badCSV := ziraatCSV(
+		"32.01.2026;32.01.2026;HATALI TARİH;10,00;0,00;1,00;ZR-9;",
+		"15.01.2026;15.01.2026;HATALI TUTAR;12,3,4;0,00;1,00;ZR-8;",
+		"15.01.2026;15.01.2026;İKİ TARAF;10,00;20,00;1,00;ZR-7;")
+	otherIBAN := strings.Replace(mt940(":61:2601150115D1,00NCHGNONREF"), ownIBAN, "TR320010009999901234567890", 1)
+
+	tests := []struct {
+		name, method, path, body, ct string
+		status                       int
+		code, param                  string
+	}{
+		// Creating a run.
+		{"create: not JSON", "POST", runsPath, `{"account":`, "", 400, httpapi.CodeInvalidJSON, ""},
+		{"create: unknown field", "POST", runsPath, good[:len(good)-1] + `,"status":"finalized"}`, "", 400, httpapi.CodeUnknownField, "status"},
+		{"create: duplicate member", "POST", runsPath, good[:len(good)-1] + `,"from":"2026-01-02"}`, "", 400, httpapi.CodeDuplicateKey, "from"},
+		{"create: window 1.5", "POST", runsPath, good[:len(good)-1] + `,"date_window":1.5}`, "", 400, httpapi.CodeInvalidType, "date_window"},
+		{"create: window as string", "POST", runsPath, good[:len(good)-1] + `,"date_window":"2"}`, "", 400, httpapi.CodeInvalidType, "date_window"},
+		{"create: day-first date", "POST", runsPath, strings.Replace(good, "2026-01-01", "01.01.2026", 1), "", 400, httpapi.CodeInvalidFormat, "from"},
+		{"create: trailing data", "POST", runsPath, good + `{}`, "", 400, httpapi.CodeTrailingData, ""},
+		{"create: empty body", "POST", runsPath, "", "application/json", 400, httpapi.CodeEmptyBody, ""},
+		{"create: form encoded", "POST", runsPath, good, "application/x-www-form-urlencoded", 415, httpapi.CodeUnsupportedMediaType, ""},
+		{"create: nothing", "POST", runsPath, `{}`, "", 422, httpapi.CodeValidationFailed, "account"},
+		{"create: ends before it starts", "POST", runsPath, strings.Replace(good, "2026-01-31", "2025-12-31", 1), "", 422, httpapi.CodeValidationFailed, "to"},
+		{"create: window of two years", "POST", runsPath, good[:len(good)-1] + `,"date_window":730}`, "", 422, httpapi.CodeValidationFailed, "date_window"},
+		{"create: no such account", "POST", runsPath, strings.Replace(good, own, string(f.otherAccount.ID), 1), "", 422, httpapi.CodeValidationFailed, "account"},
+		// Uploading a statement.
+		{"upload: text/plain", "POST", up, mt940(), "text/plain", 415, httpapi.CodeUnsupportedMediaType, ""},
+		{"upload: JSON", "POST", up, `{"file":"x"}`, "application/json", 415, httpapi.CodeUnsupportedMediaType, ""},
+		{"upload: no content type", "POST", up, mt940(), "none", 415, httpapi.CodeUnsupportedMediaType, ""},
+		{"upload: multipart without boundary", "POST", up, noFile, "multipart/form-data", 415, httpapi.CodeUnsupportedMediaType, ""},
+		{"upload: empty body", "POST", up, "", octet, 400, httpapi.CodeEmptyBody, ""},
+		{"upload: form without file", "POST", up, noFile, noFileCT, 400, httpapi.CodeUnknownField, "notes"},
+		{"upload: form with an extra field", "POST", up, extra, extraCT, 400, httpapi.CodeUnknownField, "account"},
+		{"upload: form with two files", "POST", up, twice, twiceCT, 400, httpapi.CodeDuplicateKey, "file"},
+		{"upload: form with an empty file", "POST", up, emptyFile, emptyFileCT, 400, httpapi.CodeEmptyBody, "file"},
+		{"upload: broken multipart", "POST", up, "--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc", "multipart/form-data; boundary=x", 400, httpapi.CodeBodyUnreadable, ""},
+		{"upload: over 32 MiB", "POST", up, strings.Repeat("x", httpapi.DefaultMaxStatementBytes+1), octet, 413, httpapi.CodeBodyTooLarge, ""},
+		{"upload: plain text", "POST", up, "hello world\n", octet, 422, httpapi.CodeNotStatement, ""},
+		{"upload: a product list", "POST", up, "Ürün Kodu;Ürün Adı;Stok;Fiyat\nA-1;Kalem;100;12,50\nA-2;Defter;40;45,00\n", octet, 422, httpapi.CodeNotStatement, ""},
+		{"upload: a PNG", "POST", up, "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", octet, 422, httpapi.CodeNotStatement, ""},
+		{"upload: cells that do not parse", "POST", up, badCSV, octet, 422, httpapi.CodeStatementInvalid, "line 7"},
+		{"upload: truncated MT940", "POST", up, ":20:STMT\r\n:25:" + ownIBAN + "\r\n:61:2601", octet, 422, httpapi.CodeStatementInvalid, ""},
+		{"upload: another account's statement", "POST", up, otherIBAN, octet, 422, httpapi.CodeValidationFailed, "statements[0].account"},
+		{"upload: unknown currency", "POST", up + "?currency=XYZ", mt940(), octet, 400, httpapi.CodeInvalidParameter, "currency"},
+		{"upload: unknown parameter", "POST", up + "?acount=x", mt940(), octet, 400, httpapi.CodeUnknownParameter, "acount"},
+		{"upload: unknown run", "POST", runsPath + "/run_01KF0000000000000000000000/statements", mt940(), octet, 404, httpapi.CodeNotFound, ""},
+		{"upload: finalized run", "POST", runsPath + "/" + string(closed) + "/statements", mt940(), octet, 409, httpapi.CodeRunClosed, ""},
+		// Reviewing.
+		{"approve: unknown fingerprint", "POST", entry("0123456789abcdef01234567", "approve"), "", "", 404, httpapi.CodeNotFound, ""},
+		{"approve: unknown run", "POST", runsPath + "/run_nope/entries/" + sc.proposed + "/approve", "", "", 404, httpapi.CodeNotFound, ""},
+		{"approve: an exact match", "POST", entry(sc.exact, "approve"), "", "", 409, httpapi.CodeReviewNotAllowed, ""},
+		{"approve: with a reason", "POST", entry(sc.proposed, "approve"), `{"reason":"ok"}`, "", 400, httpapi.CodeUnknownField, "reason"},
+		{"approve: as text", "POST", entry(sc.proposed, "approve"), `ok`, "text/plain", 415, httpapi.CodeUnsupportedMediaType, ""},
+		{"reject: an unmatched entry", "POST", entry(sc.unmatch, "reject"), "", "", 409, httpapi.CodeReviewNotAllowed, ""},
+		{"reject: reason as number", "POST", entry(sc.proposed, "reject"), `{"reason":7}`, "", 400, httpapi.CodeInvalidType, "reason"},
+		{"map: no payments", "POST", entry(sc.unmatch, "map"), `{"payment_ids":[]}`, "", 422, httpapi.CodeValidationFailed, "payment_ids"},
+		{"map: payment_ids missing", "POST", entry(sc.unmatch, "map"), `{"note":"x"}`, "", 422, httpapi.CodeValidationFailed, "payment_ids"},
+		{"map: one id, not a list", "POST", entry(sc.unmatch, "map"), `{"payment_ids":"` + string(sc.spare) + `"}`, "", 400, httpapi.CodeInvalidType, "payment_ids"},
+		{"map: id as number", "POST", entry(sc.unmatch, "map"), `{"payment_ids":[7]}`, "", 400, httpapi.CodeInvalidType, "payment_ids[0]"},
+		{"map: unknown payment", "POST", entry(sc.unmatch, "map"), `{"payment_ids":["pay_01KF0000000000000000000000"]}`, "", 422, httpapi.CodeValidationFailed, "payment_ids[0]"},
+		{"map: B's payment", "POST", entry(sc.unmatch, "map"), `{"payment_ids":["` + string(f.otherPayment.ID) + `"]}`, "", 422, httpapi.CodeValidationFailed, "payment_ids[0]"},
+		{"map: the same payment twice", "POST", entry(sc.unmatch, "map"), `{"payment_ids":["` + string(sc.spare) + `","` + string(sc.spare) + `"]}`, "", 422, httpapi.CodeValidationFailed, "payment_ids[1]"},
+		{"map: a payment another entry holds", "POST", entry(sc.unmatch, "map"), `{"payment_ids":["` + string(entryPayment(t, f, sc.run, sc.exact)) + `"]}`, "", 422, httpapi.CodeValidationFailed, "payment_ids[0]"},
+		{"map: empty body", "POST", entry(sc.unmatch, "map"), "", "application/json", 400, httpapi.CodeEmptyBody, ""},
+		{"dismiss: no reason", "POST", entry(sc.unmatch, "dismiss"), `{}`, "", 422, httpapi.CodeValidationFailed, "reason"},
+		{"dismiss: blank reason", "POST", entry(sc.unmatch, "dismiss"), `{"reason":"  "}`, "", 422, httpapi.CodeValidationFailed, "reason"},
+		{"dismiss: a proposed match", "POST", entry(sc.proposed, "dismiss"), `{"reason":"x"}`, "", 409, httpapi.CodeReviewNotAllowed, ""},
+		{"dismiss: duplicate reason", "POST", entry(sc.unmatch, "dismiss"), `{"reason":"a","reason":"b"}`, "", 400, httpapi.CodeDuplicateKey, "reason"},
+		{"unmatch: an unmatched entry", "POST", entry(sc.unmatch, "unmatch"), "", "", 409, httpapi.CodeReviewNotAllowed, ""},
+		{"unmatch: payment_ids", "POST", entry(sc.exact, "unmatch"), `{"payment_ids":[]}`, "", 400, httpapi.CodeUnknownField, "payment_ids"},
+		{"review after finalize", "POST", runsPath + "/" + string(closed) + "/entries/" + closedFP + "/dismiss", `{"reason":"x"}`, "", 409, httpapi.CodeRunClosed, ""},
+		{"undo without a reason", "POST", runsPath + "/" + string(closed) + "/entries/" + closedFP + "/unmatch", "", "", 422, httpapi.CodeValidationFailed, "reason"},
+		// Finalizing.
+		{"finalize: open items", "POST", run + "/finalize", "", "", 409, httpapi.CodeRunHasOpenItems, ""},
+		{"finalize: twice", "POST", runsPath + "/" + string(closed) + "/finalize", "", "", 409, httpapi.CodeRunClosed, ""},
+		{"finalize: with a body", "POST", run + "/finalize", `{"force":true}`, "", 400, httpapi.CodeUnknownField, "force"},
+		// Reading.
+		{"get: unknown run", "GET", runsPath + "/run_01KF0000000000000000000000", "", "", 404, httpapi.CodeNotFound, ""},
+		{"get: not a run id", "GET", runsPath + "/pay_01KF0000000000000000000000", "", "", 404, httpapi.CodeNotFound, ""},
+		{"get: unknown state", "GET", run + "?state=open", "", "", 400, httpapi.CodeInvalidParameter, "state"},
+		{"get: state twice", "GET", run + "?state=matched&state=proposed", "", "", 400, httpapi.CodeInvalidParameter, "state"},
+		{"list: unknown status", "GET", runsPath + "?status=closed", "", "", 400, httpapi.CodeInvalidParameter, "status"},
+		{"list: not an account id", "GET", runsPath + "?account=TR33", "", "", 400, httpapi.CodeInvalidParameter, "account"},
+		{"list: unknown parameter", "GET", runsPath + "?limit=10", "", "", 400, httpapi.CodeUnknownParameter, "limit"},
+		{"report: pdf", "GET", run + "/report?format=pdf", "", "", 400, httpapi.CodeInvalidParameter, "format"},
+		{"report: unknown run", "GET", runsPath + "/run_01KF0000000000000000000000/report", "", "", 404, httpapi.CodeNotFound, ""},
+		{"runs: PUT", "PUT", runsPath, good, "", 405, httpapi.CodeMethodNotAllowed, ""},
+		{"run: DELETE", "DELETE", run, "", "", 405, httpapi.CodeMethodNotAllowed, ""},
+		{"entry: unknown action", "POST", entry(sc.proposed, "accept"), "", "", 404, httpapi.CodeRouteNotFound, ""},
+	}
+	require.GreaterOrEqual(t, len(tests), 15)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := f.state(t)
+			r := f.do(req{method: tc.method, path: tc.path, key: f.admin, body: tc.body, contentType: tc.ct})
+			require.Equal(t, tc.status, r.Status, "%s", truncate(r.Body))
+			e := r.err(t)
+			assert.Equal(t, tc.code, e.Code)
+			if tc.param != "" {
+				assert.Equal(t, tc.param, e.Param)
+			}
+			assert.NotEmpty(t, e.Message)
+			assert.Equal(t, before, f.state(t), "nothing changed")
+		})
+	}
+	t.Run("every problem of the file is listed", func(t *testing.T) {
+		r := f.upload(f.rw, sc.run, badCSV, "")
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		e := r.err(t)
+		var got []string
+		for _, fe := range e.Errors {
+			got = append(got, fe.Param)
+			assert.Contains(t, fe.Message, "csv: "+fe.Param, "the message says where and which field")
+		}
+		assert.Equal(t, []string{"line 7", "line 7", "line 8", "line 9"}, got, "both dates of line 7 are impossible")
+		for i, field := range []string{"Tarih", "Valör", "Borç", "Alacak"} {
+			assert.Contains(t, e.Errors[i].Message, field)
+		}
+	})
+}
+
+// entryPayment is the payment an entry of a run is matched with.
+func entryPayment(t *testing.T, f *reconFixture, id reconcile.RunID, fp string) payment.ID {
+	t.Helper()
+	r, err := f.runs.GetRun(ctx, f.env.Workspace.ID, id)
+	require.NoError(t, err)
+	for _, e := range r.Entries {
+		if e.Entry.Fingerprint == fp {
+			require.NotEmpty(t, e.Decision.PaymentIDs)
+			return e.Decision.PaymentIDs[0]
+		}
+	}
+	t.Fatalf("no entry %s", fp)
+	return ""
+}
