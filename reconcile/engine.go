@@ -53,6 +53,7 @@ const (
 	flagAmbiguous                   // set on outcomes: not to be approved automatically
 	flagDeadTie                     // a cancelled or failed payment fits the entry as well
 	flagWindow                      // a batch pair counts only the batch's payments inside the date window
+	flagNotes                       // set on outcomes: the entry names payments that are not candidates
 )
 
 // pair is one candidate (entry, payment or batch) with how well they fit.
@@ -88,7 +89,8 @@ type outcome struct {
 
 func (o *outcome) setPair(p *pair) {
 	o.pay, o.dist, o.start, o.end = p.pay, p.dist, p.start, p.end
-	o.crit, o.field, o.key, o.flags = p.crit, p.field, p.key, p.flags&(flagBatch|flagEntryTie|flagDeadTie|flagWindow)
+	o.crit, o.field, o.key = p.crit, p.field, p.key
+	o.flags = o.flags&flagNotes | p.flags&(flagBatch|flagEntryTie|flagDeadTie|flagWindow)
 }
 
 // stmtInfo is what matching derived from a statement's header.
@@ -488,6 +490,9 @@ type hintRec struct {
 // addHint records a near miss of entry ei. The entry's hints are the last records of w.hints; they
 // are put in order only when reported (hintsOf), so recording one costs an append.
 func (w *worker) addHint(ei int32, h hint) {
+	if h.code == hintStatus {
+		w.m.out[ei].flags |= flagNotes
+	}
 	first := len(w.hints)
 	for first > 0 && w.hints[first-1].entry == ei {
 		first--

@@ -7,9 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"io/fs"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -35,6 +40,7 @@ var AccountColumns = []string{"id", "name", "currency", "iban"}
 // first character. Every problem is reported (up to MaxErrors) as a *ParseError with its line or
 // array index; nothing is returned then.
 func ReadPayments(r io.Reader) ([]Payment, error) {
+	size := readerSize(r)
 	br := bufio.NewReaderSize(r, 256<<10)
 	for {
 		c, err := br.ReadByte()
@@ -51,106 +57,264 @@ func ReadPayments(r io.Reader) ([]Payment, error) {
 		if c == '[' || c == '{' {
 			return ReadPaymentsJSON(br)
 		}
-		return ReadPaymentsCSV(br)
+		return readPaymentsCSV(br, size)
 	}
 }
 
 // ReadPaymentsCSV reads a payments CSV (see PaymentColumns). A UTF-8 byte order mark is skipped; the
-// separator is a comma.
+// separator is a comma. When r can tell its size (an *os.File, a *bytes.Reader, a *strings.Reader), the
+// result is allocated once at about the right size.
 func ReadPaymentsCSV(r io.Reader) ([]Payment, error) {
-	cr := csv.NewReader(skipBOM(r))
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	return readPaymentsCSV(r, readerSize(r))
+}
+
+// readPaymentsCSV reads a payments CSV of about size bytes (0: unknown). Strings are kept in arenas and
+// account ids interned, so a payment costs its Payment and about the bytes of its id, reference and
+// description; duplicate ids are found in one pass at the end.
+func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
+	cr := newCSVReader(skipBOM(r))
+	rec, err := cr.read()
 	if err != nil {
-		return nil, csvError(FormatPaymentsCSV, err)
+		return nil, csvReadError(FormatPaymentsCSV, cr, err)
+	}
+	header := make([]string, len(rec))
+	for i, f := range rec {
+		header[i] = string(f)
 	}
 	col, err := columns(FormatPaymentsCSV, header, PaymentColumns, []string{"id", "amount", "currency"})
 	if err != nil {
 		return nil, err
 	}
-	var errs Errors
-	var out []Payment
-	seen := make(map[payment.ID]int)
-	curs := make(map[string]payment.Currency)
-	get := func(rec []string, name string) string {
-		if i := col[name]; i >= 0 && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+	var (
+		cID, cAmount, cCurrency, cMethod = col["id"], col["amount"], col["currency"], col["method"]
+		cFrom, cTo, cRef, cDesc          = col["from_account"], col["to_account"], col["reference"], col["description"]
+		cStatus, cDate, cBatch           = col["status"], col["value_date"], col["batch_id"]
+	)
+	var (
+		errs     Errors
+		out      []Payment
+		lines    []int32
+		strs     arena
+		accounts = make(map[string]payment.AccountID)
+		curs     [8]payment.Currency // the currencies seen, most files have a handful
+		dates    [256]struct {       // a direct-mapped cache of parsed dates
+			text [10]byte
+			date payment.Date
 		}
-		return ""
+	)
+	account := func(b []byte) payment.AccountID {
+		if len(b) == 0 {
+			return ""
+		}
+		if a, ok := accounts[string(b)]; ok {
+			return a
+		}
+		a := payment.AccountID(normalizeAccount(string(b)))
+		if len(accounts) < 1<<14 { // intern the usual few accounts; a file of a million counterparties does not grow the map
+			accounts[string(b)] = a
+		}
+		return a
 	}
-	for {
-		rec, err := cr.Read()
+	for n := 0; ; n++ {
+		rec, err := cr.read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			if !errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: csvLine(err), Err: csvCause(err)}) {
-				break
+			errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: cr.line, Err: csvCauseOf(err)})
+			break // the reader cannot resynchronize after a quoting error
+		}
+		if n == 1024 && size > 0 && cr.offset > 0 {
+			// size the result from the bytes the first rows took
+			want := int(size*int64(n)/cr.offset) + 1024
+			out = append(make([]Payment, 0, want+want/32), out...)
+			lines = append(make([]int32, 0, cap(out)), lines...)
+		}
+		get := func(i int) []byte {
+			if i >= 0 && i < len(rec) {
+				return bytes.TrimSpace(rec[i])
 			}
-			continue
+			return nil
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
+		line := cr.line
 		bad := func(field string, e error) {
 			errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: line, Field: field, Err: e})
 		}
-		var p Payment
-		p.ID = payment.ID(get(rec, "id"))
-		if p.ID == "" {
-			bad("id", errors.New("is empty"))
-		} else if first, dup := seen[p.ID]; dup {
-			bad("id", fmt.Errorf("%s is already on line %d", p.ID, first))
-		} else {
-			seen[p.ID] = line
+		if len(rec) == 1 && len(bytes.TrimSpace(rec[0])) == 0 {
+			continue
 		}
-		amt := get(rec, "amount")
-		if v, err := strconv.ParseInt(amt, 10, 64); err != nil || v <= 0 {
-			bad("amount", fmt.Errorf("%s is not a positive whole number of minor units", strconv.Quote(amt)))
+		var p Payment
+		var ok bool
+		if id := get(cID); len(id) == 0 {
+			bad("id", errors.New("is empty"))
+		} else {
+			p.ID = payment.ID(strs.str(id))
+		}
+		amt := get(cAmount)
+		if v, ok := parsePositiveInt(amt); !ok {
+			bad("amount", fmt.Errorf("%s is not a positive whole number of minor units", strconv.Quote(string(amt))))
 		} else {
 			p.Amount = v
 		}
-		code := get(rec, "currency")
-		if c, hit := curs[code]; hit {
-			p.Currency = c
-		} else if c, err := payment.ParseCurrency(code); err != nil {
-			bad("currency", reason(err))
-		} else {
-			curs[strings.Clone(code)] = c
-			p.Currency = c
+		code := get(cCurrency)
+		for _, c := range curs {
+			if c != "" && string(c) == string(code) {
+				p.Currency = c
+				break
+			}
 		}
-		if m := get(rec, "method"); m != "" {
-			if p.Method, err = parseMethod(m); err != nil {
+		if p.Currency == "" {
+			if c, err := payment.ParseCurrency(string(code)); err != nil {
+				bad("currency", reason(err))
+			} else {
+				p.Currency = c
+				copy(curs[1:], curs[:])
+				curs[0] = c
+			}
+		}
+		if m := get(cMethod); len(m) > 0 {
+			if p.Method, err = parseMethod(string(m)); err != nil {
 				bad("method", err)
 			}
 		}
-		if p.Status, err = parseStatus(get(rec, "status")); err != nil {
+		if p.Status, err = parseStatus(string(get(cStatus))); err != nil {
 			bad("status", err)
 		}
-		if d := get(rec, "value_date"); d != "" {
-			if p.ValueDate, err = payment.ParseDate(d); err != nil {
-				bad("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(d)))
+		if d := get(cDate); len(d) == 10 {
+			slot := &dates[(uint(d[8])*10+uint(d[9])+uint(d[5])*31+uint(d[6])*7+uint(d[3])*13)%uint(len(dates))]
+			if slot.date != 0 && string(slot.text[:]) == string(d) {
+				p.ValueDate = slot.date
+			} else if p.ValueDate, ok = parseISODate(d); ok {
+				copy(slot.text[:], d)
+				slot.date = p.ValueDate
+			} else {
+				bad("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(string(d))))
 			}
+		} else if len(d) > 0 {
+			bad("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(string(d))))
 		}
-		p.FromAccount = payment.AccountID(normalizeAccount(get(rec, "from_account")))
-		p.ToAccount = payment.AccountID(normalizeAccount(get(rec, "to_account")))
-		p.Reference = get(rec, "reference")
-		p.Description = get(rec, "description")
-		p.BatchID = payment.BatchID(get(rec, "batch_id"))
+		p.FromAccount = account(get(cFrom))
+		p.ToAccount = account(get(cTo))
+		p.Reference = strs.str(get(cRef))
+		p.Description = strs.str(get(cDesc))
+		p.BatchID = payment.BatchID(strs.str(get(cBatch)))
 		p.EndToEnd = p.ID.EndToEndKey()
 		if errs.Len() >= MaxErrors {
 			break
 		}
 		if errs.Len() == 0 {
 			out = append(out, p)
+			lines = append(lines, int32(line))
 		}
+	}
+	if errs.Len() == 0 {
+		duplicateIDs(out, lines, &errs)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return slices.Clip(out), nil
+}
+
+// duplicateIDs reports every payment whose id an earlier line has. It builds an open-addressing table
+// of id hashes in one tight loop, whose cache misses overlap.
+func duplicateIDs(ps []Payment, lines []int32, errs *Errors) {
+	size := uint64(1) << bits.Len(uint(2*len(ps))|15)
+	mask := size - 1
+	slots := make([]uint64, size) // hash high 32 bits | row + 1
+	seed := maphash.MakeSeed()
+	for row := range ps {
+		id := string(ps[row].ID)
+		h := maphash.String(seed, id)
+		for i := h & mask; ; i = (i + 1) & mask {
+			v := slots[i]
+			if v == 0 {
+				slots[i] = h&^0xFFFFFFFF | uint64(row+1)
+				break
+			}
+			if v&^0xFFFFFFFF == h&^0xFFFFFFFF {
+				if first := int(v&0xFFFFFFFF) - 1; string(ps[first].ID) == id {
+					if !errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: int(lines[row]), Field: "id",
+						Err: fmt.Errorf("%s is already on line %d", id, lines[first])}) {
+						return
+					}
+					break
+				}
+			}
+		}
+	}
+}
+
+// parsePositiveInt parses a positive decimal integer that fits in int64.
+func parsePositiveInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, v > 0
+}
+
+// parseISODate parses YYYY-MM-DD as payment.ParseDate does.
+func parseISODate(b []byte) (payment.Date, bool) {
+	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
+		return 0, false
+	}
+	num := func(b []byte) (int, bool) {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(b[0:4])
+	m, ok2 := num(b[5:7])
+	d, ok3 := num(b[8:10])
+	if !ok1 || !ok2 || !ok3 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return 0, false
+	}
+	date := payment.NewDate(y, time.Month(m), d)
+	if _, mm, dd := date.Civil(); int(mm) != m || dd != d { // 30 February rolls over: not a date
+		return 0, false
+	}
+	return date, true
+}
+
+// csvReadError turns an error of the first read (the header) into a ParseError.
+func csvReadError(format string, cr *csvReader, err error) error {
+	if err == io.EOF {
+		return &ParseError{Format: format, Line: 1, Err: errors.New("the file is empty: no header")}
+	}
+	return &ParseError{Format: format, Line: cr.line, Err: csvCauseOf(err)}
+}
+
+func csvCauseOf(err error) error {
+	var se *csvSyntaxError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return err
+}
+
+// readerSize is the number of bytes r holds when it can tell, else 0.
+func readerSize(r io.Reader) int64 {
+	switch x := r.(type) {
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := x.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	case interface{ Len() int }:
+		return int64(x.Len())
+	}
+	return 0
 }
 
 // ReadPaymentsJSON reads an array of payment objects as the API returns them, or a page of them

@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	rcsv "github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 // world is a random but deliberately crowded reconciliation problem: few amounts, dates and
@@ -370,4 +373,34 @@ func TestPathologicalCrowdStaysBounded(t *testing.T) {
 	assert.Zero(t, r.Summary.Exact)
 	assert.Positive(t, r.Summary.Fuzzy)
 	assert.Equal(t, r.Summary.Fuzzy, r.Summary.MatchedPayments)
+}
+
+// TestFastJSON: the JSON a Result writes itself (rendered in parallel, straight from the decisions) is
+// byte for byte what encoding/json writes for its Report.
+func TestFastJSON(t *testing.T) {
+	check := func(t *testing.T, res *reconcile.Result) {
+		t.Helper()
+		want, err := json.Marshal(res.Report())
+		require.NoError(t, err)
+		var got bytes.Buffer
+		require.NoError(t, reconcile.WriteJSON(&got, res))
+		require.Equal(t, string(want), got.String())
+	}
+	for seed := range uint64(100) {
+		w := genWorld(rand.New(rand.NewPCG(seed, 17)), worldConfig{batches: true, dead: true, otherStatus: true})
+		g, err := reconcile.NewEngine(reconcile.Options{DateWindow: w.window, Accounts: accounts})
+		require.NoError(t, err)
+		check(t, g.Match(w.stmts, w.pays))
+	}
+	t.Run("many chunks", func(t *testing.T) {
+		var p, s bytes.Buffer
+		require.NoError(t, reconciletest.WritePerfData(20000, &p, &s))
+		stmts, err := rcsv.Decode(&s, rcsv.Options{Preset: "en"})
+		require.NoError(t, err)
+		pays, err := reconcile.ReadPayments(&p)
+		require.NoError(t, err)
+		g, err := reconcile.NewEngine(reconcile.Options{DateWindow: 1})
+		require.NoError(t, err)
+		check(t, g.Match(stmts, pays))
+	})
 }

@@ -18,6 +18,9 @@ import (
 // The bytes are exactly what encoding/json writes for Collect(src), but the report is written row by
 // row: a million matches never sit in memory at once, and it is several times faster.
 func WriteJSON(w io.Writer, src ReportSource) error {
+	if r, ok := src.(*Result); ok {
+		return r.writeJSON(w)
+	}
 	jw := &jsonWriter{w: w, b: make([]byte, 0, 128<<10)}
 	jw.b = append(jw.b, `{"summary":`...)
 	jw.b = appendSummary(jw.b, src.ReportSummary())
@@ -326,9 +329,14 @@ func appendDate(b []byte, d payment.Date) []byte {
 	if d == 0 {
 		return append(b, `""`...)
 	}
-	b = append(b, '"')
-	b = d.Time().AppendFormat(b, "2006-01-02")
-	return append(b, '"')
+	y, mo, day := d.Civil()
+	if y < 0 || y > 9999 {
+		b = append(b, '"')
+		b = d.Time().AppendFormat(b, "2006-01-02")
+		return append(b, '"')
+	}
+	return append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(mo)/10), byte('0'+int(mo)%10), '-', byte('0'+day/10), byte('0'+day%10), '"')
 }
 
 // appendFloat writes a float as encoding/json does for values it writes without an exponent.

@@ -98,3 +98,24 @@ func FuzzAppendFloat(f *testing.F) {
 		assert.Equal(t, string(want), string(appendFloat(nil, x)))
 	})
 }
+
+func FuzzAppendMinor(f *testing.F) {
+	for _, v := range []int64{0, 5, -5, 123456, -100, 9223372036854775807, -9223372036854775808} {
+		f.Add(v, "TRY")
+		f.Add(v, "JPY")
+		f.Add(v, "KWD")
+		f.Add(v, "")
+	}
+	f.Fuzz(func(t *testing.T, v int64, c string) {
+		cur := payment.Currency(c)
+		assert.Equal(t, payment.FormatMinor(v, cur), string(appendMinor(nil, v, cur)))
+	})
+}
+
+func TestAppendDate(t *testing.T) {
+	for d := payment.Date(1); d < payment.MustDate("2100-01-01"); d += 17 {
+		want, err := json.Marshal(d)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(appendDate(nil, d)))
+	}
+}

@@ -1,0 +1,137 @@
+package reconcile_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+const p1 = "pay_01KFBQ0000CSVEN00000000001"
+
+func TestReadPaymentsCSV(t *testing.T) {
+	in := "\ufeffstatus,reference,id,currency,amount,value_date,description,extra,from_account,to_account,method\r\n" +
+		"," + `INV-1,` + p1 + `,TRY,125050,2026-01-15,"Yılmaz, fatura ""17""",x,acc_own,TR33 0006 1005 1978 6457 8413 26,eft` + "\r\n" +
+		"\r\n" +
+		"processing,,pay_2,EUR,1,,,,,,\r\n"
+	ps, err := reconcile.ReadPayments(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Len(t, ps, 2)
+	assert.Equal(t, reconcile.Payment{ID: p1, Amount: 125050, Currency: "TRY", Method: payment.MethodEFT,
+		FromAccount: "acc_own", ToAccount: "TR330006100519786457841326", Reference: "INV-1",
+		Description: `Yılmaz, fatura "17"`, ValueDate: payment.MustDate("2026-01-15"), Status: payment.StatusSettled,
+		EndToEnd: "CSVEN00000000001"}, ps[0])
+	assert.Equal(t, payment.StatusProcessing, ps[1].Status)
+	assert.Empty(t, ps[1].EndToEnd, "an id that is not pay_ + ULID has no end-to-end key")
+}
+
+func TestReadPaymentsCSVErrors(t *testing.T) {
+	const head = "id,amount,currency,value_date,status,method\n"
+	tests := []struct {
+		name, in string
+		line     int
+		field    string
+		contains string
+	}{
+		{"empty file", "", 0, "", "empty"},
+		{"missing column", "id,currency\npay_1,TRY\n", 1, "amount", "required column is missing"},
+		{"column twice", "id,amount,currency,amount\n", 1, "amount", "twice"},
+		{"decimal amount", head + "pay_1,12.50,TRY,,,\n", 2, "amount", `"12.50" is not a positive whole number`},
+		{"zero amount", head + "pay_1,0,TRY,,,\n", 2, "amount", "positive"},
+		{"negative amount", head + "pay_1,-5,TRY,,,\n", 2, "amount", "positive"},
+		{"unknown currency", head + "pay_1,5,TRL,,,\n", 2, "currency", "TRL"},
+		{"no such day", head + "pay_1,5,TRY,2026-02-30,,\n", 2, "value_date", "2026-02-30"},
+		{"unknown status", head + "pay_1,5,TRY,,paid,\n", 2, "status", `"paid"`},
+		{"unknown method", head + "pay_1,5,TRY,,,swift\n", 2, "method", `"swift"`},
+		{"empty id", head + ",5,TRY,,,\n", 2, "id", "empty"},
+		{"duplicate id", head + "pay_1,5,TRY,,,\npay_2,5,TRY,,,\npay_1,6,TRY,,,\n", 4, "id", "already on line 2"},
+		{"bad quoting", head + "pay_1,5,TRY,\"2026,,\n", 2, "", `extraneous or missing "`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, err := reconcile.ReadPayments(strings.NewReader(tt.in))
+			require.Error(t, err)
+			assert.Nil(t, ps, "nothing is returned from a file with problems")
+			assert.ErrorIs(t, err, reconcile.ErrParse)
+			var pe *reconcile.ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, reconcile.FormatPaymentsCSV, pe.Format)
+			assert.Equal(t, tt.line, pe.Line)
+			assert.Equal(t, tt.field, pe.Field)
+			assert.Contains(t, err.Error(), tt.contains)
+		})
+	}
+	t.Run("every problem is reported", func(t *testing.T) {
+		_, err := reconcile.ReadPayments(strings.NewReader(head + "pay_1,x,TRY,,,\npay_2,5,XXX,,,\n"))
+		require.Error(t, err)
+		var lines []int
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			var pe *reconcile.ParseError
+			if errors.As(e, &pe) {
+				lines = append(lines, pe.Line)
+			}
+		}
+		assert.Equal(t, []int{2, 3}, lines)
+	})
+}
+
+func TestReadPaymentsJSON(t *testing.T) {
+	tests := []struct {
+		name, in string
+	}{
+		{"array", `[{"id":"` + p1 + `","status":"settled","amount":125050,"currency":"TRY","method":"eft","from_account":"acc_own",
+			"to_account":"acc_v","reference":"INV-1","value_date":"2026-01-15","created_at":"2026-01-15T09:00:00Z"}]`},
+		{"page", ` {"has_more":false,"data":[{"id":"` + p1 + `","amount":125050,"currency":"TRY","method":"eft","from_account":"acc_own",
+			"to_account":"acc_v","reference":"INV-1","value_date":"2026-01-15"}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, err := reconcile.ReadPayments(strings.NewReader(tt.in))
+			require.NoError(t, err)
+			require.Len(t, ps, 1)
+			assert.Equal(t, reconcile.Payment{ID: p1, Amount: 125050, Currency: "TRY", Method: payment.MethodEFT,
+				FromAccount: "acc_own", ToAccount: "acc_v", Reference: "INV-1", ValueDate: payment.MustDate("2026-01-15"),
+				Status: payment.StatusSettled, EndToEnd: "CSVEN00000000001"}, ps[0])
+		})
+	}
+	bad := []struct {
+		name, in, field string
+	}{
+		{"not a list", `{"data":5}`, ""},
+		{"no data", `{"x":1}`, "data"},
+		{"amount type", `[{"id":"p","amount":"12","currency":"TRY"}]`, "[0].amount"},
+		{"zero amount", `[{"id":"p","amount":0,"currency":"TRY"}]`, "[0].amount"},
+		{"currency", `[{"id":"p","amount":1,"currency":"TL"}]`, "[0].currency"},
+		{"status", `[{"id":"p","amount":1,"currency":"TRY","status":"done"}]`, "[0].status"},
+		{"duplicate", `[{"id":"p","amount":1,"currency":"TRY"},{"id":"p","amount":2,"currency":"TRY"}]`, "[1].id"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := reconcile.ReadPayments(strings.NewReader(tt.in))
+			var pe *reconcile.ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, reconcile.FormatPaymentsJSON, pe.Format)
+			assert.Equal(t, tt.field, pe.Field)
+		})
+	}
+}
+
+func TestReadAccounts(t *testing.T) {
+	as, err := reconcile.ReadAccounts(strings.NewReader("iban,id,name,currency\nTR33 0006 1005 1978 6457 8413 26,acc_1,Acme,TRY\n,acc_2,Kasa,TRY\n"))
+	require.NoError(t, err)
+	require.Len(t, as, 2)
+	assert.Equal(t, payment.Account{ID: "acc_1", Name: "Acme", Currency: "TRY", IBAN: "TR330006100519786457841326",
+		Type: payment.AccountInternal}, as[0])
+
+	_, err = reconcile.ReadAccounts(strings.NewReader("id,iban\nacc_1,TR330006100519786457841327\n"))
+	var pe *reconcile.ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "iban", pe.Field)
+	assert.Equal(t, 2, pe.Line)
+	assert.NotContains(t, err.Error(), "TR330006100519786457841327", "IBANs are masked in errors")
+}
