@@ -136,6 +136,14 @@ func reconError(err error) error {
 		e := statementError(err)
 		if errors.Is(err, reconcile.ErrNotStatement) {
 			e.Code = CodeNotStatement
+			why := err.Error()
+			if _, after, ok := strings.Cut(why, reconcile.ErrNotStatement.Error()+": "); ok {
+				why = after
+			}
+			e.Message = "the file is not a bank statement: " + why
+			if len(e.Errors) == 1 && e.Errors[0].Param == "" { // about the whole file, not a line of it
+				e.Errors[0].Param, e.Errors[0].Message = "file", e.Message
+			}
 		}
 		if len(e.Errors) > 0 {
 			e.Param = e.Errors[0].Param

@@ -9,8 +9,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -744,4 +747,210 @@ func entryPayment(t *testing.T, f *reconFixture, id reconcile.RunID, fp string) 
 	}
 	t.Fatalf("no entry %s", fp)
 	return ""
+}
+
+// TestReconciliationGolden pins the wire format of the reconciliation answers in testdata/golden
+// (refresh with -update): a run with an entry in every state, an import, the refusals, and the
+// report in JSON and CSV.
+func TestReconciliationGolden(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	sc := f.scenario(t)
+	f.pay(t, 64000, "INV-G-7", payment.StatusSettled)
+	run := runsPath + "/" + string(sc.run)
+	cases := []struct {
+		name string
+		req  req
+	}{
+		{"recon_create", req{method: "POST", path: runsPath, key: f.rw, body: `{"account":"` + string(f.env.Own.ID) + `","from":"2026-02-01","to":"2026-02-28","date_window":3}`}},
+		{"recon_import", req{method: "POST", path: run + "/statements", key: f.rw, contentType: "application/octet-stream",
+			body: ziraatCSV("16.01.2026;16.01.2026;GİDEN EFT - FATURA INV-G-7;640,00;0,00;1.000,00;ZR-1;INV-G-7")}},
+		{"recon_run", req{method: "GET", path: run, key: f.ro}},
+		{"recon_list", req{method: "GET", path: runsPath, key: f.ro}},
+		{"recon_map", req{method: "POST", path: run + "/entries/" + sc.unmatch + "/map", key: f.rw, body: `{"payment_ids":["` + string(sc.spare) + `"],"note":"fee deducted"}`}},
+		{"recon_open_items", req{method: "POST", path: run + "/finalize", key: f.rw}},
+		{"recon_review_not_allowed", req{method: "POST", path: run + "/entries/" + sc.exact + "/approve", key: f.rw}},
+		{"recon_statement_invalid", req{method: "POST", path: run + "/statements", key: f.rw, contentType: "application/octet-stream",
+			body: ziraatCSV("32.01.2026;15.01.2026;HATALI TARİH;10,00;0,00;1,00;ZR-9;")}},
+		{"recon_not_a_statement", req{method: "POST", path: run + "/statements", key: f.rw, contentType: "application/octet-stream",
+			body: "<html><body><table><tr><td>Hesap</td></tr></table></body></html>"}},
+		{"recon_report", req{method: "GET", path: run + "/report", key: f.ro}},
+		{"recon_report_csv", req{method: "GET", path: run + "/report?format=csv", key: f.ro}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.do(tc.req)
+			body := r.Body
+			ext := ".csv"
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				var pretty bytes.Buffer
+				require.NoError(t, json.Indent(&pretty, r.Body, "", "  "), "%s", r.Body)
+				body, ext = pretty.Bytes(), ".json"
+			}
+			got := fmt.Sprintf("%d %s\n%s", r.Status, r.Header.Get("Content-Type"), body)
+			path := filepath.Join("testdata", "golden", tc.name+ext)
+			if *update {
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run go test -update to create it")
+			assert.Equal(t, string(want), got)
+		})
+	}
+}
+
+// TestReconciliationIdempotency: an upload or review retried with its Idempotency-Key gets the first
+// answer again and changes nothing; the key with another file is refused.
+func TestReconciliationIdempotency(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	sc := f.scenario(t)
+	up := runsPath + "/" + string(sc.run) + "/statements"
+	file := mt940(":61:2601160116D7,50NCHGNONREF", ":86:EFT masrafi")
+	send := func(key, body string) resp {
+		return f.do(req{method: "POST", path: up, key: f.rw, body: body, contentType: "application/octet-stream",
+			header: map[string]string{"Idempotency-Key": key}})
+	}
+	first := send("upload-1", file)
+	require.Equal(t, http.StatusOK, first.Status, "%s", first.Body)
+	after := f.state(t)
+	again := send("upload-1", file)
+	require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body))
+	assert.Equal(t, after, f.state(t), "the statement was imported once")
+
+	other := send("upload-1", mt940(":61:2601160116D9,50NCHGNONREF"))
+	require.Equal(t, http.StatusUnprocessableEntity, other.Status, "%s", other.Body)
+	assert.Equal(t, httpapi.CodeIdempotencyKeyReused, other.err(t).Code)
+
+	approve := runsPath + "/" + string(sc.run) + "/entries/" + sc.proposed + "/approve"
+	hd := map[string]string{"Idempotency-Key": "approve-1"}
+	r1 := f.do(req{method: "POST", path: approve, key: f.rw, header: hd})
+	require.Equal(t, http.StatusOK, r1.Status, "%s", r1.Body)
+	r2 := f.do(req{method: "POST", path: approve, key: f.rw, header: hd})
+	require.Equal(t, http.StatusOK, r2.Status, "a retried approval is not a 409: %s", r2.Body)
+	assert.Equal(t, string(r1.Body), string(r2.Body))
+}
+
+// TestReconciliationReportFormats: ?format= decides, else Accept (with q-values), else JSON; an Accept
+// that allows no report format is 406.
+func TestReconciliationReportFormats(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	path := runsPath + "/" + string(f.scenario(t).run) + "/report"
+	const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	tests := []struct {
+		name, query, accept string
+		status              int
+		ctype               string
+	}{
+		{"default", "", "", 200, "application/json"},
+		{"any", "", "*/*", 200, "application/json"},
+		{"json", "", "application/json", 200, "application/json"},
+		{"csv", "", "text/csv", 200, "text/csv; charset=utf-8"},
+		{"any text", "", "text/*", 200, "text/csv; charset=utf-8"},
+		{"xlsx", "", xlsxType, 200, xlsxType},
+		{"browser", "", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200, "application/json"},
+		{"q decides", "", "application/json;q=0.5, text/csv;q=0.9", 200, "text/csv; charset=utf-8"},
+		{"first among equals", "", xlsxType + ", text/csv", 200, xlsxType},
+		{"q=0 refuses", "", "application/json;q=0", 406, "application/json"},
+		{"nothing we write", "", "application/pdf", 406, "application/json"},
+		{"format beats Accept", "?format=csv", "application/json", 200, "text/csv; charset=utf-8"},
+		{"format xlsx", "?format=xlsx", "application/pdf", 200, xlsxType},
+		{"format json", "?format=json", "", 200, "application/json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hd := map[string]string{}
+			if tc.accept != "" {
+				hd["Accept"] = tc.accept
+			}
+			r := f.do(req{method: "GET", path: path + tc.query, key: f.ro, header: hd})
+			require.Equal(t, tc.status, r.Status, "%s", truncate(r.Body))
+			assert.Equal(t, tc.ctype, r.Header.Get("Content-Type"))
+			if tc.status == http.StatusNotAcceptable {
+				assert.Equal(t, httpapi.CodeNotAcceptable, r.err(t).Code)
+			}
+		})
+	}
+}
+
+// TestStatementSizeLimit: the limit holds for a body of unknown length (chunked) too, raw or in a form.
+func TestStatementSizeLimit(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{MaxStatementBytes: 4 << 10})
+	sc := f.scenario(t)
+	big := mt940(slices.Repeat([]string{":61:2601160116D1,00NCHGNONREF", ":86:Masraf"}, 200)...)
+	require.Greater(t, len(big), 4<<10)
+	body, ct := form(t, [3]string{"file", "big.sta", big})
+	for name, c := range map[string]struct{ body, ct string }{
+		"raw":  {big, "application/octet-stream"},
+		"form": {body, ct},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := f.state(t)
+			hr, err := http.NewRequestWithContext(ctx, "POST", f.srv.URL+runsPath+"/"+string(sc.run)+"/statements",
+				io.MultiReader(strings.NewReader(c.body))) // no length: sent chunked
+			require.NoError(t, err)
+			require.EqualValues(t, 0, hr.ContentLength)
+			hr.Header.Set("Authorization", "Bearer "+f.rw)
+			hr.Header.Set("Content-Type", c.ct)
+			res, err := f.c.Do(hr)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			assert.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+			assert.Equal(t, before, f.state(t))
+		})
+	}
+	t.Run("under the limit", func(t *testing.T) {
+		r := f.upload(f.rw, sc.run, mt940(":61:2601160116D1,00NCHGNONREF", ":86:Masraf"), "")
+		assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	})
+}
+
+// TestConcurrentReviews: eight reviewers approve the same fuzzy match at once; exactly one wins, the
+// others get a 409, and the history records one approval.
+func TestConcurrentReviews(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	sc := f.scenario(t)
+	path := runsPath + "/" + string(sc.run) + "/entries/" + sc.proposed + "/approve"
+	const n = 8
+	statuses := make(chan int, n)
+	codes := make(chan string, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			<-start
+			r := f.post(f.rw, path, "")
+			statuses <- r.Status
+			if r.Status != http.StatusOK {
+				var e struct{ Error httpapi.Error }
+				_ = json.Unmarshal(r.Body, &e)
+				codes <- e.Error.Code
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(statuses)
+	close(codes)
+	won := 0
+	for s := range statuses {
+		if s == http.StatusOK {
+			won++
+		} else {
+			assert.Equal(t, http.StatusConflict, s)
+		}
+	}
+	assert.Equal(t, 1, won)
+	for c := range codes {
+		assert.Contains(t, []string{httpapi.CodeConflict, httpapi.CodeReviewNotAllowed}, c)
+	}
+	run, err := f.runs.GetRun(ctx, f.env.Workspace.ID, sc.run)
+	require.NoError(t, err)
+	approvals := 0
+	for _, h := range run.History {
+		if h.Action == reconcile.ActionApprove {
+			approvals++
+		}
+	}
+	assert.Equal(t, 1, approvals)
 }
