@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"github.com/orkesta/orkesta/adapters/httpapi"
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
 )
@@ -953,4 +955,41 @@ func TestConcurrentReviews(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, approvals)
+}
+
+// BenchmarkStatementUpload uploads a 2,000-entry MT940 file into a fresh run over 2,000 settled
+// payments: the request, the decoding, the matching and the answer, over loopback.
+func BenchmarkStatementUpload(b *testing.B) {
+	const n = 2000
+	store := memory.New()
+	env := paymenttest.NewEnv(b, store)
+	lines := make([]string, 0, 2*n)
+	for i := range n {
+		ref := fmt.Sprintf("INV-B-%05d", i)
+		env.MustAdvance(b, env.MustCreate(b, func(r *payment.Request) { r.Amount, r.Reference = int64(10000+i), ref }), payment.StatusSettled)
+		lines = append(lines, fmt.Sprintf(":61:2601150115D%d,%02dNTRF%s", (10000+i)/100, (10000+i)%100, ref), ":86:Fatura "+ref)
+	}
+	file := mt940(lines...)
+	secret, hash := payment.NewAPIKeySecret()
+	require.NoError(b, store.CreateAPIKey(ctx, payment.APIKey{ID: "key_bench", Workspace: env.Workspace.ID, Scope: payment.ScopeReadWrite, Hash: hash}))
+	runs := reconcile.NewService(env.Service, memory.NewRunStore(store), reconcile.ServiceOptions{})
+	srv := httptest.NewServer(httpapi.New(env.Service, store, httpapi.Options{Routes: httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{})}))
+	defer srv.Close()
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		run, err := runs.CreateRun(ctx, env.Workspace.ID, reconcile.RunRequest{Account: env.Own.ID,
+			From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-31")}, "bench")
+		require.NoError(b, err)
+		hr, err := http.NewRequest("POST", srv.URL+runsPath+"/"+string(run.ID)+"/statements", strings.NewReader(file))
+		require.NoError(b, err)
+		hr.Header.Set("Authorization", "Bearer "+secret)
+		hr.Header.Set("Content-Type", "application/octet-stream")
+		res, err := srv.Client().Do(hr)
+		require.NoError(b, err)
+		var out httpapi.ImportResult
+		require.NoError(b, json.NewDecoder(res.Body).Decode(&out))
+		res.Body.Close()
+		require.Equal(b, n, out.Run.Counts.Exact)
+	}
 }
