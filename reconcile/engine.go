@@ -155,16 +155,22 @@ func entryDate(e *Entry) payment.Date {
 	return e.BookingDate
 }
 
+// paymentIndex is what matching builds from the payments alone, so it can be built while the
+// statements are still being decoded (Offline does).
+type paymentIndex struct {
+	pays []Payment
+	info []pinfo // one per payment: what evaluating a candidate reads
+	refs *refIndex
+	amts *amountIndex
+}
+
 // matcher holds one Match call's state.
 type matcher struct {
+	*paymentIndex
 	stmts  []Statement
-	pays   []Payment
 	opts   *Options
 	infos  []stmtInfo
 	starts []int32 // flat index of each statement's first entry; one more at the end
-	refs   *refIndex
-	amts   *amountIndex
-	info   []pinfo // one per payment: what evaluating a candidate reads
 
 	pairs    [][]pair // per worker, each in entry order: together, every candidate pair in entry order
 	out      []outcome
@@ -206,8 +212,9 @@ func (m *matcher) entry(i int32) (*Entry, int) {
 	return &m.stmts[s].Entries[i-m.starts[s]], s
 }
 
-func newMatcher(stmts []Statement, pays []Payment, opts *Options) *matcher {
-	m := &matcher{stmts: stmts, pays: pays, opts: opts, taken: make(map[int32]hint)}
+func newMatcher(stmts []Statement, idx *paymentIndex, opts *Options) *matcher {
+	pays := idx.pays
+	m := &matcher{paymentIndex: idx, stmts: stmts, opts: opts, taken: make(map[int32]hint)}
 	m.starts = make([]int32, len(stmts)+1)
 	for i := range stmts {
 		m.starts[i+1] = m.starts[i] + int32(len(stmts[i].Entries))
@@ -275,8 +282,10 @@ func newMatcher(stmts []Statement, pays []Payment, opts *Options) *matcher {
 	return m
 }
 
-func (m *matcher) workers() int {
-	w := m.opts.Workers
+func (m *matcher) workers() int { return workers(m.opts) }
+
+func workers(opts *Options) int {
+	w := opts.Workers
 	if w <= 0 {
 		w = min(runtime.GOMAXPROCS(0), 4)
 	}
@@ -285,7 +294,7 @@ func (m *matcher) workers() int {
 
 // run does the matching: compact payment records, both indexes, candidates per entry, assignment.
 func (m *matcher) run() {
-	m.build(m.workers() > 1 && len(m.pays) > 10000)
+	m.fillMasks()
 	n := m.numEntries()
 	m.out = make([]outcome, n)
 	w := m.workers()
@@ -312,56 +321,84 @@ func (m *matcher) run() {
 	m.assign()
 }
 
-// build fills the compact payment records, then the reference and amount indexes (in parallel when
-// parallel is set).
-func (m *matcher) build(parallel bool) {
-	m.info = make([]pinfo, len(m.pays))
+// buildPaymentIndex fills the compact payment records, then the reference and amount indexes (with
+// up to three goroutines when parallel is set).
+func buildPaymentIndex(pays []Payment, opts *Options, parallel bool) *paymentIndex {
+	x := &paymentIndex{pays: pays, info: make([]pinfo, len(pays))}
 	if !parallel {
-		m.fillInfo(0, len(m.pays))
-		m.refs = newRefIndex(m.pays, m.info, m.opts.PaymentInfoIDs)
-		m.refs.buildRefs()
-		m.refs.buildE2E()
-		m.refs.finish()
-		m.amts = newAmountIndex(m.info)
-		return
+		x.fillInfo(0, len(pays))
+		x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs)
+		x.refs.buildRefs()
+		x.refs.buildE2E()
+		x.refs.finish()
+		x.amts = newAmountIndex(x.info)
+		return x
 	}
 	var wg sync.WaitGroup
-	half := len(m.pays) / 2
-	wg.Go(func() { m.fillInfo(0, half) })
-	m.fillInfo(half, len(m.pays))
+	half := len(pays) / 2
+	wg.Go(func() { x.fillInfo(0, half) })
+	x.fillInfo(half, len(pays))
 	wg.Wait()
 	// The two reference tables write only their own fingerprint field of info; the amount index
 	// reads only the other fields.
-	m.refs = newRefIndex(m.pays, m.info, m.opts.PaymentInfoIDs)
-	wg.Go(m.refs.buildRefs)
-	m.refs.buildE2E()
-	m.amts = newAmountIndex(m.info)
+	x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs)
+	wg.Go(x.refs.buildRefs)
+	x.refs.buildE2E()
+	x.amts = newAmountIndex(x.info)
 	wg.Wait()
-	m.refs.finish()
+	x.refs.finish()
+	return x
 }
 
-// fillInfo fills the compact records of payments lo to hi.
-func (m *matcher) fillInfo(lo, hi int) {
+// fillInfo fills the compact records of payments lo to hi (all but the direction masks).
+func (x *paymentIndex) fillInfo(lo, hi int) {
 	for i := lo; i < hi; i++ {
-		p := &m.pays[i]
-		in := &m.info[i]
+		p := &x.pays[i]
+		in := &x.info[i]
 		in.amount, in.date = p.Amount, p.ValueDate
 		in.curClass = uint32(classOf(p.Status))<<24 | packCurrency(p.Currency)
-		for si := range min(len(m.infos), 32) {
-			s := &m.infos[si]
-			if !s.known {
-				continue
-			}
-			for _, id := range s.ids {
-				if string(p.FromAccount) == id {
-					in.from |= 1 << si
+	}
+}
+
+// fillMasks sets the direction masks of the payment records for this match's statements.
+func (m *matcher) fillMasks() {
+	known := false
+	for si := range min(len(m.infos), 32) {
+		known = known || m.infos[si].known
+	}
+	if !known {
+		return
+	}
+	fill := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			p := &m.pays[i]
+			in := &m.info[i]
+			in.from, in.to = 0, 0
+			for si := range min(len(m.infos), 32) {
+				s := &m.infos[si]
+				if !s.known {
+					continue
 				}
-				if string(p.ToAccount) == id {
-					in.to |= 1 << si
+				for _, id := range s.ids {
+					if string(p.FromAccount) == id {
+						in.from |= 1 << si
+					}
+					if string(p.ToAccount) == id {
+						in.to |= 1 << si
+					}
 				}
 			}
 		}
 	}
+	if m.workers() > 1 && len(m.pays) > 10000 {
+		var wg sync.WaitGroup
+		half := len(m.pays) / 2
+		wg.Go(func() { fill(0, half) })
+		fill(half, len(m.pays))
+		wg.Wait()
+		return
+	}
+	fill(0, len(m.pays))
 }
 
 // sideOK reports whether payment pi moves money on statement si's account in e's direction (always,

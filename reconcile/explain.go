@@ -9,8 +9,9 @@ import (
 // entry names any of them. It returns the criteria bits and the reasons, as the engine would give them.
 func explain(st *Statement, e *Entry, pays []Payment, opts Options) (uint8, []Reason) {
 	opts.Workers = 1
-	m := newMatcher([]Statement{{Account: st.Account, Currency: st.Currency, Entries: []Entry{*e}}}, pays, &opts)
-	m.build(false)
+	m := newMatcher([]Statement{{Account: st.Account, Currency: st.Currency, Entries: []Entry{*e}}},
+		buildPaymentIndex(pays, &opts, false), &opts)
+	m.fillMasks()
 	w := newWorker(m)
 	w.probeBatch(0, 1)
 	next := 0

@@ -4,6 +4,9 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync"
+
+	"github.com/orkesta/orkesta/payment"
 )
 
 // OfflineInput is what the offline reconciliation (`orkesta reconcile`) reads: payments and accounts
@@ -15,6 +18,10 @@ type OfflineInput struct {
 	// Options.Accounts so statement IBANs resolve to the account ids payments use.
 	Accounts   io.Reader
 	Statements []Statement
+	// DecodeStatements, when set, decodes more statements (the --statement files). It runs while the
+	// payments are read and indexed, so on two cores most of the decoding costs no time; its
+	// statements come after Statements. Its error is returned as it is.
+	DecodeStatements func() ([]Statement, error)
 	// Options.Account names the account of statements that do not name their own (--account);
 	// Options.DateWindow is --date-window.
 	Options Options
@@ -28,6 +35,41 @@ func Offline(in OfflineInput) (*Result, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	var (
+		wg      sync.WaitGroup
+		decoded []Statement
+		decErr  error
+	)
+	if in.DecodeStatements != nil {
+		wg.Go(func() { decoded, decErr = in.DecodeStatements() })
+	}
+	idx, err := offlinePayments(in, &opts)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if decErr != nil {
+		return nil, decErr
+	}
+	g, err := NewEngine(opts)
+	if err != nil {
+		return nil, err
+	}
+	stmts := in.Statements
+	if len(decoded) > 0 {
+		stmts = append(slices.Clip(stmts), decoded...)
+	}
+	stmts, dups := Dedupe(stmts)
+	res := g.matchIndexed(stmts, idx)
+	if dups > 0 {
+		res.summary.Warnings = append(res.summary.Warnings, strconv.Itoa(dups)+
+			" entries appear in more than one statement (overlapping files) and were counted once")
+	}
+	return res, nil
+}
+
+// offlinePayments reads the accounts (into opts) and the payments, and indexes the payments.
+func offlinePayments(in OfflineInput, opts *Options) (*paymentIndex, error) {
 	if in.Accounts != nil {
 		accts, err := ReadAccounts(in.Accounts)
 		if err != nil {
@@ -39,17 +81,7 @@ func Offline(in OfflineInput) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := NewEngine(opts)
-	if err != nil {
-		return nil, err
-	}
-	stmts, dups := Dedupe(in.Statements)
-	res := g.Match(stmts, pays)
-	if dups > 0 {
-		res.summary.Warnings = append(res.summary.Warnings, strconv.Itoa(dups)+
-			" entries appear in more than one statement (overlapping files) and were counted once")
-	}
-	return res, nil
+	return buildPaymentIndex(pays, opts, workers(opts) > 1 && len(pays) > 10000), nil
 }
 
 // Dedupe drops entries that an earlier statement of the list already has (same Entry.Fingerprint),
@@ -59,10 +91,23 @@ func Dedupe(stmts []Statement) ([]Statement, int) {
 	if len(stmts) < 2 {
 		return stmts, 0
 	}
-	seen := make(map[string]struct{})
+	// Only statements of the same account and currency can repeat each other's entries (the
+	// fingerprint covers both): the others are left alone.
+	type group struct {
+		account  string
+		currency payment.Currency
+	}
+	count := make(map[group]int)
+	for i := range stmts {
+		count[group{normalizeAccount(stmts[i].Account), stmts[i].Currency}]++
+	}
 	out := stmts
 	dropped := 0
+	seen := make(map[string]struct{})
 	for i := range stmts {
+		if count[group{normalizeAccount(stmts[i].Account), stmts[i].Currency}] < 2 {
+			continue
+		}
 		var keep []Entry
 		for j := range stmts[i].Entries {
 			e := &stmts[i].Entries[j]

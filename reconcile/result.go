@@ -42,7 +42,14 @@ func (g *Engine) Options() Options { return g.opts }
 // payments in any order; report rows follow the order of the entries.
 func (g *Engine) Match(stmts []Statement, pays []Payment) *Result {
 	opts := g.opts
-	m := newMatcher(stmts, pays, &opts)
+	idx := buildPaymentIndex(pays, &opts, workers(&opts) > 1 && len(pays) > 10000)
+	return g.matchIndexed(stmts, idx)
+}
+
+// matchIndexed is Match with the payment index already built.
+func (g *Engine) matchIndexed(stmts []Statement, idx *paymentIndex) *Result {
+	opts := g.opts
+	m := newMatcher(stmts, idx, &opts)
 	m.run()
 	r := &Result{m: m, alts: m.alternatives()}
 	m.pairs, m.amts = nil, nil
@@ -67,16 +74,26 @@ func (m *matcher) alternatives() map[int32][]int32 {
 	return alts
 }
 
-// inScope reports whether a live payment belongs to one of the statements: their account, currency
+// inScope reports whether live payment pi belongs to one of the statements: their account, currency
 // and period (widened by the date window).
-func (m *matcher) inScope(p *Payment) bool {
+func (m *matcher) inScope(pi int32) bool {
+	p := &m.info[pi]
 	w := payment.Date(m.opts.DateWindow)
 	for i := range m.infos {
 		s := &m.infos[i]
-		if s.currency != "" && p.Currency != s.currency || !s.touches(p) {
+		if s.currency != "" && p.cur() != packCurrency(s.currency) {
 			continue
 		}
-		if p.ValueDate == 0 || s.from == 0 || p.ValueDate >= s.from-w && p.ValueDate <= s.to+w {
+		if s.known {
+			if i < 32 {
+				if (p.from|p.to)>>i&1 == 0 {
+					continue
+				}
+			} else if !s.touches(&m.pays[pi]) {
+				continue
+			}
+		}
+		if p.date == 0 || s.from == 0 || p.date >= s.from-w && p.date <= s.to+w {
 			return true
 		}
 	}
@@ -101,6 +118,7 @@ func (r *Result) summarize() {
 		cur = append(cur, sums{CurrencySummary: CurrencySummary{Currency: c}})
 		return &cur[len(cur)-1]
 	}
+	var last *sums
 	for si := range m.stmts {
 		entries := m.stmts[si].Entries
 		for j := range entries {
@@ -110,7 +128,10 @@ func (r *Result) summarize() {
 			if c == "" {
 				c = m.infos[si].currency
 			}
-			cs := find(c)
+			if last == nil || last.Currency != c {
+				last = find(c)
+			}
+			cs := last
 			cs.Entries++
 			cs.Amount = addSat(cs.Amount, e.Amount, &cs.overflow)
 			switch o.kind {
@@ -131,12 +152,11 @@ func (r *Result) summarize() {
 	}
 	s.Entries = m.numEntries()
 	for i := range m.pays {
-		p := &m.pays[i]
 		switch {
 		case m.payEntry[i] >= 0:
 			s.Payments++
 			s.MatchedPayments++
-		case classOf(p.Status) == classLive && m.inScope(p):
+		case m.info[i].class() == classLive && m.inScope(int32(i)):
 			s.Payments++
 			r.unmatched = append(r.unmatched, int32(i))
 		}
@@ -316,6 +336,7 @@ type rowBuilder struct {
 	alts  []payment.ID
 	notes []string
 	hints []hint
+	sink  byte // what reading ahead read
 }
 
 func money(amount int64, c payment.Currency) string {
