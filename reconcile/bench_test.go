@@ -1,6 +1,7 @@
 package reconcile_test
 
 import (
+	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
@@ -101,34 +102,22 @@ func BenchmarkEndToEnd(b *testing.B) {
 }
 
 func endToEnd(payments, statement, out string) error {
-	var (
-		wg      sync.WaitGroup
-		stmts   []reconcile.Statement
-		stmtErr error
-	)
-	wg.Go(func() {
-		f, err := os.Open(statement)
-		if err != nil {
-			stmtErr = err
-			return
-		}
-		defer f.Close()
-		stmts, stmtErr = rcsv.Decode(f, rcsv.Options{Preset: "en"})
-	})
 	pf, err := os.Open(payments)
 	if err != nil {
 		return err
 	}
 	defer pf.Close()
-	pays, err := reconcile.ReadPayments(pf)
-	wg.Wait()
-	if err != nil {
-		return err
-	}
-	if stmtErr != nil {
-		return stmtErr
-	}
-	g, err := reconcile.NewEngine(reconcile.Options{})
+	res, err := reconcile.Offline(reconcile.OfflineInput{
+		Payments: pf,
+		DecodeStatements: func() ([]reconcile.Statement, error) {
+			f, err := os.Open(statement)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			return rcsv.Decode(f, rcsv.Options{Preset: "en"})
+		},
+	})
 	if err != nil {
 		return err
 	}
@@ -136,7 +125,12 @@ func endToEnd(payments, statement, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := reconcile.WriteJSON(w, g.Match(stmts, pays)); err != nil {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := reconcile.WriteJSON(bw, res); err != nil {
+		w.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		w.Close()
 		return err
 	}

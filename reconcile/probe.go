@@ -1,8 +1,6 @@
 package reconcile
 
 import (
-	"hash/maphash"
-
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -114,7 +112,7 @@ func (w *worker) addProbes(ei int32, key []byte, field uint8, start, end int32) 
 	add := func(kind uint8, hashed []byte) {
 		off := int32(len(w.keys))
 		w.keys = append(w.keys, key...)
-		w.probes = append(w.probes, probe{h: maphash.Bytes(x.seed, hashed), entry: ei, keyOff: off, keyLen: int32(len(key)),
+		w.probes = append(w.probes, probe{h: hashKey(x.seed, hashed), entry: ei, keyOff: off, keyLen: int32(len(key)),
 			start: start, end: end, kind: kind, field: field})
 	}
 	if x.idByE2E && len(key) == idKeyLen && string(key[:3]) == "PAY" {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -118,6 +119,29 @@ func (r *Result) summarize() {
 		cur = append(cur, sums{CurrencySummary: CurrencySummary{Currency: c}})
 		return &cur[len(cur)-1]
 	}
+	// The payments are counted by a second goroutine while this one counts the entries.
+	var (
+		wg                sync.WaitGroup
+		payments, matched int
+	)
+	count := func() {
+		for i := range m.pays {
+			switch {
+			case m.payEntry[i] >= 0:
+				payments++
+				matched++
+			case m.info[i].class() == classLive && m.inScope(int32(i)):
+				payments++
+				r.unmatched = append(r.unmatched, int32(i))
+			}
+		}
+		slices.SortFunc(r.unmatched, func(a, b int32) int { return comparePayments(&m.pays[a], &m.pays[b]) })
+	}
+	if m.workers() > 1 && len(m.pays) > 10000 {
+		wg.Go(count)
+	} else {
+		count()
+	}
 	var last *sums
 	for si := range m.stmts {
 		entries := m.stmts[si].Entries
@@ -151,17 +175,8 @@ func (r *Result) summarize() {
 		}
 	}
 	s.Entries = m.numEntries()
-	for i := range m.pays {
-		switch {
-		case m.payEntry[i] >= 0:
-			s.Payments++
-			s.MatchedPayments++
-		case m.info[i].class() == classLive && m.inScope(int32(i)):
-			s.Payments++
-			r.unmatched = append(r.unmatched, int32(i))
-		}
-	}
-	slices.SortFunc(r.unmatched, func(a, b int32) int { return comparePayments(&m.pays[a], &m.pays[b]) })
+	wg.Wait()
+	s.Payments, s.MatchedPayments = payments, matched
 	s.UnmatchedPayments = len(r.unmatched)
 	slices.SortFunc(cur, func(a, b sums) int { return compareStrings(string(a.Currency), string(b.Currency)) })
 	s.Currencies = make([]CurrencySummary, len(cur))
