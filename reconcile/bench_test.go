@@ -1,7 +1,6 @@
 package reconcile_test
 
 import (
-	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
@@ -125,12 +124,7 @@ func endToEnd(payments, statement, out string) error {
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if err := reconcile.WriteJSON(bw, res); err != nil {
-		w.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
+	if err := reconcile.WriteJSON(w, res); err != nil {
 		w.Close()
 		return err
 	}

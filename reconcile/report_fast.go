@@ -129,8 +129,12 @@ func (r *Result) renderEntries(jw *jsonWriter, name string, kind uint8, row func
 		if first && len(buf) > 0 {
 			buf, first = buf[1:], false // no comma before the first row
 		}
-		jw.b = append(jw.b, buf...)
-		jw.flush(96 << 10)
+		if len(buf) > 0 { // write the chunk as it is: no copy into the writer's buffer
+			jw.flush(0)
+			if jw.err == nil {
+				_, jw.err = jw.w.Write(buf)
+			}
+		}
 		select {
 		case free <- jobs[c].buf:
 		default:

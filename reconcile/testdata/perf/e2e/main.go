@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"log"
@@ -68,11 +67,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := reconcile.WriteJSON(w, res); err != nil {
-		log.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
+	if err := reconcile.WriteJSON(f, res); err != nil { // it writes in large pieces: no bufio needed
 		log.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
