@@ -357,6 +357,9 @@ func (x *paymentIndex) fillInfo(lo, hi int) {
 		in := &x.info[i]
 		in.amount, in.date = p.Amount, p.ValueDate
 		in.curClass = uint32(classOf(p.Status))<<24 | packCurrency(p.Currency)
+		if idFollowsE2E(p) {
+			in.curClass |= idByKey
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -39,7 +40,12 @@ type pinfo struct {
 }
 
 func (p *pinfo) cur() uint32        { return p.curClass & 0xFFFFFF }
-func (p *pinfo) class() statusClass { return statusClass(p.curClass >> 24) }
+func (p *pinfo) class() statusClass { return statusClass(p.curClass >> 24 & 0x7F) }
+
+// idByKey marks a payment whose "pay_" id is found through its end-to-end key (idFollowsE2E).
+const idByKey = 1 << 31
+
+func (p *pinfo) idFollows() bool { return p.curClass&idByKey != 0 }
 
 // packCurrency packs a three-letter code into 24 bits; "" is 0 and anything else odd is all ones.
 func packCurrency(c payment.Currency) uint32 {
@@ -157,7 +163,7 @@ func idFollowsE2E(p *Payment) bool {
 
 func isUpperAlnum(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+		if c := s[i]; c >= utf8.RuneSelf || c == 0 || asciiNorm[c] != c {
 			return false
 		}
 	}
@@ -261,7 +267,7 @@ func (x *refIndex) buildRefs() {
 	for i := range x.pays {
 		p := &x.pays[i]
 		kb.push(x, t, p.Reference, int32(i), keyReference)
-		if !idFollowsE2E(p) {
+		if !x.info[i].idFollows() {
 			kb.push(x, t, string(p.ID), int32(i), keyID)
 		}
 		if len(kb.keys) >= batchSize {
@@ -286,7 +292,7 @@ func (x *refIndex) buildE2E() {
 	for i := range x.pays {
 		p := &x.pays[i]
 		kb.push(x, t, p.EndToEnd, int32(i), keyEndToEnd)
-		if idFollowsE2E(p) {
+		if x.info[i].idFollows() {
 			x.idByE2E = true
 		}
 		if len(kb.keys) >= batchSize {
