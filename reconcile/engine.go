@@ -298,7 +298,7 @@ func (m *matcher) run() {
 	n := m.numEntries()
 	m.out = make([]outcome, n)
 	w := m.workers()
-	if n < 20000 {
+	if n < parallelFrom {
 		w = 1
 	}
 	chunks := make([]*worker, w)
@@ -393,7 +393,7 @@ func (m *matcher) fillMasks() {
 			}
 		}
 	}
-	if m.workers() > 1 && len(m.pays) > 10000 {
+	if m.workers() > 1 && len(m.pays) >= parallelFrom {
 		var wg sync.WaitGroup
 		half := len(m.pays) / 2
 		wg.Go(func() { fill(0, half) })

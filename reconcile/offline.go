@@ -81,7 +81,7 @@ func offlinePayments(in OfflineInput, opts *Options) (*paymentIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildPaymentIndex(pays, opts, workers(opts) > 1 && len(pays) > 10000), nil
+	return buildPaymentIndex(pays, opts, workers(opts) > 1 && len(pays) >= parallelFrom), nil
 }
 
 // Dedupe drops entries that an earlier statement of the list already has (same Entry.Fingerprint),

@@ -9,6 +9,9 @@ import (
 // MaxDateWindow is the largest date window Options accepts, in days.
 const MaxDateWindow = 366
 
+// parallelFrom is the input size from which matching spreads its work over several goroutines.
+const parallelFrom = 4096
+
 // MaxCandidates is how many candidate payments matching keeps per entry, best first. Only entries
 // that share their reference or their amount and value date with more payments than this have more;
 // the rest are never needed unless all of the kept ones go to better-fitting entries.

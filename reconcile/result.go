@@ -43,7 +43,7 @@ func (g *Engine) Options() Options { return g.opts }
 // payments in any order; report rows follow the order of the entries.
 func (g *Engine) Match(stmts []Statement, pays []Payment) *Result {
 	opts := g.opts
-	idx := buildPaymentIndex(pays, &opts, workers(&opts) > 1 && len(pays) > 10000)
+	idx := buildPaymentIndex(pays, &opts, workers(&opts) > 1 && len(pays) >= parallelFrom)
 	return g.matchIndexed(stmts, idx)
 }
 
@@ -137,7 +137,7 @@ func (r *Result) summarize() {
 		}
 		slices.SortFunc(r.unmatched, func(a, b int32) int { return comparePayments(&m.pays[a], &m.pays[b]) })
 	}
-	if m.workers() > 1 && len(m.pays) > 10000 {
+	if m.workers() > 1 && len(m.pays) >= parallelFrom {
 		wg.Go(count)
 	} else {
 		count()
