@@ -22,7 +22,8 @@
 //   - Date: |entry value date − payment value date| ≤ Options.DateWindow days (default 0: the same
 //     day). An entry without a value date uses its booking date.
 //   - Reference: the payment's reference, normalized (upper-cased with Turkish case rules, i → İ and
-//     ı → I, only letters and digits kept: see NormalizeReference), equals the normalized
+//     ı → I, then folded to the SWIFT character set banks transliterate to — İ → I, Ç → C, Ğ → G,
+//     Ö → O, Ş → S, Ü → U — and only letters and digits kept: see NormalizeReference), equals the normalized
 //     concatenation of one or more consecutive tokens (runs of letters and digits) of one of the
 //     entry's texts: the customer reference, the bank reference, the end-to-end id or the remittance
 //     text. So INV-2024-001 matches "/REMI/INV 2024 001" but never "INV-2024-0010". The payment's id

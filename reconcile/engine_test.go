@@ -72,7 +72,9 @@ func TestReferenceTokens(t *testing.T) {
 		{"prefix only", "INV-2024-001", "INV 2024", false},
 		{"Turkish upper-casing", "ÖDEME-İADE-7", "ödeme iade 7", true},
 		{"dotless i stays I", "FATURA-IŞIK", "fatura ışık", true},
-		{"dotted i is not I", "INV-9", "inv 9", false},
+		{"lower-case i matches a bank's I", "INV-9", "inv 9", true},
+		{"SWIFT transliteration of Turkish letters", "ÇEK-ĞÜŞ-İÖ", "CEK GUS IO", true},
+		{"transliteration both ways", "cek-7", "ÇEK 7", true},
 		{"case and punctuation", "abc.12", "ABC-12", true},
 	}
 	for _, tt := range tests {

@@ -16,7 +16,7 @@ func ExampleNormalizeReference() {
 	fmt.Println(reconcile.NormalizeReference("ödeme iade"))
 	// Output:
 	// INV2024001
-	// ÖDEMEİADE
+	// ODEMEIADE
 }
 
 func ExampleEngine_Match() {

@@ -6,14 +6,16 @@ import (
 )
 
 // NormalizeReference returns the form in which references are compared: s upper-cased with Turkish
-// case rules (i → İ, ı → I) with everything but letters and digits removed. "INV-2024-001" and
-// "/REMI/INV 2024 001" become INV2024001 and REMIINV2024001; "inv" becomes İNV.
+// case rules (i → İ, ı → I), then folded to the SWIFT character set that bank files use (İ → I, Ç → C,
+// Ğ → G, Ö → O, Ş → S, Ü → U), with everything but letters and digits removed. "INV-2024-001" and
+// "/REMI/INV 2024 001" become INV2024001 and REMIINV2024001; "inv", "İNV" and "ınv" all become INV, and
+// "ÇEK-7" matches a bank's "CEK 7".
 func NormalizeReference(s string) string {
 	return string(appendNormalized(make([]byte, 0, len(s)+4), s))
 }
 
 // asciiNorm is the normalized form of each ASCII byte: letters upper-cased, digits as they are, 0 for
-// anything else. 'i' is not in it: with Turkish rules it becomes İ, two bytes.
+// anything else. ('i' upper-cases to İ under Turkish rules, which folds back to I.)
 var asciiNorm = func() (t [utf8.RuneSelf]byte) {
 	for c := byte('0'); c <= '9'; c++ {
 		t[c] = c
@@ -21,14 +23,36 @@ var asciiNorm = func() (t [utf8.RuneSelf]byte) {
 	for c := byte('A'); c <= 'Z'; c++ {
 		t[c], t[c+'a'-'A'] = c, c
 	}
-	t['i'] = 0
 	return t
 }()
+
+// foldTurkish maps the upper-case Turkish letters outside ASCII to the letters banks transliterate
+// them to in SWIFT messages.
+func foldTurkish(r rune) rune {
+	switch r {
+	case 'İ':
+		return 'I'
+	case 'Ç':
+		return 'C'
+	case 'Ğ':
+		return 'G'
+	case 'Ö':
+		return 'O'
+	case 'Ş':
+		return 'S'
+	case 'Ü':
+		return 'U'
+	}
+	return r
+}
+
+// upper is the comparison form of one non-ASCII letter or digit.
+func upper(r rune) rune { return foldTurkish(unicode.TurkishCase.ToUpper(r)) }
 
 // appendNormalized appends the normalized form of s to dst.
 func appendNormalized(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf && c != 'i' {
+		if c := s[i]; c < utf8.RuneSelf {
 			if n := asciiNorm[c]; n != 0 {
 				dst = append(dst, n)
 			}
@@ -48,8 +72,6 @@ func normNext(dst []byte, s string, i int) ([]byte, int, bool) {
 		switch {
 		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 			return append(dst, c), i + 1, true
-		case c == 'i':
-			return append(dst, "İ"...), i + 1, true
 		case c >= 'a' && c <= 'z':
 			return append(dst, c-'a'+'A'), i + 1, true
 		}
@@ -57,7 +79,7 @@ func normNext(dst []byte, s string, i int) ([]byte, int, bool) {
 	}
 	r, n := utf8.DecodeRuneInString(s[i:])
 	if unicode.IsLetter(r) || unicode.IsDigit(r) {
-		return utf8.AppendRune(dst, unicode.TurkishCase.ToUpper(r)), i + n, true
+		return utf8.AppendRune(dst, upper(r)), i + n, true
 	}
 	return dst, i + n, false
 }
@@ -77,8 +99,8 @@ type tokenizer struct {
 
 // split tokenizes s: t.tokens and t.buf hold the tokens and their normalized bytes afterwards.
 func (t *tokenizer) split(s string) {
-	// Upper-casing never makes a character more than three times longer (i → İ doubles it), so the
-	// buffer is sized once and written by index.
+	// Upper-casing never makes a character more than three times longer, so the buffer is sized once
+	// and written by index.
 	if need := 3*len(s) + 4; cap(t.buf) < need {
 		t.buf = make([]byte, need)
 	}
@@ -92,23 +114,18 @@ func (t *tokenizer) split(s string) {
 		var word bool
 		start, before := i, k
 		switch {
-		case c < utf8.RuneSelf && c != 'i':
+		case c < utf8.RuneSelf:
 			if n := asciiNorm[c]; n != 0 {
 				buf[k] = n
 				k++
 				word = true
 			}
 			i++
-		case c == 'i':
-			buf[k], buf[k+1] = "İ"[0], "İ"[1]
-			k += 2
-			word = true
-			i++
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			i += n
 			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				k += utf8.EncodeRune(buf[k:], unicode.TurkishCase.ToUpper(r))
+				k += utf8.EncodeRune(buf[k:], upper(r))
 				word = true
 			}
 		}
