@@ -28,6 +28,8 @@
 //     entry's texts: the customer reference, the bank reference, the end-to-end id or the remittance
 //     text. So INV-2024-001 matches "/REMI/INV 2024 001" but never "INV-2024-0010". The payment's id
 //     and its end-to-end key count as references too; the SEPA placeholder NOTPROVIDED never does.
+//     An id or end-to-end key identifies one payment for certain: when an entry names a payment that
+//     way, other payments that merely share its reference text are not counted as named by it.
 //   - Score: all three criteria → exact, approved automatically; two → fuzzy, for a person to
 //     approve or reject; fewer → not a candidate.
 //   - Assignment: one payment goes to at most one entry and one entry gets at most one payment (or

@@ -474,7 +474,7 @@ const smallCands = 16
 func (w *worker) addPayment(ei, p int32, ref bool, field, key uint8, start, end int32) {
 	if i := w.candIndex(ei, p); i >= 0 {
 		c := &w.cands[i]
-		if ref && !c.ref {
+		if ref && (!c.ref || identifies(key) && !identifies(c.key)) { // an id outranks shared text
 			c.ref, c.field, c.key, c.start, c.end = true, field, key, start, end
 		}
 		return
@@ -486,6 +486,31 @@ func (w *worker) addPayment(ei, p int32, ref bool, field, key uint8, start, end 
 		w.stamp[p], w.seen[p] = ei+1, int32(len(w.cands))
 	}
 	w.cands = append(w.cands, cand{pay: p, ref: ref, field: field, key: key, start: start, end: end})
+}
+
+// identifies reports whether a key kind names one payment for certain (its id or end-to-end key),
+// unlike a reference, which several payments may share.
+func identifies(key uint8) bool { return key == keyID || key == keyEndToEnd }
+
+// preferIdentifiers: when the entry names a payment by its id or end-to-end key, other payments that
+// only share its reference text do not count as named by it. So a payroll of eight equal payments
+// with one reference is told apart by the key the bank echoes, instead of tying.
+func (w *worker) preferIdentifiers() {
+	named := false
+	for i := range w.cands {
+		if c := &w.cands[i]; !c.batch && c.ref && identifies(c.key) {
+			named = true
+			break
+		}
+	}
+	if !named {
+		return
+	}
+	for i := range w.cands {
+		if c := &w.cands[i]; !c.batch && c.ref && !identifies(c.key) {
+			c.ref = false
+		}
+	}
 }
 
 // candIndex finds payment p among the entry's candidates, or returns -1.
@@ -612,6 +637,7 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 	if cur == "" {
 		cur = s.currency
 	}
+	w.preferIdentifiers()
 	start := len(w.pairs)
 	var dead pair
 	deadScore := -1
