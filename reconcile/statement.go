@@ -113,18 +113,22 @@ func fingerprintKey(b []byte, account string, e *Entry) []byte {
 // Fingerprint sets every entry's Fingerprint: a hash of what the booking is, plus its occurrence number
 // among identical bookings of the statement. Two identical 50.00 fees on one day get different
 // fingerprints (#1 and #2), so re-importing an overlapping statement adds only what is new, and never
-// merges two real bookings into one.
+// merges two real bookings into one. One SHA-256 per entry: only a repeat (#2, #3, …) is hashed again
+// with its occurrence number.
 func (s *Statement) Fingerprint() {
-	seen := make(map[[32]byte]int, len(s.Entries))
+	seen := make(map[[16]byte]uint32, len(s.Entries))
 	var buf [512]byte // the key of a typical entry fits: no allocation per entry
 	for i := range s.Entries {
 		e := &s.Entries[i]
 		h := sha256.Sum256(fingerprintKey(buf[:0], s.Account, e))
-		seen[h]++
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(seen[h]))
-		hh := sha256.Sum256(append(append(buf[:0], h[:]...), n[:]...))
-		e.Fingerprint = hex.EncodeToString(hh[:12])
+		k := [16]byte(h[:16])
+		n := seen[k] + 1
+		seen[k] = n
+		if n > 1 {
+			b := binary.BigEndian.AppendUint32(append(buf[:0], h[:]...), n)
+			h = sha256.Sum256(b)
+		}
+		e.Fingerprint = hex.EncodeToString(h[:12])
 	}
 }
 
