@@ -53,7 +53,8 @@ type Event struct {
 	Type       EventType   `json:"type"`
 	Workspace  WorkspaceID `json:"workspace_id"`
 	OccurredAt time.Time   `json:"occurred_at"`
-	// Payment is the payment as it was right after the change, for payment.* events.
+	// Payment is the payment as it was right after the change, for payment.* events. Treat it as
+	// read-only: a store may share this snapshot with its own record of that version.
 	Payment *Payment `json:"payment,omitempty"`
 	// Data is the payload of other events (reconciliation.completed: the run summary).
 	Data json.RawMessage `json:"data,omitempty"`

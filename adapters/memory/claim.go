@@ -45,7 +45,7 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 	for _, d := range s.ws {
 		for _, id := range d.order {
 			r := d.payments[id]
-			p := &r.p
+			p := r.p
 			w := s.work.m[id]
 			switch p.Status {
 			case payment.StatusPending, payment.StatusApproved, payment.StatusProcessing:
@@ -95,7 +95,7 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 			s.work.m[c.r.p.ID] = w
 		}
 		w.owner, w.until = q.Owner, q.Until
-		out[i] = payment.Work{Payment: c.r.p, Owner: w.owner, Until: w.until, Attempts: w.attempts,
+		out[i] = payment.Work{Payment: *c.r.p, Owner: w.owner, Until: w.until, Attempts: w.attempts,
 			LastError: w.lastError, Sent: w.sent}
 	}
 	return out, nil

@@ -13,7 +13,9 @@ import (
 )
 
 type record struct {
-	p       payment.Payment
+	// p is the current version, never modified in place: a change swaps the pointer. It is shared
+	// with the event of that change in the outbox (both are the same immutable snapshot).
+	p       *payment.Payment
 	history []payment.Transition
 	first   [1]payment.Transition // backing for history's first record: one allocation per payment
 }
@@ -144,7 +146,7 @@ func (s *Store) createLocked(c *payment.Change) error {
 		}
 		d.keys[k] = c.Payment.ID
 	}
-	r := &record{p: c.Payment, first: [1]payment.Transition{c.History}}
+	r := &record{p: snapshot(c), first: [1]payment.Transition{c.History}}
 	r.history = r.first[:1:1]
 	d.payments[c.Payment.ID] = r
 	// ids are almost always increasing: append, and insert in place otherwise.
@@ -158,6 +160,16 @@ func (s *Store) createLocked(c *payment.Change) error {
 		s.outbox = append(s.outbox, c.Event)
 	}
 	return nil
+}
+
+// snapshot returns the immutable copy of c.Payment to keep: the event's snapshot when the change
+// publishes one of exactly this payment (so the store and its outbox share one copy), else a new one.
+func snapshot(c *payment.Change) *payment.Payment {
+	if e := c.Event.Payment; e != nil && *e == c.Payment {
+		return e
+	}
+	p := c.Payment
+	return &p
 }
 
 // CreatePayments implements payment.BatchCreator: all items under one lock, each failing alone.
@@ -177,7 +189,7 @@ func (s *Store) GetPayment(_ context.Context, ws payment.WorkspaceID, id payment
 	defer s.mu.RUnlock()
 	if d, ok := s.ws[ws]; ok {
 		if r, ok := d.payments[id]; ok {
-			return r.p, nil
+			return *r.p, nil
 		}
 	}
 	return payment.Payment{}, payment.ErrNotFound
@@ -189,7 +201,7 @@ func (s *Store) GetPaymentByKey(_ context.Context, ws payment.WorkspaceID, key s
 	defer s.mu.RUnlock()
 	if d, ok := s.ws[ws]; ok {
 		if id, ok := d.keys[key]; ok {
-			return d.payments[id].p, nil
+			return *d.payments[id].p, nil
 		}
 	}
 	return payment.Payment{}, payment.ErrNotFound
@@ -210,10 +222,10 @@ func (s *Store) ListPayments(_ context.Context, ws payment.WorkspaceID, f paymen
 	var out []payment.Payment
 	for i := end - 1; i >= 0; i-- {
 		r := d.payments[d.order[i]]
-		if !f.Match(&r.p) {
+		if !f.Match(r.p) {
 			continue
 		}
-		out = append(out, r.p)
+		out = append(out, *r.p)
 		if f.Limit > 0 && len(out) == f.Limit {
 			break
 		}
@@ -236,7 +248,7 @@ func (s *Store) UpdatePayment(_ context.Context, c payment.Change, prevVersion i
 	if r.p.Version != prevVersion {
 		return payment.ErrConflict
 	}
-	r.p = c.Payment
+	r.p = snapshot(&c)
 	r.history = append(r.history, c.History)
 	if c.Event.Type != "" {
 		s.outbox = append(s.outbox, c.Event)
