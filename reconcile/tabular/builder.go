@@ -48,46 +48,111 @@ type group struct {
 	account  string
 	currency payment.Currency
 	mu       int
-	// Entries are kept in chunks of growing size and copied once into an exact slice at the end:
-	// appending to one slice would allocate about five times its final size on the way.
+	idx      int     // its index in Builder.groups
+	n        int     // entries so far
+	rows     []int32 // the row of each entry; positions are written at the end, in one string
+	bal      []int64 // running balance after each entry, noBalance when the row had none
+}
+
+// entryStore keeps the entries of every statement in file order, in chunks of growing size (the
+// first one sized by Options.RowsHint), and splits them into one slice per statement at the end:
+// appending to one slice per statement would allocate about five times its final size on the way.
+type entryStore struct {
 	chunks [][]reconcile.Entry
 	cur    []reconcile.Entry
 	n      int
-	hint   int     // size of the first chunk, from Options.RowsHint
-	rows   []int32 // the row of each entry; positions are written at the end, in one string
-	bal    []int64 // running balance after each entry, noBalance when the row had none
+	hint   int
+	owner  []int32 // the group of each entry, once there is more than one group
 }
 
-// add returns a new zero entry for row, in place in the current chunk.
-func (g *group) add(row int) *reconcile.Entry {
-	if len(g.cur) == cap(g.cur) {
-		if g.cur != nil {
-			g.chunks = append(g.chunks, g.cur)
+// add returns a new zero entry of group g, in place in the current chunk.
+func (s *entryStore) add(g *group, groups int) *reconcile.Entry {
+	if len(s.cur) == cap(s.cur) {
+		if s.cur != nil {
+			s.chunks = append(s.chunks, s.cur)
 		}
-		g.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(g.cur), g.hint), 16384+g.hint))
-		g.hint = 0
+		s.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(s.cur), s.hint), 16384+s.hint))
+		s.hint = 0
 	}
-	g.cur = g.cur[:len(g.cur)+1]
-	g.rows = append(g.rows, int32(row))
+	if groups > 1 {
+		if s.owner == nil {
+			s.owner = make([]int32, s.n, max(s.n+1, cap(s.cur)))
+		}
+		s.owner = append(s.owner, int32(g.idx))
+	}
+	s.cur = s.cur[:len(s.cur)+1]
+	s.n++
 	g.n++
-	return &g.cur[len(g.cur)-1]
+	return &s.cur[len(s.cur)-1]
 }
 
-// entries returns every entry in one slice, releasing the chunks as it copies them.
-func (g *group) entries() []reconcile.Entry {
-	if len(g.chunks) == 0 && g.cur != nil && cap(g.cur) <= len(g.cur)*5/4+256 {
-		out := slices.Clip(g.cur) // the estimate was right: no copy, little waste
-		g.cur = nil
+// split returns the entries of each group (in the order of groups), releasing the chunks. When one
+// chunk holds everything and its size was estimated right, its array is kept: sorted in place by
+// group when there are several, each group getting its own capacity-limited part of it.
+func (s *entryStore) split(groups []*group) [][]reconcile.Entry {
+	out := make([][]reconcile.Entry, len(groups))
+	if len(groups) == 0 {
 		return out
 	}
-	out := make([]reconcile.Entry, 0, g.n)
-	for i, c := range g.chunks {
-		out = append(out, c...)
-		g.chunks[i] = nil
+	var all []reconcile.Entry
+	if len(s.chunks) == 0 && s.cur != nil && cap(s.cur) <= len(s.cur)*5/4+256 {
+		all = slices.Clip(s.cur) // the estimate was right: no copy, little waste
+		if len(groups) > 1 {
+			s.sortByGroup(all, groups)
+		}
+	} else {
+		all = make([]reconcile.Entry, s.n)
+		next := offsets(groups)
+		k := 0
+		for _, c := range append(s.chunks, s.cur) {
+			for i := range c {
+				g := 0
+				if s.owner != nil {
+					g = int(s.owner[k])
+				}
+				all[next[g]] = c[i]
+				next[g]++
+				k++
+			}
+		}
 	}
-	out = append(out, g.cur...)
-	g.chunks, g.cur = nil, nil
+	off := 0
+	for i, g := range groups {
+		out[i] = all[off : off+g.n : off+g.n]
+		off += g.n
+	}
+	*s = entryStore{}
 	return out
+}
+
+// offsets returns where each group's entries start when they are laid out one group after another.
+func offsets(groups []*group) []int {
+	next := make([]int, len(groups))
+	off := 0
+	for i, g := range groups {
+		next[i] = off
+		off += g.n
+	}
+	return next
+}
+
+// sortByGroup moves every entry of all to its place in the group-after-group layout, keeping the
+// file order within a group, by following the cycles of that permutation: each swap puts one entry
+// in its final place.
+func (s *entryStore) sortByGroup(all []reconcile.Entry, groups []*group) {
+	next := offsets(groups)
+	dest := s.owner // reused: the owner of entry i becomes its destination
+	for i, g := range dest {
+		dest[i] = int32(next[g])
+		next[g]++
+	}
+	for i := range all {
+		for int(dest[i]) != i {
+			j := dest[i]
+			all[i], all[j] = all[j], all[i]
+			dest[i], dest[j] = dest[j], dest[i]
+		}
+	}
 }
 
 func (g *group) lastRow() int {
@@ -127,6 +192,7 @@ type Builder struct {
 
 	groups  []*group
 	last    *group
+	store   entryStore
 	skipped []int // rows with a date but no amount
 	queue   []queued
 }
@@ -138,6 +204,7 @@ func NewBuilder(opts Options) (*Builder, error) {
 		maps = Presets()
 	}
 	b := &Builder{opts: opts}
+	b.store.hint = min(max(opts.RowsHint, 0), 1<<24)
 	for _, m := range maps {
 		p, err := compile(m)
 		if err != nil {
@@ -542,10 +609,7 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 	if mu < 0 {
 		return nil, fmt.Errorf("%s has no minor units", cur)
 	}
-	g := &group{account: account, currency: cur, mu: mu}
-	if len(b.groups) == 0 {
-		g.hint = min(b.opts.RowsHint, 1<<24)
-	}
+	g := &group{account: account, currency: cur, mu: mu, idx: len(b.groups)}
 	if create {
 		b.groups = append(b.groups, g)
 		b.last = g
@@ -801,7 +865,8 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	if bad {
 		return
 	}
-	*g.add(n) = reconcile.Entry{
+	g.rows = append(g.rows, int32(n))
+	*b.store.add(g, len(b.groups)) = reconcile.Entry{
 		BookingDate:      booking,
 		ValueDate:        value,
 		Amount:           amt,
@@ -946,8 +1011,8 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		return nil, err
 	}
 	var out []reconcile.Statement
-	for _, g := range b.groups {
-		out = append(out, b.statement(g))
+	for i, entries := range b.store.split(b.groups) {
+		out = append(out, b.statement(b.groups[i], entries))
 	}
 	if len(out) == 0 {
 		cur := b.opts.Currency
@@ -994,12 +1059,12 @@ func (b *Builder) strictFail(i int, w reconcile.Warning) {
 	b.fail(n, b.lay.col[fBalance], fBalance, fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 }
 
-func (b *Builder) statement(g *group) reconcile.Statement {
+func (b *Builder) statement(g *group, entries []reconcile.Entry) reconcile.Statement {
 	st := reconcile.Statement{
 		Format:   b.opts.Format,
 		Account:  g.account,
 		Currency: g.currency,
-		Entries:  g.entries(),
+		Entries:  entries,
 	}
 	b.setPositions(st.Entries, g.rows)
 	for i := range st.Entries {

@@ -371,3 +371,37 @@ func TestEntryFields(t *testing.T) {
 	}, e)
 	assert.Len(t, e.Fingerprint, 24)
 }
+
+// TestStatementsDoNotDependOnRowsHint interleaves three statements over enough lines to fill several
+// chunks: a right estimate (entries sorted by statement in place), none (chunks copied out) and a
+// wrong one must give the same statements, each entry in file order with its own position.
+func TestStatementsDoNotDependOnRowsHint(t *testing.T) {
+	lines := []string{"Date;Account;Currency;Amount"}
+	for i := range 3000 {
+		lines = append(lines, fmt.Sprintf("2026-02-%02d;A%d;%s;%d.00", 1+i%28, i%2, []string{"EUR", "USD", "EUR"}[i%3], i+1))
+	}
+	want, err := build(t, tabular.Options{}, lines...)
+	require.NoError(t, err)
+	require.Len(t, want, 4)
+	total := 0
+	for _, st := range want {
+		for i, e := range st.Entries {
+			assert.Equal(t, st.Currency, e.Currency)
+			if i > 0 {
+				assert.Less(t, st.Entries[i-1].Amount, e.Amount, "file order")
+			}
+		}
+		total += len(st.Entries)
+	}
+	assert.Equal(t, 3000, total)
+	for _, hint := range []int{3000, 3100, 10, 20_000} {
+		t.Run(fmt.Sprint(hint), func(t *testing.T) {
+			got, err := build(t, tabular.Options{RowsHint: hint}, lines...)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+			for _, st := range got {
+				assert.Equal(t, len(st.Entries), cap(st.Entries), "appending to one statement must not overwrite the next")
+			}
+		})
+	}
+}
