@@ -118,6 +118,10 @@ func fingerprintKey(b []byte, account string, e *Entry) []byte {
 func (s *Statement) Fingerprint() {
 	seen := make(map[[16]byte]uint32, len(s.Entries))
 	var buf [512]byte // the key of a typical entry fits: no allocation per entry
+	// Every fingerprint is written into one string and sliced: one allocation, not one per entry.
+	const size = 24
+	var all strings.Builder
+	all.Grow(size * len(s.Entries))
 	for i := range s.Entries {
 		e := &s.Entries[i]
 		h := sha256.Sum256(fingerprintKey(buf[:0], s.Account, e))
@@ -128,7 +132,13 @@ func (s *Statement) Fingerprint() {
 			b := binary.BigEndian.AppendUint32(append(buf[:0], h[:]...), n)
 			h = sha256.Sum256(b)
 		}
-		e.Fingerprint = hex.EncodeToString(h[:12])
+		var text [size]byte
+		hex.Encode(text[:], h[:size/2])
+		all.Write(text[:])
+	}
+	fps := all.String()
+	for i := range s.Entries {
+		s.Entries[i].Fingerprint = fps[i*size : (i+1)*size]
 	}
 }
 
