@@ -137,20 +137,29 @@ func offsets(groups []*group) []int {
 }
 
 // sortByGroup moves every entry of all to its place in the group-after-group layout, keeping the
-// file order within a group, by following the cycles of that permutation: each swap puts one entry
-// in its final place.
+// file order within a group. It follows the cycles of that permutation backwards, from each place
+// to the entry that belongs there, so every entry is moved once.
 func (s *entryStore) sortByGroup(all []reconcile.Entry, groups []*group) {
 	next := offsets(groups)
-	dest := s.owner // reused: the owner of entry i becomes its destination
-	for i, g := range dest {
-		dest[i] = int32(next[g])
+	src := make([]int32, len(all)) // the entry that belongs at each place
+	for i, g := range s.owner {
+		src[next[g]] = int32(i)
 		next[g]++
 	}
 	for i := range all {
-		for int(dest[i]) != i {
-			j := dest[i]
-			all[i], all[j] = all[j], all[i]
-			dest[i], dest[j] = dest[j], dest[i]
+		if int(src[i]) == i {
+			continue
+		}
+		tmp := all[i]
+		for k := i; ; {
+			from := int(src[k])
+			src[k] = int32(k)
+			if from == i {
+				all[k] = tmp
+				break
+			}
+			all[k] = all[from]
+			k = from
 		}
 	}
 }
