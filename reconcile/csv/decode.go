@@ -70,7 +70,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
-	limiter := &lineLimiter{r: text, max: maxLine}
+	limiter := &lineLimiter{r: text, max: maxLine, watch: checkUTF8}
 	in := bufio.NewReaderSize(limiter, 64<<10)
 	head, _ := in.Peek(64 << 10)
 
@@ -124,7 +124,9 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		line, _ := cr.FieldPos(0)
 		line += lineOffset
 		last = line
-		if checkUTF8 && !validUTF8(rec) {
+		// The limiter has seen every byte of rec: only once it saw invalid UTF-8 somewhere are the
+		// records checked one by one, to report the first bad one.
+		if checkUTF8 && limiter.utf8.invalid && !validUTF8(rec) {
 			return nil, &reconcile.ParseError{Format: Format, Line: line,
 				Err: errors.New("not valid UTF-8 text; set the Charset option (windows-1254 for Turkish files)")}
 		}
@@ -316,16 +318,22 @@ func consistency(rows [][]string) int {
 	return best
 }
 
-// lineLimiter fails a read once a line grows past max bytes.
+// lineLimiter fails a read once a line grows past max bytes. With watch set it also checks that
+// the bytes are valid UTF-8 (utf8.invalid), so that records need no check of their own while they are.
 type lineLimiter struct {
 	r     io.Reader
 	max   int
 	run   int // bytes of the current line so far
 	lines int // complete lines before it
+	watch bool
+	utf8  utf8Watch
 }
 
 func (l *lineLimiter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
+	if l.watch {
+		l.utf8.scan(p[:n], err == io.EOF)
+	}
 	for b := p[:n]; ; {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
@@ -343,4 +351,44 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("%w (%d bytes; raise MaxLineBytes)", errLineTooLong, l.max)
 	}
 	return n, err
+}
+
+// utf8Watch checks a stream read in chunks for invalid UTF-8; a character split between two chunks
+// is checked whole. invalid is sticky.
+type utf8Watch struct {
+	invalid bool
+	tail    [utf8.UTFMax]byte // the start of a character the last chunk ended inside
+	nt      int
+}
+
+func (w *utf8Watch) scan(b []byte, eof bool) {
+	if w.invalid {
+		return
+	}
+	if w.nt > 0 {
+		var tmp [2 * utf8.UTFMax]byte
+		c := append(append(tmp[:0], w.tail[:w.nt]...), b[:min(len(b), utf8.UTFMax)]...)
+		if !utf8.FullRune(c) {
+			w.nt = copy(w.tail[:], c)
+			w.invalid = eof
+			return
+		}
+		r, size := utf8.DecodeRune(c)
+		if r == utf8.RuneError && size <= 1 {
+			w.invalid = true
+			return
+		}
+		b, w.nt = b[size-w.nt:], 0
+	}
+	cut := len(b)
+	for i := len(b) - 1; i >= max(0, len(b)-(utf8.UTFMax-1)); i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	w.nt = copy(w.tail[:], b[cut:])
+	w.invalid = !utf8.Valid(b[:cut]) || (eof && w.nt > 0)
 }
