@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"unicode/utf8"
 
@@ -137,16 +138,39 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	return b.Finish()
 }
 
-// rowsHint estimates the number of lines when the reader knows its size (bytes.Reader,
-// strings.Reader, io.SectionReader, as detect.Decode passes): size over the mean line length of the
-// head, plus a margin. 0 when unknown.
+// rowsHint estimates the number of lines when the size of the input is known (bytes.Reader,
+// strings.Reader, io.SectionReader as detect.Decode passes, a regular *os.File): size over the mean
+// line length of the head, plus a margin. 0 when unknown.
 func rowsHint(r io.Reader, head []byte) int {
-	sized, ok := r.(interface{ Size() int64 })
+	size, ok := inputSize(r)
 	lines := bytes.Count(head, []byte{'\n'})
 	if !ok || lines < 8 {
 		return 0
 	}
-	return int(sized.Size()/int64(len(head)/lines))*21/20 + 16
+	return int(size/int64(len(head)/lines))*21/20 + 16
+}
+
+// inputSize is what is left to read of r, when r knows: its Size, or for a regular file (Stat and
+// Seek, as *os.File has) the file's size less the current offset.
+func inputSize(r io.Reader) (int64, bool) {
+	switch f := r.(type) {
+	case interface{ Size() int64 }:
+		return f.Size(), true
+	case interface {
+		Stat() (fs.FileInfo, error)
+		io.Seeker
+	}:
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0, false
+		}
+		off, err := f.Seek(0, io.SeekCurrent)
+		if err != nil || off > fi.Size() {
+			return 0, false
+		}
+		return fi.Size() - off, true
+	}
+	return 0, false
 }
 
 func isReadError(err error) bool {

@@ -1,10 +1,15 @@
 package csv
 
 import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestUTF8WatchAgreesWithValid feeds texts to utf8Watch cut into chunks at every pair of places, so
@@ -38,6 +43,38 @@ func TestUTF8WatchAgreesWithValid(t *testing.T) {
 					assert.Equal(t, want, w.invalid, "chunks %q %q %q", b[:i], b[i:j], b[j:])
 				}
 			}
+		})
+	}
+}
+
+func TestInputSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.csv")
+	require.NoError(t, os.WriteFile(path, make([]byte, 1000), 0o600))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = f.Read(make([]byte, 100))
+	require.NoError(t, err)
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	defer pr.Close()
+	defer pw.Close()
+	tests := []struct {
+		name string
+		r    io.Reader
+		want int64
+		ok   bool
+	}{
+		{"a file less what was read of it", f, 900, true},
+		{"a sized reader", bytes.NewReader(make([]byte, 42)), 42, true},
+		{"a pipe", pr, 0, false},
+		{"a plain reader", io.MultiReader(bytes.NewReader(nil)), 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := inputSize(tt.r)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }
