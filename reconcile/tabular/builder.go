@@ -197,6 +197,7 @@ type Builder struct {
 	accRaw, accNorm     string
 	preCurrency         payment.Currency
 	preAmountCurrency   payment.Currency // from an amount such as "48.215,40 TL" above the header
+	codes               []currencyText   // currency cells already read
 	nearMiss            string
 
 	groups  []*group
@@ -579,11 +580,11 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 		if b.last != nil && string(b.last.currency) == t {
 			cur = b.last.currency
 		} else {
-			code, ok := currencyCode(t)
+			code, ok := b.currencyCode(t)
 			if !ok {
 				return nil, fmt.Errorf("%q is not an ISO 4217 currency code", t)
 			}
-			cur = payment.Currency(code)
+			cur = code
 		}
 	}
 	switch {
@@ -624,6 +625,26 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 		b.last = g
 	}
 	return g, nil
+}
+
+// currencyCode is currencyCode, remembering the answers for the first few texts: a file in several
+// currencies would otherwise read the code of every line again.
+func (b *Builder) currencyCode(t string) (payment.Currency, bool) {
+	for _, c := range b.codes {
+		if c.text == t {
+			return c.code, true
+		}
+	}
+	code, ok := currencyCode(t)
+	if ok && len(b.codes) < 8 {
+		b.codes = append(b.codes, currencyText{strings.Clone(t), payment.Currency(code)})
+	}
+	return payment.Currency(code), ok
+}
+
+type currencyText struct {
+	text string
+	code payment.Currency
 }
 
 // accountText normalizes an account cell: an IBAN loses its spaces, anything else is kept as written.
