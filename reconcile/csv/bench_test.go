@@ -94,7 +94,7 @@ func BenchmarkDecodeSizes(b *testing.B) {
 	}
 }
 
-// BenchmarkFingerprint is the part of BenchmarkDecode spent in reconcile.Statement.Fingerprint (two
+// BenchmarkFingerprint is the part of BenchmarkDecode spent in reconcile.Statement.Fingerprint (one
 // SHA-256 per entry and a map of seen hashes), the de-duplication key every decoder sets.
 func BenchmarkFingerprint(b *testing.B) {
 	sts, err := csv.Decode(bytes.NewReader(benchFile()), csv.Options{})
