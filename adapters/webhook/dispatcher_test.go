@@ -392,7 +392,7 @@ func TestTimeoutIsAFailure(t *testing.T) {
 		}
 	}))
 	t.Cleanup(slow.Close)
-	t.Cleanup(func() { close(block) }) // runs first
+	t.Cleanup(func() { close(block) })                                  // runs first
 	e.opts.Client, e.opts.Timeout = slow.Client(), 250*time.Millisecond // room for a TLS handshake on a loaded CI machine
 	dl := e.failOnce(t, slow.URL)
 	assert.Equal(t, "no answer within 250ms", dl.LastError)
