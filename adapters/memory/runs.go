@@ -79,7 +79,7 @@ func (s *RunStore) UpdateRun(_ context.Context, r reconcile.Run, prevVersion int
 	c := r.Clone()
 	if ev.Type != "" && s.outbox != nil {
 		s.outbox.mu.Lock()
-		s.outbox.outbox = append(s.outbox.outbox, ev)
+		s.outbox.outbox.add(ev)
 		s.outbox.mu.Unlock()
 	}
 	s.runs[r.ID] = &c

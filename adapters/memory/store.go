@@ -35,7 +35,7 @@ type Store struct {
 	mu     sync.RWMutex
 	ws     map[payment.WorkspaceID]*wsData
 	apiKey map[[32]byte]payment.APIKey
-	outbox []payment.Event
+	outbox eventLog
 	// work backs payment.Claimer (claim.go), guarded by mu; hooks backs payment.WebhookStore
 	// (webhooks.go), with its own lock. Both zero values are ready to use.
 	work  workTable
@@ -157,7 +157,7 @@ func (s *Store) createLocked(c *payment.Change) error {
 		d.order = slices.Insert(d.order, i, c.Payment.ID)
 	}
 	if c.Event.Type != "" {
-		s.outbox = append(s.outbox, c.Event)
+		s.outbox.add(c.Event)
 	}
 	return nil
 }
@@ -251,7 +251,7 @@ func (s *Store) UpdatePayment(_ context.Context, c payment.Change, prevVersion i
 	r.p = snapshot(&c)
 	r.history = append(r.history, c.History)
 	if c.Event.Type != "" {
-		s.outbox = append(s.outbox, c.Event)
+		s.outbox.add(c.Event)
 	}
 	return nil
 }
@@ -273,8 +273,8 @@ func (s *Store) EventsAfter(_ context.Context, after int64, limit int) ([]paymen
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []payment.LoggedEvent
-	for i := int(max(after, 0)); i < len(s.outbox) && (limit <= 0 || len(out) < limit); i++ {
-		out = append(out, payment.LoggedEvent{Seq: int64(i + 1), Event: s.outbox[i]})
+	for i := int(max(after, 0)); i < s.outbox.n && (limit <= 0 || len(out) < limit); i++ {
+		out = append(out, payment.LoggedEvent{Seq: int64(i + 1), Event: *s.outbox.at(i)})
 	}
 	return out, nil
 }
@@ -283,8 +283,31 @@ func (s *Store) EventsAfter(_ context.Context, after int64, limit int) ([]paymen
 func (s *Store) Outbox() []payment.Event {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return slices.Clone(s.outbox)
+	out := make([]payment.Event, 0, s.outbox.n)
+	for i := 0; i < s.outbox.n; i++ {
+		out = append(out, *s.outbox.at(i))
+	}
+	return out
 }
+
+// eventLog is the outbox: fixed-size chunks, so it grows without ever copying what it holds.
+type eventLog struct {
+	chunks [][]payment.Event
+	n      int
+}
+
+const eventChunk = 4096
+
+func (l *eventLog) add(e payment.Event) {
+	if l.n%eventChunk == 0 {
+		l.chunks = append(l.chunks, make([]payment.Event, 0, eventChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, e)
+	l.n++
+}
+
+func (l *eventLog) at(i int) *payment.Event { return &l.chunks[i/eventChunk][i%eventChunk] }
 
 // CreateAPIKey implements payment.KeyStore.
 func (s *Store) CreateAPIKey(_ context.Context, k payment.APIKey) error {
