@@ -29,10 +29,11 @@ func ParseDate(s string) (Date, error) {
 	y, ok1 := atoiN(s[0:4])
 	m, ok2 := atoiN(s[5:7])
 	d, ok3 := atoiN(s[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || y < 1970 {
+	date, ok := CivilDate(y, m, d)
+	if !ok1 || !ok2 || !ok3 || !ok {
 		return 0, fmt.Errorf("payment: %s is not a valid date", quote(s))
 	}
-	return Date(daysFromCivil(y, m, d) + 1), nil
+	return date, nil
 }
 
 // MustDate is ParseDate for tests and constants.
@@ -53,6 +54,18 @@ func atoiN(s string) (int, bool) {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n, true
+}
+
+// DaysIn is the number of days of a month (proleptic Gregorian calendar).
+func DaysIn(year int, month time.Month) int { return daysIn(year, int(month)) }
+
+// CivilDate returns the Date of year-month-day without going through time.Time, and false when that
+// day does not exist or is before 1970. Decoders use it on their hot path.
+func CivilDate(year, month, day int) (Date, bool) {
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || year < 1970 {
+		return 0, false
+	}
+	return Date(daysFromCivil(year, month, day) + 1), true
 }
 
 func daysIn(y, m int) int {

@@ -162,3 +162,19 @@ func TestPaymentTestIDsIncrease(t *testing.T) {
 		prev = id
 	}
 }
+
+func TestCivilDate(t *testing.T) {
+	for t0 := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC); t0.Year() < 2101; t0 = t0.AddDate(0, 0, 1) {
+		d, ok := payment.CivilDate(t0.Year(), int(t0.Month()), t0.Day())
+		require.True(t, ok, t0)
+		require.Equal(t, payment.DateOf(t0), d)
+	}
+	for _, c := range [][3]int{{2023, 2, 29}, {2026, 4, 31}, {2026, 13, 1}, {2026, 0, 1}, {2026, 1, 0}, {1969, 12, 31}} {
+		_, ok := payment.CivilDate(c[0], c[1], c[2])
+		assert.False(t, ok, c)
+	}
+	assert.Equal(t, 29, payment.DaysIn(2024, time.February))
+	assert.Equal(t, 28, payment.DaysIn(1900, time.February))
+	assert.Equal(t, 29, payment.DaysIn(2000, time.February))
+	assert.Equal(t, 30, payment.DaysIn(2026, time.April))
+}

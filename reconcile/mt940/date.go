@@ -45,25 +45,12 @@ func civil(year, month, day int) (dateParts, bool) {
 	if month < 1 || month > 12 || day < 1 || day > 31 {
 		return dateParts{}, false
 	}
-	last := daysIn(year, month)
+	last := payment.DaysIn(year, time.Month(month))
 	clamped := day > last
 	if clamped {
 		day = last
 	}
 	return dateParts{date: payment.NewDate(year, time.Month(month), day), year: year, clamped: clamped}, true
-}
-
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // entryDate resolves the :61: entry date MMDD, which has no year: of the value date's year and the

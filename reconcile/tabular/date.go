@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -316,58 +317,36 @@ func monthNumber(word string) int {
 	return 0
 }
 
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
 // civil returns the Date of a calendar day, checking that it exists and is in 1970–9999.
 func civil(y, m, d int) (payment.Date, error) {
-	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	if m < 1 || m > 12 || d < 1 || d > payment.DaysIn(y, time.Month(m)) {
 		return 0, errDate
 	}
-	if y < 1970 || y > 9999 {
+	dt, ok := payment.CivilDate(y, m, d)
+	if !ok || y > 9999 {
 		return 0, errDateRange
 	}
-	return payment.Date(epochDays(y, m, d) + 1), nil
-}
-
-// epochDays counts days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (y ≥ 0).
-func epochDays(y, m, d int) int {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	yoe := y - era*400
-	doy := (153*((m+9)%12)+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
+	return dt, nil
 }
 
 // excelSerial converts a spreadsheet day number. In the 1900 system day 1 is 1900-01-01 and day 60
 // is the 29 February 1900 that Lotus and Excel pretend existed; in the 1904 system day 0 is
 // 1904-01-01.
 func excelSerial(n int, date1904 bool) (payment.Date, error) {
+	// Days from 1970-01-01 to the systems' origins and to the last date accepted.
+	const day1904, day18991231, day18991230, day99991231 = -24107, -25568, -25569, 2932896
 	var days int
 	switch {
 	case date1904:
-		days = epochDays(1904, 1, 1) + n
+		days = day1904 + n
 	case n == 60 || n < 1:
 		return 0, errDate
 	case n < 60:
-		days = epochDays(1899, 12, 31) + n
+		days = day18991231 + n
 	default:
-		days = epochDays(1899, 12, 30) + n
+		days = day18991230 + n
 	}
-	if days < 0 || days > epochDays(9999, 12, 31) {
+	if days < 0 || days > day99991231 {
 		return 0, errDateRange
 	}
 	return payment.Date(days + 1), nil
