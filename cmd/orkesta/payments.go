@@ -118,23 +118,29 @@ func (c *cli) printPayment(p *payment.Payment) error {
 }
 
 func (c *cli) paymentsGet() *cobra.Command {
+	return c.paymentCommand("get", "Show one payment",
+		"  orkesta payments get pay_01J…\n  orkesta payments get pay_01J… --output json",
+		func(ctx context.Context, e *dbEnv, id payment.ID) error {
+			p, err := e.svc.Get(ctx, e.ws.ID, id)
+			if err != nil {
+				return fmt.Errorf("payment %s: %w", id, err)
+			}
+			return c.printPayment(&p)
+		})
+}
+
+// paymentCommand is a command on one payment: "USE PAYMENT_ID", the id checked (a usage error when
+// malformed), then run against the database.
+func (c *cli) paymentCommand(use, short, example string, run func(ctx context.Context, e *dbEnv, id payment.ID) error) *cobra.Command {
 	return &cobra.Command{
-		Use:     "get PAYMENT_ID",
-		Short:   "Show one payment",
-		Example: "  orkesta payments get pay_01J…\n  orkesta payments get pay_01J… --output json",
-		Args:    exactArgs("PAYMENT_ID"),
+		Use: use + " PAYMENT_ID", Short: short, Example: example,
+		Args: exactArgs("PAYMENT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := payment.ParseID(args[0])
 			if err != nil {
 				return usagef("%v", err)
 			}
-			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
-				p, err := e.svc.Get(ctx, e.ws.ID, id)
-				if err != nil {
-					return fmt.Errorf("payment %s: %w", id, err)
-				}
-				return c.printPayment(&p)
-			})
+			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error { return run(ctx, e, id) })
 		},
 	}
 }
@@ -242,23 +248,13 @@ func statusNames() string {
 func (c *cli) transitionCommand(use, short, example string,
 	do func(ctx context.Context, e *dbEnv, id payment.ID, actor, reason string) (payment.Payment, error)) *cobra.Command {
 	var actor, reason string
-	cmd := &cobra.Command{
-		Use: use + " PAYMENT_ID", Short: short, Example: example,
-		Args: exactArgs("PAYMENT_ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := payment.ParseID(args[0])
-			if err != nil {
-				return usagef("%v", err)
-			}
-			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
-				p, err := do(ctx, e, id, actor, reason)
-				if err != nil {
-					return err
-				}
-				return c.printPayment(&p)
-			})
-		},
-	}
+	cmd := c.paymentCommand(use, short, example, func(ctx context.Context, e *dbEnv, id payment.ID) error {
+		p, err := do(ctx, e, id, actor, reason)
+		if err != nil {
+			return err
+		}
+		return c.printPayment(&p)
+	})
 	cmd.Flags().StringVar(&actor, "actor", "cli", "who does it (recorded in the payment's history)")
 	if use == "cancel" {
 		cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the payment's history)")
@@ -283,33 +279,23 @@ func (c *cli) paymentsCancel() *cobra.Command {
 }
 
 func (c *cli) paymentsHistory() *cobra.Command {
-	return &cobra.Command{
-		Use:     "history PAYMENT_ID",
-		Short:   "Show a payment's status history (the audit trail)",
-		Example: "  orkesta payments history pay_01J…",
-		Args:    exactArgs("PAYMENT_ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := payment.ParseID(args[0])
+	return c.paymentCommand("history", "Show a payment's status history (the audit trail)",
+		"  orkesta payments history pay_01J…",
+		func(ctx context.Context, e *dbEnv, id payment.ID) error {
+			h, err := e.svc.History(ctx, e.ws.ID, id)
 			if err != nil {
-				return usagef("%v", err)
+				return fmt.Errorf("payment %s: %w", id, err)
 			}
-			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
-				h, err := e.svc.History(ctx, e.ws.ID, id)
-				if err != nil {
-					return fmt.Errorf("payment %s: %w", id, err)
+			if c.json() {
+				if h == nil {
+					h = []payment.Transition{}
 				}
-				if c.json() {
-					if h == nil {
-						h = []payment.Transition{}
-					}
-					return printJSON(c.stdout, map[string]any{"history": h})
-				}
-				t := newTable(c.stdout, "SEQ", "FROM", "TO", "EVENT", "ACTOR", "REASON", "AT")
-				for _, r := range h {
-					t.row(strconv.Itoa(r.Seq), string(r.From), string(r.To), string(r.Event), r.Actor, r.Reason, ts(r.At))
-				}
-				return t.flush()
-			})
-		},
-	}
+				return printJSON(c.stdout, map[string]any{"history": h})
+			}
+			t := newTable(c.stdout, "SEQ", "FROM", "TO", "EVENT", "ACTOR", "REASON", "AT")
+			for _, r := range h {
+				t.row(strconv.Itoa(r.Seq), string(r.From), string(r.To), string(r.Event), r.Actor, r.Reason, ts(r.At))
+			}
+			return t.flush()
+		})
 }
