@@ -18,6 +18,7 @@ import (
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -107,12 +108,7 @@ func runCase(t *testing.T, dir string, c *e2eCase) *reconcile.Result {
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), string(got), "%s differs; review and run go test -update", path)
+	reconciletest.Golden(t, path, got, *update)
 }
 
 // checkInvariants: every entry is in exactly one section, no payment is used twice, the counts add up.

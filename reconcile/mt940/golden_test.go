@@ -14,6 +14,7 @@ import (
 
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/mt940"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -45,15 +46,7 @@ func publicFiles(t *testing.T) []string {
 // golden compares got with testdata/golden/name, or rewrites it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test -update")
-	assert.Equal(t, string(want), string(got))
+	reconciletest.Golden(t, filepath.Join("testdata", "golden", name), got, *update)
 }
 
 func TestDecodePublicGolden(t *testing.T) {
