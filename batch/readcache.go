@@ -16,9 +16,9 @@ import (
 type readCache struct {
 	payment.Store
 	ws payment.Workspace
-
-	mu       sync.RWMutex
-	accounts map[payment.AccountID]accountRead
+	// accounts maps AccountID → accountRead. A batch reads few accounts many times, from several
+	// goroutines: sync.Map reads without a lock.
+	accounts sync.Map
 }
 
 type accountRead struct {
@@ -27,7 +27,7 @@ type accountRead struct {
 }
 
 func newReadCache(store payment.Store, ws payment.Workspace) *readCache {
-	return &readCache{Store: store, ws: ws, accounts: make(map[payment.AccountID]accountRead)}
+	return &readCache{Store: store, ws: ws}
 }
 
 // GetWorkspace implements payment.Store.
@@ -43,17 +43,13 @@ func (c *readCache) GetAccount(ctx context.Context, ws payment.WorkspaceID, id p
 	if ws != c.ws.ID {
 		return c.Store.GetAccount(ctx, ws, id)
 	}
-	c.mu.RLock()
-	r, ok := c.accounts[id]
-	c.mu.RUnlock()
-	if ok {
+	if v, ok := c.accounts.Load(id); ok {
+		r := v.(*accountRead)
 		return r.a, r.err
 	}
 	a, err := c.Store.GetAccount(ctx, ws, id)
 	if err == nil || errors.Is(err, payment.ErrNotFound) {
-		c.mu.Lock()
-		c.accounts[id] = accountRead{a: a, err: err}
-		c.mu.Unlock()
+		c.accounts.Store(id, &accountRead{a: a, err: err})
 	}
 	return a, err
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
 	"github.com/stretchr/testify/assert"
@@ -177,4 +178,31 @@ func TestCivilDate(t *testing.T) {
 	assert.Equal(t, 28, payment.DaysIn(1900, time.February))
 	assert.Equal(t, 29, payment.DaysIn(2000, time.February))
 	assert.Equal(t, 30, payment.DaysIn(2026, time.April))
+}
+
+// TestCreateIDsDefaultSource: with the default source a payment's id and its creation event's id are
+// drawn together; both are valid, distinct and increasing, across goroutines too.
+func TestCreateIDsDefaultSource(t *testing.T) {
+	rec := &recorder{}
+	env := paymenttest.NewEnv(t, memory.New(), paymenttest.WithServiceOptions(payment.Options{
+		Clock: payment.SystemClock, IDs: payment.NewULIDSource(), Publisher: rec}))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 250 {
+				env.MustCreate(t)
+			}
+		})
+	}
+	wg.Wait()
+	require.Len(t, rec.events, 1000)
+	seen := make(map[string]bool, 2000)
+	for _, e := range rec.events {
+		pid, eid := string(e.Payment.ID), e.ID
+		require.True(t, strings.HasPrefix(pid, payment.PrefixPayment) && payment.ValidULID(pid[4:]), pid)
+		require.True(t, strings.HasPrefix(eid, payment.PrefixEvent) && payment.ValidULID(eid[4:]), eid)
+		assert.Less(t, pid[4:], eid[4:], "the event's ULID follows its payment's")
+		assert.False(t, seen[pid[4:]] || seen[eid[4:]], "ULIDs are never reused")
+		seen[pid[4:]], seen[eid[4:]] = true, true
+	}
 }

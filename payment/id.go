@@ -128,8 +128,23 @@ func (s *ULIDSource) NewULID(t time.Time) string { return s.NewID("", t) }
 
 // NewID returns prefix + a new ULID in one allocation (the Service uses it for every id).
 func (s *ULIDSource) NewID(prefix string, t time.Time) string {
-	ms := uint64(t.UnixMilli())
 	s.mu.Lock()
+	ms, hi, lo := s.nextLocked(uint64(t.UnixMilli()))
+	s.mu.Unlock()
+	return encodeULID(prefix, ms, hi, lo)
+}
+
+// newIDPair returns two successive ids for t under one lock: a new payment's and its creation event's.
+func (s *ULIDSource) newIDPair(prefix1, prefix2 string, t time.Time) (string, string) {
+	s.mu.Lock()
+	ms1, hi1, lo1 := s.nextLocked(uint64(t.UnixMilli()))
+	ms2, hi2, lo2 := s.nextLocked(ms1)
+	s.mu.Unlock()
+	return encodeULID(prefix1, ms1, hi1, lo1), encodeULID(prefix2, ms2, hi2, lo2)
+}
+
+// nextLocked advances the source to the next ULID at or after ms. s.mu must be held.
+func (s *ULIDSource) nextLocked(ms uint64) (uint64, uint16, uint64) {
 	if ms <= s.lastMS {
 		ms = s.lastMS // clock went back or same millisecond: stay monotonic
 		s.lo++
@@ -141,9 +156,7 @@ func (s *ULIDSource) NewID(prefix string, t time.Time) string {
 		s.lo = s.rng.Uint64()
 		s.hi = uint16(s.rng.Uint64())
 	}
-	hi, lo := s.hi, s.lo
-	s.mu.Unlock()
-	return encodeULID(prefix, ms, hi, lo)
+	return ms, s.hi, s.lo
 }
 
 // prefixedIDSource is implemented by IDSources that can write the prefix and the ULID in one

@@ -58,6 +58,14 @@ func (s *Service) Clock() Clock { return s.opts.Clock }
 // NewID returns a new id with the given prefix ("pay_", "bat_", …) from the service's ID source.
 func (s *Service) NewID(prefix string) string { return s.newID(prefix, s.now()) }
 
+// newIDPair returns two successive ids for t, in one step when the source is the default one.
+func (s *Service) newIDPair(prefix1, prefix2 string, t time.Time) (string, string) {
+	if u, ok := s.opts.IDs.(*ULIDSource); ok {
+		return u.newIDPair(prefix1, prefix2, t)
+	}
+	return s.newID(prefix1, t), s.newID(prefix2, t)
+}
+
 func (s *Service) newID(prefix string, t time.Time) string {
 	if p, ok := s.opts.IDs.(prefixedIDSource); ok {
 		return p.NewID(prefix, t)
@@ -161,7 +169,8 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 			if !req.sameAs(&old) {
 				return Change{}, nil, fmt.Errorf("%w: key %s", ErrIdempotencyMismatch, quote(req.IdempotencyKey))
 			}
-			return Change{}, &old, nil
+			found := old // a copy, so that only a replay puts the payment on the heap
+			return Change{}, &found, nil
 		case !errors.Is(err, ErrNotFound):
 			return Change{}, nil, err
 		}
@@ -174,7 +183,8 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 		return Change{}, nil, err
 	}
 	now := s.now()
-	id := ID(s.newID(PrefixPayment, now))
+	pid, eid := s.newIDPair(PrefixPayment, PrefixEvent, now)
+	id := ID(pid)
 	p := Payment{
 		ID: id, Workspace: ws, Amount: req.Amount, Currency: req.Currency, Method: req.Method,
 		FromAccount: req.FromAccount, ToAccount: req.ToAccount, Description: req.Description,
@@ -189,7 +199,7 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 		Payment: p,
 		History: Transition{PaymentID: id, Seq: 1, To: StatusPending, Event: EventCreate, Actor: req.CreatedBy, At: now},
 	}
-	c.Event = s.event(EventPaymentCreated, &c.Payment)
+	c.Event = newEvent(eid, EventPaymentCreated, &c.Payment)
 	return c, nil, nil
 }
 
@@ -216,9 +226,13 @@ func (s *Service) event(t EventType, p *Payment) Event {
 	if t == "" {
 		return Event{}
 	}
+	return newEvent(s.newID(PrefixEvent, p.UpdatedAt), t, p)
+}
+
+// newEvent returns event id of type t with a snapshot of p.
+func newEvent(id string, t EventType, p *Payment) Event {
 	snap := *p
-	return Event{ID: s.newID(PrefixEvent, p.UpdatedAt), Type: t, Workspace: p.Workspace,
-		OccurredAt: p.UpdatedAt, Payment: &snap}
+	return Event{ID: id, Type: t, Workspace: p.Workspace, OccurredAt: p.UpdatedAt, Payment: &snap}
 }
 
 func (s *Service) publish(ctx context.Context, e Event) {

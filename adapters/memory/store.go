@@ -22,8 +22,7 @@ type record struct {
 
 type wsData struct {
 	w        payment.Workspace
-	accounts map[payment.AccountID]payment.Account
-	accOrder []payment.AccountID
+	accOrder []payment.AccountID // the workspace's accounts (in Store.accounts), oldest first
 	payments map[payment.ID]*record
 	// order holds payment ids in ascending order (ULIDs are time-ordered).
 	order []payment.ID
@@ -32,6 +31,11 @@ type wsData struct {
 
 // Store is the in-memory store. The zero value is not usable; call New.
 type Store struct {
+	// workspaces (WorkspaceID → payment.Workspace) and accounts (AccountID → payment.Account) are
+	// written once and then only read, on every create: sync.Map reads them without a lock, so creates
+	// on several cores do not contend on mu to validate. Written under mu, with ws.
+	workspaces, accounts sync.Map
+
 	mu     sync.RWMutex
 	ws     map[payment.WorkspaceID]*wsData
 	apiKey map[[32]byte]payment.APIKey
@@ -63,21 +67,18 @@ func (s *Store) CreateWorkspace(_ context.Context, w payment.Workspace) error {
 	}
 	w.Plan.Methods = slices.Clone(w.Plan.Methods)
 	s.ws[w.ID] = &wsData{
-		w: w, accounts: make(map[payment.AccountID]payment.Account),
-		payments: make(map[payment.ID]*record), keys: make(map[string]payment.ID),
+		w: w, payments: make(map[payment.ID]*record), keys: make(map[string]payment.ID),
 	}
+	s.workspaces.Store(w.ID, w)
 	return nil
 }
 
 // GetWorkspace implements payment.Store.
 func (s *Store) GetWorkspace(_ context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	d, ok := s.ws[id]
-	if !ok {
-		return payment.Workspace{}, payment.ErrNotFound
+	if w, ok := s.workspaces.Load(id); ok {
+		return w.(payment.Workspace), nil
 	}
-	return d.w, nil
+	return payment.Workspace{}, payment.ErrNotFound
 }
 
 // CreateAccount implements payment.Store.
@@ -88,22 +89,18 @@ func (s *Store) CreateAccount(_ context.Context, a payment.Account) error {
 	if !ok {
 		return payment.ErrNotFound
 	}
-	for _, o := range s.ws {
-		if _, dup := o.accounts[a.ID]; dup {
-			return payment.ErrDuplicate
-		}
+	if _, dup := s.accounts.Load(a.ID); dup {
+		return payment.ErrDuplicate
 	}
-	d.accounts[a.ID] = a
 	d.accOrder = append(d.accOrder, a.ID)
+	s.accounts.Store(a.ID, a)
 	return nil
 }
 
 // GetAccount implements payment.Store.
 func (s *Store) GetAccount(_ context.Context, ws payment.WorkspaceID, id payment.AccountID) (payment.Account, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if d, ok := s.ws[ws]; ok {
-		if a, ok := d.accounts[id]; ok {
+	if v, ok := s.accounts.Load(id); ok {
+		if a := v.(payment.Account); a.Workspace == ws {
 			return a, nil
 		}
 	}
@@ -120,7 +117,8 @@ func (s *Store) ListAccounts(_ context.Context, ws payment.WorkspaceID) ([]payme
 	}
 	out := make([]payment.Account, 0, len(d.accOrder))
 	for _, id := range d.accOrder {
-		out = append(out, d.accounts[id])
+		a, _ := s.accounts.Load(id)
+		out = append(out, a.(payment.Account))
 	}
 	return out, nil
 }
@@ -137,24 +135,30 @@ func (s *Store) createLocked(c *payment.Change) error {
 	if !ok {
 		return payment.ErrNotFound
 	}
-	if _, dup := d.payments[c.Payment.ID]; dup {
-		return payment.ErrDuplicate
+	// order holds every id in ascending order, and ids are almost always increasing: an id above the
+	// last one is new without a look into the map.
+	id := c.Payment.ID
+	n := len(d.order)
+	newest := n == 0 || d.order[n-1] < id
+	if !newest {
+		if _, dup := d.payments[id]; dup {
+			return payment.ErrDuplicate
+		}
 	}
 	if k := c.Payment.IdempotencyKey; k != "" {
 		if _, dup := d.keys[k]; dup {
 			return payment.ErrDuplicate
 		}
-		d.keys[k] = c.Payment.ID
+		d.keys[k] = id
 	}
 	r := &record{p: snapshot(c), first: [1]payment.Transition{c.History}}
 	r.history = r.first[:1:1]
-	d.payments[c.Payment.ID] = r
-	// ids are almost always increasing: append, and insert in place otherwise.
-	if n := len(d.order); n == 0 || d.order[n-1] < c.Payment.ID {
-		d.order = append(d.order, c.Payment.ID)
+	d.payments[id] = r
+	if newest {
+		d.order = append(d.order, id)
 	} else {
-		i, _ := slices.BinarySearch(d.order, c.Payment.ID)
-		d.order = slices.Insert(d.order, i, c.Payment.ID)
+		i, _ := slices.BinarySearch(d.order, id)
+		d.order = slices.Insert(d.order, i, id)
 	}
 	if c.Event.Type != "" {
 		s.outbox.add(c.Event)

@@ -248,6 +248,10 @@ func testDuplicateID(t *testing.T, s payment.Store) {
 	got, err := s.GetPayment(ctx, w.ws.ID, c.Payment.ID)
 	require.NoError(t, err)
 	assert.Equal(t, int64(125000), got.Amount, "the original is untouched")
+
+	// an older id than the newest stored one is a duplicate too
+	require.NoError(t, s.CreatePayment(ctx, w.change()))
+	assert.ErrorIs(t, s.CreatePayment(ctx, again), payment.ErrDuplicate)
 }
 
 func testDuplicateKey(t *testing.T, s payment.Store) {
