@@ -125,12 +125,21 @@ func (s *Store) ListAccounts(_ context.Context, ws payment.WorkspaceID) ([]payme
 
 // CreatePayment implements payment.Store.
 func (s *Store) CreatePayment(_ context.Context, c payment.Change) error {
+	r := new(record)
+	r.init(&c) // outside the lock: the allocation and the copy need no lock
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.createLocked(&c)
+	return s.createLocked(&c, r)
 }
 
-func (s *Store) createLocked(c *payment.Change) error {
+// init makes r the record of the payment c creates.
+func (r *record) init(c *payment.Change) {
+	r.p, r.first[0] = snapshot(c), c.History
+	r.history = r.first[:1:1]
+}
+
+// createLocked stores the payment c creates, with r (initialised from c) as its record. s.mu is held.
+func (s *Store) createLocked(c *payment.Change, r *record) error {
 	d, ok := s.ws[c.Payment.Workspace]
 	if !ok {
 		return payment.ErrNotFound
@@ -151,8 +160,6 @@ func (s *Store) createLocked(c *payment.Change) error {
 		}
 		d.keys[k] = id
 	}
-	r := &record{p: snapshot(c), first: [1]payment.Transition{c.History}}
-	r.history = r.first[:1:1]
 	d.payments[id] = r
 	if newest {
 		d.order = append(d.order, id)
@@ -179,10 +186,16 @@ func snapshot(c *payment.Change) *payment.Payment {
 // CreatePayments implements payment.BatchCreator: all items under one lock, each failing alone.
 func (s *Store) CreatePayments(_ context.Context, cs []payment.Change) ([]error, error) {
 	errs := make([]error, len(cs))
+	// One allocation for the batch's records, made before the lock is taken. A refused item's record
+	// is never referenced; the array lives as long as any of the others.
+	rs := make([]record, len(cs))
+	for i := range cs {
+		rs[i].init(&cs[i])
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range cs {
-		errs[i] = s.createLocked(&cs[i])
+		errs[i] = s.createLocked(&cs[i], &rs[i])
 	}
 	return errs, nil
 }
