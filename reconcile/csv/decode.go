@@ -101,28 +101,19 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	cr := stdcsv.NewReader(in)
-	cr.Comma = sep
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
+	records := newRecordReader(in, sep)
 	last := lineOffset
 	for {
-		rec, err := cr.Read()
+		rec, line, err := records.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var pe *stdcsv.ParseError
-			if errors.As(err, &pe) && !isReadError(pe.Err) {
-				return nil, &reconcile.ParseError{Format: Format, Line: pe.StartLine + lineOffset, Err: pe.Err}
-			}
 			if errors.Is(err, errLineTooLong) {
-				last = limiter.lines // the limiter knows the line; the reader may have buffered past it
+				last = limiter.lines // the limiter knows the line; the reader may have read past it
 			}
 			return nil, readError(last+1, err)
 		}
-		line, _ := cr.FieldPos(0)
 		line += lineOffset
 		last = line
 		// The limiter has seen every byte of rec: only once it saw invalid UTF-8 somewhere are the
@@ -171,11 +162,6 @@ func inputSize(r io.Reader) (int64, bool) {
 		return fi.Size() - off, true
 	}
 	return 0, false
-}
-
-func isReadError(err error) bool {
-	return !errors.Is(err, stdcsv.ErrQuote) && !errors.Is(err, stdcsv.ErrBareQuote) &&
-		!errors.Is(err, stdcsv.ErrFieldCount)
 }
 
 func readError(line int, err error) error {
