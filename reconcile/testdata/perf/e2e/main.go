@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"time"
@@ -24,6 +25,7 @@ func main() {
 	out := flag.String("out", "", "report path (default: DIR/report.json)")
 	gc := flag.Int("gc", 0, "GC percent (0: the Go default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	memprofile := flag.String("memprofile", "", "write a heap profile to this file once matching is done")
 	flag.Parse()
 	if *gc != 0 {
 		debug.SetGCPercent(*gc)
@@ -63,6 +65,9 @@ func main() {
 		log.Fatal(err)
 	}
 	t1 := time.Now()
+	if *memprofile != "" {
+		writeHeapProfile(*memprofile)
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		log.Fatal(err)
@@ -79,4 +84,19 @@ func main() {
 		decoded.Seconds(), t1.Sub(t0).Seconds(), t2.Sub(t1).Seconds(), t2.Sub(t0).Seconds())
 	fmt.Fprintf(os.Stderr, "entries %d payments %d exact %d fuzzy %d unmatched entries %d unmatched payments %d anomalies %d match rate %.4f\n",
 		s.Entries, s.Payments, s.Exact, s.Fuzzy, s.UnmatchedEntries, s.UnmatchedPayments, s.Anomalies, s.MatchRate)
+}
+
+// writeHeapProfile writes what is live (and what was allocated) so far.
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		log.Fatal(err)
+	}
 }
