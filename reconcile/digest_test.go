@@ -65,7 +65,9 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:12])
 }
 
-func batchID(n int) payment.BatchID { return payment.BatchID(fmt.Sprintf("bat_01KFBQ0000BATCH00000000%02d", n)) }
+func batchID(n int) payment.BatchID {
+	return payment.BatchID(fmt.Sprintf("bat_01KFBQ0000BATCH00000000%02d", n))
+}
 
 // crowdedWorld is n entries against about n payments drawn from small pools of amounts, dates and
 // references: most entries have several candidates, many tie.
