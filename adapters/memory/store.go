@@ -291,7 +291,7 @@ func (s *Store) EventsAfter(_ context.Context, after int64, limit int) ([]paymen
 	defer s.mu.RUnlock()
 	var out []payment.LoggedEvent
 	for i := int(max(after, 0)); i < s.outbox.n && (limit <= 0 || len(out) < limit); i++ {
-		out = append(out, payment.LoggedEvent{Seq: int64(i + 1), Event: *s.outbox.at(i)})
+		out = append(out, payment.LoggedEvent{Seq: int64(i + 1), Event: s.outbox.at(i)})
 	}
 	return out, nil
 }
@@ -302,29 +302,51 @@ func (s *Store) Outbox() []payment.Event {
 	defer s.mu.RUnlock()
 	out := make([]payment.Event, 0, s.outbox.n)
 	for i := 0; i < s.outbox.n; i++ {
-		out = append(out, *s.outbox.at(i))
+		out = append(out, s.outbox.at(i))
 	}
 	return out
 }
 
 // eventLog is the outbox: fixed-size chunks, so it grows without ever copying what it holds.
 type eventLog struct {
-	chunks [][]payment.Event
+	chunks [][]logged
 	n      int
 }
 
 const eventChunk = 4096
 
+// logged is one event of the outbox. A payment event (one per stored change) keeps only what its
+// payment snapshot does not already say: 40 bytes instead of a whole payment.Event. Any other event is
+// kept whole in full.
+type logged struct {
+	id   string
+	typ  payment.EventType
+	p    *payment.Payment
+	full *payment.Event
+}
+
 func (l *eventLog) add(e payment.Event) {
 	if l.n%eventChunk == 0 {
-		l.chunks = append(l.chunks, make([]payment.Event, 0, eventChunk))
+		l.chunks = append(l.chunks, make([]logged, 0, eventChunk))
 	}
 	c := &l.chunks[len(l.chunks)-1]
-	*c = append(*c, e)
+	if p := e.Payment; p != nil && e.Data == nil && e.Workspace == p.Workspace && e.OccurredAt == p.UpdatedAt {
+		*c = append(*c, logged{id: e.ID, typ: e.Type, p: p})
+	} else {
+		full := e // only this branch allocates
+		*c = append(*c, logged{full: &full})
+	}
 	l.n++
 }
 
-func (l *eventLog) at(i int) *payment.Event { return &l.chunks[i/eventChunk][i%eventChunk] }
+// at returns event i (from 0).
+func (l *eventLog) at(i int) payment.Event {
+	g := &l.chunks[i/eventChunk][i%eventChunk]
+	if g.full != nil {
+		return *g.full
+	}
+	return payment.Event{ID: g.id, Type: g.typ, Workspace: g.p.Workspace, OccurredAt: g.p.UpdatedAt, Payment: g.p}
+}
 
 // CreateAPIKey implements payment.KeyStore.
 func (s *Store) CreateAPIKey(_ context.Context, k payment.APIKey) error {
