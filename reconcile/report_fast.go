@@ -23,7 +23,7 @@ func (r *Result) writeJSON(w io.Writer) error {
 	jw.b = appendSummary(jw.b, r.summary)
 	r.renderEntries(jw, "matches", outMatched, func(b []byte, rb *rowBuilder, ei int32, e *Entry, si int) []byte {
 		if o := &r.m.out[ei]; o.flags&(flagBatch|flagAmbiguous|flagDeadTie|flagNotes) == 0 {
-			return r.appendMatchRow(b, ei, e, si)
+			return r.appendMatchRow(b, rb, ei, e, si)
 		}
 		return appendMatch(b, rb.match(r, ei, e, si))
 	})
@@ -66,11 +66,17 @@ func (r *Result) renderEntries(jw *jsonWriter, name string, kind uint8, row func
 		var sink byte
 		for b := lo; b < hi; b += batchSize {
 			end := min(b+batchSize, hi)
-			// Touch the payments and their ids first, in a tight loop whose cache misses overlap.
+			// Touch the payments (both cache lines a row reads: a Payment is 176 bytes) and the text of
+			// their ids and references first, in a tight loop whose cache misses overlap.
 			for ei := b; ei < end; ei++ {
 				if o := &m.out[ei]; o.kind == kind && o.pay >= 0 && o.flags&flagBatch == 0 {
-					if id := m.pays[o.pay].ID; id != "" {
-						sink += id[0]
+					p := &m.pays[o.pay]
+					sink += byte(p.ValueDate)
+					if p.ID != "" {
+						sink += p.ID[0]
+					}
+					if p.Reference != "" {
+						sink += p.Reference[0]
 					}
 				}
 			}
@@ -93,8 +99,12 @@ func (r *Result) renderEntries(jw *jsonWriter, name string, kind uint8, row func
 		slots = make(chan struct{}, 2*workers)
 		wg    sync.WaitGroup
 		stop  = make(chan struct{})
-		free  = make(chan []byte, 2*workers)
+		free  = jw.free
 	)
+	if free == nil { // buffers outlive the section: the next one reuses them
+		free = make(chan []byte, 2*workers+1)
+		jw.free = free
+	}
 	for range workers {
 		wg.Go(func() {
 			var rb rowBuilder
@@ -115,7 +125,8 @@ func (r *Result) renderEntries(jw *jsonWriter, name string, kind uint8, row func
 				var buf []byte
 				select {
 				case buf = <-free:
-				default:
+				default: // about the size a chunk of matches takes, so that it is not regrown row by row
+					buf = make([]byte, 0, min(renderChunk, int(n))*1024)
 				}
 				jobs[c].buf = render(c, &rb, buf[:0])
 				close(jobs[c].done)
@@ -152,7 +163,7 @@ func (r *Result) renderEntries(jw *jsonWriter, name string, kind uint8, row func
 
 // appendMatchRow writes the JSON of a simple match (one payment, no tie, no notes) from the decision
 // itself: the bytes rowBuilder.match and appendMatch would give.
-func (r *Result) appendMatchRow(b []byte, ei int32, e *Entry, si int) []byte {
+func (r *Result) appendMatchRow(b []byte, rb *rowBuilder, ei int32, e *Entry, si int) []byte {
 	m := r.m
 	o := &m.out[ei]
 	p := &m.pays[o.pay]
@@ -179,9 +190,9 @@ func (r *Result) appendMatchRow(b []byte, ei int32, e *Entry, si int) []byte {
 	b = append(b, `,"reasons":[{"criterion":"amount","matched":`...)
 	b = strconv.AppendBool(b, o.crit&critAmount != 0)
 	b = append(b, `,"entry":`...)
-	b = appendMoney(b, e.Amount, cur)
+	b = rb.units.appendMoney(b, e.Amount, cur)
 	b = append(b, `,"payment":`...)
-	b = appendMoney(b, p.Amount, p.Currency)
+	b = rb.units.appendMoney(b, p.Amount, p.Currency)
 	diff := e.Amount - p.Amount
 	b = appendIntField(b, `,"difference":`, diff)
 	b = append(b, `},{"criterion":"date","matched":`...)
@@ -228,10 +239,25 @@ func (r *Result) appendMatchRow(b []byte, ei int32, e *Entry, si int) []byte {
 	return append(b, '}')
 }
 
+// unitsCache remembers the minor units of the last currency written: a report row writes two
+// amounts, nearly always in one currency, and the lookup in the currency table cost more than the
+// digits.
+type unitsCache struct {
+	cur   payment.Currency
+	units int
+}
+
+func (u *unitsCache) of(c payment.Currency) int {
+	if c != u.cur || u.cur == "" {
+		u.cur, u.units = c, c.MinorUnits()
+	}
+	return u.units
+}
+
 // appendMoney writes money(amount, c) as a JSON string: the amount in major units and the code.
-func appendMoney(b []byte, amount int64, c payment.Currency) []byte {
+func (u *unitsCache) appendMoney(b []byte, amount int64, c payment.Currency) []byte {
 	b = append(b, '"')
-	b = appendMinor(b, amount, c)
+	b = appendMinor(b, amount, u.of(c))
 	if c != "" {
 		b = append(b, ' ')
 		b = append(b, c...)
@@ -239,9 +265,8 @@ func appendMoney(b []byte, amount int64, c payment.Currency) []byte {
 	return append(b, '"')
 }
 
-// appendMinor writes payment.FormatMinor(minor, c) without allocating.
-func appendMinor(b []byte, minor int64, c payment.Currency) []byte {
-	mu := c.MinorUnits()
+// appendMinor writes payment.FormatMinor(minor, c) without allocating; mu is c.MinorUnits().
+func appendMinor(b []byte, minor int64, mu int) []byte {
 	if mu <= 0 {
 		return strconv.AppendInt(b, minor, 10)
 	}

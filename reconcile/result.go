@@ -351,6 +351,7 @@ type rowBuilder struct {
 	alts  []payment.ID
 	notes []string
 	hints []hint
+	units unitsCache
 	sink  byte // what reading ahead read
 }
 
