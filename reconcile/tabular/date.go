@@ -111,6 +111,12 @@ func readDate(s string, spec dateSpec, date1904 bool) (dateReadings, error) {
 			return r, nil
 		}
 	}
+	return readDateText(s, spec)
+}
+
+// readDateText is readDate for a trimmed cell that is not a serial number, by the general path.
+func readDateText(s string, spec dateSpec) (dateReadings, error) {
+	var r dateReadings
 	var num [3]int
 	var digits [3]int
 	month := [3]int{}
@@ -204,44 +210,37 @@ func readDate(s string, spec dateSpec, date1904 bool) (dateReadings, error) {
 
 // fixedDate is the fast path for the two commonest forms, "2006-01-02" and "02.01.2006"; it
 // reports false for anything else (and for invalid dates, which the general path then explains).
+// A four-digit year is within civil's range, so payment.CivilDate's checks are civil's.
 func fixedDate(s string, spec dateSpec) (dateReadings, bool) {
-	d2 := func(i int) (int, bool) {
-		if !isDigit(s[i]) || !isDigit(s[i+1]) {
-			return 0, false
-		}
-		return int(s[i]-'0')*10 + int(s[i+1]-'0'), true
-	}
-	var y, m, d int
-	var ok1, ok2, ok3, ok4 bool
+	var c, yy, m, d int // century, year in it, month, day
 	switch {
 	case s[4] == '-' && s[7] == '-':
-		var hi, lo int
-		hi, ok1 = d2(0)
-		lo, ok2 = d2(2)
-		y = hi*100 + lo
-		m, ok3 = d2(5)
-		d, ok4 = d2(8)
+		c, yy, m, d = digits2(s, 0), digits2(s, 2), digits2(s, 5), digits2(s, 8)
 	case s[2] == '.' && s[5] == '.' && spec.orders == dayFirst:
-		d, ok1 = d2(0)
-		m, ok2 = d2(3)
-		var hi, lo int
-		hi, ok3 = d2(6)
-		lo, ok4 = d2(8)
-		y = hi*100 + lo
+		d, m, c, yy = digits2(s, 0), digits2(s, 3), digits2(s, 6), digits2(s, 8)
 	default:
 		return dateReadings{}, false
 	}
-	if !ok1 || !ok2 || !ok3 || !ok4 {
+	if min(c, yy, m, d) < 0 {
 		return dateReadings{}, false
 	}
-	v, err := civil(y, m, d)
-	if err != nil {
+	v, ok := payment.CivilDate(c*100+yy, m, d)
+	if !ok {
 		return dateReadings{}, false
 	}
 	if s[4] == '-' {
 		return dateReadings{ok: bothOrders, vals: [2]payment.Date{v, v}}, true
 	}
 	return dateReadings{ok: dayFirst, vals: [2]payment.Date{v, 0}}, true
+}
+
+// digits2 reads the two digits at s[i:], or returns -1 when they are not both digits.
+func digits2(s string, i int) int {
+	a, b := s[i]-'0', s[i+1]-'0' // a byte below '0' wraps around to above 9
+	if a > 9 || b > 9 {
+		return -1
+	}
+	return int(a)*10 + int(b)
 }
 
 // serialText reports whether s is a spreadsheet serial ("46023" or "46023.5") and returns the

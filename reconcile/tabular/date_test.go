@@ -137,3 +137,34 @@ func TestParseDateFormat(t *testing.T) {
 	_, err := parseDateFormat("tomorrow")
 	assert.Error(t, err)
 }
+
+// TestFixedDateAgreesWithGeneralPath checks the fast path for "2006-01-02" and "02.01.2006"
+// against the general one on every kind of ten-character text: valid days in and around leap
+// years, days and months out of range, years out of range, and a non-digit in each place.
+func TestFixedDateAgreesWithGeneralPath(t *testing.T) {
+	var texts []string
+	for _, y := range []string{"1969", "1970", "1999", "2000", "2024", "2026", "2100", "9999", "0000"} {
+		for _, m := range []string{"00", "01", "02", "04", "09", "10", "12", "13", "99"} {
+			for _, d := range []string{"00", "01", "09", "28", "29", "30", "31", "32", "99"} {
+				texts = append(texts, y+"-"+m+"-"+d, d+"."+m+"."+y, d+"/"+m+"/"+y, y+"."+m+"."+d)
+			}
+		}
+	}
+	for _, valid := range []string{"2026-05-27", "27.05.2026"} {
+		for i := range len(valid) {
+			for _, c := range []byte{'/', ':', ' ', 'a', '.', '-', '0' - 1, '9' + 1, 0xC3} {
+				b := []byte(valid)
+				b[i] = c
+				texts = append(texts, string(b))
+			}
+		}
+	}
+	for _, spec := range []dateSpec{{orders: dayFirst}, {orders: monthFirst}, {orders: bothOrders}} {
+		for _, s := range texts {
+			got, gotErr := readDate(s, spec, false)
+			want, wantErr := readDateText(trimSpace(s), spec)
+			require.Equal(t, wantErr, gotErr, "%q %v", s, spec)
+			require.Equal(t, want, got, "%q %v", s, spec)
+		}
+	}
+}

@@ -125,6 +125,11 @@ func splitAmount(s string) (num string, neg bool, cur string, ok bool) {
 }
 
 func trimSpace(s string) string {
+	// Most cells have nothing to trim: a first and last byte above the space and not part of a
+	// no-break space (0xC2 0xA0) say so at once.
+	if n := len(s); n == 0 || (s[0] > ' ' && s[0] != 0xC2 && s[n-1] > ' ' && s[n-1] != 0xA0) {
+		return s
+	}
 	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n') {
 		s = s[1:]
 	}

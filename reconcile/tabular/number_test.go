@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -122,4 +123,34 @@ func TestNumStateReadings(t *testing.T) {
 	assert.Equal(t, uint8(0b001), ok)
 	ok, _, _ = n.readings("11'373.94", 2, n.mask)
 	assert.Equal(t, uint8(0b100), ok)
+}
+
+// TestTrimSpace checks trimSpace, and its shortcut for cells with nothing to trim, against a plain
+// loop that cuts spaces, tabs, line breaks and no-break spaces from both ends.
+func TestTrimSpace(t *testing.T) {
+	slow := func(s string) string {
+		for {
+			switch {
+			case strings.HasPrefix(s, "\u00a0"):
+				s = s[2:]
+			case strings.HasSuffix(s, "\u00a0"):
+				s = s[:len(s)-2]
+			case s != "" && strings.IndexByte(" \t\r\n", s[0]) >= 0:
+				s = s[1:]
+			case s != "" && strings.IndexByte(" \t\r\n", s[len(s)-1]) >= 0:
+				s = s[:len(s)-1]
+			default:
+				return s
+			}
+		}
+	}
+	ends := []string{"", " ", "\t", "\r\n", "\u00a0", " \u00a0 ", "\xc2", "\xa0", "\x00", "é"}
+	for _, mid := range []string{"", "x", "1.234,56", "\u00a0x\u00a0", "a b", "\xc2\xa0"} {
+		for _, pre := range ends {
+			for _, post := range ends {
+				s := pre + mid + post
+				assert.Equal(t, slow(s), trimSpace(s), "%q", s)
+			}
+		}
+	}
 }
