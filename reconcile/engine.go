@@ -172,7 +172,8 @@ type matcher struct {
 	infos  []stmtInfo
 	starts []int32 // flat index of each statement's first entry; one more at the end
 
-	pairs    [][]pair // per worker, each in entry order: together, every candidate pair in entry order
+	dirs     []dirMask // per payment, when a statement's account is known (fillMasks)
+	pairs    [][]pair  // per worker, each in entry order: together, every candidate pair in entry order
 	out      []outcome
 	payEntry []int32 // entry index of each matched payment, or -1
 	rankOnce sync.Once
@@ -350,7 +351,7 @@ func buildPaymentIndex(pays []Payment, opts *Options, parallel bool) *paymentInd
 	return x
 }
 
-// fillInfo fills the compact records of payments lo to hi (all but the direction masks).
+// fillInfo fills the compact records of payments lo to hi.
 func (x *paymentIndex) fillInfo(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		p := &x.pays[i]
@@ -372,11 +373,11 @@ func (m *matcher) fillMasks() {
 	if !known {
 		return
 	}
+	m.dirs = make([]dirMask, len(m.pays))
 	fill := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			p := &m.pays[i]
-			in := &m.info[i]
-			in.from, in.to = 0, 0
+			in := &m.dirs[i]
 			for si := range min(len(m.infos), 32) {
 				s := &m.infos[si]
 				if !s.known {
@@ -416,9 +417,9 @@ func (m *matcher) sideOK(si int, e *Entry, pi int32) bool {
 	}
 	switch e.Direction {
 	case Debit:
-		return m.info[pi].from>>si&1 != 0
+		return m.dirs[pi].from>>si&1 != 0
 	case Credit:
-		return m.info[pi].to>>si&1 != 0
+		return m.dirs[pi].to>>si&1 != 0
 	}
 	return true
 }

@@ -29,14 +29,19 @@ const notProvided = "NOTPROVIDED"
 // idKeyLen is the normalized length of a "pay_" + ULID id: PAY and 26 characters.
 const idKeyLen = 3 + 26
 
-// pinfo is what evaluating a candidate reads of a payment, packed into 40 bytes so that a candidate
-// costs one cache miss rather than several (a Payment is 176 bytes, and its strings live elsewhere).
+// pinfo is what evaluating a candidate reads of a payment, packed into 32 bytes so that a candidate
+// costs one cache miss rather than several (a Payment is 176 bytes, and its strings live elsewhere):
+// two records share a 64-byte cache line and none straddles two.
 type pinfo struct {
 	refFP, e2eFP uint64 // fingerprints of the normalized reference and end-to-end key (refIndex sets them)
 	amount       int64
 	date         payment.Date
 	curClass     uint32 // the status class << 24 | the currency code packed (packCurrency)
-	from, to     uint32 // bit s: the payment is from / to the account of statement s (the first 32)
+}
+
+// dirMask says on which statements' accounts a payment moves money (matcher.dirs).
+type dirMask struct {
+	from, to uint32 // bit s: the payment is from / to the account of statement s (the first 32)
 }
 
 func (p *pinfo) cur() uint32        { return p.curClass & 0xFFFFFF }

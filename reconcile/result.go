@@ -87,7 +87,7 @@ func (m *matcher) inScope(pi int32) bool {
 		}
 		if s.known {
 			if i < 32 {
-				if (p.from|p.to)>>i&1 == 0 {
+				if d := &m.dirs[pi]; (d.from|d.to)>>i&1 == 0 {
 					continue
 				}
 			} else if !s.touches(&m.pays[pi]) {
