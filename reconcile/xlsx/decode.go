@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
@@ -19,9 +19,9 @@ const Format = "xlsx"
 
 // Default limits; see Options.
 const (
-	DefaultMaxFileSize    = 64 << 20  // the zipped workbook, which is held in memory
+	DefaultMaxFileSize    = 64 << 20  // the zipped workbook
 	DefaultMaxUnzipSize   = 256 << 20 // everything inside it, unzipped: the zip-bomb guard
-	DefaultMaxXMLInMemory = 4 << 20   // a sheet or string table above this is read from a temp file
+	DefaultMaxXMLInMemory = 4 << 20   // a shared-string table above this is kept in a temp file
 )
 
 // ErrTooLarge: the workbook is larger than the limits in Options allow.
@@ -41,29 +41,30 @@ type Options struct {
 	Currency payment.Currency
 	// Strict makes statement warnings (a balance that does not add up, skipped rows) errors.
 	Strict bool
-	// MaxFileSize caps the zipped file (0: DefaultMaxFileSize). excelize reads it into memory.
+	// MaxFileSize caps the zipped file (0: DefaultMaxFileSize).
 	MaxFileSize int64
 	// MaxUnzipSize caps the total unzipped size of the workbook's parts (0: DefaultMaxUnzipSize),
 	// checked before anything is inflated, so a zip bomb or a 1 GB sheet is refused at once.
 	MaxUnzipSize int64
-	// MaxXMLInMemory is the size above which a worksheet or the shared-string table is unzipped to a
-	// temporary file and streamed from there (0: DefaultMaxXMLInMemory); it bounds memory whatever the
-	// row count.
+	// MaxXMLInMemory is the size of shared-string table (xl/sharedStrings.xml, unzipped) above which
+	// its text is kept in a temporary file rather than in memory (0: DefaultMaxXMLInMemory).
+	// Worksheets are always streamed, whatever their size.
 	MaxXMLInMemory int64
-	// TmpDir is where those temporary files go (empty: the system's); they are removed before Decode
+	// TmpDir is where that temporary file goes (empty: the system's); it is removed before Decode
 	// returns.
 	TmpDir string
 }
 
-// Decode reads an XLSX bank export into statements. It streams the sheet row by row (excelize's
-// Rows with raw cell values: dates stay serial numbers and are converted here, amounts are read
-// exactly from numeric or text cells). Every problem is a *reconcile.ParseError with its cell
-// ("Sheet1!C7"); they are collected (up to reconcile.MaxErrors) and returned joined, with no
-// statements. A workbook with no header row in any sheet fails with one error matching
-// reconcile.ErrNotStatement; one over the size limits with one matching ErrTooLarge.
+// Decode reads an XLSX bank export into statements. It streams the sheet row by row from the zip
+// entry, reading r in place (the file is never copied): dates stay serial numbers and are
+// converted exactly, amounts are read exactly from number cells (see appendNumber) or text cells.
+// Every problem is a *reconcile.ParseError with its cell ("Sheet1!C7"); they are collected (up to
+// reconcile.MaxErrors) and returned joined, with no statements. A workbook with no header row in
+// any sheet fails with one error matching reconcile.ErrNotStatement; one over the size limits with
+// one matching ErrTooLarge.
 func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement, err error) {
 	defer func() {
-		if p := recover(); p != nil { // excelize on hostile input: report, never crash the caller
+		if p := recover(); p != nil { // a bug on hostile input: report, never crash the caller
 			sts, err = nil, &reconcile.ParseError{Format: Format, Err: fmt.Errorf("unreadable workbook: %v", p)}
 		}
 	}()
@@ -71,38 +72,28 @@ func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement,
 	if err != nil {
 		return nil, err
 	}
-	f, err := open(r, size, opts)
+	wb, err := open(r, size, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer wb.close()
 
-	date1904 := false
-	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		date1904 = *props.Date1904
-	}
-	sheets := f.GetSheetList()
+	sheets := wb.sheets
 	if opts.Sheet != "" {
-		if !contains(sheets, opts.Sheet) {
+		i := slices.IndexFunc(sheets, func(s sheetPart) bool { return s.name == opts.Sheet })
+		if i < 0 {
 			return nil, &reconcile.ParseError{Format: Format, Field: "Options.Sheet",
-				Err: fmt.Errorf("%w: no sheet %q (sheets: %s)", reconcile.ErrNotStatement, opts.Sheet, strings.Join(sheets, ", "))}
+				Err: fmt.Errorf("%w: no sheet %q (sheets: %s)", reconcile.ErrNotStatement, opts.Sheet, strings.Join(wb.sheetNames(), ", "))}
 		}
-		sheets = []string{opts.Sheet}
+		sheets = sheets[i : i+1]
 	}
 	var first error
 	for _, sheet := range sheets {
-		b, err := tabular.NewBuilder(tabular.Options{
-			Format: Format, Sheet: sheet, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
-			Strict: opts.Strict, NumericCells: true, Date1904: date1904, RowsHint: rowsHint(f, sheet, size),
+		sts, found, err := readSheet(wb, sheet, size, tabular.Options{
+			Format: Format, Sheet: sheet.name, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
+			Strict: opts.Strict, NumericCells: true, Date1904: wb.date1904,
 		})
-		if err != nil {
-			return nil, err
-		}
-		if err := readSheet(f, sheet, b); err != nil {
-			return nil, err
-		}
-		sts, err := b.Finish()
-		if err == nil || b.HeaderFound() {
+		if err == nil || found {
 			return sts, err
 		}
 		if first == nil {
@@ -115,82 +106,104 @@ func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement,
 	return nil, first
 }
 
-// readSheet streams one sheet's rows into b.
-func readSheet(f *excelize.File, sheet string, b *tabular.Builder) error {
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		return &reconcile.ParseError{Format: Format, Cell: sheet + "!A1", Err: fmt.Errorf("reading sheet: %w", err)}
+// readSheet streams one sheet's rows into a tabular.Builder and returns its statements; found says
+// whether a header row was found.
+func readSheet(wb *workbook, sheet sheetPart, size int64, topts tabular.Options) (sts []reconcile.Statement, found bool, err error) {
+	fail := func(row, col int, err error) ([]reconcile.Statement, bool, error) {
+		cell := sheet.name + "!" + cellName(max(col, 1), max(row, 1))
+		return nil, true, &reconcile.ParseError{Format: Format, Cell: cell, Err: fmt.Errorf("reading sheet: %w", err)}
 	}
-	defer rows.Close()
-	raw := excelize.Options{RawCellValue: true}
-	for n := 1; rows.Next(); n++ {
-		cells, err := rows.Columns(raw)
-		if err != nil {
-			return &reconcile.ParseError{Format: Format, Cell: fmt.Sprintf("%s!A%d", sheet, n), Err: fmt.Errorf("reading row: %w", err)}
+	rows, err := wb.openSheet(sheet)
+	if err != nil {
+		return fail(1, 1, err)
+	}
+	defer rows.close()
+	var sample []sampledRow
+	hint := rows.declaredRows()
+	if hint == 0 { // the declared range is missing or just "A1", as excelize's StreamWriter writes it
+		sample, hint, err = rows.sample(64)
+	}
+	topts.RowsHint = rowsHint(hint, size)
+	b, berr := tabular.NewBuilder(topts)
+	if berr != nil {
+		return nil, true, berr
+	}
+	last := 0
+	// feed gives row n to the builder, after the rows the sheet leaves out as blank rows, as
+	// excelize's Rows gave them; it reports false once the builder needs no more.
+	feed := func(n int, cells []string) bool {
+		for last++; last < n; last++ {
+			if !b.Row(last, nil) {
+				return false
+			}
 		}
-		if !b.Row(n, cells) {
+		return b.Row(n, cells)
+	}
+	more := true
+	for _, s := range sample {
+		if more = feed(s.n, s.cells); !more {
 			break
 		}
 	}
-	if err := rows.Error(); err != nil {
-		return &reconcile.ParseError{Format: Format, Cell: sheet + "!A1", Err: fmt.Errorf("reading sheet: %w", err)}
-	}
-	return nil
-}
-
-// rowsHint reads the row count the sheet declares (<dimension ref="A1:G100001">), so the entries are
-// allocated once. The declaration may be wrong (too small in some Akbank exports, or hostile), so it
-// is only a hint, and capped at one row per 10 zipped bytes.
-func rowsHint(f *excelize.File, sheet string, size int64) int {
-	ref, err := f.GetSheetDimension(sheet)
-	if err != nil {
-		return 0
-	}
-	_, last, ok := strings.Cut(ref, ":")
-	if !ok {
-		return 0
-	}
-	_, rows, err := excelize.CellNameToCoordinates(last)
-	if err != nil {
-		return 0
-	}
-	return int(min(int64(rows), size/10))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+	for more && err == nil {
+		var n int
+		var cells []string
+		if n, cells, err = rows.next(); err == nil && n > 0 {
+			more = feed(n, cells)
+		} else if n == 0 {
+			more = false
 		}
 	}
-	return false
+	if err != nil {
+		var ce *cellError
+		if errors.As(err, &ce) {
+			return fail(ce.row, ce.col, ce.err)
+		}
+		return fail(last+1, 1, err)
+	}
+	sts, err = b.Finish()
+	return sts, b.HeaderFound(), err
+}
+
+// cellName is "C7" for column 3, row 7.
+func cellName(col, row int) string {
+	var letters [3]byte
+	i := len(letters)
+	for ; col > 0 && i > 0; col = (col - 1) / 26 {
+		i--
+		letters[i] = byte('A' + (col-1)%26)
+	}
+	return string(letters[i:]) + strconv.Itoa(row)
+}
+
+// rowsHint turns the row count the sheet declares (<dimension ref="A1:G100001">) or the one
+// sheetReader.sample estimates into a hint, so the entries are allocated once. The count may be wrong (the
+// declaration is too small in some Akbank exports, or hostile), so it is only a hint, capped at
+// Excel's row limit and at one row per 10 zipped bytes.
+func rowsHint(rows int, size int64) int {
+	return int(min(int64(rows), size/10, maxRows))
 }
 
 // open checks the first bytes and the size, then opens the workbook with the limits set.
-func open(r io.ReaderAt, size int64, opts Options) (*excelize.File, error) {
+func open(r io.ReaderAt, size int64, opts Options) (*workbook, error) {
 	maxFile := orDefault(opts.MaxFileSize, DefaultMaxFileSize)
 	maxUnzip := orDefault(opts.MaxUnzipSize, DefaultMaxUnzipSize)
 	maxXML := min(orDefault(opts.MaxXMLInMemory, DefaultMaxXMLInMemory), maxUnzip)
-	fail := func(err error) (*excelize.File, error) { return nil, &reconcile.ParseError{Format: Format, Err: err} }
+	fail := func(err error) (*workbook, error) { return nil, &reconcile.ParseError{Format: Format, Err: err} }
 	if size > maxFile {
 		return fail(fmt.Errorf("%w: the file is %d bytes, more than the %d allowed (Options.MaxFileSize)", ErrTooLarge, size, maxFile))
 	}
-	head := make([]byte, min(size, 512))
+	head := make([]byte, min(max(size, 0), 512))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return fail(fmt.Errorf("reading: %w", err))
 	}
 	if err := notXLSX(head); err != nil {
 		return fail(err)
 	}
-	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
-		RawCellValue: true, UnzipSizeLimit: maxUnzip, UnzipXMLSizeLimit: maxXML, TmpDir: opts.TmpDir,
-	})
+	wb, err := openWorkbook(r, size, maxUnzip, maxXML, opts.TmpDir)
 	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
 		switch {
-		case strings.Contains(err.Error(), "unzip size exceeds"):
+		case errors.As(err, new(errUnzipLimit)):
 			return fail(fmt.Errorf("%w: its parts unzip to more than %d bytes (Options.MaxUnzipSize): a zip bomb "+
 				"or a sheet too large to read", ErrTooLarge, maxUnzip))
 		case strings.Contains(err.Error(), "zip: "):
@@ -198,7 +211,7 @@ func open(r io.ReaderAt, size int64, opts Options) (*excelize.File, error) {
 		}
 		return fail(fmt.Errorf("opening workbook: %w", err))
 	}
-	return f, nil
+	return wb, nil
 }
 
 func orDefault(v, d int64) int64 {

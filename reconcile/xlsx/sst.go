@@ -1,0 +1,152 @@
+package xlsx
+
+import (
+	"archive/zip"
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+)
+
+// maxSharedStrings caps the shared-string table, whose offsets stay in memory (8 bytes a string)
+// even when its text is spilled to a temporary file. Excel allows about a million rows, so a real
+// statement has far fewer distinct texts.
+const maxSharedStrings = 1 << 24
+
+// sharedStrings is the workbook's shared-string table (xl/sharedStrings.xml), decoded once: the
+// texts one after another, in memory or, when the part is larger than Options.MaxXMLInMemory, in a
+// temporary file, so a huge table does not make memory grow with the rows.
+type sharedStrings struct {
+	mem  []byte
+	file *os.File
+	ends []int64 // string i is [ends[i-1], ends[i])
+}
+
+// loadSharedStrings reads the table; spill writes its text to a temporary file in tmpDir.
+func loadSharedStrings(zf *zip.File, spill bool, tmpDir string) (t *sharedStrings, err error) {
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	t = &sharedStrings{}
+	var w *bufio.Writer
+	if spill {
+		if t.file, err = os.CreateTemp(tmpDir, "orkesta-xlsx-sst-*"); err != nil {
+			return nil, fmt.Errorf("spilling the shared strings: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				t.close()
+			}
+		}()
+		w = bufio.NewWriterSize(t.file, 64<<10)
+	}
+	sc := newScanner(rc)
+	var raw, text []byte
+	var size int64
+	for {
+		_, tg, err := sc.next()
+		if err != nil {
+			return t, err
+		}
+		if tg.kind == kEOF {
+			break
+		}
+		if !tg.is("si") {
+			continue
+		}
+		raw = raw[:0]
+		if !tg.empty {
+			if raw, err = appendRich(sc, raw); err != nil {
+				return t, err
+			}
+		}
+		if len(t.ends) == maxSharedStrings {
+			return t, fmt.Errorf("more than %d shared strings", maxSharedStrings)
+		}
+		text = appendBstr(text[:0], raw)
+		if !utf8.Valid(text) {
+			return t, fmt.Errorf("shared string %d is not valid UTF-8", len(t.ends))
+		}
+		if w != nil {
+			if _, err := w.Write(text); err != nil {
+				return t, fmt.Errorf("spilling the shared strings: %w", err)
+			}
+		} else {
+			t.mem = append(t.mem, text...)
+		}
+		size += int64(len(text))
+		t.ends = append(t.ends, size)
+	}
+	if w != nil {
+		if err := w.Flush(); err != nil {
+			return t, fmt.Errorf("spilling the shared strings: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// appendRich appends the text of a string item whose start tag (<si> or <is>) was just read: its
+// <t>, or the <t> of each rich-text run <r>; phonetic runs (<rPh>) and properties are not text.
+func appendRich(sc *scanner, dst []byte) ([]byte, error) {
+	depth := 1 // 1: in the item, 2: in a run
+	for {
+		_, tg, err := sc.next()
+		if err != nil {
+			return dst, err
+		}
+		switch {
+		case tg.kind == kEOF:
+			return dst, io.ErrUnexpectedEOF
+		case tg.kind == kEnd:
+			if depth--; depth == 0 {
+				return dst, nil
+			}
+		case tg.kind != kStart || tg.empty || len(tg.name) == 0:
+		case string(tg.name) == "t":
+			if dst, err = sc.appendContent(dst); err != nil {
+				return dst, err
+			}
+		case depth == 1 && string(tg.name) == "r":
+			depth++
+		default:
+			if err := sc.skip(); err != nil {
+				return dst, err
+			}
+		}
+	}
+}
+
+var errNoSharedString = errors.New("no such shared string")
+
+// appendTo appends string i.
+func (t *sharedStrings) appendTo(dst []byte, i int) ([]byte, error) {
+	if t == nil || i < 0 || i >= len(t.ends) {
+		return dst, fmt.Errorf("%w: %d", errNoSharedString, i)
+	}
+	start := int64(0)
+	if i > 0 {
+		start = t.ends[i-1]
+	}
+	if t.file == nil {
+		return append(dst, t.mem[start:t.ends[i]]...), nil
+	}
+	n := len(dst)
+	dst = append(dst, make([]byte, t.ends[i]-start)...)
+	if _, err := t.file.ReadAt(dst[n:], start); err != nil {
+		return dst[:n], fmt.Errorf("reading the spilled shared strings: %w", err)
+	}
+	return dst, nil
+}
+
+// close removes the temporary file, if any.
+func (t *sharedStrings) close() {
+	if t != nil && t.file != nil {
+		_ = t.file.Close()
+		_ = os.Remove(t.file.Name())
+		t.file = nil
+	}
+}
