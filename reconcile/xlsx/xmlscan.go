@@ -219,17 +219,17 @@ func (t *tag) is(name string) bool { return t.kind == kStart && string(t.name) =
 func (t *tag) attr(name string) ([]byte, bool) {
 	a := t.attrs
 	for {
-		i := 0
-		for i < len(a) && isSpace(a[i]) {
-			i++
-		}
-		a = a[i:]
+		a = a[skipSpace(a, 0):]
 		eq := bytes.IndexByte(a, '=')
 		if eq < 0 {
 			return nil, false
 		}
-		key := localName(bytes.TrimRight(a[:eq], " \t\r\n"))
-		rest := bytes.TrimLeft(a[eq+1:], " \t\r\n")
+		k := eq
+		for k > 0 && isSpace(a[k-1]) {
+			k--
+		}
+		key := localName(a[:k])
+		rest := a[skipSpace(a, eq+1):]
 		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
 			return nil, false
 		}
@@ -242,6 +242,14 @@ func (t *tag) attr(name string) ([]byte, bool) {
 		}
 		a = rest[end+2:]
 	}
+}
+
+// skipSpace returns the index of the first byte of b at or after i that is not XML white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
 }
 
 // appendText appends XML character data with entities and character references decoded and line
