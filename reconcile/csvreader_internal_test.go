@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
 )
 
 // readAllStd and readAllFast read every record, or the first error's line.
@@ -111,5 +114,28 @@ func TestArenaStringsStay(t *testing.T) {
 	}
 	for i, s := range kept {
 		require.Equal(t, strings.Repeat(string(rune('a'+i%26)), 1+i%40), s)
+	}
+}
+
+// TestParseISODate: the payments reader's date parser agrees with payment.ParseDate on every day from
+// 1969 to 2101 and on malformed and impossible dates.
+func TestParseISODate(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		want, err := payment.ParseDate(s)
+		got, ok := parseISODate([]byte(s))
+		if ok != (err == nil && want != 0) || ok && got != want {
+			t.Fatalf("parseISODate(%q) = %v %v, want %v %v", s, got, ok, want, err)
+		}
+	}
+	for y := 1969; y <= 2101; y++ {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				check(fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+			}
+		}
+	}
+	for _, s := range []string{"", "2026-1-01", "2026/01/01", "2026-01-0x", "+026-01-01", "2026-01-01 ", "１２３４-01-01"} {
+		check(s)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -278,14 +277,10 @@ func parseISODate(b []byte) (payment.Date, bool) {
 	y, ok1 := num(b[0:4])
 	m, ok2 := num(b[5:7])
 	d, ok3 := num(b[8:10])
-	if !ok1 || !ok2 || !ok3 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31 {
+	if !ok1 || !ok2 || !ok3 {
 		return 0, false
 	}
-	date := payment.NewDate(y, time.Month(m), d)
-	if _, mm, dd := date.Civil(); int(mm) != m || dd != d { // 30 February rolls over: not a date
-		return 0, false
-	}
-	return date, true
+	return payment.CivilDate(y, m, d) // 30 February is not a date, nor is a day before 1970
 }
 
 // csvReadError turns an error of the first read (the header) into a ParseError.
