@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/orkesta/orkesta/reconcile"
 )
 
 // The sheet reader replaced excelize's Rows iterator with raw cell values. These tests check it
@@ -266,6 +268,8 @@ func TestAppendNumber(t *testing.T) {
 		{"99999999999999.999", "100000000000000"},
 		{"1234.5650000000001", "1234.565"}, // a real half: kept, for tabular to call too precise
 		{"1234.5649999999999", "1234.565"}, // the same value from below
+		{"46024.999999999993", "46025"},    // a serial a hair before midnight is the next day, as Excel shows it
+		{"46024.5", "46024.5"},
 		{"1.2E-2", "0.012"},
 		{"1.5E+3", "1500"},
 		{"-4.6024E4", "-46024"},
@@ -361,4 +365,93 @@ func TestSharedStringsSpill(t *testing.T) {
 	wb.close()
 	left, _ := os.ReadDir(dir)
 	assert.Empty(t, left, "the temporary file is removed")
+}
+
+// readAll reads the first sheet with the sheet reader, through one-byte reads or not, and returns
+// the rows and the error that ended them.
+func readAll(t *testing.T, book []byte, oneByte bool) (rows []sampledRow, err error) {
+	t.Helper()
+	wb, err := openWorkbook(bytes.NewReader(book), int64(len(book)), DefaultMaxUnzipSize, DefaultMaxXMLInMemory, "")
+	if err != nil {
+		return nil, err
+	}
+	defer wb.close()
+	r, err := wb.openSheet(wb.sheets[0])
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	if oneByte {
+		r.sc.r = iotest.OneByteReader(r.sc.r)
+	}
+	for {
+		n, cells, err := r.next()
+		if err != nil || n == 0 {
+			return rows, err
+		}
+		rows = append(rows, sampledRow{n: n, cells: append([]string(nil), cells...)})
+	}
+}
+
+// FuzzSheetXML feeds arbitrary worksheet XML (the zip around it intact, so the bytes reach the
+// scanner): Decode gives statements or *reconcile.ParseErrors, never a panic, and the rows do not
+// depend on how the input is split into reads.
+func FuzzSheetXML(f *testing.F) {
+	for _, s := range handSheets {
+		f.Add(s)
+	}
+	f.Add(`<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>Tarih</t></is></c><c t="inlineStr"><is><t>Tutar</t></is></c></row>` +
+		`<row r="2"><c><v>46024</v></c><c><v>1234.5699999999999</v></c></row></sheetData></worksheet>`)
+	f.Fuzz(func(t *testing.T, sheet string) {
+		book := handBook(t, sheet, handSST)
+		whole, werr := readAll(t, book, false)
+		split, serr := readAll(t, book, true)
+		require.Equal(t, fmt.Sprint(werr), fmt.Sprint(serr))
+		require.Equal(t, whole, split)
+		_, err := Decode(bytes.NewReader(book), int64(len(book)), Options{Currency: "TRY"})
+		if err != nil {
+			require.NotContains(t, err.Error(), "unreadable workbook", "a panic was recovered")
+			for _, e := range flatten(err) {
+				var pe *reconcile.ParseError
+				require.ErrorAs(t, e, &pe)
+			}
+		}
+	})
+}
+
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// TestDecodeNumberCells: amounts stored the way Excel stores binary doubles come out as the
+// amounts Excel shows, exactly; a real third decimal is an error at its cell, not a rounding.
+func TestDecodeNumberCells(t *testing.T) {
+	row := func(n int, amount string) string {
+		return fmt.Sprintf(`<row r="%d"><c r="A%d"><v>46024</v></c><c r="B%d"><v>%s</v></c></row>`, n, n, n, amount)
+	}
+	sheet := `<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>Tutar</t></is></c></row>` +
+		row(2, "1234.5699999999999") + row(3, "0.30000000000000004") + row(4, "-2340.75") + row(5, "1.25E+2") +
+		row(6, "1234.5") + row(7, "99999999999999.999") + `</sheetData></worksheet>`
+	book := handBook(t, sheet, handSST)
+	sts, err := Decode(bytes.NewReader(book), int64(len(book)), Options{Currency: "EUR"})
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	var got []int64
+	for _, e := range sts[0].Entries {
+		got = append(got, e.Signed())
+	}
+	assert.Equal(t, []int64{123457, 30, -234075, 12500, 123450, 10000000000000000}, got)
+
+	sheet = strings.Replace(sheet, row(5, "1.25E+2"), row(5, "1234.5650000000001"), 1)
+	book = handBook(t, sheet, handSST)
+	_, err = Decode(bytes.NewReader(book), int64(len(book)), Options{Currency: "EUR"})
+	require.Error(t, err)
+	var pe *reconcile.ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "Sheet1!B5", pe.Cell)
+	// The text is the one Excel shows, not the stored 1234.5650000000001.
+	assert.ErrorContains(t, err, `"1234.565": more decimal places than the currency has`)
 }
