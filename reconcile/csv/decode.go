@@ -45,7 +45,7 @@ type Options struct {
 	MaxLineBytes int
 }
 
-// errLineTooLong is returned by lineLimiter.
+// errLineTooLong is returned by recordReader for a line longer than its max.
 var errLineTooLong = errors.New("line longer than the limit")
 
 // Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
@@ -71,8 +71,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
-	limiter := &lineLimiter{r: text, max: maxLine, watch: checkUTF8}
-	in := bufio.NewReaderSize(limiter, 64<<10)
+	in := bufio.NewReaderSize(text, 64<<10)
 	head, _ := in.Peek(64 << 10)
 
 	lineOffset := 0
@@ -102,6 +101,10 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		return nil, err
 	}
 	records := newRecordReader(in, sep)
+	records.max = maxLine
+	if checkUTF8 {
+		records.utf8 = &utf8Watch{}
+	}
 	last := lineOffset
 	for {
 		rec, line, err := records.Read()
@@ -110,15 +113,15 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		}
 		if err != nil {
 			if errors.Is(err, errLineTooLong) {
-				last = limiter.lines // the limiter knows the line; the reader may have read past it
+				last = records.lines + lineOffset // the line that is too long is the next one
 			}
 			return nil, readError(last+1, err)
 		}
 		line += lineOffset
 		last = line
-		// The limiter has seen every byte of rec: only once it saw invalid UTF-8 somewhere are the
+		// The reader has seen every byte of rec: only once it saw invalid UTF-8 somewhere are the
 		// records checked one by one, to report the first bad one.
-		if checkUTF8 && limiter.utf8.invalid && !validUTF8(rec) {
+		if checkUTF8 && records.utf8.invalid && !validUTF8(rec) {
 			return nil, &reconcile.ParseError{Format: Format, Line: line,
 				Err: errors.New("not valid UTF-8 text; set the Charset option (windows-1254 for Turkish files)")}
 		}
@@ -326,41 +329,6 @@ func consistency(rows [][]string) int {
 		best = max(best, c)
 	}
 	return best
-}
-
-// lineLimiter fails a read once a line grows past max bytes. With watch set it also checks that
-// the bytes are valid UTF-8 (utf8.invalid), so that records need no check of their own while they are.
-type lineLimiter struct {
-	r     io.Reader
-	max   int
-	run   int // bytes of the current line so far
-	lines int // complete lines before it
-	watch bool
-	utf8  utf8Watch
-}
-
-func (l *lineLimiter) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	if l.watch {
-		l.utf8.scan(p[:n], err == io.EOF)
-	}
-	for b := p[:n]; ; {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			l.run += len(b)
-			break
-		}
-		if l.run+i > l.max {
-			l.run += i
-			break
-		}
-		l.run, b = 0, b[i+1:]
-		l.lines++
-	}
-	if l.run > l.max {
-		return n, fmt.Errorf("%w (%d bytes; raise MaxLineBytes)", errLineTooLong, l.max)
-	}
-	return n, err
 }
 
 // utf8Watch checks a stream read in chunks for invalid UTF-8; a character split between two chunks

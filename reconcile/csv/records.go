@@ -2,6 +2,7 @@ package csv
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -21,14 +22,16 @@ var errInvalidDelim = errors.New("csv: invalid field or comment delimiter")
 // nearly every line, so that is the same memory.
 type recordReader struct {
 	r     io.Reader
-	sep   string // the separator rune, UTF-8 encoded
-	bad   error  // errInvalidDelim for a separator encoding/csv refuses
-	block int    // blockSize; smaller in tests, to cut lines at every place
-	buf   []byte // read buffer, converted into text
-	text  string // what is left of the current block
-	err   error  // the read error (io.EOF at the end) once there was one
-	lines int    // lines read so far
-	empty int    // consecutive reads that returned nothing
+	sep   string     // the separator rune, UTF-8 encoded
+	bad   error      // errInvalidDelim for a separator encoding/csv refuses
+	block int        // blockSize; smaller in tests, to cut lines at every place
+	max   int        // the longest line allowed, in bytes without the line break; 0 for no limit
+	utf8  *utf8Watch // when set, every byte read is checked for valid UTF-8
+	buf   []byte     // read buffer, converted into text
+	text  string     // what is left of the current block
+	err   error      // the read error (io.EOF at the end) once there was one
+	lines int        // lines read so far
+	empty int        // consecutive reads that returned nothing
 	rec   []string
 	field []byte // a record's unquoted text, for a record with quotes
 	ends  []int
@@ -93,15 +96,19 @@ func (c *recordReader) index(s string) int {
 
 // readLine returns the next line without its line break, and whether it had one. As encoding/csv
 // does, it takes "\r\n" for "\n" and drops a "\r" before the end of the input. The error is the
-// read error once the lines before it are read; io.EOF at the end.
+// read error once the lines before it are read, io.EOF at the end, or errLineTooLong as soon as
+// the next line is known to be longer than max.
 func (c *recordReader) readLine() (s string, nl bool, err error) {
 	i := strings.IndexByte(c.text, '\n')
-	for i < 0 && c.err == nil {
+	for i < 0 && c.err == nil && !c.tooLong(len(c.text)) {
 		from := len(c.text)
 		c.fill()
 		if j := strings.IndexByte(c.text[from:], '\n'); j >= 0 {
 			i = from + j
 		}
+	}
+	if c.tooLong(i) || (i < 0 && c.tooLong(len(c.text))) {
+		return "", false, fmt.Errorf("%w (%d bytes; raise MaxLineBytes)", errLineTooLong, c.max)
 	}
 	switch {
 	case i >= 0:
@@ -118,6 +125,8 @@ func (c *recordReader) readLine() (s string, nl bool, err error) {
 	return s, nl, nil
 }
 
+func (c *recordReader) tooLong(n int) bool { return c.max > 0 && n > c.max }
+
 // fill reads the next block after what is left of the current one, and makes it the text.
 func (c *recordReader) fill() {
 	size := max(c.block, 2*len(c.text))
@@ -128,6 +137,9 @@ func (c *recordReader) fill() {
 	carry := len(buf)
 	for len(buf) < cap(buf) && c.err == nil {
 		n, err := c.r.Read(buf[len(buf):cap(buf)])
+		if c.utf8 != nil {
+			c.utf8.scan(buf[len(buf):len(buf)+n], err == io.EOF)
+		}
 		buf = buf[:len(buf)+n]
 		c.err = err
 		if n > 0 {

@@ -194,3 +194,60 @@ func BenchmarkRecords(b *testing.B) {
 		}
 	})
 }
+
+// TestRecordReaderMaxLine checks the line limit: a line of max bytes (a "\r" before the break
+// counts) is read, a longer one is an error once the lines before it are read, also inside a quoted
+// field, and input without line breaks is not read much past the limit.
+func TestRecordReaderMaxLine(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  string
+		lines int // records read before the error; -1: no error
+	}{
+		{"at the limit", "abcde\nab,de\n", -1},
+		{"at the limit at the end", "abcde\nabcde", -1},
+		{"one over", "abcde\nabcdef\nx\n", 1},
+		{"cr counts", "ab\nabcde\r\n", 1},
+		{"over at the end", "ab\nabcdef", 1},
+		{"inside a quoted field", "\"a\nabcdef\",b\n", 0},
+		{"first line", "abcdefgh", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, block := range []int{1, 4, blockSize} {
+				c := newRecordReader(iotest.HalfReader(strings.NewReader(tt.data)), ',')
+				c.max, c.block = 5, block
+				n := 0
+				var err error
+				for ; ; n++ {
+					if _, _, err = c.Read(); err != nil {
+						break
+					}
+				}
+				if tt.lines < 0 {
+					require.Equal(t, io.EOF, err)
+					continue
+				}
+				require.ErrorIs(t, err, errLineTooLong)
+				require.Equal(t, tt.lines, n)
+			}
+		})
+	}
+	r := &countingReader{}
+	c := newRecordReader(r, ',')
+	c.max = 1000
+	_, _, err := c.Read()
+	require.ErrorIs(t, err, errLineTooLong)
+	require.Less(t, r.n, 2*blockSize+2000, "read past the limit")
+}
+
+// countingReader is an endless line without a break.
+type countingReader struct{ n int }
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	r.n += len(p)
+	return len(p), nil
+}
