@@ -1,7 +1,9 @@
 package xlsx
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -111,6 +113,9 @@ func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement,
 func readSheet(wb *workbook, sheet sheetPart, size int64, topts tabular.Options) (sts []reconcile.Statement, found bool, err error) {
 	fail := func(row, col int, err error) ([]reconcile.Statement, bool, error) {
 		cell := sheet.name + "!" + cellName(max(col, 1), max(row, 1))
+		if damagedZip(err) { // an entry inflating past its declared size, a bad checksum, bad deflate data
+			err = fmt.Errorf("%w: not a readable XLSX workbook (%v)", reconcile.ErrNotStatement, err)
+		}
 		return nil, true, &reconcile.ParseError{Format: Format, Cell: cell, Err: fmt.Errorf("reading sheet: %w", err)}
 	}
 	rows, err := wb.openSheet(sheet)
@@ -163,6 +168,11 @@ func readSheet(wb *workbook, sheet sheetPart, size int64, topts tabular.Options)
 	}
 	sts, err = b.Finish()
 	return sts, b.HeaderFound(), err
+}
+
+func damagedZip(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) || errors.As(err, &corrupt)
 }
 
 // cellName is "C7" for column 3, row 7.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -226,17 +227,21 @@ func TestLimits(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, sts[0].Entries, 2000)
 	})
-	t.Run("a sheet streamed from a temporary file", func(t *testing.T) {
-		rows := [][]any{{"Tarih", "Tutar"}}
+	t.Run("a large shared-string table kept in a temporary file", func(t *testing.T) {
+		rows := [][]any{{"Tarih", "Tutar", "Açıklama"}}
 		for i := 0; i < 3000; i++ {
-			rows = append(rows, []any{day("2026-02-01"), float64(i)})
+			rows = append(rows, []any{day("2026-02-01"), float64(i + 1), fmt.Sprintf("HAVALE %d - ÖRNEK A.Ş.", i)})
 		}
 		book := workbook(t, false, sheet{name: "Sheet1", rows: rows})
+		want, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY"})
+		require.NoError(t, err)
 		dir := t.TempDir()
 		sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY",
 			MaxXMLInMemory: 16 << 10, TmpDir: dir})
 		require.NoError(t, err)
-		assert.Len(t, sts[0].Entries, 3000)
+		require.Len(t, sts[0].Entries, 3000)
+		assert.Equal(t, want, sts)
+		assert.Equal(t, "HAVALE 2999 - ÖRNEK A.Ş.", sts[0].Entries[2999].Remittance)
 		left, _ := os.ReadDir(dir)
 		assert.Empty(t, left, "temporary files are removed")
 	})

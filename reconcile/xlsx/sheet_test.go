@@ -3,7 +3,9 @@ package xlsx
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -181,6 +183,13 @@ var handSheets = map[string]string{
 // handBook packages a worksheet (and a shared-string table, if any) with the parts excelize needs.
 func handBook(t testing.TB, sheetXML, sstXML string) []byte {
 	t.Helper()
+	return handBookDeclaring(t, sheetXML, sstXML, 0)
+}
+
+// handBookDeclaring is handBook with the sheet entry declaring an unzipped size of declared bytes
+// (0: its true size), as a hostile file may.
+func handBookDeclaring(t testing.TB, sheetXML, sstXML string, declared uint64) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	parts := map[string]string{
@@ -203,7 +212,19 @@ func handBook(t testing.TB, sheetXML, sstXML string) []byte {
 	}
 	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
 		"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"} {
-		if body, ok := parts[name]; ok {
+		if body, ok := parts[name]; ok && name == "xl/worksheets/sheet1.xml" && declared > 0 {
+			var z bytes.Buffer
+			fw, err := flate.NewWriter(&z, flate.BestCompression)
+			require.NoError(t, err)
+			_, err = io.WriteString(fw, body)
+			require.NoError(t, err)
+			require.NoError(t, fw.Close())
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE([]byte(body)),
+				CompressedSize64: uint64(z.Len()), UncompressedSize64: declared})
+			require.NoError(t, err)
+			_, err = w.Write(z.Bytes())
+			require.NoError(t, err)
+		} else if ok {
 			w, err := zw.Create(name)
 			require.NoError(t, err)
 			_, err = io.WriteString(w, body)
@@ -454,4 +475,33 @@ func TestDecodeNumberCells(t *testing.T) {
 	assert.Equal(t, "Sheet1!B5", pe.Cell)
 	// The text is the one Excel shows, not the stored 1234.5650000000001.
 	assert.ErrorContains(t, err, `"1234.565": more decimal places than the currency has`)
+}
+
+// TestDamagedSheetEntry: a sheet entry that inflates to more than it declares (the declared sizes
+// are what MaxUnzipSize checks) or whose deflate data is broken is refused as unreadable, at the
+// row where reading stopped.
+func TestDamagedSheetEntry(t *testing.T) {
+	var sheet strings.Builder
+	sheet.WriteString(`<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>Tarih</t></is></c><c t="inlineStr"><is><t>Tutar</t></is></c></row>`)
+	for i := 2; i < 2000; i++ {
+		fmt.Fprintf(&sheet, `<row r="%d"><c><v>46024</v></c><c><v>%d.5</v></c></row>`, i, i)
+	}
+	sheet.WriteString(`</sheetData></worksheet>`)
+	book := handBookDeclaring(t, sheet.String(), "", 4096)
+	_, err := Decode(bytes.NewReader(book), int64(len(book)), Options{Currency: "EUR"})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+	assert.ErrorContains(t, err, "not a readable XLSX workbook (zip: not a valid zip file)")
+	var pe *reconcile.ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Regexp(t, `^Sheet1!A\d+$`, pe.Cell)
+
+	good := handBook(t, sheet.String(), "")
+	i := bytes.Index(good, []byte("xl/worksheets/sheet1.xml")) + len("xl/worksheets/sheet1.xml") + 200
+	good[i] ^= 0xff // inside the sheet entry's deflate data (its name first appears in its local header)
+	_, err = Decode(bytes.NewReader(good), int64(len(good)), Options{Currency: "EUR"})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+	assert.ErrorContains(t, err, "xlsx: Sheet1!")
+	assert.ErrorContains(t, err, "not a readable XLSX workbook (flate: corrupt input")
 }
