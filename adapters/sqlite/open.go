@@ -35,8 +35,11 @@ type OpenOptions struct {
 // DSN returns the data source name for the database file at path with the settings the Store
 // expects: write-ahead logging (readers never block the writer), foreign keys on, a busy timeout,
 // immediate write transactions (a writer takes the write lock at BEGIN, so it never fails to upgrade
-// a read lock halfway), and synchronous=FULL (or NORMAL). Open the database with DriverName and this
-// DSN, or use Open.
+// a read lock halfway), synchronous=FULL (or NORMAL), and temp_store=MEMORY, which keeps the
+// statement journals of savepoints in memory: they only serve to undo a failed write inside its
+// transaction and are worthless after a crash, and on disk the writer's groups and the 500-payment
+// batches wrote every changed page to a temporary file once more (20% of a batch's CPU time). Open
+// the database with DriverName and this DSN, or use Open.
 func DSN(path string, o OpenOptions) string {
 	sync := "FULL"
 	if o.Durability == DurabilityNormal {
@@ -49,7 +52,7 @@ func DSN(path string, o OpenOptions) string {
 	// In a file: URI, '%', '?' and '#' would be read as escapes, the query and the fragment.
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)"+
-		"&_pragma=foreign_keys(1)&_txlock=immediate", esc, busy.Milliseconds(), sync)
+		"&_pragma=foreign_keys(1)&_pragma=temp_store(memory)&_txlock=immediate", esc, busy.Milliseconds(), sync)
 }
 
 // Open opens (creating if needed) the database file at path with DSN's settings, sizes the connection

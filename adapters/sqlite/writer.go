@@ -19,6 +19,8 @@ type writer struct {
 	mu      sync.Mutex
 	queue   []*writeReq
 	leading bool
+	groups  int64 // transactions run, and the writes they held: for the benchmarks
+	writes  int64
 }
 
 type writeReq struct {
@@ -46,6 +48,8 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q querie
 	w.leading = true
 	group := w.queue
 	w.queue = nil
+	w.groups++
+	w.writes += int64(len(group))
 	w.mu.Unlock()
 
 	s.commitGroup(group)
