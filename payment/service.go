@@ -26,6 +26,7 @@ type Options struct {
 type Service struct {
 	store Store
 	opts  Options
+	refs  *refCache
 }
 
 // NewService returns a Service on store.
@@ -42,7 +43,7 @@ func NewService(store Store, opts Options) *Service {
 	if opts.MaxPageSize <= 0 {
 		opts.MaxPageSize = 100
 	}
-	return &Service{store: store, opts: opts}
+	return &Service{store: store, opts: opts, refs: &refCache{store: store}}
 }
 
 // now is the clock's time in UTC, truncated to microseconds: the precision every store keeps, so a
@@ -175,11 +176,11 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 			return Change{}, nil, err
 		}
 	}
-	w, err := s.store.GetWorkspace(ctx, ws)
+	w, err := s.refs.workspace(ctx, ws)
 	if err != nil {
 		return Change{}, nil, err
 	}
-	if err := validate(ctx, s.store, &w, &req); err != nil {
+	if err := validate(ctx, s.refs, &w, &req); err != nil {
 		return Change{}, nil, err
 	}
 	now := s.now()
@@ -392,7 +393,7 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 		return p, &StatusError{ID: id, Status: p.Status, Event: ev}
 	}
 	if check != nil {
-		w, err := s.store.GetWorkspace(ctx, ws)
+		w, err := s.refs.workspace(ctx, ws)
 		if err != nil {
 			return p, err
 		}

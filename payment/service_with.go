@@ -4,5 +4,5 @@ package payment
 // Package batch uses it to validate a batch through a store that reads the workspace and its accounts
 // once per batch instead of once per item.
 func (s *Service) WithStore(store Store) *Service {
-	return &Service{store: store, opts: s.opts}
+	return &Service{store: store, opts: s.opts, refs: &refCache{store: store}}
 }

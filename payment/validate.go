@@ -102,9 +102,14 @@ func checkAccountID(errs *fieldErrs, field string, id AccountID) {
 	}
 }
 
+// accountReader is the one Store method validate needs (the Service's refCache provides it).
+type accountReader interface {
+	GetAccount(ctx context.Context, ws WorkspaceID, id AccountID) (Account, error)
+}
+
 // validate checks r against the workspace and its accounts. It returns the joined field errors, or a
 // store error (not a validation problem) as is.
-func validate(ctx context.Context, store Store, ws *Workspace, r *Request) error {
+func validate(ctx context.Context, store accountReader, ws *Workspace, r *Request) error {
 	var errs fieldErrs
 	validateStatic(&errs, r)
 	if r.Method.Valid() && !ws.Plan.Allows(r.Method) {

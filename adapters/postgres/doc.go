@@ -28,9 +28,8 @@
 // payment.ErrInvalid. The driver's error stays in the chain. A test kills a writing process with
 // SIGKILL mid-stream and finds every acknowledged payment once, with its history and event.
 //
-// Workspaces and accounts never change once stored, so a Store keeps those it has read in memory: of
-// the four reads payment.Service makes to create a payment only the idempotency-key lookup goes to
-// the server. A row changed by hand is seen by a Store that has read it only after a restart.
+// payment.Service keeps the workspaces and accounts it has read, which never change once stored: of
+// the four reads it makes to create a payment only the idempotency-key lookup goes to the server.
 //
 // CreatePayments (payment.BatchCreator) is one transaction with a savepoint per item, pipelined: all
 // items go to the server in one round trip; when one fails the server skips the rest, that item is
@@ -73,8 +72,8 @@
 // go test -bench . ./adapters/postgres against PostgreSQL 15 on the same 2-core machine as the tests,
 // shared with other work (load average 4-5), so ranges over runs: a payment created through
 // payment.Service (two round trips: idempotency lookup, one insert statement; workspace and
-// accounts from memory) 3,000-4,800/s from 8 goroutines over 8 connections, with about 100 µs of
-// client CPU each; 1,900-2,150/s from one. Most of the wait is the server's write-ahead log flush
-// of each commit. A 500-payment CreatePayments call 39-44 ms; Get 39-77 µs; a page of 100
+// accounts from the Service's cache) 3,000-4,800/s from 8 goroutines over 8 connections, with about
+// 100 µs of client CPU each; 1,900-2,150/s from one. Most of the wait is the server's write-ahead log
+// flush of each commit. A 500-payment CreatePayments call 39-44 ms; Get 39-77 µs; a page of 100
 // 0.44-0.64 ms.
 package postgres

@@ -20,10 +20,8 @@ type Options struct{}
 // concurrent use, and any number of Stores, in any number of processes, may share one database:
 // every write is one statement or one transaction, and updates compare-and-set on the version.
 type Store struct {
-	pool       *pgxpool.Pool
-	opts       Options
-	workspaces rowCache[payment.WorkspaceID, payment.Workspace] // see cache.go
-	accounts   rowCache[accountKey, payment.Account]
+	pool *pgxpool.Pool
+	opts Options
 }
 
 var (
@@ -37,9 +35,7 @@ var (
 // first schema of the connections' search_path. New does not touch the database; call Migrate once
 // before use.
 func New(pool *pgxpool.Pool, opts Options) *Store {
-	return &Store{pool: pool, opts: opts,
-		workspaces: rowCache[payment.WorkspaceID, payment.Workspace]{max: maxCachedWorkspaces},
-		accounts:   rowCache[accountKey, payment.Account]{max: maxCachedAccounts}}
+	return &Store{pool: pool, opts: opts}
 }
 
 // Pool returns the pool the store works on.
@@ -67,19 +63,8 @@ func (s *Store) CreateWorkspace(ctx context.Context, w payment.Workspace) error 
 	return translate(err)
 }
 
-// GetWorkspace implements payment.Store. A workspace once read is kept in memory (see cache.go).
+// GetWorkspace implements payment.Store.
 func (s *Store) GetWorkspace(ctx context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
-	if w, ok := s.workspaces.get(id); ok {
-		return cloneWorkspace(w), nil
-	}
-	w, err := s.readWorkspace(ctx, id)
-	if err == nil {
-		s.workspaces.put(id, cloneWorkspace(w))
-	}
-	return w, err
-}
-
-func (s *Store) readWorkspace(ctx context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
 	w := payment.Workspace{ID: id}
 	var methods, curs []string
 	var minors []int64
@@ -129,19 +114,12 @@ func scanAccount(row pgx.Row) (payment.Account, error) {
 	return a, nil
 }
 
-// GetAccount implements payment.Store. An account once read is kept in memory (see cache.go).
+// GetAccount implements payment.Store.
 func (s *Store) GetAccount(ctx context.Context, ws payment.WorkspaceID, id payment.AccountID) (payment.Account, error) {
-	key := accountKey{ws, id}
-	if a, ok := s.accounts.get(key); ok {
-		return a, nil
-	}
 	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1 AND workspace_id = $2`,
 		string(id), string(ws)))
-	switch {
-	case errors.Is(err, payment.ErrNotFound):
+	if errors.Is(err, payment.ErrNotFound) {
 		return a, fmt.Errorf("%w: account %s", payment.ErrNotFound, id)
-	case err == nil:
-		s.accounts.put(key, a)
 	}
 	return a, err
 }

@@ -39,9 +39,9 @@
 // group durable and a failing write rolls back alone. Every caller returns only after the commit that
 // holds its write. There is no background goroutine: the first caller to find the writer idle leads.
 // Reads never wait for the writer (write-ahead logging) and run in parallel on the pool's
-// connections. Workspaces and accounts never change once stored, so a Store keeps those it has read
-// in memory: of the four reads payment.Service makes to create a payment only the idempotency-key
-// lookup reaches the database. Writers in other processes on the same file wait on busy_timeout.
+// connections (payment.Service keeps the workspaces and accounts it has read, which never change once
+// stored, so of a create's reads only the idempotency-key lookup reaches the database). Writers in
+// other processes on the same file wait on busy_timeout.
 // Claims (of payments for the processor, of webhook deliveries) are writes too, so no two claimers
 // get the same work.
 //
@@ -81,7 +81,7 @@
 //
 // go test -bench . ./adapters/sqlite on the 2-core reference machine, shared with other work (load
 // average 3-9), so ranges over runs. A payment created through payment.Service (idempotency lookup,
-// one durable commit; workspace and accounts from memory): from one caller, each create waiting for
+// one durable commit; workspace and accounts from the Service's cache): from one caller, each create waiting for
 // its own fsync, 1,400-3,100/s with synchronous=FULL, the disk's sync latency being the bound
 // (BenchmarkCreate); from 8 callers at once 2,300-6,600/s, about 4.5 writes sharing each commit, and
 // from 64 callers 5,800-15,700/s, about 30 a commit (BenchmarkCreateParallel, the throughput of

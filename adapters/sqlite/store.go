@@ -19,12 +19,10 @@ type Options struct{}
 // that commits concurrent writes together (group commit), so they never wait on SQLite's busy
 // handler. Writers in other processes wait on busy_timeout (see DSN).
 type Store struct {
-	db         *sql.DB
-	opts       Options
-	stmts      stmts
-	w          writer
-	workspaces rowCache[payment.WorkspaceID, payment.Workspace] // see cache.go
-	accounts   rowCache[accountKey, payment.Account]
+	db    *sql.DB
+	opts  Options
+	stmts stmts
+	w     writer
 }
 
 var (
@@ -37,9 +35,7 @@ var (
 // New returns a Store on db, which the caller opened (see Open and DSN) and closes. New does not touch
 // the database; call Migrate once before use.
 func New(db *sql.DB, opts Options) *Store {
-	return &Store{db: db, opts: opts, stmts: stmts{db: db},
-		workspaces: rowCache[payment.WorkspaceID, payment.Workspace]{max: maxCachedWorkspaces},
-		accounts:   rowCache[accountKey, payment.Account]{max: maxCachedAccounts}}
+	return &Store{db: db, opts: opts, stmts: stmts{db: db}}
 }
 
 // Close releases the store's prepared statements. It does not close the database, which belongs to
@@ -76,19 +72,8 @@ func (s *Store) CreateWorkspace(ctx context.Context, w payment.Workspace) error 
 	})
 }
 
-// GetWorkspace implements payment.Store. A workspace once read is kept in memory (see cache.go).
+// GetWorkspace implements payment.Store.
 func (s *Store) GetWorkspace(ctx context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
-	if w, ok := s.workspaces.get(id); ok {
-		return cloneWorkspace(w), nil
-	}
-	w, err := s.readWorkspace(ctx, id)
-	if err == nil {
-		s.workspaces.put(id, cloneWorkspace(w))
-	}
-	return w, err
-}
-
-func (s *Store) readWorkspace(ctx context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
 	rows, err := s.q().query(ctx, `SELECT w.name, w.plan_name, w.plan_methods, w.approval_mode, w.maker_checker,
 			w.created_at, t.currency, t.minor
 		FROM workspaces w LEFT JOIN approval_thresholds t ON t.workspace_id = w.id
@@ -157,19 +142,12 @@ func scanAccount(sc interface{ Scan(...any) error }) (payment.Account, error) {
 	return a, err
 }
 
-// GetAccount implements payment.Store. An account once read is kept in memory (see cache.go).
+// GetAccount implements payment.Store.
 func (s *Store) GetAccount(ctx context.Context, ws payment.WorkspaceID, id payment.AccountID) (payment.Account, error) {
-	key := accountKey{ws, id}
-	if a, ok := s.accounts.get(key); ok {
-		return a, nil
-	}
 	a, err := scanAccount(s.q().queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ? AND workspace_id = ?`,
 		string(id), string(ws)))
-	switch {
-	case errors.Is(err, payment.ErrNotFound):
+	if errors.Is(err, payment.ErrNotFound) {
 		return a, fmt.Errorf("%w: account %s", payment.ErrNotFound, id)
-	case err == nil:
-		s.accounts.put(key, a)
 	}
 	return a, err
 }
