@@ -15,9 +15,27 @@ import (
 type record struct {
 	// p is the current version, never modified in place: a change swaps the pointer. It is shared
 	// with the event of that change in the outbox (both are the same immutable snapshot).
-	p       *payment.Payment
+	p *payment.Payment
+	// history is the payment's transitions, oldest first. Empty means one: the creation transition
+	// that creationOf(p) gives, which is what payment.Service records; while a payment has not
+	// changed, p is still its creation version, so nothing needs keeping (most payments in memory
+	// never change, and a record is 32 bytes instead of 160). The first update writes it out.
 	history []payment.Transition
-	first   [1]payment.Transition // backing for history's first record: one allocation per payment
+}
+
+// creationOf is the creation transition of a payment whose first version is p, as payment.Service
+// records it.
+func creationOf(p *payment.Payment) payment.Transition {
+	return payment.Transition{PaymentID: p.ID, Seq: 1, To: p.Status, Event: payment.EventCreate,
+		Actor: p.CreatedBy, At: p.CreatedAt}
+}
+
+// transitions returns r's history, the implied creation transition included.
+func (r *record) transitions() []payment.Transition {
+	if len(r.history) == 0 {
+		return []payment.Transition{creationOf(r.p)}
+	}
+	return slices.Clone(r.history)
 }
 
 type wsData struct {
@@ -134,8 +152,10 @@ func (s *Store) CreatePayment(_ context.Context, c payment.Change) error {
 
 // init makes r the record of the payment c creates.
 func (r *record) init(c *payment.Change) {
-	r.p, r.first[0] = snapshot(c), c.History
-	r.history = r.first[:1:1]
+	r.p = snapshot(c)
+	if c.History != creationOf(&c.Payment) {
+		r.history = []payment.Transition{c.History}
+	}
 }
 
 // createLocked stores the payment c creates, with r (initialised from c) as its record. s.mu is held.
@@ -265,8 +285,11 @@ func (s *Store) UpdatePayment(_ context.Context, c payment.Change, prevVersion i
 	if r.p.Version != prevVersion {
 		return payment.ErrConflict
 	}
-	r.p = snapshot(&c)
+	if len(r.history) == 0 { // r.p is still the creation version: write its transition out first
+		r.history = append(make([]payment.Transition, 0, 2), creationOf(r.p))
+	}
 	r.history = append(r.history, c.History)
+	r.p = snapshot(&c)
 	if c.Event.Type != "" {
 		s.outbox.add(c.Event)
 	}
@@ -279,7 +302,7 @@ func (s *Store) History(_ context.Context, ws payment.WorkspaceID, id payment.ID
 	defer s.mu.RUnlock()
 	if d, ok := s.ws[ws]; ok {
 		if r, ok := d.payments[id]; ok {
-			return slices.Clone(r.history), nil
+			return r.transitions(), nil
 		}
 	}
 	return nil, payment.ErrNotFound

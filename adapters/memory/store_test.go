@@ -39,3 +39,28 @@ func TestOutboxKeepsEventsExactly(t *testing.T) {
 	}
 	assert.Equal(t, want, s.Outbox())
 }
+
+// TestHistoryKeptExactly: a creation transition that payment.Service would record is implied by the
+// payment, any other is kept as given; both come back exactly, before and after an update.
+func TestHistoryKeptExactly(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New()
+	env := paymenttest.NewEnv(t, s)
+	cs := env.Changes(t, 2)
+	cs[1].History.Reason, cs[1].History.Actor = "imported from the old system", "migration"
+	for _, c := range cs {
+		require.NoError(t, s.CreatePayment(ctx, c))
+		h, err := s.History(ctx, env.Workspace.ID, c.Payment.ID)
+		require.NoError(t, err)
+		assert.Equal(t, []payment.Transition{c.History}, h)
+
+		p, err := env.Service.Approve(ctx, env.Workspace.ID, c.Payment.ID, "checker")
+		require.NoError(t, err)
+		h, err = s.History(ctx, env.Workspace.ID, c.Payment.ID)
+		require.NoError(t, err)
+		require.Len(t, h, 2)
+		assert.Equal(t, c.History, h[0], "the creation, as stored")
+		assert.Equal(t, payment.StatusApproved, h[1].To)
+		assert.Equal(t, p.Status, h[1].To)
+	}
+}
