@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/orkesta/orkesta/payment"
@@ -101,6 +102,9 @@ func (s *submission) init(reqs []payment.Request) {
 	if s.opts.IdempotencyKey != "" {
 		derived = itemKeys(s.opts.IdempotencyKey, len(reqs))
 	}
+	// Keys derived from the batch key are distinct by construction: when no item brings its own key
+	// there is nothing to compare.
+	check := derived == nil || slices.ContainsFunc(reqs, func(r payment.Request) bool { return r.IdempotencyKey != "" })
 	var first map[string]int // key → index of the first item with it
 	for i := range reqs {
 		it := &s.items[i]
@@ -111,7 +115,7 @@ func (s *submission) init(reqs []payment.Request) {
 		if s.opts.Actor != "" {
 			it.req.CreatedBy = s.opts.Actor
 		}
-		if k := it.req.IdempotencyKey; k != "" {
+		if k := it.req.IdempotencyKey; k != "" && check {
 			if first == nil {
 				first = make(map[string]int, len(reqs)-i)
 			}
@@ -187,7 +191,7 @@ func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.Bat
 			return
 		}
 		it.req.BatchID = batchID
-		c, orig, err := s.check.Prepare(ctx, s.ws, it.req)
+		orig, err := s.check.PrepareTo(ctx, s.ws, it.req, &s.changes[i])
 		switch {
 		case err != nil:
 			it.state, it.err = failed, err
@@ -196,7 +200,6 @@ func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.Bat
 			s.changes[i] = payment.Change{Payment: *orig}
 		default:
 			it.state, it.err = prepared, nil
-			s.changes[i] = c
 		}
 	})
 }

@@ -163,45 +163,51 @@ func (s *Service) Create(ctx context.Context, ws WorkspaceID, req Request) (Paym
 // an idempotency key that is already used, it returns the original payment (same request) or
 // ErrIdempotencyMismatch instead. Package batch uses it to write many payments in one transaction.
 func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Change, *Payment, error) {
+	var c Change
+	orig, err := s.PrepareTo(ctx, ws, req, &c)
+	return c, orig, err
+}
+
+// PrepareTo is Prepare writing the change into *c, which it leaves alone unless it returns nil, nil:
+// a caller that keeps many changes (package batch) builds each in place instead of copying it.
+func (s *Service) PrepareTo(ctx context.Context, ws WorkspaceID, req Request, c *Change) (*Payment, error) {
 	if req.IdempotencyKey != "" {
 		old, err := s.store.GetPaymentByKey(ctx, ws, req.IdempotencyKey)
 		switch {
 		case err == nil:
 			if !req.sameAs(&old) {
-				return Change{}, nil, fmt.Errorf("%w: key %s", ErrIdempotencyMismatch, quote(req.IdempotencyKey))
+				return nil, fmt.Errorf("%w: key %s", ErrIdempotencyMismatch, quote(req.IdempotencyKey))
 			}
 			found := old // a copy, so that only a replay puts the payment on the heap
-			return Change{}, &found, nil
+			return &found, nil
 		case !errors.Is(err, ErrNotFound):
-			return Change{}, nil, err
+			return nil, err
 		}
 	}
 	w, err := s.refs.workspace(ctx, ws)
 	if err != nil {
-		return Change{}, nil, err
+		return nil, err
 	}
 	if err := validate(ctx, s.refs, &w, &req); err != nil {
-		return Change{}, nil, err
+		return nil, err
 	}
 	now := s.now()
 	pid, eid := s.newIDPair(PrefixPayment, PrefixEvent, now)
 	id := ID(pid)
-	p := Payment{
+	valueDate := req.ValueDate
+	if valueDate.IsZero() {
+		valueDate = DateOf(now)
+	}
+	c.Payment = Payment{
 		ID: id, Workspace: ws, Amount: req.Amount, Currency: req.Currency, Method: req.Method,
 		FromAccount: req.FromAccount, ToAccount: req.ToAccount, Description: req.Description,
-		Reference: req.Reference, ValueDate: req.ValueDate, Status: StatusPending,
+		Reference: req.Reference, ValueDate: valueDate, Status: StatusPending,
 		EndToEnd: id.EndToEndKey(), BatchID: req.BatchID, IdempotencyKey: req.IdempotencyKey,
 		CreatedBy: req.CreatedBy, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	if p.ValueDate.IsZero() {
-		p.ValueDate = DateOf(now)
-	}
-	c := Change{
-		Payment: p,
-		History: Transition{PaymentID: id, Seq: 1, To: StatusPending, Event: EventCreate, Actor: req.CreatedBy, At: now},
-	}
+	c.History = Transition{PaymentID: id, Seq: 1, To: StatusPending, Event: EventCreate, Actor: req.CreatedBy, At: now}
 	c.Event = newEvent(eid, EventPaymentCreated, &c.Payment)
-	return c, nil, nil
+	return nil, nil
 }
 
 // Published tells the service's publisher about events a caller committed itself (package batch,
