@@ -17,7 +17,8 @@ import (
 // Each request is validated as payment.Service.Create validates it, concurrently up to
 // opts.Concurrency. The valid ones are then written: in one call when the store implements
 // payment.BatchCreator, one by one otherwise. Every payment gets the batch id in BatchID (overriding the
-// requests' own) and, when opts.Actor is set, that actor as CreatedBy.
+// requests' own) and, when opts.Actor is set, that actor as CreatedBy. reqs is read during the call and
+// never written.
 //
 // When ctx is cancelled, the items not yet started are not_attempted; the ones started are finished and
 // written, so a retry with the same idempotency keys creates exactly what is missing.
@@ -38,8 +39,8 @@ func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, r
 		return nil, err
 	}
 	s := &submission{svc: svc, check: svc.WithStore(newReadCache(svc.Store(), w)), ws: ws, opts: opts,
-		items: make([]work, len(reqs)), changes: make([]payment.Change, len(reqs))}
-	s.init(reqs)
+		reqs: reqs, items: make([]work, len(reqs)), changes: make([]payment.Change, len(reqs))}
+	s.init()
 	return s.run(ctx)
 }
 
@@ -57,7 +58,7 @@ const (
 
 // work is one item in flight.
 type work struct {
-	req   payment.Request
+	key   string // the idempotency key: the request's own or one derived from the batch's
 	state state
 	err   error // failed, notAttempted
 }
@@ -68,7 +69,10 @@ type submission struct {
 	check *payment.Service
 	ws    payment.WorkspaceID
 	opts  Options
-	items []work
+	// reqs are the caller's requests, never written; request(i) is item i's as it is created.
+	reqs    []payment.Request
+	batchID payment.BatchID
+	items   []work
 	// changes[i] is item i's change when prepared or created; its Payment is the original when replayed.
 	// Kept apart from items so that a batch of valid items is written without a copy.
 	changes []payment.Change
@@ -97,7 +101,8 @@ func itemKeys(batchKey string, n int) []string {
 
 // init copies the requests, fills in derived keys and the actor, and fails the later items that repeat
 // an earlier item's idempotency key.
-func (s *submission) init(reqs []payment.Request) {
+func (s *submission) init() {
+	reqs := s.reqs
 	var derived []string
 	if s.opts.IdempotencyKey != "" {
 		derived = itemKeys(s.opts.IdempotencyKey, len(reqs))
@@ -108,14 +113,11 @@ func (s *submission) init(reqs []payment.Request) {
 	var first map[string]int // key → index of the first item with it
 	for i := range reqs {
 		it := &s.items[i]
-		it.req = reqs[i]
-		if it.req.IdempotencyKey == "" && derived != nil {
-			it.req.IdempotencyKey = derived[i]
+		it.key = reqs[i].IdempotencyKey
+		if it.key == "" && derived != nil {
+			it.key = derived[i]
 		}
-		if s.opts.Actor != "" {
-			it.req.CreatedBy = s.opts.Actor
-		}
-		if k := it.req.IdempotencyKey; k != "" && check {
+		if k := it.key; k != "" && check {
 			if first == nil {
 				first = make(map[string]int, len(reqs)-i)
 			}
@@ -132,8 +134,8 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 	// Work that has started finishes even if ctx is cancelled: a half-done item helps nobody.
 	wctx := context.WithoutCancel(ctx)
 
-	batchID := payment.BatchID(s.svc.NewID(payment.PrefixBatch))
-	s.prepare(wctx, s.indexes(func(it *work) bool { return it.state == todo }), batchID, func(it *work) bool {
+	s.batchID = payment.BatchID(s.svc.NewID(payment.PrefixBatch))
+	s.prepare(wctx, s.indexes(func(it *work) bool { return it.state == todo }), func(it *work) bool {
 		if ctx.Err() != nil {
 			it.state, it.err = notAttempted, context.Cause(ctx)
 			return false
@@ -142,10 +144,10 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 	})
 	// A retried batch: its originals carry the first attempt's batch id, so under the new one they
 	// look like key reuse. Adopt the original id and prepare the started items again.
-	if orig := s.originalBatch(wctx, batchID); orig != "" {
-		batchID = orig
+	if orig := s.originalBatch(wctx); orig != "" {
+		s.batchID = orig
 		started := s.indexes(func(it *work) bool { return it.state != notAttempted && !isDuplicateKey(it) })
-		s.prepare(wctx, started, batchID, nil)
+		s.prepare(wctx, started, nil)
 	}
 	if err := s.checkTotals(); err != nil {
 		return nil, err
@@ -160,7 +162,17 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 			s.svc.Published(wctx, s.changes[i].Event)
 		}
 	}
-	return s.result(batchID), nil
+	return s.result(s.batchID), nil
+}
+
+// request returns item i's request as it is created: with its key, the batch id and the actor.
+func (s *submission) request(i int) payment.Request {
+	r := s.reqs[i]
+	r.IdempotencyKey, r.BatchID = s.items[i].key, s.batchID
+	if s.opts.Actor != "" {
+		r.CreatedBy = s.opts.Actor
+	}
+	return r
 }
 
 // indexes returns the indexes of the items that match, in input order.
@@ -181,17 +193,16 @@ func isDuplicateKey(it *work) bool {
 	return ok
 }
 
-// prepare validates the items at idx with batchID, concurrently. start, when not nil, is asked before
-// each item whether to begin it.
-func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.BatchID, start func(*work) bool) {
+// prepare validates the items at idx under s.batchID, concurrently. start, when not nil, is asked
+// before each item whether to begin it.
+func (s *submission) prepare(ctx context.Context, idx []int, start func(*work) bool) {
 	each(len(idx), s.opts.Concurrency, func(j int) {
 		i := idx[j]
 		it := &s.items[i]
 		if start != nil && !start(it) {
 			return
 		}
-		it.req.BatchID = batchID
-		orig, err := s.check.PrepareTo(ctx, s.ws, it.req, &s.changes[i])
+		orig, err := s.check.PrepareTo(ctx, s.ws, s.request(i), &s.changes[i])
 		switch {
 		case err != nil:
 			it.state, it.err = failed, err
@@ -207,18 +218,18 @@ func (s *submission) prepare(ctx context.Context, idx []int, batchID payment.Bat
 // originalBatch returns the batch id of an earlier attempt of this batch: that of the first item (in
 // input order) whose key is taken by a payment that matches its request in everything but the batch
 // id. It returns "" when there is none.
-func (s *submission) originalBatch(ctx context.Context, current payment.BatchID) payment.BatchID {
+func (s *submission) originalBatch(ctx context.Context) payment.BatchID {
 	store := s.svc.Store()
 	for i := range s.items {
 		it := &s.items[i]
 		if it.state != failed || !errors.Is(it.err, payment.ErrIdempotencyMismatch) {
 			continue
 		}
-		p, err := store.GetPaymentByKey(ctx, s.ws, it.req.IdempotencyKey)
-		if err != nil || p.BatchID == "" || p.BatchID == current {
+		p, err := store.GetPaymentByKey(ctx, s.ws, it.key)
+		if err != nil || p.BatchID == "" || p.BatchID == s.batchID {
 			continue
 		}
-		q := it.req
+		q := s.request(i)
 		q.BatchID = p.BatchID
 		if q.Replays(&p) {
 			return p.BatchID
@@ -285,8 +296,8 @@ func (s *submission) settle(ctx context.Context, i int, err error) {
 	switch {
 	case err == nil:
 		it.state = created
-	case errors.Is(err, payment.ErrDuplicate) && it.req.IdempotencyKey != "":
-		_, orig, perr := s.check.Prepare(ctx, s.ws, it.req)
+	case errors.Is(err, payment.ErrDuplicate) && it.key != "":
+		_, orig, perr := s.check.Prepare(ctx, s.ws, s.request(i))
 		switch {
 		case perr != nil:
 			it.state, it.err = failed, perr
