@@ -70,10 +70,10 @@
 // # Performance
 //
 // go test -bench . ./adapters/postgres against PostgreSQL 15 on the same 2-core machine as the tests,
-// shared with other work (load average 4-5), so ranges over runs: a payment created through
+// quiet, ranges over 3 runs (docs/performance.md has them all): a payment created through
 // payment.Service (two round trips: idempotency lookup, one insert statement; workspace and
-// accounts from the Service's cache) 3,000-4,800/s from 8 goroutines over 8 connections, with about
-// 100 µs of client CPU each; 1,900-2,150/s from one. Most of the wait is the server's write-ahead log
-// flush of each commit. A 500-payment CreatePayments call 39-44 ms; Get 39-77 µs; a page of 100
-// 0.44-0.64 ms.
+// accounts from the Service's cache) 5,060-5,240/s from 8 goroutines over 8 connections, with about
+// 85 µs of client CPU each; 2,050-2,120/s from one. Most of the wait is the server's write-ahead log
+// flush of each commit. A 500-payment CreatePayments call 37-38 ms; Get 60-67 µs; a page of 100
+// 0.30 ms.
 package postgres

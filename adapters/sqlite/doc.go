@@ -79,12 +79,12 @@
 //
 // # Performance
 //
-// go test -bench . ./adapters/sqlite on the 2-core reference machine, shared with other work (load
-// average 3-9), so ranges over runs. A payment created through payment.Service (idempotency lookup,
-// one durable commit; workspace and accounts from the Service's cache): from one caller, each create waiting for
-// its own fsync, 1,400-3,100/s with synchronous=FULL, the disk's sync latency being the bound
-// (BenchmarkCreate); from 8 callers at once 2,300-6,600/s, about 4.5 writes sharing each commit, and
-// from 64 callers 5,800-15,700/s, about 30 a commit (BenchmarkCreateParallel, the throughput of
-// single creates). CPU per create: 130 µs from 8 callers, 77 µs from 64. A 500-payment
-// CreatePayments call 20 ms of CPU, 19-43 ms; Get 10-16 µs; a page of 100 0.4-1.2 ms.
+// go test -bench . ./adapters/sqlite on the 2-core reference machine, quiet, ranges over 3 runs
+// (docs/performance.md has them all). A payment created through payment.Service (idempotency lookup,
+// one durable commit; workspace and accounts from the Service's cache): from one caller, each create
+// waiting for its own fsync, 3,170-3,260/s with synchronous=FULL, the disk's sync latency being the
+// bound (BenchmarkCreate; 7,200-8,400/s with synchronous=NORMAL); from 8 callers at once
+// 7,080-7,360/s, about 4.5 writes sharing each commit, and from 64 callers 15,900-16,200/s, about 32
+// a commit (BenchmarkCreateParallel, the throughput of single creates). CPU per create: 122 µs from 8
+// callers, 66 µs from 64. A 500-payment CreatePayments call 18 ms; Get 10 µs; a page of 100 0.42 ms.
 package sqlite
