@@ -74,6 +74,23 @@ func BenchmarkMatch(b *testing.B) {
 	}
 }
 
+// BenchmarkFingerprint is Statement.Fingerprint alone on the benchmark's decoded statement: one
+// SHA-256 per entry, the count of identical bookings, the hex text.
+func BenchmarkFingerprint(b *testing.B) {
+	for _, n := range perfSizes() {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			stmts, _ := perfData(b, n).decode(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range stmts {
+					stmts[i].Fingerprint()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
+		})
+	}
+}
+
 // BenchmarkEndToEnd reads the payments CSV and decodes the statement CSV (concurrently, as the CLI
 // does), matches, and writes the JSON report to a file.
 func BenchmarkEndToEnd(b *testing.B) {
