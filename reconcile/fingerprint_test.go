@@ -186,15 +186,22 @@ func TestFingerprintGolden(t *testing.T) {
 }
 
 // TestFingerprintReference checks every generated statement, entry by entry, against
-// fingerprintReference.
+// fingerprintReference, hashed by Fingerprint and on 1 to 5 goroutines whatever its size.
 func TestFingerprintReference(t *testing.T) {
 	for _, st := range fpStatements() {
 		want := fingerprintReference(&st)
-		st.Fingerprint()
-		require.Len(t, st.Entries, len(want))
-		for i, e := range st.Entries {
-			if e.Fingerprint != want[i] {
-				t.Fatalf("statement of %d entries, entry %d: fingerprint %s, want %s", len(st.Entries), i, e.Fingerprint, want[i])
+		for workers := range 6 {
+			if workers == 0 {
+				st.Fingerprint()
+			} else {
+				st.fingerprint(workers)
+			}
+			require.Len(t, st.Entries, len(want))
+			for i, e := range st.Entries {
+				if e.Fingerprint != want[i] {
+					t.Fatalf("statement of %d entries, %d workers, entry %d: fingerprint %s, want %s",
+						len(st.Entries), workers, i, e.Fingerprint, want[i])
+				}
 			}
 		}
 	}

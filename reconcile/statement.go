@@ -1,13 +1,6 @@
 package reconcile
 
-import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"strings"
-
-	"github.com/orkesta/orkesta/payment"
-)
+import "github.com/orkesta/orkesta/payment"
 
 // Direction says whether an entry took money out of the account (debit) or brought it in (credit).
 type Direction string
@@ -88,59 +81,6 @@ func (e *Entry) Signed() int64 {
 
 // Money returns the unsigned amount with its currency.
 func (e *Entry) Money() payment.Amount { return payment.Amount{Minor: e.Amount, Currency: e.Currency} }
-
-// fingerprintKey is what makes two entries the same booking: account, dates, amount, direction,
-// currency, references and text. It deliberately leaves out the position in the file.
-func fingerprintKey(b []byte, account string, e *Entry) []byte {
-	b = append(b, account...)
-	b = append(b, 0)
-	b = binary.BigEndian.AppendUint32(b, uint32(e.BookingDate))
-	b = binary.BigEndian.AppendUint32(b, uint32(e.ValueDate))
-	b = binary.BigEndian.AppendUint64(b, uint64(e.Amount))
-	b = append(b, e.Direction...)
-	b = append(b, 0)
-	b = append(b, e.Currency...)
-	if e.Reversal {
-		b = append(b, 'R')
-	}
-	for _, s := range []string{e.CustomerRef, e.BankRef, e.EndToEnd, e.Remittance, e.CounterpartyIBAN} {
-		b = append(b, 0)
-		b = append(b, strings.TrimSpace(s)...)
-	}
-	return b
-}
-
-// Fingerprint sets every entry's Fingerprint: a hash of what the booking is, plus its occurrence number
-// among identical bookings of the statement. Two identical 50.00 fees on one day get different
-// fingerprints (#1 and #2), so re-importing an overlapping statement adds only what is new, and never
-// merges two real bookings into one. One SHA-256 per entry: only a repeat (#2, #3, …) is hashed again
-// with its occurrence number.
-func (s *Statement) Fingerprint() {
-	seen := make(map[[16]byte]uint32, len(s.Entries))
-	var buf [512]byte // the key of a typical entry fits: no allocation per entry
-	// Every fingerprint is written into one string and sliced: one allocation, not one per entry.
-	const size = 24
-	var all strings.Builder
-	all.Grow(size * len(s.Entries))
-	for i := range s.Entries {
-		e := &s.Entries[i]
-		h := sha256.Sum256(fingerprintKey(buf[:0], s.Account, e))
-		k := [16]byte(h[:16])
-		n := seen[k] + 1
-		seen[k] = n
-		if n > 1 {
-			b := binary.BigEndian.AppendUint32(append(buf[:0], h[:]...), n)
-			h = sha256.Sum256(b)
-		}
-		var text [size]byte
-		hex.Encode(text[:], h[:size/2])
-		all.Write(text[:])
-	}
-	fps := all.String()
-	for i := range s.Entries {
-		s.Entries[i].Fingerprint = fps[i*size : (i+1)*size]
-	}
-}
 
 // CheckBalances adds a balance_mismatch warning when the statement has both balances and opening +
 // entries ≠ closing. It returns the warning, or nil.
