@@ -132,17 +132,18 @@ func fingerprintKey(b []byte, account string, e *Entry) []byte {
 
 // repeatTable counts identical keys (hash prefixes). A key is already uniformly distributed, so the
 // table is open addressing on its first 8 bytes, with no hashing of its own, unlike a Go map: one probe
-// sequence per entry, for the lookup and the increment both.
+// sequence per entry, for the lookup and the increment both. A slot is 8 bytes, to keep the table small
+// for the cache (4 MB for 300,000 entries); the counts of repeats, rare, are kept apart.
 type repeatTable struct {
-	keys  [][16]byte // by entry index
-	slots []repeatSlot
-	mask  uint64
+	keys   [][16]byte // by entry index
+	slots  []repeatSlot
+	mask   uint64
+	counts []uint32 // by slot, made at the first repeat: the occurrences beyond the first
 }
 
 type repeatSlot struct {
-	lo    uint64 // the key's first 8 bytes
+	tag   uint32 // bits 32-63 of the key's first 8 bytes (bits 0-31 choose the slot)
 	entry uint32 // 1 + the index of the key's first occurrence; 0 for an empty slot
-	count uint32
 }
 
 // newRepeatTable returns a table for keys, at most three quarters full.
@@ -155,15 +156,19 @@ func newRepeatTable(keys [][16]byte) *repeatTable {
 func (t *repeatTable) add(i int) uint32 {
 	k := &t.keys[i]
 	lo := binary.LittleEndian.Uint64(k[:8])
+	tag := uint32(lo >> 32)
 	for p := lo & t.mask; ; p = (p + 1) & t.mask {
 		s := &t.slots[p]
 		if s.entry == 0 {
-			*s = repeatSlot{lo: lo, entry: uint32(i + 1), count: 1}
+			*s = repeatSlot{tag: tag, entry: uint32(i + 1)}
 			return 1
 		}
-		if s.lo == lo && t.keys[s.entry-1] == *k {
-			s.count++
-			return s.count
+		if s.tag == tag && t.keys[s.entry-1] == *k {
+			if t.counts == nil {
+				t.counts = make([]uint32, len(t.slots))
+			}
+			t.counts[p]++
+			return t.counts[p] + 1
 		}
 	}
 }

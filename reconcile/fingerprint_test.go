@@ -206,3 +206,28 @@ func TestFingerprintReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatTable counts crafted keys a real hash would hardly ever give: the same first 8 bytes
+// (slot and tag) with different last 8, the same slot with different tags, probes that wrap around the
+// end of the table.
+func TestRepeatTable(t *testing.T) {
+	key := func(lo, hi uint64) (k [16]byte) {
+		binary.LittleEndian.PutUint64(k[:8], lo)
+		binary.LittleEndian.PutUint64(k[8:], hi)
+		return k
+	}
+	last := uint64(7) // the last slot of the table of 5 keys (8 slots)
+	keys := [][16]byte{
+		// Same slot and tag, counted apart by their last 8 bytes; the second wraps around to slot 0.
+		key(last, 1), key(last, 2), key(last, 1),
+		key(last|1<<32, 1), // same slot, other tag
+		key(last, 1),
+	}
+	tab := newRepeatTable(keys)
+	require.Len(t, tab.slots, 8)
+	var got []uint32
+	for i := range keys {
+		got = append(got, tab.add(i))
+	}
+	assert.Equal(t, []uint32{1, 1, 2, 1, 3}, got)
+}
