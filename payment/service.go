@@ -22,7 +22,8 @@ type Options struct {
 }
 
 // Service is the payments use cases on top of a Store. It is safe for concurrent use; all state lives
-// in the store.
+// in the store, except that the workspaces and accounts it has read, which never change once stored,
+// are kept in memory (see refcache.go).
 type Service struct {
 	store Store
 	opts  Options
@@ -236,7 +237,7 @@ func (s *Service) event(t EventType, p *Payment) Event {
 	return newEvent(s.newID(PrefixEvent, p.UpdatedAt), t, p)
 }
 
-// newEvent returns event id of type t with a snapshot of p.
+// newEvent returns the event with the given id and type, carrying a snapshot of p.
 func newEvent(id string, t EventType, p *Payment) Event {
 	snap := *p
 	return Event{ID: id, Type: t, Workspace: p.Workspace, OccurredAt: p.UpdatedAt, Payment: &snap}
