@@ -97,13 +97,46 @@ func (w *worker) probeBatch(lo, hi int32) {
 			p.at = locate(x.tabs[1].slots, x.tabs[1].mask, p.h)
 			s = x.tabs[1].slots[p.at]
 		}
-		if s != 0 && s&slotChained == 0 {
-			if k := kindOf(uint32(s)); k != keyBatch && k != keyPaymentInfo {
-				sink += x.info[valOf(uint32(s))].refFP
-			}
+		switch {
+		case s == 0:
+		case s&slotChained != 0:
+			sink += uint64(x.tabs[min(p.kind, probeE2E)].nodes[s&slotVal].v)
+		default:
+			sink += x.touchItem(uint32(s))
+		}
+	}
+	// Most references are shared by a few payments (a chain): touch the payment records of every
+	// chain found, once their head nodes are in the cache. Without this stage each chained probe
+	// costs two or three misses in turn later, in candidates (the head node, the head's record for
+	// the fingerprint check) and in entry (the records of the other payments of the chain).
+	for i := range w.probes {
+		p := &w.probes[i]
+		if p.kind == probeAmounts {
+			continue
+		}
+		t := &x.tabs[min(p.kind, probeE2E)]
+		s := t.slots[p.at]
+		if s == 0 || s&slotChained == 0 {
+			continue
+		}
+		n := int32(s & slotVal)
+		for k := 0; n >= 0 && k < maxTouched; k++ {
+			sink += x.touchItem(t.nodes[n].v)
+			n = t.nodes[n].next
 		}
 	}
 	w.sink += sink
+}
+
+// maxTouched is how many items of one chain probeBatch brings into the cache ahead of use.
+const maxTouched = 8
+
+// touchItem reads the payment record of item v (nothing for a batch), to bring it into the cache.
+func (x *refIndex) touchItem(v uint32) uint64 {
+	if k := kindOf(v); k == keyBatch || k == keyPaymentInfo {
+		return 0
+	}
+	return x.info[valOf(v)].refFP
 }
 
 // addProbes records the lookups of one key: in each table that may hold it, and as a payment id.
