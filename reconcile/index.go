@@ -155,7 +155,7 @@ type refTable struct {
 
 func newRefTable(keys int) refTable {
 	size := uint64(1) << bits.Len64(uint64(2*keys)|15)
-	return refTable{mask: size - 1, slots: make([]uint64, size), filter: make([]uint64, filterBits/64)}
+	return refTable{mask: size - 1, slots: makeTable[uint64](int(size)), filter: make([]uint64, filterBits/64)}
 }
 
 // idFollowsE2E reports whether p's id is "pay_" + ULID with its end-to-end key derived from it, in
@@ -468,7 +468,7 @@ func amountHash(amount int64, date payment.Date) uint64 {
 
 func newAmountIndex(info []pinfo) *amountIndex {
 	size := uint64(1) << bits.Len64(uint64(2*len(info))|15)
-	x := &amountIndex{info: info, mask: size - 1, slots: make([]uint64, size), next: make([]int32, len(info))}
+	x := &amountIndex{info: info, mask: size - 1, slots: makeTable[uint64](int(size)), next: makeTable[int32](len(info))}
 	for i := range info {
 		p := &info[i]
 		x.next[i] = -1
