@@ -453,6 +453,7 @@ type amountIndex struct {
 	mask  uint64
 	slots []uint64 // 32 bits of hash | amountChained | payment index + 1
 	next  []int32  // read only for chained slots: most keys have one payment and cost no second miss
+	sink  uint64   // what touching slots ahead of the inserts read, kept so the reads are not dropped
 }
 
 // amountChained marks an amount slot whose key several payments share.
@@ -469,32 +470,48 @@ func amountHash(amount int64, date payment.Date) uint64 {
 func newAmountIndex(info []pinfo) *amountIndex {
 	size := uint64(1) << bits.Len64(uint64(2*len(info))|15)
 	x := &amountIndex{info: info, mask: size - 1, slots: makeTable[uint64](int(size)), next: makeTable[int32](len(info))}
-	for i := range info {
-		p := &info[i]
-		x.next[i] = -1
-		if p.class() != classLive || p.date == 0 {
-			continue
+	// Payments are inserted in batches whose home slots are touched first, so that the cache misses
+	// of a batch overlap (as insertBatch does for the reference tables).
+	var hs [batchSize]uint64
+	var sink uint64
+	for lo := 0; lo < len(info); lo += batchSize {
+		hi := min(lo+batchSize, len(info))
+		for i := lo; i < hi; i++ {
+			hs[i-lo] = amountHash(info[i].amount, info[i].date)
+			sink += x.slots[hs[i-lo]&x.mask]
 		}
-		h := amountHash(p.amount, p.date)
-		tag := h &^ 0xFFFFFFFF
-		for j := h & x.mask; ; j = (j + 1) & x.mask {
-			s := x.slots[j]
-			if s == 0 {
-				x.slots[j] = tag | uint64(i+1)
-				break
-			}
-			if s&^0xFFFFFFFF != tag {
-				continue
-			}
-			head := int32(s&0x7FFFFFFF) - 1
-			if q := &info[head]; q.amount == p.amount && q.date == p.date {
-				x.next[i] = head
-				x.slots[j] = tag | amountChained | uint64(i+1)
-				break
-			}
+		for i := lo; i < hi; i++ {
+			x.insert(int32(i), hs[i-lo])
 		}
 	}
+	x.sink = sink
 	return x
+}
+
+// insert adds payment i, whose (amount, date) hash is h, unless it is not live or has no date.
+func (x *amountIndex) insert(i int32, h uint64) {
+	p := &x.info[i]
+	x.next[i] = -1
+	if p.class() != classLive || p.date == 0 {
+		return
+	}
+	tag := h &^ 0xFFFFFFFF
+	for j := h & x.mask; ; j = (j + 1) & x.mask {
+		s := x.slots[j]
+		if s == 0 {
+			x.slots[j] = tag | uint64(i+1)
+			return
+		}
+		if s&^0xFFFFFFFF != tag {
+			continue
+		}
+		head := int32(s&0x7FFFFFFF) - 1
+		if q := &x.info[head]; q.amount == p.amount && q.date == p.date {
+			x.next[i] = head
+			x.slots[j] = tag | amountChained | uint64(i+1)
+			return
+		}
+	}
 }
 
 // findFrom returns the first live payment with this amount and value date, or -1, and whether more
