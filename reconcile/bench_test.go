@@ -74,6 +74,21 @@ func BenchmarkMatch(b *testing.B) {
 	}
 }
 
+// BenchmarkPaymentIndex is the part of BenchmarkMatch that depends on the payments alone: their
+// compact records, the reference and end-to-end tables, the amount index.
+func BenchmarkPaymentIndex(b *testing.B) {
+	for _, n := range perfSizes() {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			_, pays := perfData(b, n).decode(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				reconcile.BuildPaymentIndex(pays)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/payment")
+		})
+	}
+}
+
 // BenchmarkFingerprint is Statement.Fingerprint alone on the benchmark's decoded statement: one
 // SHA-256 per entry, the count of identical bookings, the hex text.
 func BenchmarkFingerprint(b *testing.B) {
