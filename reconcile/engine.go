@@ -307,7 +307,8 @@ func (m *matcher) run() {
 	// halves up front: a worker slowed down (by the garbage collector's marking, by another process)
 	// then does fewer spans instead of holding the others up (equal halves finished 25 ms apart at
 	// 1M entries). Each span's pairs and hints are kept apart and joined in entry order.
-	spans := make([]spanOut, (n+spanSize-1)/spanSize)
+	size := min(spanSize, max(batchSize, n/(8*w)/batchSize*batchSize)) // small inputs: 8 spans per worker
+	spans := make([]spanOut, (n+size-1)/size)
 	var next atomic.Int32
 	work := func() {
 		k := newWorker(m)
@@ -318,7 +319,7 @@ func (m *matcher) run() {
 				return
 			}
 			p0, h0 := len(k.pairs), len(k.hints)
-			k.span(int32(c*spanSize), int32(min((c+1)*spanSize, n)))
+			k.span(int32(c*size), int32(min((c+1)*size, n)))
 			spans[c] = spanOut{pairs: k.pairs[p0:len(k.pairs):len(k.pairs)], hints: k.hints[h0:len(k.hints):len(k.hints)]}
 		}
 	}
@@ -467,7 +468,8 @@ func newWorker(m *matcher) *worker {
 	return &worker{m: m}
 }
 
-// spanSize is how many entries a worker takes at a time (a multiple of batchSize).
+// spanSize is how many entries a worker takes at a time at most (a multiple of batchSize); fewer
+// when there are less than 8 spans of it per worker.
 const spanSize = 8192
 
 // spanOut is what a worker found for one span of entries.
