@@ -341,7 +341,7 @@ func (m *matcher) run() {
 // buildPaymentIndex fills the compact payment records, then the reference and amount indexes (with
 // up to three goroutines when parallel is set).
 func buildPaymentIndex(pays []Payment, opts *Options, parallel bool) *paymentIndex {
-	x := &paymentIndex{pays: pays, info: makeTable[pinfo](len(pays))}
+	x := &paymentIndex{pays: pays, info: make([]pinfo, len(pays))}
 	if !parallel {
 		x.fillInfo(0, len(pays))
 		x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs)
@@ -389,7 +389,7 @@ func (m *matcher) fillMasks() {
 	if !known {
 		return
 	}
-	m.dirs = makeTable[dirMask](len(m.pays))
+	m.dirs = make([]dirMask, len(m.pays))
 	fill := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			p := &m.pays[i]
