@@ -65,7 +65,8 @@
 // entry costs a few lookups, whatever the number of payments. The indexes are open-addressing tables
 // of 64-bit slots over 32-byte payment records; entries are probed in small batches so that the
 // cache misses of independent lookups overlap, and the work is spread over Options.Workers
-// goroutines. A million entries against a million payments take 0.5–0.55 s on two cores (docs/performance.md).
+// goroutines. A million entries against a million payments take 0.5–0.55 s on two cores
+// (docs/performance.md).
 //
 // # Runs
 //
