@@ -552,3 +552,30 @@ func TestSubmitDeterministic(t *testing.T) {
 		})
 	}
 }
+
+// TestResultsOutliveTheBatch: a result's payments are its own; batches after it (which reuse the
+// submission's working memory) leave them as they were.
+func TestResultsOutliveTheBatch(t *testing.T) {
+	e := paymenttest.NewEnv(t, memory.New())
+	first, err := batch.Submit(ctx, e.Service, e.Workspace.ID, requests(e, 50), batch.Options{})
+	require.NoError(t, err)
+	want := make([]payment.Payment, len(first.Items))
+	for i, it := range first.Items {
+		require.Equal(t, batch.ItemCreated, it.Status)
+		want[i] = *it.Payment
+	}
+	for range 3 {
+		reqs := requests(e, 60)
+		for i := range reqs {
+			reqs[i].Reference, reqs[i].Amount = "OTHER", 7
+		}
+		_, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, batch.Options{Concurrency: 4})
+		require.NoError(t, err)
+	}
+	for i, it := range first.Items {
+		assert.Equal(t, want[i], *it.Payment, "item %d", i)
+		got, err := e.Service.Get(ctx, e.Workspace.ID, it.Payment.ID)
+		require.NoError(t, err)
+		assert.Equal(t, got, *it.Payment, "item %d as stored", i)
+	}
+}
