@@ -105,8 +105,42 @@ func (d Date) Time() time.Time {
 	return time.Unix(int64(d-1)*86400, 0).UTC()
 }
 
-// Civil returns the year, month and day.
-func (d Date) Civil() (int, time.Month, int) { return d.Time().Date() }
+// Civil returns the year, month and day, in integer arithmetic (the inverse of daysFromCivil, after
+// H. Hinnant's "chrono-compatible low-level date algorithms"): reports write several dates a row.
+func (d Date) Civil() (int, time.Month, int) {
+	z := int64(d) - 1 + 719468 // days since 0000-03-01; Date(1) is 1970-01-01
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365], from 1 March
+	mp := (5*doy + 2) / 153                                // [0, 11], March first
+	day := int(doy - (153*mp+2)/5 + 1)
+	month := int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year := int(yoe + era*400)
+	if month <= 2 {
+		year++
+	}
+	return year, time.Month(month), day
+}
+
+// AppendText appends "2006-01-02" to b, nothing for the zero Date (encoding.TextAppender).
+func (d Date) AppendText(b []byte) ([]byte, error) {
+	if d == 0 {
+		return b, nil
+	}
+	y, mo, day := d.Civil()
+	if y < 0 || y > 9999 {
+		return d.Time().AppendFormat(b, time.DateOnly), nil
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+mo/10), byte('0'+mo%10), '-', byte('0'+day/10), byte('0'+day%10)), nil
+}
 
 // AddDays returns d moved by n days.
 func (d Date) AddDays(n int) Date { return d + Date(n) }
@@ -116,14 +150,13 @@ func (d Date) Sub(e Date) int { return int(d) - int(e) }
 
 // String is "2006-01-02", or "" for the zero Date.
 func (d Date) String() string {
-	if d == 0 {
-		return ""
-	}
-	return d.Time().Format(time.DateOnly)
+	var buf [10]byte
+	b, _ := d.AppendText(buf[:0])
+	return string(b)
 }
 
 // MarshalText writes "2006-01-02"; the zero Date is the empty string.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+func (d Date) MarshalText() ([]byte, error) { return d.AppendText(make([]byte, 0, 10)) }
 
 // UnmarshalText reads "2006-01-02"; the empty string is the zero Date.
 func (d *Date) UnmarshalText(b []byte) error {

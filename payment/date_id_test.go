@@ -2,6 +2,7 @@ package payment_test
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -205,4 +206,30 @@ func TestCreateIDsDefaultSource(t *testing.T) {
 		assert.False(t, seen[pid[4:]] || seen[eid[4:]], "ULIDs are never reused")
 		seen[pid[4:]], seen[eid[4:]] = true, true
 	}
+}
+
+// TestDateCivil: the integer calendar agrees with time.Time on every day from year 0160 to 10183,
+// and so does AppendText, which goes through time.Time itself outside years 0–9999.
+func TestDateCivil(t *testing.T) {
+	for d := payment.Date(-800_000); d <= 3_000_000; d++ {
+		y, m, day := d.Civil()
+		gy, gm, gd := d.Time().Date()
+		if gy != y || gm != m || gd != day {
+			t.Fatalf("%d.Civil() = %d-%d-%d, want %d-%d-%d", d, y, m, day, gy, gm, gd)
+		}
+		if d%997 == 0 {
+			b, _ := d.AppendText(nil)
+			if want := d.Time().Format(time.DateOnly); d != 0 && string(b) != want {
+				t.Fatalf("%d.AppendText = %q, want %q", d, b, want)
+			}
+		}
+	}
+	for _, d := range []payment.Date{math.MinInt32, math.MinInt32 + 1, math.MaxInt32, math.MaxInt32 - 1} {
+		if y, _, _ := d.Civil(); y >= 0 && y <= 9999 {
+			t.Errorf("%d.Civil(): year %d", d, y)
+		}
+		b, _ := d.AppendText(nil)
+		assert.Equal(t, d.Time().Format(time.DateOnly), string(b), "%d", d)
+	}
+	assert.Empty(t, payment.Date(0).String())
 }

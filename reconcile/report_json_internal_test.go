@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"encoding/json"
-	"math"
 	"reflect"
 	"testing"
 
@@ -118,27 +117,5 @@ func TestAppendDate(t *testing.T) {
 		want, err := json.Marshal(d)
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(appendDate(nil, d)))
-	}
-}
-
-func TestCivil(t *testing.T) {
-	check := func(d payment.Date) {
-		y, m, day := d.Civil()
-		gy, gm, gd := civil(d)
-		if gy != y || gm != int(m) || gd != day {
-			t.Fatalf("civil(%d) = %d-%d-%d, want %d-%d-%d", d, gy, gm, gd, y, m, day)
-		}
-	}
-	for d := payment.Date(-800_000); d <= 3_000_000; d++ { // 0160-… to 10183-…, every day
-		check(d)
-	}
-	// far out, appendDate goes through time.Time: it only needs civil to say so
-	for _, d := range []payment.Date{math.MinInt32, math.MinInt32 + 1, math.MaxInt32, math.MaxInt32 - 1} {
-		if y, _, _ := civil(d); y >= 0 && y <= 9999 {
-			t.Errorf("civil(%d): year %d", d, y)
-		}
-		if y, _, _ := d.Civil(); y >= 0 && y <= 9999 {
-			t.Errorf("%d.Civil(): year %d", d, y)
-		}
 	}
 }
