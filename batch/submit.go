@@ -35,11 +35,10 @@ func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, r
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	w, err := svc.Workspace(ctx, ws)
-	if err != nil {
+	if _, err := svc.Workspace(ctx, ws); err != nil {
 		return nil, err
 	}
-	s := &submission{svc: svc, check: svc.WithStore(newReadCache(svc.Store(), w)), ws: ws, opts: opts,
+	s := &submission{svc: svc, ws: ws, opts: opts,
 		reqs: reqs, items: make([]work, len(reqs)), changes: getChanges(len(reqs))}
 	defer putChanges(s.changes)
 	s.init()
@@ -83,11 +82,9 @@ type work struct {
 }
 
 type submission struct {
-	svc *payment.Service
-	// check is svc on a readCache: it validates the items.
-	check *payment.Service
-	ws    payment.WorkspaceID
-	opts  Options
+	svc  *payment.Service
+	ws   payment.WorkspaceID
+	opts Options
 	// reqs are the caller's requests, never written; request(i) is item i's as it is created.
 	reqs    []payment.Request
 	batchID payment.BatchID
@@ -221,7 +218,7 @@ func (s *submission) prepare(ctx context.Context, idx []int, start func(*work) b
 		if start != nil && !start(it) {
 			return
 		}
-		orig, err := s.check.PrepareTo(ctx, s.ws, s.request(i), &s.changes[i])
+		orig, err := s.svc.PrepareTo(ctx, s.ws, s.request(i), &s.changes[i])
 		switch {
 		case err != nil:
 			it.state, it.err = failed, err
@@ -316,7 +313,7 @@ func (s *submission) settle(ctx context.Context, i int, err error) {
 	case err == nil:
 		it.state = created
 	case errors.Is(err, payment.ErrDuplicate) && it.key != "":
-		_, orig, perr := s.check.Prepare(ctx, s.ws, s.request(i))
+		_, orig, perr := s.svc.Prepare(ctx, s.ws, s.request(i))
 		switch {
 		case perr != nil:
 			it.state, it.err = failed, perr

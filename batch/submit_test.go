@@ -413,7 +413,7 @@ func TestSubmitStoreErrorIsolated(t *testing.T) {
 
 // When the store's one-call write fails as a whole, or answers nonsense, the items it carried fail
 // (nothing of them is stored) and the batch itself is not refused.
-// The batch reads each account once for all its items, but a failed read is not kept: only the item
+// The service reads each account once for all items, but a failed read is not kept: only the item
 // that met it fails.
 func TestSubmitAccountReadErrorIsolated(t *testing.T) {
 	ts := newTestStore()
