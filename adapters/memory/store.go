@@ -49,10 +49,9 @@ type wsData struct {
 
 // Store is the in-memory store. The zero value is not usable; call New.
 type Store struct {
-	// workspaces (WorkspaceID → payment.Workspace) and accounts (AccountID → payment.Account) are
-	// written once and then only read, on every create: sync.Map reads them without a lock, so creates
-	// on several cores do not contend on mu to validate. Written under mu, with ws.
-	workspaces, accounts sync.Map
+	// accounts (AccountID → payment.Account, of every workspace) are written once, under mu, and then
+	// only read: sync.Map reads them without the lock.
+	accounts sync.Map
 
 	mu     sync.RWMutex
 	ws     map[payment.WorkspaceID]*wsData
@@ -87,14 +86,15 @@ func (s *Store) CreateWorkspace(_ context.Context, w payment.Workspace) error {
 	s.ws[w.ID] = &wsData{
 		w: w, payments: make(map[payment.ID]*record), keys: make(map[string]payment.ID),
 	}
-	s.workspaces.Store(w.ID, w)
 	return nil
 }
 
 // GetWorkspace implements payment.Store.
 func (s *Store) GetWorkspace(_ context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
-	if w, ok := s.workspaces.Load(id); ok {
-		return w.(payment.Workspace), nil
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d, ok := s.ws[id]; ok {
+		return d.w, nil
 	}
 	return payment.Workspace{}, payment.ErrNotFound
 }
