@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -106,6 +107,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		records.utf8 = &utf8Watch{}
 	}
 	last := lineOffset
+	parallel := parallelEnabled && runtime.GOMAXPROCS(0) > 1
 	for {
 		rec, line, err := records.Read()
 		if err == io.EOF {
@@ -127,6 +129,12 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		}
 		if !b.Row(line, rec) {
 			break
+		}
+		if parallel && records.err == nil && b.Settled() {
+			// More is left than the first block: read the rest on every core (parallel.go).
+			parallel = false
+			readParallel(b, records, lineOffset)
+			last = records.lines + lineOffset
 		}
 	}
 	return b.Finish()

@@ -35,13 +35,19 @@ type recordReader struct {
 	rec   []string
 	field []byte // a record's unquoted text, for a record with quotes
 	ends  []int
+	// openQuote is set when the input ended inside a quoted field (taken as ending there): a run of
+	// lines read on its own (parallel.go) was then cut inside a record.
+	openQuote bool
 }
 
 // blockSize is how much is read and turned into one string at a time.
 const blockSize = 64 << 10
 
+// readBlock is the block of a new recordReader: blockSize, smaller in tests of the parallel reading.
+var readBlock = blockSize
+
 func newRecordReader(r io.Reader, sep rune) *recordReader {
-	c := &recordReader{r: r, sep: string(sep), block: blockSize}
+	c := &recordReader{r: r, sep: string(sep), block: readBlock}
 	if !validDelim(sep) {
 		c.bad = errInvalidDelim
 	}
@@ -210,6 +216,7 @@ fields:
 				}
 			} else {
 				// The input ends inside a quoted field: it is taken as ending there.
+				c.openQuote = true
 				c.ends = append(c.ends, len(c.field))
 				break fields
 			}

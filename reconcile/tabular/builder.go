@@ -63,6 +63,12 @@ type entryStore struct {
 	n      int
 	hint   int
 	owner  []int32 // the group of each entry, once there is more than one group
+
+	// For forks (fork.go): tail is the end of the room reserved in cur's array, closed says no more
+	// room may be reserved there, and at is where a fork's own store starts in its parent's array.
+	tail   int
+	closed bool
+	at     int
 }
 
 // add returns a new zero entry of group g, in place in the current chunk.
@@ -205,6 +211,10 @@ type Builder struct {
 	store   entryStore
 	skipped []int // rows with a date but no amount
 	queue   []queued
+
+	forked    bool // a fork (fork.go): it stops at a row that would narrow a decision
+	diverged  bool // it did
+	inherited int  // the groups it started with, shared with its parent
 }
 
 // NewBuilder returns a Builder; it fails when a mapping is invalid.
@@ -444,6 +454,10 @@ func cellAt(cells []string, i int) string {
 
 func (b *Builder) dataRow(n int, cells []string) {
 	if !b.nums.decided() || len(b.queue) > 0 || (b.dateMask == bothOrders && b.dateUndecided(cells)) {
+		if b.forked {
+			b.diverged, b.fatal = true, true
+			return
+		}
 		if b.narrow(cells) || len(b.queue) > 0 {
 			b.queue = append(b.queue, queued{n: n, cells: slices.Clone(cells)})
 			b.drain(false)
