@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -32,7 +33,32 @@ func (s *Statement) Fingerprint() {
 	if len(s.Entries) >= parallelFingerprints {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	s.fingerprint(workers)
+	s.fingerprint(workers, nil)
+}
+
+// EntryHash is what Fingerprint derives an entry's fingerprint from: a hash of the booking it is
+// (account, dates, amount, direction, currency, references, text). A decoder that builds entries on
+// several goroutines computes it there, while the entry is at hand, and gives the hashes to
+// FingerprintHashed.
+func EntryHash(account string, e *Entry) [16]byte {
+	var buf [512]byte // the key of a typical entry fits: no allocation
+	h := sha256.Sum256(fingerprintKey(buf[:0], account, e))
+	return [16]byte(h[:16])
+}
+
+// FingerprintHashed is Fingerprint with the entries' hashes given: hashes[i] is
+// EntryHash(s.Account, &s.Entries[i]), or zero to have it computed. It uses hashes as its scratch
+// space: their values are undefined afterwards. It panics when the lengths differ.
+func (s *Statement) FingerprintHashed(hashes [][16]byte) {
+	if len(hashes) != len(s.Entries) {
+		panic("reconcile: FingerprintHashed with " + strconv.Itoa(len(hashes)) + " hashes for " +
+			strconv.Itoa(len(s.Entries)) + " entries")
+	}
+	workers := 1
+	if len(s.Entries) >= parallelFingerprints {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	s.fingerprint(workers, hashes)
 }
 
 // fingerprint is Fingerprint on the given number of goroutines, in three passes. The hashes of the
@@ -40,17 +66,20 @@ func (s *Statement) Fingerprint() {
 // do: identical keys are counted in order, on one goroutine, and the repeats listed. Then, in
 // parallel chunks again, the repeats are hashed again with their number, every fingerprint written
 // in hex and set on its entry.
-func (s *Statement) fingerprint(workers int) {
+func (s *Statement) fingerprint(workers int, keys [][16]byte) {
 	n := len(s.Entries)
 	if n == 0 {
 		return
 	}
-	keys := make([][16]byte, n) // the first 16 bytes of each key's hash: what identical bookings share
+	given := keys != nil
+	if !given {
+		keys = make([][16]byte, n) // the first 16 bytes of each key's hash: what identical bookings share
+	}
 	inChunks(workers, n, func(lo, hi int) {
-		var buf [512]byte // the key of a typical entry fits: no allocation per entry
 		for i := lo; i < hi; i++ {
-			h := sha256.Sum256(fingerprintKey(buf[:0], s.Account, &s.Entries[i]))
-			keys[i] = [16]byte(h[:16])
+			if !given || keys[i] == [16]byte{} {
+				keys[i] = EntryHash(s.Account, &s.Entries[i])
+			}
 		}
 	})
 

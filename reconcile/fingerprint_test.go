@@ -190,11 +190,18 @@ func TestFingerprintGolden(t *testing.T) {
 func TestFingerprintReference(t *testing.T) {
 	for _, st := range fpStatements() {
 		want := fingerprintReference(&st)
-		for workers := range 6 {
-			if workers == 0 {
+		for workers := range 7 {
+			switch workers {
+			case 0:
 				st.Fingerprint()
-			} else {
-				st.fingerprint(workers)
+			case 6: // FingerprintHashed, with every other hash given
+				hashes := make([][16]byte, len(st.Entries))
+				for i := 0; i < len(hashes); i += 2 {
+					hashes[i] = EntryHash(st.Account, &st.Entries[i])
+				}
+				st.FingerprintHashed(hashes)
+			default:
+				st.fingerprint(workers, nil)
 			}
 			require.Len(t, st.Entries, len(want))
 			for i, e := range st.Entries {

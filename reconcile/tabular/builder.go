@@ -69,6 +69,10 @@ type entryStore struct {
 	tail   int
 	closed bool
 	at     int
+	// keys, when forks have been made, holds reconcile.EntryHash of the entries of cur's array at the
+	// same index (zero where not computed yet): forks hash the entries they read, on their own
+	// goroutines. In a fork it is the window of its reserved room.
+	keys [][16]byte
 }
 
 // add returns a new zero entry of group g, in place in the current chunk.
@@ -77,6 +81,7 @@ func (s *entryStore) add(g *group, groups int) *reconcile.Entry {
 		if s.cur != nil {
 			s.chunks = append(s.chunks, s.cur)
 		}
+		s.keys = nil // they cover the first array only
 		s.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(s.cur), s.hint), 16384+s.hint))
 		s.hint = 0
 	}
@@ -95,16 +100,22 @@ func (s *entryStore) add(g *group, groups int) *reconcile.Entry {
 // split returns the entries of each group (in the order of groups), releasing the chunks. When one
 // chunk holds everything and its size was estimated right, its array is kept: sorted in place by
 // group when there are several, each group getting its own capacity-limited part of it.
-func (s *entryStore) split(groups []*group) [][]reconcile.Entry {
+// The hashes of a group's entries (EntryHash) come with them when forks have computed them, nil
+// otherwise.
+func (s *entryStore) split(groups []*group) ([][]reconcile.Entry, [][][16]byte) {
 	out := make([][]reconcile.Entry, len(groups))
 	if len(groups) == 0 {
-		return out
+		return out, nil
 	}
 	var all []reconcile.Entry
+	var keys [][16]byte
 	if len(s.chunks) == 0 && s.cur != nil && cap(s.cur) <= len(s.cur)*5/4+256 {
 		all = slices.Clip(s.cur) // the estimate was right: no copy, little waste
+		if s.keys != nil {
+			keys = s.keys[:len(all)]
+		}
 		if len(groups) > 1 {
-			s.sortByGroup(all, groups)
+			s.sortByGroup(all, keys, groups)
 		}
 	} else {
 		all = make([]reconcile.Entry, s.n)
@@ -122,13 +133,20 @@ func (s *entryStore) split(groups []*group) [][]reconcile.Entry {
 			}
 		}
 	}
+	var byGroup [][][16]byte
+	if keys != nil {
+		byGroup = make([][][16]byte, len(groups))
+	}
 	off := 0
 	for i, g := range groups {
 		out[i] = all[off : off+g.n : off+g.n]
+		if keys != nil {
+			byGroup[i] = keys[off : off+g.n : off+g.n]
+		}
 		off += g.n
 	}
 	*s = entryStore{}
-	return out
+	return out, byGroup
 }
 
 // offsets returns where each group's entries start when they are laid out one group after another.
@@ -145,7 +163,7 @@ func offsets(groups []*group) []int {
 // sortByGroup moves every entry of all to its place in the group-after-group layout, keeping the
 // file order within a group. It follows the cycles of that permutation backwards, from each place
 // to the entry that belongs there, so every entry is moved once.
-func (s *entryStore) sortByGroup(all []reconcile.Entry, groups []*group) {
+func (s *entryStore) sortByGroup(all []reconcile.Entry, keys [][16]byte, groups []*group) {
 	next := offsets(groups)
 	src := make([]int32, len(all)) // the entry that belongs at each place
 	for i, g := range s.owner {
@@ -157,14 +175,24 @@ func (s *entryStore) sortByGroup(all []reconcile.Entry, groups []*group) {
 			continue
 		}
 		tmp := all[i]
+		var tmpKey [16]byte
+		if keys != nil {
+			tmpKey = keys[i]
+		}
 		for k := i; ; {
 			from := int(src[k])
 			src[k] = int32(k)
 			if from == i {
 				all[k] = tmp
+				if keys != nil {
+					keys[k] = tmpKey
+				}
 				break
 			}
 			all[k] = all[from]
+			if keys != nil {
+				keys[k] = keys[from]
+			}
 			k = from
 		}
 	}
@@ -927,6 +955,10 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	if l.col[fBalance] >= 0 {
 		g.bal = append(g.bal, bal)
 	}
+	if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
+		// A fork, in its reserved room: hash the entry while it is at hand.
+		s.keys[len(s.cur)-1] = reconcile.EntryHash(g.account, &s.cur[len(s.cur)-1])
+	}
 }
 
 func ordOf(l *layout, fields ...int) int {
@@ -1055,8 +1087,13 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		return nil, err
 	}
 	var out []reconcile.Statement
-	for i, entries := range b.store.split(b.groups) {
-		out = append(out, b.statement(b.groups[i], entries))
+	entries, keys := b.store.split(b.groups)
+	for i := range entries {
+		var k [][16]byte
+		if keys != nil {
+			k = keys[i]
+		}
+		out = append(out, b.statement(b.groups[i], entries[i], k))
 	}
 	if len(out) == 0 {
 		cur := b.opts.Currency
@@ -1103,7 +1140,8 @@ func (b *Builder) strictFail(i int, w reconcile.Warning) {
 	b.fail(n, b.lay.col[fBalance], fBalance, fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 }
 
-func (b *Builder) statement(g *group, entries []reconcile.Entry) reconcile.Statement {
+// keys are the entries' hashes (reconcile.EntryHash), where forks computed them, or nil.
+func (b *Builder) statement(g *group, entries []reconcile.Entry, keys [][16]byte) reconcile.Statement {
 	st := reconcile.Statement{
 		Format:   b.opts.Format,
 		Account:  g.account,
@@ -1125,7 +1163,11 @@ func (b *Builder) statement(g *group, entries []reconcile.Entry) reconcile.State
 		}
 	}
 	b.balances(&st, g)
-	st.Fingerprint()
+	if keys != nil {
+		st.FingerprintHashed(keys)
+	} else {
+		st.Fingerprint()
+	}
 	st.CheckBalances()
 	return st
 }

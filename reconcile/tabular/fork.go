@@ -48,6 +48,9 @@ func (b *Builder) Fork(rows int) *Builder {
 		f.groups[i] = &group{account: g.account, currency: g.currency, mu: g.mu, idx: i}
 	}
 	f.store.cur, f.store.at = b.store.reserve(rows)
+	if f.store.at >= 0 && b.store.keys != nil {
+		f.store.keys = b.store.keys[f.store.at : f.store.at+rows]
+	}
 	f.store.hint = rows
 	return f
 }
@@ -98,6 +101,9 @@ func (s *entryStore) reserve(n int) ([]reconcile.Entry, int) {
 		s.cur = make([]reconcile.Entry, 0, s.hint)
 		s.hint = 0
 	}
+	if s.keys == nil && len(s.chunks) == 0 && s.cur != nil && !s.closed {
+		s.keys = make([][16]byte, cap(s.cur))
+	}
 	s.tail = max(s.tail, len(s.cur))
 	if s.cur == nil || s.closed || s.tail+n > cap(s.cur) {
 		s.closed = true // a later fork must not take room before an earlier fork's entries
@@ -111,6 +117,9 @@ func (s *entryStore) reserve(n int) ([]reconcile.Entry, int) {
 func (s *entryStore) unreserve() {
 	if s.tail > len(s.cur) {
 		clear(s.cur[len(s.cur):s.tail])
+		if s.keys != nil {
+			clear(s.keys[len(s.cur):s.tail])
+		}
 	}
 	s.tail = len(s.cur)
 	s.closed = false
@@ -150,6 +159,10 @@ func (s *entryStore) place(c []reconcile.Entry, reserved bool, at int) {
 		if at > n {
 			copy(s.cur[n:at+len(c)], c)
 			clear(s.cur[n+len(c) : at+len(c)])
+			if s.keys != nil {
+				copy(s.keys[n:], s.keys[at:at+len(c)])
+				clear(s.keys[n+len(c) : at+len(c)])
+			}
 		}
 		s.cur = s.cur[:n+len(c)]
 		return
@@ -159,4 +172,5 @@ func (s *entryStore) place(c []reconcile.Entry, reserved bool, at int) {
 	}
 	s.cur = slices.Clip(c)
 	s.closed = true
+	s.keys = nil // they cover the first array only
 }
