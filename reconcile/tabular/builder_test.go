@@ -3,6 +3,7 @@ package tabular_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,20 +15,79 @@ import (
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
-// build feeds semicolon-separated lines to a Builder, numbering them from 1.
+// build feeds semicolon-separated lines to a Builder, numbering them from 1. It feeds them to a
+// streaming Builder too, and checks that what that hands over is what it returns.
 func build(t *testing.T, opts tabular.Options, lines ...string) ([]reconcile.Statement, error) {
 	t.Helper()
 	if opts.Format == "" {
 		opts.Format = "csv"
 	}
-	b, err := tabular.NewBuilder(opts)
-	require.NoError(t, err)
-	for i, l := range lines {
-		if !b.Row(i+1, strings.Split(l, ";")) {
-			break
+	feed := func(opts tabular.Options) ([]reconcile.Statement, error) {
+		b, err := tabular.NewBuilder(opts)
+		require.NoError(t, err)
+		for i, l := range lines {
+			if !b.Row(i+1, strings.Split(l, ";")) {
+				break
+			}
 		}
+		return b.Finish()
 	}
-	return b.Finish()
+	sts, err := feed(opts)
+	streamed, serr := collect(t, func(fn func(*reconcile.Statement, *reconcile.Entry) error) error {
+		opts.Stream = fn
+		got, err := feed(opts)
+		assert.Nil(t, got, "a streaming Builder returns no statements")
+		return err
+	})
+	assert.Equal(t, err, serr, "streaming fails as decoding does")
+	if err == nil {
+		assert.Equal(t, withoutFingerprints(sts), streamed, "streaming hands over what decoding returns")
+	}
+	return sts, err
+}
+
+// collect runs a streaming decode and puts the statements together again from what it hands
+// over: the entries of each statement in order, and its header from the last call.
+func collect(t *testing.T, stream func(fn func(*reconcile.Statement, *reconcile.Entry) error) error) ([]reconcile.Statement, error) {
+	t.Helper()
+	var out []reconcile.Statement
+	open := map[[2]string][]reconcile.Entry{}
+	err := stream(func(st *reconcile.Statement, e *reconcile.Entry) error {
+		assert.Empty(t, st.Entries)
+		key := [2]string{st.Account, string(st.Currency)}
+		if e != nil {
+			assert.Empty(t, st.Warnings, "warnings come with the end of the statement")
+			assert.Empty(t, e.Fingerprint)
+			assert.Equal(t, st.Currency, e.Currency)
+			open[key] = append(open[key], *e)
+			return nil
+		}
+		s := *st
+		s.Entries = open[key]
+		if s.Entries == nil {
+			s.Entries = []reconcile.Entry{}
+		}
+		delete(open, key)
+		out = append(out, s)
+		return nil
+	})
+	if err == nil {
+		assert.Empty(t, open, "every statement ends")
+	}
+	return out, err
+}
+
+// withoutFingerprints copies sts with no Fingerprint on their entries, as streaming hands them over.
+func withoutFingerprints(sts []reconcile.Statement) []reconcile.Statement {
+	out := make([]reconcile.Statement, len(sts))
+	for i, st := range sts {
+		st.Entries = slices.Clone(st.Entries)
+		for j := range st.Entries {
+			st.Entries[j].Fingerprint = ""
+		}
+		out[i] = st
+	}
+	return out
 }
 
 // brief writes each entry as "date d|c amount" for compact assertions.
