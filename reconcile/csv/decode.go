@@ -48,15 +48,15 @@ type Options struct {
 // errLineTooLong is returned by recordReader for a line longer than its max.
 var errLineTooLong = errors.New("line longer than the limit")
 
-// Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
-// the stream once, in constant memory apart from the entries it returns. Every problem is a
-// *reconcile.ParseError with its line and column; they are collected (up to reconcile.MaxErrors) and
-// returned joined, with no statements: nothing is half-read. A file in which no header row is found
-// fails with one error that matches reconcile.ErrNotStatement.
-func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+// open is what Decode and Stream do before the first record: it chooses the mappings, detects
+// the character set, reads a "sep=" line, detects the separator, and returns the builder (streaming
+// to stream when it is set; presized from the input's size when not), the record reader (watching
+// UTF-8 when the charset was guessed as UTF-8) and the number of lines already read.
+func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcile.Entry) error) (
+	*tabular.Builder, *recordReader, int, error) {
 	maps, err := tabular.Choose(opts.Mapping, opts.Preset)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	charset := opts.Charset
 	if charset == "" && len(maps) == 1 {
@@ -65,7 +65,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	raw := bufio.NewReaderSize(r, 64<<10)
 	text, checkUTF8, err := decoder(raw, charset)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	maxLine := opts.MaxLineBytes
 	if maxLine <= 0 {
@@ -84,7 +84,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 			sep = s
 		}
 		if _, err := in.Discard(n); err != nil {
-			return nil, readError(1, err)
+			return nil, nil, 0, readError(1, err)
 		}
 		head = head[n:]
 		lineOffset = 1
@@ -93,18 +93,37 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		sep = detectSeparator(head, maps)
 	}
 
-	b, err := tabular.NewBuilder(tabular.Options{
+	topts := tabular.Options{
 		Format: Format, Mappings: maps, Account: opts.Account, Currency: opts.Currency, Strict: opts.Strict,
-		RowsHint: rowsHint(r, head),
-	})
+		Stream: stream,
+	}
+	if stream == nil {
+		topts.RowsHint = rowsHint(r, head)
+	}
+	b, err := tabular.NewBuilder(topts)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	records := newRecordReader(in, sep)
 	records.max = maxLine
 	if checkUTF8 {
 		records.utf8 = &utf8Watch{}
 	}
+	return b, records, lineOffset, nil
+}
+
+// Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
+// the stream once, in constant memory apart from the entries it returns; for a file too large to
+// hold its entries, use Stream. Every problem is a *reconcile.ParseError with its line and column;
+// they are collected (up to reconcile.MaxErrors) and returned joined, with no statements: nothing is
+// half-read. A file in which no header row is found fails with one error that matches
+// reconcile.ErrNotStatement.
+func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+	b, records, lineOffset, err := open(r, opts, nil)
+	if err != nil {
+		return nil, err
+	}
+	checkUTF8 := records.utf8 != nil
 	last := lineOffset
 	for {
 		rec, line, err := records.Read()

@@ -3,7 +3,6 @@ package tabular_test
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
@@ -33,7 +33,7 @@ func build(t *testing.T, opts tabular.Options, lines ...string) ([]reconcile.Sta
 		return b.Finish()
 	}
 	sts, err := feed(opts)
-	streamed, serr := collect(t, func(fn func(*reconcile.Statement, *reconcile.Entry) error) error {
+	streamed, serr := reconciletest.Collect(t, func(fn func(*reconcile.Statement, *reconcile.Entry) error) error {
 		opts.Stream = fn
 		got, err := feed(opts)
 		assert.Nil(t, got, "a streaming Builder returns no statements")
@@ -41,53 +41,9 @@ func build(t *testing.T, opts tabular.Options, lines ...string) ([]reconcile.Sta
 	})
 	assert.Equal(t, err, serr, "streaming fails as decoding does")
 	if err == nil {
-		assert.Equal(t, withoutFingerprints(sts), streamed, "streaming hands over what decoding returns")
+		assert.Equal(t, reconciletest.StripFingerprints(sts), streamed, "streaming hands over what decoding returns")
 	}
 	return sts, err
-}
-
-// collect runs a streaming decode and puts the statements together again from what it hands
-// over: the entries of each statement in order, and its header from the last call.
-func collect(t *testing.T, stream func(fn func(*reconcile.Statement, *reconcile.Entry) error) error) ([]reconcile.Statement, error) {
-	t.Helper()
-	var out []reconcile.Statement
-	open := map[[2]string][]reconcile.Entry{}
-	err := stream(func(st *reconcile.Statement, e *reconcile.Entry) error {
-		assert.Empty(t, st.Entries)
-		key := [2]string{st.Account, string(st.Currency)}
-		if e != nil {
-			assert.Empty(t, st.Warnings, "warnings come with the end of the statement")
-			assert.Empty(t, e.Fingerprint)
-			assert.Equal(t, st.Currency, e.Currency)
-			open[key] = append(open[key], *e)
-			return nil
-		}
-		s := *st
-		s.Entries = open[key]
-		if s.Entries == nil {
-			s.Entries = []reconcile.Entry{}
-		}
-		delete(open, key)
-		out = append(out, s)
-		return nil
-	})
-	if err == nil {
-		assert.Empty(t, open, "every statement ends")
-	}
-	return out, err
-}
-
-// withoutFingerprints copies sts with no Fingerprint on their entries, as streaming hands them over.
-func withoutFingerprints(sts []reconcile.Statement) []reconcile.Statement {
-	out := make([]reconcile.Statement, len(sts))
-	for i, st := range sts {
-		st.Entries = slices.Clone(st.Entries)
-		for j := range st.Entries {
-			st.Entries[j].Fingerprint = ""
-		}
-		out[i] = st
-	}
-	return out
 }
 
 // brief writes each entry as "date d|c amount" for compact assertions.
