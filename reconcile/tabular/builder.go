@@ -40,8 +40,10 @@ type Options struct {
 	// statement are allocated for that many at once, and not copied at the end if they fit.
 	RowsHint int
 	// Stream, when set, makes the Builder keep no entries: each one goes to Stream(st, e) as soon as
-	// its row is read, and Finish returns no statements but ends each with Stream(st, nil). See
-	// Builder.Finish.
+	// its row is read (st is its statement's header so far; both are reused), and Finish returns no
+	// statements but ends each with Stream(st, nil). The entries of a file with several accounts
+	// or currencies, so several statements, come interleaved in file order. They have no
+	// Fingerprint (it numbers identical bookings across a whole statement). See Builder.Finish.
 	Stream func(st *reconcile.Statement, e *reconcile.Entry) error
 }
 
@@ -176,8 +178,9 @@ type queued struct {
 }
 
 // Builder turns the rows of a table into statements: it finds the header, reads every data row into
-// an Entry, and checks the whole file before it returns anything. Feed it rows with Row, then call
-// Finish. It is not safe for concurrent use.
+// an Entry, and checks the whole file before it returns anything (or, with Options.Stream, hands
+// each entry over as it is read and the statements' headers at the end). Feed it rows with Row,
+// then call Finish. It is not safe for concurrent use.
 type Builder struct {
 	opts  Options
 	plans []*plan
@@ -1060,8 +1063,8 @@ func (b *Builder) setPositions(entries []reconcile.Entry, rows []int32) {
 // reconcile.Errors list of *reconcile.ParseError; nothing is returned half-read).
 //
 // With Options.Stream, the entries have been handed over already and Finish returns no statements:
-// it calls Stream(st, nil) once for each statement, in the order Decode returns them, with st
-// what Decode would return without its entries (the header, the balances, every warning). It
+// it calls Stream(st, nil) once for each statement, in the order it would return them, with st
+// what it would return without the entries (the header, the balances, every warning). It
 // makes those calls only when the whole file is good, Strict included, so a caller that stages
 // entries can commit at them; entries handed over before a problem was found cannot be taken back.
 // An error from Stream stops the Builder (Row reports false) and Finish returns it as is.
