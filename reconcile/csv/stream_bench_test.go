@@ -2,6 +2,7 @@ package csv_test
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,7 +43,7 @@ func streamFile(b *testing.B, lines int) string {
 			return "", err
 		}
 		w := bufio.NewWriterSize(out, 1<<20)
-		if err := reconciletest.WritePerfData(lines, discard{}, w); err != nil {
+		if err := reconciletest.WritePerfData(lines, io.Discard, w); err != nil {
 			return "", err
 		}
 		if err := w.Flush(); err != nil {
@@ -56,10 +57,6 @@ func streamFile(b *testing.B, lines int) string {
 	}
 	return path
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // heapPeak samples the bytes of heap objects (live ones and garbage not yet collected: what the
 // heap holds) and keeps the highest value.
