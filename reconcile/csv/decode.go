@@ -49,15 +49,15 @@ type Options struct {
 // errLineTooLong is returned by recordReader for a line longer than its max.
 var errLineTooLong = errors.New("line longer than the limit")
 
-// Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
-// the stream once, in constant memory apart from the entries it returns. Every problem is a
-// *reconcile.ParseError with its line and column; they are collected (up to reconcile.MaxErrors) and
-// returned joined, with no statements: nothing is half-read. A file in which no header row is found
-// fails with one error that matches reconcile.ErrNotStatement.
-func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+// open is what Decode and Stream do before the first record: it chooses the mappings, detects
+// the character set, reads a "sep=" line, detects the separator, and returns the builder (streaming
+// to stream when it is set; presized from the input's size when not), the record reader (watching
+// UTF-8 when the charset was guessed as UTF-8) and the number of lines already read.
+func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcile.Entry) error) (
+	*tabular.Builder, *recordReader, int, error) {
 	maps, err := tabular.Choose(opts.Mapping, opts.Preset)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	charset := opts.Charset
 	if charset == "" && len(maps) == 1 {
@@ -66,7 +66,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	raw := bufio.NewReaderSize(r, 64<<10)
 	text, checkUTF8, err := decoder(raw, charset)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	maxLine := opts.MaxLineBytes
 	if maxLine <= 0 {
@@ -85,7 +85,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 			sep = s
 		}
 		if _, err := in.Discard(n); err != nil {
-			return nil, readError(1, err)
+			return nil, nil, 0, readError(1, err)
 		}
 		head = head[n:]
 		lineOffset = 1
@@ -94,50 +94,78 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		sep = detectSeparator(head, maps)
 	}
 
-	b, err := tabular.NewBuilder(tabular.Options{
+	topts := tabular.Options{
 		Format: Format, Mappings: maps, Account: opts.Account, Currency: opts.Currency, Strict: opts.Strict,
-		RowsHint: rowsHint(r, head),
-	})
+		Stream: stream,
+	}
+	if stream == nil {
+		topts.RowsHint = rowsHint(r, head)
+	}
+	b, err := tabular.NewBuilder(topts)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	records := newRecordReader(in, sep)
 	records.max = maxLine
 	if checkUTF8 {
 		records.utf8 = &utf8Watch{}
 	}
+	return b, records, lineOffset, nil
+}
+
+// Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
+// the stream once, in constant memory apart from the entries it returns; for a file too large to
+// hold its entries, use Stream. Every problem is a *reconcile.ParseError with its line and column;
+// they are collected (up to reconcile.MaxErrors) and returned joined, with no statements: nothing is
+// half-read. A file in which no header row is found fails with one error that matches
+// reconcile.ErrNotStatement.
+func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+	b, records, lineOffset, err := open(r, opts, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := readRows(b, records, lineOffset); err != nil {
+		return nil, err
+	}
+	return b.Finish()
+}
+
+// readRows feeds every record to b, numbering lines after lineOffset, until the input ends or b
+// needs no more. Once b has settled and more is left than the first block, the rest is read on
+// every core (parallel.go); b says when it may be (never when it streams). The error is one the
+// reading itself meets: a read error, a line over the limit, invalid UTF-8.
+func readRows(b *tabular.Builder, records *recordReader, lineOffset int) error {
+	checkUTF8 := records.utf8 != nil
 	last := lineOffset
 	parallel := parallelEnabled && runtime.GOMAXPROCS(0) > 1
 	for {
 		rec, line, err := records.Read()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			if errors.Is(err, errLineTooLong) {
 				last = records.lines + lineOffset // the line that is too long is the next one
 			}
-			return nil, readError(last+1, err)
+			return readError(last+1, err)
 		}
 		line += lineOffset
 		last = line
 		// The reader has seen every byte of rec: only once it saw invalid UTF-8 somewhere are the
 		// records checked one by one, to report the first bad one.
 		if checkUTF8 && records.utf8.invalid && !validUTF8(rec) {
-			return nil, &reconcile.ParseError{Format: Format, Line: line,
+			return &reconcile.ParseError{Format: Format, Line: line,
 				Err: errors.New("not valid UTF-8 text; set the Charset option (windows-1254 for Turkish files)")}
 		}
 		if !b.Row(line, rec) {
-			break
+			return nil
 		}
 		if parallel && records.err == nil && b.Settled() {
-			// More is left than the first block: read the rest on every core (parallel.go).
 			parallel = false
 			readParallel(b, records, lineOffset)
 			last = records.lines + lineOffset
 		}
 	}
-	return b.Finish()
 }
 
 // rowsHint estimates the number of lines when the size of the input is known (bytes.Reader,

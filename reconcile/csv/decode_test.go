@@ -36,35 +36,39 @@ func loadMapping(t *testing.T, name string) *tabular.Mapping {
 	return m
 }
 
-// TestFixtures decodes every CSV under testdata (the public samples and the synthetic Turkish bank
-// exports described in testdata/README.md) and compares the result with testdata/golden.
+// fixture is a CSV under testdata (the public samples and the synthetic Turkish bank exports
+// described in testdata/README.md) with the options it is read with.
+type fixture struct {
+	file    string
+	opts    func(t *testing.T) csv.Options
+	wantErr error // nil: must decode
+}
+
+var fixtures = []fixture{
+	{file: "gls.csv", opts: func(t *testing.T) csv.Options { return csv.Options{Mapping: loadMapping(t, "gls.mapping.json")} }},
+	{file: "ubs-ch-fr.csv", opts: func(t *testing.T) csv.Options {
+		return csv.Options{Mapping: loadMapping(t, "ubs-ch-fr.mapping.yaml")}
+	}},
+	{file: "akbank_hesap_1254.csv"},
+	{file: "garanti_hesap_bom.csv"},
+	{file: "ziraat_borc_alacak_bom.csv", opts: func(*testing.T) csv.Options { return csv.Options{Preset: "tr"} }},
+	{file: "vakifbank_ba_1254.csv"},
+	{file: "akbank_kart_1254.csv", opts: func(t *testing.T) csv.Options {
+		return csv.Options{Mapping: loadMapping(t, "akbank_kart.mapping.json")}
+	}},
+	{file: "en_paid_in_out.csv", opts: func(*testing.T) csv.Options { return csv.Options{Preset: "en"} }},
+	{file: "iso_multi_currency.csv"},
+	{file: "halkbank_sep_line.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }},
+	{file: "excel_unicode_tab.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }},
+	{file: "bad_cells.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
+	{file: "ambiguous_amounts.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
+	{file: "not_a_statement.csv", wantErr: reconcile.ErrNotStatement},
+}
+
+// TestFixtures decodes every fixture and compares the result with testdata/golden.
 func TestFixtures(t *testing.T) {
-	cases := []struct {
-		file    string
-		opts    func(t *testing.T) csv.Options
-		wantErr error // nil: must decode
-	}{
-		{file: "gls.csv", opts: func(t *testing.T) csv.Options { return csv.Options{Mapping: loadMapping(t, "gls.mapping.json")} }},
-		{file: "ubs-ch-fr.csv", opts: func(t *testing.T) csv.Options {
-			return csv.Options{Mapping: loadMapping(t, "ubs-ch-fr.mapping.yaml")}
-		}},
-		{file: "akbank_hesap_1254.csv"},
-		{file: "garanti_hesap_bom.csv"},
-		{file: "ziraat_borc_alacak_bom.csv", opts: func(*testing.T) csv.Options { return csv.Options{Preset: "tr"} }},
-		{file: "vakifbank_ba_1254.csv"},
-		{file: "akbank_kart_1254.csv", opts: func(t *testing.T) csv.Options {
-			return csv.Options{Mapping: loadMapping(t, "akbank_kart.mapping.json")}
-		}},
-		{file: "en_paid_in_out.csv", opts: func(*testing.T) csv.Options { return csv.Options{Preset: "en"} }},
-		{file: "iso_multi_currency.csv"},
-		{file: "halkbank_sep_line.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }},
-		{file: "excel_unicode_tab.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }},
-		{file: "bad_cells.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
-		{file: "ambiguous_amounts.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
-		{file: "not_a_statement.csv", wantErr: reconcile.ErrNotStatement},
-	}
 	seen := map[string]bool{}
-	for _, tc := range cases {
+	for _, tc := range fixtures {
 		seen[tc.file] = true
 		t.Run(tc.file, func(t *testing.T) {
 			in, err := os.ReadFile(filepath.Join("testdata", tc.file))

@@ -43,3 +43,32 @@ func ExampleDecode_errors() {
 	// csv: line 3 Tutar (column 2): "bir lira": not an amount (expected 1.234,56, as decided by "1,00")
 	// true 2 Tarih (column 1)
 }
+
+func ExampleStream() {
+	export := "Date;Description;Amount;Currency;Balance\n" +
+		"2026-01-02;Wire from ACME;1500.00;EUR;11500.00\n" +
+		"2026-01-02;Card payment;-20.00;USD;980.00\n" +
+		"2026-01-03;Bank fee;-7.50;EUR;11492.50\n"
+	var staged []reconcile.Entry // a caller that must not import half a file stages the entries
+	err := csv.Stream(strings.NewReader(export), csv.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
+		if e != nil {
+			staged = append(staged, *e) // e is reused: keep a copy
+			return nil
+		}
+		// The statement has ended and the whole file is good: commit its entries.
+		n := 0
+		for _, s := range staged {
+			if s.Currency == st.Currency {
+				n++
+			}
+		}
+		fmt.Println(st.Currency, st.From, st.To, st.Opening, st.Closing, n, "entries", len(st.Warnings), "warnings")
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// EUR 2026-01-02 2026-01-03 1000000 1149250 2 entries 0 warnings
+	// USD 2026-01-02 2026-01-02 100000 98000 1 entries 0 warnings
+}

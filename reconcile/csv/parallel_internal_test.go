@@ -150,6 +150,43 @@ func TestParallelEdges(t *testing.T) {
 			return fmt.Sprintf("05.01.2026;%d.500;TRY\n", 1+i%9)
 		}),
 	}
+	balances := func(newestFirst, mismatch bool) string {
+		rows := make([]string, 300)
+		bal := 1_000_000
+		for i := range rows {
+			amt := 1 + (i*7919)%50_000
+			if i%3 == 0 {
+				amt = -amt
+			}
+			bal += amt
+			if mismatch && i == 200 {
+				bal += 5
+			}
+			rows[i] = fmt.Sprintf("2026-01-%02d,%d.%02d,EUR,INV-%d,%d.%02d\n", 1+i/12, amt/100, abs(amt)%100, i, bal/100, bal%100)
+			if amt < 0 {
+				rows[i] = fmt.Sprintf("2026-01-%02d,-%d.%02d,EUR,INV-%d,%d.%02d\n", 1+i/12, -amt/100, -amt%100, i, bal/100, bal%100)
+			}
+		}
+		if newestFirst {
+			for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+				rows[i], rows[j] = rows[j], rows[i]
+			}
+		}
+		return "Date,Amount,Currency,Reference,Balance\n" + strings.Join(rows, "")
+	}
+	for _, newestFirst := range []bool{false, true} {
+		sts, msg := decodeWith(t, []byte(balances(newestFirst, false)), Options{}, 512)
+		require.Empty(t, msg)
+		require.True(t, sts[0].HasOpening && sts[0].HasClosing, "balances read from the column")
+		require.Equal(t, int64(1_000_000), sts[0].Opening)
+		require.Empty(t, sts[0].Warnings)
+	}
+	sts, msg := decodeWith(t, []byte(balances(false, true)), Options{}, 512)
+	require.Empty(t, msg)
+	require.Len(t, sts[0].Warnings, 1)
+	cases["running balance, oldest first"] = balances(false, false)
+	cases["running balance, newest first"] = balances(true, false)
+	cases["running balance that does not add up"] = balances(false, true)
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
 			requireSameReading(t, []byte(data), Options{})
@@ -179,4 +216,11 @@ func FuzzParallel(f *testing.F) {
 		require.Equal(t, wantErr, gotErr)
 		require.Equal(t, want, got)
 	})
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -39,6 +39,12 @@ type Options struct {
 	// RowsHint, when above zero, is an estimate of the number of data rows: the entries of the first
 	// statement are allocated for that many at once, and not copied at the end if they fit.
 	RowsHint int
+	// Stream, when set, makes the Builder keep no entries: each one goes to Stream(st, e) as soon as
+	// its row is read (st is its statement's header so far; both are reused), and Finish returns no
+	// statements but ends each with Stream(st, nil). The entries of a file with several accounts
+	// or currencies, so several statements, come interleaved in file order. They have no
+	// Fingerprint (it numbers identical bookings across a whole statement). See Builder.Finish.
+	Stream func(st *reconcile.Statement, e *reconcile.Entry) error
 }
 
 const noBalance = math.MinInt64
@@ -49,9 +55,10 @@ type group struct {
 	currency payment.Currency
 	mu       int
 	idx      int     // its index in Builder.groups
-	n        int     // entries so far
-	rows     []int32 // the row of each entry; positions are written at the end, in one string
-	bal      []int64 // running balance after each entry, noBalance when the row had none
+	n        int     // entries in the store
+	rows     []int32 // the row of each stored entry; positions are written at the end, in one string
+	tally    tally
+	head     reconcile.Statement // what streaming hands over with each entry
 }
 
 // entryStore keeps the entries of every statement in file order, in chunks of growing size (the
@@ -198,13 +205,6 @@ func (s *entryStore) sortByGroup(all []reconcile.Entry, keys [][16]byte, groups 
 	}
 }
 
-func (g *group) lastRow() int {
-	if len(g.rows) == 0 {
-		return 0
-	}
-	return int(g.rows[len(g.rows)-1])
-}
-
 // queued is a row waiting until the number or date format of the file is decided.
 type queued struct {
 	n     int
@@ -212,8 +212,9 @@ type queued struct {
 }
 
 // Builder turns the rows of a table into statements: it finds the header, reads every data row into
-// an Entry, and checks the whole file before it returns anything. Feed it rows with Row, then call
-// Finish. It is not safe for concurrent use.
+// an Entry, and checks the whole file before it returns anything (or, with Options.Stream, hands
+// each entry over as it is read and the statements' headers at the end). Feed it rows with Row,
+// then call Finish. It is not safe for concurrent use.
 type Builder struct {
 	opts  Options
 	plans []*plan
@@ -234,11 +235,17 @@ type Builder struct {
 	codes               []currencyText   // currency cells already read
 	nearMiss            string
 
-	groups  []*group
-	last    *group
-	store   entryStore
-	skipped []int // rows with a date but no amount
-	queue   []queued
+	groups   []*group
+	last     *group
+	store    entryStore
+	skipped  []int // the first rows with a date but no amount, for the warning
+	nSkipped int
+	queue    []queued
+
+	entry  reconcile.Entry // the entry handed to Options.Stream, reused
+	prefix string          // positionPrefix, once known
+	posBuf []byte
+	fnErr  error // what Options.Stream returned
 
 	forked    bool // a fork (fork.go): it stops at a row that would narrow a decision
 	diverged  bool // it did
@@ -836,7 +843,10 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	booking, dateErr := b.date(dateText, final)
 	if noAmount {
 		if dateErr == nil {
-			b.skipped = append(b.skipped, n)
+			if len(b.skipped) <= maxListed {
+				b.skipped = append(b.skipped, n)
+			}
+			b.nSkipped++
 		}
 		return
 	}
@@ -937,8 +947,12 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	if bad {
 		return
 	}
-	g.rows = append(g.rows, int32(n))
-	*b.store.add(g, len(b.groups)) = reconcile.Entry{
+	e := &b.entry
+	if b.opts.Stream == nil {
+		g.rows = append(g.rows, int32(n))
+		e = b.store.add(g, len(b.groups))
+	}
+	*e = reconcile.Entry{
 		BookingDate:      booking,
 		ValueDate:        value,
 		Amount:           amt,
@@ -952,12 +966,32 @@ func (b *Builder) process(n int, cells []string, final bool) {
 		CounterpartyIBAN: compact(cellAt(cells, l.col[fCpIBAN])),
 		BankTxCode:       cellAt(cells, l.col[fTxCode]),
 	}
-	if l.col[fBalance] >= 0 {
-		g.bal = append(g.bal, bal)
-	}
-	if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
+	g.tally.add(n, e, bal)
+	if b.opts.Stream != nil {
+		b.emit(g, n, e)
+	} else if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
 		// A fork, in its reserved room: hash the entry while it is at hand.
-		s.keys[len(s.cur)-1] = reconcile.EntryHash(g.account, &s.cur[len(s.cur)-1])
+		s.keys[len(s.cur)-1] = reconcile.EntryHash(g.account, e)
+	}
+}
+
+// emit hands entry e of group g, read from row n, to Options.Stream, unless a problem was found
+// (the file will fail: nothing more is handed over, but every problem is still collected).
+func (b *Builder) emit(g *group, n int, e *reconcile.Entry) {
+	if b.fnErr != nil || b.errs.Len() > 0 {
+		return
+	}
+	if b.prefix == "" {
+		b.prefix = b.positionPrefix()
+	}
+	b.posBuf = strconv.AppendInt(append(b.posBuf[:0], b.prefix...), int64(n), 10)
+	e.Position = string(b.posBuf)
+	if g.head.Currency == "" {
+		g.head = reconcile.Statement{Format: b.opts.Format, Account: g.account, Currency: g.currency}
+	}
+	g.head.From, g.head.To = g.tally.from, g.tally.to
+	if err := b.opts.Stream(&g.head, e); err != nil {
+		b.fnErr, b.fatal = err, true
 	}
 }
 
@@ -1072,7 +1106,22 @@ func (b *Builder) setPositions(entries []reconcile.Entry, rows []int32) {
 
 // Finish checks what is left and returns the statements, or every problem found (a
 // reconcile.Errors list of *reconcile.ParseError; nothing is returned half-read).
+//
+// With Options.Stream, the entries have been handed over already and Finish returns no statements:
+// it calls Stream(st, nil) once for each statement, in the order it would return them, with st
+// what it would return without the entries (the header, the balances, every warning). It
+// makes those calls only when the whole file is good, Strict included, so a caller that stages
+// entries can commit at them; entries handed over before a problem was found cannot be taken back.
+// An error from Stream stops the Builder (Row reports false) and Finish returns it as is.
+//
+// Streaming keeps per statement the tally of its entries (period, balances, running total), not
+// the entries: memory stays flat in the number of rows. The one thing that can grow is the queue
+// of rows that wait while the number format or date order is undecided ("1.500" reads two ways),
+// and only in a file whose amounts and dates never decide.
 func (b *Builder) Finish() ([]reconcile.Statement, error) {
+	if b.fnErr != nil {
+		return nil, b.fnErr
+	}
 	if b.lay == nil && !b.fatal {
 		if b.rows == 0 {
 			b.fatalf(1, fmt.Errorf("%w: the file has no rows", reconcile.ErrNotStatement))
@@ -1087,13 +1136,21 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		return nil, err
 	}
 	var out []reconcile.Statement
-	entries, keys := b.store.split(b.groups)
-	for i := range entries {
-		var k [][16]byte
-		if keys != nil {
-			k = keys[i]
+	if b.opts.Stream != nil {
+		for _, g := range b.groups {
+			st := b.header(g)
+			g.tally.checkBalances(&st)
+			out = append(out, st)
 		}
-		out = append(out, b.statement(b.groups[i], entries[i], k))
+	} else {
+		entries, keys := b.store.split(b.groups)
+		for i := range entries {
+			var k [][16]byte
+			if keys != nil {
+				k = keys[i]
+			}
+			out = append(out, b.statement(b.groups[i], entries[i], k))
+		}
 	}
 	if len(out) == 0 {
 		cur := b.opts.Currency
@@ -1104,13 +1161,15 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		if acc == "" {
 			acc = b.preIBAN
 		}
-		out = append(out, reconcile.Statement{Format: b.opts.Format, Account: acc, Currency: cur,
-			Entries: []reconcile.Entry{}})
+		out = append(out, reconcile.Statement{Format: b.opts.Format, Account: acc, Currency: cur})
+		if b.opts.Stream == nil {
+			out[0].Entries = []reconcile.Entry{}
+		}
 	}
-	if len(b.skipped) > 0 {
+	if b.nSkipped > 0 {
 		out[0].Warnings = append(out[0].Warnings, reconcile.Warning{
 			Code: "rows_skipped",
-			Message: fmt.Sprintf("%d rows with a date but no amount were skipped (%s)", len(b.skipped),
+			Message: fmt.Sprintf("%d rows with a date but no amount were skipped (%s)", b.nSkipped,
 				b.rowList(b.skipped)),
 		})
 	}
@@ -1124,6 +1183,14 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 			return nil, err
 		}
 	}
+	if b.opts.Stream != nil {
+		for i := range out {
+			if err := b.opts.Stream(&out[i], nil); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
 	return out, nil
 }
 
@@ -1135,34 +1202,29 @@ func (b *Builder) strictFail(i int, w reconcile.Warning) {
 	}
 	n := 0
 	if i < len(b.groups) {
-		n = b.groups[i].lastRow()
+		n = b.groups[i].tally.lastRow
 	}
 	b.fail(n, b.lay.col[fBalance], fBalance, fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 }
 
-// keys are the entries' hashes (reconcile.EntryHash), where forks computed them, or nil.
-func (b *Builder) statement(g *group, entries []reconcile.Entry, keys [][16]byte) reconcile.Statement {
+// header is statement g without its entries: the period and the balances from its tally.
+func (b *Builder) header(g *group) reconcile.Statement {
 	st := reconcile.Statement{
 		Format:   b.opts.Format,
 		Account:  g.account,
 		Currency: g.currency,
-		Entries:  entries,
+		From:     g.tally.from,
+		To:       g.tally.to,
 	}
+	g.tally.balances(&st)
+	return st
+}
+
+// keys are the entries' hashes (reconcile.EntryHash), where forks computed them, or nil.
+func (b *Builder) statement(g *group, entries []reconcile.Entry, keys [][16]byte) reconcile.Statement {
+	st := b.header(g)
+	st.Entries = entries
 	b.setPositions(st.Entries, g.rows)
-	for i := range st.Entries {
-		e := &st.Entries[i]
-		d := e.BookingDate
-		if d == 0 {
-			d = e.ValueDate
-		}
-		if st.From == 0 || d < st.From {
-			st.From = d
-		}
-		if d > st.To {
-			st.To = d
-		}
-	}
-	b.balances(&st, g)
 	if keys != nil {
 		st.FingerprintHashed(keys)
 	} else {
@@ -1172,56 +1234,19 @@ func (b *Builder) statement(g *group, entries []reconcile.Entry, keys [][16]byte
 	return st
 }
 
+// maxListed is how many rows a warning lists before "…".
+const maxListed = 5
+
 func (b *Builder) rowList(rows []int) string {
 	var parts []string
 	for i, n := range rows {
-		if i == 5 {
+		if i == maxListed {
 			parts = append(parts, "…")
 			break
 		}
 		parts = append(parts, b.position(n))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// balances derives the opening and closing balance from the running balance column. Exports list
-// lines oldest first or newest first; consecutive balances tell which.
-func (b *Builder) balances(st *reconcile.Statement, g *group) {
-	n := len(g.bal)
-	if n == 0 || n != len(st.Entries) || g.bal[0] == noBalance || g.bal[n-1] == noBalance {
-		return
-	}
-	fwd, rev := 0, 0
-	for i := 1; i < n; i++ {
-		p, c := g.bal[i-1], g.bal[i]
-		if p == noBalance || c == noBalance {
-			continue
-		}
-		if s, ok := payment.AddMinor(p, st.Entries[i].Signed()); ok && s == c {
-			fwd++
-		}
-		if s, ok := payment.AddMinor(c, st.Entries[i-1].Signed()); ok && s == p {
-			rev++
-		}
-	}
-	first, last := 0, n-1
-	newestFirst := rev > fwd || (rev == fwd && entryDate(&st.Entries[0]) > entryDate(&st.Entries[n-1]))
-	if newestFirst {
-		first, last = n-1, 0
-	}
-	open, ok := payment.AddMinor(g.bal[first], -st.Entries[first].Signed())
-	if !ok {
-		return
-	}
-	st.Opening, st.HasOpening = open, true
-	st.Closing, st.HasClosing = g.bal[last], true
-}
-
-func entryDate(e *reconcile.Entry) payment.Date {
-	if e.BookingDate != 0 {
-		return e.BookingDate
-	}
-	return e.ValueDate
 }
 
 // HeaderScore says how well the first rows of a file fit the mappings (nil: every preset): the number

@@ -11,23 +11,39 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
-// build feeds semicolon-separated lines to a Builder, numbering them from 1.
+// build feeds semicolon-separated lines to a Builder, numbering them from 1. It feeds them to a
+// streaming Builder too, and checks that what that hands over is what it returns.
 func build(t *testing.T, opts tabular.Options, lines ...string) ([]reconcile.Statement, error) {
 	t.Helper()
 	if opts.Format == "" {
 		opts.Format = "csv"
 	}
-	b, err := tabular.NewBuilder(opts)
-	require.NoError(t, err)
-	for i, l := range lines {
-		if !b.Row(i+1, strings.Split(l, ";")) {
-			break
+	feed := func(opts tabular.Options) ([]reconcile.Statement, error) {
+		b, err := tabular.NewBuilder(opts)
+		require.NoError(t, err)
+		for i, l := range lines {
+			if !b.Row(i+1, strings.Split(l, ";")) {
+				break
+			}
 		}
+		return b.Finish()
 	}
-	return b.Finish()
+	sts, err := feed(opts)
+	streamed, serr := reconciletest.Collect(t, func(fn func(*reconcile.Statement, *reconcile.Entry) error) error {
+		opts.Stream = fn
+		got, err := feed(opts)
+		assert.Nil(t, got, "a streaming Builder returns no statements")
+		return err
+	})
+	assert.Equal(t, err, serr, "streaming fails as decoding does")
+	if err == nil {
+		assert.Equal(t, reconciletest.StripFingerprints(sts), streamed, "streaming hands over what decoding returns")
+	}
+	return sts, err
 }
 
 // brief writes each entry as "date d|c amount" for compact assertions.

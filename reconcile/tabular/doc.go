@@ -24,6 +24,10 @@
 //     with a date but no amount are skipped with a rows_skipped warning.
 //   - Balance: a running balance column gives the opening (first balance minus first entry) and
 //     closing balance, for files listed oldest or newest first, so Statement.CheckBalances works.
+//   - Streaming (Options.Stream): each entry is handed over as soon as its row is read and only a
+//     tally is kept per statement (period, balances, running total), so memory stays flat in the
+//     number of rows; the statements' headers, balances and warnings come at Finish, the same as
+//     without streaming.
 //   - Errors: every bad cell is a *reconcile.ParseError with its line ("line 7", column) or cell
 //     ("Sheet1!C7") and the reason, collected up to reconcile.MaxErrors; nothing is returned when
 //     any was found. A file with no header is one error matching reconcile.ErrNotStatement.

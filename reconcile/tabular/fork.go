@@ -15,9 +15,10 @@ import (
 // feeds those rows to the builder itself.
 
 // Settled reports whether rows can now be read in forks: the header is found, the number format
-// decided, no row is waiting and nothing has gone wrong.
+// decided, no row is waiting and nothing has gone wrong. Never when streaming (Options.Stream):
+// entries are handed over one by one, in file order.
 func (b *Builder) Settled() bool {
-	return b.lay != nil && !b.fatal && b.errs.Len() == 0 && len(b.queue) == 0 && b.nums.decided()
+	return b.opts.Stream == nil && b.lay != nil && !b.fatal && b.errs.Len() == 0 && len(b.queue) == 0 && b.nums.decided()
 }
 
 // Fork returns a builder for the next run of rows of the file, at most rows of them, to be fed on
@@ -82,11 +83,16 @@ func (b *Builder) Join(f *Builder) bool {
 		}
 		to[j] = int32(g.idx)
 		g.rows = append(g.rows, fg.rows...)
-		g.bal = append(g.bal, fg.bal...)
+		g.tally.join(&fg.tally)
 		g.n += fg.n
 	}
 	b.store.join(&f.store, to, len(b.groups))
-	b.skipped = append(b.skipped, f.skipped...)
+	for _, n := range f.skipped {
+		if len(b.skipped) <= maxListed {
+			b.skipped = append(b.skipped, n)
+		}
+	}
+	b.nSkipped += f.nSkipped
 	return true
 }
 

@@ -60,13 +60,33 @@ type Options struct {
 // Decode reads an XLSX bank export into statements. It streams the sheet row by row from the zip
 // entry, reading r in place (the file is never copied): dates stay serial numbers and are
 // converted exactly, amounts are read exactly from number cells (see appendNumber) or text cells.
-// Every problem is a *reconcile.ParseError with its cell ("Sheet1!C7"); they are collected (up to
-// reconcile.MaxErrors) and returned joined, with no statements. A workbook with no header row in
-// any sheet fails with one error matching reconcile.ErrNotStatement; one over the size limits with
-// one matching ErrTooLarge.
-func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement, err error) {
+// Memory beyond the entries it returns stays flat; for a workbook too large to hold its entries,
+// use Stream. Every problem is a *reconcile.ParseError with its cell ("Sheet1!C7"); they are
+// collected (up to reconcile.MaxErrors) and returned joined, with no statements. A workbook with
+// no header row in any sheet fails with one error matching reconcile.ErrNotStatement; one over the
+// size limits with one matching ErrTooLarge.
+func Decode(r io.ReaderAt, size int64, opts Options) ([]reconcile.Statement, error) {
+	return decode(r, size, opts, nil)
+}
+
+// decode is Decode, or with stream set Stream.
+func decode(r io.ReaderAt, size int64, opts Options, stream func(*reconcile.Statement, *reconcile.Entry) error) (
+	sts []reconcile.Statement, err error) {
+	inStream := false // a panic there is the caller's, not to be hidden
+	if stream != nil {
+		fn := stream
+		stream = func(st *reconcile.Statement, e *reconcile.Entry) error {
+			inStream = true
+			err := fn(st, e)
+			inStream = false
+			return err
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil { // a bug on hostile input: report, never crash the caller
+			if inStream {
+				panic(p)
+			}
 			sts, err = nil, &reconcile.ParseError{Format: Format, Err: fmt.Errorf("unreadable workbook: %v", p)}
 		}
 	}()
@@ -93,7 +113,7 @@ func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement,
 	for _, sheet := range sheets {
 		sts, found, err := readSheet(wb, sheet, size, tabular.Options{
 			Format: Format, Sheet: sheet.name, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
-			Strict: opts.Strict, NumericCells: true, Date1904: wb.date1904,
+			Strict: opts.Strict, NumericCells: true, Date1904: wb.date1904, Stream: stream,
 		})
 		if err == nil || found {
 			return sts, err
@@ -108,8 +128,8 @@ func Decode(r io.ReaderAt, size int64, opts Options) (sts []reconcile.Statement,
 	return nil, first
 }
 
-// readSheet streams one sheet's rows into a tabular.Builder and returns its statements; found says
-// whether a header row was found.
+// readSheet streams one sheet's rows into a tabular.Builder and returns its statements (none when
+// topts.Stream is set); found says whether a header row was found.
 func readSheet(wb *workbook, sheet sheetPart, size int64, topts tabular.Options) (sts []reconcile.Statement, found bool, err error) {
 	fail := func(row, col int, err error) ([]reconcile.Statement, bool, error) {
 		cell := sheet.name + "!" + cellName(max(col, 1), max(row, 1))
@@ -124,11 +144,13 @@ func readSheet(wb *workbook, sheet sheetPart, size int64, topts tabular.Options)
 	}
 	defer rows.close()
 	var sample []sampledRow
-	hint := rows.declaredRows()
-	if hint == 0 { // the declared range is missing or just "A1", as excelize's StreamWriter writes it
-		sample, hint, err = rows.sample(64)
+	if topts.Stream == nil { // streaming keeps no entries to presize
+		hint := rows.declaredRows()
+		if hint == 0 { // the declared range is missing or just "A1", as excelize's StreamWriter writes it
+			sample, hint, err = rows.sample(64)
+		}
+		topts.RowsHint = rowsHint(hint, size)
 	}
-	topts.RowsHint = rowsHint(hint, size)
 	b, berr := tabular.NewBuilder(topts)
 	if berr != nil {
 		return nil, true, berr

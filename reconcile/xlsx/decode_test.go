@@ -99,13 +99,16 @@ func ziraat() sheet {
 	}}
 }
 
-func TestFixtures(t *testing.T) {
-	cases := []struct {
-		name    string
-		book    []byte
-		opts    xlsx.Options
-		wantErr error
-	}{
+// fixture is a workbook with the options it is read with.
+type fixture struct {
+	name    string
+	book    []byte
+	opts    xlsx.Options
+	wantErr error
+}
+
+func fixtures(t testing.TB) []fixture {
+	return []fixture{
 		{name: "akbank_numeric_cells", book: workbook(t, false, akbank()), opts: xlsx.Options{Currency: "TRY"}},
 		{name: "ziraat_text_cells", book: workbook(t, false, ziraat())},
 		{name: "cover_sheet_first", book: workbook(t, false,
@@ -131,7 +134,10 @@ func TestFixtures(t *testing.T) {
 			{"Ürün Kodu", "Ürün Adı", "Stok"}, {"A-1", "Kalem", 100.0},
 		}}), wantErr: reconcile.ErrNotStatement},
 	}
-	for _, tc := range cases {
+}
+
+func TestFixtures(t *testing.T) {
+	for _, tc := range fixtures(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			sts, err := xlsx.Decode(bytes.NewReader(tc.book), int64(len(tc.book)), tc.opts)
 			var got struct {

@@ -14,7 +14,9 @@
 // The workbook is checked against limits before anything is inflated: Options.MaxUnzipSize refuses
 // a zip bomb or a 1 GB sheet at once, and archive/zip refuses to inflate more than an entry
 // declares. A shared-string table larger than Options.MaxXMLInMemory is kept in a temporary file,
-// so memory beyond the returned statements stays flat whatever the row count.
+// so memory beyond the returned statements stays flat whatever the row count. Stream reads the same
+// way but hands each entry to a callback as soon as its row is read, keeping none, for workbooks
+// too large to hold.
 //
 // Positions and errors name cells: "Sheet1!C7".
 package xlsx

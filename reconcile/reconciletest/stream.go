@@ -1,0 +1,62 @@
+package reconciletest
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// Collect runs stream (a decoder's Stream bound to its input) with an fn that puts the statements
+// together again from what it is handed: each statement's entries in order, its header from the
+// call that ends it. It checks the Stream contract on the way: st.Entries stays empty, entries
+// carry no Fingerprint and the statement's currency, warnings come only with the end, and (when
+// stream returns nil) every statement that had entries ends. Compare the result with what Decode
+// returns through StripFingerprints.
+func Collect(t testing.TB, stream func(fn func(st *reconcile.Statement, e *reconcile.Entry) error) error) ([]reconcile.Statement, error) {
+	t.Helper()
+	var out []reconcile.Statement
+	open := map[[2]string][]reconcile.Entry{}
+	err := stream(func(st *reconcile.Statement, e *reconcile.Entry) error {
+		assert.Empty(t, st.Entries, "st.Entries stays empty")
+		key := [2]string{st.Account, string(st.Currency)}
+		if e != nil {
+			assert.Empty(t, st.Warnings, "warnings come with the end of the statement")
+			assert.Empty(t, e.Fingerprint, "entries from Stream have no fingerprint")
+			assert.Equal(t, st.Currency, e.Currency)
+			open[key] = append(open[key], *e)
+			return nil
+		}
+		s := *st
+		s.Entries = open[key]
+		if s.Entries == nil {
+			s.Entries = []reconcile.Entry{}
+		}
+		delete(open, key)
+		out = append(out, s)
+		return nil
+	})
+	if err == nil {
+		assert.Empty(t, open, "every statement ends")
+	}
+	return out, err
+}
+
+// StripFingerprints returns a copy of sts whose entries have no Fingerprint, as Stream hands them
+// over.
+func StripFingerprints(sts []reconcile.Statement) []reconcile.Statement {
+	if sts == nil {
+		return nil
+	}
+	out := make([]reconcile.Statement, len(sts))
+	for i, st := range sts {
+		st.Entries = slices.Clone(st.Entries)
+		for j := range st.Entries {
+			st.Entries[j].Fingerprint = ""
+		}
+		out[i] = st
+	}
+	return out
+}
