@@ -167,40 +167,86 @@ func offsets(groups []*group) []int {
 	return next
 }
 
-// sortByGroup moves every entry of all to its place in the group-after-group layout, keeping the
-// file order within a group. It follows the cycles of that permutation backwards, from each place
-// to the entry that belongs there, so every entry is moved once.
+// sortByGroup lays the entries of all out group after group, keeping the file order within a group,
+// in one sequential pass: the entries of the first or the last group, whichever has more, move within
+// all toward their place (entries are read before anything is written over them), and the others
+// go through a buffer, group by group, and are copied to their place at the end. The buffer holds
+// the other groups only: nothing for a file whose rows are nearly all of one statement. (Following
+// the cycles of the permutation instead, with no buffer, cost a random access per entry: about
+// twice the time.) keys, when not nil, move with their entries.
 func (s *entryStore) sortByGroup(all []reconcile.Entry, keys [][16]byte, groups []*group) {
-	next := offsets(groups)
-	src := make([]int32, len(all)) // the entry that belongs at each place
-	for i, g := range s.owner {
-		src[next[g]] = int32(i)
-		next[g]++
+	stay := 0
+	if last := len(groups) - 1; groups[last].n > groups[0].n {
+		stay = last
 	}
-	for i := range all {
-		if int(src[i]) == i {
+	place := offsets(groups)
+	// The buffer keeps the groups other than stay in group order: part[g] is where g's part starts.
+	part := make([]int, len(groups))
+	size := 0
+	for g, gr := range groups {
+		if g != stay {
+			part[g] = size
+			size += gr.n
+		}
+	}
+	side := make([]reconcile.Entry, size)
+	var sideKeys [][16]byte
+	if keys != nil {
+		sideKeys = make([][16]byte, size)
+	}
+	owner := s.owner
+	if stay == 0 {
+		next := slices.Clone(part)
+		w := 0
+		for i, g := range owner {
+			if g == 0 {
+				if w != i {
+					all[w] = all[i]
+					if keys != nil {
+						keys[w] = keys[i]
+					}
+				}
+				w++
+				continue
+			}
+			side[next[g]] = all[i]
+			if keys != nil {
+				sideKeys[next[g]] = keys[i]
+			}
+			next[g]++
+		}
+	} else {
+		end := make([]int, len(groups)) // scanning backwards, each part fills from its end
+		for g, gr := range groups {
+			end[g] = part[g] + gr.n
+		}
+		w := len(all)
+		for i := len(owner) - 1; i >= 0; i-- {
+			g := int(owner[i])
+			if g == stay {
+				w--
+				if w != i {
+					all[w] = all[i]
+					if keys != nil {
+						keys[w] = keys[i]
+					}
+				}
+				continue
+			}
+			end[g]--
+			side[end[g]] = all[i]
+			if keys != nil {
+				sideKeys[end[g]] = keys[i]
+			}
+		}
+	}
+	for g, gr := range groups {
+		if g == stay {
 			continue
 		}
-		tmp := all[i]
-		var tmpKey [16]byte
+		copy(all[place[g]:place[g]+gr.n], side[part[g]:part[g]+gr.n])
 		if keys != nil {
-			tmpKey = keys[i]
-		}
-		for k := i; ; {
-			from := int(src[k])
-			src[k] = int32(k)
-			if from == i {
-				all[k] = tmp
-				if keys != nil {
-					keys[k] = tmpKey
-				}
-				break
-			}
-			all[k] = all[from]
-			if keys != nil {
-				keys[k] = keys[from]
-			}
-			k = from
+			copy(keys[place[g]:place[g]+gr.n], sideKeys[part[g]:part[g]+gr.n])
 		}
 	}
 }
