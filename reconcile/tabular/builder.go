@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
@@ -54,9 +55,8 @@ type group struct {
 	account  string
 	currency payment.Currency
 	mu       int
-	idx      int     // its index in Builder.groups
-	n        int     // entries in the store
-	rows     []int32 // the row of each stored entry; positions are written at the end, in one string
+	idx      int // its index in Builder.groups
+	n        int // entries in the store
 	tally    tally
 	head     reconcile.Statement // what streaming hands over with each entry
 }
@@ -288,6 +288,7 @@ type Builder struct {
 	nSkipped int
 	queue    []queued
 
+	pos    positions       // the positions of stored entries
 	entry  reconcile.Entry // the entry handed to Options.Stream, reused
 	prefix string          // positionPrefix, once known
 	posBuf []byte
@@ -672,6 +673,15 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 	}
 	cur := payment.Currency("")
 	if t := cellAt(cells, l.col[fCurrency]); t != "" {
+		if g := b.last; g != nil && string(g.currency) == t && g.account == account {
+			return g, nil
+		}
+		for _, g := range b.groups { // the cell is the ISO code of a statement already open
+			if string(g.currency) == t && g.account == account {
+				b.last = g
+				return g, nil
+			}
+		}
 		if b.last != nil && string(b.last.currency) == t {
 			cur = b.last.currency
 		} else {
@@ -913,7 +923,9 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	bad := dateErr != nil
 	value := booking
 	if l.col[fBooking] >= 0 && l.col[fValue] >= 0 {
-		if t := cellAt(cells, l.col[fValue]); t != "" {
+		if t := cellAt(cells, l.col[fValue]); t == dateText && dateErr == nil {
+			value = booking // most exports repeat the booking date: read once
+		} else if t != "" {
 			if value, err = b.date(t, final); err != nil {
 				b.fail(n, l.col[fValue], fValue, err)
 				bad = true
@@ -995,7 +1007,6 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	}
 	e := &b.entry
 	if b.opts.Stream == nil {
-		g.rows = append(g.rows, int32(n))
 		e = b.store.add(g, len(b.groups))
 	}
 	*e = reconcile.Entry{
@@ -1015,7 +1026,13 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	g.tally.add(n, e, bal)
 	if b.opts.Stream != nil {
 		b.emit(g, n, e)
-	} else if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
+		return
+	}
+	if b.pos.prefix == "" {
+		b.pos.prefix = b.positionPrefix()
+	}
+	e.Position = b.pos.text(n)
+	if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
 		// A fork, in its reserved room: hash the entry while it is at hand.
 		s.keys[len(s.cur)-1] = reconcile.EntryHash(g.account, e)
 	}
@@ -1129,23 +1146,24 @@ func (b *Builder) positionPrefix() string {
 // position is "line 7" or "Sheet1!A7".
 func (b *Builder) position(n int) string { return b.positionPrefix() + strconv.Itoa(n) }
 
-// setPositions writes every entry's position into one string and slices it: one allocation for the
-// whole statement instead of one per entry.
-func (b *Builder) setPositions(entries []reconcile.Entry, rows []int32) {
-	prefix := b.positionPrefix()
-	buf := make([]byte, 0, len(rows)*(len(prefix)+7))
-	ends := make([]int32, len(rows))
-	for i, r := range rows {
-		buf = append(buf, prefix...)
-		buf = strconv.AppendInt(buf, int64(r), 10)
-		ends[i] = int32(len(buf))
+// positions writes the positions of entries ("line 7", "Sheet1!A7") one after another into chunks,
+// each entry's a slice of its chunk: no allocation of its own, and no second pass over the entries
+// to set them. A chunk is never written again where a position lies, so the strings need no copy.
+type positions struct {
+	prefix string
+	buf    []byte
+}
+
+// positionChunk is the size of a chunk of positions: about 3,000 of them.
+const positionChunk = 32 << 10
+
+func (p *positions) text(n int) string {
+	if cap(p.buf)-len(p.buf) < len(p.prefix)+20 {
+		p.buf = make([]byte, 0, max(positionChunk, len(p.prefix)+20))
 	}
-	all := string(buf)
-	start := int32(0)
-	for i := range entries {
-		entries[i].Position = all[start:ends[i]]
-		start = ends[i]
-	}
+	start := len(p.buf)
+	p.buf = strconv.AppendInt(append(p.buf, p.prefix...), int64(n), 10)
+	return unsafe.String(&p.buf[start], len(p.buf)-start)
 }
 
 // ---- the end ----
@@ -1270,7 +1288,6 @@ func (b *Builder) header(g *group) reconcile.Statement {
 func (b *Builder) statement(g *group, entries []reconcile.Entry, keys [][16]byte) reconcile.Statement {
 	st := b.header(g)
 	st.Entries = entries
-	b.setPositions(st.Entries, g.rows)
 	if keys != nil {
 		st.FingerprintHashed(keys)
 	} else {

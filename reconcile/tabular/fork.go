@@ -82,7 +82,6 @@ func (b *Builder) Join(f *Builder) bool {
 			}
 		}
 		to[j] = int32(g.idx)
-		g.rows = append(g.rows, fg.rows...)
 		g.tally.join(&fg.tally)
 		g.n += fg.n
 	}
