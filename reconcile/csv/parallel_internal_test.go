@@ -140,6 +140,12 @@ func TestParallelEdges(t *testing.T) {
 			}
 			return strings.TrimSuffix(plain(i), "\n") + "\r\n"
 		}),
+		"identical bookings in many runs": head + lines(300, func(i int) string {
+			if i%10 == 0 {
+				return "2026-01-05,-50.00,EUR,FEE,account fee\n"
+			}
+			return plain(i)
+		}),
 		"no final line break":   head + strings.TrimSuffix(lines(100, plain), "\n"),
 		"quote open at the end": head + lines(100, plain) + "2026-01-05,1.00,EUR,\"open\n",
 		"invalid UTF-8 late":    head + lines(200, plain) + "2026-01-05,1.00,EUR,X,caf\xe9\n" + lines(20, plain),
