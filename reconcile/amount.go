@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -124,7 +125,8 @@ func scale(v uint64, have, want int, neg bool) (int64, error) {
 	return int64(v), nil
 }
 
-// FormatAmountError describes an amount error for a ParseError.
+// FormatAmountError describes an amount error for a ParseError: the text, quoted, and why. It wraps
+// err, so errors.Is still finds ErrAmountSyntax, ErrAmountPrecision or ErrAmountRange.
 func FormatAmountError(text string, err error) error {
-	return errors.New(strconv.Quote(text) + ": " + err.Error())
+	return fmt.Errorf("%s: %w", strconv.Quote(text), err)
 }

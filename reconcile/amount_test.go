@@ -160,3 +160,11 @@ func FuzzParseMinorMatchesDecimal(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatAmountErrorKeepsTheCause(t *testing.T) {
+	for _, cause := range []error{reconcile.ErrAmountSyntax, reconcile.ErrAmountPrecision, reconcile.ErrAmountRange} {
+		err := reconcile.FormatAmountError("12,345", cause)
+		require.ErrorIs(t, err, cause)
+		require.Equal(t, `"12,345": `+cause.Error(), err.Error())
+	}
+}

@@ -421,3 +421,12 @@ func TestStatementsDoNotDependOnRowsHint(t *testing.T) {
 		})
 	}
 }
+
+// TestAmountErrorsKeepTheirCause: a bad amount is a ParseError whose cause errors.Is finds.
+func TestAmountErrorsKeepTheirCause(t *testing.T) {
+	_, err := build(t, tabular.Options{Currency: "EUR"}, "Date;Amount", "2026-01-02;1.00", "2026-01-03;1x")
+	require.ErrorIs(t, err, reconcile.ErrAmountSyntax)
+	var pe *reconcile.ParseError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, 3, pe.Line)
+}
