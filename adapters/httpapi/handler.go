@@ -26,7 +26,8 @@ const (
 )
 
 // Options configures a Handler. The zero value means: no logging, the service's clock, no sandbox
-// helpers, 1 MiB / 4 MiB body limits, idempotency records kept 24 hours in memory.
+// helpers, 1 MiB / 4 MiB body limits, idempotency records kept 24 hours in memory (at most
+// DefaultResponseStoreBytes of them).
 type Options struct {
 	// Logger receives 5xx errors with their request id (never request bodies). Nil discards.
 	Logger *slog.Logger

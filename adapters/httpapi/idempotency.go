@@ -165,11 +165,19 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // MemoryResponseStore is a ResponseStore in process memory. Records older than the TTL are dropped
 // on later calls, oldest first, at a constant cost per call; nothing runs in the background. Safe for
-// concurrent use. It keeps every record of the last TTL: size it for your request rate (at 100
-// keyed requests per second, 24 hours is 8.6 million records).
+// concurrent use. It keeps the records of the last TTL within MaxBytes: a client sending many keyed
+// requests with large answers cannot make it grow without bound.
 type MemoryResponseStore struct {
-	mu   sync.Mutex
-	recs map[string]*StoredResponse
+	// MaxBytes bounds what the records take (bodies, keys, and a fixed overhead for each): once
+	// passed, the oldest finished records are dropped before their TTL is up, and a retry of one of
+	// those requests runs again. (Payment creation stays idempotent anyway: the core de-duplicates
+	// it by the same key.) NewMemoryResponseStore sets DefaultResponseStoreBytes; 0 means no bound.
+	// Set it before the store is used.
+	MaxBytes int64
+
+	mu    sync.Mutex
+	recs  map[string]*StoredResponse
+	bytes int64 // what the records in recs take, as MaxBytes counts
 	// order lists keys by the time their record was created, oldest first, from head on: expiry
 	// pops from the front. A key appears again when its record is replaced; stale entries are skipped.
 	order []queued
@@ -181,9 +189,26 @@ type queued struct {
 	at  time.Time
 }
 
-// NewMemoryResponseStore returns an empty store.
+// DefaultResponseStoreBytes is NewMemoryResponseStore's MaxBytes: about 800,000 payment answers.
+const DefaultResponseStoreBytes = 256 << 20
+
+// recordOverhead is what a record is counted for besides its key and body: the record, its map and
+// queue entries.
+const recordOverhead = 160
+
+// NewMemoryResponseStore returns an empty store that keeps at most DefaultResponseStoreBytes.
 func NewMemoryResponseStore() *MemoryResponseStore {
-	return &MemoryResponseStore{recs: make(map[string]*StoredResponse)}
+	return &MemoryResponseStore{MaxBytes: DefaultResponseStoreBytes, recs: make(map[string]*StoredResponse)}
+}
+
+func recordSize(key string, r *StoredResponse) int64 {
+	return int64(len(key) + len(r.Body) + len(r.ContentType) + recordOverhead)
+}
+
+// drop forgets the record of key.
+func (s *MemoryResponseStore) drop(key string, r *StoredResponse) {
+	delete(s.recs, key)
+	s.bytes -= recordSize(key, r)
 }
 
 // expire drops the records older than ttl at now.
@@ -193,9 +218,14 @@ func (s *MemoryResponseStore) expire(now time.Time, ttl time.Duration) {
 		s.order[s.head] = queued{}
 		s.head++
 		if r, ok := s.recs[q.key]; ok && r.CreatedAt.Equal(q.at) {
-			delete(s.recs, q.key)
+			s.drop(q.key, r)
 		}
 	}
+	s.compact()
+}
+
+// compact gives back the front of the queue once most of it is popped.
+func (s *MemoryResponseStore) compact() {
 	if s.head > 1024 && s.head*2 > len(s.order) {
 		s.order = append(s.order[:0], s.order[s.head:]...)
 		s.head = 0
@@ -203,8 +233,32 @@ func (s *MemoryResponseStore) expire(now time.Time, ttl time.Duration) {
 }
 
 func (s *MemoryResponseStore) put(key string, r *StoredResponse) {
+	if old, ok := s.recs[key]; ok {
+		s.bytes -= recordSize(key, old)
+	}
 	s.recs[key] = r
+	s.bytes += recordSize(key, r)
 	s.order = append(s.order, queued{key: key, at: r.CreatedAt})
+	s.shrink()
+}
+
+// shrink drops the oldest finished records while the store holds more than MaxBytes. A request
+// still in flight keeps its record (it goes to the back of the queue).
+func (s *MemoryResponseStore) shrink() {
+	for n := len(s.order) - s.head; s.MaxBytes > 0 && s.bytes > s.MaxBytes && n > 0; n-- {
+		q := s.order[s.head]
+		s.order[s.head] = queued{}
+		s.head++
+		r, ok := s.recs[q.key]
+		switch {
+		case !ok || !r.CreatedAt.Equal(q.at): // replaced or gone
+		case !r.Done:
+			s.order = append(s.order, q)
+		default:
+			s.drop(q.key, r)
+		}
+	}
+	s.compact()
 }
 
 // Begin implements ResponseStore.
@@ -232,7 +286,9 @@ func (s *MemoryResponseStore) Complete(_ context.Context, key string, resp Store
 func (s *MemoryResponseStore) Release(_ context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.recs, key)
+	if r, ok := s.recs[key]; ok {
+		s.drop(key, r)
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -242,4 +243,35 @@ func TestMemoryResponseStoreExpiry(t *testing.T) {
 	assert.False(t, claimed)
 	assert.Equal(t, 200, rec.Status)
 	assert.Equal(t, 1, s.Len(), "everything else expired")
+}
+
+// TestMemoryResponseStoreBound: past MaxBytes the oldest finished records go first, a request in
+// flight keeps its record, and what the store holds stays near the bound.
+func TestMemoryResponseStoreBound(t *testing.T) {
+	s := httpapi.NewMemoryResponseStore()
+	require.Equal(t, int64(httpapi.DefaultResponseStoreBytes), s.MaxBytes)
+	s.MaxBytes = 10_000
+	t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	body := bytes.Repeat([]byte("x"), 900) // about a kilobyte a record with its key and overhead
+	_, claimed, err := s.Begin(ctx, "in-flight", [32]byte{}, t0, time.Hour)
+	require.NoError(t, err)
+	require.True(t, claimed)
+	for i := range 100 {
+		now := t0.Add(time.Duration(i) * time.Second)
+		key := fmt.Sprint("k", i)
+		_, claimed, err := s.Begin(ctx, key, [32]byte{}, now, time.Hour)
+		require.NoError(t, err)
+		require.True(t, claimed, key)
+		require.NoError(t, s.Complete(ctx, key, httpapi.StoredResponse{Status: 201, Body: body, CreatedAt: now}))
+		require.LessOrEqual(t, s.Len(), 11, "about ten records fit")
+	}
+	rec, claimed, _ := s.Begin(ctx, "in-flight", [32]byte{}, t0.Add(2*time.Minute), time.Hour)
+	assert.False(t, claimed, "the request in flight kept its record")
+	assert.False(t, rec.Done)
+	rec, claimed, _ = s.Begin(ctx, "k99", [32]byte{}, t0.Add(2*time.Minute), time.Hour)
+	assert.False(t, claimed, "the newest record is kept")
+	assert.Equal(t, 201, rec.Status)
+	_, claimed, _ = s.Begin(ctx, "k0", [32]byte{}, t0.Add(2*time.Minute), time.Hour)
+	assert.True(t, claimed, "the oldest was dropped before its TTL")
+	require.NoError(t, s.Release(ctx, "k0"))
 }
