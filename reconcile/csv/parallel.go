@@ -25,11 +25,12 @@ var parallelEnabled = true
 
 // run is a run of lines read by a fork.
 type run struct {
-	text string
-	line int // the lines of the file before it, counted as records.lines counts them
-	fork *tabular.Builder
-	ok   bool // the fork read every record of the run
-	done chan struct{}
+	text  string
+	line  int // the lines of the file before it, counted as records.lines counts them
+	fork  *tabular.Builder
+	ok    bool // the fork read every record of the run
+	crash any  // what reading it panicked with, raised again on the caller's goroutine
+	done  chan struct{}
 }
 
 // readParallel reads what is left of rr into b. When it returns, rr holds what must still be read
@@ -43,8 +44,7 @@ func readParallel(b *tabular.Builder, rr *recordReader, lineOffset int) {
 	for range workers {
 		go func() {
 			for r := range work {
-				r.ok = readRun(r, sep, maxLine, lineOffset)
-				close(r.done)
+				readRun(r, sep, maxLine, lineOffset)
 			}
 		}()
 	}
@@ -65,6 +65,7 @@ func readParallel(b *tabular.Builder, rr *recordReader, lineOffset int) {
 				}
 			}
 			<-r.done
+			r.raise()
 			if !r.ok || !b.Join(r.fork) {
 				failed = true
 				return
@@ -107,6 +108,7 @@ func readParallel(b *tabular.Builder, rr *recordReader, lineOffset int) {
 	var rest []string // the runs not joined
 	for _, r := range pending {
 		<-r.done
+		r.raise()
 		if !failed && r.ok && b.Join(r.fork) {
 			continue
 		}
@@ -123,17 +125,31 @@ func readParallel(b *tabular.Builder, rr *recordReader, lineOffset int) {
 	rr.lines = line
 }
 
-// readRun reads the records of r into its fork, and reports whether the fork has them all: it
-// stops at the first row the fork cannot read, and fails when the run ends inside a quoted field.
-func readRun(r *run, sep string, maxLine, lineOffset int) bool {
+// readRun reads the records of r into its fork and sets r.ok when the fork has them all: it stops
+// at the first row the fork cannot read, and fails when the run ends inside a quoted field.
+func readRun(r *run, sep string, maxLine, lineOffset int) {
+	defer func() {
+		r.crash = recover()
+		close(r.done)
+	}()
 	rr := &recordReader{sep: sep, max: maxLine, text: r.text, err: io.EOF}
 	for {
 		rec, n, err := rr.Read()
 		if err == io.EOF {
-			return !rr.openQuote
+			r.ok = !rr.openQuote
+			return
 		}
 		if err != nil || !r.fork.Row(r.line+n+lineOffset, rec) || r.fork.Failed() {
-			return false
+			return
 		}
+	}
+}
+
+// raise panics, on the goroutine that called Decode, with what reading r panicked with: a bug
+// surfaces where the sequential reading would have raised it, not on a goroutine no caller can
+// recover.
+func (r *run) raise() {
+	if r.crash != nil {
+		panic(r.crash)
 	}
 }

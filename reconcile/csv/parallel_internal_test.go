@@ -230,3 +230,14 @@ func abs(v int) int {
 	}
 	return v
 }
+
+// TestParallelPanicReachesTheCaller: a panic while a run is read (a bug) is raised again on the
+// goroutine that joins the run, where Decode's caller can recover it.
+func TestParallelPanicReachesTheCaller(t *testing.T) {
+	r := &run{text: "2026-01-02,1.00,EUR\n", line: 1, done: make(chan struct{})} // no fork: Row panics
+	go readRun(r, ",", 0, 0)
+	<-r.done
+	require.False(t, r.ok)
+	require.NotNil(t, r.crash)
+	require.Panics(t, r.raise)
+}
