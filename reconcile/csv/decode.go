@@ -115,7 +115,9 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 
 // Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
 // the stream once, in constant memory apart from the entries it returns; for a file too large to
-// hold its entries, use Stream. Every problem is a *reconcile.ParseError with its line and column;
+// hold its entries, use Stream. Past its first block (64 KiB), once the header is found and the
+// number format decided, a file is read on GOMAXPROCS goroutines, with the same result as reading
+// it line by line. Every problem is a *reconcile.ParseError with its line and column;
 // they are collected (up to reconcile.MaxErrors) and returned joined, with no statements: nothing is
 // half-read. A file in which no header row is found fails with one error that matches
 // reconcile.ErrNotStatement.
