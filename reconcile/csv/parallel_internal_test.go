@@ -146,6 +146,13 @@ func TestParallelEdges(t *testing.T) {
 			}
 			return plain(i)
 		}),
+		"identical bookings in several currencies": head + lines(300, func(i int) string {
+			cur := [...]string{"EUR", "USD", "EUR", "GBP", "EUR"}[i%5]
+			if i%7 == 0 {
+				return "2026-01-05,-50.00," + cur + ",FEE,account fee\n"
+			}
+			return fmt.Sprintf("2026-01-%02d,%d.00,%s,INV-%d,x\n", 1+i%28, 10+i, cur, i)
+		}),
 		"no final line break":   head + strings.TrimSuffix(lines(100, plain), "\n"),
 		"quote open at the end": head + lines(100, plain) + "2026-01-05,1.00,EUR,\"open\n",
 		"invalid UTF-8 late":    head + lines(200, plain) + "2026-01-05,1.00,EUR,X,caf\xe9\n" + lines(20, plain),
