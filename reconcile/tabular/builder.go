@@ -167,18 +167,67 @@ func offsets(groups []*group) []int {
 	return next
 }
 
-// sortByGroup lays the entries of all out group after group, keeping the file order within a group,
-// in one sequential pass: the entries of the first or the last group, whichever has more, move within
-// all toward their place (entries are read before anything is written over them), and the others
-// go through a buffer, group by group, and are copied to their place at the end. The buffer holds
-// the other groups only: nothing for a file whose rows are nearly all of one statement. (Following
-// the cycles of the permutation instead, with no buffer, cost a random access per entry: about
-// twice the time.) keys, when not nil, move with their entries.
+// sortBuffer bounds the buffer sortByGroup may take: 32 MiB, about 160,000 entries.
+const sortBuffer = 32 << 20
+
+// sortByGroup lays the entries of all out group after group, keeping the file order within a group.
+// keys, when not nil, move with their entries. When the entries outside the larger of the first and
+// last group fit in sortBuffer, it does so in one sequential pass (sortBuffered); otherwise in place
+// (sortInPlace), about twice as slow but with no memory of its own: at a million entries the buffer
+// would be some 75 MB, when the whole statement is at its largest.
 func (s *entryStore) sortByGroup(all []reconcile.Entry, keys [][16]byte, groups []*group) {
 	stay := 0
 	if last := len(groups) - 1; groups[last].n > groups[0].n {
 		stay = last
 	}
+	if (len(all)-groups[stay].n)*int(unsafe.Sizeof(reconcile.Entry{})) > sortBuffer {
+		s.sortInPlace(all, keys, groups)
+		return
+	}
+	s.sortBuffered(all, keys, groups, stay)
+}
+
+// sortInPlace follows the cycles of the permutation backwards, from each place to the entry that
+// belongs there, so that every entry moves once: a random access per entry.
+func (s *entryStore) sortInPlace(all []reconcile.Entry, keys [][16]byte, groups []*group) {
+	next := offsets(groups)
+	src := make([]int32, len(all)) // the entry that belongs at each place
+	for i, g := range s.owner {
+		src[next[g]] = int32(i)
+		next[g]++
+	}
+	for i := range all {
+		if int(src[i]) == i {
+			continue
+		}
+		tmp := all[i]
+		var tmpKey [16]byte
+		if keys != nil {
+			tmpKey = keys[i]
+		}
+		for k := i; ; {
+			from := int(src[k])
+			src[k] = int32(k)
+			if from == i {
+				all[k] = tmp
+				if keys != nil {
+					keys[k] = tmpKey
+				}
+				break
+			}
+			all[k] = all[from]
+			if keys != nil {
+				keys[k] = keys[from]
+			}
+			k = from
+		}
+	}
+}
+
+// sortBuffered does it in one sequential pass: the entries of group stay (the first or the last)
+// move within all toward their place (entries are read before anything is written over them), and
+// the others go through a buffer, group by group, and are copied to their place at the end.
+func (s *entryStore) sortBuffered(all []reconcile.Entry, keys [][16]byte, groups []*group, stay int) {
 	place := offsets(groups)
 	// The buffer keeps the groups other than stay in group order: part[g] is where g's part starts.
 	part := make([]int, len(groups))

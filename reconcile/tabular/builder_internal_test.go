@@ -65,12 +65,13 @@ func TestTallyJoin(t *testing.T) {
 	}
 }
 
-// TestSortByGroup checks the group-after-group layout against a stable reference, whichever group
-// stays in place (the first or the last, the larger), with and without keys.
+// TestSortByGroup checks the group-after-group layout against a stable reference, in place and
+// through a buffer, whichever group stays (the first or the last, the larger), with and without keys.
 func TestSortByGroup(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	for _, weights := range [][]int{{1, 1}, {5, 1, 1}, {1, 1, 5}, {1, 3, 2, 1}, {1, 0, 1}, {0, 1}, {1, 0}} {
-		for _, withKeys := range []bool{false, true} {
+		for k := range 4 {
+			withKeys, inPlace := k&1 != 0, k&2 != 0
 			n := 500
 			groups := make([]*group, len(weights))
 			for g := range groups {
@@ -104,7 +105,11 @@ func TestSortByGroup(t *testing.T) {
 				groups[g].n++
 				want[g] = append(want[g], int64(i))
 			}
-			s.sortByGroup(all, keys, groups)
+			if inPlace {
+				s.sortInPlace(all, keys, groups)
+			} else {
+				s.sortByGroup(all, keys, groups)
+			}
 			k := 0
 			for g := range groups {
 				for _, v := range want[g] {
