@@ -162,3 +162,20 @@ func endToEnd(payments, statement, out string) error {
 	}
 	return w.Close()
 }
+
+// BenchmarkEntryHash is the hash behind one fingerprint (EntryHash) on one goroutine, over the
+// entries of the benchmark's statement: what a decoder reading on several cores pays per entry.
+func BenchmarkEntryHash(b *testing.B) {
+	stmts, _ := perfData(b, 10_000).decode(b)
+	st := stmts[0]
+	b.ReportAllocs()
+	var sink byte
+	for b.Loop() {
+		for i := range st.Entries {
+			h := reconcile.EntryHash(st.Account, &st.Entries[i])
+			sink ^= h[0]
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(st.Entries)), "ns/entry")
+	_ = sink
+}

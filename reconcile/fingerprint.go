@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -154,9 +155,18 @@ func fingerprintKey(b []byte, account string, e *Entry) []byte {
 	}
 	for _, s := range []string{e.CustomerRef, e.BankRef, e.EndToEnd, e.Remittance, e.CounterpartyIBAN} {
 		b = append(b, 0)
-		b = append(b, strings.TrimSpace(s)...)
+		b = append(b, trimSpace(s)...)
 	}
 	return b
+}
+
+// trimSpace is strings.TrimSpace, without the call for the usual text that starts and ends with a
+// printable ASCII character (decoders trim their fields already).
+func trimSpace(s string) string {
+	if n := len(s); n == 0 || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf) {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 // repeatTable counts identical keys (hash prefixes). A key is already uniformly distributed, so the

@@ -238,3 +238,11 @@ func TestRepeatTable(t *testing.T) {
 	}
 	assert.Equal(t, []uint32{1, 1, 2, 1, 3}, got)
 }
+
+// TestTrimSpace: the key's trimming is strings.TrimSpace on every kind of edge.
+func TestTrimSpace(t *testing.T) {
+	for _, s := range []string{"", "a", " ", "ab", " a", "a ", "\ta\n", "\u00a0INV-1", "INV-1\u3000",
+		"\u0085x", "x\u2028", "é", "xé", "\xff", "a\xc2", "\xc2\xa0", "INV 2024 001", "  INV-1  "} {
+		require.Equal(t, strings.TrimSpace(s), trimSpace(s), "%q", s)
+	}
+}
