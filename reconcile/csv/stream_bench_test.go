@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"sync"
 	"testing"
@@ -58,22 +57,6 @@ func streamFile(b *testing.B, lines int) string {
 	return path
 }
 
-// heapPeak samples the bytes of heap objects (live ones and garbage not yet collected: what the
-// heap holds) and keeps the highest value.
-type heapPeak struct {
-	s    []metrics.Sample
-	peak uint64
-}
-
-func newHeapPeak() *heapPeak {
-	return &heapPeak{s: []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}}
-}
-
-func (h *heapPeak) sample() {
-	metrics.Read(h.s)
-	h.peak = max(h.peak, h.s[0].Value.Uint64())
-}
-
 // BenchmarkStream streams the perf-floor statement from a file at 20,000, 200,000 and 1,000,000
 // lines (2 to 110 MB) and reports peak-heap-MB, the most the heap held while streaming, sampled
 // from inside fn every 1,000 entries, after collections before each run: it does not grow with the
@@ -91,7 +74,7 @@ func BenchmarkStream(b *testing.B) {
 			}
 			b.SetBytes(fi.Size())
 			b.ReportAllocs()
-			h := newHeapPeak()
+			h := reconciletest.NewHeapPeak()
 			for b.Loop() {
 				b.StopTimer()
 				// Twice: what sync.Pools held (writing the file fills excelize's) goes at the second.
@@ -105,7 +88,7 @@ func BenchmarkStream(b *testing.B) {
 				n := 0
 				err = csv.Stream(f, csv.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
 					if n++; n%1000 == 0 || e == nil {
-						h.sample()
+						h.Sample()
 					}
 					return nil
 				})
@@ -117,7 +100,7 @@ func BenchmarkStream(b *testing.B) {
 					b.Fatalf("%d calls", n)
 				}
 			}
-			b.ReportMetric(float64(h.peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(h.Peak)/(1<<20), "peak-heap-MB")
 		})
 	}
 }
