@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
@@ -23,37 +22,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// e2eCase is testdata/reconcile/<name>/case.json: the inputs of one offline reconciliation, as the
-// CLI would get them.
-type e2eCase struct {
-	Description string `json:"description"`
-	// Statements are statement files, decoded with reconcile/detect (format sniffed from content).
-	// A name ending in ".xlsx.tsv" is a tab-separated sheet turned into an XLSX workbook first.
-	Statements []string `json:"statements"`
-	Payments   string   `json:"payments"`
-	Accounts   string   `json:"accounts,omitempty"`
-	Account    string   `json:"account,omitempty"`
-	DateWindow int      `json:"date_window,omitempty"`
-	// Preset is the CSV/XLSX column preset ("tr", "en"); empty tries them all.
-	Preset string `json:"preset,omitempty"`
-	// Currency is the statement currency for exports that name none (the CLI takes it from the
-	// account in the accounts file).
-	Currency payment.Currency `json:"currency,omitempty"`
-}
-
 // TestEndToEndGolden runs every case of ../testdata/reconcile: statement files + payments (+ accounts)
 // → the JSON and CSV reports, compared with report.golden.json and report.golden.csv.
 func TestEndToEndGolden(t *testing.T) {
-	cases, err := filepath.Glob(filepath.Join("..", "testdata", "reconcile", "*", "case.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, cases)
-	for _, path := range cases {
-		dir := filepath.Dir(path)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			var c e2eCase
-			raw, err := os.ReadFile(path)
-			require.NoError(t, err)
-			require.NoError(t, json.Unmarshal(raw, &c))
+	for _, c := range reconciletest.Cases(t, filepath.Join("..", "testdata", "reconcile")) {
+		dir := c.Dir
+		t.Run(c.Name, func(t *testing.T) {
 			res := runCase(t, dir, &c)
 
 			var js bytes.Buffer
@@ -75,7 +49,7 @@ func TestEndToEndGolden(t *testing.T) {
 	}
 }
 
-func runCase(t *testing.T, dir string, c *e2eCase) *reconcile.Result {
+func runCase(t *testing.T, dir string, c *reconciletest.Case) *reconcile.Result {
 	t.Helper()
 	var stmts []reconcile.Statement
 	for _, name := range c.Statements {

@@ -2,7 +2,6 @@ package xlsx_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
@@ -99,28 +97,16 @@ func TestStreamMatchesDecode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkStream(t, tc.book, tc.opts) })
 	}
 
-	cases, err := filepath.Glob(filepath.Join("..", "..", "testdata", "reconcile", "*", "case.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, cases)
-	for _, path := range cases {
-		var c struct {
-			Statements []string         `json:"statements"`
-			Account    string           `json:"account"`
-			Preset     string           `json:"preset"`
-			Currency   payment.Currency `json:"currency"`
-		}
-		raw, err := os.ReadFile(path)
-		require.NoError(t, err)
-		require.NoError(t, json.Unmarshal(raw, &c))
+	for _, c := range reconciletest.Cases(t, filepath.Join("..", "..", "testdata", "reconcile")) {
 		for _, name := range c.Statements {
 			if !strings.HasSuffix(name, ".xlsx.tsv") {
 				continue
 			}
-			tsv, err := os.ReadFile(filepath.Join(filepath.Dir(path), name))
+			tsv, err := os.ReadFile(filepath.Join(c.Dir, name))
 			require.NoError(t, err)
 			book := workbookFromTSV(t, string(tsv))
 			opts := xlsx.Options{Preset: c.Preset, Account: c.Account, Currency: c.Currency}
-			t.Run(filepath.Base(filepath.Dir(path))+"/"+name, func(t *testing.T) { checkStream(t, book, opts) })
+			t.Run(c.Name+"/"+name, func(t *testing.T) { checkStream(t, book, opts) })
 		}
 	}
 
