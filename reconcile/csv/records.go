@@ -33,8 +33,7 @@ type recordReader struct {
 	lines int        // lines read so far
 	empty int        // consecutive reads that returned nothing
 	rec   []string
-	field []byte // a record's unquoted text, for a record with quotes
-	ends  []int
+	field []byte // the text of a quoted field with "", a stray quote or a line break
 	// openQuote is set when the input ended inside a quoted field (taken as ending there): a run of
 	// lines read on its own (parallel.go) was then cut inside a record.
 	openQuote bool
@@ -166,47 +165,72 @@ func (c *recordReader) fill() {
 
 // quoted splits a record that has a quote character in its first line s (nl says s had a line
 // break): encoding/csv's readRecord with LazyQuotes, line by line. A quoted field may span lines;
-// "" in it is one quote, and a quote that neither ends the field nor doubles is kept as it is.
+// "" in it is one quote, and a quote that neither ends the field nor doubles is kept as it is. A
+// field is a slice of its line, like the fields of a line without quotes, unless it holds "", a
+// stray quote or a line break: only then is its text built, and allocated, on its own.
 func (c *recordReader) quoted(s string, nl bool) ([]string, error) {
-	c.field, c.ends = c.field[:0], c.ends[:0]
 	sep := c.sep
 	r, _ := utf8.DecodeRuneInString(sep)
+	rec := c.rec[:0]
 fields:
 	for {
 		if s == "" || s[0] != '"' {
 			i := c.index(s)
 			if i < 0 {
-				c.field = append(c.field, s...)
-				c.ends = append(c.ends, len(c.field))
+				rec = append(rec, s)
 				break
 			}
-			c.field = append(c.field, s[:i]...)
-			c.ends = append(c.ends, len(c.field))
+			rec = append(rec, s[:i])
 			s = s[i+len(sep):]
 			continue
 		}
 		s = s[1:]
+		// Until the field needs building (built), its text is line[:n]: s is line until the
+		// first quote, which either ends the field or makes it built.
+		line, n, built := s, 0, false
+		build := func() {
+			if !built {
+				c.field, built = append(c.field[:0], line[:n]...), true
+			}
+		}
+		text := func() string {
+			if built {
+				return string(c.field)
+			}
+			return line[:n]
+		}
 		for {
 			if i := strings.IndexByte(s, '"'); i >= 0 {
-				c.field = append(c.field, s[:i]...)
+				if built {
+					c.field = append(c.field, s[:i]...)
+				} else {
+					n = i
+				}
 				s = s[i+1:]
 				switch next, _ := utf8.DecodeRuneInString(s); {
 				case next == '"': // "" is a quote
+					build()
 					c.field = append(c.field, '"')
 					s = s[1:]
 				case next == r: // the field ends
 					s = s[len(sep):]
-					c.ends = append(c.ends, len(c.field))
+					rec = append(rec, text())
 					continue fields
 				case s == "": // the field and the record end
-					c.ends = append(c.ends, len(c.field))
+					rec = append(rec, text())
 					break fields
 				default: // a stray quote is kept
+					build()
 					c.field = append(c.field, '"')
 				}
 			} else if s != "" || nl {
-				// The field goes on on the next line, with the line break.
-				c.field = append(c.field, s...)
+				// The field goes on on the next line, with the line break. (Not built yet, s is
+				// still the whole field so far.)
+				if built {
+					c.field = append(c.field, s...)
+				} else {
+					c.field, built = append(c.field[:0], s...), true
+				}
 				if nl {
 					c.field = append(c.field, '\n')
 				}
@@ -217,17 +241,10 @@ fields:
 			} else {
 				// The input ends inside a quoted field: it is taken as ending there.
 				c.openQuote = true
-				c.ends = append(c.ends, len(c.field))
+				rec = append(rec, text())
 				break fields
 			}
 		}
-	}
-	all := string(c.field)
-	rec := c.rec[:0]
-	start := 0
-	for _, end := range c.ends {
-		rec = append(rec, all[start:end])
-		start = end
 	}
 	c.rec = rec
 	return rec, nil
