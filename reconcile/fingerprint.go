@@ -7,7 +7,6 @@ import (
 	"math/bits"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -34,32 +33,55 @@ func (s *Statement) Fingerprint() {
 	if len(s.Entries) >= parallelFingerprints {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	s.fingerprint(workers, nil)
+	s.fingerprint(workers)
 }
 
-// EntryHash is what Fingerprint derives an entry's fingerprint from: a hash of the booking it is
-// (account, dates, amount, direction, currency, references, text). A decoder that builds entries on
-// several goroutines computes it there, while the entry is at hand, and gives the hashes to
-// FingerprintHashed.
+// Decoders that read on several goroutines fingerprint entries in parts, with the same result as
+// Fingerprint: EntryHash for each entry while it is at hand, AppendFingerprint with n = 1 for its
+// text, and at the end Repeats over the hashes in file order, whose entries get the text of their
+// occurrence instead.
+
+// EntryHash is what an entry's fingerprint is derived from: a hash of the booking it is (account,
+// dates, amount, direction, currency, references, text).
 func EntryHash(account string, e *Entry) [16]byte {
 	var buf [512]byte // the key of a typical entry fits: no allocation
 	h := sha256.Sum256(fingerprintKey(buf[:0], account, e))
 	return [16]byte(h[:16])
 }
 
-// FingerprintHashed is Fingerprint with the entries' hashes given: hashes[i] is
-// EntryHash(s.Account, &s.Entries[i]), or zero to have it computed. It uses hashes as its scratch
-// space: their values are undefined afterwards. It panics when the lengths differ.
-func (s *Statement) FingerprintHashed(hashes [][16]byte) {
-	if len(hashes) != len(s.Entries) {
-		panic("reconcile: FingerprintHashed with " + strconv.Itoa(len(hashes)) + " hashes for " +
-			strconv.Itoa(len(s.Entries)) + " entries")
+// AppendFingerprint appends to dst the fingerprint of entry e of a statement of account, whose
+// EntryHash is h, when it is the n-th identical booking of its statement (n from 1): the text
+// Fingerprint sets. For n = 1 it reads neither account nor e.
+func AppendFingerprint(dst []byte, account string, e *Entry, h [16]byte, n uint32) []byte {
+	if n <= 1 {
+		return hex.AppendEncode(dst, h[:fingerprintSize/2])
 	}
-	workers := 1
-	if len(s.Entries) >= parallelFingerprints {
-		workers = runtime.GOMAXPROCS(0)
+	// Only the first 16 bytes of the hash were kept: a repeat (rare) hashes its key again, then the
+	// hash and its occurrence number.
+	var buf [512]byte
+	full := sha256.Sum256(fingerprintKey(buf[:0], account, e))
+	full = sha256.Sum256(binary.BigEndian.AppendUint32(append(buf[:0], full[:]...), n))
+	return hex.AppendEncode(dst, full[:fingerprintSize/2])
+}
+
+// Repeat is an entry whose booking was seen before: its index and its occurrence number (2, 3, …).
+type Repeat struct {
+	Entry int
+	N     uint32
+}
+
+// Repeats returns, in order, the entries whose hash (EntryHash, in keys) was seen before, with
+// their occurrence numbers. The hashes may be those of several statements: the hash covers the
+// account and the currency, so bookings of different statements are never the same.
+func Repeats(keys [][16]byte) []Repeat {
+	var out []Repeat
+	seen := newRepeatTable(keys)
+	for i := range keys {
+		if c := seen.add(i); c > 1 {
+			out = append(out, Repeat{Entry: i, N: c})
+		}
 	}
-	s.fingerprint(workers, hashes)
+	return out
 }
 
 // fingerprint is Fingerprint on the given number of goroutines, in three passes. The hashes of the
@@ -67,49 +89,33 @@ func (s *Statement) FingerprintHashed(hashes [][16]byte) {
 // do: identical keys are counted in order, on one goroutine, and the repeats listed. Then, in
 // parallel chunks again, the repeats are hashed again with their number, every fingerprint written
 // in hex and set on its entry.
-func (s *Statement) fingerprint(workers int, keys [][16]byte) {
+func (s *Statement) fingerprint(workers int) {
 	n := len(s.Entries)
 	if n == 0 {
 		return
 	}
-	given := keys != nil
-	if !given {
-		keys = make([][16]byte, n) // the first 16 bytes of each key's hash: what identical bookings share
-	}
+	keys := make([][16]byte, n) // the first 16 bytes of each key's hash: what identical bookings share
 	inChunks(workers, n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if !given || keys[i] == [16]byte{} {
-				keys[i] = EntryHash(s.Account, &s.Entries[i])
-			}
+			keys[i] = EntryHash(s.Account, &s.Entries[i])
 		}
 	})
-
-	var repeats []repeat
-	seen := newRepeatTable(keys)
-	for i := range keys {
-		if c := seen.add(i); c > 1 {
-			repeats = append(repeats, repeat{entry: i, count: c})
-		}
-	}
+	repeats := Repeats(keys)
 
 	// Every fingerprint is written into one buffer, and each chunk of it becomes one string, sliced:
 	// one allocation, not one per entry.
 	text := make([]byte, n*fingerprintSize)
 	inChunks(workers, n, func(lo, hi int) {
-		reps := repeats[sort.Search(len(repeats), func(r int) bool { return repeats[r].entry >= lo }):]
+		reps := repeats[sort.Search(len(repeats), func(r int) bool { return repeats[r].Entry >= lo }):]
 		chunk := text[lo*fingerprintSize : hi*fingerprintSize]
-		var buf [512]byte
 		for i := lo; i < hi; i++ {
-			h := keys[i][:fingerprintSize/2]
-			if len(reps) > 0 && reps[0].entry == i {
-				// Only the first 16 bytes of the hash were kept: a repeat (rare) hashes its key again,
-				// then the hash and its occurrence number.
-				full := sha256.Sum256(fingerprintKey(buf[:0], s.Account, &s.Entries[i]))
-				full = sha256.Sum256(binary.BigEndian.AppendUint32(append(buf[:0], full[:]...), reps[0].count))
-				h = full[:fingerprintSize/2]
+			at := chunk[(i-lo)*fingerprintSize : (i-lo)*fingerprintSize]
+			if len(reps) > 0 && reps[0].Entry == i {
+				AppendFingerprint(at, s.Account, &s.Entries[i], keys[i], reps[0].N)
 				reps = reps[1:]
+			} else {
+				hex.Encode(at[:fingerprintSize], keys[i][:fingerprintSize/2])
 			}
-			hex.Encode(chunk[(i-lo)*fingerprintSize:], h)
 		}
 		// The chunk is never written again: the string shares its bytes instead of copying them.
 		fps := unsafe.String(unsafe.SliceData(chunk), len(chunk))
@@ -131,12 +137,6 @@ func inChunks(workers, n int, f func(lo, hi int)) {
 		wg.Go(func() { f(lo, min(lo+chunk, n)) })
 	}
 	wg.Wait()
-}
-
-// repeat is an entry whose key was seen before: count is its occurrence number (2, 3, …).
-type repeat struct {
-	entry int
-	count uint32
 }
 
 // fingerprintKey is what makes two entries the same booking: account, dates, amount, direction,

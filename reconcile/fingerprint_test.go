@@ -194,14 +194,18 @@ func TestFingerprintReference(t *testing.T) {
 			switch workers {
 			case 0:
 				st.Fingerprint()
-			case 6: // FingerprintHashed, with every other hash given
-				hashes := make([][16]byte, len(st.Entries))
-				for i := 0; i < len(hashes); i += 2 {
-					hashes[i] = EntryHash(st.Account, &st.Entries[i])
+			case 6: // in parts, as decoders that read on several goroutines do
+				keys := make([][16]byte, len(st.Entries))
+				for i := range st.Entries {
+					keys[i] = EntryHash(st.Account, &st.Entries[i])
+					st.Entries[i].Fingerprint = string(AppendFingerprint(nil, "", nil, keys[i], 1))
 				}
-				st.FingerprintHashed(hashes)
+				for _, r := range Repeats(keys) {
+					e := &st.Entries[r.Entry]
+					e.Fingerprint = string(AppendFingerprint(nil, st.Account, e, keys[r.Entry], r.N))
+				}
 			default:
-				st.fingerprint(workers, nil)
+				st.fingerprint(workers)
 			}
 			require.Len(t, st.Entries, len(want))
 			for i, e := range st.Entries {

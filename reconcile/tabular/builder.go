@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/orkesta/orkesta/payment"
@@ -76,9 +77,10 @@ type entryStore struct {
 	tail   int
 	closed bool
 	at     int
-	// keys, when forks have been made, holds reconcile.EntryHash of the entries of cur's array at the
-	// same index (zero where not computed yet): forks hash the entries they read, on their own
-	// goroutines. In a fork it is the window of its reserved room.
+	// keys, once forks have been made, holds reconcile.EntryHash of the entries of cur's array at the
+	// same index (zero for the entries stored before): forks hash the entries they read, on their
+	// own goroutines, and give them the fingerprint of a first occurrence; split numbers the
+	// identical bookings. In a fork it is the window of its reserved room.
 	keys [][16]byte
 }
 
@@ -107,22 +109,33 @@ func (s *entryStore) add(g *group, groups int) *reconcile.Entry {
 // split returns the entries of each group (in the order of groups), releasing the chunks. When one
 // chunk holds everything and its size was estimated right, its array is kept: sorted in place by
 // group when there are several, each group getting its own capacity-limited part of it.
-// The hashes of a group's entries (EntryHash) come with them when forks have computed them, nil
-// otherwise.
-func (s *entryStore) split(groups []*group) ([][]reconcile.Entry, [][][16]byte) {
-	out := make([][]reconcile.Entry, len(groups))
+//
+// fingerprinted reports that the entries have their fingerprints: when forks hashed them (keys),
+// split counts the identical bookings over the whole file (the hash covers account and currency:
+// bookings of different statements never match) while it lays the groups out, and gives the
+// repeated ones the fingerprint of their occurrence.
+func (s *entryStore) split(groups []*group) (out [][]reconcile.Entry, fingerprinted bool) {
+	out = make([][]reconcile.Entry, len(groups))
 	if len(groups) == 0 {
-		return out, nil
+		return out, false
 	}
 	var all []reconcile.Entry
-	var keys [][16]byte
 	if len(s.chunks) == 0 && s.cur != nil && cap(s.cur) <= len(s.cur)*5/4+256 {
 		all = slices.Clip(s.cur) // the estimate was right: no copy, little waste
 		if s.keys != nil {
-			keys = s.keys[:len(all)]
-		}
-		if len(groups) > 1 {
-			s.sortByGroup(all, keys, groups)
+			keys := s.keys[:len(all)]
+			s.hashRest(all, keys, groups)
+			var reps []reconcile.Repeat
+			var wg sync.WaitGroup
+			wg.Go(func() { reps = reconcile.Repeats(keys) })
+			if len(groups) > 1 {
+				s.sortByGroup(all, groups)
+			}
+			wg.Wait()
+			s.numberRepeats(all, keys, reps, groups)
+			fingerprinted = true
+		} else if len(groups) > 1 {
+			s.sortByGroup(all, groups)
 		}
 	} else {
 		all = make([]reconcile.Entry, s.n)
@@ -140,20 +153,63 @@ func (s *entryStore) split(groups []*group) ([][]reconcile.Entry, [][][16]byte) 
 			}
 		}
 	}
-	var byGroup [][][16]byte
-	if keys != nil {
-		byGroup = make([][][16]byte, len(groups))
-	}
 	off := 0
 	for i, g := range groups {
 		out[i] = all[off : off+g.n : off+g.n]
-		if keys != nil {
-			byGroup[i] = keys[off : off+g.n : off+g.n]
-		}
 		off += g.n
 	}
 	*s = entryStore{}
-	return out, byGroup
+	return out, fingerprinted
+}
+
+// groupOf is the group of entry i of the file.
+func (s *entryStore) groupOf(i int) int {
+	if s.owner == nil {
+		return 0
+	}
+	return int(s.owner[i])
+}
+
+// hashRest hashes the entries stored before the first fork (their keys are zero) and gives them the
+// fingerprint of a first occurrence, as forks do.
+func (s *entryStore) hashRest(all []reconcile.Entry, keys [][16]byte, groups []*group) {
+	for i := range keys {
+		if keys[i] == [16]byte{} {
+			e := &all[i]
+			keys[i] = reconcile.EntryHash(groups[s.groupOf(i)].account, e)
+			e.Fingerprint = string(reconcile.AppendFingerprint(nil, "", nil, keys[i], 1))
+		}
+	}
+}
+
+// numberRepeats gives each repeated booking (reps, by file index) the fingerprint of its
+// occurrence, where sortByGroup put it: file index i of group g is at g's offset plus the number of
+// g's entries before i.
+func (s *entryStore) numberRepeats(all []reconcile.Entry, keys [][16]byte, reps []reconcile.Repeat, groups []*group) {
+	if len(reps) == 0 {
+		return
+	}
+	if len(groups) == 1 {
+		for _, r := range reps {
+			e := &all[r.Entry]
+			e.Fingerprint = string(reconcile.AppendFingerprint(nil, groups[0].account, e, keys[r.Entry], r.N))
+		}
+		return
+	}
+	place := offsets(groups)
+	r := 0
+	for i := range keys {
+		g := s.groupOf(i)
+		if r < len(reps) && reps[r].Entry == i {
+			e := &all[place[g]]
+			e.Fingerprint = string(reconcile.AppendFingerprint(nil, groups[g].account, e, keys[i], reps[r].N))
+			r++
+			if r == len(reps) {
+				return
+			}
+		}
+		place[g]++
+	}
 }
 
 // offsets returns where each group's entries start when they are laid out one group after another.
@@ -171,25 +227,25 @@ func offsets(groups []*group) []int {
 const sortBuffer = 32 << 20
 
 // sortByGroup lays the entries of all out group after group, keeping the file order within a group.
-// keys, when not nil, move with their entries. When the entries outside the larger of the first and
+// When the entries outside the larger of the first and
 // last group fit in sortBuffer, it does so in one sequential pass (sortBuffered); otherwise in place
 // (sortInPlace), about twice as slow but with no memory of its own: at a million entries the buffer
 // would be some 75 MB, when the whole statement is at its largest.
-func (s *entryStore) sortByGroup(all []reconcile.Entry, keys [][16]byte, groups []*group) {
+func (s *entryStore) sortByGroup(all []reconcile.Entry, groups []*group) {
 	stay := 0
 	if last := len(groups) - 1; groups[last].n > groups[0].n {
 		stay = last
 	}
 	if (len(all)-groups[stay].n)*int(unsafe.Sizeof(reconcile.Entry{})) > sortBuffer {
-		s.sortInPlace(all, keys, groups)
+		s.sortInPlace(all, groups)
 		return
 	}
-	s.sortBuffered(all, keys, groups, stay)
+	s.sortBuffered(all, groups, stay)
 }
 
 // sortInPlace follows the cycles of the permutation backwards, from each place to the entry that
 // belongs there, so that every entry moves once: a random access per entry.
-func (s *entryStore) sortInPlace(all []reconcile.Entry, keys [][16]byte, groups []*group) {
+func (s *entryStore) sortInPlace(all []reconcile.Entry, groups []*group) {
 	next := offsets(groups)
 	src := make([]int32, len(all)) // the entry that belongs at each place
 	for i, g := range s.owner {
@@ -201,24 +257,14 @@ func (s *entryStore) sortInPlace(all []reconcile.Entry, keys [][16]byte, groups 
 			continue
 		}
 		tmp := all[i]
-		var tmpKey [16]byte
-		if keys != nil {
-			tmpKey = keys[i]
-		}
 		for k := i; ; {
 			from := int(src[k])
 			src[k] = int32(k)
 			if from == i {
 				all[k] = tmp
-				if keys != nil {
-					keys[k] = tmpKey
-				}
 				break
 			}
 			all[k] = all[from]
-			if keys != nil {
-				keys[k] = keys[from]
-			}
 			k = from
 		}
 	}
@@ -227,7 +273,7 @@ func (s *entryStore) sortInPlace(all []reconcile.Entry, keys [][16]byte, groups 
 // sortBuffered does it in one sequential pass: the entries of group stay (the first or the last)
 // move within all toward their place (entries are read before anything is written over them), and
 // the others go through a buffer, group by group, and are copied to their place at the end.
-func (s *entryStore) sortBuffered(all []reconcile.Entry, keys [][16]byte, groups []*group, stay int) {
+func (s *entryStore) sortBuffered(all []reconcile.Entry, groups []*group, stay int) {
 	place := offsets(groups)
 	// The buffer keeps the groups other than stay in group order: part[g] is where g's part starts.
 	part := make([]int, len(groups))
@@ -239,10 +285,6 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, keys [][16]byte, groups
 		}
 	}
 	side := make([]reconcile.Entry, size)
-	var sideKeys [][16]byte
-	if keys != nil {
-		sideKeys = make([][16]byte, size)
-	}
 	owner := s.owner
 	if stay == 0 {
 		next := slices.Clone(part)
@@ -251,17 +293,11 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, keys [][16]byte, groups
 			if g == 0 {
 				if w != i {
 					all[w] = all[i]
-					if keys != nil {
-						keys[w] = keys[i]
-					}
 				}
 				w++
 				continue
 			}
 			side[next[g]] = all[i]
-			if keys != nil {
-				sideKeys[next[g]] = keys[i]
-			}
 			next[g]++
 		}
 	} else {
@@ -276,17 +312,11 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, keys [][16]byte, groups
 				w--
 				if w != i {
 					all[w] = all[i]
-					if keys != nil {
-						keys[w] = keys[i]
-					}
 				}
 				continue
 			}
 			end[g]--
 			side[end[g]] = all[i]
-			if keys != nil {
-				sideKeys[end[g]] = keys[i]
-			}
 		}
 	}
 	for g, gr := range groups {
@@ -294,9 +324,6 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, keys [][16]byte, groups
 			continue
 		}
 		copy(all[place[g]:place[g]+gr.n], side[part[g]:part[g]+gr.n])
-		if keys != nil {
-			copy(keys[place[g]:place[g]+gr.n], sideKeys[part[g]:part[g]+gr.n])
-		}
 	}
 }
 
@@ -337,7 +364,7 @@ type Builder struct {
 	nSkipped int
 	queue    []queued
 
-	pos    positions       // the positions of stored entries
+	text   texts           // positions and fingerprints of stored entries
 	entry  reconcile.Entry // the entry handed to Options.Stream, reused
 	prefix string          // positionPrefix, once known
 	posBuf []byte
@@ -1077,13 +1104,16 @@ func (b *Builder) process(n int, cells []string, final bool) {
 		b.emit(g, n, e)
 		return
 	}
-	if b.pos.prefix == "" {
-		b.pos.prefix = b.positionPrefix()
+	if b.text.prefix == "" {
+		b.text.prefix = b.positionPrefix()
 	}
-	e.Position = b.pos.text(n)
+	e.Position = b.text.position(n)
 	if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
-		// A fork, in its reserved room: hash the entry while it is at hand.
-		s.keys[len(s.cur)-1] = reconcile.EntryHash(g.account, e)
+		// Forks are out (or were): hash the entry while it is at hand and give it the fingerprint
+		// of a first occurrence; split numbers identical bookings.
+		h := reconcile.EntryHash(g.account, e)
+		s.keys[len(s.cur)-1] = h
+		e.Fingerprint = b.text.fingerprint(h)
 	}
 }
 
@@ -1195,24 +1225,38 @@ func (b *Builder) positionPrefix() string {
 // position is "line 7" or "Sheet1!A7".
 func (b *Builder) position(n int) string { return b.positionPrefix() + strconv.Itoa(n) }
 
-// positions writes the positions of entries ("line 7", "Sheet1!A7") one after another into chunks,
-// each entry's a slice of its chunk: no allocation of its own, and no second pass over the entries
-// to set them. A chunk is never written again where a position lies, so the strings need no copy.
-type positions struct {
-	prefix string
+// texts writes the positions ("line 7", "Sheet1!A7") and fingerprints of entries one after another
+// into chunks, each text a slice of its chunk: no allocation of its own, and no second pass over
+// the entries to set them. A chunk is never written again where a text lies, so the strings need
+// no copy.
+type texts struct {
+	prefix string // of positions
 	buf    []byte
 }
 
-// positionChunk is the size of a chunk of positions: about 3,000 of them.
-const positionChunk = 32 << 10
+// textChunk is the size of a chunk of texts: about a thousand entries' worth.
+const textChunk = 32 << 10
 
-func (p *positions) text(n int) string {
-	if cap(p.buf)-len(p.buf) < len(p.prefix)+20 {
-		p.buf = make([]byte, 0, max(positionChunk, len(p.prefix)+20))
+// room makes sure the chunk has n more bytes.
+func (t *texts) room(n int) {
+	if cap(t.buf)-len(t.buf) < n {
+		t.buf = make([]byte, 0, max(textChunk, n))
 	}
-	start := len(p.buf)
-	p.buf = strconv.AppendInt(append(p.buf, p.prefix...), int64(n), 10)
-	return unsafe.String(&p.buf[start], len(p.buf)-start)
+}
+
+func (t *texts) position(n int) string {
+	t.room(len(t.prefix) + 20)
+	start := len(t.buf)
+	t.buf = strconv.AppendInt(append(t.buf, t.prefix...), int64(n), 10)
+	return unsafe.String(&t.buf[start], len(t.buf)-start)
+}
+
+// fingerprint is the fingerprint of a first occurrence of a booking whose EntryHash is h.
+func (t *texts) fingerprint(h [16]byte) string {
+	t.room(32)
+	start := len(t.buf)
+	t.buf = reconcile.AppendFingerprint(t.buf, "", nil, h, 1)
+	return unsafe.String(&t.buf[start], len(t.buf)-start)
 }
 
 // ---- the end ----
@@ -1256,13 +1300,9 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 			out = append(out, st)
 		}
 	} else {
-		entries, keys := b.store.split(b.groups)
+		entries, fingerprinted := b.store.split(b.groups)
 		for i := range entries {
-			var k [][16]byte
-			if keys != nil {
-				k = keys[i]
-			}
-			out = append(out, b.statement(b.groups[i], entries[i], k))
+			out = append(out, b.statement(b.groups[i], entries[i], fingerprinted))
 		}
 	}
 	if len(out) == 0 {
@@ -1333,13 +1373,11 @@ func (b *Builder) header(g *group) reconcile.Statement {
 	return st
 }
 
-// keys are the entries' hashes (reconcile.EntryHash), where forks computed them, or nil.
-func (b *Builder) statement(g *group, entries []reconcile.Entry, keys [][16]byte) reconcile.Statement {
+// statement is group g with its entries; fingerprinted says they have their fingerprints already.
+func (b *Builder) statement(g *group, entries []reconcile.Entry, fingerprinted bool) reconcile.Statement {
 	st := b.header(g)
 	st.Entries = entries
-	if keys != nil {
-		st.FingerprintHashed(keys)
-	} else {
+	if !fingerprinted {
 		st.Fingerprint()
 	}
 	st.CheckBalances()
