@@ -2,7 +2,6 @@ package csv_test
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -102,28 +101,9 @@ func TestStreamMatchesDecode(t *testing.T) {
 // stops the decoder and comes back as is.
 func TestStreamStopsAtTheCallersError(t *testing.T) {
 	in := statementCSV(5_000)
-	stop := errors.New("stop")
-	for _, tc := range []struct {
-		name string
-		stop func(calls int, e *reconcile.Entry) bool
-		want int
-	}{
-		{"at an entry", func(calls int, _ *reconcile.Entry) bool { return calls == 1000 }, 1000},
-		{"at the end of a statement", func(_ int, e *reconcile.Entry) bool { return e == nil }, 5_001},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			calls := 0
-			err := csv.Stream(bytes.NewReader(in), csv.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
-				calls++
-				if tc.stop(calls, e) {
-					return stop
-				}
-				return nil
-			})
-			assert.Same(t, stop, err)
-			assert.Equal(t, tc.want, calls, "no call after the error")
-		})
-	}
+	reconciletest.StopsAtTheCallersError(t, 5_000, 1000, func(fn func(*reconcile.Statement, *reconcile.Entry) error) error {
+		return csv.Stream(bytes.NewReader(in), csv.Options{}, fn)
+	})
 }
 
 // TestStreamReadsOnce: Stream reads its input once, front to back, and keeps no entry: an

@@ -1,6 +1,7 @@
 package reconciletest
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -59,4 +60,34 @@ func StripFingerprints(sts []reconcile.Statement) []reconcile.Statement {
 		out[i] = st
 	}
 	return out
+}
+
+// StopsAtTheCallersError checks that an error returned by fn stops stream (a decoder's Stream bound
+// to its input) and comes back as is, whether fn returns it for entry number at or for the end of
+// the first statement (every entry comes before it); entries is how many entries the input has.
+func StopsAtTheCallersError(t *testing.T, entries, at int,
+	stream func(fn func(st *reconcile.Statement, e *reconcile.Entry) error) error) {
+	t.Helper()
+	stop := errors.New("stop")
+	for _, tc := range []struct {
+		name string
+		stop func(calls int, e *reconcile.Entry) bool
+		want int
+	}{
+		{"at an entry", func(calls int, _ *reconcile.Entry) bool { return calls == at }, at},
+		{"at the end of a statement", func(_ int, e *reconcile.Entry) bool { return e == nil }, entries + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			err := stream(func(st *reconcile.Statement, e *reconcile.Entry) error {
+				calls++
+				if tc.stop(calls, e) {
+					return stop
+				}
+				return nil
+			})
+			assert.Same(t, stop, err)
+			assert.Equal(t, tc.want, calls, "no call after the error")
+		})
+	}
 }

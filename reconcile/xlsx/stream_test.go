@@ -2,7 +2,6 @@ package xlsx_test
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -123,28 +122,9 @@ func TestStreamMatchesDecode(t *testing.T) {
 // "unreadable workbook" error.
 func TestStreamStopsAtTheCallersError(t *testing.T) {
 	book := statementBook(t, 2_000)
-	stop := errors.New("stop")
-	for _, tc := range []struct {
-		name string
-		stop func(calls int, e *reconcile.Entry) bool
-		want int
-	}{
-		{"at an entry", func(calls int, _ *reconcile.Entry) bool { return calls == 500 }, 500},
-		{"at the end of a statement", func(_ int, e *reconcile.Entry) bool { return e == nil }, 2_001},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			calls := 0
-			err := xlsx.Stream(bytes.NewReader(book), int64(len(book)), xlsx.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
-				calls++
-				if tc.stop(calls, e) {
-					return stop
-				}
-				return nil
-			})
-			assert.Same(t, stop, err)
-			assert.Equal(t, tc.want, calls, "no call after the error")
-		})
-	}
+	reconciletest.StopsAtTheCallersError(t, 2_000, 500, func(fn func(*reconcile.Statement, *reconcile.Entry) error) error {
+		return xlsx.Stream(bytes.NewReader(book), int64(len(book)), xlsx.Options{}, fn)
+	})
 	t.Run("a panic in fn", func(t *testing.T) {
 		assert.PanicsWithValue(t, "caller's bug", func() {
 			_ = xlsx.Stream(bytes.NewReader(book), int64(len(book)), xlsx.Options{}, func(*reconcile.Statement, *reconcile.Entry) error {
