@@ -57,7 +57,6 @@ type group struct {
 	currency payment.Currency
 	mu       int
 	idx      int // its index in Builder.groups
-	n        int // entries in the store
 	tally    tally
 	head     reconcile.Statement // what streaming hands over with each entry
 }
@@ -102,7 +101,6 @@ func (s *entryStore) add(g *group, groups int) *reconcile.Entry {
 	}
 	s.cur = s.cur[:len(s.cur)+1]
 	s.n++
-	g.n++
 	return &s.cur[len(s.cur)-1]
 }
 
@@ -155,8 +153,8 @@ func (s *entryStore) split(groups []*group) (out [][]reconcile.Entry, fingerprin
 	}
 	off := 0
 	for i, g := range groups {
-		out[i] = all[off : off+g.n : off+g.n]
-		off += g.n
+		out[i] = all[off : off+g.tally.n : off+g.tally.n]
+		off += g.tally.n
 	}
 	*s = entryStore{}
 	return out, fingerprinted
@@ -218,7 +216,7 @@ func offsets(groups []*group) []int {
 	off := 0
 	for i, g := range groups {
 		next[i] = off
-		off += g.n
+		off += g.tally.n
 	}
 	return next
 }
@@ -233,10 +231,10 @@ const sortBuffer = 32 << 20
 // would be some 75 MB, when the whole statement is at its largest.
 func (s *entryStore) sortByGroup(all []reconcile.Entry, groups []*group) {
 	stay := 0
-	if last := len(groups) - 1; groups[last].n > groups[0].n {
+	if last := len(groups) - 1; groups[last].tally.n > groups[0].tally.n {
 		stay = last
 	}
-	if (len(all)-groups[stay].n)*int(unsafe.Sizeof(reconcile.Entry{})) > sortBuffer {
+	if (len(all)-groups[stay].tally.n)*int(unsafe.Sizeof(reconcile.Entry{})) > sortBuffer {
 		s.sortInPlace(all, groups)
 		return
 	}
@@ -281,7 +279,7 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, groups []*group, stay i
 	for g, gr := range groups {
 		if g != stay {
 			part[g] = size
-			size += gr.n
+			size += gr.tally.n
 		}
 	}
 	side := make([]reconcile.Entry, size)
@@ -303,7 +301,7 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, groups []*group, stay i
 	} else {
 		end := make([]int, len(groups)) // scanning backwards, each part fills from its end
 		for g, gr := range groups {
-			end[g] = part[g] + gr.n
+			end[g] = part[g] + gr.tally.n
 		}
 		w := len(all)
 		for i := len(owner) - 1; i >= 0; i-- {
@@ -323,7 +321,7 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, groups []*group, stay i
 		if g == stay {
 			continue
 		}
-		copy(all[place[g]:place[g]+gr.n], side[part[g]:part[g]+gr.n])
+		copy(all[place[g]:place[g]+gr.tally.n], side[part[g]:part[g]+gr.tally.n])
 	}
 }
 

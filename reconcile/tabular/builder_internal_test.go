@@ -94,7 +94,7 @@ func TestSortByGroup(t *testing.T) {
 				}
 				all[i].Amount = int64(i)
 				s.owner = append(s.owner, int32(g))
-				groups[g].n++
+				groups[g].tally.n++
 				want[g] = append(want[g], int64(i))
 			}
 			if inPlace {

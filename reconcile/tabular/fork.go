@@ -83,7 +83,6 @@ func (b *Builder) Join(f *Builder) bool {
 		}
 		to[j] = int32(g.idx)
 		g.tally.join(&fg.tally)
-		g.n += fg.n
 	}
 	b.store.join(&f.store, to, len(b.groups))
 	for _, n := range f.skipped {
