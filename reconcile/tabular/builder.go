@@ -362,11 +362,9 @@ type Builder struct {
 	nSkipped int
 	queue    []queued
 
-	text   texts           // positions and fingerprints of stored entries
-	entry  reconcile.Entry // the entry handed to Options.Stream, reused
-	prefix string          // positionPrefix, once known
-	posBuf []byte
-	fnErr  error // what Options.Stream returned
+	text  texts           // positions and fingerprints of entries
+	entry reconcile.Entry // the entry handed to Options.Stream, reused
+	fnErr error           // what Options.Stream returned
 
 	forked    bool // a fork (fork.go): it stops at a row that would narrow a decision
 	diverged  bool // it did
@@ -1102,10 +1100,7 @@ func (b *Builder) process(n int, cells []string, final bool) {
 		b.emit(g, n, e)
 		return
 	}
-	if b.text.prefix == "" {
-		b.text.prefix = b.positionPrefix()
-	}
-	e.Position = b.text.position(n)
+	e.Position = b.entryPosition(n)
 	if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
 		// Forks are out (or were): hash the entry while it is at hand and give it the fingerprint
 		// of a first occurrence; split numbers identical bookings.
@@ -1121,11 +1116,7 @@ func (b *Builder) emit(g *group, n int, e *reconcile.Entry) {
 	if b.fnErr != nil || b.errs.Len() > 0 {
 		return
 	}
-	if b.prefix == "" {
-		b.prefix = b.positionPrefix()
-	}
-	b.posBuf = strconv.AppendInt(append(b.posBuf[:0], b.prefix...), int64(n), 10)
-	e.Position = string(b.posBuf)
+	e.Position = b.entryPosition(n)
 	if g.head.Currency == "" {
 		g.head = reconcile.Statement{Format: b.opts.Format, Account: g.account, Currency: g.currency}
 	}
@@ -1218,6 +1209,14 @@ func (b *Builder) positionPrefix() string {
 		return c[:len(c)-1]
 	}
 	return "line "
+}
+
+// entryPosition is the position of the entry read from row n, written into the builder's texts.
+func (b *Builder) entryPosition(n int) string {
+	if b.text.prefix == "" {
+		b.text.prefix = b.positionPrefix()
+	}
+	return b.text.position(n)
 }
 
 // position is "line 7" or "Sheet1!A7".
