@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/orkesta/orkesta/reconcile"
 )
@@ -90,4 +91,24 @@ func StopsAtTheCallersError(t *testing.T, entries, at int,
 			assert.Equal(t, tc.want, calls, "no call after the error")
 		})
 	}
+}
+
+// StreamMatchesDecode checks that stream (a decoder's Stream bound to its input) hands over what
+// decode (its Decode on the same input) returns: the statements in order, each entry in order and
+// without its Fingerprint, the same headers, balances and warnings; or that both fail with the
+// same error, and no statement ends.
+func StreamMatchesDecode(t *testing.T, decode func() ([]reconcile.Statement, error),
+	stream func(fn func(st *reconcile.Statement, e *reconcile.Entry) error) error) {
+	t.Helper()
+	want, wantErr := decode()
+	got, err := Collect(t, stream)
+	if wantErr != nil {
+		require.Error(t, err)
+		assert.Equal(t, wantErr, err, "the same errors")
+		assert.Equal(t, wantErr.Error(), err.Error())
+		assert.Empty(t, got, "no statement ends in a file that fails")
+		return
+	}
+	require.NoError(t, err)
+	assert.Equal(t, StripFingerprints(want), got)
 }
