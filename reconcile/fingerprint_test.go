@@ -234,7 +234,7 @@ func TestRepeatTable(t *testing.T) {
 		key(last|1<<32, 1), // same slot, other tag
 		key(last, 1),
 	}
-	tab := newRepeatTable(keys)
+	tab := newRepeatTable(keys, len(keys))
 	require.Len(t, tab.slots, 8)
 	var got []uint32
 	for i := range keys {
@@ -248,5 +248,30 @@ func TestTrimSpace(t *testing.T) {
 	for _, s := range []string{"", "a", " ", "ab", " a", "a ", "\ta\n", "\u00a0INV-1", "INV-1\u3000",
 		"\u0085x", "x\u2028", "é", "xé", "\xff", "a\xc2", "\xc2\xa0", "INV 2024 001", "  INV-1  "} {
 		require.Equal(t, strings.TrimSpace(s), trimSpace(s), "%q", s)
+	}
+}
+
+// TestRepeatsInParts: Repeats, counting a large list part by part, lists the same repeats in the
+// same order as counting the keys one by one in a map.
+func TestRepeatsInParts(t *testing.T) {
+	r := fpRand(7)
+	for _, n := range []int{repeatPart - 1, repeatPart + 1, 50_000} {
+		pool := make([][16]byte, n/3)
+		for i := range pool {
+			binary.LittleEndian.PutUint64(pool[i][:8], uint64(r.intn(1<<62)))
+			binary.LittleEndian.PutUint64(pool[i][8:], uint64(r.intn(1<<62))<<2|uint64(r.intn(4)))
+		}
+		keys := make([][16]byte, n)
+		seen := make(map[[16]byte]uint32)
+		var want []Repeat
+		for i := range keys {
+			keys[i] = pool[r.intn(len(pool))]
+			seen[keys[i]]++
+			if c := seen[keys[i]]; c > 1 {
+				want = append(want, Repeat{Entry: i, N: c})
+			}
+		}
+		require.NotEmpty(t, want)
+		assert.Equal(t, want, Repeats(keys), "%d keys", n)
 	}
 }
