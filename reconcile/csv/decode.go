@@ -90,10 +90,8 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 		head = head[n:]
 		lineOffset = 1
 	}
-	if sep == 0 {
-		sep = detectSeparator(head, maps)
-	}
 
+	// The builder first: it allocates the entries (RowsHint) while the separator is detected.
 	topts := tabular.Options{
 		Format: Format, Mappings: maps, Account: opts.Account, Currency: opts.Currency, Strict: opts.Strict,
 		Stream: stream,
@@ -104,6 +102,9 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	b, err := tabular.NewBuilder(topts)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	if sep == 0 {
+		sep = detectSeparator(head, maps)
 	}
 	records := newRecordReader(in, sep)
 	records.max = maxLine

@@ -76,6 +76,9 @@ type entryStore struct {
 	tail   int
 	closed bool
 	at     int
+	// ahead, when set, delivers the first array, of hint entries, cleared on another goroutine
+	// meanwhile (see preallocate).
+	ahead chan []reconcile.Entry
 	// keys, once forks have been made, holds reconcile.EntryHash of the entries of cur's array at the
 	// same index (zero for the entries stored before): forks hash the entries they read, on their
 	// own goroutines, and give them the fingerprint of a first occurrence; split numbers the
@@ -88,10 +91,11 @@ func (s *entryStore) add(g *group, groups int) *reconcile.Entry {
 	if len(s.cur) == cap(s.cur) {
 		if s.cur != nil {
 			s.chunks = append(s.chunks, s.cur)
+			s.keys = nil // they cover the first array only
+			s.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(s.cur)), 16384))
+		} else {
+			s.cur = s.first()
 		}
-		s.keys = nil // they cover the first array only
-		s.cur = make([]reconcile.Entry, 0, min(max(256, 2*cap(s.cur), s.hint), 16384+s.hint))
-		s.hint = 0
 	}
 	if groups > 1 {
 		if s.owner == nil {
@@ -102,6 +106,34 @@ func (s *entryStore) add(g *group, groups int) *reconcile.Entry {
 	s.cur = s.cur[:len(s.cur)+1]
 	s.n++
 	return &s.cur[len(s.cur)-1]
+}
+
+// aheadFrom is the size of the first array from which it is allocated ahead: 4,096 entries, about
+// 850 KB.
+const aheadFrom = 4096
+
+// preallocate starts allocating the first array, of hint entries, on another goroutine. Clearing a
+// large array takes long (some 3 ms for 200,000 entries): it is done while the decoder finds the
+// separator and the header, which run on one core.
+func (s *entryStore) preallocate() {
+	if s.hint < aheadFrom {
+		return
+	}
+	s.ahead = make(chan []reconcile.Entry, 1)
+	go func(ahead chan<- []reconcile.Entry, n int) { ahead <- make([]reconcile.Entry, 0, n) }(s.ahead, s.hint)
+}
+
+// first returns the first array: the one allocated ahead, or a new one of hint entries (at least
+// 256).
+func (s *entryStore) first() []reconcile.Entry {
+	n := s.hint
+	s.hint = 0
+	if s.ahead != nil {
+		a := <-s.ahead
+		s.ahead = nil
+		return a
+	}
+	return make([]reconcile.Entry, 0, max(256, n))
 }
 
 // split returns the entries of each group (in the order of groups), releasing the chunks. When one
@@ -171,10 +203,11 @@ func (s *entryStore) groupOf(i int) int {
 // hashRest hashes the entries stored before the first fork (their keys are zero) and gives them the
 // fingerprint of a first occurrence, as forks do.
 func (s *entryStore) hashRest(all []reconcile.Entry, keys [][16]byte, groups []*group) {
+	var x reconcile.EntryHasher
 	for i := range keys {
 		if keys[i] == [16]byte{} {
 			e := &all[i]
-			keys[i] = reconcile.EntryHash(groups[s.groupOf(i)].account, e)
+			keys[i] = x.Hash(groups[s.groupOf(i)].account, e)
 			e.Fingerprint = string(reconcile.AppendFingerprint(nil, "", nil, keys[i], 1))
 		}
 	}
@@ -362,9 +395,10 @@ type Builder struct {
 	nSkipped int
 	queue    []queued
 
-	text  texts           // positions and fingerprints of entries
-	entry reconcile.Entry // the entry handed to Options.Stream, reused
-	fnErr error           // what Options.Stream returned
+	text   texts                 // positions and fingerprints of entries
+	hasher reconcile.EntryHasher // for the fingerprints of entries
+	entry  reconcile.Entry       // the entry handed to Options.Stream, reused
+	fnErr  error                 // what Options.Stream returned
 
 	forked    bool // a fork (fork.go): it stops at a row that would narrow a decision
 	diverged  bool // it did
@@ -379,6 +413,9 @@ func NewBuilder(opts Options) (*Builder, error) {
 	}
 	b := &Builder{opts: opts}
 	b.store.hint = min(max(opts.RowsHint, 0), 1<<24)
+	if opts.Stream == nil {
+		b.store.preallocate()
+	}
 	for _, m := range maps {
 		p, err := compile(m)
 		if err != nil {
@@ -1104,7 +1141,7 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	if s := &b.store; s.keys != nil && len(s.chunks) == 0 {
 		// Forks are out (or were): hash the entry while it is at hand and give it the fingerprint
 		// of a first occurrence; split numbers identical bookings.
-		h := reconcile.EntryHash(g.account, e)
+		h := b.hasher.Hash(g.account, e)
 		s.keys[len(s.cur)-1] = h
 		e.Fingerprint = b.text.fingerprint(h)
 	}
@@ -1229,6 +1266,11 @@ func (b *Builder) position(n int) string { return b.positionPrefix() + strconv.I
 type texts struct {
 	prefix string // of positions
 	buf    []byte
+	// The number of the last position written, and its nd digits at the end of num, zeros before
+	// them: the next row's number is mostly that one plus one, counted up in place.
+	last int
+	num  [20]byte
+	nd   int
 }
 
 // textChunk is the size of a chunk of texts: about a thousand entries' worth.
@@ -1242,9 +1284,24 @@ func (t *texts) room(n int) {
 }
 
 func (t *texts) position(n int) string {
-	t.room(len(t.prefix) + 20)
+	if n == t.last+1 && t.nd > 0 {
+		i := len(t.num) - 1
+		for ; t.num[i] == '9'; i-- {
+			t.num[i] = '0'
+		}
+		t.num[i]++
+		t.nd = max(t.nd, len(t.num)-i)
+	} else {
+		t.nd = len(strconv.AppendUint(t.num[:0], uint64(n), 10))
+		copy(t.num[len(t.num)-t.nd:], t.num[:t.nd])
+		for i := range len(t.num) - t.nd {
+			t.num[i] = '0' // so that counting up carries into them
+		}
+	}
+	t.last = n
+	t.room(len(t.prefix) + t.nd)
 	start := len(t.buf)
-	t.buf = strconv.AppendInt(append(t.buf, t.prefix...), int64(n), 10)
+	t.buf = append(append(t.buf, t.prefix...), t.num[len(t.num)-t.nd:]...)
 	return unsafe.String(&t.buf[start], len(t.buf)-start)
 }
 

@@ -3,6 +3,7 @@ package tabular
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -111,4 +112,21 @@ func TestSortByGroup(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTextsPosition: positions counted up from the last one, across carries, and set anew after a
+// jump, read as strconv writes them; earlier texts stay as they were.
+func TestTextsPosition(t *testing.T) {
+	var tx texts
+	tx.prefix = "line "
+	var got, want []string
+	for _, n := range []int{1, 2, 3, 9, 10, 11, 98, 99, 100, 101, 7, 8, 999, 1000, 1001, 99999, 100000, 5, 6} {
+		got = append(got, tx.position(n))
+		want = append(want, "line "+strconv.Itoa(n))
+	}
+	for n := 1; n <= 100_000; n++ {
+		got = append(got, tx.position(n))
+		want = append(want, "line "+strconv.Itoa(n))
+	}
+	require.Equal(t, want, got)
 }

@@ -102,8 +102,7 @@ func (b *Builder) Unfork() { b.store.unreserve() }
 // allocates its own entries, and its join copies them).
 func (s *entryStore) reserve(n int) ([]reconcile.Entry, int) {
 	if s.cur == nil && s.hint > 0 {
-		s.cur = make([]reconcile.Entry, 0, s.hint)
-		s.hint = 0
+		s.cur = s.first()
 	}
 	if s.keys == nil && len(s.chunks) == 0 && s.cur != nil && !s.closed {
 		s.keys = make([][16]byte, cap(s.cur))
