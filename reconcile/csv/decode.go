@@ -323,9 +323,10 @@ func sepLine(head []byte) (sep rune, n int) {
 func detectSeparator(head []byte, maps []*tabular.Mapping) rune {
 	best, bestScore := rune(0), 0
 	fallback, fallbackScore := ';', -1
+	scorer := tabular.NewHeaderScorer(maps)
 	for _, sep := range []rune{';', ',', '\t', '|'} {
 		rows := headRows(head, sep)
-		if s := tabular.HeaderScore(maps, rows); s > bestScore {
+		if s := scorer.Score(rows); s > bestScore {
 			best, bestScore = sep, s
 		}
 		if s := consistency(rows); s > fallbackScore {

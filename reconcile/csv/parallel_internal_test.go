@@ -156,6 +156,10 @@ func TestParallelEdges(t *testing.T) {
 		"no final line break":   head + strings.TrimSuffix(lines(100, plain), "\n"),
 		"quote open at the end": head + lines(100, plain) + "2026-01-05,1.00,EUR,\"open\n",
 		"invalid UTF-8 late":    head + lines(200, plain) + "2026-01-05,1.00,EUR,X,caf\xe9\n" + lines(20, plain),
+		"UTF-8 text in every run": head + lines(300, func(i int) string {
+			return fmt.Sprintf("2026-01-05,%d.00,EUR,INV-%d,ödeme İşlem ğüşıöç €%d\n", i, i, i)
+		}),
+		"invalid UTF-8 on the last line": head + lines(300, plain) + "2026-01-05,1.00,EUR,X,\xff\n",
 		"amount format decided late": "Tarih;Tutar;Döviz\n" + lines(200, func(i int) string {
 			if i == 120 {
 				return "05.01.2026;1.234,56;TRY\n"

@@ -407,21 +407,14 @@ type Builder struct {
 
 // NewBuilder returns a Builder; it fails when a mapping is invalid.
 func NewBuilder(opts Options) (*Builder, error) {
-	maps := opts.Mappings
-	if len(maps) == 0 {
-		maps = Presets()
+	plans, err := compileAll(opts.Mappings)
+	if err != nil {
+		return nil, err
 	}
-	b := &Builder{opts: opts}
+	b := &Builder{opts: opts, plans: plans}
 	b.store.hint = min(max(opts.RowsHint, 0), 1<<24)
 	if opts.Stream == nil {
 		b.store.preallocate()
-	}
-	for _, m := range maps {
-		p, err := compile(m)
-		if err != nil {
-			return nil, err
-		}
-		b.plans = append(b.plans, p)
 	}
 	if b.opts.HeaderScan <= 0 {
 		b.opts.HeaderScan = DefaultHeaderScan
@@ -1453,19 +1446,32 @@ func (b *Builder) rowList(rows []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// HeaderScore says how well the first rows of a file fit the mappings (nil: every preset): the number
-// of columns the best qualifying header row names, or 0 when no row within the header scan
-// qualifies. Decoders use it to choose between readings of the same bytes, such as CSV separators.
-func HeaderScore(maps []*Mapping, rows [][]string) int {
+// A HeaderScorer says how well the first rows of a file fit some mappings, compiled once: decoders use
+// it to choose between readings of the same bytes, such as CSV separators.
+type HeaderScorer struct {
+	plans []*plan
+}
+
+// NewHeaderScorer returns a scorer for maps (none: every preset); a mapping that is not valid is left
+// out (NewBuilder reports it).
+func NewHeaderScorer(maps []*Mapping) *HeaderScorer {
 	if len(maps) == 0 {
-		maps = Presets()
+		return &HeaderScorer{plans: presetPlans()}
 	}
-	best := 0
+	h := &HeaderScorer{}
 	for _, m := range maps {
-		p, err := compile(m)
-		if err != nil {
-			continue
+		if p, err := compile(m); err == nil {
+			h.plans = append(h.plans, p)
 		}
+	}
+	return h
+}
+
+// Score is the number of columns the best qualifying header row among rows names, or 0 when no row
+// within the header scan qualifies.
+func (h *HeaderScorer) Score(rows [][]string) int {
+	best := 0
+	for _, p := range h.plans {
 		for i, row := range rows {
 			if i >= DefaultHeaderScan || (p.m.HeaderRow > 0 && i+1 != p.m.HeaderRow) {
 				continue
