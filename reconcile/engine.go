@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -298,7 +299,7 @@ func workers(opts *Options) int {
 func (m *matcher) run() {
 	m.fillMasks()
 	n := m.numEntries()
-	m.out = make([]outcome, n)
+	m.out = hugepage.Make[outcome](n, n)
 	w := m.workers()
 	if n < parallelFrom {
 		w = 1
@@ -312,7 +313,7 @@ func (m *matcher) run() {
 	var next atomic.Int32
 	work := func() {
 		k := newWorker(m)
-		k.pairs = make([]pair, 0, n/w+n/16)
+		k.pairs = hugepage.Make[pair](0, n/w+n/16)
 		for {
 			c := int(next.Add(1) - 1)
 			if c >= len(spans) {
@@ -341,7 +342,7 @@ func (m *matcher) run() {
 // buildPaymentIndex fills the compact payment records, then the reference and amount indexes (with
 // up to three goroutines when parallel is set).
 func buildPaymentIndex(pays []Payment, opts *Options, parallel bool) *paymentIndex {
-	x := &paymentIndex{pays: pays, info: make([]pinfo, len(pays))}
+	x := &paymentIndex{pays: pays, info: hugepage.Make[pinfo](len(pays), len(pays))}
 	if !parallel {
 		x.fillInfo(0, len(pays))
 		x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/orkesta/orkesta/internal/hugepage"
 )
 
 // fingerprintSize is the length of a fingerprint: the first 12 bytes of its SHA-256 in hex.
@@ -123,8 +125,8 @@ func Repeats(keys [][16]byte) []Repeat {
 		largest = max(largest, start[p+1])
 		start[p+1] += start[p]
 	}
-	laid := make([][16]byte, len(keys))
-	entry := make([]uint32, len(keys))
+	laid := hugepage.Make[[16]byte](len(keys), len(keys))
+	entry := hugepage.Make[uint32](len(keys), len(keys))
 	next := slices.Clone(start[:parts])
 	for i := range keys {
 		p := part(&keys[i])

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -155,7 +156,7 @@ type refTable struct {
 
 func newRefTable(keys int) refTable {
 	size := uint64(1) << bits.Len64(uint64(2*keys)|15)
-	return refTable{mask: size - 1, slots: make([]uint64, size), filter: make([]uint64, filterBits/64)}
+	return refTable{mask: size - 1, slots: hugepage.Make[uint64](int(size), int(size)), filter: make([]uint64, filterBits/64)}
 }
 
 // idFollowsE2E reports whether p's id is "pay_" + ULID with its end-to-end key derived from it, in
@@ -469,7 +470,8 @@ func amountHash(amount int64, date payment.Date) uint64 {
 
 func newAmountIndex(info []pinfo) *amountIndex {
 	size := uint64(1) << bits.Len64(uint64(2*len(info))|15)
-	x := &amountIndex{info: info, mask: size - 1, slots: make([]uint64, size), next: make([]int32, len(info))}
+	x := &amountIndex{info: info, mask: size - 1, slots: hugepage.Make[uint64](int(size), int(size)),
+		next: hugepage.Make[int32](len(info), len(info))}
 	// Payments are inserted in batches whose home slots are touched first, so that the cache misses
 	// of a batch overlap (as insertBatch does for the reference tables).
 	var hs [batchSize]uint64

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -126,7 +127,7 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 		if n == 1024 && size > 0 && cr.offset > 0 {
 			// size the result from the bytes the first rows took
 			want := int(size*int64(n)/cr.offset) + 1024
-			out = append(make([]Payment, 0, want+want/32), out...)
+			out = append(hugepage.Make[Payment](0, want+want/32), out...)
 			lines = append(make([]int32, 0, cap(out)), lines...)
 		}
 		get := func(i int) []byte {

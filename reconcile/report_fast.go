@@ -140,11 +140,15 @@ func (r *Result) renderEntries(jw *jsonWriter, name string, kind uint8, row func
 		if first && len(buf) > 0 {
 			buf, first = buf[1:], false // no comma before the first row
 		}
-		if len(buf) > 0 { // write the chunk as it is: no copy into the writer's buffer
+		switch {
+		case len(buf) >= bigWrite/2: // write the chunk as it is: no copy into the writer's buffer
 			jw.flush(0)
 			if jw.err == nil {
 				_, jw.err = jw.w.Write(buf)
 			}
+		case len(buf) > 0: // a chunk of few rows of this kind: gathered with the next ones
+			jw.b = append(jw.b, buf...)
+			jw.flush(bigWrite)
 		}
 		select {
 		case free <- jobs[c].buf:

@@ -41,9 +41,15 @@ type jsonWriter struct {
 	free chan []byte // rendered chunks' buffers, once written (see renderEntries)
 }
 
-// flush writes the buffer once it holds at least min bytes.
+// bigWrite is the size the writer gathers before it writes: writing a file in pieces of megabytes
+// rather than of tens of kilobytes lets the kernel take its page cache in large folios (800 MB
+// written with dd on a development machine, ext4: 1.5 s of system time in 64 KiB pieces, 0.15-0.2 s
+// in 4 MiB pieces). Rendered chunks of at least half that are written as they are.
+const bigWrite = 4 << 20
+
+// flush writes the buffer once it holds at least min bytes (and anything).
 func (jw *jsonWriter) flush(min int) {
-	if jw.err != nil || len(jw.b) < min {
+	if jw.err != nil || len(jw.b) < min || len(jw.b) == 0 {
 		return
 	}
 	_, jw.err = jw.w.Write(jw.b)
@@ -64,7 +70,7 @@ func writeRows[T any](jw *jsonWriter, name string, rows iter.Seq[*T], app func([
 		}
 		n++
 		jw.b = app(jw.b, r)
-		if jw.flush(96 << 10); jw.err != nil {
+		if jw.flush(bigWrite); jw.err != nil {
 			return
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 )
@@ -120,7 +121,9 @@ func (s *entryStore) preallocate() {
 		return
 	}
 	s.ahead = make(chan []reconcile.Entry, 1)
-	go func(ahead chan<- []reconcile.Entry, n int) { ahead <- make([]reconcile.Entry, 0, n) }(s.ahead, s.hint)
+	go func(ahead chan<- []reconcile.Entry, n int) {
+		ahead <- hugepage.Make[reconcile.Entry](0, n)
+	}(s.ahead, s.hint)
 }
 
 // first returns the first array: the one allocated ahead, or a new one of hint entries (at least

@@ -3,6 +3,7 @@ package tabular
 import (
 	"slices"
 
+	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/reconcile"
 )
 
@@ -105,7 +106,7 @@ func (s *entryStore) reserve(n int) ([]reconcile.Entry, int) {
 		s.cur = s.first()
 	}
 	if s.keys == nil && len(s.chunks) == 0 && s.cur != nil && !s.closed {
-		s.keys = make([][16]byte, cap(s.cur))
+		s.keys = hugepage.Make[[16]byte](cap(s.cur), cap(s.cur))
 	}
 	s.tail = max(s.tail, len(s.cur))
 	if s.cur == nil || s.closed || s.tail+n > cap(s.cur) {

@@ -1,0 +1,22 @@
+// Package hugepage asks the operating system to back large arrays with transparent huge pages.
+//
+// A process that builds a few hundred megabytes of arrays touches every 4 KiB page of them once, and
+// on Linux each first touch is a page fault: on some virtual machines that is several microseconds,
+// a second or more for a million-entry reconciliation. Where transparent huge pages are enabled only
+// on request (/sys/kernel/mm/transparent_hugepage/enabled reads "madvise", the usual default), the
+// arrays that Advise is given are faulted in 2 MiB at a time instead. It is advice: the kernel may
+// ignore it, and it never changes the contents of the memory.
+package hugepage
+
+// minBytes is the smallest array worth advising: below it, few whole huge pages fit in it.
+const minBytes = 8 << 20
+
+// size is the size of a huge page on the platforms this package advises.
+const size = 2 << 20
+
+// Make is make([]T, n, capacity) with Advise: for the large arrays a decoder or the matcher builds.
+func Make[T any](n, capacity int) []T {
+	s := make([]T, n, capacity)
+	Advise(s)
+	return s
+}
