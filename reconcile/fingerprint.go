@@ -108,12 +108,18 @@ func Repeats(keys [][16]byte) []Repeat {
 	for parts*repeatPart < len(keys) {
 		parts *= 2
 	}
+	var out []Repeat
 	if parts == 1 {
-		var out []Repeat
-		newRepeatTable(keys, len(keys)).count(keys, nil, &out)
+		t := newRepeatTable(keys, len(keys))
+		for i := range keys {
+			if c := t.add(binary.LittleEndian.Uint64(keys[i][:8]), uint32(i)); c > 1 {
+				out = append(out, Repeat{Entry: i, N: c})
+			}
+		}
 		return out
 	}
-	// Each part's keys, in file order, and their entries: a counting pass, then a scatter.
+	// Each part's keys, in file order: a counting pass, then a scatter of their first 8 bytes (what
+	// the table probes with) and their entries. The whole keys are compared, rarely, in keys.
 	shift := 64 - bits.Len(uint(parts-1))
 	part := func(k *[16]byte) uint64 { return binary.LittleEndian.Uint64(k[8:]) >> shift }
 	start := make([]int, parts+1)
@@ -125,19 +131,22 @@ func Repeats(keys [][16]byte) []Repeat {
 		largest = max(largest, start[p+1])
 		start[p+1] += start[p]
 	}
-	laid := hugepage.Make[[16]byte](len(keys), len(keys))
+	lo := hugepage.Make[uint64](len(keys), len(keys))
 	entry := hugepage.Make[uint32](len(keys), len(keys))
 	next := slices.Clone(start[:parts])
 	for i := range keys {
 		p := part(&keys[i])
-		laid[next[p]], entry[next[p]] = keys[i], uint32(i)
+		lo[next[p]], entry[next[p]] = binary.LittleEndian.Uint64(keys[i][:8]), uint32(i)
 		next[p]++
 	}
-	var out []Repeat
-	t := newRepeatTable(nil, largest)
+	t := newRepeatTable(keys, largest)
 	for p := range parts {
 		t.reset()
-		t.count(laid[start[p]:start[p+1]], entry[start[p]:start[p+1]], &out)
+		for i := start[p]; i < start[p+1]; i++ {
+			if c := t.add(lo[i], entry[i]); c > 1 {
+				out = append(out, Repeat{Entry: int(entry[i]), N: c})
+			}
+		}
 	}
 	slices.SortFunc(out, func(a, b Repeat) int { return a.Entry - b.Entry })
 	return out
@@ -238,7 +247,7 @@ func trimSpace(s string) string {
 // sequence per key, for the lookup and the increment both. A slot is 8 bytes, to keep the table small
 // for the cache; the counts of repeats, rare, are kept apart.
 type repeatTable struct {
-	keys   [][16]byte // those being counted, by index
+	keys   [][16]byte // every key, by entry: compared whole when the first 8 bytes agree
 	slots  []repeatSlot
 	mask   uint64
 	counts []uint32 // by slot, made at the first repeat: the occurrences beyond the first
@@ -246,11 +255,10 @@ type repeatTable struct {
 
 type repeatSlot struct {
 	tag   uint32 // bits 32-63 of the key's first 8 bytes (bits 0-31 choose the slot)
-	entry uint32 // 1 + the index of the key's first occurrence; 0 for an empty slot
+	entry uint32 // 1 + the entry of the key's first occurrence; 0 for an empty slot
 }
 
-// newRepeatTable returns a table for counting up to n keys, at most three quarters full, starting
-// with keys.
+// newRepeatTable returns a table for counting up to n of keys, at most three quarters full.
 func newRepeatTable(keys [][16]byte, n int) *repeatTable {
 	size := 1 << bits.Len(uint(n*4/3)) // a power of two > 4n/3
 	return &repeatTable{keys: keys, slots: make([]repeatSlot, size), mask: uint64(size - 1)}
@@ -264,33 +272,17 @@ func (t *repeatTable) reset() {
 	}
 }
 
-// count counts keys in order (at most the table's n) and appends to out the repeats, with entry[i]
-// the entry of keys[i] (nil: i itself).
-func (t *repeatTable) count(keys [][16]byte, entry []uint32, out *[]Repeat) {
-	t.keys = keys
-	for i := range keys {
-		if c := t.add(i); c > 1 {
-			e := i
-			if entry != nil {
-				e = int(entry[i])
-			}
-			*out = append(*out, Repeat{Entry: e, N: c})
-		}
-	}
-}
-
-// add counts keys[i] and returns how many times it has been seen, this one included.
-func (t *repeatTable) add(i int) uint32 {
-	k := &t.keys[i]
-	lo := binary.LittleEndian.Uint64(k[:8])
+// add counts keys[entry], whose first 8 bytes are lo, and returns how many times it has been seen,
+// this one included.
+func (t *repeatTable) add(lo uint64, entry uint32) uint32 {
 	tag := uint32(lo >> 32)
 	for p := lo & t.mask; ; p = (p + 1) & t.mask {
 		s := &t.slots[p]
 		if s.entry == 0 {
-			*s = repeatSlot{tag: tag, entry: uint32(i + 1)}
+			*s = repeatSlot{tag: tag, entry: entry + 1}
 			return 1
 		}
-		if s.tag == tag && t.keys[s.entry-1] == *k {
+		if s.tag == tag && t.keys[s.entry-1] == t.keys[entry] {
 			if t.counts == nil {
 				t.counts = make([]uint32, len(t.slots))
 			}

@@ -238,7 +238,7 @@ func TestRepeatTable(t *testing.T) {
 	require.Len(t, tab.slots, 8)
 	var got []uint32
 	for i := range keys {
-		got = append(got, tab.add(i))
+		got = append(got, tab.add(binary.LittleEndian.Uint64(keys[i][:8]), uint32(i)))
 	}
 	assert.Equal(t, []uint32{1, 1, 2, 1, 3}, got)
 }

@@ -132,7 +132,7 @@ func (s *entryStore) unreserve() {
 // join appends the entries of fork store f, whose group i is b's group to[i].
 func (s *entryStore) join(f *entryStore, to []int32, groups int) {
 	if groups > 1 && s.owner == nil {
-		s.owner = make([]int32, s.n, s.n+f.n)
+		s.owner = make([]int32, s.n, max(s.n+f.n, cap(s.cur))) // room for the whole file, as add makes it
 	}
 	for k, c := range append(f.chunks, f.cur) {
 		if len(c) > 0 {

@@ -5,10 +5,12 @@
 #
 # It generates the data once (reconciletest.WritePerfData: payments.csv in the offline payments format,
 # statement.csv as an English bank export), builds cmd e2e (payments CSV + statement CSV -> JSON
-# report, as `orkesta reconcile` does it), runs it RUNS times under GNU time, then runs the pandas
-# baseline (pandas_match.py) the same way when Debian's python3-pandas is installed
-# (apt-get install python3-pandas; CI does not install it). It prints wall time and peak RSS of
-# every run and their medians. Data lives in $PERF_DIR (default /tmp/orkesta-perf-N).
+# report, as `orkesta reconcile` does it), runs it RUNS times under GNU time (the previous run's
+# report removed first, outside the timing: overwriting it would also time the kernel freeing its
+# page cache), then runs the pandas baseline (pandas_match.py) the same way when Debian's
+# python3-pandas is installed (apt-get install python3-pandas; CI does not install it). It prints
+# wall time and peak RSS of every run and their medians. Data lives in $PERF_DIR (default
+# /tmp/orkesta-perf-N).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 N=${1:-1000000}
@@ -27,6 +29,7 @@ measure() { # name, command...
   local walls=() rss=()
   for i in $(seq "$RUNS"); do
     local out
+    rm -f "$DIR/report.json" # every run writes a new report, as one run of the CLI does
     out=$( { command time -f '%e %M' "$@" 2>&1 >/dev/null; } | tail -1)
     walls+=("${out% *}"); rss+=("${out#* }")
     echo "  $name run $i: ${out% *} s wall, $(( ${out#* } / 1024 )) MB peak RSS"
