@@ -164,3 +164,36 @@ func xmlEscape(b *bytes.Buffer, s string) error {
 	_, err := r.WriteString(b, s)
 	return err
 }
+
+// TestOfflineMatchingHook: OfflineInput.Matching is called once, after the statements are decoded
+// and the payments read, before the result exists; not when reading fails.
+func TestOfflineMatchingHook(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "reconcile", "csv-en")
+	stmt, err := os.ReadFile(filepath.Join(dir, "statement.csv"))
+	require.NoError(t, err)
+	run := func(payments string) (calls int, err error) {
+		decoded := false
+		_, err = reconcile.Offline(reconcile.OfflineInput{
+			Payments: strings.NewReader(payments),
+			DecodeStatements: func() ([]reconcile.Statement, error) {
+				_, sts, err := detect.Decode(bytes.NewReader(stmt), int64(len(stmt)), detect.Options{Account: "TR330006100519786457841326"})
+				decoded = true
+				return sts, err
+			},
+			Matching: func() {
+				require.True(t, decoded, "the statements are decoded before matching")
+				calls++
+			},
+		})
+		return calls, err
+	}
+	pays, err := os.ReadFile(filepath.Join(dir, "payments.csv"))
+	require.NoError(t, err)
+	calls, err := run(string(pays))
+	require.NoError(t, err)
+	require.Equal(t, 1, calls)
+
+	calls, err = run("id,amount\npay_x,not a number\n")
+	require.Error(t, err)
+	require.Zero(t, calls)
+}

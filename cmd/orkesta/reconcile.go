@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -91,24 +92,33 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 	bar := c.progress(len(f.statements) + 3)
 	defer func() { _ = bar.Finish() }()
 
-	var stmts []reconcile.Statement
-	for _, path := range f.statements {
-		bar.Describe("decoding " + filepath.Base(path))
-		sts, err := decodeFile(path, f.account)
-		if err != nil {
-			return err
-		}
-		for i := range sts {
-			for _, w := range sts[i].Warnings {
-				fmt.Fprintf(c.stderr, "warning: %s: statement %s: %s\n", path, stmtName(&sts[i], i), w.Message)
+	// The statements are decoded while the payments are read and indexed (reconcile.Offline runs
+	// DecodeStatements on another goroutine); their warnings are printed once both are done.
+	var warnings []string
+	in := reconcile.OfflineInput{Options: reconcile.Options{DateWindow: f.dateWindow, Account: f.account}}
+	in.DecodeStatements = func() ([]reconcile.Statement, error) {
+		var stmts []reconcile.Statement
+		for _, path := range f.statements {
+			sts, err := decodeFile(path, f.account)
+			if err != nil {
+				return nil, err
 			}
+			for i := range sts {
+				for _, w := range sts[i].Warnings {
+					warnings = append(warnings, fmt.Sprintf("warning: %s: statement %s: %s", path, stmtName(&sts[i], i), w.Message))
+				}
+			}
+			stmts = append(stmts, sts...)
+			_ = bar.Add(1)
 		}
-		stmts = append(stmts, sts...)
-		_ = bar.Add(1)
+		return stmts, nil
 	}
-
-	bar.Describe("reading payments")
-	in := reconcile.OfflineInput{Statements: stmts, Options: reconcile.Options{DateWindow: f.dateWindow, Account: f.account}}
+	in.Matching = func() {
+		_ = bar.Add(1)
+		bar.Describe("matching")
+		runtime.GC() // a one-shot run: the matching reuses what reading left behind (see OfflineInput)
+	}
+	bar.Describe("reading payments and statements")
 	pf, err := os.Open(f.payments)
 	if err != nil {
 		return err
@@ -123,12 +133,14 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 		defer func() { _ = af.Close() }()
 		in.Accounts = af
 	}
-	_ = bar.Add(1)
-	bar.Describe("matching")
 	res, err := reconcile.Offline(in)
+	for _, w := range warnings {
+		fmt.Fprintln(c.stderr, w)
+	}
 	if err != nil {
+		var fe *fileError // a statement's
 		var pe *reconcile.ParseError
-		if errors.As(err, &pe) {
+		if !errors.As(err, &fe) && errors.As(err, &pe) {
 			file := f.payments
 			if pe.Format == reconcile.FormatAccountsCSV {
 				file = f.accounts

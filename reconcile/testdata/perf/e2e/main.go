@@ -60,6 +60,7 @@ func main() {
 			defer f.Close()
 			return rcsv.Decode(f, rcsv.Options{Preset: "en"})
 		},
+		Matching: func() { runtime.GC() }, // as orkesta reconcile does
 	})
 	if err != nil {
 		log.Fatal(err)
