@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
@@ -46,6 +47,31 @@ func BenchmarkVersusBare(b *testing.B) {
 		bare, decode = bare+t1.Sub(t0), decode+time.Since(t1)
 	}
 	b.ReportMetric(bare.Seconds()/decode.Seconds(), "x-bare")
+}
+
+// BenchmarkStreamVersusBare is BenchmarkVersusBare for Stream: the same typed entries, with their
+// positions, handed over one by one on one goroutine, without keeping them and so without the
+// fingerprints (a fingerprint numbers identical bookings across the whole statement).
+func BenchmarkStreamVersusBare(b *testing.B) {
+	data := benchFile()
+	var bare, stream time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		bareRead(b, data)
+		t1 := time.Now()
+		n := 0
+		err := csv.Stream(bytes.NewReader(data), csv.Options{}, func(_ *reconcile.Statement, e *reconcile.Entry) error {
+			if e != nil {
+				n++
+			}
+			return nil
+		})
+		if err != nil || n != 200_000 {
+			b.Fatal(n, err)
+		}
+		bare, stream = bare+t1.Sub(t0), stream+time.Since(t1)
+	}
+	b.ReportMetric(bare.Seconds()/stream.Seconds(), "x-bare")
 }
 
 func bareRead(b *testing.B, data []byte) {
