@@ -20,3 +20,14 @@ func Make[T any](n, capacity int) []T {
 	Advise(s)
 	return s
 }
+
+// span is the part of the n bytes at start worth advising: the whole huge pages inside them, when
+// they are at least minBytes; ok is false otherwise.
+func span(start, n uintptr) (lo, hi uintptr, ok bool) {
+	if n < minBytes {
+		return 0, 0, false
+	}
+	lo = (start + size - 1) &^ (size - 1)
+	hi = (start + n) &^ (size - 1)
+	return lo, hi, hi > lo
+}

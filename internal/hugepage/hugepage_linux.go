@@ -12,16 +12,10 @@ import (
 // written keeps its small pages. Errors are ignored (a kernel without transparent huge pages).
 func Advise[T any](s []T) {
 	var zero T
-	n := uintptr(cap(s)) * unsafe.Sizeof(zero)
-	if n < minBytes {
-		return
-	}
 	base := unsafe.Pointer(unsafe.SliceData(s[:cap(s)]))
-	start := uintptr(base)
-	lo := (start + size - 1) &^ (size - 1)
-	hi := (start + n) &^ (size - 1)
-	if hi <= lo {
+	lo, hi, ok := span(uintptr(base), uintptr(cap(s))*unsafe.Sizeof(zero))
+	if !ok {
 		return
 	}
-	_ = syscall.Madvise(unsafe.Slice((*byte)(unsafe.Add(base, lo-start)), hi-lo), syscall.MADV_HUGEPAGE)
+	_ = syscall.Madvise(unsafe.Slice((*byte)(unsafe.Add(base, lo-uintptr(base))), hi-lo), syscall.MADV_HUGEPAGE)
 }
