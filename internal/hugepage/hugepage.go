@@ -6,6 +6,11 @@
 // on request (/sys/kernel/mm/transparent_hugepage/enabled reads "madvise", the usual default), the
 // arrays that Advise is given are faulted in 2 MiB at a time instead. It is advice: the kernel may
 // ignore it, and it never changes the contents of the memory.
+//
+// A fault in advised memory may make the kernel compact memory to find a free huge page, as the
+// transparent_hugepage/defrag setting says ("madvise", the default, compacts right away). An operator
+// who would rather not have it sets transparent_hugepage/enabled to "never", which this package
+// then cannot override.
 package hugepage
 
 // minBytes is the smallest array worth advising: below it, few whole huge pages fit in it.
