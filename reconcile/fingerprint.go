@@ -99,9 +99,9 @@ type Repeat struct {
 // their occurrence numbers. The hashes may be those of several statements: the hash covers the
 // account and the currency, so bookings of different statements are never the same.
 //
-// A large list is counted in parts that each stay in the cache: the keys are first laid out by
-// their last bits (one part per repeatPart keys, about), and every occurrence of a booking lands in
-// the same part, in file order. One table over the whole list would miss the cache on nearly every
+// A large list is counted in parts that each stay in the cache: the keys are first laid out by the
+// top bits of their last 8 bytes (one part per repeatPart keys, about; the table probes with the
+// first 8), and every occurrence of a booking lands in the same part, in file order. One table over the whole list would miss the cache on nearly every
 // key (4 MB of slots for 300,000 keys).
 func Repeats(keys [][16]byte) []Repeat {
 	parts := 1

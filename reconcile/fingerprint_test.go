@@ -275,3 +275,17 @@ func TestRepeatsInParts(t *testing.T) {
 		assert.Equal(t, want, Repeats(keys), "%d keys", n)
 	}
 }
+
+// TestEntryHasher: a reused EntryHasher gives EntryHash for every generated entry, keys longer than
+// its first buffer (an account of 640 bytes) included.
+func TestEntryHasher(t *testing.T) {
+	var x EntryHasher
+	n := 0
+	for _, st := range fpStatements() {
+		for i := range st.Entries {
+			require.Equal(t, EntryHash(st.Account, &st.Entries[i]), x.Hash(st.Account, &st.Entries[i]))
+			n++
+		}
+	}
+	require.Greater(t, n, 10_000)
+}
