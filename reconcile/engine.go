@@ -9,8 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
 )
 
 // Criteria bits.

@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/orkesta/orkesta/internal/hugepage"
+	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
 )
 
 // fingerprintSize is the length of a fingerprint: the first 12 bytes of its SHA-256 in hex.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
 )
 
 // Kinds of reference keys: what of a payment (or batch) an entry's text named.

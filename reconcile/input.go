@@ -15,8 +15,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
 )
 
 // Input formats named in ParseErrors of the offline inputs.

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
 )
 
 // DefaultHeaderScan is how many rows are searched for the header row.

@@ -3,8 +3,8 @@ package tabular
 import (
 	"slices"
 
-	"github.com/orkesta/orkesta/internal/hugepage"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
 )
 
 // Reading a large file on several goroutines: once the header is found and the number format is
