@@ -261,10 +261,10 @@ func offsets(groups []*group) []int {
 const sortBuffer = 32 << 20
 
 // sortByGroup lays the entries of all out group after group, keeping the file order within a group.
-// When the entries outside the larger of the first and
-// last group fit in sortBuffer, it does so in one sequential pass (sortBuffered); otherwise in place
-// (sortInPlace), about twice as slow but with no memory of its own: at a million entries the buffer
-// would be some 75 MB, when the whole statement is at its largest.
+// When the entries outside the larger of the first and last group fit in sortBuffer, it does so in
+// one sequential pass (sortBuffered); otherwise in place (sortInPlace), about twice as slow but with
+// no memory of its own: at a million entries the buffer would be some 75 MB, when the whole
+// statement is at its largest.
 func (s *entryStore) sortByGroup(all []reconcile.Entry, groups []*group) {
 	stay := 0
 	if last := len(groups) - 1; groups[last].tally.n > groups[0].tally.n {
@@ -778,14 +778,8 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 	}
 	cur := payment.Currency("")
 	if t := cellAt(cells, l.col[fCurrency]); t != "" {
-		if g := b.last; g != nil && string(g.currency) == t && g.account == account {
-			return g, nil
-		}
-		for _, g := range b.groups { // the cell is the ISO code of a statement already open
-			if string(g.currency) == t && g.account == account {
-				b.last = g
-				return g, nil
-			}
+		if g := b.findGroup(account, payment.Currency(t)); g != nil {
+			return g, nil // the cell is the ISO code of a statement already open
 		}
 		if b.last != nil && string(b.last.currency) == t {
 			cur = b.last.currency
@@ -816,25 +810,39 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 	if cur == "" {
 		return nil, errors.New("currency unknown: the file names none; set the Currency option or add a currency column to the mapping")
 	}
-	if g := b.last; g != nil && g.currency == cur && g.account == account {
+	if g := b.findGroup(account, cur); g != nil {
 		return g, nil
-	}
-	for _, g := range b.groups {
-		if g.currency == cur && g.account == account {
-			b.last = g
-			return g, nil
-		}
 	}
 	mu := cur.MinorUnits()
 	if mu < 0 {
 		return nil, fmt.Errorf("%s has no minor units", cur)
 	}
-	g := &group{account: account, currency: cur, mu: mu, idx: len(b.groups)}
-	if create {
-		b.groups = append(b.groups, g)
-		b.last = g
+	if !create {
+		return &group{account: account, currency: cur, mu: mu, idx: len(b.groups)}, nil
 	}
-	return g, nil
+	return b.addGroup(account, cur, mu), nil
+}
+
+// findGroup returns the statement of account in cur already open, or nil.
+func (b *Builder) findGroup(account string, cur payment.Currency) *group {
+	if g := b.last; g != nil && g.currency == cur && g.account == account {
+		return g
+	}
+	for _, g := range b.groups {
+		if g.currency == cur && g.account == account {
+			b.last = g
+			return g
+		}
+	}
+	return nil
+}
+
+// addGroup opens the statement of account in cur, whose amounts have mu decimals.
+func (b *Builder) addGroup(account string, cur payment.Currency, mu int) *group {
+	g := &group{account: account, currency: cur, mu: mu, idx: len(b.groups)}
+	b.groups = append(b.groups, g)
+	b.last = g
+	return g
 }
 
 // currencyCode is currencyCode, remembering the answers for the first few texts: a file in several
@@ -1455,19 +1463,11 @@ type HeaderScorer struct {
 	plans []*plan
 }
 
-// NewHeaderScorer returns a scorer for maps (none: every preset); a mapping that is not valid is left
-// out (NewBuilder reports it).
+// NewHeaderScorer returns a scorer for maps (none: every preset). Mappings that are not valid score
+// nothing (NewBuilder reports them).
 func NewHeaderScorer(maps []*Mapping) *HeaderScorer {
-	if len(maps) == 0 {
-		return &HeaderScorer{plans: presetPlans()}
-	}
-	h := &HeaderScorer{}
-	for _, m := range maps {
-		if p, err := compile(m); err == nil {
-			h.plans = append(h.plans, p)
-		}
-	}
-	return h
+	plans, _ := compileAll(maps)
+	return &HeaderScorer{plans: plans}
 }
 
 // Score is the number of columns the best qualifying header row among rows names, or 0 when no row

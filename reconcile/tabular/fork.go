@@ -70,17 +70,8 @@ func (b *Builder) Join(f *Builder) bool {
 		var g *group
 		if j < f.inherited {
 			g = b.groups[j]
-		} else {
-			for _, bg := range b.groups {
-				if bg.account == fg.account && bg.currency == fg.currency {
-					g = bg
-					break
-				}
-			}
-			if g == nil {
-				g = &group{account: fg.account, currency: fg.currency, mu: fg.mu, idx: len(b.groups)}
-				b.groups = append(b.groups, g)
-			}
+		} else if g = b.findGroup(fg.account, fg.currency); g == nil {
+			g = b.addGroup(fg.account, fg.currency, fg.mu)
 		}
 		to[j] = int32(g.idx)
 		g.tally.join(&fg.tally)

@@ -37,18 +37,28 @@ func (t *tally) add(n int, e *reconcile.Entry, bal int64) {
 	t.to = max(t.to, cur.date)
 	if t.n == 0 {
 		t.first = cur
-	} else if p, c := t.prev.bal, cur.bal; p != noBalance && c != noBalance {
-		if s, ok := payment.AddMinor(p, cur.signed); ok && s == c {
-			t.fwd++
-		}
-		if s, ok := payment.AddMinor(c, t.prev.signed); ok && s == p {
-			t.rev++
-		}
+	} else {
+		t.follow(t.prev, cur)
 	}
 	t.prev = cur
 	t.lastRow = n
 	t.n++
 	t.total.add(cur.signed)
+}
+
+// follow counts whether the balances of consecutive entries prev and cur add up read oldest first
+// (prev's balance plus cur's amount is cur's), newest first, or both.
+func (t *tally) follow(prev, cur balanced) {
+	p, c := prev.bal, cur.bal
+	if p == noBalance || c == noBalance {
+		return
+	}
+	if s, ok := payment.AddMinor(p, cur.signed); ok && s == c {
+		t.fwd++
+	}
+	if s, ok := payment.AddMinor(c, prev.signed); ok && s == p {
+		t.rev++
+	}
 }
 
 // join adds the tally of the entries that follow t's (read by a fork): the result is the tally
@@ -65,15 +75,7 @@ func (t *tally) join(u *tally) {
 		t.from = u.from
 	}
 	t.to = max(t.to, u.to)
-	// The pair of entries across the seam, as add would have seen it.
-	if p, c := t.prev.bal, u.first.bal; p != noBalance && c != noBalance {
-		if s, ok := payment.AddMinor(p, u.first.signed); ok && s == c {
-			t.fwd++
-		}
-		if s, ok := payment.AddMinor(c, t.prev.signed); ok && s == p {
-			t.rev++
-		}
-	}
+	t.follow(t.prev, u.first) // the pair across the seam, as add would have seen it
 	t.fwd += u.fwd
 	t.rev += u.rev
 	t.prev = u.prev
