@@ -49,9 +49,14 @@ func (s *Statement) Fingerprint() {
 // dates, amount, direction, currency, references, text). A loop over many entries does better with
 // an EntryHasher.
 func EntryHash(account string, e *Entry) [16]byte {
-	var buf [512]byte // the key of a typical entry fits: no allocation
-	h := sha256.Sum256(fingerprintKey(buf[:0], account, e))
+	h := bookingHash(account, e)
 	return [16]byte(h[:16])
+}
+
+// bookingHash is the whole SHA-256 of e's fingerprint key.
+func bookingHash(account string, e *Entry) [sha256.Size]byte {
+	var buf [512]byte // the key of a typical entry fits: no allocation
+	return sha256.Sum256(fingerprintKey(buf[:0], account, e))
 }
 
 // An EntryHasher computes EntryHash over and over with one SHA-256 state and one key buffer, about
@@ -83,9 +88,10 @@ func AppendFingerprint(dst []byte, account string, e *Entry, h [16]byte, n uint3
 	}
 	// Only the first 16 bytes of the hash were kept: a repeat (rare) hashes its key again, then the
 	// hash and its occurrence number.
-	var buf [512]byte
-	full := sha256.Sum256(fingerprintKey(buf[:0], account, e))
-	full = sha256.Sum256(binary.BigEndian.AppendUint32(append(buf[:0], full[:]...), n))
+	var seed [sha256.Size + 4]byte
+	full := bookingHash(account, e)
+	binary.BigEndian.PutUint32(seed[copy(seed[:], full[:]):], n)
+	full = sha256.Sum256(seed[:])
 	return hex.AppendEncode(dst, full[:fingerprintSize/2])
 }
 
@@ -101,8 +107,8 @@ type Repeat struct {
 //
 // A large list is counted in parts that each stay in the cache: the keys are first laid out by the
 // top bits of their last 8 bytes (one part per repeatPart keys, about; the table probes with the
-// first 8), and every occurrence of a booking lands in the same part, in file order. One table over the whole list would miss the cache on nearly every
-// key (4 MB of slots for 300,000 keys).
+// first 8), and every occurrence of a booking lands in the same part, in file order. One table over
+// the whole list would miss the cache on nearly every key (4 MB of slots for 300,000 keys).
 func Repeats(keys [][16]byte) []Repeat {
 	parts := 1
 	for parts*repeatPart < len(keys) {
