@@ -12,14 +12,10 @@ import (
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
-// benchFiles are the streaming benchmarks' generated statements, removed by TestMain.
+// benchFiles are the streaming benchmarks' generated statements, removed once the package has run.
 var benchFiles reconciletest.Files
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	benchFiles.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(benchFiles.Run(m)) }
 
 // BenchmarkStream streams the perf-floor statement from a file at 20,000, 200,000 and 1,000,000
 // lines (2 to 110 MB) and reports peak-heap-MB (see reconciletest.BenchStream): it does not grow

@@ -13,7 +13,8 @@ import (
 )
 
 // Files are input files generated once per test process, on disk, for benchmarks that must not
-// hold their input in the heap they measure. Call Remove from TestMain after m.Run.
+// hold their input in the heap they measure. TestMain runs the package through Run, which removes
+// them at the end.
 type Files struct {
 	once sync.Once
 	dir  string
@@ -35,11 +36,15 @@ func (f *Files) Path(tb testing.TB, name string, write func(path string) error) 
 	return path
 }
 
-// Remove deletes the files.
-func (f *Files) Remove() {
-	if f.dir != "" {
-		os.RemoveAll(f.dir)
-	}
+// Run runs the package's tests and benchmarks, then deletes the files; it returns m.Run's code, for
+// TestMain's os.Exit(files.Run(m)).
+func (f *Files) Run(m *testing.M) int {
+	defer func() {
+		if f.dir != "" {
+			os.RemoveAll(f.dir)
+		}
+	}()
+	return m.Run()
 }
 
 // BenchStream benchmarks a decoder's Stream over the file at path, opened afresh for each run after

@@ -10,14 +10,10 @@ import (
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
-// benchFiles are the streaming benchmarks' generated workbooks, removed by TestMain.
+// benchFiles are the streaming benchmarks' generated workbooks, removed once the package has run.
 var benchFiles reconciletest.Files
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	benchFiles.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(benchFiles.Run(m)) }
 
 // BenchmarkStream streams the perf-floor workbook from a file at 20,000, 200,000 and 500,000 rows
 // and reports rows/s and peak-heap-MB (see reconciletest.BenchStream). Issue #6 asks for at least
