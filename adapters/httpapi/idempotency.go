@@ -214,14 +214,23 @@ func (s *MemoryResponseStore) drop(key string, r *StoredResponse) {
 // expire drops the records older than ttl at now.
 func (s *MemoryResponseStore) expire(now time.Time, ttl time.Duration) {
 	for s.head < len(s.order) && now.Sub(s.order[s.head].at) >= ttl {
-		q := s.order[s.head]
-		s.order[s.head] = queued{}
-		s.head++
-		if r, ok := s.recs[q.key]; ok && r.CreatedAt.Equal(q.at) {
+		if q, r := s.pop(); r != nil {
 			s.drop(q.key, r)
 		}
 	}
 	s.compact()
+}
+
+// pop takes the oldest entry off the queue, with its record when that is still the one the entry
+// was queued for (nil when the record was replaced or is gone).
+func (s *MemoryResponseStore) pop() (queued, *StoredResponse) {
+	q := s.order[s.head]
+	s.order[s.head] = queued{}
+	s.head++
+	if r, ok := s.recs[q.key]; ok && r.CreatedAt.Equal(q.at) {
+		return q, r
+	}
+	return q, nil
 }
 
 // compact gives back the front of the queue once most of it is popped.
@@ -246,12 +255,9 @@ func (s *MemoryResponseStore) put(key string, r *StoredResponse) {
 // still in flight keeps its record (it goes to the back of the queue).
 func (s *MemoryResponseStore) shrink() {
 	for n := len(s.order) - s.head; s.MaxBytes > 0 && s.bytes > s.MaxBytes && n > 0; n-- {
-		q := s.order[s.head]
-		s.order[s.head] = queued{}
-		s.head++
-		r, ok := s.recs[q.key]
+		q, r := s.pop()
 		switch {
-		case !ok || !r.CreatedAt.Equal(q.at): // replaced or gone
+		case r == nil: // replaced or gone
 		case !r.Done:
 			s.order = append(s.order, q)
 		default:
