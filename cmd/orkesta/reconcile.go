@@ -200,14 +200,22 @@ func writeReport(path, format string, src reconcile.ReportSource) error {
 }
 
 // writeAtomic writes a file next to its final name, syncs it and renames it into place, so that the
-// path holds either the old content or the whole new one.
+// path holds either the old content or the whole new one. The file is written with direct I/O where
+// the system allows it (directWriter).
 func writeAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }()
-	err = write(tmp)
+	if dw, ok := newDirectWriter(tmp); ok {
+		err = write(dw)
+		if cerr := dw.Close(); err == nil {
+			err = cerr
+		}
+	} else {
+		err = write(tmp)
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}
