@@ -14,9 +14,10 @@ import (
 // the page cache, and little left for the sync to do. Anything that direct I/O refuses is written
 // the usual way, so the file's content is the same either way.
 
-// directBlock is the size of a block handed to the disk: large enough that the disk streams, small
+// directBlock is the size of a block handed to the disk: large enough that the disk streams (on the
+// project's machine, 800 MB took 0.58 s in 4 MiB blocks, 0.59 s in 2 MiB and 0.66 s in 1 MiB), small
 // enough that two of them cost little memory.
-const directBlock = 4 << 20
+const directBlock = 2 << 20
 
 // directAlign is the alignment direct I/O needs of a block's address, length and file offset: the
 // logical block size, 4,096 bytes or less on the disks this is for. A disk that needs more refuses
