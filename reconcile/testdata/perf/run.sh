@@ -5,12 +5,12 @@
 #
 # It generates the data once (reconciletest.WritePerfData: payments.csv in the offline payments format,
 # statement.csv as an English bank export), builds cmd e2e (payments CSV + statement CSV -> JSON
-# report, as `orkesta reconcile` does it), runs it RUNS times under GNU time (the previous run's
-# report removed first, outside the timing: overwriting it would also time the kernel freeing its
-# page cache), then runs the pandas baseline (pandas_match.py) the same way when Debian's
-# python3-pandas is installed (apt-get install python3-pandas; CI does not install it). It prints
-# wall time and peak RSS of every run and their medians. Data lives in $PERF_DIR (default
-# /tmp/orkesta-perf-N).
+# report, as `orkesta reconcile` does it, without syncing the report to the disk) and the CLI, runs
+# each RUNS times under GNU time (the previous run's report removed first, outside the timing:
+# overwriting it would also time the kernel freeing its page cache), then runs the pandas baseline
+# (pandas_match.py) the same way when Debian's python3-pandas is installed (apt-get install
+# python3-pandas; CI does not install it). It prints wall time and peak RSS of every run and their
+# medians. Data lives in $PERF_DIR (default /tmp/orkesta-perf-N).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 N=${1:-1000000}
@@ -22,6 +22,7 @@ if [ ! -s "$DIR/statement.csv" ]; then
   go run ./reconcile/testdata/perf/gen -n "$N" -dir "$DIR"
 fi
 go build -o "$DIR/e2e" ./reconcile/testdata/perf/e2e
+go build -o "$DIR/orkesta" ./cmd/orkesta
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 measure() { # name, command...
@@ -29,7 +30,7 @@ measure() { # name, command...
   local walls=() rss=()
   for i in $(seq "$RUNS"); do
     local out
-    rm -f "$DIR/report.json" # every run writes a new report, as one run of the CLI does
+    rm -f "$DIR/report.json" "$DIR/cli-report.json" # every run writes a new report
     out=$( { command time -f '%e %M' "$@" 2>&1 >/dev/null; } | tail -1)
     walls+=("${out% *}"); rss+=("${out#* }")
     echo "  $name run $i: ${out% *} s wall, $(( ${out#* } / 1024 )) MB peak RSS"
@@ -43,6 +44,9 @@ measure() { # name, command...
 echo "N=$N, $(nproc) cores, $(go version | cut -d' ' -f3)"
 "$DIR/e2e" -dir "$DIR" >/dev/null  # warm the page cache
 measure orkesta "$DIR/e2e" -dir "$DIR"
+# The command itself: the same work, and the report synced to the disk and renamed into place.
+measure cli "$DIR/orkesta" reconcile --payments "$DIR/payments.csv" --statement "$DIR/statement.csv" \
+  --out "$DIR/cli-report.json"
 if /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
   /usr/bin/python3 reconcile/testdata/perf/pandas_match.py "$DIR"
   measure pandas /usr/bin/python3 reconcile/testdata/perf/pandas_match.py "$DIR"
