@@ -15,6 +15,7 @@ import (
 // encoding/csv.
 type csvReader struct {
 	r      *bufio.Reader
+	mem    []byte // when set (by setText), what is left of an input held in memory, read instead of r
 	line   int    // the line the current record starts on
 	next   int    // the line the next record starts on
 	offset int64  // bytes read so far
@@ -34,10 +35,30 @@ func newCSVReader(r io.Reader) *csvReader {
 	return &csvReader{r: bufio.NewReaderSize(r, 1<<20), next: 1}
 }
 
+// setText makes c read text, held in memory, from line 1, without copying it. Records then stay
+// valid until text is changed.
+func (c *csvReader) setText(text []byte) {
+	c.mem = text[:len(text):len(text)]
+	if c.mem == nil {
+		c.mem = []byte{}
+	}
+	c.next, c.offset = 1, 0
+}
+
 // readLine returns the next line without its line ending, or io.EOF. The slice is valid until the
 // next call.
 func (c *csvReader) readLine() ([]byte, error) {
-	line, err := c.r.ReadSlice('\n')
+	var line []byte
+	var err error
+	if c.mem != nil {
+		i := bytes.IndexByte(c.mem, '\n') + 1
+		if i == 0 {
+			i, err = len(c.mem), io.EOF
+		}
+		line, c.mem = c.mem[:i], c.mem[i:]
+	} else {
+		line, err = c.r.ReadSlice('\n')
+	}
 	if err == bufio.ErrBufferFull {
 		c.buf = append(c.buf[:0], line...)
 		for err == bufio.ErrBufferFull {

@@ -15,7 +15,8 @@ import (
 	"github.com/orkesta/orkesta/payment"
 )
 
-// readAllStd and readAllFast read every record, or the first error's line.
+// readAllStd and readAllFast read every record, or the first error's line; readAllFast checks that
+// csvReader reads the same from a reader and from text in memory.
 func readAllStd(in string) ([][]string, int, bool) {
 	r := csv.NewReader(strings.NewReader(in))
 	r.FieldsPerRecord = -1
@@ -37,7 +38,17 @@ func readAllStd(in string) ([][]string, int, bool) {
 }
 
 func readAllFast(in string) ([][]string, int, bool) {
-	r := newCSVReader(strings.NewReader(in))
+	out, line, ok := readAllFrom(newCSVReader(strings.NewReader(in)))
+	mem := &csvReader{}
+	mem.setText([]byte(in))
+	if mOut, mLine, mOK := readAllFrom(mem); mOK != ok || mLine != line || fmt.Sprint(mOut) != fmt.Sprint(out) {
+		panic(fmt.Sprintf("%q read from memory: %q %d %v, from a reader: %q %d %v", in, mOut, mLine, mOK, out, line, ok))
+	}
+	return out, line, ok
+}
+
+// readAllFrom reads every record of r, or the first error's line.
+func readAllFrom(r *csvReader) ([][]string, int, bool) {
 	var out [][]string
 	for {
 		rec, err := r.read()

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,7 +71,8 @@ func ReadPaymentsCSV(r io.Reader) ([]Payment, error) {
 
 // readPaymentsCSV reads a payments CSV of about size bytes (0: unknown). Strings are kept in arenas and
 // account ids interned, so a payment costs its Payment and about the bytes of its id, reference and
-// description; duplicate ids are found in one pass at the end.
+// description; duplicate ids are found in one pass at the end. A large file of known size is read
+// on several goroutines once its first rows are read (readPaymentsParallel), with the same result.
 func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 	cr := newCSVReader(skipBOM(r))
 	rec, err := cr.read()
@@ -85,37 +87,24 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 	if err != nil {
 		return nil, err
 	}
+	pp := &payParser{cols: payCols{
+		id: col["id"], amount: col["amount"], currency: col["currency"], method: col["method"],
+		from: col["from_account"], to: col["to_account"], ref: col["reference"], desc: col["description"],
+		status: col["status"], date: col["value_date"], batch: col["batch_id"],
+	}}
 	var (
-		cID, cAmount, cCurrency, cMethod = col["id"], col["amount"], col["currency"], col["method"]
-		cFrom, cTo, cRef, cDesc          = col["from_account"], col["to_account"], col["reference"], col["description"]
-		cStatus, cDate, cBatch           = col["status"], col["value_date"], col["batch_id"]
+		errs  Errors
+		out   []Payment
+		lines []int32
 	)
-	var (
-		errs     Errors
-		out      []Payment
-		lines    []int32
-		strs     arena
-		accounts = make(map[string]payment.AccountID)
-		curs     [8]payment.Currency // the currencies seen, most files have a handful
-		dates    [256]struct {       // a direct-mapped cache of parsed dates
-			text [10]byte
-			date payment.Date
-		}
-	)
-	account := func(b []byte) payment.AccountID {
-		if len(b) == 0 {
-			return ""
-		}
-		if a, ok := accounts[string(b)]; ok {
-			return a
-		}
-		a := payment.AccountID(normalizeAccount(string(b)))
-		if len(accounts) < 1<<14 { // intern the usual few accounts; a file of a million counterparties does not grow the map
-			accounts[string(b)] = a
-		}
-		return a
-	}
+	parallel := parallelPayments && size > 0 && runtime.GOMAXPROCS(0) > 1
 	for n := 0; ; n++ {
+		if parallel && n == parallelPaymentsFrom && errs.Len() == 0 && cap(out) > 0 {
+			parallel = false
+			if cr = readPaymentsParallel(cr, pp, &out, &lines); cr == nil {
+				break
+			}
+		}
 		rec, err := cr.read()
 		if err == io.EOF {
 			break
@@ -130,81 +119,16 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 			out = append(hugepage.Make[Payment](0, want+want/32), out...)
 			lines = append(make([]int32, 0, cap(out)), lines...)
 		}
-		get := func(i int) []byte {
-			if i >= 0 && i < len(rec) {
-				return bytes.TrimSpace(rec[i])
-			}
-			return nil
-		}
-		line := cr.line
-		bad := func(field string, e error) {
-			errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: line, Field: field, Err: e})
-		}
-		if len(rec) == 1 && len(bytes.TrimSpace(rec[0])) == 0 {
+		p, ok := pp.parse(rec, cr.line, &errs)
+		if !ok {
 			continue
 		}
-		var p Payment
-		var ok bool
-		if id := get(cID); len(id) == 0 {
-			bad("id", errors.New("is empty"))
-		} else {
-			p.ID = payment.ID(strs.str(id))
-		}
-		amt := get(cAmount)
-		if v, ok := parsePositiveInt(amt); !ok {
-			bad("amount", fmt.Errorf("%s is not a positive whole number of minor units", strconv.Quote(string(amt))))
-		} else {
-			p.Amount = v
-		}
-		code := get(cCurrency)
-		for _, c := range curs {
-			if c != "" && string(c) == string(code) {
-				p.Currency = c
-				break
-			}
-		}
-		if p.Currency == "" {
-			if c, err := payment.ParseCurrency(string(code)); err != nil {
-				bad("currency", reason(err))
-			} else {
-				p.Currency = c
-				copy(curs[1:], curs[:])
-				curs[0] = c
-			}
-		}
-		if m := get(cMethod); len(m) > 0 {
-			if p.Method, err = parseMethod(string(m)); err != nil {
-				bad("method", err)
-			}
-		}
-		if p.Status, err = parseStatus(string(get(cStatus))); err != nil {
-			bad("status", err)
-		}
-		if d := get(cDate); len(d) == 10 {
-			slot := &dates[(uint(d[8])*10+uint(d[9])+uint(d[5])*31+uint(d[6])*7+uint(d[3])*13)%uint(len(dates))]
-			if slot.date != 0 && string(slot.text[:]) == string(d) {
-				p.ValueDate = slot.date
-			} else if p.ValueDate, ok = parseISODate(d); ok {
-				copy(slot.text[:], d)
-				slot.date = p.ValueDate
-			} else {
-				bad("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(string(d))))
-			}
-		} else if len(d) > 0 {
-			bad("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(string(d))))
-		}
-		p.FromAccount = account(get(cFrom))
-		p.ToAccount = account(get(cTo))
-		p.Reference = strs.str(get(cRef))
-		p.Description = strs.str(get(cDesc))
-		p.BatchID = payment.BatchID(strs.str(get(cBatch)))
-		p.EndToEnd = p.ID.EndToEndKey()
 		if errs.Len() >= MaxErrors {
 			break
 		}
 		if errs.Len() == 0 {
 			out = append(out, p)
-			lines = append(lines, int32(line))
+			lines = append(lines, int32(cr.line))
 		}
 	}
 	if errs.Len() == 0 {
@@ -214,6 +138,118 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 		return nil, err
 	}
 	return slices.Clip(out), nil
+}
+
+// payCols are the indexes of the columns of a payments CSV (-1 for a column it does not have).
+type payCols struct {
+	id, amount, currency, method, from, to, ref, desc, status, date, batch int
+}
+
+// payParser turns records of a payments CSV into payments. It keeps what it reads in its own arena
+// and caches: one per goroutine.
+type payParser struct {
+	cols     payCols
+	strs     arena
+	accounts map[string]payment.AccountID
+	curs     [8]payment.Currency // the currencies seen, most files have a handful
+	dates    [256]struct {       // a direct-mapped cache of parsed dates
+		text [10]byte
+		date payment.Date
+	}
+}
+
+// fork returns a parser of the same columns with arena and caches of its own.
+func (pp *payParser) fork() *payParser { return &payParser{cols: pp.cols} }
+
+func (pp *payParser) account(b []byte) payment.AccountID {
+	if len(b) == 0 {
+		return ""
+	}
+	if a, ok := pp.accounts[string(b)]; ok {
+		return a
+	}
+	a := payment.AccountID(normalizeAccount(string(b)))
+	if pp.accounts == nil {
+		pp.accounts = make(map[string]payment.AccountID)
+	}
+	if len(pp.accounts) < 1<<14 { // intern the usual few accounts; a file of a million counterparties does not grow the map
+		pp.accounts[string(b)] = a
+	}
+	return a
+}
+
+// parse reads record rec, which starts on line, adding its problems to errs; ok is false for a blank
+// record, which is no payment.
+func (pp *payParser) parse(rec [][]byte, line int, errs *Errors) (p Payment, ok bool) {
+	if len(rec) == 1 && len(bytes.TrimSpace(rec[0])) == 0 {
+		return p, false
+	}
+	get := func(i int) []byte {
+		if i >= 0 && i < len(rec) {
+			return bytes.TrimSpace(rec[i])
+		}
+		return nil
+	}
+	bad := func(field string, e error) {
+		errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: line, Field: field, Err: e})
+	}
+	c := &pp.cols
+	if id := get(c.id); len(id) == 0 {
+		bad("id", errors.New("is empty"))
+	} else {
+		p.ID = payment.ID(pp.strs.str(id))
+	}
+	amt := get(c.amount)
+	if v, ok := parsePositiveInt(amt); !ok {
+		bad("amount", fmt.Errorf("%s is not a positive whole number of minor units", strconv.Quote(string(amt))))
+	} else {
+		p.Amount = v
+	}
+	code := get(c.currency)
+	for _, c := range pp.curs {
+		if c != "" && string(c) == string(code) {
+			p.Currency = c
+			break
+		}
+	}
+	if p.Currency == "" {
+		if c, err := payment.ParseCurrency(string(code)); err != nil {
+			bad("currency", reason(err))
+		} else {
+			p.Currency = c
+			copy(pp.curs[1:], pp.curs[:])
+			pp.curs[0] = c
+		}
+	}
+	var err error
+	if m := get(c.method); len(m) > 0 {
+		if p.Method, err = parseMethod(string(m)); err != nil {
+			bad("method", err)
+		}
+	}
+	if p.Status, err = parseStatus(string(get(c.status))); err != nil {
+		bad("status", err)
+	}
+	if d := get(c.date); len(d) == 10 {
+		slot := &pp.dates[(uint(d[8])*10+uint(d[9])+uint(d[5])*31+uint(d[6])*7+uint(d[3])*13)%uint(len(pp.dates))]
+		if slot.date != 0 && string(slot.text[:]) == string(d) {
+			p.ValueDate = slot.date
+		} else if p.ValueDate, ok = parseISODate(d); ok {
+			copy(slot.text[:], d)
+			slot.date = p.ValueDate
+		} else {
+			bad("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(string(d))))
+		}
+	} else if len(d) > 0 {
+		bad("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(string(d))))
+	}
+	p.FromAccount = pp.account(get(c.from))
+	p.ToAccount = pp.account(get(c.to))
+	p.Reference = pp.strs.str(get(c.ref))
+	p.Description = pp.strs.str(get(c.desc))
+	p.BatchID = payment.BatchID(pp.strs.str(get(c.batch)))
+	p.EndToEnd = p.ID.EndToEndKey()
+	return p, true
 }
 
 // duplicateIDs reports every payment whose id an earlier line has. It builds an open-addressing table
