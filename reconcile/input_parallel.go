@@ -103,11 +103,16 @@ func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, lines *[
 			buf = make([]byte, 0, paymentsBlock)
 		}
 		buf = append(buf, carry...)
-		cut := 0
+		cut, empty := 0, 0
 		for {
 			for len(buf) < cap(buf) && readErr == nil {
 				n, err := cr.r.Read(buf[len(buf):cap(buf)])
 				buf, readErr = buf[:len(buf)+n], err
+				if empty++; n > 0 {
+					empty = 0
+				} else if empty >= 100 && err == nil {
+					readErr = io.ErrNoProgress // as bufio.Reader says of a reader that keeps returning nothing
+				}
 			}
 			if readErr != nil {
 				cut = len(buf)

@@ -191,3 +191,26 @@ func BenchmarkReadPaymentsCSV(b *testing.B) {
 		})
 	}
 }
+
+// stallingReader returns its text, then nothing and no error, forever.
+type stallingReader struct{ text string }
+
+func (s *stallingReader) Read(p []byte) (int, error) {
+	n := copy(p, s.text)
+	s.text = s.text[n:]
+	return n, nil
+}
+
+// TestReadPaymentsParallelStall: a reader that stops giving anything without an error ends the
+// reading with io.ErrNoProgress, as the reading line by line does, instead of hanging.
+func TestReadPaymentsParallelStall(t *testing.T) {
+	in := paymentsFile(rand.New(rand.NewPCG(2, 2)), 5000, false, false)
+	for _, parallel := range []bool{true, false} {
+		func() {
+			defer func() { parallelPayments = true }()
+			parallelPayments = parallel
+			_, err := readPaymentsCSV(&stallingReader{in}, int64(len(in)))
+			require.ErrorIs(t, err, io.ErrNoProgress, "parallel %v", parallel)
+		}()
+	}
+}
