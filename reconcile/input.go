@@ -180,7 +180,8 @@ func (pp *payParser) account(b []byte) payment.AccountID {
 
 // parse reads record rec, which starts on line, adding its problems to errs; ok is false for a blank
 // record, which is no payment.
-func (pp *payParser) parse(rec [][]byte, line int, errs *Errors) (p Payment, ok bool) {
+func (pp *payParser) parse(rec [][]byte, line int, errs *Errors) (Payment, bool) {
+	var p Payment
 	if len(rec) == 1 && len(bytes.TrimSpace(rec[0])) == 0 {
 		return p, false
 	}
@@ -234,7 +235,8 @@ func (pp *payParser) parse(rec [][]byte, line int, errs *Errors) (p Payment, ok 
 		slot := &pp.dates[(uint(d[8])*10+uint(d[9])+uint(d[5])*31+uint(d[6])*7+uint(d[3])*13)%uint(len(pp.dates))]
 		if slot.date != 0 && string(slot.text[:]) == string(d) {
 			p.ValueDate = slot.date
-		} else if p.ValueDate, ok = parseISODate(d); ok {
+		} else if date, ok := parseISODate(d); ok {
+			p.ValueDate = date
 			copy(slot.text[:], d)
 			slot.date = p.ValueDate
 		} else {
