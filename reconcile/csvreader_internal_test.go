@@ -150,3 +150,10 @@ func TestParseISODate(t *testing.T) {
 		check(s)
 	}
 }
+
+// TestTrimField: trimField trims what bytes.TrimSpace trims, Unicode spaces included.
+func TestTrimField(t *testing.T) {
+	for _, s := range []string{"", " ", "a", " a", "a ", "\ta\r", "INV-1", "\u00a0x\u00a0", "x\u3000", "\u2003", "ö", " ö ", "a b"} {
+		require.Equal(t, string(bytes.TrimSpace([]byte(s))), string(trimField([]byte(s))), "%q", s)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
@@ -187,7 +188,7 @@ func (pp *payParser) parse(rec [][]byte, line int, errs *Errors) (Payment, bool)
 	}
 	get := func(i int) []byte {
 		if i >= 0 && i < len(rec) {
-			return bytes.TrimSpace(rec[i])
+			return trimField(rec[i])
 		}
 		return nil
 	}
@@ -281,6 +282,15 @@ func duplicateIDs(ps []Payment, lines []int32, errs *Errors) {
 			}
 		}
 	}
+}
+
+// trimField is bytes.TrimSpace, without the call for the usual field that starts and ends with a
+// printable ASCII character.
+func trimField(b []byte) []byte {
+	if n := len(b); n == 0 || (b[0] > ' ' && b[0] < utf8.RuneSelf && b[n-1] > ' ' && b[n-1] < utf8.RuneSelf) {
+		return b
+	}
+	return bytes.TrimSpace(b)
 }
 
 // parsePositiveInt parses a positive decimal integer that fits in int64.
