@@ -60,26 +60,29 @@ func (f *perfFiles) decode(b *testing.B) ([]reconcile.Statement, []reconcile.Pay
 
 // BenchmarkMatch is the matching step alone: both indexes, candidates, assignment, summary.
 func BenchmarkMatch(b *testing.B) {
-	for _, n := range perfSizes() {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			stmts, pays := perfData(b, n).decode(b)
-			g, err := reconcile.NewEngine(reconcile.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				g.Match(stmts, pays)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
-		})
-	}
+	benchMatch(b, func(g *reconcile.Engine, stmts []reconcile.Statement, pays []reconcile.Payment) time.Duration {
+		t0 := time.Now()
+		g.Match(stmts, pays)
+		return time.Since(t0)
+	})
 }
 
 // BenchmarkMatchIndexed is the matching step as the offline run (reconcile.Offline, orkesta
 // reconcile) makes it: the payment index is built while the statements are read, and a collection
 // (OfflineInput.Matching) precedes the match, so neither is timed here.
 func BenchmarkMatchIndexed(b *testing.B) {
+	benchMatch(b, func(g *reconcile.Engine, stmts []reconcile.Statement, pays []reconcile.Payment) time.Duration {
+		x := reconcile.IndexPayments(pays)
+		runtime.GC()
+		t0 := time.Now()
+		g.MatchIndexed(stmts, x)
+		return time.Since(t0)
+	})
+}
+
+// benchMatch runs match, which returns the time it took to match, at every size, and reports that
+// time per entry.
+func benchMatch(b *testing.B, match func(*reconcile.Engine, []reconcile.Statement, []reconcile.Payment) time.Duration) {
 	for _, n := range perfSizes() {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			stmts, pays := perfData(b, n).decode(b)
@@ -90,11 +93,7 @@ func BenchmarkMatchIndexed(b *testing.B) {
 			b.ReportAllocs()
 			var took time.Duration
 			for i := 0; i < b.N; i++ {
-				x := reconcile.IndexPayments(pays)
-				runtime.GC()
-				t0 := time.Now()
-				g.MatchIndexed(stmts, x)
-				took += time.Since(t0)
+				took += match(g, stmts, pays)
 			}
 			b.ReportMetric(float64(took.Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
 		})

@@ -17,4 +17,6 @@ func IndexPayments(pays []Payment) Indexed {
 }
 
 // MatchIndexed is Match with the index built already, as Offline matches.
-func (g *Engine) MatchIndexed(stmts []Statement, x Indexed) *Result { return g.matchIndexed(stmts, x.idx) }
+func (g *Engine) MatchIndexed(stmts []Statement, x Indexed) *Result {
+	return g.matchIndexed(stmts, x.idx)
+}
