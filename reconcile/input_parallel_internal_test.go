@@ -214,3 +214,32 @@ func TestReadPaymentsParallelStall(t *testing.T) {
 		}()
 	}
 }
+
+// FuzzReadPaymentsParallel: whatever follows the rows read line by line (here 2,100 good ones), cut
+// into runs as small as 300 bytes, the parallel reading gives what the reading line by line gives:
+// the same payments, or the same problems on the same lines.
+func FuzzReadPaymentsParallel(f *testing.F) {
+	f.Add("pay_a,1,EUR,INV-1,2026-01-02\n", uint16(300))
+	f.Add("pay_b,\"2\",EUR,\"INV\n2\",2026-01-02\r\n\npay_c,3,TRY,x,2026-01-03", uint16(1000))
+	f.Add("pay_d,1,EUR,\"a \"\"b\"\" c\",2026-01-02\npay_0000000000000000000000000007,5,EUR,r,2026-02-30\n", uint16(4000))
+	f.Add("pay_e,1,EUR,a\"b,2026-01-02\n"+strings.Repeat("pay_f,1,EUR,long,2026-01-02\n", 40), uint16(500))
+	var head strings.Builder
+	head.WriteString("id,amount,currency,reference,value_date\n")
+	for i := range 2100 {
+		fmt.Fprintf(&head, "pay_%026d,%d,EUR,INV-%d,2026-05-01\n", i, i+1, i)
+	}
+	f.Fuzz(func(t *testing.T, tail string, block uint16) {
+		if runtime.GOMAXPROCS(0) < 2 {
+			t.Skip("one core: the parallel reading is not used")
+		}
+		in := head.String() + strings.Repeat(tail, 1+20000/(len(tail)+1))
+		par, seq, parErr, seqErr := readPaymentsBoth(t, in, 300+int(block)%8000)
+		if seqErr != nil || parErr != nil {
+			require.Error(t, seqErr)
+			require.Error(t, parErr)
+			require.Equal(t, seqErr.Error(), parErr.Error())
+			return
+		}
+		require.Equal(t, seq, par)
+	})
+}
