@@ -5,9 +5,6 @@ import (
 	"syscall"
 )
 
-// errDirectRefused is how Linux refuses a direct write it cannot make (alignment, file system).
-var errDirectRefused = syscall.EINVAL
-
 // setDirect turns direct I/O on f on or off.
 func setDirect(f *os.File, on bool) error {
 	raw, err := f.SyscallConn()

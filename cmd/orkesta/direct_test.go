@@ -120,3 +120,19 @@ func TestWriteAtomicReplaces(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, names, 1, "no temporary file is left")
 }
+
+// TestDirectWriterFails: a write that fails directly and the usual way too (here, to a file open for
+// reading only) is an error, not lost silently.
+func TestDirectWriterFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report")
+	require.NoError(t, os.WriteFile(path, nil, 0o600))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	w, ok := newDirectWriter(f)
+	if !ok {
+		t.Skip("this system or file system does not allow direct I/O")
+	}
+	_, _ = w.Write(make([]byte, 2*directBlock+1))
+	require.Error(t, w.Close())
+}
