@@ -32,29 +32,43 @@ func writeInPieces(t *testing.T, w interface{ Write([]byte) (int, error) }, data
 	}
 }
 
+// openDirect opens a new file named report in a temporary folder, with flag (os.O_RDONLY or
+// os.O_WRONLY), and a direct writer for it; the test is skipped where direct I/O is not allowed.
+func openDirect(t *testing.T, flag int) (*os.File, *directWriter) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "report")
+	require.NoError(t, os.WriteFile(path, nil, 0o600))
+	f, err := os.OpenFile(path, flag, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	w, ok := newDirectWriter(f)
+	if !ok {
+		t.Skip("this system or file system does not allow direct I/O")
+	}
+	return f, w
+}
+
+// randomBytes returns n bytes from rng.
+func randomBytes(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
 // TestDirectWriterContent: whatever the size and however it is written, the file holds exactly the
 // bytes written, and is out of direct mode afterwards (a plain write still works).
 func TestDirectWriterContent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, size := range directSizes {
-		data := make([]byte, size)
-		for i := range data {
-			data[i] = byte(rng.Uint32())
-		}
-		path := filepath.Join(t.TempDir(), "report")
-		f, err := os.Create(path)
-		require.NoError(t, err)
-		w, ok := newDirectWriter(f)
-		if !ok {
-			f.Close()
-			t.Skip("this system or file system does not allow direct I/O")
-		}
+		data := randomBytes(rng, size)
+		f, w := openDirect(t, os.O_WRONLY)
 		writeInPieces(t, w, data, rng)
 		require.NoError(t, w.Close(), "size %d", size)
-		_, err = f.Write([]byte("end"))
+		_, err := f.Write([]byte("end"))
 		require.NoError(t, err, "the file is out of direct mode")
-		require.NoError(t, f.Close())
-		got, err := os.ReadFile(path)
+		got, err := os.ReadFile(f.Name())
 		require.NoError(t, err)
 		require.Equal(t, append(data, "end"...), got, "size %d", size)
 	}
@@ -64,18 +78,8 @@ func TestDirectWriterContent(t *testing.T) {
 // are written the usual way, with the same content.
 func TestDirectWriterRefused(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	data := make([]byte, 2*directBlock+directAlign+5)
-	for i := range data {
-		data[i] = byte(rng.Uint32())
-	}
-	path := filepath.Join(t.TempDir(), "report")
-	f, err := os.Create(path)
-	require.NoError(t, err)
-	defer f.Close()
-	w, ok := newDirectWriter(f)
-	if !ok {
-		t.Skip("this system or file system does not allow direct I/O")
-	}
+	data := randomBytes(rng, 2*directBlock+directAlign+5)
+	f, w := openDirect(t, os.O_WRONLY)
 	skewed := func() []byte { // a block one byte past an aligned address
 		b := make([]byte, directBlock+2*directAlign)
 		off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b)))&(directAlign-1)) + 1
@@ -84,7 +88,7 @@ func TestDirectWriterRefused(t *testing.T) {
 	w.buf, w.spare = skewed(), skewed()
 	writeInPieces(t, w, data, rng)
 	require.NoError(t, w.Close())
-	got, err := os.ReadFile(path)
+	got, err := os.ReadFile(f.Name())
 	require.NoError(t, err)
 	require.Equal(t, data, got)
 	if !w.refused {
@@ -124,15 +128,7 @@ func TestWriteAtomicReplaces(t *testing.T) {
 // TestDirectWriterFails: a write that fails directly and the usual way too (here, to a file open for
 // reading only) is an error, not lost silently.
 func TestDirectWriterFails(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "report")
-	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	w, ok := newDirectWriter(f)
-	if !ok {
-		t.Skip("this system or file system does not allow direct I/O")
-	}
+	_, w := openDirect(t, os.O_RDONLY)
 	_, _ = w.Write(make([]byte, 2*directBlock+1))
 	require.Error(t, w.Close())
 }
