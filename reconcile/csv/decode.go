@@ -108,6 +108,7 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	}
 	records := newRecordReader(in, sep)
 	records.max = maxLine
+	records.keep = stream == nil
 	if checkUTF8 {
 		records.utf8 = &utf8Watch{}
 	}

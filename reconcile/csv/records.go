@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // errInvalidDelim is encoding/csv's error for a separator it cannot split on (a "sep=" line may
@@ -29,9 +30,12 @@ type recordReader struct {
 	utf8  *utf8Watch // when set, every byte read is checked for valid UTF-8
 	buf   []byte     // read buffer, converted into text
 	text  string     // what is left of the current block
-	err   error      // the read error (io.EOF at the end) once there was one
-	lines int        // lines read so far
-	empty int        // consecutive reads that returned nothing
+	// keep says the text is kept (Decode: the entries' fields are slices of it): each block is read
+	// into memory of its own that becomes the text, instead of a buffer copied into a string.
+	keep  bool
+	err   error // the read error (io.EOF at the end) once there was one
+	lines int   // lines read so far
+	empty int   // consecutive reads that returned nothing
 	rec   []string
 	field []byte // the text of a quoted field with "", a stray quote or a line break
 	// openQuote is set when the input ended inside a quoted field (taken as ending there): a run of
@@ -158,6 +162,12 @@ func (c *recordReader) fill() {
 			// bounded number of times over.
 			break
 		}
+	}
+	if c.keep && len(buf) >= cap(buf)-cap(buf)/8 {
+		// The block is the text's from now on, never written again: it needs no copy. (One much
+		// less full, from a slow stream or at the end, is copied to its size instead.)
+		c.text, c.buf = unsafe.String(unsafe.SliceData(buf), len(buf)), nil
+		return
 	}
 	c.text = string(buf)
 	c.buf = buf
