@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -288,4 +289,21 @@ func TestEntryHasher(t *testing.T) {
 		}
 	}
 	require.Greater(t, n, 10_000)
+	// Every length of key modulo a block, and keys of several blocks: the padding is SHA-256's.
+	e := Entry{ValueDate: 20000, Amount: 1, Direction: Credit, Currency: "EUR"}
+	for l := range 300 {
+		e.Remittance = strings.Repeat("x", l)
+		require.Equal(t, EntryHash("TR33", &e), x.Hash("TR33", &e), "remittance of %d bytes", l)
+	}
+}
+
+// TestPadSHA256: a padded message is whole blocks, ending with SHA-256's padding (TestEntryHasher
+// checks the digests).
+func TestPadSHA256(t *testing.T) {
+	for n := range 200 {
+		m := padSHA256(bytes.Repeat([]byte{'a'}, n))
+		require.Zero(t, len(m)%64, "%d bytes", n)
+		require.Equal(t, byte(0x80), m[n])
+		require.Equal(t, uint64(n*8), binary.BigEndian.Uint64(m[len(m)-8:]))
+	}
 }
