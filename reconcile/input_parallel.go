@@ -5,6 +5,8 @@ import (
 	"io"
 	"runtime"
 	"slices"
+
+	"github.com/orkesta/orkesta/reconcile/internal/ordered"
 )
 
 // Reading a large payments CSV on several goroutines. Once the first rows are read and the result is
@@ -34,42 +36,16 @@ type payRun struct {
 	pays  []Payment // its room: one slot per line
 	lines []int32   // the line of each payment read
 	n     int       // payments read
-	ok    bool      // the run was read whole, without a problem
-	crash any       // what reading it panicked with, raised again on the caller's goroutine
-	done  chan struct{}
 }
 
 // readPaymentsParallel reads what is left of cr into *out and *lines (whose capacity is the room
 // for the whole file), with pp's columns. It returns nil when the whole file is read, or else a
 // reader of what must still be read line by line: from the first line not joined to the end.
 func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, lines *[]int32) *csvReader {
-	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *payRun, workers)
-	for range workers {
-		go func(pp *payParser, cr *csvReader) {
-			for r := range work {
-				r.read(pp, cr)
-			}
-		}(pp.fork(), &csvReader{})
-	}
 	all, allLines := (*out)[:cap(*out)], (*lines)[:cap(*lines)]
-	tail := len(*out) // the end of the room reserved so far
-	line := cr.next   // the line the next run starts on
-	var (
-		pending []*payRun // dispatched and not joined yet, in file order
-		free    [][]byte  // the texts of joined runs, to read into again
-		carry   []byte    // the start of a line cut off at the end of the last run
-		readErr error     // the error that ended the input (io.EOF at its end)
-		failed  bool
-	)
-	// joinRun adds r's payments after those joined: it reports false, adding nothing, when r was not
-	// read whole.
-	joinRun := func(r *payRun) bool {
-		<-r.done
-		r.raise()
-		if !r.ok {
-			return false
-		}
+	var free [][]byte // the texts of joined runs, to read into again
+	// join adds r's payments after those joined.
+	join := func(r *payRun) bool {
 		n := len(*out)
 		if r.at > n { // earlier runs left slots free (blank lines, quoted line breaks)
 			copy(all[n:], all[r.at:r.at+r.n])
@@ -80,22 +56,24 @@ func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, lines *[
 		free = append(free, r.text)
 		return true
 	}
-	// join joins the runs at the front of pending that are done; wait says to wait for the first.
-	join := func(wait bool) {
-		for len(pending) > 0 && !failed {
-			if !wait {
-				select {
-				case <-pending[0].done:
-				default:
-					return
-				}
-			}
-			if failed = !joinRun(pending[0]); !failed {
-				pending, wait = pending[1:], false
-			}
-		}
+	workers := runtime.GOMAXPROCS(0)
+	parsers := make(chan *payParser, workers) // one for each run being read: its arena and caches
+	for range workers {
+		parsers <- pp.fork()
 	}
-	for !failed && readErr == nil {
+	runs := ordered.Start(workers, func(r *payRun) bool {
+		p := <-parsers
+		defer func() { parsers <- p }()
+		return r.read(p)
+	}, join)
+
+	tail := len(*out) // the end of the room reserved so far
+	line := cr.next   // the line the next run starts on
+	var (
+		carry   []byte // the start of a line cut off at the end of the last run
+		readErr error  // the error that ended the input (io.EOF at its end)
+	)
+	for !runs.Failed() && readErr == nil {
 		var buf []byte
 		if k := len(free); k > 0 {
 			buf, free = free[k-1][:0], free[:k-1]
@@ -133,45 +111,37 @@ func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, lines *[
 		if text[len(text)-1] != '\n' {
 			room++
 		}
-		r := &payRun{text: text, line: line, at: tail, done: make(chan struct{})}
-		pending = append(pending, r)
+		r := &payRun{text: text, line: line, at: tail}
 		if bytes.Count(text, []byte{'"'})%2 != 0 || tail+room > len(all) {
 			// A quoted field goes on past the run (each quote of valid CSV opens or closes one, a
 			// doubled one does both), or the size was underestimated: read on line by line.
-			close(r.done)
-			failed = true
+			runs.Refuse(r)
 			break
 		}
 		r.pays, r.lines = all[tail:tail+room:tail+room], allLines[tail:tail+room:tail+room]
 		tail += room
 		line += nl
-		work <- r
-		join(len(pending) > 2*workers)
+		runs.Add(r)
 	}
-	close(work)
-	var rest []io.Reader // what is not joined, in file order
-	for _, r := range pending {
-		if !failed && joinRun(r) {
-			continue
-		}
-		<-r.done
-		if !failed || len(rest) == 0 {
-			line = r.line
-		}
-		failed = true
-		rest = append(rest, bytes.NewReader(r.text))
-	}
+	rest := runs.Finish()
 	clear(all[len(*out):tail]) // the rooms of runs not joined
-	if !failed && readErr == io.EOF {
+	if len(rest) == 0 && readErr == io.EOF {
 		return nil
 	}
-	rest = append(rest, bytes.NewReader(carry))
-	if readErr != nil && readErr != io.EOF {
-		rest = append(rest, errReader{readErr})
-	} else {
-		rest = append(rest, cr.r)
+	var again []io.Reader // what is not joined, in file order
+	for i, r := range rest {
+		if i == 0 {
+			line = r.line
+		}
+		again = append(again, bytes.NewReader(r.text))
 	}
-	next := newCSVReader(io.MultiReader(rest...))
+	again = append(again, bytes.NewReader(carry))
+	if readErr != nil && readErr != io.EOF {
+		again = append(again, errReader{readErr})
+	} else {
+		again = append(again, cr.r)
+	}
+	next := newCSVReader(io.MultiReader(again...))
 	next.next = line
 	return next
 }
@@ -182,41 +152,31 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
-// read reads the records of r into its room and sets r.ok when it has them all and no problem.
-func (r *payRun) read(pp *payParser, cr *csvReader) {
-	defer func() {
-		r.crash = recover()
-		close(r.done)
-	}()
+// read reads the records of r into its room with pp and reports whether it has them all and no
+// problem.
+func (r *payRun) read(pp *payParser) bool {
+	cr := &csvReader{}
 	cr.setText(r.text)
 	var errs Errors
 	for {
 		rec, err := cr.read()
 		if err == io.EOF {
-			r.ok = true
-			return
+			return true
 		}
 		if err != nil {
-			return
+			return false
 		}
 		line := r.line + cr.line - 1
 		p, ok := pp.parse(rec, line, &errs)
 		if errs.Len() > 0 {
-			return
+			return false
 		}
 		if ok {
 			if r.n == len(r.pays) {
-				return // more records than lines: cannot be, but never written past the room
+				return false // more records than lines: cannot be, but never written past the room
 			}
 			r.pays[r.n], r.lines[r.n] = p, int32(line)
 			r.n++
 		}
-	}
-}
-
-// raise panics, on the goroutine that reads the file, with what reading r panicked with.
-func (r *payRun) raise() {
-	if r.crash != nil {
-		panic(r.crash)
 	}
 }

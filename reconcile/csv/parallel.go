@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/orkesta/orkesta/reconcile/internal/ordered"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
@@ -25,55 +26,22 @@ var parallelEnabled = true
 
 // run is a run of lines read by a fork.
 type run struct {
-	text  string
-	line  int // the lines of the file before it, counted as records.lines counts them
-	fork  *tabular.Builder
-	ok    bool // the fork read every record of the run
-	crash any  // what reading it panicked with, raised again on the caller's goroutine
-	done  chan struct{}
+	text string
+	line int // the lines of the file before it, counted as records.lines counts them
+	fork *tabular.Builder
 }
 
 // readParallel reads what is left of rr into b. When it returns, rr holds what must still be read
 // line by line (nothing, or the runs from the first one that was not joined, then the rest of
 // the input, with rr.lines set before them), and lineOffset is added to every line number.
 func readParallel(b *tabular.Builder, rr *recordReader, lineOffset int) {
-	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *run, workers)
-	defer close(work)
 	sep, maxLine := rr.sep, rr.max
-	for range workers {
-		go func() {
-			for r := range work {
-				readRun(r, sep, maxLine, lineOffset)
-			}
-		}()
-	}
-
+	runs := ordered.Start(runtime.GOMAXPROCS(0),
+		func(r *run) bool { return readRun(r, sep, maxLine, lineOffset) },
+		func(r *run) bool { return b.Join(r.fork) })
 	rr.block = max(rr.block, parallelBlock)
 	line := rr.lines
-	var pending []*run // dispatched and not joined yet, in file order
-	failed := false
-	// join joins the runs at the front of pending that are done; wait says to wait for the first.
-	join := func(wait bool) {
-		for len(pending) > 0 && !failed {
-			r := pending[0]
-			if !wait {
-				select {
-				case <-r.done:
-				default:
-					return
-				}
-			}
-			<-r.done
-			r.raise()
-			if !r.ok || !b.Join(r.fork) {
-				failed = true
-				return
-			}
-			pending, wait = pending[1:], false
-		}
-	}
-	for !failed {
+	for !runs.Failed() {
 		if rr.err == nil {
 			rr.fill()
 			if rr.utf8 != nil && rr.utf8.invalid {
@@ -93,7 +61,7 @@ func readParallel(b *tabular.Builder, rr *recordReader, lineOffset int) {
 		if cut == 0 {
 			break
 		}
-		r := &run{text: text[:cut], line: line, done: make(chan struct{})}
+		r := &run{text: text[:cut], line: line}
 		rr.text = text[cut:]
 		n := strings.Count(r.text, "\n")
 		if r.text[len(r.text)-1] != '\n' {
@@ -101,55 +69,32 @@ func readParallel(b *tabular.Builder, rr *recordReader, lineOffset int) {
 		}
 		line += n
 		r.fork = b.Fork(n)
-		pending = append(pending, r)
-		work <- r
-		join(len(pending) > 2*workers)
+		runs.Add(r)
 	}
-	var rest []string // the runs not joined
-	for _, r := range pending {
-		<-r.done
-		r.raise()
-		if !failed && r.ok && b.Join(r.fork) {
-			continue
-		}
-		if len(rest) == 0 {
-			line = r.line
-		}
-		failed = true
-		rest = append(rest, r.text)
-	}
-	if failed {
+	rest := runs.Finish() // the runs not joined
+	if len(rest) > 0 {
+		line = rest[0].line
 		b.Unfork()
 	}
-	rr.text = strings.Join(append(rest, rr.text), "")
+	texts := make([]string, 0, len(rest)+1)
+	for _, r := range rest {
+		texts = append(texts, r.text)
+	}
+	rr.text = strings.Join(append(texts, rr.text), "")
 	rr.lines = line
 }
 
-// readRun reads the records of r into its fork and sets r.ok when the fork has them all: it stops
-// at the first row the fork cannot read, and fails when the run ends inside a quoted field.
-func readRun(r *run, sep string, maxLine, lineOffset int) {
-	defer func() {
-		r.crash = recover()
-		close(r.done)
-	}()
+// readRun reads the records of r into its fork and reports whether the fork has them all: it
+// stops at the first row the fork cannot read, and fails when the run ends inside a quoted field.
+func readRun(r *run, sep string, maxLine, lineOffset int) bool {
 	rr := &recordReader{sep: sep, max: maxLine, text: r.text, err: io.EOF}
 	for {
 		rec, n, err := rr.Read()
 		if err == io.EOF {
-			r.ok = !rr.openQuote
-			return
+			return !rr.openQuote
 		}
 		if err != nil || !r.fork.Row(r.line+n+lineOffset, rec) || r.fork.Failed() {
-			return
+			return false
 		}
-	}
-}
-
-// raise panics, on the goroutine that called Decode, with what reading r panicked with: a bug
-// surfaces where the sequential reading would have raised it, not on a goroutine no caller can
-// recover.
-func (r *run) raise() {
-	if r.crash != nil {
-		panic(r.crash)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/ordered"
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
@@ -245,10 +246,8 @@ func abs(v int) int {
 // TestParallelPanicReachesTheCaller: a panic while a run is read (a bug) is raised again on the
 // goroutine that joins the run, where Decode's caller can recover it.
 func TestParallelPanicReachesTheCaller(t *testing.T) {
-	r := &run{text: "2026-01-02,1.00,EUR\n", line: 1, done: make(chan struct{})} // no fork: Row panics
-	go readRun(r, ",", 0, 0)
-	<-r.done
-	require.False(t, r.ok)
-	require.NotNil(t, r.crash)
-	require.Panics(t, r.raise)
+	r := &run{text: "2026-01-02,1.00,EUR\n", line: 1} // no fork: Row panics
+	runs := ordered.Start(2, func(r *run) bool { return readRun(r, ",", 0, 0) }, func(*run) bool { return true })
+	runs.Add(r)
+	require.Panics(t, func() { runs.Finish() })
 }
