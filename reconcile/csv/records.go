@@ -234,13 +234,9 @@ fields:
 					c.field = append(c.field, '"')
 				}
 			} else if s != "" || nl {
-				// The field goes on on the next line, with the line break. (Not built yet, s is
-				// still the whole field so far.)
-				if built {
-					c.field = append(c.field, s...)
-				} else {
-					c.field, built = append(c.field[:0], s...), true
-				}
+				// The field goes on on the next line, with the line break.
+				build()
+				c.field = append(c.field, s...)
 				if nl {
 					c.field = append(c.field, '\n')
 				}
