@@ -271,13 +271,20 @@ func fingerprintKey(b []byte, account string, e *Entry) []byte {
 	return b
 }
 
-// trimSpace is strings.TrimSpace, without the call for the usual text that starts and ends with a
-// printable ASCII character (decoders trim their fields already).
+// trimSpace is strings.TrimSpace, without the call for the usual text that needs none (decoders
+// trim their fields already).
 func trimSpace(s string) string {
-	if n := len(s); n == 0 || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf) {
+	if trimmed(s) {
 		return s
 	}
 	return strings.TrimSpace(s)
+}
+
+// trimmed reports, from its ends alone, text that TrimSpace would leave as it is: empty, or starting
+// and ending with a printable ASCII character (no byte of a multi-byte space).
+func trimmed[T string | []byte](s T) bool {
+	n := len(s)
+	return n == 0 || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf)
 }
 
 // repeatTable counts identical keys (hash prefixes). A key is already uniformly distributed, so the

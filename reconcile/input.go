@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
@@ -284,10 +283,9 @@ func duplicateIDs(ps []Payment, lines []int32, errs *Errors) {
 	}
 }
 
-// trimField is bytes.TrimSpace, without the call for the usual field that starts and ends with a
-// printable ASCII character.
+// trimField is bytes.TrimSpace, without the call for the usual field that needs none.
 func trimField(b []byte) []byte {
-	if n := len(b); n == 0 || (b[0] > ' ' && b[0] < utf8.RuneSelf && b[n-1] > ' ' && b[n-1] < utf8.RuneSelf) {
+	if trimmed(b) {
 		return b
 	}
 	return bytes.TrimSpace(b)
