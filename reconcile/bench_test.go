@@ -189,19 +189,33 @@ func endToEnd(payments, statement, out string) error {
 	return w.Close()
 }
 
-// BenchmarkEntryHash is the hash behind one fingerprint (EntryHash) on one goroutine, over the
-// entries of the benchmark's statement: what a decoder reading on several cores pays per entry.
+// BenchmarkEntryHash is the hash behind one fingerprint on one goroutine, over the entries of the
+// benchmark's statement: EntryHash, and the EntryHasher a decoder reading on several cores uses
+// (what it pays per entry).
 func BenchmarkEntryHash(b *testing.B) {
 	stmts, _ := perfData(b, 10_000).decode(b)
 	st := stmts[0]
-	b.ReportAllocs()
-	var sink byte
-	for b.Loop() {
-		for i := range st.Entries {
-			h := reconcile.EntryHash(st.Account, &st.Entries[i])
-			sink ^= h[0]
-		}
+	for _, c := range []struct {
+		name string
+		hash func(*reconcile.Entry) [16]byte
+	}{
+		{"EntryHash", func(e *reconcile.Entry) [16]byte { return reconcile.EntryHash(st.Account, e) }},
+		{"EntryHasher", func() func(*reconcile.Entry) [16]byte {
+			var x reconcile.EntryHasher
+			return func(e *reconcile.Entry) [16]byte { return x.Hash(st.Account, e) }
+		}()},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var sink byte
+			for b.Loop() {
+				for i := range st.Entries {
+					h := c.hash(&st.Entries[i])
+					sink ^= h[0]
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(st.Entries)), "ns/entry")
+			_ = sink
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(st.Entries)), "ns/entry")
-	_ = sink
 }
