@@ -262,6 +262,10 @@ func TestRepeatsInParts(t *testing.T) {
 			binary.LittleEndian.PutUint64(pool[i][:8], uint64(r.intn(1<<62)))
 			binary.LittleEndian.PutUint64(pool[i][8:], uint64(r.intn(1<<62))<<2|uint64(r.intn(4)))
 		}
+		// Keys that agree in their first 4 or 8 bytes (what the table probes with) and differ after.
+		for i := 0; i+1 < len(pool); i += 50 {
+			copy(pool[i+1][:4+4*(i/50%2)], pool[i][:])
+		}
 		keys := make([][16]byte, n)
 		seen := make(map[[16]byte]uint32)
 		var want []Repeat

@@ -1,6 +1,9 @@
 package tabular_test
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,4 +127,53 @@ func TestForkRefusedWhileUnsettled(t *testing.T) {
 	sts, err := b.Finish()
 	require.NoError(t, err)
 	require.Equal(t, []string{"2026-01-02 c 150000", "2026-01-02 c 123456", "2026-01-02 c 200"}, brief(sts[0]))
+}
+
+// TestForksWithRoom: a file of several statements read in forks that write their entries into the
+// room reserved for the file (Options.RowsHint): whatever happens on the way (the room too small or
+// far too large, a fork not joined), the statements are those of the rows fed one by one,
+// fingerprints of repeated bookings included.
+func TestForksWithRoom(t *testing.T) {
+	header := "Date;Amount;Currency;Reference"
+	r := rand.New(rand.NewPCG(7, 11))
+	row := func(i int) string {
+		if i > 0 && r.IntN(20) == 0 {
+			i = r.IntN(i) // the same booking again: fingerprint #2, #3
+		}
+		cur := []string{"EUR", "EUR", "EUR", "USD", "GBP", "CHF"}[i*7%6]
+		return fmt.Sprintf("2026-01-%02d;%d.%02d;%s;INV-%d", 1+i%28, 1+i%500, i%100, cur, i%97)
+	}
+	var runs [][]string
+	n := 0
+	for range 40 {
+		run := make([]string, 1+r.IntN(60))
+		for i := range run {
+			run[i] = row(n)
+			n++
+		}
+		runs = append(runs, run)
+	}
+	// A run with rows only the builder may read (they decide the day-month order of dotted dates):
+	// it is not joined, and it and every later run are fed to the builder.
+	badRun := append(slices.Clone(runs[30]), "03.04.2026;1.00;EUR;X", "25.04.2026;1.00;USD;Y")
+	cases := []struct {
+		name string
+		hint int
+		runs [][]string
+	}{
+		{"room for the file", n, runs},
+		{"room too small: forks past it keep their own entries", n / 2, runs},
+		{"room far too large: the entries are copied out", 4 * n, runs},
+		{"a fork not joined", n, append(slices.Clone(runs[:30]), append([][]string{badRun}, runs[31:]...)...)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := tabular.Options{RowsHint: c.hint}
+			want, wantErr := feedAll(t, opts, header, c.runs...)
+			got, gotErr := feedForked(t, opts, header, c.runs...)
+			require.Equal(t, wantErr, gotErr)
+			require.Len(t, got, 4)
+			require.Equal(t, want, got)
+		})
+	}
 }
