@@ -37,6 +37,54 @@ func ParseMinor(s string, f NumberFormat, minorUnits int) (int64, error) {
 	if minorUnits < 0 || minorUnits > 4 {
 		return 0, ErrAmountPrecision
 	}
+	if v, ok := parsePlain(s, f, minorUnits); ok {
+		return v, nil
+	}
+	return parseMinor(s, f, minorUnits)
+}
+
+// parsePlain reads the amount nearly every file writes, digits, then maybe the decimal mark and 1
+// to minorUnits digits ("60451.15"), when they make at most 18 digits in minor units, so that
+// nothing can overflow. It reports false for anything else, which parseMinor reads (it alone
+// reports errors).
+func parsePlain(s string, f NumberFormat, minorUnits int) (int64, bool) {
+	n := len(s)
+	if n == 0 || n > 19 || f.Thousands == f.Decimal {
+		return 0, false
+	}
+	var v uint64
+	i := 0
+	for ; i < n && s[i]-'0' <= 9; i++ {
+		v = v*10 + uint64(s[i]-'0')
+	}
+	whole, frac := i, 0
+	if whole == 0 {
+		return 0, false
+	}
+	if i < n {
+		frac = n - i - 1
+		if s[i] != f.Decimal || frac == 0 || frac > minorUnits {
+			return 0, false
+		}
+		for i++; i < n; i++ {
+			d := s[i] - '0'
+			if d > 9 {
+				return 0, false
+			}
+			v = v*10 + uint64(d)
+		}
+	}
+	if whole+minorUnits > 18 {
+		return 0, false
+	}
+	for ; frac < minorUnits; frac++ {
+		v *= 10
+	}
+	return int64(v), true
+}
+
+// parseMinor is ParseMinor for every text (minorUnits checked).
+func parseMinor(s string, f NumberFormat, minorUnits int) (int64, error) {
 	i, neg := 0, false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
