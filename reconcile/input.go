@@ -454,6 +454,20 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 	return out, nil
 }
 
+// AccountCurrencies returns the currency of an account among accts, named by its id or its IBAN
+// (in any spacing or case), or "" for an account it does not know: what a CSV or XLSX decoder needs
+// for a statement that names its account but not its currency (csv.Options.AccountCurrency).
+func AccountCurrencies(accts []payment.Account) func(account string) payment.Currency {
+	byName := make(map[string]payment.Currency, 2*len(accts))
+	for _, a := range accts {
+		byName[string(a.ID)] = a.Currency
+		if a.IBAN != "" {
+			byName[normalizeAccount(a.IBAN)] = a.Currency
+		}
+	}
+	return func(account string) payment.Currency { return byName[normalizeAccount(account)] }
+}
+
 // ReadAccounts reads an accounts CSV (see AccountColumns). IBANs are normalized and checked; an
 // account without an IBAN is allowed (the statement may use its id).
 func ReadAccounts(r io.Reader) ([]payment.Account, error) {

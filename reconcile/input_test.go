@@ -135,3 +135,20 @@ func TestReadAccounts(t *testing.T) {
 	assert.Equal(t, 2, pe.Line)
 	assert.NotContains(t, err.Error(), "TR330006100519786457841327", "IBANs are masked in errors")
 }
+
+func TestAccountCurrencies(t *testing.T) {
+	of := reconcile.AccountCurrencies([]payment.Account{
+		{ID: "acc_01KF0E44M00009WDVSQ5ZM0001", Currency: "TRY", IBAN: "TR330006100519786457841326"},
+		{ID: "acc_01KF0E44M00009WDVSQ5ZM0002", Currency: "EUR"},
+	})
+	for account, want := range map[string]payment.Currency{
+		"TR330006100519786457841326":       "TRY",
+		"tr33 0006 1005 1978 6457 8413 26": "TRY", // as a preamble or a user writes it
+		"acc_01KF0E44M00009WDVSQ5ZM0002":   "EUR",
+		"acc_01KF0E44M00009WDVSQ5ZM0003":   "",
+		"DE89370400440532013000":           "",
+		"":                                 "",
+	} {
+		assert.Equal(t, want, of(account), account)
+	}
+}

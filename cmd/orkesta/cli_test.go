@@ -307,6 +307,13 @@ func TestStatementInspect(t *testing.T) {
 		{args: []string{"statement", "inspect", "testdata/statement.sta", "--output", "json"}},
 		{args: []string{"statement", "inspect", "testdata/mismatch.sta"}},
 		{args: []string{"statement", "inspect", "testdata/broken.sta"}, code: ExitError},
+		// A Turkish export that names its IBAN but no currency, and one with columns no preset knows.
+		{args: []string{"statement", "inspect", "testdata/export-tr.csv"}, code: ExitError},
+		{args: []string{"statement", "inspect", "testdata/export-tr.csv", "--currency", "TRY"}},
+		{args: []string{"statement", "inspect", "testdata/export-tr.csv", "--currency", "XYZ"}, code: ExitUsage},
+		{args: []string{"statement", "inspect", "testdata/custom.csv"}, code: ExitError},
+		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json"}},
+		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/accounts.csv"}, code: ExitError},
 		{args: []string{"statement", "inspect", "testdata/nope.sta"}, code: ExitError},
 		{args: []string{"statement", "inspect"}, code: ExitUsage},
 	})
@@ -380,6 +387,11 @@ func TestReconcile(t *testing.T) {
 		{args: with("--out", "$TMP/report.xlsx", "--fail-on-unmatched"), code: ExitUnmatched},
 		{args: with("--out", "$TMP/report.pdf"), code: ExitUsage},
 		{args: with("--date-window", "-1"), code: ExitUsage},
+		// The currency of an export that names only its account comes from --accounts.
+		{args: []string{"reconcile", "--payments", "testdata/payments.csv", "--statement", "testdata/export-tr.csv",
+			"--accounts", "testdata/accounts.csv"}},
+		{args: []string{"reconcile", "--payments", "testdata/payments.csv", "--statement", "testdata/custom.csv",
+			"--mapping", "testdata/custom.mapping.json", "--account", "TR330006100519786457841326", "--accounts", "testdata/accounts.csv"}},
 	})
 	book, err := os.ReadFile(filepath.Join(h.dir, "report.xlsx"))
 	require.NoError(t, err)

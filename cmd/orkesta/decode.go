@@ -2,16 +2,64 @@ package main
 
 import (
 	"io"
+	"os"
 
+	"github.com/spf13/cobra"
+
+	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
+// statementFlags are what the commands that decode statements let a user say about files that do
+// not say it themselves.
+type statementFlags struct {
+	account  string // the statement's account, for formats that do not carry one
+	currency string // the statement's currency, for CSV and XLSX exports that do not name one
+	mapping  string // a column mapping file (JSON or YAML) for CSV and XLSX exports
+}
+
+// register adds --currency and --mapping to cmd (each command has its own --account).
+func (f *statementFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.currency, "currency", "", "the statement's currency when a CSV or XLSX file does not name it")
+	fl.StringVar(&f.mapping, "mapping", "", "column mapping (JSON or YAML) for a CSV or XLSX export the built-in presets do not read")
+}
+
+// decodeOptions turns the flags into decoder options; accounts, when not nil, give the currency of
+// a CSV or XLSX statement from its account.
+func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Options, error) {
+	opts := detect.Options{Account: f.account}
+	if f.currency != "" {
+		cur, err := payment.ParseCurrency(f.currency)
+		if err != nil {
+			return opts, usagef("--currency %s: %v", f.currency, err)
+		}
+		opts.Currency = cur
+	}
+	if accounts != nil {
+		opts.AccountCurrency = reconcile.AccountCurrencies(accounts)
+	}
+	if f.mapping != "" {
+		file, err := os.Open(f.mapping)
+		if err != nil {
+			return opts, err
+		}
+		defer func() { _ = file.Close() }()
+		m, err := tabular.ParseMapping(file)
+		if err != nil {
+			return opts, &fileError{path: f.mapping, err: err}
+		}
+		opts.CSV.Mapping, opts.XLSX.Mapping = m, m
+	}
+	return opts, nil
+}
+
 // decodeStatement decodes a statement file in any format reconcile/detect knows (MT940, camt.053,
-// CSV, XLSX), found from its content. account names the statement's account for formats that do not
-// carry one.
-func decodeStatement(r io.ReaderAt, size int64, account string) ([]reconcile.Statement, error) {
-	_, stmts, err := detect.Decode(r, size, detect.Options{Account: account})
+// CSV, XLSX), found from its content.
+func decodeStatement(r io.ReaderAt, size int64, opts detect.Options) ([]reconcile.Statement, error) {
+	_, stmts, err := detect.Decode(r, size, opts)
 	if err == nil && len(stmts) == 0 {
 		return nil, errNoStatement
 	}

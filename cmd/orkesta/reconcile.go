@@ -19,10 +19,10 @@ import (
 )
 
 type reconcileFlags struct {
+	statementFlags
 	payments        string
 	statements      []string
 	accounts        string
-	account         string
 	dateWindow      int
 	out             string
 	failOnUnmatched bool
@@ -41,9 +41,11 @@ An entry that names a cancelled or failed payment is an anomaly.
 --payments is a CSV (columns in any order: id, amount in minor units, currency, method,
 from_account, to_account, reference, description, status, value_date YYYY-MM-DD; a missing status
 means settled) or JSON (an array of payments as the API returns them). --accounts is a CSV of id,
-name, currency, iban, so that statement IBANs resolve to account ids. The statement format (MT940,
+name, currency, iban, so that statement IBANs resolve to account ids (and a CSV or XLSX export that
+names its account but not its currency is in the account's currency). The statement format (MT940,
 camt.053, CSV, XLSX) is found from the content; --account names the statement's account when the
-file does not.
+file does not, --currency its currency, and --mapping says where the columns of a CSV or XLSX export
+are when the built-in Turkish and English presets do not find them.
 
 --out writes the full report: .json, .csv or .xlsx. A summary goes to stdout (--output json for the
 summary as JSON). Exit code 3 with --fail-on-unmatched when any entry or payment is left unmatched
@@ -59,10 +61,25 @@ or an anomaly is found; 1 on errors, with the file and position.`,
 	fl.StringArrayVar(&f.statements, "statement", nil, "statement file: MT940, camt.053, CSV or XLSX (required, repeatable)")
 	fl.StringVar(&f.accounts, "accounts", "", "accounts CSV (id, name, currency, iban)")
 	fl.StringVar(&f.account, "account", "", "IBAN or account id of statements that do not name their account")
+	f.register(cmd)
 	fl.IntVar(&f.dateWindow, "date-window", 0, "days an entry's value date may differ from the payment's (0: same day)")
 	fl.StringVar(&f.out, "out", "", "write the report to this file: .json, .csv or .xlsx")
 	fl.BoolVar(&f.failOnUnmatched, "fail-on-unmatched", false, "exit 3 when anything is left unmatched")
 	return cmd
+}
+
+// readAccounts reads an accounts CSV; its problems name the file.
+func readAccounts(path string) ([]payment.Account, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = file.Close() }()
+	accts, err := reconcile.ReadAccounts(file)
+	if err != nil {
+		return nil, &fileError{path: path, err: err}
+	}
+	return accts, nil
 }
 
 // reportFormat is the report format --out asks for, from its extension.
@@ -92,14 +109,27 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 	bar := c.progress(len(f.statements) + 3)
 	defer func() { _ = bar.Finish() }()
 
+	in := reconcile.OfflineInput{Options: reconcile.Options{DateWindow: f.dateWindow, Account: f.account}}
+	// The accounts first: they give the currency of exports that name only their account.
+	if f.accounts != "" {
+		accts, err := readAccounts(f.accounts)
+		if err != nil {
+			return err
+		}
+		in.Options.Accounts = accts
+	}
+	dopts, err := f.decodeOptions(in.Options.Accounts)
+	if err != nil {
+		return err
+	}
+
 	// The statements are decoded while the payments are read and indexed (reconcile.Offline runs
 	// DecodeStatements on another goroutine); their warnings are printed once both are done.
 	var warnings []string
-	in := reconcile.OfflineInput{Options: reconcile.Options{DateWindow: f.dateWindow, Account: f.account}}
 	in.DecodeStatements = func() ([]reconcile.Statement, error) {
 		var stmts []reconcile.Statement
 		for _, path := range f.statements {
-			sts, err := decodeFile(path, f.account)
+			sts, err := decodeFile(path, dopts)
 			if err != nil {
 				return nil, err
 			}
@@ -125,27 +155,14 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 	}
 	defer func() { _ = pf.Close() }()
 	in.Payments = pf
-	if f.accounts != "" {
-		af, err := os.Open(f.accounts)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = af.Close() }()
-		in.Accounts = af
-	}
 	res, err := reconcile.Offline(in)
 	for _, w := range warnings {
 		fmt.Fprintln(c.stderr, w)
 	}
 	if err != nil {
 		var fe *fileError // a statement's
-		var pe *reconcile.ParseError
-		if !errors.As(err, &fe) && errors.As(err, &pe) {
-			file := f.payments
-			if pe.Format == reconcile.FormatAccountsCSV {
-				file = f.accounts
-			}
-			return &fileError{path: file, err: err}
+		if !errors.As(err, &fe) && errors.As(err, new(*reconcile.ParseError)) {
+			return &fileError{path: f.payments, err: err}
 		}
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
 func (c *cli) statementCommand() *cobra.Command {
@@ -88,7 +90,7 @@ func toInspect(stmts []reconcile.Statement) inspectOutput {
 }
 
 func (c *cli) statementInspect() *cobra.Command {
-	var account string
+	var f statementFlags
 	cmd := &cobra.Command{
 		Use:   "inspect FILE",
 		Short: "Decode a statement (MT940, camt.053, CSV, XLSX) and print its entries, or the precise error",
@@ -103,10 +105,15 @@ and the exit code is 1. Warnings (a balance that does not add up) go to stderr; 
 minor units.`,
 		Example: `  orkesta statement inspect statement.sta
   orkesta statement inspect camt053.xml --output json
-  orkesta statement inspect export.csv --account TR330006100519786457841326`,
+  orkesta statement inspect export.csv --account TR330006100519786457841326 --currency TRY
+  orkesta statement inspect export.csv --mapping mybank.mapping.json`,
 		Args: exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			stmts, err := decodeFile(args[0], account)
+			opts, err := f.decodeOptions(nil)
+			if err != nil {
+				return err
+			}
+			stmts, err := decodeFile(args[0], opts)
 			if err != nil {
 				return err
 			}
@@ -121,7 +128,8 @@ minor units.`,
 			return printStatements(c.stdout, stmts)
 		},
 	}
-	cmd.Flags().StringVar(&account, "account", "", "the statement's account (IBAN) when the file does not name it")
+	cmd.Flags().StringVar(&f.account, "account", "", "the statement's account (IBAN) when the file does not name it")
+	f.register(cmd)
 	return cmd
 }
 
@@ -133,7 +141,7 @@ func stmtName(s *reconcile.Statement, i int) string {
 }
 
 // decodeFile opens and decodes a statement file; errors name the file and every problem's position.
-func decodeFile(path, account string) ([]reconcile.Statement, error) {
+func decodeFile(path string, opts detect.Options) ([]reconcile.Statement, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -143,13 +151,23 @@ func decodeFile(path, account string) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	stmts, err := decodeStatement(f, st.Size(), account)
+	stmts, err := decodeStatement(f, st.Size(), opts)
 	if err != nil {
-		return nil, &fileError{path: path, err: err}
+		fe := &fileError{path: path, err: err}
+		var pe *reconcile.ParseError
+		switch {
+		case errors.Is(err, tabular.ErrNoCurrency):
+			fe.hint = "the file does not say its currency: give it with --currency, or give the accounts " +
+				"(--accounts, with --account when the file does not name its account)"
+		case errors.Is(err, reconcile.ErrNotStatement) && errors.As(err, &pe) && (pe.Format == "csv" || pe.Format == "xlsx"):
+			fe.hint = "for an export whose columns the built-in presets do not find, describe them in a mapping " +
+				"file (--mapping; see reconcile/tabular.Mapping)"
+		}
+		return nil, fe
 	}
 	for i := range stmts {
 		if stmts[i].Account == "" {
-			stmts[i].Account = account
+			stmts[i].Account = opts.Account
 		}
 	}
 	return stmts, nil
@@ -159,12 +177,16 @@ func decodeFile(path, account string) ([]reconcile.Statement, error) {
 type fileError struct {
 	path string
 	err  error
+	hint string // what the user can do about it, on a line of its own
 }
 
 func (e *fileError) Error() string {
 	var lines []string
 	for _, x := range flatten(e.err) {
 		lines = append(lines, e.path+": "+x.Error())
+	}
+	if e.hint != "" {
+		lines = append(lines, "hint: "+e.hint)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -37,6 +37,9 @@ type Options struct {
 	// Account and Currency override what the file says.
 	Account  string
 	Currency payment.Currency
+	// AccountCurrency, when set, gives the currency of an account: a statement whose file names its
+	// account but not its currency is in its account's currency (see tabular.Options).
+	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings (a balance that does not add up, skipped rows) errors.
 	Strict bool
 	// Charset overrides the mapping's: "utf-8", "utf-16", "windows-1254", "iso-8859-9",
@@ -93,8 +96,8 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 
 	// The builder first: it allocates the entries (RowsHint) while the separator is detected.
 	topts := tabular.Options{
-		Format: Format, Mappings: maps, Account: opts.Account, Currency: opts.Currency, Strict: opts.Strict,
-		Stream: stream,
+		Format: Format, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
+		AccountCurrency: opts.AccountCurrency, Strict: opts.Strict, Stream: stream,
 	}
 	if stream == nil {
 		topts.RowsHint = rowsHint(r, head)

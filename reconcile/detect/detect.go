@@ -136,6 +136,9 @@ type Options struct {
 	// Account and Currency override what a CSV or XLSX file says (MT940 and camt carry their own).
 	Account  string
 	Currency payment.Currency
+	// AccountCurrency gives the currency of a CSV or XLSX statement that names its account but not
+	// its currency (see csv.Options); reconcile.AccountCurrencies makes one from accounts.
+	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings errors.
 	Strict bool
 	// Charset forces the text encoding of MT940, camt and CSV files.
@@ -177,12 +180,18 @@ func Decode(r io.ReaderAt, size int64, opts Options) (Format, []reconcile.Statem
 		o.Charset = or(o.Charset, opts.Charset)
 		o.Account = or(o.Account, opts.Account)
 		o.Currency = payment.Currency(or(string(o.Currency), string(opts.Currency)))
+		if o.AccountCurrency == nil {
+			o.AccountCurrency = opts.AccountCurrency
+		}
 		sts, err = csv.Decode(stream(), o)
 	case XLSX:
 		o := opts.XLSX
 		o.Strict = o.Strict || opts.Strict
 		o.Account = or(o.Account, opts.Account)
 		o.Currency = payment.Currency(or(string(o.Currency), string(opts.Currency)))
+		if o.AccountCurrency == nil {
+			o.AccountCurrency = opts.AccountCurrency
+		}
 		sts, err = xlsx.Decode(r, size, o)
 	default:
 		err = &reconcile.ParseError{Format: errFormat, Err: fmt.Errorf("%w: %s", reconcile.ErrNotStatement, why)}

@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
 // minimalXLSX is a workbook written by hand with the fewest parts a reader needs and inline strings,
@@ -138,6 +142,21 @@ func TestDecode(t *testing.T) {
 			assert.Equal(t, string(tc.want), sts[0].Format)
 		})
 	}
+	t.Run("csv and xlsx in their account's currency", func(t *testing.T) {
+		accounts := reconcile.AccountCurrencies([]payment.Account{{ID: "acc_1", Currency: "EUR", IBAN: "DE89 3704 0044 0532 0130 00"}})
+		csvIn := []byte("IBAN;DE89370400440532013000\nBuchung;Betrag\n02.01.2026;-12,50\n")
+		_, _, err := detect.Decode(bytes.NewReader(csvIn), int64(len(csvIn)), detect.Options{CSV: csv.Options{Mapping: deMapping(t)}})
+		require.ErrorIs(t, err, tabular.ErrNoCurrency)
+		_, sts, err := detect.Decode(bytes.NewReader(csvIn), int64(len(csvIn)),
+			detect.Options{AccountCurrency: accounts, CSV: csv.Options{Mapping: deMapping(t)}})
+		require.NoError(t, err)
+		assert.Equal(t, payment.Currency("EUR"), sts[0].Currency)
+		xlsxIn := minimalXLSX(t, []string{"İşlem Tarihi", "Tutar"}, []string{"02.01.2026", "-1.234,56"})
+		_, sts, err = detect.Decode(bytes.NewReader(xlsxIn), int64(len(xlsxIn)),
+			detect.Options{Account: "acc_1", AccountCurrency: accounts})
+		require.NoError(t, err)
+		assert.Equal(t, payment.Currency("EUR"), sts[0].Currency)
+	})
 	t.Run("xlsx entry", func(t *testing.T) {
 		in := minimalXLSX(t, []string{"İşlem Tarihi", "Açıklama", "Tutar"}, []string{"02.01.2026", "EFT", "-1.234,56"})
 		_, sts, err := detect.Decode(bytes.NewReader(in), int64(len(in)), detect.Options{Currency: "TRY"})
@@ -178,4 +197,12 @@ func TestDecodeUnknown(t *testing.T) {
 		assert.Equal(t, detect.CSV, f)
 		assert.ErrorIs(t, err, reconcile.ErrNotStatement)
 	})
+}
+
+// deMapping reads a German export's two columns.
+func deMapping(t *testing.T) *tabular.Mapping {
+	t.Helper()
+	m, err := tabular.ParseMapping(strings.NewReader(`{"columns": {"booking_date": "Buchung", "amount": "Betrag"}, "date_format": "DD.MM.YYYY"}`))
+	require.NoError(t, err)
+	return m
 }

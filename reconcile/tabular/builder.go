@@ -30,6 +30,11 @@ type Options struct {
 	// Account and Currency override what the file says; a line in another currency is an error.
 	Account  string
 	Currency payment.Currency
+	// AccountCurrency, when set, gives the currency of an account (an IBAN, an account number or id):
+	// a statement whose file names its account but no currency (no currency column, nothing in the
+	// summary rows or next to the amounts, none in the mapping) is in its account's currency. It
+	// returns "" for an account it does not know.
+	AccountCurrency func(account string) payment.Currency
 	// Strict turns statement warnings (a balance that does not add up, skipped rows) into errors.
 	Strict bool
 	// NumericCells says cells may hold spreadsheet numbers: serial dates and amounts as stored
@@ -51,6 +56,11 @@ type Options struct {
 }
 
 const noBalance = math.MinInt64
+
+// ErrNoCurrency is the problem of a line whose currency nothing says: no currency column, nothing in
+// the summary rows or next to the amounts, none in the options or the mapping, and no known account.
+var ErrNoCurrency = errors.New("currency unknown: the file names none (set the Currency option, or use a " +
+	"mapping that has a currency column or a currency)")
 
 // group is the entries of one statement: one account in one currency.
 type group struct {
@@ -806,9 +816,12 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 		if cur == "" {
 			cur = l.p.m.Currency
 		}
+		if cur == "" && account != "" && b.opts.AccountCurrency != nil {
+			cur = b.opts.AccountCurrency(account)
+		}
 	}
 	if cur == "" {
-		return nil, errors.New("currency unknown: the file names none; set the Currency option or add a currency column to the mapping")
+		return nil, ErrNoCurrency
 	}
 	if g := b.findGroup(account, cur); g != nil {
 		return g, nil

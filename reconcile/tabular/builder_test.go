@@ -305,6 +305,40 @@ func TestCurrency(t *testing.T) {
 		_, err := build(t, tabular.Options{Currency: "TRY"}, "Date;Currency;Amount", "2026-02-01;USD;1.00")
 		assert.ErrorContains(t, err, "the line is in USD, the statement in TRY")
 	})
+	t.Run("from the account, when nothing else says it", func(t *testing.T) {
+		asked := map[string]int{}
+		opts := tabular.Options{AccountCurrency: func(account string) payment.Currency {
+			asked[account]++
+			return map[string]payment.Currency{"TR330006100519786457841326": "TRY", "A1": "EUR"}[account]
+		}}
+		// The IBAN of the summary rows above the header.
+		sts, err := build(t, opts, "IBAN;TR33 0006 1005 1978 6457 8413 26", "Tarih;Tutar", "01.02.2026;1,00", "02.02.2026;2,00")
+		require.NoError(t, err)
+		require.Len(t, sts, 1)
+		assert.Equal(t, "TR330006100519786457841326 TRY 2",
+			fmt.Sprintf("%s %s %d", sts[0].Account, sts[0].Currency, len(sts[0].Entries)))
+		// An account column; a currency the file states wins over the account's.
+		sts, err = build(t, opts, "Date;Account;Currency;Amount", "2026-02-01;A1;;1.00", "2026-02-02;A1;USD;3.00")
+		require.NoError(t, err)
+		require.Len(t, sts, 2)
+		assert.Equal(t, []payment.Currency{"EUR", "USD"}, []payment.Currency{sts[0].Currency, sts[1].Currency})
+		// The Currency option and the mapping's currency come first: the account is not asked.
+		clear(asked)
+		opts.Currency = "TRY"
+		_, err = build(t, opts, "IBAN;TR33 0006 1005 1978 6457 8413 26", "Tarih;Tutar", "01.02.2026;1,00")
+		require.NoError(t, err)
+		opts.Currency = ""
+		m := mapping(t, `{"columns": {"booking_date": "Tarih", "amount": "Tutar"}, "date_format": "DD.MM.YYYY", "currency": "USD"}`)
+		opts.Mappings = []*tabular.Mapping{m}
+		sts, err = build(t, opts, "IBAN;TR33 0006 1005 1978 6457 8413 26", "Tarih;Tutar", "01.02.2026;1,00")
+		require.NoError(t, err)
+		assert.Equal(t, payment.Currency("USD"), sts[0].Currency)
+		assert.Empty(t, asked)
+		// An account it does not know: the currency is still unknown.
+		opts.Mappings = nil
+		_, err = build(t, opts, "Date;Account;Amount", "2026-02-01;B9;1.00")
+		assert.ErrorIs(t, err, tabular.ErrNoCurrency)
+	})
 }
 
 func TestBalances(t *testing.T) {

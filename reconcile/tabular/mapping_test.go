@@ -1,12 +1,16 @@
 package tabular_test
 
 import (
+	"bytes"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
@@ -106,4 +110,23 @@ func TestClone(t *testing.T) {
 	c := m.Clone()
 	c.Columns[tabular.Amount].Names[0] = "x"
 	assert.Equal(t, "Tutar", m.Columns[tabular.Amount].Names[0])
+}
+
+// TestREADMEMapping: the mapping file the README shows is one ParseMapping takes, and it reads a file
+// with those columns.
+func TestREADMEMapping(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	block := regexp.MustCompile("(?s)```json\n(\\{\n  \"name\": \"mybank\".*?\n\\})\n```").FindSubmatch(readme)
+	require.NotNil(t, block, "the README's mapping example")
+	m, err := tabular.ParseMapping(bytes.NewReader(block[1]))
+	require.NoError(t, err)
+	require.NoError(t, m.Validate())
+	sts, err := build(t, tabular.Options{Mappings: []*tabular.Mapping{m}},
+		"Booked on;Money;Details", "20.01.2026;-1.250,50;INV-2026-001 Kumaş", "21.01.2026;99,90;INV-2026-999")
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	assert.Equal(t, payment.Currency("TRY"), sts[0].Currency)
+	assert.Equal(t, []string{"2026-01-20 d 125050", "2026-01-21 c 9990"}, brief(sts[0]))
+	assert.Equal(t, "INV-2026-001 Kumaş", sts[0].Entries[0].Remittance)
 }

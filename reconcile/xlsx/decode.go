@@ -41,6 +41,9 @@ type Options struct {
 	// Account and Currency override what the file says.
 	Account  string
 	Currency payment.Currency
+	// AccountCurrency, when set, gives the currency of an account: a statement whose file names its
+	// account but not its currency is in its account's currency (see tabular.Options).
+	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings (a balance that does not add up, skipped rows) errors.
 	Strict bool
 	// MaxFileSize caps the zipped file (0: DefaultMaxFileSize).
@@ -113,7 +116,8 @@ func decode(r io.ReaderAt, size int64, opts Options, stream func(*reconcile.Stat
 	for _, sheet := range sheets {
 		sts, found, err := readSheet(wb, sheet, size, tabular.Options{
 			Format: Format, Sheet: sheet.name, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
-			Strict: opts.Strict, NumericCells: true, Date1904: wb.date1904, Stream: stream,
+			AccountCurrency: opts.AccountCurrency, Strict: opts.Strict, NumericCells: true, Date1904: wb.date1904,
+			Stream: stream,
 		})
 		if err == nil || found {
 			return sts, err
