@@ -455,8 +455,9 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 }
 
 // AccountCurrencies returns the currency of an account among accts, named by its id or its IBAN
-// (in any spacing or case), or "" for an account it does not know: what a CSV or XLSX decoder needs
-// for a statement that names its account but not its currency (csv.Options.AccountCurrency).
+// (in any spacing or case), or "" for an account it does not know (or ""): what a CSV or XLSX
+// decoder needs for a statement that names its account but not its currency
+// (csv.Options.AccountCurrency).
 func AccountCurrencies(accts []payment.Account) func(account string) payment.Currency {
 	byName := make(map[string]payment.Currency, 2*len(accts))
 	for _, a := range accts {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
-	"github.com/orkesta/orkesta/reconcile/detect"
 )
 
 //go:embed templates/*.html
@@ -35,7 +34,8 @@ type Options struct {
 	// Reconcile backs the Reconciliation pages; nil hides them.
 	Reconcile Reconciler
 	// Decode reads an uploaded statement; nil means reconcile/detect.Decode (MT940, camt.053, CSV or
-	// XLSX, found from the content).
+	// XLSX, found from the content), a CSV or XLSX file that names no currency being in the currency
+	// of the account chosen for the run.
 	Decode func(r io.ReaderAt, size int64) ([]reconcile.Statement, error)
 	// Webhooks backs Integrations → Webhooks; nil hides it.
 	Webhooks Webhooks
@@ -67,12 +67,6 @@ func New(svc *payment.Service, keys payment.KeyStore, opts Options) *Handler {
 	}
 	if opts.SessionIdle < time.Hour {
 		opts.SessionIdle = time.Hour
-	}
-	if opts.Decode == nil {
-		opts.Decode = func(r io.ReaderAt, size int64) ([]reconcile.Statement, error) {
-			_, sts, err := detect.Decode(r, size, detect.Options{})
-			return sts, err
-		}
 	}
 	if opts.MaxUpload <= 0 {
 		opts.MaxUpload = 32 << 20

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/detect"
 )
 
 func (h *Handler) reconcileRoutes(m *http.ServeMux) {
@@ -138,7 +140,7 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 			h.serverError(w, r, s, err)
 			return
 		}
-		req.Statements, err = h.opts.Decode(bytes.NewReader(data), int64(len(data)))
+		req.Statements, err = h.decode(r.Context(), s.ws, req.Account, data)
 		if err != nil {
 			v.Errors["statement"] = "The file could not be read as a statement:"
 			for i, e := range unjoin(err) {
@@ -342,4 +344,18 @@ func urlEscape(s string) string {
 		return s
 	}
 	return ""
+}
+
+// decode reads an uploaded statement with Options.Decode, or by default with reconcile/detect, in
+// the currency of the run's account when a CSV or XLSX file names none.
+func (h *Handler) decode(ctx context.Context, ws payment.WorkspaceID, account payment.AccountID, data []byte) ([]reconcile.Statement, error) {
+	if h.opts.Decode != nil {
+		return h.opts.Decode(bytes.NewReader(data), int64(len(data)))
+	}
+	var opts detect.Options
+	if acct, err := h.svc.GetAccount(ctx, ws, account); err == nil && acct.Currency != "" {
+		opts.AccountCurrency = func(string) payment.Currency { return acct.Currency }
+	}
+	_, sts, err := detect.Decode(bytes.NewReader(data), int64(len(data)), opts)
+	return sts, err
 }

@@ -35,6 +35,16 @@ func TestReconciliationPages(t *testing.T) {
 		assert.Contains(t, body, `id="statement-problems"`)
 	})
 
+	t.Run("a CSV export that names no currency is in the account's", func(t *testing.T) {
+		csv := "Hesap Hareketleri\nIBAN: TR33 0006 1005 1978 6457 8413 26\n\nTarih;Valör;Açıklama;Tutar;Bakiye\n" +
+			"15.01.2026;15.01.2026;GİDEN EFT INV-R-7;-43,00;957,00\n"
+		code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+			"to": {"2026-01-31"}, "window": {"0"}}, "statement", "ocak.csv", csv)
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Contains(t, body, string(other.ID), "the entry matched the payment")
+		assert.NotContains(t, body, "currency unknown")
+	})
+
 	var runURL string
 	t.Run("run", func(t *testing.T) {
 		code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},

@@ -993,3 +993,25 @@ func BenchmarkStatementUpload(b *testing.B) {
 		require.Equal(b, n, out.Run.Counts.Exact)
 	}
 }
+
+// TestUploadCSVInTheAccountsCurrency: a bank CSV that names no currency (most Turkish exports name
+// only the IBAN) is read in the currency of the run's account; ?currency= still decides when given.
+func TestUploadCSVInTheAccountsCurrency(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	noCurrency := "\ufeffHesap Hareketleri\r\nIBAN: TR33 0006 1005 1978 6457 8413 26\r\n\r\n" +
+		"Tarih;Valör;Açıklama;Borç;Alacak;Bakiye;Dekont No;Referans\r\n" +
+		"15.01.2026;15.01.2026;GİDEN EFT - FATURA;640,00;0,00;1.000,00;ZR-1;INV-C-1\r\n"
+	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	r := f.upload(f.rw, run.ID, noCurrency, "")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var res httpapi.ImportResult
+	r.json(t, &res)
+	require.Len(t, res.Statements, 1)
+	assert.Equal(t, f.env.Own.Currency, res.Statements[0].Currency)
+	assert.Equal(t, 1, res.Added)
+
+	other := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	r = f.upload(f.rw, other.ID, noCurrency, "?currency=EUR")
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+	assert.Contains(t, string(r.Body), "the account is in "+string(f.env.Own.Currency))
+}

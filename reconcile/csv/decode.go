@@ -37,8 +37,8 @@ type Options struct {
 	// Account and Currency override what the file says.
 	Account  string
 	Currency payment.Currency
-	// AccountCurrency, when set, gives the currency of an account: a statement whose file names its
-	// account but not its currency is in its account's currency (see tabular.Options).
+	// AccountCurrency, when set, gives the currency of a statement whose file says none, from its
+	// account ("" when the file names none either); see tabular.Options.
 	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings (a balance that does not add up, skipped rows) errors.
 	Strict bool

@@ -136,8 +136,8 @@ type Options struct {
 	// Account and Currency override what a CSV or XLSX file says (MT940 and camt carry their own).
 	Account  string
 	Currency payment.Currency
-	// AccountCurrency gives the currency of a CSV or XLSX statement that names its account but not
-	// its currency (see csv.Options); reconcile.AccountCurrencies makes one from accounts.
+	// AccountCurrency gives the currency of a CSV or XLSX statement that says none, from its account
+	// (see csv.Options); reconcile.AccountCurrencies makes one from accounts.
 	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings errors.
 	Strict bool

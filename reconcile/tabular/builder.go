@@ -30,10 +30,10 @@ type Options struct {
 	// Account and Currency override what the file says; a line in another currency is an error.
 	Account  string
 	Currency payment.Currency
-	// AccountCurrency, when set, gives the currency of an account (an IBAN, an account number or id):
-	// a statement whose file names its account but no currency (no currency column, nothing in the
-	// summary rows or next to the amounts, none in the mapping) is in its account's currency. It
-	// returns "" for an account it does not know.
+	// AccountCurrency, when set, gives the currency of a statement whose file says none (no currency
+	// column, nothing in the summary rows or next to the amounts, none in the options or the
+	// mapping) from its account: an IBAN, an account number or id, or "" when the file names none
+	// either. It returns "" for an account it does not know.
 	AccountCurrency func(account string) payment.Currency
 	// Strict turns statement warnings (a balance that does not add up, skipped rows) into errors.
 	Strict bool
@@ -816,7 +816,7 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 		if cur == "" {
 			cur = l.p.m.Currency
 		}
-		if cur == "" && account != "" && b.opts.AccountCurrency != nil {
+		if cur == "" && b.opts.AccountCurrency != nil {
 			cur = b.opts.AccountCurrency(account)
 		}
 	}
