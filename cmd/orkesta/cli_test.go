@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -441,4 +444,43 @@ func TestExportPain001(t *testing.T) {
 	golden(t, "export-transfers.xml", string(xml))
 	_, err = os.Stat(filepath.Join(h.dir, "bad.xml"))
 	assert.True(t, os.IsNotExist(err), "a refused export writes nothing")
+}
+
+// TestReconcileCorpus runs orkesta reconcile on every case of the project's corpus
+// (testdata/reconcile) with the flags a user has (no preset, no currency: the CLI finds the format,
+// the columns and, from the accounts, the currency) and compares the JSON report with the case's
+// golden one. The XLSX case is a tab-separated sheet the library's test turns into a workbook; the
+// library's golden test covers it.
+func TestReconcileCorpus(t *testing.T) {
+	n := 0
+	for _, c := range reconciletest.Cases(t, "../../testdata/reconcile") {
+		if slices.ContainsFunc(c.Statements, func(s string) bool { return strings.HasSuffix(s, ".xlsx.tsv") }) {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "report.json")
+			args := []string{"reconcile", "--payments", filepath.Join(c.Dir, c.Payments), "--out", out}
+			for _, s := range c.Statements {
+				args = append(args, "--statement", filepath.Join(c.Dir, s))
+			}
+			if c.Accounts != "" {
+				args = append(args, "--accounts", filepath.Join(c.Dir, c.Accounts))
+			}
+			if c.Account != "" {
+				args = append(args, "--account", c.Account)
+			}
+			if c.DateWindow != 0 {
+				args = append(args, "--date-window", strconv.Itoa(c.DateWindow))
+			}
+			r := newHarness(t).run(args...)
+			require.Equal(t, ExitOK, r.code, "%s", r.stderr)
+			got, err := os.ReadFile(out)
+			require.NoError(t, err)
+			want, err := os.ReadFile(filepath.Join(c.Dir, "report.golden.json"))
+			require.NoError(t, err)
+			assert.JSONEq(t, string(want), string(got))
+		})
+	}
+	require.GreaterOrEqual(t, n, 5, "the corpus's cases run here")
 }
