@@ -346,14 +346,15 @@ func urlEscape(s string) string {
 	return ""
 }
 
-// decode reads an uploaded statement with Options.Decode, or by default with reconcile/detect, in
-// the currency of the run's account when a CSV or XLSX file names none.
+// decode reads an uploaded statement with Options.Decode, or by default with reconcile/detect and
+// Options.DecodeOptions, in the currency of the run's account when a CSV or XLSX file names none.
 func (h *Handler) decode(ctx context.Context, ws payment.WorkspaceID, account payment.AccountID, data []byte) ([]reconcile.Statement, error) {
 	if h.opts.Decode != nil {
 		return h.opts.Decode(bytes.NewReader(data), int64(len(data)))
 	}
-	var opts detect.Options
-	if acct, err := h.svc.GetAccount(ctx, ws, account); err == nil && acct.Currency != "" {
+	opts := h.opts.DecodeOptions
+	if acct, err := h.svc.GetAccount(ctx, ws, account); err == nil && acct.Currency != "" &&
+		opts.Currency == "" && opts.AccountCurrency == nil {
 		opts.AccountCurrency = func(string) payment.Currency { return acct.Currency }
 	}
 	_, sts, err := detect.Decode(bytes.NewReader(data), int64(len(data)), opts)

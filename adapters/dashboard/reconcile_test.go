@@ -12,6 +12,9 @@ import (
 
 	"github.com/orkesta/orkesta/adapters/dashboard"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
 func TestReconciliationPages(t *testing.T) {
@@ -102,4 +105,30 @@ func TestReconciliationPages(t *testing.T) {
 			assert.True(t, strings.HasPrefix(string(buf[:n]), tc.start), "%s starts with %q", tc.file, buf[:n])
 		}
 	})
+}
+
+// TestReconciliationUploadWithBankMappings: the column mappings of DecodeOptions read an export no
+// built-in preset does.
+func TestReconciliationUploadWithBankMappings(t *testing.T) {
+	bank, err := tabular.ParseMapping(strings.NewReader(
+		`{"name": "mybank", "columns": {"booking_date": "Booked on", "amount": "Money", "description": "What for"}}`))
+	require.NoError(t, err)
+	export := "Booked on;Money;What for\n2026-01-15;-43.00;INV-R-7\n"
+	for _, tc := range []struct {
+		name string
+		opts detect.Options
+		code int
+	}{
+		{"without the bank's mapping", detect.Options{}, http.StatusUnprocessableEntity},
+		{"with it", detect.Options{CSV: csv.Options{Mappings: []*tabular.Mapping{bank}}}, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, dashboard.Options{DecodeOptions: tc.opts})
+			c := newClient(t, e)
+			c.signIn(e.writer)
+			code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+				"to": {"2026-01-31"}, "window": {"0"}}, "statement", "export.csv", export)
+			assert.Equal(t, tc.code, code, body)
+		})
+	}
 }

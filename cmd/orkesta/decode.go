@@ -15,16 +15,17 @@ import (
 // statementFlags are what the commands that decode statements let a user say about files that do
 // not say it themselves.
 type statementFlags struct {
-	account  string // the statement's account, for formats that do not carry one
-	currency string // the statement's currency, for CSV and XLSX exports that do not name one
-	mapping  string // a column mapping file (JSON or YAML) for CSV and XLSX exports
+	account  string   // the statement's account, for formats that do not carry one
+	currency string   // the statement's currency, for CSV and XLSX exports that do not name one
+	mappings []string // column mapping files (JSON or YAML) for CSV and XLSX exports
 }
 
 // register adds --currency and --mapping to cmd (each command has its own --account).
 func (f *statementFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.currency, "currency", "", "the statement's currency when a CSV or XLSX file does not name it")
-	fl.StringVar(&f.mapping, "mapping", "", "column mapping (JSON or YAML) for a CSV or XLSX export the built-in presets do not read")
+	fl.StringArrayVar(&f.mappings, "mapping", nil,
+		"column mapping file (JSON or YAML) for CSV or XLSX exports the built-in presets do not read; repeatable, tried in order before the presets")
 }
 
 // decodeOptions turns the flags into decoder options; accounts, when not nil, give the currency of
@@ -41,19 +42,41 @@ func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Optio
 	if accounts != nil {
 		opts.AccountCurrency = reconcile.AccountCurrencies(accounts)
 	}
-	if f.mapping != "" {
-		file, err := os.Open(f.mapping)
-		if err != nil {
-			return opts, err
-		}
-		defer func() { _ = file.Close() }()
-		m, err := tabular.ParseMapping(file)
-		if err != nil {
-			return opts, &fileError{path: f.mapping, err: err}
-		}
-		opts.CSV.Mapping, opts.XLSX.Mapping = m, m
+	maps, err := loadMappings(f.mappings)
+	if err != nil {
+		return opts, err
 	}
+	opts.CSV.Mappings, opts.XLSX.Mappings = maps, maps
 	return opts, nil
+}
+
+// loadMappings reads column mapping files (JSON or YAML); a problem names the file.
+func loadMappings(paths []string) ([]*tabular.Mapping, error) {
+	var out []*tabular.Mapping
+	for _, path := range paths {
+		m, err := loadMapping(path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func loadMapping(path string) (*tabular.Mapping, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = file.Close() }()
+	m, err := tabular.ParseMapping(file)
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
+		return nil, &fileError{path: path, err: err}
+	}
+	return m, nil
 }
 
 // decodeStatement decodes a statement file in any format reconcile/detect knows (MT940, camt.053,

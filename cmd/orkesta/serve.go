@@ -19,6 +19,7 @@ import (
 	"github.com/orkesta/orkesta/adapters/webhook"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
@@ -33,6 +34,8 @@ type serveConfig struct {
 	settleDelay time.Duration
 	webhookHTTP bool
 	approval    payment.ApprovalMode
+	mappings    []string       // column mapping files for the banks' CSV and XLSX exports
+	decode      detect.Options // statement uploads, through the API and the dashboard (serve reads mappings into it)
 	// planSet and approvalSet say the flags were given (they only shape a new workspace).
 	planSet, approvalSet bool
 }
@@ -75,6 +78,8 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	f.StringVar(&sc.plan, "plan", "growth", "plan of a new workspace: starter, growth or enterprise")
 	f.StringVar((*string)(&sc.approval), "approval", string(payment.ApprovalNone),
 		"approval policy of a new workspace: none (payments are sent at once) or required (they wait for an approver)")
+	f.StringArrayVar(&sc.mappings, "mapping", nil,
+		"column mapping file (JSON or YAML) for a bank's CSV or XLSX exports, tried before the built-in presets; repeatable")
 	f.StringVar(&sc.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&sc.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
@@ -126,6 +131,11 @@ func (c *cli) serve(ctx context.Context, sc serveConfig) error {
 	if err != nil {
 		return err
 	}
+	maps, err := loadMappings(sc.mappings) // before anything is opened: a bad file stops here
+	if err != nil {
+		return err
+	}
+	sc.decode.CSV.Mappings, sc.decode.XLSX.Mappings = maps, maps
 	ln, err := net.Listen("tcp", sc.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sc.addr, err)
@@ -265,9 +275,9 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox",
-		Routes: httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{})}))
+		Routes: httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{Decode: sc.decode})}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
-		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport), Webhooks: hooks}))
+		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport), Webhooks: hooks, DecodeOptions: sc.decode}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil
 }
 

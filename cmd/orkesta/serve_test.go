@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the server while the test reads it.
@@ -73,17 +76,7 @@ func startServe(t *testing.T, h *harness, args ...string) (base string, stdout, 
 
 func get(t *testing.T, url, key string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(body)
+	return send(t, http.MethodGet, url, key, "", "")
 }
 
 func TestServe(t *testing.T) {
@@ -124,6 +117,45 @@ func TestServe(t *testing.T) {
 		assert.Equal(t, http.StatusOK, code)
 		assert.Equal(t, "[]", strings.TrimSpace(body))
 		assert.Equal(t, ExitOK, stop())
+	})
+
+	t.Run("--mapping: a bank's export the presets do not read uploads into a run", func(t *testing.T) {
+		h := newHarness(t)
+		base, _, _, stop := startServe(t, h, "--mapping", "testdata/custom.mapping.json")
+		defer stop()
+		key := "ok_TESTSECRET00000000000000000001"
+		accounts, err := h.store.ListAccounts(context.Background(), defaultWorkspace)
+		require.NoError(t, err)
+		var own string
+		for _, a := range accounts {
+			if a.Currency == "TRY" && a.Type == payment.AccountInternal {
+				own = string(a.ID)
+				break
+			}
+		}
+		require.NotEmpty(t, own)
+		code, body := send(t, "POST", base+"/v1/reconciliation/runs", key, "application/json",
+			`{"account":"`+own+`","from":"2026-01-01","to":"2026-01-31"}`)
+		require.Equal(t, http.StatusCreated, code, body)
+		id := regexp.MustCompile(`"id":"(run_[^"]+)"`).FindStringSubmatch(body)
+		require.Len(t, id, 2, body)
+		file, err := os.ReadFile("testdata/custom.csv")
+		require.NoError(t, err)
+		code, body = send(t, "POST", base+"/v1/reconciliation/runs/"+id[1]+"/statements", key,
+			"application/octet-stream", string(file))
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Contains(t, body, `"format":"csv"`)
+		assert.Contains(t, body, `"added":2`)
+	})
+
+	t.Run("a mapping file that does not read stops the start", func(t *testing.T) {
+		h := newHarness(t)
+		r := h.run("serve", "--addr", "127.0.0.1:0", "--mapping", "testdata/accounts.csv")
+		assert.Equal(t, ExitError, r.code)
+		assert.Contains(t, r.stderr, "testdata/accounts.csv")
+		accounts, err := h.store.ListAccounts(context.Background(), defaultWorkspace)
+		require.NoError(t, err)
+		assert.Empty(t, accounts, "nothing was created")
 	})
 
 	t.Run("a busy address is an error", func(t *testing.T) {
@@ -212,4 +244,23 @@ func TestServeWebhooks(t *testing.T) {
 		t.Fatal("no webhook delivery within 20s")
 	}
 	assert.Equal(t, ExitOK, stop())
+}
+
+// send makes a request with a body and returns the status and the body of the answer.
+func send(t *testing.T, method, url, key, contentType, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	out, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(out)
 }

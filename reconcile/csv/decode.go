@@ -34,6 +34,9 @@ type Options struct {
 	// preset (tabular.PresetNames), the one whose header is found first winning.
 	Mapping *tabular.Mapping
 	Preset  string
+	// Mappings, when neither Mapping nor Preset is set, are tried before the presets: the exports
+	// of a user's banks, each in its own mapping.
+	Mappings []*tabular.Mapping
 	// Account and Currency override what the file says.
 	Account  string
 	Currency payment.Currency
@@ -58,7 +61,7 @@ var errLineTooLong = errors.New("line longer than the limit")
 // UTF-8 when the charset was guessed as UTF-8) and the number of lines already read.
 func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcile.Entry) error) (
 	*tabular.Builder, *recordReader, int, error) {
-	maps, err := tabular.Choose(opts.Mapping, opts.Preset)
+	maps, err := tabular.ChooseFrom(opts.Mapping, opts.Preset, opts.Mappings)
 	if err != nil {
 		return nil, nil, 0, err
 	}

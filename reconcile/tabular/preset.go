@@ -95,6 +95,22 @@ func english() *Mapping {
 	}
 }
 
+// ChooseFrom is Choose with more mappings: when neither m nor preset is given and there are extra
+// mappings (a user's banks), they are tried first (validated), then every preset.
+func ChooseFrom(m *Mapping, preset string, extra []*Mapping) ([]*Mapping, error) {
+	if m != nil || preset != "" || len(extra) == 0 {
+		return Choose(m, preset)
+	}
+	out := make([]*Mapping, 0, len(extra)+len(PresetNames()))
+	for _, e := range extra {
+		if err := e.Validate(); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return append(out, Presets()...), nil
+}
+
 // Choose returns the mappings a decoder tries: m when given (validated), else the preset named, else
 // nil, which means every preset.
 func Choose(m *Mapping, preset string) ([]*Mapping, error) {

@@ -36,6 +36,9 @@ type Options struct {
 	// preset, the one whose header is found first winning.
 	Mapping *tabular.Mapping
 	Preset  string
+	// Mappings, when neither Mapping nor Preset is set, are tried before the presets: the exports
+	// of a user's banks, each in its own mapping.
+	Mappings []*tabular.Mapping
 	// Sheet is the worksheet to read; empty means the first sheet in which a header row is found.
 	Sheet string
 	// Account and Currency override what the file says.
@@ -93,7 +96,7 @@ func decode(r io.ReaderAt, size int64, opts Options, stream func(*reconcile.Stat
 			sts, err = nil, &reconcile.ParseError{Format: Format, Err: fmt.Errorf("unreadable workbook: %v", p)}
 		}
 	}()
-	maps, err := tabular.Choose(opts.Mapping, opts.Preset)
+	maps, err := tabular.ChooseFrom(opts.Mapping, opts.Preset, opts.Mappings)
 	if err != nil {
 		return nil, err
 	}
