@@ -314,6 +314,7 @@ func TestStatementInspect(t *testing.T) {
 		{args: []string{"statement", "inspect", "testdata/export-tr.csv"}, code: ExitError},
 		{args: []string{"statement", "inspect", "testdata/export-tr.csv", "--currency", "TRY"}},
 		{args: []string{"statement", "inspect", "testdata/export-tr.csv", "--currency", "XYZ"}, code: ExitUsage},
+		{args: []string{"statement", "inspect", "testdata/export-tr.csv", "--accounts", "testdata/accounts.csv", "-o", "json"}},
 		{args: []string{"statement", "inspect", "testdata/custom.csv"}, code: ExitError},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json"}},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/accounts.csv"}, code: ExitError},

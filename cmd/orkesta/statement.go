@@ -91,6 +91,7 @@ func toInspect(stmts []reconcile.Statement) inspectOutput {
 
 func (c *cli) statementInspect() *cobra.Command {
 	var f statementFlags
+	var accounts string
 	cmd := &cobra.Command{
 		Use:   "inspect FILE",
 		Short: "Decode a statement (MT940, camt.053, CSV, XLSX) and print its entries, or the precise error",
@@ -109,7 +110,14 @@ minor units.`,
   orkesta statement inspect export.csv --mapping mybank.mapping.json`,
 		Args: exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := f.decodeOptions(nil)
+			var accts []payment.Account
+			if accounts != "" {
+				var err error
+				if accts, err = readAccounts(accounts); err != nil {
+					return err
+				}
+			}
+			opts, err := f.decodeOptions(accts)
 			if err != nil {
 				return err
 			}
@@ -129,6 +137,7 @@ minor units.`,
 		},
 	}
 	cmd.Flags().StringVar(&f.account, "account", "", "the statement's account (IBAN) when the file does not name it")
+	cmd.Flags().StringVar(&accounts, "accounts", "", "accounts CSV (id, name, currency, iban): a CSV or XLSX export that names its account but not its currency is in the account's")
 	f.register(cmd)
 	return cmd
 }
