@@ -454,9 +454,9 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 	return out, nil
 }
 
-// AccountCurrencies returns the currency of an account among accts, named by its id or its IBAN
-// (in any spacing or case), or "" for an account it does not know (or ""): what a CSV or XLSX
-// decoder needs for a statement that names its account but not its currency
+// AccountCurrencies returns a function that gives the currency of an account among accts, named by
+// its id or its IBAN (in any spacing or case), and "" for any other name (an empty one too): what a
+// CSV or XLSX decoder needs for a statement that names its account but not its currency
 // (csv.Options.AccountCurrency).
 func AccountCurrencies(accts []payment.Account) func(account string) payment.Currency {
 	byName := make(map[string]payment.Currency, 2*len(accts))

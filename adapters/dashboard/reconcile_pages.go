@@ -353,9 +353,10 @@ func (h *Handler) decode(ctx context.Context, ws payment.WorkspaceID, account pa
 		return h.opts.Decode(bytes.NewReader(data), int64(len(data)))
 	}
 	opts := h.opts.DecodeOptions
-	if acct, err := h.svc.GetAccount(ctx, ws, account); err == nil && acct.Currency != "" &&
-		opts.Currency == "" && opts.AccountCurrency == nil {
-		opts.AccountCurrency = func(string) payment.Currency { return acct.Currency }
+	if opts.Currency == "" && opts.AccountCurrency == nil {
+		if acct, err := h.svc.GetAccount(ctx, ws, account); err == nil && acct.Currency != "" {
+			opts.AccountCurrency = func(string) payment.Currency { return acct.Currency }
+		}
 	}
 	_, sts, err := detect.Decode(bytes.NewReader(data), int64(len(data)), opts)
 	return sts, err
