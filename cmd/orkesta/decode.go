@@ -69,10 +69,7 @@ func loadMapping(path string) (*tabular.Mapping, error) {
 		return nil, err
 	}
 	defer func() { _ = file.Close() }()
-	m, err := tabular.ParseMapping(file)
-	if err == nil {
-		err = m.Validate()
-	}
+	m, err := tabular.ParseMapping(file) // it validates the mapping too
 	if err != nil {
 		return nil, &fileError{path: path, err: err}
 	}
