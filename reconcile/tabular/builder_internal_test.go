@@ -4,8 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orkesta/orkesta/payment"
@@ -129,4 +131,23 @@ func TestTextsPosition(t *testing.T) {
 		want = append(want, "line "+strconv.Itoa(n))
 	}
 	require.Equal(t, want, got)
+}
+
+// TestChooseFromReusesPresetPlans: the presets ChooseFrom lists after a user's mapping are not
+// compiled again by a Builder (compiling folds every header name): they cost a copy each.
+func TestChooseFromReusesPresetPlans(t *testing.T) {
+	bank, err := ParseMapping(strings.NewReader(`{"columns": {"booking_date": "Booked on", "amount": "Money"}}`))
+	require.NoError(t, err)
+	maps, err := ChooseFrom(nil, "", []*Mapping{bank})
+	require.NoError(t, err)
+	require.Len(t, maps, 1+len(PresetNames()))
+	plans, err := compileAll(maps)
+	require.NoError(t, err)
+	for i, p := range plans[1:] {
+		assert.Same(t, presetMappings()[i], p.m)
+	}
+	bankOnly := testing.AllocsPerRun(20, func() { _, _ = compileAll([]*Mapping{bank}) })
+	withPresets := testing.AllocsPerRun(20, func() { _, _ = compileAll(maps) })
+	assert.LessOrEqual(t, withPresets, bankOnly+float64(len(PresetNames()))+1,
+		"the presets' plans are copied, not compiled")
 }

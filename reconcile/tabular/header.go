@@ -63,7 +63,7 @@ type plan struct {
 // separator. Plans are never changed once compiled.
 var presetPlans = sync.OnceValue(func() []*plan {
 	var out []*plan
-	for _, m := range Presets() {
+	for _, m := range presetMappings() {
 		p, err := compile(m)
 		if err != nil {
 			panic("tabular: built-in mapping " + m.Name + ": " + err.Error())
@@ -72,6 +72,11 @@ var presetPlans = sync.OnceValue(func() []*plan {
 	}
 	return out
 })
+
+// presetMappings are the built-in mappings presetPlans are compiled from. ChooseFrom lists them after
+// a user's mappings, and compileAll takes their plans from presetPlans instead of compiling them
+// again. They are shared: never changed.
+var presetMappings = sync.OnceValue(Presets)
 
 // compileAll compiles maps; none means every preset. A builder gets its own copies of the preset
 // plans, which it reads with every row: sharing the long-lived ones measured slower (BenchmarkDecode,
@@ -87,6 +92,11 @@ func compileAll(maps []*Mapping) ([]*plan, error) {
 	}
 	out := make([]*plan, 0, len(maps))
 	for _, m := range maps {
+		if i := slices.Index(presetMappings(), m); i >= 0 {
+			c := *presetPlans()[i]
+			out = append(out, &c)
+			continue
+		}
 		p, err := compile(m)
 		if err != nil {
 			return nil, err
