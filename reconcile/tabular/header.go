@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -73,9 +74,9 @@ var presetPlans = sync.OnceValue(func() []*plan {
 	return out
 })
 
-// presetMappings are the built-in mappings presetPlans are compiled from. ChooseFrom lists them after
-// a user's mappings, and compileAll takes their plans from presetPlans instead of compiling them
-// again. They are shared: never changed.
+// presetMappings are the built-in mappings presetPlans are compiled from: compileAll takes the plan
+// of a mapping equal to one of them (a copy from Presets, as ChooseFrom lists them after a user's
+// mappings) from presetPlans instead of compiling it again. They are never changed.
 var presetMappings = sync.OnceValue(Presets)
 
 // compileAll compiles maps; none means every preset. A builder gets its own copies of the preset
@@ -92,7 +93,7 @@ func compileAll(maps []*Mapping) ([]*plan, error) {
 	}
 	out := make([]*plan, 0, len(maps))
 	for _, m := range maps {
-		if i := slices.Index(presetMappings(), m); i >= 0 {
+		if i := slices.IndexFunc(presetMappings(), func(p *Mapping) bool { return reflect.DeepEqual(p, m) }); i >= 0 {
 			c := *presetPlans()[i]
 			out = append(out, &c)
 			continue

@@ -96,9 +96,8 @@ func english() *Mapping {
 }
 
 // ChooseFrom is Choose with more mappings: when neither m nor preset is given and there are extra
-// mappings (a user's banks), they are tried first (validated), then every preset. The presets in the
-// list are the ones compiled once per process (a Builder does not compile them again): they must not
-// be changed.
+// mappings (a user's banks), they are tried first (validated), then every preset (fresh copies; a
+// Builder takes the plans of unchanged presets from those it compiles once per process).
 func ChooseFrom(m *Mapping, preset string, extra []*Mapping) ([]*Mapping, error) {
 	if m != nil || preset != "" || len(extra) == 0 {
 		return Choose(m, preset)
@@ -110,7 +109,7 @@ func ChooseFrom(m *Mapping, preset string, extra []*Mapping) ([]*Mapping, error)
 		}
 		out = append(out, e)
 	}
-	return append(out, presetMappings()...), nil
+	return append(out, Presets()...), nil
 }
 
 // Choose returns the mappings a decoder tries: m when given (validated), else the preset named, else
