@@ -35,7 +35,8 @@ type Options struct {
 	Mapping *tabular.Mapping
 	Preset  string
 	// Mappings, when neither Mapping nor Preset is set, are tried before the presets: the exports
-	// of a user's banks, each in its own mapping.
+	// of a user's banks, each in its own mapping. Their character set and separator are used when
+	// they all name the same (otherwise both are detected).
 	Mappings []*tabular.Mapping
 	// Account and Currency override what the file says.
 	Account  string
@@ -65,9 +66,15 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	// The character set and the separator of the caller's own mappings (Mapping, Preset, or all of
+	// Mappings when they agree), not of the presets tried after Mappings.
+	own := maps
+	if opts.Mapping == nil && opts.Preset == "" && len(opts.Mappings) > 0 {
+		own = opts.Mappings
+	}
 	charset := opts.Charset
-	if charset == "" && len(maps) == 1 {
-		charset = maps[0].Charset
+	if charset == "" {
+		charset = agreed(own, func(m *tabular.Mapping) string { return m.Charset })
 	}
 	raw := bufio.NewReaderSize(r, 64<<10)
 	text, checkUTF8, err := decoder(raw, charset)
@@ -83,8 +90,8 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 
 	lineOffset := 0
 	var sep rune
-	if len(maps) == 1 {
-		sep = maps[0].SeparatorRune()
+	if s := agreed(own, func(m *tabular.Mapping) string { return m.Separator }); s != "" {
+		sep = own[0].SeparatorRune()
 	}
 	if s, n := sepLine(head); s != 0 {
 		if sep == 0 {
@@ -327,6 +334,21 @@ func sepLine(head []byte) (sep rune, n int) {
 // header row is found naming the most columns. With no header under any, it keeps the separator
 // that splits the first lines into the most consistent number of fields, so the "no header" error
 // shows sensible columns.
+// agreed returns what field says of every mapping of maps, when it says the same of all; "" when it
+// does not, or when there is no mapping.
+func agreed(maps []*tabular.Mapping, field func(*tabular.Mapping) string) string {
+	if len(maps) == 0 {
+		return ""
+	}
+	v := field(maps[0])
+	for _, m := range maps[1:] {
+		if field(m) != v {
+			return ""
+		}
+	}
+	return v
+}
+
 func detectSeparator(head []byte, maps []*tabular.Mapping) rune {
 	best, bestScore := rune(0), 0
 	fallback, fallbackScore := ';', -1

@@ -156,3 +156,23 @@ func TestUserMappings(t *testing.T) {
 	_, err := csv.Decode(strings.NewReader("Tarih;Tutar\n01.02.2026;1,00\n"), csv.Options{Mappings: []*tabular.Mapping{bad}})
 	assert.ErrorIs(t, err, tabular.ErrMapping, "a mapping without a date column is refused")
 }
+
+// TestUserMappingsCharset: the character set and separator of a bank's mapping given in Mappings are
+// used, as when it is given alone, and detected when the banks' mappings disagree.
+func TestUserMappingsCharset(t *testing.T) {
+	bank, err := tabular.ParseMapping(strings.NewReader(`{"name": "latin", "columns": {"booking_date": "Date",
+		"amount": "Amount", "description": "Text"}, "charset": "iso-8859-1", "separator": "|", "currency": "EUR"}`))
+	require.NoError(t, err)
+	file := "Date|Amount|Text\n2026-01-15|-1.00|Caf\xe9 \xdeor \xd0\n"
+	read := func(opts csv.Options) string {
+		sts, err := csv.Decode(strings.NewReader(file), opts)
+		require.NoError(t, err)
+		return sts[0].Entries[0].Remittance
+	}
+	assert.Equal(t, "Café Þor Ð", read(csv.Options{Mapping: bank}))
+	assert.Equal(t, "Café Þor Ð", read(csv.Options{Mappings: []*tabular.Mapping{bank}}))
+	other := bank.Clone()
+	other.Name, other.Charset = "turkish", "windows-1254"
+	assert.Equal(t, "Café Şor Ğ", read(csv.Options{Mappings: []*tabular.Mapping{bank, other}}),
+		"mappings that disagree: detected (Windows-1254 for what is not UTF-8)")
+}
