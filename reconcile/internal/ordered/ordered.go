@@ -20,6 +20,7 @@ type Runs[J any] struct {
 	join    func(J) bool
 	pending []*job[J] // handed out and not joined yet, in order
 	failed  bool
+	stopped bool // work is closed: the goroutines end once they have read what it holds
 }
 
 // Start starts workers goroutines that call read on each job given to Add; read reports whether
@@ -88,19 +89,34 @@ func (r *Runs[J]) joinDone(wait bool) {
 // joinJob waits for j and joins it, or marks the runs failed.
 func (r *Runs[J]) joinJob(j *job[J]) bool {
 	<-j.done
+	joined := false
+	defer func() {
+		if !joined { // a panic, reading (raised again here) or joining: the goroutines must not be left waiting
+			r.stop()
+		}
+	}()
 	if j.crash != nil {
 		panic(j.crash) // a bug surfaces on the caller's goroutine, which can recover it
 	}
 	if !j.ok || !r.join(j.v) {
 		r.failed = true
 	}
+	joined = true
 	return !r.failed
+}
+
+// stop closes work, once.
+func (r *Runs[J]) stop() {
+	if !r.stopped {
+		r.stopped = true
+		close(r.work)
+	}
 }
 
 // Finish waits for every job, joins those it still can, in order, stops the goroutines and returns
 // the jobs not joined, in order: the first that could not be, and every one after it.
 func (r *Runs[J]) Finish() []J {
-	close(r.work)
+	r.stop()
 	var rest []J
 	for _, j := range r.pending {
 		if !r.failed && r.joinJob(j) {

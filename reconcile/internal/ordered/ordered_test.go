@@ -2,7 +2,9 @@ package ordered
 
 import (
 	"errors"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -73,10 +75,12 @@ func TestRefuse(t *testing.T) {
 	require.Equal(t, []int{0, 1, 2, 3, 4}, joined)
 }
 
-// TestPanicRaisedOnTheCaller: a panic while a job is read is raised again on the goroutine that
-// joins it.
+// TestPanicRaisedOnTheCaller: a panic while a job is read, or joined, is raised again on the
+// goroutine that joins it, and the goroutines that read the jobs end: a caller that recovers leaks
+// nothing.
 func TestPanicRaisedOnTheCaller(t *testing.T) {
 	boom := errors.New("boom")
+	before := runtime.NumGoroutine()
 	r := Start(2, func(v int) bool {
 		if v == 3 {
 			panic(boom)
@@ -89,4 +93,20 @@ func TestPanicRaisedOnTheCaller(t *testing.T) {
 		}
 		r.Finish()
 	})
+	r = Start(2, func(int) bool { return true }, func(v int) bool {
+		if v == 5 {
+			panic(boom)
+		}
+		return true
+	})
+	require.PanicsWithError(t, "boom", func() {
+		for v := range 10 {
+			r.Add(v)
+		}
+		r.Finish()
+	})
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), before, "the reading goroutines end")
 }
