@@ -42,7 +42,8 @@ type Options struct {
 	Account  string
 	Currency payment.Currency
 	// AccountCurrency, when set, gives the currency of a statement whose file says none, from its
-	// account ("" when the file names none either); see tabular.Options.
+	// account ("" when the file names none either); it must be safe for concurrent use. See
+	// tabular.Options.
 	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings (a balance that does not add up, skipped rows) errors.
 	Strict bool

@@ -33,7 +33,8 @@ type Options struct {
 	// AccountCurrency, when set, gives the currency of a statement whose file says none (no currency
 	// column, nothing in the summary rows or next to the amounts, none in the options or the
 	// mapping) from its account: an IBAN, an account number or id, or "" when the file names none
-	// either. It returns "" for an account it does not know.
+	// either. It returns "" for an account it does not know. A file read on several goroutines (see
+	// Fork) asks from each of them: it must be safe for concurrent use.
 	AccountCurrency func(account string) payment.Currency
 	// Strict turns statement warnings (a balance that does not add up, skipped rows) into errors.
 	Strict bool
@@ -396,10 +397,14 @@ type Builder struct {
 
 	preIBAN, preAccount string
 	accRaw, accNorm     string
-	preCurrency         payment.Currency
-	preAmountCurrency   payment.Currency // from an amount such as "48.215,40 TL" above the header
-	codes               []currencyText   // currency cells already read
-	nearMiss            string
+	// The last answer of Options.AccountCurrency, for acctCurOf (see accountCurrency).
+	acctCurOf         string
+	acctCur           payment.Currency
+	acctCurAsked      bool
+	preCurrency       payment.Currency
+	preAmountCurrency payment.Currency // from an amount such as "48.215,40 TL" above the header
+	codes             []currencyText   // currency cells already read
+	nearMiss          string
 
 	groups   []*group
 	last     *group
@@ -817,7 +822,7 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 			cur = l.p.m.Currency
 		}
 		if cur == "" && b.opts.AccountCurrency != nil {
-			cur = b.opts.AccountCurrency(account)
+			cur = b.accountCurrency(account)
 		}
 	}
 	if cur == "" {
@@ -834,6 +839,15 @@ func (b *Builder) groupFor(cells []string, create bool) (*group, error) {
 		return &group{account: account, currency: cur, mu: mu, idx: len(b.groups)}, nil
 	}
 	return b.addGroup(account, cur, mu), nil
+}
+
+// accountCurrency is Options.AccountCurrency(account), asked again only when the account changes
+// (every row of a file that names no currency gets here).
+func (b *Builder) accountCurrency(account string) payment.Currency {
+	if !b.acctCurAsked || b.acctCurOf != account {
+		b.acctCurOf, b.acctCur, b.acctCurAsked = account, b.opts.AccountCurrency(account), true
+	}
+	return b.acctCur
 }
 
 // findGroup returns the statement of account in cur already open, or nil.

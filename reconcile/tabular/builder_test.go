@@ -312,10 +312,12 @@ func TestCurrency(t *testing.T) {
 			return map[string]payment.Currency{"TR330006100519786457841326": "TRY", "A1": "EUR"}[account]
 		}}
 		// The IBAN of the summary rows above the header.
-		sts, err := build(t, opts, "IBAN;TR33 0006 1005 1978 6457 8413 26", "Tarih;Tutar", "01.02.2026;1,00", "02.02.2026;2,00")
+		sts, err := build(t, opts, "IBAN;TR33 0006 1005 1978 6457 8413 26", "Tarih;Tutar", "01.02.2026;1,00", "02.02.2026;2,00",
+			"03.02.2026;3,00", "04.02.2026;4,00")
 		require.NoError(t, err)
 		require.Len(t, sts, 1)
-		assert.Equal(t, "TR330006100519786457841326 TRY 2",
+		assert.Equal(t, 2, asked["TR330006100519786457841326"], "asked once a builder (decoding, streaming), not once a row")
+		assert.Equal(t, "TR330006100519786457841326 TRY 4",
 			fmt.Sprintf("%s %s %d", sts[0].Account, sts[0].Currency, len(sts[0].Entries)))
 		// An account column; a currency the file states wins over the account's.
 		sts, err = build(t, opts, "Date;Account;Currency;Amount", "2026-02-01;A1;;1.00", "2026-02-02;A1;USD;3.00")
