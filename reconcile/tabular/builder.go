@@ -1490,8 +1490,8 @@ type HeaderScorer struct {
 	plans []*plan
 }
 
-// NewHeaderScorer returns a scorer for maps (none: every preset). Mappings that are not valid score
-// nothing (NewBuilder reports them).
+// NewHeaderScorer returns a scorer for maps (none: every preset). When one of maps is not valid, the
+// scorer scores nothing (NewBuilder reports the mapping; the decoders validate theirs first).
 func NewHeaderScorer(maps []*Mapping) *HeaderScorer {
 	plans, _ := compileAll(maps)
 	return &HeaderScorer{plans: plans}
