@@ -147,17 +147,9 @@ func Repeats(keys [][16]byte) []Repeat {
 		parts *= 2
 	}
 	var out []Repeat
-	if parts == 1 {
-		t := newRepeatTable(keys, len(keys))
-		for i := range keys {
-			if c := t.add(binary.LittleEndian.Uint64(keys[i][:8]), uint32(i)); c > 1 {
-				out = append(out, Repeat{Entry: i, N: c})
-			}
-		}
-		return out
-	}
 	// Each part's keys, in file order: a counting pass, then a scatter of their first 8 bytes (what
-	// the table probes with) and their entries. The whole keys are compared, rarely, in keys.
+	// the table probes with) and their entries. The whole keys are compared, rarely, in keys. With
+	// one part, the shift is 64: every key is in part 0.
 	shift := 64 - bits.Len(uint(parts-1))
 	part := func(k *[16]byte) uint64 { return binary.LittleEndian.Uint64(k[8:]) >> shift }
 	start := make([]int, parts+1)
