@@ -78,26 +78,37 @@ type EntryHasher struct {
 // sha256State is how crypto/sha256 saves a state: this magic, then the eight state words, big-endian.
 const sha256State = "sha\x03"
 
+// stateIsDigest reports, once, that crypto/sha256 saves a state with the layout EntryHasher reads:
+// the saved state of a padded message starts with sha256State and the message's digest.
+var stateIsDigest = sync.OnceValue(func() bool {
+	msg := []byte("orkesta")
+	h := sha256.New()
+	h.Write(padSHA256(slices.Clone(msg)))
+	sa, ok := h.(encoding.BinaryAppender)
+	if !ok {
+		return false
+	}
+	st, err := sa.AppendBinary(nil)
+	want := sha256.Sum256(msg)
+	return err == nil && len(st) >= len(sha256State)+sha256.Size && string(st[:len(sha256State)]) == sha256State &&
+		[sha256.Size]byte(st[len(sha256State):]) == want
+})
+
 // Hash returns EntryHash(account, e).
 func (x *EntryHasher) Hash(account string, e *Entry) [16]byte {
 	if x.h == nil {
 		x.h, x.key, x.state = sha256.New(), make([]byte, 0, 512), make([]byte, 0, 128)
 	}
 	x.key = fingerprintKey(x.key[:0], account, e)
-	n := len(x.key)
-	x.key = padSHA256(x.key)
 	x.h.Reset()
-	x.h.Write(x.key)
-	if sa, ok := x.h.(encoding.BinaryAppender); ok {
-		if st, err := sa.AppendBinary(x.state[:0]); err == nil && len(st) >= len(sha256State)+16 &&
-			string(st[:len(sha256State)]) == sha256State {
-			x.state = st
-			return [16]byte(st[len(sha256State):])
-		}
+	if !stateIsDigest() {
+		x.h.Write(x.key)
+		return [16]byte(x.h.Sum(x.sum[:0])[:16])
 	}
-	x.h.Reset()
-	x.h.Write(x.key[:n])
-	return [16]byte(x.h.Sum(x.sum[:0])[:16])
+	x.key = padSHA256(x.key)
+	x.h.Write(x.key)
+	x.state, _ = x.h.(encoding.BinaryAppender).AppendBinary(x.state[:0])
+	return [16]byte(x.state[len(sha256State):])
 }
 
 // padSHA256 appends to message m SHA-256's padding: a 1 bit, zeros up to 8 bytes short of a whole
