@@ -35,8 +35,9 @@ func newCSVReader(r io.Reader) *csvReader {
 	return &csvReader{r: bufio.NewReaderSize(r, 1<<20), next: 1}
 }
 
-// setText makes c read text, held in memory, from line 1, without copying it. Records then stay
-// valid until text is changed.
+// setText makes c read text, held in memory, from line 1. Lines are slices of text, not copies (a
+// quoted field with a line break is put together in c's own buffer); a record is valid until the
+// next read.
 func (c *csvReader) setText(text []byte) {
 	c.mem = text[:len(text):len(text)]
 	if c.mem == nil {

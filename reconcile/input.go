@@ -100,7 +100,6 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 	parallel := parallelPayments && size > 0 && runtime.GOMAXPROCS(0) > 1
 	for n := 0; ; n++ {
 		if parallel && n == parallelPaymentsFrom && errs.Len() == 0 && cap(out) > 0 {
-			parallel = false
 			if cr = readPaymentsParallel(cr, pp, &out, &lines); cr == nil {
 				break
 			}

@@ -112,9 +112,9 @@ func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, lines *[
 			room++
 		}
 		r := &payRun{text: text, line: line, at: tail}
-		if bytes.Count(text, []byte{'"'})%2 != 0 || tail+room > len(all) {
-			// A quoted field goes on past the run (each quote of valid CSV opens or closes one, a
-			// doubled one does both), or the size was underestimated: read on line by line.
+		if tail+room > len(all) {
+			// The size was underestimated: read on line by line. (A run that ends inside a quoted
+			// field fails where it is read, at its end: it and the rest are read line by line too.)
 			runs.Refuse(r)
 			break
 		}
