@@ -147,6 +147,7 @@ func (r *Result) renderEntries(jw *jsonWriter, name string, kind uint8, row func
 				_, jw.err = jw.w.Write(buf)
 			}
 		case len(buf) > 0: // a chunk of few rows of this kind: gathered with the next ones
+			jw.room(len(buf))
 			jw.b = append(jw.b, buf...)
 			jw.flush(bigWrite)
 		}

@@ -56,6 +56,34 @@ func (jw *jsonWriter) flush(min int) {
 	jw.b = jw.b[:0]
 }
 
+// bufferCap is the capacity the buffer takes once a report outgrows its first one: what flush(bigWrite)
+// lets it hold, and a piece of up to half that.
+const bufferCap = bigWrite + bigWrite/2
+
+// room makes the buffer able to take n more bytes without append growing it. Grown by append, step by
+// step, the buffer of a large report leaves each smaller array behind as garbage (22 MB of them for
+// a million entries, all of it still in the heap when the report is done, as no collection runs
+// while it is written); room grows it once, to bufferCap, and writes what it holds rather than
+// growing it further.
+func (jw *jsonWriter) room(n int) {
+	if len(jw.b)+n <= cap(jw.b) {
+		return
+	}
+	if len(jw.b)+n > bufferCap {
+		jw.flush(0)
+		if n <= cap(jw.b) {
+			return
+		}
+	}
+	b := make([]byte, len(jw.b), max(bufferCap, len(jw.b)+n))
+	copy(b, jw.b)
+	jw.b = b
+}
+
+// rowRoom is the room writeRows makes before each row: more than nearly any row takes (a longer one
+// grows the buffer as append does).
+const rowRoom = 4 << 10
+
 func writeRows[T any](jw *jsonWriter, name string, rows iter.Seq[*T], app func([]byte, *T) []byte) {
 	if jw.err != nil {
 		return
@@ -69,6 +97,7 @@ func writeRows[T any](jw *jsonWriter, name string, rows iter.Seq[*T], app func([
 			jw.b = append(jw.b, ',')
 		}
 		n++
+		jw.room(rowRoom)
 		jw.b = app(jw.b, r)
 		if jw.flush(bigWrite); jw.err != nil {
 			return

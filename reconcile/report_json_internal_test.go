@@ -1,7 +1,9 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -118,4 +120,52 @@ func TestAppendDate(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(appendDate(nil, d)))
 	}
+}
+
+// writeSizes records the size of every Write.
+type writeSizes struct {
+	bytes.Buffer
+	sizes []int
+}
+
+func (w *writeSizes) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.Buffer.Write(p)
+}
+
+// TestJSONWriterRoom: pieces gathered through room come out whole and in order, the buffer grows
+// once to bufferCap and no further, and every write but the last is of at least bigWrite bytes.
+func TestJSONWriterRoom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	w := &writeSizes{}
+	jw := &jsonWriter{w: w, b: make([]byte, 0, 256<<10)}
+	var want bytes.Buffer
+	grown := 0
+	for i := range 400 {
+		piece := bytes.Repeat([]byte{byte('a' + i%26)}, 1+rng.IntN(bigWrite/2))
+		before := cap(jw.b)
+		jw.room(len(piece))
+		if cap(jw.b) != before {
+			grown++
+		}
+		jw.b = append(jw.b, piece...)
+		require.LessOrEqual(t, cap(jw.b), bufferCap, "piece %d", i)
+		jw.flush(bigWrite)
+		want.Write(piece)
+	}
+	jw.flush(0)
+	require.NoError(t, jw.err)
+	require.Equal(t, 1, grown, "the buffer grows once")
+	require.True(t, bytes.Equal(want.Bytes(), w.Bytes()), "the bytes written are the pieces in order")
+	for i, n := range w.sizes[:len(w.sizes)-1] {
+		require.GreaterOrEqual(t, n, bigWrite, "write %d", i)
+	}
+	// A piece larger than the buffer can hold: what was gathered is written first, then the buffer
+	// takes the piece.
+	w.Reset()
+	jw.b = append(jw.b[:0], "head"...)
+	jw.room(bufferCap + 10)
+	require.Equal(t, "head", w.String())
+	require.Empty(t, jw.b)
+	require.GreaterOrEqual(t, cap(jw.b), bufferCap+10)
 }
