@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	rcsv "github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
@@ -101,18 +103,33 @@ func benchMatch(b *testing.B, match func(*reconcile.Engine, []reconcile.Statemen
 }
 
 // BenchmarkPaymentIndex is the part of BenchmarkMatch that depends on the payments alone: their
-// compact records, the reference and end-to-end tables, the amount index.
+// compact records, the reference and end-to-end tables, the amount index. The "own-ids" variant has
+// the ids of another system ("P-1000000"…) and no end-to-end keys, as an ERP's export may: each id
+// is then a key of the references' table.
 func BenchmarkPaymentIndex(b *testing.B) {
 	for _, n := range perfSizes() {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			_, pays := perfData(b, n).decode(b)
-			b.ReportAllocs()
-			for b.Loop() {
-				reconcile.BuildPaymentIndex(pays)
+		for _, own := range []bool{false, true} {
+			name := fmt.Sprint(n)
+			if own {
+				name = "own-ids-" + name
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/payment")
-		})
+			b.Run(name, func(b *testing.B) { benchPaymentIndex(b, n, own) })
+		}
 	}
+}
+
+func benchPaymentIndex(b *testing.B, n int, ownIDs bool) {
+	_, pays := perfData(b, n).decode(b)
+	if ownIDs {
+		for i := range pays {
+			pays[i].ID, pays[i].EndToEnd = payment.ID("P-"+strconv.Itoa(1_000_000+i)), ""
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		reconcile.BuildPaymentIndex(pays)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/payment")
 }
 
 // BenchmarkFingerprint is Statement.Fingerprint alone on the benchmark's decoded statement: one

@@ -344,8 +344,8 @@ func (m *matcher) run() {
 func buildPaymentIndex(pays []Payment, opts *Options, parallel bool) *paymentIndex {
 	x := &paymentIndex{pays: pays, info: hugepage.Make[pinfo](len(pays), len(pays))}
 	if !parallel {
-		x.fillInfo(0, len(pays))
-		x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs)
+		keys := x.fillInfo(0, len(pays))
+		x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs, keys)
 		x.refs.buildRefs()
 		x.refs.buildE2E()
 		x.refs.finish()
@@ -354,12 +354,14 @@ func buildPaymentIndex(pays []Payment, opts *Options, parallel bool) *paymentInd
 	}
 	var wg sync.WaitGroup
 	half := len(pays) / 2
-	wg.Go(func() { x.fillInfo(0, half) })
-	x.fillInfo(half, len(pays))
+	var low keyCounts
+	wg.Go(func() { low = x.fillInfo(0, half) })
+	keys := x.fillInfo(half, len(pays))
 	wg.Wait()
+	keys.add(low)
 	// The two reference tables write only their own fingerprint field of info; the amount index
 	// reads only the other fields.
-	x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs)
+	x.refs = newRefIndex(pays, x.info, opts.PaymentInfoIDs, keys)
 	wg.Go(x.refs.buildRefs)
 	x.refs.buildE2E()
 	x.amts = newAmountIndex(x.info)
@@ -368,8 +370,16 @@ func buildPaymentIndex(pays []Payment, opts *Options, parallel bool) *paymentInd
 	return x
 }
 
-// fillInfo fills the compact records of payments lo to hi.
-func (x *paymentIndex) fillInfo(lo, hi int) {
+// keyCounts is how many keys of each table payments give, at most (a text may normalize to no key).
+type keyCounts struct {
+	refs int // references and ids not found through their end-to-end key: tabs[0]
+	e2e  int // end-to-end keys: tabs[1]
+}
+
+func (k *keyCounts) add(o keyCounts) { k.refs, k.e2e = k.refs+o.refs, k.e2e+o.e2e }
+
+// fillInfo fills the compact records of payments lo to hi and counts their keys.
+func (x *paymentIndex) fillInfo(lo, hi int) (keys keyCounts) {
 	for i := lo; i < hi; i++ {
 		p := &x.pays[i]
 		in := &x.info[i]
@@ -377,8 +387,17 @@ func (x *paymentIndex) fillInfo(lo, hi int) {
 		in.curClass = uint32(classOf(p.Status))<<24 | packCurrency(p.Currency)
 		if idFollowsE2E(p) {
 			in.curClass |= idByKey
+		} else if p.ID != "" {
+			keys.refs++
+		}
+		if p.Reference != "" {
+			keys.refs++
+		}
+		if p.EndToEnd != "" {
+			keys.e2e++
 		}
 	}
+	return keys
 }
 
 // fillMasks sets the direction masks of the payment records for this match's statements.

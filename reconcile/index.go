@@ -134,6 +134,7 @@ type refIndex struct {
 	batches  []batch
 	infos    []paymentInfo
 	seed, fp uint64 // random per index: the hashes of keys and their fingerprints
+	keys     keyCounts
 	// tabs[0] holds references, ids and batch keys, tabs[1] end-to-end keys: two tables built by two
 	// goroutines.
 	tabs    [2]refTable
@@ -178,9 +179,9 @@ func isUpperAlnum(s string) bool {
 
 // newRefIndex groups the batches; buildRefs and buildE2E then fill the two tables (concurrently if
 // the caller likes) and finish joins their key lengths.
-func newRefIndex(pays []Payment, info []pinfo, infoIDs map[string]payment.BatchID) *refIndex {
+func newRefIndex(pays []Payment, info []pinfo, infoIDs map[string]payment.BatchID, keys keyCounts) *refIndex {
 	s := maphash.MakeSeed()
-	x := &refIndex{pays: pays, info: info, seed: maphash.String(s, "key"), fp: maphash.String(s, "fingerprint")}
+	x := &refIndex{pays: pays, info: info, keys: keys, seed: maphash.String(s, "key"), fp: maphash.String(s, "fingerprint")}
 	byID := make(map[payment.BatchID]int32)
 	for i := range pays {
 		b := pays[i].BatchID
@@ -267,7 +268,7 @@ func (kb *insertBatch) flush(x *refIndex, t *refTable, verify *[]byte) {
 // payment-information ids. It writes only the refFP of info.
 func (x *refIndex) buildRefs() {
 	t := &x.tabs[0]
-	*t = newRefTable(len(x.pays) + len(x.batches) + len(x.infos))
+	*t = newRefTable(x.keys.refs + len(x.batches) + len(x.infos))
 	var kb insertBatch
 	var verify []byte
 	for i := range x.pays {
@@ -292,7 +293,7 @@ func (x *refIndex) buildRefs() {
 // buildE2E fills tabs[1] with end-to-end keys. It writes only the e2eFP of info.
 func (x *refIndex) buildE2E() {
 	t := &x.tabs[1]
-	*t = newRefTable(len(x.pays))
+	*t = newRefTable(x.keys.e2e)
 	var kb insertBatch
 	var verify []byte
 	for i := range x.pays {
