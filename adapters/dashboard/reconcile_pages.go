@@ -77,6 +77,9 @@ type reconcileView struct {
 	Values   map[string]string
 	Errors   map[string]string
 	Problems []string // the statement's parse errors, one per line
+	// Mappings names the column mappings a CSV or XLSX file can be read with (the server's own, then
+	// the presets); none when Options.Decode reads uploads.
+	Mappings []string
 }
 
 func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, error) {
@@ -96,9 +99,13 @@ func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, er
 	}
 	today := h.now().UTC()
 	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
-	return &reconcileView{Runs: runs, Accounts: own, Names: names, Chart: matchChart(runs),
+	v := &reconcileView{Runs: runs, Accounts: own, Names: names, Chart: matchChart(runs),
 		Values: map[string]string{"from": first.Format(time.DateOnly), "to": today.Format(time.DateOnly), "window": "0"},
-		Errors: map[string]string{}}, nil
+		Errors: map[string]string{}}
+	if h.opts.Decode == nil {
+		v.Mappings = h.opts.DecodeOptions.MappingNames()
+	}
+	return v, nil
 }
 
 func (h *Handler) reconcilePage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -116,8 +123,12 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		h.serverError(w, r, s, err)
 		return
 	}
-	for _, k := range []string{"account", "from", "to", "window"} {
+	for _, k := range []string{"account", "from", "to", "window", "mapping"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	decodeOpts := h.opts.DecodeOptions
+	if m := v.Values["mapping"]; m != "" && decodeOpts.UseMapping(m) != nil {
+		v.Errors["mapping"] = "Choose one of the column mappings, or let the file's header decide."
 	}
 	req := StartRequest{Account: payment.AccountID(v.Values["account"]), Actor: "dashboard:" + s.keyID}
 	if req.From, err = payment.ParseDate(v.Values["from"]); err != nil {
@@ -140,7 +151,7 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 			h.serverError(w, r, s, err)
 			return
 		}
-		req.Statements, err = h.decode(r.Context(), s.ws, req.Account, data)
+		req.Statements, err = h.decode(r.Context(), s.ws, req.Account, data, decodeOpts)
 		if err != nil {
 			v.Errors["statement"] = "The file could not be read as a statement:"
 			for i, e := range unjoin(err) {
@@ -347,12 +358,12 @@ func urlEscape(s string) string {
 }
 
 // decode reads an uploaded statement with Options.Decode, or by default with reconcile/detect and
-// Options.DecodeOptions, in the currency of the run's account when a CSV or XLSX file names none.
-func (h *Handler) decode(ctx context.Context, ws payment.WorkspaceID, account payment.AccountID, data []byte) ([]reconcile.Statement, error) {
+// opts (Options.DecodeOptions, with the mapping the form chose), in the currency of the run's
+// account when a CSV or XLSX file names none.
+func (h *Handler) decode(ctx context.Context, ws payment.WorkspaceID, account payment.AccountID, data []byte, opts detect.Options) ([]reconcile.Statement, error) {
 	if h.opts.Decode != nil {
 		return h.opts.Decode(bytes.NewReader(data), int64(len(data)))
 	}
-	opts := h.opts.DecodeOptions
 	if opts.Currency == "" && opts.AccountCurrency == nil {
 		if acct, err := h.svc.GetAccount(ctx, ws, account); err == nil && acct.Currency != "" {
 			opts.AccountCurrency = func(string) payment.Currency { return acct.Currency }

@@ -132,3 +132,41 @@ func TestReconciliationUploadWithBankMappings(t *testing.T) {
 		})
 	}
 }
+
+// TestReconciliationUploadWithChosenMapping: the form offers the server's mappings and the presets,
+// and the one chosen reads the file instead of the first whose columns the header names.
+func TestReconciliationUploadWithChosenMapping(t *testing.T) {
+	// The bank puts the transfer's reference in "Açıklama" and its slip number in "Referans"; the
+	// Turkish preset reads them the other way round.
+	acme, err := tabular.ParseMapping(strings.NewReader(`{"name": "acme", "columns": {"booking_date": "Tarih",
+		"amount": "Tutar", "reference": "Açıklama", "bank_reference": "Referans"}, "date_format": "DD.MM.YYYY",
+		"number_format": "1.234,56"}`))
+	require.NoError(t, err)
+	export := "Tarih;Açıklama;Tutar;Referans\n15.01.2026;INV-7;-43,00;DK-900\n"
+	for _, tc := range []struct{ mapping, reference string }{{"", "INV-7"}, {"tr", "DK-900"}, {"acme", "INV-7"}} {
+		t.Run("mapping "+tc.mapping, func(t *testing.T) {
+			e := newTestEnv(t, dashboard.Options{DecodeOptions: detect.Options{CSV: csv.Options{Mappings: []*tabular.Mapping{acme}}}})
+			c := newClient(t, e)
+			c.signIn(e.writer)
+			code, page := c.get("/reconciliation")
+			require.Equal(t, http.StatusOK, code)
+			for _, name := range []string{"acme", "tr", "en"} {
+				assert.Contains(t, page, `<option value="`+name+`"`)
+			}
+			code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+				"to": {"2026-01-31"}, "window": {"0"}, "mapping": {tc.mapping}}, "statement", "export.csv", export)
+			require.Equal(t, http.StatusOK, code, body)
+			// The run's page lists the unmatched entry: its reference first.
+			assert.Contains(t, body, `<div class="muted">`+tc.reference+` · `)
+		})
+	}
+	t.Run("an unknown mapping", func(t *testing.T) {
+		e := newTestEnv(t, dashboard.Options{})
+		c := newClient(t, e)
+		c.signIn(e.writer)
+		code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+			"to": {"2026-01-31"}, "window": {"0"}, "mapping": {"garanti"}}, "statement", "export.csv", export)
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, `id="mapping-error"`)
+	})
+}

@@ -337,15 +337,21 @@ func badParam(name, msg string) *Error { return badRequest(CodeInvalidParameter,
 func (rc *reconRoutes) uploadStatement(c *call) error {
 	dopts := rc.opts.Decode
 	err := parseQuery(c.r.URL.RawQuery, func(name, v string) error {
-		if name != "currency" {
-			return nil
+		switch name {
+		case "currency":
+			cur, err := payment.ParseCurrency(v)
+			if err != nil {
+				return badParam(name, "must be an ISO 4217 currency code such as TRY")
+			}
+			dopts.Currency = cur
+			return errKnown
+		case "mapping":
+			if err := dopts.UseMapping(v); err != nil {
+				return badParam(name, "must name a column mapping: "+strings.Join(dopts.MappingNames(), ", "))
+			}
+			return errKnown
 		}
-		cur, err := payment.ParseCurrency(v)
-		if err != nil {
-			return badParam(name, "must be an ISO 4217 currency code such as TRY")
-		}
-		dopts.Currency = cur
-		return errKnown
+		return nil
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/orkesta/orkesta/payment/paymenttest"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
 // reconFixture is the API fixture with the reconciliation endpoints mounted on it, over a run store
@@ -660,6 +662,7 @@ func TestReconciliationMalformedRequests(t *testing.T) {
 		{"upload: another account's statement", "POST", up, otherIBAN, octet, 422, httpapi.CodeValidationFailed, "statements[0].account"},
 		{"upload: unknown currency", "POST", up + "?currency=XYZ", mt940(), octet, 400, httpapi.CodeInvalidParameter, "currency"},
 		{"upload: unknown parameter", "POST", up + "?acount=x", mt940(), octet, 400, httpapi.CodeUnknownParameter, "acount"},
+		{"upload: unknown mapping", "POST", up + "?mapping=garanti", mt940(), octet, 400, httpapi.CodeInvalidParameter, "mapping"},
 		{"upload: unknown run", "POST", runsPath + "/run_01KF0000000000000000000000/statements", mt940(), octet, 404, httpapi.CodeNotFound, ""},
 		{"upload: finalized run", "POST", runsPath + "/" + string(closed) + "/statements", mt940(), octet, 409, httpapi.CodeRunClosed, ""},
 		// Reviewing.
@@ -1014,4 +1017,37 @@ func TestUploadCSVInTheAccountsCurrency(t *testing.T) {
 	r = f.upload(f.rw, other.ID, noCurrency, "?currency=EUR")
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
 	assert.Contains(t, string(r.Body), "the account is in "+string(f.env.Own.Currency))
+}
+
+// TestUploadWithChosenMapping: ?mapping= reads a CSV with the named column mapping instead of the
+// first one whose columns the header names (the server's own before the presets).
+func TestUploadWithChosenMapping(t *testing.T) {
+	// The bank puts the transfer's reference in "Açıklama" and its slip number in "Referans"; the
+	// Turkish preset reads them the other way round.
+	acme, err := tabular.ParseMapping(strings.NewReader(`{"name": "acme", "columns": {"booking_date": "Tarih",
+		"amount": "Tutar", "reference": "Açıklama", "bank_reference": "Referans"}, "date_format": "DD.MM.YYYY",
+		"number_format": "1.234,56"}`))
+	require.NoError(t, err)
+	opts := httpapi.ReconciliationOptions{}
+	opts.Decode.CSV.Mappings = []*tabular.Mapping{acme}
+	f := newReconFixture(t, opts)
+	file := "IBAN: " + ownIBAN + "\r\nTarih;Açıklama;Tutar;Referans\r\n15.01.2026;INV-7;-640,00;DK-900\r\n"
+	reference := func(query string) string {
+		t.Helper()
+		run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+		r := f.upload(f.rw, run.ID, file, query)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		got, err := f.runs.GetRun(context.Background(), f.env.Workspace.ID, run.ID)
+		require.NoError(t, err)
+		require.Len(t, got.Entries, 1)
+		return got.Entries[0].Entry.CustomerRef
+	}
+	assert.Equal(t, "INV-7", reference(""), "the server's own mapping first")
+	assert.Equal(t, "DK-900", reference("?mapping=tr"), "the preset, by name")
+	assert.Equal(t, "INV-7", reference("?mapping=acme"))
+
+	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	r := f.upload(f.rw, run.ID, file, "?mapping=garanti")
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.err(t).Message, "acme, tr, en", "the message names the mappings there are")
 }

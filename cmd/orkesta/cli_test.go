@@ -318,6 +318,10 @@ func TestStatementInspect(t *testing.T) {
 		{args: []string{"statement", "inspect", "testdata/custom.csv"}, code: ExitError},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json"}},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/accounts.csv"}, code: ExitError},
+		// A mapping chosen by name: the preset alone does not read this export, and names no mapping there is not.
+		{args: []string{"statement", "inspect", "testdata/export-tr.csv", "--currency", "TRY", "--use-mapping", "en"}, code: ExitError},
+		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--use-mapping", "mybank"}},
+		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--use-mapping", "garanti"}, code: ExitUsage},
 		{args: []string{"statement", "inspect", "testdata/nope.sta"}, code: ExitError},
 		{args: []string{"statement", "inspect"}, code: ExitUsage},
 	})

@@ -3,6 +3,8 @@ package main
 import (
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,9 +17,10 @@ import (
 // statementFlags are what the commands that decode statements let a user say about files that do
 // not say it themselves.
 type statementFlags struct {
-	account  string   // the statement's account, for formats that do not carry one
-	currency string   // the statement's currency, for CSV and XLSX exports that do not name one
-	mappings []string // column mapping files (JSON or YAML) for CSV and XLSX exports
+	account    string   // the statement's account, for formats that do not carry one
+	currency   string   // the statement's currency, for CSV and XLSX exports that do not name one
+	mappings   []string // column mapping files (JSON or YAML) for CSV and XLSX exports
+	useMapping string   // the one mapping to read CSV and XLSX exports with, by name
 }
 
 // register adds --currency and --mapping to cmd (each command has its own --account).
@@ -26,6 +29,8 @@ func (f *statementFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.currency, "currency", "", "the statement's currency when a CSV or XLSX file does not name it")
 	fl.StringArrayVar(&f.mappings, "mapping", nil,
 		"column mapping file (JSON or YAML) for CSV or XLSX exports the built-in presets do not read; repeatable, tried in order before the presets")
+	fl.StringVar(&f.useMapping, "use-mapping", "",
+		"read CSV and XLSX exports with this mapping alone, by name: a --mapping file's (its \"name\", or the file's name without extension) or a preset's (tr, en)")
 }
 
 // decodeOptions turns the flags into decoder options; accounts, when not nil, give the currency of
@@ -47,6 +52,11 @@ func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Optio
 		return opts, err
 	}
 	opts.CSV.Mappings, opts.XLSX.Mappings = maps, maps
+	if f.useMapping != "" {
+		if err := opts.UseMapping(f.useMapping); err != nil {
+			return opts, usagef("--use-mapping %s: %v", f.useMapping, err)
+		}
+	}
 	return opts, nil
 }
 
@@ -72,6 +82,9 @@ func loadMapping(path string) (*tabular.Mapping, error) {
 	m, err := tabular.ParseMapping(file) // it validates the mapping too
 	if err != nil {
 		return nil, &fileError{path: path, err: err}
+	}
+	if m.Name == "" { // the name --use-mapping, ?mapping= and the dashboard know it by
+		m.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
 	return m, nil
 }

@@ -169,6 +169,11 @@ func decodeFile(path string, opts detect.Options) ([]reconcile.Statement, error)
 			fe.hint = "the file does not say its currency: give it with --currency, or give the accounts " +
 				"(--accounts, with --account when the file does not name its account)"
 		case errors.Is(err, reconcile.ErrNotStatement) && errors.As(err, &pe) && (pe.Format == "csv" || pe.Format == "xlsx"):
+			if opts.CSV.Mapping != nil || opts.CSV.Preset != "" { // --use-mapping
+				fe.hint = "the mapping chosen with --use-mapping does not find this export's columns: leave it out " +
+					"to let the header decide, or describe the columns in a mapping file (--mapping)"
+				break
+			}
 			fe.hint = "for an export whose columns the built-in presets do not find, describe them in a mapping " +
 				"file (--mapping; see reconcile/tabular.Mapping)"
 		}

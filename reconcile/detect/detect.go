@@ -2,8 +2,11 @@ package detect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"golang.org/x/text/encoding/unicode"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/orkesta/orkesta/reconcile/camt053"
 	"github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/mt940"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
@@ -207,4 +211,61 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// ErrNoMapping is the problem of UseMapping with a name that no mapping has.
+var ErrNoMapping = errors.New("no such column mapping")
+
+// MappingNames lists the column mappings opts can read CSV and XLSX files with, by name, in the
+// order they are tried when none is chosen: the caller's own (CSV.Mappings, then those of
+// XLSX.Mappings with other names), then the built-in presets (tabular.PresetNames). An own mapping
+// called like a preset hides the preset.
+func (o *Options) MappingNames() []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, ms := range [][]*tabular.Mapping{o.CSV.Mappings, o.XLSX.Mappings} {
+		for _, m := range ms {
+			if m != nil && m.Name != "" && !seen[m.Name] {
+				seen[m.Name] = true
+				names = append(names, m.Name)
+			}
+		}
+	}
+	for _, p := range tabular.PresetNames() {
+		if !seen[p] {
+			names = append(names, p)
+		}
+	}
+	return names
+}
+
+// UseMapping makes opts read CSV and XLSX files with the column mapping called name, one of
+// MappingNames, instead of choosing one by the file's header: for an export that more than one
+// mapping would read, or that none finds. The caller's own mapping of that name wins over a
+// preset. A name that no mapping has is an error matching ErrNoMapping, and opts is unchanged.
+func (o *Options) UseMapping(name string) error {
+	own := func(ms []*tabular.Mapping) *tabular.Mapping {
+		for _, m := range ms {
+			if m != nil && m.Name == name {
+				return m
+			}
+		}
+		return nil
+	}
+	csvMap, xlsxMap := own(o.CSV.Mappings), own(o.XLSX.Mappings)
+	if csvMap == nil {
+		csvMap = xlsxMap
+	}
+	if xlsxMap == nil {
+		xlsxMap = csvMap
+	}
+	if csvMap == nil {
+		if !slices.Contains(tabular.PresetNames(), name) {
+			return fmt.Errorf("%w: %q; the mappings are %s", ErrNoMapping, name, strings.Join(o.MappingNames(), ", "))
+		}
+		o.CSV.Mapping, o.CSV.Preset, o.XLSX.Mapping, o.XLSX.Preset = nil, name, nil, name
+		return nil
+	}
+	o.CSV.Mapping, o.CSV.Preset, o.XLSX.Mapping, o.XLSX.Preset = csvMap, "", xlsxMap, ""
+	return nil
 }

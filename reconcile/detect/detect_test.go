@@ -206,3 +206,57 @@ func deMapping(t *testing.T) *tabular.Mapping {
 	require.NoError(t, err)
 	return m
 }
+
+// TestUseMapping: an export that both a bank's own mapping and the Turkish preset read is read by
+// the own mapping unless the caller chooses the preset by name; a name no mapping has is refused
+// and changes nothing.
+func TestUseMapping(t *testing.T) {
+	// The bank writes its transfer's reference in the "Açıklama" column and its own slip number
+	// in "Referans"; the Turkish preset takes them the other way round.
+	own, err := tabular.ParseMapping(strings.NewReader(`{"name": "acme", "columns": {"booking_date": "Tarih",
+		"amount": "Tutar", "reference": "Açıklama", "bank_reference": "Referans"}, "date_format": "DD.MM.YYYY",
+		"number_format": "1.234,56"}`))
+	require.NoError(t, err)
+	in := []byte("Tarih;Açıklama;Tutar;Referans\n02.01.2026;INV-7;-1.234,56;DK-900\n")
+	read := func(opts detect.Options) (ref, bankRef string) {
+		t.Helper()
+		_, sts, err := detect.Decode(bytes.NewReader(in), int64(len(in)), opts)
+		require.NoError(t, err)
+		require.Len(t, sts, 1)
+		require.Len(t, sts[0].Entries, 1)
+		return sts[0].Entries[0].CustomerRef, sts[0].Entries[0].BankRef
+	}
+	opts := detect.Options{Currency: "TRY"}
+	opts.CSV.Mappings = []*tabular.Mapping{own}
+	assert.Equal(t, []string{"acme", "tr", "en"}, opts.MappingNames())
+
+	ref, bankRef := read(opts)
+	assert.Equal(t, [2]string{"INV-7", "DK-900"}, [2]string{ref, bankRef}, "the own mapping is tried first")
+
+	chosen := opts
+	require.NoError(t, chosen.UseMapping("tr"))
+	ref, bankRef = read(chosen)
+	assert.Equal(t, "DK-900", ref, "the preset, chosen by name")
+	assert.NotEqual(t, "DK-900", bankRef)
+
+	chosen = opts
+	require.NoError(t, chosen.UseMapping("acme"))
+	assert.Same(t, own, chosen.CSV.Mapping)
+	assert.Same(t, own, chosen.XLSX.Mapping, "an own mapping of CSV serves XLSX too")
+	ref, _ = read(chosen)
+	assert.Equal(t, "INV-7", ref)
+
+	chosen = opts
+	err = chosen.UseMapping("garanti")
+	require.ErrorIs(t, err, detect.ErrNoMapping)
+	assert.EqualError(t, err, `no such column mapping: "garanti"; the mappings are acme, tr, en`)
+	assert.Equal(t, opts, chosen, "a refused name changes nothing")
+
+	// An own mapping called like a preset hides it.
+	tr := *own
+	tr.Name = "tr"
+	opts.CSV.Mappings = []*tabular.Mapping{&tr}
+	assert.Equal(t, []string{"tr", "en"}, opts.MappingNames())
+	require.NoError(t, opts.UseMapping("tr"))
+	assert.Same(t, &tr, opts.CSV.Mapping)
+}
