@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,9 +78,14 @@ type reconcileView struct {
 	Values   map[string]string
 	Errors   map[string]string
 	Problems []string // the statement's parse errors, one per line
-	// Mappings names the column mappings a CSV or XLSX file can be read with (the server's own, then
+	// Mappings are the column mappings a CSV or XLSX file can be read with (the server's own, then
 	// the presets); none when Options.Decode reads uploads.
-	Mappings []string
+	Mappings []mappingChoice
+}
+
+type mappingChoice struct {
+	Name    string
+	BuiltIn bool // a preset of reconcile/tabular, not one of the server's mapping files
 }
 
 func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, error) {
@@ -103,7 +109,16 @@ func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, er
 		Values: map[string]string{"from": first.Format(time.DateOnly), "to": today.Format(time.DateOnly), "window": "0"},
 		Errors: map[string]string{}}
 	if h.opts.Decode == nil {
-		v.Mappings = h.opts.DecodeOptions.MappingNames()
+		opts := h.opts.DecodeOptions
+		own := map[string]bool{}
+		for _, m := range append(slices.Clip(opts.CSV.Mappings), opts.XLSX.Mappings...) {
+			if m != nil {
+				own[m.Name] = true
+			}
+		}
+		for _, name := range opts.MappingNames() { // the server's own, then the presets they do not hide
+			v.Mappings = append(v.Mappings, mappingChoice{Name: name, BuiltIn: !own[name]})
+		}
 	}
 	return v, nil
 }

@@ -150,8 +150,8 @@ func TestReconciliationUploadWithChosenMapping(t *testing.T) {
 			c.signIn(e.writer)
 			code, page := c.get("/reconciliation")
 			require.Equal(t, http.StatusOK, code)
-			for _, name := range []string{"acme", "tr", "en"} {
-				assert.Contains(t, page, `<option value="`+name+`"`)
+			for _, option := range []string{`"acme" >acme<`, `"tr" >tr (built in)<`, `"en" >en (built in)<`} {
+				assert.Contains(t, page, `<option value=`+option)
 			}
 			code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
 				"to": {"2026-01-31"}, "window": {"0"}, "mapping": {tc.mapping}}, "statement", "export.csv", export)
