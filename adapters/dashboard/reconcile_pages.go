@@ -142,7 +142,7 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
 	decodeOpts := h.opts.DecodeOptions
-	if m := v.Values["mapping"]; m != "" && decodeOpts.UseMapping(m) != nil {
+	if m := v.Values["mapping"]; m != "" && h.opts.Decode == nil && decodeOpts.UseMapping(m) != nil {
 		v.Errors["mapping"] = "Choose one of the column mappings, or let the file's header decide."
 	}
 	req := StartRequest{Account: payment.AccountID(v.Values["account"]), Actor: "dashboard:" + s.keyID}
