@@ -149,6 +149,7 @@ type ImportResult struct {
 // ImportedStatement describes one statement of an uploaded file.
 type ImportedStatement struct {
 	ID             string             `json:"id,omitempty"`
+	Mapping        string             `json:"mapping,omitempty"` // the column mapping a CSV or XLSX file was read with
 	Currency       payment.Currency   `json:"currency"`
 	From           payment.Date       `json:"from,omitempty"`
 	To             payment.Date       `json:"to,omitempty"`
@@ -251,7 +252,7 @@ func entryOf(re *reconcile.RunEntry) ReconciliationEntry {
 }
 
 func importedStatementOf(s *reconcile.Statement) ImportedStatement {
-	out := ImportedStatement{ID: s.ID, Currency: s.Currency, From: s.From, To: s.To, Entries: len(s.Entries)}
+	out := ImportedStatement{ID: s.ID, Mapping: s.Mapping, Currency: s.Currency, From: s.From, To: s.To, Entries: len(s.Entries)}
 	if s.HasOpening {
 		out.OpeningBalance = &s.Opening
 	}

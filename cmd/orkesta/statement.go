@@ -28,6 +28,7 @@ type inspectOutput struct {
 
 type inspectStatement struct {
 	Format         string           `json:"format"`
+	Mapping        string           `json:"mapping,omitempty"` // the column mapping of a CSV or XLSX export
 	ID             string           `json:"id,omitempty"`
 	Account        string           `json:"account"`
 	Currency       payment.Currency `json:"currency"`
@@ -61,7 +62,7 @@ func toInspect(stmts []reconcile.Statement) inspectOutput {
 	out := inspectOutput{Statements: make([]inspectStatement, 0, len(stmts))}
 	for i := range stmts {
 		s := &stmts[i]
-		is := inspectStatement{Format: s.Format, ID: s.ID, Account: s.Account, Currency: s.Currency,
+		is := inspectStatement{Format: s.Format, Mapping: s.Mapping, ID: s.ID, Account: s.Account, Currency: s.Currency,
 			From: s.From.String(), To: s.To.String(), Entries: make([]inspectEntry, 0, len(s.Entries))}
 		if s.HasOpening {
 			v := s.Opening
@@ -239,7 +240,11 @@ func printStatements(w io.Writer, stmts []reconcile.Statement) error {
 		if s.HasClosing {
 			closing = payment.FormatMinor(s.Closing, s.Currency)
 		}
-		if err := kv(w, "statement", stmtName(s, i)+" ("+s.Format+")", "account", s.Account, "currency", string(s.Currency),
+		format := s.Format
+		if s.Mapping != "" {
+			format += ", mapping " + s.Mapping
+		}
+		if err := kv(w, "statement", stmtName(s, i)+" ("+format+")", "account", s.Account, "currency", string(s.Currency),
 			"period", s.From.String()+" – "+s.To.String(), "opening", opening, "closing", closing,
 			"entries", fmt.Sprint(len(s.Entries))); err != nil {
 			return err

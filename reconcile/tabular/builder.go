@@ -1186,7 +1186,7 @@ func (b *Builder) emit(g *group, n int, e *reconcile.Entry) {
 	}
 	e.Position = b.entryPosition(n)
 	if g.head.Currency == "" {
-		g.head = reconcile.Statement{Format: b.opts.Format, Account: g.account, Currency: g.currency}
+		g.head = reconcile.Statement{Format: b.opts.Format, Mapping: b.mappingName(), Account: g.account, Currency: g.currency}
 	}
 	g.head.From, g.head.To = g.tally.from, g.tally.to
 	if err := b.opts.Stream(&g.head, e); err != nil {
@@ -1399,7 +1399,7 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		if acc == "" {
 			acc = b.preIBAN
 		}
-		out = append(out, reconcile.Statement{Format: b.opts.Format, Account: acc, Currency: cur})
+		out = append(out, reconcile.Statement{Format: b.opts.Format, Mapping: b.mappingName(), Account: acc, Currency: cur})
 		if b.opts.Stream == nil {
 			out[0].Entries = []reconcile.Entry{}
 		}
@@ -1445,10 +1445,19 @@ func (b *Builder) strictFail(i int, w reconcile.Warning) {
 	b.fail(n, b.lay.col[fBalance], fBalance, fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 }
 
+// mappingName is the name of the mapping that found the header ("" before, or for an unnamed one).
+func (b *Builder) mappingName() string {
+	if b.lay == nil {
+		return ""
+	}
+	return b.lay.p.m.Name
+}
+
 // header is statement g without its entries: the period and the balances from its tally.
 func (b *Builder) header(g *group) reconcile.Statement {
 	st := reconcile.Statement{
 		Format:   b.opts.Format,
+		Mapping:  b.mappingName(),
 		Account:  g.account,
 		Currency: g.currency,
 		From:     g.tally.from,
