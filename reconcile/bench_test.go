@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -204,6 +205,41 @@ func endToEnd(payments, statement, out string) error {
 		return err
 	}
 	return w.Close()
+}
+
+// BenchmarkWriteJSON is the JSON report of a match of the benchmark's data (about 815 bytes per
+// entry), rendered on every core and written to io.Discard: the last step of the offline run.
+func BenchmarkWriteJSON(b *testing.B) {
+	for _, n := range perfSizes() {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			stmts, pays := perfData(b, n).decode(b)
+			g, err := reconcile.NewEngine(reconcile.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			res := g.Match(stmts, pays)
+			var size countingWriter
+			if err := reconcile.WriteJSON(&size, res); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := reconcile.WriteJSON(io.Discard, res); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
+		})
+	}
+}
+
+// countingWriter counts what is written to it.
+type countingWriter int64
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
 }
 
 // BenchmarkEntryHash is the hash behind one fingerprint on one goroutine, over the entries of the
