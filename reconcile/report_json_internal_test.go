@@ -78,7 +78,8 @@ type jsonBuf []byte
 func (b *jsonBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
 
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `"\`, "<a&b>", "\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe", "ğüşıöçİ", "\b\f\n\r\t"} {
+	for _, s := range []string{"", "plain", `"\`, "<a&b>", "\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe", "ğüşıöçİ", "\b\f\n\r\t",
+		"INV-2026-490210 EFT", "1234567\"", "12345678<x>", "abcdefgh&ijklmnop\x1f", "Öztürk Gıda order 1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
