@@ -219,7 +219,8 @@ var ErrNoMapping = errors.New("no such column mapping")
 // MappingNames lists the column mappings opts can read CSV and XLSX files with, by name, in the
 // order they are tried when none is chosen: the caller's own (CSV.Mappings, then those of
 // XLSX.Mappings with other names), then the built-in presets (tabular.PresetNames). An own mapping
-// called like a preset hides the preset.
+// called like a preset hides the preset from this list and from UseMapping (when none is chosen,
+// the preset is still tried after the own mappings).
 func (o *Options) MappingNames() []string {
 	var names []string
 	seen := map[string]bool{}
