@@ -322,6 +322,7 @@ func TestStatementInspect(t *testing.T) {
 		{args: []string{"statement", "inspect", "testdata/export-tr.csv", "--currency", "TRY", "--use-mapping", "en"}, code: ExitError},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--use-mapping", "mybank"}},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--use-mapping", "garanti"}, code: ExitUsage},
+		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--mapping", "testdata/custom.mapping.json"}, code: ExitError},
 		{args: []string{"statement", "inspect", "testdata/nope.sta"}, code: ExitError},
 		{args: []string{"statement", "inspect"}, code: ExitUsage},
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -60,14 +61,20 @@ func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Optio
 	return opts, nil
 }
 
-// loadMappings reads column mapping files (JSON or YAML); a problem names the file.
+// loadMappings reads column mapping files (JSON or YAML); a problem names the file. Two mappings of
+// the same name are refused: a mapping is chosen by its name.
 func loadMappings(paths []string) ([]*tabular.Mapping, error) {
 	var out []*tabular.Mapping
+	from := map[string]string{} // the file of each name
 	for _, path := range paths {
 		m, err := loadMapping(path)
 		if err != nil {
 			return nil, err
 		}
+		if first, dup := from[m.Name]; dup {
+			return nil, &fileError{path: path, err: fmt.Errorf("mapping %q: %s has a mapping of that name already (set \"name\" in one of them)", m.Name, first)}
+		}
+		from[m.Name] = path
 		out = append(out, m)
 	}
 	return out, nil
