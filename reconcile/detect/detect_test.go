@@ -252,6 +252,15 @@ func TestUseMapping(t *testing.T) {
 	assert.EqualError(t, err, `no such column mapping: "garanti"; the mappings are acme, tr, en`)
 	assert.Equal(t, opts, chosen, "a refused name changes nothing")
 
+	// The choice holds for XLSX files too: the English preset alone does not find a Turkish header.
+	book := minimalXLSX(t, []string{"İşlem Tarihi", "Açıklama", "Tutar"}, []string{"02.01.2026", "EFT", "-1.234,56"})
+	chosen = detect.Options{Currency: "TRY"}
+	_, _, err = detect.Decode(bytes.NewReader(book), int64(len(book)), chosen)
+	require.NoError(t, err)
+	require.NoError(t, chosen.UseMapping("en"))
+	_, _, err = detect.Decode(bytes.NewReader(book), int64(len(book)), chosen)
+	require.ErrorIs(t, err, reconcile.ErrNotStatement)
+
 	// An own mapping called like a preset hides it.
 	tr := *own
 	tr.Name = "tr"
