@@ -6,4 +6,9 @@
 // reconcile) imports none: commands and services call detect, the engine receives statements.
 // Files in no known format (an HTML page saved as .xls, a legacy binary workbook, a PDF) fail with
 // one error that matches reconcile.ErrNotStatement and says what the file looks like.
+//
+// CSV and XLSX exports are read with the first column mapping whose columns their header names: the
+// caller's own (Options.CSV.Mappings, Options.XLSX.Mappings), then the built-in presets.
+// Options.UseMapping chooses one by name instead, for an export more than one mapping would read;
+// each statement's Mapping says which one did.
 package detect
