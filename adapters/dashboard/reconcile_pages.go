@@ -379,11 +379,10 @@ func (h *Handler) decode(ctx context.Context, ws payment.WorkspaceID, account pa
 	if h.opts.Decode != nil {
 		return h.opts.Decode(bytes.NewReader(data), int64(len(data)))
 	}
-	if opts.Currency == "" && opts.AccountCurrency == nil {
-		if acct, err := h.svc.GetAccount(ctx, ws, account); err == nil && acct.Currency != "" {
-			opts.AccountCurrency = func(string) payment.Currency { return acct.Currency }
-		}
-	}
+	opts.DefaultCurrency(func() payment.Currency {
+		acct, _ := h.svc.GetAccount(ctx, ws, account) // none: the file must say its currency
+		return acct.Currency
+	})
 	_, sts, err := detect.Decode(bytes.NewReader(data), int64(len(data)), opts)
 	return sts, err
 }

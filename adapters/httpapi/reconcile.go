@@ -373,12 +373,11 @@ func (rc *reconRoutes) uploadStatement(c *call) error {
 	if err != nil {
 		return err
 	}
-	if dopts.Currency == "" && dopts.AccountCurrency == nil {
-		// A CSV or XLSX export that says no currency is in the run's account's currency.
-		if acct, err := c.h.svc.GetAccount(ctx, ws, run.Account); err == nil && acct.Currency != "" {
-			dopts.AccountCurrency = func(string) payment.Currency { return acct.Currency }
-		}
-	}
+	// A CSV or XLSX export that says no currency is in the run's account's currency.
+	dopts.DefaultCurrency(func() payment.Currency {
+		acct, _ := c.h.svc.GetAccount(ctx, ws, run.Account) // none: the file must say its currency
+		return acct.Currency
+	})
 	format, sts, err := detect.Decode(bytes.NewReader(file), int64(len(file)), dopts)
 	if err != nil {
 		return err

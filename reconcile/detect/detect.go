@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/encoding/unicode"
 
@@ -211,6 +212,17 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// DefaultCurrency makes a CSV or XLSX file that names no currency be in the currency cur gives,
+// unless opts says one already (Currency or AccountCurrency): the currency of the account a service
+// reads the file for. cur is called at most once, and only when such a file needs it.
+func (o *Options) DefaultCurrency(cur func() payment.Currency) {
+	if o.Currency != "" || o.AccountCurrency != nil {
+		return
+	}
+	once := sync.OnceValue(cur) // decoders reading on several goroutines ask from each of them
+	o.AccountCurrency = func(string) payment.Currency { return once() }
 }
 
 // ErrNoMapping is the problem of UseMapping with a name that no mapping has.

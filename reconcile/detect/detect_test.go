@@ -269,3 +269,30 @@ func TestUseMapping(t *testing.T) {
 	require.NoError(t, opts.UseMapping("tr"))
 	assert.Same(t, &tr, opts.CSV.Mapping)
 }
+
+// TestDefaultCurrency: a CSV that names no currency takes the default, asked once and only when a
+// file needs it; a currency the options already say wins.
+func TestDefaultCurrency(t *testing.T) {
+	asked := 0
+	eur := func() payment.Currency { asked++; return "EUR" }
+	noCurrency := []byte("Tarih;Açıklama;Tutar\n02.01.2026;EFT;-1.234,56\n03.01.2026;EFT;10,00\n")
+	withCurrency := []byte("Tarih;Açıklama;Tutar;Para Birimi\n02.01.2026;EFT;-1.234,56;USD\n")
+	decode := func(in []byte, opts detect.Options) payment.Currency {
+		t.Helper()
+		_, sts, err := detect.Decode(bytes.NewReader(in), int64(len(in)), opts)
+		require.NoError(t, err)
+		return sts[0].Currency
+	}
+
+	var opts detect.Options
+	opts.DefaultCurrency(eur)
+	assert.Equal(t, payment.Currency("USD"), decode(withCurrency, opts))
+	assert.Zero(t, asked, "a file that names its currency does not ask")
+	assert.Equal(t, payment.Currency("EUR"), decode(noCurrency, opts))
+	assert.Equal(t, 1, asked)
+
+	said := detect.Options{Currency: "TRY"}
+	said.DefaultCurrency(eur)
+	assert.Equal(t, payment.Currency("TRY"), decode(noCurrency, said))
+	assert.Equal(t, 1, asked, "the options' currency wins")
+}
