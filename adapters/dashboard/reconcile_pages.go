@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,14 +109,8 @@ func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, er
 		Errors: map[string]string{}}
 	if h.opts.Decode == nil {
 		opts := h.opts.DecodeOptions
-		own := map[string]bool{}
-		for _, m := range append(slices.Clip(opts.CSV.Mappings), opts.XLSX.Mappings...) {
-			if m != nil {
-				own[m.Name] = true
-			}
-		}
 		for _, name := range opts.MappingNames() { // the server's own, then the presets they do not hide
-			v.Mappings = append(v.Mappings, mappingChoice{Name: name, BuiltIn: !own[name]})
+			v.Mappings = append(v.Mappings, mappingChoice{Name: name, BuiltIn: opts.IsPreset(name)})
 		}
 	}
 	return v, nil

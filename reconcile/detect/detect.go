@@ -257,21 +257,7 @@ func (o *Options) MappingNames() []string {
 // mapping would read, or that none finds. The caller's own mapping of that name wins over a
 // preset. A name that no mapping has is an error matching ErrNoMapping, and opts is unchanged.
 func (o *Options) UseMapping(name string) error {
-	own := func(ms []*tabular.Mapping) *tabular.Mapping {
-		for _, m := range ms {
-			if m != nil && m.Name == name {
-				return m
-			}
-		}
-		return nil
-	}
-	csvMap, xlsxMap := own(o.CSV.Mappings), own(o.XLSX.Mappings)
-	if csvMap == nil {
-		csvMap = xlsxMap
-	}
-	if xlsxMap == nil {
-		xlsxMap = csvMap
-	}
+	csvMap, xlsxMap := o.ownMapping(name)
 	if csvMap == nil {
 		if !slices.Contains(tabular.PresetNames(), name) {
 			return fmt.Errorf("%w: %q; the mappings are %s", ErrNoMapping, name, strings.Join(o.MappingNames(), ", "))
@@ -281,4 +267,32 @@ func (o *Options) UseMapping(name string) error {
 	}
 	o.CSV.Mapping, o.CSV.Preset, o.XLSX.Mapping, o.XLSX.Preset = csvMap, "", xlsxMap, ""
 	return nil
+}
+
+// IsPreset reports whether the mapping called name is a built-in preset that no own mapping of
+// opts hides (see MappingNames).
+func (o *Options) IsPreset(name string) bool {
+	own, _ := o.ownMapping(name)
+	return own == nil && slices.Contains(tabular.PresetNames(), name)
+}
+
+// ownMapping returns the caller's own mapping called name for CSV files and for XLSX files: each
+// list's own, or the other list's when it has none; nil and nil when neither has one.
+func (o *Options) ownMapping(name string) (csvMap, xlsxMap *tabular.Mapping) {
+	find := func(ms []*tabular.Mapping) *tabular.Mapping {
+		for _, m := range ms {
+			if m != nil && m.Name == name {
+				return m
+			}
+		}
+		return nil
+	}
+	csvMap, xlsxMap = find(o.CSV.Mappings), find(o.XLSX.Mappings)
+	if csvMap == nil {
+		csvMap = xlsxMap
+	}
+	if xlsxMap == nil {
+		xlsxMap = csvMap
+	}
+	return csvMap, xlsxMap
 }

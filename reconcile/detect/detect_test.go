@@ -266,6 +266,9 @@ func TestUseMapping(t *testing.T) {
 	tr.Name = "tr"
 	opts.CSV.Mappings = []*tabular.Mapping{&tr}
 	assert.Equal(t, []string{"tr", "en"}, opts.MappingNames())
+	assert.False(t, opts.IsPreset("tr"), "hidden by the own mapping")
+	assert.True(t, opts.IsPreset("en"))
+	assert.False(t, opts.IsPreset("garanti"))
 	require.NoError(t, opts.UseMapping("tr"))
 	assert.Same(t, &tr, opts.CSV.Mapping)
 }
