@@ -61,6 +61,17 @@ func (f *perfFiles) decode(b *testing.B) ([]reconcile.Statement, []reconcile.Pay
 	return stmts, pays
 }
 
+// engine is the decoded data and an engine with the default options to match it.
+func (f *perfFiles) engine(b *testing.B) (*reconcile.Engine, []reconcile.Statement, []reconcile.Payment) {
+	b.Helper()
+	stmts, pays := f.decode(b)
+	g, err := reconcile.NewEngine(reconcile.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g, stmts, pays
+}
+
 // BenchmarkMatch is the matching step alone: both indexes, candidates, assignment, summary.
 func BenchmarkMatch(b *testing.B) {
 	benchMatch(b, func(g *reconcile.Engine, stmts []reconcile.Statement, pays []reconcile.Payment) time.Duration {
@@ -88,11 +99,7 @@ func BenchmarkMatchIndexed(b *testing.B) {
 func benchMatch(b *testing.B, match func(*reconcile.Engine, []reconcile.Statement, []reconcile.Payment) time.Duration) {
 	for _, n := range perfSizes() {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			stmts, pays := perfData(b, n).decode(b)
-			g, err := reconcile.NewEngine(reconcile.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			g, stmts, pays := perfData(b, n).engine(b)
 			b.ReportAllocs()
 			b.ResetTimer() // B/op counts the loop's allocations, not the data's decoding
 			var took time.Duration
@@ -213,11 +220,7 @@ func endToEnd(payments, statement, out string) error {
 func BenchmarkWriteJSON(b *testing.B) {
 	for _, n := range perfSizes() {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			stmts, pays := perfData(b, n).decode(b)
-			g, err := reconcile.NewEngine(reconcile.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			g, stmts, pays := perfData(b, n).engine(b)
 			res := g.Match(stmts, pays)
 			var size countingWriter
 			if err := reconcile.WriteJSON(&size, res); err != nil {
