@@ -31,7 +31,7 @@ func (f *statementFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.mappings, "mapping", nil,
 		"column mapping file (JSON or YAML) for CSV or XLSX exports the built-in presets do not read; repeatable, tried in order before the presets")
 	fl.StringVar(&f.useMapping, "use-mapping", "",
-		"read CSV and XLSX exports with this mapping alone, by name: a --mapping file's (its \"name\", or the file's name without extension) or a preset's (tr, en)")
+		"read CSV and XLSX exports with this mapping alone, by name: a --mapping file's (its \"name\", or the file's name without extension) or a preset's (tr, en, de, fr)")
 }
 
 // decodeOptions turns the flags into decoder options; accounts, when not nil, give the currency of

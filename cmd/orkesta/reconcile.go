@@ -45,7 +45,7 @@ name, currency, iban, so that statement IBANs resolve to account ids (and a CSV 
 names its account but not its currency is in the account's currency). The statement format (MT940,
 camt.053, CSV, XLSX) is found from the content; --account names the statement's account when the
 file does not, --currency its currency, and --mapping says where the columns of a CSV or XLSX export
-are when the built-in Turkish and English presets do not find them.
+are when the built-in presets (Turkish, English, German, French) do not find them.
 
 --out writes the full report: .json, .csv or .xlsx. A summary goes to stdout (--output json for the
 summary as JSON). Exit code 3 with --fail-on-unmatched when any entry or payment is left unmatched

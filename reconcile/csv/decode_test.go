@@ -63,6 +63,33 @@ var fixtures = []fixture{
 	{file: "bad_cells.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
 	{file: "ambiguous_amounts.csv", opts: func(*testing.T) csv.Options { return csv.Options{Currency: "TRY"} }, wantErr: reconcile.ErrParse},
 	{file: "not_a_statement.csv", wantErr: reconcile.ErrNotStatement},
+	{file: "de_sparkasse_camt_latin1.csv"},
+	{file: "de_volksbank_soll_haben.csv"},
+	{file: "fr_credit_agricole.csv"},
+}
+
+// TestPresetsReadThePublicSamples: the German and French presets read the two public samples,
+// with no mapping given, exactly as the hand-written mappings of testdata do (the German one joining
+// GLS's fourteen purpose columns, the French one reading UBS's Débit/Crédit columns and apostrophe
+// thousands); only the mapping's name differs.
+func TestPresetsReadThePublicSamples(t *testing.T) {
+	for _, c := range []struct{ file, mapping, preset string }{
+		{"gls.csv", "gls.mapping.json", "de"},
+		{"ubs-ch-fr.csv", "ubs-ch-fr.mapping.yaml", "fr"},
+	} {
+		in, err := os.ReadFile(filepath.Join("testdata", c.file))
+		require.NoError(t, err)
+		want, err := csv.Decode(bytes.NewReader(in), csv.Options{Mapping: loadMapping(t, c.mapping)})
+		require.NoError(t, err)
+		got, err := csv.Decode(bytes.NewReader(in), csv.Options{})
+		require.NoError(t, err, c.file)
+		require.Len(t, got, len(want))
+		for i := range got {
+			assert.Equal(t, c.preset, got[i].Mapping, "%s is read by the %s preset", c.file, c.preset)
+			got[i].Mapping = want[i].Mapping
+		}
+		assert.Equal(t, want, got, c.file)
+	}
 }
 
 // TestFixtures decodes every fixture and compares the result with testdata/golden.

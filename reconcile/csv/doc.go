@@ -1,6 +1,6 @@
 // Package csv decodes bank statement exports in CSV into reconcile.Statements, with the column
-// mapping of reconcile/tabular (built-in presets for Turkish and English exports, or the caller's
-// own mapping).
+// mapping of reconcile/tabular (built-in presets for Turkish, English, German and French exports,
+// or the caller's own mapping).
 //
 // Decode reads the stream once and keeps only the entries it returns; Stream reads it the same way
 // but hands each entry to a callback as soon as it is read, keeping none, for files too large to

@@ -40,7 +40,7 @@ func ExampleDecode_errors() {
 	fmt.Println(errors.As(err, &pe), pe.Line, pe.Field)
 	// Output:
 	// csv: line 2 Tarih (column 1): "31.02.2026": not a date
-	// csv: line 3 Tutar (column 2): "bir lira": not an amount (expected 1.234,56, as decided by "1,00")
+	// csv: line 3 Tutar (column 2): "bir lira": not an amount (expected 1.234,56 or 1 234,56, as decided by "1,00")
 	// true 2 Tarih (column 1)
 }
 

@@ -228,7 +228,7 @@ func TestUseMapping(t *testing.T) {
 	}
 	opts := detect.Options{Currency: "TRY"}
 	opts.CSV.Mappings = []*tabular.Mapping{own}
-	assert.Equal(t, []string{"acme", "tr", "en"}, opts.MappingNames())
+	assert.Equal(t, []string{"acme", "tr", "en", "de", "fr"}, opts.MappingNames())
 
 	ref, bankRef := read(opts)
 	assert.Equal(t, [2]string{"INV-7", "DK-900"}, [2]string{ref, bankRef}, "the own mapping is tried first")
@@ -249,7 +249,7 @@ func TestUseMapping(t *testing.T) {
 	chosen = opts
 	err = chosen.UseMapping("garanti")
 	require.ErrorIs(t, err, detect.ErrNoMapping)
-	assert.EqualError(t, err, `no such column mapping: "garanti"; the mappings are acme, tr, en`)
+	assert.EqualError(t, err, `no such column mapping: "garanti"; the mappings are acme, tr, en, de, fr`)
 	assert.Equal(t, opts, chosen, "a refused name changes nothing")
 
 	// The choice holds for XLSX files too: the English preset alone does not find a Turkish header.
@@ -265,7 +265,7 @@ func TestUseMapping(t *testing.T) {
 	tr := *own
 	tr.Name = "tr"
 	opts.CSV.Mappings = []*tabular.Mapping{&tr}
-	assert.Equal(t, []string{"tr", "en"}, opts.MappingNames())
+	assert.Equal(t, []string{"tr", "en", "de", "fr"}, opts.MappingNames())
 	assert.False(t, opts.IsPreset("tr"), "hidden by the own mapping")
 	assert.True(t, opts.IsPreset("en"))
 	assert.False(t, opts.IsPreset("garanti"))

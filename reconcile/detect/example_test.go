@@ -66,8 +66,8 @@ func ExampleOptions_UseMapping() {
 	}
 	fmt.Println(opts.UseMapping("garanti"))
 	// Output:
-	// [mybank tr en]
+	// [mybank tr en de fr]
 	// mybank: reference "INV-7", description ""
 	// tr: reference "", description "INV-7"
-	// no such column mapping: "garanti"; the mappings are mybank, tr, en
+	// no such column mapping: "garanti"; the mappings are mybank, tr, en, de, fr
 }

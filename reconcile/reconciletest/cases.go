@@ -23,7 +23,7 @@ type Case struct {
 	Accounts   string   `json:"accounts,omitempty"`
 	Account    string   `json:"account,omitempty"`
 	DateWindow int      `json:"date_window,omitempty"`
-	// Preset is the CSV/XLSX column preset ("tr", "en"); empty tries them all.
+	// Preset is the CSV/XLSX column preset ("tr", "en", "de", "fr"); empty tries them all.
 	Preset string `json:"preset,omitempty"`
 	// Currency is the statement currency for exports that name none (the CLI takes it from the
 	// account in the accounts file).

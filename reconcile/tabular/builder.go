@@ -654,6 +654,19 @@ func cellAt(cells []string, i int) string {
 	return trimSpace(cells[i])
 }
 
+// refAt is cellAt for a reference column: the SEPA placeholder NOTPROVIDED, which German banks
+// write in their "Kundenreferenz (End-to-End)" column when the payer gave none, is no reference (as
+// the MT940 and camt.053 decoders read it).
+func refAt(cells []string, i int) string {
+	if t := cellAt(cells, i); t != notProvided {
+		return t
+	}
+	return ""
+}
+
+// notProvided is the SEPA placeholder for a missing end-to-end id.
+const notProvided = "NOTPROVIDED"
+
 func (b *Builder) dataRow(n int, cells []string) {
 	if !b.nums.decided() || len(b.queue) > 0 || (b.dateMask == bothOrders && b.dateUndecided(cells)) {
 		if b.forked {
@@ -1155,9 +1168,9 @@ func (b *Builder) process(n int, cells []string, final bool) {
 		Amount:           amt,
 		Direction:        dir,
 		Currency:         g.currency,
-		CustomerRef:      cellAt(cells, l.col[fReference]),
+		CustomerRef:      refAt(cells, l.col[fReference]),
 		BankRef:          cellAt(cells, l.col[fBankRef]),
-		EndToEnd:         cellAt(cells, l.col[fEndToEnd]),
+		EndToEnd:         refAt(cells, l.col[fEndToEnd]),
 		Remittance:       b.description(cells),
 		CounterpartyName: cellAt(cells, l.col[fCpName]),
 		CounterpartyIBAN: compact(cellAt(cells, l.col[fCpIBAN])),

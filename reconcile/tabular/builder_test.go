@@ -199,7 +199,7 @@ func TestColumnDecidesNumberFormat(t *testing.T) {
 	})
 	t.Run("a value against the decided format", func(t *testing.T) {
 		_, err := build(t, tabular.Options{Currency: "TRY"}, "Tarih;Tutar", "01.02.2026;12,50", "02.02.2026;3.25")
-		assert.ErrorContains(t, err, `csv: line 3 Tutar (column 2): "3.25": not an amount (expected 1.234,56, as decided by "12,50")`)
+		assert.ErrorContains(t, err, `csv: line 3 Tutar (column 2): "3.25": not an amount (expected 1.234,56 or 1 234,56, as decided by "12,50")`)
 	})
 }
 
@@ -239,8 +239,8 @@ func TestBadCellsHaveExactPositions(t *testing.T) {
 		assert.Equal(t, []string{
 			`csv: line 3 Tarih (column 1): "31.02.2026": not a date`,
 			`csv: line 4 Valör (column 2): "99.99.2026": not a date`,
-			`csv: line 5 Borç (column 4): "1,2,3": not an amount (expected 1.234,56, as decided by "1,00")`,
-			`csv: line 6 Bakiye (column 6): "x": not an amount (expected 1.234,56, as decided by "1,00")`,
+			`csv: line 5 Borç (column 4): "1,2,3": not an amount (expected 1.234,56 or 1 234,56, as decided by "1,00")`,
+			`csv: line 6 Bakiye (column 6): "x": not an amount (expected 1.234,56 or 1 234,56, as decided by "1,00")`,
 			`csv: line 7 Alacak (column 5): both debit "1,00" and credit "2,00" are set`,
 			`csv: line 8 Tarih (column 1): no date`,
 		}, strings.Split(err.Error(), "\n"))
@@ -251,8 +251,8 @@ func TestBadCellsHaveExactPositions(t *testing.T) {
 		assert.Equal(t, []string{
 			`xlsx: 'Hesap Hareketleri'!A3 Tarih: "31.02.2026": not a date`,
 			`xlsx: 'Hesap Hareketleri'!B4 Valör: "99.99.2026": not a date`,
-			`xlsx: 'Hesap Hareketleri'!D5 Borç: "1,2,3": not an amount (expected 1.234,56, as decided by "1,00")`,
-			`xlsx: 'Hesap Hareketleri'!F6 Bakiye: "x": not an amount (expected 1.234,56, as decided by "1,00")`,
+			`xlsx: 'Hesap Hareketleri'!D5 Borç: "1,2,3": not an amount (expected 1.234,56 or 1 234,56, as decided by "1,00")`,
+			`xlsx: 'Hesap Hareketleri'!F6 Bakiye: "x": not an amount (expected 1.234,56 or 1 234,56, as decided by "1,00")`,
 			`xlsx: 'Hesap Hareketleri'!E7 Alacak: both debit "1,00" and credit "2,00" are set`,
 			`xlsx: 'Hesap Hareketleri'!A8 Tarih: no date`,
 		}, strings.Split(err.Error(), "\n"))

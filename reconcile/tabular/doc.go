@@ -3,8 +3,10 @@
 //
 // A Mapping says where each Field is (by header name or by 1-based index), how amounts and dates
 // are written, and for CSV the separator and character set. Built-in presets cover Turkish bank
-// exports ("tr": Tarih, Valör, Açıklama, Tutar, Borç, Alacak, B/A, Bakiye, Dekont No, Referans …)
-// and generic English ones ("en"); ParseMapping reads a user's own from JSON or YAML.
+// exports ("tr": Tarih, Valör, Açıklama, Tutar, Borç, Alacak, B/A, Bakiye, Dekont No, Referans …),
+// generic English ones ("en"), German-language ones ("de": Buchungstag, Wertstellung,
+// Verwendungszweck, Betrag, Soll/Haben …) and French-language ones ("fr": Date de valeur, Libellé,
+// Montant, Débit, Crédit, Solde …); ParseMapping reads a user's own from JSON or YAML.
 //
 // What the Builder does with the rows:
 //

@@ -31,12 +31,14 @@ func (f numFmt) String() string {
 }
 
 // autoFormats are the candidates when the mapping does not say: Turkish and German "1.234,56",
-// English "1,234.56", Swiss "1'234.56". Plain "1234,56" and "1234.56" are covered by the first two.
+// English "1,234.56", Swiss "1'234.56", French "1 234,56". Plain "1234,56" and "1234.56" are covered
+// by the first two.
 func autoFormats() []numFmt {
 	return []numFmt{
 		{NumberFormat: reconcile.NumberCommaDotted},
 		{NumberFormat: reconcile.NumberDotGrouped},
 		{NumberFormat: reconcile.NumberFormat{Decimal: '.', Thousands: '\''}},
+		{NumberFormat: reconcile.NumberFormat{Decimal: ',', Thousands: ' '}},
 	}
 }
 

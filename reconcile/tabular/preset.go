@@ -6,10 +6,12 @@ import (
 	"strings"
 )
 
-// PresetNames lists the built-in mappings: "tr" for Turkish bank exports (Akbank, Garanti BBVA,
-// İş Bankası, Yapı Kredi, Ziraat, Halkbank, VakıfBank, TEB, Kuveyt Türk, Albaraka and others share
-// one vocabulary) and "en" for generic English exports.
-func PresetNames() []string { return []string{"tr", "en"} }
+// PresetNames lists the built-in mappings, in the order they are tried: "tr" for Turkish bank
+// exports (Akbank, Garanti BBVA, İş Bankası, Yapı Kredi, Ziraat, Halkbank, VakıfBank, TEB, Kuveyt
+// Türk, Albaraka and others share one vocabulary), "en" for generic English exports, "de" for
+// German-language exports (Sparkassen, Volks- und Raiffeisenbanken, GLS, Deutsche Bank, ING,
+// Commerzbank …) and "fr" for French-language ones (France, Switzerland, Belgium).
+func PresetNames() []string { return []string{"tr", "en", "de", "fr"} }
 
 // Preset returns a fresh copy of a built-in mapping, or false for an unknown name.
 func Preset(name string) (*Mapping, bool) {
@@ -18,6 +20,10 @@ func Preset(name string) (*Mapping, bool) {
 		return turkish(), true
 	case "en":
 		return english(), true
+	case "de":
+		return german(), true
+	case "fr":
+		return french(), true
 	}
 	return nil, false
 }
@@ -92,6 +98,73 @@ func english() *Mapping {
 			TransactionCode:  names("Transaction Type", "Transaction Code", "Bank Transaction Code", "Type Code"),
 			Account:          names("Account", "Account Number", "Account IBAN", "Account No"),
 		},
+	}
+}
+
+// german is the vocabulary of German-language exports. Dates are day first (31.12.2025, or 31.12.25);
+// amounts are usually "1.234,56", which the amount columns prove. Purpose text spread over numbered
+// columns (VWZ1 … VWZ14, as GLS writes it) is joined; a Soll/Haben column flags the direction.
+func german() *Mapping {
+	purpose := []string{"Verwendungszweck", "Vorgang/Verwendungszweck", "Buchungsdetails"}
+	for i := 1; i <= 14; i++ {
+		purpose = append(purpose, fmt.Sprintf("VWZ%d", i))
+	}
+	return &Mapping{
+		Name: "de",
+		Columns: map[Field]Column{
+			BookingDate:   names("Buchungstag", "Buchungsdatum", "Buchung", "Datum", "Umsatztag"),
+			ValueDate:     names("Wertstellung", "Valuta", "Valutadatum", "Wert", "Wertstellungsdatum"),
+			Amount:        names("Betrag", "Umsatz", "Umsatzbetrag"),
+			Debit:         names("Soll", "Lastschrift", "Belastung", "Ausgang"),
+			Credit:        names("Haben", "Gutschrift", "Eingang"),
+			DirectionFlag: names("Soll/Haben", "S/H", "Soll-Haben-Kennzeichen"),
+			Balance:       names("Saldo", "Kontostand", "Saldo nach Buchung"),
+			Currency:      names("Währung", "Waehrung", "WKZ", "Währungscode"),
+			Description:   Column{Names: purpose, Join: true},
+			Reference:     names("Kundenreferenz", "Referenz", "Auftragsreferenz"),
+			BankReference: names("Bankreferenz", "Buchungsreferenz", "Transaktionsnummer"),
+			EndToEndID:    names("End-to-End-Referenz", "Ende-zu-Ende-Referenz", "EndToEndId"),
+			CounterpartyName: names("Auftraggeber/Empfänger", "Begünstigter/Zahlungspflichtiger",
+				"Beguenstigter/Zahlungspflichtiger", "Begünstigter/Auftraggeber", "Name Zahlungsbeteiligter",
+				"Zahlungsempfänger", "Empfänger", "Auftraggeber", "Gegenpartei"),
+			CounterpartyIBAN: names("Kontonummer/IBAN", "IBAN Zahlungsbeteiligter", "IBAN Gegenkonto", "Gegenkonto",
+				"Empfänger-IBAN"),
+			TransactionCode: names("Buchungstext", "Umsatzart", "Buchungsart", "Vorgang", "Transaktionsart"),
+			Account:         names("Auftragskonto", "IBAN Auftragskonto", "Kontonummer", "Konto"),
+		},
+		DateFormat:  "02.01.2006",
+		DebitFlags:  []string{"S", "Soll", "D", "DR", "Debit", "-"},
+		CreditFlags: []string{"H", "Haben", "C", "CR", "Credit", "+"},
+	}
+}
+
+// french is the vocabulary of French-language exports. Dates are day first (31/12/2025); amounts
+// may be "1 234,56", "1234,56" or, in Switzerland, "1'234.56": the amount columns decide. A
+// description spread over numbered columns (Description 1 … 3, as UBS writes it) is joined.
+func french() *Mapping {
+	return &Mapping{
+		Name: "fr",
+		Columns: map[Field]Column{
+			BookingDate: names("Date d'opération", "Date opération", "Date de l'opération", "Date comptable",
+				"Date de comptabilisation", "Date"),
+			ValueDate:     names("Date de valeur", "Date valeur", "Valeur"),
+			Amount:        names("Montant", "Montant de l'opération", "Montant opération"),
+			Debit:         names("Débit", "Débit euros"),
+			Credit:        names("Crédit", "Crédit euros"),
+			DirectionFlag: names("Débit/Crédit", "Sens"),
+			Balance:       names("Solde", "Solde après opération"),
+			Currency:      names("Devise", "Monnaie", "Monn."),
+			Description: Column{Names: []string{"Libellé", "Libellé opération", "Libellé de l'opération",
+				"Détail de l'écriture", "Description 1", "Description 2", "Description 3"}, Join: true},
+			Reference:        names("Référence", "Référence client", "Votre référence"),
+			BankReference:    names("N° de transaction", "Numéro de transaction", "Référence banque", "N° d'opération"),
+			EndToEndID:       names("Référence de bout en bout", "EndToEndId"),
+			CounterpartyName: names("Bénéficiaire", "Donneur d'ordre", "Tiers", "Contrepartie"),
+			CounterpartyIBAN: names("IBAN du bénéficiaire", "IBAN contrepartie", "IBAN du tiers"),
+			TransactionCode:  names("Type d'opération", "Type opération", "Nature de l'opération", "Type"),
+			Account:          names("Compte", "Numéro de compte", "N° de compte", "Produit"),
+		},
+		DateFormat: "02.01.2006",
 	}
 }
 
