@@ -147,6 +147,18 @@ func trimSpace(s string) string {
 	return s
 }
 
+// plainSpaces writes the no-break spaces of an amount grouped with spaces as plain ones: French
+// software groups "1 234,56" with U+00A0 or the narrow U+202F, which a Windows code page turns into
+// the byte 0xA0, decoded as U+00A0 too.
+func plainSpaces(s string) string {
+	if strings.IndexByte(s, 0xC2) < 0 && strings.IndexByte(s, 0xE2) < 0 {
+		return s
+	}
+	return noBreakSpaces.Replace(s)
+}
+
+var noBreakSpaces = strings.NewReplacer("\u00a0", " ", "\u202f", " ")
+
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isLetter(c byte) bool { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') }
@@ -231,6 +243,9 @@ func parseAmount(text string, f numFmt, mu int) (v int64, cur string, err error)
 	if f.canonical {
 		v, err = parseCanonical(num, mu)
 	} else {
+		if f.Thousands == ' ' {
+			num = plainSpaces(num)
+		}
 		v, err = reconcile.ParseMinor(num, f.NumberFormat, mu)
 	}
 	if err != nil {

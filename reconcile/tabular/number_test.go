@@ -46,6 +46,7 @@ func TestParseAmount(t *testing.T) {
 	tr := numFmt{NumberFormat: reconcile.NumberCommaDotted}
 	en := numFmt{NumberFormat: reconcile.NumberDotGrouped}
 	xl := numFmt{NumberFormat: reconcile.NumberDot, canonical: true}
+	fr := numFmt{NumberFormat: reconcile.NumberFormat{Decimal: ',', Thousands: ' '}}
 	tests := []struct {
 		name string
 		in   string
@@ -68,6 +69,10 @@ func TestParseAmount(t *testing.T) {
 		{"parentheses", "(1,234.56)", en, 2, -123456, "", nil},
 		{"nbsp", "\u00a01.234,56\u00a0", tr, 2, 123456, "", nil},
 		{"english", "1,234.56", en, 2, 123456, "", nil},
+		{"french", "1 234 567,89", fr, 2, 123456789, "", nil},
+		{"french no-break space", "-1\u00a0234,56\u00a0€", fr, 2, -123456, "EUR", nil},
+		{"french narrow no-break space", "12\u202f345,00", fr, 2, 1234500, "", nil},
+		{"no-break space is no turkish grouping", "1\u00a0234,56", tr, 2, 0, "", reconcile.ErrAmountSyntax},
 		{"yen", "1,234", en, 0, 1234, "", nil},
 		{"dinar", "1.234,567", tr, 3, 1234567, "", nil},
 		{"too precise", "1,234", tr, 2, 0, "", reconcile.ErrAmountPrecision},
