@@ -13,7 +13,7 @@ var ErrNotStatement = errors.New("reconcile: not a bank statement")
 
 // ParseError is one problem in a statement file, with its position.
 type ParseError struct {
-	Format string // "mt940", "camt053", "csv", "xlsx"
+	Format string // "mt940", "camt053", "bai2", "csv", "xlsx"
 	// Line is the 1-based line of a text file (0 when unknown); Cell is "Sheet1!C7" for XLSX.
 	Line  int
 	Cell  string

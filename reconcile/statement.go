@@ -13,10 +13,11 @@ const (
 
 // Statement is one bank statement of one account, whatever file format it came from.
 type Statement struct {
-	// Format is the decoder that produced it: "mt940", "camt053", "csv", "xlsx".
+	// Format is the decoder that produced it: "mt940", "camt053" (or "camt052", "camt054"), "bai2",
+	// "csv", "xlsx".
 	Format string `json:"format"`
 	// Mapping is the name of the column mapping a CSV or XLSX export was read with: a preset ("tr",
-	// "en") or the caller's own (empty when it has no name).
+	// "en", "de", "fr") or the caller's own (empty when it has no name).
 	Mapping string `json:"mapping,omitempty"`
 	// ID is the statement's own id (MT940 :20:/:28C:, camt Stmt/Id), when the file has one.
 	ID string `json:"id,omitempty"`

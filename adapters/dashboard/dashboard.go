@@ -35,8 +35,8 @@ type Options struct {
 	// Reconcile backs the Reconciliation pages; nil hides them.
 	Reconcile Reconciler
 	// Decode reads an uploaded statement; nil means reconcile/detect.Decode with DecodeOptions (MT940,
-	// camt.053, CSV or XLSX, found from the content), a CSV or XLSX file that names no currency being
-	// in the currency of the account chosen for the run.
+	// camt.053, BAI2, CSV or XLSX, found from the content), a CSV or XLSX file that names no currency
+	// being in the currency of the account chosen for the run.
 	Decode func(r io.ReaderAt, size int64) ([]reconcile.Statement, error)
 	// DecodeOptions are the options of the default Decode: the column mappings of the workspace's
 	// banks (CSV.Mappings, XLSX.Mappings), a character set.

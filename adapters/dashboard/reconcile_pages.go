@@ -150,7 +150,7 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	file, hdr, err := r.FormFile("statement")
 	if err != nil {
-		v.Errors["statement"] = "Choose the statement file (MT940, camt.053, CSV or XLSX)."
+		v.Errors["statement"] = "Choose the statement file (MT940, camt.053, BAI2, CSV or XLSX)."
 	} else {
 		defer func() { _ = file.Close() }()
 		req.FileName = hdr.Filename

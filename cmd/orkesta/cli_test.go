@@ -323,6 +323,11 @@ func TestStatementInspect(t *testing.T) {
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--use-mapping", "mybank"}},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--use-mapping", "garanti"}, code: ExitUsage},
 		{args: []string{"statement", "inspect", "testdata/custom.csv", "--mapping", "testdata/custom.mapping.json", "--mapping", "testdata/custom.mapping.json"}, code: ExitError},
+		// BAI2: the public sample, and a bank's own type code that must be given its direction.
+		{args: []string{"statement", "inspect", "testdata/report.bai"}},
+		{args: []string{"statement", "inspect", "testdata/own-codes.bai"}, code: ExitError},
+		{args: []string{"statement", "inspect", "testdata/own-codes.bai", "--type-code", "901=credit"}},
+		{args: []string{"statement", "inspect", "testdata/own-codes.bai", "--type-code", "901=sideways"}, code: ExitUsage},
 		{args: []string{"statement", "inspect", "testdata/nope.sta"}, code: ExitError},
 		{args: []string{"statement", "inspect"}, code: ExitUsage},
 	})

@@ -22,6 +22,28 @@ type statementFlags struct {
 	currency   string   // the statement's currency, for CSV and XLSX exports that do not name one
 	mappings   []string // column mapping files (JSON or YAML) for CSV and XLSX exports
 	useMapping string   // the one mapping to read CSV and XLSX exports with, by name
+	typeCodes  []string // CODE=credit|debit for a bank's own BAI2 detail type codes
+}
+
+// typeCodeUsage documents --type-code, which serve takes too.
+const typeCodeUsage = "BAI2: the direction of a bank's own detail type code (700–999), as CODE=credit or CODE=debit; repeatable"
+
+// parseTypeCodes reads --type-code values.
+func parseTypeCodes(vals []string) (map[string]reconcile.Direction, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]reconcile.Direction, len(vals))
+	for _, v := range vals {
+		code, dir, _ := strings.Cut(v, "=")
+		d := reconcile.Direction(strings.ToLower(strings.TrimSpace(dir)))
+		code = strings.TrimSpace(code)
+		if len(code) != 3 || strings.Trim(code, "0123456789") != "" || (d != reconcile.Credit && d != reconcile.Debit) {
+			return nil, usagef("--type-code %s: want a three-digit code and a direction, as 901=credit", v)
+		}
+		out[code] = d
+	}
+	return out, nil
 }
 
 // register adds --currency and --mapping to cmd (each command has its own --account).
@@ -32,12 +54,14 @@ func (f *statementFlags) register(cmd *cobra.Command) {
 		"column mapping file (JSON or YAML) for CSV or XLSX exports the built-in presets do not read; repeatable, tried in order before the presets")
 	fl.StringVar(&f.useMapping, "use-mapping", "",
 		"read CSV and XLSX exports with this mapping alone, by name: a --mapping file's (its \"name\", or the file's name without extension) or a preset's (tr, en, de, fr)")
+	fl.StringArrayVar(&f.typeCodes, "type-code", nil, typeCodeUsage)
 }
 
 // decodeOptions turns the flags into decoder options; accounts, when not nil, give the currency of
 // a CSV or XLSX statement from its account.
 func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Options, error) {
 	opts := detect.Options{Account: f.account}
+	var err error
 	if f.currency != "" {
 		cur, err := payment.ParseCurrency(f.currency)
 		if err != nil {
@@ -47,6 +71,9 @@ func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Optio
 	}
 	if accounts != nil {
 		opts.AccountCurrency = reconcile.AccountCurrencies(accounts)
+	}
+	if opts.BAI2.TypeCodes, err = parseTypeCodes(f.typeCodes); err != nil {
+		return opts, err
 	}
 	maps, err := loadMappings(f.mappings)
 	if err != nil {
@@ -97,7 +124,7 @@ func loadMapping(path string) (*tabular.Mapping, error) {
 }
 
 // decodeStatement decodes a statement file in any format reconcile/detect knows (MT940, camt.053,
-// CSV, XLSX), found from its content.
+// BAI2, CSV, XLSX), found from its content.
 func decodeStatement(r io.ReaderAt, size int64, opts detect.Options) ([]reconcile.Statement, error) {
 	_, stmts, err := detect.Decode(r, size, opts)
 	if err == nil && len(stmts) == 0 {

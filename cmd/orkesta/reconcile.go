@@ -43,7 +43,7 @@ from_account, to_account, reference, description, status, value_date YYYY-MM-DD;
 means settled) or JSON (an array of payments as the API returns them). --accounts is a CSV of id,
 name, currency, iban, so that statement IBANs resolve to account ids (and a CSV or XLSX export that
 names its account but not its currency is in the account's currency). The statement format (MT940,
-camt.053, CSV, XLSX) is found from the content; --account names the statement's account when the
+camt.053, BAI2, CSV, XLSX) is found from the content; --account names the statement's account when the
 file does not, --currency its currency, and --mapping says where the columns of a CSV or XLSX export
 are when the built-in presets (Turkish, English, German, French) do not find them.
 
@@ -58,7 +58,7 @@ or an anomaly is found; 1 on errors, with the file and position.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.payments, "payments", "", "payments file: CSV or JSON (required)")
-	fl.StringArrayVar(&f.statements, "statement", nil, "statement file: MT940, camt.053, CSV or XLSX (required, repeatable)")
+	fl.StringArrayVar(&f.statements, "statement", nil, "statement file: MT940, camt.053, BAI2, CSV or XLSX (required, repeatable)")
 	fl.StringVar(&f.accounts, "accounts", "", "accounts CSV (id, name, currency, iban)")
 	fl.StringVar(&f.account, "account", "", "IBAN or account id of statements that do not name their account")
 	f.register(cmd)

@@ -35,6 +35,7 @@ type serveConfig struct {
 	webhookHTTP bool
 	approval    payment.ApprovalMode
 	mappings    []string       // column mapping files for the banks' CSV and XLSX exports
+	typeCodes   []string       // CODE=credit|debit for a bank's own BAI2 detail type codes
 	decode      detect.Options // statement uploads, through the API and the dashboard (serve reads mappings into it)
 	// planSet and approvalSet say the flags were given (they only shape a new workspace).
 	planSet, approvalSet bool
@@ -80,6 +81,7 @@ them). GET /healthz answers 200 when the database is reachable.`,
 		"approval policy of a new workspace: none (payments are sent at once) or required (they wait for an approver)")
 	f.StringArrayVar(&sc.mappings, "mapping", nil,
 		"column mapping file (JSON or YAML) for a bank's CSV or XLSX exports, tried before the built-in presets; repeatable")
+	f.StringArrayVar(&sc.typeCodes, "type-code", nil, typeCodeUsage)
 	f.StringVar(&sc.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&sc.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
@@ -136,6 +138,9 @@ func (c *cli) serve(ctx context.Context, sc serveConfig) error {
 		return err
 	}
 	sc.decode.CSV.Mappings, sc.decode.XLSX.Mappings = maps, maps
+	if sc.decode.BAI2.TypeCodes, err = parseTypeCodes(sc.typeCodes); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", sc.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sc.addr, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
@@ -95,7 +96,7 @@ func (c *cli) statementInspect() *cobra.Command {
 	var accounts string
 	cmd := &cobra.Command{
 		Use:   "inspect FILE",
-		Short: "Decode a statement (MT940, camt.053, CSV, XLSX) and print its entries, or the precise error",
+		Short: "Decode a statement (MT940, camt.053, BAI2, CSV, XLSX) and print its entries, or the precise error",
 		Long: `Decode a bank statement file and print what Orkesta reads from it: the account, the balances and
 every entry normalized (dates, amounts in minor units with a direction, references). The format is
 detected from the content. A file that does not decode prints every problem with its line or cell,
@@ -177,6 +178,8 @@ func decodeFile(path string, opts detect.Options) ([]reconcile.Statement, error)
 			}
 			fe.hint = "for an export whose columns the built-in presets do not find, describe them in a mapping " +
 				"file (--mapping; see reconcile/tabular.Mapping)"
+		case errors.Is(err, bai2.ErrTypeCode):
+			fe.hint = "give each of the bank's own BAI2 type codes its direction: --type-code 901=credit (repeatable)"
 		}
 		return nil, fe
 	}

@@ -2,7 +2,6 @@ package camt053_test
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/camt053"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 // FuzzDecode: Decode never panics; every failure is a *reconcile.ParseError (or the one
@@ -29,19 +29,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sts, err := camt053.Decode(bytes.NewReader(data), camt053.Options{})
 		if err != nil {
-			list := []error{err}
-			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				list = j.Unwrap()
-			}
-			for _, e := range list {
-				var pe *reconcile.ParseError
-				if !errors.As(e, &pe) && !strings.Contains(e.Error(), "more than") {
-					t.Fatalf("error is not a ParseError: %T %v", e, e)
-				}
-			}
-			if errors.Is(err, reconcile.ErrNotStatement) && len(list) != 1 {
-				t.Fatalf("not-a-statement must be one error: %v", err)
-			}
+			reconciletest.CheckParseErrors(t, err, "")
 			return
 		}
 		for _, st := range sts {

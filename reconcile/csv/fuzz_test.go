@@ -2,13 +2,13 @@ package csv_test
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 // FuzzDecode feeds arbitrary bytes to Decode, seeded with every fixture. It must never panic; a
@@ -34,25 +34,11 @@ func FuzzDecode(f *testing.F) {
 			if sts != nil {
 				t.Fatal("statements returned with an error")
 			}
-			checkParseErrors(t, err)
+			reconciletest.CheckParseErrors(t, err, csv.Format)
 			return
 		}
 		checkStatements(t, sts)
 	})
-}
-
-func checkParseErrors(t *testing.T, err error) {
-	t.Helper()
-	list := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	}
-	for i, e := range list {
-		var pe *reconcile.ParseError
-		if !errors.As(e, &pe) && !(i == len(list)-1 && i == reconcile.MaxErrors) {
-			t.Fatalf("not a *reconcile.ParseError: %T %v", e, e)
-		}
-	}
 }
 
 func checkStatements(t *testing.T, sts []reconcile.Statement) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/camt053"
 	"github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/mt940"
@@ -30,6 +31,7 @@ const (
 	CAMT053 Format = "camt053" // camt.053 statements, and camt.052 reports and camt.054 notifications
 	CSV     Format = "csv"
 	XLSX    Format = "xlsx"
+	BAI2    Format = "bai2" // US and Canadian balance and transaction reports
 )
 
 // errFormat is ParseError.Format for files Decode cannot place.
@@ -40,7 +42,8 @@ const HeadSize = 8 << 10
 
 // Sniff names the format of a file from its first bytes (up to HeadSize), never from its name:
 // a zip holding xl/ parts is XLSX; XML with a BkToCstmr… message is camt; ":20:" and ":25:" at line
-// starts (or a SWIFT {1:…}{4: envelope) are MT940; other text whose first lines carry a separator
+// starts (or a SWIFT {1:…}{4: envelope) are MT940; a 01 file header followed by a 02 group header
+// is BAI2; other text whose first lines carry a separator
 // (; , tab |) is CSV, in UTF-8, UTF-16 with a BOM or a single-byte code page. Anything else is
 // Unknown.
 func Sniff(head []byte) Format {
@@ -80,13 +83,16 @@ func sniff(head []byte) (Format, string) {
 	if isMT940(t) {
 		return MT940, ""
 	}
+	if isBAI2(t) {
+		return BAI2, ""
+	}
 	if binary(text) {
-		return Unknown, "binary data, not a statement format this library reads (MT940, camt.053, CSV, XLSX)"
+		return Unknown, "binary data, not a statement format this library reads (MT940, camt.053, BAI2, CSV, XLSX)"
 	}
 	if isCSV(t) {
 		return CSV, ""
 	}
-	return Unknown, "text in no statement format this library reads (MT940, camt.053, CSV, XLSX)"
+	return Unknown, "text in no statement format this library reads (MT940, camt.053, BAI2, CSV, XLSX)"
 }
 
 // textOf turns a UTF-16 head (with a BOM) into UTF-8 for the text checks; other bytes pass as they are.
@@ -111,6 +117,17 @@ func isMT940(t []byte) bool {
 		return bytes.HasPrefix(t, []byte(name)) || bytes.Contains(t, []byte("\n"+name))
 	}
 	return tag(":20:") && (tag(":25:") || tag(":60F:") || tag(":60M:") || tag(":61:"))
+}
+
+// isBAI2 wants a 01 file header record first, with its creation date (YYMMDD) as the fourth field,
+// and a 02 group header record at the start of a later line.
+func isBAI2(t []byte) bool {
+	first, _, _ := bytes.Cut(t, []byte("\n"))
+	f := bytes.Split(first, []byte(","))
+	if len(f) < 5 || string(f[0]) != "01" || len(f[3]) != 6 || bytes.ContainsFunc(f[3], func(r rune) bool { return r < '0' || r > '9' }) {
+		return false
+	}
+	return bytes.Contains(t, []byte("\n02,"))
 }
 
 // binary reports control bytes other than tab, line breaks and the SOH/ETX of some MT940 files.
@@ -151,6 +168,7 @@ type Options struct {
 
 	MT940   mt940.Options
 	CAMT053 camt053.Options
+	BAI2    bai2.Options
 	CSV     csv.Options
 	XLSX    xlsx.Options
 }
@@ -179,6 +197,10 @@ func Decode(r io.ReaderAt, size int64, opts Options) (Format, []reconcile.Statem
 		o.Strict = o.Strict || opts.Strict
 		o.Charset = or(o.Charset, opts.Charset)
 		sts, err = camt053.Decode(stream(), o)
+	case BAI2:
+		o := opts.BAI2
+		o.Strict = o.Strict || opts.Strict
+		sts, err = bai2.Decode(stream(), o)
 	case CSV:
 		o := opts.CSV
 		o.Strict = o.Strict || opts.Strict

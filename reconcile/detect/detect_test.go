@@ -14,6 +14,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/tabular"
@@ -69,6 +70,7 @@ func TestSniffRepositorySamples(t *testing.T) {
 		{"../mt940/testdata/public/*", detect.MT940},
 		{"../camt053/testdata/public/*.xml", detect.CAMT053},
 		{"../csv/testdata/*.csv", detect.CSV},
+		{"../bai2/testdata/*.txt", detect.BAI2},
 	}
 	for _, set := range sets {
 		for _, f := range glob(t, set.pattern) {
@@ -93,6 +95,8 @@ func TestSniff(t *testing.T) {
 		{"camt with BOM", []byte("\xef\xbb\xbf<?xml version=\"1.0\"?><Document><BkToCstmrStmt>"), detect.CAMT053},
 		{"csv utf-16", append([]byte("\xff\xfe"), utf16le("Tarih\tTutar\r\n01.02.2026\t1,00\r\n")...), detect.CSV},
 		{"csv windows-1254", []byte("Tarih;A\xe7\xfdklama;Tutar\r\n01.02.2026;\xdd\xdeLEM;1,00\r\n"), detect.CSV},
+		{"bai2", []byte("01,BANK,CUST,251124,0600,1,,,2/\r\n02,CUST,BANK,1,251124,,USD/\r\n"), detect.BAI2},
+		{"csv whose first cell is 01", []byte("01,Tarih,Tutar\n02,01.02.2026,1\n"), detect.CSV},
 		{"empty", nil, detect.Unknown},
 		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), detect.Unknown},
 		{"html disguised as xls", []byte("<html><table><tr><td>Tarih</td></tr></table></html>"), detect.Unknown},
@@ -130,6 +134,7 @@ func TestDecode(t *testing.T) {
 		{"mt940", read("../mt940/testdata/public/wolph-mt940__jejik_ing.sta"), detect.Options{}, detect.MT940},
 		{"camt053", read("../camt053/testdata/public/genkgo-camt__camt053.v4.xml"), detect.Options{}, detect.CAMT053},
 		{"csv", read("../csv/testdata/vakifbank_ba_1254.csv"), detect.Options{}, detect.CSV},
+		{"bai2", read("../bai2/testdata/moov-bai2_sample1.txt"), detect.Options{}, detect.BAI2},
 		{"xlsx", minimalXLSX(t, []string{"İşlem Tarihi", "Açıklama", "Tutar"}, []string{"02.01.2026", "EFT", "1.234,56"}),
 			detect.Options{Currency: "TRY"}, detect.XLSX},
 	}
@@ -156,6 +161,15 @@ func TestDecode(t *testing.T) {
 			detect.Options{Account: "acc_1", AccountCurrency: accounts})
 		require.NoError(t, err)
 		assert.Equal(t, payment.Currency("EUR"), sts[0].Currency)
+	})
+	t.Run("bai2 options", func(t *testing.T) {
+		in := []byte("01,B,C,251124,0600,1,,,2/\n02,C,B,1,251124,,USD/\n03,1,,/\n16,901,500,0,,,INTEREST/\n49,+500,3/\n98,+500,1,5/\n99,+500,1,7/\n")
+		_, _, err := detect.Decode(bytes.NewReader(in), int64(len(in)), detect.Options{})
+		require.ErrorContains(t, err, "Options.TypeCodes", "a bank's own type code is not guessed")
+		_, sts, err := detect.Decode(bytes.NewReader(in), int64(len(in)),
+			detect.Options{BAI2: bai2.Options{TypeCodes: map[string]reconcile.Direction{"901": reconcile.Credit}}})
+		require.NoError(t, err)
+		assert.Equal(t, reconcile.Credit, sts[0].Entries[0].Direction)
 	})
 	t.Run("xlsx entry", func(t *testing.T) {
 		in := minimalXLSX(t, []string{"İşlem Tarihi", "Açıklama", "Tutar"}, []string{"02.01.2026", "EFT", "-1.234,56"})

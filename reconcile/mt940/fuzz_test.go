@@ -2,13 +2,13 @@ package mt940_test
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/mt940"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 )
 
 // FuzzDecode: Decode never panics; every failure is a *reconcile.ParseError (or the one
@@ -28,7 +28,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sts, err := mt940.Decode(bytes.NewReader(data), mt940.Options{})
 		if err != nil {
-			checkError(t, err)
+			reconciletest.CheckParseErrors(t, err, mt940.Format)
 			return
 		}
 		if len(sts) == 0 {
@@ -46,24 +46,4 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
-}
-
-func checkError(t *testing.T, err error) {
-	t.Helper()
-	list := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	}
-	for _, e := range list {
-		var pe *reconcile.ParseError
-		if !errors.As(e, &pe) && !strings.Contains(e.Error(), "more than") {
-			t.Fatalf("error is not a ParseError: %T %v", e, e)
-		}
-		if pe != nil && pe.Format != mt940.Format {
-			t.Fatalf("format %q", pe.Format)
-		}
-	}
-	if errors.Is(err, reconcile.ErrNotStatement) && len(list) != 1 {
-		t.Fatalf("not-a-statement must be one error: %v", err)
-	}
 }

@@ -3,28 +3,14 @@ package xlsx_test
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
-
-func checkParseErrors(t *testing.T, err error) {
-	t.Helper()
-	list := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	}
-	for i, e := range list {
-		var pe *reconcile.ParseError
-		if !errors.As(e, &pe) && !(i == len(list)-1 && i == reconcile.MaxErrors) {
-			t.Fatalf("not a *reconcile.ParseError: %T %v", e, e)
-		}
-	}
-}
 
 func checkEntries(t *testing.T, sts []reconcile.Statement) {
 	t.Helper()
@@ -56,7 +42,7 @@ func FuzzCells(f *testing.F) {
 		b.Row(3, []string{d2, a2, b2, f2, s2})
 		sts, err := b.Finish()
 		if err != nil {
-			checkParseErrors(t, err)
+			reconciletest.CheckParseErrors(t, err, "")
 			return
 		}
 		checkEntries(t, sts)
@@ -76,7 +62,7 @@ func FuzzWorkbook(f *testing.F) {
 		book := workbook(t, false, sheet{name: "Sheet1", rows: [][]any{{h1, h2}, row, {c1, c2}}})
 		sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY"})
 		if err != nil {
-			checkParseErrors(t, err)
+			reconciletest.CheckParseErrors(t, err, "")
 			return
 		}
 		checkEntries(t, sts)
@@ -92,7 +78,7 @@ func FuzzDecodeBytes(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sts, err := xlsx.Decode(bytes.NewReader(data), int64(len(data)), xlsx.Options{Currency: "TRY"})
 		if err != nil {
-			checkParseErrors(t, err)
+			reconciletest.CheckParseErrors(t, err, "")
 			return
 		}
 		checkEntries(t, sts)
@@ -120,7 +106,7 @@ func TestDamagedWorkbooks(t *testing.T) {
 		}
 		sts, err := xlsx.Decode(bytes.NewReader(b), int64(len(b)), xlsx.Options{Currency: "TRY"})
 		if err != nil {
-			checkParseErrors(t, err)
+			reconciletest.CheckParseErrors(t, err, "")
 			continue
 		}
 		checkEntries(t, sts)

@@ -1,0 +1,548 @@
+package bai2
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// Format is the value of Statement.Format for statements from this package.
+const Format = "bai2"
+
+// ErrTypeCode is wrapped by the error of a detail whose type code has no direction: the bank's own
+// code (700–999) that Options.TypeCodes does not name, or a status code where a detail code belongs.
+var ErrTypeCode = errors.New("no direction for the type code")
+
+// Options tune Decode. The zero value reads any BAI2 file whose detail type codes are the
+// specification's, and records balance and control-total mismatches as warnings.
+type Options struct {
+	// Strict makes a balance mismatch (opening + entries ≠ closing, wrapping
+	// reconcile.ErrBalanceMismatch) or a control-total mismatch an error instead of a warning.
+	Strict bool
+	// TypeCodes gives the direction of detail type codes the specification leaves to each bank
+	// (700–999), by code ("901": reconcile.Credit). It may also override a standard code.
+	TypeCodes map[string]reconcile.Direction
+}
+
+// Decode reads a BAI2 file: one statement per account of every group, in file order. Every problem
+// is a *reconcile.ParseError (several are joined, capped at reconcile.MaxErrors); input without a 01
+// file header is one error wrapping reconcile.ErrNotStatement. On error no statement is returned.
+func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &reconcile.ParseError{Format: Format, Err: err}
+	}
+	text, latin1 := toText(data)
+	p := &parser{opts: opts, latin1: latin1}
+	p.run(records(text))
+	if err := p.errs.Err(); err != nil {
+		return nil, err
+	}
+	return p.out, nil
+}
+
+// toText returns data as text: UTF-8 as it is (without a BOM), anything else read as ISO-8859-1,
+// the code page of the older systems that write BAI2 (the format itself is ASCII).
+func toText(data []byte) (string, bool) {
+	if utf8.Valid(data) {
+		return strings.TrimPrefix(string(data), "\uFEFF"), false
+	}
+	var b strings.Builder
+	b.Grow(len(data) + len(data)/8)
+	for _, c := range data {
+		b.WriteRune(rune(c))
+	}
+	return b.String(), true
+}
+
+// record is one logical record: its type code, what follows the code (the physical records of its
+// 88 continuations joined to it), the line it starts on and how many physical records it spans.
+type record struct {
+	line     int
+	code     string
+	body     string
+	physical int
+}
+
+// records splits text into logical records. An 88 record continues the record before it: a 16
+// record's text goes on after a space; any other record's fields go on after a comma.
+func records(text string) []record {
+	var recs []record
+	line := 0
+	for text != "" {
+		var l string
+		l, text, _ = strings.Cut(text, "\n")
+		line++
+		l = strings.TrimRight(l, "\r")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		code, body, _ := strings.Cut(l, ",")
+		code = strings.TrimSpace(code)
+		if code == "88" && len(recs) > 0 {
+			prev := &recs[len(recs)-1]
+			sep := ","
+			if prev.code == "16" {
+				sep = " "
+			}
+			prev.body = strings.TrimSuffix(strings.TrimRight(prev.body, " "), "/") + sep + body
+			prev.physical++
+			continue
+		}
+		recs = append(recs, record{line: line, code: code, body: body, physical: 1})
+	}
+	return recs
+}
+
+// fields reads the comma-separated fields of a record body in turn.
+type fields struct {
+	s    string
+	done bool
+}
+
+// next returns the next field, trimmed, without the "/" that ends the record; "" once none is left
+// (fields a record leaves out are defaulted).
+func (f *fields) next() string {
+	if f.done {
+		return ""
+	}
+	i := strings.IndexByte(f.s, ',')
+	if i < 0 {
+		v := f.s
+		f.s, f.done = "", true
+		return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "/"))
+	}
+	v := f.s[:i]
+	f.s = f.s[i+1:]
+	return strings.TrimSpace(v)
+}
+
+// rest returns everything left as one field (a 16 record's text, which may contain commas), without
+// the "/" that ends the record.
+func (f *fields) rest() string {
+	if f.done {
+		return ""
+	}
+	v := f.s
+	f.s, f.done = "", true
+	return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "/"))
+}
+
+// account is the statement being read, from its 03 record to its 49 trailer.
+type account struct {
+	st       reconcile.Statement
+	line     int
+	total    int64 // the sum of its amounts, for the control total
+	overflow bool
+	records  int
+	zero     int // details of no amount, left out
+}
+
+type parser struct {
+	opts   Options
+	latin1 bool
+	errs   reconcile.Errors
+	out    []reconcile.Statement
+
+	file, group   bool // inside a file header/trailer, a group header/trailer
+	fileLine      int
+	groupLine     int
+	asOf          payment.Date
+	groupCurrency payment.Currency
+	acct          *account
+}
+
+func (p *parser) fail(line int, field string, err error) {
+	p.errs.Add(&reconcile.ParseError{Format: Format, Line: line, Field: field, Err: err})
+}
+
+func (p *parser) run(recs []record) {
+	if len(recs) == 0 || recs[0].code != "01" {
+		line := 1
+		if len(recs) > 0 {
+			line = recs[0].line
+		}
+		p.fail(line, "", fmt.Errorf("%w: a BAI2 file starts with a 01 file header record", reconcile.ErrNotStatement))
+		return
+	}
+	for _, rc := range recs {
+		if p.errs.Len() >= reconcile.MaxErrors {
+			return
+		}
+		f := &fields{s: rc.body}
+		if p.acct != nil {
+			p.acct.records += rc.physical
+		}
+		switch rc.code {
+		case "01":
+			if p.file {
+				p.fail(rc.line, "01", fmt.Errorf("a second file header before the 99 trailer of the file of line %d", p.fileLine))
+			}
+			p.file, p.fileLine = true, rc.line
+			for range 7 {
+				f.next()
+			}
+			if v := f.next(); v != "" && v != "2" {
+				p.fail(rc.line, "01 version", fmt.Errorf("%q: this reads version 2 of the BAI format", v))
+			}
+		case "02":
+			p.groupHeader(rc, f)
+		case "03":
+			p.accountHeader(rc, f)
+		case "16":
+			if p.acct == nil {
+				p.fail(rc.line, "16", errors.New("a transaction detail outside an account (no 03 record before it)"))
+				continue
+			}
+			p.detail(rc, f)
+		case "49":
+			p.accountTrailer(rc, f)
+		case "98":
+			p.groupTrailer(rc)
+		case "99":
+			if p.group {
+				p.fail(rc.line, "99", fmt.Errorf("the group of line %d has no 98 trailer", p.groupLine))
+			}
+			if !p.file {
+				p.fail(rc.line, "99", errors.New("a file trailer with no 01 file header before it"))
+			}
+			p.file, p.group = false, false
+		case "88":
+			p.fail(rc.line, "88", errors.New("a continuation record with no record before it"))
+		default:
+			p.fail(rc.line, "", fmt.Errorf("%q: not a BAI2 record type (01, 02, 03, 16, 49, 88, 98, 99)", rc.code))
+		}
+	}
+	switch {
+	case p.acct != nil:
+		p.fail(p.acct.line, "03", fmt.Errorf("account %s has no 49 trailer: the file is cut short", p.acct.st.Account))
+	case p.group:
+		p.fail(p.groupLine, "02", errors.New("the group has no 98 trailer: the file is cut short"))
+	case p.file:
+		p.fail(p.fileLine, "01", errors.New("the file has no 99 trailer: it is cut short"))
+	}
+}
+
+// groupHeader reads a 02 record: ultimate receiver, originator, group status, as-of date, as-of
+// time, currency, as-of-date modifier.
+func (p *parser) groupHeader(rc record, f *fields) {
+	if !p.file {
+		p.fail(rc.line, "02", errors.New("a group header outside a file (no 01 record before it)"))
+	}
+	if p.group {
+		p.fail(rc.line, "02", fmt.Errorf("a group header before the 98 trailer of the group of line %d", p.groupLine))
+	}
+	p.group, p.groupLine = true, rc.line
+	f.next()
+	f.next()
+	switch status := f.next(); status {
+	case "", "1", "3": // update, correction
+	case "2":
+		p.fail(rc.line, "02 group status", errors.New("2 (deletion): the group withdraws an earlier report; there is nothing to import"))
+	case "4":
+		p.fail(rc.line, "02 group status", errors.New("4 (test only): a test file, not a report of the account"))
+	default:
+		p.fail(rc.line, "02 group status", fmt.Errorf("%q: not 1 (update), 2 (deletion), 3 (correction) or 4 (test only)", status))
+	}
+	d, err := parseDate(f.next())
+	if err != nil {
+		p.fail(rc.line, "02 as-of date", err)
+	}
+	p.asOf = d
+	f.next()
+	p.groupCurrency = "USD" // the specification's default
+	if c := f.next(); c != "" {
+		cur, err := parseCurrency(c)
+		if err != nil {
+			p.fail(rc.line, "02 currency", err)
+		}
+		p.groupCurrency = cur
+	}
+}
+
+// accountHeader reads a 03 record: the account number, its currency, then summary and status items
+// (type code, amount, item count, funds type and its fields).
+func (p *parser) accountHeader(rc record, f *fields) {
+	if !p.group {
+		p.fail(rc.line, "03", errors.New("an account outside a group (no 02 record before it)"))
+	}
+	if p.acct != nil {
+		p.fail(rc.line, "03", fmt.Errorf("account %s of line %d has no 49 trailer", p.acct.st.Account, p.acct.line))
+	}
+	a := &account{line: rc.line, records: rc.physical}
+	p.acct = a
+	a.st = reconcile.Statement{Format: Format, From: p.asOf, To: p.asOf, Currency: p.groupCurrency}
+	if a.st.Account = f.next(); a.st.Account == "" {
+		p.fail(rc.line, "03 account number", errors.New("missing"))
+	}
+	if c := f.next(); c != "" {
+		cur, err := parseCurrency(c)
+		if err != nil {
+			p.fail(rc.line, "03 currency", err)
+		}
+		a.st.Currency = cur
+	}
+	for !f.done {
+		code, amt := f.next(), f.next()
+		f.next() // item count
+		if _, err := p.funds(f); err != nil {
+			p.fail(rc.line, "03 funds type", err)
+			return
+		}
+		if amt == "" {
+			continue
+		}
+		v, err := parseAmount(amt, true)
+		if err != nil {
+			p.fail(rc.line, "03 amount of type code "+code, err)
+			continue
+		}
+		a.add(v)
+		switch code {
+		case "010":
+			a.st.Opening, a.st.HasOpening = v, true
+		case "015":
+			a.st.Closing, a.st.HasClosing = v, true
+		}
+	}
+}
+
+// add counts v into the control total.
+func (a *account) add(v int64) {
+	var ok bool
+	if a.total, ok = payment.AddMinor(a.total, v); !ok {
+		a.overflow = true
+	}
+}
+
+// funds reads a funds type and the fields it brings: a value date and time (V), three
+// availability amounts (S), or a count of (days, amount) pairs (D). It returns the value date.
+func (p *parser) funds(f *fields) (payment.Date, error) {
+	switch t := f.next(); strings.ToUpper(t) {
+	case "", "0", "1", "2", "Z":
+	case "V":
+		d := f.next()
+		f.next() // the value time
+		if d == "" {
+			return 0, nil
+		}
+		return parseDate(d)
+	case "S":
+		f.next()
+		f.next()
+		f.next()
+	case "D":
+		n, err := strconv.Atoi(f.next())
+		if err != nil || n < 0 || n > 99 {
+			return 0, errors.New("D: the number of distributions is not a count from 0 to 99")
+		}
+		for range n {
+			f.next()
+			f.next()
+		}
+	default:
+		return 0, fmt.Errorf("%q: not 0, 1, 2, V, S, D or Z", t)
+	}
+	return 0, nil
+}
+
+// detail reads a 16 record: type code, amount, funds type (and its fields), bank reference,
+// customer reference, text.
+func (p *parser) detail(rc record, f *fields) {
+	a := p.acct
+	code, amt := f.next(), f.next()
+	value, err := p.funds(f)
+	if err != nil {
+		p.fail(rc.line, "16 funds type", err)
+		return
+	}
+	bankRef, custRef, text := f.next(), f.next(), f.rest()
+	v, err := parseAmount(amt, false)
+	if err != nil {
+		p.fail(rc.line, "16 amount", err)
+		return
+	}
+	a.add(v)
+	dir, skip, err := p.direction(code)
+	switch {
+	case err != nil:
+		p.fail(rc.line, "16 type code", err)
+		return
+	case skip:
+		return
+	case v == 0:
+		a.zero++
+		return
+	}
+	if value == 0 {
+		value = p.asOf
+	}
+	a.st.Entries = append(a.st.Entries, reconcile.Entry{
+		BookingDate: p.asOf,
+		ValueDate:   value,
+		Amount:      v,
+		Direction:   dir,
+		Currency:    a.st.Currency,
+		CustomerRef: custRef,
+		BankRef:     bankRef,
+		Remittance:  text,
+		BankTxCode:  code,
+		Position:    "line " + strconv.Itoa(rc.line),
+	})
+}
+
+// direction is the direction of detail type code code; skip says the detail is no entry (890,
+// non-monetary information).
+func (p *parser) direction(code string) (reconcile.Direction, bool, error) {
+	if d, ok := p.opts.TypeCodes[code]; ok {
+		if d != reconcile.Credit && d != reconcile.Debit {
+			return "", false, fmt.Errorf("%s: Options.TypeCodes says %q, not credit or debit", code, d)
+		}
+		return d, false, nil
+	}
+	n, err := strconv.Atoi(code)
+	if err != nil || len(code) != 3 {
+		return "", false, fmt.Errorf("%q: not a three-digit type code", code)
+	}
+	switch {
+	case n == 890:
+		return "", true, nil
+	case n >= 100 && n <= 399:
+		return reconcile.Credit, false, nil
+	case n >= 400 && n <= 699:
+		return reconcile.Debit, false, nil
+	case n < 100:
+		return "", false, fmt.Errorf("%s: a status code (001–099) where a transaction detail code belongs: %w", code, ErrTypeCode)
+	}
+	return "", false, fmt.Errorf("%s: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): %w; "+
+		"say which way it goes in Options.TypeCodes", code, ErrTypeCode)
+}
+
+// accountTrailer reads a 49 record (control total, number of records) and ends the account.
+func (p *parser) accountTrailer(rc record, f *fields) {
+	a := p.acct
+	if a == nil {
+		p.fail(rc.line, "49", errors.New("an account trailer with no 03 account before it"))
+		return
+	}
+	p.acct = nil
+	st := &a.st
+	if total := f.next(); total != "" {
+		v, err := parseAmount(total, true)
+		switch {
+		case err != nil:
+			p.fail(rc.line, "49 control total", err)
+		case !a.overflow && v != a.total:
+			p.integrity(rc.line, st, "49 control total", fmt.Sprintf("account control total %s, but the account's amounts add up to %s",
+				strconv.FormatInt(v, 10), strconv.FormatInt(a.total, 10)))
+		}
+	}
+	if n := f.next(); n != "" {
+		count, err := strconv.Atoi(n)
+		switch {
+		case err != nil:
+			p.fail(rc.line, "49 number of records", fmt.Errorf("%q: not a count", n))
+		case count != a.records:
+			p.integrity(rc.line, st, "49 number of records", fmt.Sprintf("the trailer counts %d records, but the account has %d", count, a.records))
+		}
+	}
+	if a.zero > 0 {
+		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "zero_amount",
+			Message: strconv.Itoa(a.zero) + " transaction details of no amount were left out"})
+	}
+	if p.latin1 {
+		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "charset",
+			Message: "the file is not valid UTF-8; it was read as ISO-8859-1"})
+	}
+	st.Fingerprint()
+	if w := st.CheckBalances(); w != nil && p.opts.Strict {
+		p.fail(rc.line, "03 closing ledger (015)", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
+		return
+	}
+	p.out = append(p.out, *st)
+}
+
+// integrity records a control-total or record-count mismatch: a warning, or an error under Strict.
+func (p *parser) integrity(line int, st *reconcile.Statement, field, msg string) {
+	if p.opts.Strict {
+		p.fail(line, field, errors.New(msg))
+		return
+	}
+	st.Warnings = append(st.Warnings, reconcile.Warning{Code: "control_total_mismatch",
+		Message: "account " + st.Account + ": " + msg})
+}
+
+// groupTrailer reads a 98 record and ends the group.
+func (p *parser) groupTrailer(rc record) {
+	if p.acct != nil {
+		p.fail(rc.line, "98", fmt.Errorf("account %s of line %d has no 49 trailer", p.acct.st.Account, p.acct.line))
+		p.acct = nil
+	}
+	if !p.group {
+		p.fail(rc.line, "98", errors.New("a group trailer with no 02 group header before it"))
+	}
+	p.group = false
+}
+
+// parseDate reads a YYMMDD date; years 70–99 are 19xx, 00–69 20xx.
+func parseDate(s string) (payment.Date, error) {
+	if len(s) != 6 || !digits(s) {
+		return 0, fmt.Errorf("%q: not a date (YYMMDD)", s)
+	}
+	yy, _ := strconv.Atoi(s[:2])
+	mm, _ := strconv.Atoi(s[2:4])
+	dd, _ := strconv.Atoi(s[4:])
+	year := 2000 + yy
+	if yy >= 70 {
+		year = 1900 + yy
+	}
+	d, ok := payment.CivilDate(year, mm, dd)
+	if !ok {
+		return 0, fmt.Errorf("%q: no such date", s)
+	}
+	return d, nil
+}
+
+// parseAmount reads an amount in the currency's smallest unit: digits, with a sign where signed.
+func parseAmount(s string, signed bool) (int64, error) {
+	t := s
+	neg := false
+	if signed && t != "" && (t[0] == '+' || t[0] == '-') {
+		neg, t = t[0] == '-', t[1:]
+	}
+	if t == "" || !digits(t) {
+		return 0, fmt.Errorf("%q: not an amount (digits in the currency's smallest unit, no decimal point)", s)
+	}
+	t = strings.TrimLeft(t, "0")
+	if len(t) > 18 {
+		return 0, fmt.Errorf("%q: %w", s, reconcile.ErrAmountRange)
+	}
+	v, _ := strconv.ParseInt("0"+t, 10, 64)
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+func parseCurrency(s string) (payment.Currency, error) {
+	c := payment.Currency(strings.ToUpper(s))
+	if !c.Valid() {
+		return "", fmt.Errorf("%q: not an ISO 4217 currency code", s)
+	}
+	return c, nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

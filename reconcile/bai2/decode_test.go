@@ -1,0 +1,178 @@
+package bai2_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/bai2"
+	"github.com/orkesta/orkesta/reconcile/reconciletest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// TestPublicSample decodes moov-io/bai2's sample1 (two groups of one Canadian account) against its
+// golden file: 17 entries, directions from the type codes, value dates from the V funds type, and
+// control totals that add up (no warning).
+func TestPublicSample(t *testing.T) {
+	in, err := os.ReadFile("testdata/moov-bai2_sample1.txt")
+	require.NoError(t, err)
+	sts, err := bai2.Decode(bytes.NewReader(in), bai2.Options{})
+	require.NoError(t, err)
+	require.Len(t, sts, 2)
+	for _, st := range sts {
+		assert.Empty(t, st.Warnings, "the control totals add up")
+		assert.Equal(t, payment.Currency("CAD"), st.Currency)
+	}
+	assert.Len(t, sts[0].Entries, 11)
+	assert.Len(t, sts[1].Entries, 6)
+	got, err := json.MarshalIndent(sts, "", "  ")
+	require.NoError(t, err)
+	reconciletest.Golden(t, filepath.Join("testdata", "golden", "moov-bai2_sample1.json"), append(got, '\n'), *update)
+}
+
+// full has what a bank's file may hold: a USD group (the default currency), ledger balances, every
+// funds type, text with commas continued in an 88 record, a bank's own type code, a non-monetary
+// 890 detail and a detail of no amount; then a second account in EUR.
+const full = `01,BANKUS33,CUSTID,251124,0600,FILE42,,,2/
+02,CUSTID,BANKUS33,1,251124,2359,,2/
+03,000123456789,,010,+000000100000,,,015,+000000129150,,/
+88,100,000000040000,3,0/
+16,165,000000025000,V,251123,1200,BR-001,INV-2025-0042,ACH CREDIT ACME CORP, ORDER 7/
+88,FINAL PAYMENT FOR PO 991
+16,475,000000005000,S,000000001000,000000002000,000000002000,BR-002,CHK 1044,CHECK PAID/
+16,195,000000015000,D,2,0,000000010000,1,000000005000,BR-003,,INCOMING WIRE/
+16,901,000000000150,0,BR-004,,BANK OWN CODE INTEREST/
+16,890,000000000000,,BR-005,,NOTE: BALANCE CERTIFIED/
+16,165,000000000000,Z,BR-006,,ZERO CREDIT/
+16,699,000000006000,,BR-007,FEE-11,SERVICE FEE/
+49,+000000320300,11/
+03,DE89370400440532013000,EUR,015,-000000001000,,/
+16,451,000000001000,0,BR-9,E2E-1,SEPA DEBIT/
+49,-000000000000,3/
+98,+000000320300,2,16/
+99,+000000320300,1,18/
+`
+
+func TestFull(t *testing.T) {
+	sts, err := bai2.Decode(strings.NewReader(full), bai2.Options{TypeCodes: map[string]reconcile.Direction{"901": reconcile.Credit}})
+	require.NoError(t, err)
+	require.Len(t, sts, 2)
+	usd := sts[0]
+	assert.Equal(t, "000123456789", usd.Account)
+	assert.Equal(t, payment.Currency("USD"), usd.Currency, "a group that names no currency is in USD")
+	assert.Equal(t, payment.NewDate(2025, 11, 24), usd.From)
+	assert.True(t, usd.HasOpening && usd.HasClosing)
+	assert.Equal(t, int64(100000), usd.Opening)
+	assert.Equal(t, int64(129150), usd.Closing)
+	require.Len(t, usd.Entries, 5, "890 and the detail of no amount are no entries")
+	e := usd.Entries[0]
+	assert.Equal(t, reconcile.Credit, e.Direction)
+	assert.Equal(t, int64(25000), e.Amount)
+	assert.Equal(t, payment.NewDate(2025, 11, 23), e.ValueDate, "V gives the value date")
+	assert.Equal(t, payment.NewDate(2025, 11, 24), e.BookingDate, "the as-of date")
+	assert.Equal(t, "BR-001", e.BankRef)
+	assert.Equal(t, "INV-2025-0042", e.CustomerRef)
+	assert.Equal(t, "ACH CREDIT ACME CORP, ORDER 7 FINAL PAYMENT FOR PO 991", e.Remittance, "commas kept, the 88 text joined")
+	assert.Equal(t, "165", e.BankTxCode)
+	assert.Equal(t, "line 5", e.Position)
+	assert.Equal(t, reconcile.Debit, usd.Entries[1].Direction)
+	assert.Equal(t, "CHK 1044", usd.Entries[1].CustomerRef, "the S funds type's three amounts are skipped")
+	assert.Equal(t, "BR-003", usd.Entries[2].BankRef, "the D funds type's distributions are skipped")
+	assert.Equal(t, reconcile.Credit, usd.Entries[3].Direction, "901 as Options.TypeCodes says")
+	assert.Equal(t, reconcile.Debit, usd.Entries[4].Direction)
+	require.Len(t, usd.Warnings, 1)
+	assert.Equal(t, "zero_amount", usd.Warnings[0].Code)
+	for _, e := range usd.Entries {
+		assert.NotEmpty(t, e.Fingerprint)
+	}
+
+	eur := sts[1]
+	assert.Equal(t, payment.Currency("EUR"), eur.Currency, "the account's own currency")
+	assert.Equal(t, int64(-1000), eur.Closing, "balances are signed")
+	assert.False(t, eur.HasOpening)
+	require.Len(t, eur.Entries, 1)
+	assert.Equal(t, "E2E-1", eur.Entries[0].CustomerRef)
+	assert.Empty(t, eur.Warnings)
+}
+
+// TestControlTotals: an account whose trailer does not add up is a warning, and an error under Strict;
+// so is a balance mismatch.
+func TestControlTotals(t *testing.T) {
+	bad := strings.Replace(full, "49,+000000320300,11/", "49,+000000320301,10/", 1)
+	opts := bai2.Options{TypeCodes: map[string]reconcile.Direction{"901": reconcile.Credit}}
+	sts, err := bai2.Decode(strings.NewReader(bad), opts)
+	require.NoError(t, err)
+	var codes []string
+	for _, w := range sts[0].Warnings {
+		codes = append(codes, w.Code+": "+w.Message)
+	}
+	assert.Equal(t, []string{
+		"control_total_mismatch: account 000123456789: account control total 320301, but the account's amounts add up to 320300",
+		"control_total_mismatch: account 000123456789: the trailer counts 10 records, but the account has 11",
+		"zero_amount: 1 transaction details of no amount were left out",
+	}, codes)
+	opts.Strict = true
+	_, err = bai2.Decode(strings.NewReader(bad), opts)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bai2: line 13 49 control total: account control total 320301")
+
+	unbalanced := strings.Replace(full, "015,+000000129150", "015,+000000129151", 1)
+	unbalanced = strings.Replace(unbalanced, "49,+000000320300,11/", "49,+000000320301,11/", 1)
+	_, err = bai2.Decode(strings.NewReader(unbalanced), opts)
+	require.ErrorIs(t, err, reconcile.ErrBalanceMismatch)
+	opts.Strict = false
+	sts, err = bai2.Decode(strings.NewReader(unbalanced), opts)
+	require.NoError(t, err)
+	assert.Equal(t, "balance_mismatch", sts[0].Warnings[len(sts[0].Warnings)-1].Code)
+}
+
+// TestErrors: every problem is a ParseError with its line and record field, collected rather than
+// stopping at the first; a file that is not BAI2 is one ErrNotStatement.
+func TestErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     []string
+		notStmt  bool
+	}{
+		{"not bai2", "date,amount\n2025-01-01,5\n", []string{`bai2: line 1: reconcile: not a bank statement: a BAI2 file starts with a 01 file header record`}, true},
+		{"empty", "", []string{`bai2: line 1: reconcile: not a bank statement: a BAI2 file starts with a 01 file header record`}, true},
+		{"cut short", "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n03,1,,/\n16,165,100,0,,,X/\n",
+			[]string{`bai2: line 3 03: account 1 has no 49 trailer: the file is cut short`}, false},
+		{"no file trailer", "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n03,1,,/\n49,+100,2/\n98,+100,1,4/\n",
+			[]string{`bai2: line 1 01: the file has no 99 trailer: it is cut short`}, false},
+		{"bad fields", "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251324,,USX/\n03,1,,/\n16,165,12.50,0,,,X/\n16,901,100,0,,,Y/\n16,165,100,Q,,,Z/\n17,x/\n49,+0,6/\n98,+0,1,8/\n99,+0,1,10/\n",
+			[]string{
+				`bai2: line 2 02 as-of date: "251324": no such date`,
+				`bai2: line 2 02 currency: "USX": not an ISO 4217 currency code`,
+				`bai2: line 4 16 amount: "12.50": not an amount (digits in the currency's smallest unit, no decimal point)`,
+				`bai2: line 5 16 type code: 901: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): no direction for the type code; say which way it goes in Options.TypeCodes`,
+				`bai2: line 6 16 funds type: "Q": not 0, 1, 2, V, S, D or Z`,
+				`bai2: line 7: "17": not a BAI2 record type (01, 02, 03, 16, 49, 88, 98, 99)`,
+			}, false},
+		{"test group", "01,A,B,251124,0600,1,,,2/\n02,B,A,4,251124,,USD/\n03,1,,/\n49,+0,2/\n98,+0,1,4/\n99,+0,1,6/\n",
+			[]string{`bai2: line 2 02 group status: 4 (test only): a test file, not a report of the account`}, false},
+		{"detail outside an account", "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n16,165,100,0,,,X/\n98,+0,0,2/\n99,+0,1,4/\n",
+			[]string{`bai2: line 3 16: a transaction detail outside an account (no 03 record before it)`}, false},
+		{"version 3", "01,A,B,251124,0600,1,,,3/\n99,+0,0,2/\n", []string{`bai2: line 1 01 version: "3": this reads version 2 of the BAI format`}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sts, err := bai2.Decode(strings.NewReader(c.in), bai2.Options{})
+			require.Error(t, err)
+			assert.Nil(t, sts, "nothing is half-read")
+			assert.ErrorIs(t, err, reconcile.ErrParse)
+			assert.Equal(t, c.notStmt, errors.Is(err, reconcile.ErrNotStatement))
+			assert.Equal(t, strings.Join(c.want, "\n"), err.Error())
+		})
+	}
+}
