@@ -4,12 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/readall"
 )
 
 // Format is the value of Statement.Format for statements from this package.
@@ -34,24 +38,46 @@ type Options struct {
 // is a *reconcile.ParseError (several are joined, capped at reconcile.MaxErrors); input without a 01
 // file header is one error wrapping reconcile.ErrNotStatement. On error no statement is returned.
 func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
-	data, err := io.ReadAll(r)
+	data, err := readall.ReadAll(r)
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
 	text, latin1 := toText(data)
 	p := &parser{opts: opts, latin1: latin1}
-	p.run(records(text))
+	p.run(records(text, &p.text))
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
+	fingerprint(p.out)
 	return p.out, nil
 }
 
-// toText returns data as text: UTF-8 as it is (without a BOM), anything else read as ISO-8859-1,
-// the code page of the older systems that write BAI2 (the format itself is ASCII).
+// fingerprint sets the entries' fingerprints, statements on GOMAXPROCS goroutines at a time: a
+// file often has many accounts of a few hundred entries, each too small for Fingerprint to share
+// out by itself.
+func fingerprint(sts []reconcile.Statement) {
+	next := make(chan int, len(sts))
+	for i := range sts {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(sts)) {
+		wg.Go(func() {
+			for i := range next {
+				sts[i].Fingerprint()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// toText returns data as text: UTF-8 as it is (without a BOM; data is never written again, so the
+// text shares its bytes), anything else read as ISO-8859-1, the code page of the older systems that
+// write BAI2 (the format itself is ASCII).
 func toText(data []byte) (string, bool) {
 	if utf8.Valid(data) {
-		return strings.TrimPrefix(string(data), "\uFEFF"), false
+		return strings.TrimPrefix(unsafe.String(unsafe.SliceData(data), len(data)), "\uFEFF"), false
 	}
 	var b strings.Builder
 	b.Grow(len(data) + len(data)/8)
@@ -71,9 +97,10 @@ type record struct {
 }
 
 // records splits text into logical records. An 88 record continues the record before it: a 16
-// record's text goes on after a space; any other record's fields go on after a comma.
-func records(text string) []record {
-	var recs []record
+// record's text goes on after a space; any other record's fields go on after a comma (the joined
+// bodies are written in a).
+func records(text string, a *arena) []record {
+	recs := make([]record, 0, strings.Count(text, "\n")+1)
 	line := 0
 	for text != "" {
 		var l string
@@ -91,13 +118,51 @@ func records(text string) []record {
 			if prev.code == "16" {
 				sep = " "
 			}
-			prev.body = strings.TrimSuffix(strings.TrimRight(prev.body, " "), "/") + sep + body
+			prev.body = a.join(strings.TrimSuffix(strings.TrimRight(prev.body, " "), "/"), sep, body)
 			prev.physical++
 			continue
 		}
 		recs = append(recs, record{line: line, code: code, body: body, physical: 1})
 	}
 	return recs
+}
+
+// arena holds the texts a decode makes (positions, records joined with their continuations) in
+// large blocks: one allocation per block, not one per text. A block is never written again once a
+// text is taken from it, so the texts share its bytes.
+type arena struct{ buf []byte }
+
+const arenaBlock = 64 << 10
+
+// room makes room for n more bytes in the current block.
+func (a *arena) room(n int) {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(arenaBlock, n))
+	}
+}
+
+// take returns the bytes written since start as a string.
+func (a *arena) take(start int) string {
+	if len(a.buf) == start {
+		return ""
+	}
+	return unsafe.String(&a.buf[start], len(a.buf)-start)
+}
+
+// join returns x + sep + y.
+func (a *arena) join(x, sep, y string) string {
+	a.room(len(x) + len(sep) + len(y))
+	start := len(a.buf)
+	a.buf = append(append(append(a.buf, x...), sep...), y...)
+	return a.take(start)
+}
+
+// position returns "line n".
+func (a *arena) position(n int) string {
+	a.room(24)
+	start := len(a.buf)
+	a.buf = strconv.AppendInt(append(a.buf, "line "...), int64(n), 10)
+	return a.take(start)
 }
 
 // fields reads the comma-separated fields of a record body in turn.
@@ -149,6 +214,9 @@ type parser struct {
 	latin1 bool
 	errs   reconcile.Errors
 	out    []reconcile.Statement
+	text   arena
+	recs   []record
+	at     int // the record being read
 
 	file, group   bool // inside a file header/trailer, a group header/trailer
 	fileLine      int
@@ -163,6 +231,7 @@ func (p *parser) fail(line int, field string, err error) {
 }
 
 func (p *parser) run(recs []record) {
+	p.recs = recs
 	if len(recs) == 0 || recs[0].code != "01" {
 		line := 1
 		if len(recs) > 0 {
@@ -171,10 +240,11 @@ func (p *parser) run(recs []record) {
 		p.fail(line, "", fmt.Errorf("%w: a BAI2 file starts with a 01 file header record", reconcile.ErrNotStatement))
 		return
 	}
-	for _, rc := range recs {
+	for i, rc := range recs {
 		if p.errs.Len() >= reconcile.MaxErrors {
 			return
 		}
+		p.at = i
 		f := &fields{s: rc.body}
 		if p.acct != nil {
 			p.acct.records += rc.physical
@@ -278,6 +348,14 @@ func (p *parser) accountHeader(rc record, f *fields) {
 	a := &account{line: rc.line, records: rc.physical}
 	p.acct = a
 	a.st = reconcile.Statement{Format: Format, From: p.asOf, To: p.asOf, Currency: p.groupCurrency}
+	details := 0 // the account's 16 records: its entries, at most
+	for _, r := range p.recs[p.at+1:] {
+		if r.code != "16" {
+			break
+		}
+		details++
+	}
+	a.st.Entries = make([]reconcile.Entry, 0, details)
 	if a.st.Account = f.next(); a.st.Account == "" {
 		p.fail(rc.line, "03 account number", errors.New("missing"))
 	}
@@ -393,7 +471,7 @@ func (p *parser) detail(rc record, f *fields) {
 		BankRef:     bankRef,
 		Remittance:  text,
 		BankTxCode:  code,
-		Position:    "line " + strconv.Itoa(rc.line),
+		Position:    p.text.position(rc.line),
 	})
 }
 
@@ -460,7 +538,6 @@ func (p *parser) accountTrailer(rc record, f *fields) {
 		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "charset",
 			Message: "the file is not valid UTF-8; it was read as ISO-8859-1"})
 	}
-	st.Fingerprint()
 	if w := st.CheckBalances(); w != nil && p.opts.Strict {
 		p.fail(rc.line, "03 closing ledger (015)", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/readall"
 )
 
 // Format is the value of Statement.Format for statements from this package.
@@ -34,7 +35,7 @@ type Options struct {
 // a *reconcile.ParseError (several are joined, capped at reconcile.MaxErrors); input without a single
 // :20: field is one error wrapping reconcile.ErrNotStatement. On error no statement is returned.
 func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
-	data, err := readAll(r)
+	data, err := readall.ReadAll(r) // shared, not copied, by the statements' strings
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
@@ -511,25 +512,6 @@ func (p *parser) warnDate(line int, field, raw string, d payment.Date) {
 	}
 	p.cur.st.Warnings = append(p.cur.st.Warnings, reconcile.Warning{Code: "date_adjusted",
 		Message: fmt.Sprintf("line %d (%s): date %q does not exist; read as %s", line, field, raw, d)})
-}
-
-// readAll reads the whole input, in one allocation when the reader knows its length (bytes.Reader,
-// strings.Reader, bytes.Buffer). The text is never written to after, so it is shared, not copied,
-// by the strings of the statements.
-func readAll(r io.Reader) ([]byte, error) {
-	if l, ok := r.(interface{ Len() int }); ok {
-		buf := make([]byte, l.Len()+1)
-		n, err := io.ReadFull(r, buf)
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			return buf[:n], nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		rest, err := io.ReadAll(r)
-		return append(buf[:n], rest...), err
-	}
-	return io.ReadAll(r)
 }
 
 // position returns "line N". The strings are cut from a shared arena: one allocation per few
