@@ -2,8 +2,8 @@
 // import to finalization.
 //
 // The statement model (Statement, Entry) is format-neutral: the decoders in reconcile/mt940,
-// reconcile/camt053, reconcile/csv and reconcile/xlsx produce it from an io.Reader, and this package
-// never imports them. Matching is pure and deterministic: no I/O, no clock, no randomness in the
+// reconcile/camt053, reconcile/bai2, reconcile/csv and reconcile/xlsx produce it from an io.Reader,
+// and this package never imports them. Matching is pure and deterministic: no I/O, no clock, no randomness in the
 // result (the goroutines it may use change nothing but the time it takes).
 //
 // # Matching rules

@@ -1,6 +1,6 @@
 // Package detect picks a statement decoder by looking at a file's content, never at its name:
 // Sniff names the format from the first bytes, and Decode runs reconcile/mt940, reconcile/camt053,
-// reconcile/csv or reconcile/xlsx accordingly.
+// reconcile/bai2, reconcile/csv or reconcile/xlsx accordingly.
 //
 // It is the one place that imports every decoder, so that the reconciliation engine (package
 // reconcile) imports none: commands and services call detect, the engine receives statements.
