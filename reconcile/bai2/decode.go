@@ -111,7 +111,7 @@ func records(text string, a *arena) []record {
 			continue
 		}
 		code, body, _ := strings.Cut(l, ",")
-		code = strings.TrimSpace(code)
+		code = strings.TrimSpace(strings.TrimSuffix(code, "/")) // "99/": a record of no fields
 		if code == "88" && len(recs) > 0 {
 			prev := &recs[len(recs)-1]
 			sep := ","
@@ -199,6 +199,21 @@ func (f *fields) rest() string {
 	return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "/"))
 }
 
+// sum is what a group or file trailer counts: the blocks it closes (accounts or groups), the
+// physical records from its header to itself, and the sum of the amounts.
+type sum struct {
+	blocks, records int
+	total           int64
+	overflow        bool
+}
+
+func (s *sum) add(v int64) {
+	var ok bool
+	if s.total, ok = payment.AddMinor(s.total, v); !ok {
+		s.overflow = true
+	}
+}
+
 // account is the statement being read, from its 03 record to its 49 trailer.
 type account struct {
 	st       reconcile.Statement
@@ -221,6 +236,9 @@ type parser struct {
 	file, group   bool // inside a file header/trailer, a group header/trailer
 	fileLine      int
 	groupLine     int
+	fileSum       sum // for the 99 trailer: its groups, physical records and amounts
+	groupSum      sum // for the 98 trailer: its accounts, physical records and amounts
+	groupStart    int // the first statement of the group in out
 	asOf          payment.Date
 	groupCurrency payment.Currency
 	acct          *account
@@ -245,6 +263,8 @@ func (p *parser) run(recs []record) {
 			return
 		}
 		p.at = i
+		p.fileSum.records += rc.physical
+		p.groupSum.records += rc.physical
 		f := &fields{s: rc.body}
 		if p.acct != nil {
 			p.acct.records += rc.physical
@@ -254,7 +274,7 @@ func (p *parser) run(recs []record) {
 			if p.file {
 				p.fail(rc.line, "01", fmt.Errorf("a second file header before the 99 trailer of the file of line %d", p.fileLine))
 			}
-			p.file, p.fileLine = true, rc.line
+			p.file, p.fileLine, p.fileSum = true, rc.line, sum{records: rc.physical}
 			for range 7 {
 				f.next()
 			}
@@ -274,7 +294,7 @@ func (p *parser) run(recs []record) {
 		case "49":
 			p.accountTrailer(rc, f)
 		case "98":
-			p.groupTrailer(rc)
+			p.groupTrailer(rc, f)
 		case "99":
 			if p.group {
 				p.fail(rc.line, "99", fmt.Errorf("the group of line %d has no 98 trailer", p.groupLine))
@@ -282,6 +302,7 @@ func (p *parser) run(recs []record) {
 			if !p.file {
 				p.fail(rc.line, "99", errors.New("a file trailer with no 01 file header before it"))
 			}
+			p.checkTrailer(rc.line, "99", "file", "groups", f, &p.fileSum, p.out)
 			p.file, p.group = false, false
 		case "88":
 			p.fail(rc.line, "88", errors.New("a continuation record with no record before it"))
@@ -309,6 +330,7 @@ func (p *parser) groupHeader(rc record, f *fields) {
 		p.fail(rc.line, "02", fmt.Errorf("a group header before the 98 trailer of the group of line %d", p.groupLine))
 	}
 	p.group, p.groupLine = true, rc.line
+	p.groupSum, p.groupStart = sum{records: rc.physical}, len(p.out)
 	f.next()
 	f.next()
 	switch status := f.next(); status {
@@ -410,7 +432,11 @@ func (p *parser) funds(f *fields) (payment.Date, error) {
 		if d == "" {
 			return 0, nil
 		}
-		return parseDate(d)
+		v, err := parseDate(d)
+		if err != nil {
+			return 0, fmt.Errorf("the value date of funds type V: %w", err)
+		}
+		return v, nil
 	case "S":
 		f.next()
 		f.next()
@@ -418,7 +444,7 @@ func (p *parser) funds(f *fields) (payment.Date, error) {
 	case "D":
 		n, err := strconv.Atoi(f.next())
 		if err != nil || n < 0 || n > 99 {
-			return 0, errors.New("D: the number of distributions is not a count from 0 to 99")
+			return 0, errors.New("the number of distributions of funds type D is not a count from 0 to 99")
 		}
 		for range n {
 			f.next()
@@ -510,6 +536,11 @@ func (p *parser) accountTrailer(rc record, f *fields) {
 		return
 	}
 	p.acct = nil
+	p.groupSum.blocks++
+	if a.overflow {
+		p.groupSum.overflow = true
+	}
+	p.groupSum.add(a.total)
 	st := &a.st
 	if total := f.next(); total != "" {
 		v, err := parseAmount(total, true)
@@ -555,16 +586,65 @@ func (p *parser) integrity(line int, st *reconcile.Statement, field, msg string)
 		Message: "account " + st.Account + ": " + msg})
 }
 
-// groupTrailer reads a 98 record and ends the group.
-func (p *parser) groupTrailer(rc record) {
+// groupTrailer reads a 98 record (group control total, number of accounts, number of records) and
+// ends the group.
+func (p *parser) groupTrailer(rc record, f *fields) {
 	if p.acct != nil {
 		p.fail(rc.line, "98", fmt.Errorf("account %s of line %d has no 49 trailer", p.acct.st.Account, p.acct.line))
 		p.acct = nil
 	}
 	if !p.group {
 		p.fail(rc.line, "98", errors.New("a group trailer with no 02 group header before it"))
+		return
 	}
 	p.group = false
+	p.checkTrailer(rc.line, "98", "group of line "+strconv.Itoa(p.groupLine), "accounts", f, &p.groupSum, p.out[p.groupStart:])
+	p.fileSum.blocks++
+	if p.groupSum.overflow {
+		p.fileSum.overflow = true
+	}
+	p.fileSum.add(p.groupSum.total)
+}
+
+// checkTrailer compares a group or file trailer (control total, number of blocks, number of
+// records) with what the group or file holds. A mismatch is an error under Strict, otherwise a
+// control_total_mismatch warning on each statement of the group or file.
+func (p *parser) checkTrailer(line int, code, what, blocks string, f *fields, s *sum, sts []reconcile.Statement) {
+	var msgs []string
+	if t := f.next(); t != "" {
+		v, err := parseAmount(t, true)
+		switch {
+		case err != nil:
+			p.fail(line, code+" control total", err)
+		case !s.overflow && v != s.total:
+			msgs = append(msgs, fmt.Sprintf("%s: control total %d, but its amounts add up to %d", what, v, s.total))
+		}
+	}
+	for _, c := range []struct {
+		name string
+		have int
+	}{{blocks, s.blocks}, {"records", s.records}} {
+		t := f.next()
+		if t == "" {
+			continue
+		}
+		n, err := strconv.Atoi(t)
+		switch {
+		case err != nil:
+			p.fail(line, code+" number of "+c.name, fmt.Errorf("%q: not a count", t))
+		case n != c.have:
+			msgs = append(msgs, fmt.Sprintf("%s: the trailer counts %d %s, but there are %d", what, n, c.name, c.have))
+		}
+	}
+	for _, m := range msgs {
+		if p.opts.Strict {
+			p.fail(line, code, errors.New(m))
+			continue
+		}
+		for i := range sts {
+			sts[i].Warnings = append(sts[i].Warnings, reconcile.Warning{Code: "control_total_mismatch", Message: m})
+		}
+	}
 }
 
 // parseDate reads a YYMMDD date; years 70–99 are 19xx, 00–69 20xx.

@@ -129,12 +129,35 @@ func TestControlTotals(t *testing.T) {
 
 	unbalanced := strings.Replace(full, "015,+000000129150", "015,+000000129151", 1)
 	unbalanced = strings.Replace(unbalanced, "49,+000000320300,11/", "49,+000000320301,11/", 1)
+	unbalanced = strings.Replace(unbalanced, "98,+000000320300,", "98,+000000320301,", 1)
+	unbalanced = strings.Replace(unbalanced, "99,+000000320300,", "99,+000000320301,", 1)
 	_, err = bai2.Decode(strings.NewReader(unbalanced), opts)
 	require.ErrorIs(t, err, reconcile.ErrBalanceMismatch)
 	opts.Strict = false
 	sts, err = bai2.Decode(strings.NewReader(unbalanced), opts)
 	require.NoError(t, err)
 	assert.Equal(t, "balance_mismatch", sts[0].Warnings[len(sts[0].Warnings)-1].Code)
+
+	// An account block lost from the middle of the file: every account left adds up, the group and
+	// file trailers do not.
+	lost := strings.Replace(full, "03,DE89370400440532013000,EUR,015,-000000001000,,/\n16,451,000000001000,0,BR-9,E2E-1,SEPA DEBIT/\n49,-000000000000,3/\n", "", 1)
+	sts, err = bai2.Decode(strings.NewReader(lost), opts)
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	var msgs []string
+	for _, w := range sts[0].Warnings {
+		if w.Code == "control_total_mismatch" {
+			msgs = append(msgs, w.Message)
+		}
+	}
+	assert.Equal(t, []string{
+		"group of line 2: the trailer counts 2 accounts, but there are 1",
+		"group of line 2: the trailer counts 16 records, but there are 13",
+		"file: the trailer counts 18 records, but there are 15",
+	}, msgs)
+	opts.Strict = true
+	_, err = bai2.Decode(strings.NewReader(lost), opts)
+	assert.ErrorContains(t, err, "bai2: line 14 98: group of line 2: the trailer counts 2 accounts, but there are 1")
 }
 
 // TestErrors: every problem is a ParseError with its line and record field, collected rather than

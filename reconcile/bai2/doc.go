@@ -20,9 +20,12 @@
 //   - References: the detail's bank reference becomes BankRef, its customer reference CustomerRef,
 //     and its text (which may contain commas and continue in 88 records) Remittance; the type code
 //     is BankTxCode.
-//   - Integrity: the 49 trailer's control total (the sum of the account's amounts) and record count
-//     are checked (control_total_mismatch, a warning, an error under Options.Strict); an account,
-//     group or file that is not closed by its trailer is an error: the file was cut short.
+//   - Integrity: every trailer is checked against what it closes: the 49's control total (the sum of
+//     the account's amounts) and record count, the 98's and 99's totals and counts of accounts,
+//     groups and records, so that an account lost from the middle of a file is noticed
+//     (control_total_mismatch, a warning on the statements concerned, an error under
+//     Options.Strict); an account, group or file that is not closed by its trailer is an error: the
+//     file was cut short.
 //
 // Every problem is a *reconcile.ParseError with the line and record field; on error no statement is
 // returned.
