@@ -113,15 +113,11 @@ func TestControlTotals(t *testing.T) {
 	opts := bai2.Options{TypeCodes: map[string]reconcile.Direction{"901": reconcile.Credit}}
 	sts, err := bai2.Decode(strings.NewReader(bad), opts)
 	require.NoError(t, err)
-	var codes []string
-	for _, w := range sts[0].Warnings {
-		codes = append(codes, w.Code+": "+w.Message)
-	}
 	assert.Equal(t, []string{
 		"control_total_mismatch: account 000123456789: account control total 320301, but the account's amounts add up to 320300",
 		"control_total_mismatch: account 000123456789: the trailer counts 10 records, but the account has 11",
 		"zero_amount: 1 transaction details of no amount were left out",
-	}, codes)
+	}, warnings(sts[0]))
 	opts.Strict = true
 	_, err = bai2.Decode(strings.NewReader(bad), opts)
 	require.Error(t, err)
@@ -144,17 +140,12 @@ func TestControlTotals(t *testing.T) {
 	sts, err = bai2.Decode(strings.NewReader(lost), opts)
 	require.NoError(t, err)
 	require.Len(t, sts, 1)
-	var msgs []string
-	for _, w := range sts[0].Warnings {
-		if w.Code == "control_total_mismatch" {
-			msgs = append(msgs, w.Message)
-		}
-	}
 	assert.Equal(t, []string{
-		"group of line 2: the trailer counts 2 accounts, but there are 1",
-		"group of line 2: the trailer counts 16 records, but there are 13",
-		"file: the trailer counts 18 records, but there are 15",
-	}, msgs)
+		"zero_amount: 1 transaction details of no amount were left out",
+		"control_total_mismatch: group of line 2: the trailer counts 2 accounts, but there are 1",
+		"control_total_mismatch: group of line 2: the trailer counts 16 records, but there are 13",
+		"control_total_mismatch: file: the trailer counts 18 records, but there are 15",
+	}, warnings(sts[0]))
 	opts.Strict = true
 	_, err = bai2.Decode(strings.NewReader(lost), opts)
 	assert.ErrorContains(t, err, "bai2: line 14 98: group of line 2: the trailer counts 2 accounts, but there are 1")
@@ -198,4 +189,13 @@ func TestErrors(t *testing.T) {
 			assert.Equal(t, strings.Join(c.want, "\n"), err.Error())
 		})
 	}
+}
+
+// warnings lists a statement's warnings as "code: message".
+func warnings(st reconcile.Statement) []string {
+	var out []string
+	for _, w := range st.Warnings {
+		out = append(out, w.Code+": "+w.Message)
+	}
+	return out
 }
