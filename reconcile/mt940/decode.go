@@ -15,8 +15,12 @@ import (
 	"github.com/orkesta/orkesta/reconcile/internal/readall"
 )
 
-// Format is the value of Statement.Format for statements from this package.
-const Format = "mt940"
+// Format is the value of Statement.Format for statements from this package; FormatInterim for an
+// MT942 interim transaction report (a :34F: floor limit and no balances).
+const (
+	Format        = "mt940"
+	FormatInterim = "mt942"
+)
 
 // Options tune Decode. The zero value reads UTF-8 (or Windows-1254 when the file is not valid UTF-8)
 // and records balance mismatches as warnings.
@@ -181,6 +185,19 @@ type stmt struct {
 	first    int // index in parser.entries of the statement's first entry
 	openDate payment.Date
 	bad      bool
+
+	// MT942: interim says a :34F: floor limit gave the currency; asOf is the :13D: date; totals
+	// are :90D: and :90C: (number and sum of the debit and credit entries).
+	interim bool
+	asOf    payment.Date
+	totals  [2]entryTotal
+}
+
+// entryTotal is an MT942 :90D: or :90C: field.
+type entryTotal struct {
+	line  int
+	count int
+	sum   int64
 }
 
 func (p *parser) fail(line int, field string, err error) {
@@ -366,9 +383,45 @@ func (p *parser) field(tag string, line int, text string) {
 		}
 		s.st.Closing, s.st.HasClosing = b.amount, true
 		s.st.To = b.date
-	case "61":
+	case "34F":
+		cur, ok := p.floorLimit(line, text)
+		if !ok {
+			return
+		}
+		if (s.has60 || s.interim) && cur != s.st.Currency {
+			p.fail(line, ":34F:", fmt.Errorf("floor limit currency %s differs from the statement's %s", cur, s.st.Currency))
+			return
+		}
 		if !s.has60 {
-			p.fail(line, ":61:", errors.New("statement line before the :60F: opening balance (currency unknown)"))
+			s.st.Currency, s.minor = cur, cur.MinorUnits()
+		}
+		s.interim = true
+	case "13D", "13":
+		v, _ := firstLine(text)
+		v = strings.TrimSpace(v)
+		d, ok := p.date(v[:min(len(v), 6)])
+		if !ok {
+			p.fail(line, ":"+tag+":", fmt.Errorf("date %q is not a valid YYMMDD date", v))
+			return
+		}
+		s.asOf = d.date
+	case "90D", "90C":
+		if !s.interim && !s.has60 {
+			p.fail(line, ":"+tag+":", errors.New("entry totals before the :34F: floor limit (currency unknown)"))
+			return
+		}
+		t, ok := p.entryTotal(line, tag, text, s.st.Currency, s.minor)
+		if !ok {
+			return
+		}
+		if tag == "90D" {
+			s.totals[0] = t
+		} else {
+			s.totals[1] = t
+		}
+	case "61":
+		if !s.has60 && !s.interim {
+			p.fail(line, ":61:", errors.New("statement line before the :60F: opening balance or the :34F: floor limit (currency unknown)"))
 			return
 		}
 		e, err := p.statementLine(text, s.st.Currency, s.minor)
@@ -439,6 +492,87 @@ func (p *parser) balance(line int, tag, text string) (balance, bool) {
 	return b, true
 }
 
+// floorLimit parses an MT942 :34F: floor limit, "EURD0," (currency, an optional D or C mark, an
+// amount), and returns its currency.
+func (p *parser) floorLimit(line int, text string) (payment.Currency, bool) {
+	v, _ := firstLine(text)
+	v = strings.TrimSpace(v)
+	if len(v) < 4 {
+		p.fail(line, ":34F:", fmt.Errorf("floor limit %q is too short (want currency, optional D or C, amount)", v))
+		return "", false
+	}
+	cur, err := payment.ParseCurrency(v[:3])
+	if err != nil {
+		p.fail(line, ":34F:", fmt.Errorf("currency %q is not an ISO 4217 code payments are made in", v[:3]))
+		return "", false
+	}
+	amt := v[3:]
+	if amt[0] == 'D' || amt[0] == 'C' {
+		amt = amt[1:]
+	}
+	if _, err := reconcile.ParseMinor(amt, reconcile.NumberComma, cur.MinorUnits()); err != nil || strings.IndexByte(amt, ',') < 0 {
+		p.fail(line, ":34F:", fmt.Errorf("floor limit amount %q is not an MT940 amount (digits and a decimal comma)", amt))
+		return "", false
+	}
+	return cur, true
+}
+
+// entryTotal parses an MT942 :90D: or :90C: field, "3EUR1250,50": the number of entries, the
+// currency, their sum.
+func (p *parser) entryTotal(line int, tag, text string, cur payment.Currency, minor int) (entryTotal, bool) {
+	field := ":" + tag + ":"
+	v, _ := firstLine(text)
+	v = strings.TrimSpace(v)
+	n := 0
+	for n < len(v) && n < 5 && isDigit(v[n]) {
+		n++
+	}
+	if n == 0 || len(v) < n+4 {
+		p.fail(line, field, fmt.Errorf("entry total %q: want the number of entries, the currency and their sum", v))
+		return entryTotal{}, false
+	}
+	count, _ := strconv.Atoi(v[:n])
+	if c := payment.Currency(v[n : n+3]); c != cur {
+		p.fail(line, field, fmt.Errorf("entry total currency %s differs from the statement's %s", c, cur))
+		return entryTotal{}, false
+	}
+	sum, err := reconcile.ParseMinor(v[n+3:], reconcile.NumberComma, minor)
+	if err != nil || strings.IndexByte(v[n+3:], ',') < 0 {
+		p.fail(line, field, fmt.Errorf("entry total amount %q is not an MT940 amount (digits and a decimal comma)", v[n+3:]))
+		return entryTotal{}, false
+	}
+	return entryTotal{line: line, count: count, sum: sum}, true
+}
+
+// checkTotals compares an MT942's :90D: and :90C: with its entries: a mismatch is an
+// "entry_totals_mismatch" warning, or an error under Strict (reported false).
+func (p *parser) checkTotals(s *stmt) bool {
+	var have [2]entryTotal
+	for i := range s.st.Entries {
+		e := &s.st.Entries[i]
+		k := 0
+		if e.Direction == reconcile.Credit {
+			k = 1
+		}
+		have[k].count++
+		have[k].sum, _ = payment.AddMinor(have[k].sum, e.Amount)
+	}
+	for k, name := range []string{"debit", "credit"} {
+		want := s.totals[k]
+		if want.line == 0 || (want.count == have[k].count && want.sum == have[k].sum) {
+			continue
+		}
+		msg := fmt.Sprintf("the %s entries are %d for %s, but :90%c: says %d for %s", name, have[k].count,
+			payment.FormatMinor(have[k].sum, s.st.Currency), "DC"[k], want.count, payment.FormatMinor(want.sum, s.st.Currency))
+		if p.opts.Strict {
+			p.fail(want.line, fmt.Sprintf(":90%c:", "DC"[k]), errors.New(msg))
+			return false
+		}
+		s.st.Warnings = append(s.st.Warnings, reconcile.Warning{Code: "entry_totals_mismatch", Message: msg})
+	}
+	return true
+}
+
 // finish closes the open statement: checks, period, fingerprints, balances.
 func (p *parser) finish() {
 	s := p.cur
@@ -451,8 +585,9 @@ func (p *parser) finish() {
 		p.addErr(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":25:", Err: errors.New("statement has no :25: account identification")})
 		s.bad = true
 	}
-	if !s.has60 && !s.bad {
-		p.addErr(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":60F:", Err: errors.New("statement has no :60F: opening balance")})
+	if !s.has60 && !s.interim && !s.bad {
+		p.addErr(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":60F:",
+			Err: errors.New("statement has no :60F: opening balance (nor, for an MT942, a :34F: floor limit)")})
 		s.bad = true
 	}
 	if s.bad || p.stop {
@@ -463,7 +598,16 @@ func (p *parser) finish() {
 	if s.ref28 != "" {
 		st.ID += "/" + s.ref28
 	}
-	if s.line62 == 0 {
+	switch {
+	case s.interim:
+		st.Format = FormatInterim
+		if st.To == 0 {
+			st.To = s.asOf
+		}
+		if !p.checkTotals(s) {
+			return
+		}
+	case s.line62 == 0:
 		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "missing_closing_balance",
 			Message: "statement of line " + strconv.Itoa(s.line) + " has no :62F: closing balance"})
 	}

@@ -296,6 +296,44 @@ func TestMissingClosingBalanceWarns(t *testing.T) {
 	assert.False(t, st.HasClosing)
 }
 
+// TestInterimReport: an MT942 has no balances; its :34F: floor limits give the currency, :13D: the
+// date, and :90D:/:90C: the number and sum of the debit and credit entries, which are checked.
+func TestInterimReport(t *testing.T) {
+	text := ":20:MT942REF\r\n:21:NONREF\r\n:25:NL91ABNA0417164300\r\n:28C:7/1\r\n:34F:EURD0,\r\n:34F:EURC0,\r\n" +
+		":13D:2511261215+0100\r\n" +
+		":61:2511261126C1250,50NTRFNONREF//B1\r\n:86:/EREF/E2E-1/REMI/USTD//INV-2025-0042\r\n" +
+		":61:2511261126D99,90NDDTMANDATE//B2\r\n:86:/NAME/STROOM BV/REMI/USTD//NOV\r\n" +
+		":61:2511251126C10,NTRFX//B3\r\n" +
+		":90D:1EUR99,90\r\n:90C:2EUR1260,50\r\n:86:intraday\r\n-\r\n"
+	st := decodeOne(t, text, mt940.Options{})
+	assert.Equal(t, mt940.FormatInterim, st.Format)
+	assert.Equal(t, "MT942REF/7/1", st.ID)
+	assert.Equal(t, payment.Currency("EUR"), st.Currency)
+	assert.False(t, st.HasOpening || st.HasClosing)
+	assert.Empty(t, st.Warnings, "no missing_closing_balance: an interim report has none; the totals add up")
+	assert.Equal(t, payment.NewDate(2025, 11, 26), st.From, "the entries' booking dates")
+	assert.Equal(t, payment.NewDate(2025, 11, 26), st.To)
+	require.Len(t, st.Entries, 3)
+	assert.Equal(t, "E2E-1", st.Entries[0].EndToEnd)
+	assert.Equal(t, reconcile.Debit, st.Entries[1].Direction)
+	assert.Equal(t, "STROOM BV", st.Entries[1].CounterpartyName)
+
+	// Totals that do not add up: a warning, an error under Strict.
+	off := strings.Replace(text, ":90C:2EUR1260,50", ":90C:2EUR1260,51", 1)
+	st = decodeOne(t, off, mt940.Options{})
+	require.Len(t, st.Warnings, 1)
+	assert.Equal(t, reconcile.Warning{Code: "entry_totals_mismatch",
+		Message: "the credit entries are 2 for 1260.50, but :90C: says 2 for 1260.51"}, st.Warnings[0])
+	_, err := mt940.Decode(strings.NewReader(off), mt940.Options{Strict: true})
+	assert.ErrorContains(t, err, "mt940: line 14 :90C:: the credit entries are 2 for 1260.50, but :90C: says 2 for 1260.51")
+
+	// A report with no entries yet covers its :13D: date.
+	empty := decodeOne(t, ":20:A\n:25:X\n:34F:TRY0,\n:13D:2511260900+0300\n:90D:0TRY0,\n:90C:0TRY0,\n", mt940.Options{})
+	assert.Empty(t, empty.Entries)
+	assert.Equal(t, payment.NewDate(2025, 11, 26), empty.From)
+	assert.Equal(t, payment.Currency("TRY"), empty.Currency)
+}
+
 func TestBalanceMismatch(t *testing.T) {
 	text := wrap("EUR", ":61:240101D20000,00NTRFX\n:62F:C240101EUR1000,00\n")
 	st := decodeOne(t, text, mt940.Options{})
@@ -386,6 +424,13 @@ func TestMalformed(t *testing.T) {
 		{"two opening balances", ":20:A\n:25:X\n:60F:C240101EUR1,00\n:60F:C240101EUR1,00\n", []wantErr{{4, ":60F:", "second opening"}}},
 		{"no account", ":20:A\n:60F:C240101EUR1,00\n:62F:C240101EUR1,00\n", []wantErr{{1, ":25:", "no :25:"}}},
 		{"no opening balance", ":20:A\n:25:X\n:62F:C240101EUR1,00\n", []wantErr{{1, ":60F:", "no :60F:"}}},
+		{"mt942 floor limit currency", ":20:A\n:25:X\n:34F:XYZD0,\n", []wantErr{{3, ":34F:", `currency "XYZ"`}}},
+		{"mt942 floor limit amount", ":20:A\n:25:X\n:34F:EURD0\n", []wantErr{{3, ":34F:", `floor limit amount "0"`}}},
+		{"mt942 floor limits disagree", ":20:A\n:25:X\n:34F:EURD0,\n:34F:USDC0,\n", []wantErr{{4, ":34F:", "differs from the statement's EUR"}}},
+		{"mt942 bad date", ":20:A\n:25:X\n:34F:EUR0,\n:13D:2513011200+0100\n", []wantErr{{4, ":13D:", `date "2513011200+0100"`}}},
+		{"mt942 totals before the floor limit", ":20:A\n:25:X\n:90D:0EUR0,\n:34F:EUR0,\n", []wantErr{{3, ":90D:", "before the :34F:"}}},
+		{"mt942 totals in another currency", ":20:A\n:25:X\n:34F:EUR0,\n:90C:1USD5,00\n", []wantErr{{4, ":90C:", "currency USD differs"}}},
+		{"mt942 totals malformed", ":20:A\n:25:X\n:34F:EUR0,\n:90C:EUR5,00\n", []wantErr{{4, ":90C:", "want the number of entries"}}},
 		{"field before :20:", ":25:X\n:20:A\n:25:X\n:60F:C240101EUR1,00\n", []wantErr{{1, ":25:", "before the first :20:"}}},
 		{"problems are collected, each with its line", wrap("EUR", ":61:240101C1,00NTRFX\n:61:240199C1,00NTRFX\n:86:ok\n:61:240101Q1,00NTRFX\n:61:240101C1,00NTRFX\n:61:240101C,NTRFX\n"),
 			[]wantErr{{6, ":61:", "value date"}, {8, ":61:", "mark"}, {10, ":61:", "amount"}}},

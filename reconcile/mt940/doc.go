@@ -1,4 +1,5 @@
-// Package mt940 decodes SWIFT MT940 customer statements into reconcile.Statement values.
+// Package mt940 decodes SWIFT MT940 customer statements, and MT942 interim transaction reports,
+// into reconcile.Statement values.
 //
 //	sts, err := mt940.Decode(file, mt940.Options{})
 //
@@ -11,8 +12,13 @@
 //     a statement starts at every :20: (not at "-"), so back-to-back statements split correctly.
 //   - :20: and :28:/:28C: make Statement.ID ("REF/1/1"); :25: is the account as written (IBAN,
 //     BLZ/account, BIC/account/currency…); :60F:/:60M: and :62F:/:62M: the opening and closing
-//     booked balances, whose currency is the statement's. :21:, :64:, :65:, :13D:, :NS: and unknown
-//     tags are tolerated. A missing closing balance is a "missing_closing_balance" warning.
+//     booked balances, whose currency is the statement's. :21:, :64:, :65:, :NS: and unknown tags
+//     are tolerated. A missing closing balance is a "missing_closing_balance" warning.
+//   - MT942 (intraday): a statement with a :34F: floor limit (one, or a debit and a credit one) and
+//     no balances takes its currency from it; :13D: is its date when it has no entries; :90D: and
+//     :90C: (the number and sum of the debit and credit entries) are checked against the entries
+//     ("entry_totals_mismatch", an error under Options.Strict). Its Format is FormatInterim,
+//     "mt942", and it has no balances, nor a missing_closing_balance warning.
 //   - :61: in full: value date YYMMDD (00–79 → 20xx); optional entry date MMDD, or four spaces,
 //     whose year is the one nearest the value date (value 231231 + entry 0102 → 2024-01-02); mark C,
 //     D, RC (reversal of a credit: a debit, Reversal true), RD (reversal of a debit: a credit), EC/ED;

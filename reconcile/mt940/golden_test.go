@@ -59,7 +59,11 @@ func TestDecodePublicGolden(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, sts)
 			for _, st := range sts {
-				assert.Equal(t, mt940.Format, st.Format)
+				if strings.Contains(name, "interim") {
+					assert.Equal(t, mt940.FormatInterim, st.Format)
+				} else {
+					assert.Equal(t, mt940.Format, st.Format)
+				}
 				assert.NotEmpty(t, st.Account)
 				assert.True(t, st.Currency.Valid(), "currency %q", st.Currency)
 				for _, e := range st.Entries {
