@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/orkesta/orkesta/reconcile/internal/xmlscan"
 	"io"
 	"slices"
 	"strconv"
@@ -29,7 +30,7 @@ func (e *cellError) Error() string { return e.err.Error() }
 // number, date, boolean and error cells (numbers made exact by excelNumber), and "" for the
 // blanks between cells; trailing blanks are not returned. It keeps one row at a time.
 type sheetReader struct {
-	sc   *scanner
+	sc   *xmlscan.Scanner
 	rc   io.Closer
 	sst  *sharedStrings
 	size int64 // the part's unzipped size
@@ -46,22 +47,22 @@ type sheetReader struct {
 }
 
 func newSheetReader(rc io.ReadCloser, size int64, sst *sharedStrings) (*sheetReader, error) {
-	r := &sheetReader{sc: newScanner(rc), rc: rc, sst: sst, size: size}
+	r := &sheetReader{sc: xmlscan.New(rc), rc: rc, sst: sst, size: size}
 	// Read up to <sheetData>, noting the declared dimension on the way.
 	for {
-		_, t, err := r.sc.next()
+		_, t, err := r.sc.Next()
 		if err != nil {
 			return r, err
 		}
 		switch {
-		case t.kind == kEOF:
+		case t.Kind == xmlscan.EOF:
 			return r, nil // no sheetData: no rows (a chart sheet, say)
-		case t.is("dimension"):
-			if ref, ok := t.attr("ref"); ok {
+		case t.Is("dimension"):
+			if ref, ok := t.Attr("ref"); ok {
 				r.dimension = bytes.Clone(ref)
 			}
-		case t.is("sheetData"):
-			r.data = !t.empty
+		case t.Is("sheetData"):
+			r.data = !t.Empty
 			return r, nil
 		}
 	}
@@ -102,29 +103,29 @@ func (r *sheetReader) sample(k int) (rows []sampledRow, estimate int, err error)
 		}
 		rows = append(rows, sampledRow{n: n, cells: slices.Clone(cells)})
 		if len(rows) == k/2 {
-			mid = r.sc.offset()
+			mid = r.sc.Offset()
 		}
 	}
-	per := (r.sc.offset() - mid) / int64(k-k/2)
-	return rows, k + int((r.size-r.sc.offset())/max(per, 1)), nil
+	per := (r.sc.Offset() - mid) / int64(k-k/2)
+	return rows, k + int((r.size-r.sc.Offset())/max(per, 1)), nil
 }
 
 // next returns the next row and its number; n is 0 after the last row. The cells are valid until
 // the next call, their strings for good (they share one allocation per row).
 func (r *sheetReader) next() (n int, cells []string, err error) {
 	for r.data {
-		_, t, err := r.sc.next()
+		_, t, err := r.sc.Next()
 		if err != nil {
 			return 0, nil, &cellError{row: r.last + 1, err: err}
 		}
 		switch {
-		case t.kind == kEOF:
+		case t.Kind == xmlscan.EOF:
 			return 0, nil, &cellError{row: r.last + 1, err: io.ErrUnexpectedEOF}
-		case t.kind == kEnd && string(t.name) == "sheetData":
+		case t.Kind == xmlscan.End && string(t.Name) == "sheetData":
 			r.data = false
-		case t.is("row"):
+		case t.Is("row"):
 			n = r.last + 1
-			if v, ok := t.attr("r"); ok {
+			if v, ok := t.Attr("r"); ok {
 				if n, err = strconv.Atoi(string(v)); err != nil || n < 1 || n > maxRows {
 					return 0, nil, &cellError{row: r.last + 1, err: fmt.Errorf("invalid row number %.20q", v)}
 				}
@@ -133,13 +134,13 @@ func (r *sheetReader) next() (n int, cells []string, err error) {
 				}
 			}
 			r.last = n
-			if t.empty {
+			if t.Empty {
 				return n, nil, nil
 			}
 			cells, err := r.row(n)
 			return n, cells, err
-		case t.kind == kStart && !t.empty && len(t.name) > 0:
-			if err := r.sc.skip(); err != nil {
+		case t.Kind == xmlscan.Start && !t.Empty && len(t.Name) > 0:
+			if err := r.sc.Skip(); err != nil {
 				return 0, nil, &cellError{row: r.last + 1, err: err}
 			}
 		}
@@ -152,31 +153,31 @@ func (r *sheetReader) row(n int) ([]string, error) {
 	r.buf, r.spans = r.buf[:0], r.spans[:0]
 	col := 0
 	for {
-		_, t, err := r.sc.next()
+		_, t, err := r.sc.Next()
 		if err != nil {
 			return nil, &cellError{row: n, col: col + 1, err: err}
 		}
 		switch {
-		case t.kind == kEOF:
+		case t.Kind == xmlscan.EOF:
 			return nil, &cellError{row: n, col: col + 1, err: io.ErrUnexpectedEOF}
-		case t.kind == kEnd && string(t.name) == "row":
+		case t.Kind == xmlscan.End && string(t.Name) == "row":
 			if !utf8.Valid(r.buf) {
 				return nil, &cellError{row: n, err: errors.New("the row's text is not valid UTF-8")}
 			}
 			return r.strings(), nil
-		case t.is("c"):
+		case t.Is("c"):
 			col++
-			if ref, ok := t.attr("r"); ok {
+			if ref, ok := t.Attr("r"); ok {
 				if col, _, err = cellRef(ref); err != nil {
 					return nil, &cellError{row: n, err: err}
 				}
 			}
-			typ, _ := t.attr("t")
-			if err := r.cell(col, typ, t.empty); err != nil {
+			typ, _ := t.Attr("t")
+			if err := r.cell(col, typ, t.Empty); err != nil {
 				return nil, &cellError{row: n, col: col, err: err}
 			}
-		case t.kind == kStart && !t.empty && len(t.name) > 0:
-			if err := r.sc.skip(); err != nil {
+		case t.Kind == xmlscan.Start && !t.Empty && len(t.Name) > 0:
+			if err := r.sc.Skip(); err != nil {
 				return nil, &cellError{row: n, col: col + 1, err: err}
 			}
 		}
@@ -198,38 +199,38 @@ func (r *sheetReader) cell(col int, typ []byte, empty bool) error {
 		kind = 'i'
 	}
 	for !empty {
-		_, t, err := r.sc.next()
+		_, t, err := r.sc.Next()
 		if err != nil {
 			return err
 		}
 		switch {
-		case t.kind == kEOF:
+		case t.Kind == xmlscan.EOF:
 			return io.ErrUnexpectedEOF
-		case t.kind == kEnd:
+		case t.Kind == xmlscan.End:
 			empty = true // </c>: children are read or skipped whole below
-		case t.kind != kStart || len(t.name) == 0:
-		case string(t.name) == "v":
-			if !t.empty {
-				if r.val, err = r.sc.appendContent(r.val[:0]); err != nil {
+		case t.Kind != xmlscan.Start || len(t.Name) == 0:
+		case string(t.Name) == "v":
+			if !t.Empty {
+				if r.val, err = r.sc.AppendContent(r.val[:0]); err != nil {
 					return err
 				}
 			}
-		case string(t.name) == "f":
+		case string(t.Name) == "f":
 			formula = true
-			if !t.empty {
-				if err := r.sc.skip(); err != nil {
+			if !t.Empty {
+				if err := r.sc.Skip(); err != nil {
 					return err
 				}
 			}
-		case string(t.name) == "is":
+		case string(t.Name) == "is":
 			inline = true
-			if !t.empty {
+			if !t.Empty {
 				if r.inl, err = appendRich(r.sc, r.inl[:0]); err != nil {
 					return err
 				}
 			}
-		case !t.empty:
-			if err := r.sc.skip(); err != nil {
+		case !t.Empty:
+			if err := r.sc.Skip(); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"fmt"
+	"github.com/orkesta/orkesta/reconcile/internal/xmlscan"
 	"hash/crc32"
 	"io"
 	"math"
@@ -62,7 +63,7 @@ func ourRows(t *testing.T, book []byte) map[string]map[int][]string {
 	for _, s := range wb.sheets {
 		r, err := wb.openSheet(s)
 		require.NoError(t, err)
-		r.sc.r = iotest.OneByteReader(r.sc.r)
+		r.sc.Wrap(iotest.OneByteReader)
 		got := map[int][]string{}
 		for {
 			n, cells, err := r.next()
@@ -351,18 +352,18 @@ func TestAppendBstr(t *testing.T) {
 // unbounded memory.
 func TestScannerLongText(t *testing.T) {
 	long := strings.Repeat("x", 200<<10)
-	sc := newScanner(strings.NewReader("<t>" + long + "</t>"))
-	_, tg, err := sc.next()
+	sc := xmlscan.New(strings.NewReader("<t>" + long + "</t>"))
+	_, tg, err := sc.Next()
 	require.NoError(t, err)
-	require.True(t, tg.is("t"))
-	text, err := sc.appendContent(nil)
+	require.True(t, tg.Is("t"))
+	text, err := sc.AppendContent(nil)
 	require.NoError(t, err)
 	assert.Equal(t, long, string(text))
 
-	sc = newScanner(io.MultiReader(strings.NewReader("<t>"), iotest.DataErrReader(strings.NewReader(strings.Repeat("y", maxToken+1)))))
-	_, _, _ = sc.next()
-	_, err = sc.appendContent(nil)
-	assert.ErrorIs(t, err, errTokenTooLong)
+	sc = xmlscan.New(io.MultiReader(strings.NewReader("<t>"), iotest.DataErrReader(strings.NewReader(strings.Repeat("y", xmlscan.MaxToken+1)))))
+	_, _, _ = sc.Next()
+	_, err = sc.AppendContent(nil)
+	assert.ErrorIs(t, err, xmlscan.ErrTokenTooLong)
 }
 
 // TestSharedStringsSpill: a table over MaxXMLInMemory is kept in a temporary file and reads the same.
@@ -403,7 +404,7 @@ func readAll(t *testing.T, book []byte, oneByte bool) (rows []sampledRow, err er
 	}
 	defer r.close()
 	if oneByte {
-		r.sc.r = iotest.OneByteReader(r.sc.r)
+		r.sc.Wrap(iotest.OneByteReader)
 	}
 	for {
 		n, cells, err := r.next()

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/orkesta/orkesta/reconcile/internal/xmlscan"
 	"io"
 	"os"
 	"unicode/utf8"
@@ -44,22 +45,22 @@ func loadSharedStrings(zf *zip.File, spill bool, tmpDir string) (t *sharedString
 		}()
 		w = bufio.NewWriterSize(t.file, 64<<10)
 	}
-	sc := newScanner(rc)
+	sc := xmlscan.New(rc)
 	var raw, text []byte
 	var size int64
 	for {
-		_, tg, err := sc.next()
+		_, tg, err := sc.Next()
 		if err != nil {
 			return t, err
 		}
-		if tg.kind == kEOF {
+		if tg.Kind == xmlscan.EOF {
 			break
 		}
-		if !tg.is("si") {
+		if !tg.Is("si") {
 			continue
 		}
 		raw = raw[:0]
-		if !tg.empty {
+		if !tg.Empty {
 			if raw, err = appendRich(sc, raw); err != nil {
 				return t, err
 			}
@@ -91,29 +92,29 @@ func loadSharedStrings(zf *zip.File, spill bool, tmpDir string) (t *sharedString
 
 // appendRich appends the text of a string item whose start tag (<si> or <is>) was just read: its
 // <t>, or the <t> of each rich-text run <r>; phonetic runs (<rPh>) and properties are not text.
-func appendRich(sc *scanner, dst []byte) ([]byte, error) {
+func appendRich(sc *xmlscan.Scanner, dst []byte) ([]byte, error) {
 	depth := 1 // 1: in the item, 2: in a run
 	for {
-		_, tg, err := sc.next()
+		_, tg, err := sc.Next()
 		if err != nil {
 			return dst, err
 		}
 		switch {
-		case tg.kind == kEOF:
+		case tg.Kind == xmlscan.EOF:
 			return dst, io.ErrUnexpectedEOF
-		case tg.kind == kEnd:
+		case tg.Kind == xmlscan.End:
 			if depth--; depth == 0 {
 				return dst, nil
 			}
-		case tg.kind != kStart || tg.empty || len(tg.name) == 0:
-		case string(tg.name) == "t":
-			if dst, err = sc.appendContent(dst); err != nil {
+		case tg.Kind != xmlscan.Start || tg.Empty || len(tg.Name) == 0:
+		case string(tg.Name) == "t":
+			if dst, err = sc.AppendContent(dst); err != nil {
 				return dst, err
 			}
-		case depth == 1 && string(tg.name) == "r":
+		case depth == 1 && string(tg.Name) == "r":
 			depth++
 		default:
-			if err := sc.skip(); err != nil {
+			if err := sc.Skip(); err != nil {
 				return dst, err
 			}
 		}

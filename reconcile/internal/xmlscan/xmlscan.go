@@ -1,4 +1,12 @@
-package xlsx
+// Package xmlscan is a small pull tokenizer for the large XML documents the decoders read (XLSX
+// worksheets and shared strings, camt.05x statements). It reads tags and text in place from one
+// reusable buffer and allocates nothing per token, where encoding/xml allocates an interface value
+// per token and reads the input a byte at a time through an interface. It understands what those
+// documents use: elements with or without a namespace prefix, attributes in either quote, the five
+// predefined entities and character references, CDATA, comments, processing instructions and a
+// DOCTYPE. It does not check well-formedness beyond what it needs: a document that is not XML fails
+// where it stops making sense, and its users pair start and end tags themselves.
+package xmlscan
 
 import (
 	"bytes"
@@ -8,39 +16,53 @@ import (
 	"unicode/utf8"
 )
 
-// scanner is a small pull tokenizer for the parts of a workbook that can be large (worksheets and
-// the shared-string table). It pays because encoding/xml, through excelize, allocated about 170
-// times per row (one interface value per token, reflection per cell) and spent most of Decode's
-// time there; this reads tags and text in place from one reusable buffer and allocates nothing
-// per token. It understands what SpreadsheetML uses: elements with or without a namespace prefix,
-// attributes in either quote, the five predefined entities and character references, CDATA,
-// comments and processing instructions. It does not check well-formedness beyond what it needs:
-// a part that is not XML fails where it stops making sense.
-type scanner struct {
+// Scanner reads an XML document token by token (see the package doc).
+type Scanner struct {
 	r        io.Reader
 	buf      []byte
 	pos, end int // buf[pos:end] is read and not yet consumed
 	eof      bool
 	err      error // the reader's error other than io.EOF
 	read     int64 // bytes read from r so far
+	// CountLines makes the scanner count the line breaks it consumes, for Line.
+	CountLines bool
+	lines      int
 }
 
-// offset is how many bytes of input have been consumed.
-func (s *scanner) offset() int64 { return s.read - int64(s.end-s.pos) }
+// Offset is how many bytes of input have been consumed.
+func (s *Scanner) Offset() int64 { return s.read - int64(s.end-s.pos) }
 
-// maxToken caps one tag or one run of text, so a hostile part cannot make the buffer grow
+// Line is the line the input has been consumed to (from 1), when CountLines is set: after Next, the
+// line of the end of the tag it returned.
+func (s *Scanner) Line() int { return s.lines + 1 }
+
+// consume moves past the next n bytes of the buffer.
+func (s *Scanner) consume(n int) {
+	if s.CountLines {
+		s.lines += bytes.Count(s.buf[s.pos:s.pos+n], []byte{'\n'})
+	}
+	s.pos += n
+}
+
+// MaxToken caps one tag or one run of text, so a hostile document cannot make the buffer grow
 // without bound. Excel's cell text limit is 32,767 characters; even written as character
 // references that is far below this.
-const maxToken = 4 << 20
+const MaxToken = 4 << 20
 
-var errTokenTooLong = errors.New("an XML tag or text is longer than 4 MiB")
+// ErrTokenTooLong is the error of a tag or a run of text longer than 4 MiB.
+var ErrTokenTooLong = errors.New("an XML tag or text is longer than 4 MiB")
 
-func newScanner(r io.Reader) *scanner {
-	return &scanner{r: r, buf: make([]byte, 64<<10)}
+// New returns a scanner of r.
+func New(r io.Reader) *Scanner {
+	return &Scanner{r: r, buf: make([]byte, 64<<10)}
 }
 
+// Wrap replaces the scanner's reader r with wrap(r), before anything is read: tests feed the input
+// in small pieces that way.
+func (s *Scanner) Wrap(wrap func(io.Reader) io.Reader) { s.r = wrap(s.r) }
+
 // fill reads more input, keeping buf[pos:end]; it reports false when nothing more can come.
-func (s *scanner) fill() bool {
+func (s *Scanner) fill() bool {
 	if s.eof {
 		return false
 	}
@@ -49,8 +71,8 @@ func (s *scanner) fill() bool {
 		s.pos = 0
 	}
 	if s.end == len(s.buf) {
-		if len(s.buf) >= maxToken {
-			s.err, s.eof = errTokenTooLong, true
+		if len(s.buf) >= MaxToken {
+			s.err, s.eof = ErrTokenTooLong, true
 			return false
 		}
 		s.buf = append(s.buf, make([]byte, len(s.buf))...)
@@ -72,29 +94,33 @@ func (s *scanner) fill() bool {
 	}
 }
 
-type kind uint8
+// Kind is the kind of a Tag.
+type Kind uint8
 
+// Kinds of tags.
 const (
-	kEOF   kind = iota
-	kStart      // <name ...> or <name .../> (tag.empty)
-	kEnd        // </name>
-	kCDATA      // <![CDATA[...]]>: tag.attrs holds the content
+	EOF   Kind = iota
+	Start      // <name ...> or <name .../> (Tag.Empty)
+	End        // </name>
+	CDATA      // <![CDATA[...]]>: Tag.Attrs holds the content
 )
 
-// tag is one markup token. name is the local name (any prefix dropped) and attrs the raw text
-// after it; both point into the scanner's buffer and are valid until the next call.
-type tag struct {
-	kind  kind
-	name  []byte
-	attrs []byte
-	empty bool
+// Tag is one markup token. Name is the local name (any prefix dropped), QName the name as written
+// (with its prefix), Attrs the raw text after it; all point into the scanner's buffer and are
+// valid until the next call.
+type Tag struct {
+	Kind  Kind
+	Name  []byte
+	QName []byte
+	Attrs []byte
+	Empty bool
 }
 
-// next returns the text before the next element tag (raw: entities not decoded) and that tag;
+// Next returns the text before the next element tag (raw: entities not decoded) and that tag;
 // comments, processing instructions and declarations are skipped (text around them is joined
-// only if the caller asks again). At the end of the input the tag's kind is kEOF; err is set
+// only if the caller asks again). At the end of the input the tag's kind is EOF; err is set
 // when the input is cut short or cannot be read.
-func (s *scanner) next() (text []byte, t tag, err error) {
+func (s *Scanner) Next() (text []byte, t Tag, err error) {
 	// Find '<'; the text before it is returned with the tag, so it stays in the buffer.
 	i := 0
 	for {
@@ -108,8 +134,8 @@ func (s *scanner) next() (text []byte, t tag, err error) {
 				return nil, t, s.err
 			}
 			text = s.buf[s.pos:s.end]
-			s.pos = s.end
-			return text, tag{kind: kEOF}, nil
+			s.consume(s.end - s.pos)
+			return text, Tag{Kind: EOF}, nil
 		}
 	}
 	// Find the end of the markup starting at s.pos+i.
@@ -118,7 +144,7 @@ func (s *scanner) next() (text []byte, t tag, err error) {
 		n, t, ok := markup(m)
 		if ok {
 			text = s.buf[s.pos : s.pos+i]
-			s.pos += i + n
+			s.consume(i + n)
 			return text, t, nil
 		}
 		if !s.fill() {
@@ -131,16 +157,16 @@ func (s *scanner) next() (text []byte, t tag, err error) {
 }
 
 // markup parses the markup at the start of m ("<..."): its length and tag, or ok false when m
-// does not hold all of it yet. A comment or processing instruction is returned as a kStart tag
+// does not hold all of it yet. A comment or processing instruction is returned as a Start tag
 // with an empty name, which the callers ignore.
-func markup(m []byte) (n int, t tag, ok bool) {
+func markup(m []byte) (n int, t Tag, ok bool) {
 	if len(m) < 2 {
 		return 0, t, false
 	}
 	switch m[1] {
 	case '?':
 		if k := bytes.Index(m[2:], []byte("?>")); k >= 0 {
-			return k + 4, tag{kind: kStart, empty: true}, true
+			return k + 4, Tag{Kind: Start, Empty: true}, true
 		}
 		return 0, t, false
 	case '!':
@@ -150,18 +176,18 @@ func markup(m []byte) (n int, t tag, ok bool) {
 		switch {
 		case bytes.HasPrefix(m, []byte("<!--")):
 			if k := bytes.Index(m[4:], []byte("-->")); k >= 0 {
-				return k + 7, tag{kind: kStart, empty: true}, true
+				return k + 7, Tag{Kind: Start, Empty: true}, true
 			}
 			return 0, t, false
 		case bytes.HasPrefix(m, []byte("<![CDATA[")):
 			if k := bytes.Index(m[9:], []byte("]]>")); k >= 0 {
-				return k + 12, tag{kind: kCDATA, attrs: m[9 : 9+k]}, true
+				return k + 12, Tag{Kind: CDATA, Attrs: m[9 : 9+k]}, true
 			}
 			return 0, t, false
 		}
 		// <!DOCTYPE ...>: workbooks have none; skip to its '>'.
 		if k := bytes.IndexByte(m, '>'); k >= 0 {
-			return k + 1, tag{kind: kStart, empty: true}, true
+			return k + 1, Tag{Kind: Start, Empty: true}, true
 		}
 		return 0, t, false
 	case '/':
@@ -169,7 +195,8 @@ func markup(m []byte) (n int, t tag, ok bool) {
 		if k < 0 {
 			return 0, t, false
 		}
-		return k + 1, tag{kind: kEnd, name: localName(bytes.TrimRight(m[2:k], " \t\r\n"))}, true
+		qname := bytes.TrimRight(m[2:k], " \t\r\n")
+		return k + 1, Tag{Kind: End, Name: localName(qname), QName: qname}, true
 	}
 	// A start tag: the name, then attributes up to a '>' outside quotes.
 	j := 1
@@ -193,7 +220,7 @@ func markup(m []byte) (n int, t tag, ok bool) {
 			if empty {
 				end--
 			}
-			return k + 1, tag{kind: kStart, name: localName(name), attrs: m[j:max(end, j)], empty: empty}, true
+			return k + 1, Tag{Kind: Start, Name: localName(name), QName: name, Attrs: m[j:max(end, j)], Empty: empty}, true
 		}
 	}
 	return 0, t, false
@@ -209,15 +236,14 @@ func localName(name []byte) []byte {
 	return name
 }
 
-// is reports whether the tag is a start (or empty) tag named name.
-func (t *tag) is(name string) bool { return t.kind == kStart && string(t.name) == name }
+// Is reports whether the tag is a start (or empty) tag named name.
+func (t *Tag) Is(name string) bool { return t.Kind == Start && string(t.Name) == name }
 
-// attr returns the raw value of the attribute with the given local name, and whether it is there.
-// Values are returned as written: the attributes read here (cell references, types, row numbers,
-// ranges, relationship ids) hold no entities in any workbook Excel or a library writes; one that
-// did would fail as an invalid reference.
-func (t *tag) attr(name string) ([]byte, bool) {
-	a := t.attrs
+// Attr returns the raw value of the attribute with the given local name, and whether it is there.
+// Values are returned as written, entities not decoded: the attributes its users read (cell
+// references, types, row numbers, currency codes) hold none in the documents they read.
+func (t *Tag) Attr(name string) ([]byte, bool) {
+	a := t.Attrs
 	for {
 		a = a[skipSpace(a, 0):]
 		eq := bytes.IndexByte(a, '=')
@@ -252,9 +278,9 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// appendText appends XML character data with entities and character references decoded and line
+// AppendText appends XML character data with entities and character references decoded and line
 // ends normalised ("\r\n" and "\r" are "\n"), as an XML parser delivers it.
-func appendText(dst, raw []byte) ([]byte, error) {
+func AppendText(dst, raw []byte) ([]byte, error) {
 	for len(raw) > 0 {
 		k := bytes.IndexAny(raw, "&\r")
 		if k < 0 {
@@ -330,20 +356,20 @@ func charRef(ent []byte) (rune, bool) {
 	return r, ok
 }
 
-// skip consumes the content of the element whose start tag was just read, up to its end tag.
-func (s *scanner) skip() error {
+// Skip consumes the content of the element whose start tag was just read, up to its end tag.
+func (s *Scanner) Skip() error {
 	depth := 1
 	for {
-		_, t, err := s.next()
+		_, t, err := s.Next()
 		if err != nil {
 			return err
 		}
 		switch {
-		case t.kind == kEOF:
+		case t.Kind == EOF:
 			return io.ErrUnexpectedEOF
-		case t.kind == kStart && len(t.name) > 0 && !t.empty:
+		case t.Kind == Start && len(t.Name) > 0 && !t.Empty:
 			depth++
-		case t.kind == kEnd:
+		case t.Kind == End:
 			if depth--; depth == 0 {
 				return nil
 			}
@@ -351,26 +377,26 @@ func (s *scanner) skip() error {
 	}
 }
 
-// appendContent appends the decoded character data of the element whose start tag was just read
+// AppendContent appends the decoded character data of the element whose start tag was just read
 // (text and CDATA, at any depth) and consumes its end tag.
-func (s *scanner) appendContent(dst []byte) ([]byte, error) {
+func (s *Scanner) AppendContent(dst []byte) ([]byte, error) {
 	depth := 1
 	for {
-		text, t, err := s.next()
+		text, t, err := s.Next()
 		if err != nil {
 			return dst, err
 		}
-		if dst, err = appendText(dst, text); err != nil {
+		if dst, err = AppendText(dst, text); err != nil {
 			return dst, err
 		}
 		switch {
-		case t.kind == kEOF:
+		case t.Kind == EOF:
 			return dst, io.ErrUnexpectedEOF
-		case t.kind == kCDATA:
-			dst = appendLines(dst, t.attrs)
-		case t.kind == kStart && len(t.name) > 0 && !t.empty:
+		case t.Kind == CDATA:
+			dst = AppendLines(dst, t.Attrs)
+		case t.Kind == Start && len(t.Name) > 0 && !t.Empty:
 			depth++
-		case t.kind == kEnd:
+		case t.Kind == End:
 			if depth--; depth == 0 {
 				return dst, nil
 			}
@@ -378,8 +404,8 @@ func (s *scanner) appendContent(dst []byte) ([]byte, error) {
 	}
 }
 
-// appendLines appends CDATA content with line ends normalised.
-func appendLines(dst, raw []byte) []byte {
+// AppendLines appends CDATA content with line ends normalised.
+func AppendLines(dst, raw []byte) []byte {
 	for {
 		k := bytes.IndexByte(raw, '\r')
 		if k < 0 {
@@ -391,43 +417,4 @@ func appendLines(dst, raw []byte) []byte {
 			raw = raw[1:]
 		}
 	}
-}
-
-// appendBstr appends s with the escapes of OOXML's ST_Xstring decoded: a character XML cannot hold
-// is written "_xHHHH_" (a carriage return "_x000D_"), and a literal "_x" sequence "_x005F_x...".
-func appendBstr(dst, s []byte) []byte {
-	for {
-		k := bytes.Index(s, []byte("_x"))
-		if k < 0 || len(s) < k+7 {
-			return append(dst, s...)
-		}
-		dst = append(dst, s[:k]...)
-		r, ok := hex4(s[k+2 : k+6])
-		if !ok || s[k+6] != '_' {
-			dst = append(dst, '_')
-			s = s[k+1:]
-			continue
-		}
-		if r < 0xD800 || r > 0xDFFF { // a lone surrogate cannot be written; drop it, as excelize did
-			dst = utf8.AppendRune(dst, r)
-		}
-		s = s[k+7:]
-	}
-}
-
-func hex4(h []byte) (rune, bool) {
-	var r rune
-	for _, c := range h {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
 }
