@@ -1,17 +1,20 @@
 package camt053
 
 import (
-	"encoding/xml"
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/ianaindex"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/xmlscan"
 )
 
 // Values of Statement.Format.
@@ -123,10 +126,12 @@ func (d *decoder) checkBalances(st *reconcile.Statement, w *reconcile.Warning) {
 // decoder walks the XML tokens. It keeps the path of local element names, the text of the current
 // leaf, and the state of the statement, entry and transaction details being read; nothing else.
 type decoder struct {
-	x    *xml.Decoder
-	opts Options
-	errs reconcile.Errors
-	full bool // the error list is at its cap
+	sc      *xmlscan.Scanner
+	initErr error // the declared encoding is unknown
+	names   map[string]string
+	opts    Options
+	errs    reconcile.Errors
+	full    bool // the error list is at its cap
 
 	entry   func(*reconcile.Statement, *reconcile.Entry)
 	end     func(*reconcile.Statement)
@@ -176,23 +181,78 @@ func newDecoder(r io.Reader, opts Options) *decoder {
 			d.errs.Add(&reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("unknown charset %q", opts.Charset)})
 		}
 	}
-	d.x = xml.NewDecoder(r)
-	d.x.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
-		if opts.Charset != "" {
-			return input, nil // already transcoded
-		}
-		enc, err := ianaindex.IANA.Encoding(label)
-		if err != nil || enc == nil {
-			return nil, fmt.Errorf("unknown encoding %q", label)
-		}
-		return enc.NewDecoder().Reader(input), nil
+	if opts.Charset == "" {
+		r, d.initErr = declaredEncoding(r)
 	}
+	d.sc = xmlscan.New(r)
+	d.sc.CountLines = true
 	return d
 }
 
-func (d *decoder) line() int {
-	l, _ := d.x.InputPos()
-	return l
+// declaredEncoding returns r transcoded to UTF-8 from the encoding its XML declaration names
+// (<?xml version="1.0" encoding="ISO-8859-1"?>), or as it is when it names UTF-8 or none. The
+// declaration is ASCII in every encoding this reads, so the whole input is transcoded.
+func declaredEncoding(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 4096)
+	head, _ := br.Peek(512)
+	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if !bytes.HasPrefix(head, []byte("<?xml")) {
+		return br, nil
+	}
+	decl, _, ok := bytes.Cut(head, []byte("?>"))
+	if !ok {
+		return br, nil
+	}
+	_, after, ok := bytes.Cut(decl, []byte("encoding"))
+	if !ok {
+		return br, nil
+	}
+	after = bytes.TrimLeft(after, " \t\r\n")
+	if len(after) == 0 || after[0] != '=' {
+		return br, nil
+	}
+	after = bytes.TrimLeft(after[1:], " \t\r\n")
+	if len(after) < 2 || (after[0] != '"' && after[0] != '\'') {
+		return br, nil
+	}
+	label, _, ok := bytes.Cut(after[1:], after[:1])
+	if !ok {
+		return br, nil
+	}
+	switch strings.ToLower(string(label)) {
+	case "utf-8", "utf8", "":
+		return br, nil
+	}
+	enc, err := ianaindex.IANA.Encoding(string(label))
+	if err != nil || enc == nil {
+		return br, fmt.Errorf("unknown encoding %q", label)
+	}
+	return enc.NewDecoder().Reader(br), nil
+}
+
+func (d *decoder) line() int { return d.sc.Line() }
+
+// intern returns name as a string, the same string for the same name: element names repeat.
+func (d *decoder) intern(name []byte) string {
+	if s, ok := d.names[string(name)]; ok {
+		return s
+	}
+	s := string(name)
+	if d.names == nil {
+		d.names = make(map[string]string)
+	}
+	if len(d.names) < 1024 { // a hostile document's made-up names are not all kept
+		d.names[s] = s
+	}
+	return s
+}
+
+// prefix is the namespace prefix of a qualified name ("" for none).
+func prefix(qname []byte) []byte {
+	if k := bytes.IndexByte(qname, ':'); k >= 0 {
+		return qname[:k]
+	}
+	return nil
 }
 
 func (d *decoder) fail(line int, field string, err error) {
@@ -225,27 +285,38 @@ func (d *decoder) run() error {
 	if d.errs.Len() > 0 {
 		return d.errs.Err()
 	}
+	if d.initErr != nil {
+		return notStatement(1, "not a camt XML document: %v", d.initErr)
+	}
 	stmtName := ""
+loop:
 	for !d.stopped() {
-		// RawToken, not Token: names are matched by local name anyway, so the namespace bookkeeping
-		// of Token is not needed (20% faster); start and end tags are paired here instead.
-		tok, err := d.x.RawToken()
-		if err == io.EOF {
-			if len(d.path) > 0 && d.format != "" {
-				d.fail(d.line(), d.pathString(), errors.New("XML syntax error: unexpected end of document"))
-			}
-			break
-		}
+		text, t, err := d.sc.Next()
 		if err != nil {
 			if d.format == "" {
 				return notStatement(d.line(), "not a camt XML document: %v", err)
 			}
-			d.fail(d.line(), d.pathString(), err)
+			d.fail(d.line(), d.pathString(), fmt.Errorf("XML syntax error: %w", err))
 			break
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			name := t.Name.Local
+		if len(text) > 0 && len(d.path) > 0 {
+			d.charData(text, false)
+		}
+		switch t.Kind {
+		case xmlscan.EOF:
+			if len(d.path) > 0 && d.format != "" {
+				d.fail(d.line(), d.pathString(), errors.New("XML syntax error: unexpected end of document"))
+			}
+			break loop
+		case xmlscan.CDATA:
+			if len(d.path) > 0 {
+				d.charData(t.Attrs, true)
+			}
+		case xmlscan.Start:
+			if len(t.Name) == 0 {
+				continue // a comment, a processing instruction, a DOCTYPE
+			}
+			name := d.intern(t.Name)
 			depth := len(d.path)
 			if depth >= maxDepth {
 				d.fail(d.line(), d.pathString(), fmt.Errorf("elements nested deeper than %d", maxDepth))
@@ -261,46 +332,28 @@ func (d *decoder) run() error {
 				}
 			}
 			d.path = append(d.path, name)
-			d.prefixes = append(d.prefixes, t.Name.Space)
+			d.prefixes = append(d.prefixes, d.intern(prefix(t.QName)))
 			d.lines = append(d.lines, d.line())
 			d.text, d.tooBig = d.text[:0], false
 			if name == "Amt" {
 				d.ccy = ""
-				for _, a := range t.Attr {
-					if a.Name.Local == "Ccy" {
-						d.ccy = a.Value
-					}
+				if v, ok := t.Attr("Ccy"); ok {
+					d.ccy = d.intern(v)
 				}
 			}
 			if d.stmtAt > 0 && depth >= d.stmtAt {
 				d.start(depth-d.stmtAt, name, stmtName)
 			}
-		case xml.CharData:
-			if len(d.text)+len(t) > maxValueSize {
-				d.tooBig = true
-				continue
-			}
-			d.text = append(d.text, t...)
-		case xml.EndElement:
-			depth := len(d.path) - 1
-			if depth < 0 || t.Name.Local != d.path[depth] || t.Name.Space != d.prefixes[depth] {
-				if d.format == "" {
-					return notStatement(d.line(), "not a camt XML document: unexpected </%s>", t.Name.Local)
-				}
-				open := ""
-				if depth >= 0 {
-					open = d.path[depth]
-				}
-				d.fail(d.line(), d.pathString(), fmt.Errorf("XML syntax error: element <%s> closed by </%s>", open, t.Name.Local))
+			if t.Empty && !d.endTag(t.Name, prefix(t.QName)) {
 				return d.errs.Err()
 			}
-			if d.stmtAt > 0 && depth >= d.stmtAt && d.inStmt {
-				d.endElement(depth - d.stmtAt)
+		case xmlscan.End:
+			if !d.endTag(t.Name, prefix(t.QName)) {
+				if d.format == "" {
+					return notStatement(d.line(), "not a camt XML document: unexpected </%s>", t.Name)
+				}
+				return d.errs.Err()
 			}
-			d.path = d.path[:depth]
-			d.prefixes = d.prefixes[:depth]
-			d.lines = d.lines[:depth]
-			d.text = d.text[:0]
 		}
 		if d.full {
 			break
@@ -313,6 +366,55 @@ func (d *decoder) run() error {
 		return notStatement(1, "no XML element found")
 	}
 	return nil
+}
+
+// charData adds character data (raw text, or the content of a CDATA section) to the current value.
+func (d *decoder) charData(raw []byte, cdata bool) {
+	if d.tooBig {
+		return
+	}
+	if len(d.text)+len(raw) > maxValueSize {
+		d.tooBig = true
+		return
+	}
+	if !utf8.Valid(raw) {
+		d.fail(d.line(), d.pathString(), errors.New("XML syntax error: invalid UTF-8 (a document in another encoding declares it, or Options.Charset says it)"))
+		d.text = d.text[:0]
+		return
+	}
+	if cdata {
+		d.text = xmlscan.AppendLines(d.text, raw)
+		return
+	}
+	var err error
+	if d.text, err = xmlscan.AppendText(d.text, raw); err != nil {
+		d.fail(d.line(), d.pathString(), fmt.Errorf("XML syntax error: %w", err))
+	}
+}
+
+// endTag closes the element at the top of the path, which must be name with the given prefix; it
+// reports false, with the problem recorded, when it is another.
+func (d *decoder) endTag(name, pfx []byte) bool {
+	depth := len(d.path) - 1
+	if depth < 0 || string(name) != d.path[depth] || string(pfx) != d.prefixes[depth] {
+		if d.format == "" {
+			return false
+		}
+		open := ""
+		if depth >= 0 {
+			open = d.path[depth]
+		}
+		d.fail(d.line(), d.pathString(), fmt.Errorf("XML syntax error: element <%s> closed by </%s>", open, name))
+		return false
+	}
+	if d.stmtAt > 0 && depth >= d.stmtAt && d.inStmt {
+		d.endElement(depth - d.stmtAt)
+	}
+	d.path = d.path[:depth]
+	d.prefixes = d.prefixes[:depth]
+	d.lines = d.lines[:depth]
+	d.text = d.text[:0]
+	return true
 }
 
 func (d *decoder) pathString() string { return strings.Join(d.path, "/") }

@@ -281,6 +281,9 @@ func skipSpace(b []byte, i int) int {
 // AppendText appends XML character data with entities and character references decoded and line
 // ends normalised ("\r\n" and "\r" are "\n"), as an XML parser delivers it.
 func AppendText(dst, raw []byte) ([]byte, error) {
+	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 { // nearly all text: as it is
+		return append(dst, raw...), nil
+	}
 	for len(raw) > 0 {
 		k := bytes.IndexAny(raw, "&\r")
 		if k < 0 {
