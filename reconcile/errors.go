@@ -33,6 +33,9 @@ func (e *ParseError) Error() string {
 	if e.Field != "" {
 		field = " " + e.Field
 	}
+	if pos == "" && field == "" { // "detect: reason", not "detect:: reason"
+		return fmt.Sprintf("%s: %v", e.Format, e.Err)
+	}
 	return fmt.Sprintf("%s:%s%s: %v", e.Format, pos, field, e.Err)
 }
 
