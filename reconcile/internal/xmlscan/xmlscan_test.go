@@ -108,3 +108,43 @@ func TestErrors(t *testing.T) {
 	_, _, err = s.Next()
 	assert.ErrorIs(t, err, ErrTokenTooLong)
 }
+
+// FuzzNext: any input gives the same tokens, lines and error whether it arrives whole or a byte at
+// a time, and scanning always ends.
+func FuzzNext(f *testing.F) {
+	f.Add([]byte("<?xml version=\"1.0\"?>\n<a:b x='1'>t&amp;<c/><![CDATA[x]]><!--c--></a:b>"))
+	f.Add([]byte("<a><b attr=\"x"))
+	f.Add([]byte("text only\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		run := func(pieces bool) ([]token, string) {
+			s := New(strings.NewReader(string(data)))
+			s.CountLines = true
+			if pieces {
+				s.Wrap(iotest.OneByteReader)
+			}
+			var out []token
+			for range len(data) + 2 { // every call consumes at least one byte, or ends
+				text, tg, err := s.Next()
+				if err != nil {
+					return out, err.Error()
+				}
+				out = append(out, token{string(text), tg.Kind, string(tg.Name), string(tg.QName), string(tg.Attrs), tg.Empty, s.Line()})
+				if tg.Kind == EOF {
+					return out, ""
+				}
+			}
+			t.Fatal("the scanner does not end")
+			return nil, ""
+		}
+		whole, werr := run(false)
+		bytewise, berr := run(true)
+		if werr != berr || len(whole) != len(bytewise) {
+			t.Fatalf("whole: %d tokens, %q; byte by byte: %d tokens, %q", len(whole), werr, len(bytewise), berr)
+		}
+		for i := range whole {
+			if whole[i] != bytewise[i] {
+				t.Fatalf("token %d: %+v whole, %+v byte by byte", i, whole[i], bytewise[i])
+			}
+		}
+	})
+}
