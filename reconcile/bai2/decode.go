@@ -44,7 +44,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	}
 	text, latin1 := toText(data)
 	p := &parser{opts: opts, latin1: latin1}
-	p.run(records(text, &p.text))
+	p.run(&recordReader{text: text, a: &p.text})
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
@@ -96,35 +96,89 @@ type record struct {
 	physical int
 }
 
-// records splits text into logical records. An 88 record continues the record before it: a 16
-// record's text goes on after a space; any other record's fields go on after a comma (the joined
-// bodies are written in a).
-func records(text string, a *arena) []record {
-	recs := make([]record, 0, strings.Count(text, "\n")+1)
-	line := 0
-	for text != "" {
+// recordReader reads a text's logical records in turn. An 88 record continues the record before
+// it: a 16 record's text goes on after a space; any other record's fields go on after a comma (the
+// joined bodies are written in a).
+type recordReader struct {
+	text string // what is left to read
+	line int    // the lines read so far
+	a    *arena
+	peek *record // the physical record read after the last logical one, when it was not an 88
+	held record
+}
+
+// physical returns the next line that is not blank, split into its code and body.
+func (r *recordReader) physical() (line int, code, body string, ok bool) {
+	if r.peek != nil {
+		p := r.peek
+		r.peek = nil
+		return p.line, p.code, p.body, true
+	}
+	for r.text != "" {
 		var l string
-		l, text, _ = strings.Cut(text, "\n")
-		line++
+		l, r.text, _ = strings.Cut(r.text, "\n")
+		r.line++
 		l = strings.TrimRight(l, "\r")
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		code, body, _ := strings.Cut(l, ",")
-		code = strings.TrimSpace(strings.TrimSuffix(code, "/")) // "99/": a record of no fields
-		if code == "88" && len(recs) > 0 {
-			prev := &recs[len(recs)-1]
-			sep := ","
-			if prev.code == "16" {
-				sep = " "
-			}
-			prev.body = a.join(strings.TrimSuffix(strings.TrimRight(prev.body, " "), "/"), sep, body)
-			prev.physical++
-			continue
-		}
-		recs = append(recs, record{line: line, code: code, body: body, physical: 1})
+		code, body, _ = strings.Cut(l, ",")
+		return r.line, strings.TrimSpace(strings.TrimSuffix(code, "/")), body, true // "99/": no fields
 	}
-	return recs
+	return 0, "", "", false
+}
+
+// next returns the next logical record, with its continuations; ok is false at the end.
+func (r *recordReader) next() (rec record, ok bool) {
+	line, code, body, ok := r.physical()
+	if !ok {
+		return rec, false
+	}
+	rec = record{line: line, code: code, body: body, physical: 1}
+	if code == "88" {
+		return rec, true // a continuation of nothing: the parser says so
+	}
+	for {
+		line, code, body, ok := r.physical()
+		if !ok {
+			return rec, true
+		}
+		if code != "88" { // not a continuation: the next record
+			r.held = record{line: line, code: code, body: body}
+			r.peek = &r.held
+			return rec, true
+		}
+		sep := ","
+		if rec.code == "16" {
+			sep = " "
+		}
+		rec.body = r.a.join(strings.TrimSuffix(strings.TrimRight(rec.body, " "), "/"), sep, body)
+		rec.physical++
+	}
+}
+
+// details counts the 16 records at the start of what is left to read: the entries of the account
+// just begun, at most.
+func (r *recordReader) details() int {
+	n := 0
+	if r.peek != nil {
+		if r.peek.code != "16" {
+			return 0
+		}
+		n++
+	}
+	for text := r.text; text != ""; {
+		var l string
+		l, text, _ = strings.Cut(text, "\n")
+		switch l = strings.TrimSpace(l); {
+		case strings.HasPrefix(l, "16,"):
+			n++
+		case l == "" || strings.HasPrefix(l, "88,"):
+		default:
+			return n
+		}
+	}
+	return n
 }
 
 // arena holds the texts a decode makes (positions, records joined with their continuations) in
@@ -230,8 +284,7 @@ type parser struct {
 	errs   reconcile.Errors
 	out    []reconcile.Statement
 	text   arena
-	recs   []record
-	at     int // the record being read
+	rr     *recordReader
 
 	file, group   bool // inside a file header/trailer, a group header/trailer
 	fileLine      int
@@ -248,21 +301,17 @@ func (p *parser) fail(line int, field string, err error) {
 	p.errs.Add(&reconcile.ParseError{Format: Format, Line: line, Field: field, Err: err})
 }
 
-func (p *parser) run(recs []record) {
-	p.recs = recs
-	if len(recs) == 0 || recs[0].code != "01" {
-		line := 1
-		if len(recs) > 0 {
-			line = recs[0].line
-		}
-		p.fail(line, "", fmt.Errorf("%w: a BAI2 file starts with a 01 file header record", reconcile.ErrNotStatement))
+func (p *parser) run(rr *recordReader) {
+	p.rr = rr
+	rc, ok := rr.next()
+	if !ok || rc.code != "01" {
+		p.fail(max(rc.line, 1), "", fmt.Errorf("%w: a BAI2 file starts with a 01 file header record", reconcile.ErrNotStatement))
 		return
 	}
-	for i, rc := range recs {
+	for ; ok; rc, ok = rr.next() {
 		if p.errs.Len() >= reconcile.MaxErrors {
 			return
 		}
-		p.at = i
 		p.fileSum.records += rc.physical
 		p.groupSum.records += rc.physical
 		f := &fields{s: rc.body}
@@ -370,14 +419,7 @@ func (p *parser) accountHeader(rc record, f *fields) {
 	a := &account{line: rc.line, records: rc.physical}
 	p.acct = a
 	a.st = reconcile.Statement{Format: Format, From: p.asOf, To: p.asOf, Currency: p.groupCurrency}
-	details := 0 // the account's 16 records: its entries, at most
-	for _, r := range p.recs[p.at+1:] {
-		if r.code != "16" {
-			break
-		}
-		details++
-	}
-	a.st.Entries = make([]reconcile.Entry, 0, details)
+	a.st.Entries = make([]reconcile.Entry, 0, p.rr.details())
 	if a.st.Account = f.next(); a.st.Account == "" {
 		p.fail(rc.line, "03 account number", errors.New("missing"))
 	}
