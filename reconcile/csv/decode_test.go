@@ -65,17 +65,24 @@ var fixtures = []fixture{
 	{file: "not_a_statement.csv", wantErr: reconcile.ErrNotStatement},
 	{file: "de_sparkasse_camt_latin1.csv"},
 	{file: "de_volksbank_soll_haben.csv"},
+	{file: "de_dkb_counterparty_kontonummer.csv"},
 	{file: "fr_credit_agricole.csv"},
 }
 
 // TestPresetsReadThePublicSamples: the German and French presets read the two public samples,
-// with no mapping given, exactly as the hand-written mappings of testdata do (the German one joining
-// GLS's fourteen purpose columns, the French one reading UBS's Débit/Crédit columns and apostrophe
-// thousands); only the mapping's name differs.
+// with no mapping given, as the hand-written mappings of testdata do (the German one joining GLS's
+// fourteen purpose columns, the French one reading UBS's Débit/Crédit columns and apostrophe
+// thousands). Only the mapping's name differs, and for GLS the account: GLS writes it in a
+// "Kontonummer" column, a name other German banks use for the counterparty's account, which the
+// preset leaves alone; so the statement has none (the caller's --account, or the run's), and the
+// fingerprints, which cover the account, differ.
 func TestPresetsReadThePublicSamples(t *testing.T) {
-	for _, c := range []struct{ file, mapping, preset string }{
-		{"gls.csv", "gls.mapping.json", "de"},
-		{"ubs-ch-fr.csv", "ubs-ch-fr.mapping.yaml", "fr"},
+	for _, c := range []struct {
+		file, mapping, preset string
+		noAccount             bool
+	}{
+		{"gls.csv", "gls.mapping.json", "de", true},
+		{"ubs-ch-fr.csv", "ubs-ch-fr.mapping.yaml", "fr", false},
 	} {
 		in, err := os.ReadFile(filepath.Join("testdata", c.file))
 		require.NoError(t, err)
@@ -87,9 +94,25 @@ func TestPresetsReadThePublicSamples(t *testing.T) {
 		for i := range got {
 			assert.Equal(t, c.preset, got[i].Mapping, "%s is read by the %s preset", c.file, c.preset)
 			got[i].Mapping = want[i].Mapping
+			if c.noAccount {
+				assert.Empty(t, got[i].Account)
+				got[i].Account = want[i].Account
+				for k := range got[i].Entries {
+					got[i].Entries[k].Fingerprint = want[i].Entries[k].Fingerprint
+				}
+			}
 		}
 		assert.Equal(t, want, got, c.file)
 	}
+	// Given the account, the preset's statement is the mapping's, fingerprints included.
+	in, err := os.ReadFile(filepath.Join("testdata", "gls.csv"))
+	require.NoError(t, err)
+	want, err := csv.Decode(bytes.NewReader(in), csv.Options{Mapping: loadMapping(t, "gls.mapping.json")})
+	require.NoError(t, err)
+	got, err := csv.Decode(bytes.NewReader(in), csv.Options{Account: want[0].Account})
+	require.NoError(t, err)
+	got[0].Mapping = want[0].Mapping
+	assert.Equal(t, want, got)
 }
 
 // TestFixtures decodes every fixture and compares the result with testdata/golden.

@@ -103,7 +103,9 @@ func english() *Mapping {
 
 // german is the vocabulary of German-language exports. Dates are day first (31.12.2025, or 31.12.25);
 // amounts are usually "1.234,56", which the amount columns prove. Purpose text spread over numbered
-// columns (VWZ1 … VWZ14, as GLS writes it) is joined; a Soll/Haben column flags the direction.
+// columns (VWZ1 … VWZ14, as GLS writes it) is joined; a Soll/Haben column flags the direction. A
+// "Kontonummer" column is left alone: some banks write the account's own number there, others the
+// counterparty's, and read as the account it would split a statement by counterparty.
 func german() *Mapping {
 	purpose := []string{"Verwendungszweck", "Vorgang/Verwendungszweck", "Buchungsdetails"}
 	for i := 1; i <= 14; i++ {
@@ -125,12 +127,14 @@ func german() *Mapping {
 			BankReference: names("Bankreferenz", "Buchungsreferenz", "Transaktionsnummer"),
 			EndToEndID:    names("End-to-End-Referenz", "Ende-zu-Ende-Referenz", "EndToEndId"),
 			CounterpartyName: names("Auftraggeber/Empfänger", "Begünstigter/Zahlungspflichtiger",
-				"Beguenstigter/Zahlungspflichtiger", "Begünstigter/Auftraggeber", "Name Zahlungsbeteiligter",
-				"Zahlungsempfänger", "Empfänger", "Auftraggeber", "Gegenpartei"),
+				"Beguenstigter/Zahlungspflichtiger", "Begünstigter/Auftraggeber", "Auftraggeber/Begünstigter",
+				"Name Zahlungsbeteiligter", "Zahlungsempfänger", "Empfänger", "Auftraggeber", "Gegenpartei"),
 			CounterpartyIBAN: names("Kontonummer/IBAN", "IBAN Zahlungsbeteiligter", "IBAN Gegenkonto", "Gegenkonto",
 				"Empfänger-IBAN"),
 			TransactionCode: names("Buchungstext", "Umsatzart", "Buchungsart", "Vorgang", "Transaktionsart"),
-			Account:         names("Auftragskonto", "IBAN Auftragskonto", "Kontonummer", "Konto"),
+			// Not "Kontonummer": GLS writes the account's own number there, DKB and the
+			// Sparkassen's CSV-MT940 the counterparty's.
+			Account: names("Auftragskonto", "IBAN Auftragskonto"),
 		},
 		DateFormat:  "02.01.2006",
 		DebitFlags:  []string{"S", "Soll", "D", "DR", "Debit", "-"},
