@@ -602,7 +602,8 @@ func (b *Builder) start(l *layout) {
 }
 
 // preamble picks the account and currency out of the summary rows above the header:
-// "IBAN: TR33 0006 …", "Hesap No;12345", "Para Birimi;TL".
+// "IBAN: TR33 0006 …", "Hesap No;12345", "Para Birimi;TL", "Kontonummer:;DE02 1203 … / Girokonto",
+// "Devise;EUR".
 func (b *Builder) preamble(cells []string) {
 	for i := 0; i < len(cells); i++ {
 		t := trimSpace(cells[i])
@@ -610,7 +611,7 @@ func (b *Builder) preamble(cells []string) {
 			continue
 		}
 		key, val, inCell := strings.Cut(t, ":")
-		if !inCell {
+		if !inCell || trimSpace(val) == "" { // "Hesap No;12345", "Kontonummer:;DE02…"
 			for j := i + 1; j < len(cells); j++ {
 				if v := trimSpace(cells[j]); v != "" {
 					val = v
@@ -630,19 +631,40 @@ func (b *Builder) preamble(cells []string) {
 		}
 		switch Fold(key) {
 		case "iban", "hesapiban", "ibanno", "ibannumarasi", "accountiban":
-			if iban, err := payment.NormalizeIBAN(val); err == nil && b.preIBAN == "" {
+			if iban, ok := leadingIBAN(val); ok && b.preIBAN == "" {
 				b.preIBAN = iban
 			}
-		case "hesapno", "hesapnumarasi", "musterino", "accountnumber", "accountno", "account":
-			if b.preAccount == "" {
+		case "hesapno", "hesapnumarasi", "musterino", "accountnumber", "accountno", "account",
+			"kontonummer", "konto", "kontonr", "compte", "numerodecompte", "ndecompte":
+			if iban, ok := leadingIBAN(val); ok { // "DE02 1203 0000 0000 2020 51 / Girokonto"
+				if b.preIBAN == "" {
+					b.preIBAN = iban
+				}
+			} else if b.preAccount == "" {
 				b.preAccount = val
 			}
-		case "parabirimi", "doviz", "dovizcinsi", "dovizkodu", "dovizturu", "hesapparabirimi", "currency":
+		case "parabirimi", "doviz", "dovizcinsi", "dovizkodu", "dovizturu", "hesapparabirimi", "currency",
+			"wahrung", "waehrung", "devise", "monnaie":
 			if code, ok := currencyCode(val); ok && b.preCurrency == "" {
 				b.preCurrency = payment.Currency(code)
 			}
 		}
 	}
+}
+
+// leadingIBAN reads an IBAN at the start of s, written whole or in groups, followed by nothing or
+// by other words ("DE02 1203 0000 0000 2020 51 / Girokonto").
+func leadingIBAN(s string) (string, bool) {
+	if iban, err := payment.NormalizeIBAN(s); err == nil {
+		return iban, true
+	}
+	groups := strings.Fields(s)
+	for n := min(len(groups), 9); n >= 1; n-- { // an IBAN is at most 34 characters: 9 groups of 4
+		if iban, err := payment.NormalizeIBAN(strings.Join(groups[:n], "")); err == nil {
+			return iban, true
+		}
+	}
+	return "", false
 }
 
 // ---- data rows ----

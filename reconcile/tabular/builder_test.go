@@ -466,3 +466,38 @@ func TestAmountErrorsKeepTheirCause(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	require.Equal(t, 3, pe.Line)
 }
+
+// TestPreambleAccount: the summary rows above a German or French header name the account and the
+// currency, as the Turkish and English ones do: a key with its value in the next cell, or after a
+// colon in the same cell, an IBAN written in groups and followed by other words.
+func TestPreambleAccount(t *testing.T) {
+	tests := []struct {
+		name        string
+		preamble    []string
+		account     string
+		currency    payment.Currency
+		headerLines []string
+	}{
+		{"DKB", []string{"Kontonummer:;DE02 1203 0000 0000 2020 51 / Girokonto", "Von:;01.11.2025"}, "DE02120300000000202051", "",
+			[]string{"Buchungstag;Betrag (EUR)", "03.11.2025;1.190,00"}},
+		{"an IBAN after a colon in its cell", []string{"IBAN: DE02120300000000202051"}, "DE02120300000000202051", "",
+			[]string{"Buchungstag;Betrag;Währung", "03.11.2025;1.190,00;EUR"}},
+		{"a French account number and currency", []string{"Compte;12345678901", "Devise;EUR"}, "12345678901", "EUR",
+			[]string{"Date;Libellé;Montant", "05/01/2026;x;1 234,56"}},
+		{"a German currency row", []string{"Konto;4711", "Währung:;EUR"}, "4711", "EUR",
+			[]string{"Buchungstag;Betrag", "03.11.2025;-9,90"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tabular.Options{}
+			if tc.currency == "" {
+				opts.Currency = "EUR"
+			}
+			sts, err := build(t, opts, append(tc.preamble, tc.headerLines...)...)
+			require.NoError(t, err)
+			require.Len(t, sts, 1)
+			assert.Equal(t, tc.account, sts[0].Account)
+			assert.Equal(t, payment.Currency("EUR"), sts[0].Currency)
+		})
+	}
+}
