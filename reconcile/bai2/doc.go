@@ -12,7 +12,8 @@
 //     else USD, as the specification says.
 //   - Direction comes from the detail type code: 100–399 are credits, 400–699 debits. Codes 700–999
 //     are the bank's own: Options.TypeCodes says which way each goes, and one it does not name is an
-//     error, never a guess. 890 (non-monetary information) is not an entry.
+//     error, never a guess. 890 (non-monetary information) is not an entry, nor is a detail of no
+//     amount (counted in a "zero_amount" warning).
 //   - Dates: the group's as-of date is each entry's booking date; a value-dated funds type ("V")
 //     gives the value date, otherwise it is the as-of date. Years 70–99 are 19xx, 00–69 20xx.
 //   - Balances: status code 010 (opening ledger) and 015 (closing ledger) of the 03 record, signed,
@@ -25,7 +26,7 @@
 //     groups and records, so that an account lost from the middle of a file is noticed
 //     (control_total_mismatch, a warning on the statements concerned, an error under
 //     Options.Strict); an account, group or file that is not closed by its trailer is an error: the
-//     file was cut short.
+//     file was cut short. A group whose status is 2 (deletion) or 4 (test only) is refused.
 //
 // Every problem is a *reconcile.ParseError with the line and record field; on error no statement is
 // returned.
