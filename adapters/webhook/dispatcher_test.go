@@ -45,6 +45,14 @@ func newReceiver(t *testing.T, clock *paymenttest.Clock) *receiver {
 	return r
 }
 
+// set changes the receiver's settings under its lock: a request of a dispatcher that was stopped
+// mid-delivery may still be arriving.
+func (r *receiver) set(change func(r *receiver)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	change(r)
+}
+
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, err := io.ReadAll(req.Body)
 	require.NoError(r.t, err)
@@ -97,9 +105,7 @@ func (e *hookEnv) endpoint(t *testing.T, ws payment.WorkspaceID, events ...payme
 	t.Helper()
 	ep, err := e.dispatcher().CreateEndpoint(ctx, ws, webhook.EndpointRequest{URL: e.recv.srv.URL + "/hooks", Events: events})
 	require.NoError(t, err)
-	e.recv.mu.Lock()
-	e.recv.secret = ep.Secret
-	e.recv.mu.Unlock()
+	e.recv.set(func(r *receiver) { r.secret = ep.Secret })
 	return ep
 }
 
@@ -210,7 +216,9 @@ func TestEventsBeforeTheEndpointAreNotSent(t *testing.T) {
 // delivery fails and the endpoint is disabled; enabling it brings new events again.
 func TestRetryScheduleThenDisable(t *testing.T) {
 	e := newHookEnv(t)
-	e.recv.answer = func(int, webhook.Envelope) int { return http.StatusInternalServerError }
+	e.recv.set(func(r *receiver) {
+		r.answer = func(int, webhook.Envelope) int { return http.StatusInternalServerError }
+	})
 	ep := e.endpoint(t, e.Workspace.ID)
 	e.Clock.Advance(time.Second)
 	e.MustCreate(t)
@@ -259,7 +267,7 @@ func TestRetryScheduleThenDisable(t *testing.T) {
 	assert.Zero(t, st)
 
 	// Re-enabled: new events flow again.
-	e.recv.answer = func(int, webhook.Envelope) int { return http.StatusNoContent }
+	e.recv.set(func(r *receiver) { r.answer = func(int, webhook.Envelope) int { return http.StatusNoContent } })
 	require.NoError(t, d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID))
 	e.MustCreate(t)
 	st, err = d.DeliverOnce(ctx)
@@ -269,12 +277,14 @@ func TestRetryScheduleThenDisable(t *testing.T) {
 
 func TestRetrySucceeds(t *testing.T) {
 	e := newHookEnv(t)
-	e.recv.answer = func(n int, _ webhook.Envelope) int {
-		if n <= 2 {
-			return http.StatusServiceUnavailable
+	e.recv.set(func(r *receiver) {
+		r.answer = func(n int, _ webhook.Envelope) int {
+			if n <= 2 {
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusAccepted
 		}
-		return http.StatusAccepted
-	}
+	})
 	ep := e.endpoint(t, e.Workspace.ID)
 	e.Clock.Advance(time.Second)
 	e.MustCreate(t)
@@ -311,16 +321,18 @@ func TestCrashBetweenSendAndAck(t *testing.T) {
 	require.Len(t, want, 10)
 
 	crashCtx, crash := context.WithCancel(ctx)
-	e.recv.onRequest = func(n int) {
-		if n == 5 {
-			crash()
+	e.recv.set(func(r *receiver) {
+		r.onRequest = func(n int) {
+			if n == 5 {
+				crash()
+			}
 		}
-	}
+	})
 	_, err := e.dispatcher().DeliverOnce(crashCtx)
 	require.NoError(t, err)
 	atCrash, _, _ := e.recv.snapshot()
 	require.Less(t, atCrash, 10, "the crash stopped the dispatcher mid-batch")
-	e.recv.onRequest = nil
+	e.recv.set(func(r *receiver) { r.onRequest = nil }) // the dead dispatcher's requests may still arrive
 
 	restarted := e.dispatcher()
 	st, err := restarted.DeliverOnce(ctx)
