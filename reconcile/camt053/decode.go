@@ -247,14 +247,6 @@ func (d *decoder) intern(name []byte) string {
 	return s
 }
 
-// prefix is the namespace prefix of a qualified name ("" for none).
-func prefix(qname []byte) []byte {
-	if k := bytes.IndexByte(qname, ':'); k >= 0 {
-		return qname[:k]
-	}
-	return nil
-}
-
 func (d *decoder) fail(line int, field string, err error) {
 	d.stBad = true
 	if !d.errs.Add(&reconcile.ParseError{Format: d.formatName(), Line: line, Field: field, Err: err}) {
@@ -332,7 +324,7 @@ loop:
 				}
 			}
 			d.path = append(d.path, name)
-			d.prefixes = append(d.prefixes, d.intern(prefix(t.QName)))
+			d.prefixes = append(d.prefixes, d.intern(t.Prefix()))
 			d.lines = append(d.lines, d.line())
 			d.text, d.tooBig = d.text[:0], false
 			if name == "Amt" {
@@ -344,11 +336,11 @@ loop:
 			if d.stmtAt > 0 && depth >= d.stmtAt {
 				d.start(depth-d.stmtAt, name, stmtName)
 			}
-			if t.Empty && !d.endTag(t.Name, prefix(t.QName)) {
+			if t.Empty && !d.endTag(t.Name, t.Prefix()) {
 				return d.errs.Err()
 			}
 		case xmlscan.End:
-			if !d.endTag(t.Name, prefix(t.QName)) {
+			if !d.endTag(t.Name, t.Prefix()) {
 				if d.format == "" {
 					return notStatement(d.line(), "not a camt XML document: unexpected </%s>", t.Name)
 				}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"fmt"
-	"github.com/orkesta/orkesta/reconcile/internal/xmlscan"
 	"hash/crc32"
 	"io"
 	"math"
@@ -346,24 +345,6 @@ func TestAppendBstr(t *testing.T) {
 	} {
 		assert.Equal(t, want, string(appendBstr(nil, []byte(in))), in)
 	}
-}
-
-// TestScannerLongText: a text longer than the buffer grows it; past maxToken it is an error, not
-// unbounded memory.
-func TestScannerLongText(t *testing.T) {
-	long := strings.Repeat("x", 200<<10)
-	sc := xmlscan.New(strings.NewReader("<t>" + long + "</t>"))
-	_, tg, err := sc.Next()
-	require.NoError(t, err)
-	require.True(t, tg.Is("t"))
-	text, err := sc.AppendContent(nil)
-	require.NoError(t, err)
-	assert.Equal(t, long, string(text))
-
-	sc = xmlscan.New(io.MultiReader(strings.NewReader("<t>"), iotest.DataErrReader(strings.NewReader(strings.Repeat("y", xmlscan.MaxToken+1)))))
-	_, _, _ = sc.Next()
-	_, err = sc.AppendContent(nil)
-	assert.ErrorIs(t, err, xmlscan.ErrTokenTooLong)
 }
 
 // TestSharedStringsSpill: a table over MaxXMLInMemory is kept in a temporary file and reads the same.

@@ -57,6 +57,10 @@ func TestNext(t *testing.T) {
 		{"tail", EOF, "", "", "", false, 5},
 	}
 	assert.Equal(t, want, scan(t, doc, false))
+	end := Tag{Kind: End, Name: []byte("Document"), QName: []byte("ns2:Document")}
+	assert.Equal(t, "ns2", string(end.Prefix()))
+	plain := Tag{Kind: Start, Name: []byte("Amt"), QName: []byte("Amt")}
+	assert.Empty(t, plain.Prefix())
 	assert.Equal(t, want, scan(t, doc, true))
 }
 
@@ -106,6 +110,24 @@ func TestErrors(t *testing.T) {
 	s = New(strings.NewReader("<a>" + strings.Repeat("x", MaxToken+1) + "</a>"))
 	_, _, _ = s.Next()
 	_, _, err = s.Next()
+	assert.ErrorIs(t, err, ErrTokenTooLong)
+}
+
+// TestScannerLongText: a text longer than the buffer grows it; past MaxToken it is an error, not
+// unbounded memory.
+func TestScannerLongText(t *testing.T) {
+	long := strings.Repeat("x", 200<<10)
+	sc := New(strings.NewReader("<t>" + long + "</t>"))
+	_, tg, err := sc.Next()
+	require.NoError(t, err)
+	require.True(t, tg.Is("t"))
+	text, err := sc.AppendContent(nil)
+	require.NoError(t, err)
+	assert.Equal(t, long, string(text))
+
+	sc = New(io.MultiReader(strings.NewReader("<t>"), iotest.DataErrReader(strings.NewReader(strings.Repeat("y", MaxToken+1)))))
+	_, _, _ = sc.Next()
+	_, err = sc.AppendContent(nil)
 	assert.ErrorIs(t, err, ErrTokenTooLong)
 }
 
