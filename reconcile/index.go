@@ -24,8 +24,9 @@ const (
 // maxKeyLen is the longest normalized key indexed, in bytes; longer references cannot be named.
 const maxKeyLen = 1023
 
-// notProvided is the ISO 20022 placeholder for a missing end-to-end id; it is never a key.
-const notProvided = "NOTPROVIDED"
+// NotProvided is the ISO 20022 (SEPA) placeholder for a missing end-to-end id. It is never an index
+// key, and the decoders read it as no reference.
+const NotProvided = "NOTPROVIDED"
 
 // idKeyLen is the normalized length of a "pay_" + ULID id: PAY and 26 characters.
 const idKeyLen = 3 + 26
@@ -236,7 +237,7 @@ func (kb *insertBatch) push(x *refIndex, t *refTable, text string, val int32, ki
 	off := len(kb.buf)
 	kb.buf = appendNormalized(kb.buf, text)
 	key := kb.buf[off:]
-	if len(key) == 0 || len(key) > maxKeyLen || string(key) == notProvided {
+	if len(key) == 0 || len(key) > maxKeyLen || string(key) == NotProvided {
 		kb.buf = kb.buf[:off]
 		return
 	}

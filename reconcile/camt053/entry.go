@@ -399,7 +399,7 @@ func (d *decoder) fill(e *reconcile.Entry, t *tx) {
 		case t.pmtInfID != "":
 			e.CustomerRef = t.pmtInfID
 		}
-		if t.endToEnd != "NOTPROVIDED" {
+		if t.endToEnd != reconcile.NotProvided {
 			e.EndToEnd = t.endToEnd
 		}
 		if t.bk.domn != "" || t.bk.prtry != "" {

@@ -234,7 +234,7 @@ func subfields(e *reconcile.Entry, s string, sep byte) {
 		setField(e, key, v)
 		switch key {
 		case "EREF":
-			if v != "NOTPROVIDED" {
+			if v != reconcile.NotProvided {
 				e.EndToEnd = v
 			}
 		case "SVWZ":
@@ -349,7 +349,7 @@ func codewords(e *reconcile.Entry, s string) {
 		setField(e, code, v)
 		switch code {
 		case "EREF":
-			if v != "NOTPROVIDED" {
+			if v != reconcile.NotProvided {
 				e.EndToEnd = v
 			}
 		case "NAME":

@@ -680,14 +680,11 @@ func cellAt(cells []string, i int) string {
 // write in their "Kundenreferenz (End-to-End)" column when the payer gave none, is no reference (as
 // the MT940 and camt.053 decoders read it).
 func refAt(cells []string, i int) string {
-	if t := cellAt(cells, i); t != notProvided {
+	if t := cellAt(cells, i); t != reconcile.NotProvided {
 		return t
 	}
 	return ""
 }
-
-// notProvided is the SEPA placeholder for a missing end-to-end id.
-const notProvided = "NOTPROVIDED"
 
 func (b *Builder) dataRow(n int, cells []string) {
 	if !b.nums.decided() || len(b.queue) > 0 || (b.dateMask == bothOrders && b.dateUndecided(cells)) {
