@@ -480,16 +480,30 @@ func (p *parser) balance(line int, tag, text string) (balance, bool) {
 		return b, false
 	}
 	b.currency, b.minor = cur, cur.MinorUnits()
-	amt, err := reconcile.ParseMinor(v[10:], reconcile.NumberComma, b.minor)
-	if err != nil || v[10] == '-' || v[10] == '+' || strings.IndexByte(v[10:], ',') < 0 {
-		if err == nil {
-			err = errors.New("not an MT940 amount (digits and a decimal comma)")
-		}
-		p.fail(line, field, fmt.Errorf("amount %w", reconcile.FormatAmountError(v[10:], err)))
+	amt, err := amount(v[10:], b.minor)
+	if err != nil {
+		p.fail(line, field, err)
 		return b, false
 	}
 	b.amount = sign * amt
 	return b, true
+}
+
+// amount reads the amount of a balance, floor limit or entry total field: digits with a decimal
+// comma, no sign (the field's mark gives it), in minor units of a currency with minor decimals.
+// (Statement lines read theirs as they scan the :61: field.)
+func amount(s string, minor int) (int64, error) {
+	var err error
+	v := int64(0)
+	if s == "" || s[0] == '-' || s[0] == '+' || strings.IndexByte(s, ',') < 0 {
+		err = errors.New("not an MT940 amount (digits and a decimal comma)")
+	} else {
+		v, err = reconcile.ParseMinor(s, reconcile.NumberComma, minor)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("amount %w", reconcile.FormatAmountError(s, err))
+	}
+	return v, nil
 }
 
 // floorLimit parses an MT942 :34F: floor limit, "EURD0," (currency, an optional D or C mark, an
@@ -510,8 +524,8 @@ func (p *parser) floorLimit(line int, text string) (payment.Currency, bool) {
 	if amt[0] == 'D' || amt[0] == 'C' {
 		amt = amt[1:]
 	}
-	if _, err := reconcile.ParseMinor(amt, reconcile.NumberComma, cur.MinorUnits()); err != nil || strings.IndexByte(amt, ',') < 0 {
-		p.fail(line, ":34F:", fmt.Errorf("floor limit amount %q is not an MT940 amount (digits and a decimal comma)", amt))
+	if _, err := amount(amt, cur.MinorUnits()); err != nil {
+		p.fail(line, ":34F:", fmt.Errorf("floor limit %w", err))
 		return "", false
 	}
 	return cur, true
@@ -536,9 +550,9 @@ func (p *parser) entryTotal(line int, tag, text string, cur payment.Currency, mi
 		p.fail(line, field, fmt.Errorf("entry total currency %s differs from the statement's %s", c, cur))
 		return entryTotal{}, false
 	}
-	sum, err := reconcile.ParseMinor(v[n+3:], reconcile.NumberComma, minor)
-	if err != nil || strings.IndexByte(v[n+3:], ',') < 0 {
-		p.fail(line, field, fmt.Errorf("entry total amount %q is not an MT940 amount (digits and a decimal comma)", v[n+3:]))
+	sum, err := amount(v[n+3:], minor)
+	if err != nil {
+		p.fail(line, field, fmt.Errorf("entry total %w", err))
 		return entryTotal{}, false
 	}
 	return entryTotal{line: line, count: count, sum: sum}, true

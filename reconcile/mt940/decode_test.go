@@ -430,6 +430,7 @@ func TestMalformed(t *testing.T) {
 		{"mt942 bad date", ":20:A\n:25:X\n:34F:EUR0,\n:13D:2513011200+0100\n", []wantErr{{4, ":13D:", `date "2513011200+0100"`}}},
 		{"mt942 totals before the floor limit", ":20:A\n:25:X\n:90D:0EUR0,\n:34F:EUR0,\n", []wantErr{{3, ":90D:", "before the :34F:"}}},
 		{"mt942 totals in another currency", ":20:A\n:25:X\n:34F:EUR0,\n:90C:1USD5,00\n", []wantErr{{4, ":90C:", "currency USD differs"}}},
+		{"mt942 signed total", ":20:A\n:25:X\n:34F:EUR0,\n:90C:1EUR-5,00\n", []wantErr{{4, ":90C:", `entry total amount "-5,00": not an MT940 amount`}}},
 		{"mt942 totals malformed", ":20:A\n:25:X\n:34F:EUR0,\n:90C:EUR5,00\n", []wantErr{{4, ":90C:", "want the number of entries"}}},
 		{"field before :20:", ":25:X\n:20:A\n:25:X\n:60F:C240101EUR1,00\n", []wantErr{{1, ":25:", "before the first :20:"}}},
 		{"problems are collected, each with its line", wrap("EUR", ":61:240101C1,00NTRFX\n:61:240199C1,00NTRFX\n:86:ok\n:61:240101Q1,00NTRFX\n:61:240101C1,00NTRFX\n:61:240101C,NTRFX\n"),
