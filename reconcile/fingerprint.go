@@ -41,6 +41,26 @@ func (s *Statement) Fingerprint() {
 	s.fingerprint(workers)
 }
 
+// FingerprintAll is Fingerprint for every statement of sts. A file of many small statements (a BAI2
+// file's accounts, a camt.053 document's statements) is shared out by statement on GOMAXPROCS
+// goroutines; a large statement shares out its own entries.
+func FingerprintAll(sts []Statement) {
+	next := make(chan int, len(sts))
+	for i := range sts {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(sts)) {
+		wg.Go(func() {
+			for i := range next {
+				sts[i].Fingerprint()
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // Decoders that read on several goroutines fingerprint entries in parts, with the same result as
 // Fingerprint: EntryHash for each entry while it is at hand, AppendFingerprint with n = 1 for its
 // text, and at the end Repeats over the hashes in file order, whose entries get the text of their

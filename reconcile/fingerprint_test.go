@@ -186,6 +186,21 @@ func TestFingerprintGolden(t *testing.T) {
 	}
 }
 
+// TestFingerprintAll: the statements of a list fingerprinted together, by statement on several
+// goroutines, get the fingerprints each gets alone.
+func TestFingerprintAll(t *testing.T) {
+	sts := fpStatements()
+	FingerprintAll(sts)
+	for i, st := range fpStatements() {
+		st.Fingerprint()
+		require.Len(t, sts[i].Entries, len(st.Entries))
+		for k := range st.Entries {
+			require.Equal(t, st.Entries[k].Fingerprint, sts[i].Entries[k].Fingerprint, "statement %d, entry %d", i, k)
+		}
+	}
+	FingerprintAll(nil) // nothing to do
+}
+
 // TestFingerprintReference checks every generated statement, entry by entry, against
 // fingerprintReference, hashed by Fingerprint and on 1 to 5 goroutines whatever its size.
 func TestFingerprintReference(t *testing.T) {

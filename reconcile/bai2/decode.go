@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -48,28 +46,8 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
-	fingerprint(p.out)
+	reconcile.FingerprintAll(p.out)
 	return p.out, nil
-}
-
-// fingerprint sets the entries' fingerprints, statements on GOMAXPROCS goroutines at a time: a
-// file often has many accounts of a few hundred entries, each too small for Fingerprint to share
-// out by itself.
-func fingerprint(sts []reconcile.Statement) {
-	next := make(chan int, len(sts))
-	for i := range sts {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(sts)) {
-		wg.Go(func() {
-			for i := range next {
-				sts[i].Fingerprint()
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // toText returns data as text: UTF-8 as it is (without a BOM; data is never written again, so the

@@ -60,13 +60,13 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 		if st.Entries == nil {
 			st.Entries = []reconcile.Entry{}
 		}
-		st.Fingerprint()
 		d.checkBalances(st, st.CheckBalances())
 		out = append(out, *st)
 	}
 	if err := d.run(); err != nil {
 		return nil, err
 	}
+	reconcile.FingerprintAll(out)
 	return out, nil
 }
 
