@@ -46,14 +46,16 @@ func parseTypeCodes(vals []string) (map[string]reconcile.Direction, error) {
 	return out, nil
 }
 
-// register adds --currency and --mapping to cmd (each command has its own --account).
+// register adds --currency, --mapping, --use-mapping and --type-code to cmd (each command has its
+// own --account).
 func (f *statementFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.currency, "currency", "", "the statement's currency when a CSV or XLSX file does not name it")
 	fl.StringArrayVar(&f.mappings, "mapping", nil,
 		"column mapping file (JSON or YAML) for CSV or XLSX exports the built-in presets do not read; repeatable, tried in order before the presets")
 	fl.StringVar(&f.useMapping, "use-mapping", "",
-		"read CSV and XLSX exports with this mapping alone, by name: a --mapping file's (its \"name\", or the file's name without extension) or a preset's (tr, en, de, fr)")
+		"read CSV and XLSX exports with this mapping alone, by name: a --mapping file's (its \"name\", or the file's name without extension) or a preset's ("+
+			strings.Join(tabular.PresetNames(), ", ")+")")
 	fl.StringArrayVar(&f.typeCodes, "type-code", nil, typeCodeUsage)
 }
 
@@ -61,7 +63,6 @@ func (f *statementFlags) register(cmd *cobra.Command) {
 // a CSV or XLSX statement from its account.
 func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Options, error) {
 	opts := detect.Options{Account: f.account}
-	var err error
 	if f.currency != "" {
 		cur, err := payment.ParseCurrency(f.currency)
 		if err != nil {
@@ -72,9 +73,11 @@ func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Optio
 	if accounts != nil {
 		opts.AccountCurrency = reconcile.AccountCurrencies(accounts)
 	}
-	if opts.BAI2.TypeCodes, err = parseTypeCodes(f.typeCodes); err != nil {
+	codes, err := parseTypeCodes(f.typeCodes)
+	if err != nil {
 		return opts, err
 	}
+	opts.BAI2.TypeCodes = codes
 	maps, err := loadMappings(f.mappings)
 	if err != nil {
 		return opts, err
