@@ -331,10 +331,6 @@ func sepLine(head []byte) (sep rune, n int) {
 	return rune(head[4]), end + 1
 }
 
-// detectSeparator reads the first rows with each candidate separator and keeps the one under which a
-// header row is found naming the most columns. With no header under any, it keeps the separator
-// that splits the first lines into the most consistent number of fields, so the "no header" error
-// shows sensible columns.
 // agreed returns what field says of every mapping of maps, when it says the same of all; "" when it
 // does not, or when there is no mapping.
 func agreed(maps []*tabular.Mapping, field func(*tabular.Mapping) string) string {
@@ -350,6 +346,10 @@ func agreed(maps []*tabular.Mapping, field func(*tabular.Mapping) string) string
 	return v
 }
 
+// detectSeparator reads the first rows with each candidate separator and keeps the one under which a
+// header row is found naming the most columns. With no header under any, it keeps the separator
+// that splits the first lines into the most consistent number of fields, so the "no header" error
+// shows sensible columns.
 func detectSeparator(head []byte, maps []*tabular.Mapping) rune {
 	best, bestScore := rune(0), 0
 	fallback, fallbackScore := ';', -1
