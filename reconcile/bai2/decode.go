@@ -6,11 +6,13 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/internal/readall"
 )
 
@@ -40,7 +42,8 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
-	text, latin1 := toText(data)
+	// BAI2 is ASCII; anything else in it comes from the older systems that write it: ISO-8859-1.
+	text, latin1, _ := charset.Text(data, "", charmap.ISO8859_1) // with no charset named, no error
 	p := &parser{opts: opts, latin1: latin1}
 	p.run(&recordReader{text: text, a: &p.text})
 	if err := p.errs.Err(); err != nil {
@@ -48,21 +51,6 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	}
 	reconcile.FingerprintAll(p.out)
 	return p.out, nil
-}
-
-// toText returns data as text: UTF-8 as it is (without a BOM; data is never written again, so the
-// text shares its bytes), anything else read as ISO-8859-1, the code page of the older systems that
-// write BAI2 (the format itself is ASCII).
-func toText(data []byte) (string, bool) {
-	if utf8.Valid(data) {
-		return strings.TrimPrefix(unsafe.String(unsafe.SliceData(data), len(data)), "\uFEFF"), false
-	}
-	var b strings.Builder
-	b.Grow(len(data) + len(data)/8)
-	for _, c := range data {
-		b.WriteRune(rune(c))
-	}
-	return b.String(), true
 }
 
 // record is one logical record: its type code, what follows the code (the physical records of its

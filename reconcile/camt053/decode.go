@@ -10,10 +10,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/ianaindex"
-
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/internal/xmlscan"
 )
 
@@ -175,8 +174,10 @@ type balance struct {
 func newDecoder(r io.Reader, opts Options) *decoder {
 	d := &decoder{opts: opts, stopped: func() bool { return false }}
 	if opts.Charset != "" {
-		if enc, err := ianaindex.IANA.Encoding(opts.Charset); err == nil && enc != nil {
-			r = enc.NewDecoder().Reader(r)
+		if enc, err := charset.Lookup(opts.Charset); err == nil {
+			if enc != nil {
+				r = enc.NewDecoder().Reader(r)
+			}
 		} else {
 			d.errs.Add(&reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("unknown charset %q", opts.Charset)})
 		}
@@ -219,13 +220,15 @@ func declaredEncoding(r io.Reader) (io.Reader, error) {
 	if !ok {
 		return br, nil
 	}
-	switch strings.ToLower(string(label)) {
-	case "utf-8", "utf8", "":
+	if len(label) == 0 {
 		return br, nil
 	}
-	enc, err := ianaindex.IANA.Encoding(string(label))
-	if err != nil || enc == nil {
+	enc, err := charset.Lookup(string(label))
+	if err != nil {
 		return br, fmt.Errorf("unknown encoding %q", label)
+	}
+	if enc == nil { // UTF-8
+		return br, nil
 	}
 	return enc.NewDecoder().Reader(br), nil
 }

@@ -10,8 +10,11 @@ import (
 	"sync"
 	"unsafe"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/internal/readall"
 )
 
@@ -21,6 +24,10 @@ const (
 	Format        = "mt940"
 	FormatInterim = "mt942"
 )
+
+// FallbackCharset is the code page used when Options.Charset is empty and the input is not valid
+// UTF-8: Windows-1254 (Turkish), a superset of ISO-8859-9 in its printable range.
+const FallbackCharset = "windows-1254"
 
 // Options tune Decode. The zero value reads UTF-8 (or Windows-1254 when the file is not valid UTF-8)
 // and records balance mismatches as warnings.
@@ -43,7 +50,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
-	text, fallback, err := toText(data, opts.Charset)
+	text, fallback, err := charset.Text(data, opts.Charset, charmap.Windows1254)
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("%w %q", err, opts.Charset)}
 	}

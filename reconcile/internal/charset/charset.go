@@ -1,4 +1,6 @@
-package mt940
+// Package charset turns the bytes of a statement file into UTF-8 text: the one table of the
+// character sets the text decoders (MT940, camt.053, BAI2) know by name.
+package charset
 
 import (
 	"bytes"
@@ -12,12 +14,8 @@ import (
 	"golang.org/x/text/encoding/ianaindex"
 )
 
-// FallbackCharset is the code page used when Options.Charset is empty and the input is not valid
-// UTF-8: Windows-1254 (Turkish), a superset of ISO-8859-9 in its printable range.
-const FallbackCharset = "windows-1254"
-
-// errCharset: Options.Charset names no encoding we know.
-var errCharset = errors.New("unknown charset")
+// ErrUnknown is the error of a charset name that names no encoding this knows.
+var ErrUnknown = errors.New("unknown charset")
 
 // charsets maps the names we document to their encodings. ianaindex answers for everything else; the
 // WHATWG index (htmlindex) is deliberately not used, because it maps "iso-8859-9" to Windows-1254.
@@ -32,8 +30,9 @@ var charsets = map[string]encoding.Encoding{
 	"cp850": charmap.CodePage850, "ibm850": charmap.CodePage850,
 }
 
-// lookupCharset returns the encoding for a name, or nil for UTF-8.
-func lookupCharset(name string) (encoding.Encoding, error) {
+// Lookup returns the encoding a name means, or nil for UTF-8; ErrUnknown for a name it does not
+// know.
+func Lookup(name string) (encoding.Encoding, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
 	switch n {
 	case "utf-8", "utf8":
@@ -44,7 +43,7 @@ func lookupCharset(name string) (encoding.Encoding, error) {
 	}
 	e, err := ianaindex.IANA.Encoding(name)
 	if err != nil || e == nil {
-		return nil, errCharset
+		return nil, ErrUnknown
 	}
 	if e == encoding.Nop || strings.EqualFold(name, "utf-8") {
 		return nil, nil
@@ -54,17 +53,18 @@ func lookupCharset(name string) (encoding.Encoding, error) {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// toText turns the file's bytes into UTF-8 text. With no charset given it keeps valid UTF-8 as it
-// is and decodes anything else as FallbackCharset, reporting that it did (fallback true).
-func toText(data []byte, charset string) (text string, fallback bool, err error) {
+// Text turns a file's bytes into UTF-8 text, without a byte-order mark. With no charset named it
+// keeps valid UTF-8 as it is (the text shares data's bytes: data must not be written again) and
+// decodes anything else with fallback, reporting that it did (fellBack true).
+func Text(data []byte, charset string, fallback encoding.Encoding) (text string, fellBack bool, err error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	var enc encoding.Encoding
 	if charset == "" {
 		if utf8.Valid(data) {
-			return unsafe.String(unsafe.SliceData(data), len(data)), false, nil // data is never written again
+			return unsafe.String(unsafe.SliceData(data), len(data)), false, nil
 		}
-		enc, fallback = charmap.Windows1254, true
-	} else if enc, err = lookupCharset(charset); err != nil {
+		enc, fellBack = fallback, true
+	} else if enc, err = Lookup(charset); err != nil {
 		return "", false, err
 	} else if enc == nil {
 		// Forced UTF-8: invalid sequences become U+FFFD rather than failing the file.
@@ -72,7 +72,7 @@ func toText(data []byte, charset string) (text string, fallback bool, err error)
 	}
 	out, err := enc.NewDecoder().Bytes(data)
 	if err != nil {
-		return "", fallback, err
+		return "", fellBack, err
 	}
-	return unsafe.String(unsafe.SliceData(out), len(out)), fallback, nil
+	return unsafe.String(unsafe.SliceData(out), len(out)), fellBack, nil
 }
