@@ -6,12 +6,12 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/arena"
 	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/internal/readall"
 )
@@ -68,7 +68,7 @@ type record struct {
 type recordReader struct {
 	text string // what is left to read
 	line int    // the lines read so far
-	a    *arena
+	a    *arena.Arena
 	peek *record // the physical record read after the last logical one, when it was not an 88
 	held record
 }
@@ -118,7 +118,7 @@ func (r *recordReader) next() (rec record, ok bool) {
 		if rec.code == "16" {
 			sep = " "
 		}
-		rec.body = r.a.join(strings.TrimSuffix(strings.TrimRight(rec.body, " "), "/"), sep, body)
+		rec.body = r.a.Join(strings.TrimSuffix(strings.TrimRight(rec.body, " "), "/"), sep, body)
 		rec.physical++
 	}
 }
@@ -145,44 +145,6 @@ func (r *recordReader) details() int {
 		}
 	}
 	return n
-}
-
-// arena holds the texts a decode makes (positions, records joined with their continuations) in
-// large blocks: one allocation per block, not one per text. A block is never written again once a
-// text is taken from it, so the texts share its bytes.
-type arena struct{ buf []byte }
-
-const arenaBlock = 64 << 10
-
-// room makes room for n more bytes in the current block.
-func (a *arena) room(n int) {
-	if cap(a.buf)-len(a.buf) < n {
-		a.buf = make([]byte, 0, max(arenaBlock, n))
-	}
-}
-
-// take returns the bytes written since start as a string.
-func (a *arena) take(start int) string {
-	if len(a.buf) == start {
-		return ""
-	}
-	return unsafe.String(&a.buf[start], len(a.buf)-start)
-}
-
-// join returns x + sep + y.
-func (a *arena) join(x, sep, y string) string {
-	a.room(len(x) + len(sep) + len(y))
-	start := len(a.buf)
-	a.buf = append(append(append(a.buf, x...), sep...), y...)
-	return a.take(start)
-}
-
-// position returns "line n".
-func (a *arena) position(n int) string {
-	a.room(24)
-	start := len(a.buf)
-	a.buf = strconv.AppendInt(append(a.buf, "line "...), int64(n), 10)
-	return a.take(start)
 }
 
 // fields reads the comma-separated fields of a record body in turn.
@@ -249,7 +211,7 @@ type parser struct {
 	latin1 bool
 	errs   reconcile.Errors
 	out    []reconcile.Statement
-	text   arena
+	text   arena.Arena
 	rr     *recordReader
 
 	file, group   bool // inside a file header/trailer, a group header/trailer
@@ -505,7 +467,7 @@ func (p *parser) detail(rc record, f *fields) {
 		BankRef:     bankRef,
 		Remittance:  text,
 		BankTxCode:  code,
-		Position:    p.text.position(rc.line),
+		Position:    p.text.Position(rc.line),
 	})
 }
 

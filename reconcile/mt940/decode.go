@@ -8,12 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/arena"
 	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/internal/readall"
 )
@@ -169,7 +169,7 @@ type parser struct {
 	start, end int // content offsets in src
 	open       bool
 
-	posBuf []byte // arena for the entries' Position strings
+	texts arena.Arena // the entries' Position strings
 
 	// one-entry caches of the last parsed YYMMDD and MMDD (entries of a day repeat them)
 	lastYYMMDD    string
@@ -436,7 +436,7 @@ func (p *parser) field(tag string, line int, text string) {
 			p.fail(line, ":61:", err)
 			return
 		}
-		e.Position = p.position(line)
+		e.Position = p.texts.Position(line)
 		s.info = p.addEntry(e)
 	case "86":
 		if info >= 0 { // information to the account owner about the entry just read
@@ -677,16 +677,4 @@ func (p *parser) warnDate(line int, field, raw string, d payment.Date) {
 	}
 	p.cur.st.Warnings = append(p.cur.st.Warnings, reconcile.Warning{Code: "date_adjusted",
 		Message: fmt.Sprintf("line %d (%s): date %q does not exist; read as %s", line, field, raw, d)})
-}
-
-// position returns "line N". The strings are cut from a shared arena: one allocation per few
-// thousand entries instead of one per entry. Bytes once handed out are never written again.
-func (p *parser) position(line int) string {
-	if cap(p.posBuf)-len(p.posBuf) < 32 {
-		p.posBuf = make([]byte, 0, 16<<10)
-	}
-	start := len(p.posBuf)
-	p.posBuf = strconv.AppendInt(append(p.posBuf, "line "...), int64(line), 10)
-	b := p.posBuf[start:]
-	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/arena"
 	"github.com/orkesta/orkesta/reconcile/internal/hugepage"
 )
 
@@ -1322,28 +1323,16 @@ func (b *Builder) entryPosition(n int) string {
 // position is "line 7" or "Sheet1!A7".
 func (b *Builder) position(n int) string { return b.positionPrefix() + strconv.Itoa(n) }
 
-// texts writes the positions ("line 7", "Sheet1!A7") and fingerprints of entries one after another
-// into chunks, each text a slice of its chunk: no allocation of its own, and no second pass over
-// the entries to set them. A chunk is never written again where a text lies, so the strings need
-// no copy.
+// texts writes the positions ("line 7", "Sheet1!A7") and fingerprints of entries into an arena:
+// no allocation of their own, and no second pass over the entries to set them.
 type texts struct {
 	prefix string // of positions
-	buf    []byte
+	a      arena.Arena
 	// The number of the last position written, and its nd digits at the end of num, zeros before
 	// them: the next row's number is mostly that one plus one, counted up in place.
 	last int
 	num  [20]byte
 	nd   int
-}
-
-// textChunk is the size of a chunk of texts: about a thousand entries' worth.
-const textChunk = 32 << 10
-
-// room makes sure the chunk has n more bytes.
-func (t *texts) room(n int) {
-	if cap(t.buf)-len(t.buf) < n {
-		t.buf = make([]byte, 0, max(textChunk, n))
-	}
 }
 
 func (t *texts) position(n int) string {
@@ -1362,18 +1351,13 @@ func (t *texts) position(n int) string {
 		}
 	}
 	t.last = n
-	t.room(len(t.prefix) + t.nd)
-	start := len(t.buf)
-	t.buf = append(append(t.buf, t.prefix...), t.num[len(t.num)-t.nd:]...)
-	return unsafe.String(&t.buf[start], len(t.buf)-start)
+	b := t.a.Room(len(t.prefix) + t.nd)
+	return t.a.Keep(append(append(b, t.prefix...), t.num[len(t.num)-t.nd:]...))
 }
 
 // fingerprint is the fingerprint of a first occurrence of a booking whose EntryHash is h.
 func (t *texts) fingerprint(h [16]byte) string {
-	t.room(32)
-	start := len(t.buf)
-	t.buf = reconcile.AppendFingerprint(t.buf, "", nil, h, 1)
-	return unsafe.String(&t.buf[start], len(t.buf)-start)
+	return t.a.Keep(reconcile.AppendFingerprint(t.a.Room(32), "", nil, h, 1))
 }
 
 // ---- the end ----
