@@ -97,6 +97,7 @@ func decodeText(text string, opts Options, fallback bool) ([]reconcile.Statement
 	for _, p := range ps[1:] {
 		out = append(out, p.out...)
 	}
+	reconcile.FingerprintAll(out) // once the file is known to decode, all statements together
 	return out, nil
 }
 
@@ -594,7 +595,8 @@ func (p *parser) checkTotals(s *stmt) bool {
 	return true
 }
 
-// finish closes the open statement: checks, period, fingerprints, balances.
+// finish closes the open statement: checks, period, balances (Decode fingerprints the statements
+// once the whole file has decoded).
 func (p *parser) finish() {
 	s := p.cur
 	if s == nil {
@@ -637,7 +639,6 @@ func (p *parser) finish() {
 			Message: "the file is not valid UTF-8; it was read as " + FallbackCharset})
 	}
 	period(st, s.openDate)
-	st.Fingerprint()
 	if w := st.CheckBalances(); w != nil && p.opts.Strict {
 		p.fail(s.line62, ":"+s.tag62+":", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 		return
