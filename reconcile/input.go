@@ -91,16 +91,16 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 		id: col["id"], amount: col["amount"], currency: col["currency"], method: col["method"],
 		from: col["from_account"], to: col["to_account"], ref: col["reference"], desc: col["description"],
 		status: col["status"], date: col["value_date"], batch: col["batch_id"],
-	}}
+	}, seed: maphash.MakeSeed()}
 	var (
-		errs  Errors
-		out   []Payment
-		lines []int32
+		errs Errors
+		out  []Payment
+		rows []payRow
 	)
 	parallel := parallelPayments && size > 0 && runtime.GOMAXPROCS(0) > 1
 	for n := 0; ; n++ {
 		if parallel && n == parallelPaymentsFrom && errs.Len() == 0 && cap(out) > 0 {
-			if cr = readPaymentsParallel(cr, pp, &out, &lines); cr == nil {
+			if cr = readPaymentsParallel(cr, pp, &out, &rows); cr == nil {
 				break
 			}
 		}
@@ -116,7 +116,7 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 			// size the result from the bytes the first rows took
 			want := int(size*int64(n)/cr.offset) + 1024
 			out = append(hugepage.Make[Payment](0, want+want/32), out...)
-			lines = append(make([]int32, 0, cap(out)), lines...)
+			rows = append(make([]payRow, 0, cap(out)), rows...)
 		}
 		p, ok := pp.parse(rec, cr.line, &errs)
 		if !ok {
@@ -127,11 +127,11 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 		}
 		if errs.Len() == 0 {
 			out = append(out, p)
-			lines = append(lines, int32(cr.line))
+			rows = append(rows, pp.row(&p, cr.line))
 		}
 	}
 	if errs.Len() == 0 {
-		duplicateIDs(out, lines, &errs)
+		duplicateIDs(out, rows, &errs)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -148,6 +148,7 @@ type payCols struct {
 // and caches: one per goroutine.
 type payParser struct {
 	cols     payCols
+	seed     maphash.Seed // of the id hashes (payRow), the same in every fork
 	strs     arena
 	accounts map[string]payment.AccountID
 	curs     [8]payment.Currency // the currencies seen, most files have a handful
@@ -158,7 +159,7 @@ type payParser struct {
 }
 
 // fork returns a parser of the same columns with arena and caches of its own.
-func (pp *payParser) fork() *payParser { return &payParser{cols: pp.cols} }
+func (pp *payParser) fork() *payParser { return &payParser{cols: pp.cols, seed: pp.seed} }
 
 func (pp *payParser) account(b []byte) payment.AccountID {
 	if len(b) == 0 {
@@ -253,26 +254,37 @@ func (pp *payParser) parse(rec [][]byte, line int, errs *Errors) (Payment, bool)
 	return p, true
 }
 
+// payRow is what the duplicate-id check needs of a payment read: its line, and a hash of its id taken
+// while the id was at hand (a fork's goroutine computes those of its run).
+type payRow struct {
+	line   int32
+	idHash uint32
+}
+
+// row returns p's payRow; p was read from line.
+func (pp *payParser) row(p *Payment, line int) payRow {
+	return payRow{line: int32(line), idHash: uint32(maphash.String(pp.seed, string(p.ID)))}
+}
+
 // duplicateIDs reports every payment whose id an earlier line has. It builds an open-addressing table
-// of id hashes in one tight loop, whose cache misses overlap.
-func duplicateIDs(ps []Payment, lines []int32, errs *Errors) {
+// of the rows' id hashes in one tight loop, whose cache misses overlap, and reads a payment's id only
+// when two hashes are equal: at a million payments of distinct ids, about a hundred times.
+func duplicateIDs(ps []Payment, rows []payRow, errs *Errors) {
 	size := uint64(1) << bits.Len(uint(2*len(ps))|15)
 	mask := size - 1
-	slots := make([]uint64, size) // hash high 32 bits | row + 1
-	seed := maphash.MakeSeed()
-	for row := range ps {
-		id := string(ps[row].ID)
-		h := maphash.String(seed, id)
+	slots := make([]uint64, size) // id hash << 32 | row + 1
+	for row, r := range rows {
+		h := uint64(r.idHash)
 		for i := h & mask; ; i = (i + 1) & mask {
 			v := slots[i]
 			if v == 0 {
-				slots[i] = h&^0xFFFFFFFF | uint64(row+1)
+				slots[i] = h<<32 | uint64(row+1)
 				break
 			}
-			if v&^0xFFFFFFFF == h&^0xFFFFFFFF {
-				if first := int(v&0xFFFFFFFF) - 1; string(ps[first].ID) == id {
-					if !errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: int(lines[row]), Field: "id",
-						Err: fmt.Errorf("%s is already on line %d", id, lines[first])}) {
+			if v>>32 == h {
+				if first := int(v&0xFFFFFFFF) - 1; ps[first].ID == ps[row].ID {
+					if !errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: int(r.line), Field: "id",
+						Err: fmt.Errorf("%s is already on line %d", ps[row].ID, rows[first].line)}) {
 						return
 					}
 					break

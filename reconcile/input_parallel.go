@@ -30,29 +30,29 @@ var parallelPayments = true
 
 // payRun is a run of lines read by one goroutine.
 type payRun struct {
-	text  []byte
-	line  int       // the line the run starts on
-	at    int       // where its room starts in the result
-	pays  []Payment // its room: one slot per line
-	lines []int32   // the line of each payment read
-	n     int       // payments read
+	text []byte
+	line int       // the line the run starts on
+	at   int       // where its room starts in the result
+	pays []Payment // its room: one slot per line
+	rows []payRow  // the line and id hash of each payment read
+	n    int       // payments read
 }
 
-// readPaymentsParallel reads what is left of cr into *out and *lines (whose capacity is the room
+// readPaymentsParallel reads what is left of cr into *out and *rows (whose capacity is the room
 // for the whole file), with pp's columns. It returns nil when the whole file is read, or else a
 // reader of what must still be read line by line: from the first line not joined to the end.
-func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, lines *[]int32) *csvReader {
-	all, allLines := (*out)[:cap(*out)], (*lines)[:cap(*lines)]
+func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, rows *[]payRow) *csvReader {
+	all, allRows := (*out)[:cap(*out)], (*rows)[:cap(*rows)]
 	var free [][]byte // the texts of joined runs, to read into again
 	// join adds r's payments after those joined.
 	join := func(r *payRun) bool {
 		n := len(*out)
 		if r.at > n { // earlier runs left slots free (blank lines, quoted line breaks)
 			copy(all[n:], all[r.at:r.at+r.n])
-			copy(allLines[n:], allLines[r.at:r.at+r.n])
+			copy(allRows[n:], allRows[r.at:r.at+r.n])
 			clear(all[n+r.n : r.at+r.n])
 		}
-		*out, *lines = all[:n+r.n], allLines[:n+r.n]
+		*out, *rows = all[:n+r.n], allRows[:n+r.n]
 		free = append(free, r.text)
 		return true
 	}
@@ -118,7 +118,7 @@ func readPaymentsParallel(cr *csvReader, pp *payParser, out *[]Payment, lines *[
 			runs.Refuse(r)
 			break
 		}
-		r.pays, r.lines = all[tail:tail+room:tail+room], allLines[tail:tail+room:tail+room]
+		r.pays, r.rows = all[tail:tail+room:tail+room], allRows[tail:tail+room:tail+room]
 		tail += room
 		line += nl
 		runs.Add(r)
@@ -175,7 +175,7 @@ func (r *payRun) read(pp *payParser) bool {
 			if r.n == len(r.pays) {
 				return false // more records than lines: cannot be, but never written past the room
 			}
-			r.pays[r.n], r.lines[r.n] = p, int32(line)
+			r.pays[r.n], r.rows[r.n] = p, pp.row(&p, line)
 			r.n++
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
 )
 
 // paymentsFile writes a payments CSV of n rows in which rng sprinkles what a real export has and
@@ -140,15 +143,15 @@ func TestReadPaymentsParallelRuns(t *testing.T) {
 		require.NoError(t, err)
 	}
 	pp := &payParser{cols: payCols{id: 0, amount: 1, currency: 2, method: -1, from: -1, to: -1, ref: 3, desc: -1,
-		status: -1, date: 4, batch: -1}}
-	out, lines := make([]Payment, 0, 10000), make([]int32, 0, 10000)
-	require.Nil(t, readPaymentsParallel(cr, pp, &out, &lines), "everything is read in runs")
+		status: -1, date: 4, batch: -1}, seed: maphash.MakeSeed()}
+	out, rows := make([]Payment, 0, 10000), make([]payRow, 0, 10000)
+	require.Nil(t, readPaymentsParallel(cr, pp, &out, &rows), "everything is read in runs")
 	require.Len(t, out, 10000-parallelPaymentsFrom)
 	for k, p := range out {
 		i := parallelPaymentsFrom + k
 		require.Equal(t, fmt.Sprintf("pay_%026d", i), string(p.ID))
 		require.Equal(t, int64(i+1), p.Amount)
-		require.Equal(t, int32(i+2), lines[k], "the line of payment %d", i)
+		require.Equal(t, pp.row(&p, i+2), rows[k], "the line and id hash of payment %d", i)
 	}
 }
 
@@ -242,4 +245,32 @@ func FuzzReadPaymentsParallel(f *testing.F) {
 		}
 		require.Equal(t, seq, par)
 	})
+}
+
+// TestDuplicateIDs: the check compares ids only where their hashes agree, and then compares the ids
+// themselves. Every row here has the same hash: distinct ids are still distinct, and each repeat is
+// reported against the first line of its id.
+func TestDuplicateIDs(t *testing.T) {
+	ids := []string{"pay_a", "pay_b", "pay_a", "pay_c", "pay_b", "pay_a"}
+	ps := make([]Payment, len(ids))
+	rows := make([]payRow, len(ids))
+	for i, id := range ids {
+		ps[i].ID = payment.ID(id)
+		rows[i] = payRow{line: int32(10 + i), idHash: 0xC0FFEE}
+	}
+	var errs Errors
+	duplicateIDs(ps, rows, &errs)
+	var got []string
+	for _, e := range errs.list {
+		got = append(got, e.Error())
+	}
+	require.Equal(t, []string{
+		"payments csv: line 12 id: pay_a is already on line 10",
+		"payments csv: line 14 id: pay_b is already on line 11",
+		"payments csv: line 15 id: pay_a is already on line 10",
+	}, got)
+
+	errs = Errors{}
+	duplicateIDs(ps[:2], rows[:2], &errs)
+	require.NoError(t, errs.Err(), "two ids with one hash are not a repeat")
 }
