@@ -11,10 +11,16 @@
 # (pandas_match.py) the same way when Debian's python3-pandas is installed (apt-get install
 # python3-pandas; CI does not install it). It prints wall time and peak RSS of every run and their
 # medians. Data lives in $PERF_DIR (default /tmp/orkesta-perf-N).
+#
+# PAUSE=SECONDS waits that long before each run. On the project's virtual machines the hypervisor
+# takes back, within a few seconds, the memory a process gave back (free page reporting), and the
+# next process pays again for every page it touches first: runs back to back reuse warm memory and
+# come out faster than a single run of the command does. PAUSE=5 measures that single run.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 N=${1:-1000000}
 RUNS=${2:-3}
+PAUSE=${PAUSE:-0}
 DIR=${PERF_DIR:-/tmp/orkesta-perf-$N}
 mkdir -p "$DIR"
 if [ ! -s "$DIR/statement.csv" ]; then
@@ -31,6 +37,7 @@ measure() { # name, command...
   for i in $(seq "$RUNS"); do
     local out
     rm -f "$DIR/report.json" "$DIR/cli-report.json" # every run writes a new report
+    sleep "$PAUSE"
     out=$( { command time -f '%e %M' "$@" 2>&1 >/dev/null; } | tail -1)
     walls+=("${out% *}"); rss+=("${out#* }")
     echo "  $name run $i: ${out% *} s wall, $(( ${out#* } / 1024 )) MB peak RSS"
@@ -41,7 +48,7 @@ measure() { # name, command...
   printf '%-10s median %6s s wall  %5d MB peak RSS\n' "$name" "$w" $((m / 1024)) | tee -a "$DIR/summary.txt"
 }
 : > "$DIR/summary.txt"
-echo "N=$N, $(nproc) cores, $(go version | cut -d' ' -f3)"
+echo "N=$N, $(nproc) cores, $(go version | cut -d' ' -f3), pause before each run ${PAUSE}s"
 "$DIR/e2e" -dir "$DIR" >/dev/null  # warm the page cache
 measure orkesta "$DIR/e2e" -dir "$DIR"
 # The command itself: the same work, and the report synced to the disk and renamed into place.
