@@ -501,3 +501,46 @@ func TestPreambleAccount(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderNamesInParentheses: a header's text in parentheses is left out of the comparison, unless
+// the mapping's name has text in parentheses too; such a name takes its column first. The German
+// preset reads the Sparkassen's "Kundenreferenz (End-to-End)" as the end-to-end id and the
+// Volksbanken's plain "Kundenreferenz" as the reference.
+func TestHeaderNamesInParentheses(t *testing.T) {
+	de, ok := tabular.Preset("de")
+	require.True(t, ok)
+	sts, err := build(t, tabular.Options{Mappings: []*tabular.Mapping{de}, Currency: "EUR"},
+		"Buchungstag;Betrag (EUR);Kundenreferenz (End-to-End);Verwendungszweck",
+		"01.10.2024;12,50;E2E-1;Miete",
+	)
+	require.NoError(t, err)
+	e := sts[0].Entries[0]
+	assert.Equal(t, int64(1250), e.Amount, `"Betrag" finds "Betrag (EUR)"`)
+	assert.Equal(t, "E2E-1", e.EndToEnd)
+	assert.Empty(t, e.CustomerRef)
+
+	sts, err = build(t, tabular.Options{Mappings: []*tabular.Mapping{de}, Currency: "EUR"},
+		"Buchungstag;Betrag;Kundenreferenz;Verwendungszweck",
+		"01.10.2024;12,50;INV-7;Miete",
+	)
+	require.NoError(t, err)
+	e = sts[0].Entries[0]
+	assert.Equal(t, "INV-7", e.CustomerRef)
+	assert.Empty(t, e.EndToEnd, `"Kundenreferenz (End-to-End)" finds no plain "Kundenreferenz"`)
+
+	// Both in one file, the one in parentheses first: each finds its own.
+	m := &tabular.Mapping{Name: "own", DateFormat: "2006-01-02", Columns: map[tabular.Field]tabular.Column{
+		tabular.BookingDate: {Names: []string{"Date"}},
+		tabular.Amount:      {Names: []string{"Amount"}},
+		tabular.Reference:   {Names: []string{"Ref"}},
+		tabular.EndToEndID:  {Names: []string{"Ref (E2E)"}},
+	}}
+	sts, err = build(t, tabular.Options{Mappings: []*tabular.Mapping{m}, Currency: "EUR"},
+		"Date;Ref (E2E);Amount;Ref (customer)",
+		"2024-10-01;E-1;5.00;C-1",
+	)
+	require.NoError(t, err)
+	e = sts[0].Entries[0]
+	assert.Equal(t, "E-1", e.EndToEnd)
+	assert.Equal(t, "C-1", e.CustomerRef, `"Ref" finds "Ref (customer)", not the column "Ref (E2E)" took`)
+}

@@ -17,15 +17,21 @@ import (
 // Go's strings.EqualFold and strings.ToLower are wrong for Turkish: they send I to i, not ı, so
 // "AÇIKLAMA" would not match "açıklama". Folding both dotted and dotless i to one letter makes the
 // comparison right whichever case rule the bank's software used.
-func Fold(s string) string {
+func Fold(s string) string { return fold(s, false) }
+
+// foldWhole is Fold keeping the text in parentheses: "Kundenreferenz (End-to-End)" is
+// "kundenreferenzendtoend", where Fold makes it "kundenreferenz".
+func foldWhole(s string) string { return fold(s, true) }
+
+func fold(s string, whole bool) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	depth := 0
 	for _, r := range norm.NFD.String(s) {
 		switch {
-		case r == '(' || r == '[':
+		case !whole && (r == '(' || r == '['):
 			depth++
-		case r == ')' || r == ']':
+		case !whole && (r == ')' || r == ']'):
 			if depth > 0 {
 				depth--
 			}

@@ -50,6 +50,7 @@ const (
 type plan struct {
 	m        *Mapping
 	keys     [numFields][]string // folded header names per field
+	whole    [numFields][]string // names with text in parentheses, folded whole (foldWhole)
 	index    [numFields]int      // 1-based index per field, 0 when none
 	present  [numFields]bool
 	noHeader bool // every column by index
@@ -118,7 +119,11 @@ func compile(m *Mapping) (*plan, error) {
 		p.present[o] = true
 		p.index[o] = c.Index
 		for _, n := range c.Names {
-			p.keys[o] = append(p.keys[o], Fold(n))
+			if strings.ContainsAny(n, "([") && !c.Join {
+				p.whole[o] = append(p.whole[o], foldWhole(n))
+			} else {
+				p.keys[o] = append(p.keys[o], Fold(n))
+			}
 			anyName = true
 		}
 	}
@@ -165,7 +170,12 @@ func (p *plan) resolve(raw, folded []string) (l layout, ok bool, missing string)
 	for o := range l.col {
 		l.col[o] = -1
 	}
+	taken := p.resolveWhole(&l, raw) // columns named with their text in parentheses
 	for o := 0; o < numFields; o++ {
+		if l.col[o] >= 0 { // found by resolveWhole
+			l.score++
+			continue
+		}
 		if !p.present[o] {
 			continue
 		}
@@ -173,7 +183,7 @@ func (p *plan) resolve(raw, folded []string) (l layout, ok bool, missing string)
 	names:
 		for _, key := range p.keys[o] {
 			for i, h := range folded {
-				if h == key {
+				if h == key && !slices.Contains(taken, i) {
 					if o == fDescription && p.m.Columns[Description].Join {
 						l.join = append(l.join, i)
 						continue
@@ -210,6 +220,34 @@ func (p *plan) resolve(raw, folded []string) (l layout, ok bool, missing string)
 		l.header = foldedAt(folded, l.col[fValue])
 	}
 	return l, ok && (l.score >= 2 || p.m.HeaderRow > 0), missing
+}
+
+// resolveWhole places the fields that have names with text in parentheses (plan.whole) on the raw
+// header cells, and returns the columns it took.
+func (p *plan) resolveWhole(l *layout, raw []string) (taken []int) {
+	var whole []string // raw folded with foldWhole, when a plan has such names
+	for o := range p.whole {
+		if len(p.whole[o]) == 0 {
+			continue
+		}
+		if whole == nil {
+			whole = make([]string, len(raw))
+			for i, c := range raw {
+				whole[i] = foldWhole(c)
+			}
+		}
+	names:
+		for _, key := range p.whole[o] {
+			for i, h := range whole {
+				if h == key && !slices.Contains(taken, i) {
+					l.col[o], l.names[o] = i, strings.TrimSpace(raw[i])
+					taken = append(taken, i)
+					break names
+				}
+			}
+		}
+	}
+	return taken
 }
 
 func foldedAt(folded []string, i int) string {

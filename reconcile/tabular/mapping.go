@@ -50,7 +50,11 @@ func (f Field) valid() bool { return slices.Contains(Fields(), f) }
 // Column says where a field is: under any of several header names (compared with Fold, so case,
 // Turkish letters, spacing and punctuation do not matter), or at a 1-based column index when no
 // name matches or the file has no header. Names are tried in order: the first one the header has
-// wins.
+// wins. A header's text in parentheses is left out of the comparison ("Betrag" finds "Betrag
+// (EUR)"), except for a name that has text in parentheses itself (in a column that is not joined):
+// that name finds only a header that says the same in its parentheses, and takes its column before
+// any name without them, so "Kundenreferenz (End-to-End)" can be the end-to-end id while
+// "Kundenreferenz" is the reference.
 //
 // In JSON and YAML a column is a name ("Tutar"), a list of names (["Tutar", "İşlem Tutarı"]), a
 // 1-based index (4), or an object {"names": [...], "index": 4, "join": true}.

@@ -125,7 +125,10 @@ func german() *Mapping {
 			Description:   Column{Names: purpose, Join: true},
 			Reference:     names("Kundenreferenz", "Referenz", "Auftragsreferenz"),
 			BankReference: names("Bankreferenz", "Buchungsreferenz", "Transaktionsnummer"),
-			EndToEndID:    names("End-to-End-Referenz", "Ende-zu-Ende-Referenz", "EndToEndId"),
+			// The Sparkassen's CSV-CAMT: "Kundenreferenz (End-to-End)" is the SEPA end-to-end id
+			// (a plain "Kundenreferenz", as the Volksbanken write it, stays the reference).
+			EndToEndID: names("Kundenreferenz (End-to-End)", "End-to-End-Referenz", "Ende-zu-Ende-Referenz",
+				"EndToEndId"),
 			CounterpartyName: names("Auftraggeber/Empfänger", "Begünstigter/Zahlungspflichtiger",
 				"Beguenstigter/Zahlungspflichtiger", "Begünstigter/Auftraggeber", "Auftraggeber/Begünstigter",
 				"Name Zahlungsbeteiligter", "Zahlungsempfänger", "Empfänger", "Auftraggeber", "Gegenpartei"),
