@@ -12,6 +12,7 @@ import (
 
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
 const turkish = "İŞLEM TARİHİ;AÇIKLAMA;TUTAR\r\n02.01.2026;ÇAĞLA IŞIK ÖDEMESİ ğüşıöç;-1.234,56\r\n"
@@ -49,6 +50,34 @@ func TestEncodings(t *testing.T) {
 			assert.Equal(t, int64(123456), e.Amount)
 			assert.Equal(t, reconcile.Debit, e.Direction)
 		})
+	}
+}
+
+// TestCentralEuropeanCharsets: the character sets of Polish, Czech and Hungarian exports, named by
+// their IANA names or aliases in the options or in a mapping file, read the same text.
+func TestCentralEuropeanCharsets(t *testing.T) {
+	const polish = "Date;Description;Amount\r\n2026-01-02;Zażółć gęślą jaźń;-12.50\r\n"
+	for _, tc := range []struct {
+		charset string
+		enc     interface{ Bytes([]byte) ([]byte, error) }
+	}{
+		{"windows-1250", charmap.Windows1250.NewEncoder()},
+		{"iso-8859-2", charmap.ISO8859_2.NewEncoder()},
+		{"latin2", charmap.ISO8859_2.NewEncoder()},
+		{"cp852", charmap.CodePage852.NewEncoder()},
+	} {
+		in := encode(t, polish, tc.enc)
+		m, err := tabular.ParseMapping(strings.NewReader(`{"name": "pl", "date_format": "2006-01-02", "charset": "` +
+			tc.charset + `", "columns": {"booking_date": "Date", "description": "Description", "amount": "Amount"}}`))
+		require.NoError(t, err, tc.charset)
+		for name, opts := range map[string]csv.Options{
+			"option":  {Preset: "en", Charset: tc.charset, Currency: "PLN"},
+			"mapping": {Mapping: m, Currency: "PLN"},
+		} {
+			sts, err := csv.Decode(bytes.NewReader(in), opts)
+			require.NoError(t, err, "%s by %s", tc.charset, name)
+			assert.Equal(t, "Zażółć gęślą jaźń", sts[0].Entries[0].Remittance, "%s by %s", tc.charset, name)
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
@@ -48,7 +49,8 @@ type Options struct {
 	// Strict makes statement warnings (a balance that does not add up, skipped rows) errors.
 	Strict bool
 	// Charset overrides the mapping's: "utf-8", "utf-16", "windows-1254", "iso-8859-9",
-	// "iso-8859-1", "windows-1252". Empty detects: a BOM, valid UTF-8, otherwise Windows-1254.
+	// "iso-8859-1", "windows-1252", "iso-8859-2", "cp852", or any other IANA name ("windows-1250",
+	// "latin2"). Empty detects: a BOM, valid UTF-8, otherwise Windows-1254.
 	Charset string
 	// MaxLineBytes caps one line; 0 means DefaultMaxLineBytes.
 	MaxLineBytes int
@@ -73,12 +75,12 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	if opts.Mapping == nil && opts.Preset == "" && len(opts.Mappings) > 0 {
 		own = opts.Mappings
 	}
-	charset := opts.Charset
-	if charset == "" {
-		charset = agreed(own, func(m *tabular.Mapping) string { return m.Charset })
+	cs := opts.Charset
+	if cs == "" {
+		cs = agreed(own, func(m *tabular.Mapping) string { return m.Charset })
 	}
 	raw := bufio.NewReaderSize(r, 64<<10)
-	text, checkUTF8, err := decoder(raw, charset)
+	text, checkUTF8, err := decoder(raw, cs)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -239,25 +241,25 @@ func validUTF8(rec []string) bool {
 
 // decoder returns the text of the file as UTF-8. It strips a byte-order mark. checkUTF8 says the
 // charset was guessed as UTF-8 from the first 64 KiB, so later invalid bytes must be reported.
-func decoder(raw *bufio.Reader, charset string) (text io.Reader, checkUTF8 bool, err error) {
+func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8 bool, err error) {
 	head, _ := raw.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		if _, err := raw.Discard(3); err != nil {
 			return nil, false, readError(0, err)
 		}
-		if charset == "" {
+		if charsetName == "" {
 			return raw, true, nil
 		}
 	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
-		if charset == "" || strings.EqualFold(charset, "utf-16") {
+		if charsetName == "" || strings.EqualFold(charsetName, "utf-16") {
 			// The BOM says the byte order; ExpectBOM follows it.
 			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), false, nil
 		}
 	}
 	var enc encoding.Encoding
-	switch strings.ToLower(charset) {
-	case "":
+	switch {
+	case charsetName == "":
 		head, _ = raw.Peek(64 << 10)
 		if enc := utf16Order(head); enc != nil {
 			return transform.NewReader(raw, enc.NewDecoder()), false, nil
@@ -266,21 +268,17 @@ func decoder(raw *bufio.Reader, charset string) (text io.Reader, checkUTF8 bool,
 			return raw, true, nil
 		}
 		enc = charmap.Windows1254
-	case "utf-8", "utf8":
-		return raw, true, nil
-	case "utf-16":
+	case strings.EqualFold(charsetName, "utf-16"):
 		return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), false, nil
-	case "windows-1254", "cp1254":
-		enc = charmap.Windows1254
-	case "iso-8859-9", "latin5":
-		enc = charmap.ISO8859_9
-	case "iso-8859-1", "latin1":
-		enc = charmap.ISO8859_1
-	case "windows-1252", "cp1252":
-		enc = charmap.Windows1252
 	default:
-		return nil, false, fmt.Errorf("csv: unknown charset %q (known: %s): %w", charset,
-			strings.Join(tabular.Charsets(), ", "), tabular.ErrMapping)
+		var err error
+		if enc, err = charset.Lookup(charsetName); err != nil {
+			return nil, false, fmt.Errorf("csv: unknown charset %q (known: %s, and the other IANA names): %w",
+				charsetName, strings.Join(tabular.Charsets(), ", "), tabular.ErrMapping)
+		}
+		if enc == nil {
+			return raw, true, nil // UTF-8
+		}
 	}
 	return transform.NewReader(raw, enc.NewDecoder()), false, nil
 }

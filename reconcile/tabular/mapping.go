@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile/internal/charset"
 )
 
 // Field is what a column holds. Its values are the keys of Mapping.Columns in JSON and YAML.
@@ -118,9 +119,10 @@ type Mapping struct {
 	SkipRows int  `json:"skip_rows,omitempty"`
 	// Separator is the CSV field separator: ";", ",", "\t" or "|"; "" detects it.
 	Separator string `json:"separator,omitempty"`
-	// Charset is the CSV character set: "utf-8", "windows-1254", "iso-8859-9", "iso-8859-1",
-	// "windows-1252", "utf-16"; "" detects UTF-8 (with or without BOM) and UTF-16 with a BOM and
-	// reads anything else as Windows-1254, the Turkish code page.
+	// Charset is the CSV character set: "utf-8", "utf-16", "windows-1254", "iso-8859-9",
+	// "iso-8859-1", "windows-1252", "iso-8859-2", or any other IANA name ("windows-1250"); ""
+	// detects UTF-8 (with or without BOM) and UTF-16 with a BOM and reads anything else as
+	// Windows-1254, the Turkish code page.
 	Charset string `json:"charset,omitempty"`
 	// NumberFormat is an example of how amounts are written: "1.234,56" (decimal comma, thousands
 	// dot), "1,234.56", "1234,56", "1'234.56", "1 234,56". Empty means the amount columns decide
@@ -297,7 +299,7 @@ func (m *Mapping) Validate() error {
 		bad("currency", fmt.Sprintf("%q is not an ISO 4217 currency code", string(m.Currency)))
 	}
 	if !knownCharset(m.Charset) {
-		bad("charset", fmt.Sprintf("%q is not one of %s", m.Charset, strings.Join(Charsets(), ", ")))
+		bad("charset", fmt.Sprintf("%q is not a character set name (such as %s)", m.Charset, strings.Join(Charsets(), ", ")))
 	}
 	if len(errs) == 0 {
 		return nil
@@ -346,11 +348,16 @@ func (m *Mapping) SeparatorRune() rune {
 	return r
 }
 
-// Charsets lists the names Mapping.Charset accepts.
+// Charsets lists the usual names Mapping.Charset accepts; it accepts their aliases ("latin1",
+// "cp1254") and the other IANA names too.
 func Charsets() []string {
-	return []string{"utf-8", "utf-16", "windows-1254", "iso-8859-9", "iso-8859-1", "windows-1252"}
+	return slices.Insert(charset.Names(), 1, "utf-16")
 }
 
 func knownCharset(s string) bool {
-	return s == "" || slices.Contains(Charsets(), strings.ToLower(s))
+	if s == "" || strings.EqualFold(s, "utf-16") {
+		return true
+	}
+	_, err := charset.Lookup(s)
+	return err == nil
 }

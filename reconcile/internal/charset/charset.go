@@ -30,6 +30,13 @@ var charsets = map[string]encoding.Encoding{
 	"cp850": charmap.CodePage850, "ibm850": charmap.CodePage850,
 }
 
+// Names lists the names of the table, one for each encoding, the way error messages and docs give
+// them; Lookup knows their aliases and the IANA names besides.
+func Names() []string {
+	return []string{"utf-8", "windows-1254", "iso-8859-9", "iso-8859-1", "windows-1252", "iso-8859-15",
+		"iso-8859-2", "cp852", "cp850"}
+}
+
 // Lookup returns the encoding a name means, or nil for UTF-8; ErrUnknown for a name it does not
 // know.
 func Lookup(name string) (encoding.Encoding, error) {
