@@ -143,6 +143,9 @@ func (s *Scanner) Next() (text []byte, t Tag, err error) {
 		m := s.buf[s.pos+i : s.end]
 		n, t, ok := markup(m)
 		if ok {
+			if !tagStart(m) {
+				return nil, t, ErrStrayLT
+			}
 			text = s.buf[s.pos : s.pos+i]
 			s.consume(i + n)
 			return text, t, nil
@@ -154,6 +157,22 @@ func (s *Scanner) Next() (text []byte, t Tag, err error) {
 			return nil, t, errors.New("the XML ends inside a tag")
 		}
 	}
+}
+
+// ErrStrayLT is the error of a '<' that starts no markup: text that should have written it "&lt;".
+var ErrStrayLT = errors.New("a '<' that starts no tag (text writes it as &lt;)")
+
+// tagStart reports whether markup m (at least two bytes) starts as XML markup does: "<?", "<!", or
+// a start or end tag whose name starts with a letter, '_', ':' or a character beyond ASCII.
+func tagStart(m []byte) bool {
+	c := m[1]
+	switch {
+	case c == '?' || c == '!':
+		return true
+	case c == '/' && len(m) > 2:
+		c = m[2]
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || c >= utf8.RuneSelf
 }
 
 // markup parses the markup at the start of m ("<..."): its length and tag, or ok false when m

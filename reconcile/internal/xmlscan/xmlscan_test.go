@@ -94,7 +94,8 @@ func TestAppendText(t *testing.T) {
 	}
 }
 
-// TestErrors: input cut inside a tag, a reader that fails, a token over the limit.
+// TestErrors: input cut inside a tag, a '<' that starts no tag, a reader that fails, a token over
+// the limit.
 func TestErrors(t *testing.T) {
 	_, _, err := New(strings.NewReader("<a><b attr=\"x")).Next()
 	require.NoError(t, err) // <a> is whole
@@ -102,6 +103,14 @@ func TestErrors(t *testing.T) {
 	_, _, _ = s.Next()
 	_, _, err = s.Next()
 	assert.EqualError(t, err, "the XML ends inside a tag")
+
+	for _, in := range []string{"<a>1 <2</a>", "<a>x < y</a>", "<a></ b>", "<a><1/></a>", "<a></>"} {
+		s = New(strings.NewReader(in))
+		_, _, err = s.Next()
+		require.NoError(t, err, in)
+		_, _, err = s.Next()
+		assert.ErrorIs(t, err, ErrStrayLT, in)
+	}
 
 	s = New(iotest.ErrReader(io.ErrClosedPipe))
 	_, _, err = s.Next()
