@@ -509,38 +509,34 @@ func TestPreambleAccount(t *testing.T) {
 func TestHeaderNamesInParentheses(t *testing.T) {
 	de, ok := tabular.Preset("de")
 	require.True(t, ok)
-	sts, err := build(t, tabular.Options{Mappings: []*tabular.Mapping{de}, Currency: "EUR"},
-		"Buchungstag;Betrag (EUR);Kundenreferenz (End-to-End);Verwendungszweck",
-		"01.10.2024;12,50;E2E-1;Miete",
-	)
-	require.NoError(t, err)
-	e := sts[0].Entries[0]
-	assert.Equal(t, int64(1250), e.Amount, `"Betrag" finds "Betrag (EUR)"`)
-	assert.Equal(t, "E2E-1", e.EndToEnd)
-	assert.Empty(t, e.CustomerRef)
-
-	sts, err = build(t, tabular.Options{Mappings: []*tabular.Mapping{de}, Currency: "EUR"},
-		"Buchungstag;Betrag;Kundenreferenz;Verwendungszweck",
-		"01.10.2024;12,50;INV-7;Miete",
-	)
-	require.NoError(t, err)
-	e = sts[0].Entries[0]
-	assert.Equal(t, "INV-7", e.CustomerRef)
-	assert.Empty(t, e.EndToEnd, `"Kundenreferenz (End-to-End)" finds no plain "Kundenreferenz"`)
-
-	// Both in one file, the one in parentheses first: each finds its own.
-	m := &tabular.Mapping{Name: "own", DateFormat: "2006-01-02", Columns: map[tabular.Field]tabular.Column{
+	own := &tabular.Mapping{Name: "own", DateFormat: "2006-01-02", Columns: map[tabular.Field]tabular.Column{
 		tabular.BookingDate: {Names: []string{"Date"}},
 		tabular.Amount:      {Names: []string{"Amount"}},
 		tabular.Reference:   {Names: []string{"Ref"}},
 		tabular.EndToEndID:  {Names: []string{"Ref (E2E)"}},
 	}}
-	sts, err = build(t, tabular.Options{Mappings: []*tabular.Mapping{m}, Currency: "EUR"},
-		"Date;Ref (E2E);Amount;Ref (customer)",
-		"2024-10-01;E-1;5.00;C-1",
-	)
-	require.NoError(t, err)
-	e = sts[0].Entries[0]
-	assert.Equal(t, "E-1", e.EndToEnd)
-	assert.Equal(t, "C-1", e.CustomerRef, `"Ref" finds "Ref (customer)", not the column "Ref (E2E)" took`)
+	for _, tc := range []struct {
+		name        string
+		m           *tabular.Mapping
+		header, row string
+		amount      int64
+		ref, e2e    string
+	}{
+		{`de: "Betrag" finds "Betrag (EUR)", "Kundenreferenz (End-to-End)" is the end-to-end id`, de,
+			"Buchungstag;Betrag (EUR);Kundenreferenz (End-to-End);Verwendungszweck", "01.10.2024;12,50;E2E-1;Miete",
+			1250, "", "E2E-1"},
+		{`de: a plain "Kundenreferenz" is the reference`, de,
+			"Buchungstag;Betrag;Kundenreferenz;Verwendungszweck", "01.10.2024;12,50;INV-7;Miete",
+			1250, "INV-7", ""},
+		{`own: "Ref (E2E)" takes its column first, "Ref" finds "Ref (customer)"`, own,
+			"Date;Ref (E2E);Amount;Ref (customer)", "2024-10-01;E-1;5.00;C-1",
+			500, "C-1", "E-1"},
+	} {
+		sts, err := build(t, tabular.Options{Mappings: []*tabular.Mapping{tc.m}, Currency: "EUR"}, tc.header, tc.row)
+		require.NoError(t, err, tc.name)
+		e := sts[0].Entries[0]
+		assert.Equal(t, tc.amount, e.Amount, tc.name)
+		assert.Equal(t, tc.ref, e.CustomerRef, tc.name)
+		assert.Equal(t, tc.e2e, e.EndToEnd, tc.name)
+	}
 }
