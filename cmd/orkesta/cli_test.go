@@ -328,10 +328,18 @@ func TestStatementInspect(t *testing.T) {
 		{args: []string{"statement", "inspect", "testdata/own-codes.bai"}, code: ExitError},
 		{args: []string{"statement", "inspect", "testdata/own-codes.bai", "--type-code", "901=credit"}},
 		{args: []string{"statement", "inspect", "testdata/own-codes.bai", "--type-code", "901=sideways"}, code: ExitUsage},
+		// A Polish MT940 in Windows-1250 (ł is 0xB3, ę 0xEA): taken as Windows-1254 unless --charset says.
+		{args: []string{"statement", "inspect", "$TMP/pl.sta", "-o", "json"}, files: map[string]string{"pl.sta": plMT940}},
+		{args: []string{"statement", "inspect", "$TMP/pl.sta", "-o", "json", "--charset", "windows-1250"}},
+		{args: []string{"statement", "inspect", "$TMP/pl.sta", "--charset", "klingon"}, code: ExitUsage},
 		{args: []string{"statement", "inspect", "testdata/nope.sta"}, code: ExitError},
 		{args: []string{"statement", "inspect"}, code: ExitUsage},
 	})
 }
+
+// plMT940 is a statement of a Polish bank in Windows-1250: "Zapłata za fakturę FV/2026/01".
+const plMT940 = ":20:STMT20260120\n:25:PL61109010140000071219812874\n:28C:00001/001\n:60F:C260119PLN1000,00\n" +
+	":61:2601200120C250,00NTRFFV-2026-01\n:86:Zap\xb3ata za faktur\xea FV/2026/01\n:62F:C260120PLN1250,00\n-\n"
 
 // TestSQLiteThroughRun uses the real entry point and a real SQLite file: what one command writes,
 // the next one reads.

@@ -23,6 +23,7 @@ type statementFlags struct {
 	mappings   []string // column mapping files (JSON or YAML) for CSV and XLSX exports
 	useMapping string   // the one mapping to read CSV and XLSX exports with, by name
 	typeCodes  []string // CODE=credit|debit for a bank's own BAI2 detail type codes
+	charset    string   // the text encoding of MT940, camt.053 and CSV files, when they do not say it
 }
 
 // typeCodeUsage documents --type-code, which serve takes too.
@@ -46,8 +47,8 @@ func parseTypeCodes(vals []string) (map[string]reconcile.Direction, error) {
 	return out, nil
 }
 
-// register adds --currency, --mapping, --use-mapping and --type-code to cmd (each command has its
-// own --account).
+// register adds --currency, --mapping, --use-mapping, --type-code and --charset to cmd (each command
+// has its own --account).
 func (f *statementFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.currency, "currency", "", "the statement's currency when a CSV or XLSX file does not name it")
@@ -57,6 +58,8 @@ func (f *statementFlags) register(cmd *cobra.Command) {
 		"read CSV and XLSX exports with this mapping alone, by name: a --mapping file's (its \"name\", or the file's name without extension) or a preset's ("+
 			strings.Join(tabular.PresetNames(), ", ")+")")
 	fl.StringArrayVar(&f.typeCodes, "type-code", nil, typeCodeUsage)
+	fl.StringVar(&f.charset, "charset", "",
+		"the text encoding of MT940, camt.053 and CSV files that are neither UTF-8 nor Windows-1254 (what a file that declares none is taken as): windows-1250, iso-8859-2, cp852, or any IANA name")
 }
 
 // decodeOptions turns the flags into decoder options; accounts, when not nil, give the currency of
@@ -78,6 +81,10 @@ func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Optio
 		return opts, err
 	}
 	opts.BAI2.TypeCodes = codes
+	if err := detect.CheckCharset(f.charset); err != nil {
+		return opts, usagef("--charset: %v", err)
+	}
+	opts.Charset = f.charset
 	maps, err := loadMappings(f.mappings)
 	if err != nil {
 		return opts, err
