@@ -17,6 +17,7 @@ import (
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
@@ -349,6 +350,13 @@ func (rc *reconRoutes) uploadStatement(c *call) error {
 			if err := dopts.UseMapping(v); err != nil {
 				return badParam(name, "must name a column mapping: "+strings.Join(dopts.MappingNames(), ", "))
 			}
+			return errKnown
+		case "charset":
+			if err := detect.CheckCharset(v); err != nil {
+				return badParam(name, "must name a character set: "+strings.Join(tabular.Charsets(), ", ")+
+					", or another IANA name")
+			}
+			dopts.Charset = v
 			return errKnown
 		}
 		return nil

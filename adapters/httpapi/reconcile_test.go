@@ -1051,3 +1051,30 @@ func TestUploadWithChosenMapping(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, r.Status)
 	assert.Contains(t, r.err(t).Message, "acme, tr, en", "the message names the mappings there are")
 }
+
+// TestUploadWithCharset: ?charset= reads a file in a code page it does not declare (here an MT940 in
+// Windows-1250, "Zapłata za fakturę", that would be read as Windows-1254); an unknown name is 400.
+func TestUploadWithCharset(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	file := mt940(":61:2601150115D640,00NTRFINV-7", ":86:Zap\xb3ata za faktur\xea INV-7")
+	text := func(query string) string {
+		t.Helper()
+		run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+		r := f.upload(f.rw, run.ID, file, query)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		got, err := f.runs.GetRun(context.Background(), f.env.Workspace.ID, run.ID)
+		require.NoError(t, err)
+		require.Len(t, got.Entries, 1)
+		return got.Entries[0].Entry.Remittance
+	}
+	assert.Equal(t, "Zap³ata za fakturê INV-7", text(""), "taken as Windows-1254 without it")
+	assert.Equal(t, "Zapłata za fakturę INV-7", text("?charset=windows-1250"))
+
+	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	r := f.upload(f.rw, run.ID, file, "?charset=klingon")
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	e := r.err(t)
+	assert.Equal(t, httpapi.CodeInvalidParameter, e.Code)
+	assert.Equal(t, "charset", e.Param)
+	assert.Contains(t, e.Message, "windows-1254")
+}
