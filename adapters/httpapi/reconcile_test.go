@@ -158,6 +158,19 @@ func (f *reconFixture) upload(key string, id reconcile.RunID, file, query string
 		contentType: "application/octet-stream"})
 }
 
+// uploadOne uploads file, a statement of one entry, to a new run of the Own account with the given
+// query, and returns the entry the run holds.
+func (f *reconFixture) uploadOne(t *testing.T, file, query string) reconcile.Entry {
+	t.Helper()
+	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	r := f.upload(f.rw, run.ID, file, query)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got, err := f.runs.GetRun(context.Background(), f.env.Workspace.ID, run.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Entries, 1)
+	return got.Entries[0].Entry
+}
+
 // form builds a multipart/form-data body with the given fields (name, file name, content).
 func form(t *testing.T, fields ...[3]string) (body, contentType string) {
 	t.Helper()
@@ -1032,16 +1045,7 @@ func TestUploadWithChosenMapping(t *testing.T) {
 	opts.Decode.CSV.Mappings = []*tabular.Mapping{acme}
 	f := newReconFixture(t, opts)
 	file := "IBAN: " + ownIBAN + "\r\nTarih;Açıklama;Tutar;Referans\r\n15.01.2026;INV-7;-640,00;DK-900\r\n"
-	reference := func(query string) string {
-		t.Helper()
-		run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
-		r := f.upload(f.rw, run.ID, file, query)
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		got, err := f.runs.GetRun(context.Background(), f.env.Workspace.ID, run.ID)
-		require.NoError(t, err)
-		require.Len(t, got.Entries, 1)
-		return got.Entries[0].Entry.CustomerRef
-	}
+	reference := func(query string) string { return f.uploadOne(t, file, query).CustomerRef }
 	assert.Equal(t, "INV-7", reference(""), "the server's own mapping first")
 	assert.Equal(t, "DK-900", reference("?mapping=tr"), "the preset, by name")
 	assert.Equal(t, "INV-7", reference("?mapping=acme"))
@@ -1057,16 +1061,7 @@ func TestUploadWithChosenMapping(t *testing.T) {
 func TestUploadWithCharset(t *testing.T) {
 	f := newReconFixture(t, httpapi.ReconciliationOptions{})
 	file := mt940(":61:2601150115D640,00NTRFINV-7", ":86:Zap\xb3ata za faktur\xea INV-7")
-	text := func(query string) string {
-		t.Helper()
-		run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
-		r := f.upload(f.rw, run.ID, file, query)
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		got, err := f.runs.GetRun(context.Background(), f.env.Workspace.ID, run.ID)
-		require.NoError(t, err)
-		require.Len(t, got.Entries, 1)
-		return got.Entries[0].Entry.Remittance
-	}
+	text := func(query string) string { return f.uploadOne(t, file, query).Remittance }
 	assert.Equal(t, "Zap³ata za fakturê INV-7", text(""), "taken as Windows-1254 without it")
 	assert.Equal(t, "Zapłata za fakturę INV-7", text("?charset=windows-1250"))
 
