@@ -14,6 +14,7 @@ import (
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 )
 
 func (h *Handler) reconcileRoutes(m *http.ServeMux) {
@@ -80,6 +81,9 @@ type reconcileView struct {
 	// Mappings are the column mappings a CSV or XLSX file can be read with (the server's own, then
 	// the presets); none when Options.Decode reads uploads.
 	Mappings []mappingChoice
+	// Charsets are the character sets an MT940, camt.053 or CSV file can be read in; none when
+	// Options.Decode reads uploads.
+	Charsets []string
 }
 
 type mappingChoice struct {
@@ -112,6 +116,7 @@ func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, er
 		for _, name := range opts.MappingNames() { // the server's own, then the presets they do not hide
 			v.Mappings = append(v.Mappings, mappingChoice{Name: name, BuiltIn: opts.IsPreset(name)})
 		}
+		v.Charsets = tabular.Charsets()
 	}
 	return v, nil
 }
@@ -131,12 +136,19 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		h.serverError(w, r, s, err)
 		return
 	}
-	for _, k := range []string{"account", "from", "to", "window", "mapping"} {
+	for _, k := range []string{"account", "from", "to", "window", "mapping", "charset"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
 	decodeOpts := h.opts.DecodeOptions
 	if m := v.Values["mapping"]; m != "" && h.opts.Decode == nil && decodeOpts.UseMapping(m) != nil {
 		v.Errors["mapping"] = "Choose one of the column mappings, or let the file's header decide."
+	}
+	if cs := v.Values["charset"]; cs != "" && h.opts.Decode == nil {
+		if detect.CheckCharset(cs) != nil {
+			v.Errors["charset"] = "Choose one of the character sets, or let the file decide."
+		} else {
+			decodeOpts.Charset = cs
+		}
 	}
 	req := StartRequest{Account: payment.AccountID(v.Values["account"]), Actor: "dashboard:" + s.keyID}
 	if req.From, err = payment.ParseDate(v.Values["from"]); err != nil {

@@ -170,3 +170,32 @@ func TestReconciliationUploadWithChosenMapping(t *testing.T) {
 		assert.Contains(t, body, `id="mapping-error"`)
 	})
 }
+
+// TestReconciliationUploadWithCharset: the form offers the character sets, and the one chosen reads
+// a file in a code page it does not declare (a CSV in Windows-1250, read as Windows-1254 without).
+func TestReconciliationUploadWithCharset(t *testing.T) {
+	export := "Date;Description;Amount\n2026-01-15;Zap\xb3ata FV-1;-43.00\n" // "Zapłata" in Windows-1250
+	for _, tc := range []struct{ charset, text string }{{"", "Zap³ata FV-1"}, {"windows-1250", "Zapłata FV-1"}} {
+		t.Run("charset "+tc.charset, func(t *testing.T) {
+			e := newTestEnv(t, dashboard.Options{})
+			c := newClient(t, e)
+			c.signIn(e.writer)
+			code, page := c.get("/reconciliation")
+			require.Equal(t, http.StatusOK, code)
+			assert.Contains(t, page, `<option value="windows-1250" >windows-1250</option>`)
+			code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+				"to": {"2026-01-31"}, "window": {"0"}, "charset": {tc.charset}}, "statement", "export.csv", export)
+			require.Equal(t, http.StatusOK, code, body)
+			assert.Contains(t, body, tc.text)
+		})
+	}
+	t.Run("an unknown character set", func(t *testing.T) {
+		e := newTestEnv(t, dashboard.Options{})
+		c := newClient(t, e)
+		c.signIn(e.writer)
+		code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+			"to": {"2026-01-31"}, "window": {"0"}, "charset": {"klingon"}}, "statement", "export.csv", export)
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, `id="charset-error"`)
+	})
+}

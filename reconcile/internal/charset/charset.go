@@ -24,9 +24,10 @@ var charsets = map[string]encoding.Encoding{
 	"iso-8859-9": charmap.ISO8859_9, "latin5": charmap.ISO8859_9,
 	"iso-8859-1": charmap.ISO8859_1, "latin1": charmap.ISO8859_1,
 	"windows-1252": charmap.Windows1252, "cp1252": charmap.Windows1252,
-	"iso-8859-15": charmap.ISO8859_15,
-	"iso-8859-2":  charmap.ISO8859_2,
-	"cp852":       charmap.CodePage852, "ibm852": charmap.CodePage852,
+	"iso-8859-15":  charmap.ISO8859_15,
+	"iso-8859-2":   charmap.ISO8859_2,
+	"windows-1250": charmap.Windows1250, "cp1250": charmap.Windows1250,
+	"cp852": charmap.CodePage852, "ibm852": charmap.CodePage852,
 	"cp850": charmap.CodePage850, "ibm850": charmap.CodePage850,
 }
 
@@ -34,7 +35,7 @@ var charsets = map[string]encoding.Encoding{
 // them; Lookup knows their aliases and the IANA names besides.
 func Names() []string {
 	return []string{"utf-8", "windows-1254", "iso-8859-9", "iso-8859-1", "windows-1252", "iso-8859-15",
-		"iso-8859-2", "cp852", "cp850"}
+		"windows-1250", "iso-8859-2", "cp852", "cp850"}
 }
 
 // Lookup returns the encoding a name means, or nil for UTF-8; ErrUnknown for a name it does not
