@@ -81,6 +81,31 @@ func TestCentralEuropeanCharsets(t *testing.T) {
 	}
 }
 
+// TestCharsetGuessWarns: a file that is not UTF-8, read as Windows-1254 because no charset is named,
+// says so in a warning on each statement, which stays a warning under Strict and comes with Stream
+// too; a charset named leaves no warning.
+func TestCharsetGuessWarns(t *testing.T) {
+	in := encode(t, turkish, charmap.Windows1254.NewEncoder())
+	want := reconcile.Warning{Code: "charset", Message: "the file is not valid UTF-8; it was read as windows-1254"}
+	sts, err := csv.Decode(bytes.NewReader(in), csv.Options{Currency: "TRY", Strict: true})
+	require.NoError(t, err)
+	assert.Equal(t, []reconcile.Warning{want}, sts[0].Warnings)
+
+	var streamed []reconcile.Warning
+	err = csv.Stream(bytes.NewReader(in), csv.Options{Currency: "TRY"}, func(st *reconcile.Statement, e *reconcile.Entry) error {
+		if e == nil {
+			streamed = append(streamed, st.Warnings...)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []reconcile.Warning{want}, streamed)
+
+	sts, err = csv.Decode(bytes.NewReader(in), csv.Options{Currency: "TRY", Charset: "windows-1254"})
+	require.NoError(t, err)
+	assert.Empty(t, sts[0].Warnings)
+}
+
 func TestSeparators(t *testing.T) {
 	for _, sep := range []string{";", ",", "\t", "|"} {
 		t.Run(strings.ReplaceAll(sep, "\t", "tab"), func(t *testing.T) {

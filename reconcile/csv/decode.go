@@ -80,7 +80,7 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 		cs = agreed(own, func(m *tabular.Mapping) string { return m.Charset })
 	}
 	raw := bufio.NewReaderSize(r, 64<<10)
-	text, checkUTF8, err := decoder(raw, cs)
+	text, checkUTF8, guessed, err := decoder(raw, cs)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -111,6 +111,10 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	topts := tabular.Options{
 		Format: Format, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
 		AccountCurrency: opts.AccountCurrency, Strict: opts.Strict, Stream: stream,
+	}
+	if guessed {
+		topts.FileWarnings = []reconcile.Warning{{Code: "charset",
+			Message: "the file is not valid UTF-8; it was read as windows-1254"}}
 	}
 	if stream == nil {
 		topts.RowsHint = rowsHint(r, head)
@@ -240,21 +244,23 @@ func validUTF8(rec []string) bool {
 }
 
 // decoder returns the text of the file as UTF-8. It strips a byte-order mark. checkUTF8 says the
-// charset was guessed as UTF-8 from the first 64 KiB, so later invalid bytes must be reported.
-func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8 bool, err error) {
+// charset was guessed as UTF-8 from the first 64 KiB, so later invalid bytes must be reported;
+// guessed, that no charset was named and the first 64 KiB are not UTF-8, so they are read as
+// Windows-1254.
+func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8, guessed bool, err error) {
 	head, _ := raw.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		if _, err := raw.Discard(3); err != nil {
-			return nil, false, readError(0, err)
+			return nil, false, false, readError(0, err)
 		}
 		if charsetName == "" {
-			return raw, true, nil
+			return raw, true, false, nil
 		}
 	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
 		if charsetName == "" || strings.EqualFold(charsetName, "utf-16") {
 			// The BOM says the byte order; ExpectBOM follows it.
-			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), false, nil
+			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), false, false, nil
 		}
 	}
 	var enc encoding.Encoding
@@ -262,25 +268,25 @@ func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8 b
 	case charsetName == "":
 		head, _ = raw.Peek(64 << 10)
 		if enc := utf16Order(head); enc != nil {
-			return transform.NewReader(raw, enc.NewDecoder()), false, nil
+			return transform.NewReader(raw, enc.NewDecoder()), false, false, nil
 		}
 		if validPrefix(head) {
-			return raw, true, nil
+			return raw, true, false, nil
 		}
-		enc = charmap.Windows1254
+		enc, guessed = charmap.Windows1254, true
 	case strings.EqualFold(charsetName, "utf-16"):
-		return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), false, nil
+		return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), false, false, nil
 	default:
 		var err error
 		if enc, err = charset.Lookup(charsetName); err != nil {
-			return nil, false, fmt.Errorf("csv: unknown charset %q (known: %s, and the other IANA names): %w",
+			return nil, false, false, fmt.Errorf("csv: unknown charset %q (known: %s, and the other IANA names): %w",
 				charsetName, strings.Join(tabular.Charsets(), ", "), tabular.ErrMapping)
 		}
 		if enc == nil {
-			return raw, true, nil // UTF-8
+			return raw, true, false, nil // UTF-8
 		}
 	}
-	return transform.NewReader(raw, enc.NewDecoder()), false, nil
+	return transform.NewReader(raw, enc.NewDecoder()), false, guessed, nil
 }
 
 // validPrefix is utf8.Valid for a buffer that may end inside a character.

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,6 +92,7 @@ func TestPresetsReadThePublicSamples(t *testing.T) {
 		got, err := csv.Decode(bytes.NewReader(in), csv.Options{})
 		require.NoError(t, err, c.file)
 		require.Len(t, got, len(want))
+		dropCharsetWarning(t, got, want) // the mapping names the charset the preset guesses
 		for i := range got {
 			assert.Equal(t, c.preset, got[i].Mapping, "%s is read by the %s preset", c.file, c.preset)
 			got[i].Mapping = want[i].Mapping
@@ -112,8 +114,32 @@ func TestPresetsReadThePublicSamples(t *testing.T) {
 	got, err := csv.Decode(bytes.NewReader(in), csv.Options{Account: want[0].Account})
 	require.NoError(t, err)
 	got[0].Mapping = want[0].Mapping
+	dropCharsetWarning(t, got, want)
 	assert.Equal(t, want, got)
 }
+
+// dropCharsetWarning removes from got the warning that the file, not UTF-8, was read as Windows-1254,
+// where want (read with the charset named) has none: for these files (Latin-1, German text) both
+// read the same letters.
+func dropCharsetWarning(t *testing.T, got, want []reconcile.Statement) {
+	t.Helper()
+	for i := range got {
+		if i < len(want) && slices.ContainsFunc(want[i].Warnings, isCharset) {
+			continue
+		}
+		k := slices.IndexFunc(got[i].Warnings, isCharset)
+		if k < 0 {
+			continue
+		}
+		assert.Equal(t, "the file is not valid UTF-8; it was read as windows-1254", got[i].Warnings[k].Message)
+		got[i].Warnings = slices.Delete(got[i].Warnings, k, k+1)
+		if len(got[i].Warnings) == 0 {
+			got[i].Warnings = nil
+		}
+	}
+}
+
+func isCharset(w reconcile.Warning) bool { return w.Code == "charset" }
 
 // TestFixtures decodes every fixture and compares the result with testdata/golden.
 func TestFixtures(t *testing.T) {
@@ -199,6 +225,9 @@ func TestUserMappings(t *testing.T) {
 			all.Mapping, all.Preset, all.Mappings = nil, "", banks
 			got, err := csv.Decode(bytes.NewReader(data), all)
 			require.NoError(t, err)
+			// gls.mapping.json names iso-8859-1 and the UBS mapping no charset: together they name
+			// none, so a file that is not UTF-8 is read as Windows-1254, and says so.
+			dropCharsetWarning(t, got, want)
 			assert.Equal(t, want, got)
 		})
 	}

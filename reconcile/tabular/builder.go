@@ -39,6 +39,9 @@ type Options struct {
 	AccountCurrency func(account string) payment.Currency
 	// Strict turns statement warnings (a balance that does not add up, skipped rows) into errors.
 	Strict bool
+	// FileWarnings are added to every statement of the file, and stay warnings under Strict: what a
+	// decoder found about the whole file, such as the character set it guessed.
+	FileWarnings []reconcile.Warning
 	// NumericCells says cells may hold spreadsheet numbers: serial dates and amounts as stored
 	// (XLSX with raw cell values).
 	NumericCells bool
@@ -1436,6 +1439,9 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 		if err := b.errs.Err(); err != nil {
 			return nil, err
 		}
+	}
+	for i := range out {
+		out[i].Warnings = append(out[i].Warnings, b.opts.FileWarnings...)
 	}
 	if b.opts.Stream != nil {
 		for i := range out {
