@@ -133,6 +133,15 @@ func loadMapping(path string) (*tabular.Mapping, error) {
 	return m, nil
 }
 
+// warningText is a statement warning as the command line shows it: with what to do about it, where
+// a flag does something.
+func warningText(w reconcile.Warning) string {
+	if w.Code == "charset" {
+		return w.Message + " (if its letters look wrong, name its character set with --charset)"
+	}
+	return w.Message
+}
+
 // decodeStatement decodes a statement file in any format reconcile/detect knows (MT940, camt.053,
 // BAI2, CSV, XLSX), found from its content.
 func decodeStatement(r io.ReaderAt, size int64, opts detect.Options) ([]reconcile.Statement, error) {

@@ -135,7 +135,7 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 			}
 			for i := range sts {
 				for _, w := range sts[i].Warnings {
-					warnings = append(warnings, fmt.Sprintf("warning: %s: statement %s: %s", path, stmtName(&sts[i], i), w.Message))
+					warnings = append(warnings, fmt.Sprintf("warning: %s: statement %s: %s", path, stmtName(&sts[i], i), warningText(w)))
 				}
 			}
 			stmts = append(stmts, sts...)
