@@ -37,7 +37,9 @@ type Options struct {
 	Preset  string
 	// Mappings, when neither Mapping nor Preset is set, are tried before the presets: the exports
 	// of a user's banks, each in its own mapping. Their character set and separator are used when
-	// they all name the same (otherwise both are detected).
+	// they all name the same. Otherwise the separator is detected, and so is the character set,
+	// except that a file that is not UTF-8 is read in the character set of the first of them whose
+	// header it has when read in that character set.
 	Mappings []*tabular.Mapping
 	// Account and Currency override what the file says.
 	Account  string
@@ -75,11 +77,14 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	if opts.Mapping == nil && opts.Preset == "" && len(opts.Mappings) > 0 {
 		own = opts.Mappings
 	}
+	raw := bufio.NewReaderSize(r, 64<<10)
 	cs := opts.Charset
 	if cs == "" {
 		cs = agreed(own, func(m *tabular.Mapping) string { return m.Charset })
 	}
-	raw := bufio.NewReaderSize(r, 64<<10)
+	if cs == "" && opts.Mapping == nil && opts.Preset == "" && len(opts.Mappings) > 1 {
+		cs = ownCharset(raw, opts.Mappings)
+	}
 	text, checkUTF8, guessed, err := decoder(raw, cs)
 	if err != nil {
 		return nil, nil, 0, err
@@ -287,6 +292,38 @@ func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8, 
 		}
 	}
 	return transform.NewReader(raw, enc.NewDecoder()), false, guessed, nil
+}
+
+// ownCharset chooses the character set of a file that the caller's mappings disagree on: when the
+// file's head is not UTF-8, the charset of the first mapping (in their order) that names an 8-bit
+// one and finds its header in the head read in it. "" leaves the choice to detection, as when no
+// mapping finds its header that way.
+func ownCharset(raw *bufio.Reader, own []*tabular.Mapping) string {
+	head, _ := raw.Peek(64 << 10)
+	if validPrefix(head) {
+		return ""
+	}
+	for _, m := range own {
+		if m.Charset == "" || strings.EqualFold(m.Charset, "utf-16") {
+			continue // none, or UTF-16 (its BOM or its zero bytes decide)
+		}
+		enc, err := charset.Lookup(m.Charset)
+		if err != nil || enc == nil {
+			continue // an unknown name (Validate refuses it), or UTF-8
+		}
+		text, err := enc.NewDecoder().Bytes(head)
+		if err != nil {
+			continue
+		}
+		sep := m.SeparatorRune()
+		if sep == 0 {
+			sep = detectSeparator(text, []*tabular.Mapping{m})
+		}
+		if tabular.NewHeaderScorer([]*tabular.Mapping{m}).Score(headRows(text, sep)) > 0 {
+			return m.Charset
+		}
+	}
+	return ""
 }
 
 // validPrefix is utf8.Valid for a buffer that may end inside a character.
