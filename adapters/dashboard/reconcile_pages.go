@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -187,8 +188,9 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		info, err := h.opts.Reconcile.Start(r.Context(), s.ws, req)
 		if err == nil {
 			h.opts.Logger.Info("dashboard: reconciliation run", "run", info.ID, "by", s.keyID)
-			h.redirect(w, r, s, "/reconciliation/runs/"+info.ID, fmt.Sprintf("Run ready: %d entries, %s matched.",
-				info.Summary.Entries, strconv.FormatFloat(info.Summary.MatchRate*100, 'f', 1, 64)+"%"))
+			h.redirect(w, r, s, "/reconciliation/runs/"+info.ID, fmt.Sprintf("Run ready: %d entries, %s matched.%s",
+				info.Summary.Entries, strconv.FormatFloat(info.Summary.MatchRate*100, 'f', 1, 64)+"%",
+				statementNotes(req.Statements)))
 			return
 		}
 		fe := payment.FieldErrors(err)
@@ -201,6 +203,27 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		}
 	}
 	h.show(w, r, s, http.StatusUnprocessableEntity, "reconciliation", "Reconciliation", "reconciliation", v)
+}
+
+// statementNotes is what the statements of an upload warn of (a balance that does not add up, a
+// character set guessed), each once, as sentences that follow the flash message of the new run.
+func statementNotes(sts []reconcile.Statement) string {
+	var notes []string
+	for _, st := range sts {
+		for _, w := range st.Warnings {
+			text := capitalize(strings.TrimSuffix(w.Message, "."))
+			if w.Code == "charset" {
+				text += "; if its letters look wrong, choose its character set and upload it again"
+			}
+			if !slices.Contains(notes, text) {
+				notes = append(notes, text)
+			}
+		}
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " " + strings.Join(notes, ". ") + "."
 }
 
 type runView struct {

@@ -187,6 +187,13 @@ func TestReconciliationUploadWithCharset(t *testing.T) {
 				"to": {"2026-01-31"}, "window": {"0"}, "charset": {tc.charset}}, "statement", "export.csv", export)
 			require.Equal(t, http.StatusOK, code, body)
 			assert.Contains(t, body, tc.text)
+			// The new run's message passes on the statement's warning of the character set it guessed.
+			note := "The file is not valid UTF-8; it was read as windows-1254; if its letters look wrong, choose its character set and upload it again."
+			if tc.charset == "" {
+				assert.Contains(t, body, note)
+			} else {
+				assert.NotContains(t, body, "not valid UTF-8")
+			}
 		})
 	}
 	t.Run("an unknown character set", func(t *testing.T) {
