@@ -17,7 +17,6 @@ import (
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
-	"github.com/orkesta/orkesta/reconcile/tabular"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
@@ -353,8 +352,7 @@ func (rc *reconRoutes) uploadStatement(c *call) error {
 			return errKnown
 		case "charset":
 			if err := detect.CheckCharset(v); err != nil {
-				return badParam(name, "must name a character set: "+strings.Join(tabular.Charsets(), ", ")+
-					", or another IANA name")
+				return badRequest(CodeInvalidParameter, name, name+": "+err.Error())
 			}
 			dopts.Charset = v
 			return errKnown

@@ -74,7 +74,8 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	// The character set and the separator of the caller's own mappings (Mapping, Preset, or all of
 	// Mappings when they agree), not of the presets tried after Mappings.
 	own := maps
-	if opts.Mapping == nil && opts.Preset == "" && len(opts.Mappings) > 0 {
+	userMaps := opts.Mapping == nil && opts.Preset == "" && len(opts.Mappings) > 0
+	if userMaps {
 		own = opts.Mappings
 	}
 	raw := bufio.NewReaderSize(r, 64<<10)
@@ -82,8 +83,8 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	if cs == "" {
 		cs = agreed(own, func(m *tabular.Mapping) string { return m.Charset })
 	}
-	if cs == "" && opts.Mapping == nil && opts.Preset == "" && len(opts.Mappings) > 1 {
-		cs = ownCharset(raw, opts.Mappings)
+	if cs == "" && userMaps { // they disagree, or name none
+		cs = ownCharset(raw, own)
 	}
 	text, checkUTF8, guessed, err := decoder(raw, cs)
 	if err != nil {

@@ -235,13 +235,10 @@ func Decode(r io.ReaderAt, size int64, opts Options) (Format, []reconcile.Statem
 var ErrCharset = errors.New("unknown character set")
 
 // CheckCharset tells whether Options.Charset may be name: "" (each file's own or detected
-// encoding), "utf-16" (CSV), or a character set the decoders know: those of tabular.Charsets, their
-// aliases ("latin1", "cp1250") and the other IANA names.
+// encoding), or a character set the decoders know: those of tabular.Charsets, their aliases
+// ("latin1", "cp1250") and the other IANA names.
 func CheckCharset(name string) error {
-	if name == "" || strings.EqualFold(name, "utf-16") {
-		return nil
-	}
-	if _, err := charset.Lookup(name); err != nil {
+	if _, err := charset.Lookup(name); name != "" && err != nil {
 		return fmt.Errorf("%w %q (known: %s, and the other IANA names)", ErrCharset, name,
 			strings.Join(tabular.Charsets(), ", "))
 	}

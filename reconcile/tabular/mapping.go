@@ -355,9 +355,6 @@ func Charsets() []string {
 }
 
 func knownCharset(s string) bool {
-	if s == "" || strings.EqualFold(s, "utf-16") {
-		return true
-	}
 	_, err := charset.Lookup(s)
-	return err == nil
+	return s == "" || err == nil
 }
