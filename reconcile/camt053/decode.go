@@ -136,13 +136,13 @@ type decoder struct {
 	end     func(*reconcile.Statement)
 	stopped func() bool
 
-	path     []string // local names of the open elements
-	prefixes []string // their namespace prefixes
-	lines    []int
-	text     []byte
-	tooBig   bool
-	rel      []byte
-	ccy      string // Ccy attribute of the last <Amt>
+	path   []string // local names of the open elements
+	qnames []string // their names as written, prefix included: what an end tag must repeat
+	lines  []int
+	text   []byte
+	tooBig bool
+	rel    []byte
+	ccy    string // Ccy attribute of the last <Amt>
 
 	format   string
 	stmtAt   int // depth of Stmt/Rpt/Ntfctn (its index in path), 0 before the message is known
@@ -181,8 +181,7 @@ func newDecoder(r io.Reader, opts Options) *decoder {
 		} else {
 			d.errs.Add(&reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("unknown charset %q", opts.Charset)})
 		}
-	}
-	if opts.Charset == "" {
+	} else {
 		r, d.initErr = declaredEncoding(r)
 	}
 	d.sc = xmlscan.New(r)
@@ -204,23 +203,8 @@ func declaredEncoding(r io.Reader) (io.Reader, error) {
 	if !ok {
 		return br, nil
 	}
-	_, after, ok := bytes.Cut(decl, []byte("encoding"))
-	if !ok {
-		return br, nil
-	}
-	after = bytes.TrimLeft(after, " \t\r\n")
-	if len(after) == 0 || after[0] != '=' {
-		return br, nil
-	}
-	after = bytes.TrimLeft(after[1:], " \t\r\n")
-	if len(after) < 2 || (after[0] != '"' && after[0] != '\'') {
-		return br, nil
-	}
-	label, _, ok := bytes.Cut(after[1:], after[:1])
-	if !ok {
-		return br, nil
-	}
-	if len(label) == 0 {
+	label, ok := (&xmlscan.Tag{Attrs: decl[len("<?xml"):]}).Attr("encoding")
+	if !ok || len(label) == 0 {
 		return br, nil
 	}
 	enc, err := charset.Lookup(string(label))
@@ -311,7 +295,8 @@ loop:
 			if len(t.Name) == 0 {
 				continue // a comment, a processing instruction, a DOCTYPE
 			}
-			name := d.intern(t.Name)
+			qname := d.intern(t.QName)
+			name := qname[len(qname)-len(t.Name):]
 			depth := len(d.path)
 			if depth >= maxDepth {
 				d.fail(d.line(), d.pathString(), fmt.Errorf("elements nested deeper than %d", maxDepth))
@@ -327,7 +312,7 @@ loop:
 				}
 			}
 			d.path = append(d.path, name)
-			d.prefixes = append(d.prefixes, d.intern(t.Prefix()))
+			d.qnames = append(d.qnames, qname)
 			d.lines = append(d.lines, d.line())
 			d.text, d.tooBig = d.text[:0], false
 			if name == "Amt" {
@@ -339,11 +324,11 @@ loop:
 			if d.stmtAt > 0 && depth >= d.stmtAt {
 				d.start(depth-d.stmtAt, name, stmtName)
 			}
-			if t.Empty && !d.endTag(t.Name, t.Prefix()) {
-				return d.errs.Err()
+			if t.Empty {
+				d.close(depth)
 			}
 		case xmlscan.End:
-			if !d.endTag(t.Name, t.Prefix()) {
+			if !d.endTag(t.Name, t.QName) {
 				if d.format == "" {
 					return notStatement(d.line(), "not a camt XML document: unexpected </%s>", t.Name)
 				}
@@ -387,11 +372,11 @@ func (d *decoder) charData(raw []byte, cdata bool) {
 	}
 }
 
-// endTag closes the element at the top of the path, which must be name with the given prefix; it
+// endTag closes the element at the top of the path, which must be qname (local name name); it
 // reports false, with the problem recorded, when it is another.
-func (d *decoder) endTag(name, pfx []byte) bool {
+func (d *decoder) endTag(name, qname []byte) bool {
 	depth := len(d.path) - 1
-	if depth < 0 || string(name) != d.path[depth] || string(pfx) != d.prefixes[depth] {
+	if depth < 0 || string(qname) != d.qnames[depth] {
 		if d.format == "" {
 			return false
 		}
@@ -402,14 +387,19 @@ func (d *decoder) endTag(name, pfx []byte) bool {
 		d.fail(d.line(), d.pathString(), fmt.Errorf("XML syntax error: element <%s> closed by </%s>", open, name))
 		return false
 	}
+	d.close(depth)
+	return true
+}
+
+// close closes the element at depth, the top of the path.
+func (d *decoder) close(depth int) {
 	if d.stmtAt > 0 && depth >= d.stmtAt && d.inStmt {
 		d.endElement(depth - d.stmtAt)
 	}
 	d.path = d.path[:depth]
-	d.prefixes = d.prefixes[:depth]
+	d.qnames = d.qnames[:depth]
 	d.lines = d.lines[:depth]
 	d.text = d.text[:0]
-	return true
 }
 
 func (d *decoder) pathString() string { return strings.Join(d.path, "/") }

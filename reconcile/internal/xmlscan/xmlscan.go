@@ -255,14 +255,6 @@ func localName(name []byte) []byte {
 	return name
 }
 
-// Prefix is the tag's namespace prefix ("" for none): what QName has before Name.
-func (t *Tag) Prefix() []byte {
-	if len(t.QName) > len(t.Name) {
-		return t.QName[:len(t.QName)-len(t.Name)-1]
-	}
-	return nil
-}
-
 // Is reports whether the tag is a start (or empty) tag named name.
 func (t *Tag) Is(name string) bool { return t.Kind == Start && string(t.Name) == name }
 

@@ -57,10 +57,6 @@ func TestNext(t *testing.T) {
 		{"tail", EOF, "", "", "", false, 5},
 	}
 	assert.Equal(t, want, scan(t, doc, false))
-	end := Tag{Kind: End, Name: []byte("Document"), QName: []byte("ns2:Document")}
-	assert.Equal(t, "ns2", string(end.Prefix()))
-	plain := Tag{Kind: Start, Name: []byte("Amt"), QName: []byte("Amt")}
-	assert.Empty(t, plain.Prefix())
 	assert.Equal(t, want, scan(t, doc, true))
 }
 
