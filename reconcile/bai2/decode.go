@@ -161,9 +161,7 @@ func (f *fields) next() string {
 	}
 	i := strings.IndexByte(f.s, ',')
 	if i < 0 {
-		v := f.s
-		f.s, f.done = "", true
-		return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "/"))
+		return f.rest()
 	}
 	v := f.s[:i]
 	f.s = f.s[i+1:]
@@ -196,14 +194,21 @@ func (s *sum) add(v int64) {
 	}
 }
 
+// close counts a block that inner summed (an account into its group, a group into its file).
+func (s *sum) close(inner *sum) {
+	s.blocks++
+	if inner.overflow {
+		s.overflow = true
+	}
+	s.add(inner.total)
+}
+
 // account is the statement being read, from its 03 record to its 49 trailer.
 type account struct {
-	st       reconcile.Statement
-	line     int
-	total    int64 // the sum of its amounts, for the control total
-	overflow bool
-	records  int
-	zero     int // details of no amount, left out
+	st   reconcile.Statement
+	line int
+	sum      // its amounts, for the control total, and its records (blocks unused)
+	zero int // details of no amount, left out
 }
 
 type parser struct {
@@ -344,7 +349,7 @@ func (p *parser) accountHeader(rc record, f *fields) {
 	if p.acct != nil {
 		p.fail(rc.line, "03", fmt.Errorf("account %s of line %d has no 49 trailer", p.acct.st.Account, p.acct.line))
 	}
-	a := &account{line: rc.line, records: rc.physical}
+	a := &account{line: rc.line, sum: sum{records: rc.physical}}
 	p.acct = a
 	a.st = reconcile.Statement{Format: Format, From: p.asOf, To: p.asOf, Currency: p.groupCurrency}
 	a.st.Entries = make([]reconcile.Entry, 0, p.rr.details())
@@ -380,14 +385,6 @@ func (p *parser) accountHeader(rc record, f *fields) {
 		case "015":
 			a.st.Closing, a.st.HasClosing = v, true
 		}
-	}
-}
-
-// add counts v into the control total.
-func (a *account) add(v int64) {
-	var ok bool
-	if a.total, ok = payment.AddMinor(a.total, v); !ok {
-		a.overflow = true
 	}
 }
 
@@ -506,11 +503,7 @@ func (p *parser) accountTrailer(rc record, f *fields) {
 		return
 	}
 	p.acct = nil
-	p.groupSum.blocks++
-	if a.overflow {
-		p.groupSum.overflow = true
-	}
-	p.groupSum.add(a.total)
+	p.groupSum.close(&a.sum)
 	st := &a.st
 	if total := f.next(); total != "" {
 		v, err := parseAmount(total, true)
@@ -569,11 +562,7 @@ func (p *parser) groupTrailer(rc record, f *fields) {
 	}
 	p.group = false
 	p.checkTrailer(rc.line, "98", "group of line "+strconv.Itoa(p.groupLine), "accounts", f, &p.groupSum, p.out[p.groupStart:])
-	p.fileSum.blocks++
-	if p.groupSum.overflow {
-		p.fileSum.overflow = true
-	}
-	p.fileSum.add(p.groupSum.total)
+	p.fileSum.close(&p.groupSum)
 }
 
 // checkTrailer compares a group or file trailer (control total, number of blocks, number of
