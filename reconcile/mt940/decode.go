@@ -19,7 +19,7 @@ import (
 )
 
 // Format is the value of Statement.Format for statements from this package; FormatInterim for an
-// MT942 interim transaction report (a :34F: floor limit and no balances).
+// MT942 interim transaction report (a statement with a :34F: floor limit, usually without balances).
 const (
 	Format        = "mt940"
 	FormatInterim = "mt942"
@@ -194,12 +194,17 @@ type stmt struct {
 	openDate payment.Date
 	bad      bool
 
-	// MT942: interim says a :34F: floor limit gave the currency; asOf is the :13D: date; totals
-	// are :90D: and :90C: (number and sum of the debit and credit entries).
+	// MT942: interim says the statement has a :34F: floor limit (which gives the currency when
+	// there is no :60F:); asOf is the :13D: date; totals are :90D: and :90C: (number and sum of the
+	// debit and credit entries).
 	interim bool
 	asOf    payment.Date
 	totals  [2]entryTotal
 }
+
+// known reports whether the statement's currency is known: from its :60F: opening balance or its
+// :34F: floor limit, whichever came first.
+func (s *stmt) known() bool { return s.st.Currency != "" }
 
 // entryTotal is an MT942 :90D: or :90C: field.
 type entryTotal struct {
@@ -385,8 +390,12 @@ func (p *parser) field(tag string, line int, text string) {
 		if !ok {
 			return
 		}
-		if s.has60 && b.currency != s.st.Currency {
-			p.fail(line, ":"+tag+":", fmt.Errorf("closing balance currency %s differs from the opening balance's %s", b.currency, s.st.Currency))
+		if s.known() && b.currency != s.st.Currency {
+			of := "the opening balance's"
+			if !s.has60 {
+				of = "the floor limit's"
+			}
+			p.fail(line, ":"+tag+":", fmt.Errorf("closing balance currency %s differs from %s %s", b.currency, of, s.st.Currency))
 			return
 		}
 		s.st.Closing, s.st.HasClosing = b.amount, true
@@ -396,13 +405,11 @@ func (p *parser) field(tag string, line int, text string) {
 		if !ok {
 			return
 		}
-		if (s.has60 || s.interim) && cur != s.st.Currency {
+		if s.known() && cur != s.st.Currency {
 			p.fail(line, ":34F:", fmt.Errorf("floor limit currency %s differs from the statement's %s", cur, s.st.Currency))
 			return
 		}
-		if !s.has60 {
-			s.st.Currency, s.minor = cur, cur.MinorUnits()
-		}
+		s.st.Currency, s.minor = cur, cur.MinorUnits()
 		s.interim = true
 	case "13D", "13":
 		v, _ := firstLine(text)
@@ -414,7 +421,7 @@ func (p *parser) field(tag string, line int, text string) {
 		}
 		s.asOf = d.date
 	case "90D", "90C":
-		if !s.interim && !s.has60 {
+		if !s.known() {
 			p.fail(line, ":"+tag+":", errors.New("entry totals before the :34F: floor limit (currency unknown)"))
 			return
 		}
@@ -428,7 +435,7 @@ func (p *parser) field(tag string, line int, text string) {
 			s.totals[1] = t
 		}
 	case "61":
-		if !s.has60 && !s.interim {
+		if !s.known() {
 			p.fail(line, ":61:", errors.New("statement line before the :60F: opening balance or the :34F: floor limit (currency unknown)"))
 			return
 		}
@@ -608,7 +615,7 @@ func (p *parser) finish() {
 		p.addErr(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":25:", Err: errors.New("statement has no :25: account identification")})
 		s.bad = true
 	}
-	if !s.has60 && !s.interim && !s.bad {
+	if !s.known() && !s.bad {
 		p.addErr(&reconcile.ParseError{Format: Format, Line: s.line, Field: ":60F:",
 			Err: errors.New("statement has no :60F: opening balance (nor, for an MT942, a :34F: floor limit)")})
 		s.bad = true

@@ -14,11 +14,12 @@
 //     BLZ/account, BIC/account/currency…); :60F:/:60M: and :62F:/:62M: the opening and closing
 //     booked balances, whose currency is the statement's. :21:, :64:, :65:, :NS: and unknown tags
 //     are tolerated. A missing closing balance is a "missing_closing_balance" warning.
-//   - MT942 (intraday): a statement with a :34F: floor limit (one, or a debit and a credit one) and
-//     no balances takes its currency from it; :13D: is its date when it has no entries; :90D: and
-//     :90C: (the number and sum of the debit and credit entries) are checked against the entries
+//   - MT942 (intraday): a statement with a :34F: floor limit (one, or a debit and a credit one) is
+//     an interim report; without a :60F: it takes its currency from the floor limit, and a :62F:
+//     must be in that currency too. :13D: is its date when it has no entries; :90D: and :90C: (the
+//     number and sum of the debit and credit entries) are checked against the entries
 //     ("entry_totals_mismatch", an error under Options.Strict). Its Format is FormatInterim,
-//     "mt942", and it has no balances, nor a missing_closing_balance warning.
+//     "mt942"; it usually has no balances, and gets no missing_closing_balance warning.
 //   - :61: in full: value date YYMMDD (00–79 → 20xx); optional entry date MMDD, or four spaces,
 //     whose year is the one nearest the value date (value 231231 + entry 0102 → 2024-01-02); mark C,
 //     D, RC (reversal of a credit: a debit, Reversal true), RD (reversal of a debit: a credit), EC/ED;
