@@ -46,6 +46,15 @@ type Warning struct {
 	Difference int64 `json:"difference,omitempty"`
 }
 
+// WarningCharset is the Code of CharsetWarning.
+const WarningCharset = "charset"
+
+// CharsetWarning is the warning a decoder gives each statement of a file that is not valid UTF-8,
+// names no character set and was read as charset, its guess.
+func CharsetWarning(charset string) Warning {
+	return Warning{Code: WarningCharset, Message: "the file is not valid UTF-8; it was read as " + charset}
+}
+
 // Entry is one booked line of a statement.
 type Entry struct {
 	BookingDate payment.Date     `json:"booking_date,omitzero"`

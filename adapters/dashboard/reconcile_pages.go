@@ -212,7 +212,7 @@ func statementNotes(sts []reconcile.Statement) string {
 	for _, st := range sts {
 		for _, w := range st.Warnings {
 			text := capitalize(strings.TrimSuffix(w.Message, "."))
-			if w.Code == "charset" {
+			if w.Code == reconcile.WarningCharset {
 				text += "; if its letters look wrong, choose its character set and upload it again"
 			}
 			if !slices.Contains(notes, text) {

@@ -136,7 +136,7 @@ func loadMapping(path string) (*tabular.Mapping, error) {
 // warningText is a statement warning as the command line shows it: with what to do about it, where
 // a flag does something.
 func warningText(w reconcile.Warning) string {
-	if w.Code == "charset" {
+	if w.Code == reconcile.WarningCharset {
 		return w.Message + " (if its letters look wrong, name its character set with --charset)"
 	}
 	return w.Message

@@ -529,8 +529,7 @@ func (p *parser) accountTrailer(rc record, f *fields) {
 			Message: strconv.Itoa(a.zero) + " transaction details of no amount were left out"})
 	}
 	if p.latin1 {
-		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "charset",
-			Message: "the file is not valid UTF-8; it was read as ISO-8859-1"})
+		st.Warnings = append(st.Warnings, reconcile.CharsetWarning("ISO-8859-1"))
 	}
 	if w := st.CheckBalances(); w != nil && p.opts.Strict {
 		p.fail(rc.line, "03 closing ledger (015)", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))

@@ -119,8 +119,7 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 		AccountCurrency: opts.AccountCurrency, Strict: opts.Strict, Stream: stream,
 	}
 	if guessed {
-		topts.FileWarnings = []reconcile.Warning{{Code: "charset",
-			Message: "the file is not valid UTF-8; it was read as windows-1254"}}
+		topts.FileWarnings = []reconcile.Warning{reconcile.CharsetWarning("windows-1254")}
 	}
 	if stream == nil {
 		topts.RowsHint = rowsHint(r, head)

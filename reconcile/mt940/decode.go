@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/internal/arena"
@@ -28,6 +26,9 @@ const (
 // FallbackCharset is the code page used when Options.Charset is empty and the input is not valid
 // UTF-8: Windows-1254 (Turkish), a superset of ISO-8859-9 in its printable range.
 const FallbackCharset = "windows-1254"
+
+// fallbackEncoding is the encoding FallbackCharset names.
+var fallbackEncoding, _ = charset.Lookup(FallbackCharset)
 
 // Options tune Decode. The zero value reads UTF-8 (or Windows-1254 when the file is not valid UTF-8)
 // and records balance mismatches as warnings.
@@ -50,7 +51,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
-	text, fallback, err := charset.Text(data, opts.Charset, charmap.Windows1254)
+	text, fallback, err := charset.Text(data, opts.Charset, fallbackEncoding)
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("%w %q", err, opts.Charset)}
 	}
@@ -642,8 +643,7 @@ func (p *parser) finish() {
 			Message: "statement of line " + strconv.Itoa(s.line) + " has no :62F: closing balance"})
 	}
 	if p.fallback {
-		st.Warnings = append(st.Warnings, reconcile.Warning{Code: "charset",
-			Message: "the file is not valid UTF-8; it was read as " + FallbackCharset})
+		st.Warnings = append(st.Warnings, reconcile.CharsetWarning(FallbackCharset))
 	}
 	period(st, s.openDate)
 	if w := st.CheckBalances(); w != nil && p.opts.Strict {
