@@ -420,6 +420,9 @@ func (p *parser) field(tag string, line int, text string) {
 			p.fail(line, ":"+tag+":", fmt.Errorf("date %q is not a valid YYMMDD date", v))
 			return
 		}
+		if d.clamped {
+			p.warnDate(line, ":"+tag+":", v[:6], d.date)
+		}
 		s.asOf = d.date
 	case "90D", "90C":
 		if !s.known() {

@@ -332,6 +332,12 @@ func TestInterimReport(t *testing.T) {
 	assert.Empty(t, empty.Entries)
 	assert.Equal(t, payment.NewDate(2025, 11, 26), empty.From)
 	assert.Equal(t, payment.Currency("TRY"), empty.Currency)
+
+	// A :13D: day that does not exist is read as the month's last, with the warning balances get.
+	clamped := decodeOne(t, ":20:A\n:25:X\n:34F:TRY0,\n:13D:2502301200+0300\n", mt940.Options{})
+	assert.Equal(t, payment.NewDate(2025, 2, 28), clamped.From)
+	assert.Equal(t, []reconcile.Warning{{Code: "date_adjusted",
+		Message: `line 4 (:13D:): date "250230" does not exist; read as 2025-02-28`}}, clamped.Warnings)
 }
 
 func TestBalanceMismatch(t *testing.T) {
