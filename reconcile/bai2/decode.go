@@ -532,7 +532,7 @@ func (p *parser) accountTrailer(rc record, f *fields) {
 		st.Warnings = append(st.Warnings, reconcile.CharsetWarning("ISO-8859-1"))
 	}
 	if w := st.CheckBalances(); w != nil && p.opts.Strict {
-		p.fail(rc.line, "03 closing ledger (015)", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
+		p.fail(a.line, "03 closing ledger (015)", fmt.Errorf("%w: %s", reconcile.ErrBalanceMismatch, w.Message))
 		return
 	}
 	p.out = append(p.out, *st)

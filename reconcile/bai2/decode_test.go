@@ -129,6 +129,7 @@ func TestControlTotals(t *testing.T) {
 	unbalanced = strings.Replace(unbalanced, "99,+000000320300,", "99,+000000320301,", 1)
 	_, err = bai2.Decode(strings.NewReader(unbalanced), opts)
 	require.ErrorIs(t, err, reconcile.ErrBalanceMismatch)
+	assert.Contains(t, err.Error(), "bai2: line 3 03 closing ledger (015)", "the line of the 03 record the balance is on")
 	opts.Strict = false
 	sts, err = bai2.Decode(strings.NewReader(unbalanced), opts)
 	require.NoError(t, err)
