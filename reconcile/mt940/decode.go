@@ -342,13 +342,18 @@ func firstLine(s string) (string, string) {
 	return strings.TrimRight(s[:i], "\r"), s[i+1:]
 }
 
+// value is a field's first line, trimmed: the whole value of the one-line fields.
+func value(text string) string {
+	v, _ := firstLine(text)
+	return strings.TrimSpace(v)
+}
+
 func (p *parser) field(tag string, line int, text string) {
 	if tag == "20" {
 		p.finish()
-		id, _ := firstLine(text)
 		p.cur = &stmt{line: line, info: -1, first: len(p.entries)}
 		p.cur.st.Format = Format
-		p.cur.st.ID = strings.TrimSpace(id)
+		p.cur.st.ID = value(text)
 		return
 	}
 	s := p.cur
@@ -360,14 +365,12 @@ func (p *parser) field(tag string, line int, text string) {
 	s.info = -1
 	switch tag {
 	case "25":
-		v, _ := firstLine(text)
-		s.st.Account = strings.TrimSpace(v)
+		s.st.Account = value(text)
 		if s.st.Account == "" {
 			p.fail(line, ":25:", errors.New("account identification is empty"))
 		}
 	case "28", "28C":
-		v, _ := firstLine(text)
-		s.ref28 = strings.TrimSpace(v)
+		s.ref28 = value(text)
 	case "60F", "60M":
 		if s.has60 {
 			p.fail(line, ":"+tag+":", errors.New("second opening balance in one statement"))
@@ -413,8 +416,7 @@ func (p *parser) field(tag string, line int, text string) {
 		s.st.Currency, s.minor = cur, cur.MinorUnits()
 		s.interim = true
 	case "13D", "13":
-		v, _ := firstLine(text)
-		v = strings.TrimSpace(v)
+		v := value(text)
 		d, ok := p.date(v[:min(len(v), 6)])
 		if !ok {
 			p.fail(line, ":"+tag+":", fmt.Errorf("date %q is not a valid YYMMDD date", v))
@@ -468,8 +470,7 @@ type balance struct {
 // balance parses "C200930EUR20419,66": mark, YYMMDD, currency, amount.
 func (p *parser) balance(line int, tag, text string) (balance, bool) {
 	field := ":" + tag + ":"
-	v, _ := firstLine(text)
-	v = strings.TrimSpace(v)
+	v := value(text)
 	if len(v) < 11 {
 		p.fail(line, field, fmt.Errorf("balance %q is too short (want mark, YYMMDD, currency, amount)", v))
 		return balance{}, false
@@ -528,8 +529,7 @@ func amount(s string, minor int) (int64, error) {
 // floorLimit parses an MT942 :34F: floor limit, "EURD0," (currency, an optional D or C mark, an
 // amount), and returns its currency.
 func (p *parser) floorLimit(line int, text string) (payment.Currency, bool) {
-	v, _ := firstLine(text)
-	v = strings.TrimSpace(v)
+	v := value(text)
 	if len(v) < 4 {
 		p.fail(line, ":34F:", fmt.Errorf("floor limit %q is too short (want currency, optional D or C, amount)", v))
 		return "", false
@@ -554,8 +554,7 @@ func (p *parser) floorLimit(line int, text string) (payment.Currency, bool) {
 // currency, their sum.
 func (p *parser) entryTotal(line int, tag, text string, cur payment.Currency, minor int) (entryTotal, bool) {
 	field := ":" + tag + ":"
-	v, _ := firstLine(text)
-	v = strings.TrimSpace(v)
+	v := value(text)
 	n := 0
 	for n < len(v) && n < 5 && isDigit(v[n]) {
 		n++

@@ -135,9 +135,7 @@ func german() *Mapping {
 			CounterpartyIBAN: names("Kontonummer/IBAN", "IBAN Zahlungsbeteiligter", "IBAN Gegenkonto", "Gegenkonto",
 				"Empfänger-IBAN"),
 			TransactionCode: names("Buchungstext", "Umsatzart", "Buchungsart", "Vorgang", "Transaktionsart"),
-			// Not "Kontonummer": GLS writes the account's own number there, DKB and the
-			// Sparkassen's CSV-MT940 the counterparty's.
-			Account: names("Auftragskonto", "IBAN Auftragskonto"),
+			Account:         names("Auftragskonto", "IBAN Auftragskonto"), // not "Kontonummer": see the doc above
 		},
 		DateFormat:  "02.01.2006",
 		DebitFlags:  []string{"S", "Soll", "D", "DR", "Debit", "-"},
