@@ -295,14 +295,17 @@ func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8, 
 }
 
 // ownCharset chooses the character set of a file that the caller's mappings disagree on: when the
-// file's head is not UTF-8, the charset of the first mapping (in their order) that names an 8-bit
-// one and finds its header in the head read in it. "" leaves the choice to detection, as when no
-// mapping finds its header that way.
+// file's head is not UTF-8, the charset of the mapping that would read the file among those that
+// name an 8-bit one, each trying the head read in its own charset. As the builder chooses, that is
+// the mapping whose header comes first in the file, the one naming more columns on the same row,
+// the first in their order on a tie. "" leaves the choice to detection, as when no mapping finds its
+// header that way.
 func ownCharset(raw *bufio.Reader, own []*tabular.Mapping) string {
 	head, _ := raw.Peek(64 << 10)
 	if validPrefix(head) {
 		return ""
 	}
+	cs, row, score := "", -1, 0
 	for _, m := range own {
 		if m.Charset == "" || strings.EqualFold(m.Charset, "utf-16") {
 			continue // none, or UTF-16 (its BOM or its zero bytes decide)
@@ -315,15 +318,17 @@ func ownCharset(raw *bufio.Reader, own []*tabular.Mapping) string {
 		if err != nil {
 			continue
 		}
+		one := []*tabular.Mapping{m}
 		sep := m.SeparatorRune()
 		if sep == 0 {
-			sep = detectSeparator(text, []*tabular.Mapping{m})
+			sep = detectSeparator(text, one)
 		}
-		if tabular.NewHeaderScorer([]*tabular.Mapping{m}).Score(headRows(text, sep)) > 0 {
-			return m.Charset
+		i, s := tabular.NewHeaderScorer(one).Header(headRows(text, sep))
+		if i >= 0 && (row < 0 || i < row || i == row && s > score) {
+			cs, row, score = m.Charset, i, s
 		}
 	}
-	return ""
+	return cs
 }
 
 // validPrefix is utf8.Valid for a buffer that may end inside a character.

@@ -273,4 +273,14 @@ func TestUserMappingsCharset(t *testing.T) {
 	elsewhere.Name, elsewhere.Columns = "elsewhere", map[tabular.Field]tabular.Column{
 		tabular.BookingDate: {Names: []string{"Datum"}}, tabular.Amount: {Names: []string{"Betrag"}}}
 	assert.Equal(t, "Café Şor Ğ", read(csv.Options{Mappings: []*tabular.Mapping{elsewhere, other, bank}}))
+	// The charset is that of the mapping that reads the file, as the builder chooses it: on the same
+	// header row the one naming more columns, though it comes later.
+	wider := other.Clone()
+	wider.Name = "wider"
+	wider.Columns[tabular.Reference] = tabular.Column{Names: []string{"Ref"}}
+	file = "Date|Amount|Text|Ref\n2026-01-15|-1.00|Caf\xe9 \xdeor \xd0|R1\n"
+	sts, err := csv.Decode(strings.NewReader(file), csv.Options{Mappings: []*tabular.Mapping{bank, wider}})
+	require.NoError(t, err)
+	assert.Equal(t, "Café Şor Ğ", sts[0].Entries[0].Remittance)
+	assert.Equal(t, "R1", sts[0].Entries[0].CustomerRef, "the wider mapping reads the file")
 }

@@ -1533,23 +1533,45 @@ func NewHeaderScorer(maps []*Mapping) *HeaderScorer {
 func (h *HeaderScorer) Score(rows [][]string) int {
 	best := 0
 	for _, p := range h.plans {
-		for i, row := range rows {
-			if i >= DefaultHeaderScan || (p.m.HeaderRow > 0 && i+1 != p.m.HeaderRow) {
-				continue
-			}
-			if p.noHeader {
-				if i == p.m.SkipRows && len(row) >= maxIndex(p) {
-					best = max(best, 1)
-				}
-				continue
-			}
-			if l, ok, _ := p.resolve(row, foldRow(row)); ok {
-				best = max(best, l.score)
-				break
-			}
+		if _, s := p.header(rows); s > best {
+			best = s
 		}
 	}
 	return best
+}
+
+// Header is the header row a Builder given the same mappings would choose among rows: the index of
+// the first row that qualifies for any mapping, and the number of columns the best mapping names
+// there; -1 and 0 when no row within the header scan qualifies.
+func (h *HeaderScorer) Header(rows [][]string) (row, score int) {
+	row = -1
+	for _, p := range h.plans {
+		i, s := p.header(rows)
+		if i >= 0 && (row < 0 || i < row || i == row && s > score) {
+			row, score = i, s
+		}
+	}
+	return row, score
+}
+
+// header is the first row of rows that qualifies as p's header and the number of columns p names
+// there (1 for a mapping without a header row, whose first data row qualifies), or -1 and 0.
+func (p *plan) header(rows [][]string) (row, score int) {
+	for i, r := range rows {
+		if i >= DefaultHeaderScan || (p.m.HeaderRow > 0 && i+1 != p.m.HeaderRow) {
+			continue
+		}
+		if p.noHeader {
+			if i == p.m.SkipRows && len(r) >= maxIndex(p) {
+				return i, 1
+			}
+			continue
+		}
+		if l, ok, _ := p.resolve(r, foldRow(r)); ok {
+			return i, l.score
+		}
+	}
+	return -1, 0
 }
 
 func maxIndex(p *plan) int {

@@ -540,3 +540,38 @@ func TestHeaderNamesInParentheses(t *testing.T) {
 		assert.Equal(t, tc.e2e, e.EndToEnd, tc.name)
 	}
 }
+
+// TestHeaderScorerHeader: Header names the row a Builder takes for the header and the columns the
+// mapping it reads with names there, whatever the mappings' order.
+func TestHeaderScorerHeader(t *testing.T) {
+	narrow := mapping(t, `{"name": "narrow", "columns": {"booking_date": "Date", "amount": "Amount"}}`)
+	wide := mapping(t, `{"name": "wide", "columns": {"booking_date": "Date", "amount": "Amount", "description": "Text"}}`)
+	later := mapping(t, `{"name": "later", "header_row": 3, "columns": {"booking_date": "Datum", "amount": "Betrag",
+		"description": "Text", "reference": "Ref"}}`)
+	split := func(lines ...string) [][]string {
+		var rows [][]string
+		for _, l := range lines {
+			rows = append(rows, strings.Split(l, ";"))
+		}
+		return rows
+	}
+	for _, c := range []struct {
+		name       string
+		maps       []*tabular.Mapping
+		rows       [][]string
+		row, score int
+	}{
+		{"the first qualifying row", []*tabular.Mapping{later, narrow},
+			split("Report", "Date;Amount;Text", "Datum;Betrag;Text;Ref"), 1, 2},
+		{"the mapping naming more columns there", []*tabular.Mapping{narrow, wide},
+			split("Report", "Date;Amount;Text"), 1, 3},
+		{"a header row set by the mapping", []*tabular.Mapping{later},
+			split("Datum;Betrag", "x", "Datum;Betrag;Text;Ref"), 2, 4},
+		{"no header", []*tabular.Mapping{narrow, wide}, split("Report", "Datum;Betrag"), -1, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			row, score := tabular.NewHeaderScorer(c.maps).Header(c.rows)
+			assert.Equal(t, []int{c.row, c.score}, []int{row, score})
+		})
+	}
+}
