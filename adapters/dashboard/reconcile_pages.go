@@ -14,6 +14,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 )
@@ -181,6 +182,10 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 					break
 				}
 				v.Problems = append(v.Problems, e.Error())
+			}
+			if errors.Is(err, bai2.ErrTypeCode) {
+				v.Problems = append(v.Problems, "The server is not told which way the bank's own BAI2 type codes "+
+					"(700–999) go: its operator gives each a direction (orkesta serve: --type-code 901=credit).")
 			}
 		}
 	}

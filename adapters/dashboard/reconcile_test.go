@@ -206,3 +206,19 @@ func TestReconciliationUploadWithCharset(t *testing.T) {
 		assert.Contains(t, body, `id="charset-error"`)
 	})
 }
+
+// TestReconciliationUploadBAI2OwnTypeCodes: a BAI2 file with the bank's own type codes is refused
+// with its line and a note that the server's operator gives those codes their direction.
+func TestReconciliationUploadBAI2OwnTypeCodes(t *testing.T) {
+	file := "01,BANK,ACME,260115,0600,1,,,2/\n02,ACME,BANK,1,260115,,TRY/\n03,1,TRY,,/\n" +
+		"16,901,64000,0,,,INV-7/\n49,64000,3/\n98,64000,1,5/\n99,64000,1,7/\n"
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.bai", file)
+	assert.Equal(t, http.StatusUnprocessableEntity, code)
+	assert.Contains(t, body, `id="statement-problems"`)
+	assert.Contains(t, body, "line 4 16 type code: 901: the bank&#39;s own code")
+	assert.Contains(t, body, "its operator gives each a direction (orkesta serve: --type-code 901=credit).")
+}

@@ -16,9 +16,15 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
+
+// typeCodeHint follows the error of a BAI2 file whose bank's own type codes have no direction: a
+// client cannot give them one, the server's decode options do.
+const typeCodeHint = "the server is not told which way the bank's own BAI2 type codes (700–999) go: " +
+	"its operator gives each a direction (orkesta serve: --type-code 901=credit)"
 
 // DefaultMaxStatementBytes caps an uploaded statement file (413 above it).
 const DefaultMaxStatementBytes = 32 << 20
@@ -144,6 +150,9 @@ func reconError(err error) error {
 			if len(e.Errors) == 1 && e.Errors[0].Param == "" { // about the whole file, not a line of it
 				e.Errors[0].Param, e.Errors[0].Message = "file", e.Message
 			}
+		}
+		if errors.Is(err, bai2.ErrTypeCode) {
+			e.Message += "; " + typeCodeHint
 		}
 		if len(e.Errors) > 0 {
 			e.Param = e.Errors[0].Param

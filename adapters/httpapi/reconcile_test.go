@@ -1073,3 +1073,28 @@ func TestUploadWithCharset(t *testing.T) {
 	assert.Equal(t, "charset", e.Param)
 	assert.Contains(t, e.Message, "windows-1254")
 }
+
+// TestUploadBAI2OwnTypeCodes: a BAI2 detail with the bank's own type code is refused at its line,
+// with a message that says the server's operator gives it a direction, not the client; with the
+// server's decode options it is read.
+func TestUploadBAI2OwnTypeCodes(t *testing.T) {
+	file := "01,BANK,ACME,260115,0600,1,,,2/\n02,ACME,BANK,1,260115,,TRY/\n03," + ownIBAN + ",TRY,,/\n" +
+		"16,901,64000,0,,,INV-7/\n49,64000,3/\n98,64000,1,5/\n99,64000,1,7/\n"
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	r := f.upload(f.rw, run.ID, file, "")
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+	e := r.err(t)
+	assert.Equal(t, httpapi.CodeStatementInvalid, e.Code)
+	assert.Equal(t, "line 4", e.Param)
+	assert.Contains(t, e.Message, "901: the bank's own code")
+	assert.Contains(t, e.Message, "its operator gives each a direction (orkesta serve: --type-code 901=credit)")
+	assert.NotContains(t, e.Message, "Options.")
+
+	opts := httpapi.ReconciliationOptions{}
+	opts.Decode.BAI2.TypeCodes = map[string]reconcile.Direction{"901": reconcile.Credit}
+	f = newReconFixture(t, opts)
+	got := f.uploadOne(t, file, "")
+	assert.Equal(t, reconcile.Credit, got.Direction)
+	assert.Equal(t, int64(64000), got.Amount)
+}

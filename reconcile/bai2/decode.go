@@ -491,8 +491,8 @@ func (p *parser) direction(code string) (reconcile.Direction, bool, error) {
 	case n < 100:
 		return "", false, fmt.Errorf("%s: a status code (001–099) where a transaction detail code belongs: %w", code, ErrTypeCode)
 	}
-	return "", false, fmt.Errorf("%s: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): %w; "+
-		"give it a direction in Options.TypeCodes", code, ErrTypeCode)
+	return "", false, fmt.Errorf("%s: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): %w",
+		code, ErrTypeCode)
 }
 
 // accountTrailer reads a 49 record (control total, number of records) and ends the account.

@@ -171,7 +171,7 @@ func TestErrors(t *testing.T) {
 				`bai2: line 2 02 as-of date: "251324": no such date`,
 				`bai2: line 2 02 currency: "USX": not an ISO 4217 currency code`,
 				`bai2: line 4 16 amount: "12.50": not an amount (digits in the currency's smallest unit, no decimal point)`,
-				`bai2: line 5 16 type code: 901: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): no direction for the type code; give it a direction in Options.TypeCodes`,
+				`bai2: line 5 16 type code: 901: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): no direction for the type code`,
 				`bai2: line 6 16 funds type: "Q": not 0, 1, 2, V, S, D or Z`,
 				`bai2: line 7: "17": not a BAI2 record type (01, 02, 03, 16, 49, 88, 98, 99)`,
 			}, false},

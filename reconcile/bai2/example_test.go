@@ -39,7 +39,7 @@ func ExampleDecode() {
 	}
 	fmt.Println("warnings:", len(st.Warnings))
 	// Output:
-	// bai2: line 5 16 type code: 901: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): no direction for the type code; give it a direction in Options.TypeCodes
+	// bai2: line 5 16 type code: 901: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): no direction for the type code
 	// 000123456789 USD 2026-03-09 5000.00 → 4509.50
 	// line 4 value 2026-03-06 debit 480.50 ref="INV-9001" text="OUTGOING WIRE ROSSI SPA" code=495
 	// line 5 value 2026-03-09 debit 10.00 ref="" text="RETURNED ITEM FEE" code=901

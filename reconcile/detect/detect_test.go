@@ -165,7 +165,7 @@ func TestDecode(t *testing.T) {
 	t.Run("bai2 options", func(t *testing.T) {
 		in := []byte("01,B,C,251124,0600,1,,,2/\n02,C,B,1,251124,,USD/\n03,1,,/\n16,901,500,0,,,INTEREST/\n49,+500,3/\n98,+500,1,5/\n99,+500,1,7/\n")
 		_, _, err := detect.Decode(bytes.NewReader(in), int64(len(in)), detect.Options{})
-		require.ErrorContains(t, err, "Options.TypeCodes", "a bank's own type code is not guessed")
+		require.ErrorIs(t, err, bai2.ErrTypeCode, "a bank's own type code is not guessed")
 		_, sts, err := detect.Decode(bytes.NewReader(in), int64(len(in)),
 			detect.Options{BAI2: bai2.Options{TypeCodes: map[string]reconcile.Direction{"901": reconcile.Credit}}})
 		require.NoError(t, err)
