@@ -45,7 +45,8 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	// BAI2 is ASCII; anything else in it comes from the older systems that write it: ISO-8859-1.
 	text, latin1, _ := charset.Text(data, "", charmap.ISO8859_1) // with no charset named, no error
 	p := &parser{opts: opts, latin1: latin1}
-	p.run(&recordReader{text: text, a: &p.text})
+	p.rr = &recordReader{text: text, a: &p.text}
+	p.run()
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
@@ -66,19 +67,18 @@ type record struct {
 // it: a 16 record's text goes on after a space; any other record's fields go on after a comma (the
 // joined bodies are written in a).
 type recordReader struct {
-	text string // what is left to read
-	line int    // the lines read so far
-	a    *arena.Arena
-	peek *record // the physical record read after the last logical one, when it was not an 88
-	held record
+	text   string // what is left to read
+	line   int    // the lines read so far
+	a      *arena.Arena
+	held   record // the physical record read after the last logical one, when it was not an 88
+	isHeld bool
 }
 
 // physical returns the next line that is not blank, split into its code and body.
 func (r *recordReader) physical() (line int, code, body string, ok bool) {
-	if r.peek != nil {
-		p := r.peek
-		r.peek = nil
-		return p.line, p.code, p.body, true
+	if r.isHeld {
+		r.isHeld = false
+		return r.held.line, r.held.code, r.held.body, true
 	}
 	for r.text != "" {
 		var l string
@@ -110,8 +110,7 @@ func (r *recordReader) next() (rec record, ok bool) {
 			return rec, true
 		}
 		if code != "88" { // not a continuation: the next record
-			r.held = record{line: line, code: code, body: body}
-			r.peek = &r.held
+			r.held, r.isHeld = record{line: line, code: code, body: body}, true
 			return rec, true
 		}
 		sep := ","
@@ -127,8 +126,8 @@ func (r *recordReader) next() (rec record, ok bool) {
 // just begun, at most.
 func (r *recordReader) details() int {
 	n := 0
-	if r.peek != nil {
-		if r.peek.code != "16" {
+	if r.isHeld {
+		if r.held.code != "16" {
 			return 0
 		}
 		n++
@@ -234,14 +233,13 @@ func (p *parser) fail(line int, field string, err error) {
 	p.errs.Add(&reconcile.ParseError{Format: Format, Line: line, Field: field, Err: err})
 }
 
-func (p *parser) run(rr *recordReader) {
-	p.rr = rr
-	rc, ok := rr.next()
+func (p *parser) run() {
+	rc, ok := p.rr.next()
 	if !ok || rc.code != "01" {
 		p.fail(max(rc.line, 1), "", fmt.Errorf("%w: a BAI2 file starts with a 01 file header record", reconcile.ErrNotStatement))
 		return
 	}
-	for ; ok; rc, ok = rr.next() {
+	for ; ok; rc, ok = p.rr.next() {
 		if p.errs.Len() >= reconcile.MaxErrors {
 			return
 		}
@@ -366,7 +364,7 @@ func (p *parser) accountHeader(rc record, f *fields) {
 	for !f.done {
 		code, amt := f.next(), f.next()
 		f.next() // item count
-		if _, err := p.funds(f); err != nil {
+		if _, err := funds(f); err != nil {
 			p.fail(rc.line, "03 funds type", err)
 			return
 		}
@@ -390,7 +388,7 @@ func (p *parser) accountHeader(rc record, f *fields) {
 
 // funds reads a funds type and the fields it brings: a value date and time (V), three
 // availability amounts (S), or a count of (days, amount) pairs (D). It returns the value date.
-func (p *parser) funds(f *fields) (payment.Date, error) {
+func funds(f *fields) (payment.Date, error) {
 	switch t := f.next(); strings.ToUpper(t) {
 	case "", "0", "1", "2", "Z":
 	case "V":
@@ -428,7 +426,7 @@ func (p *parser) funds(f *fields) (payment.Date, error) {
 func (p *parser) detail(rc record, f *fields) {
 	a := p.acct
 	code, amt := f.next(), f.next()
-	value, err := p.funds(f)
+	value, err := funds(f)
 	if err != nil {
 		p.fail(rc.line, "16 funds type", err)
 		return
