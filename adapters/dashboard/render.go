@@ -69,7 +69,8 @@ func methodLabel(m payment.Method) string {
 }
 
 func mustTemplates() *templates {
-	base := template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	base := template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html",
+		"templates/partials.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -77,7 +78,7 @@ func mustTemplates() *templates {
 	t := &templates{pages: make(map[string]*template.Template)}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || name == "partials" { // in every page
 			continue
 		}
 		t.pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))

@@ -20,8 +20,17 @@ type Webhooks interface {
 	// CreateEndpoint validates and stores an endpoint with a new secret, returned in the endpoint (the
 	// one time it is shown). Invalid input is *payment.ValidationError (field "url", "events", …).
 	CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r EndpointRequest) (payment.WebhookEndpoint, error)
-	// EnableEndpoint re-enables an endpoint that was disabled after its retries failed.
+	// UpdateEndpoint changes an endpoint's URL, description and events, validated as CreateEndpoint's.
+	UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r EndpointRequest) (payment.WebhookEndpoint, error)
+	// RotateSecret gives an endpoint a new secret, returned in the endpoint (the one time it is shown);
+	// deliveries from then on are signed with it.
+	RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error)
+	// DisableEndpoint stops deliveries to an endpoint, with the person's reason.
+	DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error
+	// EnableEndpoint re-enables an endpoint that was disabled, by hand or after its retries failed.
 	EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error
+	// DeleteEndpoint removes an endpoint and its pending deliveries.
+	DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error
 	// Deliveries returns an endpoint's recent deliveries, newest first, at most limit.
 	Deliveries(ctx context.Context, ws payment.WorkspaceID, id string, limit int) ([]payment.WebhookDelivery, error)
 	// SendTest POSTs one signed test event of type t to the endpoint now and reports the answer.
@@ -45,10 +54,8 @@ type TestResult struct {
 type webhooksView struct {
 	Endpoints []payment.WebhookEndpoint
 	Types     []payment.EventType
-	Values    map[string]string
-	Checked   map[payment.EventType]bool
-	Errors    map[string]string
-	Created   *createdEndpoint
+	endpointForm
+	Created *createdEndpoint
 }
 
 type createdEndpoint struct {
@@ -60,6 +67,76 @@ type webhookView struct {
 	Deliveries []payment.WebhookDelivery
 	Types      []payment.EventType
 	CanWrite   bool
+	endpointForm
+	NewSecret string // after a rotation: shown this once
+}
+
+// endpointForm is what the add and change forms show: the values typed, the event boxes ticked, and
+// the problems, by field (url, description, events).
+type endpointForm struct {
+	Values  map[string]string
+	Checked map[payment.EventType]bool
+	Errors  map[string]string
+}
+
+func newEndpointForm() endpointForm {
+	return endpointForm{Values: map[string]string{}, Checked: map[payment.EventType]bool{}, Errors: map[string]string{}}
+}
+
+// fill shows ep in the form, as the change form opens.
+func (f *endpointForm) fill(ep *payment.WebhookEndpoint) {
+	f.Values["url"], f.Values["description"] = ep.URL, ep.Description
+	if len(ep.Events) == 0 {
+		f.Values["all"] = "1"
+	}
+	for _, t := range ep.Events {
+		f.Checked[t] = true
+	}
+}
+
+// read takes the posted form into f and returns the request it makes; f.Errors says what is wrong.
+func (f *endpointForm) read(r *http.Request) EndpointRequest {
+	raw := strings.TrimSpace(r.PostFormValue("url"))
+	desc := strings.TrimSpace(r.PostFormValue("description"))
+	f.Values["url"], f.Values["description"], f.Values["all"] = raw, desc, r.PostFormValue("all")
+	if msg := checkEndpointURL(raw); msg != "" {
+		f.Errors["url"] = msg
+	}
+	if len([]rune(desc)) > 200 {
+		f.Errors["description"] = "The description is longer than 200 characters."
+	}
+	var events []payment.EventType
+	if f.Values["all"] == "" {
+		for _, e := range r.PostForm["events"] {
+			t := payment.EventType(e)
+			if !slices.Contains(payment.EventTypes(), t) {
+				f.Errors["events"] = "Unknown event type."
+				break
+			}
+			if !slices.Contains(events, t) {
+				events = append(events, t)
+			}
+			f.Checked[t] = true
+		}
+		if len(events) == 0 && f.Errors["events"] == "" {
+			f.Errors["events"] = "Choose at least one event, or All events."
+		}
+	}
+	return EndpointRequest{URL: raw, Description: desc, Events: events}
+}
+
+// refused puts the field errors of err (a *payment.ValidationError or several) into f, and reports
+// whether there were any.
+func (f *endpointForm) refused(err error) bool {
+	fe := payment.FieldErrors(err)
+	for _, e := range fe {
+		field := e.Field
+		if field != "url" && field != "events" && field != "description" {
+			field = "url"
+		}
+		f.Errors[field] = capitalize(e.Reason) + "."
+	}
+	return len(fe) > 0
 }
 
 func (h *Handler) webhookRoutes(m *http.ServeMux) {
@@ -70,7 +147,11 @@ func (h *Handler) webhookRoutes(m *http.ServeMux) {
 	m.Handle("POST /integrations/webhooks", h.auth(payment.ScopeReadWrite, h.webhooksCreate))
 	m.Handle("GET /integrations/webhooks/{id}", h.auth(payment.ScopeReadOnly, h.webhookShow))
 	m.Handle("POST /integrations/webhooks/{id}/test", h.auth(payment.ScopeReadWrite, h.webhookTest))
-	m.Handle("POST /integrations/webhooks/{id}/enable", h.auth(payment.ScopeReadWrite, h.webhookEnable))
+	m.Handle("POST /integrations/webhooks/{id}", h.auth(payment.ScopeReadWrite, h.webhookUpdate))
+	m.Handle("POST /integrations/webhooks/{id}/enable", h.auth(payment.ScopeReadWrite, h.endpointAction("re-enabled", enableEndpoint)))
+	m.Handle("POST /integrations/webhooks/{id}/disable", h.auth(payment.ScopeReadWrite, h.endpointAction("disabled", disableEndpoint)))
+	m.Handle("POST /integrations/webhooks/{id}/rotate", h.auth(payment.ScopeReadWrite, h.webhookRotate))
+	m.Handle("POST /integrations/webhooks/{id}/delete", h.auth(payment.ScopeReadWrite, h.endpointAction("deleted", deleteEndpoint)))
 }
 
 func (h *Handler) webhooksView(r *http.Request, s *session) (*webhooksView, error) {
@@ -78,8 +159,7 @@ func (h *Handler) webhooksView(r *http.Request, s *session) (*webhooksView, erro
 	if err != nil {
 		return nil, err
 	}
-	return &webhooksView{Endpoints: eps, Types: payment.EventTypes(), Values: map[string]string{},
-		Checked: map[payment.EventType]bool{}, Errors: map[string]string{}}, nil
+	return &webhooksView{Endpoints: eps, Types: payment.EventTypes(), endpointForm: newEndpointForm()}, nil
 }
 
 func (h *Handler) webhooksPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -119,45 +199,13 @@ func (h *Handler) webhooksCreate(w http.ResponseWriter, r *http.Request, s *sess
 		h.serverError(w, r, s, err)
 		return
 	}
-	raw := strings.TrimSpace(r.PostFormValue("url"))
-	desc := strings.TrimSpace(r.PostFormValue("description"))
-	v.Values["url"], v.Values["description"] = raw, desc
-	if msg := checkEndpointURL(raw); msg != "" {
-		v.Errors["url"] = msg
-	}
-	if len([]rune(desc)) > 200 {
-		v.Errors["description"] = "The description is longer than 200 characters."
-	}
-	var events []payment.EventType
-	if r.PostFormValue("all") == "" {
-		for _, e := range r.PostForm["events"] {
-			t := payment.EventType(e)
-			if !slices.Contains(payment.EventTypes(), t) {
-				v.Errors["events"] = "Unknown event type."
-				break
-			}
-			if !slices.Contains(events, t) {
-				events = append(events, t)
-			}
-			v.Checked[t] = true
-		}
-		if len(events) == 0 && v.Errors["events"] == "" {
-			v.Errors["events"] = "Choose at least one event, or All events."
-		}
-	}
+	req := v.read(r)
 	if len(v.Errors) > 0 {
 		h.show(w, r, s, http.StatusUnprocessableEntity, "webhooks", "Webhooks", "webhooks", v)
 		return
 	}
-	ep, err := h.opts.Webhooks.CreateEndpoint(r.Context(), s.ws, EndpointRequest{URL: raw, Description: desc, Events: events})
-	if fe := payment.FieldErrors(err); len(fe) > 0 {
-		for _, e := range fe {
-			field := e.Field
-			if field != "url" && field != "events" && field != "description" {
-				field = "url"
-			}
-			v.Errors[field] = capitalize(e.Reason) + "."
-		}
+	ep, err := h.opts.Webhooks.CreateEndpoint(r.Context(), s.ws, req)
+	if v.refused(err) {
 		h.show(w, r, s, http.StatusUnprocessableEntity, "webhooks", "Webhooks", "webhooks", v)
 		return
 	}
@@ -192,12 +240,68 @@ func (h *Handler) webhookShow(w http.ResponseWriter, r *http.Request, s *session
 	if !ok {
 		return
 	}
-	ds, err := h.opts.Webhooks.Deliveries(r.Context(), s.ws, ep.ID, 25)
+	v, err := h.webhookView(r, s, ep)
 	if err != nil {
 		h.serverError(w, r, s, err)
 		return
 	}
-	v := &webhookView{E: ep, Deliveries: ds, Types: payment.EventTypes(), CanWrite: s.scope.Allows(payment.ScopeReadWrite)}
+	v.fill(&ep)
+	h.show(w, r, s, http.StatusOK, "webhook", "Webhook endpoint", "webhooks", v)
+}
+
+// webhookView is the page of endpoint ep, with its recent deliveries and an empty change form.
+func (h *Handler) webhookView(r *http.Request, s *session, ep payment.WebhookEndpoint) (*webhookView, error) {
+	ds, err := h.opts.Webhooks.Deliveries(r.Context(), s.ws, ep.ID, 25)
+	if err != nil {
+		return nil, err
+	}
+	return &webhookView{E: ep, Deliveries: ds, Types: payment.EventTypes(), CanWrite: s.scope.Allows(payment.ScopeReadWrite),
+		endpointForm: newEndpointForm()}, nil
+}
+
+func (h *Handler) webhookUpdate(w http.ResponseWriter, r *http.Request, s *session) {
+	ep, ok := h.endpoint(w, r, s)
+	if !ok {
+		return
+	}
+	v, err := h.webhookView(r, s, ep)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	req := v.read(r)
+	if len(v.Errors) == 0 {
+		if _, err = h.opts.Webhooks.UpdateEndpoint(r.Context(), s.ws, ep.ID, req); err != nil && !v.refused(err) {
+			h.serverError(w, r, s, err)
+			return
+		}
+	}
+	if len(v.Errors) > 0 {
+		h.show(w, r, s, http.StatusUnprocessableEntity, "webhook", "Webhook endpoint", "webhooks", v)
+		return
+	}
+	h.opts.Logger.Info("dashboard: webhook endpoint changed", "endpoint", ep.ID, "by", s.keyID)
+	h.redirect(w, r, s, "/integrations/webhooks/"+ep.ID, "Endpoint saved: events from now on are sent as it now says.")
+}
+
+func (h *Handler) webhookRotate(w http.ResponseWriter, r *http.Request, s *session) {
+	ep, ok := h.endpoint(w, r, s)
+	if !ok {
+		return
+	}
+	ep, err := h.opts.Webhooks.RotateSecret(r.Context(), s.ws, ep.ID)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	h.opts.Logger.Info("dashboard: webhook secret rotated", "endpoint", ep.ID, "by", s.keyID)
+	v, err := h.webhookView(r, s, ep)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
+	v.fill(&ep)
+	v.NewSecret = ep.Secret
 	h.show(w, r, s, http.StatusOK, "webhook", "Webhook endpoint", "webhooks", v)
 }
 
@@ -227,15 +331,55 @@ func (h *Handler) webhookTest(w http.ResponseWriter, r *http.Request, s *session
 	}
 }
 
-func (h *Handler) webhookEnable(w http.ResponseWriter, r *http.Request, s *session) {
-	ep, ok := h.endpoint(w, r, s)
-	if !ok {
-		return
+// An endpointChange does one thing to endpoint ep as the posted form r asks, and returns the page
+// to go to and the message that says what was done. A *formProblem is the person's to mend.
+type endpointChange func(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, r *http.Request) (to, msg string, err error)
+
+// formProblem is a mistake in a posted form, shown back as the page's error message.
+type formProblem struct{ msg string }
+
+func (p *formProblem) Error() string { return p.msg }
+
+// endpointAction is the handler of a change: it finds the endpoint (404 when the workspace has no
+// such endpoint), makes the change, logs it as done and redirects.
+func (h *Handler) endpointAction(done string, change endpointChange) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, s *session) {
+		ep, ok := h.endpoint(w, r, s)
+		if !ok {
+			return
+		}
+		to, msg, err := change(r.Context(), h.opts.Webhooks, s, &ep, r)
+		var p *formProblem
+		switch {
+		case errors.As(err, &p):
+			h.redirectError(w, r, s, "/integrations/webhooks/"+ep.ID, p.msg)
+		case err != nil:
+			h.serverError(w, r, s, err)
+		default:
+			h.opts.Logger.Info("dashboard: webhook endpoint "+done, "endpoint", ep.ID, "by", s.keyID)
+			h.redirect(w, r, s, to, msg)
+		}
 	}
-	if err := h.opts.Webhooks.EnableEndpoint(r.Context(), s.ws, ep.ID); err != nil {
-		h.serverError(w, r, s, err)
-		return
+}
+
+func enableEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, _ *http.Request) (string, string, error) {
+	return "/integrations/webhooks/" + ep.ID, "Endpoint enabled: new events are delivered to it again.",
+		hooks.EnableEndpoint(ctx, s.ws, ep.ID)
+}
+
+func disableEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, r *http.Request) (string, string, error) {
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if len([]rune(reason)) > 200 {
+		return "", "", &formProblem{"The reason is longer than 200 characters."}
 	}
-	h.opts.Logger.Info("dashboard: webhook endpoint re-enabled", "endpoint", ep.ID, "by", s.keyID)
-	h.redirect(w, r, s, "/integrations/webhooks/"+ep.ID, "Endpoint enabled: new events are delivered to it again.")
+	if reason == "" {
+		reason = "disabled in the dashboard"
+	}
+	return "/integrations/webhooks/" + ep.ID, "Endpoint disabled: nothing is delivered to it until it is re-enabled, " +
+		"and events that occur meanwhile are not sent later.", hooks.DisableEndpoint(ctx, s.ws, ep.ID, reason)
+}
+
+func deleteEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, _ *http.Request) (string, string, error) {
+	return "/integrations/webhooks", "Endpoint " + ep.URL + " deleted, with the deliveries still pending for it.",
+		hooks.DeleteEndpoint(ctx, s.ws, ep.ID)
 }

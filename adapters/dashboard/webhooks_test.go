@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +40,36 @@ func (f *fakeHooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, 
 	e := payment.WebhookEndpoint{ID: payment.PrefixWebhookEndpoint + payment.EncodeULID(1, 0, uint64(f.n)), Workspace: ws,
 		URL: r.URL, Description: r.Description, Events: r.Events, Secret: "whsec_test", CreatedAt: time.Unix(0, 0).UTC()}
 	return e, f.store.CreateWebhookEndpoint(ctx, e)
+}
+
+func (f *fakeHooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r dashboard.EndpointRequest) (payment.WebhookEndpoint, error) {
+	e, err := f.store.GetWebhookEndpoint(ctx, ws, id)
+	if err != nil {
+		return e, err
+	}
+	if strings.Contains(r.URL, "refused") { // as the dispatcher refuses what the form lets through
+		return e, &payment.ValidationError{Field: "url", Reason: "is refused by the dispatcher"}
+	}
+	e.URL, e.Description, e.Events = r.URL, r.Description, r.Events
+	return e, f.store.UpdateWebhookEndpoint(ctx, e)
+}
+
+func (f *fakeHooks) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	e, err := f.store.GetWebhookEndpoint(ctx, ws, id)
+	if err != nil {
+		return e, err
+	}
+	f.n++
+	e.Secret = "whsec_rotated" + strconv.Itoa(f.n)
+	return e, f.store.UpdateWebhookEndpoint(ctx, e)
+}
+
+func (f *fakeHooks) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error {
+	return f.store.SetWebhookEndpointDisabled(ctx, ws, id, true, time.Unix(0, 0).UTC(), reason)
+}
+
+func (f *fakeHooks) DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
+	return f.store.DeleteWebhookEndpoint(ctx, ws, id)
 }
 
 func (f *fakeHooks) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
@@ -112,8 +144,80 @@ func TestWebhooksPages(t *testing.T) {
 		assert.False(t, ep.Disabled)
 	})
 
+	t.Run("change an endpoint: the form opens with what it says", func(t *testing.T) {
+		_, body := c.get("/integrations/webhooks/" + id)
+		assert.Contains(t, body, `value="https://erp.example.com/hook"`)
+		assert.Regexp(t, `value="payment.settled" checked`, body)
+		assert.NotRegexp(t, `id="all-events" checked`, body)
+		code, body := c.post("/integrations/webhooks/"+id, url.Values{"url": {"ftp://erp.example.com/x"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, `id="url-error"`)
+		assert.Contains(t, body, `id="events-error"`)
+		assert.Contains(t, body, `value="ftp://erp.example.com/x"`, "what was typed stays in the form")
+		code, body = c.post("/integrations/webhooks/"+id, url.Values{"url": {"https://refused.example.com/"}, "all": {"1"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, "Is refused by the dispatcher.")
+		_, body = c.post("/integrations/webhooks/"+id, url.Values{"url": {"https://erp.example.com/v2/hook"},
+			"description": {"ERP, new path"}, "all": {"1"}})
+		assert.Contains(t, body, "Endpoint saved")
+		ep, err := e.store.GetWebhookEndpoint(context.Background(), e.Workspace.ID, id)
+		require.NoError(t, err)
+		assert.Equal(t, "https://erp.example.com/v2/hook", ep.URL)
+		assert.Equal(t, "ERP, new path", ep.Description)
+		assert.Empty(t, ep.Events, "all events")
+		assert.Regexp(t, `id="all-events" checked`, body)
+	})
+
+	t.Run("disable by hand, with a reason", func(t *testing.T) {
+		_, body := c.post("/integrations/webhooks/"+id+"/disable", url.Values{"reason": {strings.Repeat("x", 201)}})
+		assert.Contains(t, body, "The reason is longer than 200 characters.")
+		_, body = c.post("/integrations/webhooks/"+id+"/disable", url.Values{"reason": {"ERP down for migration"}})
+		assert.Contains(t, body, "Endpoint disabled")
+		assert.Contains(t, body, "ERP down for migration")
+		assert.Contains(t, body, `id="enable"`)
+		assert.NotContains(t, body, `id="disable"`)
+		ep, err := e.store.GetWebhookEndpoint(context.Background(), e.Workspace.ID, id)
+		require.NoError(t, err)
+		assert.True(t, ep.Disabled)
+		assert.Equal(t, "ERP down for migration", ep.DisabledReason)
+		c.post("/integrations/webhooks/"+id+"/enable", nil)
+	})
+
+	t.Run("rotate the secret: the new one is shown once", func(t *testing.T) {
+		code, body := c.post("/integrations/webhooks/"+id+"/rotate", nil)
+		require.Equal(t, http.StatusOK, code)
+		ep, err := e.store.GetWebhookEndpoint(context.Background(), e.Workspace.ID, id)
+		require.NoError(t, err)
+		assert.Contains(t, body, `id="new-secret"`)
+		assert.Contains(t, body, ep.Secret)
+		_, body = c.get("/integrations/webhooks/" + id)
+		assert.NotContains(t, body, ep.Secret)
+	})
+
+	t.Run("a read-only key sees the endpoint but changes nothing", func(t *testing.T) {
+		ro := newClient(t, e)
+		ro.signIn(e.reader)
+		_, body := ro.get("/integrations/webhooks/" + id)
+		assert.NotContains(t, body, `id="delete"`)
+		assert.NotContains(t, body, `id="endpoint-form"`)
+		for _, action := range []string{"", "/disable", "/rotate", "/delete"} {
+			code, _ := ro.post("/integrations/webhooks/"+id+action, url.Values{"url": {"https://x.example.com/"}, "all": {"1"}})
+			assert.Equal(t, http.StatusForbidden, code, action)
+		}
+	})
+
 	t.Run("another workspace's endpoint is not found", func(t *testing.T) {
 		code, _ := c.get("/integrations/webhooks/whk_01KF0E44M0000000000000000Z")
+		assert.Equal(t, http.StatusNotFound, code)
+	})
+
+	t.Run("delete an endpoint", func(t *testing.T) {
+		_, body := c.post("/integrations/webhooks/"+id+"/delete", nil)
+		assert.Contains(t, body, "deleted")
+		assert.Contains(t, body, "No endpoints yet")
+		code, _ := c.get("/integrations/webhooks/" + id)
+		assert.Equal(t, http.StatusNotFound, code)
+		code, _ = c.post("/integrations/webhooks/"+id+"/delete", nil)
 		assert.Equal(t, http.StatusNotFound, code)
 	})
 }

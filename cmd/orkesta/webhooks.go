@@ -29,6 +29,22 @@ func (w webhookUI) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r
 	return w.d.CreateEndpoint(ctx, ws, webhook.EndpointRequest{URL: r.URL, Description: r.Description, Events: r.Events})
 }
 
+func (w webhookUI) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r dashboard.EndpointRequest) (payment.WebhookEndpoint, error) {
+	return w.d.UpdateEndpoint(ctx, ws, id, webhook.EndpointRequest{URL: r.URL, Description: r.Description, Events: r.Events})
+}
+
+func (w webhookUI) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	return w.d.RotateSecret(ctx, ws, id)
+}
+
+func (w webhookUI) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error {
+	return w.d.DisableEndpoint(ctx, ws, id, reason)
+}
+
+func (w webhookUI) DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
+	return w.d.DeleteEndpoint(ctx, ws, id)
+}
+
 func (w webhookUI) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
 	return w.d.EnableEndpoint(ctx, ws, id)
 }
