@@ -183,9 +183,10 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 				}
 				v.Problems = append(v.Problems, e.Error())
 			}
-			if errors.Is(err, bai2.ErrTypeCode) {
-				v.Problems = append(v.Problems, "The server is not told which way the bank's own BAI2 type codes "+
-					"(700–999) go: its operator gives each a direction (orkesta serve: --type-code 901=credit).")
+			if codes := bai2.OwnTypeCodes(err); len(codes) > 0 {
+				v.Problems = append(v.Problems, fmt.Sprintf("The server is not told which way the bank's own BAI2 "+
+					"type codes %s go: its operator gives each a direction (orkesta serve: --type-code %s=credit).",
+					strings.Join(codes, ", "), codes[0]))
 			}
 		}
 	}

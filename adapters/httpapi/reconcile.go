@@ -23,8 +23,10 @@ import (
 
 // typeCodeHint follows the error of a BAI2 file whose bank's own type codes have no direction: a
 // client cannot give them one, the server's decode options do.
-const typeCodeHint = "the server is not told which way the bank's own BAI2 type codes (700–999) go: " +
-	"its operator gives each a direction (orkesta serve: --type-code 901=credit)"
+func typeCodeHint(codes []string) string {
+	return fmt.Sprintf("the server is not told which way the bank's own BAI2 type codes %s go: its operator "+
+		"gives each a direction (orkesta serve: --type-code %s=credit)", strings.Join(codes, ", "), codes[0])
+}
 
 // DefaultMaxStatementBytes caps an uploaded statement file (413 above it).
 const DefaultMaxStatementBytes = 32 << 20
@@ -151,8 +153,8 @@ func reconError(err error) error {
 				e.Errors[0].Param, e.Errors[0].Message = "file", e.Message
 			}
 		}
-		if errors.Is(err, bai2.ErrTypeCode) {
-			e.Message += "; " + typeCodeHint
+		if codes := bai2.OwnTypeCodes(err); len(codes) > 0 {
+			e.Message += "; " + typeCodeHint(codes)
 		}
 		if len(e.Errors) > 0 {
 			e.Param = e.Errors[0].Param

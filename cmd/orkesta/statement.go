@@ -178,8 +178,10 @@ func decodeFile(path string, opts detect.Options) ([]reconcile.Statement, error)
 			}
 			fe.hint = "for an export whose columns the built-in presets do not find, describe them in a mapping " +
 				"file (--mapping; see reconcile/tabular.Mapping)"
-		case errors.Is(err, bai2.ErrTypeCode):
-			fe.hint = "give each of the bank's own BAI2 type codes its direction: --type-code 901=credit (repeatable)"
+		case len(bai2.OwnTypeCodes(err)) > 0:
+			codes := bai2.OwnTypeCodes(err)
+			fe.hint = fmt.Sprintf("give each of the bank's own BAI2 type codes here (%s) its direction: --type-code %s=credit "+
+				"or --type-code %[2]s=debit, one flag for each code", strings.Join(codes, ", "), codes[0])
 		}
 		return nil, fe
 	}

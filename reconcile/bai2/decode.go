@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -486,11 +487,50 @@ func (p *parser) direction(code string) (reconcile.Direction, bool, error) {
 		return reconcile.Credit, false, nil
 	case n >= 400 && n <= 699:
 		return reconcile.Debit, false, nil
-	case n < 100:
-		return "", false, fmt.Errorf("%s: a status code (001–099) where a transaction detail code belongs: %w", code, ErrTypeCode)
 	}
-	return "", false, fmt.Errorf("%s: the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): %w",
-		code, ErrTypeCode)
+	return "", false, &TypeCodeError{Code: code, Own: n >= 700}
+}
+
+// A TypeCodeError is why a detail has no direction: its type code is the bank's own (700–999) and
+// Options.TypeCodes does not name it, or it is a status code (001–099). It matches ErrTypeCode.
+type TypeCodeError struct {
+	Code string // as the file writes it: "901"
+	Own  bool   // the bank's own code, rather than a status code
+}
+
+func (e *TypeCodeError) Error() string {
+	if !e.Own {
+		return e.Code + ": a status code (001–099) where a transaction detail code belongs: " + ErrTypeCode.Error()
+	}
+	return e.Code + ": the bank's own code (700–999), neither a credit (100–399) nor a debit (400–699): " + ErrTypeCode.Error()
+}
+
+// Is makes every *TypeCodeError match ErrTypeCode.
+func (e *TypeCodeError) Is(target error) bool { return target == ErrTypeCode }
+
+// OwnTypeCodes lists the bank's own type codes that err, an error of Decode, found without a
+// direction: each once, in the order of the file. A caller names them in its advice on giving
+// them one (Options.TypeCodes; orkesta's --type-code).
+func OwnTypeCodes(err error) []string {
+	var codes []string
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case *TypeCodeError:
+			if e.Own && !slices.Contains(codes, e.Code) {
+				codes = append(codes, e.Code)
+			}
+		case interface{ Unwrap() []error }:
+			for _, c := range e.Unwrap() {
+				walk(c)
+			}
+		default:
+			walk(errors.Unwrap(err))
+		}
+	}
+	walk(err)
+	return codes
 }
 
 // accountTrailer reads a 49 record (control total, number of records) and ends the account.

@@ -200,3 +200,23 @@ func warnings(st reconcile.Statement) []string {
 	}
 	return out
 }
+
+// TestOwnTypeCodes: the bank's own codes without a direction are listed once each, in file order; a
+// status code where a detail code belongs is an error too, but not one a direction mends.
+func TestOwnTypeCodes(t *testing.T) {
+	in := "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n03,1,,/\n16,905,100,0,,,X/\n16,010,100,0,,,Y/\n" +
+		"16,901,100,0,,,Z/\n16,905,100,0,,,W/\n49,+400,6/\n98,+400,1,8/\n99,+400,1,10/\n"
+	_, err := bai2.Decode(strings.NewReader(in), bai2.Options{})
+	require.ErrorIs(t, err, bai2.ErrTypeCode)
+	assert.Equal(t, []string{"905", "901"}, bai2.OwnTypeCodes(err))
+	var tc *bai2.TypeCodeError
+	require.ErrorAs(t, err, &tc)
+	assert.Equal(t, bai2.TypeCodeError{Code: "905", Own: true}, *tc)
+	assert.ErrorContains(t, err, "line 5 16 type code: 010: a status code (001–099) where a transaction detail code belongs")
+
+	_, err = bai2.Decode(strings.NewReader(in), bai2.Options{TypeCodes: map[string]reconcile.Direction{
+		"901": reconcile.Credit, "905": reconcile.Debit}})
+	require.ErrorIs(t, err, bai2.ErrTypeCode, "010 still has none")
+	assert.Empty(t, bai2.OwnTypeCodes(err))
+	assert.Empty(t, bai2.OwnTypeCodes(nil))
+}
