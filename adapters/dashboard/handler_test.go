@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -339,4 +340,22 @@ func TestSecurityHeaders(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// TestCancelReasonIsCutByCharacters: a reason longer than the form allows is cut to 200 characters,
+// never inside one (a Turkish "ş" is two bytes), so what the history keeps is valid UTF-8.
+func TestCancelReasonIsCutByCharacters(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	p := e.MustCreate(t)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	reason := "İptal: " + strings.Repeat("ş", 250)
+	code, body := c.post("/payments/"+string(p.ID)+"/cancel", url.Values{"reason": {reason}})
+	require.Equal(t, http.StatusOK, code, body)
+	h, err := e.Service.History(context.Background(), e.Workspace.ID, p.ID)
+	require.NoError(t, err)
+	got := h[len(h)-1]
+	assert.Equal(t, payment.StatusCancelled, got.To)
+	assert.True(t, utf8.ValidString(got.Reason))
+	assert.Equal(t, []rune(reason)[:200], []rune(got.Reason))
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/fsm"
 	"github.com/orkesta/orkesta/payment"
@@ -257,10 +259,22 @@ func (f *paymentForm) addErrors(err error) bool {
 var fieldNames = strings.NewReplacer("from_account", "the From account", "to_account", "the To account")
 
 func capitalize(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// clip cuts s to its first n characters (not bytes: a note in Turkish stays valid UTF-8).
+func clip(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 type paymentView struct {
@@ -324,9 +338,7 @@ func (h *Handler) paymentAction(w http.ResponseWriter, r *http.Request, s *sessi
 		done = "Payment sent for processing."
 	case "cancel":
 		reason := strings.TrimSpace(r.PostFormValue("reason"))
-		if len(reason) > 200 {
-			reason = reason[:200]
-		}
+		reason = clip(reason, 200) // the form's maxlength
 		_, err = h.svc.Cancel(r.Context(), s.ws, id, actor, reason)
 		done = "Payment cancelled."
 	default:

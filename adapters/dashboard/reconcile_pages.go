@@ -310,9 +310,7 @@ func (h *Handler) runReview(w http.ResponseWriter, r *http.Request, s *session) 
 		h.redirectError(w, r, s, back, "Choose the payment the entry books.")
 		return
 	}
-	if len(a.Note) > 200 {
-		a.Note = a.Note[:200]
-	}
+	a.Note = clip(a.Note, 200) // the form's maxlength
 	err := h.opts.Reconcile.Review(r.Context(), s.ws, id, a)
 	var na *payment.NotAllowedError
 	switch {
