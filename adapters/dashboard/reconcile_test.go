@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -221,4 +222,39 @@ func TestReconciliationUploadBAI2OwnTypeCodes(t *testing.T) {
 	assert.Contains(t, body, `id="statement-problems"`)
 	assert.Contains(t, body, "line 4 16 type code: 901: the bank&#39;s own code")
 	assert.Contains(t, body, "its operator gives each a direction (orkesta serve: --type-code 901=credit).")
+}
+
+// TestRunPageListsUnmatchedPaymentsOnce: every unmatched entry's payment field suggests from one
+// list of the unmatched payments, so the page grows with entries plus payments, not their product.
+func TestRunPageListsUnmatchedPaymentsOnce(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	var ids []payment.ID
+	for i := range 4 {
+		p := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) {
+			r.Amount, r.Reference = int64(1000+i), fmt.Sprintf("INV-U-%d", i)
+		}), payment.StatusSettled)
+		ids = append(ids, p.ID)
+	}
+	stmt := statementFor(
+		":61:2601150115D1,00NCHGNONREF", ":86:Fee one",
+		":61:2601150115D2,00NCHGNONREF", ":86:Fee two",
+		":61:2601150115D3,00NCHGNONREF", ":86:Fee three",
+	)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", stmt)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Equal(t, 3, strings.Count(body, `list="unmatched-payments"`), "one payment field per unmatched entry")
+	for _, id := range ids {
+		assert.Equal(t, 1, strings.Count(body, `<option value="`+string(id)+`"`), id)
+	}
+	// A typed id maps, as one chosen from the list does.
+	fp := regexp.MustCompile(`name="entry" value="([^"]+)"`).FindStringSubmatch(body)
+	require.Len(t, fp, 2)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)
+	require.Len(t, runURL, 2)
+	_, body = c.post(runURL[1]+"/review", url.Values{"action": {"map"}, "entry": {fp[1]}, "payment": {" " + string(ids[2]) + " "}})
+	assert.Contains(t, body, "Entry mapped to the payment")
 }
