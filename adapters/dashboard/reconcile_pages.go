@@ -237,12 +237,59 @@ type runView struct {
 	Report    *reconcile.Report
 	Account   string
 	Section   string
-	Exact     []reconcile.Match
-	Fuzzy     []reconcile.Match
 	Open      int // items that block finalizing
 	CanWrite  bool
 	Finalized bool
 	Names     map[payment.AccountID]string
+	// The rows each section shows: a few in the overview, a page of them in the section's own view.
+	Exact, Fuzzy      rows[reconcile.Match]
+	Unmatched         rows[reconcile.UnmatchedEntry]
+	UnmatchedPayments rows[reconcile.UnmatchedPayment]
+	Anomalies         rows[reconcile.Anomaly]
+}
+
+// Rows a run page shows of a section: in the overview (all sections), overviewRows of each; in a
+// section's own view, pages of sectionRows. A month of a busy account has thousands of entries,
+// and a page of all of them is megabytes of HTML that nobody reads: the reports have every row.
+const (
+	overviewRows = 50
+	sectionRows  = 500
+)
+
+// rows is the part of one section's rows a run page shows, and where the rest are.
+type rows[T any] struct {
+	Shown      []T
+	Total      int
+	First      int // the 1-based numbers of the first and last rows shown
+	Last       int
+	All        string // the section's own view, when the overview leaves rows out
+	Prev, Next string // the section's pages around this one
+}
+
+// window picks the rows of section name that the page shows: the first overviewRows when the page
+// is the overview (section ""), else page (1-based) of sectionRows when the page is that section's.
+func window[T any](all []T, name, section string, page int) rows[T] {
+	r := rows[T]{Total: len(all)}
+	switch section {
+	case "":
+		r.Shown = all[:min(len(all), overviewRows)]
+		if len(all) > overviewRows {
+			r.All = "?section=" + name
+		}
+	case name:
+		pages := max(1, (len(all)+sectionRows-1)/sectionRows)
+		page = min(max(page, 1), pages)
+		lo := (page - 1) * sectionRows
+		r.Shown, r.First = all[lo:min(len(all), lo+sectionRows)], lo
+		if page > 1 {
+			r.Prev = fmt.Sprintf("?section=%s&page=%d", name, page-1)
+		}
+		if page < pages {
+			r.Next = fmt.Sprintf("?section=%s&page=%d", name, page+1)
+		}
+	}
+	r.First, r.Last = r.First+1, r.First+len(r.Shown)
+	return r
 }
 
 func (h *Handler) runPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -268,16 +315,23 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	default:
 		v.Section = ""
 	}
+	var exact, fuzzy []reconcile.Match
 	for _, m := range rep.Matches {
 		if m.Score == reconcile.ScoreExact && m.Review != reconcile.ReviewManual {
-			v.Exact = append(v.Exact, m)
+			exact = append(exact, m)
 		} else {
-			v.Fuzzy = append(v.Fuzzy, m)
+			fuzzy = append(fuzzy, m)
 		}
 		if m.Review == reconcile.ReviewPending {
 			v.Open++
 		}
 	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	v.Exact = window(exact, "exact", v.Section, page)
+	v.Fuzzy = window(fuzzy, "fuzzy", v.Section, page)
+	v.Unmatched = window(rep.UnmatchedEntries, "unmatched", v.Section, page)
+	v.UnmatchedPayments = window(rep.UnmatchedPayments, "unmatched", v.Section, page)
+	v.Anomalies = window(rep.Anomalies, "anomalies", v.Section, page)
 	for _, u := range rep.UnmatchedEntries {
 		if !u.Dismissed {
 			v.Open++

@@ -258,3 +258,31 @@ func TestRunPageListsUnmatchedPaymentsOnce(t *testing.T) {
 	_, body = c.post(runURL[1]+"/review", url.Values{"action": {"map"}, "entry": {fp[1]}, "payment": {" " + string(ids[2]) + " "}})
 	assert.Contains(t, body, "Entry mapped to the payment")
 }
+
+// TestRunPageShowsAFewRowsOfEachSection: the overview shows the first rows of a long section and
+// links to its own view, which shows them all.
+func TestRunPageShowsAFewRowsOfEachSection(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	var lines []string
+	for i := range 51 {
+		ref := fmt.Sprintf("INV-L-%d", i)
+		e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = int64(100+i), ref }),
+			payment.StatusSettled)
+		lines = append(lines, fmt.Sprintf(":61:2601150115D%d,%02dNTRF%s", (100+i)/100, (100+i)%100, ref), ":86:Fatura "+ref)
+	}
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", statementFor(lines...))
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "Exact (51)")
+	assert.Equal(t, 50, strings.Count(body, `value="unmatch"`), "the overview shows 50 of the 51")
+	assert.Contains(t, body, "Rows 1–50 of 51.")
+	assert.Contains(t, body, `<a href="?section=exact">Show them all</a>`)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)
+	require.Len(t, runURL, 2)
+	_, body = c.get(runURL[1] + "?section=exact")
+	assert.Equal(t, 51, strings.Count(body, `value="unmatch"`))
+	assert.NotContains(t, body, "Rows ")
+}
