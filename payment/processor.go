@@ -390,7 +390,7 @@ func (pr *Processor) terminal(ctx context.Context, w *Work, err error, ok StepSt
 
 func (pr *Processor) retry(ctx context.Context, w *Work, err error) StepStats {
 	w.Attempts++
-	w.LastError = err.Error()
+	w.LastError = storable(err.Error())
 	wait := pr.Backoff(w.Attempts)
 	pr.opts.Logger.WarnContext(ctx, "payment: rail attempt failed", "payment", w.Payment.ID,
 		"attempt", w.Attempts, "retry_in", wait, "error", err)

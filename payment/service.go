@@ -361,6 +361,7 @@ func (s *Service) Settle(ctx context.Context, ws WorkspaceID, id ID, actor, reas
 
 // Fail records that a processing payment failed, with the rail's code and message.
 func (s *Service) Fail(ctx context.Context, ws WorkspaceID, id ID, actor, code, reason string) (Payment, error) {
+	code, reason = storable(code), storable(reason)
 	return s.transitionMut(ctx, ws, id, fsm.EventFail, actor, reason, nil, func(p *Payment) {
 		p.FailureCode, p.FailureReason = code, reason
 	})
@@ -391,6 +392,7 @@ func (s *Service) transition(ctx context.Context, ws WorkspaceID, id ID, ev fsm.
 // workspace's rules, compare-and-set in the store with the history record and event, publish.
 func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev fsm.Event, actor, reason string,
 	check func(*Workspace, *Payment) error, mutate func(*Payment)) (Payment, error) {
+	actor, reason = storable(actor), storable(reason)
 	p, err := s.store.GetPayment(ctx, ws, id)
 	if err != nil {
 		return Payment{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -12,6 +13,7 @@ import (
 const (
 	MaxDescriptionLen = 140 // characters
 	MaxReferenceLen   = 35  // characters: the ISO 20022 and MT940 reference width
+	MaxCreatedByLen   = 200 // characters: a user's or key's identity
 )
 
 // fieldErrs collects validation problems and joins them. Kept small: validation runs on every create.
@@ -42,6 +44,18 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// storable is free text that a store can keep whatever it is: the history's actor and reason, a
+// rail's failure code and message, a processor's last error. They come from rails and callers that
+// never promised UTF-8, and PostgreSQL refuses text that is not UTF-8 or holds a NUL byte: refusing
+// the transition instead would leave a payment a rail failed stuck in processing. So invalid bytes
+// and NULs become U+FFFD, and the rest of the text is kept as it is.
+func storable(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 func checkText(errs *fieldErrs, field, s string, max int) {
@@ -85,6 +99,7 @@ func validateStatic(errs *fieldErrs, r *Request) {
 		errs.add("to_account", "must differ from from_account")
 	}
 	checkText(errs, "description", r.Description, MaxDescriptionLen)
+	checkText(errs, "created_by", r.CreatedBy, MaxCreatedByLen)
 	checkText(errs, "reference", r.Reference, MaxReferenceLen)
 	if len(r.IdempotencyKey) > 255 {
 		errs.add("idempotency_key", "is longer than 255 bytes")

@@ -67,6 +67,8 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"description with bell", func(r *payment.Request) { r.Description = "\a" }, []string{"description"}},
 		{"description invalid UTF-8", func(r *payment.Request) { r.Description = "\xff\xfe" }, []string{"description"}},
 		{"description with C1 control", func(r *payment.Request) { r.Description = "x\u0085y" }, []string{"description"}},
+		{"created_by invalid UTF-8", func(r *payment.Request) { r.CreatedBy = "ay\xfee" }, []string{"created_by"}},
+		{"created_by too long", func(r *payment.Request) { r.CreatedBy = strings.Repeat("a", 201) }, []string{"created_by"}},
 		{"reference too long", func(r *payment.Request) { r.Reference = strings.Repeat("R", 36) }, []string{"reference"}},
 		{"reference with tab", func(r *payment.Request) { r.Reference = "INV\t1" }, []string{"reference"}},
 		{"reference with escape", func(r *payment.Request) { r.Reference = "\x1b[31mINV" }, []string{"reference"}},

@@ -40,6 +40,7 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"History", testHistory},
 		{"ListOrderFiltersCursor", testList},
 		{"ServiceLifecycle", testServiceLifecycle},
+		{"TextThatIsNotUTF8", testTextNotUTF8},
 		{"APIKeys", testAPIKeys},
 		{"BatchCreator", testBatchCreator},
 	}
@@ -453,6 +454,30 @@ func testServiceLifecycle(t *testing.T, s payment.Store) {
 	stored, err := env.Service.Get(ctx, env.Workspace.ID, p.ID)
 	require.NoError(t, err)
 	assertSamePayment(t, p, stored)
+}
+
+// testTextNotUTF8: a rail's failure message in another code page, or with a NUL byte, is stored
+// with U+FFFD in their place (PostgreSQL refuses such text), and the payment does fail: it is not
+// left in processing. The same goes for a reason or actor a caller passes.
+func testTextNotUTF8(t *testing.T, s payment.Store) {
+	env := NewEnv(t, s)
+	p := env.MustAdvance(t, env.MustCreate(t), payment.StatusProcessing)
+	p, err := env.Service.Fail(ctx, env.Workspace.ID, p.ID, "rail\xfe", "AC\x0004", "Hesap kapal\xfd")
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusFailed, p.Status)
+	stored, err := env.Service.Get(ctx, env.Workspace.ID, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "AC\uFFFD04", stored.FailureCode)
+	assert.Equal(t, "Hesap kapal\uFFFD", stored.FailureReason)
+	q := env.MustCreate(t)
+	_, err = env.Service.Cancel(ctx, env.Workspace.ID, q.ID, "ops", "m\xfc\xfeteri istedi\x00")
+	require.NoError(t, err)
+	for id, want := range map[payment.ID][2]string{p.ID: {"rail\uFFFD", "Hesap kapal\uFFFD"}, q.ID: {"ops", "m\uFFFDteri istedi\uFFFD"}} {
+		h, err := env.Service.History(ctx, env.Workspace.ID, id)
+		require.NoError(t, err)
+		last := h[len(h)-1]
+		assert.Equal(t, want, [2]string{last.Actor, last.Reason})
+	}
 }
 
 func testAPIKeys(t *testing.T, s payment.Store) {
