@@ -184,7 +184,8 @@ func (f *RunFilter) Match(r *Run) bool {
 
 // Store persists runs. Adapters: adapters/memory (NewRunStore); reconciletest.StoreSuite is the
 // conformance test every implementation runs. Every method is scoped to a workspace: a run of another
-// workspace is payment.ErrNotFound.
+// workspace is payment.ErrNotFound. A store gives back what it was given, except that it may give
+// U+FFFD for a NUL character in a statement's text (PostgreSQL cannot hold one).
 type Store interface {
 	// CreateRun stores a new run; payment.ErrDuplicate if the id exists.
 	CreateRun(ctx context.Context, r Run) error

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,7 +32,28 @@ func encodeRun(r *reconcile.Run) (runDoc, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return runDoc{}, fmt.Errorf("postgres: run %s: %w", r.ID, err)
 	}
+	d.header, d.entries, d.history = jsonbText(d.header), jsonbText(d.entries), jsonbText(d.history)
 	return d, nil
+}
+
+// jsonbText makes JSON text that jsonb takes: jsonb refuses the escape \u0000, which a statement
+// line with a NUL byte in its text becomes, so it is written \ufffd (U+FFFD, the replacement
+// character) instead. The run is then read back with U+FFFD where the statement had the NUL.
+func jsonbText(b []byte) []byte {
+	const nul = `\u0000`
+	if !bytes.Contains(b, []byte(nul)) {
+		return b
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if bytes.HasPrefix(b[i:], []byte(nul)) {
+			copy(b[i+2:], "fffd")
+		}
+		i++ // the escaped character: the second backslash of \\ starts no escape
+	}
+	return b
 }
 
 func decodeRun(id reconcile.RunID, d runDoc) (reconcile.Run, error) {

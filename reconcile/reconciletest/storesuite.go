@@ -5,6 +5,7 @@ package reconciletest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +58,23 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) reconcile.Store) {
 		got, err := s.GetRun(ctx, ws, r.ID)
 		require.NoError(t, err)
 		assert.Equal(t, r, got)
+	})
+	t.Run("text with a NUL byte", func(t *testing.T) {
+		// A statement line may carry control characters the decoders keep. A store keeps the run; it
+		// may give back U+FFFD for a NUL (PostgreSQL's jsonb holds no NUL), and nothing else changes.
+		s := newStore(t)
+		r := SampleRun(ws, 1)
+		r.Entries[0].Entry.Remittance = "Fatura\x00 \\u0000 ödemesi\x01"
+		r.Entries[0].Decision.Note = "\x00"
+		require.NoError(t, s.CreateRun(ctx, r))
+		got, err := s.GetRun(ctx, ws, r.ID)
+		require.NoError(t, err)
+		clean := func(s string) string { return strings.ReplaceAll(s, "\uFFFD", "\x00") }
+		got.Entries[0].Entry.Remittance = clean(got.Entries[0].Entry.Remittance)
+		got.Entries[0].Decision.Note = clean(got.Entries[0].Decision.Note)
+		assert.Equal(t, r, got)
+		r.Version = 2
+		require.NoError(t, s.UpdateRun(ctx, r, 1, payment.Event{}))
 	})
 	t.Run("duplicate id", func(t *testing.T) {
 		s := newStore(t)
