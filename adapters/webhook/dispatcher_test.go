@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -501,6 +502,9 @@ func TestEndpointManagement(t *testing.T) {
 		{"plain http", webhook.EndpointRequest{URL: "http://erp.example.com/hooks"}, "url"},
 		{"credentials", webhook.EndpointRequest{URL: "https://u:p@erp.example.com/hooks"}, "url"},
 		{"unknown event", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Events: []payment.EventType{"payment.reconciled"}}, "events"},
+		{"description not UTF-8", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP \xfe"}, "description"},
+		{"description with NUL", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP\x00"}, "description"},
+		{"description too long", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: strings.Repeat("ş", 201)}, "description"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

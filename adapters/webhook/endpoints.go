@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -42,7 +44,12 @@ func (d *Dispatcher) validate(r *EndpointRequest) error {
 	default:
 		bad("url", "must use https")
 	}
-	if len([]rune(r.Description)) > 200 {
+	switch {
+	case !utf8.ValidString(r.Description):
+		bad("description", "is not valid UTF-8")
+	case strings.ContainsFunc(r.Description, unicode.IsControl):
+		bad("description", "contains control characters")
+	case utf8.RuneCountInString(r.Description) > 200:
 		bad("description", "is longer than 200 characters")
 	}
 	for _, t := range r.Events {
