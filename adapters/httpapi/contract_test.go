@@ -282,6 +282,17 @@ func TestOpenAPIDocument(t *testing.T) {
 		"POST /v1/reconciliation/runs/{id}/entries/{fingerprint}/unmatch",
 		"POST /v1/reconciliation/runs/{id}/finalize",
 		"POST /v1/reconciliation/runs/{id}/statements",
+		// Served by WebhookRoutes.
+		"DELETE /v1/webhook_endpoints/{id}",
+		"GET /v1/webhook_endpoints",
+		"GET /v1/webhook_endpoints/{id}",
+		"GET /v1/webhook_endpoints/{id}/deliveries",
+		"POST /v1/webhook_endpoints",
+		"POST /v1/webhook_endpoints/{id}",
+		"POST /v1/webhook_endpoints/{id}/disable",
+		"POST /v1/webhook_endpoints/{id}/enable",
+		"POST /v1/webhook_endpoints/{id}/rotate_secret",
+		"POST /v1/webhook_endpoints/{id}/test",
 	}
 	slices.Sort(want)
 	assert.Equal(t, want, ops)

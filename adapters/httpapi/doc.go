@@ -28,6 +28,20 @@
 //	DELETE /v1/api_keys/{id}                 revoke                    admin
 //	POST   /v1/test_helpers/payments/{id}/advance   (Options.Sandbox)  read-write
 //
+// Webhook endpoints, mounted with WebhookRoutes over a Webhooks (orkesta serve: adapters/webhook's
+// dispatcher):
+//
+//	POST   /v1/webhook_endpoints                     create, secret once (201)  read-write
+//	GET    /v1/webhook_endpoints                     list, no secrets           read-only
+//	GET    /v1/webhook_endpoints/{id}                one endpoint, no secret    read-only
+//	POST   /v1/webhook_endpoints/{id}                change the members sent    read-write
+//	DELETE /v1/webhook_endpoints/{id}                delete                     read-write
+//	POST   /v1/webhook_endpoints/{id}/disable        stop deliveries            read-write
+//	POST   /v1/webhook_endpoints/{id}/enable         resume deliveries          read-write
+//	POST   /v1/webhook_endpoints/{id}/rotate_secret  new secret, once           read-write
+//	GET    /v1/webhook_endpoints/{id}/deliveries     recent, newest first       read-only
+//	POST   /v1/webhook_endpoints/{id}/test           send a test event now      read-write
+//
 // # Safety
 //
 // Every request needs "Authorization: Bearer <key>": the key is looked up by its SHA-256 hash in the
@@ -71,7 +85,7 @@
 //
 // # Extra routes
 //
-// Endpoints that live in other packages (reconciliation) are added with Handler.Mount or
+// Endpoints that live in other packages (reconciliation, webhooks) are added with Handler.Mount or
 // Options.Routes. A mounted route gets the same authentication, scope check, body limit,
 // idempotency, request id and panic recovery as the built-in ones; its handler reads the caller's
 // key with KeyFromContext, decodes JSON with DecodeJSON, and answers with WriteJSON and WriteError:

@@ -262,10 +262,12 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		}
 	}
 	runs := reconcile.NewService(svc, runStore(log, b), reconcile.ServiceOptions{})
+	routes := httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{Decode: sc.decode})
 	var hooks dashboard.Webhooks
 	if whs, ok := b.store.(payment.WebhookStore); ok && b.events != nil {
 		d := webhook.New(b.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: sc.webhookHTTP, Logger: log})
 		hooks = webhookUI{d: d, store: whs}
+		routes = append(routes, httpapi.WebhookRoutes(webhookAPI{Dispatcher: d, store: whs})...)
 		workers = append(workers, worker{name: "webhooks", run: d.Run})
 	} else {
 		log.Warn("this database does not keep webhook endpoints yet: webhooks are off", "kind", b.kind)
@@ -280,7 +282,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox",
-		Routes: httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{Decode: sc.decode})}))
+		Routes: routes}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
 		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport), Webhooks: hooks, DecodeOptions: sc.decode}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/httpapi"
+	"github.com/orkesta/orkesta/adapters/webhook"
+	"github.com/orkesta/orkesta/payment"
+)
+
+// signedReceiver is a webhook receiver that checks every request's X-Signature-256 with
+// webhook.Verify against the secret it was given: 204 when it verifies, 401 when not. Each request's
+// outcome goes to got before the answer, so it is there when the sender has the answer.
+type signedReceiver struct {
+	mu     sync.Mutex
+	secret string
+	clock  payment.Clock
+	got    chan error
+}
+
+func (sr *signedReceiver) setSecret(s string) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	sr.secret = s
+}
+
+func (sr *signedReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err == nil {
+		sr.mu.Lock()
+		secret := sr.secret
+		sr.mu.Unlock()
+		_, err = webhook.Verify(secret, body, r.Header.Get(webhook.SignatureHeader), sr.clock.Now(), webhook.DefaultTolerance)
+	}
+	sr.got <- err
+	if err != nil {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// received is the outcome of the request the receiver has had (the sender waited for its answer).
+func (sr *signedReceiver) received(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-sr.got:
+		return err
+	default:
+		t.Fatal("the receiver got no request")
+		return nil
+	}
+}
+
+// TestServeWebhookAPI configures a webhook endpoint through the REST API of a running server, with
+// the real dispatcher behind it: create (the secret once), a signed test event the receiver verifies,
+// a rotated secret the receiver must switch to, and delete.
+func TestServeWebhookAPI(t *testing.T) {
+	h := newHarness(t)
+	rcv := &signedReceiver{clock: h.clock, got: make(chan error, 10)}
+	hook := httptest.NewServer(rcv)
+	defer hook.Close()
+	const key = "ok_SEEDEDKEYFORWEBHOOKAPI01"
+	h.env["ORKESTA_API_KEY"] = key
+	base, _, _, stop := startServe(t, h, "--webhook-allow-http", "--no-demo")
+	api := base + "/v1/webhook_endpoints"
+	call := func(method, url, body string, v any) int {
+		t.Helper()
+		ct := ""
+		if body != "" {
+			ct = "application/json"
+		}
+		code, out := send(t, method, url, key, ct, body)
+		if v != nil {
+			require.NoError(t, json.Unmarshal([]byte(out), v), "%d %s", code, out)
+		}
+		return code
+	}
+
+	var created httpapi.WebhookEndpoint
+	require.Equal(t, http.StatusCreated, call("POST", api, `{"url":"`+hook.URL+`/hook","events":["payment.settled"]}`, &created))
+	assert.Regexp(t, `^whsec_[0-9a-f]{64}$`, created.Secret)
+	assert.Equal(t, []payment.EventType{payment.EventPaymentSettled}, created.Events)
+	one := api + "/" + created.ID
+	rcv.setSecret(created.Secret)
+
+	var got httpapi.WebhookEndpoint
+	require.Equal(t, http.StatusOK, call("GET", one, "", &got))
+	assert.Empty(t, got.Secret, "a read never shows the secret")
+	assert.Equal(t, hook.URL+"/hook", got.URL)
+
+	var res httpapi.WebhookTestResult
+	require.Equal(t, http.StatusOK, call("POST", one+"/test", `{"type":"payment.settled"}`, &res))
+	require.NoError(t, rcv.received(t), "the test event is signed with the endpoint's secret")
+	assert.True(t, res.Delivered, "%+v", res)
+	assert.Equal(t, http.StatusNoContent, res.StatusCode)
+
+	var rotated httpapi.WebhookEndpoint
+	require.Equal(t, http.StatusOK, call("POST", one+"/rotate_secret", "", &rotated))
+	require.NotEqual(t, created.Secret, rotated.Secret)
+	res = httpapi.WebhookTestResult{}
+	require.Equal(t, http.StatusOK, call("POST", one+"/test", `{"type":"payment.created"}`, &res))
+	assert.ErrorIs(t, rcv.received(t), webhook.ErrSignature, "after rotation the old secret no longer verifies")
+	assert.False(t, res.Delivered)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Equal(t, "answered 401 Unauthorized", res.Error)
+	rcv.setSecret(rotated.Secret)
+	require.Equal(t, http.StatusOK, call("POST", one+"/test", `{"type":"payment.created"}`, &res))
+	require.NoError(t, rcv.received(t))
+	assert.True(t, res.Delivered)
+
+	var disabled httpapi.WebhookEndpoint
+	require.Equal(t, http.StatusOK, call("POST", one+"/disable", `{"reason":"maintenance"}`, &disabled))
+	assert.True(t, disabled.Disabled)
+	assert.Equal(t, "maintenance", disabled.DisabledReason)
+	var deliveries httpapi.WebhookDeliveryList
+	require.Equal(t, http.StatusOK, call("GET", one+"/deliveries?limit=5", "", &deliveries))
+	assert.Empty(t, deliveries.Data, "test events are not stored")
+
+	require.Equal(t, http.StatusOK, call("DELETE", one, "", nil))
+	var gone struct{ Error httpapi.Error }
+	require.Equal(t, http.StatusNotFound, call("GET", one, "", &gone))
+	assert.Equal(t, httpapi.CodeNotFound, gone.Error.Code)
+	assert.Equal(t, ExitOK, stop())
+}
+
+// TestServeWebhookAPIRequiresHTTPS: without --webhook-allow-http the dispatcher's rules come back as
+// the API's field errors, every one of them, and nothing is stored.
+func TestServeWebhookAPIRequiresHTTPS(t *testing.T) {
+	h := newHarness(t)
+	const key = "ok_SEEDEDKEYFORWEBHOOKAPI02"
+	h.env["ORKESTA_API_KEY"] = key
+	base, _, _, stop := startServe(t, h, "--no-demo")
+	code, out := send(t, "POST", base+"/v1/webhook_endpoints", key, "application/json",
+		`{"url":"http://erp.example.com/hook","events":["payment.created","payment.refunded"]}`)
+	require.Equal(t, http.StatusUnprocessableEntity, code, out)
+	var body struct{ Error httpapi.Error }
+	require.NoError(t, json.Unmarshal([]byte(out), &body))
+	assert.Equal(t, httpapi.CodeValidationFailed, body.Error.Code)
+	assert.Equal(t, []httpapi.FieldError{
+		{Param: "url", Code: httpapi.FieldInvalid, Message: "url: must use https"},
+		{Param: "events", Code: httpapi.FieldInvalid, Message: "events: unknown event type payment.refunded"},
+	}, body.Error.Errors)
+	es, err := h.store.ListWebhookEndpoints(t.Context(), defaultWorkspace)
+	require.NoError(t, err)
+	assert.Empty(t, es)
+
+	code, out = send(t, "POST", base+"/v1/webhook_endpoints", key, "application/json", `{"url":"https://erp.example.com/hook"}`)
+	assert.Equal(t, http.StatusCreated, code, out)
+	assert.Equal(t, ExitOK, stop())
+}
