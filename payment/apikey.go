@@ -50,6 +50,22 @@ type APIKey struct {
 	RevokedAt time.Time   `json:"revoked_at,omitzero"`
 }
 
+// MaxKeyNameLen is the longest name an API key may have, in characters.
+const MaxKeyNameLen = 100
+
+// CheckKeyName checks an API key's name (without its surrounding spaces): given, at most
+// MaxKeyNameLen characters, valid UTF-8 without control characters. The problem is a
+// *ValidationError of field "name".
+func CheckKeyName(name string) error {
+	var errs fieldErrs
+	if name == "" {
+		errs.add("name", "is required")
+	} else {
+		checkText(&errs, "name", name, MaxKeyNameLen)
+	}
+	return errs.join()
+}
+
 // Active reports whether the key may be used at time now.
 func (k *APIKey) Active(now time.Time) bool {
 	return k.RevokedAt.IsZero() && (k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt))

@@ -318,6 +318,11 @@ func TestKeysPage(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, code)
 	assert.Contains(t, body, `id="name-error"`)
 	assert.Contains(t, body, `id="expires-error"`)
+	for _, name := range []string{"erp\x00", strings.Repeat("ş", 101)} {
+		code, body = c.post("/settings/keys", url.Values{"name": {name}, "scope": {"read-only"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, "Use at most 100 characters, without control characters.")
+	}
 
 	code, body = c.post("/settings/keys/"+k.ID+"/revoke", nil)
 	assert.Equal(t, http.StatusOK, code)

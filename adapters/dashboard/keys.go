@@ -71,8 +71,8 @@ func (h *Handler) keysCreate(w http.ResponseWriter, r *http.Request, s *session)
 	switch {
 	case name == "":
 		errs["name"] = "Give the key a name that says where it is used, e.g. production-erp-integration."
-	case len([]rune(name)) > 100:
-		errs["name"] = "The name is longer than 100 characters."
+	case payment.CheckKeyName(name) != nil:
+		errs["name"] = "Use at most 100 characters, without control characters."
 	}
 	if !scope.Valid() {
 		errs["scope"] = "Choose read-only, read-write or admin."

@@ -223,6 +223,8 @@ func TestAPIKeys(t *testing.T) {
 		"expired":       `{"name":"x","scope":"admin","expires_at":"2020-01-01T00:00:00Z"}`,
 		"bad time":      `{"name":"x","scope":"admin","expires_at":"tomorrow"}`,
 		"unknown field": `{"name":"x","scope":"admin","workspace":"ws_1"}`,
+		"NUL in name":   `{"name":"erp\u0000","scope":"admin"}`,
+		"long name":     `{"name":"` + strings.Repeat("ş", 101) + `","scope":"admin"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := f.post(f.admin, "/v1/api_keys", body)

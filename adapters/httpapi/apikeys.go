@@ -1,9 +1,9 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -37,11 +37,9 @@ func (h *Handler) createAPIKey(c *call) error {
 	now := h.clock.Now().UTC().Truncate(1e3)
 	var probs []*payment.ValidationError
 	name := strings.TrimSpace(req.Name)
-	switch {
-	case name == "":
-		probs = append(probs, &payment.ValidationError{Field: "name", Reason: "is required"})
-	case utf8.RuneCountInString(name) > 100:
-		probs = append(probs, &payment.ValidationError{Field: "name", Reason: "is longer than 100 characters"})
+	var bad *payment.ValidationError
+	if errors.As(payment.CheckKeyName(name), &bad) {
+		probs = append(probs, bad)
 	}
 	if !req.Scope.Valid() {
 		probs = append(probs, &payment.ValidationError{Field: "scope", Reason: "must be read-only, read-write or admin"})

@@ -58,6 +58,9 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 // newAPIKey creates and stores a key; it returns the key and its secret (shown once).
 func (c *cli) newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.Service, ws payment.WorkspaceID,
 	name string, scope payment.Scope, expires time.Time, secret string) (payment.APIKey, string, error) {
+	if err := payment.CheckKeyName(name); err != nil {
+		return payment.APIKey{}, "", err
+	}
 	var hash [32]byte
 	if secret == "" {
 		gen := c.newSecret
