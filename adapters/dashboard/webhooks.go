@@ -375,8 +375,12 @@ func disableEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *paymen
 	if reason == "" {
 		reason = "disabled in the dashboard"
 	}
+	err := hooks.DisableEndpoint(ctx, s.ws, ep.ID, reason)
+	if fe := payment.FieldErrors(err); len(fe) > 0 {
+		return "", "", &formProblem{"The reason " + fe[0].Reason + "."}
+	}
 	return "/integrations/webhooks/" + ep.ID, "Endpoint disabled: nothing is delivered to it until it is re-enabled, " +
-		"and events that occur meanwhile are not sent later.", hooks.DisableEndpoint(ctx, s.ws, ep.ID, reason)
+		"and events that occur meanwhile are not sent later.", err
 }
 
 func deleteEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, _ *http.Request) (string, string, error) {

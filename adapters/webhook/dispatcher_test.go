@@ -529,6 +529,11 @@ func TestEndpointManagement(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, ep.Secret, rot.Secret)
 
+	for _, bad := range []string{"down\x00", "ERP \xfe", strings.Repeat("ş", 201)} {
+		err := d.DisableEndpoint(ctx, e.Workspace.ID, ep.ID, bad)
+		require.ErrorIs(t, err, payment.ErrInvalid, "%q", bad)
+		assert.Equal(t, "reason", payment.FieldErrors(err)[0].Field)
+	}
 	require.NoError(t, d.DisableEndpoint(ctx, e.Workspace.ID, ep.ID, "maintenance"))
 	list, err := d.Endpoints(ctx, e.Workspace.ID)
 	require.NoError(t, err)

@@ -44,13 +44,8 @@ func (d *Dispatcher) validate(r *EndpointRequest) error {
 	default:
 		bad("url", "must use https")
 	}
-	switch {
-	case !utf8.ValidString(r.Description):
-		bad("description", "is not valid UTF-8")
-	case strings.ContainsFunc(r.Description, unicode.IsControl):
-		bad("description", "contains control characters")
-	case utf8.RuneCountInString(r.Description) > 200:
-		bad("description", "is longer than 200 characters")
+	if err := checkNote("description", r.Description); err != nil {
+		errs = append(errs, err)
 	}
 	for _, t := range r.Events {
 		if !slices.Contains(payment.EventTypes(), t) {
@@ -58,6 +53,20 @@ func (d *Dispatcher) validate(r *EndpointRequest) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkNote checks a person's note on an endpoint (its description, why it was disabled): valid UTF-8
+// without control characters, at most 200 characters. The problem is a *payment.ValidationError.
+func checkNote(field, s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return &payment.ValidationError{Field: field, Reason: "is not valid UTF-8"}
+	case strings.ContainsFunc(s, unicode.IsControl):
+		return &payment.ValidationError{Field: field, Reason: "contains control characters"}
+	case utf8.RuneCountInString(s) > 200:
+		return &payment.ValidationError{Field: field, Reason: "is longer than 200 characters"}
+	}
+	return nil
 }
 
 // newSecret returns a random secret: SecretPrefix and 32 random bytes in hex.
@@ -114,8 +123,12 @@ func (d *Dispatcher) RotateSecret(ctx context.Context, ws payment.WorkspaceID, i
 	return e, nil
 }
 
-// DisableEndpoint stops deliveries to an endpoint, with the operator's reason.
+// DisableEndpoint stops deliveries to an endpoint, with the operator's reason (checked as a
+// description is).
 func (d *Dispatcher) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error {
+	if err := checkNote("reason", reason); err != nil {
+		return err
+	}
 	return d.store.SetWebhookEndpointDisabled(ctx, ws, id, true, d.opts.Clock.Now(), reason)
 }
 
