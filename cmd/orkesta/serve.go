@@ -266,7 +266,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	var hooks dashboard.Webhooks
 	if whs, ok := b.store.(payment.WebhookStore); ok && b.events != nil {
 		d := webhook.New(b.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: sc.webhookHTTP, Logger: log})
-		hooks = webhookUI{d: d, store: whs}
+		hooks = webhookUI{Dispatcher: d, store: whs}
 		routes = append(routes, httpapi.WebhookRoutes(webhookAPI{Dispatcher: d, store: whs})...)
 		workers = append(workers, worker{name: "webhooks", run: d.Run})
 	} else {
