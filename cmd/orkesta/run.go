@@ -191,8 +191,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		Long: `Orkesta creates, approves, sends, cancels and reconciles corporate payments.
 
 'orkesta serve' runs the REST API, the dashboard, the payment processor and webhook delivery on one
-database (SQLite in ./orkesta.db unless --db or --postgres say otherwise). The payments, accounts, keys
-and batch commands work on the same database directly. 'orkesta reconcile' and 'orkesta statement
+database (SQLite in ./orkesta.db unless --db or --postgres say otherwise). The payments, accounts, keys,
+webhooks and batch commands work on the same database directly. 'orkesta reconcile' and 'orkesta statement
 inspect' work on files alone.
 
 Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched left items unmatched.`,
@@ -229,6 +229,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched l
 		c.paymentsCommand(),
 		c.accountsCommand(),
 		c.keysCommand(),
+		c.webhooksCommand(),
 		c.batchCommand(),
 		c.reconcileCommand(),
 		c.statementCommand(),
