@@ -237,6 +237,7 @@ type runView struct {
 	Report    *reconcile.Report
 	Account   string
 	Section   string
+	Page      int // of the section's own view, as asked (window keeps it in range)
 	Open      int // items that block finalizing
 	CanWrite  bool
 	Finalized bool
@@ -327,6 +328,7 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	v.Page = page
 	v.Exact = window(exact, "exact", v.Section, page)
 	v.Fuzzy = window(fuzzy, "fuzzy", v.Section, page)
 	v.Unmatched = window(rep.UnmatchedEntries, "unmatched", v.Section, page)
@@ -350,6 +352,9 @@ func (h *Handler) runReview(w http.ResponseWriter, r *http.Request, s *session) 
 	back := "/reconciliation/runs/" + id
 	if sec := r.PostFormValue("section"); sec != "" {
 		back += "?section=" + urlEscape(sec)
+		if page, err := strconv.Atoi(r.PostFormValue("page")); err == nil && page > 1 {
+			back += "&page=" + strconv.Itoa(page) // the page the form was on
+		}
 	}
 	a := ReviewAction{Kind: ReviewKind(r.PostFormValue("action")), Entry: r.PostFormValue("entry"),
 		Note: strings.TrimSpace(r.PostFormValue("note")), Actor: "dashboard:" + s.keyID}

@@ -260,11 +260,11 @@ func TestRunPageListsUnmatchedPaymentsOnce(t *testing.T) {
 }
 
 // TestRunPageShowsAFewRowsOfEachSection: the overview shows the first rows of a long section and
-// links to its own view, which shows them all.
+// links to its own view, which shows them page by page; a review made on a page comes back to it.
 func TestRunPageShowsAFewRowsOfEachSection(t *testing.T) {
 	e := newTestEnv(t, dashboard.Options{})
 	var lines []string
-	for i := range 51 {
+	for i := range 502 {
 		ref := fmt.Sprintf("INV-L-%d", i)
 		e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = int64(100+i), ref }),
 			payment.StatusSettled)
@@ -276,13 +276,25 @@ func TestRunPageShowsAFewRowsOfEachSection(t *testing.T) {
 	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
 		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", statementFor(lines...))
 	require.Equal(t, http.StatusOK, code, body)
-	assert.Contains(t, body, "Exact (51)")
-	assert.Equal(t, 50, strings.Count(body, `value="unmatch"`), "the overview shows 50 of the 51")
-	assert.Contains(t, body, "Rows 1–50 of 51.")
+	assert.Contains(t, body, "Exact (502)")
+	assert.Equal(t, 50, strings.Count(body, `value="unmatch"`), "the overview shows 50 of the 502")
+	assert.Contains(t, body, "Rows 1–50 of 502.")
 	assert.Contains(t, body, `<a href="?section=exact">Show them all</a>`)
 	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)
 	require.Len(t, runURL, 2)
+
 	_, body = c.get(runURL[1] + "?section=exact")
-	assert.Equal(t, 51, strings.Count(body, `value="unmatch"`))
-	assert.NotContains(t, body, "Rows ")
+	assert.Equal(t, 500, strings.Count(body, `value="unmatch"`))
+	assert.Contains(t, body, "Rows 1–500 of 502.")
+	assert.Contains(t, body, `href="?section=exact&amp;page=2" rel="next"`)
+	_, body = c.get(runURL[1] + "?section=exact&page=2")
+	assert.Equal(t, 2, strings.Count(body, `value="unmatch"`))
+	assert.Contains(t, body, "Rows 501–502 of 502.")
+	assert.Contains(t, body, `href="?section=exact&amp;page=1" rel="prev"`)
+
+	fp := regexp.MustCompile(`name="entry" value="([^"]+)"`).FindStringSubmatch(body)
+	require.Len(t, fp, 2)
+	_, body = c.post(runURL[1]+"/review", url.Values{"action": {"unmatch"}, "entry": {fp[1]}, "section": {"exact"}, "page": {"2"}})
+	assert.Contains(t, body, "Match undone")
+	assert.Contains(t, body, "Rows 501–501 of 501.", "back on the page the review was made on")
 }
