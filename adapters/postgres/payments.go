@@ -280,7 +280,7 @@ func (s *Store) ListPayments(ctx context.Context, ws payment.WorkspaceID, f paym
 		cond("to_account = ?", string(f.ToAccount))
 	}
 	if f.Reference != "" {
-		cond("reference = ?", f.Reference)
+		cond("reference = ? AND reference <> ''", f.Reference) // <> '': lets the planner use the partial index
 	}
 	if f.BatchID != "" {
 		cond("batch_id = ? AND batch_id <> ''", string(f.BatchID)) // <> '': matches the partial index

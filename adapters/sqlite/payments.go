@@ -168,69 +168,13 @@ func (s *Store) GetPaymentByKey(ctx context.Context, ws payment.WorkspaceID, key
 	return p, err
 }
 
-// ListPayments implements payment.Store.
+// ListPayments implements payment.Store. A filter on either account is two branches, one per side,
+// each read in id order from its account index: SQLite plans "from_account = ? OR to_account = ?"
+// as a scan of all the workspace's payments (0.23 s at 200,000 payments for an account that has
+// none), having no statistics to tell it how few rows one account has.
 func (s *Store) ListPayments(ctx context.Context, ws payment.WorkspaceID, f payment.ListFilter) ([]payment.Payment, error) {
-	var q strings.Builder
-	q.WriteString(`SELECT ` + paymentColumns + ` FROM payments WHERE workspace_id = ?`)
-	args := []any{string(ws)}
-	cond := func(sql string, vals ...any) {
-		q.WriteString(" AND ")
-		q.WriteString(sql)
-		args = append(args, vals...)
-	}
-	if f.After != "" {
-		cond("id < ?", string(f.After))
-	}
-	if len(f.Statuses) > 0 {
-		q.WriteString(" AND status IN (")
-		for i, st := range f.Statuses {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("?")
-			args = append(args, string(st))
-		}
-		q.WriteString(")")
-	}
-	if f.Method != "" {
-		cond("method = ?", string(f.Method))
-	}
-	if f.Currency != "" {
-		cond("currency = ?", string(f.Currency))
-	}
-	if f.Account != "" {
-		cond("(from_account = ? OR to_account = ?)", string(f.Account), string(f.Account))
-	}
-	if f.FromAccount != "" {
-		cond("from_account = ?", string(f.FromAccount))
-	}
-	if f.ToAccount != "" {
-		cond("to_account = ?", string(f.ToAccount))
-	}
-	if f.Reference != "" {
-		cond("reference = ?", f.Reference)
-	}
-	if f.BatchID != "" {
-		cond("batch_id = ? AND batch_id <> ''", string(f.BatchID)) // <> '': lets SQLite use the partial index
-	}
-	if !f.CreatedFrom.IsZero() {
-		cond("created_at >= ?", formatTime(ceilMicro(f.CreatedFrom)))
-	}
-	if !f.CreatedTo.IsZero() {
-		cond("created_at <= ?", formatTime(f.CreatedTo))
-	}
-	if !f.ValueFrom.IsZero() {
-		cond("value_date >= ?", f.ValueFrom.String())
-	}
-	if !f.ValueTo.IsZero() {
-		cond("value_date <= ?", f.ValueTo.String())
-	}
-	q.WriteString(" ORDER BY id DESC")
-	if f.Limit > 0 {
-		q.WriteString(" LIMIT ?")
-		args = append(args, f.Limit)
-	}
-	rows, err := s.q().query(ctx, q.String(), args...)
+	query, args := listQuery(ws, &f)
+	rows, err := s.q().query(ctx, query, args...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -247,6 +191,89 @@ func (s *Store) ListPayments(ctx context.Context, ws payment.WorkspaceID, f paym
 		out = append(out, p)
 	}
 	return out, translate(rows.Err())
+}
+
+// listQuery is the query of ListPayments and its arguments.
+func listQuery(ws payment.WorkspaceID, f *payment.ListFilter) (string, []any) {
+	var w strings.Builder // the conditions after workspace_id (and the account)
+	var wargs []any
+	cond := func(sql string, vals ...any) {
+		w.WriteString(" AND ")
+		w.WriteString(sql)
+		wargs = append(wargs, vals...)
+	}
+	if f.After != "" {
+		cond("id < ?", string(f.After))
+	}
+	if len(f.Statuses) > 0 {
+		w.WriteString(" AND status IN (")
+		for i, st := range f.Statuses {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			w.WriteString("?")
+			wargs = append(wargs, string(st))
+		}
+		w.WriteString(")")
+	}
+	if f.Method != "" {
+		cond("method = ?", string(f.Method))
+	}
+	if f.Currency != "" {
+		cond("currency = ?", string(f.Currency))
+	}
+	if f.FromAccount != "" {
+		cond("from_account = ?", string(f.FromAccount))
+	}
+	if f.ToAccount != "" {
+		cond("to_account = ?", string(f.ToAccount))
+	}
+	if f.Reference != "" {
+		cond("reference = ? AND reference <> ''", f.Reference) // <> '': lets SQLite use the partial index
+	}
+	if f.BatchID != "" {
+		cond("batch_id = ? AND batch_id <> ''", string(f.BatchID)) // <> '': lets SQLite use the partial index
+	}
+	if !f.CreatedFrom.IsZero() {
+		cond("created_at >= ?", formatTime(ceilMicro(f.CreatedFrom)))
+	}
+	if !f.CreatedTo.IsZero() {
+		cond("created_at <= ?", formatTime(f.CreatedTo))
+	}
+	if !f.ValueFrom.IsZero() {
+		cond("value_date >= ?", f.ValueFrom.String())
+	}
+	if !f.ValueTo.IsZero() {
+		cond("value_date <= ?", f.ValueTo.String())
+	}
+	var q strings.Builder
+	var args []any
+	limit := func() {
+		q.WriteString(" ORDER BY id DESC")
+		if f.Limit > 0 {
+			q.WriteString(" LIMIT ?")
+			args = append(args, f.Limit)
+		}
+	}
+	branch := func(side string, extra ...any) {
+		q.WriteString(`SELECT * FROM (SELECT ` + paymentColumns + ` FROM payments WHERE workspace_id = ? AND ` + side)
+		args = append(append(append(args, string(ws), string(f.Account)), extra...), wargs...)
+		q.WriteString(w.String())
+		limit()
+		q.WriteString(")")
+	}
+	if f.Account == "" {
+		q.WriteString(`SELECT ` + paymentColumns + ` FROM payments WHERE workspace_id = ?` + w.String())
+		args = append(append(args, string(ws)), wargs...)
+	} else {
+		q.WriteString(`SELECT * FROM (`)
+		branch("from_account = ?")
+		q.WriteString(" UNION ALL ")
+		branch("to_account = ? AND from_account <> ?", string(f.Account))
+		q.WriteString(")")
+	}
+	limit()
+	return q.String(), args
 }
 
 // ceilMicro rounds t up to the next microsecond: stored times have microseconds, so "at or after t"
