@@ -15,7 +15,7 @@ import (
 // a history line.
 func (s *Service) review(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string, action RunAction,
 	allowed []DecisionState, f func(run *Run, re *RunEntry, now time.Time) (RunEvent, error)) (Run, error) {
-	run, err := s.store.GetRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err
 	}
@@ -186,7 +186,7 @@ func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID,
 // the actor and reason in their history, the entry becomes unmatched and the run stays finalized. A
 // reason is required after finalization.
 func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
-	run, err := s.store.GetRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err
 	}

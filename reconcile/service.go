@@ -29,6 +29,7 @@ type Service struct {
 	payments *payment.Service
 	store    Store
 	opts     ServiceOptions
+	runs     runCache // when the store is a RunVersioner
 }
 
 // NewService returns a Service on the payment service and a run store.
@@ -81,12 +82,13 @@ func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req Run
 	if err := s.store.CreateRun(ctx, r); err != nil {
 		return Run{}, err
 	}
+	s.keep(&r)
 	return r, nil
 }
 
 // GetRun returns a run.
 func (s *Service) GetRun(ctx context.Context, ws payment.WorkspaceID, id RunID) (Run, error) {
-	return s.store.GetRun(ctx, ws, id)
+	return s.loadRun(ctx, ws, id)
 }
 
 // ListRuns returns the workspace's runs matching f, newest first.
@@ -107,7 +109,7 @@ type ImportSummary struct {
 // statement adds only what is new. Statements of another account or currency are refused.
 func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, stmts []Statement, actor string) (Run, ImportSummary, error) {
 	var sum ImportSummary
-	run, err := s.store.GetRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, sum, err
 	}
@@ -177,7 +179,12 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 func (s *Service) save(ctx context.Context, run *Run, prev int64, now time.Time, ev payment.Event) error {
 	run.Version = prev + 1
 	run.UpdatedAt = now
-	return s.store.UpdateRun(ctx, *run, prev, ev)
+	if err := s.store.UpdateRun(ctx, *run, prev, ev); err != nil {
+		s.runs.drop(run.Workspace, run.ID) // read it again next time: another process may have changed it
+		return err
+	}
+	s.keep(run)
+	return nil
 }
 
 // loadPayments returns the account's processing and settled payments, and its cancelled, failed and
@@ -309,7 +316,7 @@ func reconcileReason(id RunID) string { return "reconciliation run " + string(id
 // is published with the run's summary. Open items are an *OpenItemsError. If moving the payments is
 // interrupted, the run stays finalizing and calling Finalize again finishes the job.
 func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID, actor string) (Run, error) {
-	run, err := s.store.GetRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err
 	}
@@ -461,7 +468,7 @@ func (s *Service) completedEvent(run *Run, now time.Time) (payment.Event, error)
 // Report builds the run's report: its decisions, and the account's processing and settled payments
 // of the period (widened by the date window) that no entry holds.
 func (s *Service) Report(ctx context.Context, ws payment.WorkspaceID, id RunID) (*Report, error) {
-	run, err := s.store.GetRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return nil, err
 	}

@@ -79,8 +79,46 @@ func newFixture(t *testing.T) *fixture {
 	pub := &recorder{}
 	env := paymenttest.NewEnv(t, flaky, paymenttest.WithServiceOptions(payment.Options{Publisher: pub}))
 	runs := memory.NewRunStore(mem)
+	// Every service test goes through the Service's cache of runs, as on SQLite and PostgreSQL.
 	return &fixture{t: t, ctx: context.Background(), env: env, mem: mem, flaky: flaky, runs: runs, pub: pub,
-		svc: reconcile.NewService(env.Service, runs, reconcile.ServiceOptions{}), ws: env.Workspace.ID}
+		svc: reconcile.NewService(env.Service, &versionedRuns{RunStore: runs}, reconcile.ServiceOptions{}), ws: env.Workspace.ID}
+}
+
+// versionedRuns is the memory run store made a reconcile.RunVersioner, counting the runs it reads.
+type versionedRuns struct {
+	*memory.RunStore
+	mu       sync.Mutex
+	reads    int
+	failNext bool // the next UpdateRun fails with errDisk
+}
+
+func (v *versionedRuns) UpdateRun(ctx context.Context, r reconcile.Run, prev int64, ev payment.Event) error {
+	v.mu.Lock()
+	fail := v.failNext
+	v.failNext = false
+	v.mu.Unlock()
+	if fail {
+		return errDisk
+	}
+	return v.RunStore.UpdateRun(ctx, r, prev, ev)
+}
+
+func (v *versionedRuns) GetRun(ctx context.Context, ws payment.WorkspaceID, id reconcile.RunID) (reconcile.Run, error) {
+	v.mu.Lock()
+	v.reads++
+	v.mu.Unlock()
+	return v.RunStore.GetRun(ctx, ws, id)
+}
+
+func (v *versionedRuns) RunVersion(ctx context.Context, ws payment.WorkspaceID, id reconcile.RunID) (int64, error) {
+	r, err := v.RunStore.GetRun(ctx, ws, id)
+	return r.Version, err
+}
+
+func (v *versionedRuns) readCount() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.reads
 }
 
 // pay creates a 1,250.00 TRY payment from the own account on 2026-01-15 and drives it to status.

@@ -82,6 +82,21 @@ func (s *Store) CreateRun(ctx context.Context, r reconcile.Run) error {
 	return translate(err)
 }
 
+var _ reconcile.RunVersioner = (*Store)(nil)
+
+// RunVersion implements reconcile.RunVersioner: the stored version of a run, without reading it.
+func (s *Store) RunVersion(ctx context.Context, ws payment.WorkspaceID, id reconcile.RunID) (int64, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `SELECT version FROM reconcile_runs WHERE id = $1 AND workspace_id = $2`, string(id), string(ws)).Scan(&v)
+	if err = translate(err); err != nil {
+		if errors.Is(err, payment.ErrNotFound) {
+			return 0, fmt.Errorf("%w: run %s", payment.ErrNotFound, id)
+		}
+		return 0, err
+	}
+	return v, nil
+}
+
 // GetRun implements reconcile.Store.
 func (s *Store) GetRun(ctx context.Context, ws payment.WorkspaceID, id reconcile.RunID) (reconcile.Run, error) {
 	var d runDoc

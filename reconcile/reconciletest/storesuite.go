@@ -76,6 +76,27 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) reconcile.Store) {
 		r.Version = 2
 		require.NoError(t, s.UpdateRun(ctx, r, 1, payment.Event{}))
 	})
+	t.Run("the version without the run", func(t *testing.T) {
+		s := newStore(t)
+		v, ok := s.(reconcile.RunVersioner)
+		if !ok {
+			t.Skip("the store is not a reconcile.RunVersioner")
+		}
+		r := SampleRun(ws, 1)
+		require.NoError(t, s.CreateRun(ctx, r))
+		got, err := v.RunVersion(ctx, ws, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), got)
+		r.Version = 2
+		require.NoError(t, s.UpdateRun(ctx, r, 1, payment.Event{}))
+		got, err = v.RunVersion(ctx, ws, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), got)
+		_, err = v.RunVersion(ctx, other, r.ID)
+		assert.ErrorIs(t, err, payment.ErrNotFound)
+		_, err = v.RunVersion(ctx, ws, "run_nope")
+		assert.ErrorIs(t, err, payment.ErrNotFound)
+	})
 	t.Run("duplicate id", func(t *testing.T) {
 		s := newStore(t)
 		r := SampleRun(ws, 1)
