@@ -111,3 +111,13 @@ type WebhookStore interface {
 	// ListWebhookDeliveries returns an endpoint's deliveries, newest first, at most limit (0: all).
 	ListWebhookDeliveries(ctx context.Context, ws WorkspaceID, endpointID string, limit int) ([]WebhookDelivery, error)
 }
+
+// A WebhookPruner forgets deliveries that are done with. A webhook store keeps one delivery for every
+// event and endpoint, so without pruning it grows for ever; adapters/webhook prunes the ones older
+// than its retention.
+type WebhookPruner interface {
+	// PruneWebhookDeliveries deletes up to limit deliveries created before before that are no longer
+	// pending (succeeded or failed), oldest first, and returns how many it deleted. Pending ones
+	// stay, however old.
+	PruneWebhookDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
+}

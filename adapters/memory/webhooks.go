@@ -144,6 +144,27 @@ func (s *Store) DeleteWebhookEndpoint(_ context.Context, ws payment.WorkspaceID,
 	return nil
 }
 
+var _ payment.WebhookPruner = (*Store)(nil)
+
+// PruneWebhookDeliveries implements payment.WebhookPruner.
+func (s *Store) PruneWebhookDeliveries(_ context.Context, before time.Time, limit int) (int, error) {
+	h := &s.hooks
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	h.dlOrder = slices.DeleteFunc(h.dlOrder, func(x string) bool {
+		d := h.deliveries[x]
+		if n == limit || d.Status == payment.DeliveryPending || !d.CreatedAt.Before(before) {
+			return false
+		}
+		n++
+		delete(h.deliveries, x)
+		delete(h.pairs, [2]string{d.EndpointID, d.Event.ID})
+		return true
+	})
+	return n, nil
+}
+
 // WebhookCursor implements payment.WebhookStore.
 func (s *Store) WebhookCursor(context.Context) (int64, error) {
 	h := &s.hooks

@@ -233,6 +233,19 @@ func (s *Store) UpdateWebhookDelivery(ctx context.Context, d payment.WebhookDeli
 		nullTime(d.LastAttemptAt), d.LastStatusCode, d.LastError, pgTime(d.CreatedAt), nullTime(d.DeliveredAt)))
 }
 
+var _ payment.WebhookPruner = (*Store)(nil)
+
+// PruneWebhookDeliveries implements payment.WebhookPruner. Deliveries are kept in insertion order
+// (pos), which is the order of their creation: the oldest are read first.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM webhook_deliveries WHERE pos IN (SELECT pos FROM webhook_deliveries
+		WHERE status <> 'pending' AND created_at < $1 ORDER BY pos LIMIT $2)`, pgTime(before), limit)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // ListWebhookDeliveries implements payment.WebhookStore.
 func (s *Store) ListWebhookDeliveries(ctx context.Context, ws payment.WorkspaceID, endpointID string, limit int) ([]payment.WebhookDelivery, error) {
 	var lim *int

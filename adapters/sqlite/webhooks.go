@@ -265,6 +265,24 @@ func (s *Store) UpdateWebhookDelivery(ctx context.Context, d payment.WebhookDeli
 		WHERE id = ? AND workspace_id = ?`, append(deliveryState(&d), d.ID, string(d.Workspace))...)
 }
 
+var _ payment.WebhookPruner = (*Store)(nil)
+
+// PruneWebhookDeliveries implements payment.WebhookPruner. Deliveries are kept in insertion order
+// (pos), which is the order of their creation: the oldest are read first.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, q querier) error {
+		res, err := q.exec(ctx, `DELETE FROM webhook_deliveries WHERE pos IN (SELECT pos FROM webhook_deliveries
+			WHERE status <> 'pending' AND created_at < ? ORDER BY pos LIMIT ?)`, formatTime(before), limit)
+		if err != nil {
+			return translate(err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // ListWebhookDeliveries implements payment.WebhookStore.
 func (s *Store) ListWebhookDeliveries(ctx context.Context, ws payment.WorkspaceID, endpointID string, limit int) ([]payment.WebhookDelivery, error) {
 	if limit <= 0 {

@@ -51,7 +51,21 @@ type Options struct {
 	UserAgent string
 	// Logger receives a line per failed attempt and per disabled endpoint [discard].
 	Logger *slog.Logger
+	// KeepDeliveries is how long finished deliveries (succeeded or failed) are kept, when the store
+	// is a payment.WebhookPruner: once an hour the older ones are deleted. Pending deliveries are
+	// never. A negative value keeps every delivery [DefaultKeepDeliveries].
+	KeepDeliveries time.Duration
 }
+
+// DefaultKeepDeliveries is how long finished deliveries are kept unless Options say otherwise.
+const DefaultKeepDeliveries = 30 * 24 * time.Hour
+
+// pruneEvery is how often a dispatcher prunes finished deliveries, and pruneBatch how many one
+// store call deletes (one short transaction each).
+const (
+	pruneEvery = time.Hour
+	pruneBatch = 1000
+)
 
 // Dispatcher delivers the events of a store's outbox to the workspaces' endpoints. Several
 // dispatchers may share a store: the fan-out cursor and the delivery leases keep them apart. It is
@@ -60,6 +74,9 @@ type Dispatcher struct {
 	events payment.EventLog
 	store  payment.WebhookStore
 	opts   Options
+
+	pruneMu sync.Mutex
+	pruned  time.Time // when this dispatcher last pruned
 }
 
 // New returns a dispatcher reading events from events and keeping its state in store (usually both
@@ -98,6 +115,9 @@ func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dis
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.KeepDeliveries == 0 {
+		opts.KeepDeliveries = DefaultKeepDeliveries
+	}
 	return &Dispatcher{events: events, store: store, opts: opts}
 }
 
@@ -108,6 +128,7 @@ type Stats struct {
 	Succeeded int
 	Failed    int // attempts that failed (retried later, or given up)
 	GaveUp    int // deliveries failed for good, their endpoint disabled
+	Pruned    int // finished deliveries deleted, older than Options.KeepDeliveries
 }
 
 func (s *Stats) add(o Stats) {
@@ -116,6 +137,7 @@ func (s *Stats) add(o Stats) {
 	s.Succeeded += o.Succeeded
 	s.Failed += o.Failed
 	s.GaveUp += o.GaveUp
+	s.Pruned += o.Pruned
 }
 
 // Run delivers until ctx is done, then returns nil. Step errors (a store briefly unavailable) are
@@ -186,7 +208,35 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (Stats, error) {
 	}
 	close(next)
 	wg.Wait()
-	return st, nil
+	st.Pruned, err = d.prune(ctx, now)
+	return st, err
+}
+
+// prune deletes the finished deliveries older than Options.KeepDeliveries, at most once per
+// pruneEvery, when the store can.
+func (d *Dispatcher) prune(ctx context.Context, now time.Time) (int, error) {
+	p, ok := d.store.(payment.WebhookPruner)
+	if !ok || d.opts.KeepDeliveries < 0 {
+		return 0, nil
+	}
+	d.pruneMu.Lock()
+	defer d.pruneMu.Unlock()
+	if !d.pruned.IsZero() && now.Sub(d.pruned) < pruneEvery {
+		return 0, nil
+	}
+	d.pruned = now // a failure waits for the next turn too
+	total := 0
+	for ctx.Err() == nil {
+		n, err := p.PruneWebhookDeliveries(ctx, now.Add(-d.opts.KeepDeliveries), pruneBatch)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("webhook: prune deliveries: %w", err)
+		}
+		if n < pruneBatch {
+			break
+		}
+	}
+	return total, nil
 }
 
 // fanOut turns outbox events after the cursor into deliveries, one batch at a time, moving the

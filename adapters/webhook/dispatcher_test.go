@@ -571,3 +571,51 @@ func TestRunStops(t *testing.T) {
 	stop()
 	assert.NoError(t, <-done)
 }
+
+// TestPruneFinishedDeliveries: finished deliveries older than KeepDeliveries are deleted, at most once
+// an hour; a pending one stays however old, and a negative KeepDeliveries keeps everything.
+func TestPruneFinishedDeliveries(t *testing.T) {
+	e := newHookEnv(t)
+	e.opts.KeepDeliveries = 24 * time.Hour
+	ep := e.endpoint(t, e.Workspace.ID)
+	d := e.dispatcher()
+	count := func() int {
+		ds, err := e.store.ListWebhookDeliveries(ctx, e.Workspace.ID, ep.ID, 0)
+		require.NoError(t, err)
+		return len(ds)
+	}
+	e.MustCreate(t)
+	st, err := d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Succeeded)
+	assert.Zero(t, st.Pruned, "nothing is old yet")
+
+	e.recv.set(func(r *receiver) { r.answer = func(int, webhook.Envelope) int { return http.StatusServiceUnavailable } })
+	e.MustCreate(t) // a delivery that keeps failing: pending, retried
+	_, err = d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, count())
+
+	e.Clock.Advance(25 * time.Hour)
+	keepAll := e.opts
+	keepAll.KeepDeliveries = -1
+	st, err = webhook.New(e.store, e.store, keepAll).DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.Pruned, "a negative KeepDeliveries keeps everything")
+	st, err = d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Pruned)
+	assert.Equal(t, 1, count(), "the pending delivery stays")
+
+	e.recv.set(func(r *receiver) { r.answer = func(int, webhook.Envelope) int { return http.StatusOK } })
+	st, err = d.DeliverOnce(ctx) // its retry is due and succeeds: finished, and a day old
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Succeeded)
+	assert.Zero(t, st.Pruned, "pruned less than an hour ago")
+	assert.Equal(t, 1, count())
+	e.Clock.Advance(time.Hour)
+	st, err = d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Pruned)
+	assert.Zero(t, count())
+}

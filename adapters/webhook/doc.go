@@ -36,6 +36,10 @@
 // the endpoint disabled, with the reason. EnableEndpoint re-enables it: deliveries that were pending
 // resume, events that occurred meanwhile are not sent.
 //
+// Finished deliveries (succeeded or failed) are deleted 30 days after they were created
+// (Options.KeepDeliveries; a store that is a payment.WebhookPruner, as memory, SQLite and PostgreSQL
+// are), so the store does not grow with every event for ever. Pending ones are kept.
+//
 // # Guarantees
 //
 // Delivery is at least once. A dispatcher that dies between sending and recording the answer leaves

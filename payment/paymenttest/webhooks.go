@@ -1,6 +1,7 @@
 package paymenttest
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,53 @@ func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) 
 		{"Deliveries", testWebhookDeliveries},
 		{"ConcurrentClaims", testConcurrentDeliveryClaims},
 	})
+	t.Run("Prune", func(t *testing.T) {
+		s := newStore(t)
+		h, ok := s.(payment.WebhookStore)
+		p, pok := s.(payment.WebhookPruner)
+		if !ok || !pok {
+			t.Skip("store does not implement payment.WebhookPruner")
+		}
+		testPruneDeliveries(t, s, h, p)
+	})
+}
+
+// testPruneDeliveries: finished deliveries created before the cut go, oldest first and at most limit
+// a call; pending ones stay however old, and newer ones stay.
+func testPruneDeliveries(t *testing.T, s payment.Store, h payment.WebhookStore, p payment.WebhookPruner) {
+	e := NewEnv(t, s)
+	ws := e.Workspace.ID
+	t0 := Epoch
+	require.NoError(t, h.CreateWebhookEndpoint(ctx, payment.WebhookEndpoint{ID: "whk_a", Workspace: ws, URL: "https://x.example", CreatedAt: t0}))
+	var ds []payment.WebhookDelivery
+	for i, st := range []payment.DeliveryStatus{payment.DeliverySucceeded, payment.DeliveryPending, payment.DeliveryFailed,
+		payment.DeliverySucceeded, payment.DeliverySucceeded} {
+		d := delivery(fmt.Sprintf("dlv_%d", i+1), "whk_a", ws, fmt.Sprintf("evt_%d", i+1), t0.Add(time.Duration(i)*time.Hour))
+		ds = append(ds, d)
+		ds[i].Status = st
+	}
+	require.NoError(t, h.EnqueueWebhookDeliveries(ctx, 0, 5, ds))
+	left := func() []string {
+		list, err := h.ListWebhookDeliveries(ctx, ws, "whk_a", 0)
+		require.NoError(t, err)
+		var ids []string
+		for _, d := range list {
+			ids = append(ids, d.ID)
+		}
+		return ids
+	}
+	cut := t0.Add(3*time.Hour + time.Minute) // after dlv_4, before dlv_5
+	n, err := p.PruneWebhookDeliveries(ctx, cut, 1)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{"dlv_5", "dlv_4", "dlv_3", "dlv_2"}, left(), "the oldest first")
+	n, err = p.PruneWebhookDeliveries(ctx, cut, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, []string{"dlv_5", "dlv_2"}, left(), "the pending one and the newer one stay")
+	n, err = p.PruneWebhookDeliveries(ctx, cut, 100)
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }
 
 func delivery(id, ep string, ws payment.WorkspaceID, evt string, due time.Time) payment.WebhookDelivery {
