@@ -39,6 +39,7 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"ConcurrentCompareAndSet", testConcurrentCAS},
 		{"History", testHistory},
 		{"ListOrderFiltersCursor", testList},
+		{"ListAccountBothSides", testListAccountBothSides},
 		{"ServiceLifecycle", testServiceLifecycle},
 		{"TextThatIsNotUTF8", testTextNotUTF8},
 		{"APIKeys", testAPIKeys},
@@ -428,6 +429,52 @@ func testList(t *testing.T, s payment.Store) {
 	assert.Equal(t, 11, count(payment.ListFilter{CreatedTo: created}))
 	assert.Equal(t, 2, count(payment.ListFilter{Method: payment.MethodBankTransfer, Statuses: []payment.Status{payment.StatusApproved}, Limit: 2}))
 	assert.Equal(t, 0, count(payment.ListFilter{BatchID: "bat_01JZZZZZZZZZZZZZZZZZZZZZZZ"}))
+}
+
+// testListAccountBothSides: an account filter takes the payments from and to the account, newest
+// first across both sides, page by page with the cursor, with the other filters applied to both.
+func testListAccountBothSides(t *testing.T, s payment.Store) {
+	w := newWorld(t, s)
+	var ids []payment.ID // newest first
+	for i := 0; i < 17; i++ {
+		c := w.change(func(p *payment.Payment) {
+			if i%3 == 0 { // money coming in: from the counterparty to our account
+				p.FromAccount, p.ToAccount = w.peer.ID, w.own.ID
+			}
+		})
+		require.NoError(t, s.CreatePayment(ctx, c))
+		if i%4 == 0 {
+			require.NoError(t, s.UpdatePayment(ctx, w.next(c, payment.StatusApproved, "approve"), 1))
+		}
+		ids = append([]payment.ID{c.Payment.ID}, ids...)
+	}
+	for _, acct := range []payment.AccountID{w.own.ID, w.peer.ID} {
+		var seen []payment.ID
+		f := payment.ListFilter{Account: acct, Limit: 4}
+		for {
+			page, err := s.ListPayments(ctx, w.ws.ID, f)
+			require.NoError(t, err)
+			for _, p := range page {
+				seen = append(seen, p.ID)
+			}
+			if len(page) < f.Limit {
+				break
+			}
+			f.After = page[len(page)-1].ID
+		}
+		assert.Equal(t, ids, seen, "every payment once, newest first")
+	}
+	approved, err := s.ListPayments(ctx, w.ws.ID, payment.ListFilter{Account: w.own.ID,
+		Statuses: []payment.Status{payment.StatusApproved}, Limit: 3})
+	require.NoError(t, err)
+	var got []payment.ID
+	for _, p := range approved {
+		got = append(got, p.ID)
+	}
+	assert.Equal(t, []payment.ID{ids[0], ids[4], ids[8]}, got, "payments 16, 12 and 8: approved, on both sides")
+	none, err := s.ListPayments(ctx, w.ws.ID, payment.ListFilter{Account: "acc_01JZZZZZZZZZZZZZZZZZZZZZZZ"})
+	require.NoError(t, err)
+	assert.Empty(t, none)
 }
 
 func testServiceLifecycle(t *testing.T, s payment.Store) {
