@@ -57,13 +57,10 @@ const MaxKeyNameLen = 100
 // MaxKeyNameLen characters, valid UTF-8 without control characters. The problem is a
 // *ValidationError of field "name".
 func CheckKeyName(name string) error {
-	var errs fieldErrs
 	if name == "" {
-		errs.add("name", "is required")
-	} else {
-		checkText(&errs, "name", name, MaxKeyNameLen)
+		return &ValidationError{Field: "name", Reason: "is required"}
 	}
-	return errs.join()
+	return CheckText("name", name, MaxKeyNameLen)
 }
 
 // Active reports whether the key may be used at time now.

@@ -58,6 +58,14 @@ func storable(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
+// CheckText checks free text a person gives (a note, a description, a name): valid UTF-8, no
+// control characters, at most max characters. The problems are *ValidationError of the field.
+func CheckText(field, s string, max int) error {
+	var errs fieldErrs
+	checkText(&errs, field, s, max)
+	return errs.join()
+}
+
 func checkText(errs *fieldErrs, field, s string, max int) {
 	if !utf8.ValidString(s) {
 		errs.add(field, "is not valid UTF-8")

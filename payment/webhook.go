@@ -121,3 +121,44 @@ type WebhookPruner interface {
 	// stay, however old.
 	PruneWebhookDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 }
+
+// WebhookEndpointRequest is what a workspace gives to create or change an endpoint.
+type WebhookEndpointRequest struct {
+	URL         string      `json:"url"`
+	Description string      `json:"description,omitempty"`
+	Events      []EventType `json:"events"` // empty: every event type
+}
+
+// WebhookTest is the outcome of a test event sent to an endpoint.
+type WebhookTest struct {
+	EventID    string
+	StatusCode int   // 0 when there was no answer
+	Err        error // nil for a 2xx in time
+}
+
+// Webhooks configures a workspace's webhook endpoints. adapters/webhook's Dispatcher implements it;
+// the API and the dashboard take it, so that they configure endpoints the same way. Methods treat
+// another workspace's endpoints as ErrNotFound; invalid input is *ValidationError, several joined.
+type Webhooks interface {
+	// Endpoints lists the workspace's endpoints, oldest first.
+	Endpoints(ctx context.Context, ws WorkspaceID) ([]WebhookEndpoint, error)
+	Endpoint(ctx context.Context, ws WorkspaceID, id string) (WebhookEndpoint, error)
+	// CreateEndpoint validates and stores an endpoint with a new secret, returned in the endpoint (the
+	// one time it is handed out, apart from RotateSecret).
+	CreateEndpoint(ctx context.Context, ws WorkspaceID, r WebhookEndpointRequest) (WebhookEndpoint, error)
+	// UpdateEndpoint applies change to what the endpoint is now (URL, description, events), validates
+	// the result as CreateEndpoint does, and stores it.
+	UpdateEndpoint(ctx context.Context, ws WorkspaceID, id string, change func(*WebhookEndpointRequest)) (WebhookEndpoint, error)
+	// RotateSecret gives the endpoint a new secret, returned in the endpoint.
+	RotateSecret(ctx context.Context, ws WorkspaceID, id string) (WebhookEndpoint, error)
+	// DisableEndpoint stops deliveries to the endpoint, with a person's reason.
+	DisableEndpoint(ctx context.Context, ws WorkspaceID, id, reason string) (WebhookEndpoint, error)
+	// EnableEndpoint resumes deliveries to a disabled endpoint.
+	EnableEndpoint(ctx context.Context, ws WorkspaceID, id string) (WebhookEndpoint, error)
+	// DeleteEndpoint removes the endpoint and its pending deliveries.
+	DeleteEndpoint(ctx context.Context, ws WorkspaceID, id string) error
+	// Deliveries returns the endpoint's deliveries, newest first, at most limit (0: all).
+	Deliveries(ctx context.Context, ws WorkspaceID, id string, limit int) ([]WebhookDelivery, error)
+	// SendTest sends one signed test event of type t to the endpoint now and reports the answer.
+	SendTest(ctx context.Context, ws WorkspaceID, id string, t EventType) (WebhookTest, error)
+}

@@ -310,7 +310,7 @@ func TestBrowserReconciliation(t *testing.T) {
 // scroll sideways (wide tables scroll inside their own box).
 func TestBrowserEveryPageFits(t *testing.T) {
 	ctx := browser(t)
-	hooks := &fakeHooks{answer: dashboard.TestResult{StatusCode: 204}}
+	hooks := &fakeHooks{answer: payment.WebhookTest{StatusCode: 204}}
 	e := newTestEnv(t, dashboard.Options{Webhooks: hooks})
 	hooks.store = e.store
 	dir := artifacts(t)
@@ -318,7 +318,7 @@ func TestBrowserEveryPageFits(t *testing.T) {
 	p := e.MustCreate(t, func(r *payment.Request) {
 		r.Description = "Çok uzun bir açıklama: " + strings.Repeat("ödeme ", 19)
 	})
-	_, err := hooks.CreateEndpoint(context.Background(), e.Workspace.ID, dashboard.EndpointRequest{
+	_, err := hooks.CreateEndpoint(context.Background(), e.Workspace.ID, payment.WebhookEndpointRequest{
 		URL: "https://erp.example.com/hooks/orkesta/a/very/long/path/that/goes/on", Events: payment.EventTypes()})
 	require.NoError(t, err)
 	eps, err := hooks.Endpoints(context.Background(), e.Workspace.ID)

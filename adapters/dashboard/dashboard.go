@@ -41,8 +41,9 @@ type Options struct {
 	// DecodeOptions are the options of the default Decode: the column mappings of the workspace's
 	// banks (CSV.Mappings, XLSX.Mappings), a character set.
 	DecodeOptions detect.Options
-	// Webhooks backs Integrations → Webhooks; nil hides it.
-	Webhooks Webhooks
+	// Webhooks backs Integrations → Webhooks (adapters/webhook's Dispatcher; cmd/orkesta wires it
+	// in); nil hides it.
+	Webhooks payment.Webhooks
 }
 
 // Handler is the dashboard, an http.Handler. Mount it at the root of a mux (its paths are absolute).

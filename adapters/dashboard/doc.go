@@ -20,7 +20,7 @@
 //	runs := reconcile.NewService(svc, runStore, reconcile.ServiceOptions{})
 //	h := dashboard.New(svc, keys, dashboard.Options{
 //		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport),
-//		Webhooks:  hooks, // a dashboard.Webhooks over adapters/webhook (see cmd/orkesta)
+//		Webhooks:  hooks, // a payment.Webhooks: adapters/webhook's Dispatcher
 //	})
 //	mux.Handle("/", h)
 package dashboard

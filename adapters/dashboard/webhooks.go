@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,46 +9,6 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 )
-
-// Webhooks backs Integrations → Webhooks (adapters/webhook does the work; cmd/orkesta wires it in).
-// Methods taking a workspace treat another workspace's endpoints as payment.ErrNotFound.
-type Webhooks interface {
-	// Endpoints lists the workspace's endpoints, oldest first.
-	Endpoints(ctx context.Context, ws payment.WorkspaceID) ([]payment.WebhookEndpoint, error)
-	Endpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error)
-	// CreateEndpoint validates and stores an endpoint with a new secret, returned in the endpoint (the
-	// one time it is shown). Invalid input is *payment.ValidationError (field "url", "events", …).
-	CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r EndpointRequest) (payment.WebhookEndpoint, error)
-	// UpdateEndpoint changes an endpoint's URL, description and events, validated as CreateEndpoint's.
-	UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r EndpointRequest) (payment.WebhookEndpoint, error)
-	// RotateSecret gives an endpoint a new secret, returned in the endpoint (the one time it is shown);
-	// deliveries from then on are signed with it.
-	RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error)
-	// DisableEndpoint stops deliveries to an endpoint, with the person's reason.
-	DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error
-	// EnableEndpoint re-enables an endpoint that was disabled, by hand or after its retries failed.
-	EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error
-	// DeleteEndpoint removes an endpoint and its pending deliveries.
-	DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error
-	// Deliveries returns an endpoint's recent deliveries, newest first, at most limit.
-	Deliveries(ctx context.Context, ws payment.WorkspaceID, id string, limit int) ([]payment.WebhookDelivery, error)
-	// SendTest POSTs one signed test event of type t to the endpoint now and reports the answer.
-	SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (TestResult, error)
-}
-
-// EndpointRequest is a new endpoint: its URL, a note, and the event types it wants (empty: all).
-type EndpointRequest struct {
-	URL         string
-	Description string
-	Events      []payment.EventType
-}
-
-// TestResult is the answer to a test event: the HTTP status (0 when there was none) and, unless the
-// endpoint answered 2xx in time, what went wrong.
-type TestResult struct {
-	StatusCode int
-	Err        error
-}
 
 type webhooksView struct {
 	Endpoints []payment.WebhookEndpoint
@@ -95,7 +54,7 @@ func (f *endpointForm) fill(ep *payment.WebhookEndpoint) {
 }
 
 // read takes the posted form into f and returns the request it makes; f.Errors says what is wrong.
-func (f *endpointForm) read(r *http.Request) EndpointRequest {
+func (f *endpointForm) read(r *http.Request) payment.WebhookEndpointRequest {
 	raw := strings.TrimSpace(r.PostFormValue("url"))
 	desc := strings.TrimSpace(r.PostFormValue("description"))
 	f.Values["url"], f.Values["description"], f.Values["all"] = raw, desc, r.PostFormValue("all")
@@ -122,7 +81,7 @@ func (f *endpointForm) read(r *http.Request) EndpointRequest {
 			f.Errors["events"] = "Choose at least one event, or All events."
 		}
 	}
-	return EndpointRequest{URL: raw, Description: desc, Events: events}
+	return payment.WebhookEndpointRequest{URL: raw, Description: desc, Events: events}
 }
 
 // refused puts the field errors of err (a *payment.ValidationError or several) into f, and reports
@@ -148,10 +107,10 @@ func (h *Handler) webhookRoutes(m *http.ServeMux) {
 	m.Handle("GET /integrations/webhooks/{id}", h.auth(payment.ScopeReadOnly, h.webhookShow))
 	m.Handle("POST /integrations/webhooks/{id}/test", h.auth(payment.ScopeReadWrite, h.webhookTest))
 	m.Handle("POST /integrations/webhooks/{id}", h.auth(payment.ScopeReadWrite, h.webhookUpdate))
-	m.Handle("POST /integrations/webhooks/{id}/enable", h.auth(payment.ScopeReadWrite, h.endpointAction("re-enabled", enableEndpoint)))
-	m.Handle("POST /integrations/webhooks/{id}/disable", h.auth(payment.ScopeReadWrite, h.endpointAction("disabled", disableEndpoint)))
+	m.Handle("POST /integrations/webhooks/{id}/enable", h.auth(payment.ScopeReadWrite, h.endpointAction("re-enabled", h.enableEndpoint)))
+	m.Handle("POST /integrations/webhooks/{id}/disable", h.auth(payment.ScopeReadWrite, h.endpointAction("disabled", h.disableEndpoint)))
 	m.Handle("POST /integrations/webhooks/{id}/rotate", h.auth(payment.ScopeReadWrite, h.webhookRotate))
-	m.Handle("POST /integrations/webhooks/{id}/delete", h.auth(payment.ScopeReadWrite, h.endpointAction("deleted", deleteEndpoint)))
+	m.Handle("POST /integrations/webhooks/{id}/delete", h.auth(payment.ScopeReadWrite, h.endpointAction("deleted", h.deleteEndpoint)))
 }
 
 func (h *Handler) webhooksView(r *http.Request, s *session) (*webhooksView, error) {
@@ -264,24 +223,27 @@ func (h *Handler) webhookUpdate(w http.ResponseWriter, r *http.Request, s *sessi
 	if !ok {
 		return
 	}
-	v, err := h.webhookView(r, s, ep)
-	if err != nil {
-		h.serverError(w, r, s, err)
-		return
-	}
-	req := v.read(r)
-	if len(v.Errors) == 0 {
-		if _, err = h.opts.Webhooks.UpdateEndpoint(r.Context(), s.ws, ep.ID, req); err != nil && !v.refused(err) {
+	form := newEndpointForm()
+	req := form.read(r)
+	if len(form.Errors) == 0 {
+		_, err := h.opts.Webhooks.UpdateEndpoint(r.Context(), s.ws, ep.ID, func(c *payment.WebhookEndpointRequest) { *c = req })
+		if err == nil {
+			h.opts.Logger.Info("dashboard: webhook endpoint changed", "endpoint", ep.ID, "by", s.keyID)
+			h.redirect(w, r, s, "/integrations/webhooks/"+ep.ID, "Endpoint saved: events from now on are sent as it now says.")
+			return
+		}
+		if !form.refused(err) {
 			h.serverError(w, r, s, err)
 			return
 		}
 	}
-	if len(v.Errors) > 0 {
-		h.show(w, r, s, http.StatusUnprocessableEntity, "webhook", "Webhook endpoint", "webhooks", v)
+	v, err := h.webhookView(r, s, ep) // the page again, with what was typed and what is wrong
+	if err != nil {
+		h.serverError(w, r, s, err)
 		return
 	}
-	h.opts.Logger.Info("dashboard: webhook endpoint changed", "endpoint", ep.ID, "by", s.keyID)
-	h.redirect(w, r, s, "/integrations/webhooks/"+ep.ID, "Endpoint saved: events from now on are sent as it now says.")
+	v.endpointForm = form
+	h.show(w, r, s, http.StatusUnprocessableEntity, "webhook", "Webhook endpoint", "webhooks", v)
 }
 
 func (h *Handler) webhookRotate(w http.ResponseWriter, r *http.Request, s *session) {
@@ -331,59 +293,49 @@ func (h *Handler) webhookTest(w http.ResponseWriter, r *http.Request, s *session
 	}
 }
 
-// An endpointChange does one thing to endpoint ep as the posted form r asks, and returns the page
-// to go to and the message that says what was done. A *formProblem is the person's to mend.
-type endpointChange func(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, r *http.Request) (to, msg string, err error)
-
-// formProblem is a mistake in a posted form, shown back as the page's error message.
-type formProblem struct{ msg string }
-
-func (p *formProblem) Error() string { return p.msg }
-
-// endpointAction is the handler of a change: it finds the endpoint (404 when the workspace has no
-// such endpoint), makes the change, logs it as done and redirects.
-func (h *Handler) endpointAction(done string, change endpointChange) handlerFunc {
+// endpointAction is the handler of a change to an endpoint: it finds the endpoint (404 when the
+// workspace has no such endpoint), makes the change, logs it as done and redirects to the page change
+// names, with its message. A field error of the change goes back to the endpoint's page.
+func (h *Handler) endpointAction(done string,
+	change func(r *http.Request, s *session, ep *payment.WebhookEndpoint) (to, msg string, err error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, s *session) {
 		ep, ok := h.endpoint(w, r, s)
 		if !ok {
 			return
 		}
-		to, msg, err := change(r.Context(), h.opts.Webhooks, s, &ep, r)
-		var p *formProblem
-		switch {
-		case errors.As(err, &p):
-			h.redirectError(w, r, s, "/integrations/webhooks/"+ep.ID, p.msg)
-		case err != nil:
-			h.serverError(w, r, s, err)
-		default:
-			h.opts.Logger.Info("dashboard: webhook endpoint "+done, "endpoint", ep.ID, "by", s.keyID)
-			h.redirect(w, r, s, to, msg)
+		to, msg, err := change(r, s, &ep)
+		if fe := payment.FieldErrors(err); len(fe) > 0 {
+			h.redirectError(w, r, s, "/integrations/webhooks/"+ep.ID, "The "+fe[0].Field+" "+fe[0].Reason+".")
+			return
 		}
+		if err != nil {
+			h.serverError(w, r, s, err)
+			return
+		}
+		h.opts.Logger.Info("dashboard: webhook endpoint "+done, "endpoint", ep.ID, "by", s.keyID)
+		h.redirect(w, r, s, to, msg)
 	}
 }
 
-func enableEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, _ *http.Request) (string, string, error) {
-	return "/integrations/webhooks/" + ep.ID, "Endpoint enabled: new events are delivered to it again.",
-		hooks.EnableEndpoint(ctx, s.ws, ep.ID)
+func (h *Handler) enableEndpoint(r *http.Request, s *session, ep *payment.WebhookEndpoint) (string, string, error) {
+	_, err := h.opts.Webhooks.EnableEndpoint(r.Context(), s.ws, ep.ID)
+	return "/integrations/webhooks/" + ep.ID, "Endpoint enabled: new events are delivered to it again.", err
 }
 
-func disableEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, r *http.Request) (string, string, error) {
+func (h *Handler) disableEndpoint(r *http.Request, s *session, ep *payment.WebhookEndpoint) (string, string, error) {
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if len([]rune(reason)) > 200 {
-		return "", "", &formProblem{"The reason is longer than 200 characters."}
+	if len([]rune(reason)) > 200 { // the form's maxlength, said as the form's other fields say it
+		return "", "", &payment.ValidationError{Field: "reason", Reason: "is longer than 200 characters"}
 	}
 	if reason == "" {
 		reason = "disabled in the dashboard"
 	}
-	err := hooks.DisableEndpoint(ctx, s.ws, ep.ID, reason)
-	if fe := payment.FieldErrors(err); len(fe) > 0 {
-		return "", "", &formProblem{"The reason " + fe[0].Reason + "."}
-	}
+	_, err := h.opts.Webhooks.DisableEndpoint(r.Context(), s.ws, ep.ID, reason)
 	return "/integrations/webhooks/" + ep.ID, "Endpoint disabled: nothing is delivered to it until it is re-enabled, " +
 		"and events that occur meanwhile are not sent later.", err
 }
 
-func deleteEndpoint(ctx context.Context, hooks Webhooks, s *session, ep *payment.WebhookEndpoint, _ *http.Request) (string, string, error) {
+func (h *Handler) deleteEndpoint(r *http.Request, s *session, ep *payment.WebhookEndpoint) (string, string, error) {
 	return "/integrations/webhooks", "Endpoint " + ep.URL + " deleted, with the deliveries still pending for it.",
-		hooks.DeleteEndpoint(ctx, s.ws, ep.ID)
+		h.opts.Webhooks.DeleteEndpoint(r.Context(), s.ws, ep.ID)
 }

@@ -19,11 +19,11 @@ import (
 	"github.com/orkesta/orkesta/payment"
 )
 
-// fakeHooks is dashboard.Webhooks on the memory store; SendTest answers with answer.
+// fakeHooks is payment.Webhooks on the memory store; SendTest answers with answer.
 type fakeHooks struct {
 	store  *memory.Store
 	n      int
-	answer dashboard.TestResult
+	answer payment.WebhookTest
 	sent   []payment.EventType
 }
 
@@ -35,18 +35,21 @@ func (f *fakeHooks) Endpoint(ctx context.Context, ws payment.WorkspaceID, id str
 	return f.store.GetWebhookEndpoint(ctx, ws, id)
 }
 
-func (f *fakeHooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r dashboard.EndpointRequest) (payment.WebhookEndpoint, error) {
+func (f *fakeHooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r payment.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
 	f.n++
 	e := payment.WebhookEndpoint{ID: payment.PrefixWebhookEndpoint + payment.EncodeULID(1, 0, uint64(f.n)), Workspace: ws,
 		URL: r.URL, Description: r.Description, Events: r.Events, Secret: "whsec_test", CreatedAt: time.Unix(0, 0).UTC()}
 	return e, f.store.CreateWebhookEndpoint(ctx, e)
 }
 
-func (f *fakeHooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r dashboard.EndpointRequest) (payment.WebhookEndpoint, error) {
+func (f *fakeHooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string,
+	change func(*payment.WebhookEndpointRequest)) (payment.WebhookEndpoint, error) {
 	e, err := f.store.GetWebhookEndpoint(ctx, ws, id)
 	if err != nil {
 		return e, err
 	}
+	r := payment.WebhookEndpointRequest{URL: e.URL, Description: e.Description, Events: e.Events}
+	change(&r)
 	if strings.Contains(r.URL, "refused") { // as the dispatcher refuses what the form lets through
 		return e, &payment.ValidationError{Field: "url", Reason: "is refused by the dispatcher"}
 	}
@@ -64,29 +67,36 @@ func (f *fakeHooks) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id
 	return e, f.store.UpdateWebhookEndpoint(ctx, e)
 }
 
-func (f *fakeHooks) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error {
-	return f.store.SetWebhookEndpointDisabled(ctx, ws, id, true, time.Unix(0, 0).UTC(), reason)
+func (f *fakeHooks) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) (payment.WebhookEndpoint, error) {
+	return f.setDisabled(ctx, ws, id, true, time.Unix(0, 0).UTC(), reason)
+}
+
+func (f *fakeHooks) setDisabled(ctx context.Context, ws payment.WorkspaceID, id string, disabled bool, at time.Time, reason string) (payment.WebhookEndpoint, error) {
+	if err := f.store.SetWebhookEndpointDisabled(ctx, ws, id, disabled, at, reason); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	return f.store.GetWebhookEndpoint(ctx, ws, id)
 }
 
 func (f *fakeHooks) DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
 	return f.store.DeleteWebhookEndpoint(ctx, ws, id)
 }
 
-func (f *fakeHooks) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
-	return f.store.SetWebhookEndpointDisabled(ctx, ws, id, false, time.Time{}, "")
+func (f *fakeHooks) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	return f.setDisabled(ctx, ws, id, false, time.Time{}, "")
 }
 
 func (f *fakeHooks) Deliveries(ctx context.Context, ws payment.WorkspaceID, id string, limit int) ([]payment.WebhookDelivery, error) {
 	return f.store.ListWebhookDeliveries(ctx, ws, id, limit)
 }
 
-func (f *fakeHooks) SendTest(_ context.Context, _ payment.WorkspaceID, _ string, t payment.EventType) (dashboard.TestResult, error) {
+func (f *fakeHooks) SendTest(_ context.Context, _ payment.WorkspaceID, _ string, t payment.EventType) (payment.WebhookTest, error) {
 	f.sent = append(f.sent, t)
 	return f.answer, nil
 }
 
 func TestWebhooksPages(t *testing.T) {
-	hooks := &fakeHooks{answer: dashboard.TestResult{StatusCode: 204}}
+	hooks := &fakeHooks{answer: payment.WebhookTest{StatusCode: 204}}
 	e := newTestEnv(t, dashboard.Options{Webhooks: hooks})
 	hooks.store = e.store
 	c := newClient(t, e)
@@ -120,7 +130,7 @@ func TestWebhooksPages(t *testing.T) {
 		c.get("/integrations/webhooks/" + id)
 		_, body := c.post("/integrations/webhooks/"+id+"/test", url.Values{"type": {"payment.created"}})
 		assert.Contains(t, body, "answered 204")
-		hooks.answer = dashboard.TestResult{StatusCode: 500, Err: errors.New("status 500")}
+		hooks.answer = payment.WebhookTest{StatusCode: 500, Err: errors.New("status 500")}
 		_, body = c.post("/integrations/webhooks/"+id+"/test", url.Values{"type": {"payment.settled"}})
 		assert.Contains(t, body, "did not accept the test event: it answered 500")
 		assert.Equal(t, []payment.EventType{"payment.created", "payment.settled"}, hooks.sent)

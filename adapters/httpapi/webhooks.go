@@ -1,58 +1,14 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/payment"
 )
-
-// Webhooks is what the webhook endpoint routes need: adapters/webhook's Dispatcher, which the binary
-// joins in (adapters do not import each other). Every method is scoped to the workspace: another
-// workspace's endpoint is payment.ErrNotFound. Invalid input is *payment.ValidationError (errors.Is
-// payment.ErrInvalid), several of them joined.
-type Webhooks interface {
-	// CreateEndpoint validates and stores an endpoint with a new secret, returned in the endpoint.
-	CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r WebhookEndpointRequest) (payment.WebhookEndpoint, error)
-	Endpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error)
-	// Endpoints lists the workspace's endpoints, oldest first.
-	Endpoints(ctx context.Context, ws payment.WorkspaceID) ([]payment.WebhookEndpoint, error)
-	// UpdateEndpoint replaces an endpoint's URL, description and event types.
-	UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r WebhookEndpointRequest) (payment.WebhookEndpoint, error)
-	// RotateSecret gives the endpoint a new secret, returned in the endpoint.
-	RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error)
-	DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error
-	EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error
-	DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error
-	// Deliveries returns an endpoint's deliveries, newest first, at most limit.
-	Deliveries(ctx context.Context, ws payment.WorkspaceID, id string, limit int) ([]payment.WebhookDelivery, error)
-	// SendTest POSTs one signed test event of type t to the endpoint now, once, and reports the answer.
-	SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (WebhookTest, error)
-}
-
-// WebhookEndpointRequest is an endpoint to create, or what an endpoint is changed to: its URL, a note,
-// and the event types it receives (empty: every type).
-type WebhookEndpointRequest struct {
-	URL         string
-	Description string
-	Events      []payment.EventType
-}
-
-// WebhookTest is what Webhooks.SendTest reports: the test event's id, the endpoint's HTTP status (0
-// when it did not answer) and, unless it answered 2xx in time, what went wrong.
-type WebhookTest struct {
-	EventID    string
-	StatusCode int
-	Err        error
-}
-
-// MaxDisableReason caps the reason given when an endpoint is disabled, in characters.
-const MaxDisableReason = 200
 
 // WebhookEndpoint is a webhook endpoint as the API returns it. Secret is set only in the answers that
 // create the endpoint or rotate its secret.
@@ -150,7 +106,7 @@ type WebhookTestResult struct {
 //
 // Invalid input (a URL that is not https, an unknown event type) is 422 validation_failed with every
 // field in errors; an id of no endpoint of the caller's workspace is 404 not_found.
-func WebhookRoutes(w Webhooks) []Route {
+func WebhookRoutes(w payment.Webhooks) []Route {
 	wr := &webhookRoutes{w: w}
 	const base = "/v1/webhook_endpoints"
 	one := base + "/{id}"
@@ -169,7 +125,7 @@ func WebhookRoutes(w Webhooks) []Route {
 }
 
 type webhookRoutes struct {
-	w Webhooks
+	w payment.Webhooks
 }
 
 // route adapts an endpoint function to a Route with the package's adapter for mounted routes
@@ -200,7 +156,7 @@ func (wr *webhookRoutes) route(pattern string, b body, fn func(c *call, id strin
 
 // endpointMembers is the body of a create or a change: the members sent, and which they were.
 type endpointMembers struct {
-	WebhookEndpointRequest
+	payment.WebhookEndpointRequest
 	hasURL, hasDescription, hasEvents bool
 }
 
@@ -303,22 +259,17 @@ func (wr *webhookRoutes) update(c *call, id string) error {
 	if derr != nil {
 		return derr
 	}
-	ctx, ws := c.r.Context(), c.key.Workspace
-	e, err := wr.w.Endpoint(ctx, ws, id)
-	if err != nil {
-		return err
-	}
-	r := WebhookEndpointRequest{URL: e.URL, Description: e.Description, Events: e.Events}
-	if m.hasURL {
-		r.URL = m.URL
-	}
-	if m.hasDescription {
-		r.Description = m.Description
-	}
-	if m.hasEvents {
-		r.Events = m.Events
-	}
-	e, err = wr.w.UpdateEndpoint(ctx, ws, id, r)
+	e, err := wr.w.UpdateEndpoint(c.r.Context(), c.key.Workspace, id, func(r *payment.WebhookEndpointRequest) {
+		if m.hasURL {
+			r.URL = m.URL
+		}
+		if m.hasDescription {
+			r.Description = m.Description
+		}
+		if m.hasEvents {
+			r.Events = m.Events
+		}
+	})
 	return writeEndpoint(c, http.StatusOK, e, err, false)
 }
 
@@ -337,11 +288,8 @@ func (wr *webhookRoutes) disable(c *call, id string) error {
 	if derr != nil {
 		return derr
 	}
-	if utf8.RuneCountInString(reason) > MaxDisableReason {
-		return validationError([]*payment.ValidationError{{Field: "reason",
-			Reason: "is longer than " + strconv.Itoa(MaxDisableReason) + " characters"}})
-	}
-	return wr.answerWith(c, id, wr.w.DisableEndpoint(c.r.Context(), c.key.Workspace, id, reason))
+	e, err := wr.w.DisableEndpoint(c.r.Context(), c.key.Workspace, id, reason)
+	return writeEndpoint(c, http.StatusOK, e, err, false)
 }
 
 // enable: POST /v1/webhook_endpoints/{id}/enable (an empty body or {}).
@@ -349,15 +297,8 @@ func (wr *webhookRoutes) enable(c *call, id string) error {
 	if derr := decodeEmptyObject(c.body); derr != nil {
 		return derr
 	}
-	return wr.answerWith(c, id, wr.w.EnableEndpoint(c.r.Context(), c.key.Workspace, id))
-}
-
-// answerWith answers with the endpoint as it is after a change that returned err.
-func (wr *webhookRoutes) answerWith(c *call, id string, err error) error {
-	if err != nil {
-		return err
-	}
-	return wr.get(c, id)
+	e, err := wr.w.EnableEndpoint(c.r.Context(), c.key.Workspace, id)
+	return writeEndpoint(c, http.StatusOK, e, err, false)
 }
 
 // rotate: POST /v1/webhook_endpoints/{id}/rotate_secret (an empty body or {}); the new secret is in the

@@ -16,33 +16,9 @@ import (
 	"github.com/orkesta/orkesta/payment"
 )
 
-// hooks is httpapi.Webhooks over adapters/webhook's Dispatcher, as a binary joins the two adapters
-// (cmd/orkesta does the same).
-type hooks struct {
-	*webhook.Dispatcher
-	store payment.WebhookStore
-}
-
-func (h hooks) Endpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
-	return h.store.GetWebhookEndpoint(ctx, ws, id)
-}
-
-func (h hooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r httpapi.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
-	return h.Dispatcher.CreateEndpoint(ctx, ws, webhook.EndpointRequest(r))
-}
-
-func (h hooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r httpapi.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
-	return h.Dispatcher.UpdateEndpoint(ctx, ws, id, webhook.EndpointRequest(r))
-}
-
-func (h hooks) SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (httpapi.WebhookTest, error) {
-	r, err := h.Dispatcher.SendTest(ctx, ws, id, t)
-	return httpapi.WebhookTest(r), err
-}
-
-// The webhook endpoint routes mount on the API handler over the webhook dispatcher: an integration
-// registers its endpoint, keeps the secret from the answer, and checks the signature of what it
-// receives with webhook.Verify.
+// The webhook endpoint routes mount on the API handler over adapters/webhook's dispatcher (a
+// payment.Webhooks): an integration registers its endpoint, keeps the secret from the answer, and
+// checks the signature of what it receives with webhook.Verify.
 func ExampleWebhookRoutes() {
 	ctx := context.Background()
 	store := memory.New()
@@ -66,7 +42,7 @@ func ExampleWebhookRoutes() {
 
 	// AllowHTTP: the test receiver is plain HTTP on this machine; endpoints are HTTPS otherwise.
 	d := webhook.New(store, store, webhook.Options{AllowHTTP: true})
-	api := httptest.NewServer(httpapi.New(svc, store, httpapi.Options{Routes: httpapi.WebhookRoutes(hooks{d, store})}))
+	api := httptest.NewServer(httpapi.New(svc, store, httpapi.Options{Routes: httpapi.WebhookRoutes(d)}))
 	defer api.Close()
 	call := func(method, path, body string) map[string]any {
 		req, _ := http.NewRequest(method, api.URL+path, strings.NewReader(body))

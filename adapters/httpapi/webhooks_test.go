@@ -19,7 +19,7 @@ import (
 	"github.com/orkesta/orkesta/payment"
 )
 
-// fakeWebhooks is httpapi.Webhooks over the memory store, with the rules of adapters/webhook's
+// fakeWebhooks is payment.Webhooks over the memory store, with the rules of adapters/webhook's
 // dispatcher that the API passes on (an https URL, known event types; each broken rule a
 // *payment.ValidationError, all of them joined). A test event "reaches" an endpoint whose URL contains
 // "down" only to get 503; any other answers 204. (The real dispatcher, signatures included, is tested
@@ -34,7 +34,7 @@ type fakeWebhooks struct {
 	tests   []string // "id type" of every test event sent
 }
 
-var _ httpapi.Webhooks = (*fakeWebhooks)(nil)
+var _ payment.Webhooks = (*fakeWebhooks)(nil)
 
 func (fw *fakeWebhooks) secret() string {
 	fw.mu.Lock()
@@ -43,7 +43,7 @@ func (fw *fakeWebhooks) secret() string {
 	return fmt.Sprintf("whsec_%064x", fw.secrets)
 }
 
-func (fw *fakeWebhooks) check(r httpapi.WebhookEndpointRequest) error {
+func (fw *fakeWebhooks) check(r payment.WebhookEndpointRequest) error {
 	var errs []error
 	if !strings.HasPrefix(r.URL, "https://") {
 		errs = append(errs, &payment.ValidationError{Field: "url", Reason: "must use https"})
@@ -56,7 +56,7 @@ func (fw *fakeWebhooks) check(r httpapi.WebhookEndpointRequest) error {
 	return errors.Join(errs...)
 }
 
-func (fw *fakeWebhooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r httpapi.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
+func (fw *fakeWebhooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r payment.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
 	if err := fw.check(r); err != nil {
 		return payment.WebhookEndpoint{}, err
 	}
@@ -83,7 +83,14 @@ func (fw *fakeWebhooks) change(ctx context.Context, ws payment.WorkspaceID, id s
 	return e, fw.store.UpdateWebhookEndpoint(ctx, e)
 }
 
-func (fw *fakeWebhooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r httpapi.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
+func (fw *fakeWebhooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string,
+	change func(*payment.WebhookEndpointRequest)) (payment.WebhookEndpoint, error) {
+	e, err := fw.store.GetWebhookEndpoint(ctx, ws, id)
+	if err != nil {
+		return e, err
+	}
+	r := payment.WebhookEndpointRequest{URL: e.URL, Description: e.Description, Events: e.Events}
+	change(&r)
 	if err := fw.check(r); err != nil {
 		return payment.WebhookEndpoint{}, err
 	}
@@ -94,12 +101,22 @@ func (fw *fakeWebhooks) RotateSecret(ctx context.Context, ws payment.WorkspaceID
 	return fw.change(ctx, ws, id, func(e *payment.WebhookEndpoint) { e.Secret = fw.secret() })
 }
 
-func (fw *fakeWebhooks) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error {
-	return fw.store.SetWebhookEndpointDisabled(ctx, ws, id, true, fw.now(), reason)
+func (fw *fakeWebhooks) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) (payment.WebhookEndpoint, error) {
+	if err := payment.CheckText("reason", reason, 200); err != nil { // as the dispatcher checks it
+		return payment.WebhookEndpoint{}, err
+	}
+	return fw.setDisabled(ctx, ws, id, true, reason)
 }
 
-func (fw *fakeWebhooks) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
-	return fw.store.SetWebhookEndpointDisabled(ctx, ws, id, false, fw.now(), "")
+func (fw *fakeWebhooks) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	return fw.setDisabled(ctx, ws, id, false, "")
+}
+
+func (fw *fakeWebhooks) setDisabled(ctx context.Context, ws payment.WorkspaceID, id string, disabled bool, reason string) (payment.WebhookEndpoint, error) {
+	if err := fw.store.SetWebhookEndpointDisabled(ctx, ws, id, disabled, fw.now(), reason); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	return fw.store.GetWebhookEndpoint(ctx, ws, id)
 }
 
 func (fw *fakeWebhooks) DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
@@ -113,18 +130,18 @@ func (fw *fakeWebhooks) Deliveries(ctx context.Context, ws payment.WorkspaceID, 
 	return fw.store.ListWebhookDeliveries(ctx, ws, id, limit)
 }
 
-func (fw *fakeWebhooks) SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (httpapi.WebhookTest, error) {
+func (fw *fakeWebhooks) SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (payment.WebhookTest, error) {
 	if !slices.Contains(payment.EventTypes(), t) {
-		return httpapi.WebhookTest{}, &payment.ValidationError{Field: "type", Reason: "unknown event type"}
+		return payment.WebhookTest{}, &payment.ValidationError{Field: "type", Reason: "unknown event type"}
 	}
 	e, err := fw.store.GetWebhookEndpoint(ctx, ws, id)
 	if err != nil {
-		return httpapi.WebhookTest{}, err
+		return payment.WebhookTest{}, err
 	}
 	fw.mu.Lock()
 	fw.tests = append(fw.tests, id+" "+string(t))
 	fw.mu.Unlock()
-	res := httpapi.WebhookTest{EventID: fw.newID(payment.PrefixEvent), StatusCode: http.StatusNoContent}
+	res := payment.WebhookTest{EventID: fw.newID(payment.PrefixEvent), StatusCode: http.StatusNoContent}
 	if strings.Contains(e.URL, "down") {
 		res.StatusCode, res.Err = http.StatusServiceUnavailable, errors.New("answered 503 Service Unavailable")
 	}
@@ -152,7 +169,7 @@ func newHookFixture(t *testing.T) *hookFixture {
 // endpoint creates an endpoint of workspace ws through the fake, as the dashboard would.
 func (f *hookFixture) endpoint(t *testing.T, ws payment.WorkspaceID, url string) payment.WebhookEndpoint {
 	t.Helper()
-	e, err := f.hooks.CreateEndpoint(ctx, ws, httpapi.WebhookEndpointRequest{URL: url})
+	e, err := f.hooks.CreateEndpoint(ctx, ws, payment.WebhookEndpointRequest{URL: url})
 	require.NoError(t, err)
 	return e
 }
@@ -349,7 +366,7 @@ func TestWebhookEndpointRefusals(t *testing.T) {
 	f := newHookFixture(t)
 	e := f.endpoint(t, f.env.Workspace.ID, "https://erp.example.com/hook")
 	one := hooksPath + "/" + e.ID
-	long := strings.Repeat("x", httpapi.MaxDisableReason+1)
+	long := strings.Repeat("x", 201) // the dispatcher takes 200 characters
 	tests := []struct {
 		name, method, path, body, ct string
 		status                       int

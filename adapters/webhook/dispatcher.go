@@ -67,6 +67,8 @@ const (
 	pruneBatch = 1000
 )
 
+var _ payment.Webhooks = (*Dispatcher)(nil)
+
 // Dispatcher delivers the events of a store's outbox to the workspaces' endpoints. Several
 // dispatchers may share a store: the fan-out cursor and the delivery leases keep them apart. It is
 // safe for concurrent use.

@@ -104,7 +104,7 @@ func (e *hookEnv) dispatcher() *webhook.Dispatcher { return webhook.New(e.store,
 
 func (e *hookEnv) endpoint(t *testing.T, ws payment.WorkspaceID, events ...payment.EventType) payment.WebhookEndpoint {
 	t.Helper()
-	ep, err := e.dispatcher().CreateEndpoint(ctx, ws, webhook.EndpointRequest{URL: e.recv.srv.URL + "/hooks", Events: events})
+	ep, err := e.dispatcher().CreateEndpoint(ctx, ws, payment.WebhookEndpointRequest{URL: e.recv.srv.URL + "/hooks", Events: events})
 	require.NoError(t, err)
 	e.recv.set(func(r *receiver) { r.secret = ep.Secret })
 	return ep
@@ -269,7 +269,8 @@ func TestRetryScheduleThenDisable(t *testing.T) {
 
 	// Re-enabled: new events flow again.
 	e.recv.set(func(r *receiver) { r.answer = func(int, webhook.Envelope) int { return http.StatusNoContent } })
-	require.NoError(t, d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID))
+	_, err = d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID)
+	require.NoError(t, err)
 	e.MustCreate(t)
 	st, err = d.DeliverOnce(ctx)
 	require.NoError(t, err)
@@ -421,7 +422,7 @@ func TestTimeoutIsAFailure(t *testing.T) {
 func (e *hookEnv) failOnce(t *testing.T, url string) payment.WebhookDelivery {
 	t.Helper()
 	d := e.dispatcher()
-	ep, err := d.CreateEndpoint(ctx, e.Workspace.ID, webhook.EndpointRequest{URL: url})
+	ep, err := d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: url})
 	require.NoError(t, err)
 	e.Clock.Advance(time.Second)
 	e.MustCreate(t)
@@ -494,17 +495,17 @@ func TestEndpointManagement(t *testing.T) {
 	d := e.dispatcher()
 	tests := []struct {
 		name  string
-		req   webhook.EndpointRequest
+		req   payment.WebhookEndpointRequest
 		field string
 	}{
-		{"no url", webhook.EndpointRequest{}, "url"},
-		{"relative", webhook.EndpointRequest{URL: "/hooks"}, "url"},
-		{"plain http", webhook.EndpointRequest{URL: "http://erp.example.com/hooks"}, "url"},
-		{"credentials", webhook.EndpointRequest{URL: "https://u:p@erp.example.com/hooks"}, "url"},
-		{"unknown event", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Events: []payment.EventType{"payment.reconciled"}}, "events"},
-		{"description not UTF-8", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP \xfe"}, "description"},
-		{"description with NUL", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP\x00"}, "description"},
-		{"description too long", webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: strings.Repeat("ş", 201)}, "description"},
+		{"no url", payment.WebhookEndpointRequest{}, "url"},
+		{"relative", payment.WebhookEndpointRequest{URL: "/hooks"}, "url"},
+		{"plain http", payment.WebhookEndpointRequest{URL: "http://erp.example.com/hooks"}, "url"},
+		{"credentials", payment.WebhookEndpointRequest{URL: "https://u:p@erp.example.com/hooks"}, "url"},
+		{"unknown event", payment.WebhookEndpointRequest{URL: "https://erp.example.com/hooks", Events: []payment.EventType{"payment.reconciled"}}, "events"},
+		{"description not UTF-8", payment.WebhookEndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP \xfe"}, "description"},
+		{"description with NUL", payment.WebhookEndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP\x00"}, "description"},
+		{"description too long", payment.WebhookEndpointRequest{URL: "https://erp.example.com/hooks", Description: strings.Repeat("ş", 201)}, "description"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -516,25 +517,31 @@ func TestEndpointManagement(t *testing.T) {
 		})
 	}
 
-	ep, err := d.CreateEndpoint(ctx, e.Workspace.ID, webhook.EndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP"})
+	ep, err := d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP"})
 	require.NoError(t, err)
 	assert.Regexp(t, `^whsec_[0-9a-f]{64}$`, ep.Secret)
 	assert.Regexp(t, `^whk_`, ep.ID)
 
-	upd, err := d.UpdateEndpoint(ctx, e.Workspace.ID, ep.ID, webhook.EndpointRequest{URL: "https://erp.example.com/v2",
-		Events: []payment.EventType{payment.EventPaymentFailed}})
+	upd, err := d.UpdateEndpoint(ctx, e.Workspace.ID, ep.ID, func(r *payment.WebhookEndpointRequest) {
+		r.URL, r.Events = "https://erp.example.com/v2", []payment.EventType{payment.EventPaymentFailed}
+	})
 	require.NoError(t, err)
 	assert.Equal(t, ep.Secret, upd.Secret, "an update keeps the secret")
+	assert.Equal(t, "ERP", upd.Description, "and what the change leaves alone")
+	_, err = d.UpdateEndpoint(ctx, e.Workspace.ID, ep.ID, func(r *payment.WebhookEndpointRequest) { r.URL = "ftp://x" })
+	require.ErrorIs(t, err, payment.ErrInvalid, "the changed endpoint is validated")
 	rot, err := d.RotateSecret(ctx, e.Workspace.ID, ep.ID)
 	require.NoError(t, err)
 	assert.NotEqual(t, ep.Secret, rot.Secret)
 
 	for _, bad := range []string{"down\x00", "ERP \xfe", strings.Repeat("ş", 201)} {
-		err := d.DisableEndpoint(ctx, e.Workspace.ID, ep.ID, bad)
+		_, err := d.DisableEndpoint(ctx, e.Workspace.ID, ep.ID, bad)
 		require.ErrorIs(t, err, payment.ErrInvalid, "%q", bad)
 		assert.Equal(t, "reason", payment.FieldErrors(err)[0].Field)
 	}
-	require.NoError(t, d.DisableEndpoint(ctx, e.Workspace.ID, ep.ID, "maintenance"))
+	off, err := d.DisableEndpoint(ctx, e.Workspace.ID, ep.ID, "maintenance")
+	require.NoError(t, err)
+	assert.True(t, off.Disabled, "the endpoint as it is now")
 	list, err := d.Endpoints(ctx, e.Workspace.ID)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
@@ -551,7 +558,8 @@ func TestEndpointManagement(t *testing.T) {
 	require.NoError(t, d.DeleteEndpoint(ctx, e.Workspace.ID, ep.ID))
 	_, err = d.Deliveries(ctx, e.Workspace.ID, ep.ID, 0)
 	assert.ErrorIs(t, err, payment.ErrNotFound)
-	assert.ErrorIs(t, d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID), payment.ErrNotFound)
+	_, err = d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID)
+	assert.ErrorIs(t, err, payment.ErrNotFound)
 }
 
 // TestRunStops: Run steps on its ticks and returns when its context ends.

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -19,15 +17,8 @@ import (
 // SecretPrefix starts every generated endpoint secret.
 const SecretPrefix = "whsec_"
 
-// EndpointRequest is what a workspace gives to create or change an endpoint.
-type EndpointRequest struct {
-	URL         string              `json:"url"`
-	Description string              `json:"description,omitempty"`
-	Events      []payment.EventType `json:"events"` // empty: every event type
-}
-
 // validate checks the request; every problem is a *payment.ValidationError (errors.Is ErrInvalid).
-func (d *Dispatcher) validate(r *EndpointRequest) error {
+func (d *Dispatcher) validate(r *payment.WebhookEndpointRequest) error {
 	var errs []error
 	bad := func(field, reason string) {
 		errs = append(errs, &payment.ValidationError{Field: field, Reason: reason})
@@ -44,7 +35,7 @@ func (d *Dispatcher) validate(r *EndpointRequest) error {
 	default:
 		bad("url", "must use https")
 	}
-	if err := checkNote("description", r.Description); err != nil {
+	if err := payment.CheckText("description", r.Description, maxNote); err != nil {
 		errs = append(errs, err)
 	}
 	for _, t := range r.Events {
@@ -55,19 +46,8 @@ func (d *Dispatcher) validate(r *EndpointRequest) error {
 	return errors.Join(errs...)
 }
 
-// checkNote checks a person's note on an endpoint (its description, why it was disabled): valid UTF-8
-// without control characters, at most 200 characters. The problem is a *payment.ValidationError.
-func checkNote(field, s string) error {
-	switch {
-	case !utf8.ValidString(s):
-		return &payment.ValidationError{Field: field, Reason: "is not valid UTF-8"}
-	case strings.ContainsFunc(s, unicode.IsControl):
-		return &payment.ValidationError{Field: field, Reason: "contains control characters"}
-	case utf8.RuneCountInString(s) > 200:
-		return &payment.ValidationError{Field: field, Reason: "is longer than 200 characters"}
-	}
-	return nil
-}
+// maxNote caps a person's note on an endpoint (its description, why it was disabled), in characters.
+const maxNote = 200
 
 // newSecret returns a random secret: SecretPrefix and 32 random bytes in hex.
 func newSecret() string {
@@ -78,7 +58,7 @@ func newSecret() string {
 
 // CreateEndpoint registers an endpoint with a new random secret and returns it (the only time the
 // secret is handed out apart from RotateSecret). It receives events that occur from now on.
-func (d *Dispatcher) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r EndpointRequest) (payment.WebhookEndpoint, error) {
+func (d *Dispatcher) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r payment.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
 	if err := d.validate(&r); err != nil {
 		return payment.WebhookEndpoint{}, err
 	}
@@ -93,13 +73,17 @@ func (d *Dispatcher) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID,
 	return e, nil
 }
 
-// UpdateEndpoint changes an endpoint's URL, description and event filter.
-func (d *Dispatcher) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string, r EndpointRequest) (payment.WebhookEndpoint, error) {
-	if err := d.validate(&r); err != nil {
-		return payment.WebhookEndpoint{}, err
-	}
+// UpdateEndpoint applies change to the endpoint's URL, description and event filter as they are, and
+// stores the result once it validates: a caller changes only what it was given.
+func (d *Dispatcher) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string,
+	change func(*payment.WebhookEndpointRequest)) (payment.WebhookEndpoint, error) {
 	e, err := d.store.GetWebhookEndpoint(ctx, ws, id)
 	if err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	r := payment.WebhookEndpointRequest{URL: e.URL, Description: e.Description, Events: slices.Clone(e.Events)}
+	change(&r)
+	if err := d.validate(&r); err != nil {
 		return payment.WebhookEndpoint{}, err
 	}
 	e.URL, e.Description, e.Events = strings.TrimSpace(r.URL), r.Description, slices.Clone(r.Events)
@@ -124,24 +108,36 @@ func (d *Dispatcher) RotateSecret(ctx context.Context, ws payment.WorkspaceID, i
 }
 
 // DisableEndpoint stops deliveries to an endpoint, with the operator's reason (checked as a
-// description is).
-func (d *Dispatcher) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) error {
-	if err := checkNote("reason", reason); err != nil {
-		return err
+// description is), and returns the endpoint as it is now.
+func (d *Dispatcher) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) (payment.WebhookEndpoint, error) {
+	if err := payment.CheckText("reason", reason, maxNote); err != nil {
+		return payment.WebhookEndpoint{}, err
 	}
-	return d.store.SetWebhookEndpointDisabled(ctx, ws, id, true, d.opts.Clock.Now(), reason)
+	return d.setDisabled(ctx, ws, id, true, reason)
 }
 
-// EnableEndpoint re-enables an endpoint (disabled by hand or after its retries ran out). Deliveries
-// that were pending when it was disabled resume; events that occurred while it was disabled are not
-// delivered.
-func (d *Dispatcher) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
-	return d.store.SetWebhookEndpointDisabled(ctx, ws, id, false, d.opts.Clock.Now(), "")
+// EnableEndpoint re-enables an endpoint (disabled by hand or after its retries ran out) and returns
+// it. Deliveries that were pending when it was disabled resume; events that occurred while it was
+// disabled are not delivered.
+func (d *Dispatcher) EnableEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	return d.setDisabled(ctx, ws, id, false, "")
+}
+
+func (d *Dispatcher) setDisabled(ctx context.Context, ws payment.WorkspaceID, id string, disabled bool, reason string) (payment.WebhookEndpoint, error) {
+	if err := d.store.SetWebhookEndpointDisabled(ctx, ws, id, disabled, d.opts.Clock.Now(), reason); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
+	return d.store.GetWebhookEndpoint(ctx, ws, id)
 }
 
 // DeleteEndpoint removes an endpoint and its pending deliveries.
 func (d *Dispatcher) DeleteEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
 	return d.store.DeleteWebhookEndpoint(ctx, ws, id)
+}
+
+// Endpoint returns one of a workspace's endpoints.
+func (d *Dispatcher) Endpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	return d.store.GetWebhookEndpoint(ctx, ws, id)
 }
 
 // Endpoints lists a workspace's endpoints, oldest first.
@@ -157,30 +153,23 @@ func (d *Dispatcher) Deliveries(ctx context.Context, ws payment.WorkspaceID, end
 	return d.store.ListWebhookDeliveries(ctx, ws, endpointID, limit)
 }
 
-// TestResult is the outcome of SendTest.
-type TestResult struct {
-	EventID    string
-	StatusCode int   // 0 when there was no answer
-	Err        error // nil for a 2xx within the timeout
-}
-
 // SendTest sends one signed event of type t with made-up data to an endpoint, once, now, whether the
 // endpoint is enabled or not, and reports the answer. Nothing is stored or retried.
-func (d *Dispatcher) SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (TestResult, error) {
+func (d *Dispatcher) SendTest(ctx context.Context, ws payment.WorkspaceID, id string, t payment.EventType) (payment.WebhookTest, error) {
 	if !slices.Contains(payment.EventTypes(), t) {
-		return TestResult{}, &payment.ValidationError{Field: "type", Reason: "unknown event type"}
+		return payment.WebhookTest{}, &payment.ValidationError{Field: "type", Reason: "unknown event type"}
 	}
 	ep, err := d.store.GetWebhookEndpoint(ctx, ws, id)
 	if err != nil {
-		return TestResult{}, err
+		return payment.WebhookTest{}, err
 	}
 	now := d.opts.Clock.Now()
 	e := payment.Event{ID: payment.PrefixEvent + d.opts.IDs.NewULID(now), Type: t, Workspace: ws, OccurredAt: now,
 		Data: json.RawMessage(`{"test":true}`)}
 	body, err := envelope(&e, now, 1)
 	if err != nil {
-		return TestResult{}, err
+		return payment.WebhookTest{}, err
 	}
 	code, err := d.post(ctx, &ep, &e, body)
-	return TestResult{EventID: e.ID, StatusCode: code, Err: err}, nil
+	return payment.WebhookTest{EventID: e.ID, StatusCode: code, Err: err}, nil
 }

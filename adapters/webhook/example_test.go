@@ -50,7 +50,7 @@ func ExampleDispatcher_DeliverOnce() {
 	defer srv.Close()
 
 	d := webhook.New(store, store, webhook.Options{Clock: clock, AllowHTTP: true})
-	ep, _ := d.CreateEndpoint(ctx, ws.ID, webhook.EndpointRequest{URL: srv.URL,
+	ep, _ := d.CreateEndpoint(ctx, ws.ID, payment.WebhookEndpointRequest{URL: srv.URL,
 		Events: []payment.EventType{payment.EventPaymentCreated}})
 	secret = ep.Secret
 

@@ -263,11 +263,11 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	}
 	runs := reconcile.NewService(svc, runStore(log, b), reconcile.ServiceOptions{})
 	routes := httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{Decode: sc.decode})
-	var hooks dashboard.Webhooks
+	var hooks payment.Webhooks // the dispatcher configures endpoints for the dashboard and the API
 	if whs, ok := b.store.(payment.WebhookStore); ok && b.events != nil {
 		d := webhook.New(b.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: sc.webhookHTTP, Logger: log})
-		hooks = webhookUI{Dispatcher: d, store: whs}
-		routes = append(routes, httpapi.WebhookRoutes(webhookAPI{Dispatcher: d, store: whs})...)
+		hooks = d
+		routes = append(routes, httpapi.WebhookRoutes(d)...)
 		workers = append(workers, worker{name: "webhooks", run: d.Run})
 	} else {
 		log.Warn("this database does not keep webhook endpoints yet: webhooks are off", "kind", b.kind)

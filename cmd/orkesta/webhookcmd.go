@@ -28,12 +28,12 @@ func (c *cli) webhooksCommand() *cobra.Command {
 
 // dispatcher is the webhook dispatcher over the database: it configures endpoints and sends test
 // events (serve delivers the events).
-func (c *cli) dispatcher(e *dbEnv, allowHTTP bool) (*webhook.Dispatcher, payment.WebhookStore, error) {
+func (c *cli) dispatcher(e *dbEnv, allowHTTP bool) (*webhook.Dispatcher, error) {
 	whs, ok := e.store.(payment.WebhookStore)
 	if !ok || e.events == nil {
-		return nil, nil, errors.New("this database keeps no webhook endpoints")
+		return nil, errors.New("this database keeps no webhook endpoints")
 	}
-	return webhook.New(e.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: allowHTTP}), whs, nil
+	return webhook.New(e.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: allowHTTP}), nil
 }
 
 // endpointFlags are the flags that describe an endpoint, to create or change it.
@@ -53,18 +53,18 @@ func (ef *endpointFlags) add(cmd *cobra.Command, eventsHelp, httpHelp string) {
 
 // withDispatcher runs fn with the dispatcher over the database, once id (when given) is an endpoint id.
 func (c *cli) withDispatcher(cmd *cobra.Command, id string, allowHTTP bool,
-	fn func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher, whs payment.WebhookStore) error) error {
+	fn func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error) error {
 	if id != "" {
 		if err := endpointID(id); err != nil {
 			return err
 		}
 	}
 	return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
-		d, whs, err := c.dispatcher(e, allowHTTP)
+		d, err := c.dispatcher(e, allowHTTP)
 		if err != nil {
 			return err
 		}
-		return fn(ctx, e, d, whs)
+		return fn(ctx, e, d)
 	})
 }
 
@@ -155,8 +155,8 @@ them). Without --event it receives every type: ` + joinTypes(payment.EventTypes(
 			if err != nil {
 				return err
 			}
-			return c.withDispatcher(cmd, "", ef.allowHTTP, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher, _ payment.WebhookStore) error {
-				ep, err := d.CreateEndpoint(ctx, e.ws.ID, webhook.EndpointRequest{URL: ef.url, Description: ef.description, Events: types})
+			return c.withDispatcher(cmd, "", ef.allowHTTP, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+				ep, err := d.CreateEndpoint(ctx, e.ws.ID, payment.WebhookEndpointRequest{URL: ef.url, Description: ef.description, Events: types})
 				if err != nil {
 					return err
 				}
@@ -190,23 +190,20 @@ func (c *cli) webhooksUpdate() *cobra.Command {
 					return err
 				}
 			}
-			return c.withDispatcher(cmd, id, ef.allowHTTP, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher, whs payment.WebhookStore) error {
-				ep, err := whs.GetWebhookEndpoint(ctx, e.ws.ID, id)
+			return c.withDispatcher(cmd, id, ef.allowHTTP, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+				ep, err := d.UpdateEndpoint(ctx, e.ws.ID, id, func(r *payment.WebhookEndpointRequest) {
+					if f.Changed("url") {
+						r.URL = ef.url
+					}
+					if f.Changed("event") {
+						r.Events = types
+					}
+					if f.Changed("description") {
+						r.Description = ef.description
+					}
+				})
 				if err != nil {
 					return fmt.Errorf("webhook endpoint %s: %w", id, err)
-				}
-				r := webhook.EndpointRequest{URL: ep.URL, Description: ep.Description, Events: ep.Events}
-				if f.Changed("url") {
-					r.URL = ef.url
-				}
-				if f.Changed("event") {
-					r.Events = types
-				}
-				if f.Changed("description") {
-					r.Description = ef.description
-				}
-				if ep, err = d.UpdateEndpoint(ctx, e.ws.ID, id, r); err != nil {
-					return err
 				}
 				return c.printEndpoint(&ep, "")
 			})
@@ -224,7 +221,7 @@ func (c *cli) webhooksList() *cobra.Command {
 		Example: "  orkesta webhooks list",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.withDispatcher(cmd, "", false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher, _ payment.WebhookStore) error {
+			return c.withDispatcher(cmd, "", false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				eps, err := d.Endpoints(ctx, e.ws.ID)
 				if err != nil {
 					return err
@@ -261,13 +258,10 @@ func (c *cli) webhooksDeliveries() *cobra.Command {
 			if limit < 1 {
 				return usagef("--limit %d: want a positive number", limit)
 			}
-			return c.withDispatcher(cmd, args[0], false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher, whs payment.WebhookStore) error {
-				if _, err := whs.GetWebhookEndpoint(ctx, e.ws.ID, args[0]); err != nil {
-					return fmt.Errorf("webhook endpoint %s: %w", args[0], err)
-				}
+			return c.withDispatcher(cmd, args[0], false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				ds, err := d.Deliveries(ctx, e.ws.ID, args[0], limit)
 				if err != nil {
-					return err
+					return fmt.Errorf("webhook endpoint %s: %w", args[0], err)
 				}
 				if c.json() {
 					if ds == nil {
@@ -308,7 +302,7 @@ func (c *cli) webhooksTest() *cobra.Command {
 			if !slices.Contains(payment.EventTypes(), t) {
 				return usagef("--type %q: want one of %s", typ, joinTypes(payment.EventTypes()))
 			}
-			return c.withDispatcher(cmd, args[0], false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher, _ payment.WebhookStore) error {
+			return c.withDispatcher(cmd, args[0], false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				res, err := d.SendTest(ctx, e.ws.ID, args[0], t)
 				if err != nil {
 					return fmt.Errorf("webhook endpoint %s: %w", args[0], err)
@@ -347,18 +341,18 @@ func (c *cli) webhooksAction(name, short string) *cobra.Command {
 		Args:    exactArgs("ENDPOINT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
-			return c.withDispatcher(cmd, id, false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher, whs payment.WebhookStore) error {
+			return c.withDispatcher(cmd, id, false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				var (
+					ep     payment.WebhookEndpoint
 					secret string
 					err    error
 				)
 				switch name {
 				case "disable":
-					err = d.DisableEndpoint(ctx, e.ws.ID, id, reason)
+					ep, err = d.DisableEndpoint(ctx, e.ws.ID, id, reason)
 				case "enable":
-					err = d.EnableEndpoint(ctx, e.ws.ID, id)
+					ep, err = d.EnableEndpoint(ctx, e.ws.ID, id)
 				case "rotate-secret":
-					var ep payment.WebhookEndpoint
 					ep, err = d.RotateSecret(ctx, e.ws.ID, id)
 					secret = ep.Secret
 				case "delete":
@@ -367,18 +361,14 @@ func (c *cli) webhooksAction(name, short string) *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("webhook endpoint %s: %w", id, err)
 				}
-				if name == "delete" {
-					if c.json() {
-						return printJSON(c.stdout, map[string]any{"id": id, "deleted": true})
-					}
-					_, err = fmt.Fprintf(c.stdout, "deleted %s\n", id)
-					return err
+				if name != "delete" {
+					return c.printEndpoint(&ep, secret)
 				}
-				ep, err := whs.GetWebhookEndpoint(ctx, e.ws.ID, id)
-				if err != nil {
-					return err
+				if c.json() {
+					return printJSON(c.stdout, map[string]any{"id": id, "deleted": true})
 				}
-				return c.printEndpoint(&ep, secret)
+				_, err = fmt.Fprintf(c.stdout, "deleted %s\n", id)
+				return err
 			})
 		},
 	}
