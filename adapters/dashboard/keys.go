@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -72,7 +73,7 @@ func (h *Handler) keysCreate(w http.ResponseWriter, r *http.Request, s *session)
 	case name == "":
 		errs["name"] = "Give the key a name that says where it is used, e.g. production-erp-integration."
 	case payment.CheckKeyName(name) != nil:
-		errs["name"] = "Use at most 100 characters, without control characters."
+		errs["name"] = fmt.Sprintf("Use at most %d characters, without control characters.", payment.MaxKeyNameLen)
 	}
 	if !scope.Valid() {
 		errs["scope"] = "Choose read-only, read-write or admin."

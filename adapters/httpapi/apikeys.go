@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -35,12 +34,8 @@ func (h *Handler) createAPIKey(c *call) error {
 		return derr
 	}
 	now := h.clock.Now().UTC().Truncate(1e3)
-	var probs []*payment.ValidationError
 	name := strings.TrimSpace(req.Name)
-	var bad *payment.ValidationError
-	if errors.As(payment.CheckKeyName(name), &bad) {
-		probs = append(probs, bad)
-	}
+	probs := payment.FieldErrors(payment.CheckKeyName(name)) // every problem of the name
 	if !req.Scope.Valid() {
 		probs = append(probs, &payment.ValidationError{Field: "scope", Reason: "must be read-only, read-write or admin"})
 	}
