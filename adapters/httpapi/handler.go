@@ -207,6 +207,23 @@ func (h *Handler) Mount(rt Route) {
 	}))
 }
 
+// mountedRoute adapts an endpoint function of this package to a Route for Mount (a route set such as
+// ReconciliationRoutes): the call is the one the Handler set up for the request, and fn's error goes
+// to WriteError.
+func mountedRoute(pattern string, limit int64, fn func(c *call) error) Route {
+	return Route{Pattern: pattern, MaxBodyBytes: limit, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := callFrom(r.Context())
+		if c == nil {
+			WriteError(w, r, errors.New("httpapi: "+pattern+" must be mounted on a Handler"))
+			return
+		}
+		c.w, c.r = w, r
+		if err := fn(c); err != nil {
+			WriteError(w, r, err)
+		}
+	})}
+}
+
 // call is the per-request state shared by the middleware and an endpoint.
 type call struct {
 	h     *Handler

@@ -144,6 +144,15 @@ const (
 	MaxPageSize     = 100
 )
 
+// parseLimit reads a page size: 1 to MaxPageSize.
+func parseLimit(name, v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxPageSize {
+		return 0, badParam(name, "must be an integer from 1 to "+strconv.Itoa(MaxPageSize))
+	}
+	return n, nil
+}
+
 // parseListFilter reads the query of GET /v1/payments. Every parameter may appear once; unknown
 // parameters are refused, so that a typo ("stauts") never silently lists everything.
 func parseListFilter(raw string) (payment.ListFilter, error) {
@@ -164,9 +173,9 @@ func parseListFilter(raw string) (payment.ListFilter, error) {
 		v := vals[0]
 		switch name {
 		case "limit":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > MaxPageSize {
-				return f, bad(name, "must be an integer from 1 to "+strconv.Itoa(MaxPageSize))
+			n, err := parseLimit(name, v)
+			if err != nil {
+				return f, err
 			}
 			f.Limit = n
 		case "starting_after":

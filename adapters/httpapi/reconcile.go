@@ -100,25 +100,17 @@ type reconRoutes struct {
 	opts ReconciliationOptions
 }
 
-// route adapts an endpoint function to a Route: the call is the one the Handler set up for the
-// request, and errors pass through reconError on their way to WriteError.
+// route adapts an endpoint function to a Route whose errors pass through reconError.
 func (rc *reconRoutes) route(pattern string, limit int64, fn func(c *call) error) Route {
-	return Route{Pattern: pattern, MaxBodyBytes: limit, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := callFrom(r.Context())
-		if c == nil {
-			WriteError(w, r, errors.New("httpapi: a reconciliation route must be mounted on a Handler"))
-			return
-		}
-		c.w, c.r = w, r
-		if err := fn(c); err != nil {
-			WriteError(w, r, reconError(err))
-		}
-	})}
+	return mountedRoute(pattern, limit, func(c *call) error { return reconError(fn(c)) })
 }
 
 // reconError maps the reconciliation errors that have their own API codes; every other error goes to
 // the package's mapping unchanged.
 func reconError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var (
 		open   *reconcile.OpenItemsError
 		closed *reconcile.RunStatusError

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -128,15 +127,13 @@ type webhookRoutes struct {
 	w payment.Webhooks
 }
 
-// route adapts an endpoint function to a Route with the package's adapter for mounted routes
-// (reconRoutes.route: the call is the one the Handler set up for the request, and the error goes to
-// WriteError; reconError passes every error that is not a reconciliation one on unchanged). As for a
-// built-in endpoint, the body b says is read into c.body first. On a pattern with {id}, fn gets the
+// route adapts an endpoint function to a mounted Route. As for a built-in endpoint, the body b says
+// is read into c.body first. On a pattern with {id}, fn gets the
 // endpoint id, and payment.ErrNotFound becomes a not_found that names it; anything that is not an
 // endpoint id is not found at all.
 func (wr *webhookRoutes) route(pattern string, b body, fn func(c *call, id string) error) Route {
 	hasID := strings.Contains(pattern, "{id}")
-	return (&reconRoutes{}).route(pattern, 0, func(c *call) error {
+	return mountedRoute(pattern, 0, func(c *call) error {
 		if b != noBody {
 			var err error
 			if c.body, err = readBody(c.w, c.r, c.h.opts.MaxBodyBytes, b == jsonBody); err != nil {
@@ -184,27 +181,6 @@ func decodeEndpointRequest(body []byte) (endpointMembers, *Error) {
 	})
 	d.end()
 	return m, d.result()
-}
-
-// decodeOptionalString decodes an empty body, {} or an object with the one string member name.
-func decodeOptionalString(body []byte, name string) (string, bool, *Error) {
-	var (
-		v  string
-		ok bool
-	)
-	d := newDecoder(body)
-	if d.atEnd() {
-		return "", false, nil
-	}
-	d.object("", "an object", func(key []byte) {
-		if string(key) != name {
-			d.unknown("", key)
-			return
-		}
-		v, ok = d.str("", name)
-	})
-	d.end()
-	return v, ok, d.result()
 }
 
 // writeEndpoint answers with e (its secret only when withSecret), or with err.
@@ -319,11 +295,10 @@ func (wr *webhookRoutes) deliveries(c *call, id string) error {
 		if name != "limit" {
 			return nil
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPageSize {
-			return badParam(name, "must be an integer from 1 to "+strconv.Itoa(MaxPageSize))
+		var err error
+		if limit, err = parseLimit(name, v); err != nil {
+			return err
 		}
-		limit = n
 		return errKnown
 	})
 	if err != nil {

@@ -278,11 +278,28 @@ func decodeAPIKeyRequest(body []byte) (apiKeyRequest, *Error) {
 
 // decodeEmptyObject accepts an empty body or {} (POST endpoints that take no parameters).
 func decodeEmptyObject(body []byte) *Error {
+	_, _, err := decodeOptionalString(body, "")
+	return err
+}
+
+// decodeOptionalString decodes an empty body, {} or an object with the one string member name (""
+// for none), and says whether the member was there.
+func decodeOptionalString(body []byte, name string) (string, bool, *Error) {
+	var (
+		v  string
+		ok bool
+	)
 	d := newDecoder(body)
 	if d.atEnd() {
-		return nil
+		return "", false, nil
 	}
-	d.object("", "an object", func(key []byte) { d.unknown("", key) })
+	d.object("", "an object", func(key []byte) {
+		if name == "" || string(key) != name {
+			d.unknown("", key)
+			return
+		}
+		v, ok = d.str("", name)
+	})
 	d.end()
-	return d.result()
+	return v, ok, d.result()
 }
