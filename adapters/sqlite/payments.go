@@ -265,12 +265,10 @@ func listQuery(ws payment.WorkspaceID, f *payment.ListFilter) (string, []any) {
 	if f.Account == "" {
 		q.WriteString(`SELECT ` + paymentColumns + ` FROM payments WHERE workspace_id = ?` + w.String())
 		args = append(append(args, string(ws)), wargs...)
-	} else {
-		q.WriteString(`SELECT * FROM (`)
+	} else { // the compound select takes the ORDER BY and LIMIT below
 		branch("from_account = ?")
 		q.WriteString(" UNION ALL ")
 		branch("to_account = ? AND from_account <> ?", string(f.Account))
-		q.WriteString(")")
 	}
 	limit()
 	return q.String(), args
