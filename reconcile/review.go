@@ -19,6 +19,13 @@ func (s *Service) review(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 	if err != nil {
 		return Run{}, err
 	}
+	return s.reviewRun(ctx, run, fingerprint, action, allowed, f)
+}
+
+// reviewRun is review on a run already loaded.
+func (s *Service) reviewRun(ctx context.Context, run Run, fingerprint string, action RunAction,
+	allowed []DecisionState, f func(run *Run, re *RunEntry, now time.Time) (RunEvent, error)) (Run, error) {
+	id := run.ID
 	if run.Status != RunOpen {
 		return run, &RunStatusError{Run: id, Status: run.Status, Action: action}
 	}
@@ -191,7 +198,7 @@ func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID,
 		return Run{}, err
 	}
 	if run.Status != RunFinalized {
-		return s.review(ctx, ws, id, fingerprint, ActionUnmatch, []DecisionState{StateMatched, StateProposed},
+		return s.reviewRun(ctx, run, fingerprint, ActionUnmatch, []DecisionState{StateMatched, StateProposed},
 			func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
 				return s.release(ctx, run, re, actor, reason, now)
 			})

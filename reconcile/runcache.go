@@ -80,19 +80,18 @@ func (c *runCache) remove(ws payment.WorkspaceID, id RunID) {
 
 // keep keeps r after the store took it, when the store can tell a run's version.
 func (s *Service) keep(r *Run) {
-	if _, ok := s.store.(RunVersioner); ok {
+	if s.versions != nil {
 		s.runs.put(r)
 	}
 }
 
 // loadRun is Store.GetRun through the cache, when the store can tell a run's version.
 func (s *Service) loadRun(ctx context.Context, ws payment.WorkspaceID, id RunID) (Run, error) {
-	v, ok := s.store.(RunVersioner)
-	if !ok {
+	if s.versions == nil {
 		return s.store.GetRun(ctx, ws, id)
 	}
 	if kept := s.runs.get(ws, id); kept != nil {
-		ver, err := v.RunVersion(ctx, ws, id)
+		ver, err := s.versions.RunVersion(ctx, ws, id)
 		if err != nil {
 			s.runs.drop(ws, id)
 			return Run{}, err

@@ -29,7 +29,8 @@ type Service struct {
 	payments *payment.Service
 	store    Store
 	opts     ServiceOptions
-	runs     runCache // when the store is a RunVersioner
+	versions RunVersioner // the store, when it tells a run's version: then runs are kept in runs
+	runs     runCache
 }
 
 // NewService returns a Service on the payment service and a run store.
@@ -37,7 +38,8 @@ func NewService(payments *payment.Service, store Store, opts ServiceOptions) *Se
 	if opts.AnomalyDays <= 0 {
 		opts.AnomalyDays = 31
 	}
-	return &Service{payments: payments, store: store, opts: opts}
+	versions, _ := store.(RunVersioner)
+	return &Service{payments: payments, store: store, opts: opts, versions: versions}
 }
 
 // RunRequest is what a caller gives to start a run.
