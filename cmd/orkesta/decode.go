@@ -23,7 +23,7 @@ type statementFlags struct {
 	mappings   []string // column mapping files (JSON or YAML) for CSV and XLSX exports
 	useMapping string   // the one mapping to read CSV and XLSX exports with, by name
 	typeCodes  []string // CODE=credit|debit for a bank's own BAI2 detail type codes
-	charset    string   // the text encoding of MT940, camt.053 and CSV files, when they do not say it
+	charset    string   // the text encoding of MT940, camt.053, BAI2 and CSV files, when they do not say it
 }
 
 // typeCodeUsage documents --type-code, which serve takes too.
@@ -59,7 +59,7 @@ func (f *statementFlags) register(cmd *cobra.Command) {
 			strings.Join(tabular.PresetNames(), ", ")+")")
 	fl.StringArrayVar(&f.typeCodes, "type-code", nil, typeCodeUsage)
 	fl.StringVar(&f.charset, "charset", "",
-		"the text encoding of MT940, camt.053 and CSV files that are neither UTF-8 nor Windows-1254 (what a file that declares none is taken as): windows-1250, iso-8859-2, cp852, or any IANA name")
+		"the text encoding of MT940, camt.053, BAI2 and CSV files that are not UTF-8 and declare none (else taken as Windows-1254; BAI2 as ISO-8859-1): windows-1250, iso-8859-2, cp852, or any IANA name")
 }
 
 // decodeOptions turns the flags into decoder options; accounts, when not nil, give the currency of

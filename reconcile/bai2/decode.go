@@ -33,6 +33,10 @@ type Options struct {
 	// TypeCodes gives the direction of detail type codes the specification leaves to each bank
 	// (700–999), by code ("901": reconcile.Credit). It may also override a standard code.
 	TypeCodes map[string]reconcile.Direction
+	// Charset forces the file's text encoding, as mt940.Options.Charset does (any name
+	// internal/charset knows). Empty means: UTF-8 when the bytes are valid UTF-8, else ISO-8859-1,
+	// with a charset warning on every statement.
+	Charset string
 }
 
 // Decode reads a BAI2 file: one statement per account of every group, in file order. Every problem
@@ -43,8 +47,12 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
-	// BAI2 is ASCII; anything else in it comes from the older systems that write it: ISO-8859-1.
-	text, latin1, _ := charset.Text(data, "", charmap.ISO8859_1) // with no charset named, no error
+	// BAI2 is ASCII; anything else in it comes from the older systems that write it: ISO-8859-1,
+	// unless the caller names the file's charset.
+	text, latin1, err := charset.Text(data, opts.Charset, charmap.ISO8859_1)
+	if err != nil {
+		return nil, &reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("%w %q", err, opts.Charset)}
+	}
 	p := &parser{opts: opts, latin1: latin1}
 	p.rr = &recordReader{text: text, a: &p.text}
 	p.run()

@@ -220,3 +220,29 @@ func TestOwnTypeCodes(t *testing.T) {
 	assert.Empty(t, bai2.OwnTypeCodes(err))
 	assert.Empty(t, bai2.OwnTypeCodes(nil))
 }
+
+// TestCharset: text that is not UTF-8 is read as ISO-8859-1 with a warning, unless Options.Charset
+// names the file's code page; an unknown name is a ParseError of the option.
+func TestCharset(t *testing.T) {
+	in := "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n03,1,,/\n16,165,100,0,,,Zap\xb3ata/\n49,+100,3/\n98,+100,1,5/\n99,+100,1,7/\n"
+	sts, err := bai2.Decode(strings.NewReader(in), bai2.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "Zap³ata", sts[0].Entries[0].Remittance)
+	assert.Equal(t, []string{reconcile.WarningCharset}, codes(sts[0].Warnings))
+	sts, err = bai2.Decode(strings.NewReader(in), bai2.Options{Charset: "windows-1250"})
+	require.NoError(t, err)
+	assert.Equal(t, "Zapłata", sts[0].Entries[0].Remittance)
+	assert.Empty(t, sts[0].Warnings)
+	_, err = bai2.Decode(strings.NewReader(in), bai2.Options{Charset: "klingon"})
+	var pe *reconcile.ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "Options.Charset", pe.Field)
+}
+
+func codes(ws []reconcile.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.Code)
+	}
+	return out
+}

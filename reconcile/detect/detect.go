@@ -164,8 +164,8 @@ type Options struct {
 	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings errors.
 	Strict bool
-	// Charset forces the text encoding of MT940, camt and CSV files (CheckCharset tells whether a
-	// name is known).
+	// Charset forces the text encoding of MT940, camt, BAI2 and CSV files (CheckCharset tells whether
+	// a name is known).
 	Charset string
 
 	MT940   mt940.Options
@@ -202,6 +202,7 @@ func Decode(r io.ReaderAt, size int64, opts Options) (Format, []reconcile.Statem
 	case BAI2:
 		o := opts.BAI2
 		o.Strict = o.Strict || opts.Strict
+		o.Charset = or(o.Charset, opts.Charset)
 		sts, err = bai2.Decode(stream(), o)
 	case CSV:
 		o := opts.CSV
