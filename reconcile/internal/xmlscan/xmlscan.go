@@ -138,14 +138,18 @@ func (s *Scanner) Next() (text []byte, t Tag, err error) {
 			return text, Tag{Kind: EOF}, nil
 		}
 	}
-	// Find the end of the markup starting at s.pos+i.
-	for {
+	// Find the end of the markup starting at s.pos+i, once its first bytes show it is markup (a stray
+	// '<' in text is refused there, not after a search for its '>' that may read the rest of the file).
+	for started := false; ; {
 		m := s.buf[s.pos+i : s.end]
-		n, t, ok := markup(m)
-		if ok {
+		if !started && (len(m) > 2 || len(m) == 2 && m[1] != '/') {
 			if !tagStart(m) {
 				return nil, t, ErrStrayLT
 			}
+			started = true
+		}
+		n, t, ok := markup(m)
+		if ok {
 			text = s.buf[s.pos : s.pos+i]
 			s.consume(i + n)
 			return text, t, nil

@@ -100,7 +100,9 @@ func TestErrors(t *testing.T) {
 	_, _, err = s.Next()
 	assert.EqualError(t, err, "the XML ends inside a tag")
 
-	for _, in := range []string{"<a>1 <2</a>", "<a>x < y</a>", "<a></ b>", "<a><1/></a>", "<a></>"} {
+	for _, in := range []string{"<a>1 <2</a>", "<a>x < y</a>", "<a></ b>", "<a><1/></a>", "<a></>",
+		"<a>O < 'Brien</a><b>z</b>", "<a>x < y" + strings.Repeat("z", 100<<10)} { // no '>' to find after the '<'
+
 		s = New(strings.NewReader(in))
 		_, _, err = s.Next()
 		require.NoError(t, err, in)
