@@ -166,6 +166,7 @@ func decodeFile(path string, opts detect.Options) ([]reconcile.Statement, error)
 	if err != nil {
 		fe := &fileError{path: path, err: err}
 		var pe *reconcile.ParseError
+		codes := bai2.OwnTypeCodes(err)
 		switch {
 		case errors.Is(err, tabular.ErrNoCurrency):
 			fe.hint = "the file does not say its currency: give it with --currency, or give the accounts " +
@@ -178,8 +179,7 @@ func decodeFile(path string, opts detect.Options) ([]reconcile.Statement, error)
 			}
 			fe.hint = "for an export whose columns the built-in presets do not find, describe them in a mapping " +
 				"file (--mapping; see reconcile/tabular.Mapping)"
-		case len(bai2.OwnTypeCodes(err)) > 0:
-			codes := bai2.OwnTypeCodes(err)
+		case len(codes) > 0:
 			fe.hint = fmt.Sprintf("give each of the bank's own BAI2 type codes here (%s) its direction: --type-code %s=credit "+
 				"or --type-code %[2]s=debit, one flag for each code", strings.Join(codes, ", "), codes[0])
 		}
