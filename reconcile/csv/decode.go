@@ -305,7 +305,7 @@ func ownCharset(raw *bufio.Reader, own []*tabular.Mapping) string {
 	if validPrefix(head) {
 		return ""
 	}
-	cs, row, score := "", -1, 0
+	cs, best := "", tabular.HeaderAt{Row: -1}
 	for _, m := range own {
 		if m.Charset == "" || strings.EqualFold(m.Charset, "utf-16") {
 			continue // none, or UTF-16 (its BOM or its zero bytes decide)
@@ -323,9 +323,8 @@ func ownCharset(raw *bufio.Reader, own []*tabular.Mapping) string {
 		if sep == 0 {
 			sep = detectSeparator(text, one)
 		}
-		i, s := tabular.NewHeaderScorer(one).Header(headRows(text, sep))
-		if i >= 0 && (row < 0 || i < row || i == row && s > score) {
-			cs, row, score = m.Charset, i, s
+		if at := tabular.NewHeaderScorer(one).Header(headRows(text, sep)); at.Before(best) {
+			cs, best = m.Charset, at
 		}
 	}
 	return cs

@@ -1533,45 +1533,55 @@ func NewHeaderScorer(maps []*Mapping) *HeaderScorer {
 func (h *HeaderScorer) Score(rows [][]string) int {
 	best := 0
 	for _, p := range h.plans {
-		if _, s := p.header(rows); s > best {
-			best = s
+		if at := p.header(rows); at.Score > best {
+			best = at.Score
 		}
 	}
 	return best
 }
 
-// Header is the header row a Builder given the same mappings would choose among rows: the index of
-// the first row that qualifies for any mapping, and the number of columns the best mapping names
-// there; -1 and 0 when no row within the header scan qualifies.
-func (h *HeaderScorer) Header(rows [][]string) (row, score int) {
-	row = -1
+// A HeaderAt is where a header row was found among a file's first rows: its index (-1 for none)
+// and the number of columns the mapping that reads it names there.
+type HeaderAt struct {
+	Row, Score int
+}
+
+// Before reports whether a Builder takes header h over o: the earlier row, then, on the same row,
+// the one naming more columns. No header (Row -1) is never before another.
+func (h HeaderAt) Before(o HeaderAt) bool {
+	return h.Row >= 0 && (o.Row < 0 || h.Row < o.Row || h.Row == o.Row && h.Score > o.Score)
+}
+
+// Header is the header row a Builder given the same mappings would choose among rows, or Row -1
+// when no row within the header scan qualifies.
+func (h *HeaderScorer) Header(rows [][]string) HeaderAt {
+	best := HeaderAt{Row: -1}
 	for _, p := range h.plans {
-		i, s := p.header(rows)
-		if i >= 0 && (row < 0 || i < row || i == row && s > score) {
-			row, score = i, s
+		if at := p.header(rows); at.Before(best) {
+			best = at
 		}
 	}
-	return row, score
+	return best
 }
 
 // header is the first row of rows that qualifies as p's header and the number of columns p names
-// there (1 for a mapping without a header row, whose first data row qualifies), or -1 and 0.
-func (p *plan) header(rows [][]string) (row, score int) {
+// there (1 for a mapping without a header row, whose first data row qualifies), or Row -1.
+func (p *plan) header(rows [][]string) HeaderAt {
 	for i, r := range rows {
 		if i >= DefaultHeaderScan || (p.m.HeaderRow > 0 && i+1 != p.m.HeaderRow) {
 			continue
 		}
 		if p.noHeader {
 			if i == p.m.SkipRows && len(r) >= maxIndex(p) {
-				return i, 1
+				return HeaderAt{Row: i, Score: 1}
 			}
 			continue
 		}
 		if l, ok, _ := p.resolve(r, foldRow(r)); ok {
-			return i, l.score
+			return HeaderAt{Row: i, Score: l.score}
 		}
 	}
-	return -1, 0
+	return HeaderAt{Row: -1}
 }
 
 func maxIndex(p *plan) int {

@@ -570,8 +570,8 @@ func TestHeaderScorerHeader(t *testing.T) {
 		{"no header", []*tabular.Mapping{narrow, wide}, split("Report", "Datum;Betrag"), -1, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			row, score := tabular.NewHeaderScorer(c.maps).Header(c.rows)
-			assert.Equal(t, []int{c.row, c.score}, []int{row, score})
+			at := tabular.NewHeaderScorer(c.maps).Header(c.rows)
+			assert.Equal(t, []int{c.row, c.score}, []int{at.Row, at.Score})
 		})
 	}
 }
