@@ -146,7 +146,7 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		v.Errors["mapping"] = "Choose one of the column mappings, or let the file's header decide."
 	}
 	if cs := v.Values["charset"]; cs != "" && h.opts.Decode == nil {
-		if detect.CheckCharset(cs) != nil {
+		if tabular.CheckCharset(cs) != nil {
 			v.Errors["charset"] = "Choose one of the character sets, or let the file decide."
 		} else {
 			decodeOpts.Charset = cs

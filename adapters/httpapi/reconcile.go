@@ -18,6 +18,7 @@ import (
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/detect"
+	"github.com/orkesta/orkesta/reconcile/tabular"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
@@ -354,7 +355,7 @@ func (rc *reconRoutes) uploadStatement(c *call) error {
 			}
 			return errKnown
 		case "charset":
-			if err := detect.CheckCharset(v); err != nil {
+			if err := tabular.CheckCharset(v); err != nil {
 				return badRequest(CodeInvalidParameter, name, name+": "+err.Error())
 			}
 			dopts.Charset = v

@@ -81,7 +81,7 @@ func (f *statementFlags) decodeOptions(accounts []payment.Account) (detect.Optio
 		return opts, err
 	}
 	opts.BAI2.TypeCodes = codes
-	if err := detect.CheckCharset(f.charset); err != nil {
+	if err := tabular.CheckCharset(f.charset); err != nil {
 		return opts, usagef("--charset: %v", err)
 	}
 	opts.Charset = f.charset

@@ -284,8 +284,7 @@ func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8, 
 	default:
 		var err error
 		if enc, err = charset.Lookup(charsetName); err != nil {
-			return nil, false, false, fmt.Errorf("csv: unknown charset %q (known: %s, and the other IANA names): %w",
-				charsetName, strings.Join(tabular.Charsets(), ", "), tabular.ErrMapping)
+			return nil, false, false, fmt.Errorf("csv: %w: %w", tabular.CheckCharset(charsetName), tabular.ErrMapping)
 		}
 		if enc == nil {
 			return raw, true, false, nil // UTF-8

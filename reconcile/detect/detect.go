@@ -16,7 +16,6 @@ import (
 	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/camt053"
 	"github.com/orkesta/orkesta/reconcile/csv"
-	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/mt940"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
@@ -164,8 +163,8 @@ type Options struct {
 	AccountCurrency func(account string) payment.Currency
 	// Strict makes statement warnings errors.
 	Strict bool
-	// Charset forces the text encoding of MT940, camt, BAI2 and CSV files (CheckCharset tells whether
-	// a name is known).
+	// Charset forces the text encoding of MT940, camt, BAI2 and CSV files (tabular.CheckCharset tells
+	// whether a name is known).
 	Charset string
 
 	MT940   mt940.Options
@@ -230,20 +229,6 @@ func Decode(r io.ReaderAt, size int64, opts Options) (Format, []reconcile.Statem
 		return f, nil, err
 	}
 	return f, sts, nil
-}
-
-// ErrCharset is the error of CheckCharset for a name that is no character set the decoders know.
-var ErrCharset = errors.New("unknown character set")
-
-// CheckCharset tells whether Options.Charset may be name: "" (each file's own or detected
-// encoding), or a character set the decoders know: those of tabular.Charsets, their aliases
-// ("latin1", "cp1250") and the other IANA names.
-func CheckCharset(name string) error {
-	if _, err := charset.Lookup(name); name != "" && err != nil {
-		return fmt.Errorf("%w %q (known: %s, and the other IANA names)", ErrCharset, name,
-			strings.Join(tabular.Charsets(), ", "))
-	}
-	return nil
 }
 
 func or(a, b string) string {

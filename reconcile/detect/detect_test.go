@@ -313,15 +313,3 @@ func TestDefaultCurrency(t *testing.T) {
 	assert.Equal(t, payment.Currency("TRY"), decode(noCurrency, said))
 	assert.Equal(t, 1, asked, "the options' currency wins")
 }
-
-// TestCheckCharset: the names Options.Charset may take.
-func TestCheckCharset(t *testing.T) {
-	for _, ok := range []string{"", "utf-8", "UTF-8", "utf-16", "windows-1254", "latin1", "cp852", "windows-1250", "ISO-8859-2"} {
-		assert.NoError(t, detect.CheckCharset(ok), ok)
-	}
-	for _, bad := range []string{"klingon", "ebcdic", "utf-9"} {
-		err := detect.CheckCharset(bad)
-		assert.ErrorIs(t, err, detect.ErrCharset, bad)
-		assert.ErrorContains(t, err, "windows-1254", bad)
-	}
-}

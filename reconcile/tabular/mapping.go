@@ -298,7 +298,7 @@ func (m *Mapping) Validate() error {
 	if m.Currency != "" && !m.Currency.Valid() {
 		bad("currency", fmt.Sprintf("%q is not an ISO 4217 currency code", string(m.Currency)))
 	}
-	if !knownCharset(m.Charset) {
+	if CheckCharset(m.Charset) != nil {
 		bad("charset", fmt.Sprintf("%q is not a character set name (such as %s)", m.Charset, strings.Join(Charsets(), ", ")))
 	}
 	if len(errs) == 0 {
@@ -354,7 +354,15 @@ func Charsets() []string {
 	return slices.Insert(charset.Names(), 1, "utf-16")
 }
 
-func knownCharset(s string) bool {
-	_, err := charset.Lookup(s)
-	return s == "" || err == nil
+// ErrCharset is the error of CheckCharset for a name that is no character set the decoders know.
+var ErrCharset = errors.New("unknown charset")
+
+// CheckCharset tells whether name may name a file's character set to the decoders (a mapping's
+// Charset, detect.Options.Charset, csv.Options.Charset): "" (the file's own or the detected one), one
+// of Charsets, their aliases ("latin1", "cp1250") or another IANA name.
+func CheckCharset(name string) error {
+	if _, err := charset.Lookup(name); name != "" && err != nil {
+		return fmt.Errorf("%w %q (known: %s, and the other IANA names)", ErrCharset, name, strings.Join(Charsets(), ", "))
+	}
+	return nil
 }

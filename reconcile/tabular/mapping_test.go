@@ -130,3 +130,15 @@ func TestREADMEMapping(t *testing.T) {
 	assert.Equal(t, []string{"2026-01-20 d 125050", "2026-01-21 c 9990"}, brief(sts[0]))
 	assert.Equal(t, "INV-2026-001 Kumaş", sts[0].Entries[0].Remittance)
 }
+
+// TestCheckCharset: the names a file's character set may be given by.
+func TestCheckCharset(t *testing.T) {
+	for _, ok := range []string{"", "utf-8", "UTF-8", "utf-16", "windows-1254", "latin1", "cp852", "windows-1250", "ISO-8859-2"} {
+		assert.NoError(t, tabular.CheckCharset(ok), ok)
+	}
+	for _, bad := range []string{"klingon", "ebcdic", "utf-9"} {
+		err := tabular.CheckCharset(bad)
+		assert.ErrorIs(t, err, tabular.ErrCharset, bad)
+		assert.ErrorContains(t, err, "windows-1254", bad)
+	}
+}
