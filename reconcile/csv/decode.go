@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 
@@ -119,7 +118,7 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 		AccountCurrency: opts.AccountCurrency, Strict: opts.Strict, Stream: stream,
 	}
 	if guessed {
-		topts.FileWarnings = []reconcile.Warning{reconcile.CharsetWarning("windows-1254")}
+		topts.FileWarnings = []reconcile.Warning{reconcile.CharsetWarning(charset.Turkish)}
 	}
 	if stream == nil {
 		topts.RowsHint = rowsHint(r, head)
@@ -278,7 +277,7 @@ func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8, 
 		if validPrefix(head) {
 			return raw, true, false, nil
 		}
-		enc, guessed = charmap.Windows1254, true
+		enc, guessed = charset.TurkishEncoding, true
 	case strings.EqualFold(charsetName, "utf-16"):
 		return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), false, false, nil
 	default:

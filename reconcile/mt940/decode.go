@@ -25,10 +25,7 @@ const (
 
 // FallbackCharset is the code page used when Options.Charset is empty and the input is not valid
 // UTF-8: Windows-1254 (Turkish), a superset of ISO-8859-9 in its printable range.
-const FallbackCharset = "windows-1254"
-
-// fallbackEncoding is the encoding FallbackCharset names.
-var fallbackEncoding, _ = charset.Lookup(FallbackCharset)
+const FallbackCharset = charset.Turkish
 
 // Options tune Decode. The zero value reads UTF-8 (or Windows-1254 when the file is not valid UTF-8)
 // and records balance mismatches as warnings.
@@ -51,7 +48,7 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Err: err}
 	}
-	text, fallback, err := charset.Text(data, opts.Charset, fallbackEncoding)
+	text, fallback, err := charset.Text(data, opts.Charset, charset.TurkishEncoding)
 	if err != nil {
 		return nil, &reconcile.ParseError{Format: Format, Field: "Options.Charset", Err: fmt.Errorf("%w %q", err, opts.Charset)}
 	}

@@ -5,6 +5,7 @@ package charset
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -17,43 +18,56 @@ import (
 // ErrUnknown is the error of a charset name that names no encoding this knows.
 var ErrUnknown = errors.New("unknown charset")
 
-// charsets maps the names we document to their encodings. ianaindex answers for everything else; the
-// WHATWG index (htmlindex) is deliberately not used, because it maps "iso-8859-9" to Windows-1254.
-var charsets = map[string]encoding.Encoding{
-	"windows-1254": charmap.Windows1254, "cp1254": charmap.Windows1254,
-	"iso-8859-9": charmap.ISO8859_9, "latin5": charmap.ISO8859_9,
-	"iso-8859-1": charmap.ISO8859_1, "latin1": charmap.ISO8859_1,
-	"windows-1252": charmap.Windows1252, "cp1252": charmap.Windows1252,
-	"iso-8859-15":  charmap.ISO8859_15,
-	"iso-8859-2":   charmap.ISO8859_2,
-	"windows-1250": charmap.Windows1250, "cp1250": charmap.Windows1250,
-	"cp852": charmap.CodePage852, "ibm852": charmap.CodePage852,
-	"cp850": charmap.CodePage850, "ibm850": charmap.CodePage850,
+// table lists the character sets the decoders document, in the order messages name them, each with
+// its aliases. ianaindex answers for everything else; the WHATWG index (htmlindex) is deliberately not
+// used, because it maps "iso-8859-9" to Windows-1254.
+var table = []struct {
+	names []string // the first is how messages and docs name it
+	enc   encoding.Encoding
+}{
+	{[]string{"utf-8", "utf8"}, nil},
+	{[]string{Turkish, "cp1254"}, charmap.Windows1254},
+	{[]string{"iso-8859-9", "latin5"}, charmap.ISO8859_9},
+	{[]string{"iso-8859-1", "latin1"}, charmap.ISO8859_1},
+	{[]string{"windows-1252", "cp1252"}, charmap.Windows1252},
+	{[]string{"iso-8859-15"}, charmap.ISO8859_15},
+	{[]string{"windows-1250", "cp1250"}, charmap.Windows1250},
+	{[]string{"iso-8859-2"}, charmap.ISO8859_2},
+	{[]string{"cp852", "ibm852"}, charmap.CodePage852},
+	{[]string{"cp850", "ibm850"}, charmap.CodePage850},
 }
+
+// Turkish names the code page a Turkish bank's file that is not UTF-8 is in: the one MT940 and CSV
+// files that name none are read in.
+const Turkish = "windows-1254"
+
+// TurkishEncoding is the encoding Turkish names.
+var TurkishEncoding encoding.Encoding = charmap.Windows1254
 
 // Names lists the names of the table, one for each encoding, the way error messages and docs give
 // them; Lookup knows their aliases and the IANA names besides.
 func Names() []string {
-	return []string{"utf-8", "windows-1254", "iso-8859-9", "iso-8859-1", "windows-1252", "iso-8859-15",
-		"windows-1250", "iso-8859-2", "cp852", "cp850"}
+	out := make([]string, len(table))
+	for i, c := range table {
+		out[i] = c.names[0]
+	}
+	return out
 }
 
 // Lookup returns the encoding a name means, or nil for UTF-8; ErrUnknown for a name it does not
 // know.
 func Lookup(name string) (encoding.Encoding, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
-	switch n {
-	case "utf-8", "utf8":
-		return nil, nil
-	}
-	if e, ok := charsets[n]; ok {
-		return e, nil
+	for _, c := range table {
+		if slices.Contains(c.names, n) {
+			return c.enc, nil
+		}
 	}
 	e, err := ianaindex.IANA.Encoding(name)
 	if err != nil || e == nil {
 		return nil, ErrUnknown
 	}
-	if e == encoding.Nop || strings.EqualFold(name, "utf-8") {
+	if e == encoding.Nop {
 		return nil, nil
 	}
 	return e, nil
