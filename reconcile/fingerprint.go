@@ -45,6 +45,10 @@ func (s *Statement) Fingerprint() {
 // file's accounts, a camt.053 document's statements) is shared out by statement on GOMAXPROCS
 // goroutines; a large statement shares out its own entries.
 func FingerprintAll(sts []Statement) {
+	if len(sts) == 1 { // the usual file: its one statement shares out its entries itself
+		sts[0].Fingerprint()
+		return
+	}
 	next := make(chan int, len(sts))
 	for i := range sts {
 		next <- i
