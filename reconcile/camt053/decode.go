@@ -12,6 +12,7 @@ import (
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/internal/arena"
 	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/internal/xmlscan"
 )
@@ -142,7 +143,8 @@ type decoder struct {
 	text   []byte
 	tooBig bool
 	rel    []byte
-	ccy    string // Ccy attribute of the last <Amt>
+	ccy    string      // Ccy attribute of the last <Amt>
+	texts  arena.Arena // the entries' positions
 
 	format   string
 	stmtAt   int // depth of Stmt/Rpt/Ntfctn (its index in path), 0 before the message is known

@@ -251,7 +251,7 @@ func (d *decoder) endEntry() {
 		d.st.Currency = c // notifications carry no balances and often no Acct/Ccy
 	}
 	e := reconcile.Entry{BookingDate: bookg, ValueDate: val, Amount: v, Direction: dir, Reversal: rev,
-		Currency: c, Position: "line " + strconv.Itoa(n.line)}
+		Currency: c, Position: d.texts.Position(n.line)}
 	d.track(e.BookingDate, e.ValueDate)
 	switch {
 	case len(n.txs) <= 1:
