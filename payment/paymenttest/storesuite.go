@@ -389,19 +389,7 @@ func testList(t *testing.T, s payment.Store) {
 		assert.Equal(t, ids[24-i], all[i].ID, "newest first")
 	}
 	// cursor pagination walks everything exactly once
-	var seen []payment.ID
-	f := payment.ListFilter{Limit: 7}
-	for {
-		page, err := s.ListPayments(ctx, w.ws.ID, f)
-		require.NoError(t, err)
-		for _, p := range page {
-			seen = append(seen, p.ID)
-		}
-		if len(page) < f.Limit {
-			break
-		}
-		f.After = page[len(page)-1].ID
-	}
+	seen := pageThrough(t, s, w.ws.ID, payment.ListFilter{Limit: 7})
 	assert.Len(t, seen, 25)
 	assert.Equal(t, ids[24], seen[0])
 	assert.Equal(t, ids[0], seen[24])
@@ -449,19 +437,7 @@ func testListAccountBothSides(t *testing.T, s payment.Store) {
 		ids = append([]payment.ID{c.Payment.ID}, ids...)
 	}
 	for _, acct := range []payment.AccountID{w.own.ID, w.peer.ID} {
-		var seen []payment.ID
-		f := payment.ListFilter{Account: acct, Limit: 4}
-		for {
-			page, err := s.ListPayments(ctx, w.ws.ID, f)
-			require.NoError(t, err)
-			for _, p := range page {
-				seen = append(seen, p.ID)
-			}
-			if len(page) < f.Limit {
-				break
-			}
-			f.After = page[len(page)-1].ID
-		}
+		seen := pageThrough(t, s, w.ws.ID, payment.ListFilter{Account: acct, Limit: 4})
 		assert.Equal(t, ids, seen, "every payment once, newest first")
 	}
 	approved, err := s.ListPayments(ctx, w.ws.ID, payment.ListFilter{Account: w.own.ID,
@@ -475,6 +451,24 @@ func testListAccountBothSides(t *testing.T, s payment.Store) {
 	none, err := s.ListPayments(ctx, w.ws.ID, payment.ListFilter{Account: "acc_01JZZZZZZZZZZZZZZZZZZZZZZZ"})
 	require.NoError(t, err)
 	assert.Empty(t, none)
+}
+
+// pageThrough lists every payment f selects, a page of f.Limit at a time through the cursor, and
+// returns their ids in the order listed.
+func pageThrough(t *testing.T, s payment.Store, ws payment.WorkspaceID, f payment.ListFilter) []payment.ID {
+	t.Helper()
+	var seen []payment.ID
+	for {
+		page, err := s.ListPayments(ctx, ws, f)
+		require.NoError(t, err)
+		for _, p := range page {
+			seen = append(seen, p.ID)
+		}
+		if len(page) < f.Limit {
+			return seen
+		}
+		f.After = page[len(page)-1].ID
+	}
 }
 
 func testServiceLifecycle(t *testing.T, s payment.Store) {
