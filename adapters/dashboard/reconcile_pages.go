@@ -184,9 +184,7 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 				v.Problems = append(v.Problems, e.Error())
 			}
 			if codes := bai2.OwnTypeCodes(err); len(codes) > 0 {
-				v.Problems = append(v.Problems, fmt.Sprintf("The server is not told which way the bank's own BAI2 "+
-					"type codes %s go: its operator gives each a direction (orkesta serve: --type-code %s=credit).",
-					strings.Join(codes, ", "), codes[0]))
+				v.Problems = append(v.Problems, capitalize(decodeOpts.TypeCodeAdvice(codes))+".")
 			}
 		}
 	}

@@ -213,7 +213,9 @@ func TestReconciliationUploadWithCharset(t *testing.T) {
 func TestReconciliationUploadBAI2OwnTypeCodes(t *testing.T) {
 	file := "01,BANK,ACME,260115,0600,1,,,2/\n02,ACME,BANK,1,260115,,TRY/\n03,1,TRY,,/\n" +
 		"16,901,64000,0,,,INV-7/\n49,64000,3/\n98,64000,1,5/\n99,64000,1,7/\n"
-	e := newTestEnv(t, dashboard.Options{})
+	opts := dashboard.Options{} // how orkesta serve says its operator gives a direction
+	opts.DecodeOptions.TypeCodeHelp = func(codes []string) string { return "orkesta serve: --type-code " + codes[0] + "=credit" }
+	e := newTestEnv(t, opts)
 	c := newClient(t, e)
 	c.signIn(e.writer)
 	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},

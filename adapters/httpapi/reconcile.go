@@ -22,13 +22,6 @@ import (
 	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
-// typeCodeHint follows the error of a BAI2 file whose bank's own type codes have no direction: a
-// client cannot give them one, the server's decode options do.
-func typeCodeHint(codes []string) string {
-	return fmt.Sprintf("the server is not told which way the bank's own BAI2 type codes %s go: its operator "+
-		"gives each a direction (orkesta serve: --type-code %s=credit)", strings.Join(codes, ", "), codes[0])
-}
-
 // DefaultMaxStatementBytes caps an uploaded statement file (413 above it).
 const DefaultMaxStatementBytes = 32 << 20
 
@@ -103,12 +96,12 @@ type reconRoutes struct {
 
 // route adapts an endpoint function to a Route whose errors pass through reconError.
 func (rc *reconRoutes) route(pattern string, limit int64, fn func(c *call) error) Route {
-	return mountedRoute(pattern, limit, func(c *call) error { return reconError(fn(c)) })
+	return mountedRoute(pattern, limit, func(c *call) error { return rc.reconError(fn(c)) })
 }
 
 // reconError maps the reconciliation errors that have their own API codes; every other error goes to
 // the package's mapping unchanged.
-func reconError(err error) error {
+func (rc *reconRoutes) reconError(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -147,7 +140,7 @@ func reconError(err error) error {
 			}
 		}
 		if codes := bai2.OwnTypeCodes(err); len(codes) > 0 {
-			e.Message += "; " + typeCodeHint(codes)
+			e.Message += "; " + rc.opts.Decode.TypeCodeAdvice(codes)
 		}
 		if len(e.Errors) > 0 {
 			e.Param = e.Errors[0].Param

@@ -1080,7 +1080,9 @@ func TestUploadWithCharset(t *testing.T) {
 func TestUploadBAI2OwnTypeCodes(t *testing.T) {
 	file := "01,BANK,ACME,260115,0600,1,,,2/\n02,ACME,BANK,1,260115,,TRY/\n03," + ownIBAN + ",TRY,,/\n" +
 		"16,901,64000,0,,,INV-7/\n49,64000,3/\n98,64000,1,5/\n99,64000,1,7/\n"
-	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	serve := httpapi.ReconciliationOptions{} // how orkesta serve says its operator gives a direction
+	serve.Decode.TypeCodeHelp = func(codes []string) string { return "orkesta serve: --type-code " + codes[0] + "=credit" }
+	f := newReconFixture(t, serve)
 	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
 	r := f.upload(f.rw, run.ID, file, "")
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)

@@ -138,6 +138,7 @@ func (c *cli) serve(ctx context.Context, sc serveConfig) error {
 		return err
 	}
 	sc.decode.CSV.Mappings, sc.decode.XLSX.Mappings = maps, maps
+	sc.decode.TypeCodeHelp = func(codes []string) string { return "orkesta serve: --type-code " + codes[0] + "=credit" }
 	if sc.decode.BAI2.TypeCodes, err = parseTypeCodes(sc.typeCodes); err != nil {
 		return err
 	}

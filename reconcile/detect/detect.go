@@ -172,6 +172,21 @@ type Options struct {
 	BAI2    bai2.Options
 	CSV     csv.Options
 	XLSX    xlsx.Options
+
+	// TypeCodeHelp says how the host gives the bank's own BAI2 type codes a direction (its setting of
+	// BAI2.TypeCodes), for TypeCodeAdvice; nil says only that its operator does.
+	TypeCodeHelp func(codes []string) string
+}
+
+// TypeCodeAdvice is what a server tells the user whose BAI2 file has bank's own type codes without a
+// direction (bai2.OwnTypeCodes): the user cannot give them one; the server's operator does.
+func (o *Options) TypeCodeAdvice(codes []string) string {
+	advice := fmt.Sprintf("the server is not told which way the bank's own BAI2 type codes %s go: its operator "+
+		"gives each a direction", strings.Join(codes, ", "))
+	if o.TypeCodeHelp != nil {
+		advice += " (" + o.TypeCodeHelp(codes) + ")"
+	}
+	return advice
 }
 
 // Decode sniffs the format of r's content and decodes it with that format's decoder. It returns the

@@ -313,3 +313,14 @@ func TestDefaultCurrency(t *testing.T) {
 	assert.Equal(t, payment.Currency("TRY"), decode(noCurrency, said))
 	assert.Equal(t, 1, asked, "the options' currency wins")
 }
+
+// TestTypeCodeAdvice: the advice names the file's codes, and how the host gives them a direction
+// when it says.
+func TestTypeCodeAdvice(t *testing.T) {
+	var o detect.Options
+	assert.Equal(t, "the server is not told which way the bank's own BAI2 type codes 905, 901 go: its operator gives each a direction",
+		o.TypeCodeAdvice([]string{"905", "901"}))
+	o.TypeCodeHelp = func(codes []string) string { return "set BAI2.TypeCodes[" + codes[0] + "]" }
+	assert.Equal(t, "the server is not told which way the bank's own BAI2 type codes 905 go: its operator gives each a direction (set BAI2.TypeCodes[905])",
+		o.TypeCodeAdvice([]string{"905"}))
+}
