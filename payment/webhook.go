@@ -87,9 +87,12 @@ type WebhookStore interface {
 	GetWebhookEndpoint(ctx context.Context, ws WorkspaceID, id string) (WebhookEndpoint, error)
 	// ListWebhookEndpoints returns the workspace's endpoints, oldest first.
 	ListWebhookEndpoints(ctx context.Context, ws WorkspaceID) ([]WebhookEndpoint, error)
-	// UpdateWebhookEndpoint replaces an endpoint's URL, description, events and secret (not its
-	// disabled state: see SetWebhookEndpointDisabled).
-	UpdateWebhookEndpoint(ctx context.Context, e WebhookEndpoint) error
+	// UpdateWebhookEndpoint replaces the URL, description, events and secret of endpoint old with e's
+	// (not its disabled state: see SetWebhookEndpointDisabled), provided the stored endpoint still
+	// has old's: when another change came in between it is ErrConflict and nothing is written, so
+	// that neither change is lost (a rotated secret, say, that was shown once). ErrNotFound when the
+	// endpoint is gone. e has old's id and workspace.
+	UpdateWebhookEndpoint(ctx context.Context, old, e WebhookEndpoint) error
 	// SetWebhookEndpointDisabled disables (with when and why) or re-enables an endpoint.
 	SetWebhookEndpointDisabled(ctx context.Context, ws WorkspaceID, id string, disabled bool, at time.Time, reason string) error
 	// DeleteWebhookEndpoint removes an endpoint and its pending deliveries.

@@ -53,8 +53,9 @@ func (f *fakeHooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, 
 	if strings.Contains(r.URL, "refused") { // as the dispatcher refuses what the form lets through
 		return e, &payment.ValidationError{Field: "url", Reason: "is refused by the dispatcher"}
 	}
+	old := e
 	e.URL, e.Description, e.Events = r.URL, r.Description, r.Events
-	return e, f.store.UpdateWebhookEndpoint(ctx, e)
+	return e, f.store.UpdateWebhookEndpoint(ctx, old, e)
 }
 
 func (f *fakeHooks) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
@@ -63,8 +64,9 @@ func (f *fakeHooks) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id
 		return e, err
 	}
 	f.n++
+	old := e
 	e.Secret = "whsec_rotated" + strconv.Itoa(f.n)
-	return e, f.store.UpdateWebhookEndpoint(ctx, e)
+	return e, f.store.UpdateWebhookEndpoint(ctx, old, e)
 }
 
 func (f *fakeHooks) DisableEndpoint(ctx context.Context, ws payment.WorkspaceID, id, reason string) (payment.WebhookEndpoint, error) {

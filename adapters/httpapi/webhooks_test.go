@@ -79,8 +79,9 @@ func (fw *fakeWebhooks) change(ctx context.Context, ws payment.WorkspaceID, id s
 	if err != nil {
 		return e, err
 	}
+	old := e
 	fn(&e)
-	return e, fw.store.UpdateWebhookEndpoint(ctx, e)
+	return e, fw.store.UpdateWebhookEndpoint(ctx, old, e)
 }
 
 func (fw *fakeWebhooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string,

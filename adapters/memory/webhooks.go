@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -92,16 +93,20 @@ func (s *Store) ListWebhookEndpoints(_ context.Context, ws payment.WorkspaceID) 
 }
 
 // UpdateWebhookEndpoint implements payment.WebhookStore.
-func (s *Store) UpdateWebhookEndpoint(_ context.Context, e payment.WebhookEndpoint) error {
+func (s *Store) UpdateWebhookEndpoint(_ context.Context, old, e payment.WebhookEndpoint) error {
 	h := &s.hooks
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	old := h.endpoint(e.Workspace, e.ID)
-	if old == nil {
+	cur := h.endpoint(e.Workspace, e.ID)
+	if cur == nil {
 		return payment.ErrNotFound
 	}
-	old.URL, old.Description, old.Secret = e.URL, e.Description, e.Secret
-	old.Events = slices.Clone(e.Events)
+	if cur.URL != old.URL || cur.Description != old.Description || cur.Secret != old.Secret ||
+		!slices.Equal(cur.Events, old.Events) {
+		return fmt.Errorf("%w: webhook endpoint %s changed meanwhile", payment.ErrConflict, e.ID)
+	}
+	cur.URL, cur.Description, cur.Secret = e.URL, e.Description, e.Secret
+	cur.Events = slices.Clone(e.Events)
 	return nil
 }
 

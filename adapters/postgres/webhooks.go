@@ -72,10 +72,26 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context, ws payment.WorkspaceID
 }
 
 // UpdateWebhookEndpoint implements payment.WebhookStore.
-func (s *Store) UpdateWebhookEndpoint(ctx context.Context, e payment.WebhookEndpoint) error {
-	return affectedOne("webhook endpoint " + e.ID)(s.pool.Exec(ctx, `UPDATE webhook_endpoints
-		SET url = $3, description = $4, events = $5, secret = $6 WHERE id = $1 AND workspace_id = $2`,
-		e.ID, string(e.Workspace), e.URL, e.Description, eventTypes(e.Events), e.Secret))
+func (s *Store) UpdateWebhookEndpoint(ctx context.Context, old, e payment.WebhookEndpoint) error {
+	// The existence check reads the snapshot the update started from: the endpoint was there or not.
+	var updated, found bool
+	err := s.pool.QueryRow(ctx, `WITH u AS (
+			UPDATE webhook_endpoints SET url = $3, description = $4, events = $5, secret = $6
+			WHERE id = $1 AND workspace_id = $2 AND url = $7 AND description = $8 AND events = $9 AND secret = $10
+			RETURNING 1
+		)
+		SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2)`,
+		e.ID, string(e.Workspace), e.URL, e.Description, eventTypes(e.Events), e.Secret,
+		old.URL, old.Description, eventTypes(old.Events), old.Secret).Scan(&updated, &found)
+	switch {
+	case err != nil:
+		return translate(err)
+	case updated:
+		return nil
+	case !found:
+		return fmt.Errorf("%w: webhook endpoint %s", payment.ErrNotFound, e.ID)
+	}
+	return fmt.Errorf("%w: webhook endpoint %s changed meanwhile", payment.ErrConflict, e.ID)
 }
 
 // SetWebhookEndpointDisabled implements payment.WebhookStore.

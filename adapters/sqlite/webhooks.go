@@ -85,9 +85,25 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context, ws payment.WorkspaceID
 }
 
 // UpdateWebhookEndpoint implements payment.WebhookStore.
-func (s *Store) UpdateWebhookEndpoint(ctx context.Context, e payment.WebhookEndpoint) error {
-	return s.writeOne(ctx, "webhook endpoint "+e.ID, `UPDATE webhook_endpoints SET url = ?, description = ?, events = ?, secret = ?
-		WHERE id = ? AND workspace_id = ?`, e.URL, e.Description, joinEventTypes(e.Events), e.Secret, e.ID, string(e.Workspace))
+func (s *Store) UpdateWebhookEndpoint(ctx context.Context, old, e payment.WebhookEndpoint) error {
+	return s.write(ctx, func(ctx context.Context, q querier) error {
+		err := affectedOne(q.exec(ctx, `UPDATE webhook_endpoints SET url = ?, description = ?, events = ?, secret = ?
+			WHERE id = ? AND workspace_id = ? AND url = ? AND description = ? AND events = ? AND secret = ?`,
+			e.URL, e.Description, joinEventTypes(e.Events), e.Secret, e.ID, string(e.Workspace),
+			old.URL, old.Description, joinEventTypes(old.Events), old.Secret))
+		if !errors.Is(err, payment.ErrNotFound) {
+			return err
+		}
+		var n int
+		if err := q.queryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE id = ? AND workspace_id = ?`,
+			e.ID, string(e.Workspace)).Scan(&n); err != nil {
+			return translate(err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: webhook endpoint %s", payment.ErrNotFound, e.ID)
+		}
+		return fmt.Errorf("%w: webhook endpoint %s changed meanwhile", payment.ErrConflict, e.ID)
+	})
 }
 
 // SetWebhookEndpointDisabled implements payment.WebhookStore.

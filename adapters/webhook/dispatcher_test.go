@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -560,6 +561,72 @@ func TestEndpointManagement(t *testing.T) {
 	assert.ErrorIs(t, err, payment.ErrNotFound)
 	_, err = d.EnableEndpoint(ctx, e.Workspace.ID, ep.ID)
 	assert.ErrorIs(t, err, payment.ErrNotFound)
+}
+
+// racingStore stores another change to an endpoint between a dispatcher's read of it and its write,
+// as a second process or request would: meddle runs before each endpoint update it is asked for,
+// times times.
+type racingStore struct {
+	*memory.Store
+	meddle func()
+	times  int
+}
+
+func (s *racingStore) UpdateWebhookEndpoint(ctx context.Context, old, e payment.WebhookEndpoint) error {
+	if s.times > 0 {
+		s.times--
+		s.meddle()
+	}
+	return s.Store.UpdateWebhookEndpoint(ctx, old, e)
+}
+
+// TestEndpointChangesDoNotOverwriteEachOther: an update and a secret rotation that overlap both
+// land; an endpoint that keeps changing under a change ends in ErrConflict with nothing of it stored.
+func TestEndpointChangesDoNotOverwriteEachOther(t *testing.T) {
+	e := newHookEnv(t)
+	plain := e.dispatcher()
+	ws := e.Workspace.ID
+	ep, err := plain.CreateEndpoint(ctx, ws, payment.WebhookEndpointRequest{URL: "https://erp.example.com/hooks", Description: "ERP"})
+	require.NoError(t, err)
+	rs := &racingStore{Store: e.store}
+	racing := webhook.New(e.store, rs, e.opts)
+
+	var rotated payment.WebhookEndpoint
+	rs.meddle, rs.times = func() {
+		var err error
+		rotated, err = plain.RotateSecret(ctx, ws, ep.ID)
+		require.NoError(t, err)
+	}, 1
+	upd, err := racing.UpdateEndpoint(ctx, ws, ep.ID, func(r *payment.WebhookEndpointRequest) { r.Description = "ERP, live" })
+	require.NoError(t, err)
+	assert.Equal(t, "ERP, live", upd.Description)
+	assert.Equal(t, rotated.Secret, upd.Secret, "the secret rotated meanwhile, and shown once, is kept")
+
+	rs.meddle, rs.times = func() {
+		_, err := plain.UpdateEndpoint(ctx, ws, ep.ID, func(r *payment.WebhookEndpointRequest) { r.URL = "https://erp.example.com/v2" })
+		require.NoError(t, err)
+	}, 1
+	rot, err := racing.RotateSecret(ctx, ws, ep.ID)
+	require.NoError(t, err)
+	assert.NotEqual(t, rotated.Secret, rot.Secret)
+	assert.Equal(t, "https://erp.example.com/v2", rot.URL, "the URL changed meanwhile is kept")
+	got, err := plain.Endpoint(ctx, ws, ep.ID)
+	require.NoError(t, err)
+	assert.Equal(t, rot, got)
+
+	n := 0
+	rs.meddle, rs.times = func() {
+		n++
+		_, err := plain.UpdateEndpoint(ctx, ws, ep.ID, func(r *payment.WebhookEndpointRequest) { r.Description = fmt.Sprint("ERP ", n) })
+		require.NoError(t, err)
+	}, 1000
+	_, err = racing.UpdateEndpoint(ctx, ws, ep.ID, func(r *payment.WebhookEndpointRequest) { r.URL = "https://erp.example.com/v3" })
+	require.ErrorIs(t, err, payment.ErrConflict)
+	got, err = plain.Endpoint(ctx, ws, ep.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "https://erp.example.com/v2", got.URL, "nothing of the refused change")
+	assert.Equal(t, fmt.Sprint("ERP ", n), got.Description)
+	assert.Equal(t, 5, n, "the change was tried five times")
 }
 
 // TestRunStops: Run steps on its ticks and returns when its context ends.

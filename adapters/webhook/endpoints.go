@@ -75,36 +75,58 @@ func (d *Dispatcher) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID,
 
 // UpdateEndpoint applies change to the endpoint's URL, description and event filter as they are, and
 // stores the result once it validates: a caller changes only what it was given.
+//
+// Changes to one endpoint do not overwrite each other: when another change (or a rotated secret)
+// is stored between the read and the write, the endpoint is read again and change applied to it,
+// a few times before the conflict is returned.
 func (d *Dispatcher) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string,
 	change func(*payment.WebhookEndpointRequest)) (payment.WebhookEndpoint, error) {
-	e, err := d.store.GetWebhookEndpoint(ctx, ws, id)
-	if err != nil {
-		return payment.WebhookEndpoint{}, err
+	return d.changeEndpoint(ctx, ws, id, func(e *payment.WebhookEndpoint) error {
+		r := payment.WebhookEndpointRequest{URL: e.URL, Description: e.Description, Events: slices.Clone(e.Events)}
+		change(&r)
+		if err := d.validate(&r); err != nil {
+			return err
+		}
+		e.URL, e.Description, e.Events = strings.TrimSpace(r.URL), r.Description, slices.Clone(r.Events)
+		return nil
+	})
+}
+
+// changeAttempts is how many times changeEndpoint reads and writes an endpoint that keeps changing
+// under it before it gives up with ErrConflict.
+const changeAttempts = 5
+
+// changeEndpoint reads the endpoint, lets fn change it and stores the result unless the stored
+// endpoint changed meanwhile, in which case it starts again.
+func (d *Dispatcher) changeEndpoint(ctx context.Context, ws payment.WorkspaceID, id string,
+	fn func(*payment.WebhookEndpoint) error) (payment.WebhookEndpoint, error) {
+	for attempt := 1; ; attempt++ {
+		old, err := d.store.GetWebhookEndpoint(ctx, ws, id)
+		if err != nil {
+			return payment.WebhookEndpoint{}, err
+		}
+		e := old
+		e.Events = slices.Clone(old.Events)
+		if err := fn(&e); err != nil {
+			return payment.WebhookEndpoint{}, err
+		}
+		err = d.store.UpdateWebhookEndpoint(ctx, old, e)
+		switch {
+		case err == nil:
+			return e, nil
+		case !errors.Is(err, payment.ErrConflict) || attempt == changeAttempts:
+			return payment.WebhookEndpoint{}, err
+		}
 	}
-	r := payment.WebhookEndpointRequest{URL: e.URL, Description: e.Description, Events: slices.Clone(e.Events)}
-	change(&r)
-	if err := d.validate(&r); err != nil {
-		return payment.WebhookEndpoint{}, err
-	}
-	e.URL, e.Description, e.Events = strings.TrimSpace(r.URL), r.Description, slices.Clone(r.Events)
-	if err := d.store.UpdateWebhookEndpoint(ctx, e); err != nil {
-		return payment.WebhookEndpoint{}, err
-	}
-	return e, nil
 }
 
 // RotateSecret gives an endpoint a new secret and returns the endpoint with it. Deliveries sent from
 // then on are signed with the new secret.
 func (d *Dispatcher) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
-	e, err := d.store.GetWebhookEndpoint(ctx, ws, id)
-	if err != nil {
-		return payment.WebhookEndpoint{}, err
-	}
-	e.Secret = newSecret()
-	if err := d.store.UpdateWebhookEndpoint(ctx, e); err != nil {
-		return payment.WebhookEndpoint{}, err
-	}
-	return e, nil
+	return d.changeEndpoint(ctx, ws, id, func(e *payment.WebhookEndpoint) error {
+		e.Secret = newSecret()
+		return nil
+	})
 }
 
 // DisableEndpoint stops deliveries to an endpoint, with the operator's reason (checked as a

@@ -100,17 +100,43 @@ func testWebhookEndpoints(t *testing.T, s payment.Store, h payment.WebhookStore)
 	_, err = h.GetWebhookEndpoint(ctx, "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ", "whk_1")
 	assert.ErrorIs(t, err, payment.ErrNotFound, "another workspace's endpoint")
 
-	got.URL, got.Secret, got.Disabled, got.Events = "https://b.example/h", "s2", true, nil
-	require.NoError(t, h.UpdateWebhookEndpoint(ctx, got))
+	stale := got
+	changed := got
+	changed.Events = nil
+	changed.URL, changed.Secret, changed.Disabled = "https://b.example/h", "s2", true
+	require.NoError(t, h.UpdateWebhookEndpoint(ctx, stale, changed))
 	got, err = h.GetWebhookEndpoint(ctx, ws, "whk_1")
 	require.NoError(t, err)
 	assert.Equal(t, "https://b.example/h", got.URL)
 	assert.Equal(t, "s2", got.Secret)
 	assert.Empty(t, got.Events, "every event type")
 	assert.False(t, got.Disabled, "the disabled state changes only through SetWebhookEndpointDisabled")
+
+	// A change made from a copy read before another change was stored is refused whole: a
+	// description edited from the stale copy must not bring the old URL and secret back.
+	late := stale
+	late.Description = "from a stale copy"
+	assert.ErrorIs(t, h.UpdateWebhookEndpoint(ctx, stale, late), payment.ErrConflict)
+	again, err := h.GetWebhookEndpoint(ctx, ws, "whk_1")
+	require.NoError(t, err)
+	assert.Equal(t, got, again, "nothing of the refused change is stored")
+	for name, differ := range map[string]func(*payment.WebhookEndpoint){
+		"url":         func(e *payment.WebhookEndpoint) { e.URL = "https://c.example/h" },
+		"description": func(e *payment.WebhookEndpoint) { e.Description = "other" },
+		"secret":      func(e *payment.WebhookEndpoint) { e.Secret = "s3" },
+		"events":      func(e *payment.WebhookEndpoint) { e.Events = []payment.EventType{payment.EventPaymentSettled} },
+	} {
+		old := got
+		differ(&old)
+		assert.ErrorIs(t, h.UpdateWebhookEndpoint(ctx, old, got), payment.ErrConflict, "the stored %s differs", name)
+	}
+
 	other := got
 	other.Workspace = "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ"
-	assert.ErrorIs(t, h.UpdateWebhookEndpoint(ctx, other), payment.ErrNotFound)
+	assert.ErrorIs(t, h.UpdateWebhookEndpoint(ctx, other, other), payment.ErrNotFound)
+	gone := got
+	gone.ID = "whk_404"
+	assert.ErrorIs(t, h.UpdateWebhookEndpoint(ctx, gone, gone), payment.ErrNotFound)
 
 	at := Epoch.Add(time.Hour)
 	require.NoError(t, h.SetWebhookEndpointDisabled(ctx, ws, "whk_1", true, at, "too many failures"))
