@@ -111,6 +111,17 @@ type EventLog interface {
 	EventsAfter(ctx context.Context, after int64, limit int) ([]LoggedEvent, error)
 }
 
+// An EventPruner forgets the oldest events of its EventLog. The log keeps every event it is given,
+// so without pruning it grows for ever; adapters/webhook prunes the events it has fanned out once
+// they are older than its retention, and an application that reads the log itself can do the same.
+type EventPruner interface {
+	// PruneEvents deletes the events at the start of the log, lowest sequence number first, as long
+	// as they are numbered at most upTo and occurred before before: the first event that is not
+	// stops it, so the log stays one unbroken run of numbers. It deletes at most limit events and
+	// returns how many. The numbers of the events that stay, and of events to come, do not change.
+	PruneEvents(ctx context.Context, upTo int64, before time.Time, limit int) (int, error)
+}
+
 // LoggedEvent is an event with its position in the log.
 type LoggedEvent struct {
 	Seq int64

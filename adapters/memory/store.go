@@ -313,27 +313,40 @@ func (s *Store) EventsAfter(_ context.Context, after int64, limit int) ([]paymen
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []payment.LoggedEvent
-	for i := int(max(after, 0)); i < s.outbox.n && (limit <= 0 || len(out) < limit); i++ {
+	for i := max(int(max(after, 0)), s.outbox.first); i < s.outbox.n && (limit <= 0 || len(out) < limit); i++ {
 		out = append(out, payment.LoggedEvent{Seq: int64(i + 1), Event: s.outbox.at(i)})
 	}
 	return out, nil
 }
 
-// Outbox returns the events written so far, oldest first.
+var _ payment.EventPruner = (*Store)(nil)
+
+// PruneEvents implements payment.EventPruner. Pruned events free the payment versions they held.
+func (s *Store) PruneEvents(_ context.Context, upTo int64, before time.Time, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outbox.prune(upTo, before, limit), nil
+}
+
+// Outbox returns the events the outbox holds (those written and not pruned), oldest first.
 func (s *Store) Outbox() []payment.Event {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]payment.Event, 0, s.outbox.n)
-	for i := 0; i < s.outbox.n; i++ {
+	out := make([]payment.Event, 0, s.outbox.n-s.outbox.first)
+	for i := s.outbox.first; i < s.outbox.n; i++ {
 		out = append(out, s.outbox.at(i))
 	}
 	return out
 }
 
-// eventLog is the outbox: fixed-size chunks, so it grows without ever copying what it holds.
+// eventLog is the outbox: fixed-size chunks, so it grows without ever copying what it holds. Event i
+// (from 0) has sequence number i+1. Pruning clears events from the start and drops a chunk once it
+// holds none: chunks[0] starts at event start, and the first event kept is first.
 type eventLog struct {
 	chunks [][]logged
 	n      int
+	start  int // a multiple of eventChunk
+	first  int
 }
 
 const eventChunk = 4096
@@ -362,13 +375,30 @@ func (l *eventLog) add(e payment.Event) {
 	l.n++
 }
 
-// at returns event i (from 0).
+// at returns event i (from 0), one not pruned.
 func (l *eventLog) at(i int) payment.Event {
-	g := &l.chunks[i/eventChunk][i%eventChunk]
+	g := &l.chunks[(i-l.start)/eventChunk][i%eventChunk]
 	if g.full != nil {
 		return *g.full
 	}
 	return payment.Event{ID: g.id, Type: g.typ, Workspace: g.p.Workspace, OccurredAt: g.p.UpdatedAt, Payment: g.p}
+}
+
+// prune clears the events from the first kept on, as payment.EventPruner.PruneEvents says, and
+// drops the chunks left empty. It returns how many it cleared.
+func (l *eventLog) prune(upTo int64, before time.Time, limit int) int {
+	n := 0
+	for l.first < l.n && int64(l.first+1) <= upTo && n < limit && l.at(l.first).OccurredAt.Before(before) {
+		l.chunks[(l.first-l.start)/eventChunk][l.first%eventChunk] = logged{}
+		l.first++
+		n++
+	}
+	for len(l.chunks) > 0 && l.first >= l.start+eventChunk {
+		l.chunks[0] = nil
+		l.chunks = l.chunks[1:]
+		l.start += eventChunk
+	}
+	return n
 }
 
 // CreateAPIKey implements payment.KeyStore.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -67,4 +68,39 @@ func (s *Store) numberEvents(ctx context.Context) error {
 			UPDATE events_cursor SET last = coalesce((SELECT max(seq) FROM numbered), $1)`, last)
 		return err
 	}))
+}
+
+var _ payment.EventPruner = (*Store)(nil)
+
+// PruneEvents implements payment.EventPruner. Events not yet numbered are never read, so never
+// pruned. Two dispatchers pruning at once delete the same head once.
+func (s *Store) PruneEvents(ctx context.Context, upTo int64, before time.Time, limit int) (int, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT seq, occurred_at FROM events WHERE seq <= $1 ORDER BY seq LIMIT $2`, upTo, limit)
+		if err != nil {
+			return err
+		}
+		var last int64
+		for rows.Next() {
+			var seq int64
+			var at time.Time
+			if err := rows.Scan(&seq, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			if !at.Before(before) {
+				break
+			}
+			last = seq
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || last == 0 {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM events WHERE seq <= $1`, last)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), translate(err)
 }

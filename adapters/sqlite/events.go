@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -32,4 +33,42 @@ func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]paym
 		out = append(out, e)
 	}
 	return out, translate(rows.Err())
+}
+
+var _ payment.EventPruner = (*Store)(nil)
+
+// PruneEvents implements payment.EventPruner: in one transaction it reads the head of the log and
+// deletes the part of it that may go.
+func (s *Store) PruneEvents(ctx context.Context, upTo int64, before time.Time, limit int) (int, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, q querier) error {
+		rows, err := q.query(ctx, `SELECT seq, occurred_at FROM events WHERE seq <= ? ORDER BY seq LIMIT ?`, upTo, limit)
+		if err != nil {
+			return translate(err)
+		}
+		last, cut := int64(0), formatTime(before)
+		for rows.Next() {
+			var seq int64
+			var at string
+			if err := rows.Scan(&seq, &at); err != nil {
+				rows.Close()
+				return translate(err)
+			}
+			if at >= cut {
+				break
+			}
+			last = seq
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || last == 0 {
+			return translate(err)
+		}
+		res, err := q.exec(ctx, `DELETE FROM events WHERE seq <= ?`, last)
+		if err != nil {
+			return translate(err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }

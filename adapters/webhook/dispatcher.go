@@ -55,13 +55,22 @@ type Options struct {
 	// is a payment.WebhookPruner: once an hour the older ones are deleted. Pending deliveries are
 	// never. A negative value keeps every delivery [DefaultKeepDeliveries].
 	KeepDeliveries time.Duration
+	// KeepEvents is how long events stay in the outbox once they are fanned out, when the event log
+	// is a payment.EventPruner: once an hour the older ones are deleted. A negative value keeps every
+	// event, for an application that reads the log itself and prunes it on its own terms
+	// [DefaultKeepEvents].
+	KeepEvents time.Duration
 }
 
-// DefaultKeepDeliveries is how long finished deliveries are kept unless Options say otherwise.
-const DefaultKeepDeliveries = 30 * 24 * time.Hour
+// DefaultKeepDeliveries and DefaultKeepEvents are how long finished deliveries and fanned-out events
+// are kept unless Options say otherwise.
+const (
+	DefaultKeepDeliveries = 30 * 24 * time.Hour
+	DefaultKeepEvents     = 30 * 24 * time.Hour
+)
 
-// pruneEvery is how often a dispatcher prunes finished deliveries, and pruneBatch how many one
-// store call deletes (one short transaction each).
+// pruneEvery is how often a dispatcher prunes finished deliveries and old events, and pruneBatch how
+// many one store call deletes (one short transaction each).
 const (
 	pruneEvery = time.Hour
 	pruneBatch = 1000
@@ -120,6 +129,9 @@ func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dis
 	if opts.KeepDeliveries == 0 {
 		opts.KeepDeliveries = DefaultKeepDeliveries
 	}
+	if opts.KeepEvents == 0 {
+		opts.KeepEvents = DefaultKeepEvents
+	}
 	return &Dispatcher{events: events, store: store, opts: opts}
 }
 
@@ -131,6 +143,9 @@ type Stats struct {
 	Failed    int // attempts that failed (retried later, or given up)
 	GaveUp    int // deliveries failed for good, their endpoint disabled
 	Pruned    int // finished deliveries deleted, older than Options.KeepDeliveries
+	// PrunedEvents counts the fanned-out events deleted from the outbox, older than
+	// Options.KeepEvents.
+	PrunedEvents int
 }
 
 func (s *Stats) add(o Stats) {
@@ -140,6 +155,7 @@ func (s *Stats) add(o Stats) {
 	s.Failed += o.Failed
 	s.GaveUp += o.GaveUp
 	s.Pruned += o.Pruned
+	s.PrunedEvents += o.PrunedEvents
 }
 
 // Run delivers until ctx is done, then returns nil. Step errors (a store briefly unavailable) are
@@ -210,32 +226,58 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (Stats, error) {
 	}
 	close(next)
 	wg.Wait()
-	st.Pruned, err = d.prune(ctx, now)
+	st.Pruned, st.PrunedEvents, err = d.prune(ctx, now)
 	return st, err
 }
 
-// prune deletes the finished deliveries older than Options.KeepDeliveries, at most once per
-// pruneEvery, when the store can.
-func (d *Dispatcher) prune(ctx context.Context, now time.Time) (int, error) {
-	p, ok := d.store.(payment.WebhookPruner)
-	if !ok || d.opts.KeepDeliveries < 0 {
-		return 0, nil
+// prune deletes the finished deliveries older than Options.KeepDeliveries and the fanned-out events
+// older than Options.KeepEvents, at most once per pruneEvery, where the stores can.
+func (d *Dispatcher) prune(ctx context.Context, now time.Time) (deliveries, events int, err error) {
+	dp, dok := d.store.(payment.WebhookPruner)
+	ep, eok := d.events.(payment.EventPruner)
+	dok, eok = dok && d.opts.KeepDeliveries >= 0, eok && d.opts.KeepEvents >= 0
+	if !dok && !eok {
+		return 0, 0, nil
 	}
 	d.pruneMu.Lock()
 	defer d.pruneMu.Unlock()
 	if !d.pruned.IsZero() && now.Sub(d.pruned) < pruneEvery {
-		return 0, nil
+		return 0, 0, nil
 	}
 	d.pruned = now // a failure waits for the next turn too
+	if dok {
+		deliveries, err = pruneAll(ctx, func() (int, error) {
+			return dp.PruneWebhookDeliveries(ctx, now.Add(-d.opts.KeepDeliveries), pruneBatch)
+		})
+		if err != nil {
+			return deliveries, 0, fmt.Errorf("webhook: prune deliveries: %w", err)
+		}
+	}
+	if eok {
+		// Only events the fan-out has passed: they have their deliveries, each with its own copy.
+		cursor, err := d.store.WebhookCursor(ctx)
+		if err != nil {
+			return deliveries, 0, fmt.Errorf("webhook: prune events: %w", err)
+		}
+		events, err = pruneAll(ctx, func() (int, error) {
+			return ep.PruneEvents(ctx, cursor, now.Add(-d.opts.KeepEvents), pruneBatch)
+		})
+		if err != nil {
+			return deliveries, events, fmt.Errorf("webhook: prune events: %w", err)
+		}
+	}
+	return deliveries, events, nil
+}
+
+// pruneAll calls prune, which deletes up to pruneBatch records, until it deletes fewer or ctx ends,
+// and returns how many it deleted.
+func pruneAll(ctx context.Context, prune func() (int, error)) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
-		n, err := p.PruneWebhookDeliveries(ctx, now.Add(-d.opts.KeepDeliveries), pruneBatch)
+		n, err := prune()
 		total += n
-		if err != nil {
-			return total, fmt.Errorf("webhook: prune deliveries: %w", err)
-		}
-		if n < pruneBatch {
-			break
+		if err != nil || n < pruneBatch {
+			return total, err
 		}
 	}
 	return total, nil

@@ -694,3 +694,43 @@ func TestPruneFinishedDeliveries(t *testing.T) {
 	assert.Equal(t, 1, st.Pruned)
 	assert.Zero(t, count())
 }
+
+// unread is an event log whose events the fan-out never sees, so that its cursor stays where it is.
+type unread struct{ *memory.Store }
+
+func (unread) EventsAfter(context.Context, int64, int) ([]payment.LoggedEvent, error) {
+	return nil, nil
+}
+
+// TestPruneFannedOutEvents: events older than KeepEvents leave the outbox once the fan-out has passed
+// them, not before; a negative KeepEvents keeps them all.
+func TestPruneFannedOutEvents(t *testing.T) {
+	e := newHookEnv(t)
+	e.opts.KeepEvents = 24 * time.Hour
+	e.endpoint(t, e.Workspace.ID)
+	e.MustCreate(t)
+	e.Clock.Advance(25 * time.Hour)
+	first := outboxIDs(e.store, e.Workspace.ID)
+	require.Len(t, first, 1)
+
+	st, err := webhook.New(unread{e.store}, e.store, e.opts).DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.PrunedEvents, "an event the fan-out has not passed stays, however old")
+	keepAll := e.opts
+	keepAll.KeepEvents = -1
+	st, err = webhook.New(e.store, e.store, keepAll).DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Enqueued)
+	assert.Zero(t, st.PrunedEvents, "a negative KeepEvents keeps everything")
+
+	e.MustCreate(t)
+	st, err = e.dispatcher().DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Succeeded, "the new event is delivered")
+	assert.Equal(t, 1, st.PrunedEvents, "the day-old event goes")
+	left := outboxIDs(e.store, e.Workspace.ID)
+	require.Len(t, left, 1)
+	assert.NotEqual(t, first[0], left[0], "the new event stays")
+	_, got, _ := e.recv.snapshot()
+	assert.Len(t, got, 2, "both events were delivered before")
+}

@@ -38,7 +38,11 @@
 //
 // Finished deliveries (succeeded or failed) are deleted 30 days after they were created
 // (Options.KeepDeliveries; a store that is a payment.WebhookPruner, as memory, SQLite and PostgreSQL
-// are), so the store does not grow with every event for ever. Pending ones are kept.
+// are), so the store does not grow with every event for ever. Pending ones are kept. In the same way
+// the outbox's events are deleted 30 days after they occurred once the fan-out has passed them
+// (Options.KeepEvents; an event log that is a payment.EventPruner): each delivery carries its own
+// copy of its event. An application that reads the event log itself sets KeepEvents to -1 and prunes
+// it when its own reader is done.
 //
 // # Guarantees
 //

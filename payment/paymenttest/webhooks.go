@@ -33,6 +33,63 @@ func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) 
 		}
 		testPruneDeliveries(t, s, h, p)
 	})
+	t.Run("PruneEvents", func(t *testing.T) { testPruneEvents(t, newStore(t)) })
+}
+
+// testPruneEvents: the head of the log goes, up to the given number and while older than the cut,
+// at most limit a call; the numbers of the events that stay and of new ones do not change.
+func testPruneEvents(t *testing.T, s payment.Store) {
+	el, _ := s.(payment.EventLog)
+	p, ok := s.(payment.EventPruner)
+	if el == nil || !ok {
+		t.Skip("store does not implement payment.EventLog and payment.EventPruner")
+	}
+	e := NewEnv(t, s)
+	for range 5 {
+		e.MustCreate(t)
+		e.Clock.Advance(time.Hour)
+	}
+	all, err := el.EventsAfter(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 5)
+	left := func() []payment.LoggedEvent {
+		got, err := el.EventsAfter(ctx, 0, 0)
+		require.NoError(t, err)
+		return got
+	}
+	cut := all[2].OccurredAt.Add(time.Minute) // after the third event, before the fourth
+
+	n, err := p.PruneEvents(ctx, all[3].Seq, cut, 2)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, all[2:], left(), "the oldest first, limit a call")
+	n, err = p.PruneEvents(ctx, all[3].Seq, cut, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, all[3:], left(), "the fourth occurred after the cut")
+	n, err = p.PruneEvents(ctx, all[3].Seq, cut.Add(24*time.Hour), 100)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, all[4:], left(), "the fifth is numbered after upTo")
+	n, err = p.PruneEvents(ctx, all[3].Seq, cut.Add(24*time.Hour), 100)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+
+	after, err := el.EventsAfter(ctx, all[0].Seq, 0)
+	require.NoError(t, err)
+	assert.Equal(t, all[4:], after, "a reader behind the pruned head gets what is left")
+	e.MustCreate(t)
+	got := left()
+	require.Len(t, got, 2)
+	assert.Greater(t, got[1].Seq, all[4].Seq, "numbers are not reused")
+	n, err = p.PruneEvents(ctx, got[1].Seq, e.Clock.Now().Add(time.Hour), 100)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Empty(t, left())
+	e.MustCreate(t)
+	got = left()
+	require.Len(t, got, 1)
+	assert.Greater(t, got[0].Seq, all[4].Seq+1, "an emptied log goes on numbering where it was")
 }
 
 // testPruneDeliveries: finished deliveries created before the cut go, oldest first and at most limit
