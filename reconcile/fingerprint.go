@@ -41,14 +41,37 @@ func (s *Statement) Fingerprint() {
 	s.fingerprint(workers)
 }
 
-// FingerprintAll is Fingerprint for every statement of sts. A file of many small statements (a BAI2
-// file's accounts, a camt.053 document's statements) is shared out by statement on GOMAXPROCS
-// goroutines; a large statement shares out its own entries.
+// FingerprintAll is Fingerprint for the statements of one file, with one difference: identical
+// bookings are numbered across the file, not statement by statement. A bank that pages one day's
+// statement (MT940 :28C: 5/1, 5/2) books the same 5.00 fee on two pages as two entries, which must
+// stay two (#1 and #2), not one fee seen twice. Bookings of different accounts or currencies never
+// count as identical, whatever statement they are in. A file of many statements (a BAI2 file's
+// accounts, a camt.053 document's statements) is hashed by statement on GOMAXPROCS goroutines; a
+// single large statement shares out its own entries.
 func FingerprintAll(sts []Statement) {
 	if len(sts) == 1 { // the usual file: its one statement shares out its entries itself
 		sts[0].Fingerprint()
 		return
 	}
+	keys := make([][][16]byte, len(sts))
+	byStatement(sts, func(i int) { keys[i] = sts[i].hashes(1) })
+	// Repeats over the file's hashes in file order, then handed back to their statements.
+	reps := Repeats(slices.Concat(keys...))
+	local := make([][]Repeat, len(sts))
+	first := 0 // the file index of statement i's first entry
+	for i := range sts {
+		end := first + len(sts[i].Entries)
+		for len(reps) > 0 && reps[0].Entry < end {
+			local[i] = append(local[i], Repeat{Entry: reps[0].Entry - first, N: reps[0].N})
+			reps = reps[1:]
+		}
+		first = end
+	}
+	byStatement(sts, func(i int) { sts[i].writeFingerprints(keys[i], local[i], 1) })
+}
+
+// byStatement calls f for every statement index of sts, shared out on GOMAXPROCS goroutines.
+func byStatement(sts []Statement, f func(i int)) {
 	next := make(chan int, len(sts))
 	for i := range sts {
 		next <- i
@@ -58,7 +81,7 @@ func FingerprintAll(sts []Statement) {
 	for range min(runtime.GOMAXPROCS(0), len(sts)) {
 		wg.Go(func() {
 			for i := range next {
-				sts[i].Fingerprint()
+				f(i)
 			}
 		})
 	}
@@ -227,19 +250,32 @@ const repeatPart = 4096
 // parallel chunks again, the repeats are hashed again with their number, every fingerprint written
 // in hex and set on its entry.
 func (s *Statement) fingerprint(workers int) {
-	n := len(s.Entries)
-	if n == 0 {
-		return
+	keys := s.hashes(workers)
+	s.writeFingerprints(keys, Repeats(keys), workers)
+}
+
+// hashes returns the EntryHash of every entry, computed on workers goroutines.
+func (s *Statement) hashes(workers int) [][16]byte {
+	keys := make([][16]byte, len(s.Entries)) // the first 16 bytes of each key's hash: what identical bookings share
+	if len(keys) == 0 {
+		return keys
 	}
-	keys := make([][16]byte, n) // the first 16 bytes of each key's hash: what identical bookings share
-	inChunks(workers, n, func(lo, hi int) {
+	inChunks(workers, len(keys), func(lo, hi int) {
 		var x EntryHasher
 		for i := lo; i < hi; i++ {
 			keys[i] = x.Hash(s.Account, &s.Entries[i])
 		}
 	})
-	repeats := Repeats(keys)
+	return keys
+}
 
+// writeFingerprints sets every entry's Fingerprint from its hash (keys) and, for the entries of
+// repeats, its occurrence number, on workers goroutines.
+func (s *Statement) writeFingerprints(keys [][16]byte, repeats []Repeat, workers int) {
+	n := len(s.Entries)
+	if n == 0 {
+		return
+	}
 	// Every fingerprint is written into one buffer, and each chunk of it becomes one string, sliced:
 	// one allocation, not one per entry.
 	text := make([]byte, n*fingerprintSize)

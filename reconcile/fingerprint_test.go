@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,7 +188,8 @@ func TestFingerprintGolden(t *testing.T) {
 }
 
 // TestFingerprintAll: the statements of a list fingerprinted together, by statement on several
-// goroutines, get the fingerprints each gets alone.
+// goroutines, get the fingerprints each gets alone when no two of them share an account and a
+// currency.
 func TestFingerprintAll(t *testing.T) {
 	sts := fpStatements()
 	FingerprintAll(sts)
@@ -199,6 +201,35 @@ func TestFingerprintAll(t *testing.T) {
 		}
 	}
 	FingerprintAll(nil) // nothing to do
+}
+
+// TestFingerprintAllAcrossPages: a day's statement paged in two (MT940 :28C: 5/1 and 5/2) numbers the
+// same fee on both pages #1 and #2, as the unpaged statement does; the same fee in a statement of
+// another account, or in another currency, is that statement's own #1.
+func TestFingerprintAllAcrossPages(t *testing.T) {
+	fee := Entry{BookingDate: 20458, ValueDate: 20458, Amount: 500, Direction: Debit, Currency: "TRY", Remittance: "FEE"}
+	other := Entry{BookingDate: 20458, ValueDate: 20458, Amount: 25000, Direction: Credit, Currency: "TRY", CustomerRef: "INV-7"}
+	usd := fee
+	usd.Currency = "USD"
+	const acct = "TR330006100519786457841326"
+	sts := []Statement{
+		{Account: acct, Currency: "TRY", Entries: []Entry{fee, other}},
+		{Account: "TR120001000000000000000001", Currency: "TRY", Entries: []Entry{fee}},
+		{Account: acct, Currency: "USD", Entries: []Entry{usd}},
+		{Account: acct, Currency: "TRY", Entries: []Entry{fee, fee}},
+	}
+	FingerprintAll(sts)
+	whole := Statement{Account: acct, Currency: "TRY", Entries: []Entry{fee, other, fee, fee}}
+	whole.Fingerprint()
+	paged := []string{sts[0].Entries[0].Fingerprint, sts[0].Entries[1].Fingerprint, sts[3].Entries[0].Fingerprint, sts[3].Entries[1].Fingerprint}
+	assert.Equal(t, []string{whole.Entries[0].Fingerprint, whole.Entries[1].Fingerprint, whole.Entries[2].Fingerprint,
+		whole.Entries[3].Fingerprint}, paged, "the pages are numbered as the whole day")
+	assert.Len(t, map[string]bool{paged[0]: true, paged[2]: true, paged[3]: true}, 3, "three fees, three fingerprints")
+	for _, i := range []int{1, 2} {
+		alone := Statement{Account: sts[i].Account, Currency: sts[i].Currency, Entries: slices.Clone(sts[i].Entries)}
+		alone.Fingerprint()
+		assert.Equal(t, alone.Entries[0].Fingerprint, sts[i].Entries[0].Fingerprint, "statement %d is its own #1", i)
+	}
 }
 
 // TestFingerprintReference checks every generated statement, entry by entry, against
