@@ -42,9 +42,10 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 		if m.Score == ScoreExact {
 			row[0] = SectionExact
 		}
-		row[1] = string(m.PaymentID)
-		row[2] = joinIDs(m.PaymentIDs)
-		row[3] = string(m.BatchID)
+		// Ids come from the payments file as given (another system's ids are allowed): cells too.
+		row[1] = SafeCell(string(m.PaymentID))
+		row[2] = SafeCell(joinIDs(m.PaymentIDs))
+		row[3] = SafeCell(string(m.BatchID))
 		row[4] = string(m.Score)
 		row[5] = string(m.Review)
 		entryCells(row, &m.Entry)
@@ -79,8 +80,8 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 	for p := range src.UnmatchedPaymentRows() {
 		clear(row)
 		row[0] = SectionUnmatchedPayment
-		row[1] = string(p.PaymentID)
-		row[3] = string(p.BatchID)
+		row[1] = SafeCell(string(p.PaymentID))
+		row[3] = SafeCell(string(p.BatchID))
 		row[6] = p.ValueDate.String()
 		row[8] = payment.FormatMinor(p.Amount, p.Currency)
 		row[9] = string(p.Currency)
@@ -94,7 +95,7 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 	for a := range src.AnomalyRows() {
 		clear(row)
 		row[0] = SectionAnomaly
-		row[1] = string(a.PaymentID)
+		row[1] = SafeCell(string(a.PaymentID))
 		entryCells(row, &a.Entry)
 		row[18] = SafeCell(a.Account)
 		row[19] = SafeCell(a.Statement)

@@ -261,7 +261,7 @@ func (rw *reportWriter) matches(src reconcile.ReportSource) error {
 		if m.Score == reconcile.ScoreExact {
 			sh = sheets[0]
 		}
-		cells := append(sh.buf[:0], string(m.PaymentID))
+		cells := append(sh.buf[:0], safeText(string(m.PaymentID)))
 		if cells, err = rw.entryCells(cells, &m.Entry, m.Account, m.Statement); err != nil {
 			return err
 		}
@@ -318,7 +318,7 @@ func (rw *reportWriter) unmatchedPayments(src reconcile.ReportSource) error {
 		if err != nil {
 			return err
 		}
-		cells := append(sh.buf[:0], string(p.PaymentID), rw.dateCell(p.ValueDate), amt, string(p.Currency), string(p.Status),
+		cells := append(sh.buf[:0], safeText(string(p.PaymentID)), rw.dateCell(p.ValueDate), amt, string(p.Currency), string(p.Status),
 			safeText(p.Reference), safeText(p.Description), string(p.Method), safeText(string(p.FromAccount)), safeText(string(p.ToAccount)),
 			safeText(string(p.BatchID)))
 		sh.buf = cells
@@ -337,7 +337,7 @@ func (rw *reportWriter) anomalies(src reconcile.ReportSource) error {
 		return err
 	}
 	for a := range src.AnomalyRows() {
-		cells := append(sh.buf[:0], string(a.Kind), string(a.PaymentID), string(a.PaymentStatus))
+		cells := append(sh.buf[:0], string(a.Kind), safeText(string(a.PaymentID)), string(a.PaymentStatus))
 		if cells, err = rw.entryCells(cells, &a.Entry, a.Account, a.Statement); err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func reportFixture() *reconcile.Report {
 				AmountDifference: -50, Alternatives: []payment.ID{"pay_D"}, Notes: []string{"=cmd|' /C calc'!A0"}},
 		},
 		UnmatchedEntries: []reconcile.UnmatchedEntry{{Entry: jpy, Dismissed: true, Note: "bank fee", Notes: []string{"names payment pay_X"}}},
-		UnmatchedPayments: []reconcile.UnmatchedPayment{{PaymentID: "pay_E", Amount: 999, Currency: "KWD", ValueDate: payment.MustDate("2026-01-20"),
+		UnmatchedPayments: []reconcile.UnmatchedPayment{{PaymentID: "-pay_E", Amount: 999, Currency: "KWD", ValueDate: payment.MustDate("2026-01-20"),
 			Status: payment.StatusSettled, Reference: "=1+1", Description: "kira", Method: payment.MethodEFT, FromAccount: "acc_1", ToAccount: "acc_2"}},
 		Anomalies: []reconcile.Anomaly{{Kind: reconcile.AnomalyFailedPayment, PaymentID: "pay_F", PaymentStatus: payment.StatusFailed,
 			Entry: e, Criteria: reconcile.Criteria{Reference: true}, Reasons: reasons[2:], Note: ""}},

@@ -1,0 +1,44 @@
+package reconcile_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// TestWriteCSVNeutralizesEveryCell: no cell of the CSV report starts with what a spreadsheet takes
+// for a formula, whichever column the text reached it through: entry text, payment references, and
+// payment and batch ids, which a payments file may give in any form.
+func TestWriteCSVNeutralizesEveryCell(t *testing.T) {
+	e := reconcile.Entry{BookingDate: payment.MustDate("2026-01-15"), ValueDate: payment.MustDate("2026-01-15"),
+		Amount: 1000, Direction: reconcile.Debit, Currency: "TRY", CustomerRef: "-2+3",
+		Remittance: `=HYPERLINK("http://evil","x")`, CounterpartyName: "+90 Yılmaz", Position: "@line 4", Fingerprint: "fp"}
+	r := &reconcile.Report{
+		Matches: []reconcile.Match{{PaymentID: "=1+2", PaymentIDs: []payment.ID{"=1+2", "pay_B"}, BatchID: `=HYPERLINK("http://evil","b")`,
+			Score: reconcile.ScoreFuzzy, Review: reconcile.ReviewPending, Entry: e, Account: "=acct", Statement: "+stmt",
+			Notes: []string{"-note"}}},
+		UnmatchedEntries: []reconcile.UnmatchedEntry{{Entry: e, Account: "@a"}},
+		UnmatchedPayments: []reconcile.UnmatchedPayment{{PaymentID: "@pay", BatchID: "-bat", Amount: 5, Currency: "TRY",
+			ValueDate: payment.MustDate("2026-01-15"), Status: payment.StatusSettled, Reference: "=ref", Description: "+desc"}},
+		Anomalies: []reconcile.Anomaly{{Kind: reconcile.AnomalyFailedPayment, PaymentID: "\tpay", PaymentStatus: payment.StatusFailed, Entry: e}},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, reconcile.WriteCSV(&buf, r))
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 5)
+	for i, row := range rows[1:] {
+		for c, v := range row {
+			if v != "" {
+				assert.NotContains(t, "=+-@\t\r", v[:1], "row %d, column %s: %q", i+1, rows[0][c], v)
+			}
+		}
+	}
+	assert.Equal(t, "'=1+2", rows[1][1], "the text stays readable after the apostrophe")
+}
