@@ -9,9 +9,6 @@ const (
 	DefaultConcurrency = 4
 )
 
-// maxKeyLen is the longest idempotency key payment.Service accepts, in bytes.
-const maxKeyLen = 255
-
 // Options tunes Submit. The zero value means: at most 500 items, 4 validated at once, no batch
 // idempotency key, each item's own CreatedBy.
 type Options struct {

@@ -28,9 +28,14 @@ func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, r
 	if n := len(reqs); n == 0 || n > opts.MaxItems {
 		return nil, &SizeError{Count: n, Max: opts.MaxItems}
 	}
-	if k := opts.IdempotencyKey; k != "" && len(itemKey(k, len(reqs)-1)) > maxKeyLen {
-		return nil, &payment.ValidationError{Field: "idempotency_key",
-			Reason: "is too long: the item keys derived from it (key:index) must fit in " + strconv.Itoa(maxKeyLen) + " bytes"}
+	if k := opts.IdempotencyKey; k != "" {
+		if err := payment.CheckIdempotencyKey(k); err != nil {
+			return nil, err
+		}
+		if len(itemKey(k, len(reqs)-1)) > payment.MaxIdempotencyKeyLen {
+			return nil, &payment.ValidationError{Field: "idempotency_key", Reason: "is too long: the item keys derived from it (key:index) must fit in " +
+				strconv.Itoa(payment.MaxIdempotencyKeyLen) + " bytes"}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -254,15 +259,18 @@ func (s *submission) originalBatch(ctx context.Context) payment.BatchID {
 	return ""
 }
 
-// checkTotals refuses, before anything is written, a batch whose totals would overflow int64.
+// checkTotals refuses, before anything is written, a batch whose totals would overflow int64: an
+// invalid request (the payments field), which also matches payment.ErrOverflow.
 func (s *submission) checkTotals() error {
 	var t payment.Totals
 	for i := range s.items {
 		if st := s.items[i].state; st != prepared && st != replayed {
 			continue
 		}
-		if err := t.Add(s.changes[i].Payment.Money()); err != nil {
-			return fmt.Errorf("batch: the batch cannot be totalled; split it: %w", err)
+		m := s.changes[i].Payment.Money()
+		if err := t.Add(m); err != nil {
+			return errors.Join(&payment.ValidationError{Field: "payments",
+				Reason: "the total in " + string(m.Currency) + " does not fit in 64-bit minor units; split the batch"}, err)
 		}
 	}
 	return nil

@@ -95,11 +95,15 @@ func TestSubmitBatchErrorsCreateNothing(t *testing.T) {
 		{name: "over a lower MaxItems", n: 11, opts: batch.Options{MaxItems: 10}, is: []error{batch.ErrTooLarge, payment.ErrInvalid}},
 		{name: "batch key too long to derive item keys", n: 200, opts: batch.Options{IdempotencyKey: strings.Repeat("k", 252)},
 			is: []error{payment.ErrInvalid}, fields: []string{"idempotency_key"}},
+		{name: "batch key with a NUL", n: 3, opts: batch.Options{IdempotencyKey: "payroll\x00"},
+			is: []error{payment.ErrInvalid}, fields: []string{"idempotency_key"}},
+		{name: "batch key not UTF-8", n: 3, opts: batch.Options{IdempotencyKey: "bordro-\xfe"},
+			is: []error{payment.ErrInvalid}, fields: []string{"idempotency_key"}},
 		{name: "unknown workspace", n: 3, ws: func(*paymenttest.Env) payment.WorkspaceID { return "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ" },
 			is: []error{payment.ErrNotFound}},
 		{name: "totals overflow int64", n: 3, reqs: func(e *paymenttest.Env, reqs []payment.Request) {
 			reqs[0].Amount, reqs[2].Amount = math.MaxInt64, 1 // both TRY
-		}, is: []error{payment.ErrOverflow}},
+		}, is: []error{payment.ErrOverflow, payment.ErrInvalid}, fields: []string{"payments"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -109,8 +109,29 @@ func validateStatic(errs *fieldErrs, r *Request) {
 	checkText(errs, "description", r.Description, MaxDescriptionLen)
 	checkText(errs, "created_by", r.CreatedBy, MaxCreatedByLen)
 	checkText(errs, "reference", r.Reference, MaxReferenceLen)
-	if len(r.IdempotencyKey) > 255 {
-		errs.add("idempotency_key", "is longer than 255 bytes")
+	checkIdempotencyKey(errs, r.IdempotencyKey)
+}
+
+// MaxIdempotencyKeyLen is the longest idempotency key, in bytes.
+const MaxIdempotencyKeyLen = 255
+
+// CheckIdempotencyKey checks an idempotency key: at most MaxIdempotencyKeyLen bytes of valid UTF-8
+// without control characters, which every store keeps as it is (PostgreSQL refuses NUL and invalid
+// UTF-8 in text). The problem is a *ValidationError of field "idempotency_key".
+func CheckIdempotencyKey(k string) error {
+	var errs fieldErrs
+	checkIdempotencyKey(&errs, k)
+	return errs.join()
+}
+
+func checkIdempotencyKey(errs *fieldErrs, k string) {
+	switch {
+	case len(k) > MaxIdempotencyKeyLen:
+		errs.add("idempotency_key", "is longer than "+itoa(MaxIdempotencyKeyLen)+" bytes")
+	case !utf8.ValidString(k):
+		errs.add("idempotency_key", "is not valid UTF-8")
+	case hasControl(k):
+		errs.add("idempotency_key", "contains control characters")
 	}
 }
 

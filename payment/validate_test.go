@@ -73,6 +73,9 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"reference with tab", func(r *payment.Request) { r.Reference = "INV\t1" }, []string{"reference"}},
 		{"reference with escape", func(r *payment.Request) { r.Reference = "\x1b[31mINV" }, []string{"reference"}},
 		{"idempotency key too long", func(r *payment.Request) { r.IdempotencyKey = strings.Repeat("k", 256) }, []string{"idempotency_key"}},
+		{"idempotency key with NUL", func(r *payment.Request) { r.IdempotencyKey = "order-1\x00" }, []string{"idempotency_key"}},
+		{"idempotency key not UTF-8", func(r *payment.Request) { r.IdempotencyKey = "sipariş-\xfe" }, []string{"idempotency_key"}},
+		{"idempotency key with a line break", func(r *payment.Request) { r.IdempotencyKey = "order-1\n" }, []string{"idempotency_key"}},
 		{"everything wrong at once", func(r *payment.Request) {
 			*r = payment.Request{Amount: -5, Currency: "xau", Method: "wire", Description: "\x00", Reference: strings.Repeat("x", 40)}
 		}, []string{"amount", "currency", "method", "from_account", "to_account", "description", "reference"}},

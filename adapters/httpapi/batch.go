@@ -37,7 +37,9 @@ type BatchTotals struct {
 // createBatch: POST /v1/payments/batch with {"payments":[...]} (1 to 500). Malformed JSON anywhere is
 // 400 and creates nothing; a wrong item count is 422 and creates nothing; otherwise every item is
 // processed on its own and the answer is 200 with one result per item. An Idempotency-Key makes the
-// whole batch safe to retry: the core derives one key per item from it.
+// whole batch safe to retry: the core derives one key per item from it. An answer with items left
+// undone (not attempted, or failed by a server error or a lost race) is not kept for the key, so a
+// retry with it replays what was created and creates the rest.
 func (h *Handler) createBatch(c *call) error {
 	reqs, derr := decodeBatchRequest(c.body)
 	if derr != nil {
@@ -71,9 +73,12 @@ func (h *Handler) createBatch(c *call) error {
 			out.Totals.NotAttempted++
 			o.Error = newError(http.StatusServiceUnavailable, TypeAPI, CodeNotAttempted,
 				"the request ended before this item was started; nothing was created for it")
+			c.unfinished = true
 		default:
 			out.Totals.Failed++
 			o.Error = h.itemError(c, it)
+			// A retry may succeed where the server failed or lost a race: the answer is not kept.
+			c.unfinished = c.unfinished || o.Error.Status >= 500 || o.Error.Code == CodeConflict
 		}
 	}
 	writeJSON(c.w, http.StatusOK, &out)

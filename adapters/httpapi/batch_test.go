@@ -1,6 +1,9 @@
 package httpapi_test
 
 import (
+	"context"
+	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -107,4 +110,73 @@ func TestBatchFull(t *testing.T) {
 	r.json(t, &res)
 	assert.Equal(t, 500, res.Totals.Created)
 	assert.Equal(t, []payment.Total{{Currency: "TRY", Count: 500, Sum: 500 * 125000}}, res.Totals.ByCurrency)
+}
+
+// flakyCreates fails the create of one payment once, as a database that drops a connection would.
+type flakyCreates struct {
+	payment.Store
+	calls, failAt int
+}
+
+func (s *flakyCreates) CreatePayment(ctx context.Context, c payment.Change) error {
+	s.calls++
+	if s.calls == s.failAt {
+		return errors.New("postgres: connection reset by peer")
+	}
+	return s.Store.CreatePayment(ctx, c)
+}
+
+// TestBatchRetryFinishesAfterServerError: an answer with an item failed by the server is not kept for
+// its Idempotency-Key, so a retry with the same key creates that item and replays the others.
+func TestBatchRetryFinishesAfterServerError(t *testing.T) {
+	fs := &flakyCreates{}
+	f := newFixture(t, withStoreWrap(func(s payment.Store) payment.Store { fs.Store = s; return fs }))
+	fs.failAt = fs.calls + 2 // the batch's second item
+	body := `{"payments":[` + f.paymentBody() + "," + f.paymentBody(func(m map[string]any) { m["amount"] = 300 }) + "," +
+		f.paymentBody(func(m map[string]any) { m["amount"] = 0 }) + `]}`
+	send := func() (resp, httpapi.BatchResult) {
+		r := f.do(req{method: "POST", path: "/v1/payments/batch", key: f.rw, body: body, header: withKey("payroll-02")})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var res httpapi.BatchResult
+		r.json(t, &res)
+		return r, res
+	}
+	_, first := send()
+	assert.Equal(t, "failed", string(first.Results[1].Status))
+	assert.Equal(t, httpapi.TypeAPI, first.Results[1].Error.Type, "the server's fault")
+	assert.Equal(t, httpapi.CodeValidationFailed, first.Results[2].Error.Code)
+
+	r, again := send()
+	assert.Empty(t, r.Header.Get("Idempotent-Replayed"), "the unfinished answer was not kept")
+	assert.Equal(t, first.BatchID, again.BatchID)
+	assert.True(t, again.Results[0].Replayed, "the first item was created before")
+	assert.Equal(t, first.Results[0].Payment.ID, again.Results[0].Payment.ID)
+	assert.Equal(t, "created", string(again.Results[1].Status), "the failed item is created now")
+	assert.False(t, again.Results[1].Replayed)
+	assert.Equal(t, "failed", string(again.Results[2].Status), "still invalid")
+
+	r, last := send()
+	assert.Equal(t, "true", r.Header.Get("Idempotent-Replayed"), "a finished answer is kept")
+	assert.Equal(t, again, last)
+	ps, err := f.store.ListPayments(ctx, f.env.Workspace.ID, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Len(t, ps, 2, "each payment created once")
+}
+
+// TestBatchTotalOverflow: amounts valid one by one whose total does not fit in int64 are an invalid
+// request (422 on payments), not a server error, and nothing is created.
+func TestBatchTotalOverflow(t *testing.T) {
+	f := newFixture(t)
+	body := `{"payments":[` + f.paymentBody(func(m map[string]any) { m["amount"] = int64(math.MaxInt64) }) + "," +
+		f.paymentBody(func(m map[string]any) { m["amount"] = 1 }) + `]}`
+	r := f.post(f.rw, "/v1/payments/batch", body)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+	e := r.err(t)
+	assert.Equal(t, httpapi.CodeValidationFailed, e.Code)
+	require.Len(t, e.Errors, 1)
+	assert.Equal(t, "payments", e.Errors[0].Param)
+	assert.Contains(t, e.Errors[0].Message, "split the batch")
+	ps, err := f.store.ListPayments(ctx, f.env.Workspace.ID, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, ps)
 }

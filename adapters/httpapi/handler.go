@@ -234,6 +234,10 @@ type call struct {
 	body  []byte
 	// errCode is the code of the error response written, if any (the idempotency layer reads it).
 	errCode string
+	// unfinished marks a success that is not the request's final outcome: a batch with items not
+	// attempted or failed by a server error. The idempotency layer does not keep it, so that a retry
+	// with the same key finishes the batch.
+	unfinished bool
 }
 
 type callKey struct{}

@@ -44,8 +44,10 @@ const maxIdempotencyKey = 255
 // serveIdempotent runs serve, and for a POST with an Idempotency-Key records its response or
 // replays the recorded one.
 func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter)) {
-	ik := r.Header.Get(headerIdempotencyKey)
-	if r.Method != http.MethodPost || ik == "" {
+	// An empty header is a key that is invalid, not no key: a client whose template left it empty
+	// means to be safe to retry.
+	ik, sent := r.Header.Get(headerIdempotencyKey), len(r.Header.Values(headerIdempotencyKey)) > 0
+	if r.Method != http.MethodPost || !sent {
 		serve(w)
 		return
 	}
@@ -88,7 +90,7 @@ func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Reques
 	}()
 	serve(rw)
 	done = true
-	if replayable(rw.status, c.errCode) && rw.buf.Len() <= maxStoredBody {
+	if !c.unfinished && replayable(rw.status, c.errCode) && rw.buf.Len() <= maxStoredBody {
 		err = h.idem.Complete(ctx, key, StoredResponse{Fingerprint: fp, Done: true, Status: rw.status,
 			ContentType: w.Header().Get("Content-Type"), Body: bytes.Clone(rw.buf.Bytes()), CreatedAt: h.clock.Now()})
 	} else {
@@ -113,7 +115,7 @@ func replayable(status int, code string) bool {
 }
 
 func validIdempotencyKey(k string) bool {
-	if len(k) > maxIdempotencyKey {
+	if k == "" || len(k) > maxIdempotencyKey {
 		return false
 	}
 	for i := 0; i < len(k); i++ {

@@ -107,7 +107,7 @@ func TestIdempotencyStateRefusalKept(t *testing.T) {
 
 func TestIdempotencyKeyInvalid(t *testing.T) {
 	f := newFixture(t)
-	for name, k := range map[string]string{"too long": strings.Repeat("k", 256), "tab": "a\tb", "non-ascii": "sipariş"} {
+	for name, k := range map[string]string{"too long": strings.Repeat("k", 256), "tab": "a\tb", "non-ascii": "sipariş", "empty": ""} {
 		t.Run(name, func(t *testing.T) {
 			r := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: f.paymentBody(), header: withKey(k)})
 			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
