@@ -25,8 +25,9 @@
 //     ı → I, then folded to the SWIFT character set banks transliterate to — İ → I, Ç → C, Ğ → G,
 //     Ö → O, Ş → S, Ü → U — and only letters and digits kept: see NormalizeReference), equals the normalized
 //     concatenation of one or more consecutive tokens (runs of letters and digits) of one of the
-//     entry's texts: the customer reference, the bank reference, the end-to-end id or the remittance
-//     text. So INV-2024-001 matches "/REMI/INV 2024 001" but never "INV-2024-0010". The payment's id
+//     entry's texts: the customer reference, the bank reference, the end-to-end id, the remittance
+//     text or the reference a statement gives by keyword (MT940's German KREF+,
+//     Dutch /PREF/). So INV-2024-001 matches "/REMI/INV 2024 001" but never "INV-2024-0010". The payment's id
 //     and its end-to-end key count as references too; the SEPA placeholder NOTPROVIDED never does.
 //     An id or end-to-end key identifies one payment for certain: when an entry names a payment that
 //     way, other payments that merely share its reference text are not counted as named by it.

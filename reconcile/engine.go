@@ -30,6 +30,7 @@ const (
 	fieldBankRef
 	fieldEndToEnd
 	fieldRemittance
+	fieldStructuredRef
 	numFields
 )
 
@@ -41,8 +42,29 @@ func entryField(e *Entry, f uint8) string {
 		return e.BankRef
 	case fieldEndToEnd:
 		return e.EndToEnd
+	case fieldStructuredRef:
+		return structuredReference(e)
 	}
 	return e.Remittance
+}
+
+// structuredRefFields are the sub-fields of Entry.Fields that hold the payer's own reference
+// when a statement gives it by keyword rather than in the customer reference (which then often says
+// NONREF): the German :86: KREF+ (Kundenreferenz) and the Dutch /PREF/ (the payment-information id of
+// a batch). Matching searches them as it searches the customer reference.
+var structuredRefFields = [...]string{"KREF", "PREF"}
+
+// structuredReference returns the first of e's structuredRefFields that is set, or "".
+func structuredReference(e *Entry) string {
+	if e.Fields == nil {
+		return ""
+	}
+	for _, k := range structuredRefFields {
+		if v := e.Fields[k]; v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // noDate is the date distance of a pair where either side has no date.

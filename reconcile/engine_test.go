@@ -93,6 +93,29 @@ func TestReferenceTokens(t *testing.T) {
 	}
 }
 
+// TestStructuredReference: a reference the statement gives by keyword (MT940 :86: KREF+, /PREF/) is
+// searched like the customer reference, which then often says only NONREF.
+func TestStructuredReference(t *testing.T) {
+	for _, key := range []string{"KREF", "PREF"} {
+		t.Run(key, func(t *testing.T) {
+			e := entry("line 1", "SAMMLER LOHN", func(e *reconcile.Entry) {
+				e.CustomerRef, e.Fields = "NONREF", map[string]string{key: "INV-2024-001", "SVWZ": "SAMMLER LOHN"}
+			})
+			r := match(t, reconcile.Options{}, []reconcile.Statement{statement(e)}, []reconcile.Payment{pay(1)})
+			require.Len(t, r.Matches, 1)
+			m := r.Matches[0]
+			assert.Equal(t, reconcile.ScoreExact, m.Score)
+			ref := m.Reasons[2]
+			assert.Equal(t, "structured_reference", ref.Field)
+			assert.Equal(t, "INV-2024-001", ref.Entry)
+		})
+	}
+	other := entry("line 1", "", func(e *reconcile.Entry) { e.Fields = map[string]string{"EREF": "x", "MREF": "INV-2024-001"} })
+	r := match(t, reconcile.Options{}, []reconcile.Statement{statement(other)}, []reconcile.Payment{pay(1)})
+	require.Len(t, r.Matches, 1)
+	assert.Equal(t, reconcile.ScoreFuzzy, r.Matches[0].Score, "other sub-fields (a mandate reference) are not searched")
+}
+
 func TestScores(t *testing.T) {
 	jan := func(d string) payment.Date { return payment.MustDate("2026-01-" + d) }
 	tests := []struct {

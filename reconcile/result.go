@@ -362,7 +362,7 @@ func money(amount int64, c payment.Currency) string {
 	return payment.FormatMinor(amount, c) + " " + string(c)
 }
 
-var fieldNames = [numFields]string{"reference", "bank_reference", "end_to_end_id", "description"}
+var fieldNames = [numFields]string{"reference", "bank_reference", "end_to_end_id", "description", "structured_reference"}
 
 var keyNames = [...]string{keyReference: "reference", keyID: "id", keyEndToEnd: "end_to_end_id",
 	keyBatch: "batch_id", keyPaymentInfo: "payment_information_id"}
