@@ -65,16 +65,10 @@ func (m *matcher) assign() {
 		}
 		return int(a.entry) - int(b.entry)
 	})
-	type tieKey struct {
-		pay   int32
-		dist  int32
-		score int
-	}
+	// A payment, or a batch, that fits two entries equally well is not given to either for certain.
 	ties := make(map[tieKey]int)
 	for i := range hard {
-		if pr := &hard[i]; pr.flags&flagBatch == 0 {
-			ties[tieKey{pr.pay, pr.dist, score(pr.crit)}]++
-		}
+		ties[m.tieKeyOf(&hard[i])]++
 	}
 	for i := range hard {
 		pr := &hard[i]
@@ -90,26 +84,50 @@ func (m *matcher) assign() {
 			}
 			m.take(pr)
 			m.batchMembers(pr.pay, e, s, pr.flags&flagWindow != 0, func(p int32) { m.payEntry[p] = pr.entry })
-			continue
+		} else {
+			if m.payEntry[pr.pay] >= 0 {
+				continue
+			}
+			m.take(pr)
 		}
-		if m.payEntry[pr.pay] >= 0 {
-			continue
-		}
-		m.take(pr)
-		if ties[tieKey{pr.pay, pr.dist, score(pr.crit)}] > 1 {
+		if ties[m.tieKeyOf(pr)] > 1 {
 			m.out[pr.entry].flags |= flagAmbiguous
 		}
 	}
 	// entries that lost every candidate: say where their best one went
 	for i := range hard {
 		pr := &hard[i]
-		if m.out[pr.entry].kind != outUnmatched || pr.flags&flagBatch != 0 {
+		if m.out[pr.entry].kind != outUnmatched {
 			continue
 		}
 		if _, ok := m.taken[pr.entry]; !ok {
-			m.taken[pr.entry] = hint{pay: pr.pay, code: hintTaken, crit: pr.crit, dist: pr.dist}
+			code := hintTaken
+			if pr.flags&flagBatch != 0 {
+				code = hintBatchTaken
+			}
+			m.taken[pr.entry] = hint{pay: pr.pay, code: code, crit: pr.crit, dist: pr.dist}
 		}
 	}
+}
+
+// tieKey is what two pairs that are equally good for one payment or batch share.
+type tieKey struct {
+	pay   int32 // a payment, or -1 - a batch
+	dist  int32
+	score int
+	date  int32 // for a batch counted within the date window, the entry's date: it decides the members
+}
+
+func (m *matcher) tieKeyOf(pr *pair) tieKey {
+	k := tieKey{pay: pr.pay, dist: pr.dist, score: score(pr.crit)}
+	if pr.flags&flagBatch != 0 {
+		k.pay = -1 - pr.pay
+		if pr.flags&flagWindow != 0 {
+			e, _ := m.entry(pr.entry)
+			k.date = int32(entryDate(e))
+		}
+	}
+	return k
 }
 
 func (m *matcher) take(pr *pair) {

@@ -37,8 +37,8 @@
 //     one batch). Pairs are taken greedily in one total order that does not depend on the order of
 //     the input: more criteria first (exact before fuzzy), then the smaller date distance, then the
 //     earlier payment (value date), then the payment id, then the entry. An entry with two equally
-//     good candidates (same number of criteria, same date distance), or whose payment has two
-//     equally good entries, is never approved automatically: the match is reported as fuzzy with
+//     good candidates (same number of criteria, same date distance), or whose payment or batch has
+//     two equally good entries, is never approved automatically: the match is reported as fuzzy with
 //     the alternatives.
 //   - Batch bookings: an entry whose reference names a batch (payment.BatchID, in full or as the
 //     pain.001 payment-information id, see Options.PaymentInfoIDs) is compared with the batch's

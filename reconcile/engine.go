@@ -223,6 +223,7 @@ const (
 	hintCurrency                  // the reference names a payment in another currency
 	hintAccount                   // the reference names a payment on another account or direction
 	hintCrowd                     // more near misses than are worth listing; pay holds their count
+	hintBatchTaken                // a candidate batch went to a better-fitting entry; pay is the batch
 )
 
 func (m *matcher) numEntries() int { return int(m.starts[len(m.starts)-1]) }

@@ -255,6 +255,31 @@ func TestBatchBooking(t *testing.T) {
 		assert.Equal(t, reconcile.Criteria{Amount: false, Date: true, Reference: true}, r.Matches[0].Criteria)
 		assert.Equal(t, int64(999), r.Matches[0].AmountDifference)
 	})
+	t.Run("two entries book the batch equally well", func(t *testing.T) {
+		twice := func(pos string) reconcile.Entry {
+			return entry(pos, "TOPLU ODEME "+string(bat), func(e *reconcile.Entry) { e.Amount = 175000 })
+		}
+		r := match(t, reconcile.Options{}, []reconcile.Statement{statement(twice("l1"), twice("l2"))}, pays)
+		require.Len(t, r.Matches, 1)
+		m := r.Matches[0]
+		assert.Equal(t, bat, m.BatchID)
+		assert.Equal(t, reconcile.ScoreFuzzy, m.Score, "never approved automatically")
+		assert.Equal(t, reconcile.ReviewPending, m.Review)
+		require.Len(t, r.UnmatchedEntries, 1)
+		assert.Equal(t, []string{"candidate batch " + string(bat) + " fits another entry better"}, r.UnmatchedEntries[0].Notes)
+	})
+	t.Run("one booking per execution date is no tie", func(t *testing.T) {
+		split := []reconcile.Payment{pay(1, inBatch(100000)), pay(2, inBatch(50000)),
+			pay(3, inBatch(25000), func(p *reconcile.Payment) { p.ValueDate = payment.MustDate("2026-01-16") })}
+		day1 := entry("l1", string(bat), func(e *reconcile.Entry) { e.Amount = 150000 })
+		day2 := entry("l2", string(bat), func(e *reconcile.Entry) { e.Amount, e.ValueDate = 25000, payment.MustDate("2026-01-16") })
+		r := match(t, reconcile.Options{}, []reconcile.Statement{statement(day1, day2)}, split)
+		require.Len(t, r.Matches, 2)
+		for _, m := range r.Matches {
+			assert.Equal(t, reconcile.ScoreExact, m.Score, m.Entry.Position)
+			assert.Equal(t, reconcile.ReviewAuto, m.Review, m.Entry.Position)
+		}
+	})
 }
 
 func TestAnomalies(t *testing.T) {

@@ -552,8 +552,11 @@ func (b *rowBuilder) unmatched(r *Result, ei int32, e *Entry, si int) *Unmatched
 }
 
 func (r *Result) hintText(e *Entry, h *hint) string {
-	if h.code == hintCrowd {
+	switch h.code {
+	case hintCrowd:
 		return "names " + strconv.Itoa(int(h.pay)) + " payments that do not qualify (shared reference, other currency, account or status)"
+	case hintBatchTaken:
+		return "candidate batch " + string(r.m.refs.batches[h.pay].id) + " fits another entry better"
 	}
 	p := &r.m.pays[h.pay]
 	name := "payment " + string(p.ID)
