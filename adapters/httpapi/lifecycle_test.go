@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -148,4 +149,28 @@ func mustField(t *testing.T, body []byte, name string) json.RawMessage {
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(body, &m))
 	return m[name]
+}
+
+// instantRail settles every payment as it is submitted, as the sandbox rail with no settle delay does.
+type instantRail struct{}
+
+func (instantRail) Submit(_ context.Context, p payment.Payment) (payment.RailReceipt, error) {
+	return payment.RailReceipt{Reference: "INSTANT-" + string(p.ID), Settled: true}, nil
+}
+
+// TestAdvanceThroughAnInstantRail: a rail that settles on submission carries the payment past
+// processing; the helper answers with the payment as the rail left it, not with a 409 for a change
+// it made.
+func TestAdvanceThroughAnInstantRail(t *testing.T) {
+	f := newFixture(t, withEnv(paymenttest.WithServiceOptions(payment.Options{
+		Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: instantRail{}}})))
+	p := f.createPayment(f.rw)
+	r := f.post(f.rw, "/v1/test_helpers/payments/"+string(p.ID)+"/advance", `{"to":"processing"}`)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, payment.StatusSettled, r.payment(t).Status)
+
+	q := f.env.MustAdvance(t, f.env.MustCreate(t, func(r *payment.Request) { r.Method = payment.MethodEFT }), payment.StatusSettled)
+	r = f.post(f.rw, "/v1/test_helpers/payments/"+string(q.ID)+"/advance", `{"to":"processing"}`)
+	require.Equal(t, http.StatusConflict, r.Status, "a payment settled before is not moved by the helper")
+	assert.Equal(t, payment.StatusSettled, r.err(t).PaymentStatus)
 }
