@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/orkesta/orkesta/fsm"
@@ -290,14 +291,25 @@ func (s *Service) History(ctx context.Context, ws WorkspaceID, id ID) ([]Transit
 	return s.store.History(ctx, ws, id)
 }
 
-// Approve moves a pending payment to approved. Under maker-checker the creator may not approve it.
+// ActorIdentity returns who an actor is, for the rules that compare actors (maker-checker): the API
+// key an actor names, alone ("key_…", as the API records it) or after the surface it acted through
+// ("dashboard:key_…"), so that one key is one identity on every surface; any other actor as it is.
+func ActorIdentity(actor string) string {
+	if _, k, ok := strings.Cut(actor, ":"); ok && strings.HasPrefix(k, PrefixAPIKey) {
+		return k
+	}
+	return actor
+}
+
+// Approve moves a pending payment to approved. Under maker-checker the creator may not approve it: not
+// the same actor, nor the same API key through another surface (ActorIdentity).
 func (s *Service) Approve(ctx context.Context, ws WorkspaceID, id ID, actor string) (Payment, error) {
 	return s.transition(ctx, ws, id, fsm.EventApprove, actor, "", func(w *Workspace, p *Payment) error {
 		if w.Approval.MakerChecker {
 			if actor == "" {
 				return &NotAllowedError{Rule: "maker_checker", Reason: "maker-checker approval needs the approver's identity"}
 			}
-			if actor == p.CreatedBy {
+			if ActorIdentity(actor) == ActorIdentity(p.CreatedBy) {
 				return &NotAllowedError{Rule: "maker_checker", Reason: "the creator of a payment may not approve it (maker-checker)"}
 			}
 		}

@@ -182,6 +182,18 @@ func TestApprovalRules(t *testing.T) {
 		p, err = env.Service.Approve(ctx, env.Workspace.ID, p.ID, "mehmet")
 		require.NoError(t, err)
 		assert.Equal(t, payment.StatusApproved, p.Status)
+
+		// One API key is one identity, whichever surface it acted through.
+		const key = "key_01KF0E44M00000000000000007"
+		for _, c := range [][2]string{{key, "dashboard:" + key}, {"dashboard:" + key, key}, {"dashboard:" + key, "cli:" + key}} {
+			q := env.MustCreate(t, func(r *payment.Request) { r.CreatedBy = c[0] })
+			_, err := env.Service.Approve(ctx, env.Workspace.ID, q.ID, c[1])
+			require.ErrorAs(t, err, &na, "created by %s, approved by %s", c[0], c[1])
+			assert.Equal(t, "maker_checker", na.Rule)
+		}
+		q := env.MustCreate(t, func(r *payment.Request) { r.CreatedBy = "dashboard:" + key })
+		_, err = env.Service.Approve(ctx, env.Workspace.ID, q.ID, "dashboard:key_01KF0E44M00000000000000008")
+		assert.NoError(t, err, "another key approves")
 	})
 }
 
