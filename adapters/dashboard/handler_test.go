@@ -169,6 +169,35 @@ func TestSignIn(t *testing.T) {
 		_ = resp.Body.Close()
 		assert.Equal(t, "/payments", resp.Header.Get("Location"))
 	})
+
+	// A browser drops the tab of "/%09/evil.example" and goes to //evil.example.
+	t.Run("a next a browser reads as another site is ignored", func(t *testing.T) {
+		c := newClient(t, e)
+		// location sends req with the client's cookies but reads the answer itself: the client would
+		// refuse to parse a Location with a control character before anyone could assert on it.
+		location := func(req *http.Request) string {
+			for _, ck := range c.http.Jar.Cookies(req.URL) {
+				req.AddCookie(ck)
+			}
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			c.http.Jar.SetCookies(req.URL, resp.Cookies())
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			return resp.Header.Get("Location")
+		}
+		code, body := c.get("/login?next=/%09/evil.example")
+		require.Equal(t, http.StatusOK, code)
+		assert.Contains(t, body, `name="next" value="/payments"`, "signed out: the form carries the default page")
+
+		form := url.Values{"api_key": {e.writer}, "csrf": {c.csrf}, "next": {"/\t/evil.example"}}
+		req, _ := http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		assert.Equal(t, "/payments", location(req), "signing in")
+
+		req, _ = http.NewRequest(http.MethodGet, c.base+"/login?next=/%09/evil.example", nil)
+		assert.Equal(t, "/payments", location(req), "signed in")
+	})
 }
 
 func TestCSRFAndScopes(t *testing.T) {

@@ -184,11 +184,19 @@ func sameToken(got, want string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// safeNext keeps a post-login redirect on this site: a local path, never "//host" or a URL.
+// safeNext keeps a post-login redirect on this site. Only a local path is taken: exactly one leading
+// '/', no backslash and no control character anywhere (browsers drop tabs and newlines from a URL, so
+// "/\t/evil.example" would become "//evil.example"), and neither scheme nor host once parsed. Anything
+// else leads to the payments page.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
-		return "/payments"
+	const fallback = "/payments"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return fallback
 	}
 	return next
 }
