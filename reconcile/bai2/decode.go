@@ -73,8 +73,9 @@ type record struct {
 }
 
 // recordReader reads a text's logical records in turn. An 88 record continues the record before
-// it: a 16 record's text goes on after a space; any other record's fields go on after a comma (the
-// joined bodies are written in a).
+// it: once a 16 record's text has begun, the text goes on after a space; otherwise (any other
+// record, or a 16 record that ends before its text) the fields go on after a comma (the joined
+// bodies are written in a).
 type recordReader struct {
 	text   string // what is left to read
 	line   int    // the lines read so far
@@ -113,6 +114,7 @@ func (r *recordReader) next() (rec record, ok bool) {
 	if code == "88" {
 		return rec, true // a continuation of nothing: the parser says so
 	}
+	text := false // a 16 record's text has begun
 	for {
 		line, code, body, ok := r.physical()
 		if !ok {
@@ -122,13 +124,51 @@ func (r *recordReader) next() (rec record, ok bool) {
 			r.held, r.isHeld = record{line: line, code: code, body: body}, true
 			return rec, true
 		}
+		if rec.code == "16" && !text {
+			text = textBegun(rec.body)
+		}
 		sep := ","
-		if rec.code == "16" {
+		if text {
 			sep = " "
 		}
 		rec.body = r.a.Join(strings.TrimSuffix(strings.TrimRight(rec.body, " "), "/"), sep, body)
 		rec.physical++
 	}
+}
+
+// textBegun says whether body, the fields of a 16 record so far, reaches the text: whether it
+// holds the comma after the customer reference. Before the text come the type code, the amount,
+// the funds type and the fields it brings (as funds reads them), the bank and the customer
+// reference. A 16 record may end with "/" before its text (the specification's own sample) or
+// within the funds type's fields; the 88 record after it then starts the next field.
+func textBegun(body string) bool {
+	need, distributions := 3, false // the commas before the text, once the funds type is known
+	for n := 0; n < need; n++ {
+		i := strings.IndexByte(body, ',')
+		if i < 0 {
+			return false
+		}
+		v := strings.ToUpper(strings.TrimSpace(body[:i]))
+		body = body[i+1:]
+		switch {
+		case n == 2: // the funds type; then the bank and the customer reference
+			need += 2
+			switch v {
+			case "V":
+				need += 2 // value date and time
+			case "S":
+				need += 3 // immediate, one-day and two-or-more-day amounts
+			case "D":
+				need++ // the number of distributions
+				distributions = true
+			}
+		case n == 3 && distributions: // (days, amount) pairs
+			if k, err := strconv.Atoi(v); err == nil && k >= 0 && k <= 99 {
+				need += 2 * k
+			}
+		}
+	}
+	return true
 }
 
 // details counts the 16 records at the start of what is left to read: the entries of the account

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,6 +105,75 @@ func TestFull(t *testing.T) {
 	require.Len(t, eur.Entries, 1)
 	assert.Equal(t, "E2E-1", eur.Entries[0].CustomerRef)
 	assert.Empty(t, eur.Warnings)
+}
+
+// specSample is the BAI2 specification's own sample (moov-io/bai2 test/testdata/sample2.txt): the
+// 16 record of line 5 ends with "/" after its customer reference, so the 88 after it starts the next
+// field, the text, rather than going on with the reference.
+const specSample = `01,122099999,123456789,040621,0200,1,65,,2/
+02,031001234,122099999,1,040620,2359,,2/
+03,4589761203,,010,10000000,,,040,5000000,,,074,4000000,,/
+88,400,50000000,,,100,60000000,,,110,20000000,,,072,1000000,,/
+16,218,20000000,V,040622,,SP4738,YRC065321/
+88,PROCEEDS OF LETTER OF CREDIT FROM THE ARAMCO OIL CO/
+16,195,10000000,1,,,/
+49,180000000,6/
+98,180000000,1,8/
+99,180000000,1,10/
+`
+
+// TestContinuedFields: an 88 record after a 16 record goes on with the text when the text has
+// begun (joined after a space) and otherwise starts the fields still to come (joined after a
+// comma), however many fields the funds type brings; the physical records are counted either way
+// and an entry's position is the line of its 16 record.
+func TestContinuedFields(t *testing.T) {
+	sts, err := bai2.Decode(strings.NewReader(specSample), bai2.Options{})
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	assert.Empty(t, sts[0].Warnings, "the trailers count the 88 records")
+	require.Len(t, sts[0].Entries, 2)
+	e := sts[0].Entries[0]
+	assert.Equal(t, "SP4738", e.BankRef)
+	assert.Equal(t, "YRC065321", e.CustomerRef)
+	assert.Equal(t, "PROCEEDS OF LETTER OF CREDIT FROM THE ARAMCO OIL CO", e.Remittance)
+	assert.Equal(t, payment.NewDate(2004, 6, 22), e.ValueDate)
+	assert.Equal(t, "line 5", e.Position)
+	assert.Equal(t, "line 7", sts[0].Entries[1].Position)
+
+	head := "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n03,1,,/\n"
+	asOf := payment.NewDate(2025, 11, 24)
+	for _, c := range []struct {
+		name, details    string
+		physical         int // the details' physical records
+		bank, cust, text string
+		value            payment.Date
+	}{
+		{"text begun", "16,165,100,0,BR,CR,FIRST/\n88,SECOND/\n88,THIRD/\n", 3, "BR", "CR", "FIRST SECOND THIRD", asOf},
+		{"text begun, empty", "16,165,100,0,BR,CR,/\n88,TEXT/\n", 2, "BR", "CR", "TEXT", asOf},
+		{"text begun, no slash", "16,165,100,0,BR,CR,TEXT, WITH COMMA\n88,MORE/\n", 2, "BR", "CR", "TEXT, WITH COMMA MORE", asOf},
+		{"after the funds type", "16,165,100,0/\n88,BR,CR,TEXT/\n", 2, "BR", "CR", "TEXT", asOf},
+		{"after the bank reference", "16,165,100,0,BR/\n88,CR/\n88,TEXT/\n88,MORE/\n", 4, "BR", "CR", "TEXT MORE", asOf},
+		{"value date spilled", "16,165,100,V/\n88,251120,1200,BR,CR,TEXT/\n", 2, "BR", "CR", "TEXT", payment.NewDate(2025, 11, 20)},
+		{"value time spilled", "16,165,100,V,251120/\n88,1200/\n88,BR,CR,TEXT/\n", 3, "BR", "CR", "TEXT", payment.NewDate(2025, 11, 20)},
+		{"availability spilled", "16,165,100,S,10,20/\n88,70,BR,CR,TEXT/\n", 2, "BR", "CR", "TEXT", asOf},
+		{"distributions spilled", "16,165,100,D,2,0,60/\n88,1,40,BR/\n88,CR/\n88,TEXT/\n", 4, "BR", "CR", "TEXT", asOf},
+		{"distribution count spilled", "16,165,100,D/\n88,1,0,100,BR,CR,TEXT/\n", 2, "BR", "CR", "TEXT", asOf},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n := c.physical
+			tail := fmt.Sprintf("49,+100,%d/\n98,+100,1,%d/\n99,+100,1,%d/\n", n+2, n+4, n+6)
+			sts, err := bai2.Decode(strings.NewReader(head+c.details+tail), bai2.Options{Strict: true})
+			require.NoError(t, err, "the trailers count every physical record")
+			require.Len(t, sts, 1)
+			require.Len(t, sts[0].Entries, 1)
+			e := sts[0].Entries[0]
+			assert.Equal(t, c.bank, e.BankRef)
+			assert.Equal(t, c.cust, e.CustomerRef)
+			assert.Equal(t, c.text, e.Remittance)
+			assert.Equal(t, c.value, e.ValueDate)
+			assert.Equal(t, "line 4", e.Position)
+		})
+	}
 }
 
 // TestControlTotals: an account whose trailer does not add up is a warning, and an error under Strict;

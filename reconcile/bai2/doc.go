@@ -20,7 +20,8 @@
 //     become Opening and Closing; a statement with both is checked (balance_mismatch).
 //   - References: the detail's bank reference becomes BankRef, its customer reference CustomerRef,
 //     and its text (which may contain commas and continue in 88 records) Remittance; the type code
-//     is BankTxCode.
+//     is BankTxCode. A detail may end with "/" before its text, or within the fields its funds
+//     type brings: the 88 record after it then goes on with the fields, not with the text.
 //   - Integrity: every trailer is checked against what it closes: the 49's control total (the sum of
 //     the account's amounts) and record count, the 98's and 99's totals and counts of accounts,
 //     groups and records, so that an account lost from the middle of a file is noticed

@@ -21,6 +21,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(sample)
 	f.Add([]byte(full))
 	f.Add([]byte(strings.ReplaceAll(full, "\n", "\r\n")))
+	f.Add([]byte(specSample))
 	f.Add([]byte("01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,JPY/\n03,1,,010,-5,,,015,+5,,/\n16,165,10,V,251124,,,,X\n88,Y/\n49,+10,4/\n98,+10,1,6/\n99,+10,1,8/\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sts, err := bai2.Decode(bytes.NewReader(data), bai2.Options{})
