@@ -80,6 +80,8 @@ type reconcileView struct {
 	Values   map[string]string
 	Errors   map[string]string
 	Problems []string // the statement's parse errors, one per line
+	// Others are refusals of fields the form has no place for, shown above it.
+	Others []string
 	// Mappings are the column mappings a CSV or XLSX file can be read with (the server's own, then
 	// the presets); none when Options.Decode reads uploads.
 	Mappings []mappingChoice
@@ -189,7 +191,11 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		}
 	}
 	if len(v.Errors) == 0 {
-		info, err := h.opts.Reconcile.Start(r.Context(), s.ws, req)
+		err := h.statementsFit(r.Context(), s.ws, req.Account, req.Statements)
+		var info RunInfo
+		if err == nil {
+			info, err = h.opts.Reconcile.Start(r.Context(), s.ws, req)
+		}
 		if err == nil {
 			h.opts.Logger.Info("dashboard: reconciliation run", "run", info.ID, "by", s.keyID)
 			h.redirect(w, r, s, "/reconciliation/runs/"+info.ID, fmt.Sprintf("Run ready: %d entries, %s matched.%s",
@@ -203,10 +209,66 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 			return
 		}
 		for _, e := range fe {
-			v.Errors[e.Field] = capitalize(e.Reason) + "."
+			v.refuse(e)
 		}
 	}
 	h.show(w, r, s, http.StatusUnprocessableEntity, "reconciliation", "Reconciliation", "reconciliation", v)
+}
+
+// refuse shows a refusal of the run under the form's field it is about: the service names the
+// period's "from" and "to" and each statement ("statements[0].currency"); a field the form has no
+// place for is shown above the form with its name, so that no refusal goes unseen.
+func (v *reconcileView) refuse(e *payment.ValidationError) {
+	text := capitalize(e.Reason) + "."
+	field := e.Field
+	switch {
+	case field == "from" || field == "to":
+		field = "period"
+	case strings.HasPrefix(field, "statements[") || field == "statements":
+		field = "statement"
+	case !slices.Contains([]string{"account", "window", "date_window", "period", "statement", "mapping", "charset"}, field):
+		if text = capitalize(field) + ": " + e.Reason + "."; !slices.Contains(v.Others, text) {
+			v.Others = append(v.Others, text)
+		}
+		return
+	}
+	switch old := v.Errors[field]; {
+	case old == "":
+		v.Errors[field] = text
+	case !strings.Contains(old, text): // each statement of a file may say the same
+		v.Errors[field] = old + " " + text
+	}
+}
+
+// statementsFit refuses statements of another account or currency than the run's account, as
+// reconcile.Service.Import does, but before the run is created: the service refuses them only after
+// storing the new run and has no way to remove it, which would leave an empty run behind.
+func (h *Handler) statementsFit(ctx context.Context, ws payment.WorkspaceID, account payment.AccountID, sts []reconcile.Statement) error {
+	acct, err := h.svc.GetAccount(ctx, ws, account)
+	if errors.Is(err, payment.ErrNotFound) {
+		return nil // the Reconciler refuses the account itself, before it stores anything
+	}
+	if err != nil {
+		return err
+	}
+	norm := func(s string) string { return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", "")) }
+	own := acct.Name
+	if acct.IBAN != "" {
+		own += " (" + acct.MaskedIBAN() + ")"
+	}
+	var errs []error
+	for i := range sts {
+		st := &sts[i]
+		if a := strings.TrimSpace(st.Account); a != "" && a != string(acct.ID) && norm(a) != norm(acct.IBAN) {
+			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].account", i),
+				Reason: "statement of account " + payment.MaskIBAN(norm(a)) + ", not of the run's account " + own})
+		}
+		if st.Currency != "" && acct.Currency != "" && st.Currency != acct.Currency {
+			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].currency", i),
+				Reason: "statement in " + string(st.Currency) + ", the account is in " + string(acct.Currency)})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // statementNotes is what the statements of an upload warn of (a balance that does not add up, a

@@ -60,7 +60,9 @@ func (s *ServiceReconciler) Runs(ctx context.Context, ws payment.WorkspaceID) ([
 	return out, nil
 }
 
-// Start implements Reconciler: it creates the run and imports the statements.
+// Start implements Reconciler: it creates the run and imports the statements. reconcile.Service
+// cannot remove a run, so statements its Import refuses (of another account or currency) leave the
+// new run behind, open and empty; the dashboard's form checks them before it calls Start.
 func (s *ServiceReconciler) Start(ctx context.Context, ws payment.WorkspaceID, r StartRequest) (RunInfo, error) {
 	if len(r.Statements) == 0 {
 		return RunInfo{}, &payment.ValidationError{Field: "statement", Reason: "the file holds no statement"}

@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -299,4 +300,69 @@ func TestRunPageShowsAFewRowsOfEachSection(t *testing.T) {
 	_, body = c.post(runURL[1]+"/review", url.Values{"action": {"unmatch"}, "entry": {fp[1]}, "section": {"exact"}, "page": {"2"}})
 	assert.Contains(t, body, "Match undone")
 	assert.Contains(t, body, "Rows 501–501 of 501.", "back on the page the review was made on")
+}
+
+// TestReconciliationUploadRefusals: every refusal of an upload is shown on the form (a period that
+// ends before it starts, a statement of another currency or account than the run's account, and any
+// field the form has no place for), and a refused upload leaves no run behind.
+func TestReconciliationUploadRefusals(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	tryCSV := "Date;Description;Amount;Currency\n2026-01-15;INV-R-7;-43.00;TRY\n"
+	tests := []struct {
+		name, account, from, to, file, content string
+		field, text                            string
+	}{
+		{"a period that ends before it starts", string(e.Own.ID), "2026-01-31", "2026-01-01", "jan.sta",
+			statementFor(":61:2601150115D42,00NTRFNONREF", ":86:Fee"),
+			"period-error", "Ends (2026-01-01) before it starts (2026-01-31)."},
+		{"a TRY CSV for the EUR account", string(e.OwnEUR.ID), "2026-01-01", "2026-01-31", "jan.csv", tryCSV,
+			"statement-error", "Statement in TRY, the account is in EUR."},
+		{"a statement of another account", string(e.OwnEUR.ID), "2026-01-01", "2026-01-31", "jan.sta",
+			statementFor(":61:2601150115D42,00NTRFNONREF", ":86:Fee"),
+			"statement-error", "Statement of account TR…1326, not of the run&#39;s account"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {tc.account}, "from": {tc.from},
+				"to": {tc.to}, "window": {"0"}}, "statement", tc.file, tc.content)
+			assert.Equal(t, http.StatusUnprocessableEntity, code)
+			m := regexp.MustCompile(`<p class="field-error" id="` + tc.field + `">([^<]*)</p>`).FindStringSubmatch(body)
+			if assert.Len(t, m, 2, "the refusal is shown under its field") {
+				assert.Contains(t, m[1], tc.text)
+			}
+			_, page := c.get("/reconciliation")
+			assert.Zero(t, strings.Count(page, `href="/reconciliation/runs/run_`), "a refused upload leaves no run")
+		})
+	}
+}
+
+// refusingReconciler refuses every run with err.
+type refusingReconciler struct {
+	dashboard.Reconciler
+	err error
+}
+
+func (r refusingReconciler) Runs(context.Context, payment.WorkspaceID) ([]dashboard.RunInfo, error) {
+	return nil, nil
+}
+
+func (r refusingReconciler) Start(context.Context, payment.WorkspaceID, dashboard.StartRequest) (dashboard.RunInfo, error) {
+	return dashboard.RunInfo{}, r.err
+}
+
+// TestReconciliationUploadShowsUnknownFieldErrors: a Reconciler's refusal of a field the form has no
+// place for is shown at the top of the form, never dropped.
+func TestReconciliationUploadShowsUnknownFieldErrors(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{Reconcile: refusingReconciler{
+		err: &payment.ValidationError{Field: "tolerance", Reason: "must be at most 5 days"}}})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", statementFor(":61:2601150115D42,00NTRFNONREF", ":86:Fee"))
+	assert.Equal(t, http.StatusUnprocessableEntity, code)
+	assert.Regexp(t, `(?s)id="form-errors".*Tolerance: must be at most 5 days\.`, body)
 }
