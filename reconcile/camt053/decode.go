@@ -10,6 +10,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/internal/arena"
@@ -29,7 +32,7 @@ const (
 type Options struct {
 	// Charset forces the document's encoding ("iso-8859-1", "windows-1254", any IANA name),
 	// overriding the XML declaration: for files that declare UTF-8 but are not. Empty: the
-	// declaration decides (UTF-8 when there is none).
+	// declaration decides (UTF-8 when there is none), or a UTF-16 byte-order mark.
 	Charset string
 	// Strict makes a statement whose opening balance plus entries is not its closing balance an error
 	// (wrapping reconcile.ErrBalanceMismatch) instead of a balance_mismatch warning.
@@ -193,10 +196,16 @@ func newDecoder(r io.Reader, opts Options) *decoder {
 
 // declaredEncoding returns r transcoded to UTF-8 from the encoding its XML declaration names
 // (<?xml version="1.0" encoding="ISO-8859-1"?>), or as it is when it names UTF-8 or none. The
-// declaration is ASCII in every encoding this reads, so the whole input is transcoded.
+// declaration is ASCII in every encoding this reads but UTF-16, so the whole input is transcoded.
+// UTF-16 is told by its byte-order mark, which wins over the declaration (as in the XML
+// specification, appendix F), or, without one, by a declaration that starts the document in
+// UTF-16.
 func declaredEncoding(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(512)
+	if enc := utf16Encoding(head); enc != nil {
+		return enc.NewDecoder().Reader(br), nil
+	}
 	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if !bytes.HasPrefix(head, []byte("<?xml")) {
 		return br, nil
@@ -217,6 +226,18 @@ func declaredEncoding(r io.Reader) (io.Reader, error) {
 		return br, nil
 	}
 	return enc.NewDecoder().Reader(br), nil
+}
+
+// utf16Encoding returns the UTF-16 encoding a document starting with head is in, nil when it is
+// not UTF-16. The decoder it gives drops the byte-order mark.
+func utf16Encoding(head []byte) encoding.Encoding {
+	switch {
+	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("<\x00?\x00x\x00m\x00l\x00")):
+		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
+	case bytes.HasPrefix(head, []byte("\xfe\xff")), bytes.HasPrefix(head, []byte("\x00<\x00?\x00x\x00m\x00l")):
+		return unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
+	}
+	return nil
 }
 
 func (d *decoder) line() int { return d.sc.Line() }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
@@ -242,6 +244,47 @@ func TestCharsets(t *testing.T) {
 	_, err = camt053.Decode(strings.NewReader(doc(ns053v2, body)), camt053.Options{Charset: "x-klingon"})
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "Options.Charset", pe.Field)
+}
+
+// TestUTF16: a document in UTF-16, little- or big-endian, with a byte-order mark (or, without one,
+// starting with its declaration as the XML specification's appendix F reads it) decodes as its
+// UTF-8 original does, whether its declaration says UTF-16, UTF-8 or no encoding; lines and
+// positions are those of the text.
+func TestUTF16(t *testing.T) {
+	body := header("112.50") + "\n" + `<Ntry><Amt Ccy="TRY">12.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2024-01-02</Dt></BookgDt>
+<AddtlNtryInf>ĞÜŞİÖÇ ğüşıöç €</AddtlNtryInf></Ntry>`
+	utf8 := doc(ns053v2, body)
+	want := decodeOne(t, utf8, camt053.Options{})
+	require.Equal(t, "ĞÜŞİÖÇ ğüşıöç €", want.Entries[0].Remittance)
+	require.Equal(t, "line 11", want.Entries[0].Position)
+	declared := strings.Replace(utf8, `encoding="UTF-8"`, `encoding="UTF-16"`, 1)
+	undeclared := strings.Replace(utf8, ` encoding="UTF-8"`, "", 1)
+	for _, tt := range []struct {
+		name string
+		enc  encoding.Encoding
+		text string
+	}{
+		{"LE with BOM, declared UTF-16", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), declared},
+		{"BE with BOM, declared UTF-16", unicode.UTF16(unicode.BigEndian, unicode.UseBOM), declared},
+		{"LE with BOM, declared UTF-16LE", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), strings.Replace(declared, "UTF-16", "UTF-16LE", 1)},
+		{"LE with BOM, no declared encoding", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), undeclared},
+		{"BE with BOM, no declaration", unicode.UTF16(unicode.BigEndian, unicode.UseBOM), strings.SplitN(utf8, "\n", 2)[1]},
+		{"LE with BOM, declared UTF-8 (the mark wins)", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), utf8},
+		{"LE without BOM, declared UTF-16", unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), declared},
+		{"BE without BOM, declared UTF-16", unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), declared},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.enc.NewEncoder().String(tt.text)
+			require.NoError(t, err)
+			got := decodeOne(t, b, camt053.Options{})
+			if !strings.HasPrefix(tt.text, "<?xml") {
+				require.Len(t, got.Entries, 1)
+				assert.Equal(t, "line 10", got.Entries[0].Position, "one line less")
+				got.Entries[0].Position = want.Entries[0].Position
+			}
+			assert.Equal(t, want, got)
+		})
+	}
 }
 
 // camt.054 notifications and camt.052 reports share the entry structure: they decode, and Format

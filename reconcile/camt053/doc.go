@@ -40,8 +40,10 @@
 // accepted when the extra digits are zeros ("18.150" EUR) and are an error otherwise.
 //
 // Encodings: the XML declaration decides (ISO-8859-1, ISO-8859-9, Windows-1254 …, any IANA name;
-// UTF-8 when there is none, and text that is not valid UTF-8 is then an error); Options.Charset
-// overrides a declaration that lies.
+// UTF-8 when there is none, and text that is not valid UTF-8 is then an error); a UTF-16
+// byte-order mark (little- or big-endian) wins over the declaration, and a document without one
+// that starts with its declaration in UTF-16 is read as UTF-16; Options.Charset overrides a
+// declaration that lies.
 //
 // Memory and speed: the document is read token by token (reconcile/internal/xmlscan, a tokenizer
 // that reads tags and text in place from one buffer; encoding/xml read about 60 MB/s here, this

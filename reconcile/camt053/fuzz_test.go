@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/unicode"
+
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/camt053"
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
@@ -26,6 +28,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(doc(ns053v2, header("140.00")+"\n"+ntry("60.00", "DBIT", "<RvslInd>true</RvslInd>", tx("a", "10.00")+tx("b", "50.00")))))
 	f.Add([]byte(doc(ns053v2, header("100.00")+"\n"+ntry("1", "CRDT", "<Sts>PDNG</Sts>", ""))))
+	if le, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(doc(ns053v2, header("100.00")+"\n"+ntry("1", "CRDT", "", ""))); err == nil {
+		f.Add([]byte(le))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sts, err := camt053.Decode(bytes.NewReader(data), camt053.Options{})
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
@@ -119,6 +120,15 @@ func utf16le(s string) []byte {
 	return out
 }
 
+// utf16 is an XML document in UTF-16 with a byte-order mark, its declaration saying so.
+func utf16(t *testing.T, order unicode.Endianness, doc []byte) []byte {
+	t.Helper()
+	doc = bytes.Replace(doc, []byte(`encoding="UTF-8"`), []byte(`encoding="UTF-16"`), 1)
+	out, err := unicode.UTF16(order, unicode.UseBOM).NewEncoder().Bytes(doc)
+	require.NoError(t, err)
+	return out
+}
+
 func TestDecode(t *testing.T) {
 	read := func(path string) []byte {
 		b, err := os.ReadFile(path)
@@ -133,6 +143,8 @@ func TestDecode(t *testing.T) {
 	}{
 		{"mt940", read("../mt940/testdata/public/wolph-mt940__jejik_ing.sta"), detect.Options{}, detect.MT940},
 		{"camt053", read("../camt053/testdata/public/genkgo-camt__camt053.v4.xml"), detect.Options{}, detect.CAMT053},
+		{"camt053 utf-16le", utf16(t, unicode.LittleEndian, read("../camt053/testdata/public/genkgo-camt__camt053.v4.xml")), detect.Options{}, detect.CAMT053},
+		{"camt053 utf-16be", utf16(t, unicode.BigEndian, read("../camt053/testdata/public/genkgo-camt__camt053.v4.xml")), detect.Options{}, detect.CAMT053},
 		{"csv", read("../csv/testdata/vakifbank_ba_1254.csv"), detect.Options{}, detect.CSV},
 		{"bai2", read("../bai2/testdata/moov-bai2_sample1.txt"), detect.Options{}, detect.BAI2},
 		{"xlsx", minimalXLSX(t, []string{"İşlem Tarihi", "Açıklama", "Tutar"}, []string{"02.01.2026", "EFT", "1.234,56"}),
