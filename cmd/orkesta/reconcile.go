@@ -216,35 +216,6 @@ func writeReport(path, format string, src reconcile.ReportSource) error {
 	})
 }
 
-// writeAtomic writes a file next to its final name, syncs it and renames it into place, so that the
-// path holds either the old content or the whole new one. The file is written with direct I/O where
-// the system allows it (directWriter).
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if dw, ok := newDirectWriter(tmp); ok {
-		err = write(dw)
-		if cerr := dw.Close(); err == nil {
-			err = cerr
-		}
-	} else {
-		err = write(tmp)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
 
 func printSummary(w io.Writer, s *reconcile.Summary, out string) error {
