@@ -567,12 +567,35 @@ func (d *decoder) endBalance() {
 }
 
 // parseDate reads an ISO date or date-time and keeps the calendar date as written (the date at the
-// time's own offset, which is the account's local date).
+// time's own offset, which is the account's local date). A date may carry a time zone, as XML
+// Schema's date type allows: "Z" or an offset ("2024-01-15+03:00"); the date is still the one
+// written.
 func parseDate(s string) (payment.Date, error) {
-	if len(s) > 10 && s[10] == 'T' {
+	if len(s) > 10 && (s[10] == 'T' || zone(s[10:])) {
 		s = s[:10]
 	}
 	return payment.ParseDate(s)
+}
+
+// zone reports whether s is an XML Schema time zone: "Z", or "+hh:mm" / "-hh:mm" up to 14:00.
+func zone(s string) bool {
+	if s == "Z" {
+		return true
+	}
+	if len(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' || !isDigits(s[1:3]) || !isDigits(s[4:]) {
+		return false
+	}
+	h, m := int(s[1]-'0')*10+int(s[2]-'0'), int(s[4]-'0')*10+int(s[5]-'0')
+	return m < 60 && (h < 14 || (h == 14 && m == 0))
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // amount parses an XML decimal in ccy into minor units; more decimals than the currency has are

@@ -246,6 +246,34 @@ func TestCharsets(t *testing.T) {
 	assert.Equal(t, "Options.Charset", pe.Field)
 }
 
+// TestDatesWithOffset: an ISO date may carry a time zone (XML Schema's date type allows "Z" or an
+// offset after it); the date is the calendar date written, in entries, balances and FrToDt alike.
+// A date followed by anything else is still refused.
+func TestDatesWithOffset(t *testing.T) {
+	body := strings.NewReplacer("<Dt>2024-01-01</Dt>", "<Dt>2024-01-01-05:00</Dt>", "<Dt>2024-01-02</Dt></Dt></Bal>", "<Dt>2024-01-02Z</Dt></Dt></Bal>").Replace(header("112.50")) + "\n" +
+		`<FrToDt><FrDt>2024-01-01+03:00</FrDt><ToDt>2024-01-15Z</ToDt></FrToDt>
+<Ntry><Amt Ccy="TRY">12.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2024-01-15+03:00</Dt></BookgDt><ValDt><Dt>2024-01-16+14:00</Dt></ValDt></Ntry>`
+	st := decodeOne(t, doc(ns053v2, body), camt053.Options{})
+	assert.True(t, st.HasOpening && st.HasClosing, "the balances' dates are read")
+	assert.Empty(t, st.Warnings)
+	assert.Equal(t, payment.MustDate("2024-01-01"), st.From)
+	assert.Equal(t, payment.MustDate("2024-01-15"), st.To)
+	require.Len(t, st.Entries, 1)
+	assert.Equal(t, payment.MustDate("2024-01-15"), st.Entries[0].BookingDate)
+	assert.Equal(t, payment.MustDate("2024-01-16"), st.Entries[0].ValueDate)
+
+	for _, bad := range []string{"2024-01-15+3", "2024-01-15+03:00:00", "2024-01-15 03:00", "2024-01-15+0300", "2024-01-15ZZ", "2024-01-15+AB:CD", "2024-01-15+24:00"} {
+		t.Run(bad, func(t *testing.T) {
+			text := doc(ns053v2, header("112.50")+"\n"+strings.Replace(ntry("12.50", "CRDT", "", ""), "<BookgDt><Dt>2024-01-02", "<BookgDt><Dt>"+bad, 1))
+			_, err := camt053.Decode(strings.NewReader(text), camt053.Options{})
+			require.Error(t, err)
+			got := parseErrors(err)
+			require.Len(t, got, 1, "%v", err)
+			assert.Equal(t, "Ntry/BookgDt", got[0].Field)
+		})
+	}
+}
+
 // TestUTF16: a document in UTF-16, little- or big-endian, with a byte-order mark (or, without one,
 // starting with its declaration as the XML specification's appendix F reads it) decodes as its
 // UTF-8 original does, whether its declaration says UTF-16, UTF-8 or no encoding; lines and

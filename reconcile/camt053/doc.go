@@ -24,6 +24,8 @@
 //   - Entries whose status is not BOOK (PDNG, INFO, FUTR) are not booked and are left out, counted in
 //     an "entries_not_booked" warning.
 //   - RvslInd true sets Reversal; the direction stays the booking's (a reversed debit is a CRDT).
+//   - Dates (BookgDt, ValDt, balances, FrToDt) are the calendar date written, whether as a Dt, a
+//     Dt with a time zone ("2024-01-15+03:00", "2024-01-15Z") or a DtTm at its own offset.
 //   - Mapping: EndToEnd ← Refs/EndToEndId (not NOTPROVIDED); CustomerRef ← Refs/InstrId, else
 //     AcctOwnrTxId, else PmtInfId, else Btch/PmtInfId; BankRef ← Refs/AcctSvcrRef, else the entry's;
 //     Remittance ← RmtInf/Ustrd lines, else structured creditor references, else AddtlTxInf, else
