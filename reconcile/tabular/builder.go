@@ -43,7 +43,9 @@ type Options struct {
 	// decoder found about the whole file, such as the character set it guessed.
 	FileWarnings []reconcile.Warning
 	// NumericCells says cells may hold spreadsheet numbers: serial dates and amounts as stored
-	// (XLSX with raw cell values).
+	// (XLSX with raw cell values). Rows given with RowNumbers say which cells are numbers; an
+	// amount in a number cell is read as the number it is, and only amounts in text cells decide
+	// the file's number format.
 	NumericCells bool
 	// Date1904 selects the 1904 date system for serial dates (a workbook property).
 	Date1904 bool
@@ -378,8 +380,9 @@ func (s *entryStore) sortBuffered(all []reconcile.Entry, groups []*group, stay i
 
 // queued is a row waiting until the number or date format of the file is decided.
 type queued struct {
-	n     int
-	cells []string
+	n       int
+	cells   []string
+	numbers []bool
 }
 
 // Builder turns the rows of a table into statements: it finds the header, reads every data row into
@@ -392,7 +395,8 @@ type Builder struct {
 	errs  reconcile.Errors
 	fatal bool
 
-	rows      int // rows seen before the header
+	numbers   []bool // which cells of the row at hand are spreadsheet number cells (RowNumbers)
+	rows      int    // rows seen before the header
 	lay       *layout
 	nums      numState
 	dateMask  uint8
@@ -447,7 +451,14 @@ func NewBuilder(opts Options) (*Builder, error) {
 // Row feeds the next row; n is its line (CSV) or row number (XLSX). cells may be reused by the
 // caller after Row returns, but the strings in it are kept. Row reports false once the builder
 // needs no more rows: too many errors, or a fatal one.
-func (b *Builder) Row(n int, cells []string) bool {
+func (b *Builder) Row(n int, cells []string) bool { return b.RowNumbers(n, cells, nil) }
+
+// RowNumbers is Row for a spreadsheet's row whose cells numbers[i] are number cells (the stored
+// number as text, "1234.5"), the others text as the sheet shows it. A number cell's amount is that
+// number whatever the file's number format; the text "1.500" beside it is read in the format the
+// file's text amounts decide.
+func (b *Builder) RowNumbers(n int, cells []string, numbers []bool) bool {
+	b.numbers = numbers
 	if b.fatal {
 		return false
 	}
@@ -599,7 +610,7 @@ func foldRow(cells []string) []string {
 // start switches to data rows with layout l.
 func (b *Builder) start(l *layout) {
 	b.lay = l
-	b.nums = newNumState(l.p.m, b.opts.NumericCells)
+	b.nums = newNumState(l.p.m)
 	b.dateSpec = l.p.dates
 	b.dateSpec.excel = b.dateSpec.excel || b.opts.NumericCells
 	b.dateMask = b.dateSpec.orders
@@ -697,7 +708,7 @@ func (b *Builder) dataRow(n int, cells []string) {
 			return
 		}
 		if b.narrow(cells) || len(b.queue) > 0 {
-			b.queue = append(b.queue, queued{n: n, cells: slices.Clone(cells)})
+			b.queue = append(b.queue, queued{n: n, cells: slices.Clone(cells), numbers: slices.Clone(b.numbers)})
 			b.drain(false)
 			return
 		}
@@ -720,7 +731,7 @@ func (b *Builder) narrow(cells []string) (undecided bool) {
 	}
 	for _, c := range b.amountCols() {
 		t := cellAt(cells, c)
-		if t == "" {
+		if t == "" || b.isNumber(c) { // a number cell is read as such: it decides nothing
 			continue
 		}
 		if b.nums.decided() {
@@ -781,6 +792,7 @@ func (b *Builder) drain(final bool) {
 	i := 0
 	for ; i < len(b.queue); i++ {
 		q := b.queue[i]
+		b.numbers = q.numbers
 		if !final && b.ambiguous(q.cells) {
 			break
 		}
@@ -798,7 +810,7 @@ func (b *Builder) ambiguous(cells []string) bool {
 		return false
 	}
 	for _, c := range b.amountCols() {
-		if t := cellAt(cells, c); t != "" {
+		if t := cellAt(cells, c); t != "" && !b.isNumber(c) {
 			if ok, _, agree := b.nums.readings(t, g.mu, b.nums.mask); ok&b.nums.mask != 0 && !agree {
 				return true
 			}
@@ -952,16 +964,25 @@ func (b *Builder) decorationCurrency(cells []string) payment.Currency {
 }
 
 // amount reads an amount cell in the file's number format.
-func (b *Builder) amount(text string, g *group, final bool) (int64, error) {
+// isNumber reports whether column col of the current row is a spreadsheet's number cell.
+func (b *Builder) isNumber(col int) bool { return col >= 0 && col < len(b.numbers) && b.numbers[col] }
+
+// amount reads the amount text of column col of the current row.
+func (b *Builder) amount(text string, col int, g *group, final bool) (int64, error) {
 	var v int64
 	var cur string
 	var err error
-	if b.nums.decided() {
+	switch {
+	case b.isNumber(col):
+		if v, cur, err = parseAmount(text, spreadsheetNumber, g.mu); err != nil {
+			return 0, fmt.Errorf("%w (a spreadsheet number cell)", reconcile.FormatAmountError(text, err))
+		}
+	case b.nums.decided():
 		v, cur, err = b.nums.parse(text, g.mu)
 		if err != nil {
 			return 0, b.amountError(text, err)
 		}
-	} else {
+	default:
 		ok, vals, agree := b.nums.readings(text, g.mu, b.nums.mask)
 		switch {
 		case ok&b.nums.mask == 0:
@@ -1010,10 +1031,6 @@ func (b *Builder) ambiguousAmount(text string, ok uint8, vals [8]int64, g *group
 				as = append(as, f.String())
 				done |= 1 << j
 			}
-		}
-		if vals[i] == tooPrecise {
-			ways = append(ways, "a spreadsheet number with more decimals than "+string(g.currency)+" has")
-			continue
 		}
 		ways = append(ways, payment.FormatMinor(vals[i], g.currency)+" if written "+strings.Join(as, " or "))
 	}
@@ -1115,7 +1132,7 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	dir := reconcile.Credit
 	switch l.style {
 	case signedAmount, flagged:
-		v, err := b.amount(a, g, final)
+		v, err := b.amount(a, l.col[fAmount], g, final)
 		if err != nil {
 			b.fail(n, l.col[fAmount], fAmount, err)
 			bad = true
@@ -1144,13 +1161,13 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	case debitCredit:
 		var dv, cv int64
 		if d != "" {
-			if dv, err = b.amount(d, g, final); err != nil {
+			if dv, err = b.amount(d, l.col[fDebit], g, final); err != nil {
 				b.fail(n, l.col[fDebit], fDebit, err)
 				bad = true
 			}
 		}
 		if c != "" {
-			if cv, err = b.amount(c, g, final); err != nil {
+			if cv, err = b.amount(c, l.col[fCredit], g, final); err != nil {
 				b.fail(n, l.col[fCredit], fCredit, err)
 				bad = true
 			}
@@ -1171,7 +1188,7 @@ func (b *Builder) process(n int, cells []string, final bool) {
 	}
 	bal := int64(noBalance)
 	if t := cellAt(cells, l.col[fBalance]); t != "" {
-		if v, err := b.amount(t, g, final); err != nil {
+		if v, err := b.amount(t, l.col[fBalance], g, final); err != nil {
 			b.fail(n, l.col[fBalance], fBalance, err)
 			bad = true
 		} else {

@@ -14,8 +14,8 @@ import (
 // numFmt is one way of writing amounts.
 type numFmt struct {
 	reconcile.NumberFormat
-	// canonical is a spreadsheet's numeric cell as stored: digits, an optional "." and fraction
-	// without trailing zeros, maybe an exponent; never thousands separators.
+	// canonical is a spreadsheet's number cell as stored: digits, an optional "." and fraction,
+	// maybe an exponent; never thousands separators.
 	canonical bool
 }
 
@@ -261,15 +261,12 @@ func parseAmount(text string, f numFmt, mu int) (v int64, cur string, err error)
 }
 
 // parseCanonical reads a spreadsheet number as stored in the file ("1234.5", "-14000", "1.2E-2",
-// "1234.5599999999999"). A binary float stored for a decimal amount may carry noise in its last
-// digits; it is accepted only when it lies within 1e-6 of a whole minor unit, and is otherwise a
-// precision error, never rounded silently.
+// "1234.5599999999999", and "3480.00" as writers other than Excel store it). A binary float stored
+// for a decimal amount may carry noise in its last digits; it is accepted only when it lies within
+// 1e-6 of a whole minor unit, and is otherwise a precision error, never rounded silently.
 func parseCanonical(s string, mu int) (int64, error) {
 	exp := strings.ContainsAny(s, "eE")
 	if !exp {
-		if dot := strings.IndexByte(s, '.'); dot >= 0 && s[len(s)-1] == '0' {
-			return 0, reconcile.ErrAmountSyntax // Excel never stores trailing zeros: this is text
-		}
 		v, err := reconcile.ParseMinor(s, reconcile.NumberDot, mu)
 		if err == nil || !errors.Is(err, reconcile.ErrAmountPrecision) || len(s) < 15 {
 			return v, err
@@ -296,10 +293,6 @@ func parseCanonical(s string, mu int) (int64, error) {
 	return int64(r), nil
 }
 
-// tooPrecise stands for "a spreadsheet number with more decimals than the currency has" among the
-// readings of a value.
-const tooPrecise = math.MinInt64
-
 // numState is the number format of a file's amount columns, decided by the mapping or by the
 // values seen so far: mask holds the candidates still possible.
 type numState struct {
@@ -307,15 +300,17 @@ type numState struct {
 	mask uint8
 }
 
-func newNumState(m *Mapping, numericCells bool) numState {
+// spreadsheetNumber reads a spreadsheet's number cell: the stored number, never a format to decide.
+var spreadsheetNumber = numFmt{NumberFormat: reconcile.NumberDot, canonical: true}
+
+// newNumState starts with the mapping's number format, or every format the file's text amounts
+// may be written in.
+func newNumState(m *Mapping) numState {
 	var fmts []numFmt
 	if f, ok, _ := parseNumberFormat(m.NumberFormat); ok {
 		fmts = []numFmt{{NumberFormat: f}}
 	} else {
 		fmts = autoFormats()
-	}
-	if numericCells {
-		fmts = append(fmts, numFmt{NumberFormat: reconcile.NumberDot, canonical: true})
 	}
 	return numState{fmts: fmts, mask: uint8(1)<<len(fmts) - 1}
 }
@@ -368,13 +363,7 @@ func (n *numState) readings(text string, mu int, mask uint8) (ok uint8, vals [8]
 		}
 		v, _, err := parseAmount(text, n.fmts[i], mu)
 		if err != nil {
-			// A spreadsheet number with too many decimals is still a number: "1.234" may be a
-			// numeric cell (an error for TRY) as much as the text 1.234,00, so it must not let the
-			// Turkish reading win by default.
-			if !n.fmts[i].canonical || !errors.Is(err, reconcile.ErrAmountPrecision) {
-				continue
-			}
-			v = tooPrecise
+			continue
 		}
 		ok |= 1 << i
 		vals[i] = v

@@ -87,7 +87,7 @@ func TestParseAmount(t *testing.T) {
 		{"excel exponent", "1.5E+3", xl, 2, 150000, "", nil},
 		{"excel small exponent", "1.2E-2", xl, 2, 0, "", reconcile.ErrAmountPrecision},
 		{"excel real precision", "1.234", xl, 2, 0, "", reconcile.ErrAmountPrecision},
-		{"excel never trailing zero", "1.500", xl, 2, 0, "", reconcile.ErrAmountSyntax},
+		{"a number cell with trailing zeros (not Excel's writing)", "1.500", xl, 2, 150, "", nil},
 		{"excel no grouping", "1,234.5", xl, 2, 0, "", reconcile.ErrAmountSyntax},
 	}
 	for _, tc := range tests {

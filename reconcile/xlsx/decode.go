@@ -165,18 +165,19 @@ func readSheet(wb *workbook, sheet sheetPart, size int64, topts tabular.Options)
 	}
 	last := 0
 	// feed gives row n to the builder, after the rows the sheet leaves out as blank rows, as
-	// excelize's Rows gave them; it reports false once the builder needs no more.
-	feed := func(n int, cells []string) bool {
+	// excelize's Rows gave them; it reports false once the builder needs no more. numbers says
+	// which cells are number cells: their text is a stored number, read as one.
+	feed := func(n int, cells []string, numbers []bool) bool {
 		for last++; last < n; last++ {
 			if !b.Row(last, nil) {
 				return false
 			}
 		}
-		return b.Row(n, cells)
+		return b.RowNumbers(n, cells, numbers)
 	}
 	more := true
 	for _, s := range sample {
-		if more = feed(s.n, s.cells); !more {
+		if more = feed(s.n, s.cells, s.numbers); !more {
 			break
 		}
 	}
@@ -184,7 +185,7 @@ func readSheet(wb *workbook, sheet sheetPart, size int64, topts tabular.Options)
 		var n int
 		var cells []string
 		if n, cells, err = rows.next(); err == nil && n > 0 {
-			more = feed(n, cells)
+			more = feed(n, cells, rows.numbers)
 		} else if n == 0 {
 			more = false
 		}

@@ -127,8 +127,17 @@ func fixtures(t testing.TB) []fixture {
 		{name: "numeric_too_precise", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
 			{"Tarih", "Tutar"}, {day("2026-02-01"), 1.5}, {day("2026-02-02"), 1.234},
 		}}), opts: xlsx.Options{Currency: "TRY"}, wantErr: reconcile.ErrParse},
-		{name: "numeric_or_text_undecided", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
+		{name: "number_cell_too_precise_alone", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
 			{"Tarih", "Tutar"}, {day("2026-02-01"), 1.234},
+		}}), opts: xlsx.Options{Currency: "TRY"}, wantErr: reconcile.ErrParse},
+		// Number cells are read as the numbers they are; only text cells decide how text amounts are
+		// written ("1.234,56" here, so the text "1.500" is 1500.00, not 1.50 as a number cell would say).
+		{name: "number_and_text_amounts", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
+			{"Tarih", "Açıklama", "Tutar"}, {day("2026-02-01"), "a", 1234.5}, {day("2026-02-02"), "b", "1.500"},
+			{day("2026-02-03"), "c", "1.234,56"},
+		}}), opts: xlsx.Options{Currency: "TRY"}},
+		{name: "text_amount_undecided_beside_numbers", book: workbook(t, false, sheet{name: "Sheet1", rows: [][]any{
+			{"Tarih", "Açıklama", "Tutar"}, {day("2026-02-01"), "a", 1234.5}, {day("2026-02-02"), "b", "1.500"},
 		}}), opts: xlsx.Options{Currency: "TRY"}, wantErr: reconcile.ErrParse},
 		{name: "not_a_statement", book: workbook(t, false, sheet{name: "Stok", rows: [][]any{
 			{"Ürün Kodu", "Ürün Adı", "Stok"}, {"A-1", "Kalem", 100.0},

@@ -39,11 +39,12 @@ type sheetReader struct {
 	data      bool   // inside <sheetData>
 	last      int    // the number of the last row returned
 
-	buf   []byte   // the row's cell texts, one after another
-	spans [][2]int // cell i is buf[spans[i][0]:spans[i][1]]
-	cells []string
-	val   []byte // the current cell's <v>
-	inl   []byte // the current cell's inline string
+	buf     []byte   // the row's cell texts, one after another
+	spans   [][2]int // cell i is buf[spans[i][0]:spans[i][1]]
+	numbers []bool   // cell i is a number cell (its text is the stored number, not text the sheet shows)
+	cells   []string
+	val     []byte // the current cell's <v>
+	inl     []byte // the current cell's inline string
 }
 
 func newSheetReader(rc io.ReadCloser, size int64, sst *sharedStrings) (*sheetReader, error) {
@@ -85,8 +86,9 @@ func (r *sheetReader) declaredRows() int {
 
 // sampledRow is a row read ahead by sample.
 type sampledRow struct {
-	n     int
-	cells []string
+	n       int
+	cells   []string
+	numbers []bool
 }
 
 // sample reads up to k rows ahead and estimates how many rows the sheet has from the bytes the
@@ -101,7 +103,7 @@ func (r *sheetReader) sample(k int) (rows []sampledRow, estimate int, err error)
 		if err != nil || n == 0 {
 			return rows, len(rows), err
 		}
-		rows = append(rows, sampledRow{n: n, cells: slices.Clone(cells)})
+		rows = append(rows, sampledRow{n: n, cells: slices.Clone(cells), numbers: slices.Clone(r.numbers)})
 		if len(rows) == k/2 {
 			mid = r.sc.Offset()
 		}
@@ -111,7 +113,8 @@ func (r *sheetReader) sample(k int) (rows []sampledRow, estimate int, err error)
 }
 
 // next returns the next row and its number; n is 0 after the last row. The cells are valid until
-// the next call, their strings for good (they share one allocation per row).
+// the next call, their strings for good (they share one allocation per row); r.numbers says which
+// of them are number cells, until the next call.
 func (r *sheetReader) next() (n int, cells []string, err error) {
 	for r.data {
 		_, t, err := r.sc.Next()
@@ -135,6 +138,7 @@ func (r *sheetReader) next() (n int, cells []string, err error) {
 			}
 			r.last = n
 			if t.Empty {
+				r.numbers = r.numbers[:0]
 				return n, nil, nil
 			}
 			cells, err := r.row(n)
@@ -150,7 +154,7 @@ func (r *sheetReader) next() (n int, cells []string, err error) {
 
 // row reads the cells of row n up to </row>.
 func (r *sheetReader) row(n int) ([]string, error) {
-	r.buf, r.spans = r.buf[:0], r.spans[:0]
+	r.buf, r.spans, r.numbers = r.buf[:0], r.spans[:0], r.numbers[:0]
 	col := 0
 	for {
 		_, t, err := r.sc.Next()
@@ -257,8 +261,10 @@ func (r *sheetReader) cell(col int, typ []byte, empty bool) error {
 	}
 	for len(r.spans) < col {
 		r.spans = append(r.spans, [2]int{start, start})
+		r.numbers = append(r.numbers, false)
 	}
 	r.spans[col-1] = [2]int{start, len(r.buf)}
+	r.numbers[col-1] = kind == 'n'
 	return nil
 }
 
