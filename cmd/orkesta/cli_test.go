@@ -38,6 +38,8 @@ type harness struct {
 	env     map[string]string
 	dir     string
 	secrets int
+	// wrap, when set, stands between the commands and store (to make some of its calls fail).
+	wrap func(*memory.Store) payment.Store
 }
 
 func newHarness(t *testing.T) *harness {
@@ -57,7 +59,11 @@ func (h *harness) cli(stdin io.Reader, stdout, stderr io.Writer) *cli {
 			return s, payment.HashAPIKey(s)
 		},
 		openStore: func(context.Context, dbConfig) (*backend, error) {
-			return &backend{kind: "memory", store: h.store, keys: h.store, events: h.store, close: func() error { return nil }}, nil
+			var st payment.Store = h.store
+			if h.wrap != nil {
+				st = h.wrap(h.store)
+			}
+			return &backend{kind: "memory", store: st, keys: h.store, events: h.store, close: func() error { return nil }}, nil
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -44,9 +45,12 @@ pain.001 credit-transfer file (pain.001.001.09, or .03 with --version 03) to upl
 transfer carries the payment's end-to-end id, so the bank statement leads back to it.
 
 The file is checked first; a payment that cannot go into it (a counterparty without an IBAN, a text
-too long) is reported and nothing is written or changed. Then the payments move to processing (so the
-next export does not include them again) and the file is written atomically. --dry-run writes the file
-and changes nothing.`,
+too long) is reported and nothing is written or changed. Then the whole file is written and synced
+next to --out, so that a folder that is missing or not writable, or a full disk, changes nothing;
+then the payments move to processing (so the next export does not include them again), and the
+file is renamed to --out. The file holds exactly the payments that moved: one that someone else
+changed meanwhile is skipped, and when moving one fails, the file holds those before it and the
+rest stay approved for the next export. --dry-run writes the file and changes nothing.`,
 		Example: `  orkesta export pain001 --account acc_01J… --out transfers.xml
   orkesta export pain001 --account acc_01J… --out transfers.xml --version 03 --dry-run`,
 		Args: noArgs,
@@ -69,10 +73,12 @@ and changes nothing.`,
 			}
 			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
 				res, err := exportPain001(ctx, e, acc, out, opts, dryRun)
-				if err != nil {
-					return err
+				if res != nil { // written, even when a later payment failed to move
+					if perr := c.printExport(res); perr != nil {
+						return errors.Join(err, perr)
+					}
 				}
-				return c.printExport(res)
+				return err
 			})
 		},
 	}
@@ -85,7 +91,10 @@ and changes nothing.`,
 	return cmd
 }
 
-// exportPain001 builds, submits and writes; see the command's help for the order and why.
+// exportPain001 builds the file, writes it next to out, submits the payments and renames the file
+// into place; see the command's help for why in that order. The file holds exactly the payments it
+// moved to processing. With an error it may still return what it did: payments it moved to processing
+// before the error, and the file that holds them.
 func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out string, opts pain001.Options, dryRun bool) (*exportOutput, error) {
 	var ps []payment.Payment
 	f := payment.ListFilter{FromAccount: acc, Statuses: []payment.Status{payment.StatusApproved}, Limit: 100}
@@ -111,39 +120,109 @@ func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out str
 	for i, j := 0, len(ps)-1; i < j; i, j = i+1, j-1 {
 		ps[i], ps[j] = ps[j], ps[i]
 	}
-	if _, err := pain001.Build(ctx, e.svc, ps, opts); err != nil {
+	file, err := pain001.Build(ctx, e.svc, ps, opts)
+	if err != nil {
 		return nil, err // nothing changed
 	}
-	res := &exportOutput{File: out, DryRun: dryRun}
-	if !dryRun {
-		sent := ps[:0:0]
-		for _, p := range ps {
-			q, err := e.svc.Submit(ctx, e.ws.ID, p.ID, "cli:export")
-			if err != nil {
-				if errors.Is(err, payment.ErrInvalidTransition) || errors.Is(err, payment.ErrConflict) || errors.Is(err, payment.ErrNotAllowed) {
-					res.Skipped = append(res.Skipped, exportSkip{PaymentID: p.ID, Reason: err.Error()})
-					continue
-				}
-				return nil, fmt.Errorf("%s: %w (payments before it are processing; export them with --dry-run after fixing)", p.ID, err)
-			}
-			sent = append(sent, q)
-		}
-		ps = sent
-		if len(ps) == 0 {
-			return nil, errors.New("every payment changed while exporting; nothing was written")
-		}
-	}
-	file, err := pain001.Build(ctx, e.svc, ps, opts)
+	// The whole file is written and synced before any payment moves: a missing folder, a full disk or
+	// a file that does not encode stops the export with every payment still approved.
+	tmp, err := createAtomic(out)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(out, file.Encode); err != nil {
+	defer tmp.discard()
+	if err := tmp.write(file.Encode); err != nil {
 		return nil, err
+	}
+	res := &exportOutput{File: out, DryRun: dryRun}
+	var submitErr error
+	if !dryRun {
+		var sent []payment.Payment
+		sent, res.Skipped, submitErr = submitForExport(ctx, e, ps)
+		if len(sent) == 0 {
+			if submitErr != nil {
+				return nil, fmt.Errorf("%w; no payment moved and nothing was written", submitErr)
+			}
+			return nil, errors.New("every payment changed while exporting; nothing was written")
+		}
+		if len(sent) < len(ps) {
+			// The file must hold exactly the payments that are processing now: the others are still
+			// approved (the next export takes them) or were changed by someone else.
+			keepTransfers(file, sent)
+			if err := tmp.write(file.Encode); err != nil {
+				return nil, errors.Join(fmt.Errorf("%w; %s are processing but in no file", err, paymentIDs(sent)), submitErr)
+			}
+		}
+		ps = sent
+	}
+	if err := tmp.commit(); err != nil {
+		if dryRun {
+			return nil, err
+		}
+		name := tmp.name
+		tmp.name = "" // kept: it is the only copy of the processing payments' file
+		return nil, errors.Join(fmt.Errorf("%w; %s are processing and their file is %s: rename it to %s", err,
+			paymentIDs(ps), name, out), submitErr)
 	}
 	info := pain001.Info(file)
 	res.Version, res.MessageID, res.Count, res.Sum, res.Currency, res.Payments = info.Version, info.MessageID, info.Count,
 		info.Sum, info.Currency, ps
-	return res, nil
+	return res, submitErr
+}
+
+// submitForExport moves the payments to processing, in order. A payment someone else changed
+// meanwhile (submitted, cancelled) is skipped; any other error stops it, and that payment and the
+// ones after it are left as they are.
+func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent []payment.Payment, skipped []exportSkip, err error) {
+	for i, p := range ps {
+		q, err := e.svc.Submit(ctx, e.ws.ID, p.ID, "cli:export")
+		if err != nil {
+			if errors.Is(err, payment.ErrInvalidTransition) || errors.Is(err, payment.ErrConflict) || errors.Is(err, payment.ErrNotAllowed) {
+				skipped = append(skipped, exportSkip{PaymentID: p.ID, Reason: err.Error()})
+				continue
+			}
+			left := "it is"
+			if n := len(ps) - i - 1; n > 0 {
+				left = fmt.Sprintf("it and the %d after it are", n)
+			}
+			return sent, skipped, fmt.Errorf("submit %s: %w; %s not in the file (check it with orkesta payments get, "+
+				"then export again)", p.ID, err, left)
+		}
+		sent = append(sent, q)
+	}
+	return sent, skipped, nil
+}
+
+// keepTransfers leaves in f only the transfers of ps, and drops the batches left empty. The file
+// keeps its message id: it is the same file, less the payments that did not move.
+func keepTransfers(f *pain001.File, ps []payment.Payment) {
+	keep := make(map[payment.ID]bool, len(ps))
+	for _, p := range ps {
+		keep[p.ID] = true
+	}
+	batches := f.Batches[:0]
+	for _, b := range f.Batches {
+		ts := b.Transfers[:0]
+		for _, t := range b.Transfers {
+			if keep[t.PaymentID] {
+				ts = append(ts, t)
+			}
+		}
+		if len(ts) > 0 {
+			b.Transfers = ts
+			batches = append(batches, b)
+		}
+	}
+	f.Batches = batches
+}
+
+// paymentIDs names payments for a message: "pay_1, pay_2".
+func paymentIDs(ps []payment.Payment) string {
+	ids := make([]string, len(ps))
+	for i := range ps {
+		ids[i] = string(ps[i].ID)
+	}
+	return strings.Join(ids, ", ")
 }
 
 func (c *cli) printExport(r *exportOutput) error {

@@ -1,11 +1,20 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
 )
 
 // approvedTransfers creates an internal account with an IBAN, a counterparty with one and n approved
@@ -32,4 +41,151 @@ func approvedTransfers(t *testing.T, h *harness, n int) (own string, ids []strin
 		ids = append(ids, p)
 	}
 	return own, ids
+}
+
+// e2eIDs returns the end-to-end ids of a pain.001 file, in order.
+func e2eIDs(t *testing.T, path string) []string {
+	t.Helper()
+	xml, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var ids []string
+	for _, m := range regexp.MustCompile(`<EndToEndId>([^<]+)</EndToEndId>`).FindAllStringSubmatch(string(xml), -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+// paymentsState returns the status and the end-to-end id of each payment.
+func paymentsState(t *testing.T, h *harness, ids []string) (statuses []payment.Status, e2e []string) {
+	t.Helper()
+	for _, id := range ids {
+		p, err := h.store.GetPayment(t.Context(), defaultWorkspace, payment.ID(id))
+		require.NoError(t, err)
+		statuses, e2e = append(statuses, p.Status), append(e2e, p.EndToEnd)
+	}
+	return statuses, e2e
+}
+
+// noTemporaryFiles checks that dir holds only the names given.
+func noTemporaryFiles(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	assert.ElementsMatch(t, names, got)
+}
+
+// TestExportUnwritableOut: an --out that cannot be written stops the export before any payment
+// moves, so that a later export with a good --out still sends them.
+func TestExportUnwritableOut(t *testing.T) {
+	for _, tc := range []struct{ name, out, want string }{
+		{name: "missing folder", out: "missing/transfers.xml", want: "no such file or directory"},
+		{name: "folder is a file", out: "plain.txt/transfers.xml", want: "not a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			require.NoError(t, os.WriteFile(filepath.Join(h.dir, "plain.txt"), nil, 0o644))
+			own, ids := approvedTransfers(t, h, 2)
+			bad := filepath.Join(h.dir, tc.out)
+			r := h.run("export", "pain001", "--account", own, "--out", bad)
+			assert.Equal(t, ExitError, r.code)
+			assert.Equal(t, "orkesta: write "+bad+": "+tc.want+"\n", r.stderr)
+			statuses, e2e := paymentsState(t, h, ids)
+			assert.Equal(t, []payment.Status{payment.StatusApproved, payment.StatusApproved}, statuses)
+
+			good := filepath.Join(h.dir, "transfers.xml")
+			r = h.run("export", "pain001", "--account", own, "--out", good)
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			assert.Equal(t, e2e, e2eIDs(t, good))
+			statuses, _ = paymentsState(t, h, ids)
+			assert.Equal(t, []payment.Status{payment.StatusProcessing, payment.StatusProcessing}, statuses)
+			noTemporaryFiles(t, h.dir, "plain.txt", "transfers.xml")
+		})
+	}
+}
+
+// failingUpdates is a store whose updates of some payments fail with the error given.
+type failingUpdates struct {
+	*memory.Store
+	fail map[payment.ID]error
+}
+
+func (s *failingUpdates) UpdatePayment(ctx context.Context, c payment.Change, prev int64) error {
+	if err := s.fail[c.Payment.ID]; err != nil {
+		return err
+	}
+	return s.Store.UpdatePayment(ctx, c, prev)
+}
+
+// TestExportSubmitFails: when a payment does not move to processing, the file holds exactly the
+// payments that did (and no file is written when none did); the others stay approved, and the next
+// export takes them.
+func TestExportSubmitFails(t *testing.T) {
+	const (
+		approved   = payment.StatusApproved
+		processing = payment.StatusProcessing
+	)
+	for _, tc := range []struct {
+		name     string
+		failing  int   // the payment (of three) whose update fails
+		err      error // with this error
+		code     int
+		stderr   string
+		inFile   []int // the payments the file holds; nil: no file
+		statuses []payment.Status
+	}{
+		{name: "changed meanwhile: skipped", failing: 1, err: payment.ErrConflict, code: ExitOK,
+			inFile: []int{0, 2}, statuses: []payment.Status{processing, approved, processing}},
+		{name: "a failure part-way: the file holds the payments before it", failing: 1, err: errors.New("disk I/O error"),
+			code: ExitError, stderr: "disk I/O error; it and the 1 after it are not in the file",
+			inFile: []int{0}, statuses: []payment.Status{processing, approved, approved}},
+		{name: "the first fails: no file", failing: 0, err: errors.New("disk I/O error"), code: ExitError,
+			stderr: "no payment moved and nothing was written", statuses: []payment.Status{approved, approved, approved}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			own, ids := approvedTransfers(t, h, 3)
+			_, e2e := paymentsState(t, h, ids)
+			h.wrap = func(m *memory.Store) payment.Store {
+				return &failingUpdates{Store: m, fail: map[payment.ID]error{payment.ID(ids[tc.failing]): tc.err}}
+			}
+			out := filepath.Join(h.dir, "transfers.xml")
+			r := h.run("export", "pain001", "--account", own, "--out", out)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			assert.Contains(t, r.stderr, tc.stderr)
+			statuses, _ := paymentsState(t, h, ids)
+			assert.Equal(t, tc.statuses, statuses)
+			if tc.inFile == nil {
+				noTemporaryFiles(t, h.dir)
+				return
+			}
+			var want []string
+			for _, i := range tc.inFile {
+				want = append(want, e2e[i])
+			}
+			assert.Equal(t, want, e2eIDs(t, out), "the file holds exactly the payments that are processing")
+			assert.Contains(t, r.stdout, fmt.Sprintf(": %d transfers,", len(tc.inFile)))
+			noTemporaryFiles(t, h.dir, "transfers.xml")
+
+			// Once the store works again, the next export takes the payments still approved.
+			h.wrap = nil
+			next := filepath.Join(h.dir, "next.xml")
+			r = h.run("export", "pain001", "--account", own, "--out", next)
+			var left []string
+			for i, st := range statuses {
+				if st == approved {
+					left = append(left, e2e[i])
+				}
+			}
+			if left == nil {
+				assert.Equal(t, ExitError, r.code, "nothing left to export")
+				return
+			}
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			assert.Equal(t, left, e2eIDs(t, next))
+		})
+	}
 }
