@@ -258,6 +258,17 @@ func (f *paymentForm) addErrors(err error) bool {
 // fieldNames turns wire names in messages into the form's labels.
 var fieldNames = strings.NewReplacer("from_account", "the From account", "to_account", "the To account")
 
+// addFieldError shows text under a form's field, after what the field shows already: a field can be
+// refused for more than one reason, or for the same one more than once (each statement of a file).
+func addFieldError(errs map[string]string, field, text string) {
+	switch old := errs[field]; {
+	case old == "":
+		errs[field] = text
+	case !strings.Contains(old, text):
+		errs[field] = old + " " + text
+	}
+}
+
 func capitalize(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	if n == 0 || r == utf8.RuneError {

@@ -232,12 +232,7 @@ func (v *reconcileView) refuse(e *payment.ValidationError) {
 		}
 		return
 	}
-	switch old := v.Errors[field]; {
-	case old == "":
-		v.Errors[field] = text
-	case !strings.Contains(old, text): // each statement of a file may say the same
-		v.Errors[field] = old + " " + text
-	}
+	addFieldError(v.Errors, field, text)
 }
 
 // statementsFit refuses statements of another account or currency than the run's account, as

@@ -19,12 +19,31 @@ import (
 	"github.com/orkesta/orkesta/payment"
 )
 
-// fakeHooks is payment.Webhooks on the memory store; SendTest answers with answer.
+// fakeHooks is payment.Webhooks on the memory store; SendTest answers with answer. It judges URLs as
+// the dispatcher does: https, and http only with allowHTTP (serve --webhook-allow-http); and it
+// refuses any URL with "refused" in it, as a dispatcher may refuse what the form lets through, and
+// one with "quota" for a field the form does not have.
 type fakeHooks struct {
-	store  *memory.Store
-	n      int
-	answer payment.WebhookTest
-	sent   []payment.EventType
+	store     *memory.Store
+	n         int
+	answer    payment.WebhookTest
+	sent      []payment.EventType
+	allowHTTP bool
+}
+
+func (f *fakeHooks) validate(r *payment.WebhookEndpointRequest) error {
+	u, err := url.Parse(r.URL)
+	switch {
+	case err != nil || u.Host == "":
+		return &payment.ValidationError{Field: "url", Reason: "is not an absolute URL"}
+	case u.Scheme != "https" && (u.Scheme != "http" || !f.allowHTTP):
+		return &payment.ValidationError{Field: "url", Reason: "must use https"}
+	case strings.Contains(r.URL, "refused"):
+		return &payment.ValidationError{Field: "url", Reason: "is refused by the dispatcher"}
+	case strings.Contains(r.URL, "quota"):
+		return &payment.ValidationError{Field: "endpoints", Reason: "are at most 10 per workspace"}
+	}
+	return nil
 }
 
 func (f *fakeHooks) Endpoints(ctx context.Context, ws payment.WorkspaceID) ([]payment.WebhookEndpoint, error) {
@@ -36,6 +55,9 @@ func (f *fakeHooks) Endpoint(ctx context.Context, ws payment.WorkspaceID, id str
 }
 
 func (f *fakeHooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, r payment.WebhookEndpointRequest) (payment.WebhookEndpoint, error) {
+	if err := f.validate(&r); err != nil {
+		return payment.WebhookEndpoint{}, err
+	}
 	f.n++
 	e := payment.WebhookEndpoint{ID: payment.PrefixWebhookEndpoint + payment.EncodeULID(1, 0, uint64(f.n)), Workspace: ws,
 		URL: r.URL, Description: r.Description, Events: r.Events, Secret: "whsec_test", CreatedAt: time.Unix(0, 0).UTC()}
@@ -50,8 +72,8 @@ func (f *fakeHooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, 
 	}
 	r := payment.WebhookEndpointRequest{URL: e.URL, Description: e.Description, Events: e.Events}
 	change(&r)
-	if strings.Contains(r.URL, "refused") { // as the dispatcher refuses what the form lets through
-		return e, &payment.ValidationError{Field: "url", Reason: "is refused by the dispatcher"}
+	if err := f.validate(&r); err != nil {
+		return e, err
 	}
 	old := e
 	e.URL, e.Description, e.Events = r.URL, r.Description, r.Events
@@ -107,10 +129,10 @@ func TestWebhooksPages(t *testing.T) {
 	assert.Contains(t, body, "No endpoints yet")
 
 	t.Run("field errors", func(t *testing.T) {
-		code, body := c.post("/integrations/webhooks", url.Values{"url": {"http://erp.example.com/hook"}})
+		code, body := c.post("/integrations/webhooks", url.Values{"url": {""}})
 		assert.Equal(t, http.StatusUnprocessableEntity, code)
 		assert.Contains(t, body, `id="url-error"`)
-		assert.Contains(t, body, "Use HTTPS")
+		assert.Contains(t, body, "Enter the URL that receives the events.")
 		assert.Contains(t, body, `id="events-error"`)
 	})
 
@@ -163,9 +185,11 @@ func TestWebhooksPages(t *testing.T) {
 		assert.NotRegexp(t, `id="all-events" checked`, body)
 		code, body := c.post("/integrations/webhooks/"+id, url.Values{"url": {"ftp://erp.example.com/x"}})
 		assert.Equal(t, http.StatusUnprocessableEntity, code)
-		assert.Contains(t, body, `id="url-error"`)
 		assert.Contains(t, body, `id="events-error"`)
 		assert.Contains(t, body, `value="ftp://erp.example.com/x"`, "what was typed stays in the form")
+		code, body = c.post("/integrations/webhooks/"+id, url.Values{"url": {"ftp://erp.example.com/x"}, "all": {"1"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, `<p class="field-error" id="url-error">Must use https.</p>`)
 		code, body = c.post("/integrations/webhooks/"+id, url.Values{"url": {"https://refused.example.com/"}, "all": {"1"}})
 		assert.Equal(t, http.StatusUnprocessableEntity, code)
 		assert.Contains(t, body, "Is refused by the dispatcher.")
@@ -232,4 +256,56 @@ func TestWebhooksPages(t *testing.T) {
 		code, _ = c.post("/integrations/webhooks/"+id+"/delete", nil)
 		assert.Equal(t, http.StatusNotFound, code)
 	})
+}
+
+// TestWebhookURLsAreForTheWebhooksToJudge: the dashboard has no URL rules of its own beyond asking
+// for one. What the Webhooks implementation accepts is saved, when added and when changed: plain
+// HTTP where the server allows it, a URL longer than the dashboard used to take. What it refuses is
+// shown under the URL field in its words, and nothing is stored.
+func TestWebhookURLsAreForTheWebhooksToJudge(t *testing.T) {
+	long := "https://erp.example.com/hooks?token=" + strings.Repeat("a", 2100)
+	tests := []struct {
+		name      string
+		allowHTTP bool
+		url       string
+		refusal   string // empty: accepted
+	}{
+		{"http where the server allows it", true, "http://erp.internal/hooks", ""},
+		{"a URL of 2,100 characters", false, long, ""},
+		{"http where the server does not allow it", false, "http://erp.internal/hooks", "Must use https."},
+		{"http where the server does not allow it, even to localhost", false, "http://localhost:8080/hooks", "Must use https."},
+		{"a URL the implementation refuses", false, "https://refused.example.com/", "Is refused by the dispatcher."},
+		{"a refusal of a field the form does not have", false, "https://quota.example.com/", "Endpoints are at most 10 per workspace."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hooks := &fakeHooks{allowHTTP: tc.allowHTTP}
+			e := newTestEnv(t, dashboard.Options{Webhooks: hooks})
+			hooks.store = e.store
+			c := newClient(t, e)
+			c.signIn(e.writer)
+			c.get("/integrations/webhooks")
+			code, body := c.post("/integrations/webhooks", url.Values{"url": {tc.url}, "all": {"1"}})
+			eps, err := e.store.ListWebhookEndpoints(context.Background(), e.Workspace.ID)
+			require.NoError(t, err)
+			if tc.refusal != "" {
+				assert.Equal(t, http.StatusUnprocessableEntity, code)
+				assert.Contains(t, body, `<p class="field-error" id="url-error">`+tc.refusal+`</p>`)
+				assert.NotContains(t, body, "only to localhost", "no hint of a rule the dashboard does not decide")
+				assert.Empty(t, eps)
+				return
+			}
+			require.Equal(t, http.StatusOK, code, body)
+			require.Len(t, eps, 1)
+			assert.Equal(t, tc.url, eps[0].URL)
+			// An endpoint the API created with such a URL can be changed in the dashboard.
+			_, body = c.post("/integrations/webhooks/"+eps[0].ID, url.Values{"url": {tc.url + "2"}, "all": {"1"},
+				"description": {"changed"}})
+			assert.Contains(t, body, "Endpoint saved")
+			ep, err := e.store.GetWebhookEndpoint(context.Background(), e.Workspace.ID, eps[0].ID)
+			require.NoError(t, err)
+			assert.Equal(t, tc.url+"2", ep.URL)
+			assert.Equal(t, "changed", ep.Description)
+		})
+	}
 }
