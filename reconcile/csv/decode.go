@@ -423,6 +423,12 @@ func headRows(head []byte, sep rune) [][]string {
 		if err != nil {
 			break
 		}
+		// encoding/csv leaves blank lines out: an empty row stands for each, so that row i is line
+		// i+1, as a mapping's header_row counts.
+		line, _ := cr.FieldPos(0)
+		for len(rows) < line-1 && len(rows) < tabular.DefaultHeaderScan {
+			rows = append(rows, nil)
+		}
 		rows = append(rows, rec)
 	}
 	return rows

@@ -284,3 +284,41 @@ func TestUserMappingsCharset(t *testing.T) {
 	assert.Equal(t, "Café Şor Ğ", sts[0].Entries[0].Remittance)
 	assert.Equal(t, "R1", sts[0].Entries[0].CustomerRef, "the wider mapping reads the file")
 }
+
+// TestMappingRowsCountFileLines: a mapping's header_row and skip_rows count the file's lines, blank
+// lines and a "sep=" line included, as positions do; the reader leaves blank lines out of the rows it
+// hands on, so counting those found the header one line late.
+func TestMappingRowsCountFileLines(t *testing.T) {
+	const head = "Hesap Sahibi;ACME\nIBAN;TR330006100519786457841326\n\n"
+	parse := func(js string) *tabular.Mapping {
+		m, err := tabular.ParseMapping(strings.NewReader(js))
+		require.NoError(t, err)
+		return m
+	}
+	header := parse(`{"name": "mybank", "header_row": 4, "date_format": "02.01.2006", "currency": "TRY",
+		"columns": {"booking_date": "Islem Tarihi", "amount": "Tutar", "description": "Aciklama"}}`)
+	noHeader := parse(`{"name": "mybank2", "no_header": true, "skip_rows": 3, "date_format": "02.01.2006", "currency": "TRY",
+		"columns": {"booking_date": 1, "description": 2, "amount": 3}}`)
+	for name, tc := range map[string]struct {
+		m    *tabular.Mapping
+		file string
+	}{
+		"header_row":                {header, head + "Islem Tarihi;Aciklama;Tutar\n15.01.2024;A;1,00\n"},
+		"header_row after sep=":     {header, "sep=;\n" + head[:len(head)-1] + "Islem Tarihi;Aciklama;Tutar\n15.01.2024;A;1,00\n"},
+		"skip_rows":                 {noHeader, head + "15.01.2024;A;1,00\n"},
+		"skip_rows with CRLF lines": {noHeader, strings.ReplaceAll(head+"15.01.2024;A;1,00\n", "\n", "\r\n")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sts, err := csv.Decode(strings.NewReader(tc.file), csv.Options{Mapping: tc.m})
+			require.NoError(t, err)
+			require.Len(t, sts, 1)
+			require.Len(t, sts[0].Entries, 1)
+			e := sts[0].Entries[0]
+			assert.Equal(t, int64(100), e.Amount)
+			assert.Equal(t, "A", e.Remittance)
+		})
+	}
+	_, err := csv.Decode(strings.NewReader(head+"\nIslem Tarihi;Aciklama;Tutar\n15.01.2024;A;1,00\n"), csv.Options{Mapping: header})
+	assert.ErrorIs(t, err, reconcile.ErrNotStatement)
+	assert.ErrorContains(t, err, "header row 4 (mapping mybank) is blank")
+}

@@ -50,10 +50,16 @@ func readAllFast(r io.Reader, sep rune, block int) ([]stdRecord, error) {
 }
 
 // requireSameRecords checks that recordReader reads data as encoding/csv does: the same fields,
-// the same lines, the same end, however the input is cut into reads and blocks.
+// the same lines, the same end, however the input is cut into reads and blocks. encoding/csv
+// knows no lone "\r" line break: data whose head ends its lines with one (crLines) is compared
+// with what encoding/csv reads with "\n" for every "\r".
 func requireSameRecords(t *testing.T, data []byte, sep rune) {
 	t.Helper()
-	want, wantErr := readAllStd(data, sep)
+	std := data
+	if crLines(data) {
+		std = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
+	want, wantErr := readAllStd(std, sep)
 	if wantErr == stdcsv.ErrFieldCount || errors.Is(wantErr, stdcsv.ErrQuote) || errors.Is(wantErr, stdcsv.ErrBareQuote) {
 		t.Fatalf("encoding/csv reported a syntax error: %v", wantErr)
 	}
@@ -70,6 +76,13 @@ func requireSameRecords(t *testing.T, data []byte, sep rune) {
 			require.Equal(t, want, got, "%s, block %d: %q", name, block, data)
 		}
 	}
+}
+
+// crLines says data's lines end with a lone "\r" (Excel for Mac's "CSV (Macintosh)"): its first
+// crHead bytes have no "\n" but have a "\r".
+func crLines(data []byte) bool {
+	head := data[:min(len(data), crHead)]
+	return bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0
 }
 
 func TestRecordReaderAgreesWithEncodingCSV(t *testing.T) {
@@ -104,6 +117,15 @@ func TestRecordReaderAgreesWithEncodingCSV(t *testing.T) {
 		{"separator after closing quote at end", "\"a\",\n"},
 		{"utf-8", "é,ü\n\"ş,ğ\",ı\n"},
 		{"long line", strings.Repeat("abcdefgh,", 40) + "\n" + strings.Repeat("\"q\"\"\",", 30) + "\n"},
+		{"lone cr inside a quoted field", "a,\"b\rc\",d\ne\n"},
+		{"cr line breaks", "a,b\r1,2\r"},
+		{"cr line breaks, none at the end", "a,b\r\r1,2"},
+		{"cr alone", "\r"},
+		{"cr quoted line break", "a,\"b\rc\",d\re\r"},
+		{"cr line breaks, then crlf", "a,b\r1,2\r\n3,4\r\n"},
+		{"cr line breaks past the head", strings.Repeat("abcdefgh,1\r", 2*crHead/10) + "x\ny\r"},
+		{"cr after a head of one line", strings.Repeat("x", crHead) + "\ra,b\r"},
+		{"lf after a cr head", "a\r" + strings.Repeat("x", crHead) + "\nb\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +174,7 @@ func FuzzRecordReader(f *testing.F) {
 	f.Add([]byte("a,b\n\"c\"\"d\",e\r\n\"f\ng\",h\n"), uint8(0))
 	f.Add([]byte("x;\"y\"z;\"\"\n\r\n;;\r"), uint8(1))
 	f.Add([]byte("\"\t\"\t\"\n"), uint8(2))
+	f.Add([]byte("a;\"b\rc\";d\r\re\r"), uint8(1))
 	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
 		seps := []rune{',', ';', '\t', '|', 'é'}
 		requireSameRecords(t, data, seps[int(s)%len(seps)])
@@ -211,6 +234,8 @@ func TestRecordReaderMaxLine(t *testing.T) {
 		{"over at the end", "ab\nabcdef", 1},
 		{"inside a quoted field", "\"a\nabcdef\",b\n", 0},
 		{"first line", "abcdefgh", 0},
+		{"cr line breaks at the limit", "abcde\rab,de\r", -1},
+		{"cr line breaks, one over", "abcde\rabcdef\rx\r", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -250,4 +275,11 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	}
 	r.n += len(p)
 	return len(p), nil
+}
+
+// TestHeadRowsKeepLines: the rows the header search reads stand one for one for the file's lines,
+// blank lines included, so that a mapping's header_row finds its line there as the builder does.
+func TestHeadRowsKeepLines(t *testing.T) {
+	rows := headRows([]byte("Hesap;ACME\n\n\r\nTarih;Tutar\n\"a\nb\";1\n01.02.2026;5\n"), ';')
+	require.Equal(t, [][]string{{"Hesap", "ACME"}, nil, nil, {"Tarih", "Tutar"}, {"a\nb", "1"}, nil, {"01.02.2026", "5"}}, rows)
 }

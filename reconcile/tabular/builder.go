@@ -533,8 +533,10 @@ func (b *Builder) headerRow(n int, cells []string) {
 	if len(b.plans) == 1 {
 		p := b.plans[0]
 		switch {
+		// HeaderRow and SkipRows count the file's rows (n: a CSV file's lines, blank ones too, or
+		// a sheet's rows), not the rows given here: a CSV reader leaves blank lines out.
 		case p.noHeader:
-			if b.rows <= p.m.SkipRows {
+			if n <= p.m.SkipRows {
 				b.preamble(cells)
 				return
 			}
@@ -543,8 +545,13 @@ func (b *Builder) headerRow(n int, cells []string) {
 			b.dataRow(n, cells)
 			return
 		case p.m.HeaderRow > 0:
-			if b.rows < p.m.HeaderRow {
+			if n < p.m.HeaderRow {
 				b.preamble(cells)
+				return
+			}
+			if n > p.m.HeaderRow {
+				b.fatalf(n, fmt.Errorf("%w: header row %d (mapping %s) is blank", reconcile.ErrNotStatement,
+					p.m.HeaderRow, p.m.Name))
 				return
 			}
 			l, ok, missing := p.resolve(cells, foldRow(cells))

@@ -111,10 +111,12 @@ type Mapping struct {
 	Name    string           `json:"name,omitempty"`
 	Columns map[Field]Column `json:"columns"`
 	// HeaderRow is the 1-based row that holds the column names; 0 means: find it among the first
-	// rows (a header is the first row that names a date column and the amount columns).
+	// rows (a header is the first row that names a date column and the amount columns). Rows are
+	// counted as positions name them: a CSV file's lines (blank lines and a "sep=" line included),
+	// a sheet's row numbers.
 	HeaderRow int `json:"header_row,omitempty"`
 	// NoHeader says the file has no header row: every column is given by index, and data starts
-	// after SkipRows rows.
+	// after SkipRows rows (counted as HeaderRow counts them).
 	NoHeader bool `json:"no_header,omitempty"`
 	SkipRows int  `json:"skip_rows,omitempty"`
 	// Separator is the CSV field separator: ";", ",", "\t" or "|"; "" detects it.
