@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,8 @@ type batchOutput struct {
 	Failed   int               `json:"failed"`
 	Totals   []payment.Total   `json:"totals"`
 	Items    []batchItem       `json:"items"`
+	// FailedOut is the --failed-out file written: the failed rows, or the header alone.
+	FailedOut string `json:"failed_out,omitempty"`
 }
 
 func (c *cli) batchSubmit() *cobra.Command {
@@ -54,7 +57,8 @@ to_account, and optionally method (default bank_transfer), reference, descriptio
 minor units), or {"payments": [...]}.
 
 Exit code 1 when any row failed; --failed-out writes those rows, with an error column, to fix and
-submit again.`,
+submit again. The --failed-out file is written on every run of a CSV, with the header alone when
+nothing failed, so that it never holds the rows of an earlier run.`,
 		Example: `  orkesta batch submit payments.csv
   orkesta batch submit payments.csv --failed-out failed.csv
   orkesta batch submit payments.json --output json`,
@@ -74,18 +78,31 @@ submit again.`,
 			} else if csvFile, err = dashboard.ReadPaymentsCSV(bytes.NewReader(data)); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
+			// --failed-out is written whatever the outcome, so that it never holds the rows of an
+			// earlier run; its folder is checked before any payment is created.
+			var failed *atomicFile
+			if failedOut != "" && csvFile != nil {
+				if failed, err = createAtomic(failedOut); err != nil {
+					return err
+				}
+				defer failed.discard()
+			}
 			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
 				out, err := c.submitBatch(ctx, e, csvFile, reqs)
 				if err != nil {
 					return err
 				}
-				if failedOut != "" && csvFile != nil && out.Failed > 0 {
-					if err := writeFailed(failedOut, csvFile, out); err != nil {
-						return err
+				var werr error
+				if failed != nil {
+					if werr = writeFailed(failed, csvFile, out); werr == nil {
+						out.FailedOut = failedOut
 					}
 				}
 				if err := c.printBatch(out); err != nil {
-					return err
+					return errors.Join(werr, err)
+				}
+				if werr != nil { // the payments above were created all the same
+					return werr
 				}
 				if out.Failed > 0 {
 					return &exitError{code: ExitError, msg: fmt.Sprintf("%d of %d payments failed", out.Failed, len(out.Items))}
@@ -168,18 +185,19 @@ func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, r
 	return out, nil
 }
 
-func writeFailed(path string, f *dashboard.CSVFile, out *batchOutput) error {
+// writeFailed writes the failed rows, with their error, to the --failed-out file: the header alone
+// when nothing failed.
+func writeFailed(file *atomicFile, f *dashboard.CSVFile, out *batchOutput) error {
 	failed := map[int]string{}
 	for i, it := range out.Items {
 		if it.Error != "" {
 			failed[i] = it.Error
 		}
 	}
-	var buf bytes.Buffer
-	if err := dashboard.WriteFailedCSV(&buf, f, failed); err != nil {
+	if err := file.write(func(w io.Writer) error { return dashboard.WriteFailedCSV(w, f, failed) }); err != nil {
 		return err
 	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return file.commit()
 }
 
 func (c *cli) printBatch(out *batchOutput) error {
@@ -209,6 +227,16 @@ func (c *cli) printBatch(out *batchOutput) error {
 		}
 		fmt.Fprintf(c.stdout, "; %d %s %s, %s in total", tot.Count, tot.Currency, noun, money(tot.Sum, tot.Currency))
 	}
-	_, err := fmt.Fprintln(c.stdout)
+	if _, err := fmt.Fprintln(c.stdout); err != nil {
+		return err
+	}
+	var err error
+	switch {
+	case out.FailedOut == "":
+	case out.Failed == 0:
+		_, err = fmt.Fprintf(c.stdout, "nothing failed: %s holds the header only\n", out.FailedOut)
+	default:
+		_, err = fmt.Fprintf(c.stdout, "failed rows written to %s\n", out.FailedOut)
+	}
 	return err
 }
