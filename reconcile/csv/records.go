@@ -1,6 +1,7 @@
 package csv
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +42,16 @@ type recordReader struct {
 	// openQuote is set when the input ended inside a quoted field (taken as ending there): a run of
 	// lines read on its own (parallel.go) was then cut inside a record.
 	openQuote bool
+	// cr says the input ends its lines with a lone "\r" (Excel for Mac's "CSV (Macintosh)"): its head
+	// (crHead) has no "\n" but has a "\r". Every "\r" read is then turned into "\n" as it is read, so
+	// the file reads as encoding/csv reads it with its line breaks as "\n". decided says the head
+	// was looked at.
+	cr, decided bool
 }
+
+// crHead is how much of the start of the input says whether its lines end with a lone "\r": as much
+// as detect.Sniff looks at.
+const crHead = 8 << 10
 
 // blockSize is how much is read and turned into one string at a time.
 const blockSize = 64 << 10
@@ -104,13 +114,17 @@ func (c *recordReader) index(s string) int {
 }
 
 // readLine returns the next line without its line break, and whether it had one. As encoding/csv
-// does, it takes "\r\n" for "\n" and drops a "\r" before the end of the input. The error is the
-// read error once the lines before it are read, io.EOF at the end, or errLineTooLong as soon as
-// the next line is known to be longer than max.
+// does, it takes "\r\n" for "\n" and drops a "\r" before the end of the input; in input whose
+// lines end with a lone "\r" (cr), every "\r" is a line break. The error is the read error once
+// the lines before it are read, io.EOF at the end, or errLineTooLong as soon as the next line is
+// known to be longer than max (once the head has said which line break the input uses).
 func (c *recordReader) readLine() (s string, nl bool, err error) {
 	i := strings.IndexByte(c.text, '\n')
-	for i < 0 && c.err == nil && !c.tooLong(len(c.text)) {
+	for i < 0 && c.err == nil && (!c.tooLong(len(c.text)) || !c.decided) {
 		from := len(c.text)
+		if !c.decided {
+			from = 0 // deciding may turn a "\r" read before into a line break
+		}
 		c.fill()
 		if j := strings.IndexByte(c.text[from:], '\n'); j >= 0 {
 			i = from + j
@@ -135,6 +149,20 @@ func (c *recordReader) readLine() (s string, nl bool, err error) {
 }
 
 func (c *recordReader) tooLong(n int) bool { return c.max > 0 && n > c.max }
+
+// decide looks at the head of the input, buf (nothing of it is read as lines before this decides),
+// once it holds a "\n", crHead bytes or all of the input: the lines end with a lone "\r" when the
+// head has no "\n" but has a "\r". A read error before then leaves it undecided: the error is
+// returned before any line.
+func (c *recordReader) decide(buf []byte) {
+	head := buf[:min(len(buf), crHead)]
+	switch {
+	case bytes.IndexByte(head, '\n') >= 0:
+		c.decided = true
+	case len(buf) >= crHead || c.err == io.EOF:
+		c.decided, c.cr = true, bytes.IndexByte(head, '\r') >= 0
+	}
+}
 
 // fill reads the next block after what is left of the current one, and makes it the text.
 func (c *recordReader) fill() {
@@ -161,6 +189,17 @@ func (c *recordReader) fill() {
 			// read adds at least half as much as is carried over, so a long line is copied a
 			// bounded number of times over.
 			break
+		}
+	}
+	if !c.decided {
+		c.decide(buf)
+		carry = 0 // what was read before the head was looked at is turned too
+	}
+	if c.cr {
+		for i := carry; i < len(buf); i++ {
+			if buf[i] == '\r' {
+				buf[i] = '\n'
+			}
 		}
 	}
 	if c.keep && len(buf) >= cap(buf)-cap(buf)/8 {
