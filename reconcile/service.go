@@ -105,6 +105,26 @@ type ImportSummary struct {
 	Added, Duplicates, OutsidePeriod int
 }
 
+// CheckStatements refuses statements that are not of account acct, as Import does: another account
+// (by id or IBAN, where the statement names one) or another currency. Each problem is a
+// *payment.ValidationError of field statements[i].account or statements[i].currency. A caller that
+// creates a run and imports into it at once can check first, so that a refusal leaves no empty run.
+func CheckStatements(acct *payment.Account, stmts []Statement) error {
+	var errs []error
+	for i := range stmts {
+		st := &stmts[i]
+		if a := normalizeAccount(st.Account); a != "" && a != string(acct.ID) && a != normalizeAccount(acct.IBAN) {
+			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].account", i),
+				Reason: "statement of account " + payment.MaskIBAN(a) + ", not of the run's account " + acct.MaskedIBAN()})
+		}
+		if st.Currency != "" && acct.Currency != "" && st.Currency != acct.Currency {
+			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].currency", i),
+				Reason: "statement in " + string(st.Currency) + ", the account is in " + string(acct.Currency)})
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Import adds the statements' entries to an open run and matches every open entry again against the
 // account's processing and settled payments (the run's matched entries keep their payments). An entry
 // already in the run (same Entry.Fingerprint) is not added twice, so re-importing an overlapping
@@ -122,19 +142,7 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 	if err != nil {
 		return run, sum, err
 	}
-	var errs []error
-	for i := range stmts {
-		st := &stmts[i]
-		if a := normalizeAccount(st.Account); a != "" && a != string(acct.ID) && a != normalizeAccount(acct.IBAN) {
-			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].account", i),
-				Reason: "statement of account " + payment.MaskIBAN(a) + ", not of the run's account " + acct.MaskedIBAN()})
-		}
-		if st.Currency != "" && acct.Currency != "" && st.Currency != acct.Currency {
-			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].currency", i),
-				Reason: "statement in " + string(st.Currency) + ", the account is in " + string(acct.Currency)})
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := CheckStatements(&acct, stmts); err != nil {
 		return run, sum, err
 	}
 	seen := make(map[string]bool, len(run.Entries))

@@ -235,9 +235,9 @@ func (v *reconcileView) refuse(e *payment.ValidationError) {
 	addFieldError(v.Errors, field, text)
 }
 
-// statementsFit refuses statements of another account or currency than the run's account, as
-// reconcile.Service.Import does, but before the run is created: the service refuses them only after
-// storing the new run and has no way to remove it, which would leave an empty run behind.
+// statementsFit refuses statements of another account or currency than the run's account
+// (reconcile.CheckStatements, the rule Import applies) before the run is created: the service refuses
+// them only after storing the new run, which would leave an empty run behind.
 func (h *Handler) statementsFit(ctx context.Context, ws payment.WorkspaceID, account payment.AccountID, sts []reconcile.Statement) error {
 	acct, err := h.svc.GetAccount(ctx, ws, account)
 	if errors.Is(err, payment.ErrNotFound) {
@@ -246,24 +246,7 @@ func (h *Handler) statementsFit(ctx context.Context, ws payment.WorkspaceID, acc
 	if err != nil {
 		return err
 	}
-	norm := func(s string) string { return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", "")) }
-	own := acct.Name
-	if acct.IBAN != "" {
-		own += " (" + acct.MaskedIBAN() + ")"
-	}
-	var errs []error
-	for i := range sts {
-		st := &sts[i]
-		if a := strings.TrimSpace(st.Account); a != "" && a != string(acct.ID) && norm(a) != norm(acct.IBAN) {
-			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].account", i),
-				Reason: "statement of account " + payment.MaskIBAN(norm(a)) + ", not of the run's account " + own})
-		}
-		if st.Currency != "" && acct.Currency != "" && st.Currency != acct.Currency {
-			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].currency", i),
-				Reason: "statement in " + string(st.Currency) + ", the account is in " + string(acct.Currency)})
-		}
-	}
-	return errors.Join(errs...)
+	return reconcile.CheckStatements(&acct, sts)
 }
 
 // statementNotes is what the statements of an upload warn of (a balance that does not add up, a
