@@ -44,8 +44,10 @@ const HeadSize = 8 << 10
 // a zip holding xl/ parts is XLSX; XML with a BkToCstmr… message is camt; ":20:" and ":25:" at line
 // starts (or a SWIFT {1:…}{4: envelope) are MT940; a 01 file header followed by a 02 group header
 // is BAI2; other text whose first lines carry a separator
-// (; , tab |) is CSV, in UTF-8, UTF-16 with a BOM or a single-byte code page. Anything else is
-// Unknown.
+// (; , tab |) is CSV, in UTF-8, UTF-16 with a BOM or a single-byte code page. A head with no LF
+// but a CR has its lines end with a lone CR (Excel for Mac's "CSV (Macintosh)"), which only the
+// CSV decoder reads. Anything else, an HTML page (<html>, or a <table> saved with an .xls name)
+// among it, is Unknown.
 func Sniff(head []byte) Format {
 	f, _ := sniff(head)
 	return f
@@ -75,15 +77,27 @@ func sniff(head []byte) (Format, string) {
 				return CAMT053, ""
 			}
 		}
-		if bytes.Contains(bytes.ToLower(t[:min(len(t), 1024)]), []byte("<html")) {
+		if isHTML(t) {
 			return Unknown, "an HTML page (some banks save an HTML table with an .xls name); export CSV or XLSX instead"
 		}
 		return Unknown, "XML that is not an ISO 20022 camt.052/053/054 message"
 	}
+	// Excel for Mac's "CSV (Macintosh)" ends lines with a lone CR: a head with no LF but a CR is
+	// read with a line break for each CR, as the CSV decoder reads it.
+	crLines := bytes.IndexByte(t, '\n') < 0 && bytes.IndexByte(t, '\r') >= 0
+	if crLines {
+		t = bytes.ReplaceAll(t, []byte("\r"), []byte("\n"))
+	}
 	if isMT940(t) {
+		if crLines {
+			return Unknown, crOnly("MT940")
+		}
 		return MT940, ""
 	}
 	if isBAI2(t) {
+		if crLines {
+			return Unknown, crOnly("BAI2")
+		}
 		return BAI2, ""
 	}
 	if binary(text) {
@@ -106,6 +120,20 @@ func textOf(head []byte) []byte {
 		}
 	}
 	return bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+}
+
+// crOnly is why a file in format, whose decoder breaks lines only at LF, is Unknown when its lines
+// end with a lone CR.
+func crOnly(format string) string {
+	return format + " whose lines end with a lone carriage return (classic Mac OS), which the " +
+		format + " decoder does not read; save it with CRLF or LF line breaks"
+}
+
+// isHTML looks for an HTML page, as the XLSX decoder does: an <html> element near the start, or a
+// <table> (a bare table, or one after <meta> tags, that a bank saved with an .xls name).
+func isHTML(t []byte) bool {
+	lower := bytes.ToLower(t)
+	return bytes.Contains(lower[:min(len(lower), 1024)], []byte("<html")) || bytes.Contains(lower, []byte("<table"))
 }
 
 // isMT940 looks for the SWIFT envelope or the mandatory tags at line starts.

@@ -101,6 +101,10 @@ func TestSniff(t *testing.T) {
 		{"empty", nil, detect.Unknown},
 		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), detect.Unknown},
 		{"html disguised as xls", []byte("<html><table><tr><td>Tarih</td></tr></table></html>"), detect.Unknown},
+		{"html table disguised as xls", []byte("<table border=1><tr><td>Tarih</td></tr></table>"), detect.Unknown},
+		{"csv with CR line breaks", []byte("Tarih;Tutar\r01.02.2026;1,00\r02.02.2026;2,00\r"), detect.CSV},
+		{"mt940 with CR line breaks", []byte(":20:REF\r:25:NL01/1\r:28C:1\r:60F:C260101EUR1,00\r"), detect.Unknown},
+		{"bai2 with CR line breaks", []byte("01,BANK,CUST,251124,0600,1,,,2/\r02,CUST,BANK,1,251124,,USD/\r"), detect.Unknown},
 		{"other xml", []byte("<?xml version=\"1.0\"?><Document><CstmrCdtTrfInitn>"), detect.Unknown},
 		{"binary", []byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08garbage\x00\x00"), detect.Unknown},
 		{"prose", []byte("Dear customer, your statement is attached."), detect.Unknown},
@@ -174,6 +178,22 @@ func TestDecode(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, payment.Currency("EUR"), sts[0].Currency)
 	})
+	t.Run("csv with CR line breaks", func(t *testing.T) {
+		// Excel for Mac's "CSV (Macintosh)": the same statements, lines and all, as the file with
+		// CRLF or LF line breaks.
+		for _, name := range []string{"vakifbank_ba_1254.csv", "gls.csv", "de_volksbank_soll_haben.csv"} {
+			in := read("../csv/testdata/" + name)
+			f, want, err := detect.Decode(bytes.NewReader(in), int64(len(in)), detect.Options{})
+			require.NoError(t, err, name)
+			require.Equal(t, detect.CSV, f)
+			cr := bytes.ReplaceAll(bytes.ReplaceAll(in, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r"))
+			require.NotContains(t, string(cr), "\n")
+			f, got, err := detect.Decode(bytes.NewReader(cr), int64(len(cr)), detect.Options{})
+			require.NoError(t, err, name)
+			assert.Equal(t, detect.CSV, f, name)
+			assert.Equal(t, want, got, name)
+		}
+	})
 	t.Run("bai2 options", func(t *testing.T) {
 		in := []byte("01,B,C,251124,0600,1,,,2/\n02,C,B,1,251124,,USD/\n03,1,,/\n16,901,500,0,,,INTEREST/\n49,+500,3/\n98,+500,1,5/\n99,+500,1,7/\n")
 		_, _, err := detect.Decode(bytes.NewReader(in), int64(len(in)), detect.Options{})
@@ -202,6 +222,11 @@ func TestDecodeUnknown(t *testing.T) {
 	}{
 		{"empty", nil, "the file is empty"},
 		{"html", []byte("<!DOCTYPE html><html><body><table></table></body></html>"), "an HTML page"},
+		{"html table", []byte("<table><tr><td>Tarih</td><td>Tutar</td></tr></table>"), "an HTML page"},
+		{"html table after meta tags", []byte("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1254\">\n<META name=\"x\">" +
+			strings.Repeat(" ", 2000) + "<TABLE><tr><td>Tarih</td></tr></TABLE>"), "an HTML page"},
+		{"mt940 with CR line breaks", []byte(":20:REF\r:25:NL01/1\r:28C:1\r:60F:C260101EUR1,00\r"), "MT940 whose lines end with a lone carriage return"},
+		{"bai2 with CR line breaks", []byte("01,BANK,CUST,251124,0600,1,,,2/\r02,CUST,BANK,1,251124,,USD/\r"), "BAI2 whose lines end with a lone carriage return"},
 		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "legacy binary .xls"},
 		{"prose", []byte("hello"), "text in no statement format"},
 	}
