@@ -362,12 +362,16 @@ func utf16Order(b []byte) encoding.Encoding {
 	return nil
 }
 
-// sepLine reads Excel's "sep=;" first line; n is its length with the line break.
+// sepLine reads Excel's "sep=;" first line; n is its length with the line break (a lone "\r" in a
+// file whose lines end so, as the record reader reads them).
 func sepLine(head []byte) (sep rune, n int) {
 	if !bytes.HasPrefix(bytes.ToLower(head[:min(len(head), 4)]), []byte("sep=")) || len(head) < 5 {
 		return 0, 0
 	}
 	end := bytes.IndexByte(head, '\n')
+	if end < 0 {
+		end = bytes.IndexByte(head, '\r')
+	}
 	if end < 0 {
 		end = len(head) - 1
 	}

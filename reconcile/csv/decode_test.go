@@ -322,3 +322,25 @@ func TestMappingRowsCountFileLines(t *testing.T) {
 	assert.ErrorIs(t, err, reconcile.ErrNotStatement)
 	assert.ErrorContains(t, err, "header row 4 (mapping mybank) is blank")
 }
+
+// TestSepLineCROnly: a "sep=" first line ends at its lone "\r" in a file whose lines end so (Excel
+// for Mac), as in a file with "\n" line ends.
+func TestSepLineCROnly(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "halkbank_sep_line.csv"))
+	require.NoError(t, err)
+	opts := csv.Options{Currency: "TRY"}
+	want, err := csv.Decode(bytes.NewReader(data), opts)
+	require.NoError(t, err)
+	cr := bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r"))
+	got, err := csv.Decode(bytes.NewReader(cr), opts)
+	require.NoError(t, err)
+	require.Len(t, got, len(want))
+	for i := range want {
+		require.Len(t, got[i].Entries, len(want[i].Entries))
+		for k := range want[i].Entries {
+			assert.Equal(t, want[i].Entries[k].Amount, got[i].Entries[k].Amount)
+			assert.Equal(t, want[i].Entries[k].Remittance, got[i].Entries[k].Remittance)
+			assert.Equal(t, want[i].Entries[k].Position, got[i].Entries[k].Position)
+		}
+	}
+}
