@@ -29,7 +29,8 @@ func (c *cli) accountsCreate() *cobra.Command {
 				return usagef("accounts create needs --name and --currency")
 			}
 			r.Currency, r.Type = payment.Currency(cur), payment.AccountType(typ)
-			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
+			// The first step of a database set up without serve: it may create the database.
+			return c.withNewDB(cmd, func(ctx context.Context, e *dbEnv) error {
 				a, err := e.svc.CreateAccount(ctx, e.ws.ID, r)
 				if err != nil {
 					return err

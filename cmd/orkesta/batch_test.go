@@ -15,7 +15,7 @@ import (
 // leaves nothing to create twice; a --failed-out that cannot be written stops the batch before any
 // payment is created.
 func TestBatchFailedOutRewritten(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t).served(t)
 	csvText := "amount;currency;from_account;to_account;reference\n" +
 		"1250.50;TRY;{{own}};{{vendor}};INV-1\n" +
 		"12.345;TRY;{{own}};{{vendor}};INV-2\n"

@@ -40,6 +40,8 @@ type harness struct {
 	secrets int
 	// wrap, when set, stands between the commands and store (to make some of its calls fail).
 	wrap func(*memory.Store) payment.Store
+	// files makes the commands open the database --db or --postgres names, not store.
+	files bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -47,8 +49,17 @@ func newHarness(t *testing.T) *harness {
 		env: map[string]string{}, dir: t.TempDir()}
 }
 
+// served gives the harness's database the workspace serve's first start creates: the commands other
+// than serve and accounts create need it.
+func (h *harness) served(t *testing.T) *harness {
+	t.Helper()
+	_, _, err := ensureWorkspace(t.Context(), h.store, defaultWorkspace, payment.PlanGrowth, payment.ApprovalNone, h.clock.Now())
+	require.NoError(t, err)
+	return h
+}
+
 func (h *harness) cli(stdin io.Reader, stdout, stderr io.Writer) *cli {
-	return &cli{
+	c := &cli{
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		getenv:     func(k string) string { return h.env[k] },
 		isTerminal: func(io.Writer) bool { return false },
@@ -66,6 +77,10 @@ func (h *harness) cli(stdin io.Reader, stdout, stderr io.Writer) *cli {
 			return &backend{kind: "memory", store: st, keys: h.store, events: h.store, close: func() error { return nil }}, nil
 		},
 	}
+	if h.files {
+		c.openStore = nil
+	}
+	return c
 }
 
 type result struct {
@@ -187,7 +202,7 @@ func runScenario(t *testing.T, h *harness, name string, steps []step) {
 }
 
 func TestPaymentsAccountsKeys(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t).served(t)
 	runScenario(t, h, "payments", []step{
 		{args: []string{"accounts", "list"}},
 		{args: []string{"accounts", "create", "--name", "Operating TRY", "--currency", "TRY", "--iban", "TR33 0006 1005 1978 6457 8413 26"},
@@ -229,7 +244,7 @@ func TestPaymentsAccountsKeys(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t).served(t)
 	runScenario(t, h, "usage", []step{
 		{args: []string{"frobnicate"}, code: ExitUsage},
 		{args: []string{"payments"}, code: ExitUsage},
@@ -287,7 +302,7 @@ func setupAccounts() []step {
 }
 
 func TestBatchSubmit(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t).served(t)
 	csvText := "amount;currency;from_account;to_account;reference;description\n" +
 		"1250.50;TRY;{{own}};{{vendor}};INV-1;Kumaş\n" +
 		"12.345;TRY;{{own}};{{vendor}};INV-2;too precise\n" +
@@ -439,7 +454,7 @@ func TestReconcile(t *testing.T) {
 }
 
 func TestExportPain001(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t).served(t)
 	runScenario(t, h, "export", []step{
 		{args: []string{"accounts", "create", "--name", "Operating TRY", "--currency", "TRY", "--iban", "TR330006100519786457841326"},
 			save: map[string]string{"own": `id:\s+(acc_\S+)`}},

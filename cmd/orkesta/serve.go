@@ -148,7 +148,7 @@ func (c *cli) serve(ctx context.Context, sc serveConfig) error {
 	}
 	defer func() { _ = ln.Close() }()
 
-	b, err := c.open(ctx, log)
+	b, err := c.open(ctx, log, true)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -43,22 +45,44 @@ func (c *cli) quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// withDB opens the database, makes sure the workspace exists, runs fn and closes the database.
+// withDB opens the database, finds the workspace, runs fn and closes the database. Both must exist
+// (orkesta serve makes them on its first start): a mistyped --db, ORKESTA_DB or --workspace is an
+// error, not an empty list, and creates nothing.
 func (c *cli) withDB(cmd *cobra.Command, fn func(ctx context.Context, e *dbEnv) error) error {
+	return c.session(cmd, false, fn)
+}
+
+// withNewDB is withDB for accounts create, the first step of setting up a database without serve: it
+// creates the database and the workspace when they do not exist, and says so on stderr.
+func (c *cli) withNewDB(cmd *cobra.Command, fn func(ctx context.Context, e *dbEnv) error) error {
+	return c.session(cmd, true, fn)
+}
+
+func (c *cli) session(cmd *cobra.Command, create bool, fn func(ctx context.Context, e *dbEnv) error) error {
 	ctx := cmd.Context()
 	c.applyEnv(cmd)
 	ws, err := parseWorkspaceID(c.workspace)
 	if err != nil {
 		return err
 	}
-	b, err := c.open(ctx, c.quietLogger())
+	b, err := c.open(ctx, c.quietLogger(), create)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = b.close() }()
-	w, _, err := ensureWorkspace(ctx, b.store, ws, payment.PlanGrowth, payment.ApprovalNone, c.now().Now())
-	if err != nil {
-		return err
+	var w payment.Workspace
+	if create {
+		var created bool
+		if w, created, err = ensureWorkspace(ctx, b.store, ws, payment.PlanGrowth, payment.ApprovalNone, c.now().Now()); err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintf(c.stderr, "orkesta: created workspace %s in %s\n", ws, c.db.name())
+		}
+	} else if w, err = b.store.GetWorkspace(ctx, ws); errors.Is(err, payment.ErrNotFound) {
+		return fmt.Errorf("no workspace %s in %s", ws, c.db.name())
+	} else if err != nil {
+		return fmt.Errorf("read workspace %s: %w", ws, err)
 	}
 	svc := payment.NewService(b.store, payment.Options{Clock: c.clock, IDs: c.ids})
 	return fn(ctx, &dbEnv{backend: b, svc: svc, ws: w})

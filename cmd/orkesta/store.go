@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,6 +34,15 @@ func (d dbConfig) String() string {
 	return "sqlite:" + d.path
 }
 
+// name names the database in messages: the SQLite file, never the PostgreSQL DSN (it may hold a
+// password).
+func (d dbConfig) name() string {
+	if d.postgres != "" {
+		return "the PostgreSQL database"
+	}
+	return d.path
+}
+
 // backend is an open database with the interfaces the commands need.
 type backend struct {
 	kind   string // "sqlite", "postgres", "memory"
@@ -41,17 +52,19 @@ type backend struct {
 	close  func() error
 }
 
-// open opens the configured database (and migrates it).
-func (c *cli) open(ctx context.Context, log *slog.Logger) (*backend, error) {
+// open opens the configured database (and migrates it); create says whether a SQLite file that does
+// not exist is created or is an error.
+func (c *cli) open(ctx context.Context, log *slog.Logger, create bool) (*backend, error) {
 	if c.openStore != nil {
 		return c.openStore(ctx, c.db)
 	}
-	return openDatabase(ctx, c.db, log)
+	return openDatabase(ctx, c.db, log, create)
 }
 
 // openDatabase opens and migrates SQLite (the default) or PostgreSQL. The path ":memory:" keeps
-// everything in process memory (nothing survives the process; for demos and tests).
-func openDatabase(ctx context.Context, cfg dbConfig, log *slog.Logger) (*backend, error) {
+// everything in process memory (nothing survives the process; for demos and tests). Without create,
+// a SQLite file that does not exist is an error (and is not created).
+func openDatabase(ctx context.Context, cfg dbConfig, log *slog.Logger, create bool) (*backend, error) {
 	switch {
 	case cfg.postgres != "":
 		pool, err := pgxpool.New(ctx, cfg.postgres)
@@ -75,6 +88,9 @@ func openDatabase(ctx context.Context, cfg dbConfig, log *slog.Logger) (*backend
 		log.Warn("using an in-memory store: nothing is kept after exit")
 		m := memory.New()
 		return &backend{kind: "memory", store: m, keys: m, events: m, close: func() error { return nil }}, nil
+	}
+	if _, err := os.Stat(cfg.path); !create && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no orkesta database at %s; run orkesta serve first", cfg.path)
 	}
 	db, err := sqlite.Open(ctx, cfg.path, sqlite.OpenOptions{})
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // tested against a receiver that verifies the signature, disabled, enabled, given a new secret and
 // deleted, all from the command line.
 func TestWebhooksCommands(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t).served(t)
 	var (
 		mu       sync.Mutex
 		secret   string
