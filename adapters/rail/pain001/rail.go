@@ -69,6 +69,10 @@ type Rail struct {
 	mu      sync.Mutex
 	pending map[Debtor]map[payment.ID]payment.Payment
 	written map[payment.ID]string // payment → message id of its file
+
+	// writing is held for the whole of a WriteFile: from reading the pending payments to taking the
+	// written ones out, so that two calls never put one payment in two files.
+	writing sync.Mutex
 }
 
 var _ payment.Rail = (*Rail)(nil)
@@ -160,8 +164,11 @@ func (r *Rail) Pending(d Debtor) []payment.Payment {
 // WriteFile writes the debtor account's pending payments to w as one pain.001 file and returns what
 // it holds. The file is built and validated in memory first: when anything is wrong nothing is written
 // and the payments stay pending; they also stay pending when w fails (the partial output must not be
-// uploaded). ErrNothingToWrite when no payment is pending.
+// uploaded). ErrNothingToWrite when no payment is pending. Calls at the same time write one after
+// the other: a payment goes in one file only.
 func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, error) {
+	r.writing.Lock()
+	defer r.writing.Unlock()
 	ps := r.Pending(d)
 	if len(ps) == 0 {
 		return FileInfo{}, ErrNothingToWrite

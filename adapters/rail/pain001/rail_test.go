@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/adapters/rail/pain001"
@@ -304,4 +305,43 @@ func TestRailRestart(t *testing.T) {
 	pending := restarted.Pending(d)
 	require.Len(t, pending, 1)
 	assert.Equal(t, late.ID, pending[0].ID, "only the payment that was in no file")
+}
+
+// heldWriter holds its first Write until released, telling when it got there.
+type heldWriter struct {
+	in, release chan struct{}
+	buf         bytes.Buffer
+}
+
+func (w *heldWriter) Write(p []byte) (int, error) {
+	close(w.in)
+	<-w.release
+	return w.buf.Write(p)
+}
+
+// TestRailWritesAPaymentOnce: a second WriteFile while the first is writing waits for it, and finds
+// the payment taken: one payment, one file, never two (each would pay the creditor).
+func TestRailWritesAPaymentOnce(t *testing.T) {
+	e := newRailEnv(t, pain001.Options{})
+	p := e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[0].ID })
+	e.step(t)
+	d := pain001.Debtor{Workspace: e.Workspace.ID, Account: e.Own.ID}
+	first := &heldWriter{in: make(chan struct{}), release: make(chan struct{})}
+	var info1 pain001.FileInfo
+	var err1 error
+	done1 := make(chan struct{})
+	go func() { defer close(done1); info1, err1 = e.rail.WriteFile(ctx, d, first) }()
+	<-first.in
+	var second bytes.Buffer
+	var err2 error
+	done2 := make(chan struct{})
+	go func() { defer close(done2); _, err2 = e.rail.WriteFile(ctx, d, &second) }()
+	time.Sleep(20 * time.Millisecond) // the second call, unguarded, would have read the payment as pending by now
+	close(first.release)
+	<-done1
+	<-done2
+	require.NoError(t, err1)
+	assert.Equal(t, []payment.ID{p.ID}, info1.Payments())
+	assert.ErrorIs(t, err2, pain001.ErrNothingToWrite)
+	assert.Zero(t, second.Len(), "nothing written twice")
 }
