@@ -367,7 +367,7 @@ func (d *Dispatcher) deliver(ctx context.Context, eps *endpointCache, dl *paymen
 	}
 	retry := dl.Attempts - 1 // failures so far, minus one: the index of the next retry
 	if retry < len(d.opts.Retries) {
-		dl.NextAttemptAt = dl.FirstFailedAt.Add(d.opts.Retries[retry])
+		dl.NextAttemptAt = d.nextAttempt(dl.FirstFailedAt, sentAt, retry)
 		d.opts.Logger.WarnContext(ctx, "webhook: delivery failed", "delivery", dl.ID, "endpoint", ep.ID,
 			"event", dl.Event.ID, "attempt", dl.Attempts, "next_attempt_at", dl.NextAttemptAt, "error", aerr)
 		d.update(ctx, dl)
@@ -384,6 +384,26 @@ func (d *Dispatcher) deliver(ctx context.Context, eps *endpointCache, dl *paymen
 	dl.Status, dl.NextAttemptAt = payment.DeliveryFailed, time.Time{}
 	d.update(ctx, dl)
 	return Stats{Attempted: 1, Failed: 1, GaveUp: 1}
+}
+
+// nextAttempt is when retry number retry (from 0) of a delivery that first failed at first is due,
+// its last attempt sent at sent: Retries[retry] after the first failure, but never sooner after the
+// last attempt than the schedule's own gap between the two retries. An attempt made late (the
+// dispatcher was down, or the endpoint disabled and enabled again) would otherwise find every later
+// retry already due, fail them all within seconds and disable the endpoint again.
+func (d *Dispatcher) nextAttempt(first, sent time.Time, retry int) time.Time {
+	gap := d.opts.Retries[retry]
+	if retry > 0 {
+		gap -= d.opts.Retries[retry-1]
+	}
+	return later(first.Add(d.opts.Retries[retry]), sent.Add(gap))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (d *Dispatcher) update(ctx context.Context, dl *payment.WebhookDelivery) {

@@ -734,3 +734,39 @@ func TestPruneFannedOutEvents(t *testing.T) {
 	_, got, _ := e.recv.snapshot()
 	assert.Len(t, got, 2, "both events were delivered before")
 }
+
+// TestLateAttemptPushesRetriesOn: after the dispatcher was down for two days, a failing delivery is
+// retried at the schedule's gaps from its late attempt (4 min, then 25 min), not on the next ticks
+// one second apart, which would use up its retries and disable the endpoint within seconds.
+func TestLateAttemptPushesRetriesOn(t *testing.T) {
+	e := newHookEnv(t)
+	e.recv.set(func(r *receiver) { r.answer = func(int, webhook.Envelope) int { return http.StatusServiceUnavailable } })
+	ep := e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	e.MustCreate(t)
+	d := e.dispatcher()
+	st, err := d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, st.Failed, "the first failure")
+
+	e.Clock.Advance(48 * time.Hour) // down: the 1 min retry is two days late
+	for i, wait := range []time.Duration{0, 4 * time.Minute, 25 * time.Minute} {
+		e.Clock.Advance(wait - time.Second)
+		if i > 0 {
+			st, err = d.DeliverOnce(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, st.Attempted, "retry %d: not a second before its gap", i+2)
+		}
+		e.Clock.Advance(time.Second)
+		st, err = d.DeliverOnce(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, st.Attempted, "retry %d", i+2)
+		assert.Zero(t, st.GaveUp)
+	}
+	ds, err := e.store.ListWebhookDeliveries(ctx, e.Workspace.ID, ep.ID, 0)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, 4, ds[0].Attempts)
+	assert.Equal(t, payment.DeliveryPending, ds[0].Status, "two retries left")
+	assert.Equal(t, e.Clock.Now().Add(2*time.Hour-30*time.Minute), ds[0].NextAttemptAt, "the 2 h retry 90 min after the 30 min one")
+}

@@ -32,8 +32,10 @@
 //
 // An answer 2xx within Options.Timeout (10 s) is a success; anything else (another status, a redirect,
 // no answer) is a failure. After the first failure the delivery is retried 1 min, 5 min, 30 min, 2 h
-// and 8 h after that failure (Options.Retries); when the last retry fails the delivery is failed and
-// the endpoint disabled, with the reason. EnableEndpoint re-enables it: deliveries that were pending
+// and 8 h after that failure (Options.Retries), and never sooner after the previous attempt than the
+// schedule's gap between the two (an attempt made late, after the dispatcher was down or the
+// endpoint re-enabled, pushes the later retries on); when the last retry fails the delivery is failed
+// and the endpoint disabled, with the reason. EnableEndpoint re-enables it: deliveries that were pending
 // resume, events that occurred meanwhile are not sent.
 //
 // Finished deliveries (succeeded or failed) are deleted 30 days after they were created
