@@ -191,13 +191,22 @@ func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID,
 // entry again and the entry is matched again against the rest. In a finalized run it undoes the
 // reconciliation: the payments go back from reconciled to settled (payment.Service.Unreconcile) with
 // the actor and reason in their history, the entry becomes unmatched and the run stays finalized. A
-// reason is required after finalization.
+// reason is required after finalization. An entry of an open run that an interrupted Finalize
+// reconciled already (the run was reopened to review a payment that changed meanwhile) is undone
+// the same way, and the run stays open.
+//
+// An undo leaves alone a payment that another run has reconciled since (an undo interrupted
+// part-way and retried later): it is no longer this run's to undo.
 func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
 	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err
 	}
-	if run.Status != RunFinalized {
+	reconciled := false
+	if i := run.entryIndex(fingerprint); i >= 0 {
+		reconciled = run.Entries[i].Decision.Reconciled
+	}
+	if run.Status != RunFinalized && !reconciled {
 		return s.reviewRun(ctx, run, fingerprint, ActionUnmatch, []DecisionState{StateMatched, StateProposed},
 			func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
 				return s.release(ctx, run, re, actor, reason, now)
@@ -214,6 +223,9 @@ func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID,
 	if re.Decision.State != StateMatched {
 		return run, &ReviewError{Entry: fingerprint, State: re.Decision.State, Action: ActionUndo}
 	}
+	if run.Status == RunFinalizing {
+		return run, &RunStatusError{Run: id, Status: run.Status, Action: ActionUndo}
+	}
 	why := reconcileReason(id) + " undone: " + reason
 	for _, pid := range re.Decision.PaymentIDs {
 		p, err := s.payments.Get(ctx, ws, pid)
@@ -222,6 +234,13 @@ func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID,
 		}
 		if p.Status == payment.StatusSettled {
 			continue // undone already by an interrupted earlier call
+		}
+		if p.Status == payment.StatusReconciled {
+			if mine, err := s.reconciledBy(ctx, ws, pid, reconcileReason(id)); err != nil {
+				return run, err
+			} else if !mine {
+				continue // undone by an interrupted earlier call, then reconciled by another run
+			}
 		}
 		if _, err := s.payments.Unreconcile(ctx, ws, pid, actor, why); err != nil {
 			return run, err

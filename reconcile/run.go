@@ -23,7 +23,10 @@ const (
 	// RunOpen: statements can be imported and decisions reviewed.
 	RunOpen RunStatus = "open"
 	// RunFinalizing: Finalize started moving payments to reconciled and was interrupted; calling it
-	// again finishes the job. Nothing else changes the run meanwhile.
+	// again finishes the job. Nothing else changes the run meanwhile. When a payment it had not
+	// reached has changed since (failed, reconciled elsewhere), the next Finalize reports it and
+	// reopens the run for review; the entries reconciled already keep Decision.Reconciled, and
+	// unmatching one undoes its reconciliation.
 	RunFinalizing RunStatus = "finalizing"
 	// RunFinalized: every entry was resolved and every matched payment is reconciled. The run is read
 	// only, except that a match can be undone (Service.Unmatch), with the actor and reason recorded.

@@ -125,6 +125,23 @@ func CheckStatements(acct *payment.Account, stmts []Statement) error {
 	return errors.Join(errs...)
 }
 
+// fingerprinted returns stmts with every entry fingerprinted: stmts itself when they all are, else
+// copies fingerprinted together (FingerprintAll: identical bookings numbered across the statements,
+// as a decoder numbers those of one file), never the caller's entries.
+func fingerprinted(stmts []Statement) []Statement {
+	if !slices.ContainsFunc(stmts, func(st Statement) bool {
+		return slices.ContainsFunc(st.Entries, func(e Entry) bool { return e.Fingerprint == "" })
+	}) {
+		return stmts
+	}
+	out := slices.Clone(stmts)
+	for i := range out {
+		out[i].Entries = slices.Clone(out[i].Entries)
+	}
+	FingerprintAll(out)
+	return out
+}
+
 // Import adds the statements' entries to an open run and matches every open entry again against the
 // account's processing and settled payments (the run's matched entries keep their payments). An entry
 // already in the run (same Entry.Fingerprint) is not added twice, so re-importing an overlapping
@@ -150,12 +167,9 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 		seen[run.Entries[i].Entry.Fingerprint] = true
 	}
 	prev := run.Version
+	stmts = fingerprinted(stmts)
 	for i := range stmts {
-		st := stmts[i] // a copy: fingerprints are set on our copy of the entries, never the caller's
-		st.Entries = slices.Clone(st.Entries)
-		if slices.ContainsFunc(st.Entries, func(e Entry) bool { return e.Fingerprint == "" }) {
-			st.Fingerprint()
-		}
+		st := &stmts[i]
 		for _, e := range st.Entries {
 			d := e.BookingDate
 			if d == 0 {
@@ -377,6 +391,16 @@ func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
+		if run.Status == RunFinalizing {
+			// An earlier Finalize stopped part-way and a payment it had not reached has changed
+			// since: the entry must be reviewed, which only an open run allows. The entries already
+			// reconciled keep their mark (unmatching one undoes its reconciliation).
+			prev := run.Version
+			run.Status = RunOpen
+			if serr := s.save(ctx, &run, prev, s.now(), payment.Event{}); serr != nil {
+				return run, errors.Join(err, serr)
+			}
+		}
 		return run, err
 	}
 	now := s.now()

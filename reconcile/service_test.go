@@ -469,6 +469,128 @@ func TestFinalizeRefusesAPaymentReconciledElsewhere(t *testing.T) {
 	assert.Equal(t, reconcile.RunOpen, got.Status, "nothing changed")
 }
 
+// TestFinalizeReopensWhenAPaymentChangedMidway: a Finalize stopped part-way, and a payment it had
+// not reached failed meanwhile. The next Finalize names it and reopens the run, so the entry can be
+// unmatched and dismissed; the entry reconciled already can be undone in the open run; then the run
+// finalizes. Before, the run stayed finalizing and refused every review: stuck for good.
+func TestFinalizeReopensWhenAPaymentChangedMidway(t *testing.T) {
+	f := newFixture(t)
+	a := f.pay(payment.StatusProcessing, "INV-1")
+	b := f.pay(payment.StatusProcessing, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
+		entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
+	require.NoError(t, err)
+	f.flaky.mu.Lock()
+	f.flaky.failAt = f.flaky.n + 3 // settle a, reconcile a, then fail settling b
+	f.flaky.mu.Unlock()
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, errDisk)
+	_, err = f.env.Service.Fail(f.ctx, f.ws, b.ID, "rail", "returned", "returned by the bank")
+	require.NoError(t, err)
+
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, payment.ErrConflict)
+	assert.ErrorContains(t, err, string(b.ID))
+	got, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	require.Equal(t, reconcile.RunOpen, got.Status, "reopened for review")
+	assert.True(t, decisionOf(t, got, "line 1").Reconciled, "the entry reconciled already keeps its mark")
+
+	got, err = f.svc.Unmatch(f.ctx, f.ws, run.ID, fingerprint(t, got, "line 2"), "ayse", "")
+	require.NoError(t, err)
+	_, err = f.svc.Dismiss(f.ctx, f.ws, run.ID, fingerprint(t, got, "line 2"), "ayse", "returned payment, booked back")
+	require.NoError(t, err)
+	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunFinalized, run.Status)
+	assert.Equal(t, payment.StatusReconciled, f.status(a.ID))
+	assert.Len(t, f.pub.ofType(payment.EventReconciliationCompleted), 1)
+
+	// The same with the reconciled entry undone while the run is open again.
+	g := newFixture(t)
+	a = g.pay(payment.StatusSettled, "INV-1")
+	b = g.pay(payment.StatusSettled, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
+	run = g.newRun()
+	run, _, err = g.svc.Import(g.ctx, g.ws, run.ID, []reconcile.Statement{g.statement(
+		entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
+	require.NoError(t, err)
+	g.flaky.mu.Lock()
+	g.flaky.failAt = g.flaky.n + 2 // reconcile a, then fail reconciling b
+	g.flaky.mu.Unlock()
+	_, err = g.svc.Finalize(g.ctx, g.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, errDisk)
+	_, err = g.env.Service.MarkReconciled(g.ctx, g.ws, b.ID, "someone", "by hand")
+	require.NoError(t, err)
+	_, err = g.svc.Finalize(g.ctx, g.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, payment.ErrConflict)
+	got, err = g.svc.Unmatch(g.ctx, g.ws, run.ID, fingerprint(t, run, "line 1"), "cfo", "")
+	require.ErrorIs(t, err, payment.ErrInvalid, "undoing a reconciliation needs a reason")
+	got, err = g.svc.Unmatch(g.ctx, g.ws, run.ID, fingerprint(t, run, "line 1"), "cfo", "wrong line")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunOpen, got.Status)
+	assert.Equal(t, payment.StatusSettled, g.status(a.ID), "undone: back to settled")
+	assert.False(t, decisionOf(t, got, "line 1").Reconciled)
+}
+
+// TestUndoRetryLeavesAnotherRunsPayment: an undo interrupted part-way, retried after another run took
+// and reconciled the payment it had already undone, leaves that payment to the other run.
+func TestUndoRetryLeavesAnotherRunsPayment(t *testing.T) {
+	f := newFixture(t)
+	p1 := f.pay(payment.StatusSettled, "", func(r *payment.Request) { r.Amount = 50000 })
+	p2 := f.pay(payment.StatusSettled, "", func(r *payment.Request) { r.Amount = 75000 })
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 9", "TOPLU"))}, "a")
+	require.NoError(t, err)
+	fp := fingerprint(t, run, "line 9")
+	_, err = f.svc.Map(f.ctx, f.ws, run.ID, fp, []payment.ID{p1.ID, p2.ID}, "ayse", "two invoices")
+	require.NoError(t, err)
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.NoError(t, err)
+
+	f.flaky.mu.Lock()
+	f.flaky.failAt = f.flaky.n + 2 // undo p1, then fail undoing p2
+	f.flaky.mu.Unlock()
+	_, err = f.svc.Unmatch(f.ctx, f.ws, run.ID, fp, "cfo", "wrong line")
+	require.ErrorIs(t, err, errDisk)
+	require.Equal(t, payment.StatusSettled, f.status(p1.ID))
+
+	other, err := f.svc.CreateRun(f.ctx, f.ws, reconcile.RunRequest{Account: f.env.Own.ID,
+		From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-31")}, "bora")
+	require.NoError(t, err)
+	st := f.statement(entry("line 3", "P1", func(e *reconcile.Entry) { e.Amount = 50000 }))
+	st.ID = "STMT-2026-01-B"
+	other, _, err = f.svc.Import(f.ctx, f.ws, other.ID, []reconcile.Statement{st}, "bora")
+	require.NoError(t, err)
+	_, err = f.svc.Map(f.ctx, f.ws, other.ID, fingerprint(t, other, "line 3"), []payment.ID{p1.ID}, "bora", "")
+	require.NoError(t, err)
+	_, err = f.svc.Finalize(f.ctx, f.ws, other.ID, "bora")
+	require.NoError(t, err)
+	require.Equal(t, payment.StatusReconciled, f.status(p1.ID))
+
+	_, err = f.svc.Unmatch(f.ctx, f.ws, run.ID, fp, "cfo", "wrong line")
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusReconciled, f.status(p1.ID), "the other run's reconciliation stays")
+	assert.Equal(t, payment.StatusSettled, f.status(p2.ID), "this run's own is undone")
+}
+
+// TestImportNumbersBookingsAcrossStatements: statements given without fingerprints are fingerprinted
+// together, as a decoder does a file's: the same fee on two pages is two entries.
+func TestImportNumbersBookingsAcrossStatements(t *testing.T) {
+	f := newFixture(t)
+	run := f.newRun()
+	fee := entry("line 5", "FEE", func(e *reconcile.Entry) { e.Amount = 500 })
+	page := func(id string, pos string) reconcile.Statement {
+		e := fee
+		e.Position = pos
+		return reconcile.Statement{Format: "test", ID: id, Account: f.env.Own.IBAN, Currency: "TRY", Entries: []reconcile.Entry{e}}
+	}
+	_, sum, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{page("S/1", "line 5"), page("S/2", "line 12")}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 2, sum.Added)
+	assert.Zero(t, sum.Duplicates)
+}
+
 func TestCreateRunValidates(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.svc.CreateRun(f.ctx, f.ws, reconcile.RunRequest{Account: "acc_nope", From: payment.MustDate("2026-02-01"),
