@@ -416,19 +416,27 @@ func TestMap(t *testing.T) {
 	})
 }
 
-func TestFinalizeResumesAfterAFailure(t *testing.T) {
-	f := newFixture(t)
-	a := f.pay(payment.StatusProcessing, "INV-1")
-	b := f.pay(payment.StatusSettled, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
-	run := f.newRun()
+// twoMatched is a run with two entries matched exactly: payment a (INV-1, 1,250.00) on line 1 and
+// payment b (INV-2, 20.00) on line 2, in the given statuses.
+func (f *fixture) twoMatched(sa, sb payment.Status) (a, b payment.Payment, run reconcile.Run) {
+	f.t.Helper()
+	a = f.pay(sa, "INV-1")
+	b = f.pay(sb, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
+	run = f.newRun()
 	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
 		entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
-	require.NoError(t, err)
+	require.NoError(f.t, err)
+	return a, b, run
+}
+
+func TestFinalizeResumesAfterAFailure(t *testing.T) {
+	f := newFixture(t)
+	a, b, run := f.twoMatched(payment.StatusProcessing, payment.StatusSettled)
 
 	f.flaky.mu.Lock()
 	f.flaky.failAt = f.flaky.n + 3 // settle a, reconcile a, then fail reconciling b
 	f.flaky.mu.Unlock()
-	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	run, err := f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
 	require.ErrorIs(t, err, errDisk)
 	got, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
 	require.NoError(t, err)
@@ -475,16 +483,11 @@ func TestFinalizeRefusesAPaymentReconciledElsewhere(t *testing.T) {
 // finalizes. Before, the run stayed finalizing and refused every review: stuck for good.
 func TestFinalizeReopensWhenAPaymentChangedMidway(t *testing.T) {
 	f := newFixture(t)
-	a := f.pay(payment.StatusProcessing, "INV-1")
-	b := f.pay(payment.StatusProcessing, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
-	run := f.newRun()
-	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
-		entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
-	require.NoError(t, err)
+	a, b, run := f.twoMatched(payment.StatusProcessing, payment.StatusProcessing)
 	f.flaky.mu.Lock()
 	f.flaky.failAt = f.flaky.n + 3 // settle a, reconcile a, then fail settling b
 	f.flaky.mu.Unlock()
-	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	_, err := f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
 	require.ErrorIs(t, err, errDisk)
 	_, err = f.env.Service.Fail(f.ctx, f.ws, b.ID, "rail", "returned", "returned by the bank")
 	require.NoError(t, err)
@@ -509,12 +512,7 @@ func TestFinalizeReopensWhenAPaymentChangedMidway(t *testing.T) {
 
 	// The same with the reconciled entry undone while the run is open again.
 	g := newFixture(t)
-	a = g.pay(payment.StatusSettled, "INV-1")
-	b = g.pay(payment.StatusSettled, "INV-2", func(r *payment.Request) { r.Amount = 2000 })
-	run = g.newRun()
-	run, _, err = g.svc.Import(g.ctx, g.ws, run.ID, []reconcile.Statement{g.statement(
-		entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
-	require.NoError(t, err)
+	a, b, run = g.twoMatched(payment.StatusSettled, payment.StatusSettled)
 	g.flaky.mu.Lock()
 	g.flaky.failAt = g.flaky.n + 2 // reconcile a, then fail reconciling b
 	g.flaky.mu.Unlock()
