@@ -229,6 +229,10 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	opts := payment.Options{Clock: c.clock, IDs: c.ids}
 	var workers []worker
 	if sc.rail == "sandbox" {
+		if b.kind == "postgres" {
+			log.Warn("the sandbox rail keeps its transfers in this process: run one 'orkesta serve --rail sandbox' per database, "+
+				"or another instance's processor sends again what this one sent")
+		}
 		rail := sandbox.New(sandbox.Options{Clock: c.clock, SettleDelay: sc.settleDelay})
 		opts.Rails = map[payment.Method]payment.Rail{}
 		for _, m := range payment.Methods() {

@@ -33,4 +33,11 @@
 // returns the first receipt and creates no second transfer. Every submission is recorded
 // (Submissions), as is every transfer (Transfers), so tests can assert that nothing was lost and
 // nothing was sent twice.
+//
+// The rail keeps what it accepted in its process: it is one simulated network per Rail. Processes
+// that share a store (several services on one PostgreSQL database) each with a Rail of their own
+// simulate as many networks, and a payment one of them accepted is unknown to the others: the
+// processor of another process that polls it hears payment.ErrNotFound and sends it again, to its
+// own Rail. Give such a setup one process that runs the processor, or a rail of its own that lives
+// outside the processes.
 package sandbox
