@@ -230,7 +230,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	var workers []worker
 	if sc.rail == "sandbox" {
 		if b.kind == "postgres" {
-			log.Warn("the sandbox rail keeps its transfers in this process: run one 'orkesta serve --rail sandbox' per database, "+
+			log.Warn("the sandbox rail keeps its transfers in this process: run one 'orkesta serve --rail sandbox' per database, " +
 				"or another instance's processor sends again what this one sent")
 		}
 		rail := sandbox.New(sandbox.Options{Clock: c.clock, SettleDelay: sc.settleDelay})
