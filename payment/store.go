@@ -105,6 +105,9 @@ func (f *ListFilter) Match(p *Payment) bool {
 
 // EventLog is implemented by stores that keep the events they write (the outbox) for durable delivery,
 // read by package webhook. Sequence numbers are positive, increase in commit order and are never reused.
+// A log may be pruned from its start (EventPruner; adapters/webhook prunes events 30 days old that
+// it has fanned out, unless told otherwise): a reader that reads the log itself sees the first event
+// kept come after its cursor with a number above cursor+1 when what it had not read yet was pruned.
 type EventLog interface {
 	// EventsAfter returns up to limit events with a sequence number greater than after, in order,
 	// across all workspaces.

@@ -63,8 +63,9 @@ type Reason struct {
 	Payment string `json:"payment"`
 	// Difference is entry − payment: in minor units for the amount, in days for the date.
 	Difference int64 `json:"difference"`
-	// Field is the entry field the reference was found in: reference, bank_reference, end_to_end_id
-	// or description.
+	// Field is the entry field the reference was found in: reference, bank_reference, end_to_end_id,
+	// description, or structured_reference (a reference an MT940 statement gives by keyword: KREF+,
+	// /PREF/).
 	Field string `json:"field,omitempty"`
 	// Key is what of the payment the entry named: reference, id, end_to_end_id, batch_id or
 	// payment_information_id.

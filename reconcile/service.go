@@ -126,8 +126,9 @@ func CheckStatements(acct *payment.Account, stmts []Statement) error {
 }
 
 // fingerprinted returns stmts with every entry fingerprinted: stmts itself when they all are, else
-// copies fingerprinted together (FingerprintAll: identical bookings numbered across the statements,
-// as a decoder numbers those of one file), never the caller's entries.
+// copies whose entries without one get the fingerprint FingerprintAll gives them (identical bookings
+// numbered across the statements, as a decoder numbers those of one file). A fingerprint the
+// caller gave is kept; the caller's entries are never written.
 func fingerprinted(stmts []Statement) []Statement {
 	if !slices.ContainsFunc(stmts, func(st Statement) bool {
 		return slices.ContainsFunc(st.Entries, func(e Entry) bool { return e.Fingerprint == "" })
@@ -139,6 +140,13 @@ func fingerprinted(stmts []Statement) []Statement {
 		out[i].Entries = slices.Clone(out[i].Entries)
 	}
 	FingerprintAll(out)
+	for i := range out {
+		for k, e := range stmts[i].Entries {
+			if e.Fingerprint != "" {
+				out[i].Entries[k].Fingerprint = e.Fingerprint
+			}
+		}
+	}
 	return out
 }
 

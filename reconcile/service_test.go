@@ -587,6 +587,17 @@ func TestImportNumbersBookingsAcrossStatements(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, sum.Added)
 	assert.Zero(t, sum.Duplicates)
+
+	// A fingerprint the caller gave is kept, beside statements that come without.
+	given := page("S/3", "line 20")
+	given.Entries[0].Fingerprint, given.Entries[0].Amount = "caller-key-1", 700
+	other := page("S/4", "line 21")
+	other.Entries[0].Amount = 800
+	run2, sum, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{given, other}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 2, sum.Added)
+	assert.Equal(t, "caller-key-1", fingerprint(t, run2, "line 20"))
+	assert.Empty(t, other.Entries[0].Fingerprint, "the caller's entries are not written")
 }
 
 func TestCreateRunValidates(t *testing.T) {

@@ -99,6 +99,10 @@ func (f *endpointForm) refused(err error) bool {
 	return len(fe) > 0
 }
 
+// changedMeanwhile is what a change of an endpoint says when other changes kept coming in between its
+// read and its write (payment.ErrConflict, after the Webhooks implementation's own retries).
+const changedMeanwhile = "Not saved: the endpoint kept changing while this was being saved. Check it and try again."
+
 func (h *Handler) webhookRoutes(m *http.ServeMux) {
 	if h.opts.Webhooks == nil {
 		return
@@ -211,6 +215,10 @@ func (h *Handler) webhookUpdate(w http.ResponseWriter, r *http.Request, s *sessi
 			h.redirect(w, r, s, "/integrations/webhooks/"+ep.ID, "Endpoint saved: events from now on are sent as it now says.")
 			return
 		}
+		if errors.Is(err, payment.ErrConflict) {
+			h.redirectError(w, r, s, "/integrations/webhooks/"+ep.ID, changedMeanwhile)
+			return
+		}
 		if !form.refused(err) {
 			h.serverError(w, r, s, err)
 			return
@@ -230,7 +238,12 @@ func (h *Handler) webhookRotate(w http.ResponseWriter, r *http.Request, s *sessi
 	if !ok {
 		return
 	}
-	ep, err := h.opts.Webhooks.RotateSecret(r.Context(), s.ws, ep.ID)
+	id := ep.ID
+	ep, err := h.opts.Webhooks.RotateSecret(r.Context(), s.ws, id)
+	if errors.Is(err, payment.ErrConflict) {
+		h.redirectError(w, r, s, "/integrations/webhooks/"+id, changedMeanwhile)
+		return
+	}
 	if err != nil {
 		h.serverError(w, r, s, err)
 		return

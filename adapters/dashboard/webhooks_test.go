@@ -29,6 +29,7 @@ type fakeHooks struct {
 	answer    payment.WebhookTest
 	sent      []payment.EventType
 	allowHTTP bool
+	conflict  bool // changes lose their compare-and-set, as when other changes keep coming in between
 }
 
 func (f *fakeHooks) validate(r *payment.WebhookEndpointRequest) error {
@@ -66,6 +67,9 @@ func (f *fakeHooks) CreateEndpoint(ctx context.Context, ws payment.WorkspaceID, 
 
 func (f *fakeHooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, id string,
 	change func(*payment.WebhookEndpointRequest)) (payment.WebhookEndpoint, error) {
+	if f.conflict {
+		return payment.WebhookEndpoint{}, payment.ErrConflict
+	}
 	e, err := f.store.GetWebhookEndpoint(ctx, ws, id)
 	if err != nil {
 		return e, err
@@ -81,6 +85,9 @@ func (f *fakeHooks) UpdateEndpoint(ctx context.Context, ws payment.WorkspaceID, 
 }
 
 func (f *fakeHooks) RotateSecret(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	if f.conflict {
+		return payment.WebhookEndpoint{}, payment.ErrConflict
+	}
 	e, err := f.store.GetWebhookEndpoint(ctx, ws, id)
 	if err != nil {
 		return e, err
@@ -228,6 +235,26 @@ func TestWebhooksPages(t *testing.T) {
 		assert.Contains(t, body, ep.Secret)
 		_, body = c.get("/integrations/webhooks/" + id)
 		assert.NotContains(t, body, ep.Secret)
+	})
+
+	t.Run("a change that keeps losing to other changes says so", func(t *testing.T) {
+		hooks.conflict = true
+		defer func() { hooks.conflict = false }()
+		before, err := e.store.GetWebhookEndpoint(context.Background(), e.Workspace.ID, id)
+		require.NoError(t, err)
+		for _, post := range []func() (int, string){
+			func() (int, string) {
+				return c.post("/integrations/webhooks/"+id, url.Values{"url": {"https://erp.example.com/v3"}, "all": {"1"}})
+			},
+			func() (int, string) { return c.post("/integrations/webhooks/"+id+"/rotate", nil) },
+		} {
+			code, body := post()
+			assert.Equal(t, http.StatusOK, code, "not a server error")
+			assert.Contains(t, body, "the endpoint kept changing while this was being saved")
+		}
+		after, err := e.store.GetWebhookEndpoint(context.Background(), e.Workspace.ID, id)
+		require.NoError(t, err)
+		assert.Equal(t, before, after)
 	})
 
 	t.Run("a read-only key sees the endpoint but changes nothing", func(t *testing.T) {

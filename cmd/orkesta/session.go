@@ -70,6 +70,8 @@ func (c *cli) session(cmd *cobra.Command, create bool, fn func(ctx context.Conte
 		return err
 	}
 	defer func() { _ = b.close() }()
+	// ":memory:" is a new, empty database every time: there is no earlier setup to find.
+	create = create || (b.kind == "memory" && c.openStore == nil)
 	var w payment.Workspace
 	if create {
 		var created bool

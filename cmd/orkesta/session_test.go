@@ -97,3 +97,14 @@ func TestServeThenCommands(t *testing.T) {
 	_, err := os.Stat(db)
 	assert.NoError(t, err)
 }
+
+// TestInMemoryDatabase: ":memory:" is a new, empty database for every command, so there is no earlier
+// setup to miss: a command runs in a new workspace (and says so) instead of failing.
+func TestInMemoryDatabase(t *testing.T) {
+	h := newHarness(t)
+	h.files = true // the real opening path: --db :memory: as a user gives it
+	r := h.run("--db", ":memory:", "payments", "list")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "STATUS")
+	assert.Contains(t, r.stderr, "created workspace "+defaultWorkspace+" in :memory:")
+}
