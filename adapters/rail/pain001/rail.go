@@ -70,9 +70,10 @@ type Rail struct {
 	pending map[Debtor]map[payment.ID]payment.Payment
 	written map[payment.ID]string // payment → message id of its file
 
-	// writing is held for the whole of a WriteFile: from reading the pending payments to taking the
-	// written ones out, so that two calls never put one payment in two files.
-	writing sync.Mutex
+	// writing is a one-slot semaphore held for the whole of a WriteFile: from reading the pending
+	// payments to taking the written ones out, so that two calls never put one payment in two
+	// files. (A channel, so that a call waiting for another ends with its context.)
+	writing chan struct{}
 }
 
 var _ payment.Rail = (*Rail)(nil)
@@ -81,7 +82,7 @@ var _ payment.Rail = (*Rail)(nil)
 func NewRail(accounts AccountSource, opts Options) *Rail {
 	opts.defaults()
 	return &Rail{accounts: accounts, opts: opts, pending: make(map[Debtor]map[payment.ID]payment.Payment),
-		written: make(map[payment.ID]string)}
+		written: make(map[payment.ID]string), writing: make(chan struct{}, 1)}
 }
 
 // Submit implements payment.Rail. Payments that can never go in a file are refused for good (a
@@ -165,10 +166,14 @@ func (r *Rail) Pending(d Debtor) []payment.Payment {
 // it holds. The file is built and validated in memory first: when anything is wrong nothing is written
 // and the payments stay pending; they also stay pending when w fails (the partial output must not be
 // uploaded). ErrNothingToWrite when no payment is pending. Calls at the same time write one after
-// the other: a payment goes in one file only.
+// the other: a payment goes in one file only. A call that waits for another ends with ctx.
 func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, error) {
-	r.writing.Lock()
-	defer r.writing.Unlock()
+	select {
+	case r.writing <- struct{}{}:
+	case <-ctx.Done():
+		return FileInfo{}, ctx.Err()
+	}
+	defer func() { <-r.writing }()
 	ps := r.Pending(d)
 	if len(ps) == 0 {
 		return FileInfo{}, ErrNothingToWrite

@@ -2,9 +2,12 @@ package pain001_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
+	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/adapters/rail/pain001"
@@ -320,28 +323,34 @@ func (w *heldWriter) Write(p []byte) (int, error) {
 }
 
 // TestRailWritesAPaymentOnce: a second WriteFile while the first is writing waits for it, and finds
-// the payment taken: one payment, one file, never two (each would pay the creditor).
+// the payment taken: one payment, one file, never two (each would pay the creditor). A third that
+// waits gives up when its context ends.
 func TestRailWritesAPaymentOnce(t *testing.T) {
-	e := newRailEnv(t, pain001.Options{})
-	p := e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[0].ID })
-	e.step(t)
-	d := pain001.Debtor{Workspace: e.Workspace.ID, Account: e.Own.ID}
-	first := &heldWriter{in: make(chan struct{}), release: make(chan struct{})}
-	var info1 pain001.FileInfo
-	var err1 error
-	done1 := make(chan struct{})
-	go func() { defer close(done1); info1, err1 = e.rail.WriteFile(ctx, d, first) }()
-	<-first.in
-	var second bytes.Buffer
-	var err2 error
-	done2 := make(chan struct{})
-	go func() { defer close(done2); _, err2 = e.rail.WriteFile(ctx, d, &second) }()
-	time.Sleep(20 * time.Millisecond) // the second call, unguarded, would have read the payment as pending by now
-	close(first.release)
-	<-done1
-	<-done2
-	require.NoError(t, err1)
-	assert.Equal(t, []payment.ID{p.ID}, info1.Payments())
-	assert.ErrorIs(t, err2, pain001.ErrNothingToWrite)
-	assert.Zero(t, second.Len(), "nothing written twice")
+	synctest.Test(t, func(t *testing.T) {
+		e := newRailEnv(t, pain001.Options{})
+		p := e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[0].ID })
+		e.step(t)
+		d := pain001.Debtor{Workspace: e.Workspace.ID, Account: e.Own.ID}
+		first := &heldWriter{in: make(chan struct{}), release: make(chan struct{})}
+		var info1 pain001.FileInfo
+		var err1, err2, err3 error
+		var second bytes.Buffer
+		var wg sync.WaitGroup
+		wg.Go(func() { info1, err1 = e.rail.WriteFile(ctx, d, first) })
+		synctest.Wait() // the first is inside Write
+		wg.Go(func() { _, err2 = e.rail.WriteFile(ctx, d, &second) })
+		cancelled, cancel := context.WithCancel(ctx)
+		wg.Go(func() { _, err3 = e.rail.WriteFile(cancelled, d, io.Discard) })
+		synctest.Wait() // the others wait for it
+		assert.Zero(t, second.Len(), "the second has not read the pending payments")
+		cancel()
+		synctest.Wait()
+		close(first.release)
+		wg.Wait()
+		require.NoError(t, err1)
+		assert.Equal(t, []payment.ID{p.ID}, info1.Payments())
+		assert.ErrorIs(t, err2, pain001.ErrNothingToWrite)
+		assert.Zero(t, second.Len(), "nothing written twice")
+		assert.ErrorIs(t, err3, context.Canceled)
+	})
 }
