@@ -231,10 +231,13 @@ func declaredEncoding(r io.Reader) (io.Reader, error) {
 // utf16Encoding returns the UTF-16 encoding a document starting with head is in, nil when it is
 // not UTF-16. The decoder it gives drops the byte-order mark.
 func utf16Encoding(head []byte) encoding.Encoding {
-	switch {
-	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("<\x00?\x00x\x00m\x00l\x00")):
+	if enc := charset.UTF16BOM(head); enc != nil {
+		return enc
+	}
+	switch { // no mark: the declaration's "<?xml" written in UTF-16 says the order
+	case bytes.HasPrefix(head, []byte("<\x00?\x00x\x00m\x00l\x00")):
 		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
-	case bytes.HasPrefix(head, []byte("\xfe\xff")), bytes.HasPrefix(head, []byte("\x00<\x00?\x00x\x00m\x00l")):
+	case bytes.HasPrefix(head, []byte("\x00<\x00?\x00x\x00m\x00l")):
 		return unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
 	}
 	return nil

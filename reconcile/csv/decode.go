@@ -261,10 +261,9 @@ func decoder(raw *bufio.Reader, charsetName string) (text io.Reader, checkUTF8, 
 		if charsetName == "" {
 			return raw, true, false, nil
 		}
-	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
+	case charset.UTF16BOM(head) != nil:
 		if charsetName == "" || strings.EqualFold(charsetName, "utf-16") {
-			// The BOM says the byte order; ExpectBOM follows it.
-			return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), false, false, nil
+			return transform.NewReader(raw, charset.UTF16BOM(head).NewDecoder()), false, false, nil
 		}
 	}
 	var enc encoding.Encoding

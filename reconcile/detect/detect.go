@@ -9,13 +9,12 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/text/encoding/unicode"
-
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/bai2"
 	"github.com/orkesta/orkesta/reconcile/camt053"
 	"github.com/orkesta/orkesta/reconcile/csv"
+	"github.com/orkesta/orkesta/reconcile/internal/charset"
 	"github.com/orkesta/orkesta/reconcile/mt940"
 	"github.com/orkesta/orkesta/reconcile/tabular"
 	"github.com/orkesta/orkesta/reconcile/xlsx"
@@ -111,11 +110,11 @@ func sniff(head []byte) (Format, string) {
 
 // textOf turns a UTF-16 head (with a BOM) into UTF-8 for the text checks; other bytes pass as they are.
 func textOf(head []byte) []byte {
-	if bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")) {
+	if enc := charset.UTF16BOM(head); enc != nil {
 		if len(head)%2 == 1 {
 			head = head[:len(head)-1]
 		}
-		if out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(head); err == nil {
+		if out, err := enc.NewDecoder().Bytes(head); err == nil {
 			return out
 		}
 	}

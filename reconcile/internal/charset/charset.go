@@ -13,7 +13,17 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/unicode"
 )
+
+// UTF16BOM returns the UTF-16 encoding of text that starts with a UTF-16 byte-order mark (either
+// order), whose decoder follows the mark and drops it; nil for any other start.
+func UTF16BOM(head []byte) encoding.Encoding {
+	if bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")) {
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+	}
+	return nil
+}
 
 // ErrUnknown is the error of a charset name that names no encoding this knows.
 var ErrUnknown = errors.New("unknown charset")

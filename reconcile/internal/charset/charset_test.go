@@ -46,3 +46,21 @@ func TestText(t *testing.T) {
 	_, _, err := Text([]byte("x"), "x-klingon", charmap.ISO8859_1)
 	assert.ErrorIs(t, err, ErrUnknown)
 }
+
+// TestUTF16BOM: either byte-order mark gives a decoder that follows it and drops it; no mark, no
+// encoding (UTF-8's mark included).
+func TestUTF16BOM(t *testing.T) {
+	for name, in := range map[string][]byte{
+		"little-endian": {0xff, 0xfe, 'T', 0, 0x5f, 0x01},
+		"big-endian":    {0xfe, 0xff, 0, 'T', 0x01, 0x5f},
+	} {
+		enc := UTF16BOM(in)
+		require.NotNil(t, enc, name)
+		out, err := enc.NewDecoder().Bytes(in)
+		require.NoError(t, err, name)
+		assert.Equal(t, "Tş", string(out), name)
+	}
+	for _, in := range [][]byte{nil, []byte("\xef\xbb\xbfTarih"), []byte("Tarih"), {0xff}} {
+		assert.Nil(t, UTF16BOM(in), "%q", in)
+	}
+}
