@@ -23,6 +23,7 @@ func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) 
 		{"Endpoints", testWebhookEndpoints},
 		{"Deliveries", testWebhookDeliveries},
 		{"ConcurrentClaims", testConcurrentDeliveryClaims},
+		{"ConcurrentEndpointUpdates", testConcurrentEndpointUpdates},
 	})
 	t.Run("Prune", func(t *testing.T) {
 		s := newStore(t)
@@ -310,6 +311,39 @@ func testWebhookDeliveries(t *testing.T, s payment.Store, h payment.WebhookStore
 	require.NoError(t, err)
 	require.Len(t, eps, 1)
 	assert.Equal(t, "whk_b", eps[0].ID)
+}
+
+// testConcurrentEndpointUpdates: changes made at once from the same read of an endpoint are one
+// winner and conflicts, never a mix, on however many connections the store has.
+func testConcurrentEndpointUpdates(t *testing.T, s payment.Store, h payment.WebhookStore) {
+	e := NewEnv(t, s)
+	ep := payment.WebhookEndpoint{ID: "whk_c", Workspace: e.Workspace.ID, URL: "https://x.example/h", Secret: "s0", CreatedAt: Epoch}
+	require.NoError(t, h.CreateWebhookEndpoint(ctx, ep))
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c := ep
+			c.Description, c.Secret = fmt.Sprint("change ", i), fmt.Sprint("s", i+1)
+			errs[i] = h.UpdateWebhookEndpoint(ctx, ep, c)
+		})
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		if err == nil {
+			require.Equal(t, -1, won, "two changes from one read both won")
+			won = i
+			continue
+		}
+		require.ErrorIs(t, err, payment.ErrConflict, "change %d", i)
+	}
+	require.GreaterOrEqual(t, won, 0, "one change wins")
+	got, err := h.GetWebhookEndpoint(ctx, e.Workspace.ID, "whk_c")
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprint("change ", won), got.Description)
+	assert.Equal(t, fmt.Sprint("s", won+1), got.Secret, "the winner's change, whole")
 }
 
 func testConcurrentDeliveryClaims(t *testing.T, s payment.Store, h payment.WebhookStore) {
