@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,6 +221,34 @@ func rawZip(t *testing.T, declared uint64) []byte {
 	return buf.Bytes()
 }
 
+// sheetZip builds a workbook of one sheet whose <sheetData> holds rows as given, compressed: what a
+// hand-made file that leaves out the rows' and cells' references looks like.
+func sheetZip(t *testing.T, rows string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+			`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+		"_rels/.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml": `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ` +
+			`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+		"xl/worksheets/sheet1.xml": `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+			rows + `</sheetData></worksheet>`,
+	} {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(body))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
 func TestLimits(t *testing.T) {
 	t.Run("a 1 GB sheet is refused before anything is inflated", func(t *testing.T) {
 		book := rawZip(t, 1<<30)
@@ -259,6 +288,22 @@ func TestLimits(t *testing.T) {
 		assert.Equal(t, "HAVALE 2999 - ÖRNEK A.Ş.", sts[0].Entries[2999].Remittance)
 		left, _ := os.ReadDir(dir)
 		assert.Empty(t, left, "temporary files are removed")
+	})
+	t.Run("rows and cells without references count no further than a sheet holds", func(t *testing.T) {
+		header := `<row><c t="inlineStr"><is><t>Tarih</t></is></c><c t="inlineStr"><is><t>Tutar</t></is></c></row>`
+		rows := header + strings.Repeat(`<row><c t="inlineStr"><is><t>01.02.2026</t></is></c><c><v>1</v></c></row>`, 1<<20)
+		book := sheetZip(t, rows)
+		_, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY"})
+		require.Error(t, err)
+		assert.ErrorContains(t, err, "more than 1048576 rows")
+		var pe *reconcile.ParseError
+		assert.ErrorAs(t, err, &pe)
+
+		cells := `<row>` + strings.Repeat(`<c/>`, 1<<14+1) + `</row>`
+		book = sheetZip(t, header+cells)
+		_, err = xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY"})
+		require.Error(t, err)
+		assert.ErrorContains(t, err, "more than 16384 columns")
 	})
 	t.Run("file size", func(t *testing.T) {
 		book := workbook(t, false, ziraat())

@@ -136,6 +136,9 @@ func (r *sheetReader) next() (n int, cells []string, err error) {
 					return 0, nil, &cellError{row: n, err: fmt.Errorf("row %d comes after row %d", n, r.last)}
 				}
 			}
+			if n > maxRows { // rows without r="…" count on past what a sheet can hold
+				return 0, nil, &cellError{row: n, err: fmt.Errorf("more than %d rows, the most a sheet holds", maxRows)}
+			}
 			r.last = n
 			if t.Empty {
 				r.numbers = r.numbers[:0]
@@ -175,6 +178,8 @@ func (r *sheetReader) row(n int) ([]string, error) {
 				if col, _, err = cellRef(ref); err != nil {
 					return nil, &cellError{row: n, err: err}
 				}
+			} else if col > maxColumns { // cells without r="…" count on past what a row can hold
+				return nil, &cellError{row: n, err: fmt.Errorf("more than %d columns, the most a row holds", maxColumns)}
 			}
 			typ, _ := t.Attr("t")
 			if err := r.cell(col, typ, t.Empty); err != nil {
