@@ -19,7 +19,16 @@ type ServiceOptions struct {
 	AnomalyDays int
 	// PaymentInfoIDs maps payment-information ids to batches (see Options.PaymentInfoIDs).
 	PaymentInfoIDs map[string]payment.BatchID
+	// MaxRunEntries is the most entries a run may hold: an import that would take it past is refused
+	// whole. A run is stored, read and reviewed as one document, so its size bounds the memory and
+	// time of every review action [DefaultMaxRunEntries; negative: no limit]. The offline run
+	// (Offline, orkesta reconcile) stores nothing and has no such limit.
+	MaxRunEntries int
 }
+
+// DefaultMaxRunEntries is the most entries a run holds unless ServiceOptions say otherwise: a month
+// of a busy collection account's statement, well beyond what people review by hand.
+const DefaultMaxRunEntries = 200_000
 
 // Service drives reconciliation runs: create, import statements, review, finalize. It reads payments
 // and moves them to reconciled through the payment Service, and keeps runs in a Store. It is safe for
@@ -150,6 +159,16 @@ func fingerprinted(stmts []Statement) []Statement {
 	return out
 }
 
+func (s *Service) maxRunEntries() int {
+	switch {
+	case s.opts.MaxRunEntries == 0:
+		return DefaultMaxRunEntries
+	case s.opts.MaxRunEntries < 0:
+		return -1
+	}
+	return s.opts.MaxRunEntries
+}
+
 // Import adds the statements' entries to an open run and matches every open entry again against the
 // account's processing and settled payments (the run's matched entries keep their payments). An entry
 // already in the run (same Entry.Fingerprint) is not added twice, so re-importing an overlapping
@@ -194,6 +213,11 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 				sum.Added++
 			}
 		}
+	}
+	if limit := s.maxRunEntries(); limit >= 0 && len(run.Entries) > limit {
+		return Run{}, ImportSummary{}, &payment.ValidationError{Field: "statements", Reason: fmt.Sprintf(
+			"the run would hold %d entries, more than the %d a run holds; import the statements into runs of shorter periods",
+			len(run.Entries), limit)}
 	}
 	now := s.now()
 	if err := s.rematch(ctx, &run, &acct, nil); err != nil {

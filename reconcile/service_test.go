@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -598,6 +599,41 @@ func TestImportNumbersBookingsAcrossStatements(t *testing.T) {
 	assert.Equal(t, 2, sum.Added)
 	assert.Equal(t, "caller-key-1", fingerprint(t, run2, "line 20"))
 	assert.Empty(t, other.Entries[0].Fingerprint, "the caller's entries are not written")
+}
+
+// TestImportRefusesARunTooLarge: an import that would take a run past MaxRunEntries is refused whole,
+// with nothing of it stored; under the limit, and with no limit, it is taken.
+func TestImportRefusesARunTooLarge(t *testing.T) {
+	f := newFixture(t)
+	f.svc = reconcile.NewService(f.env.Service, &versionedRuns{RunStore: f.runs}, reconcile.ServiceOptions{MaxRunEntries: 3})
+	run := f.newRun()
+	lines := func(from, n int) reconcile.Statement {
+		var es []reconcile.Entry
+		for i := range n {
+			es = append(es, entry(fmt.Sprintf("line %d", from+i), fmt.Sprintf("FEE %d", from+i), func(e *reconcile.Entry) { e.Amount = int64(100 + from + i) }))
+		}
+		return f.statement(es...)
+	}
+	_, sum, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{lines(1, 2)}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 2, sum.Added)
+	_, _, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{lines(3, 2)}, "a")
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	fe := payment.FieldErrors(err)
+	require.Len(t, fe, 1)
+	assert.Equal(t, "statements", fe[0].Field)
+	assert.ErrorContains(t, err, "the run would hold 4 entries, more than the 3 a run holds")
+	got, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	assert.Len(t, got.Entries, 2, "nothing of the refused import")
+	_, sum, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{lines(3, 1)}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 1, sum.Added, "up to the limit")
+
+	unlimited := reconcile.NewService(f.env.Service, f.runs, reconcile.ServiceOptions{MaxRunEntries: -1})
+	_, sum, err = unlimited.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{lines(10, 5)}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 5, sum.Added)
 }
 
 func TestCreateRunValidates(t *testing.T) {
