@@ -227,9 +227,36 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 	h.render(w, r, status, "login", &page{Title: "Sign in", Data: v})
 }
 
+// readLoginForm reads the sign-in form, or answers the request and returns false. The form comes before
+// any authentication, so it is taken only as a browser sends it: URL-encoded (anything else, multipart
+// above all, is refused unread with 415) and within maxForm (a larger declared length is refused
+// unread with 413; a body of unknown length is read no further than the limit).
+func (h *Handler) readLoginForm(w http.ResponseWriter, r *http.Request) bool {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != "application/x-www-form-urlencoded" {
+		h.fail(w, r, nil, http.StatusUnsupportedMediaType, "The sign-in form must be sent URL-encoded.")
+		return false
+	}
+	tooLarge := func() bool {
+		h.fail(w, r, nil, http.StatusRequestEntityTooLarge, "The sign-in form is too large.")
+		return false
+	}
+	if r.ContentLength > maxForm {
+		return tooLarge()
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return tooLarge()
+		}
+		h.fail(w, r, nil, http.StatusBadRequest, "The sign-in form is malformed.")
+		return false
+	}
+	return true
+}
+
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	if err := h.parseForm(w, r); err != nil {
-		h.fail(w, r, nil, http.StatusRequestEntityTooLarge, err.Error())
+	if !h.readLoginForm(w, r) {
 		return
 	}
 	v := loginView{Next: safeNext(r.PostFormValue("next"))}
