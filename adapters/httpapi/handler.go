@@ -56,7 +56,10 @@ type Route struct {
 	Scope payment.Scope
 	// MaxBodyBytes caps the body; 0 means Options.MaxBodyBytes.
 	MaxBodyBytes int64
-	Handler      http.Handler
+	// Secret says the answer holds a secret shown once (a new key's, an endpoint's): the response
+	// recorded for an Idempotency-Key is replayed only to the API key that made the request.
+	Secret  bool
+	Handler http.Handler
 }
 
 // Handler serves the REST API under /v1. Create it with New; it is safe for concurrent use.
@@ -130,14 +133,19 @@ func (h *Handler) routes() {
 	h.handle("POST /v1/accounts", endpoint{rw, jsonBody, one, h.createAccount})
 	h.handle("GET /v1/accounts/{id}", endpoint{ro, noBody, 0, h.getAccount})
 	h.handle("GET /v1/api_keys", endpoint{admin, noBody, 0, h.listAPIKeys})
-	h.handle("POST /v1/api_keys", endpoint{admin, jsonBody, one, h.createAPIKey})
+	h.handleSecret("POST /v1/api_keys", endpoint{admin, jsonBody, one, h.createAPIKey})
 	h.handle("DELETE /v1/api_keys/{id}", endpoint{admin, noBody, 0, h.revokeAPIKey})
 	if h.opts.Sandbox {
 		h.handle("POST /v1/test_helpers/payments/{id}/advance", endpoint{rw, jsonBody, one, h.advance})
 	}
 }
 
-func (h *Handler) handle(pattern string, e endpoint) {
+func (h *Handler) handle(pattern string, e endpoint) { h.handleAs(pattern, e, false) }
+
+// handleSecret is handle for an endpoint whose answer holds a secret shown once (Route.Secret).
+func (h *Handler) handleSecret(pattern string, e endpoint) { h.handleAs(pattern, e, true) }
+
+func (h *Handler) handleAs(pattern string, e endpoint, secret bool) {
 	h.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := callFrom(r.Context())
 		c.r = r
@@ -153,6 +161,7 @@ func (h *Handler) handle(pattern string, e endpoint) {
 			}
 			c.body = b
 		}
+		c.secret = secret
 		h.serveIdempotent(c, w, r, func(w http.ResponseWriter) {
 			c.w = w
 			if err := e.fn(c); err != nil {
@@ -203,6 +212,7 @@ func (h *Handler) Mount(rt Route) {
 		} else {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
+		c.secret = rt.Secret
 		h.serveIdempotent(c, w, r, func(w http.ResponseWriter) { rt.Handler.ServeHTTP(w, r) })
 	}))
 }
@@ -238,6 +248,8 @@ type call struct {
 	// attempted or failed by a server error. The idempotency layer does not keep it, so that a retry
 	// with the same key finishes the batch.
 	unfinished bool
+	// secret: the answer holds a secret shown once, replayed only to the same API key (Route.Secret).
+	secret bool
 }
 
 type callKey struct{}
@@ -273,6 +285,7 @@ const (
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{h: h, w: w, r: r, reqID: requestID(r.Header.Get(headerRequestID))}
 	w.Header().Set(headerRequestID, c.reqID)
+	w.Header().Set("Cache-Control", "no-store") // account data and, once, secrets: no cache keeps them
 	r = r.WithContext(context.WithValue(r.Context(), callKey{}, c))
 	c.r = r
 	defer func() {

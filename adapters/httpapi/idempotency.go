@@ -58,6 +58,9 @@ func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Reques
 	}
 	fp := fingerprint(r.Method, r.URL.Path, c.body)
 	key := string(c.key.Workspace) + "\x00" + ik
+	if c.secret { // a secret is shown once: replayed only to the key that asked for it
+		key += "\x00" + c.key.ID
+	}
 	ctx := context.WithoutCancel(r.Context()) // record the outcome even if the client went away
 	rec, claimed, err := h.idem.Begin(ctx, key, fp, h.clock.Now(), h.opts.IdempotencyTTL)
 	if err != nil {

@@ -275,3 +275,27 @@ func TestMemoryResponseStoreBound(t *testing.T) {
 	assert.True(t, claimed, "the oldest was dropped before its TTL")
 	require.NoError(t, s.Release(ctx, "k0"))
 }
+
+// TestIdempotencySecretsReplayOnlyToTheirKey: an answer that holds a secret shown once (a new API
+// key's) is replayed to the key that asked for it, and never to another key of the workspace that
+// sends the same Idempotency-Key. Every answer says it must not be cached.
+func TestIdempotencySecretsReplayOnlyToTheirKey(t *testing.T) {
+	f := newFixture(t)
+	admin2 := f.newKey(f.env.Workspace.ID, payment.ScopeAdmin, time.Time{})
+	body := `{"name":"ci","scope":"read-only"}`
+	first := f.do(req{method: "POST", path: "/v1/api_keys", key: f.admin, body: body, header: withKey("k1")})
+	require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)
+	assert.Equal(t, "no-store", first.Header.Get("Cache-Control"))
+	again := f.do(req{method: "POST", path: "/v1/api_keys", key: f.admin, body: body, header: withKey("k1")})
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body))
+
+	other := f.do(req{method: "POST", path: "/v1/api_keys", key: admin2, body: body, header: withKey("k1")})
+	require.Equal(t, http.StatusCreated, other.Status, "%s", other.Body)
+	assert.Empty(t, other.Header.Get("Idempotent-Replayed"), "another key does not get the first key's secret")
+	var a, b struct{ Secret string }
+	first.json(t, &a)
+	other.json(t, &b)
+	assert.NotEmpty(t, a.Secret)
+	assert.NotEqual(t, a.Secret, b.Secret)
+}

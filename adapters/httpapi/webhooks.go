@@ -110,17 +110,23 @@ func WebhookRoutes(w payment.Webhooks) []Route {
 	const base = "/v1/webhook_endpoints"
 	one := base + "/{id}"
 	return []Route{
-		wr.route("POST "+base, jsonBody, wr.create),
+		secret(wr.route("POST "+base, jsonBody, wr.create)),
 		wr.route("GET "+base, noBody, wr.list),
 		wr.route("GET "+one, noBody, wr.get),
 		wr.route("POST "+one, jsonBody, wr.update),
 		wr.route("DELETE "+one, noBody, wr.delete),
 		wr.route("POST "+one+"/disable", optionalBody, wr.disable),
 		wr.route("POST "+one+"/enable", optionalBody, wr.enable),
-		wr.route("POST "+one+"/rotate_secret", optionalBody, wr.rotate),
+		secret(wr.route("POST "+one+"/rotate_secret", optionalBody, wr.rotate)),
 		wr.route("GET "+one+"/deliveries", noBody, wr.deliveries),
 		wr.route("POST "+one+"/test", jsonBody, wr.test),
 	}
+}
+
+// secret marks a route whose answer holds a secret shown once (Route.Secret).
+func secret(r Route) Route {
+	r.Secret = true
+	return r
 }
 
 type webhookRoutes struct {

@@ -529,4 +529,23 @@ func TestWebhookEndpointIdempotency(t *testing.T) {
 	other := send(`{"url":"https://other.example.com/hook"}`)
 	assert.Equal(t, http.StatusUnprocessableEntity, other.Status)
 	assert.Equal(t, httpapi.CodeIdempotencyKeyReused, other.err(t).Code)
+
+	// The answer holds the endpoint's secret: another key's same request is not given it.
+	byOther := f.do(req{method: "POST", path: hooksPath, key: f.rw2, body: body, header: map[string]string{"Idempotency-Key": "hook-1"}})
+	require.Equal(t, http.StatusCreated, byOther.Status, "%s", byOther.Body)
+	assert.Empty(t, byOther.Header.Get("Idempotent-Replayed"))
+	assert.NotEqual(t, string(first.Body), string(byOther.Body))
+	id := first.Header.Get("Location")
+	if id == "" {
+		var e struct{ ID string }
+		first.json(t, &e)
+		id = hooksPath + "/" + e.ID
+	}
+	rotate := func(key string) resp {
+		return f.do(req{method: "POST", path: id + "/rotate_secret", key: key, header: map[string]string{"Idempotency-Key": "rot-1"}})
+	}
+	r1 := rotate(f.rw)
+	require.Equal(t, http.StatusOK, r1.Status, "%s", r1.Body)
+	assert.Equal(t, "true", rotate(f.rw).Header.Get("Idempotent-Replayed"))
+	assert.Empty(t, rotate(f.rw2).Header.Get("Idempotent-Replayed"), "a rotated secret is not replayed to another key")
 }
