@@ -71,16 +71,23 @@ func (c *cli) newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.S
 	} else {
 		hash = payment.HashAPIKey(secret)
 	}
-	prefix := secret
-	if len(prefix) > 8 {
-		prefix = prefix[:8]
-	}
+	prefix := keyPrefix(secret)
 	k := payment.APIKey{ID: svc.NewID(payment.PrefixAPIKey), Workspace: ws, Name: name, Scope: scope, Hash: hash,
 		Prefix: prefix, CreatedAt: svc.Clock().Now().UTC().Truncate(time.Microsecond), ExpiresAt: expires}
 	if err := ks.CreateAPIKey(ctx, k); err != nil {
 		return payment.APIKey{}, "", fmt.Errorf("store API key: %w", err)
 	}
 	return k, secret, nil
+}
+
+// keyPrefix is what of a secret a key's listing shows to recognise it: the first 8 characters of a
+// generated secret ("ok_" and 5 of its 26 random ones), nothing of one a person chose (a seeded
+// ORKESTA_API_KEY), whose first characters would give away part of a password.
+func keyPrefix(secret string) string {
+	if !strings.HasPrefix(secret, payment.APIKeyPrefix) {
+		return ""
+	}
+	return secret[:min(len(secret), 8)]
 }
 
 func (c *cli) keysCreate() *cobra.Command {
