@@ -21,14 +21,17 @@ var templateFS embed.FS
 var assetFS embed.FS
 
 // Options configures the dashboard. The zero value means: wall clock, sessions that end after 7 days
-// without use (the docs' default), cookies without the Secure flag (set it behind HTTPS), logs
-// discarded, and no Reconciliation or Webhooks pages.
+// without use (the docs' default), cookies without the Secure flag and no HSTS (set SecureCookies behind
+// HTTPS), logs discarded, and no Reconciliation or Webhooks pages.
 type Options struct {
 	Logger *slog.Logger
 	Clock  payment.Clock
 	// SessionIdle ends a session that was not used for this long (7 days when zero; at least 1 hour).
 	SessionIdle time.Duration
-	// SecureCookies sets the Secure flag on cookies; use it whenever the dashboard is served over HTTPS.
+	// SecureCookies sets the Secure flag on cookies and names them with the __Host- prefix
+	// (__Host-orkesta_session rather than orkesta_session), and sends Strict-Transport-Security
+	// (max-age=31536000) on every response. Use it whenever the dashboard is served over HTTPS (also
+	// behind a proxy that ends TLS); never on plain HTTP, where browsers would drop the cookies.
 	SecureCookies bool
 	// MaxUpload caps an uploaded file (statement, batch CSV); 32 MiB when zero.
 	MaxUpload int64
@@ -113,9 +116,13 @@ func (h *Handler) routes() {
 }
 
 // ServeHTTP implements http.Handler. Every response gets a strict Content-Security-Policy: the
-// dashboard loads nothing from anywhere else and runs no inline script.
+// dashboard loads nothing from anywhere else and runs no inline script. With SecureCookies it also
+// gets Strict-Transport-Security: browsers then reach it only over HTTPS for a year.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
+	if h.opts.SecureCookies {
+		hd.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("X-Content-Type-Options", "nosniff")

@@ -3,7 +3,8 @@
 // No CDN, no JavaScript framework; every page works without JavaScript.
 //
 // People sign in with an API key of the workspace. The session lives in the Handler's memory (a
-// random id in an HttpOnly, SameSite=Strict cookie); the key is checked again on every request, so a
+// random id in an HttpOnly, SameSite=Strict cookie, Secure and named __Host-orkesta_session with
+// Options.SecureCookies, which also turns on HSTS); the key is checked again on every request, so a
 // revoked or expired key ends its sessions at once. Every form carries a CSRF token. A key's scope
 // decides what its sessions may do: read-only keys see everything but change nothing, read-write keys
 // create and cancel payments, upload batches, reconcile and configure webhooks, and only admin keys

@@ -52,13 +52,13 @@ func (h *Handler) now() time.Time { return h.opts.Clock.Now() }
 
 // lookup returns a copy of the live session named by the request's cookie.
 func (h *Handler) lookup(r *http.Request) (*session, bool) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
+	id := h.readCookie(r, sessionCookie)
+	if id == "" {
 		return nil, false
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s, ok := h.sessions[c.Value]
+	s, ok := h.sessions[id]
 	if !ok {
 		return nil, false
 	}
@@ -99,9 +99,28 @@ func (h *Handler) takeFlash(s *session) flash {
 	return f
 }
 
+// cookieName is the name the cookie called name goes by. With SecureCookies it has the __Host- prefix:
+// a browser keeps such a cookie only when it is Secure, for Path=/ and without Domain, so neither a
+// sibling subdomain nor a plain-HTTP response can set or shadow it. cookie and readCookie both use it.
+func (h *Handler) cookieName(name string) string {
+	if h.opts.SecureCookies {
+		return "__Host-" + name
+	}
+	return name
+}
+
 func (h *Handler) cookie(name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+	return &http.Cookie{Name: h.cookieName(name), Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		Secure: h.opts.SecureCookies, SameSite: http.SameSiteStrictMode}
+}
+
+// readCookie returns the value of the cookie that cookie(name, …) set, or "".
+func (h *Handler) readCookie(r *http.Request, name string) string {
+	c, err := r.Cookie(h.cookieName(name))
+	if err != nil {
+		return ""
+	}
+	return c.Value
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session)
@@ -260,8 +279,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := loginView{Next: safeNext(r.PostFormValue("next"))}
-	c, err := r.Cookie(loginCookie)
-	if err != nil || !sameToken(r.PostFormValue(csrfField), c.Value) {
+	if !sameToken(r.PostFormValue(csrfField), h.readCookie(r, loginCookie)) {
 		v.Error = "The sign-in form expired. Please try again."
 		h.renderLogin(w, r, http.StatusForbidden, &v)
 		return

@@ -112,3 +112,89 @@ func TestSignInBody(t *testing.T) {
 		})
 	}
 }
+
+// TestSecureCookies: with SecureCookies the cookies are Secure and named with the __Host- prefix (a
+// browser then takes them only from HTTPS, for the whole site and no other host, so a sibling
+// subdomain cannot plant one), the session cookie is read back under that name, and every response
+// asks for HTTPS from now on (HSTS). Without it (a local server on plain HTTP) the names stay as they
+// were and no HSTS header is sent.
+func TestSecureCookies(t *testing.T) {
+	tests := []struct {
+		name           string
+		secure         bool
+		session, login string
+		hsts           string
+		other          string // the prefix of the other mode, which names no cookie of this one
+	}{
+		{"plain HTTP", false, "orkesta_session", "orkesta_login", "", "__Host-"},
+		{"SecureCookies", true, "__Host-orkesta_session", "__Host-orkesta_login", "max-age=31536000", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, dashboard.Options{SecureCookies: tc.secure})
+			serve := func(req *http.Request) *http.Response {
+				rec := httptest.NewRecorder()
+				e.handler.ServeHTTP(rec, req)
+				resp := rec.Result()
+				assert.Equal(t, tc.hsts, resp.Header.Get("Strict-Transport-Security"), "%s %s", req.Method, req.URL)
+				return resp
+			}
+			cookie := func(resp *http.Response, name string) *http.Cookie {
+				t.Helper()
+				for _, c := range resp.Cookies() {
+					if c.Name == name {
+						assert.Equal(t, tc.secure, c.Secure, name)
+						assert.True(t, c.HttpOnly, name)
+						assert.Equal(t, "/", c.Path, name)
+						assert.Empty(t, c.Domain, name)
+						return c
+					}
+				}
+				require.Failf(t, "cookie not set", "%s in %v", name, resp.Header["Set-Cookie"])
+				return nil
+			}
+
+			// post sends a form with one cookie; get sends one cookie.
+			post := func(path string, form url.Values, c *http.Cookie) *http.Response {
+				req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(c)
+				return serve(req)
+			}
+			get := func(path string, c *http.Cookie) *http.Response {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				req.AddCookie(c)
+				return serve(req)
+			}
+			csrf := func(resp *http.Response) string {
+				b, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				m := csrfRE.FindSubmatch(b)
+				require.Len(t, m, 2)
+				return string(m[1])
+			}
+			otherName := func(c *http.Cookie) *http.Cookie {
+				return &http.Cookie{Name: tc.other + strings.TrimPrefix(c.Name, "__Host-"), Value: c.Value}
+			}
+
+			resp := serve(httptest.NewRequest(http.MethodGet, "/login", nil))
+			login := cookie(resp, tc.login)
+			form := url.Values{"csrf": {csrf(resp)}, "api_key": {e.reader}}
+			assert.Equal(t, http.StatusForbidden, post("/login", form, otherName(login)).StatusCode,
+				"the sign-in token is read under the name it was written")
+			resp = post("/login", form, login)
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			session := cookie(resp, tc.session)
+			assert.Negative(t, cookie(resp, tc.login).MaxAge, "the sign-in token is spent")
+
+			assert.Equal(t, http.StatusSeeOther, get("/payments", otherName(session)).StatusCode,
+				"the session is read under the name it was written")
+			resp = get("/payments", session)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+
+			resp = post("/logout", url.Values{"csrf": {csrf(resp)}}, session)
+			assert.Negative(t, cookie(resp, tc.session).MaxAge, "signing out clears the cookie it set")
+			assert.Equal(t, http.StatusSeeOther, get("/payments", session).StatusCode, "signed out")
+		})
+	}
+}
