@@ -56,6 +56,9 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	p := &parser{opts: opts, latin1: latin1}
 	p.rr = &recordReader{text: text, a: &p.text}
 	p.run()
+	if p.rr.tooLong > 0 {
+		p.fail(p.rr.tooLong, "", fmt.Errorf("a record longer than %d bytes (with its continuations): not a bank's BAI2 record", maxRecord))
+	}
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
@@ -77,12 +80,18 @@ type record struct {
 // record, or a 16 record that ends before its text) the fields go on after a comma (the joined
 // bodies are written in a).
 type recordReader struct {
-	text   string // what is left to read
-	line   int    // the lines read so far
-	a      *arena.Arena
-	held   record // the physical record read after the last logical one, when it was not an 88
-	isHeld bool
+	text    string // what is left to read
+	line    int    // the lines read so far
+	a       *arena.Arena
+	held    record // the physical record read after the last logical one, when it was not an 88
+	isHeld  bool
+	tooLong int // the line of a record longer than maxRecord, which ended the reading
 }
+
+// maxRecord caps a logical record, its continuations included. A BAI2 record is 80 characters or
+// so, and a detail's text a few hundred; a record of megabytes is not a bank's, and would cost its
+// size many times over in memory.
+const maxRecord = 64 << 10
 
 // physical returns the next line that is not blank, split into its code and body.
 func (r *recordReader) physical() (line int, code, body string, ok bool) {
@@ -97,6 +106,10 @@ func (r *recordReader) physical() (line int, code, body string, ok bool) {
 		l = strings.TrimRight(l, "\r")
 		if strings.TrimSpace(l) == "" {
 			continue
+		}
+		if len(l) > maxRecord {
+			r.tooLong, r.text = r.line, ""
+			return 0, "", "", false
 		}
 		code, body, _ = strings.Cut(l, ",")
 		return r.line, strings.TrimSpace(strings.TrimSuffix(code, "/")), body, true // "99/": no fields
@@ -123,6 +136,10 @@ func (r *recordReader) next() (rec record, ok bool) {
 		if code != "88" { // not a continuation: the next record
 			r.held, r.isHeld = record{line: line, code: code, body: body}, true
 			return rec, true
+		}
+		if len(rec.body)+len(body) > maxRecord {
+			r.tooLong, r.text = line, ""
+			return record{}, false
 		}
 		if rec.code == "16" && !text {
 			text = textBegun(rec.body)

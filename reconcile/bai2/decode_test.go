@@ -178,6 +178,21 @@ func TestContinuedFields(t *testing.T) {
 
 // TestControlTotals: an account whose trailer does not add up is a warning, and an error under Strict;
 // so is a balance mismatch.
+// TestRecordTooLong: a record longer than a bank's ever is (one line, or a line and its 88
+// continuations) ends the decode with an error at its line, before it costs its size in memory.
+func TestRecordTooLong(t *testing.T) {
+	head := "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n03,1,,/\n"
+	long := strings.Repeat("X", 70<<10)
+	for name, details := range map[string]string{
+		"one line":      "16,195,100,0,BR1,CR1," + long + "\n",
+		"continuations": "16,195,100,0,BR1,CR1,A\n" + strings.Repeat("88,"+long[:8<<10]+"\n", 9),
+	} {
+		_, err := bai2.Decode(strings.NewReader(head+details+"49,100,2/\n98,100,1,4/\n99,100,1,6/\n"), bai2.Options{})
+		require.Error(t, err, name)
+		assert.ErrorContains(t, err, "a record longer than 65536 bytes", name)
+	}
+}
+
 func TestControlTotals(t *testing.T) {
 	bad := strings.Replace(full, "49,+000000320300,11/", "49,+000000320301,10/", 1)
 	opts := bai2.Options{TypeCodes: map[string]reconcile.Direction{"901": reconcile.Credit}}
