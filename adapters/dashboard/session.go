@@ -186,6 +186,9 @@ func (h *Handler) checkKey(ctx context.Context, s *session) error {
 func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
+		if !uploads(r) {
+			return errors.New("this form takes no file")
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxUpload+maxForm)
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
 			return errors.New("the upload is too large or malformed (the limit is " + sizeText(h.opts.MaxUpload) + ")")
@@ -197,6 +200,12 @@ func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
 		return errors.New("the form is too large or malformed")
 	}
 	return nil
+}
+
+// uploads reports whether r is the POST of a form that sends a file (a batch CSV, a statement): the
+// only ones whose body may be multipart, up to MaxUpload. Every other form is a few fields.
+func uploads(r *http.Request) bool {
+	return r.URL.Path == "/batch" || r.URL.Path == "/reconciliation/runs"
 }
 
 func sameToken(got, want string) bool {

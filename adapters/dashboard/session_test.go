@@ -198,3 +198,17 @@ func TestSecureCookies(t *testing.T) {
 		})
 	}
 }
+
+// TestMultipartOnlyForUploads: a signed-in form that takes no file refuses a multipart body (which
+// may be as large as an upload) before the CSRF check reads it; the two upload forms take one.
+func TestMultipartOnlyForUploads(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/payments")
+	code, body := c.upload("/payments", "file", "x.csv", strings.Repeat("x", 1<<20))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, code)
+	assert.Contains(t, body, "this form takes no file")
+	code, _ = c.upload("/batch", "file", "batch.csv", "amount,currency\n")
+	assert.NotEqual(t, http.StatusRequestEntityTooLarge, code, "the batch form takes its file")
+}
