@@ -26,7 +26,10 @@ func DefaultRetries() []time.Duration {
 type Options struct {
 	// Clock stamps attempts and schedules retries [the wall clock].
 	Clock payment.Clock
-	// Client sends the deliveries [a client that does not follow redirects: a 3xx is a failure].
+	// Client sends the deliveries [a client that does not follow redirects (a 3xx is a failure),
+	// uses no proxy, and connects only to public addresses: see CheckAddress]. A Client passed here is
+	// the caller's, and so is keeping endpoints off the host's own network: its dialer should refuse
+	// what CheckAddress refuses.
 	Client *http.Client
 	// Timeout is how long an endpoint has to answer 2xx [10s].
 	Timeout time.Duration
@@ -47,6 +50,12 @@ type Options struct {
 	IDs payment.IDSource
 	// AllowHTTP accepts http:// endpoint URLs (local development); otherwise only https:// [false].
 	AllowHTTP bool
+	// AllowPrivateNetworks lets the dispatcher's own client connect to any address, loopback and
+	// private networks included (local development, tests); otherwise it refuses, when it connects,
+	// every address that is not on the public internet, so that whoever may create an endpoint
+	// cannot make the server call its own network [false]. It has no effect on a Client passed in
+	// Options.
+	AllowPrivateNetworks bool
 	// UserAgent is sent with every delivery ["orkesta-webhook/1"].
 	UserAgent string
 	// Logger receives a line per failed attempt and per disabled endpoint [discard].
@@ -97,7 +106,7 @@ func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dis
 		opts.Clock = payment.SystemClock
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		opts.Client = newClient(opts.AllowPrivateNetworks)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
@@ -436,7 +445,11 @@ func (d *Dispatcher) post(ctx context.Context, ep *payment.WebhookEndpoint, e *p
 	req.Header.Set(EventTypeHeader, string(e.Type))
 	resp, err := d.opts.Client.Do(req)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
+		var refused *AddressError
+		switch {
+		case errors.As(err, &refused):
+			return 0, refusal(refused, req.URL.Hostname())
+		case errors.Is(err, context.DeadlineExceeded):
 			return 0, fmt.Errorf("no answer within %s", d.opts.Timeout)
 		}
 		return 0, err

@@ -440,7 +440,8 @@ func TestRedirectIsAFailure(t *testing.T) {
 	e := newHookEnv(t)
 	moved := httptest.NewServer(http.RedirectHandler("https://example.invalid/", http.StatusFound))
 	t.Cleanup(moved.Close)
-	e.opts.Client, e.opts.AllowHTTP = nil, true // the default client, which does not follow redirects
+	// The default client, which does not follow redirects; the receiver is on loopback.
+	e.opts.Client, e.opts.AllowHTTP, e.opts.AllowPrivateNetworks = nil, true, true
 	dl := e.failOnce(t, moved.URL)
 	assert.Equal(t, http.StatusFound, dl.LastStatusCode)
 	assert.Equal(t, "answered 302 Found", dl.LastError)

@@ -46,6 +46,17 @@
 // copy of its event. An application that reads the event log itself sets KeepEvents to -1 and prunes
 // it when its own reader is done.
 //
+// # Where deliveries may go
+//
+// Endpoint URLs are https:// (http:// too with Options.AllowHTTP), and whoever may create an endpoint
+// chooses where the server connects. The dispatcher's own client therefore connects only to addresses
+// on the public internet: when it connects, after DNS resolution (a name that resolves, or starts
+// to resolve, to an internal address is refused too), it refuses loopback, private, link-local
+// (cloud metadata services), carrier-grade NAT, unspecified, multicast, broadcast and reserved
+// addresses (CheckAddress), and the attempt fails with an *AddressError (ErrNotPublic) that says only
+// that. Options.AllowPrivateNetworks lifts this for local development and tests. A host that passes
+// its own Options.Client (an egress proxy, say) keeps endpoints off its network itself.
+//
 // # Guarantees
 //
 // Delivery is at least once. A dispatcher that dies between sending and recording the answer leaves

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -39,6 +40,8 @@ type serveConfig struct {
 	decode      detect.Options // statement uploads, through the API and the dashboard (serve reads mappings into it)
 	// planSet and approvalSet say the flags were given (they only shape a new workspace).
 	planSet, approvalSet bool
+
+	webhookPrivate bool // webhook deliveries may reach loopback and private networks (local development)
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -66,6 +69,16 @@ them). GET /healthz answers 200 when the database is reachable.`,
 			if f := cmd.Flags().Lookup("addr"); !f.Changed && c.getenv("ORKESTA_ADDR") != "" {
 				sc.addr = c.getenv("ORKESTA_ADDR")
 			}
+			for _, b := range []struct {
+				flag, env string
+				dst       *bool
+			}{
+				{"webhook-allow-private", "ORKESTA_WEBHOOK_ALLOW_PRIVATE", &sc.webhookPrivate},
+			} {
+				if err := c.boolEnv(cmd, b.flag, b.env, b.dst); err != nil {
+					return err
+				}
+			}
 			return c.serve(cmd.Context(), sc)
 		},
 	}
@@ -75,6 +88,8 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	f.StringVar(&sc.apiKey, "api-key", "", "seed this admin API key instead of generating one (env ORKESTA_API_KEY)")
 	f.DurationVar(&sc.settleDelay, "settle-delay", 5*time.Second, "sandbox: how long a payment stays processing before it settles")
 	f.BoolVar(&sc.webhookHTTP, "webhook-allow-http", false, "accept http:// webhook endpoints (local development only)")
+	f.BoolVar(&sc.webhookPrivate, "webhook-allow-private", false,
+		"deliver webhooks to loopback and private-network addresses too (local development only; env ORKESTA_WEBHOOK_ALLOW_PRIVATE)")
 	f.BoolVar(&sc.noDemo, "no-demo", false, "do not create demo accounts on a new database")
 	f.StringVar(&sc.plan, "plan", "growth", "plan of a new workspace: starter, growth or enterprise")
 	f.StringVar((*string)(&sc.approval), "approval", string(payment.ApprovalNone),
@@ -85,6 +100,21 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	f.StringVar(&sc.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&sc.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
+}
+
+// boolEnv sets *dst from the environment variable env when the flag was not given: true, false,
+// 1 or 0 (strconv.ParseBool); anything else is a usage error.
+func (c *cli) boolEnv(cmd *cobra.Command, flag, env string, dst *bool) error {
+	v := c.getenv(env)
+	if cmd.Flags().Changed(flag) || v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return usagef("%s=%q: want true or false", env, v)
+	}
+	*dst = b
+	return nil
 }
 
 func planNamed(name string) (payment.Plan, bool) {
@@ -270,7 +300,8 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	routes := httpapi.ReconciliationRoutes(runs, httpapi.ReconciliationOptions{Decode: sc.decode})
 	var hooks payment.Webhooks // the dispatcher configures endpoints for the dashboard and the API
 	if whs, ok := b.store.(payment.WebhookStore); ok && b.events != nil {
-		d := webhook.New(b.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: sc.webhookHTTP, Logger: log})
+		d := webhook.New(b.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: sc.webhookHTTP,
+			AllowPrivateNetworks: sc.webhookPrivate, Logger: log})
 		hooks = d
 		routes = append(routes, httpapi.WebhookRoutes(d)...)
 		workers = append(workers, worker{name: "webhooks", run: d.Run})

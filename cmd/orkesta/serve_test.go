@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -212,7 +213,7 @@ func TestServeWebhooks(t *testing.T) {
 
 	h := newHarness(t)
 	h.env["ORKESTA_API_KEY"] = "ok_SEEDEDKEYFORWEBHOOKTEST1"
-	base, _, _, stop := startServe(t, h, "--webhook-allow-http")
+	base, _, _, stop := startServe(t, h, "--webhook-allow-http", "--webhook-allow-private") // the receiver is on loopback
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	b := &browse{t: t, c: &http.Client{Jar: jar}, base: base}
@@ -263,4 +264,34 @@ func send(t *testing.T, method, url, key, contentType, body string) (int, string
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, string(out)
+}
+
+// boolFlagCase is one way of giving, or not giving, a boolean serve flag, and the value it comes to.
+type boolFlagCase struct {
+	name string
+	args []string
+	env  map[string]string
+	want bool
+}
+
+// boolFlagCases are the cases of a boolean serve flag and its environment variable: off by default,
+// on with the flag or with the variable, and the flag winning over the variable.
+func boolFlagCases(flag, env string) []boolFlagCase {
+	return []boolFlagCase{
+		{name: "off by default"},
+		{name: flag, args: []string{flag}, want: true},
+		{name: env, env: map[string]string{env: "true"}, want: true},
+		{name: "the flag wins", args: []string{flag + "=false"}, env: map[string]string{env: "1"}},
+	}
+}
+
+// badBoolEnv checks that a value of env that is not a boolean stops serve with a usage error.
+func badBoolEnv(t *testing.T, env, value string) {
+	t.Helper()
+	h := newHarness(t)
+	h.env[env] = value
+	// --plan bogus stops, instead of running on, a serve that would not read the variable.
+	r := h.run("serve", "--addr", "127.0.0.1:0", "--plan", "bogus")
+	assert.Equal(t, ExitUsage, r.code)
+	assert.Contains(t, r.stderr, env+"="+strconv.Quote(value)+": want true or false")
 }

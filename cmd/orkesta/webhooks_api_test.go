@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,7 +72,7 @@ func TestServeWebhookAPI(t *testing.T) {
 	defer hook.Close()
 	const key = "ok_SEEDEDKEYFORWEBHOOKAPI01"
 	h.env["ORKESTA_API_KEY"] = key
-	base, _, _, stop := startServe(t, h, "--webhook-allow-http", "--no-demo")
+	base, _, _, stop := startServe(t, h, "--webhook-allow-http", "--webhook-allow-private", "--no-demo")
 	api := base + "/v1/webhook_endpoints"
 	call := func(method, url, body string, v any) int {
 		t.Helper()
@@ -156,4 +158,45 @@ func TestServeWebhookAPIRequiresHTTPS(t *testing.T) {
 	code, out = send(t, "POST", base+"/v1/webhook_endpoints", key, "application/json", `{"url":"https://erp.example.com/hook"}`)
 	assert.Equal(t, http.StatusCreated, code, out)
 	assert.Equal(t, ExitOK, stop())
+}
+
+// TestServeWebhookAllowPrivate: serve's dispatcher refuses to connect to the server's own network
+// (here a receiver on 127.0.0.1) unless --webhook-allow-private or ORKESTA_WEBHOOK_ALLOW_PRIVATE says
+// otherwise.
+func TestServeWebhookAllowPrivate(t *testing.T) {
+	for _, tc := range boolFlagCases("--webhook-allow-private", "ORKESTA_WEBHOOK_ALLOW_PRIVATE") {
+		t.Run(tc.name, func(t *testing.T) {
+			var got atomic.Int32
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got.Add(1)
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			defer hook.Close()
+			h := newHarness(t)
+			const key = "ok_SEEDEDKEYFORWEBHOOKAPI03"
+			h.env["ORKESTA_API_KEY"] = key
+			maps.Copy(h.env, tc.env)
+			base, _, _, stop := startServe(t, h, append([]string{"--webhook-allow-http", "--no-demo"}, tc.args...)...)
+			api := base + "/v1/webhook_endpoints"
+			code, out := send(t, "POST", api, key, "application/json", `{"url":"`+hook.URL+`/hook"}`)
+			require.Equal(t, http.StatusCreated, code, out)
+			var ep httpapi.WebhookEndpoint
+			require.NoError(t, json.Unmarshal([]byte(out), &ep))
+			code, out = send(t, "POST", api+"/"+ep.ID+"/test", key, "application/json", `{"type":"payment.settled"}`)
+			require.Equal(t, http.StatusOK, code, out)
+			var res httpapi.WebhookTestResult
+			require.NoError(t, json.Unmarshal([]byte(out), &res))
+			assert.Equal(t, tc.want, res.Delivered, out)
+			if tc.want {
+				assert.Equal(t, int32(1), got.Load())
+			} else {
+				assert.Zero(t, got.Load(), "no request reached the receiver")
+				assert.Equal(t, "webhook: 127.0.0.1 is a loopback address; endpoints must be on the public internet", res.Error)
+			}
+			assert.Equal(t, ExitOK, stop())
+		})
+	}
+	t.Run("a value that is not a boolean is a usage error", func(t *testing.T) {
+		badBoolEnv(t, "ORKESTA_WEBHOOK_ALLOW_PRIVATE", "yes please")
+	})
 }
