@@ -42,6 +42,7 @@ type serveConfig struct {
 	planSet, approvalSet bool
 
 	webhookPrivate bool // webhook deliveries may reach loopback and private networks (local development)
+	secureCookies  bool // the dashboard's cookies are Secure (a server behind an HTTPS proxy)
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -74,6 +75,7 @@ them). GET /healthz answers 200 when the database is reachable.`,
 				dst       *bool
 			}{
 				{"webhook-allow-private", "ORKESTA_WEBHOOK_ALLOW_PRIVATE", &sc.webhookPrivate},
+				{"secure-cookies", "ORKESTA_SECURE_COOKIES", &sc.secureCookies},
 			} {
 				if err := c.boolEnv(cmd, b.flag, b.env, b.dst); err != nil {
 					return err
@@ -90,6 +92,8 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	f.BoolVar(&sc.webhookHTTP, "webhook-allow-http", false, "accept http:// webhook endpoints (local development only)")
 	f.BoolVar(&sc.webhookPrivate, "webhook-allow-private", false,
 		"deliver webhooks to loopback and private-network addresses too (local development only; env ORKESTA_WEBHOOK_ALLOW_PRIVATE)")
+	f.BoolVar(&sc.secureCookies, "secure-cookies", false,
+		"mark the dashboard's cookies Secure and send HSTS, for a server behind an HTTPS proxy (env ORKESTA_SECURE_COOKIES)")
 	f.BoolVar(&sc.noDemo, "no-demo", false, "do not create demo accounts on a new database")
 	f.StringVar(&sc.plan, "plan", "growth", "plan of a new workspace: starter, growth or enterprise")
 	f.StringVar((*string)(&sc.approval), "approval", string(payment.ApprovalNone),
@@ -319,7 +323,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox",
 		Routes: routes}))
-	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock,
+	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock, SecureCookies: sc.secureCookies,
 		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport), Webhooks: hooks, DecodeOptions: sc.decode}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil
 }

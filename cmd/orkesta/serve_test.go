@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -294,4 +295,61 @@ func badBoolEnv(t *testing.T, env, value string) {
 	r := h.run("serve", "--addr", "127.0.0.1:0", "--plan", "bogus")
 	assert.Equal(t, ExitUsage, r.code)
 	assert.Contains(t, r.stderr, env+"="+strconv.Quote(value)+": want true or false")
+}
+
+// TestServeSecureCookies: --secure-cookies (or ORKESTA_SECURE_COOKIES) marks the dashboard's cookies,
+// the session's among them, Secure.
+func TestServeSecureCookies(t *testing.T) {
+	for _, tc := range boolFlagCases("--secure-cookies", "ORKESTA_SECURE_COOKIES") {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			const key = "ok_SEEDEDKEYFORSECURECOOKIE"
+			h.env["ORKESTA_API_KEY"] = key
+			maps.Copy(h.env, tc.env)
+			base, _, _, stop := startServe(t, h, append([]string{"--no-demo"}, tc.args...)...)
+			login, session := signIn(t, base, key)
+			assert.Equal(t, tc.want, login.Secure, "the sign-in form's cookie")
+			assert.Equal(t, tc.want, session.Secure, "the session cookie")
+			assert.True(t, session.HttpOnly)
+			assert.Equal(t, ExitOK, stop())
+		})
+	}
+	t.Run("a value that is not a boolean is a usage error", func(t *testing.T) {
+		badBoolEnv(t, "ORKESTA_SECURE_COOKIES", "on")
+	})
+}
+
+// signIn signs in to the dashboard at base with key, keeping the cookies by hand (a cookie jar keeps
+// Secure cookies off plain HTTP), and returns the sign-in form's cookie and the session cookie
+// (named with the __Host- prefix or without).
+func signIn(t *testing.T, base, key string) (login, session *http.Cookie) {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cookie := func(resp *http.Response, name string) *http.Cookie {
+		for _, ck := range resp.Cookies() {
+			if strings.TrimPrefix(ck.Name, "__Host-") == name {
+				return ck
+			}
+		}
+		t.Fatalf("no %s cookie in %v", name, resp.Header.Values("Set-Cookie"))
+		return nil
+	}
+	resp, err := c.Get(base + "/login")
+	require.NoError(t, err)
+	page, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.NoError(t, err)
+	login = cookie(resp, "orkesta_login")
+	csrf := csrfField.FindSubmatch(page)
+	require.NotNil(t, csrf, "the sign-in form has a CSRF token")
+	req, err := http.NewRequest(http.MethodPost, base+"/login",
+		strings.NewReader(url.Values{"api_key": {key}, "csrf": {string(csrf[1])}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: login.Name, Value: login.Value})
+	resp, err = c.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "signed in")
+	return login, cookie(resp, "orkesta_session")
 }
