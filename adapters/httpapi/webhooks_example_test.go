@@ -40,8 +40,9 @@ func ExampleWebhookRoutes() {
 	}))
 	defer receiver.Close()
 
-	// AllowHTTP: the test receiver is plain HTTP on this machine; endpoints are HTTPS otherwise.
-	d := webhook.New(store, store, webhook.Options{AllowHTTP: true})
+	// AllowHTTP and AllowPrivateNetworks: the test receiver is plain HTTP on this machine; endpoints
+	// are HTTPS on the public internet otherwise.
+	d := webhook.New(store, store, webhook.Options{AllowHTTP: true, AllowPrivateNetworks: true})
 	api := httptest.NewServer(httpapi.New(svc, store, httpapi.Options{Routes: httpapi.WebhookRoutes(d)}))
 	defer api.Close()
 	call := func(method, path, body string) map[string]any {

@@ -26,14 +26,19 @@ func (c *cli) webhooksCommand() *cobra.Command {
 		c.webhooksAction("delete", "Delete an endpoint and the deliveries still pending for it"))
 }
 
+// allow is what a command's dispatcher lets through that a server's does not by default: http://
+// URLs (--allow-http), and, for a test event, addresses on this machine's networks (--allow-private).
+type allow struct{ http, private bool }
+
 // dispatcher is the webhook dispatcher over the database: it configures endpoints and sends test
 // events (serve delivers the events).
-func (c *cli) dispatcher(e *dbEnv, allowHTTP bool) (*webhook.Dispatcher, error) {
+func (c *cli) dispatcher(e *dbEnv, a allow) (*webhook.Dispatcher, error) {
 	whs, ok := e.store.(payment.WebhookStore)
 	if !ok || e.events == nil {
 		return nil, errors.New("this database keeps no webhook endpoints")
 	}
-	return webhook.New(e.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: allowHTTP}), nil
+	return webhook.New(e.events, whs, webhook.Options{Clock: c.clock, IDs: c.ids, AllowHTTP: a.http,
+		AllowPrivateNetworks: a.private}), nil
 }
 
 // endpointFlags are the flags that describe an endpoint, to create or change it.
@@ -52,7 +57,7 @@ func (ef *endpointFlags) add(cmd *cobra.Command, eventsHelp, httpHelp string) {
 }
 
 // withDispatcher runs fn with the dispatcher over the database, once id (when given) is an endpoint id.
-func (c *cli) withDispatcher(cmd *cobra.Command, id string, allowHTTP bool,
+func (c *cli) withDispatcher(cmd *cobra.Command, id string, a allow,
 	fn func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error) error {
 	if id != "" {
 		if err := endpointID(id); err != nil {
@@ -60,7 +65,7 @@ func (c *cli) withDispatcher(cmd *cobra.Command, id string, allowHTTP bool,
 		}
 	}
 	return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
-		d, err := c.dispatcher(e, allowHTTP)
+		d, err := c.dispatcher(e, a)
 		if err != nil {
 			return err
 		}
@@ -155,7 +160,7 @@ them). Without --event it receives every type: ` + joinTypes(payment.EventTypes(
 			if err != nil {
 				return err
 			}
-			return c.withDispatcher(cmd, "", ef.allowHTTP, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, "", allow{http: ef.allowHTTP}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				ep, err := d.CreateEndpoint(ctx, e.ws.ID, payment.WebhookEndpointRequest{URL: ef.url, Description: ef.description, Events: types})
 				if err != nil {
 					return err
@@ -190,7 +195,7 @@ func (c *cli) webhooksUpdate() *cobra.Command {
 					return err
 				}
 			}
-			return c.withDispatcher(cmd, id, ef.allowHTTP, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, id, allow{http: ef.allowHTTP}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				ep, err := d.UpdateEndpoint(ctx, e.ws.ID, id, func(r *payment.WebhookEndpointRequest) {
 					if f.Changed("url") {
 						r.URL = ef.url
@@ -221,7 +226,7 @@ func (c *cli) webhooksList() *cobra.Command {
 		Example: "  orkesta webhooks list",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.withDispatcher(cmd, "", false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, "", allow{}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				eps, err := d.Endpoints(ctx, e.ws.ID)
 				if err != nil {
 					return err
@@ -258,7 +263,7 @@ func (c *cli) webhooksDeliveries() *cobra.Command {
 			if limit < 1 {
 				return usagef("--limit %d: want a positive number", limit)
 			}
-			return c.withDispatcher(cmd, args[0], false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, args[0], allow{}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				ds, err := d.Deliveries(ctx, e.ws.ID, args[0], limit)
 				if err != nil {
 					return fmt.Errorf("webhook endpoint %s: %w", args[0], err)
@@ -292,6 +297,7 @@ func (c *cli) webhooksDeliveries() *cobra.Command {
 
 func (c *cli) webhooksTest() *cobra.Command {
 	var typ string
+	var private bool
 	cmd := &cobra.Command{
 		Use:     "test ENDPOINT_ID [--type TYPE]",
 		Short:   "Send one signed test event to an endpoint now and show its answer",
@@ -302,7 +308,7 @@ func (c *cli) webhooksTest() *cobra.Command {
 			if !slices.Contains(payment.EventTypes(), t) {
 				return usagef("--type %q: want one of %s", typ, joinTypes(payment.EventTypes()))
 			}
-			return c.withDispatcher(cmd, args[0], false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, args[0], allow{private: private}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				res, err := d.SendTest(ctx, e.ws.ID, args[0], t)
 				if err != nil {
 					return fmt.Errorf("webhook endpoint %s: %w", args[0], err)
@@ -328,6 +334,8 @@ func (c *cli) webhooksTest() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&typ, "type", string(payment.EventPaymentSettled), "the event type to send")
+	cmd.Flags().BoolVar(&private, "allow-private", false,
+		"send to an endpoint on this machine or its private network (local development; serve needs --webhook-allow-private too)")
 	return cmd
 }
 
@@ -341,7 +349,7 @@ func (c *cli) webhooksAction(name, short string) *cobra.Command {
 		Args:    exactArgs("ENDPOINT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
-			return c.withDispatcher(cmd, id, false, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, id, allow{}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				var (
 					ep     payment.WebhookEndpoint
 					secret string

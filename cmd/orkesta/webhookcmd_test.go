@@ -81,6 +81,9 @@ func TestWebhooksCommands(t *testing.T) {
 	assert.Contains(t, r.stderr, "url")
 
 	r = h.run("webhooks", "test", ep.ID, "--type", "payment.failed")
+	assert.Equal(t, ExitError, r.code, "the receiver is on this machine")
+	assert.Contains(t, r.stderr, "is a loopback address")
+	r = h.run("webhooks", "test", ep.ID, "--type", "payment.failed", "--allow-private")
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "the endpoint answered 204")
 
@@ -96,11 +99,11 @@ func TestWebhooksCommands(t *testing.T) {
 	rotated := regexp.MustCompile(`secret:\s+(whsec_[0-9a-f]{64})`).FindStringSubmatch(r.stdout)
 	require.Len(t, rotated, 2)
 	assert.NotEqual(t, ep.Secret, rotated[1])
-	r = h.run("webhooks", "test", ep.ID)
+	r = h.run("webhooks", "test", ep.ID, "--allow-private")
 	assert.Equal(t, ExitError, r.code, "signed with the new secret, which the receiver does not know yet")
 	assert.Contains(t, r.stderr, "did not accept the test event")
 	setSecret(rotated[1])
-	r = h.run("webhooks", "test", ep.ID, "-o", "json")
+	r = h.run("webhooks", "test", ep.ID, "-o", "json", "--allow-private")
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"delivered": true`)
 	mu.Lock()
