@@ -159,14 +159,26 @@ func fingerprinted(stmts []Statement) []Statement {
 	return out
 }
 
-func (s *Service) maxRunEntries() int {
+// CheckRunSize refuses a run of n entries when it would hold more than ServiceOptions.MaxRunEntries:
+// a *payment.ValidationError of field statements, the error Import gives. A caller that creates a
+// run and imports into it at once can check the statements' entries first, so that a refusal
+// leaves no empty run.
+func (s *Service) CheckRunSize(n int) error { return s.checkRunSize(n) }
+
+func (s *Service) checkRunSize(n int) error {
+	limit := s.opts.MaxRunEntries
 	switch {
-	case s.opts.MaxRunEntries == 0:
-		return DefaultMaxRunEntries
-	case s.opts.MaxRunEntries < 0:
-		return -1
+	case limit == 0:
+		limit = DefaultMaxRunEntries
+	case limit < 0:
+		return nil
 	}
-	return s.opts.MaxRunEntries
+	if n <= limit {
+		return nil
+	}
+	return &payment.ValidationError{Field: "statements", Reason: fmt.Sprintf(
+		"the run would hold %d entries, more than the %d a run holds; import the statements into runs of shorter periods",
+		n, limit)}
 }
 
 // Import adds the statements' entries to an open run and matches every open entry again against the
@@ -194,6 +206,7 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 		seen[run.Entries[i].Entry.Fingerprint] = true
 	}
 	prev := run.Version
+	had := len(run.Entries)
 	stmts = fingerprinted(stmts)
 	for i := range stmts {
 		st := &stmts[i]
@@ -214,10 +227,9 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 			}
 		}
 	}
-	if limit := s.maxRunEntries(); limit >= 0 && len(run.Entries) > limit {
-		return Run{}, ImportSummary{}, &payment.ValidationError{Field: "statements", Reason: fmt.Sprintf(
-			"the run would hold %d entries, more than the %d a run holds; import the statements into runs of shorter periods",
-			len(run.Entries), limit)}
+	if err := s.checkRunSize(len(run.Entries)); err != nil && sum.Added > 0 {
+		run.Entries = run.Entries[:had]
+		return run, ImportSummary{}, err
 	}
 	now := s.now()
 	if err := s.rematch(ctx, &run, &acct, nil); err != nil {

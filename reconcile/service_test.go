@@ -634,6 +634,13 @@ func TestImportRefusesARunTooLarge(t *testing.T) {
 	_, sum, err = unlimited.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{lines(10, 5)}, "a")
 	require.NoError(t, err)
 	assert.Equal(t, 5, sum.Added)
+
+	// A run over the limit (made with a larger one) still takes a re-import that adds nothing.
+	_, sum, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{lines(10, 5)}, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 5, sum.Duplicates)
+	assert.NoError(t, f.svc.CheckRunSize(3))
+	assert.ErrorIs(t, f.svc.CheckRunSize(4), payment.ErrInvalid)
 }
 
 func TestCreateRunValidates(t *testing.T) {

@@ -62,10 +62,18 @@ func (s *ServiceReconciler) Runs(ctx context.Context, ws payment.WorkspaceID) ([
 
 // Start implements Reconciler: it creates the run and imports the statements. reconcile.Service
 // cannot remove a run, so statements its Import refuses (of another account or currency) leave the
-// new run behind, open and empty; the dashboard's form checks them before it calls Start.
+// new run behind, open and empty; the dashboard's form checks them before it calls Start, and Start
+// checks that they fit in a run.
 func (s *ServiceReconciler) Start(ctx context.Context, ws payment.WorkspaceID, r StartRequest) (RunInfo, error) {
 	if len(r.Statements) == 0 {
 		return RunInfo{}, &payment.ValidationError{Field: "statement", Reason: "the file holds no statement"}
+	}
+	n := 0
+	for i := range r.Statements {
+		n += len(r.Statements[i].Entries)
+	}
+	if err := s.runs.CheckRunSize(n); err != nil {
+		return RunInfo{}, err
 	}
 	run, err := s.runs.CreateRun(ctx, ws, reconcile.RunRequest{Account: r.Account, From: r.From, To: r.To,
 		DateWindow: r.DateWindow}, r.Actor)

@@ -13,7 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/tabular"
@@ -365,4 +368,24 @@ func TestReconciliationUploadShowsUnknownFieldErrors(t *testing.T) {
 		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", statementFor(":61:2601150115D42,00NTRFNONREF", ":86:Fee"))
 	assert.Equal(t, http.StatusUnprocessableEntity, code)
 	assert.Regexp(t, `(?s)id="form-errors".*Tolerance: must be at most 5 days\.`, body)
+}
+
+// TestStartRefusesARunTooLargeWithoutLeavingOne: statements with more entries than a run holds are
+// refused before the run is created, so no empty run is left behind.
+func TestStartRefusesARunTooLargeWithoutLeavingOne(t *testing.T) {
+	store := memory.New()
+	env := paymenttest.NewEnv(t, store)
+	rec := dashboard.NewServiceReconciler(reconcile.NewService(env.Service, memory.NewRunStore(store),
+		reconcile.ServiceOptions{MaxRunEntries: 1}), nil)
+	st := reconcile.Statement{Format: "test", Currency: "TRY", Entries: []reconcile.Entry{
+		{ValueDate: payment.MustDate("2026-01-15"), Amount: 100, Direction: reconcile.Debit, Currency: "TRY", Remittance: "A"},
+		{ValueDate: payment.MustDate("2026-01-16"), Amount: 200, Direction: reconcile.Debit, Currency: "TRY", Remittance: "B"},
+	}}
+	_, err := rec.Start(context.Background(), env.Workspace.ID, dashboard.StartRequest{Account: env.Own.ID,
+		From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-31"), Statements: []reconcile.Statement{st}, Actor: "t"})
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	assert.ErrorContains(t, err, "more than the 1 a run holds")
+	runs, err := rec.Runs(context.Background(), env.Workspace.ID)
+	require.NoError(t, err)
+	assert.Empty(t, runs)
 }

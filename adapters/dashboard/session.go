@@ -155,7 +155,11 @@ func (h *Handler) auth(need payment.Scope, fn handlerFunc) http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			if err := h.parseForm(w, r); err != nil {
-				h.fail(w, r, s, http.StatusRequestEntityTooLarge, err.Error())
+				status := http.StatusRequestEntityTooLarge
+				if errors.Is(err, errNoFile) {
+					status = http.StatusUnsupportedMediaType
+				}
+				h.fail(w, r, s, status, err.Error())
 				return
 			}
 			if !sameToken(r.PostFormValue(csrfField), s.csrf) {
@@ -187,7 +191,7 @@ func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
 		if !uploads(r) {
-			return errors.New("this form takes no file")
+			return errNoFile
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxUpload+maxForm)
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
@@ -201,6 +205,9 @@ func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+// errNoFile refuses a multipart body sent to a form that takes no file (415).
+var errNoFile = errors.New("this form takes no file")
 
 // uploads reports whether r is the POST of a form that sends a file (a batch CSV, a statement): the
 // only ones whose body may be multipart, up to MaxUpload. Every other form is a few fields.

@@ -57,7 +57,8 @@ type Route struct {
 	// MaxBodyBytes caps the body; 0 means Options.MaxBodyBytes.
 	MaxBodyBytes int64
 	// Secret says the answer holds a secret shown once (a new key's, an endpoint's): the response
-	// recorded for an Idempotency-Key is replayed only to the API key that made the request.
+	// recorded for an Idempotency-Key is replayed only to the API key that made the request; the
+	// same key from another API key is 422 idempotency_key_reused.
 	Secret  bool
 	Handler http.Handler
 }

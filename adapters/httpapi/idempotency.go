@@ -56,11 +56,8 @@ func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Reques
 			"the Idempotency-Key header must be 1 to 255 printable ASCII characters"))
 		return
 	}
-	fp := fingerprint(r.Method, r.URL.Path, c.body)
+	fp := fingerprint(r.Method, r.URL.Path, c.body, c.secretOwner())
 	key := string(c.key.Workspace) + "\x00" + ik
-	if c.secret { // a secret is shown once: replayed only to the key that asked for it
-		key += "\x00" + c.key.ID
-	}
 	ctx := context.WithoutCancel(r.Context()) // record the outcome even if the client went away
 	rec, claimed, err := h.idem.Begin(ctx, key, fp, h.clock.Now(), h.opts.IdempotencyTTL)
 	if err != nil {
@@ -129,8 +126,22 @@ func validIdempotencyKey(k string) bool {
 	return true
 }
 
-func fingerprint(method, path string, body []byte) [32]byte {
+// secretOwner is the API key an answer with a secret shown once belongs to (Route.Secret): part of
+// the request's fingerprint, so that another key's same request is another request for the key
+// (422 idempotency_key_reused), never given the secret; "" for every other route.
+func (c *call) secretOwner() string {
+	if c.secret {
+		return c.key.ID
+	}
+	return ""
+}
+
+func fingerprint(method, path string, body []byte, owner string) [32]byte {
 	h := sha256.New()
+	if owner != "" {
+		h.Write([]byte(owner))
+		h.Write([]byte{0})
+	}
 	h.Write([]byte(method))
 	h.Write([]byte{' '})
 	h.Write([]byte(path))

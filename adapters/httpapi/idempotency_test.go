@@ -277,8 +277,9 @@ func TestMemoryResponseStoreBound(t *testing.T) {
 }
 
 // TestIdempotencySecretsReplayOnlyToTheirKey: an answer that holds a secret shown once (a new API
-// key's) is replayed to the key that asked for it, and never to another key of the workspace that
-// sends the same Idempotency-Key. Every answer says it must not be cached.
+// key's) is replayed to the key that asked for it; another key of the workspace that sends the same
+// Idempotency-Key is told the key is used (nothing created, no secret). The key space is still one
+// per workspace across routes. Every answer says it must not be cached.
 func TestIdempotencySecretsReplayOnlyToTheirKey(t *testing.T) {
 	f := newFixture(t)
 	admin2 := f.newKey(f.env.Workspace.ID, payment.ScopeAdmin, time.Time{})
@@ -291,11 +292,15 @@ func TestIdempotencySecretsReplayOnlyToTheirKey(t *testing.T) {
 	assert.Equal(t, string(first.Body), string(again.Body))
 
 	other := f.do(req{method: "POST", path: "/v1/api_keys", key: admin2, body: body, header: withKey("k1")})
-	require.Equal(t, http.StatusCreated, other.Status, "%s", other.Body)
-	assert.Empty(t, other.Header.Get("Idempotent-Replayed"), "another key does not get the first key's secret")
-	var a, b struct{ Secret string }
+	require.Equal(t, http.StatusUnprocessableEntity, other.Status, "%s", other.Body)
+	assert.Equal(t, httpapi.CodeIdempotencyKeyReused, other.err(t).Code)
+	var a struct{ Secret string }
 	first.json(t, &a)
-	other.json(t, &b)
 	assert.NotEmpty(t, a.Secret)
-	assert.NotEqual(t, a.Secret, b.Secret)
+	assert.NotContains(t, string(other.Body), a.Secret, "another key does not get the first key's secret")
+	keys := f.get(f.admin, "/v1/api_keys")
+	assert.Equal(t, 1, strings.Count(string(keys.Body), `"name":"ci"`), "nothing created for the other key")
+
+	pay := f.do(req{method: "POST", path: "/v1/payments", key: f.admin, body: f.paymentBody(), header: withKey("k1")})
+	assert.Equal(t, http.StatusUnprocessableEntity, pay.Status, "one key space per workspace, across routes")
 }

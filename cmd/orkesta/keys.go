@@ -62,7 +62,8 @@ func (c *cli) newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.S
 		return payment.APIKey{}, "", err
 	}
 	var hash [32]byte
-	if secret == "" {
+	generated := secret == ""
+	if generated {
 		gen := c.newSecret
 		if gen == nil {
 			gen = payment.NewAPIKeySecret
@@ -71,7 +72,7 @@ func (c *cli) newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.S
 	} else {
 		hash = payment.HashAPIKey(secret)
 	}
-	prefix := keyPrefix(secret)
+	prefix := keyPrefix(secret, generated)
 	k := payment.APIKey{ID: svc.NewID(payment.PrefixAPIKey), Workspace: ws, Name: name, Scope: scope, Hash: hash,
 		Prefix: prefix, CreatedAt: svc.Clock().Now().UTC().Truncate(time.Microsecond), ExpiresAt: expires}
 	if err := ks.CreateAPIKey(ctx, k); err != nil {
@@ -82,9 +83,9 @@ func (c *cli) newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.S
 
 // keyPrefix is what of a secret a key's listing shows to recognise it: the first 8 characters of a
 // generated secret ("ok_" and 5 of its 26 random ones), nothing of one a person chose (a seeded
-// ORKESTA_API_KEY), whose first characters would give away part of a password.
-func keyPrefix(secret string) string {
-	if !strings.HasPrefix(secret, payment.APIKeyPrefix) {
+// ORKESTA_API_KEY, whatever it starts with), whose first characters would give away part of it.
+func keyPrefix(secret string, generated bool) string {
+	if !generated {
 		return ""
 	}
 	return secret[:min(len(secret), 8)]

@@ -56,7 +56,8 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 	p := &parser{opts: opts, latin1: latin1}
 	p.rr = &recordReader{text: text, a: &p.text}
 	p.run()
-	if p.rr.tooLong > 0 {
+	if p.rr.tooLong > 0 { // the reading stopped there: what the parser says of the cut-short rest is noise
+		p.errs = reconcile.Errors{}
 		p.fail(p.rr.tooLong, "", fmt.Errorf("a record longer than %d bytes (with its continuations): not a bank's BAI2 record", maxRecord))
 	}
 	if err := p.errs.Err(); err != nil {

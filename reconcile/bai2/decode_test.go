@@ -176,10 +176,8 @@ func TestContinuedFields(t *testing.T) {
 	}
 }
 
-// TestControlTotals: an account whose trailer does not add up is a warning, and an error under Strict;
-// so is a balance mismatch.
 // TestRecordTooLong: a record longer than a bank's ever is (one line, or a line and its 88
-// continuations) ends the decode with an error at its line, before it costs its size in memory.
+// continuations) ends the decode with one error at its line, before it costs its size in memory.
 func TestRecordTooLong(t *testing.T) {
 	head := "01,A,B,251124,0600,1,,,2/\n02,B,A,1,251124,,USD/\n03,1,,/\n"
 	long := strings.Repeat("X", 70<<10)
@@ -189,10 +187,19 @@ func TestRecordTooLong(t *testing.T) {
 	} {
 		_, err := bai2.Decode(strings.NewReader(head+details+"49,100,2/\n98,100,1,4/\n99,100,1,6/\n"), bai2.Options{})
 		require.Error(t, err, name)
+		joined, ok := err.(interface{ Unwrap() []error })
+		require.True(t, ok, name)
+		require.Len(t, joined.Unwrap(), 1, "%s: the one cause, not what follows from the cut: %v", name, err)
 		assert.ErrorContains(t, err, "a record longer than 65536 bytes", name)
 	}
+	ok := head + "16,195,100,0,BR1,CR1," + strings.Repeat("X", 64<<10-len("16,195,100,0,BR1,CR1,")) + "\n" +
+		"49,100,2/\n98,100,1,4/\n99,100,1,6/\n"
+	_, err := bai2.Decode(strings.NewReader(ok), bai2.Options{})
+	assert.NoError(t, err, "a record of exactly 64 KiB is read")
 }
 
+// TestControlTotals: an account whose trailer does not add up is a warning, and an error under Strict;
+// so is a balance mismatch.
 func TestControlTotals(t *testing.T) {
 	bad := strings.Replace(full, "49,+000000320300,11/", "49,+000000320301,10/", 1)
 	opts := bai2.Options{TypeCodes: map[string]reconcile.Direction{"901": reconcile.Credit}}

@@ -168,6 +168,9 @@ func (r *Rail) Pending(d Debtor) []payment.Payment {
 // uploaded). ErrNothingToWrite when no payment is pending. Calls at the same time write one after
 // the other: a payment goes in one file only. A call that waits for another ends with ctx.
 func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, error) {
+	if err := ctx.Err(); err != nil { // ended already: never a file, whether or not another call writes
+		return FileInfo{}, err
+	}
 	select {
 	case r.writing <- struct{}{}:
 	case <-ctx.Done():
