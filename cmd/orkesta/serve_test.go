@@ -310,7 +310,12 @@ func TestServeSecureCookies(t *testing.T) {
 			login, session := signIn(t, base, key)
 			assert.Equal(t, tc.want, login.Secure, "the sign-in form's cookie")
 			assert.Equal(t, tc.want, session.Secure, "the session cookie")
+			assert.Equal(t, tc.want, strings.HasPrefix(session.Name, "__Host-"), "a Secure cookie is a __Host- one: %s", session.Name)
 			assert.True(t, session.HttpOnly)
+			resp, err := http.Get(base + "/login")
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			assert.Equal(t, tc.want, resp.Header.Get("Strict-Transport-Security") != "", "HSTS only with secure cookies")
 			assert.Equal(t, ExitOK, stop())
 		})
 	}
