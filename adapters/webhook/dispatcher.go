@@ -94,6 +94,9 @@ type Dispatcher struct {
 	events payment.EventLog
 	store  payment.WebhookStore
 	opts   Options
+	// guarded: the dispatcher's own client refuses non-public addresses, so endpoints that name one
+	// outright (an IP literal, localhost) are refused when they are given.
+	guarded bool
 
 	pruneMu sync.Mutex
 	pruned  time.Time // when this dispatcher last pruned
@@ -105,6 +108,7 @@ func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dis
 	if opts.Clock == nil {
 		opts.Clock = payment.SystemClock
 	}
+	guarded := opts.Client == nil && !opts.AllowPrivateNetworks
 	if opts.Client == nil {
 		opts.Client = newClient(opts.AllowPrivateNetworks)
 	}
@@ -141,7 +145,7 @@ func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dis
 	if opts.KeepEvents == 0 {
 		opts.KeepEvents = DefaultKeepEvents
 	}
-	return &Dispatcher{events: events, store: store, opts: opts}
+	return &Dispatcher{events: events, store: store, opts: opts, guarded: guarded}
 }
 
 // Stats counts what one step did.

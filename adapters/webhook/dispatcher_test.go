@@ -772,3 +772,33 @@ func TestLateAttemptPushesRetriesOn(t *testing.T) {
 	assert.Equal(t, payment.DeliveryPending, ds[0].Status, "two retries left")
 	assert.Equal(t, e.Clock.Now().Add(2*time.Hour-30*time.Minute), ds[0].NextAttemptAt, "the 2 h retry 90 min after the 30 min one")
 }
+
+// TestEndpointsNamingNonPublicAddressesAreRefused: with the dispatcher's own client, an endpoint whose
+// URL names a non-public address outright (an IP literal, localhost) is refused when it is given,
+// not only when something is sent; with AllowPrivateNetworks, or a client of the caller's, it is
+// taken.
+func TestEndpointsNamingNonPublicAddressesAreRefused(t *testing.T) {
+	e := newHookEnv(t)
+	own := e.opts
+	own.Client = nil
+	d := webhook.New(e.store, e.store, own)
+	for _, u := range []string{"https://127.0.0.1/h", "https://10.0.0.5:8443/h", "https://[::1]/h", "https://localhost:8080/h",
+		"https://api.localhost/h", "https://169.254.169.254/latest", "https://[fd00::1]/h"} {
+		_, err := d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: u})
+		require.ErrorIs(t, err, payment.ErrInvalid, u)
+		fe := payment.FieldErrors(err)
+		require.Len(t, fe, 1, u)
+		assert.Equal(t, "url", fe[0].Field, u)
+		assert.Contains(t, fe[0].Reason, "endpoints must be on the public internet", u)
+	}
+	_, err := d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://erp.example.com/h"})
+	require.NoError(t, err, "a name is checked when the client connects")
+	_, err = d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://93.184.215.14/h"})
+	require.NoError(t, err, "a public address")
+
+	own.AllowPrivateNetworks = true
+	_, err = webhook.New(e.store, e.store, own).CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://127.0.0.1/h"})
+	require.NoError(t, err)
+	_, err = e.dispatcher().CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://127.0.0.1/h"})
+	require.NoError(t, err, "a client of the caller's: the caller's guard")
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -31,9 +32,12 @@ func (d *Dispatcher) validate(r *payment.WebhookEndpointRequest) error {
 		bad("url", "is not an absolute URL")
 	case u.User != nil:
 		bad("url", "must not carry credentials")
-	case u.Scheme == "https", u.Scheme == "http" && d.opts.AllowHTTP:
-	default:
+	case u.Scheme != "https" && (u.Scheme != "http" || !d.opts.AllowHTTP):
 		bad("url", "must use https")
+	case d.guarded:
+		if reason := notPublicHost(u.Hostname()); reason != "" {
+			bad("url", reason)
+		}
 	}
 	if err := payment.CheckText("description", r.Description, maxNote); err != nil {
 		errs = append(errs, err)
@@ -44,6 +48,23 @@ func (d *Dispatcher) validate(r *payment.WebhookEndpointRequest) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// notPublicHost says why a URL's host that names its address outright (an IP literal, localhost) is
+// not on the public internet, or "" when it is or names a host by another name (which the
+// dispatcher's client checks when it connects).
+func notPublicHost(host string) string {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return "names this machine (localhost); endpoints must be on the public internet"
+	}
+	if addr, err := netip.ParseAddr(h); err == nil {
+		var ae *AddressError
+		if errors.As(CheckAddress(addr), &ae) {
+			return "is a " + ae.Kind + " address; endpoints must be on the public internet"
+		}
+	}
+	return ""
 }
 
 // maxNote caps a person's note on an endpoint (its description, why it was disabled), in characters.

@@ -46,6 +46,7 @@ type endpointFlags struct {
 	url, description string
 	events           []string
 	allowHTTP        bool
+	allowPrivate     bool
 }
 
 func (ef *endpointFlags) add(cmd *cobra.Command, eventsHelp, httpHelp string) {
@@ -54,6 +55,8 @@ func (ef *endpointFlags) add(cmd *cobra.Command, eventsHelp, httpHelp string) {
 	f.StringArrayVar(&ef.events, "event", nil, eventsHelp)
 	f.StringVar(&ef.description, "description", "", "a note on what the endpoint is for")
 	f.BoolVar(&ef.allowHTTP, "allow-http", false, httpHelp)
+	f.BoolVar(&ef.allowPrivate, "allow-private", false,
+		"accept a URL on this machine or its private network (local development; serve needs --webhook-allow-private too)")
 }
 
 // withDispatcher runs fn with the dispatcher over the database, once id (when given) is an endpoint id.
@@ -150,7 +153,7 @@ func (c *cli) webhooksCreate() *cobra.Command {
 		Long: `Add an endpoint that receives the workspace's events as signed HTTP POSTs (orkesta serve delivers
 them). Without --event it receives every type: ` + joinTypes(payment.EventTypes()) + `.`,
 		Example: `  orkesta webhooks create --url https://erp.example.com/hooks/orkesta --event payment.settled,payment.failed
-  orkesta webhooks create --url http://localhost:9000/hooks --allow-http --output json`,
+  orkesta webhooks create --url http://localhost:9000/hooks --allow-http --allow-private --output json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if ef.url == "" {
@@ -160,7 +163,7 @@ them). Without --event it receives every type: ` + joinTypes(payment.EventTypes(
 			if err != nil {
 				return err
 			}
-			return c.withDispatcher(cmd, "", allow{http: ef.allowHTTP}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, "", allow{http: ef.allowHTTP, private: ef.allowPrivate}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				ep, err := d.CreateEndpoint(ctx, e.ws.ID, payment.WebhookEndpointRequest{URL: ef.url, Description: ef.description, Events: types})
 				if err != nil {
 					return err
@@ -195,7 +198,7 @@ func (c *cli) webhooksUpdate() *cobra.Command {
 					return err
 				}
 			}
-			return c.withDispatcher(cmd, id, allow{http: ef.allowHTTP}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
+			return c.withDispatcher(cmd, id, allow{http: ef.allowHTTP, private: ef.allowPrivate}, func(ctx context.Context, e *dbEnv, d *webhook.Dispatcher) error {
 				ep, err := d.UpdateEndpoint(ctx, e.ws.ID, id, func(r *payment.WebhookEndpointRequest) {
 					if f.Changed("url") {
 						r.URL = ef.url

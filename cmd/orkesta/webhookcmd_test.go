@@ -49,8 +49,11 @@ func TestWebhooksCommands(t *testing.T) {
 	r = h.run("webhooks", "create", "--url", receiver.URL+"/hook", "--event", "payment.settled,payment.failed", "--event", "payment.settled")
 	assert.Equal(t, ExitError, r.code, "plain HTTP needs --allow-http")
 	assert.Contains(t, r.stderr, "must use https")
+	r = h.run("webhooks", "create", "--url", receiver.URL+"/hook", "--event", "payment.settled", "--allow-http")
+	assert.Equal(t, ExitError, r.code, "a receiver on this machine needs --allow-private")
+	assert.Contains(t, r.stderr, "is a loopback address; endpoints must be on the public internet")
 	r = h.run("webhooks", "create", "--url", receiver.URL+"/hook", "--event", "payment.settled,payment.failed",
-		"--event", "payment.settled", "--allow-http", "-o", "json")
+		"--event", "payment.settled", "--allow-http", "--allow-private", "-o", "json")
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	var ep struct {
 		ID     string   `json:"id"`
@@ -69,11 +72,11 @@ func TestWebhooksCommands(t *testing.T) {
 
 	r = h.run("webhooks", "update", ep.ID, "--description", "ERP, test system")
 	assert.Equal(t, ExitError, r.code, "the http:// URL is checked again")
-	r = h.run("webhooks", "update", ep.ID, "--description", "ERP, test system", "--allow-http")
+	r = h.run("webhooks", "update", ep.ID, "--description", "ERP, test system", "--allow-http", "--allow-private")
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Regexp(t, `events:\s+payment.settled, payment.failed`, r.stdout, "what is not given stays")
 	assert.Regexp(t, `description:\s+ERP, test system`, r.stdout)
-	r = h.run("webhooks", "update", ep.ID, "--event", "all", "--allow-http")
+	r = h.run("webhooks", "update", ep.ID, "--event", "all", "--allow-http", "--allow-private")
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Regexp(t, `events:\s+all`, r.stdout)
 	r = h.run("webhooks", "update", ep.ID, "--url", "ftp://x")

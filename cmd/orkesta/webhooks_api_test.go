@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -179,7 +181,17 @@ func TestServeWebhookAllowPrivate(t *testing.T) {
 			base, _, _, stop := startServe(t, h, append([]string{"--webhook-allow-http", "--no-demo"}, tc.args...)...)
 			api := base + "/v1/webhook_endpoints"
 			code, out := send(t, "POST", api, key, "application/json", `{"url":"`+hook.URL+`/hook"}`)
-			require.Equal(t, http.StatusCreated, code, out)
+			if !tc.want {
+				require.Equal(t, http.StatusUnprocessableEntity, code, out)
+				assert.Contains(t, out, "is a loopback address; endpoints must be on the public internet")
+				// An endpoint made before (or by a name that resolves there) is refused when it is sent to.
+				require.NoError(t, h.store.CreateWebhookEndpoint(context.Background(), payment.WebhookEndpoint{
+					ID: "whk_01KF0E44M0000000000000LOOP", Workspace: defaultWorkspace, URL: hook.URL + "/hook",
+					Secret: "whsec_x", CreatedAt: time.Now().UTC()}))
+				out = `{"id":"whk_01KF0E44M0000000000000LOOP"}`
+			} else {
+				require.Equal(t, http.StatusCreated, code, out)
+			}
 			var ep httpapi.WebhookEndpoint
 			require.NoError(t, json.Unmarshal([]byte(out), &ep))
 			code, out = send(t, "POST", api+"/"+ep.ID+"/test", key, "application/json", `{"type":"payment.settled"}`)
