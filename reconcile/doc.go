@@ -66,8 +66,9 @@
 // entry costs a few lookups, whatever the number of payments. The indexes are open-addressing tables
 // of 64-bit slots over 32-byte payment records; entries are probed in small batches so that the
 // cache misses of independent lookups overlap, and the work is spread over Options.Workers
-// goroutines. A million entries against a million payments take 0.5–0.55 s on two cores
-// (docs/performance.md).
+// goroutines. A million entries against a million payments take 0.33–0.49 s on two cores once the
+// payment index is built (0.16–0.29 s more to build it); docs/performance.md has the figures, and
+// the machines they were taken on.
 //
 // # Runs
 //

@@ -64,8 +64,8 @@
 // order by Migrate (never implicitly) in one transaction under an advisory lock of the schema, and
 // recorded in schema_migrations. Migrate is idempotent and safe when instances start together; a
 // database migrated by newer code is refused with ErrSchemaTooNew. 0001 holds the payments core,
-// 0002 the reconciliation runs, 0003 the processor's leases, 0004 the webhooks. To change the schema,
-// add the next file; never edit a released one.
+// 0002 the reconciliation runs, 0003 the processor's leases, 0004 the webhooks, 0005 the lookup
+// indexes (reference, account). To change the schema, add the next file; never edit a released one.
 //
 // # Performance
 //

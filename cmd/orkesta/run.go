@@ -192,10 +192,11 @@ func (c *cli) rootCommand() *cobra.Command {
 
 'orkesta serve' runs the REST API, the dashboard, the payment processor and webhook delivery on one
 database (SQLite in ./orkesta.db unless --db or --postgres say otherwise). The payments, accounts, keys,
-webhooks and batch commands work on the same database directly. 'orkesta reconcile' and 'orkesta statement
-inspect' work on files alone.
+webhooks, batch and export commands work on the same database directly. 'orkesta reconcile' and 'orkesta
+statement inspect' work on files alone.
 
-Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched left items unmatched.`,
+Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched left items unmatched or
+found an anomaly.`,
 		Example: `  orkesta serve
   orkesta accounts list
   orkesta payments create --from acc_… --to acc_… --amount 1250.00 --currency TRY --reference INV-1

@@ -86,7 +86,7 @@ them). GET /healthz answers 200 when the database is reachable.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&sc.addr, "addr", "127.0.0.1:8080", "listen address (env ORKESTA_ADDR)")
-	f.StringVar(&sc.rail, "rail", "sandbox", "payment rail: sandbox (simulated network) or none (payments stay in processing)")
+	f.StringVar(&sc.rail, "rail", "sandbox", "payment rail: sandbox (simulated network) or none (no network: approved payments wait for orkesta export pain001)")
 	f.StringVar(&sc.apiKey, "api-key", "", "seed this admin API key instead of generating one (env ORKESTA_API_KEY)")
 	f.DurationVar(&sc.settleDelay, "settle-delay", 5*time.Second, "sandbox: how long a payment stays processing before it settles")
 	f.BoolVar(&sc.webhookHTTP, "webhook-allow-http", false, "accept http:// webhook endpoints (local development only)")

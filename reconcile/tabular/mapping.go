@@ -113,7 +113,8 @@ type Mapping struct {
 	// HeaderRow is the 1-based row that holds the column names; 0 means: find it among the first
 	// rows (a header is the first row that names a date column and the amount columns). Rows are
 	// counted as positions name them: a CSV file's lines (blank lines and a "sep=" line included),
-	// a sheet's row numbers.
+	// a sheet's row numbers. HeaderRow, NoHeader and SkipRows take effect when the mapping reads the
+	// file alone (chosen by name); among several mappings the header is found by its names.
 	HeaderRow int `json:"header_row,omitempty"`
 	// NoHeader says the file has no header row: every column is given by index, and data starts
 	// after SkipRows rows (counted as HeaderRow counts them).
