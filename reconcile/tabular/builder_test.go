@@ -157,6 +157,8 @@ func TestExplicitHeaderRowAndNoHeader(t *testing.T) {
 		_, err := build(t, tabular.Options{Currency: "TRY", Mappings: []*tabular.Mapping{m}}, "X;Y", "1;2")
 		assert.ErrorIs(t, err, reconcile.ErrNotStatement)
 		assert.ErrorContains(t, err, "header row 1")
+		assert.ErrorContains(t, err, "lacks a date column (D) and an amount column (A)",
+			"the mapping's names only, not the debit and credit columns it has none for")
 	})
 }
 

@@ -273,11 +273,17 @@ func (l *layout) complete() (bool, string) {
 		miss = append(miss, "a date column ("+l.p.example(fBooking, fValue)+")")
 	}
 	if l.style == 0 {
-		miss = append(miss, "an amount column ("+l.p.example(fAmount)+", or "+l.p.example(fDebit)+" and "+
-			l.p.example(fCredit)+")")
+		names := l.p.example(fAmount)
+		if d, c := l.p.example(fDebit), l.p.example(fCredit); d != noNames && c != noNames {
+			names += ", or " + d + " and " + c // a mapping's split columns, when it has them
+		}
+		miss = append(miss, "an amount column ("+names+")")
 	}
 	return len(miss) == 0, strings.Join(miss, " and ")
 }
+
+// noNames is what example says of fields the mapping names no header for.
+const noNames = "none in the mapping"
 
 // example names a field's first header names for messages.
 func (p *plan) example(fields ...int) string {
@@ -291,7 +297,7 @@ func (p *plan) example(fields ...int) string {
 		out = append(out, n...)
 	}
 	if len(out) == 0 {
-		return "none in the mapping"
+		return noNames
 	}
 	return strings.Join(out, ", ")
 }
