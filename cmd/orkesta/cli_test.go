@@ -216,6 +216,7 @@ func TestPaymentsAccountsKeys(t *testing.T) {
 			"--reference", "INV-2026-001", "--description", "Kumaş faturası"}, save: map[string]string{"p1": `id:\s+(pay_\S+)`}},
 		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "12.345"}, code: ExitError},
 		{args: []string{"payments", "create", "--from", "{{vendor}}", "--to", "{{vendor}}", "--amount", "0", "--method", "cheque"}, code: ExitError},
+		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "10", "--value-date", "2026-13-45"}, code: ExitError},
 		{args: []string{"payments", "create", "--from", "{{own}}", "--to", "{{vendor}}", "--amount", "99.90", "--method", "eft",
 			"--reference", "INV-2026-002", "--value-date", "2026-01-20", "--output", "json"}, save: map[string]string{"p2": `"id": "(pay_[^"]+)"`}},
 		{args: []string{"payments", "get", "{{p1}}"}},

@@ -64,7 +64,7 @@ places than the currency has is an error, never a rounding. --currency defaults 
 				if value != "" {
 					d, err := payment.ParseDate(value)
 					if err != nil {
-						return &payment.ValidationError{Field: "value_date", Reason: err.Error()}
+						return &payment.ValidationError{Field: "value_date", Reason: strings.TrimPrefix(err.Error(), "payment: ")}
 					}
 					req.ValueDate = d
 				}
