@@ -341,7 +341,12 @@ func (s *Service) rematch(ctx context.Context, run *Run, acct *payment.Account, 
 	for o := range res.Outcomes() {
 		re := &run.Entries[which[k]]
 		k++
-		re.Decision = decisionOf(o, re.Decision.Rejected)
+		prev := re.Decision
+		re.Decision = decisionOf(o, prev.Rejected)
+		if re.Decision.State == StateUnmatched && prev.State == StateUnmatched {
+			// still unmatched: who left it so (rejecting its candidates), and why, stays
+			re.Decision.By, re.Decision.Note, re.Decision.At = prev.By, prev.Note, prev.At
+		}
 	}
 	return nil
 }

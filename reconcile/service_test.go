@@ -352,6 +352,14 @@ func TestRejectProposesTheNextCandidateOnce(t *testing.T) {
 	assert.Equal(t, reconcile.StateUnmatched, d.State)
 	assert.ElementsMatch(t, []payment.ID{first.ID, second.ID}, d.Rejected)
 
+	// A re-import that matches the open entries again keeps who rejected them and why.
+	run, _, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "no reference"))}, "a")
+	require.NoError(t, err)
+	d = decisionOf(t, run, "line 1")
+	assert.Equal(t, reconcile.StateUnmatched, d.State)
+	assert.Equal(t, "mehmet", d.By)
+	assert.Equal(t, "nor this one", d.Note)
+
 	_, err = f.svc.Approve(f.ctx, f.ws, run.ID, fp, "mehmet", "")
 	var re *reconcile.ReviewError
 	assert.ErrorAs(t, err, &re)
