@@ -183,7 +183,29 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 			s.svc.Published(wctx, s.changes[i].Event)
 		}
 	}
-	return s.result(s.batchID), nil
+	return s.result(s.settledBatch()), nil
+}
+
+// settledBatch is the batch id the result reports: this attempt's, unless it created nothing and
+// every item it returns was created by one concurrent attempt of the same batch (the same keys sent
+// at once to another instance), whose batch id it then is.
+func (s *submission) settledBatch() payment.BatchID {
+	other := payment.BatchID("")
+	for i := range s.items {
+		switch it := &s.items[i]; {
+		case it.state == created:
+			return s.batchID
+		case it.state != replayed:
+		case other == "":
+			other = s.changes[i].Payment.BatchID
+		case s.changes[i].Payment.BatchID != other:
+			return s.batchID
+		}
+	}
+	if other == "" {
+		return s.batchID
+	}
+	return other
 }
 
 // request returns item i's request as it is created: with its key, the batch id and the actor.
@@ -236,23 +258,28 @@ func (s *submission) prepare(ctx context.Context, idx []int, start func(*work) b
 	})
 }
 
+// sameButBatch returns the payment that holds item i's key when it matches the item's request in
+// everything but the batch id (another attempt of this batch created it).
+func (s *submission) sameButBatch(ctx context.Context, i int) (payment.Payment, bool) {
+	p, err := s.svc.Store().GetPaymentByKey(ctx, s.ws, s.items[i].key)
+	if err != nil || p.BatchID == "" || p.BatchID == s.batchID {
+		return payment.Payment{}, false
+	}
+	q := s.request(i)
+	q.BatchID = p.BatchID
+	return p, q.Replays(&p)
+}
+
 // originalBatch returns the batch id of an earlier attempt of this batch: that of the first item (in
 // input order) whose key is taken by a payment that matches its request in everything but the batch
 // id. It returns "" when there is none.
 func (s *submission) originalBatch(ctx context.Context) payment.BatchID {
-	store := s.svc.Store()
 	for i := range s.items {
 		it := &s.items[i]
 		if it.state != failed || !errors.Is(it.err, payment.ErrIdempotencyMismatch) {
 			continue
 		}
-		p, err := store.GetPaymentByKey(ctx, s.ws, it.key)
-		if err != nil || p.BatchID == "" || p.BatchID == s.batchID {
-			continue
-		}
-		q := s.request(i)
-		q.BatchID = p.BatchID
-		if q.Replays(&p) {
+		if p, ok := s.sameButBatch(ctx, i); ok {
 			return p.BatchID
 		}
 	}
@@ -322,6 +349,13 @@ func (s *submission) settle(ctx context.Context, i int, err error) {
 		it.state = created
 	case errors.Is(err, payment.ErrDuplicate) && it.key != "":
 		_, orig, perr := s.svc.Prepare(ctx, s.ws, s.request(i))
+		if errors.Is(perr, payment.ErrIdempotencyMismatch) {
+			// A concurrent attempt of this batch (the same keys sent at once to another instance)
+			// created it under its own batch id: the same request but for that, so a replay.
+			if p, ok := s.sameButBatch(ctx, i); ok {
+				orig, perr = &p, nil
+			}
+		}
 		switch {
 		case perr != nil:
 			it.state, it.err = failed, perr

@@ -583,3 +583,41 @@ func TestResultsOutliveTheBatch(t *testing.T) {
 		assert.Equal(t, got, *it.Payment, "item %d as stored", i)
 	}
 }
+
+// TestSubmitConcurrentAttemptOfTheSameBatch: the same batch with the same key sent at once to two
+// instances. The one whose write comes second finds every key taken by the other's payments, the
+// same requests but for the batch id: it answers with those, replayed, under the other's batch id,
+// and never with "key reused" for its own request.
+func TestSubmitConcurrentAttemptOfTheSameBatch(t *testing.T) {
+	for _, oneBy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("one by one %v", oneBy), func(t *testing.T) {
+			ts := newTestStore()
+			var store payment.Store = ts
+			if oneBy {
+				store = oneByOne{ts}
+			}
+			e := paymenttest.NewEnv(t, store)
+			reqs := requests(e, 6)
+			var first *batch.Result
+			ts.beforeWrite = func([]payment.Change) {
+				if first != nil {
+					return
+				}
+				first = &batch.Result{} // the other attempt's own writes pass straight through
+				res, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, batch.Options{IdempotencyKey: "pay-run-7"})
+				require.NoError(t, err)
+				first = res
+			}
+			res, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, batch.Options{IdempotencyKey: "pay-run-7"})
+			require.NoError(t, err)
+			require.NotNil(t, first)
+			assert.Equal(t, first.BatchID, res.BatchID, "the batch the payments are in")
+			for i, it := range res.Items {
+				require.Equal(t, batch.ItemCreated, it.Status, "item %d: %v", i, it.Err)
+				assert.True(t, it.Replayed, "item %d", i)
+				assert.Equal(t, first.Items[i].Payment.ID, it.Payment.ID, "item %d", i)
+			}
+			assert.Equal(t, 6, countAll(t, store, e.Workspace.ID), "each payment once")
+		})
+	}
+}

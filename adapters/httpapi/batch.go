@@ -69,6 +69,8 @@ func (h *Handler) createBatch(c *call) error {
 			out.Totals.Created++
 			payments[i] = PaymentOf(it.Payment)
 			o.Payment = &payments[i]
+			// Split between this attempt and one running at once elsewhere: a retry answers whole.
+			c.unfinished = c.unfinished || it.Payment.BatchID != res.BatchID
 		case batch.ItemNotAttempted:
 			out.Totals.NotAttempted++
 			o.Error = newError(http.StatusServiceUnavailable, TypeAPI, CodeNotAttempted,
