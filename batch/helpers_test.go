@@ -37,6 +37,16 @@ func newTestStore() *testStore {
 	return &testStore{Store: memory.New(), failWrite: map[string]error{}, failLookup: map[string]error{}}
 }
 
+// writePath returns a new test store and the store a service uses on it: the store itself (one
+// BatchCreator call) or, oneBy, the store without BatchCreator (one CreatePayment per item).
+func writePath(oneBy bool) (*testStore, payment.Store) {
+	ts := newTestStore()
+	if oneBy {
+		return ts, oneByOne{ts}
+	}
+	return ts, ts
+}
+
 func (s *testStore) GetPaymentByKey(ctx context.Context, ws payment.WorkspaceID, key string) (payment.Payment, error) {
 	if s.onLookup != nil {
 		s.onLookup(key)

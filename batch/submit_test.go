@@ -480,11 +480,7 @@ func (s *failingBatch) CreatePayments(_ context.Context, cs []payment.Change) ([
 func TestSubmitConcurrentCreatorWins(t *testing.T) {
 	for _, oneBy := range []bool{false, true} {
 		t.Run(fmt.Sprintf("one by one %v", oneBy), func(t *testing.T) {
-			ts := newTestStore()
-			var store payment.Store = ts
-			if oneBy {
-				store = oneByOne{ts}
-			}
+			ts, store := writePath(oneBy)
 			rec := &recorder{}
 			e := paymenttest.NewEnv(t, store, paymenttest.WithServiceOptions(payment.Options{Publisher: rec}))
 			reqs := requests(e, 8)
@@ -591,11 +587,7 @@ func TestResultsOutliveTheBatch(t *testing.T) {
 func TestSubmitConcurrentAttemptOfTheSameBatch(t *testing.T) {
 	for _, oneBy := range []bool{false, true} {
 		t.Run(fmt.Sprintf("one by one %v", oneBy), func(t *testing.T) {
-			ts := newTestStore()
-			var store payment.Store = ts
-			if oneBy {
-				store = oneByOne{ts}
-			}
+			ts, store := writePath(oneBy)
 			e := paymenttest.NewEnv(t, store)
 			reqs := requests(e, 6)
 			var first *batch.Result
