@@ -40,6 +40,16 @@
 // candidates FOR UPDATE SKIP LOCKED and take a lease only if it is still free in the latest committed
 // row; webhook claims re-check each candidate's due time on the version they lock.
 //
+// # Idempotency records
+//
+// BeginResponse, CompleteResponse and ReleaseResponse keep an HTTP API's responses for its
+// Idempotency-Keys (httpapi.ResponseStore's semantics, in this package's own Response type;
+// cmd/orkesta adapts them), so that instances sharing the database share the records. A claim is one
+// statement: an insert that, on conflict, replaces only a record older than the TTL, so exactly one
+// of any number of concurrent claims of a key wins. Keys are bytea (the API's hold a NUL byte). Each
+// claim also deletes up to 10 expired records of other keys (SKIP LOCKED), more than it adds:
+// expired records do not pile up, with nothing running in the background.
+//
 // # The event log
 //
 // Transactions insert events in one order and commit in another, so a number taken at insert time
@@ -65,7 +75,8 @@
 // recorded in schema_migrations. Migrate is idempotent and safe when instances start together; a
 // database migrated by newer code is refused with ErrSchemaTooNew. 0001 holds the payments core,
 // 0002 the reconciliation runs, 0003 the processor's leases, 0004 the webhooks, 0005 the lookup
-// indexes (reference, account). To change the schema, add the next file; never edit a released one.
+// indexes (reference, account), 0006 the API's idempotency records. To change the schema, add the
+// next file; never edit a released one.
 //
 // # Performance
 //

@@ -322,7 +322,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("/v1/", httpapi.New(svc, b.keys, httpapi.Options{Logger: log, Clock: c.clock, Sandbox: sc.rail == "sandbox",
-		Routes: routes}))
+		Responses: responseStore(b), Routes: routes}))
 	mux.Handle("/", dashboard.New(svc, b.keys, dashboard.Options{Logger: log, Clock: c.clock, SecureCookies: sc.secureCookies,
 		Reconcile: dashboard.NewServiceReconciler(runs, xlsx.WriteReport), Webhooks: hooks, DecodeOptions: sc.decode}))
 	return &server{handler: logRequests(log, mux), workers: workers}, nil
