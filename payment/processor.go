@@ -248,7 +248,8 @@ func (pr *Processor) Run(ctx context.Context) error {
 
 // ProcessOnce claims one batch of work and handles it, returning when every claimed payment is done
 // with for now. A cancelled ctx stops it between payments and leaves unrecorded what was in flight, as
-// a crash would: the leases run out and the next processor finishes the work.
+// a crash would: its lease runs out and the next processor finishes the work. The payments it had
+// claimed but not started it gives back, so that another processor takes them at once.
 func (pr *Processor) ProcessOnce(ctx context.Context) (StepStats, error) {
 	if pr.opts.Claimer == nil {
 		return StepStats{}, ErrNoClaimer
@@ -280,15 +281,35 @@ func (pr *Processor) ProcessOnce(ctx context.Context) (StepStats, error) {
 			}
 		})
 	}
+	started := 0
 	for i := range work {
 		if ctx.Err() != nil {
 			break
 		}
 		next <- &work[i]
+		started++
 	}
 	close(next)
 	wg.Wait()
+	pr.giveBack(ctx, work[started:])
 	return total, nil
+}
+
+// giveBack ends the leases of claimed payments that were never started (the processor is stopping),
+// on a context of its own: the caller's has ended. A failure leaves the lease to run out.
+func (pr *Processor) giveBack(ctx context.Context, unstarted []Work) {
+	if len(unstarted) == 0 {
+		return
+	}
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	now := pr.opts.Clock.Now()
+	for _, w := range unstarted {
+		w.Until = now
+		if err := pr.opts.Claimer.UpdateWork(gctx, w); err != nil && !errors.Is(err, ErrConflict) {
+			pr.opts.Logger.WarnContext(gctx, "payment: processor: cannot give back a lease", "payment", w.Payment.ID, "error", err)
+		}
+	}
 }
 
 // handle does what one claimed payment needs and records the outcome in its bookkeeping.

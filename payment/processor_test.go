@@ -246,6 +246,41 @@ func TestProcessorRecoversAfterCrash(t *testing.T) {
 	assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
 }
 
+// TestProcessorGivesBackWhatItDidNotStart: a processor stopped while it works through a claimed batch
+// leaves the payment in flight leased (as a crash would), and gives back the leases of those it never
+// started, so that another processor sends them at once rather than when the leases run out.
+func TestProcessorGivesBackWhatItDidNotStart(t *testing.T) {
+	rail := &paymenttest.Rail{}
+	e := newProcEnv(t, rail)
+	var ps []payment.Payment
+	for range 4 {
+		ps = append(ps, e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved))
+	}
+	c, stop := context.WithCancel(ctx)
+	stopping := &paymenttest.Rail{Script: func(payment.Payment, int) (payment.RailReceipt, error) {
+		stop() // the server is told to stop during the first rail call
+		return payment.RailReceipt{}, context.Canceled
+	}}
+	svc := payment.NewService(e.Store, payment.Options{Clock: e.Clock,
+		Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: stopping}})
+	st, err := payment.NewProcessor(svc, payment.ProcessorOptions{Owner: "stopping", Lease: time.Minute, Workers: 1}).ProcessOnce(c)
+	require.NoError(t, err)
+	require.Equal(t, 4, st.Claimed)
+
+	next := e.processor(payment.ProcessorOptions{Owner: "next"})
+	st, err = next.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, st.Claimed, "the three never started, at once; the one in flight keeps its lease")
+	assert.Equal(t, 3, st.Submitted)
+	e.Clock.Advance(time.Minute)
+	st, err = next.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Submitted, "the one in flight, once its lease ran out")
+	for _, p := range ps {
+		assert.Equal(t, 1, rail.Accepted(p.ID), "each sent once")
+	}
+}
+
 // TestProcessorsShareWork: four processors stepping at the same time over one store never submit a
 // payment twice, and between them submit all.
 func TestProcessorsShareWork(t *testing.T) {
