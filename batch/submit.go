@@ -169,6 +169,15 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 		s.batchID = orig
 		started := s.indexes(func(it *work) bool { return it.state != notAttempted && !isDuplicateKey(it) })
 		s.prepare(wctx, started, nil)
+		// Items that two attempts at once split between them carry the other's batch id: replays too.
+		for i := range s.items {
+			if it := &s.items[i]; it.state == failed && errors.Is(it.err, payment.ErrIdempotencyMismatch) {
+				if p, ok := s.sameButBatch(wctx, i); ok {
+					it.state, it.err = replayed, nil
+					s.changes[i] = payment.Change{Payment: p}
+				}
+			}
+		}
 	}
 	if err := s.checkTotals(); err != nil {
 		return nil, err
@@ -259,8 +268,14 @@ func (s *submission) prepare(ctx context.Context, idx []int, start func(*work) b
 }
 
 // sameButBatch returns the payment that holds item i's key when it matches the item's request in
-// everything but the batch id (another attempt of this batch created it).
+// everything but the batch id: another attempt of this batch created it. The item's key says so when
+// the batch has no key of its own (its items' keys are what make it the same batch) or when the key
+// is derived from the batch's; an item's own key in a batch with a key may have been used by another
+// batch, whose payment is then a key reused, as for a single request.
 func (s *submission) sameButBatch(ctx context.Context, i int) (payment.Payment, bool) {
+	if s.opts.IdempotencyKey != "" && s.reqs[i].IdempotencyKey != "" {
+		return payment.Payment{}, false
+	}
 	p, err := s.svc.Store().GetPaymentByKey(ctx, s.ws, s.items[i].key)
 	if err != nil || p.BatchID == "" || p.BatchID == s.batchID {
 		return payment.Payment{}, false

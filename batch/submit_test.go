@@ -613,3 +613,53 @@ func TestSubmitConcurrentAttemptOfTheSameBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestSubmitRetryAfterASplitRace: two attempts of one batch at once split its items between them
+// (each created some under its own batch id). A retry with the key answers every item, replayed,
+// whichever attempt created it: nothing fails as a reused key, nothing is created twice.
+func TestSubmitRetryAfterASplitRace(t *testing.T) {
+	for _, oneBy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("one by one %v", oneBy), func(t *testing.T) {
+			ts, store := writePath(oneBy)
+			e := paymenttest.NewEnv(t, store)
+			reqs := requests(e, 6)
+			raced := false
+			ts.beforeWrite = func([]payment.Change) {
+				if raced {
+					return
+				}
+				raced = true // the other attempt gets only the first three written first
+				_, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs[:3], batch.Options{IdempotencyKey: "pay-run-8"})
+				require.NoError(t, err)
+			}
+			_, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, batch.Options{IdempotencyKey: "pay-run-8"})
+			require.NoError(t, err)
+			require.Equal(t, 6, countAll(t, store, e.Workspace.ID))
+
+			res, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, batch.Options{IdempotencyKey: "pay-run-8"})
+			require.NoError(t, err)
+			for i, it := range res.Items {
+				require.Equal(t, batch.ItemCreated, it.Status, "item %d: %v", i, it.Err)
+				assert.True(t, it.Replayed, "item %d", i)
+			}
+			assert.Equal(t, 6, countAll(t, store, e.Workspace.ID), "nothing created twice")
+		})
+	}
+}
+
+// TestSubmitOwnKeyOfAnotherBatch: an item's own key already used by another batch's payment for the
+// same request is a reused key, as for a single request: not a replay of that batch.
+func TestSubmitOwnKeyOfAnotherBatch(t *testing.T) {
+	e := paymenttest.NewEnv(t, memory.New())
+	reqs := requests(e, 2)
+	reqs[0].IdempotencyKey = "invoice-77"
+	x, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, batch.Options{IdempotencyKey: "batch-x"})
+	require.NoError(t, err)
+	y, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, batch.Options{IdempotencyKey: "batch-y"})
+	require.NoError(t, err)
+	assert.NotEqual(t, x.BatchID, y.BatchID)
+	require.Equal(t, batch.ItemFailed, y.Items[0].Status)
+	assert.ErrorIs(t, y.Items[0].Err, payment.ErrIdempotencyMismatch)
+	assert.Equal(t, batch.ItemCreated, y.Items[1].Status)
+	assert.False(t, y.Items[1].Replayed)
+}
