@@ -268,6 +268,7 @@ func (p *parser) run() {
 		if tag, n := tagAt(l); n > 0 {
 			p.closeField()
 			p.tag, p.tagLine, p.start, p.end, p.open = tag, line, lstart+n, lstart+len(l), true
+			p.checkFieldSize(line)
 			continue
 		}
 		if isTerminator(l) {
@@ -276,10 +277,24 @@ func (p *parser) run() {
 		}
 		if p.open { // continuation line
 			p.end = lstart + len(l)
+			p.checkFieldSize(line)
 		}
 	}
 	p.closeField()
 	p.finish()
+}
+
+// maxField caps a field with its continuation lines. SWIFT allows a :86: of 6 lines of 65
+// characters and banks stretch it to a few dozen; a field of megabytes is not a bank's, and would
+// cost its size several times over in memory.
+const maxField = 64 << 10
+
+// checkFieldSize ends the reading at line when the open field has grown past maxField.
+func (p *parser) checkFieldSize(line int) {
+	if p.end-p.start > maxField {
+		p.fail(line, ":"+p.tag+":", fmt.Errorf("a field longer than %d bytes with its continuation lines: not a bank's MT940 field", maxField))
+		p.open, p.stop = false, true
+	}
 }
 
 // tagAt recognises a field tag at the start of a line: ":" 2 digits [letter] ":" (or ":NS:"). It

@@ -559,3 +559,26 @@ func TestTurkishFileCharsetDetection(t *testing.T) {
 	assert.Equal(t, "charset", detected.Warnings[0].Code)
 	assert.Contains(t, forced.Entries[1].Remittance, "AYŞE YILMAZ İĞNE ÇÖZÜM LTD. ŞTİ.")
 }
+
+// TestFieldTooLong: a field longer than a bank's ever is (one line, or a line and its continuation
+// lines) ends the decode with one error at its line; a field of 64 KiB is read.
+func TestFieldTooLong(t *testing.T) {
+	head := ":20:STMT\n:25:TR330006100519786457841326\n:28C:1/1\n:60F:C260105TRY1000,00\n:61:2601050105D5,00NCHGNONREF\n"
+	tail := ":62F:C260105TRY995,00\n-\n"
+	long := strings.Repeat("X", 70<<10)
+	for name, field := range map[string]string{
+		"one line":      ":86:" + long + "\n",
+		"continuations": ":86:FEE\n" + strings.Repeat(long[:8<<10]+"\n", 9),
+	} {
+		_, err := mt940.Decode(strings.NewReader(head+field+tail), mt940.Options{})
+		require.Error(t, err, name)
+		assert.ErrorContains(t, err, "a field longer than 65536 bytes", name)
+		joined, ok := err.(interface{ Unwrap() []error })
+		if ok {
+			assert.Len(t, joined.Unwrap(), 1, "%s: the one cause: %v", name, err)
+		}
+	}
+	sts, err := mt940.Decode(strings.NewReader(head+":86:"+strings.Repeat("X", 64<<10)+"\n"+tail), mt940.Options{})
+	require.NoError(t, err, "a field of 64 KiB is read")
+	assert.Len(t, sts[0].Entries[0].Remittance, 64<<10)
+}
