@@ -269,11 +269,11 @@ func (s *submission) prepare(ctx context.Context, idx []int, start func(*work) b
 
 // sameButBatch returns the payment that holds item i's key when it matches the item's request in
 // everything but the batch id: another attempt of this batch created it. The item's key says so when
-// the batch has no key of its own (its items' keys are what make it the same batch) or when the key
-// is derived from the batch's; an item's own key in a batch with a key may have been used by another
-// batch, whose payment is then a key reused, as for a single request.
+// it is derived from the batch key, or when no item's is (the items' own keys are then what make it
+// the same batch). An item's own key beside derived ones may have been used by another batch, whose
+// payment is then a key reused, as for a single request.
 func (s *submission) sameButBatch(ctx context.Context, i int) (payment.Payment, bool) {
-	if s.opts.IdempotencyKey != "" && s.reqs[i].IdempotencyKey != "" {
+	if s.reqs[i].IdempotencyKey != "" && s.hasDerivedKeys() {
 		return payment.Payment{}, false
 	}
 	p, err := s.svc.Store().GetPaymentByKey(ctx, s.ws, s.items[i].key)
@@ -283,6 +283,11 @@ func (s *submission) sameButBatch(ctx context.Context, i int) (payment.Payment, 
 	q := s.request(i)
 	q.BatchID = p.BatchID
 	return p, q.Replays(&p)
+}
+
+// hasDerivedKeys reports whether some item's key is derived from the batch key (it has none of its own).
+func (s *submission) hasDerivedKeys() bool {
+	return s.opts.IdempotencyKey != "" && slices.ContainsFunc(s.reqs, func(r payment.Request) bool { return r.IdempotencyKey == "" })
 }
 
 // originalBatch returns the batch id of an earlier attempt of this batch: that of the first item (in

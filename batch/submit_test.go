@@ -663,3 +663,27 @@ func TestSubmitOwnKeyOfAnotherBatch(t *testing.T) {
 	assert.Equal(t, batch.ItemCreated, y.Items[1].Status)
 	assert.False(t, y.Items[1].Replayed)
 }
+
+// TestSubmitRetryKeyedBatchOfOwnKeys: a batch with a key whose items all carry their own keys is
+// retried after a cancellation: the retry keeps the first attempt's batch and creates the rest.
+func TestSubmitRetryKeyedBatchOfOwnKeys(t *testing.T) {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ts := cancelAt("item-5", cancel)
+	e := paymenttest.NewEnv(t, ts)
+	reqs := requests(e, 10)
+	for i := range reqs {
+		reqs[i].IdempotencyKey = fmt.Sprintf("item-%d", i)
+	}
+	opts := batch.Options{IdempotencyKey: "payroll-x", Concurrency: 1}
+	first, err := batch.Submit(cctx, e.Service, e.Workspace.ID, reqs, opts)
+	require.NoError(t, err)
+	require.Less(t, first.Count(batch.ItemCreated), 10)
+	retry, err := batch.Submit(ctx, e.Service, e.Workspace.ID, reqs, opts)
+	require.NoError(t, err)
+	assert.Equal(t, first.BatchID, retry.BatchID)
+	for i, it := range retry.Items {
+		require.Equal(t, batch.ItemCreated, it.Status, "item %d: %v", i, it.Err)
+	}
+	assert.Equal(t, 10, countAll(t, ts, e.Workspace.ID))
+}

@@ -267,13 +267,20 @@ func (pr *Processor) ProcessOnce(ctx context.Context) (StepStats, error) {
 	}
 	total := StepStats{Claimed: len(work)}
 	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		next = make(chan *Work)
+		mu        sync.Mutex
+		wg        sync.WaitGroup
+		next      = make(chan *Work)
+		unstarted []Work // handed over once the stop had come: not started either
 	)
 	for range min(pr.opts.Workers, len(work)) {
 		wg.Go(func() {
 			for w := range next {
+				if ctx.Err() != nil {
+					mu.Lock()
+					unstarted = append(unstarted, *w)
+					mu.Unlock()
+					continue
+				}
 				st := pr.handle(ctx, w)
 				mu.Lock()
 				total.add(st)
@@ -291,7 +298,7 @@ func (pr *Processor) ProcessOnce(ctx context.Context) (StepStats, error) {
 	}
 	close(next)
 	wg.Wait()
-	pr.giveBack(ctx, work[started:])
+	pr.giveBack(ctx, append(unstarted, work[started:]...))
 	return total, nil
 }
 

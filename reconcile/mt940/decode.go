@@ -83,6 +83,9 @@ func decodeText(text string, opts Options, fallback bool) ([]reconcile.Statement
 			errs.Add(e)
 		}
 		n += len(p.out)
+		if p.capped { // one pass stops there: so do the parts read at the same time
+			break
+		}
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -158,6 +161,7 @@ type parser struct {
 	lines    int // lines of the file before src
 	errs     []*reconcile.ParseError
 	stop     bool
+	capped   bool // stopped by a field over maxField
 	out      []reconcile.Statement
 	cur      *stmt
 	entries  []reconcile.Entry // the current chunk; each statement's Entries is a window on one
@@ -293,7 +297,7 @@ const maxField = 64 << 10
 func (p *parser) checkFieldSize(line int) {
 	if p.end-p.start > maxField {
 		p.fail(line, ":"+p.tag+":", fmt.Errorf("a field longer than %d bytes with its continuation lines: not a bank's MT940 field", maxField))
-		p.open, p.stop = false, true
+		p.open, p.stop, p.capped = false, true, true
 	}
 }
 

@@ -578,6 +578,14 @@ func TestFieldTooLong(t *testing.T) {
 			assert.Len(t, joined.Unwrap(), 1, "%s: the one cause: %v", name, err)
 		}
 	}
+	// Two such fields in a file read in parts at the same time: one error, as one pass gives.
+	stmt := head + ":86:FEE\n" + tail
+	big := head + ":86:" + long + "\n" + tail + strings.Repeat(stmt, (2<<20)/len(stmt)) + head + ":86:" + long + "\n" + tail
+	_, err := mt940.Decode(strings.NewReader(big), mt940.Options{})
+	require.Error(t, err)
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		assert.Len(t, joined.Unwrap(), 1, "%v", err)
+	}
 	sts, err := mt940.Decode(strings.NewReader(head+":86:"+strings.Repeat("X", 64<<10)+"\n"+tail), mt940.Options{})
 	require.NoError(t, err, "a field of 64 KiB is read")
 	assert.Len(t, sts[0].Entries[0].Remittance, 64<<10)
