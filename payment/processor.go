@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -376,7 +377,7 @@ func (pr *Processor) poll(ctx context.Context, w *Work) StepStats {
 	if !ok {
 		return pr.record(ctx, w, StepStats{Skipped: 1}, pr.opts.PollInterval)
 	}
-	out, err := poller.Status(ctx, p)
+	out, err := railStatus(ctx, poller, p)
 	if ctx.Err() != nil {
 		return StepStats{}
 	}
@@ -384,6 +385,16 @@ func (pr *Processor) poll(ctx context.Context, w *Work) StepStats {
 		// The rail never got it (it was lost between acceptance and the rail's own storage): send again.
 		w.Sent = false
 		return pr.record(ctx, w, StepStats{Retrying: 1}, 0)
+	}
+	if err == nil {
+		switch out.Status {
+		case StatusProcessing, StatusSettled, StatusFailed:
+		default:
+			// Outside the rail's contract: the payment stays processing, but as a failed attempt that
+			// operators see, with backoff, rather than as a silent "still in flight" for ever.
+			err = fmt.Errorf("payment: the %s rail reported status %q; want processing, settled or failed",
+				p.Method, string(out.Status))
+		}
 	}
 	if err != nil {
 		return pr.retry(ctx, w, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -360,3 +361,83 @@ func TestProcessorWithoutClaimer(t *testing.T) {
 
 // storeOnly hides every optional interface of the store.
 type storeOnly struct{ payment.Store }
+
+// TestProcessorSurvivesAPanickingRail: a rail is someone else's code; one that panics must not take
+// the processor (and the server running it) down. The panic is a failed attempt like any error the
+// rail did not classify: recorded, retried after the backoff with the same payment id.
+func TestProcessorSurvivesAPanickingRail(t *testing.T) {
+	rail := &paymenttest.Rail{Script: func(p payment.Payment, attempt int) (payment.RailReceipt, error) {
+		if attempt == 1 {
+			panic("rail bug: nil map")
+		}
+		return payment.RailReceipt{Reference: "ok"}, nil
+	}}
+	e := newProcEnv(t, rail)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	pr := e.processor(payment.ProcessorOptions{RetryBase: time.Second})
+
+	st, err := pr.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, payment.StepStats{Claimed: 1, Retrying: 1}, st)
+	w, ok := e.store.WorkOf(p.ID)
+	require.True(t, ok)
+	assert.Equal(t, 1, w.Attempts)
+	assert.Contains(t, w.LastError, "rail bug: nil map")
+	assert.False(t, w.Sent)
+	assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
+
+	e.Clock.Advance(time.Second)
+	st, err = pr.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Submitted)
+	assert.Equal(t, 1, rail.Accepted(p.ID))
+}
+
+// TestProcessorPollerPanics: a status poll that panics is a failed attempt too.
+func TestProcessorPollerPanics(t *testing.T) {
+	rail := &pollRail{status: func(payment.Payment) (payment.RailOutcome, error) { panic("poller bug") }}
+	e := newProcEnv(t, rail)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	pr := e.processor(payment.ProcessorOptions{PollInterval: time.Second})
+	_, err := pr.ProcessOnce(ctx)
+	require.NoError(t, err)
+	e.Clock.Advance(time.Second)
+	st, err := pr.ProcessOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, payment.StepStats{Claimed: 1, Retrying: 1}, st)
+	w, _ := e.store.WorkOf(p.ID)
+	assert.Contains(t, w.LastError, "poller bug")
+	assert.True(t, w.Sent, "the rail had accepted it: it is asked again, not sent again")
+}
+
+// TestProcessorUnknownRailStatus: a poll answering a status outside its contract (processing,
+// settled or failed) leaves the payment processing, but as a failed attempt an operator can see
+// (LastError names the status) and with backoff, not as a silent "still in flight" for ever.
+func TestProcessorUnknownRailStatus(t *testing.T) {
+	for _, status := range []payment.Status{"", "returned", payment.StatusCancelled, payment.StatusPending} {
+		t.Run(string(status), func(t *testing.T) {
+			rail := &pollRail{status: func(payment.Payment) (payment.RailOutcome, error) {
+				return payment.RailOutcome{Status: status, Code: "X1", Message: "odd"}, nil
+			}}
+			e := newProcEnv(t, rail)
+			p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+			pr := e.processor(payment.ProcessorOptions{PollInterval: time.Second, RetryBase: time.Minute, RetryMax: time.Hour})
+			_, err := pr.ProcessOnce(ctx)
+			require.NoError(t, err)
+			wait := time.Second // the poll interval after the rail accepted it
+			for attempt := 1; attempt <= 2; attempt++ {
+				start := e.Clock.Advance(wait)
+				st, err := pr.ProcessOnce(ctx)
+				require.NoError(t, err)
+				assert.Equal(t, payment.StepStats{Claimed: 1, Retrying: 1}, st, "attempt %d", attempt)
+				w, _ := e.store.WorkOf(p.ID)
+				assert.Equal(t, attempt, w.Attempts)
+				assert.Contains(t, w.LastError, strconv.Quote(string(status)))
+				wait = pr.Backoff(attempt)
+				assert.Equal(t, start.Add(wait), w.Until, "attempt %d: asked again after the backoff", attempt)
+				assert.True(t, w.Sent)
+			}
+			assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
+		})
+	}
+}

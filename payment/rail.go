@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Rail moves a payment on a payment network (a bank API, a card gateway, a file for upload).
@@ -62,4 +63,31 @@ func IsTemporary(err error) bool {
 		return re.Temporary
 	}
 	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// railSubmit calls rail.Submit, turning a panic into an error. A rail is code of its own, often a
+// bank's SDK; a panic in it must not take down the processor, or the server it runs in, with every
+// payment it was working on. The error is not a *RailError: as for any answer the rail did not
+// classify, the rail may or may not have the payment, and a retry under the same id is what is safe.
+func railSubmit(ctx context.Context, rail Rail, p Payment) (rec RailReceipt, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rec, err = RailReceipt{}, railPanic(p.Method, "submit", r)
+		}
+	}()
+	return rail.Submit(ctx, p)
+}
+
+// railStatus is railSubmit for RailStatusPoller.Status.
+func railStatus(ctx context.Context, poller RailStatusPoller, p Payment) (out RailOutcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = RailOutcome{}, railPanic(p.Method, "status", r)
+		}
+	}()
+	return poller.Status(ctx, p)
+}
+
+func railPanic(m Method, call string, r any) error {
+	return fmt.Errorf("payment: the %s rail panicked in %s: %v", m, call, r)
 }

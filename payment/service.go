@@ -352,7 +352,7 @@ func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment,
 	if !ok {
 		return p, fmt.Errorf("payment: no rail configured for method %s", p.Method)
 	}
-	receipt, err := rail.Submit(ctx, p)
+	receipt, err := railSubmit(ctx, rail, p)
 	if err != nil {
 		var re *RailError
 		if errors.As(err, &re) && !re.Temporary {
