@@ -61,6 +61,20 @@ func parsePrefixed(s, prefix, field string) (string, error) {
 	return prefix + strings.ToUpper(u), nil
 }
 
+// canonicalAccountID returns a well-formed account id with its ULID in upper case, as ids are stored
+// (a ULID is case-insensitive, and ParseAccountID accepts either case); anything else as it is, for
+// validation to refuse. It allocates nothing for an id already in upper case.
+func canonicalAccountID(id AccountID) AccountID {
+	s := string(id)
+	if len(s) != len(PrefixAccount)+26 || s[:len(PrefixAccount)] != PrefixAccount || !ValidULID(s[len(PrefixAccount):]) {
+		return id
+	}
+	if u := strings.ToUpper(s[len(PrefixAccount):]); u != s[len(PrefixAccount):] {
+		return AccountID(PrefixAccount + u)
+	}
+	return id
+}
+
 // EndToEndKey is the payment's compact end-to-end key: the 16 random characters of its ULID, upper-case
 // letters and digits only, so it survives MT940's 16-character reference field and the EndToEndId of
 // ISO 20022 files, and statements can lead back to the payment.

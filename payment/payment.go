@@ -59,7 +59,7 @@ type Request struct {
 // sameAs reports whether r asks for the payment p already is (for idempotent replays).
 func (r *Request) sameAs(p *Payment) bool {
 	return r.Amount == p.Amount && r.Currency == p.Currency && r.Method == p.Method &&
-		r.FromAccount == p.FromAccount && r.ToAccount == p.ToAccount &&
+		canonicalAccountID(r.FromAccount) == p.FromAccount && canonicalAccountID(r.ToAccount) == p.ToAccount &&
 		r.Description == p.Description && r.Reference == p.Reference &&
 		(r.ValueDate == p.ValueDate || r.ValueDate.IsZero()) && r.BatchID == p.BatchID
 }

@@ -173,6 +173,7 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 // PrepareTo is Prepare writing the change into *c, which it leaves alone unless it returns nil, nil:
 // a caller that keeps many changes (package batch) builds each in place instead of copying it.
 func (s *Service) PrepareTo(ctx context.Context, ws WorkspaceID, req Request, c *Change) (*Payment, error) {
+	req.FromAccount, req.ToAccount = canonicalAccountID(req.FromAccount), canonicalAccountID(req.ToAccount)
 	if req.IdempotencyKey != "" {
 		old, err := s.store.GetPaymentByKey(ctx, ws, req.IdempotencyKey)
 		switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -349,4 +350,41 @@ func TestCreateDefaultsAndFields(t *testing.T) {
 	require.Len(t, h, 1)
 	assert.Equal(t, payment.EventCreate, h[0].Event)
 	assert.Equal(t, "ayse", h[0].Actor)
+}
+
+// TestCreateAccountIDsInEitherCase: a ULID is case-insensitive, and ParseAccountID (the API's account
+// paths and filters) accepts lower case, as the product docs print ids ("acc_01hx3k9q…"). Create takes
+// them too and stores the canonical upper-case id; a retry in the other case is the same request.
+func TestCreateAccountIDsInEitherCase(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	lower := func(id payment.AccountID) payment.AccountID {
+		return payment.AccountID("acc_" + strings.ToLower(string(id[len("acc_"):])))
+	}
+	p, err := env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) {
+		r.FromAccount, r.ToAccount, r.IdempotencyKey = lower(env.Own.ID), lower(env.Vendor.ID), "erp-1"
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, env.Own.ID, p.FromAccount)
+	assert.Equal(t, env.Vendor.ID, p.ToAccount)
+	got, err := env.Service.List(ctx, env.Workspace.ID, payment.ListFilter{FromAccount: env.Own.ID})
+	require.NoError(t, err)
+	require.Len(t, got.Payments, 1, "listed under the account's id")
+
+	again, err := env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) { r.IdempotencyKey = "erp-1" }))
+	require.NoError(t, err, "the same request in upper case is a replay")
+	assert.Equal(t, p.ID, again.ID)
+	again, err = env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) {
+		r.FromAccount, r.ToAccount, r.IdempotencyKey = lower(env.Own.ID), lower(env.Vendor.ID), "erp-1"
+	}))
+	require.NoError(t, err, "and in lower case too")
+	assert.Equal(t, p.ID, again.ID)
+
+	_, err = env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) {
+		r.ToAccount = lower(r.FromAccount)
+	}))
+	require.Error(t, err)
+	fe := payment.FieldErrors(err)
+	require.Len(t, fe, 1, "%v", err)
+	assert.Equal(t, "to_account", fe[0].Field)
+	assert.Contains(t, fe[0].Reason, "must differ from from_account")
 }
