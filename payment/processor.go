@@ -107,7 +107,8 @@ type ProcessorOptions struct {
 	// Workers is how many payments of a step are handled at once [4].
 	Workers int
 	// Lease is how long a claimed payment is held while the processor works on it; it must exceed the
-	// longest rail call [2m].
+	// longest rail call [2m]. The work on a payment gets a context with this timeout (wall time): a
+	// rail call still running when it ends is cancelled and counts as a temporary failure.
 	Lease time.Duration
 	// PollInterval is how long to wait before asking a polled rail about a payment again [30s].
 	PollInterval time.Duration
@@ -330,13 +331,17 @@ func (pr *Processor) handle(ctx context.Context, w *Work) StepStats {
 		got Payment
 		err error
 	)
+	// The work on a payment ends with its lease, when another processor may take it: a rail that
+	// hangs is then a temporary failure (context.DeadlineExceeded), and the rest of the step goes on.
+	lctx, cancel := context.WithTimeout(ctx, pr.opts.Lease)
+	defer cancel()
 	switch {
 	case p.Status == StatusPending || p.Status == StatusApproved:
-		got, err = pr.svc.Submit(ctx, p.Workspace, p.ID, pr.opts.Actor)
+		got, err = pr.svc.Submit(lctx, p.Workspace, p.ID, pr.opts.Actor)
 	case p.Status == StatusProcessing && !w.Sent:
-		got, err = pr.svc.Dispatch(ctx, p.Workspace, p.ID)
+		got, err = pr.svc.Dispatch(lctx, p.Workspace, p.ID)
 	case p.Status == StatusProcessing:
-		return pr.poll(ctx, w)
+		return pr.poll(ctx, lctx, w)
 	default:
 		return pr.record(ctx, w, StepStats{Skipped: 1}, 0)
 	}
@@ -370,14 +375,15 @@ func (pr *Processor) outcome(ctx context.Context, w *Work, p Payment, err error)
 	}
 }
 
-// poll asks a RailStatusPoller how a sent payment is doing and settles or fails it accordingly.
-func (pr *Processor) poll(ctx context.Context, w *Work) StepStats {
+// poll asks a RailStatusPoller how a sent payment is doing and settles or fails it accordingly, on
+// lctx (ctx bounded by the lease); the outcome is recorded on ctx.
+func (pr *Processor) poll(ctx, lctx context.Context, w *Work) StepStats {
 	p := w.Payment
 	poller, ok := pr.svc.opts.Rails[p.Method].(RailStatusPoller)
 	if !ok {
 		return pr.record(ctx, w, StepStats{Skipped: 1}, pr.opts.PollInterval)
 	}
-	out, err := railStatus(ctx, poller, p)
+	out, err := railStatus(lctx, poller, p)
 	if ctx.Err() != nil {
 		return StepStats{}
 	}
@@ -406,10 +412,10 @@ func (pr *Processor) poll(ctx context.Context, w *Work) StepStats {
 		if reason == "" {
 			reason = "settled on the rail"
 		}
-		_, err = pr.svc.Settle(ctx, p.Workspace, p.ID, pr.opts.Actor, reason)
+		_, err = pr.svc.Settle(lctx, p.Workspace, p.ID, pr.opts.Actor, reason)
 		return pr.terminal(ctx, w, err, StepStats{Settled: 1})
 	case StatusFailed:
-		_, err = pr.svc.Fail(ctx, p.Workspace, p.ID, pr.opts.Actor, out.Code, out.Message)
+		_, err = pr.svc.Fail(lctx, p.Workspace, p.ID, pr.opts.Actor, out.Code, out.Message)
 		return pr.terminal(ctx, w, err, StepStats{Failed: 1})
 	}
 	return pr.record(ctx, w, StepStats{}, pr.opts.PollInterval)

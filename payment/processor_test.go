@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -440,4 +441,49 @@ func TestProcessorUnknownRailStatus(t *testing.T) {
 			assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
 		})
 	}
+}
+
+// hangingRail never answers on its own: it returns only when its context ends.
+type hangingRail struct{ calls atomic.Int32 }
+
+func (r *hangingRail) Submit(c context.Context, _ payment.Payment) (payment.RailReceipt, error) {
+	r.calls.Add(1)
+	<-c.Done()
+	return payment.RailReceipt{}, c.Err()
+}
+
+// TestProcessorBoundsRailCallsByTheLease: a rail that hangs (a bank connection that never answers)
+// is given up at the end of the payment's lease, when another processor may take the payment: the
+// attempt is a temporary failure, retried after the backoff, and the processor goes on with its
+// other work instead of waiting for ever.
+func TestProcessorBoundsRailCallsByTheLease(t *testing.T) {
+	rail := &hangingRail{}
+	e := newProcEnv(t, rail)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	pr := e.processor(payment.ProcessorOptions{Lease: 50 * time.Millisecond, RetryBase: time.Second})
+
+	type result struct {
+		st  payment.StepStats
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, err := pr.ProcessOnce(ctx)
+		done <- result{st, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ProcessOnce is still waiting for the rail long after the lease ended")
+	}
+	require.NoError(t, r.err)
+	assert.Equal(t, payment.StepStats{Claimed: 1, Retrying: 1}, r.st)
+	w, ok := e.store.WorkOf(p.ID)
+	require.True(t, ok)
+	assert.Equal(t, 1, w.Attempts)
+	assert.Contains(t, w.LastError, context.DeadlineExceeded.Error())
+	assert.False(t, w.Sent)
+	assert.Equal(t, e.Clock.Now().Add(time.Second), w.Until)
+	assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
 }
