@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,9 +50,11 @@ The file is checked first; a payment that cannot go into it (a counterparty with
 too long) is reported and nothing is written or changed. Then the whole file is written and synced
 next to --out, so that a folder that is missing or not writable, or a full disk, changes nothing;
 then the payments move to processing (so the next export does not include them again), and the
-file is renamed to --out. The file holds exactly the payments that moved: one that someone else
-changed meanwhile is skipped, and when moving one fails, the file holds those before it and the
-rest stay approved for the next export. --dry-run writes the file and changes nothing.`,
+file is renamed to --out. An export never replaces a file: when --out exists (an earlier export's
+file may not be uploaded yet) it stops before anything changes. The file holds exactly the payments
+that moved: one that someone else changed meanwhile is skipped, and when moving one fails, the file
+holds those before it and the rest stay approved for the next export. --dry-run writes the file and
+changes nothing.`,
 		Example: `  orkesta export pain001 --account acc_01J… --out transfers.xml
   orkesta export pain001 --account acc_01J… --out transfers.xml --version 03 --dry-run`,
 		Args: noArgs,
@@ -96,6 +100,11 @@ rest stay approved for the next export. --dry-run writes the file and changes no
 // moved to processing. With an error it may still return what it did: payments it moved to processing
 // before the error, and the file that holds them.
 func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out string, opts pain001.Options, dryRun bool) (*exportOutput, error) {
+	// Replacing a file would lose an earlier export's payments, which are processing and in no other
+	// file; a folder could not be replaced once the payments have moved.
+	if _, err := os.Lstat(out); err == nil {
+		return nil, errOutExists(out)
+	}
 	var ps []payment.Payment
 	f := payment.ListFilter{FromAccount: acc, Statuses: []payment.Status{payment.StatusApproved}, Limit: 100}
 	for {
@@ -155,19 +164,60 @@ func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out str
 		}
 		ps = sent
 	}
-	if err := tmp.commit(); err != nil {
+	if err := commitNew(tmp); err != nil {
 		if dryRun {
 			return nil, err
 		}
 		name := tmp.name
 		tmp.name = "" // kept: it is the only copy of the processing payments' file
-		return nil, errors.Join(fmt.Errorf("%w; %s are processing and their file is %s: rename it to %s", err,
-			paymentIDs(ps), name, out), submitErr)
+		to := "rename it to " + out
+		if errors.Is(err, fs.ErrExist) {
+			to = "upload it, or rename it to a name other than " + out
+		}
+		return nil, errors.Join(fmt.Errorf("%w; %s are processing and their file is %s: %s", err,
+			paymentIDs(ps), name, to), submitErr)
 	}
 	info := pain001.Info(file)
 	res.Version, res.MessageID, res.Count, res.Sum, res.Currency, res.Payments = info.Version, info.MessageID, info.Count,
 		info.Sum, info.Currency, ps
 	return res, submitErr
+}
+
+// errOutExists refuses an --out that exists already.
+func errOutExists(out string) error {
+	return fmt.Errorf("write %s: %w (an earlier export's file?); move it away or choose another --out: nothing was changed",
+		out, fs.ErrExist)
+}
+
+// commitNew puts the temporary file in place under a.path, which must not exist: a hard link fails
+// when something is there (another export that wrote the same name meanwhile), where a rename would
+// replace it. On a file system without hard links it checks, then renames.
+func commitNew(a *atomicFile) error {
+	err := a.tmp.Close()
+	a.tmp = nil
+	if err != nil {
+		return fmt.Errorf("write %s: %w", a.path, err)
+	}
+	err = os.Link(a.name, a.path)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return errOutExistsNow(a.path)
+	case err != nil: // no hard links here
+		if _, err := os.Lstat(a.path); err == nil {
+			return errOutExistsNow(a.path)
+		}
+		if err := os.Rename(a.name, a.path); err != nil {
+			return err
+		}
+	default:
+		_ = os.Remove(a.name)
+	}
+	a.name = ""
+	return nil
+}
+
+func errOutExistsNow(out string) error {
+	return fmt.Errorf("write %s: %w, written while this export ran", out, fs.ErrExist)
 }
 
 // submitForExport moves the payments to processing, in order. A payment someone else changed

@@ -189,3 +189,85 @@ func TestExportSubmitFails(t *testing.T) {
 		})
 	}
 }
+
+// TestExportNeverReplacesAFile: an --out that exists already (an earlier export's file, perhaps not
+// uploaded yet, or a folder) stops the export before any payment moves, and is left as it was.
+func TestExportNeverReplacesAFile(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		dryRun bool
+		folder bool
+	}{
+		{name: "an earlier export's file"},
+		{name: "an earlier export's file, dry run", dryRun: true},
+		{name: "a folder", folder: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			out := filepath.Join(h.dir, "transfers.xml")
+			names := []string{"transfers.xml"}
+			var before []string
+			if tc.folder {
+				require.NoError(t, os.Mkdir(out, 0o755))
+			} else {
+				first, _ := approvedTransfers(t, h, 2)
+				r := h.run("export", "pain001", "--account", first, "--out", out)
+				require.Equal(t, ExitOK, r.code, r.stderr)
+				before = e2eIDs(t, out)
+			}
+			own, ids := approvedTransfers(t, h, 1)
+			args := []string{"export", "pain001", "--account", own, "--out", out}
+			if tc.dryRun {
+				args = append(args, "--dry-run")
+			}
+			r := h.run(args...)
+			assert.Equal(t, ExitError, r.code)
+			assert.Equal(t, "orkesta: write "+out+": file already exists (an earlier export's file?); move it away or "+
+				"choose another --out: nothing was changed\n", r.stderr)
+			statuses, _ := paymentsState(t, h, ids)
+			assert.Equal(t, []payment.Status{payment.StatusApproved}, statuses)
+			if !tc.folder {
+				assert.Equal(t, before, e2eIDs(t, out), "the earlier file is left as it was")
+			}
+			noTemporaryFiles(t, h.dir, names...)
+		})
+	}
+}
+
+// appearingOut is a store that creates the file out, as another export would, when the first
+// payment moves to processing.
+type appearingOut struct {
+	*memory.Store
+	out string
+}
+
+func (s *appearingOut) UpdatePayment(ctx context.Context, c payment.Change, prev int64) error {
+	if _, err := os.Stat(s.out); os.IsNotExist(err) {
+		if err := os.WriteFile(s.out, []byte("another export's file"), 0o644); err != nil {
+			return err
+		}
+	}
+	return s.Store.UpdatePayment(ctx, c, prev)
+}
+
+// TestExportOutAppearsMeanwhile: when another export writes --out while this one moves its payments,
+// neither file is lost: --out keeps the other one, and this one's file stays under its temporary name,
+// which the error gives.
+func TestExportOutAppearsMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 2)
+	_, e2e := paymentsState(t, h, ids)
+	out := filepath.Join(h.dir, "transfers.xml")
+	h.wrap = func(m *memory.Store) payment.Store { return &appearingOut{Store: m, out: out} }
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	assert.Equal(t, ExitError, r.code)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "another export's file", string(got), "the other export's file is not replaced")
+	statuses, _ := paymentsState(t, h, ids)
+	assert.Equal(t, []payment.Status{payment.StatusProcessing, payment.StatusProcessing}, statuses)
+	m := regexp.MustCompile(`their file is (\S+\.tmp):`).FindStringSubmatch(r.stderr)
+	require.Len(t, m, 2, r.stderr)
+	assert.Contains(t, r.stderr, "file already exists, written while this export ran")
+	assert.Equal(t, e2e, e2eIDs(t, m[1]), "this export's file is kept")
+}
