@@ -3,6 +3,7 @@ package payment
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // AccountType says whose an account is.
@@ -31,11 +32,24 @@ type Account struct {
 func (a Account) MaskedIBAN() string { return MaskIBAN(a.IBAN) }
 
 // MaskIBAN keeps the country code and the last four characters: "TR** **** 1234" style, as "TR…1234".
+// It counts characters, not bytes, so that a mistyped IBAN with a non-ASCII letter is masked to valid
+// UTF-8 (invalid bytes become U+FFFD).
 func MaskIBAN(iban string) string {
-	if len(iban) <= 6 {
-		return strings.Repeat("*", len(iban))
+	iban = strings.ToValidUTF8(iban, "\uFFFD")
+	n := utf8.RuneCountInString(iban)
+	if n <= 6 {
+		return strings.Repeat("*", n)
 	}
-	return iban[:2] + "…" + iban[len(iban)-4:]
+	head, tail := 0, len(iban)
+	for range 2 {
+		_, size := utf8.DecodeRuneInString(iban[head:])
+		head += size
+	}
+	for range 4 {
+		_, size := utf8.DecodeLastRuneInString(iban[:tail])
+		tail -= size
+	}
+	return iban[:head] + "…" + iban[tail:]
 }
 
 // AccountRequest holds what a caller gives to create an account.
@@ -54,6 +68,8 @@ func (r *AccountRequest) Validate() error {
 	switch {
 	case name == "":
 		errs.add("name", "is required")
+	case !utf8.ValidString(name):
+		errs.add("name", "is not valid UTF-8")
 	case len([]rune(name)) > 140:
 		errs.add("name", "is longer than 140 characters")
 	case hasControl(name):

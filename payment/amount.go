@@ -29,7 +29,10 @@ var minInt64 = decimal.NewFromInt(math.MinInt64)
 // ("1.234,56") are the statement decoders' business, not this function's.
 func ParseMinor(text string, c Currency) (int64, error) {
 	mu := c.MinorUnits()
-	if mu < 0 {
+	switch {
+	case mu < 0 && c.Numeric() != 0:
+		return 0, &ValidationError{Field: "currency", Reason: string(c) + " has no minor units and cannot be paid in"}
+	case mu < 0:
 		return 0, &ValidationError{Field: "currency", Reason: "unknown currency " + quote(string(c))}
 	}
 	if err := checkDecimalText(text); err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
@@ -141,6 +142,24 @@ func TestIBAN(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "TR…1326", payment.MaskIBAN("TR330006100519786457841326"))
+
+	// Masks count characters, not bytes: an IBAN typed with a non-ASCII letter is refused with a
+	// message that is valid UTF-8 and shows at most the country code and the last four characters.
+	for in, want := range map[string]string{
+		"1ÄBCDEFGH12":                         "1Ä…GH12 contains characters other than letters and digits",
+		"TR33 0006 1005 1978 6457 8413 2€":    "TR…132€ contains characters other than letters and digits",
+		"ÄÖ":                                  "** is too short",
+		"TR33 0006 1005 1978 6457 8413 2\xff": "TR…132\uFFFD contains characters other than letters and digits",
+	} {
+		_, err := payment.NormalizeIBAN(in)
+		require.Error(t, err, in)
+		fe := payment.FieldErrors(err)
+		require.Len(t, fe, 1)
+		assert.Equal(t, want, fe[0].Reason, in)
+		assert.True(t, utf8.ValidString(err.Error()), "%q: %q", in, err)
+	}
+	assert.Equal(t, "**", payment.MaskIBAN("ÄÖ"))
+	assert.Equal(t, "Äb…ğışç", payment.MaskIBAN("Äbcdefğışç"))
 }
 
 func TestApprovalPolicy(t *testing.T) {

@@ -154,3 +154,18 @@ func FuzzParseMinor(f *testing.F) {
 		require.Equal(t, got, back)
 	})
 }
+
+// TestParseMinorCurrencyReasons: a code ISO lists without minor units is not called unknown.
+func TestParseMinorCurrencyReasons(t *testing.T) {
+	for cur, want := range map[payment.Currency]string{
+		"XAU": "payment: currency: XAU has no minor units and cannot be paid in",
+		"XXX": "payment: currency: XXX has no minor units and cannot be paid in",
+		"ZZZ": `payment: currency: unknown currency "ZZZ"`,
+		"":    `payment: currency: unknown currency ""`,
+	} {
+		_, err := payment.ParseMinor("1", cur)
+		require.Error(t, err)
+		assert.Equal(t, want, err.Error())
+		assert.ErrorIs(t, err, payment.ErrInvalid)
+	}
+}

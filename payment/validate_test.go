@@ -135,6 +135,17 @@ func TestAccountRequestValidate(t *testing.T) {
 		fields = append(fields, fe.Field)
 	}
 	assert.ElementsMatch(t, []string{"name", "currency", "type", "iban"}, fields)
+
+	for name, reason := range map[string]string{
+		"Acme \xff Ltd": "is not valid UTF-8",
+		"Acme\tLtd":     "contains control characters",
+	} {
+		r := payment.AccountRequest{Name: name, Currency: "TRY", Type: payment.AccountExternal}
+		fe := payment.FieldErrors(r.Validate())
+		require.Len(t, fe, 1, "%q", name)
+		assert.Equal(t, "name", fe[0].Field)
+		assert.Equal(t, reason, fe[0].Reason, "%q", name)
+	}
 }
 
 // FuzzValidate: validation never panics on any request and always explains a rejection per field.
