@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,6 +105,12 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 		if p.EndToEnd == "" {
 			bad(i, "end_to_end_id", "is missing")
 		}
+		switch {
+		case p.Amount <= 0:
+			bad(i, "amount", "must be positive")
+		case p.Amount >= maxAmount:
+			bad(i, "amount", "has %d digits; a pain.001 amount has at most %d", len(strconv.FormatInt(p.Amount, 10)), maxDigits)
+		}
 		if _, ok := creditors[p.ToAccount]; !ok {
 			a, err := accounts.GetAccount(ctx, p.Workspace, p.ToAccount)
 			switch {
@@ -121,6 +128,10 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if !fitsOneFile(ps) {
+		return nil, &payment.ValidationError{Field: "payments", Reason: fmt.Sprintf("the %d payments add up to more "+
+			"than the %d digits of a pain.001 control sum; write them in several files", len(ps), maxDigits)}
 	}
 
 	now := opts.Clock.Now()
@@ -169,6 +180,21 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 		return nil, err
 	}
 	return f, nil
+}
+
+// maxAmount is the first amount with more digits than a pain.001 amount or control sum holds.
+const maxAmount = 1_000_000_000_000_000_000 // 10^maxDigits
+
+// fitsOneFile reports whether the payments' amounts add up to a control sum a file holds.
+func fitsOneFile(ps []payment.Payment) bool {
+	sum := int64(0)
+	for i := range ps {
+		var ok bool
+		if sum, ok = payment.AddMinor(sum, ps[i].Amount); !ok || sum >= maxAmount {
+			return false
+		}
+	}
+	return true
 }
 
 // executionDate is the payment's value date, or the file's date when it has none.

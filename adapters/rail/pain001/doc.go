@@ -24,7 +24,8 @@
 // Rail implements payment.Rail for a Processor: Submit accepts a payment into its debtor account's
 // pending set (idempotently: a payment is never collected twice; after a restart, MarkWritten with the
 // files already written keeps it so), WriteFile writes one debtor account's pending payments as a file
-// and returns its FileInfo. Payments stay processing: the bank
+// (as many as its 18-digit control sum holds; the others wait for the next file) and returns its
+// FileInfo. Payments stay processing: the bank
 // settles them (a statement, matched by reconciliation through the end-to-end key) or rejects them
 // (a pain.002 status report).
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -16,6 +17,8 @@ const (
 	CodeUnsupportedMethod = "unsupported_method"
 	CodeMissingIBAN       = "missing_iban"
 	CodeCurrencyMismatch  = "currency_mismatch"
+	// CodeAmountTooLarge: the amount has more digits than a pain.001 amount holds (18).
+	CodeAmountTooLarge = "amount_too_large"
 )
 
 // Debtor names one debtor account of one workspace.
@@ -87,7 +90,8 @@ func NewRail(accounts AccountSource, opts Options) *Rail {
 
 // Submit implements payment.Rail. Payments that can never go in a file are refused for good (a
 // method other than bank_transfer and eft, an account without an IBAN, a currency other than the
-// debtor account's); an account lookup that fails is returned as is, to be retried.
+// debtor account's, an amount of more than 18 digits); an account lookup that fails is returned as
+// is, to be retried.
 func (r *Rail) Submit(ctx context.Context, p payment.Payment) (payment.RailReceipt, error) {
 	r.mu.Lock()
 	msg, done := r.written[p.ID]
@@ -104,6 +108,9 @@ func (r *Rail) Submit(ctx context.Context, p payment.Payment) (payment.RailRecei
 	}
 	if p.Method != payment.MethodBankTransfer && p.Method != payment.MethodEFT {
 		return refuse(CodeUnsupportedMethod, "pain001: "+string(p.Method)+" payments do not go in a credit-transfer file")
+	}
+	if p.Amount >= maxAmount { // it would make every file of its debtor account fail
+		return refuse(CodeAmountTooLarge, fmt.Sprintf("pain001: the amount has more than the %d digits a file holds", maxDigits))
 	}
 	from, err := r.accounts.GetAccount(ctx, p.Workspace, p.FromAccount)
 	if err != nil {
@@ -163,9 +170,10 @@ func (r *Rail) Pending(d Debtor) []payment.Payment {
 }
 
 // WriteFile writes the debtor account's pending payments to w as one pain.001 file and returns what
-// it holds. The file is built and validated in memory first: when anything is wrong nothing is written
-// and the payments stay pending; they also stay pending when w fails (the partial output must not be
-// uploaded). ErrNothingToWrite when no payment is pending. Calls at the same time write one after
+// it holds. A file holds as many as its 18-digit control sum allows, oldest first; the others wait
+// for the next file. The file is built and validated in memory first: when anything is wrong nothing
+// is written and the payments stay pending; they also stay pending when w fails (the partial output
+// must not be uploaded). ErrNothingToWrite when no payment is pending. Calls at the same time write one after
 // the other: a payment goes in one file only. A call that waits for another ends with ctx.
 func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, error) {
 	if err := ctx.Err(); err != nil { // ended already: never a file, whether or not another call writes
@@ -177,7 +185,7 @@ func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, 
 		return FileInfo{}, ctx.Err()
 	}
 	defer func() { <-r.writing }()
-	ps := r.Pending(d)
+	ps := fitting(r.Pending(d))
 	if len(ps) == 0 {
 		return FileInfo{}, ErrNothingToWrite
 	}
@@ -201,6 +209,21 @@ func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, 
 		r.written[id] = f.MessageID
 	}
 	return info, nil
+}
+
+// fitting returns the payments, oldest first, whose amounts add up to a control sum one file holds:
+// those that would pass it wait for the next file.
+func fitting(ps []payment.Payment) []payment.Payment {
+	out := ps[:0]
+	sum := int64(0)
+	for _, p := range ps {
+		if p.Amount > 0 && p.Amount >= maxAmount-sum {
+			continue
+		}
+		sum += max(p.Amount, 0) // Build refuses the others
+		out = append(out, p)
+	}
+	return out
 }
 
 // MarkWritten records that the files' payments are in a file already (restoring the rail's memory

@@ -266,6 +266,7 @@ func TestBuildRefuses(t *testing.T) {
 		{"no IBAN", e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved), "payments[1].to_account"},
 		{"another debtor", e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.FromAccount, r.ToAccount = other.ID, e.creditors[0].ID }), payment.StatusApproved), "payments[1].from_account"},
 		{"twice", ok, "payments[1].id"},
+		{"19 digits", e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.ToAccount = 1e18, e.creditors[0].ID }), payment.StatusApproved), "payments[1].amount"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,4 +354,32 @@ func TestRailWritesAPaymentOnce(t *testing.T) {
 		assert.Zero(t, second.Len(), "nothing written twice")
 		assert.ErrorIs(t, err3, context.Canceled)
 	})
+}
+
+// TestRailLeavesOutWhatNoFileHolds: a payment whose amount has more digits than a pain.001 amount
+// holds is refused at submission (it would make every file of its debtor account fail), and payments
+// whose amounts together pass the control sum's 18 digits go in successive files.
+func TestRailLeavesOutWhatNoFileHolds(t *testing.T) {
+	e := newRailEnv(t, pain001.Options{})
+	huge := e.approved(t, func(r *payment.Request) { r.Amount, r.ToAccount = 1e18, e.creditors[0].ID })
+	big1 := e.approved(t, func(r *payment.Request) { r.Amount, r.ToAccount = 6e17, e.creditors[1].ID })
+	big2 := e.approved(t, func(r *payment.Request) { r.Amount, r.ToAccount = 6e17, e.creditors[2].ID })
+	st := e.step(t)
+	assert.Equal(t, 2, st.Submitted)
+	assert.Equal(t, 1, st.Failed)
+	got := e.get(t, huge.ID)
+	assert.Equal(t, payment.StatusFailed, got.Status)
+	assert.Equal(t, pain001.CodeAmountTooLarge, got.FailureCode)
+
+	d := pain001.Debtor{Workspace: e.Workspace.ID, Account: e.Own.ID}
+	var first, second bytes.Buffer
+	info1, err := e.rail.WriteFile(ctx, d, &first)
+	require.NoError(t, err)
+	assert.Equal(t, []payment.ID{big1.ID}, info1.Payments())
+	xsdValid(t, "pain.001.001.09.xsd", first.Bytes())
+	info2, err := e.rail.WriteFile(ctx, d, &second)
+	require.NoError(t, err)
+	assert.Equal(t, []payment.ID{big2.ID}, info2.Payments())
+	xsdValid(t, "pain.001.001.09.xsd", second.Bytes())
+	assert.Empty(t, e.rail.Debtors())
 }
