@@ -215,7 +215,8 @@ type ApplyOptions struct {
 // ApplyStatusReport applies a status report to the workspace's payments: a rejected transfer (RJCT)
 // moves its payment to failed with the reason code and text; any other status (ACCP, ACSP, ACTC, ACSC,
 // PDNG, …) keeps it processing, to be settled by a statement. Transfers are found by their
-// EndToEndId among the workspace's processing and failed payments. Applying the same report twice
+// EndToEndId among the workspace's processing and failed payments, and among the payments of
+// opts.Files (a payment settled before the report came is not_processing, not unknown). Applying the same report twice
 // changes nothing the second time. A batch (PmtInfSts) or file (GrpSts) status applies to the
 // transfers of the batch or file that the report does not list one by one (so a rejected batch
 // rejects all of them): those are found through opts.Files. It returns one outcome per transfer the report names
@@ -242,11 +243,27 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 	}
 	batchOf := make(map[string][]payment.ID)
 	fileOf := make(map[string][]payment.ID)
+	inFile := make(map[string]payment.ID) // end-to-end key → payment, for the files' payments
 	for _, fi := range opts.Files {
 		for _, b := range fi.Batches {
 			batchOf[fi.MessageID+"\x00"+b.ID] = b.Payments
+			for _, id := range b.Payments {
+				inFile[id.EndToEndKey()] = id
+			}
 		}
 		fileOf[fi.MessageID] = fi.Payments()
+	}
+	// get reads a payment that is neither processing nor failed any more; ok is false when the
+	// workspace has no such payment.
+	get := func(id payment.ID) (p payment.Payment, ok bool, err error) {
+		p, err = svc.Get(ctx, ws, id)
+		switch {
+		case err == nil:
+			return p, true, nil
+		case errors.Is(err, payment.ErrNotFound):
+			return p, false, nil
+		}
+		return p, false, err
 	}
 
 	var out []Outcome
@@ -296,11 +313,7 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 			p, ok := byID[id]
 			if !ok { // a payment of the file that is neither processing nor failed any more
 				var err error
-				p, err = svc.Get(ctx, ws, id)
-				switch {
-				case err == nil:
-					ok = true
-				case !errors.Is(err, payment.ErrNotFound):
+				if p, ok, err = get(id); err != nil {
 					return err
 				}
 			}
@@ -313,6 +326,12 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 	for _, b := range rep.Batches {
 		for _, t := range b.Transactions {
 			p, ok := byE2E[t.OriginalEndToEndID]
+			if id, found := inFile[t.OriginalEndToEndID]; !ok && found { // settled meanwhile, say
+				var err error
+				if p, ok, err = get(id); err != nil {
+					return out, err
+				}
+			}
 			status := t.Status
 			if status == "" {
 				status = b.Status

@@ -253,6 +253,28 @@ func TestApplyBatchAndFileRejections(t *testing.T) {
 	})
 }
 
+// TestApplyNamesPaymentsThatMovedOn: a transfer the report names one by one whose payment has moved
+// on (settled by a statement before the report came) is that payment, left alone, not an unknown one.
+func TestApplyNamesPaymentsThatMovedOn(t *testing.T) {
+	e, ps, info := written(t, 2)
+	_, err := e.Service.Settle(ctx, e.Workspace.ID, ps[0].ID, "statement", "booked")
+	require.NoError(t, err)
+	doc := pain002(info.MessageID, "", map[string]batchSpec{
+		info.Batches[0].ID: {txs: []tx{{ps[0].EndToEnd, "ACSC", "", ""}}},
+		info.Batches[1].ID: {txs: []tx{{ps[1].EndToEnd, "ACSC", "", ""}}},
+	}, []string{info.Batches[0].ID, info.Batches[1].ID})
+	rep, err := pain001.ParseStatusReport(bytes.NewReader(doc))
+	require.NoError(t, err)
+	out, err := pain001.ApplyStatusReport(ctx, e.Service, e.Workspace.ID, rep, pain001.ApplyOptions{Files: []pain001.FileInfo{info}})
+	require.NoError(t, err)
+	require.Len(t, out, 2)
+	assert.Equal(t, pain001.Outcome{EndToEndID: ps[0].EndToEnd, PaymentID: ps[0].ID, Status: "ACSC",
+		Result: pain001.ResultNotProcessing}, out[0])
+	assert.Equal(t, pain001.Outcome{EndToEndID: ps[1].EndToEnd, PaymentID: ps[1].ID, Status: "ACSC",
+		Result: pain001.ResultKept}, out[1])
+	assert.Equal(t, payment.StatusSettled, e.get(t, ps[0].ID).Status)
+}
+
 // TestApplyRealSampleTouchesNothing: the PostFinance report names transfers this workspace never sent.
 func TestApplyRealSampleTouchesNothing(t *testing.T) {
 	e, ps, info := written(t, 2)
