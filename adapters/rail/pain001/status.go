@@ -216,11 +216,11 @@ type ApplyOptions struct {
 // moves its payment to failed with the reason code and text; any other status (ACCP, ACSP, ACTC, ACSC,
 // PDNG, …) keeps it processing, to be settled by a statement. Transfers are found by their
 // EndToEndId among the workspace's processing and failed payments, and among the payments of
-// opts.Files (a payment settled before the report came is not_processing, not unknown). Applying the same report twice
-// changes nothing the second time. A batch (PmtInfSts) or file (GrpSts) status applies to the
-// transfers of the batch or file that the report does not list one by one (so a rejected batch
-// rejects all of them): those are found through opts.Files. It returns one outcome per transfer the report names
-// or implies, in report order.
+// opts.Files (a payment settled before the report came is not_processing, not unknown). Applying the
+// same report twice changes nothing the second time. A batch (PmtInfSts) or file (GrpSts) status
+// applies to the transfers of the batch or file that the report does not list one by one (so a
+// rejected batch rejects all of them): those are found through opts.Files. It returns one outcome
+// per transfer the report names or implies, in report order.
 func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, rep *StatusReport, opts ApplyOptions) ([]Outcome, error) {
 	if opts.Actor == "" {
 		opts.Actor = "pain002"
