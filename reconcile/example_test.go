@@ -113,3 +113,86 @@ func ExampleService() {
 	// matched exact
 	// finalized reconciled
 }
+
+// A person's review: an entry booked a day after the payment's value date is proposed as a fuzzy
+// match for someone to approve, an entry that names no payment is mapped to one by hand, and only
+// then does Finalize close the run and reconcile the payments. The report is then written (WriteJSON
+// and reconcile/xlsx.WriteReport take it too).
+func ExampleService_review() {
+	ctx := context.Background()
+	store := memory.New()
+	payments := payment.NewService(store, payment.Options{})
+	ws, _ := payments.CreateWorkspace(ctx, "Acme", payment.PlanStarter, payment.ApprovalPolicy{})
+	own, _ := payments.CreateAccount(ctx, ws.ID, payment.AccountRequest{Name: "Operating", Currency: "TRY",
+		IBAN: "TR330006100519786457841326", Type: payment.AccountInternal})
+	vendor, _ := payments.CreateAccount(ctx, ws.ID, payment.AccountRequest{Name: "Yılmaz", Currency: "TRY",
+		Type: payment.AccountExternal})
+	pay := func(amount int64, ref, valueDate string) payment.Payment {
+		p, err := payments.Create(ctx, ws.ID, payment.Request{Amount: amount, Currency: "TRY",
+			Method: payment.MethodEFT, FromAccount: own.ID, ToAccount: vendor.ID, Reference: ref,
+			ValueDate: payment.MustDate(valueDate)})
+		if err != nil {
+			panic(err)
+		}
+		if p, err = payments.Submit(ctx, ws.ID, p.ID, "ayse"); err != nil { // processing: no rail here
+			panic(err)
+		}
+		return p
+	}
+	late := pay(9990, "INV-2", "2026-01-19")
+	rent := pay(500000, "RENT-01", "2026-01-22")
+
+	svc := reconcile.NewService(payments, memory.NewRunStore(store), reconcile.ServiceOptions{})
+	run, err := svc.CreateRun(ctx, ws.ID, reconcile.RunRequest{Account: own.ID,
+		From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-31")}, "ayse")
+	if err != nil {
+		panic(err)
+	}
+	st := reconcile.Statement{Account: own.IBAN, Currency: "TRY", Entries: []reconcile.Entry{
+		{ValueDate: payment.MustDate("2026-01-20"), Amount: 9990, Direction: reconcile.Debit, Currency: "TRY",
+			CustomerRef: "INV-2", Position: "line 1"},
+		{ValueDate: payment.MustDate("2026-01-20"), Amount: 500000, Direction: reconcile.Debit, Currency: "TRY",
+			Remittance: "KIRA OCAK", Position: "line 2"},
+	}}
+	run, _, err = svc.Import(ctx, ws.ID, run.ID, []reconcile.Statement{st}, "ayse")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range run.Entries {
+		fmt.Printf("%s: %s\n", e.Entry.Position, e.Decision.State)
+	}
+	_, err = svc.Finalize(ctx, ws.ID, run.ID, "mehmet")
+	fmt.Println(err)
+
+	fuzzy, unmatched := run.Entries[0].Entry.Fingerprint, run.Entries[1].Entry.Fingerprint
+	if _, err := svc.Approve(ctx, ws.ID, run.ID, fuzzy, "mehmet", "booked a day late"); err != nil {
+		panic(err)
+	}
+	if _, err := svc.Map(ctx, ws.ID, run.ID, unmatched, []payment.ID{rent.ID}, "mehmet", "January rent"); err != nil {
+		panic(err)
+	}
+	run, err = svc.Finalize(ctx, ws.ID, run.ID, "mehmet")
+	if err != nil {
+		panic(err)
+	}
+	for _, id := range []payment.ID{late.ID, rent.ID} {
+		p, _ := payments.Get(ctx, ws.ID, id)
+		fmt.Println(p.Reference, p.Status)
+	}
+
+	rep, err := svc.Report(ctx, ws.ID, run.ID)
+	if err != nil {
+		panic(err)
+	}
+	for m := range rep.MatchRows() {
+		fmt.Println(m.Entry.Position, m.Score, m.Review, m.Notes)
+	}
+	// Output:
+	// line 1: proposed
+	// line 2: unmatched
+	// reconcile: cannot finalize: 1 fuzzy match waits, 1 entry is unmatched
+	// INV-2 reconciled
+	// RENT-01 reconciled
+	// line 1 fuzzy approved [approved by mehmet: booked a day late reconciled]
+	// line 2 fuzzy manual [manual by mehmet: January rent reconciled]
+}
