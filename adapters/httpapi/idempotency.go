@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -17,13 +18,21 @@ type ResponseStore interface {
 	// Begin claims key for a new request with the given fingerprint. If the key already has a record
 	// younger than ttl, Begin returns it with claimed false: Done false while that first request is
 	// still running, Done true with its response once it finished.
+	// A claim made at now is identified by key and now: Complete and Release name it so.
 	Begin(ctx context.Context, key string, fingerprint [32]byte, now time.Time, ttl time.Duration) (rec StoredResponse, claimed bool, err error)
-	// Complete stores the response for a key claimed by Begin.
-	Complete(ctx context.Context, key string, resp StoredResponse) error
-	// Release forgets a claimed key whose request produced nothing worth replaying (a 5xx, invalid
-	// input), so that the client may retry with the same key.
-	Release(ctx context.Context, key string) error
+	// Complete stores the response of the claim Begin made on key at claimedAt. If the key no longer
+	// holds that claim in flight (it outlived the TTL and another request claimed the key, or it was
+	// released), Complete stores nothing and returns ErrClaimLost: the newer request's record stays.
+	Complete(ctx context.Context, key string, claimedAt time.Time, resp StoredResponse) error
+	// Release forgets the claim Begin made on key at claimedAt, whose request produced nothing worth
+	// replaying (a 5xx, invalid input), so that the client may retry with the same key. It leaves
+	// any other record of the key alone.
+	Release(ctx context.Context, key string, claimedAt time.Time) error
 }
+
+// ErrClaimLost is what ResponseStore.Complete returns when the claim it names is no longer the key's
+// record: the request ran longer than the idempotency TTL and another request claimed the key.
+var ErrClaimLost = errors.New("httpapi: the idempotency claim expired before its request finished; its response is not recorded")
 
 // StoredResponse is a recorded response.
 type StoredResponse struct {
@@ -59,7 +68,8 @@ func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Reques
 	fp := fingerprint(r.Method, r.URL.Path, c.body, c.secretOwner())
 	key := string(c.key.Workspace) + "\x00" + ik
 	ctx := context.WithoutCancel(r.Context()) // record the outcome even if the client went away
-	rec, claimed, err := h.idem.Begin(ctx, key, fp, h.clock.Now(), h.opts.IdempotencyTTL)
+	claimedAt := h.clock.Now()
+	rec, claimed, err := h.idem.Begin(ctx, key, fp, claimedAt, h.opts.IdempotencyTTL)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -85,18 +95,22 @@ func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Reques
 	done := false
 	defer func() {
 		if !done { // serve panicked: let the client retry
-			_ = h.idem.Release(ctx, key)
+			_ = h.idem.Release(ctx, key, claimedAt)
 		}
 	}()
 	serve(rw)
 	done = true
 	if !c.unfinished && replayable(rw.status, c.errCode) && rw.buf.Len() <= maxStoredBody {
-		err = h.idem.Complete(ctx, key, StoredResponse{Fingerprint: fp, Done: true, Status: rw.status,
+		err = h.idem.Complete(ctx, key, claimedAt, StoredResponse{Fingerprint: fp, Done: true, Status: rw.status,
 			ContentType: w.Header().Get("Content-Type"), Body: bytes.Clone(rw.buf.Bytes()), CreatedAt: h.clock.Now()})
 	} else {
-		err = h.idem.Release(ctx, key)
+		err = h.idem.Release(ctx, key, claimedAt)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrClaimLost):
+		h.log.WarnContext(ctx, "httpapi: the request outlived its idempotency claim; its response is not recorded",
+			"request_id", c.reqID, "ttl", h.opts.IdempotencyTTL.String())
+	case err != nil:
 		h.log.ErrorContext(ctx, "httpapi: idempotency store", "request_id", c.reqID, "error", err.Error())
 	}
 }
@@ -295,20 +309,31 @@ func (s *MemoryResponseStore) Begin(_ context.Context, key string, fp [32]byte, 
 	return StoredResponse{}, true, nil
 }
 
+// claim returns key's record when it is the claim made at claimedAt, still in flight.
+func (s *MemoryResponseStore) claim(key string, claimedAt time.Time) *StoredResponse {
+	if r, ok := s.recs[key]; ok && !r.Done && r.CreatedAt.Equal(claimedAt) {
+		return r
+	}
+	return nil
+}
+
 // Complete implements ResponseStore.
-func (s *MemoryResponseStore) Complete(_ context.Context, key string, resp StoredResponse) error {
+func (s *MemoryResponseStore) Complete(_ context.Context, key string, claimedAt time.Time, resp StoredResponse) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.claim(key, claimedAt) == nil {
+		return ErrClaimLost
+	}
 	resp.Done = true
 	s.put(key, &resp)
 	return nil
 }
 
 // Release implements ResponseStore.
-func (s *MemoryResponseStore) Release(_ context.Context, key string) error {
+func (s *MemoryResponseStore) Release(_ context.Context, key string, claimedAt time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r, ok := s.recs[key]; ok {
+	if r := s.claim(key, claimedAt); r != nil {
 		s.drop(key, r)
 	}
 	return nil

@@ -206,7 +206,7 @@ func TestMemoryResponseStore(t *testing.T) {
 	rec, claimed, _ := s.Begin(ctx, "k", fp, t0, time.Hour)
 	assert.False(t, claimed)
 	assert.False(t, rec.Done, "in flight")
-	require.NoError(t, s.Complete(ctx, "k", httpapi.StoredResponse{Fingerprint: fp, Status: 201, Body: []byte("x"), CreatedAt: t0}))
+	require.NoError(t, s.Complete(ctx, "k", t0, httpapi.StoredResponse{Fingerprint: fp, Status: 201, Body: []byte("x"), CreatedAt: t0}))
 	rec, claimed, _ = s.Begin(ctx, "k", fp, t0.Add(59*time.Minute), time.Hour)
 	assert.False(t, claimed)
 	assert.True(t, rec.Done)
@@ -217,7 +217,7 @@ func TestMemoryResponseStore(t *testing.T) {
 	assert.Equal(t, 1, s.Len(), "the expired record was swept")
 	_, claimed, _ = s.Begin(ctx, "k", fp, t0.Add(2*time.Hour), time.Hour)
 	assert.True(t, claimed)
-	require.NoError(t, s.Release(ctx, "k"))
+	require.NoError(t, s.Release(ctx, "k", t0.Add(2*time.Hour)))
 	_, claimed, _ = s.Begin(ctx, "k", fp, t0.Add(2*time.Hour), time.Hour)
 	assert.True(t, claimed)
 }
@@ -233,15 +233,18 @@ func TestMemoryResponseStoreExpiry(t *testing.T) {
 		_, claimed, err := s.Begin(ctx, fmt.Sprint("k", i), [32]byte{}, now, ttl)
 		require.NoError(t, err)
 		require.True(t, claimed)
-		require.NoError(t, s.Complete(ctx, fmt.Sprint("k", i), httpapi.StoredResponse{Status: 201, CreatedAt: now}))
+		done := now
+		if i == 4999 { // a request that ran for 30 minutes: its record is replaced when it completes
+			done = now.Add(30 * time.Minute)
+		}
+		require.NoError(t, s.Complete(ctx, fmt.Sprint("k", i), now, httpapi.StoredResponse{Status: 201, CreatedAt: done}))
 	}
 	assert.Equal(t, 3600, s.Len(), "one hour of records, one per second")
-	// k4999 is replaced later; its first queue entry must not drop the new record.
+	// k4999's claim's queue entry must not drop the record its completion replaced it with.
 	last := t0.Add(4999 * time.Second)
-	require.NoError(t, s.Complete(ctx, "k4999", httpapi.StoredResponse{Status: 200, CreatedAt: last.Add(30 * time.Minute)}))
 	rec, claimed, _ := s.Begin(ctx, "k4999", [32]byte{}, last.Add(70*time.Minute), ttl)
 	assert.False(t, claimed)
-	assert.Equal(t, 200, rec.Status)
+	assert.Equal(t, 201, rec.Status)
 	assert.Equal(t, 1, s.Len(), "everything else expired")
 }
 
@@ -262,7 +265,7 @@ func TestMemoryResponseStoreBound(t *testing.T) {
 		_, claimed, err := s.Begin(ctx, key, [32]byte{}, now, time.Hour)
 		require.NoError(t, err)
 		require.True(t, claimed, key)
-		require.NoError(t, s.Complete(ctx, key, httpapi.StoredResponse{Status: 201, Body: body, CreatedAt: now}))
+		require.NoError(t, s.Complete(ctx, key, now, httpapi.StoredResponse{Status: 201, Body: body, CreatedAt: now}))
 		require.LessOrEqual(t, s.Len(), 11, "about ten records fit")
 	}
 	rec, claimed, _ := s.Begin(ctx, "in-flight", [32]byte{}, t0.Add(2*time.Minute), time.Hour)
@@ -273,7 +276,76 @@ func TestMemoryResponseStoreBound(t *testing.T) {
 	assert.Equal(t, 201, rec.Status)
 	_, claimed, _ = s.Begin(ctx, "k0", [32]byte{}, t0.Add(2*time.Minute), time.Hour)
 	assert.True(t, claimed, "the oldest was dropped before its TTL")
-	require.NoError(t, s.Release(ctx, "k0"))
+	require.NoError(t, s.Release(ctx, "k0", t0.Add(2*time.Minute)))
+}
+
+// TestMemoryResponseStoreClaimLost: a request that outlives the TTL has lost its claim once another
+// request claimed the key; completing or releasing it then leaves the newer record alone.
+func TestMemoryResponseStoreClaimLost(t *testing.T) {
+	s := httpapi.NewMemoryResponseStore()
+	t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	slow, quick := [32]byte{1}, [32]byte{2}
+	_, claimed, _ := s.Begin(ctx, "k", slow, t0, time.Hour)
+	require.True(t, claimed)
+	later := t0.Add(90 * time.Minute)
+	_, claimed, _ = s.Begin(ctx, "k", quick, later, time.Hour)
+	require.True(t, claimed, "the slow request's claim expired")
+	require.NoError(t, s.Release(ctx, "k", t0))
+	rec, claimed, _ := s.Begin(ctx, "k", quick, later, time.Hour)
+	require.False(t, claimed, "the newer claim was not released")
+	assert.Equal(t, quick, rec.Fingerprint)
+	require.NoError(t, s.Complete(ctx, "k", later, httpapi.StoredResponse{Fingerprint: quick, Status: 200, CreatedAt: later}))
+	err := s.Complete(ctx, "k", t0, httpapi.StoredResponse{Fingerprint: slow, Status: 201, CreatedAt: later})
+	assert.ErrorIs(t, err, httpapi.ErrClaimLost)
+	rec, claimed, _ = s.Begin(ctx, "k", quick, later, time.Hour)
+	require.False(t, claimed)
+	assert.Equal(t, quick, rec.Fingerprint)
+	assert.Equal(t, 200, rec.Status)
+	// A finished record is not a claim: completing or releasing it again changes nothing.
+	assert.ErrorIs(t, s.Complete(ctx, "k", later, httpapi.StoredResponse{Status: 500}), httpapi.ErrClaimLost)
+	require.NoError(t, s.Release(ctx, "k", later))
+	rec, claimed, _ = s.Begin(ctx, "k", quick, later, time.Hour)
+	assert.False(t, claimed)
+	assert.Equal(t, 200, rec.Status)
+}
+
+// TestIdempotencyClaimOutlived: a request that runs longer than the TTL loses its key to a newer
+// request; when it finishes, the newer request's answer stays the one replayed for the key.
+func TestIdempotencyClaimOutlived(t *testing.T) {
+	bs := &blockingStore{entered: make(chan struct{}), release: make(chan struct{})}
+	f := newFixture(t, withStoreWrap(func(s payment.Store) payment.Store { bs.Store = s; return bs }))
+	other := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: f.paymentBody()})
+	require.Equal(t, http.StatusCreated, other.Status, "%s", other.Body)
+	bs.armed.Store(true)
+	var slow resp
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		slow = f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: f.paymentBody(), header: withKey("k-slow")})
+	})
+	<-bs.entered
+	bs.armed.Store(false)
+	released := false
+	defer func() { // the slow request must end before the fixture's server closes
+		if !released {
+			close(bs.release)
+			wg.Wait()
+		}
+	}()
+	f.env.Clock.Advance(25 * time.Hour) // past the 24-hour TTL
+	approve := func() resp {
+		return f.do(req{method: "POST", path: "/v1/payments/" + string(other.payment(t).ID) + "/approve", key: f.rw,
+			header: withKey("k-slow")})
+	}
+	quick := approve()
+	require.Equal(t, http.StatusOK, quick.Status, "%s", quick.Body)
+	released = true
+	close(bs.release)
+	wg.Wait()
+	require.Equal(t, http.StatusCreated, slow.Status, "%s", slow.Body)
+	again := approve()
+	assert.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(quick.Body), string(again.Body))
 }
 
 // TestIdempotencySecretsReplayOnlyToTheirKey: an answer that holds a secret shown once (a new API

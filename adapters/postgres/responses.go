@@ -83,26 +83,37 @@ func (s *Store) getResponse(ctx context.Context, key string) (r Response, found 
 	return r, true, nil
 }
 
-// CompleteResponse stores the response for a key claimed by BeginResponse, as done (r.Done is
-// ignored); its age counts from r.CreatedAt. Like httpapi.ResponseStore.Complete it stores the record
-// even if the claim is gone.
-func (s *Store) CompleteResponse(ctx context.Context, key string, r Response) error {
+// ErrResponseClaimLost is what CompleteResponse returns when the claim it names is no longer the
+// key's record in flight: it outlived the TTL and another request claimed the key, or it was released.
+var ErrResponseClaimLost = errors.New("postgres: the idempotency claim expired before its request finished; its response is not recorded")
+
+// CompleteResponse stores the response of the claim BeginResponse made on key at claimedAt, as done
+// (r.Done is ignored); its age counts from r.CreatedAt. Like httpapi.ResponseStore.Complete it
+// stores nothing when the key no longer holds that claim in flight, and returns ErrResponseClaimLost:
+// a request that outlived its claim never overwrites the record of a newer request with the key.
+func (s *Store) CompleteResponse(ctx context.Context, key string, claimedAt time.Time, r Response) error {
 	body := r.Body
 	if body == nil {
 		body = []byte{}
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO idempotency_responses AS r
-			(key, fingerprint, done, status, content_type, body, created_at)
-		VALUES ($1, $2, true, $3, $4, $5, $6)
-		ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, done = true, status = excluded.status,
-			content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at`,
-		[]byte(key), r.Fingerprint[:], r.Status, r.ContentType, body, pgTime(r.CreatedAt))
-	return translate(err)
+	tag, err := s.pool.Exec(ctx, `UPDATE idempotency_responses SET fingerprint = $3, done = true, status = $4,
+			content_type = $5, body = $6, created_at = $7
+		WHERE key = $1 AND created_at = $2 AND NOT done`,
+		[]byte(key), pgTime(claimedAt), r.Fingerprint[:], r.Status, r.ContentType, body, pgTime(r.CreatedAt))
+	if err != nil {
+		return translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrResponseClaimLost
+	}
+	return nil
 }
 
-// ReleaseResponse forgets the record of key (a claimed request that produced nothing worth
-// replaying), so that the key may be claimed again. Releasing a key without a record does nothing.
-func (s *Store) ReleaseResponse(ctx context.Context, key string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM idempotency_responses WHERE key = $1`, []byte(key))
+// ReleaseResponse forgets the claim BeginResponse made on key at claimedAt (a request that produced
+// nothing worth replaying), so that the key may be claimed again. It leaves any other record of the
+// key alone, and releasing a claim that is gone does nothing.
+func (s *Store) ReleaseResponse(ctx context.Context, key string, claimedAt time.Time) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM idempotency_responses WHERE key = $1 AND created_at = $2 AND NOT done`,
+		[]byte(key), pgTime(claimedAt))
 	return translate(err)
 }

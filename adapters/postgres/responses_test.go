@@ -38,7 +38,7 @@ func TestResponses(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, claimed, "another workspace's key is another key")
 
-	require.NoError(t, s.CompleteResponse(ctx, key, postgres.Response{Fingerprint: fp, Status: 201,
+	require.NoError(t, s.CompleteResponse(ctx, key, t0, postgres.Response{Fingerprint: fp, Status: 201,
 		ContentType: "application/json", Body: []byte(`{"id":"pay_1"}`), CreatedAt: t0}))
 	rec, claimed, err = s.BeginResponse(ctx, key, fp, t0.Add(59*time.Minute), time.Hour)
 	require.NoError(t, err)
@@ -57,8 +57,8 @@ func TestResponses(t *testing.T) {
 	assert.Equal(t, other, rec.Fingerprint)
 
 	// Released: claimable again at once; releasing twice is fine.
-	require.NoError(t, s.ReleaseResponse(ctx, key))
-	require.NoError(t, s.ReleaseResponse(ctx, key))
+	require.NoError(t, s.ReleaseResponse(ctx, key, t0.Add(time.Hour)))
+	require.NoError(t, s.ReleaseResponse(ctx, key, t0.Add(time.Hour)))
 	_, claimed, err = s.BeginResponse(ctx, key, fp, t0.Add(time.Hour+2*time.Second), time.Hour)
 	require.NoError(t, err)
 	assert.True(t, claimed)
@@ -67,11 +67,54 @@ func TestResponses(t *testing.T) {
 	odd := "ws_3\x00\xff\x01"
 	_, _, err = s.BeginResponse(ctx, odd, fp, t0, time.Hour)
 	require.NoError(t, err)
-	require.NoError(t, s.CompleteResponse(ctx, odd, postgres.Response{Fingerprint: fp, Status: 204, CreatedAt: t0}))
+	require.NoError(t, s.CompleteResponse(ctx, odd, t0, postgres.Response{Fingerprint: fp, Status: 204, CreatedAt: t0}))
 	rec, _, err = s.BeginResponse(ctx, odd, fp, t0, time.Hour)
 	require.NoError(t, err)
 	assert.Equal(t, 204, rec.Status)
 	assert.Empty(t, rec.Body)
+}
+
+// TestResponsesClaimLost: a request that outlives the TTL has lost its claim once another request
+// claimed the key. Completing or releasing it then leaves the newer record alone, and Complete says
+// the claim is lost.
+func TestResponsesClaimLost(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	slow, quick := [32]byte{1}, [32]byte{2}
+	key := "ws_1\x00slow"
+	_, claimed, err := s.BeginResponse(ctx, key, slow, t0, time.Hour)
+	require.NoError(t, err)
+	require.True(t, claimed)
+	later := t0.Add(90 * time.Minute)
+	_, claimed, err = s.BeginResponse(ctx, key, quick, later, time.Hour)
+	require.NoError(t, err)
+	require.True(t, claimed, "the slow request's claim expired")
+
+	// The slow request gives up: the newer claim stays in flight.
+	require.NoError(t, s.ReleaseResponse(ctx, key, t0))
+	rec, claimed, err := s.BeginResponse(ctx, key, quick, later.Add(time.Minute), time.Hour)
+	require.NoError(t, err)
+	require.False(t, claimed, "the newer claim was not released")
+	assert.Equal(t, quick, rec.Fingerprint)
+
+	require.NoError(t, s.CompleteResponse(ctx, key, later, postgres.Response{Fingerprint: quick, Status: 200,
+		Body: []byte("quick"), CreatedAt: later.Add(time.Second)}))
+	// The slow request finishes after all: its answer is not stored over the newer one.
+	err = s.CompleteResponse(ctx, key, t0, postgres.Response{Fingerprint: slow, Status: 201, Body: []byte("slow"),
+		CreatedAt: later.Add(2 * time.Second)})
+	assert.ErrorIs(t, err, postgres.ErrResponseClaimLost)
+	rec, claimed, err = s.BeginResponse(ctx, key, quick, later.Add(3*time.Second), time.Hour)
+	require.NoError(t, err)
+	require.False(t, claimed)
+	assert.Equal(t, postgres.Response{Fingerprint: quick, Done: true, Status: 200, Body: []byte("quick"),
+		CreatedAt: later.Add(time.Second)}, rec)
+	// A finished record is not a claim: completing or releasing it again changes nothing.
+	assert.ErrorIs(t, s.CompleteResponse(ctx, key, later, postgres.Response{Status: 500}), postgres.ErrResponseClaimLost)
+	require.NoError(t, s.ReleaseResponse(ctx, key, later.Add(time.Second)))
+	_, claimed, err = s.BeginResponse(ctx, key, quick, later.Add(4*time.Second), time.Hour)
+	require.NoError(t, err)
+	assert.False(t, claimed)
 }
 
 // TestResponsesSweep: expired records are deleted by later claims, a few at a time, more than each
@@ -90,7 +133,7 @@ func TestResponsesSweep(t *testing.T) {
 		_, claimed, err := s.BeginResponse(ctx, fmt.Sprint("old-", i), [32]byte{}, now, time.Hour)
 		require.NoError(t, err)
 		require.True(t, claimed)
-		require.NoError(t, s.CompleteResponse(ctx, fmt.Sprint("old-", i), postgres.Response{Status: 201, CreatedAt: now}))
+		require.NoError(t, s.CompleteResponse(ctx, fmt.Sprint("old-", i), now, postgres.Response{Status: 201, CreatedAt: now}))
 	}
 	require.Equal(t, 25, count())
 	later := t0.Add(2 * time.Hour)
@@ -127,7 +170,11 @@ func TestResponsesConcurrentBegin(t *testing.T) {
 	for round := range 5 {
 		key := fmt.Sprint("ws_1\x00race-", round)
 		if round%2 == 1 { // an expired record to replace makes the claim an update, not an insert
-			require.NoError(t, s.CompleteResponse(ctx, key, postgres.Response{Status: 201, CreatedAt: t0.Add(-2 * time.Hour)}))
+			old := t0.Add(-2 * time.Hour)
+			_, claimed, err := s.BeginResponse(ctx, key, [32]byte{}, old, time.Hour)
+			require.NoError(t, err)
+			require.True(t, claimed)
+			require.NoError(t, s.CompleteResponse(ctx, key, old, postgres.Response{Status: 201, CreatedAt: old}))
 		}
 		claims := make([]bool, n)
 		errs := make([]error, n)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/orkesta/orkesta/adapters/httpapi"
@@ -21,12 +22,16 @@ func (p pgResponses) Begin(ctx context.Context, key string, fp [32]byte, now tim
 	return httpapi.StoredResponse(r), claimed, err
 }
 
-func (p pgResponses) Complete(ctx context.Context, key string, resp httpapi.StoredResponse) error {
-	return p.st.CompleteResponse(ctx, key, postgres.Response(resp))
+func (p pgResponses) Complete(ctx context.Context, key string, claimedAt time.Time, resp httpapi.StoredResponse) error {
+	err := p.st.CompleteResponse(ctx, key, claimedAt, postgres.Response(resp))
+	if errors.Is(err, postgres.ErrResponseClaimLost) {
+		return httpapi.ErrClaimLost
+	}
+	return err
 }
 
-func (p pgResponses) Release(ctx context.Context, key string) error {
-	return p.st.ReleaseResponse(ctx, key)
+func (p pgResponses) Release(ctx context.Context, key string, claimedAt time.Time) error {
+	return p.st.ReleaseResponse(ctx, key, claimedAt)
 }
 
 // responseStore is where serve's API keeps its idempotency records: the database when it is
