@@ -124,7 +124,7 @@ func CheckStatements(acct *payment.Account, stmts []Statement) error {
 		st := &stmts[i]
 		if a := normalizeAccount(st.Account); a != "" && a != string(acct.ID) && a != normalizeAccount(acct.IBAN) {
 			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].account", i),
-				Reason: "statement of account " + payment.MaskIBAN(a) + ", not of the run's account " + acct.MaskedIBAN()})
+				Reason: "statement of account " + payment.MaskIBAN(a) + ", not of the run's account " + accountName(acct)})
 		}
 		if st.Currency != "" && acct.Currency != "" && st.Currency != acct.Currency {
 			errs = append(errs, &payment.ValidationError{Field: fmt.Sprintf("statements[%d].currency", i),
@@ -132,6 +132,14 @@ func CheckStatements(acct *payment.Account, stmts []Statement) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// accountName names acct in an error: its id, with its masked IBAN when it has one.
+func accountName(acct *payment.Account) string {
+	if acct.IBAN == "" {
+		return string(acct.ID)
+	}
+	return string(acct.ID) + " (" + acct.MaskedIBAN() + ")"
 }
 
 // fingerprinted returns stmts with every entry fingerprinted: stmts itself when they all are, else

@@ -326,6 +326,29 @@ func TestImportRefusesAnotherAccount(t *testing.T) {
 	assert.ErrorIs(t, err, payment.ErrInvalid)
 }
 
+// TestCheckStatementsNamesTheRunAccount: the refusal of another account's statement names the run's
+// account by id, and by masked IBAN when it has one, never by an empty string.
+func TestCheckStatementsNamesTheRunAccount(t *testing.T) {
+	other := []reconcile.Statement{{Account: "DE89370400440532013000", Currency: "TRY"}}
+	tests := []struct {
+		name string
+		acct payment.Account
+		want string
+	}{
+		{"without an IBAN", payment.Account{ID: "acc_01KF0E44M00000000000000002", Currency: "TRY"},
+			"statements[0].account: statement of account DE…3000, not of the run's account acc_01KF0E44M00000000000000002"},
+		{"with an IBAN", payment.Account{ID: "acc_01KF0E44M00000000000000003", Currency: "TRY", IBAN: "TR330006100519786457841326"},
+			"statements[0].account: statement of account DE…3000, not of the run's account acc_01KF0E44M00000000000000003 (TR…1326)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := reconcile.CheckStatements(&tc.acct, other)
+			require.ErrorIs(t, err, payment.ErrInvalid)
+			assert.Equal(t, "payment: "+tc.want, err.Error())
+		})
+	}
+}
+
 func TestRejectProposesTheNextCandidateOnce(t *testing.T) {
 	f := newFixture(t)
 	first := f.pay(payment.StatusSettled, "A")
