@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -53,9 +52,10 @@ var ErrNothingToWrite = errors.New("pain001: no payment to write")
 
 // Build collects payments of one debtor account into a File: bank_transfer and eft payments,
 // approved or processing, all from the same account of the same workspace and in its currency,
-// paying counterparties that have an IBAN. Payments are grouped into batches by value date and batch
-// id: a batch id becomes the PmtInfId (with "-2", "-3"… when one batch spans several dates); payments
-// without one share a generated id. Every problem is reported, joined, one *payment.ValidationError
+// paying counterparties that have an IBAN. Payments are grouped into batches by requested execution
+// date (the value date, or the file's date when that is past) and batch id: a batch id becomes the
+// PmtInfId (with "-2", "-3"… when one batch spans several dates); payments without one share a
+// generated id. Every problem is reported, joined, one *payment.ValidationError
 // per payment and field ("payments[3].to_account").
 func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, opts Options) (*File, error) {
 	opts.defaults()
@@ -145,15 +145,17 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 		date  payment.Date
 		batch payment.BatchID
 	}
+	today := payment.DateOf(now)
 	order := slices.Clone(ps)
 	slices.SortFunc(order, func(a, b payment.Payment) int {
-		return cmp.Or(cmp.Compare(a.ValueDate, b.ValueDate), cmp.Compare(a.BatchID, b.BatchID), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(executionDate(&a, today), executionDate(&b, today)), cmp.Compare(a.BatchID, b.BatchID),
+			cmp.Compare(a.ID, b.ID))
 	})
 	perBatch := make(map[payment.BatchID]int)
 	index := make(map[key]int)
 	for i := range order {
 		p := &order[i]
-		k := key{p.ValueDate, p.BatchID}
+		k := key{executionDate(p, today), p.BatchID}
 		bi, ok := index[k]
 		if !ok {
 			id := "PMT" + opts.IDs.NewULID(now)
@@ -166,7 +168,7 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 			}
 			bi = len(f.Batches)
 			index[k] = bi
-			f.Batches = append(f.Batches, Batch{ID: id, ExecutionDate: executionDate(p, now)})
+			f.Batches = append(f.Batches, Batch{ID: id, ExecutionDate: k.date})
 		}
 		cred := creditors[p.ToAccount]
 		t := Transfer{PaymentID: p.ID, EndToEndID: p.EndToEnd, InstructionID: p.EndToEnd, Amount: p.Amount,
@@ -197,10 +199,13 @@ func fitsOneFile(ps []payment.Payment) bool {
 	return true
 }
 
-// executionDate is the payment's value date, or the file's date when it has none.
-func executionDate(p *payment.Payment, now time.Time) payment.Date {
-	if p.ValueDate.IsZero() {
-		return payment.DateOf(now)
+// executionDate is the date the file asks the bank to execute p on: its value date, or the file's
+// date (today) when the value date is missing or already past. A payment approved or exported days
+// after its value date is asked for today: banks refuse or hold a requested execution date in the
+// past.
+func executionDate(p *payment.Payment, today payment.Date) payment.Date {
+	if p.ValueDate < today {
+		return today
 	}
 	return p.ValueDate
 }

@@ -1,6 +1,8 @@
 package pain001_test
 
 import (
+	"time"
+
 	"bytes"
 	"context"
 	"errors"
@@ -250,6 +252,35 @@ func TestBuild(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, f.Encode(&buf))
 	xsdValid(t, "pain.001.001.09.xsd", buf.Bytes())
+}
+
+// TestBuildExecutionDateNotInThePast: a file never asks the bank to execute on a date already past.
+// Payments whose value date is past (approved or exported late) are asked for the file's date, and
+// group together there; a future value date is kept.
+func TestBuildExecutionDateNotInThePast(t *testing.T) {
+	e := newRailEnv(t, pain001.Options{})
+	bat := payment.BatchID("bat_01JBATCH1000000000000000")
+	mk := func(d payment.Date) payment.Payment {
+		return e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) {
+			r.BatchID, r.ValueDate, r.ToAccount = bat, d, e.creditors[0].ID
+		}),
+			payment.StatusProcessing)
+	}
+	ps := []payment.Payment{mk(payment.MustDate("2026-01-15")), mk(payment.MustDate("2026-01-16")),
+		mk(payment.MustDate("2026-01-20"))}
+	e.Clock.Set(time.Date(2026, 1, 17, 10, 0, 0, 0, time.UTC))
+	f, err := pain001.Build(ctx, e.store, ps, pain001.Options{IDs: &paymenttest.IDs{}, Clock: e.Clock})
+	require.NoError(t, err)
+	require.Len(t, f.Batches, 2)
+	assert.Equal(t, string(bat), f.Batches[0].ID)
+	assert.Equal(t, payment.MustDate("2026-01-17"), f.Batches[0].ExecutionDate, "two past value dates: today")
+	assert.Len(t, f.Batches[0].Transfers, 2)
+	assert.Equal(t, string(bat)+"-2", f.Batches[1].ID)
+	assert.Equal(t, payment.MustDate("2026-01-20"), f.Batches[1].ExecutionDate, "a future value date is kept")
+	var buf bytes.Buffer
+	require.NoError(t, f.Encode(&buf))
+	assert.Contains(t, buf.String(), "<ReqdExctnDt><Dt>2026-01-17</Dt></ReqdExctnDt>")
+	assert.NotContains(t, buf.String(), "2026-01-15<")
 }
 
 func TestBuildRefuses(t *testing.T) {
