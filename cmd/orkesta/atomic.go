@@ -65,8 +65,28 @@ func (a *atomicFile) write(write func(io.Writer) error) error {
 	if err == nil {
 		err = a.tmp.Sync()
 	}
+	if err == nil { // the temporary file's name too: it may become the only copy (export pain001)
+		err = syncDir(filepath.Dir(a.path))
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", a.path, err)
+	}
+	return nil
+}
+
+// syncDir makes the names in a folder durable: a rename or link survives a power loss only once its
+// folder is synced. A variable for tests.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
 	}
 	return nil
 }
@@ -88,7 +108,7 @@ func (a *atomicFile) commit() error {
 		return err
 	}
 	a.name = ""
-	return nil
+	return syncDir(filepath.Dir(a.path))
 }
 
 // discard removes the temporary file unless it was renamed into place. It is safe to call after

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -88,4 +90,39 @@ func TestReportAndExportMode(t *testing.T) {
 	r = h.run("export", "pain001", "--account", own, "--out", out)
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Equal(t, fs.FileMode(0o644).String(), fileMode(t, out))
+}
+
+// TestWriteAtomicSyncsFolder: the folder is synced once the temporary file is complete (its name may
+// become the only copy of an export's file) and again after the rename, so that the new name survives
+// a power loss; a folder that cannot be synced is an error, not a silent success.
+func TestWriteAtomicSyncsFolder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	var synced []string
+	real := syncDir
+	t.Cleanup(func() { syncDir = real })
+	syncDir = func(d string) error {
+		entries, err := os.ReadDir(d)
+		require.NoError(t, err)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		synced = append(synced, fmt.Sprint(names))
+		return real(d)
+	}
+	require.NoError(t, writeAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "{}"); return err }))
+	require.Len(t, synced, 2)
+	assert.Regexp(t, `^\[\.report\.json\.[0-9a-z]+\.tmp\]$`, synced[0], "synced with the complete temporary file")
+	assert.Equal(t, "[report.json]", synced[1], "synced after the rename")
+
+	syncDir = func(string) error { return errors.New("sync folder: input/output error") }
+	err := writeAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "[]"); return err })
+	assert.ErrorContains(t, err, "input/output error")
+	got, rerr := os.ReadFile(path)
+	require.NoError(t, rerr)
+	assert.Equal(t, "{}", string(got), "the old content stays")
+	entries, rerr := os.ReadDir(dir)
+	require.NoError(t, rerr)
+	assert.Len(t, entries, 1, "no temporary file left behind")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -213,7 +214,7 @@ func commitNew(a *atomicFile) error {
 		_ = os.Remove(a.name)
 	}
 	a.name = ""
-	return nil
+	return syncDir(filepath.Dir(a.path))
 }
 
 func errOutExistsNow(out string) error {
