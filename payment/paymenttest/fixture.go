@@ -2,6 +2,7 @@ package paymenttest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/orkesta/orkesta/payment"
@@ -95,26 +96,35 @@ func (e *Env) MustCreate(tb testing.TB, mods ...func(*payment.Request)) payment.
 	return p
 }
 
-// MustAdvance drives a new payment to status (through the legal path) and returns it.
+// MustAdvance drives p to status to along the legal path (pending → approved → processing →
+// settled → reconciled, or failed after processing, or cancelled) and returns it. It starts where p
+// is and skips the steps the payment took by itself: a rail that settles or refuses a payment when it
+// is submitted moves it past processing, and MustAdvance does not settle or fail it again. A status
+// the payment can no longer reach (processing or failed once its rail settled it, settled once its
+// rail refused it) fails the test with a message that says so.
 func (e *Env) MustAdvance(tb testing.TB, p payment.Payment, to payment.Status) payment.Payment {
 	tb.Helper()
 	ctx, ws := context.Background(), e.Workspace.ID
-	path := map[payment.Status][]payment.Status{
-		payment.StatusPending:    nil,
-		payment.StatusApproved:   {payment.StatusApproved},
-		payment.StatusProcessing: {payment.StatusApproved, payment.StatusProcessing},
-		payment.StatusSettled:    {payment.StatusApproved, payment.StatusProcessing, payment.StatusSettled},
-		payment.StatusReconciled: {payment.StatusApproved, payment.StatusProcessing, payment.StatusSettled, payment.StatusReconciled},
-		payment.StatusFailed:     {payment.StatusApproved, payment.StatusProcessing, payment.StatusFailed},
-		payment.StatusCancelled:  {payment.StatusCancelled},
-	}[to]
-	var err error
-	for _, s := range path {
-		switch s {
+	path, ok := advancePaths[to]
+	if !ok {
+		tb.Fatalf("paymenttest: MustAdvance: unknown status %q", to)
+	}
+	var submitted bool
+	for p.Status != to {
+		i := slices.Index(path, p.Status)
+		if to == payment.StatusCancelled && p.Status == payment.StatusApproved {
+			i = 0 // an approved payment can be cancelled too
+		}
+		if i < 0 || i == len(path)-1 {
+			tb.Fatalf("paymenttest: MustAdvance: payment %s is %s and cannot become %s%s", p.ID, p.Status, to, submitWhy(p, submitted))
+		}
+		var err error
+		switch path[i+1] {
 		case payment.StatusApproved:
 			p, err = e.Service.Approve(ctx, ws, p.ID, "checker@example.com")
 		case payment.StatusProcessing:
 			p, err = e.Service.Submit(ctx, ws, p.ID, "checker@example.com")
+			submitted = true
 		case payment.StatusSettled:
 			p, err = e.Service.Settle(ctx, ws, p.ID, "bank", "settled")
 		case payment.StatusReconciled:
@@ -127,6 +137,31 @@ func (e *Env) MustAdvance(tb testing.TB, p payment.Payment, to payment.Status) p
 		must(tb, err)
 	}
 	return p
+}
+
+// advancePaths lists, for each status MustAdvance can reach, the statuses a payment passes on its way
+// there, in order, from pending.
+var advancePaths = map[payment.Status][]payment.Status{
+	payment.StatusPending:    {payment.StatusPending},
+	payment.StatusApproved:   {payment.StatusPending, payment.StatusApproved},
+	payment.StatusProcessing: {payment.StatusPending, payment.StatusApproved, payment.StatusProcessing},
+	payment.StatusSettled:    {payment.StatusPending, payment.StatusApproved, payment.StatusProcessing, payment.StatusSettled},
+	payment.StatusReconciled: {payment.StatusPending, payment.StatusApproved, payment.StatusProcessing, payment.StatusSettled, payment.StatusReconciled},
+	payment.StatusFailed:     {payment.StatusPending, payment.StatusApproved, payment.StatusProcessing, payment.StatusFailed},
+	payment.StatusCancelled:  {payment.StatusPending, payment.StatusCancelled},
+}
+
+// submitWhy tells why a payment MustAdvance submitted is past where the test wanted it.
+func submitWhy(p payment.Payment, submitted bool) string {
+	switch {
+	case !submitted:
+		return ""
+	case p.Status == payment.StatusSettled:
+		return ": its rail settled it when it was submitted (give the rail a delay, such as sandbox.Options.SettleDelay)"
+	case p.Status == payment.StatusFailed:
+		return ": its rail refused it when it was submitted (" + p.FailureCode + ": " + p.FailureReason + ")"
+	}
+	return ""
 }
 
 func must(tb testing.TB, err error) {
