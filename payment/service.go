@@ -295,22 +295,31 @@ func (s *Service) History(ctx context.Context, ws WorkspaceID, id ID) ([]Transit
 // ActorIdentity returns who an actor is, for the rules that compare actors (maker-checker): the API
 // key an actor names, alone ("key_…", as the API records it) or after the surface it acted through
 // ("dashboard:key_…"), so that one key is one identity on every surface; any other actor as it is.
+// White space around the actor, or around the key after its surface, is not part of who it is:
+// " ayse " is "ayse", whichever surface (API, dashboard, CLI, an embedding service) passed it in.
+// Letter case is: ids such as API key ids tell their actors apart by it. An actor of only white
+// space is "", no one.
 func ActorIdentity(actor string) string {
-	if _, k, ok := strings.Cut(actor, ":"); ok && strings.HasPrefix(k, PrefixAPIKey) {
-		return k
+	actor = strings.TrimSpace(actor)
+	if _, k, ok := strings.Cut(actor, ":"); ok {
+		if k = strings.TrimSpace(k); strings.HasPrefix(k, PrefixAPIKey) {
+			return k
+		}
 	}
 	return actor
 }
 
 // Approve moves a pending payment to approved. Under maker-checker the creator may not approve it: not
-// the same actor, nor the same API key through another surface (ActorIdentity).
+// the same actor, nor the same API key through another surface, nor either with white space around
+// it (ActorIdentity); nor may an approver without an identity (empty or only white space).
 func (s *Service) Approve(ctx context.Context, ws WorkspaceID, id ID, actor string) (Payment, error) {
 	return s.transition(ctx, ws, id, fsm.EventApprove, actor, "", func(w *Workspace, p *Payment) error {
 		if w.Approval.MakerChecker {
-			if actor == "" {
+			approver := ActorIdentity(actor)
+			if approver == "" {
 				return &NotAllowedError{Rule: "maker_checker", Reason: "maker-checker approval needs the approver's identity"}
 			}
-			if ActorIdentity(actor) == ActorIdentity(p.CreatedBy) {
+			if approver == ActorIdentity(p.CreatedBy) {
 				return &NotAllowedError{Rule: "maker_checker", Reason: "the creator of a payment may not approve it (maker-checker)"}
 			}
 		}

@@ -195,7 +195,38 @@ func TestApprovalRules(t *testing.T) {
 		q := env.MustCreate(t, func(r *payment.Request) { r.CreatedBy = "dashboard:" + key })
 		_, err = env.Service.Approve(ctx, env.Workspace.ID, q.ID, "dashboard:key_01KF0E44M00000000000000008")
 		assert.NoError(t, err, "another key approves")
+
+		// White space around an actor (or around the key after a surface) does not make another one.
+		for _, c := range [][2]string{{"ayse", " ayse "}, {"ayse", "ayse\t"}, {" ayse\u00a0", "ayse"}, {"ayse", "\u00a0ayse"},
+			{key, "dashboard: " + key}, {"dashboard:" + key, " " + key + " "}} {
+			q := env.MustCreate(t, func(r *payment.Request) { r.CreatedBy = c[0] })
+			_, err := env.Service.Approve(ctx, env.Workspace.ID, q.ID, c[1])
+			require.ErrorAs(t, err, &na, "created by %q, approved by %q", c[0], c[1])
+			assert.Equal(t, "maker_checker", na.Rule)
+		}
+		q = env.MustCreate(t)
+		_, err = env.Service.Approve(ctx, env.Workspace.ID, q.ID, " \t")
+		require.ErrorAs(t, err, &na, "an approver of only white space is anonymous")
+		assert.Equal(t, "maker_checker", na.Rule)
+		_, err = env.Service.Approve(ctx, env.Workspace.ID, q.ID, "Ayse")
+		assert.NoError(t, err, "letter case tells ids apart: it is not folded")
 	})
+}
+
+func TestActorIdentity(t *testing.T) {
+	for in, want := range map[string]string{
+		"ayse":                           "ayse",
+		" ayse\t":                        "ayse",
+		"Ayse":                           "Ayse",
+		"ay se":                          "ay se",
+		"key_01KF0E44M00000000000000007": "key_01KF0E44M00000000000000007",
+		"dashboard:key_01KF0E44M00000000000000007": "key_01KF0E44M00000000000000007",
+		" cli: key_01KF0E44M00000000000000007 ":    "key_01KF0E44M00000000000000007",
+		"cli:ayse":                                 "cli:ayse",
+		" \u00a0":                                  "",
+	} {
+		assert.Equal(t, want, payment.ActorIdentity(in), "ActorIdentity(%q)", in)
+	}
 }
 
 func TestCancelMatrix(t *testing.T) {
