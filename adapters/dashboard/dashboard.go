@@ -47,6 +47,14 @@ type Options struct {
 	// Webhooks backs Integrations → Webhooks (adapters/webhook's Dispatcher; cmd/orkesta wires it
 	// in); nil hides it.
 	Webhooks payment.Webhooks
+	// SignInFailures is how many failed sign-ins a client may make at once before it must wait: one
+	// more is allowed every 6 seconds, and until then the sign-in answers 429 without asking the key
+	// store. DefaultSignInFailures when zero; negative: no limit.
+	SignInFailures int
+	// ClientIP names the client of a request for that limit; nil uses the connection's address. Set
+	// it behind a reverse proxy you trust (from the header it sets), or every client shares the
+	// proxy's limit.
+	ClientIP func(*http.Request) string
 }
 
 // Handler is the dashboard, an http.Handler. Mount it at the root of a mux (its paths are absolute).
@@ -60,6 +68,8 @@ type Handler struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	lastGC   time.Time
+
+	signIns *signInLimiter // nil: no limit
 }
 
 // New returns the dashboard on svc; keys authenticates sign-ins and backs Settings → API keys.
@@ -79,7 +89,13 @@ func New(svc *payment.Service, keys payment.KeyStore, opts Options) *Handler {
 	if opts.MaxUpload <= 0 {
 		opts.MaxUpload = 32 << 20
 	}
+	if opts.SignInFailures == 0 {
+		opts.SignInFailures = DefaultSignInFailures
+	}
 	h := &Handler{svc: svc, keys: keys, opts: opts, tpl: mustTemplates(), sessions: make(map[string]*session)}
+	if opts.SignInFailures > 0 {
+		h.signIns = newSignInLimiter(opts.SignInFailures)
+	}
 	h.routes()
 	return h
 }

@@ -6,9 +6,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -306,6 +308,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnauthorized, &v)
 		return
 	}
+	client := h.clientOf(r)
+	if wait := h.signIns.wait(client, h.now()); wait > 0 {
+		secs := int(wait / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		v.Error = fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", secs)
+		h.opts.Logger.Warn("dashboard sign-in refused: too many failures", "client", client)
+		h.renderLogin(w, r, http.StatusTooManyRequests, &v)
+		return
+	}
 	hash := payment.HashAPIKey(secret)
 	k, err := h.keys.GetAPIKeyByHash(r.Context(), hash)
 	if err != nil && !errors.Is(err, payment.ErrNotFound) {
@@ -313,8 +324,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil || !k.Active(h.now()) {
+		h.signIns.failed(client, h.now())
 		v.Error = "That API key is not valid: it is unknown, revoked or expired."
-		h.opts.Logger.Info("dashboard sign-in refused")
+		h.opts.Logger.Info("dashboard sign-in refused", "client", client)
 		h.renderLogin(w, r, http.StatusUnauthorized, &v)
 		return
 	}

@@ -1,0 +1,110 @@
+package dashboard_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/payment"
+)
+
+// countingKeys counts the sign-in lookups that reach the key store.
+type countingKeys struct {
+	payment.KeyStore
+	lookups atomic.Int64
+}
+
+func (c *countingKeys) GetAPIKeyByHash(ctx context.Context, hash [32]byte) (payment.APIKey, error) {
+	c.lookups.Add(1)
+	return c.KeyStore.GetAPIKeyByHash(ctx, hash)
+}
+
+// postSignIn posts the sign-in form with secret from the client at addr ("host:port").
+func postSignIn(t *testing.T, h http.Handler, addr, secret string, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	cookies, csrf := loginForm(t, h)
+	form := url.Values{"csrf": {csrf}, "api_key": {secret}}.Encode()
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.RemoteAddr = addr
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestSignInFailuresLimited: a client that fails to sign in ten times must wait: its next attempt, even
+// with a valid key, is 429 with Retry-After and never reaches the key store; one more attempt comes back
+// every 6 seconds. Other clients are not held up; an IPv6 client is its /64.
+func TestSignInFailuresLimited(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	keys := &countingKeys{KeyStore: e.store}
+	h := dashboard.New(e.Service, keys, dashboard.Options{Clock: e.Clock})
+	const wrong = "ork_live_not-a-key-at-all"
+	for i := range dashboard.DefaultSignInFailures {
+		rec := postSignIn(t, h, "192.0.2.1:4000", wrong, nil)
+		require.Equal(t, http.StatusUnauthorized, rec.Code, "failure %d", i+1)
+	}
+	require.EqualValues(t, dashboard.DefaultSignInFailures, keys.lookups.Load())
+
+	rec := postSignIn(t, h, "192.0.2.1:4001", e.writer, nil)
+	assert.Equal(t, http.StatusTooManyRequests, rec.Code, "a valid key waits too: the limit is the client's")
+	assert.Equal(t, "6", rec.Header().Get("Retry-After"))
+	assert.Contains(t, rec.Body.String(), "Too many failed sign-ins from your address. Try again in 6 seconds.")
+	assert.EqualValues(t, dashboard.DefaultSignInFailures, keys.lookups.Load(), "the key store was not asked")
+
+	rec = postSignIn(t, h, "192.0.2.2:4000", e.writer, nil)
+	assert.Equal(t, http.StatusSeeOther, rec.Code, "another client signs in")
+
+	e.Clock.Advance(6 * time.Second)
+	rec = postSignIn(t, h, "192.0.2.1:4002", wrong, nil)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "one attempt came back after 6 seconds")
+	rec = postSignIn(t, h, "192.0.2.1:4003", e.writer, nil)
+	assert.Equal(t, http.StatusTooManyRequests, rec.Code, "and it was spent")
+	e.Clock.Advance(6 * time.Second)
+	rec = postSignIn(t, h, "192.0.2.1:4003", e.writer, nil)
+	assert.Equal(t, http.StatusSeeOther, rec.Code, "a valid key after the wait signs in")
+
+	// IPv6: one /64 is one client.
+	for range dashboard.DefaultSignInFailures {
+		require.Equal(t, http.StatusUnauthorized, postSignIn(t, h, "[2001:db8:1:2::1]:4000", wrong, nil).Code)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, postSignIn(t, h, "[2001:db8:1:2::ffff]:4000", e.writer, nil).Code)
+	assert.Equal(t, http.StatusSeeOther, postSignIn(t, h, "[2001:db8:1:3::1]:4000", e.writer, nil).Code)
+}
+
+// TestSignInLimitOptions: ClientIP names the client (behind a proxy); a negative SignInFailures turns
+// the limit off.
+func TestSignInLimitOptions(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	h := dashboard.New(e.Service, e.store, dashboard.Options{Clock: e.Clock, SignInFailures: 2,
+		ClientIP: func(r *http.Request) string { return r.Header.Get("X-Real-IP") }})
+	from := func(ip string) http.Header { return http.Header{"X-Real-Ip": {ip}} }
+	const wrong = "ork_live_not-a-key-at-all"
+	for range 2 {
+		require.Equal(t, http.StatusUnauthorized, postSignIn(t, h, "10.0.0.1:1", wrong, from("198.51.100.7")).Code)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, postSignIn(t, h, "10.0.0.1:1", e.writer, from("198.51.100.7")).Code)
+	assert.Equal(t, http.StatusSeeOther, postSignIn(t, h, "10.0.0.1:1", e.writer, from("198.51.100.8")).Code,
+		"another client behind the same proxy")
+
+	off := dashboard.New(e.Service, e.store, dashboard.Options{Clock: e.Clock, SignInFailures: -1})
+	for range 3 * dashboard.DefaultSignInFailures {
+		require.Equal(t, http.StatusUnauthorized, postSignIn(t, off, "192.0.2.1:1", wrong, nil).Code)
+	}
+	assert.Equal(t, http.StatusSeeOther, postSignIn(t, off, "192.0.2.1:1", e.writer, nil).Code)
+}
