@@ -263,8 +263,13 @@ type Page struct {
 }
 
 // List returns payments matching f, newest first. f.Limit defaults to 20 and is capped at 100 (see
-// Options); pass the last id of a page as f.After for the next one.
+// Options); pass the last id of a page as f.After for the next one. A filter value no payment can
+// have (an unknown status, an id that is not one) is refused (ValidateListFilter).
 func (s *Service) List(ctx context.Context, ws WorkspaceID, f ListFilter) (Page, error) {
+	f, err := canonicalFilter(f)
+	if err != nil {
+		return Page{}, err
+	}
 	switch {
 	case f.Limit <= 0:
 		f.Limit = s.opts.DefaultPageSize

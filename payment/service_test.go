@@ -366,6 +366,58 @@ func TestListPagination(t *testing.T) {
 	assert.Equal(t, created[7], page.Payments[0].ID)
 }
 
+// TestListRefusesFiltersThatCannotMatch: a filter value no payment can have (an unknown status or
+// method, a currency payments are not made in, an id that is not one) is refused naming its field,
+// instead of answering an empty page; ids in either letter case are the same id.
+func TestListRefusesFiltersThatCannotMatch(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	p := env.MustCreate(t)
+	q := env.MustCreate(t)
+	tests := []struct {
+		name   string
+		filter payment.ListFilter
+		field  string
+		reason string
+	}{
+		{"status", payment.ListFilter{Statuses: []payment.Status{payment.StatusPending, "Pending"}}, "status", `unknown status "Pending"`},
+		{"method", payment.ListFilter{Method: "wire"}, "method", `unknown method "wire"`},
+		{"currency", payment.ListFilter{Currency: "try"}, "currency", `unknown ISO 4217 currency code "try"`},
+		{"account", payment.ListFilter{Account: "TR330006100519786457841326"}, "account", `"TR330006100519786457841326" does not start with "acc_"`},
+		{"from_account", payment.ListFilter{FromAccount: "acc_1"}, "from_account", `"acc_1" is not acc_ followed by a ULID`},
+		{"to_account", payment.ListFilter{ToAccount: env.Vendor.ID + "X"}, "to_account", `"` + string(env.Vendor.ID) + `X" is not acc_ followed by a ULID`},
+		{"batch_id", payment.ListFilter{BatchID: "batch-7"}, "batch_id", `"batch-7" does not start with "bat_"`},
+		{"after", payment.ListFilter{After: "garbage"}, "after", `"garbage" does not start with "pay_"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := env.Service.List(ctx, env.Workspace.ID, tc.filter)
+			var ve *payment.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.ErrorIs(t, err, payment.ErrInvalid)
+			assert.Equal(t, tc.field, ve.Field)
+			assert.Equal(t, tc.reason, ve.Reason)
+			assert.Equal(t, err, payment.ValidateListFilter(&tc.filter), "List refuses what ValidateListFilter refuses")
+		})
+	}
+	t.Run("every problem", func(t *testing.T) {
+		err := payment.ValidateListFilter(&payment.ListFilter{Method: "wire", After: "garbage"})
+		assert.ErrorContains(t, err, "method")
+		assert.ErrorContains(t, err, "after")
+	})
+	t.Run("valid values", func(t *testing.T) {
+		lower := func(id payment.ID) payment.ID { return payment.ID(strings.ToLower(string(id))) }
+		page, err := env.Service.List(ctx, env.Workspace.ID, payment.ListFilter{
+			Statuses: []payment.Status{payment.StatusPending}, Method: payment.MethodBankTransfer, Currency: "TRY",
+			Account: env.Own.ID, FromAccount: env.Own.ID, ToAccount: env.Vendor.ID, After: lower(q.ID)})
+		require.NoError(t, err)
+		require.Len(t, page.Payments, 1, "a cursor in lower case is the same payment id")
+		assert.Equal(t, p.ID, page.Payments[0].ID)
+		page, err = env.Service.List(ctx, env.Workspace.ID, payment.ListFilter{Reference: strings.Repeat("x", 100)})
+		require.NoError(t, err, "a reference no payment has is a search that finds nothing")
+		assert.Empty(t, page.Payments)
+	})
+}
+
 func TestCreateDefaultsAndFields(t *testing.T) {
 	env := paymenttest.NewEnv(t, memory.New())
 	p := env.MustCreate(t, func(r *payment.Request) { r.ValueDate = 0; r.CreatedBy = "ayse" })

@@ -112,6 +112,60 @@ func validateStatic(errs *fieldErrs, r *Request) {
 	checkIdempotencyKey(errs, r.IdempotencyKey)
 }
 
+// ValidateListFilter checks the values of f that no payment could match when malformed: every
+// status and the method known, the currency one payments are made in, the account and batch ids and
+// the cursor After well-formed ids (either letter case). Service.List refuses such a filter rather
+// than answering an empty page. Every problem is a *ValidationError naming its field ("status",
+// "method", "currency", "account", "from_account", "to_account", "batch_id", "after"), joined.
+// Reference is free text: one that no payment has is a search that finds nothing.
+func ValidateListFilter(f *ListFilter) error {
+	_, err := canonicalFilter(*f)
+	return err
+}
+
+// canonicalFilter checks f as ValidateListFilter does and returns it with its ids in their
+// canonical (upper-case) form, the one stores hold.
+func canonicalFilter(f ListFilter) (ListFilter, error) {
+	var errs fieldErrs
+	for _, s := range f.Statuses {
+		if !s.Valid() {
+			errs.add("status", "unknown status "+quote(string(s)))
+		}
+	}
+	if f.Method != "" && !f.Method.Valid() {
+		errs.add("method", "unknown method "+quote(string(f.Method)))
+	}
+	if f.Currency != "" {
+		if _, err := ParseCurrency(string(f.Currency)); err != nil {
+			errs.addErr(err)
+		}
+	}
+	id := func(v *string, prefix, field string) {
+		if *v == "" {
+			return
+		}
+		c, err := parsePrefixed(*v, prefix, field)
+		if err != nil {
+			errs.addErr(err)
+			return
+		}
+		*v = c
+	}
+	account := func(v *AccountID, field string) {
+		s := string(*v)
+		id(&s, PrefixAccount, field)
+		*v = AccountID(s)
+	}
+	account(&f.Account, "account")
+	account(&f.FromAccount, "from_account")
+	account(&f.ToAccount, "to_account")
+	batch, after := string(f.BatchID), string(f.After)
+	id(&batch, PrefixBatch, "batch_id")
+	id(&after, PrefixPayment, "after")
+	f.BatchID, f.After = BatchID(batch), ID(after)
+	return f, errs.join()
+}
+
 // MaxIdempotencyKeyLen is the longest idempotency key, in bytes.
 const MaxIdempotencyKeyLen = 255
 
