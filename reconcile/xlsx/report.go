@@ -1,10 +1,13 @@
 package xlsx
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -33,9 +36,10 @@ var entryHeader = []string{"Value date", "Booking date", "Amount", "Currency", "
 
 // WriteReport writes src as a workbook with the sheets Summary, Exact, Fuzzy, Unmatched entries,
 // Unmatched payments and Anomalies. Amounts are number cells in major units with the currency's
-// decimals, dates are date cells, and every text from a statement or payment goes through
-// reconcile.SafeCell, so nothing starting with = + - @ is ever taken for a formula. Rows are streamed
-// to the sheets, but excelize keeps the zipped workbook in memory until it is written to w.
+// decimals (text with the exact figure beyond the 15 digits a number cell keeps), dates are date
+// cells, and every text from a statement or payment goes through reconcile.SafeCell, so nothing
+// starting with = + - @ is ever taken for a formula. The same source gives the same bytes. Rows are
+// streamed to the sheets, but excelize keeps the zipped workbook in memory until it is written to w.
 func WriteReport(w io.Writer, src reconcile.ReportSource) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -58,7 +62,41 @@ func WriteReport(w io.Writer, src reconcile.ReportSource) error {
 		}
 	}
 	f.SetActiveSheet(0)
-	return f.Write(w)
+	book, err := f.WriteToBuffer()
+	if err != nil {
+		return err
+	}
+	return writeSorted(w, book.Bytes())
+}
+
+// writeSorted copies the zip archive book to w with its parts in one fixed order ([Content_Types].xml
+// first, then by name), as they are, without compressing them again: excelize writes the parts of
+// streamed sheets in map order, so the same report would otherwise give different bytes each time.
+func writeSorted(w io.Writer, book []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(book), int64(len(book)))
+	if err != nil {
+		return err
+	}
+	parts := slices.Clone(zr.File)
+	slices.SortFunc(parts, func(a, b *zip.File) int {
+		const first = "[Content_Types].xml"
+		switch {
+		case a.Name == b.Name:
+			return 0
+		case a.Name == first:
+			return -1
+		case b.Name == first:
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	zw := zip.NewWriter(w)
+	for _, p := range parts {
+		if err := zw.Copy(p); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 // reportWriter holds the workbook and its styles.
@@ -149,14 +187,18 @@ func safeText(s string) any {
 	return reconcile.SafeCell(s)
 }
 
-// amount is a number cell in major units; beyond 2^53 minor units (where a float64 is no longer
-// exact) it is text.
+// maxNumberDigits is the most significant digits a number cell keeps: Excel holds 15, and a float64
+// gives back every decimal of up to 15 digits exactly.
+const maxNumberDigits = 15
+
+// amount is a number cell in major units; an amount of more than 15 digits, which a number cell
+// would round, is text with the exact figure.
 func (rw *reportWriter) amount(minor int64, c payment.Currency) (any, error) {
 	style, err := rw.moneyStyle(c)
 	if err != nil {
 		return nil, err
 	}
-	if minor > 1<<53 || minor < -(1<<53) {
+	if limit := int64(math.Pow10(maxNumberDigits)); minor >= limit || minor <= -limit {
 		return payment.FormatMinor(minor, c), nil
 	}
 	return excelize.Cell{StyleID: style, Value: float64(minor) / math.Pow10(max(c.MinorUnits(), 0))}, nil

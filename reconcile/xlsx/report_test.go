@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -129,4 +130,56 @@ func TestWriteReportEmpty(t *testing.T) {
 	rows, err := f.GetRows(xlsx.SheetExact)
 	require.NoError(t, err)
 	assert.Len(t, rows, 1, "the header only")
+}
+
+// TestWriteReportSameBytes: the same report gives the same workbook byte for byte, so a report can
+// be compared, hashed or archived twice without spurious differences.
+func TestWriteReportSameBytes(t *testing.T) {
+	var first bytes.Buffer
+	require.NoError(t, xlsx.WriteReport(&first, reportFixture()))
+	for range 20 {
+		var again bytes.Buffer
+		require.NoError(t, xlsx.WriteReport(&again, reportFixture()))
+		require.True(t, bytes.Equal(first.Bytes(), again.Bytes()), "two workbooks of the same report differ")
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(first.Bytes()))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+}
+
+// TestWriteReportAmountDigits: Excel keeps 15 significant digits, so an amount of 16 or more is a
+// text cell with the exact figure; up to 15 it is a number cell with the exact value.
+func TestWriteReportAmountDigits(t *testing.T) {
+	e := reconcile.Entry{ValueDate: payment.MustDate("2026-01-16"), Direction: reconcile.Debit, Position: "line 1"}
+	row := func(minor int64, c payment.Currency) reconcile.UnmatchedEntry {
+		u := reconcile.UnmatchedEntry{Entry: e}
+		u.Entry.Amount, u.Entry.Currency = minor, c
+		return u
+	}
+	r := &reconcile.Report{Summary: reconcile.Summary{Currencies: []reconcile.CurrencySummary{}},
+		UnmatchedEntries: []reconcile.UnmatchedEntry{
+			row(999_999_999_999_999, "TRY"),   // 15 digits: 9,999,999,999,999.99
+			row(9_007_199_254_740_987, "TRY"), // 16 digits, below 2^53: a float64 gives …409.88
+			row(9_007_199_254_740_989, "KWD"), // …740.988 as a float64
+			row(1_000_000_000_000_000, "JPY"), // 16 digits: Excel would show 1E+15 rounded
+		}}
+	var buf bytes.Buffer
+	require.NoError(t, xlsx.WriteReport(&buf, r))
+	f, err := excelize.OpenReader(&buf)
+	require.NoError(t, err)
+	defer f.Close()
+	for i, want := range []struct {
+		raw    string
+		number bool
+	}{
+		{"9999999999999.99", true}, {"90071992547409.87", false}, {"9007199254740.989", false}, {"1000000000000000", false},
+	} {
+		cell := "C" + strconv.Itoa(i+2)
+		raw, err := f.GetCellValue(xlsx.SheetUnmatchedEntries, cell, excelize.Options{RawCellValue: true})
+		require.NoError(t, err)
+		assert.Equal(t, want.raw, raw, cell)
+		typ, err := f.GetCellType(xlsx.SheetUnmatchedEntries, cell)
+		require.NoError(t, err)
+		assert.Equal(t, want.number, typ == excelize.CellTypeUnset || typ == excelize.CellTypeNumber, "%s is a number cell", cell)
+	}
 }
