@@ -104,6 +104,19 @@ func (r *Reason) String() string {
 	return "reference: no text of the entry names " + strconv.Quote(r.Payment)
 }
 
+// ReversalNote is what the CSV and XLSX reports note for an entry the bank booked as a reversal
+// (Entry.Reversal: MT940 RC/RD, camt RvslInd), whose direction column alone reads as an ordinary
+// credit or debit; "" for any other entry.
+func ReversalNote(e *Entry) string {
+	switch {
+	case !e.Reversal:
+		return ""
+	case e.Direction == Credit:
+		return "reversal of an earlier debit"
+	}
+	return "reversal of an earlier credit"
+}
+
 // Review says where a match stands with people.
 type Review string
 

@@ -56,7 +56,7 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 			row[23] = payment.FormatMinor(m.AmountDifference, m.Entry.Currency)
 		}
 		row[25] = SafeCell(joinReasons(&sb, m.Reasons))
-		row[26] = SafeCell(strings.Join(m.Notes, "; "))
+		row[26] = SafeCell(joinNotes(&sb, ReversalNote(&m.Entry), m.Notes))
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -67,12 +67,15 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 		entryCells(row, &u.Entry)
 		row[18] = SafeCell(u.Account)
 		row[19] = SafeCell(u.Statement)
-		notes := u.Notes
+		first := ""
 		if u.Dismissed {
 			row[5] = "dismissed"
-			notes = append([]string{"dismissed: " + u.Note}, notes...)
+			first = "dismissed: " + u.Note
 		}
-		row[26] = SafeCell(strings.Join(notes, "; "))
+		if rev := ReversalNote(&u.Entry); rev != "" {
+			first = joinNotes(&sb, rev, []string{first})
+		}
+		row[26] = SafeCell(joinNotes(&sb, first, u.Notes))
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -103,6 +106,9 @@ func WriteCSV(w io.Writer, src ReportSource) error {
 		row[24] = string(a.PaymentStatus)
 		row[25] = SafeCell(joinReasons(&sb, a.Reasons))
 		note := string(a.Kind)
+		if rev := ReversalNote(&a.Entry); rev != "" {
+			note += "; " + rev
+		}
 		if a.Dismissed {
 			row[5] = "dismissed"
 			note += "; dismissed: " + a.Note
@@ -144,6 +150,24 @@ func joinIDs(ids []payment.ID) string {
 		s[i] = string(id)
 	}
 	return strings.Join(s, " ")
+}
+
+// joinNotes joins first (when not empty) and notes with "; ".
+func joinNotes(sb *strings.Builder, first string, notes []string) string {
+	sb.Reset()
+	if first != "" {
+		sb.WriteString(first)
+	}
+	for _, n := range notes {
+		if n == "" {
+			continue
+		}
+		if sb.Len() > 0 {
+			sb.WriteString("; ")
+		}
+		sb.WriteString(n)
+	}
+	return sb.String()
 }
 
 func joinReasons(sb *strings.Builder, rs []Reason) string {

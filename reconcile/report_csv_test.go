@@ -42,3 +42,33 @@ func TestWriteCSVNeutralizesEveryCell(t *testing.T) {
 	}
 	assert.Equal(t, "'=1+2", rows[1][1], "the text stays readable after the apostrophe")
 }
+
+// TestWriteCSVSaysReversal: an entry the bank booked as a reversal (MT940 RC/RD, camt RvslInd) says
+// so in the notes of every section it can be in; the direction column alone would read as an
+// ordinary credit or debit.
+func TestWriteCSVSaysReversal(t *testing.T) {
+	back := reconcile.Entry{ValueDate: payment.MustDate("2026-03-10"), Amount: 4000, Direction: reconcile.Credit, Reversal: true,
+		Currency: "JPY", CustomerRef: "INV-JP-4", Position: "line 7", Fingerprint: "fp1"}
+	out := back
+	out.Direction, out.Fingerprint = reconcile.Debit, "fp2"
+	plain := back
+	plain.Reversal, plain.Fingerprint = false, "fp3"
+	r := &reconcile.Report{
+		Matches: []reconcile.Match{{PaymentID: "pay_A", Score: reconcile.ScoreFuzzy, Review: reconcile.ReviewPending, Entry: back,
+			Notes: []string{"a person must choose"}}},
+		UnmatchedEntries: []reconcile.UnmatchedEntry{{Entry: out}, {Entry: plain}, {Entry: back, Dismissed: true, Note: "refund"}},
+		Anomalies:        []reconcile.Anomaly{{Kind: reconcile.AnomalyFailedPayment, PaymentID: "pay_F", PaymentStatus: payment.StatusFailed, Entry: back}},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, reconcile.WriteCSV(&buf, r))
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 6)
+	notes := len(reconcile.CSVHeader) - 1
+	require.Equal(t, "notes", rows[0][notes])
+	assert.Equal(t, "reversal of an earlier debit; a person must choose", rows[1][notes])
+	assert.Equal(t, "reversal of an earlier credit", rows[2][notes])
+	assert.Empty(t, rows[3][notes], "not a reversal")
+	assert.Equal(t, "reversal of an earlier debit; dismissed: refund", rows[4][notes])
+	assert.Equal(t, "failed_payment; reversal of an earlier debit", rows[5][notes])
+}

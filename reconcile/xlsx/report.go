@@ -237,6 +237,14 @@ func reasonsText(rs []reconcile.Reason) string {
 	return strings.Join(parts, "\n")
 }
 
+// notesText is the Notes cell of an entry's row: a reversal says so first, then the notes, one a line.
+func notesText(e *reconcile.Entry, notes []string) string {
+	if rev := reconcile.ReversalNote(e); rev != "" {
+		notes = append([]string{rev}, notes...)
+	}
+	return strings.Join(notes, "\n")
+}
+
 func idList(list []payment.ID) string {
 	s := make([]string, len(list))
 	for i, id := range list {
@@ -315,7 +323,7 @@ func (rw *reportWriter) matches(src reconcile.ReportSource) error {
 		}
 		cells = append(cells, boolText(m.Criteria.Amount), boolText(m.Criteria.Date), boolText(m.Criteria.Reference),
 			string(m.Review), safeText(string(m.BatchID)), safeText(idList(m.PaymentIDs)), diff, safeText(idList(m.Alternatives)),
-			safeText(reasonsText(m.Reasons)), safeText(strings.Join(m.Notes, "\n")))
+			safeText(reasonsText(m.Reasons)), safeText(notesText(&m.Entry, m.Notes)))
 		sh.buf = cells
 		if err := sh.add(cells); err != nil {
 			return err
@@ -340,7 +348,7 @@ func (rw *reportWriter) unmatchedEntries(src reconcile.ReportSource) error {
 		if err != nil {
 			return err
 		}
-		cells = append(cells, boolText(u.Dismissed), safeText(u.Note), safeText(strings.Join(u.Notes, "\n")))
+		cells = append(cells, boolText(u.Dismissed), safeText(u.Note), safeText(notesText(&u.Entry, u.Notes)))
 		sh.buf = cells
 		if err := sh.add(cells); err != nil {
 			return err
@@ -373,7 +381,7 @@ func (rw *reportWriter) unmatchedPayments(src reconcile.ReportSource) error {
 
 func (rw *reportWriter) anomalies(src reconcile.ReportSource) error {
 	header := append([]string{"Kind", "Payment ID", "Payment status"}, entryHeader...)
-	header = append(header, "Amount match", "Date match", "Reference match", "Reasons", "Dismissed", "Note")
+	header = append(header, "Amount match", "Date match", "Reference match", "Reasons", "Dismissed", "Note", "Notes")
 	sh, err := rw.sheet(SheetAnomalies, header, []float64{18, 32, 14, 12, 12, 14, 9, 9, 20, 18, 18, 40, 24, 28, 10, 28})
 	if err != nil {
 		return err
@@ -384,7 +392,7 @@ func (rw *reportWriter) anomalies(src reconcile.ReportSource) error {
 			return err
 		}
 		cells = append(cells, boolText(a.Criteria.Amount), boolText(a.Criteria.Date), boolText(a.Criteria.Reference),
-			safeText(reasonsText(a.Reasons)), boolText(a.Dismissed), safeText(a.Note))
+			safeText(reasonsText(a.Reasons)), boolText(a.Dismissed), safeText(a.Note), safeText(notesText(&a.Entry, nil)))
 		sh.buf = cells
 		if err := sh.add(cells); err != nil {
 			return err

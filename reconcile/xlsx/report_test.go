@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -182,4 +183,38 @@ func TestWriteReportAmountDigits(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want.number, typ == excelize.CellTypeUnset || typ == excelize.CellTypeNumber, "%s is a number cell", cell)
 	}
+}
+
+// TestWriteReportSaysReversal: an entry the bank booked as a reversal says so in the notes of each
+// sheet it can be on, as the CSV report does.
+func TestWriteReportSaysReversal(t *testing.T) {
+	back := reconcile.Entry{ValueDate: payment.MustDate("2026-03-10"), Amount: 4000, Direction: reconcile.Credit, Reversal: true,
+		Currency: "JPY", CustomerRef: "INV-JP-4", Position: "line 7", Fingerprint: "fp1"}
+	out := back
+	out.Direction = reconcile.Debit
+	r := &reconcile.Report{Summary: reconcile.Summary{Currencies: []reconcile.CurrencySummary{}},
+		Matches: []reconcile.Match{{PaymentID: "pay_A", Score: reconcile.ScoreFuzzy, Review: reconcile.ReviewPending, Entry: back,
+			Notes: []string{"a person must choose"}}},
+		UnmatchedEntries: []reconcile.UnmatchedEntry{{Entry: out}},
+		Anomalies:        []reconcile.Anomaly{{Kind: reconcile.AnomalyFailedPayment, PaymentID: "pay_F", PaymentStatus: payment.StatusFailed, Entry: back}},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, xlsx.WriteReport(&buf, r))
+	f, err := excelize.OpenReader(&buf)
+	require.NoError(t, err)
+	defer f.Close()
+	notes := func(sheet string) string {
+		rows, err := f.GetRows(sheet)
+		require.NoError(t, err)
+		require.Len(t, rows, 2, sheet)
+		col := slices.Index(rows[0], "Notes")
+		require.GreaterOrEqual(t, col, 0, "%s has a Notes column", sheet)
+		if col >= len(rows[1]) {
+			return ""
+		}
+		return rows[1][col]
+	}
+	assert.Equal(t, "reversal of an earlier debit\na person must choose", notes(xlsx.SheetFuzzy))
+	assert.Equal(t, "reversal of an earlier credit", notes(xlsx.SheetUnmatchedEntries))
+	assert.Equal(t, "reversal of an earlier debit", notes(xlsx.SheetAnomalies))
 }
