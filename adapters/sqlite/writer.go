@@ -53,6 +53,9 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q querie
 	w.mu.Unlock()
 
 	s.commitGroup(group)
+	// Statements the group met for the first time are prepared now that its transaction has given
+	// its connection back (see stmts): still leading, so no other write holds it.
+	s.stmts.prepareWanted(context.Background())
 
 	w.mu.Lock()
 	for _, r := range group {
