@@ -89,6 +89,7 @@ func TestSubmitBatchErrorsCreateNothing(t *testing.T) {
 		reqs   func(e *paymenttest.Env, reqs []payment.Request)
 		is     []error
 		fields []string
+		msg    string // the error's text, when the case checks it
 	}{
 		{name: "empty", n: 0, is: []error{batch.ErrEmpty, payment.ErrInvalid}, fields: []string{"payments"}},
 		{name: "501 items", n: 501, is: []error{batch.ErrTooLarge, payment.ErrInvalid}, fields: []string{"payments"}},
@@ -100,7 +101,7 @@ func TestSubmitBatchErrorsCreateNothing(t *testing.T) {
 		{name: "batch key not UTF-8", n: 3, opts: batch.Options{IdempotencyKey: "bordro-\xfe"},
 			is: []error{payment.ErrInvalid}, fields: []string{"idempotency_key"}},
 		{name: "unknown workspace", n: 3, ws: func(*paymenttest.Env) payment.WorkspaceID { return "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ" },
-			is: []error{payment.ErrNotFound}},
+			is: []error{payment.ErrNotFound}, msg: "payment: no workspace ws_01JZZZZZZZZZZZZZZZZZZZZZZZ"},
 		{name: "totals overflow int64", n: 3, reqs: func(e *paymenttest.Env, reqs []payment.Request) {
 			reqs[0].Amount, reqs[2].Amount = math.MaxInt64, 1 // both TRY
 		}, is: []error{payment.ErrOverflow, payment.ErrInvalid}, fields: []string{"payments"}},
@@ -126,6 +127,9 @@ func TestSubmitBatchErrorsCreateNothing(t *testing.T) {
 			}
 			if tt.fields != nil {
 				assert.Equal(t, tt.fields, fieldNames(err))
+			}
+			if tt.msg != "" {
+				assert.EqualError(t, err, tt.msg)
 			}
 			assert.Zero(t, countAll(t, store, e.Workspace.ID), "nothing created")
 			assert.Empty(t, store.Outbox())

@@ -60,6 +60,53 @@ func FieldErrors(err error) []*ValidationError {
 	return out
 }
 
+// NotFoundError names what was not found: the kind of object, its id and the workspace searched.
+// It matches ErrNotFound, and unwraps to the store's error.
+type NotFoundError struct {
+	Kind      string      // "workspace", "payment", "account", "run"
+	ID        string      // the id asked for
+	Workspace WorkspaceID // the workspace searched; "" for a workspace itself
+	Err       error       // the store's error (ErrNotFound), if any
+}
+
+func (e *NotFoundError) Error() string {
+	msg := "payment: no " + e.Kind + " " + printableID(e.ID)
+	if e.Workspace != "" {
+		msg += " in workspace " + printableID(string(e.Workspace))
+	}
+	return msg
+}
+
+// Is makes a *NotFoundError match ErrNotFound.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
+// notFound returns err as a *NotFoundError of kind and id in workspace ws when it is a bare
+// ErrNotFound (as stores return it), and err as it is otherwise: nil, another error, or one that
+// names what is missing already.
+func notFound(err error, kind, id string, ws WorkspaceID) error {
+	var nf *NotFoundError
+	if !errors.Is(err, ErrNotFound) || errors.As(err, &nf) {
+		return err
+	}
+	return &NotFoundError{Kind: kind, ID: id, Workspace: ws, Err: err}
+}
+
+// printableID is an id as it is when it looks like one (letters, digits, '_', '-', at most 64),
+// else quoted and cut: an id a caller passed unchecked never garbles a message.
+func printableID(id string) string {
+	if id == "" || len(id) > 64 {
+		return quote(id)
+	}
+	for _, r := range id {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return quote(id)
+		}
+	}
+	return id
+}
+
 // StatusError is a refused transition on a stored payment: it names the payment, its current status
 // and the event. It matches ErrInvalidTransition.
 type StatusError struct {

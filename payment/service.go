@@ -111,7 +111,8 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string, plan Plan, a
 
 // Workspace returns a workspace.
 func (s *Service) Workspace(ctx context.Context, id WorkspaceID) (Workspace, error) {
-	return s.store.GetWorkspace(ctx, id)
+	w, err := s.store.GetWorkspace(ctx, id)
+	return w, notFound(err, "workspace", string(id), "")
 }
 
 // CreateAccount validates and stores a new account.
@@ -120,7 +121,7 @@ func (s *Service) CreateAccount(ctx context.Context, ws WorkspaceID, r AccountRe
 		return Account{}, err
 	}
 	if _, err := s.store.GetWorkspace(ctx, ws); err != nil {
-		return Account{}, err
+		return Account{}, notFound(err, "workspace", string(ws), "")
 	}
 	a := Account{ID: AccountID(s.NewID(PrefixAccount)), Workspace: ws, Name: r.Name, Currency: r.Currency,
 		IBAN: r.IBAN, Type: r.Type, CreatedAt: s.now()}
@@ -132,7 +133,8 @@ func (s *Service) CreateAccount(ctx context.Context, ws WorkspaceID, r AccountRe
 
 // GetAccount returns one account of the workspace.
 func (s *Service) GetAccount(ctx context.Context, ws WorkspaceID, id AccountID) (Account, error) {
-	return s.store.GetAccount(ctx, ws, id)
+	a, err := s.store.GetAccount(ctx, ws, id)
+	return a, notFound(err, "account", string(id), ws)
 }
 
 // ListAccounts returns the workspace's accounts, oldest first.
@@ -189,7 +191,7 @@ func (s *Service) PrepareTo(ctx context.Context, ws WorkspaceID, req Request, c 
 	}
 	w, err := s.refs.workspace(ctx, ws)
 	if err != nil {
-		return nil, err
+		return nil, notFound(err, "workspace", string(ws), "")
 	}
 	if err := validate(ctx, s.refs, &w, &req); err != nil {
 		return nil, err
@@ -292,7 +294,7 @@ func (s *Service) List(ctx context.Context, ws WorkspaceID, f ListFilter) (Page,
 // History returns every transition of the payment, oldest first.
 func (s *Service) History(ctx context.Context, ws WorkspaceID, id ID) ([]Transition, error) {
 	if _, err := s.store.GetPayment(ctx, ws, id); err != nil {
-		return nil, err
+		return nil, notFound(err, "payment", string(id), ws)
 	}
 	return s.store.History(ctx, ws, id)
 }
@@ -358,7 +360,7 @@ func (s *Service) Submit(ctx context.Context, ws WorkspaceID, id ID, actor strin
 func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment, error) {
 	p, err := s.store.GetPayment(ctx, ws, id)
 	if err != nil {
-		return Payment{}, err
+		return Payment{}, notFound(err, "payment", string(id), ws)
 	}
 	if p.Status != StatusProcessing {
 		return p, &StatusError{ID: id, Status: p.Status, Event: fsm.EventSubmit}
@@ -422,7 +424,7 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 	actor, reason = storable(actor), storable(reason)
 	p, err := s.store.GetPayment(ctx, ws, id)
 	if err != nil {
-		return Payment{}, err
+		return Payment{}, notFound(err, "payment", string(id), ws)
 	}
 	to, err := fsm.Next(p.Status, ev)
 	if err != nil {
@@ -431,7 +433,7 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 	if check != nil {
 		w, err := s.refs.workspace(ctx, ws)
 		if err != nil {
-			return p, err
+			return p, notFound(err, "workspace", string(ws), "")
 		}
 		if err := check(&w, &p); err != nil {
 			return p, err
@@ -452,7 +454,7 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 		c.Event = Event{} // back to settled is not a new settlement
 	}
 	if err := s.store.UpdatePayment(ctx, c, prev); err != nil {
-		return Payment{}, err
+		return Payment{}, notFound(err, "payment", string(id), ws)
 	}
 	s.publish(ctx, c.Event)
 	return c.Payment, nil

@@ -418,6 +418,62 @@ func TestListRefusesFiltersThatCannotMatch(t *testing.T) {
 	})
 }
 
+// TestNotFoundNamesWhat: a workspace, payment or account that is not there is an error that says
+// which (kind, id, workspace searched), still errors.Is ErrNotFound.
+func TestNotFoundNamesWhat(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ws := env.Workspace.ID
+	const noWS, noPay = payment.WorkspaceID("ws_01KF0E44M00000000000000099"), payment.ID("pay_01KF0E44M00000000000000099")
+	other := paymenttest.NewEnv(t, env.Store, paymenttest.WithServiceOptions(payment.Options{IDs: payment.NewULIDSource()}))
+	theirs := other.MustCreate(t)
+	call := func(f func() error) func() error { return f }
+	tests := []struct {
+		name string
+		call func() error
+		want payment.NotFoundError
+		msg  string
+	}{
+		{"Create in an unknown workspace", call(func() error { _, err := env.Service.Create(ctx, noWS, env.Request()); return err }),
+			payment.NotFoundError{Kind: "workspace", ID: string(noWS)}, "payment: no workspace ws_01KF0E44M00000000000000099"},
+		{"Workspace", call(func() error { _, err := env.Service.Workspace(ctx, noWS); return err }),
+			payment.NotFoundError{Kind: "workspace", ID: string(noWS)}, "payment: no workspace ws_01KF0E44M00000000000000099"},
+		{"CreateAccount in an unknown workspace", call(func() error {
+			_, err := env.Service.CreateAccount(ctx, noWS, payment.AccountRequest{Name: "X", Currency: "TRY", Type: payment.AccountExternal})
+			return err
+		}), payment.NotFoundError{Kind: "workspace", ID: string(noWS)}, "payment: no workspace ws_01KF0E44M00000000000000099"},
+		{"History", call(func() error { _, err := env.Service.History(ctx, ws, noPay); return err }),
+			payment.NotFoundError{Kind: "payment", ID: string(noPay), Workspace: ws},
+			"payment: no payment pay_01KF0E44M00000000000000099 in workspace ws_01KF0E44M00000000000000001"},
+		{"Approve", call(func() error { _, err := env.Service.Approve(ctx, ws, noPay, "mehmet"); return err }),
+			payment.NotFoundError{Kind: "payment", ID: string(noPay), Workspace: ws},
+			"payment: no payment pay_01KF0E44M00000000000000099 in workspace ws_01KF0E44M00000000000000001"},
+		{"Dispatch", call(func() error { _, err := env.Service.Dispatch(ctx, ws, noPay); return err }),
+			payment.NotFoundError{Kind: "payment", ID: string(noPay), Workspace: ws},
+			"payment: no payment pay_01KF0E44M00000000000000099 in workspace ws_01KF0E44M00000000000000001"},
+		{"GetAccount", call(func() error { _, err := env.Service.GetAccount(ctx, ws, "acc_01KF0E44M00000000000000099"); return err }),
+			payment.NotFoundError{Kind: "account", ID: "acc_01KF0E44M00000000000000099", Workspace: ws},
+			"payment: no account acc_01KF0E44M00000000000000099 in workspace ws_01KF0E44M00000000000000001"},
+		{"History of another workspace's payment", call(func() error { _, err := env.Service.History(ctx, ws, theirs.ID); return err }),
+			payment.NotFoundError{Kind: "payment", ID: string(theirs.ID), Workspace: ws},
+			"payment: no payment " + string(theirs.ID) + " in workspace ws_01KF0E44M00000000000000001"},
+		{"an id that is not one", call(func() error { _, err := env.Service.History(ctx, ws, "x\ny"); return err }),
+			payment.NotFoundError{Kind: "payment", ID: "x\ny", Workspace: ws},
+			`payment: no payment "x\ny" in workspace ws_01KF0E44M00000000000000001`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			require.ErrorIs(t, err, payment.ErrNotFound)
+			var nf *payment.NotFoundError
+			require.ErrorAs(t, err, &nf)
+			assert.Equal(t, tc.want.Kind, nf.Kind)
+			assert.Equal(t, tc.want.ID, nf.ID)
+			assert.Equal(t, tc.want.Workspace, nf.Workspace)
+			assert.EqualError(t, err, tc.msg)
+		})
+	}
+}
+
 func TestCreateDefaultsAndFields(t *testing.T) {
 	env := paymenttest.NewEnv(t, memory.New())
 	p := env.MustCreate(t, func(r *payment.Request) { r.ValueDate = 0; r.CreatedBy = "ayse" })

@@ -349,6 +349,30 @@ func TestCheckStatementsNamesTheRunAccount(t *testing.T) {
 	}
 }
 
+// TestRunNotFoundNamesIt: a run that is not in the workspace is an error naming the run and the
+// workspace, still errors.Is payment.ErrNotFound, on every entry point of service.go.
+func TestRunNotFoundNamesIt(t *testing.T) {
+	f := newFixture(t)
+	const id = reconcile.RunID("run_01KF0E44M00000000000000099")
+	want := "payment: no run run_01KF0E44M00000000000000099 in workspace " + string(f.ws)
+	calls := map[string]func() error{
+		"GetRun":   func() error { _, err := f.svc.GetRun(f.ctx, f.ws, id); return err },
+		"Import":   func() error { _, _, err := f.svc.Import(f.ctx, f.ws, id, nil, "a"); return err },
+		"Finalize": func() error { _, err := f.svc.Finalize(f.ctx, f.ws, id, "a"); return err },
+		"Report":   func() error { _, err := f.svc.Report(f.ctx, f.ws, id); return err },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			err := call()
+			require.ErrorIs(t, err, payment.ErrNotFound)
+			var nf *payment.NotFoundError
+			require.ErrorAs(t, err, &nf)
+			assert.Equal(t, payment.NotFoundError{Kind: "run", ID: string(id), Workspace: f.ws, Err: payment.ErrNotFound}, *nf)
+			assert.EqualError(t, err, want)
+		})
+	}
+}
+
 func TestRejectProposesTheNextCandidateOnce(t *testing.T) {
 	f := newFixture(t)
 	first := f.pay(payment.StatusSettled, "A")
