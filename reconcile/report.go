@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -284,6 +285,27 @@ func each[T any](s []T) iter.Seq[*T] {
 			}
 		}
 	}
+}
+
+// WithWarnings returns src with warnings ahead of its summary's own: what the caller knows and the
+// matching does not, such as a statement whose balances do not add up. src is not changed; with no
+// warnings it is returned as it is. WriteJSON writes a *Result with warnings as fast as without.
+func WithWarnings(src ReportSource, warnings ...string) ReportSource {
+	if len(warnings) == 0 {
+		return src
+	}
+	return &warnedSource{ReportSource: src, warnings: slices.Clip(slices.Clone(warnings))}
+}
+
+type warnedSource struct {
+	ReportSource
+	warnings []string
+}
+
+func (w *warnedSource) ReportSummary() Summary {
+	s := w.ReportSource.ReportSummary()
+	s.Warnings = append(w.warnings, s.Warnings...)
+	return s
 }
 
 // Collect reads a whole source into a Report.

@@ -17,10 +17,11 @@ import (
 // renderChunk is how many entries one rendering job covers.
 const renderChunk = 4096
 
-func (r *Result) writeJSON(w io.Writer) error {
+// writeJSON writes the report of r with summary (r's own, or with a caller's warnings).
+func (r *Result) writeJSON(w io.Writer, summary Summary) error {
 	jw := &jsonWriter{w: w, b: make([]byte, 0, 256<<10)}
 	jw.b = append(jw.b, `{"summary":`...)
-	jw.b = appendSummary(jw.b, r.summary)
+	jw.b = appendSummary(jw.b, summary)
 	r.renderEntries(jw, "matches", outMatched, func(b []byte, rb *rowBuilder, ei int32, e *Entry, si int) []byte {
 		if o := &r.m.out[ei]; o.flags&(flagBatch|flagAmbiguous|flagDeadTie|flagNotes) == 0 {
 			return r.appendMatchRow(b, rb, ei, e, si)

@@ -19,7 +19,12 @@ import (
 // row: a million matches never sit in memory at once, and it is several times faster.
 func WriteJSON(w io.Writer, src ReportSource) error {
 	if r, ok := src.(*Result); ok {
-		return r.writeJSON(w)
+		return r.writeJSON(w, r.summary)
+	}
+	if ws, ok := src.(*warnedSource); ok {
+		if r, ok := ws.ReportSource.(*Result); ok {
+			return r.writeJSON(w, ws.ReportSummary())
+		}
 	}
 	jw := &jsonWriter{w: w, b: make([]byte, 0, 128<<10)}
 	jw.b = append(jw.b, `{"summary":`...)

@@ -47,8 +47,9 @@ camt.053, BAI2, CSV, XLSX) is found from the content; --account names the statem
 file does not, --currency its currency, and --mapping says where the columns of a CSV or XLSX export
 are when the built-in presets (Turkish, English, German, French) do not find them.
 
---out writes the full report: .json, .csv or .xlsx. A summary goes to stdout (--output json for the
-summary as JSON). Exit code 3 with --fail-on-unmatched when any entry or payment is left unmatched
+--out writes the full report: .json, .csv or .xlsx; the summary of a JSON or XLSX report also gives the
+statements' warnings (a balance that does not add up, with the difference). A summary goes to stdout
+(--output json for the summary as JSON). Exit code 3 with --fail-on-unmatched when any entry or payment is left unmatched
 or an anomaly is found; 1 on errors, with the file and position.`,
 		Example: `  orkesta reconcile --payments payments.csv --statement statement.sta
   orkesta reconcile --payments payments.json --statement jan.xml --statement feb.xml \
@@ -125,7 +126,7 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 
 	// The statements are decoded while the payments are read and indexed (reconcile.Offline runs
 	// DecodeStatements on another goroutine); their warnings are printed once both are done.
-	var warnings []string
+	var warnings, reportWarnings []string
 	in.DecodeStatements = func() ([]reconcile.Statement, error) {
 		var stmts []reconcile.Statement
 		for _, path := range f.statements {
@@ -136,6 +137,7 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 			for i := range sts {
 				for _, w := range sts[i].Warnings {
 					warnings = append(warnings, fmt.Sprintf("warning: %s: statement %s: %s", path, stmtName(&sts[i], i), warningText(w)))
+					reportWarnings = append(reportWarnings, statementWarning(path, &sts[i], i, w))
 				}
 			}
 			stmts = append(stmts, sts...)
@@ -169,7 +171,9 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 	_ = bar.Add(1)
 	if f.out != "" {
 		bar.Describe("writing " + filepath.Base(f.out))
-		if err := writeReport(f.out, format, res); err != nil {
+		// The report is what is kept and read later, stderr is not: it gives the statements'
+		// warnings too, first.
+		if err := writeReport(f.out, format, reconcile.WithWarnings(res, reportWarnings...)); err != nil {
 			return err
 		}
 	}
@@ -190,6 +194,23 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 	}
 	return nil
 }
+
+// statementWarning is a statement's warning as the report gives it: the file and statement it is
+// about, and for a balance that does not add up, the difference.
+func statementWarning(path string, st *reconcile.Statement, i int, w reconcile.Warning) string {
+	s := path + ": statement " + stmtName(st, i) + ": " + warningText(w)
+	if w.Code == balanceMismatch {
+		s += "; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, st.Currency)
+		if st.Currency != "" {
+			s += " " + string(st.Currency)
+		}
+	}
+	return s
+}
+
+// balanceMismatch is the Code of the warning a statement whose balances do not add up gets
+// (reconcile.Statement.CheckBalances).
+const balanceMismatch = "balance_mismatch"
 
 // progress is a progress bar on stderr when stderr is a terminal, and a silent one otherwise (a bar
 // drawn into a log floods it).

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/orkesta/orkesta/reconcile"
+	"github.com/orkesta/orkesta/reconcile/xlsx"
+)
+
+// TestReconcileReportKeepsStatementWarnings: a statement whose balances do not add up is named in
+// the report's warnings with the difference, not only on stderr, so whoever reads the report later
+// sees that the statement is incomplete or wrong.
+func TestReconcileReportKeepsStatementWarnings(t *testing.T) {
+	h := newHarness(t)
+	want := "testdata/mismatch.sta: statement STMT20260121/00013/001: opening balance 13649.60 plus entries -100.00 is " +
+		"13549.60, but the closing balance is 13600.00; difference (closing − opening − entries): 50.40 TRY"
+	for _, ext := range []string{"json", "xlsx"} {
+		t.Run(ext, func(t *testing.T) {
+			out := filepath.Join(h.dir, "report."+ext)
+			r := h.run("reconcile", "--payments", "testdata/payments.csv", "--statement", "testdata/statement.sta",
+				"--statement", "testdata/mismatch.sta", "--out", out)
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "testdata/mismatch.sta: statement STMT20260121/00013/001: opening balance")
+			var warnings []string
+			if ext == "json" {
+				js, err := os.ReadFile(out)
+				require.NoError(t, err)
+				var rep reconcile.Report
+				require.NoError(t, json.Unmarshal(js, &rep))
+				warnings = rep.Summary.Warnings
+			} else {
+				f, err := excelize.OpenFile(out)
+				require.NoError(t, err)
+				defer f.Close()
+				rows, err := f.GetRows(xlsx.SheetSummary)
+				require.NoError(t, err)
+				for _, row := range rows {
+					if len(row) == 2 && row[0] == "Warning" {
+						warnings = append(warnings, row[1])
+					}
+				}
+			}
+			assert.Contains(t, warnings, want)
+			assert.Contains(t, warnings, "statement account TR…1326 is not the account of any payment or known account; "+
+				"debits and credits were not told apart", "the matching's own warnings stay")
+		})
+	}
+}
