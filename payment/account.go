@@ -106,6 +106,13 @@ var ibanLengths = map[string]int{
 	"SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }
 
+// IBANLength returns the length of the IBANs of country (an ISO 3166 code such as "TR"), and false
+// when the country has no IBANs in the SWIFT IBAN registry.
+func IBANLength(country string) (int, bool) {
+	n, ok := ibanLengths[country]
+	return n, ok
+}
+
 // NormalizeIBAN removes spaces, upper-cases, and checks the country's length and the mod-97 check
 // digits. Errors never repeat the whole IBAN.
 func NormalizeIBAN(s string) (string, error) {

@@ -480,8 +480,12 @@ func AccountCurrencies(accts []payment.Account) func(account string) payment.Cur
 	return func(account string) payment.Currency { return byName[normalizeAccount(account)] }
 }
 
-// ReadAccounts reads an accounts CSV (see AccountColumns). IBANs are normalized and checked; an
-// account without an IBAN is allowed (the statement may use its id).
+// ReadAccounts reads an accounts CSV (see AccountColumns). IBANs are normalized and checked: a value
+// of the iban column that starts like an IBAN (the code of a country that has IBANs and two check
+// digits, such as "DE00 1234", or any two letters and two digits in a value of 15 characters or
+// more) must be a valid IBAN, else it is refused at its line; any other value is a bank account
+// number, kept without spaces and in upper case. An account without an IBAN is allowed (the
+// statement may use its id).
 func ReadAccounts(r io.Reader) ([]payment.Account, error) {
 	cr := csv.NewReader(skipBOM(r))
 	cr.FieldsPerRecord = -1
@@ -531,7 +535,8 @@ func ReadAccounts(r io.Reader) ([]payment.Account, error) {
 				// account numbers that are not IBANs are kept as they are, normalized
 				norm = normalizeAccount(iban)
 				if looksLikeIBAN(norm) {
-					errs.Add(&ParseError{Format: FormatAccountsCSV, Line: line, Field: "iban", Err: reason(err)})
+					errs.Add(&ParseError{Format: FormatAccountsCSV, Line: line, Field: "iban",
+						Err: errors.New("starts like an IBAN but " + reason(err).Error())})
 				}
 			}
 			a.IBAN = norm
@@ -549,10 +554,15 @@ func ReadAccounts(r io.Reader) ([]payment.Account, error) {
 	return out, nil
 }
 
-// looksLikeIBAN: two letters and two digits first.
+// looksLikeIBAN: a normalized account that starts with two letters and two digits, the letters the
+// code of a country that has IBANs or the value 15 characters or more (the shortest IBAN).
 func looksLikeIBAN(s string) bool {
-	return len(s) >= 15 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
-		s[2] >= '0' && s[2] <= '9' && s[3] >= '0' && s[3] <= '9'
+	if len(s) < 4 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' ||
+		s[2] < '0' || s[2] > '9' || s[3] < '0' || s[3] > '9' {
+		return false
+	}
+	_, country := payment.IBANLength(s[:2])
+	return country || len(s) >= 15
 }
 
 // reason strips a payment.ValidationError down to its reason for a ParseError that names the field.

@@ -136,6 +136,40 @@ func TestReadAccounts(t *testing.T) {
 	assert.NotContains(t, err.Error(), "TR330006100519786457841327", "IBANs are masked in errors")
 }
 
+// TestReadAccountsRefusesBrokenIBANs: a value that starts like an IBAN (an IBAN country's code and two
+// check digits, or any two letters and two digits in a long value) and is not a valid one is refused at
+// its line and column, however short; a plain bank account number is kept, without spaces.
+func TestReadAccountsRefusesBrokenIBANs(t *testing.T) {
+	for _, tc := range []struct{ iban, reason string }{
+		{"DE00 1234", "starts like an IBAN but DE…1234 has 8 characters; DE IBANs have 22"},
+		{"de89 3704", "starts like an IBAN but DE…3704 has 8 characters; DE IBANs have 22"},
+		{"TR33-0006-1005", "starts like an IBAN but TR…1005 contains characters other than letters and digits"},
+		{"GB12", "starts like an IBAN but **** is too short"},
+		{"TR330006100519786457841327", "starts like an IBAN but TR…1327 fails the mod-97 check"},
+		{"XX330006100519786457841326", "starts like an IBAN but XX…1326 has an unknown country code XX"},
+	} {
+		t.Run(tc.iban, func(t *testing.T) {
+			_, err := reconcile.ReadAccounts(strings.NewReader("id,iban\nacc_1,TR330006100519786457841326\nacc_2," + tc.iban + "\n"))
+			var pe *reconcile.ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, 3, pe.Line)
+			assert.Equal(t, "iban", pe.Field)
+			assert.EqualError(t, pe.Err, tc.reason)
+		})
+	}
+	as, err := reconcile.ReadAccounts(strings.NewReader("id,iban\n" +
+		"acc_1,0001 2345 6789\n" + // a plain account number
+		"acc_2,US12 3456\n" + // US accounts have no IBANs: two letters and two digits are not a country code here
+		"acc_3,AB12-34\n" +
+		"acc_4,12DE00\n"))
+	require.NoError(t, err)
+	var got []string
+	for _, a := range as {
+		got = append(got, a.IBAN)
+	}
+	assert.Equal(t, []string{"000123456789", "US123456", "AB12-34", "12DE00"}, got)
+}
+
 func TestAccountCurrencies(t *testing.T) {
 	of := reconcile.AccountCurrencies([]payment.Account{
 		{ID: "acc_01KF0E44M00009WDVSQ5ZM0001", Currency: "TRY", IBAN: "TR330006100519786457841326"},
