@@ -81,11 +81,24 @@ func SchemaVersion() int {
 // Migrate brings the database schema up to date. It is idempotent, safe to run from several
 // processes at once (they serialize on the write lock), and applies all pending migrations in one
 // transaction: after an error nothing has changed. A database migrated by newer code is a
-// *SchemaVersionError (ErrSchemaTooNew) and is left untouched.
+// *SchemaVersionError (ErrSchemaTooNew) and is left untouched. A database already up to date is
+// only read: Migrate then never waits for another process's write lock.
 func (s *Store) Migrate(ctx context.Context) error {
 	ms, err := migrations(migrationFiles)
 	if err != nil {
 		return err
+	}
+	// The common case, a current schema, is a read: a command that only reads must not fail with
+	// "database is locked" because another process is writing. Any doubt (no schema_migrations yet)
+	// goes to the write below, which checks again under the lock.
+	var cur int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&cur); err == nil {
+		switch {
+		case cur > len(ms):
+			return &SchemaVersionError{Database: cur, Code: len(ms)}
+		case cur == len(ms):
+			return nil
+		}
 	}
 	return s.write(ctx, func(ctx context.Context, q querier) error {
 		if _, err := q.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,4 +60,49 @@ func TestMigrateRefusesANewerSchema(t *testing.T) {
 	assert.Equal(t, future, ve.Database)
 	assert.Equal(t, sqlite.SchemaVersion(), ve.Code)
 	assert.Contains(t, err.Error(), "never downgrade")
+}
+
+// TestMigrateCurrentSchemaNeedsNoWriteLock opens a migrated database while another process holds its
+// write lock: Migrate has nothing to do and must say so without waiting for the lock, so that a
+// command that only reads (orkesta payments list) works beside a long write instead of failing
+// with "database is locked" after the busy timeout.
+func TestMigrateCurrentSchemaNeedsNoWriteLock(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t, sqlite.OpenOptions{})
+	require.NoError(t, sqlite.New(db, sqlite.Options{}).Migrate(ctx))
+	holder, err := db.Conn(ctx) // "another process": its own connection, in a write transaction
+	require.NoError(t, err)
+	_, err = holder.ExecContext(ctx, `BEGIN IMMEDIATE`)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = holder.ExecContext(ctx, `ROLLBACK`)
+		_ = holder.Close()
+	})
+
+	other, err := sqlite.Open(ctx, path, sqlite.OpenOptions{BusyTimeout: 200 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close() })
+	s := sqlite.New(other, sqlite.Options{})
+	require.NoError(t, s.Migrate(ctx), "the schema is current: nothing to write")
+	var n int
+	require.NoError(t, other.QueryRowContext(ctx, `SELECT count(*) FROM payments`).Scan(&n), "reads work beside the writer")
+
+	// A database that does need migrating still takes the lock, and says why it gave up.
+	_, err = holder.ExecContext(ctx, `ROLLBACK`)
+	require.NoError(t, err)
+	last := sqlite.SchemaVersion()
+	_, err = db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = ?;
+		DROP INDEX payments_reference; DROP INDEX payments_from_account; DROP INDEX payments_to_account`, last)
+	require.NoError(t, err)
+	_, err = holder.ExecContext(ctx, `BEGIN IMMEDIATE`)
+	require.NoError(t, err)
+	err = s.Migrate(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "database is locked")
+	_, err = holder.ExecContext(ctx, `ROLLBACK`)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	var v int
+	require.NoError(t, other.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v))
+	assert.Equal(t, last, v)
 }
