@@ -82,11 +82,21 @@ func SchemaVersion() int {
 // Migrate brings the database schema up to date. It is idempotent, safe to run from several
 // processes at once (they serialize on an advisory lock of the schema), and applies all pending
 // migrations in one transaction: after an error nothing has changed. A database migrated by newer
-// code is a *SchemaVersionError (ErrSchemaTooNew) and is left untouched.
+// code is a *SchemaVersionError (ErrSchemaTooNew) and is left untouched. A database already up to
+// date is only read: Migrate then works on read-only connections (a replica, a role without CREATE)
+// and never waits for another process's migration.
 func (s *Store) Migrate(ctx context.Context) error {
 	ms, err := migrations(migrationFiles)
 	if err != nil {
 		return err
+	}
+	if cur, ok := s.schemaVersion(ctx); ok {
+		switch {
+		case cur > len(ms):
+			return &SchemaVersionError{Database: cur, Code: len(ms)}
+		case cur == len(ms):
+			return nil
+		}
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// One migrator per schema at a time, so that two processes starting together do not both
@@ -118,6 +128,22 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// schemaVersion reads the version recorded in the store's schema (the first of the search_path), and
+// false when there is none yet or it cannot be read: Migrate's write path then finds out under its
+// lock. A schema_migrations table of a later schema in the path is not the store's.
+func (s *Store) schemaVersion(ctx context.Context) (int, bool) {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL`).
+		Scan(&exists); err != nil || !exists {
+		return 0, false
+	}
+	var cur int
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
+		return 0, false
+	}
+	return cur, true
 }
 
 // migrateLockClass is the first key of Migrate's advisory lock (the second is the schema's hash).
