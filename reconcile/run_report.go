@@ -19,7 +19,7 @@ func runReport(run *Run, live []Payment) *Report {
 		switch d.State {
 		case StateMatched, StateProposed:
 			m := Match{Score: d.Score, Entry: re.Entry, Criteria: d.Criteria, Reasons: slices.Clone(d.Reasons),
-				Review: d.Review, Account: account, BatchID: d.BatchID, AmountDifference: d.AmountDifference,
+				Review: d.Review, Account: account, Statement: re.Statement, BatchID: d.BatchID, AmountDifference: d.AmountDifference,
 				Alternatives: slices.Clone(d.Alternatives), Notes: slices.Clone(d.Notes)}
 			if m.Reasons == nil {
 				m.Reasons = []Reason{}
@@ -47,11 +47,11 @@ func runReport(run *Run, live []Payment) *Report {
 		case StateAnomaly, StateDismissed:
 			if d.Anomaly == "" {
 				r.UnmatchedEntries = append(r.UnmatchedEntries, UnmatchedEntry{Entry: re.Entry, Account: account,
-					Dismissed: true, Note: d.Note, Notes: slices.Clone(d.Notes)})
+					Statement: re.Statement, Dismissed: true, Note: d.Note, Notes: slices.Clone(d.Notes)})
 				continue
 			}
 			a := Anomaly{Kind: d.Anomaly, Entry: re.Entry, Criteria: d.Criteria, Reasons: slices.Clone(d.Reasons),
-				Account: account, Dismissed: d.State == StateDismissed, Note: d.Note}
+				Account: account, Statement: re.Statement, Dismissed: d.State == StateDismissed, Note: d.Note}
 			if a.Reasons == nil {
 				a.Reasons = []Reason{}
 			}
@@ -65,7 +65,7 @@ func runReport(run *Run, live []Payment) *Report {
 			r.Anomalies = append(r.Anomalies, a)
 		default:
 			r.UnmatchedEntries = append(r.UnmatchedEntries, UnmatchedEntry{Entry: re.Entry, Account: account,
-				Note: d.Note, Notes: slices.Clone(d.Notes)})
+				Statement: re.Statement, Note: d.Note, Notes: slices.Clone(d.Notes)})
 		}
 	}
 	var unmatched []*Payment
