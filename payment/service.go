@@ -255,7 +255,8 @@ func (s *Service) publish(ctx context.Context, e Event) {
 
 // Get returns one payment of the workspace.
 func (s *Service) Get(ctx context.Context, ws WorkspaceID, id ID) (Payment, error) {
-	return s.store.GetPayment(ctx, ws, id)
+	p, err := s.store.GetPayment(ctx, ws, id)
+	return p, notFound(err, "payment", string(id), ws)
 }
 
 // Page is one page of a listing.

@@ -441,6 +441,9 @@ func TestNotFoundNamesWhat(t *testing.T) {
 			_, err := env.Service.CreateAccount(ctx, noWS, payment.AccountRequest{Name: "X", Currency: "TRY", Type: payment.AccountExternal})
 			return err
 		}), payment.NotFoundError{Kind: "workspace", ID: string(noWS)}, "payment: no workspace ws_01KF0E44M00000000000000099"},
+		{"Get", call(func() error { _, err := env.Service.Get(ctx, ws, noPay); return err }),
+			payment.NotFoundError{Kind: "payment", ID: string(noPay), Workspace: ws},
+			"payment: no payment pay_01KF0E44M00000000000000099 in workspace ws_01KF0E44M00000000000000001"},
 		{"History", call(func() error { _, err := env.Service.History(ctx, ws, noPay); return err }),
 			payment.NotFoundError{Kind: "payment", ID: string(noPay), Workspace: ws},
 			"payment: no payment pay_01KF0E44M00000000000000099 in workspace ws_01KF0E44M00000000000000001"},

@@ -360,6 +360,8 @@ func TestRunNotFoundNamesIt(t *testing.T) {
 		"Import":   func() error { _, _, err := f.svc.Import(f.ctx, f.ws, id, nil, "a"); return err },
 		"Finalize": func() error { _, err := f.svc.Finalize(f.ctx, f.ws, id, "a"); return err },
 		"Report":   func() error { _, err := f.svc.Report(f.ctx, f.ws, id); return err },
+		"Approve":  func() error { _, err := f.svc.Approve(f.ctx, f.ws, id, "fp", "a", ""); return err },
+		"Unmatch":  func() error { _, err := f.svc.Unmatch(f.ctx, f.ws, id, "fp", "a", ""); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {

@@ -123,7 +123,7 @@ func (c *cli) paymentsGet() *cobra.Command {
 		func(ctx context.Context, e *dbEnv, id payment.ID) error {
 			p, err := e.svc.Get(ctx, e.ws.ID, id)
 			if err != nil {
-				return fmt.Errorf("payment %s: %w", id, err)
+				return err // it names the payment
 			}
 			return c.printPayment(&p)
 		})
@@ -284,7 +284,7 @@ func (c *cli) paymentsHistory() *cobra.Command {
 		func(ctx context.Context, e *dbEnv, id payment.ID) error {
 			h, err := e.svc.History(ctx, e.ws.ID, id)
 			if err != nil {
-				return fmt.Errorf("payment %s: %w", id, err)
+				return err // it names the payment
 			}
 			if c.json() {
 				if h == nil {
