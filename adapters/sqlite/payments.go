@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,9 +207,15 @@ func listQuery(ws payment.WorkspaceID, f *payment.ListFilter) (string, []any) {
 		cond("id < ?", string(f.After))
 	}
 	if len(f.Statuses) > 0 {
+		// Each status once: a filter may repeat one any number of times, and a placeholder each
+		// would run past SQLite's limit on variables (and make a statement per count of repeats).
 		w.WriteString(" AND status IN (")
-		for i, st := range f.Statuses {
-			if i > 0 {
+		first := len(wargs)
+		for _, st := range f.Statuses {
+			if slices.Contains(wargs[first:], any(string(st))) {
+				continue
+			}
+			if len(wargs) > first {
 				w.WriteString(", ")
 			}
 			w.WriteString("?")
