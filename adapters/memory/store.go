@@ -5,6 +5,7 @@ package memory
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -82,7 +83,7 @@ func (s *Store) CreateWorkspace(_ context.Context, w payment.Workspace) error {
 	if _, ok := s.ws[w.ID]; ok {
 		return payment.ErrDuplicate
 	}
-	w.Plan.Methods = slices.Clone(w.Plan.Methods)
+	w = cloneWorkspace(w)
 	s.ws[w.ID] = &wsData{
 		w: w, payments: make(map[payment.ID]*record), keys: make(map[string]payment.ID),
 	}
@@ -94,9 +95,17 @@ func (s *Store) GetWorkspace(_ context.Context, id payment.WorkspaceID) (payment
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if d, ok := s.ws[id]; ok {
-		return d.w, nil
+		return cloneWorkspace(d.w), nil
 	}
 	return payment.Workspace{}, payment.ErrNotFound
+}
+
+// cloneWorkspace copies w's plan methods and approval thresholds, so that the store shares no slice or
+// map with its callers: what one caller changes in its copy changes neither the store nor another's.
+func cloneWorkspace(w payment.Workspace) payment.Workspace {
+	w.Plan.Methods = slices.Clone(w.Plan.Methods)
+	w.Approval.Thresholds = maps.Clone(w.Approval.Thresholds)
+	return w
 }
 
 // CreateAccount implements payment.Store.

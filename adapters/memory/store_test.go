@@ -64,3 +64,29 @@ func TestHistoryKeptExactly(t *testing.T) {
 		assert.Equal(t, p.Status, h[1].To)
 	}
 }
+
+// TestWorkspaceIsACopy: the store keeps its own copy of a workspace's plan and approval thresholds,
+// as the SQL stores do. It kept the caller's map: a caller reusing its policy map for the next
+// workspace changed the first one's thresholds (and which of its payments the processor sends
+// without approval), and a reader changing the workspace it got changed the store's.
+func TestWorkspaceIsACopy(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New()
+	svc := payment.NewService(s, payment.Options{})
+	thresholds := map[payment.Currency]int64{"TRY": 100000}
+	ws, err := svc.CreateWorkspace(ctx, "Acme", payment.PlanStarter,
+		payment.ApprovalPolicy{Mode: payment.ApprovalThreshold, Thresholds: thresholds})
+	require.NoError(t, err)
+	thresholds["TRY"] = 1 // the caller's next workspace
+
+	got, err := s.GetWorkspace(ctx, ws.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(100000), got.Approval.Thresholds["TRY"])
+	got.Approval.Thresholds["TRY"] = 2
+	got.Plan.Methods[0] = "changed"
+
+	again, err := s.GetWorkspace(ctx, ws.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(100000), again.Approval.Thresholds["TRY"])
+	assert.Equal(t, payment.PlanStarter.Methods, again.Plan.Methods)
+}
