@@ -72,3 +72,29 @@ func TestWriteCSVSaysReversal(t *testing.T) {
 	assert.Equal(t, "reversal of an earlier debit; dismissed: refund", rows[4][notes])
 	assert.Equal(t, "failed_payment; reversal of an earlier debit", rows[5][notes])
 }
+
+// TestReportRowsTakeTheStatementCurrency: an entry without a currency of its own is in its
+// statement's; every report row says so, so its amount is written in major units with that
+// currency's decimals rather than as a bare count of minor units.
+func TestReportRowsTakeTheStatementCurrency(t *testing.T) {
+	noCur := func(e *reconcile.Entry) { e.Currency = "" }
+	st := statement(entry("line 1", "INV-2024-001", func(e *reconcile.Entry) { e.Amount = 125050; e.Currency = "" }),
+		entry("line 2", "masraf", func(e *reconcile.Entry) { e.Amount = 700 }, noCur),
+		entry("line 3", "INV-2024-009", func(e *reconcile.Entry) { e.Amount = 9900 }, noCur))
+	failed := pay(3, func(p *reconcile.Payment) {
+		p.Amount, p.Reference, p.Status = 9900, "INV-2024-009", payment.StatusFailed
+	})
+	r := match(t, reconcile.Options{}, []reconcile.Statement{st},
+		[]reconcile.Payment{pay(1, func(p *reconcile.Payment) { p.Amount = 125050 }), failed})
+	require.Len(t, r.Matches, 1)
+	require.Len(t, r.UnmatchedEntries, 1)
+	require.Len(t, r.Anomalies, 1)
+	assert.Equal(t, payment.Currency("TRY"), r.Matches[0].Entry.Currency)
+	assert.Equal(t, payment.Currency("TRY"), r.UnmatchedEntries[0].Entry.Currency)
+	assert.Equal(t, payment.Currency("TRY"), r.Anomalies[0].Entry.Currency)
+	var buf bytes.Buffer
+	require.NoError(t, reconcile.WriteCSV(&buf, r))
+	assert.Contains(t, buf.String(), ",1250.50,TRY,")
+	assert.Contains(t, buf.String(), ",7.00,TRY,")
+	assert.Contains(t, buf.String(), ",99.00,TRY,")
+}

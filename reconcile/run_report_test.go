@@ -11,7 +11,8 @@ import (
 )
 
 // TestRunReportNamesStatements: every row of a run's report names the statement its entry came from,
-// as the offline report does: matches, proposals, anomalies, unmatched and dismissed entries.
+// as the offline report does: matches, proposals, anomalies, unmatched and dismissed entries. An
+// entry without a currency of its own is stored in its statement's.
 func TestRunReportNamesStatements(t *testing.T) {
 	f := newFixture(t)
 	f.pay(payment.StatusSettled, "INV-1")
@@ -23,7 +24,7 @@ func TestRunReportNamesStatements(t *testing.T) {
 		entry("line 3", "kira ödemesi", func(e *reconcile.Entry) { e.Amount = 50000 }),
 		entry("line 4", "INV 4", func(e *reconcile.Entry) { e.Amount = 70000 }),
 		entry("line 5", "HESAP İŞLETİM ÜCRETİ", func(e *reconcile.Entry) { e.Amount = 1500 }),
-		entry("line 6", "BSMV", func(e *reconcile.Entry) { e.Amount = 75 }),
+		entry("line 6", "BSMV", func(e *reconcile.Entry) { e.Amount = 75; e.Currency = "" }),
 	)
 	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{st}, "ayse@example.com")
 	require.NoError(t, err)
@@ -43,5 +44,6 @@ func TestRunReportNamesStatements(t *testing.T) {
 	assert.Equal(t, want, rep.Anomalies[0].Statement)
 	for _, u := range rep.UnmatchedEntries {
 		assert.Equal(t, want, u.Statement, "unmatched %s (dismissed %v)", u.Entry.Position, u.Dismissed)
+		assert.Equal(t, payment.Currency("TRY"), u.Entry.Currency, "an entry without a currency is in its statement's")
 	}
 }

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -241,6 +242,7 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 				sum.Duplicates++
 			default:
 				seen[e.Fingerprint] = true
+				e.Currency = cmp.Or(e.Currency, st.Currency) // an entry without one is in its statement's
 				run.Entries = append(run.Entries, RunEntry{Entry: e, Statement: st.ID, Decision: Decision{State: StateUnmatched}})
 				sum.Added++
 			}
