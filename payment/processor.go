@@ -51,6 +51,12 @@ type Claimer interface {
 	// claimed. It is ErrConflict, and changes nothing, when another owner has taken the payment since
 	// (the lease ran out). A store may forget the bookkeeping of payments that no longer need a rail.
 	UpdateWork(ctx context.Context, w Work) error
+	// MarkSent records that the processing payment id was handed to its rail, whoever did it (a
+	// Service.Dispatch outside any processor: the dashboard's "Send now", an export that wrote it
+	// into a file), so that no processor sends it again: it stays work only when its method is in
+	// ClaimQuery.Polled. It leaves a lease someone holds as it is, and otherwise makes the payment's
+	// bookkeeping free to claim from at on.
+	MarkSent(ctx context.Context, id ID, at time.Time) error
 }
 
 // ClaimQuery asks a Claimer for work.

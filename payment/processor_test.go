@@ -487,3 +487,57 @@ func TestProcessorBoundsRailCallsByTheLease(t *testing.T) {
 	assert.Equal(t, e.Clock.Now().Add(time.Second), w.Until)
 	assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
 }
+
+// TestProcessorLeavesWhatWasSentElsewhere: a payment handed to its rail outside any processor (the
+// dashboard's "Send now" through Service.Submit, or an export marked with Service.MarkSent) is never
+// sent again by a processor; on a polled rail the processor only asks about it.
+func TestProcessorLeavesWhatWasSentElsewhere(t *testing.T) {
+	t.Run("Submit", func(t *testing.T) {
+		e := newProcEnv(t, &paymenttest.Rail{})
+		p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+		p, err := e.Service.Submit(ctx, e.Workspace.ID, p.ID, "ops@example.com")
+		require.NoError(t, err)
+		require.Equal(t, payment.StatusProcessing, p.Status)
+		pr := e.processor(payment.ProcessorOptions{})
+		for range 3 {
+			st, err := pr.ProcessOnce(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, st.Submitted+st.Retrying, "%+v", st)
+			e.Clock.Advance(time.Hour)
+		}
+		assert.Equal(t, 1, e.rail.Attempts(p.ID), "the rail saw the payment once")
+	})
+	t.Run("polled", func(t *testing.T) {
+		rail := &pollRail{}
+		rail.status = func(payment.Payment) (payment.RailOutcome, error) {
+			return payment.RailOutcome{Status: payment.StatusSettled, Message: "booked"}, nil
+		}
+		e := newProcEnv(t, rail)
+		p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+		_, err := e.Service.Submit(ctx, e.Workspace.ID, p.ID, "ops@example.com")
+		require.NoError(t, err)
+		_, err = e.processor(payment.ProcessorOptions{}).ProcessOnce(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, payment.StatusSettled, e.status(t, p.ID).Status, "polled, not sent again")
+		assert.Equal(t, 1, rail.Accepted(p.ID))
+		assert.Equal(t, 1, rail.polls)
+	})
+	t.Run("MarkSent", func(t *testing.T) {
+		e := newProcEnv(t, &paymenttest.Rail{})
+		p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+		// What an export does: the payment moves to processing on a service without rails, its file is
+		// written, and the payment is marked as sent.
+		exporter := payment.NewService(e.Service.Store(), payment.Options{Clock: e.Clock})
+		_, err := exporter.Submit(ctx, e.Workspace.ID, p.ID, "cli")
+		require.NoError(t, err)
+		require.NoError(t, exporter.MarkSent(ctx, e.Workspace.ID, p.ID))
+		st, err := e.processor(payment.ProcessorOptions{}).ProcessOnce(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, st.Submitted, "%+v", st)
+		assert.Zero(t, e.rail.Attempts(p.ID), "the file holds it: no rail sends it")
+
+		other := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+		var se *payment.StatusError
+		assert.ErrorAs(t, exporter.MarkSent(ctx, e.Workspace.ID, other.ID), &se, "only a processing payment is sent")
+	})
+}

@@ -381,7 +381,34 @@ func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment,
 	if receipt.Settled {
 		return s.Settle(ctx, ws, id, "rail", receipt.Reference)
 	}
+	if err := s.markSent(ctx, id); err != nil {
+		return p, fmt.Errorf("payment: the %s rail accepted %s, but recording that failed (a processor may hand it to the rail again, which the rail de-duplicates): %w",
+			p.Method, id, err)
+	}
 	return p, nil
+}
+
+// MarkSent records that a processing payment left for its rail by a way of the caller's own (a file
+// written and uploaded outside any rail of this service, as `orkesta export pain001` does), so that
+// no processor hands it to a rail again. Dispatch does this itself. It does nothing on a store that
+// keeps no processor bookkeeping (not a Claimer).
+func (s *Service) MarkSent(ctx context.Context, ws WorkspaceID, id ID) error {
+	p, err := s.store.GetPayment(ctx, ws, id)
+	if err != nil {
+		return notFound(err, "payment", string(id), ws)
+	}
+	if p.Status != StatusProcessing {
+		return &StatusError{ID: id, Status: p.Status, Event: fsm.EventSubmit}
+	}
+	return s.markSent(ctx, id)
+}
+
+func (s *Service) markSent(ctx context.Context, id ID) error {
+	c, ok := s.store.(Claimer)
+	if !ok {
+		return nil
+	}
+	return c.MarkSent(ctx, id, s.now())
 }
 
 // Settle records that the funds reached the destination.

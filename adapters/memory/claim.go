@@ -127,6 +127,21 @@ func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
 	return nil
 }
 
+// MarkSent implements payment.Claimer.
+func (s *Store) MarkSent(_ context.Context, id payment.ID, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.work.m == nil {
+		s.work.m = make(map[payment.ID]*workRec)
+	}
+	if w := s.work.m[id]; w != nil {
+		w.sent = true
+		return nil
+	}
+	s.work.m[id] = &workRec{until: at, sent: true}
+	return nil
+}
+
 // WorkOf returns the processor bookkeeping kept for a payment (its payment field is left empty), and
 // false when there is none: for tests and operators asking why a payment waits.
 func (s *Store) WorkOf(id payment.ID) (payment.Work, bool) {

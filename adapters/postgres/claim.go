@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -105,6 +106,13 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 		return err
 	}
 	return fmt.Errorf("%w: payment %s is claimed by %s, not %s", payment.ErrConflict, w.Payment.ID, owner, w.Owner)
+}
+
+// MarkSent implements payment.Claimer.
+func (s *Store) MarkSent(ctx context.Context, id payment.ID, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO payment_work (payment_id, owner, until, sent) VALUES ($1, '', $2, true)
+		ON CONFLICT (payment_id) DO UPDATE SET sent = true`, string(id), pgTime(at))
+	return translate(err)
 }
 
 // withExtra scans a row's payment columns (scanPayment) and then the extra columns after them.

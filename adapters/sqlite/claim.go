@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -128,6 +129,15 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 		default:
 			_, err = q.exec(ctx, `DELETE FROM payment_work WHERE payment_id = ?`, string(w.Payment.ID))
 		}
+		return translate(err)
+	})
+}
+
+// MarkSent implements payment.Claimer.
+func (s *Store) MarkSent(ctx context.Context, id payment.ID, at time.Time) error {
+	return s.write(ctx, func(ctx context.Context, q querier) error {
+		_, err := q.exec(ctx, `INSERT INTO payment_work (payment_id, owner, until, sent) VALUES (?, '', ?, 1)
+			ON CONFLICT (payment_id) DO UPDATE SET sent = 1`, string(id), formatTime(at))
 		return translate(err)
 	})
 }

@@ -225,6 +225,7 @@ func errOutExistsNow(out string) error {
 // meanwhile (submitted, cancelled) is skipped; any other error stops it, and that payment and the
 // ones after it are left as they are.
 func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent []payment.Payment, skipped []exportSkip, err error) {
+	var unmarked []error
 	for i, p := range ps {
 		q, err := e.svc.Submit(ctx, e.ws.ID, p.ID, "cli:export")
 		if err != nil {
@@ -240,6 +241,15 @@ func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent 
 				"then export again)", p.ID, err, left)
 		}
 		sent = append(sent, q)
+		// The file is the payment's rail: no processor (a serve with a rail for its method on this
+		// database) may send it again.
+		if err := e.svc.MarkSent(ctx, e.ws.ID, p.ID); err != nil {
+			unmarked = append(unmarked, fmt.Errorf("%s: %w", p.ID, err))
+		}
+	}
+	if len(unmarked) > 0 {
+		return sent, skipped, fmt.Errorf("the file holds them, but these payments could not be recorded as sent, and a "+
+			"processor with a rail for their method may send them again: %w", errors.Join(unmarked...))
 	}
 	return sent, skipped, nil
 }

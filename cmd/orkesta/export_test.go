@@ -9,12 +9,14 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
 )
 
 // approvedTransfers creates an internal account with an IBAN, a counterparty with one and n approved
@@ -270,4 +272,31 @@ func TestExportOutAppearsMeanwhile(t *testing.T) {
 	require.Len(t, m, 2, r.stderr)
 	assert.Contains(t, r.stderr, "file already exists, written while this export ran")
 	assert.Equal(t, e2e, e2eIDs(t, m[1]), "this export's file is kept")
+}
+
+// TestExportedPaymentsAreNotSentAgain: the payments of an export are in its file, so a processor on the
+// same database (orkesta serve with a rail for bank transfers) must not hand them to its rail: they
+// stay processing until a statement or a status report settles or fails them.
+func TestExportedPaymentsAreNotSentAgain(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 2)
+	out := filepath.Join(h.dir, "transfers.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	require.Equal(t, ExitOK, r.code, r.stderr)
+
+	rail := &paymenttest.Rail{}
+	svc := payment.NewService(h.store, payment.Options{Clock: h.clock,
+		Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: rail}})
+	pr := payment.NewProcessor(svc, payment.ProcessorOptions{Owner: "serve"})
+	for range 2 {
+		st, err := pr.ProcessOnce(t.Context())
+		require.NoError(t, err)
+		assert.Zero(t, st.Submitted, "%+v", st)
+		h.clock.Advance(time.Hour)
+	}
+	for _, id := range ids {
+		assert.Zero(t, rail.Attempts(payment.ID(id)), "%s went to a rail after its file", id)
+	}
+	statuses, _ := paymentsState(t, h, ids)
+	assert.Equal(t, []payment.Status{payment.StatusProcessing, payment.StatusProcessing}, statuses)
 }

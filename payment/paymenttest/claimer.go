@@ -14,12 +14,14 @@ import (
 // ClaimerSuite runs the conformance tests of payment.Claimer against stores made by newStore (a new,
 // empty store per subtest); stores that do not implement it are skipped. They check which payments
 // are work, that leases keep them from everyone else until they end, the longest-waiting first, the
-// Sent and Polled rules, UpdateWork's ownership check, and that concurrent claims never overlap.
+// Sent and Polled rules, UpdateWork's ownership check, MarkSent, and that concurrent claims never
+// overlap.
 func ClaimerSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 	capabilitySuite(t, newStore, "payment.Claimer", []capabilityTest[payment.Claimer]{
 		{"SelectsWork", testClaimSelectsWork},
 		{"SentAndPolled", testClaimSentAndPolled},
 		{"UpdateWork", testUpdateWork},
+		{"MarkSent", testMarkSent},
 		{"NothingAsked", testClaimNothingAsked},
 		{"ConcurrentClaimsDoNotOverlap", testConcurrentClaims},
 	})
@@ -235,4 +237,48 @@ func testConcurrentClaims(t *testing.T, s payment.Store, c payment.Claimer) {
 	}
 	wg.Wait()
 	assert.Len(t, seen, n, "every payment claimed once")
+}
+
+// testMarkSent: a payment marked as sent is no longer work, but for a polled rail; marking keeps a
+// lease someone holds, and the holder's bookkeeping.
+func testMarkSent(t *testing.T, s payment.Store, c payment.Claimer) {
+	e := NewEnv(t, s)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusProcessing)
+	held := e.MustAdvance(t, e.MustCreate(t), payment.StatusProcessing)
+	now := e.Clock.Now()
+	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 1, Methods: bankTransfer}
+	got, err := c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, []payment.ID{p.ID}, claimedIDs(got), "the older one first")
+	w := got[0]
+	w.Attempts, w.LastError = 1, "timeout"
+	require.NoError(t, c.UpdateWork(ctx, w))
+
+	require.NoError(t, c.MarkSent(ctx, p.ID, now), "marking a payment a processor holds")
+	require.NoError(t, c.MarkSent(ctx, held.ID, now), "marking a payment nobody claimed")
+	require.NoError(t, c.MarkSent(ctx, held.ID, now), "twice")
+
+	q.Owner, q.Limit = "b", 10
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	assert.Empty(t, got, "sent, on a rail that reports nothing: no work")
+	q.Polled = q.Methods
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, []payment.ID{held.ID}, claimedIDs(got), "the other is still leased to a")
+	assert.True(t, got[0].Sent)
+
+	w.Sent = true
+	require.NoError(t, c.UpdateWork(ctx, w), "a still holds its lease")
+	q.Now, q.Until = now.Add(2*time.Minute), now.Add(3*time.Minute)
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	for _, g := range got {
+		assert.True(t, g.Sent, "%s", g.Payment.ID)
+		if g.Payment.ID == p.ID {
+			assert.Equal(t, 1, g.Attempts, "the holder's bookkeeping is kept")
+			assert.Equal(t, "timeout", g.LastError)
+		}
+	}
 }
