@@ -1,9 +1,11 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/orkesta/orkesta/payment"
@@ -139,6 +141,10 @@ type Run struct {
 	// FinalizedBy and FinalizedAt are set by Finalize.
 	FinalizedBy string    `json:"finalized_by,omitempty"`
 	FinalizedAt time.Time `json:"finalized_at,omitzero"`
+	// StatementWarnings are the warnings of the statements imported into the run (a balance that
+	// does not add up, a character set guessed), each once, in the order they came; the run's
+	// report gives them first among its summary's warnings.
+	StatementWarnings []StatementWarning `json:"statement_warnings,omitempty"`
 	// Version increases by one with every stored change; stores compare-and-set on it.
 	Version int64 `json:"version"`
 }
@@ -158,10 +164,84 @@ func (r *Run) Clone() Run {
 		d.Rejected = slices.Clone(d.Rejected)
 	}
 	c.History = slices.Clone(r.History)
+	c.StatementWarnings = slices.Clone(r.StatementWarnings)
 	for i := range c.History {
 		c.History[i].PaymentIDs = slices.Clone(c.History[i].PaymentIDs)
 	}
 	return c
+}
+
+// StatementWarning is a warning of a statement imported into a run, with what names the statement
+// and the currency of its difference.
+type StatementWarning struct {
+	// Statement is the statement's id, when the file has one; From and To its period, when known.
+	Statement string           `json:"statement,omitempty"`
+	From      payment.Date     `json:"from,omitzero"`
+	To        payment.Date     `json:"to,omitzero"`
+	Currency  payment.Currency `json:"currency,omitempty"`
+	Warning
+}
+
+// balanceMismatch is the Code of the warning Statement.CheckBalances gives.
+const balanceMismatch = "balance_mismatch"
+
+// String is the warning as a run's report gives it, in the words of the offline report: the
+// statement (by id, else by period), the warning and, for balances that do not add up, the
+// difference (closing − opening − entries) with its currency.
+func (w *StatementWarning) String() string {
+	var b strings.Builder
+	b.WriteString("statement ")
+	switch {
+	case w.Statement != "":
+		b.WriteString(w.Statement)
+	case w.From != 0 && w.To != 0:
+		b.WriteString("of " + w.From.String() + " to " + w.To.String())
+	default:
+		b.WriteString("without an id")
+	}
+	b.WriteString(": " + w.Message)
+	if w.Code == balanceMismatch {
+		b.WriteString("; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, w.Currency))
+		if w.Currency != "" {
+			b.WriteString(" " + string(w.Currency))
+		}
+	}
+	return b.String()
+}
+
+// keepWarnings adds the warnings of the statements about the run's period to its StatementWarnings,
+// leaving out those it has (a statement imported again).
+func (r *Run) keepWarnings(stmts []Statement) {
+	for i := range stmts {
+		st := &stmts[i]
+		if len(st.Warnings) == 0 || !r.concerns(st) {
+			continue
+		}
+		for _, w := range st.Warnings {
+			sw := StatementWarning{Statement: st.ID, From: st.From, To: st.To, Currency: st.Currency, Warning: w}
+			if !slices.Contains(r.StatementWarnings, sw) {
+				r.StatementWarnings = append(r.StatementWarnings, sw)
+			}
+		}
+	}
+}
+
+// concerns reports whether st is about the run's period: its period overlaps the run's or, when it
+// does not give one, it has no entries or one booked in the period (or undated).
+func (r *Run) concerns(st *Statement) bool {
+	if st.From != 0 && st.To != 0 {
+		return st.From <= r.To && st.To >= r.From
+	}
+	if len(st.Entries) == 0 {
+		return true
+	}
+	for i := range st.Entries {
+		d := cmp.Or(st.Entries[i].BookingDate, st.Entries[i].ValueDate)
+		if d == 0 || (d >= r.From && d <= r.To) {
+			return true
+		}
+	}
+	return false
 }
 
 // entryIndex returns the index of the entry with this fingerprint, or -1.

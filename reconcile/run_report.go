@@ -79,6 +79,14 @@ func runReport(run *Run, live []Payment) *Report {
 		r.UnmatchedPayments = append(r.UnmatchedPayments, unmatchedPayment(p))
 	}
 	r.Summary = summarizeReport(r)
+	// The statements' warnings first, as WithWarnings gives them in the offline report.
+	if len(run.StatementWarnings) > 0 {
+		ws := make([]string, 0, len(run.StatementWarnings)+len(r.Summary.Warnings))
+		for i := range run.StatementWarnings {
+			ws = append(ws, run.StatementWarnings[i].String())
+		}
+		r.Summary.Warnings = append(ws, r.Summary.Warnings...)
+	}
 	return r
 }
 

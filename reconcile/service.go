@@ -204,7 +204,9 @@ func (s *Service) checkRunSize(n int) error {
 // Import adds the statements' entries to an open run and matches every open entry again against the
 // account's processing and settled payments (the run's matched entries keep their payments). An entry
 // already in the run (same Entry.Fingerprint) is not added twice, so re-importing an overlapping
-// statement adds only what is new. Statements of another account or currency are refused.
+// statement adds only what is new. The warnings of the statements about the run's period (a balance
+// that does not add up) are kept in Run.StatementWarnings, each once, for the run's report.
+// Statements of another account or currency are refused.
 func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, stmts []Statement, actor string) (Run, ImportSummary, error) {
 	var sum ImportSummary
 	run, err := s.getRun(ctx, ws, id)
@@ -252,6 +254,7 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 		run.Entries = run.Entries[:had]
 		return run, ImportSummary{}, err
 	}
+	run.keepWarnings(stmts)
 	now := s.now()
 	if err := s.rematch(ctx, &run, &acct, nil); err != nil {
 		return run, sum, err

@@ -17,7 +17,7 @@ import (
 	"github.com/orkesta/orkesta/reconcile"
 )
 
-// SampleRun returns a run with every field set (entries, decisions, history), so that a store that
+// SampleRun returns a run with every field set (entries, decisions, history, statement warnings), so that a store that
 // drops or mangles a field fails the round trip. n makes the ids distinct.
 func SampleRun(ws payment.WorkspaceID, n int) reconcile.Run {
 	at := time.Date(2026, 1, 15, 9, 0, n, 123456000, time.UTC)
@@ -42,6 +42,12 @@ func SampleRun(ws payment.WorkspaceID, n int) reconcile.Run {
 		}},
 		History: []reconcile.RunEvent{{At: at, Actor: "ayse@example.com", Action: reconcile.ActionCreate, Reason: "period"},
 			{At: at, Actor: "ayse@example.com", Action: reconcile.ActionImport, Entry: "fp", PaymentIDs: []payment.ID{pid}}},
+		StatementWarnings: []reconcile.StatementWarning{
+			{Statement: "STMT-1", From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-15"), Currency: "TRY",
+				Warning: reconcile.Warning{Code: "balance_mismatch", Message: "opening balance 10000.00 plus entries -1250.00 is " +
+					"8750.00, but the closing balance is 8800.00", Difference: 5000}},
+			{Warning: reconcile.CharsetWarning("windows-1254")},
+		},
 	}
 }
 
@@ -122,6 +128,7 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) reconcile.Store) {
 		got, err := s.GetRun(ctx, ws, r.ID)
 		require.NoError(t, err)
 		got.Entries[0].Entry.Fields["EREF"] = "changed"
+		got.StatementWarnings[0].Difference = 1
 		again, err := s.GetRun(ctx, ws, r.ID)
 		require.NoError(t, err)
 		assert.Equal(t, SampleRun(ws, 1), again)
