@@ -1100,3 +1100,60 @@ func TestUploadBAI2OwnTypeCodes(t *testing.T) {
 	assert.Equal(t, reconcile.Credit, got.Direction)
 	assert.Equal(t, int64(64000), got.Amount)
 }
+
+// TestRunKeepsStatementWarnings: a statement whose balances do not add up is not only in the upload's
+// answer: the run keeps its warning (once, however often the statement is uploaded), GET of the run
+// gives it, and the run's JSON and XLSX reports name the statement with the difference, as the
+// offline report does.
+func TestRunKeepsStatementWarnings(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	f.pay(t, 64000, "INV-W-1", payment.StatusSettled)
+	// 100000.00 − 640.00 is 99360.00; the bank says 99350.00.
+	file := strings.Replace(mt940(":61:2601150115D640,00NTRFINV-W-1", ":86:Fatura INV-W-1"), "-\r\n",
+		":62F:C260115TRY99350,00\r\n-\r\n", 1)
+	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	for range 2 {
+		r := f.upload(f.rw, run.ID, file, "")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var up httpapi.ImportResult
+		r.json(t, &up)
+		require.Len(t, up.Statements, 1)
+		require.Len(t, up.Statements[0].Warnings, 1)
+		require.Equal(t, int64(-1000), up.Statements[0].Warnings[0].Difference)
+	}
+	want := "statement STMT0115/1/1: opening balance 100000.00 plus entries -640.00 is 99360.00, but the closing " +
+		"balance is 99350.00; difference (closing − opening − entries): -10.00 TRY"
+	path := runsPath + "/" + string(run.ID)
+
+	r := f.get(f.ro, path)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.run(t)
+	require.Len(t, got.StatementWarnings, 1, "once, though uploaded twice")
+	w := got.StatementWarnings[0]
+	assert.Equal(t, "STMT0115/1/1", w.Statement)
+	assert.Equal(t, payment.Currency("TRY"), w.Currency)
+	assert.Equal(t, "balance_mismatch", w.Code)
+	assert.Equal(t, int64(-1000), w.Difference)
+	assert.Equal(t, "opening balance 100000.00 plus entries -640.00 is 99360.00, but the closing balance is 99350.00", w.Message)
+
+	r = f.get(f.ro, path+"/report")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var rep reconcile.Report
+	r.json(t, &rep)
+	assert.Equal(t, []string{want}, rep.Summary.Warnings)
+
+	r = f.get(f.ro, path+"/report?format=xlsx")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	zr, err := zip.NewReader(bytes.NewReader(r.Body), int64(len(r.Body)))
+	require.NoError(t, err, "an XLSX file is a zip")
+	var all strings.Builder
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		require.NoError(t, rc.Close())
+		all.Write(b)
+	}
+	assert.Contains(t, all.String(), want, "the Summary sheet gives the warning")
+}

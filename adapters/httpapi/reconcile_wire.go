@@ -49,6 +49,20 @@ type ReconciliationRun struct {
 	ReconciliationRunOverview
 	Entries []ReconciliationEntry `json:"entries"`
 	History []RunEvent            `json:"history"`
+	// StatementWarnings are the warnings of the statements imported into the run (a balance that
+	// does not add up), each once, as their uploads answered them (none of a statement wholly
+	// outside the run's period); the run's report gives them too.
+	StatementWarnings []RunStatementWarning `json:"statement_warnings,omitempty"`
+}
+
+// RunStatementWarning is a warning of a statement imported into a run, with the statement it is
+// about: its id when the file has one, its period, and the currency of the difference.
+type RunStatementWarning struct {
+	Statement string           `json:"statement,omitempty"`
+	From      payment.Date     `json:"from,omitempty"`
+	To        payment.Date     `json:"to,omitempty"`
+	Currency  payment.Currency `json:"currency,omitempty"`
+	StatementWarning
 }
 
 // ReconciliationRunList is the workspace's runs, newest first.
@@ -222,6 +236,10 @@ func runOf(r *reconcile.Run, keep func(*reconcile.RunEntry) bool) Reconciliation
 	for i, h := range r.History {
 		out.History[i] = RunEvent{At: h.At.UTC(), Actor: h.Actor, Action: h.Action, Entry: h.Entry,
 			PaymentIDs: h.PaymentIDs, Reason: h.Reason}
+	}
+	for _, w := range r.StatementWarnings {
+		out.StatementWarnings = append(out.StatementWarnings, RunStatementWarning{Statement: w.Statement, From: w.From,
+			To: w.To, Currency: w.Currency, StatementWarning: StatementWarning{Code: w.Code, Message: w.Message, Difference: w.Difference}})
 	}
 	return out
 }
