@@ -1,8 +1,11 @@
 package dashboard_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -388,4 +391,60 @@ func TestStartRefusesARunTooLargeWithoutLeavingOne(t *testing.T) {
 	runs, err := rec.Runs(context.Background(), env.Workspace.ID)
 	require.NoError(t, err)
 	assert.Empty(t, runs)
+}
+
+// TestRunPageShowsStatementWarnings: a statement whose balances do not add up is named on its run's
+// page every time the page is shown, not only in the message after the upload, and in the run's
+// JSON and XLSX reports, with the difference.
+func TestRunPageShowsStatementWarnings(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-W-1" }),
+		payment.StatusSettled)
+	// 100000.00 − 1250.50 is 98749.50; the bank says 98700.00.
+	stmt := strings.Replace(statementFor(":61:2601150115D1250,50NTRFINV-W-1", ":86:Fatura INV-W-1"), "-\r\n",
+		":62F:C260115TRY98700,00\r\n-\r\n", 1)
+	want := "statement STMT0115/1/1: opening balance 100000.00 plus entries -1250.50 is 98749.50, but the closing " +
+		"balance is 98700.00; difference (closing − opening − entries): -49.50 TRY"
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", stmt)
+	require.Equal(t, http.StatusOK, code, body)
+	m := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)
+	require.Len(t, m, 2)
+	runURL := m[1]
+
+	r := newClient(t, e)
+	r.signIn(e.reader)
+	code, page := r.get(runURL)
+	require.Equal(t, http.StatusOK, code, page)
+	block := regexp.MustCompile(`(?s)<div[^>]*id="run-warnings".*?</div>`).FindString(page)
+	require.NotEmpty(t, block, "the run page has a block of the statements' warnings")
+	assert.Contains(t, block, want)
+
+	for _, file := range []string{"report.json", "report.xlsx"} {
+		resp, err := r.http.Get(r.base + runURL + "/" + file)
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, http.StatusOK, resp.StatusCode, file)
+		text := string(b)
+		if file == "report.xlsx" {
+			zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+			require.NoError(t, err)
+			var all strings.Builder
+			for _, zf := range zr.File {
+				rc, err := zf.Open()
+				require.NoError(t, err)
+				part, err := io.ReadAll(rc)
+				require.NoError(t, err)
+				require.NoError(t, rc.Close())
+				all.Write(part)
+			}
+			text = all.String()
+		}
+		assert.Contains(t, text, want, file)
+	}
 }
