@@ -14,14 +14,20 @@ type batchRow struct {
 	Line    int
 	Status  string // created, failed, not_attempted
 	Payment *payment.Payment
-	Error   string
+	// Replayed: an earlier upload of the same file created the payment, not this one.
+	Replayed bool
+	Error    string
 }
 
 type batchView struct {
+	// Token travels with the upload form: with "again" ticked, the same form posted twice (a double
+	// click, a browser that retries) creates the file's payments once more, not twice more.
+	Token    string
 	FileName string
 	Error    string
 	Rows     []batchRow
 	Created  int
+	Replayed int
 	Failed   int
 	Totals   []payment.Total
 	BatchIDs []payment.BatchID
@@ -30,7 +36,20 @@ type batchView struct {
 }
 
 func (h *Handler) batchPage(w http.ResponseWriter, r *http.Request, s *session) {
-	h.show(w, r, s, http.StatusOK, "batch", "Batch upload", "batch", &batchView{})
+	h.show(w, r, s, http.StatusOK, "batch", "Batch upload", "batch", &batchView{Token: randomToken()})
+}
+
+// validUploadToken reports whether t looks like a token randomToken made.
+func validUploadToken(t string) bool {
+	if len(t) < 16 || len(t) > 64 {
+		return false
+	}
+	for _, c := range t {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrorText renders an error for a person: field problems joined with "; ", without package prefixes.
@@ -62,8 +81,21 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
+// batchUpload creates the payments of an uploaded CSV. Uploading the same file again (a double
+// click, a browser that sends the form again, a second upload after a lost answer) creates nothing
+// twice: the rows' idempotency keys come from the file's content (see SubmitCSV), and the rows an
+// earlier upload created are shown as such. Creating them once more takes the "again" box, whose
+// keys come from the form's token as well.
 func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session) {
-	v := &batchView{}
+	// The page shown next holds a new form: uploading from it is a new upload.
+	v := &batchView{Token: randomToken()}
+	again := r.PostFormValue("again") != ""
+	token := r.PostFormValue("token")
+	if again && !validUploadToken(token) {
+		v.Error = "This form is out of date: upload the file again from this page."
+		h.show(w, r, s, http.StatusUnprocessableEntity, "batch", "Batch upload", "batch", v)
+		return
+	}
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		v.Error = "Choose a CSV file to upload."
@@ -78,7 +110,11 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 		h.show(w, r, s, http.StatusUnprocessableEntity, "batch", "Batch upload", "batch", v)
 		return
 	}
-	res, err := SubmitCSV(r.Context(), h.svc, s.ws, f, batch.Options{Actor: "dashboard:" + s.keyID})
+	opts := batch.Options{Actor: "dashboard:" + s.keyID}
+	if again {
+		opts.IdempotencyKey = CSVKeyPrefix(f) + ":again:" + token
+	}
+	res, err := SubmitCSV(r.Context(), h.svc, s.ws, f, opts)
 	if err != nil {
 		v.Error = ErrorText(err)
 		h.show(w, r, s, http.StatusUnprocessableEntity, "batch", "Batch upload", "batch", v)
@@ -86,12 +122,15 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 	}
 	failed := map[int]string{}
 	for i, it := range res.Items {
-		row := batchRow{Line: f.Rows[i].Line, Status: string(it.Status), Payment: it.Payment}
-		if it.Err != nil {
+		row := batchRow{Line: f.Rows[i].Line, Status: string(it.Status), Payment: it.Payment, Replayed: it.Replayed}
+		switch {
+		case it.Err != nil:
 			row.Error = ErrorText(it.Err)
 			failed[i] = row.Error
 			v.Failed++
-		} else {
+		case it.Replayed:
+			v.Replayed++
+		default:
 			v.Created++
 		}
 		v.Rows = append(v.Rows, row)
@@ -105,7 +144,8 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 		}
 		v.FailedCSV = buf.String()
 	}
-	h.opts.Logger.Info("dashboard: batch uploaded", "created", v.Created, "failed", v.Failed, "by", s.keyID)
+	h.opts.Logger.Info("dashboard: batch uploaded", "created", v.Created, "replayed", v.Replayed, "failed", v.Failed,
+		"again", again, "by", s.keyID)
 	h.show(w, r, s, http.StatusOK, "batch", "Batch upload", "batch", v)
 }
 

@@ -3,7 +3,10 @@ package dashboard
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +60,30 @@ type CSVFile struct {
 	Header []string
 	Comma  rune
 	Rows   []CSVRow
+}
+
+// Fingerprint returns the SHA-256, in lower-case hex, of the file's header and rows as read: each
+// cell as written, in order. A file saved again with other line endings, the other separator, a
+// byte-order mark or blank lines added or removed has the same fingerprint; one that differs in
+// any cell, or in the order of its rows, has another. SubmitCSV derives the rows' idempotency keys
+// from it, so that the same file submitted twice creates its payments once.
+func (f *CSVFile) Fingerprint() string {
+	h := sha256.New()
+	var buf []byte
+	record := func(rec []string) {
+		// Length-prefixed: no choice of cells can make two different files write the same bytes.
+		buf = binary.AppendUvarint(buf[:0], uint64(len(rec)))
+		for _, c := range rec {
+			buf = binary.AppendUvarint(buf, uint64(len(c)))
+			buf = append(buf, c...)
+		}
+		_, _ = h.Write(buf)
+	}
+	record(f.Header)
+	for i := range f.Rows {
+		record(f.Rows[i].Record)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // csvColumns are the columns a payments CSV may have, in any order. Exactly one of amount (major

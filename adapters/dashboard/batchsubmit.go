@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
@@ -14,10 +15,33 @@ type CSVResult struct {
 	BatchIDs []payment.BatchID
 }
 
+// CSVKeyPrefix returns the prefix of the idempotency keys SubmitCSV gives the rows of f that have
+// none of their own when opts.IdempotencyKey is empty: "csv:" and the file's Fingerprint.
+func CSVKeyPrefix(f *CSVFile) string { return "csv:" + f.Fingerprint() }
+
 // SubmitCSV creates the payments of a parsed CSV with package batch, in batches of at most
 // batch.DefaultMaxItems, each with opts (set opts.Actor: it is recorded as the creator of every
 // payment). Rows that did not parse fail with their parse error and are not sent.
+//
+// Submitting the same file again is safe: a retry after a crash or a kill, a double click, a
+// browser that sends the upload twice. Every row without an idempotency_key of its own gets
+// "<prefix>:<n>", n being the row's place among the file's rows (from 1), and prefix
+// opts.IdempotencyKey or, when that is empty, CSVKeyPrefix(f), which depends on the file's
+// content alone. A row whose payment an earlier submit of the file created comes back as created
+// with Item.Replayed set, that payment and its batch; only the missing rows are created. To create
+// the payments of a file that was submitted before once more, on purpose, pass an
+// opts.IdempotencyKey not used before (a row's own idempotency_key still creates its payment once).
+// A prefix too long for the keys derived from it is refused before anything is created.
 func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, f *CSVFile, opts batch.Options) (*CSVResult, error) {
+	prefix := opts.IdempotencyKey
+	if prefix == "" {
+		prefix = CSVKeyPrefix(f)
+	} else if err := checkKeyPrefix(prefix, len(f.Rows)); err != nil {
+		return nil, err
+	}
+	// The rows' keys are theirs; batch would derive per-batch keys from its own and clash across
+	// the file's batches.
+	opts.IdempotencyKey = ""
 	res := &CSVResult{Items: make([]batch.Item, len(f.Rows))}
 	var idx []int
 	var reqs []payment.Request
@@ -26,8 +50,12 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 			res.Items[i] = batch.Item{Index: i, Status: batch.ItemFailed, Err: row.Err}
 			continue
 		}
+		req := row.Request
+		if req.IdempotencyKey == "" {
+			req.IdempotencyKey = prefix + ":" + strconv.Itoa(i+1)
+		}
 		idx = append(idx, i)
-		reqs = append(reqs, row.Request)
+		reqs = append(reqs, req)
 	}
 	var totals payment.Totals
 	for start := 0; start < len(reqs); start += batch.DefaultMaxItems {
@@ -50,4 +78,17 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 	}
 	res.Totals = totals.List()
 	return res, nil
+}
+
+// checkKeyPrefix checks a key prefix given for the rows of a file of n rows: it must make valid
+// idempotency keys, the longest being the last row's.
+func checkKeyPrefix(prefix string, n int) error {
+	if err := payment.CheckIdempotencyKey(prefix); err != nil {
+		return err
+	}
+	if len(prefix)+1+len(strconv.Itoa(n)) > payment.MaxIdempotencyKeyLen {
+		return &payment.ValidationError{Field: "idempotency_key", Reason: "is too long: the row keys derived from it (key:row) must fit in " +
+			strconv.Itoa(payment.MaxIdempotencyKeyLen) + " bytes"}
+	}
+	return nil
 }

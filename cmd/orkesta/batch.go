@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,25 +28,29 @@ func (c *cli) batchCommand() *cobra.Command {
 
 // batchItem is one line of batch submit's JSON output.
 type batchItem struct {
-	Line    int              `json:"line,omitempty"` // CSV line
-	Index   int              `json:"index"`
-	Status  batch.ItemStatus `json:"status"`
-	Payment *payment.Payment `json:"payment,omitempty"`
-	Error   string           `json:"error,omitempty"`
+	Line   int              `json:"line,omitempty"` // CSV line
+	Index  int              `json:"index"`
+	Status batch.ItemStatus `json:"status"`
+	// Replayed: the payment was created before, by an earlier run of the same file, not by this one.
+	Replayed bool             `json:"replayed,omitempty"`
+	Payment  *payment.Payment `json:"payment,omitempty"`
+	Error    string           `json:"error,omitempty"`
 }
 
 type batchOutput struct {
 	BatchIDs []payment.BatchID `json:"batch_ids"`
 	Created  int               `json:"created"`
-	Failed   int               `json:"failed"`
-	Totals   []payment.Total   `json:"totals"`
-	Items    []batchItem       `json:"items"`
+	// Replayed counts the rows whose payment an earlier run of the same file created.
+	Replayed int             `json:"replayed"`
+	Failed   int             `json:"failed"`
+	Totals   []payment.Total `json:"totals"`
+	Items    []batchItem     `json:"items"`
 	// FailedOut is the --failed-out file written: the failed rows, or the header alone.
 	FailedOut string `json:"failed_out,omitempty"`
 }
 
 func (c *cli) batchSubmit() *cobra.Command {
-	var failedOut string
+	var failedOut, key string
 	cmd := &cobra.Command{
 		Use:   "submit FILE.csv|FILE.json",
 		Short: "Create every payment of a CSV or JSON file; each row succeeds or fails on its own",
@@ -56,12 +62,27 @@ to_account, and optionally method (default bank_transfer), reference, descriptio
 (YYYY-MM-DD) and idempotency_key. JSON: an array of payment requests as the API takes them (amount in
 minor units), or {"payments": [...]}.
 
+Running the same file again is safe, and is how to finish a run that was interrupted (killed, a
+lost connection, a crash): the payments an earlier run created are not created again but reported
+as replayed, and only the missing ones are created. Each row without an idempotency_key of its own
+gets a key derived from the file's content: csv:<fingerprint>:<n> for the file's n-th row (from 1),
+json:<fingerprint>:<i> for a JSON file's item i (from 0). The fingerprint is the SHA-256
+of the header and the rows (of the requests for JSON), so line endings, the separator and blank
+lines do not make another file, while any changed cell does.
+
+To create the payments of a file that ran before once more, on purpose, give --idempotency-key a
+value not used before: the keys are then <key>:<n> (CSV) or <key>:<i> (JSON) instead, and a
+run with the same --idempotency-key is as safe to repeat. A row's own idempotency_key is kept, so
+that row is never created twice.
+
 Exit code 1 when any row failed; --failed-out writes those rows, with an error column, to fix and
 submit again. The --failed-out file is written on every run of a CSV, with the header alone when
-nothing failed, so that it never holds the rows of an earlier run.`,
+nothing failed, so that it never holds the rows of an earlier run. Fix failed rows there, not in the
+original file: a file with a changed cell is another file, and running it creates every row again.`,
 		Example: `  orkesta batch submit payments.csv
   orkesta batch submit payments.csv --failed-out failed.csv
-  orkesta batch submit payments.json --output json`,
+  orkesta batch submit payments.json --output json
+  orkesta batch submit payments.csv --idempotency-key payroll-2026-03-second-run`,
 		Args: exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
@@ -88,7 +109,7 @@ nothing failed, so that it never holds the rows of an earlier run.`,
 				defer failed.discard()
 			}
 			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
-				out, err := c.submitBatch(ctx, e, csvFile, reqs)
+				out, err := c.submitBatch(ctx, e, csvFile, reqs, key)
 				if err != nil {
 					return err
 				}
@@ -112,6 +133,8 @@ nothing failed, so that it never holds the rows of an earlier run.`,
 		},
 	}
 	cmd.Flags().StringVar(&failedOut, "failed-out", "", "CSV input: write the failed rows with an error column to this file")
+	cmd.Flags().StringVar(&key, "idempotency-key", "", "derive the rows' idempotency keys from this value, not from the file's content:\n"+
+		"a new value creates the payments of a file that ran before once more")
 	return cmd
 }
 
@@ -147,34 +170,50 @@ func strictJSON(data []byte, v any) error {
 	return nil
 }
 
-func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, reqs []payment.Request) (*batchOutput, error) {
+// submitBatch creates the payments of a CSV file (f) or of a JSON file's requests, under idempotency
+// keys derived from key or, when key is empty, from the file's content: running the same file again
+// creates only what an earlier run did not.
+func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, reqs []payment.Request, key string) (*batchOutput, error) {
 	out := &batchOutput{Items: []batchItem{}}
 	var items []batch.Item
 	if f != nil {
-		res, err := dashboard.SubmitCSV(ctx, e.svc, e.ws.ID, f, batch.Options{Actor: "cli", Concurrency: c.batchConcurrency})
+		res, err := dashboard.SubmitCSV(ctx, e.svc, e.ws.ID, f, batch.Options{Actor: "cli", Concurrency: c.batchConcurrency, IdempotencyKey: key})
 		if err != nil {
 			return nil, err
 		}
 		items, out.Totals, out.BatchIDs = res.Items, res.Totals, res.BatchIDs
 	} else {
+		if key == "" {
+			// The requests as read, not the file's bytes: white space and the {"payments": …}
+			// wrapper do not make another file.
+			canon, err := json.Marshal(reqs)
+			if err != nil {
+				return nil, err
+			}
+			sum := sha256.Sum256(canon)
+			key = "json:" + hex.EncodeToString(sum[:])
+		}
 		for i := range reqs {
 			reqs[i].CreatedBy = "cli"
 		}
-		res, err := batch.Submit(ctx, e.svc, e.ws.ID, reqs, batch.Options{Concurrency: c.batchConcurrency})
+		res, err := batch.Submit(ctx, e.svc, e.ws.ID, reqs, batch.Options{Concurrency: c.batchConcurrency, IdempotencyKey: key})
 		if err != nil {
 			return nil, err
 		}
 		items, out.Totals, out.BatchIDs = res.Items, res.Totals, []payment.BatchID{res.BatchID}
 	}
 	for i, it := range items {
-		bi := batchItem{Index: i, Status: it.Status, Payment: it.Payment}
+		bi := batchItem{Index: i, Status: it.Status, Payment: it.Payment, Replayed: it.Replayed}
 		if f != nil {
 			bi.Line = f.Rows[i].Line
 		}
-		if it.Err != nil {
+		switch {
+		case it.Err != nil:
 			bi.Error = dashboard.ErrorText(it.Err)
 			out.Failed++
-		} else {
+		case it.Replayed:
+			out.Replayed++
+		default:
 			out.Created++
 		}
 		out.Items = append(out.Items, bi)
@@ -214,12 +253,20 @@ func (c *cli) printBatch(out *batchOutput) error {
 		if p := it.Payment; p != nil {
 			id, amount, ref = string(p.ID), money(p.Amount, p.Currency), p.Reference
 		}
-		t.row(row, string(it.Status), id, amount, ref, it.Error)
+		status := string(it.Status)
+		if it.Replayed {
+			status = "replayed"
+		}
+		t.row(row, status, id, amount, ref, it.Error)
 	}
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "%d created, %d failed", out.Created, out.Failed)
+	fmt.Fprintf(c.stdout, "%d created", out.Created)
+	if out.Replayed > 0 {
+		fmt.Fprintf(c.stdout, ", %d already created by an earlier run (replayed)", out.Replayed)
+	}
+	fmt.Fprintf(c.stdout, ", %d failed", out.Failed)
 	for _, tot := range out.Totals {
 		noun := "payments"
 		if tot.Count == 1 {
@@ -229,6 +276,12 @@ func (c *cli) printBatch(out *batchOutput) error {
 	}
 	if _, err := fmt.Fprintln(c.stdout); err != nil {
 		return err
+	}
+	if out.Replayed > 0 {
+		if _, err := fmt.Fprintln(c.stdout, "replayed rows were created by an earlier run and not again; a new --idempotency-key creates the file's payments once more\n"+
+			"(but for rows with an idempotency_key of their own)"); err != nil {
+			return err
+		}
 	}
 	var err error
 	switch {

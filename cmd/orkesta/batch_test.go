@@ -1,13 +1,22 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
 )
 
 // TestBatchFailedOutRewritten: --failed-out is written on every run, with the header alone when
@@ -39,4 +48,184 @@ func TestBatchFailedOutRewritten(t *testing.T) {
 	_, err = os.Stat(filepath.Join(h.dir, "missing"))
 	assert.True(t, os.IsNotExist(err))
 	noTemporaryFiles(t, h.dir, "pay.csv", "failed.csv")
+}
+
+// errKilled is what a store wrapped by killAfter answers once its budget of writes is spent.
+var errKilled = errors.New("killed")
+
+// killAfter stands in for a process killed in the middle of a batch submit: the first left payments
+// are written, every later write fails and nothing of it is stored.
+type killAfter struct {
+	payment.Store
+	mu   sync.Mutex
+	left int
+}
+
+func (k *killAfter) take(n int) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if n > k.left {
+		k.left = 0
+		return false
+	}
+	k.left -= n
+	return true
+}
+
+func (k *killAfter) CreatePayment(ctx context.Context, c payment.Change) error {
+	if !k.take(1) {
+		return errKilled
+	}
+	return k.Store.CreatePayment(ctx, c)
+}
+
+// killAfterBatch is killAfter on a store that writes a batch in one transaction (SQLite, PostgreSQL):
+// a batch is written whole or not at all.
+type killAfterBatch struct {
+	*killAfter
+	bc payment.BatchCreator
+}
+
+func (k *killAfterBatch) CreatePayments(ctx context.Context, cs []payment.Change) ([]error, error) {
+	if !k.take(len(cs)) {
+		return nil, errKilled
+	}
+	return k.bc.CreatePayments(ctx, cs)
+}
+
+// batchAccounts creates the accounts payments go from and to, and returns their ids.
+func batchAccounts(t *testing.T, h *harness) (own, vendor string) {
+	t.Helper()
+	id := regexp.MustCompile(`id:\s+(acc_\S+)`)
+	var ids []string
+	for _, s := range setupAccounts() {
+		r := h.run(s.args...)
+		require.Equal(t, 0, r.code, r.stderr)
+		m := id.FindStringSubmatch(r.stdout)
+		require.Len(t, m, 2)
+		ids = append(ids, m[1])
+	}
+	return ids[0], ids[1]
+}
+
+// paymentsCSV is a payments CSV of n rows with the references INV-00001 to INV-n.
+func paymentsCSV(own, vendor string, n int) string {
+	var b strings.Builder
+	b.WriteString("amount;currency;from_account;to_account;reference\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d.00;TRY;%s;%s;INV-%05d\n", i, own, vendor, i)
+	}
+	return b.String()
+}
+
+// references counts the payments of the workspace by reference.
+func references(t *testing.T, h *harness) map[string]int {
+	t.Helper()
+	ps, err := h.store.ListPayments(t.Context(), defaultWorkspace, payment.ListFilter{})
+	require.NoError(t, err)
+	refs := map[string]int{}
+	for _, p := range ps {
+		refs[p.Reference]++
+	}
+	return refs
+}
+
+// submitJSON runs batch submit with -o json and decodes what it prints.
+func submitJSON(t *testing.T, h *harness, wantCode int, args ...string) batchOutput {
+	t.Helper()
+	r := h.run(append(append([]string{"batch", "submit"}, args...), "-o", "json")...)
+	require.Equal(t, wantCode, r.code, r.stderr)
+	var out batchOutput
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &out), r.stdout)
+	return out
+}
+
+// TestBatchRerunAfterKill: a CSV submit killed part way leaves some payments; running the same file
+// again creates exactly the missing ones, and reports the others as made by the earlier run.
+func TestBatchRerunAfterKill(t *testing.T) {
+	tests := []struct {
+		name    string
+		batches bool // the store writes each batch of 500 in one transaction
+		written int  // payments written before the kill
+	}{
+		{"killed between batches", true, 1000},
+		{"killed within a batch", false, 750},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			const rows = 1200
+			h := newHarness(t).served(t)
+			own, vendor := batchAccounts(t, h)
+			file := filepath.Join(h.dir, "pay.csv")
+			require.NoError(t, os.WriteFile(file, []byte(paymentsCSV(own, vendor, rows)), 0o600))
+
+			h.wrap = func(m *memory.Store) payment.Store {
+				k := &killAfter{Store: m, left: tc.written}
+				if tc.batches {
+					return &killAfterBatch{killAfter: k, bc: m}
+				}
+				return k
+			}
+			r := h.run("batch", "submit", file)
+			require.Equal(t, ExitError, r.code, r.stderr)
+			require.Len(t, references(t, h), tc.written, "the kill leaves a part")
+
+			h.wrap = nil
+			out := submitJSON(t, h, 0, file)
+			assert.Equal(t, rows-tc.written, out.Created, "created: the missing rows")
+			assert.Equal(t, tc.written, out.Replayed, "replayed: the rows the first run created")
+			assert.Equal(t, 0, out.Failed)
+			refs := references(t, h)
+			assert.Len(t, refs, rows)
+			for ref, n := range refs {
+				if !assert.Equal(t, 1, n, ref) {
+					break
+				}
+			}
+			for i, it := range out.Items {
+				assert.Equal(t, i < tc.written, it.Replayed, "line %d", it.Line)
+			}
+
+			out = submitJSON(t, h, 0, file)
+			assert.Equal(t, 0, out.Created, "a third run creates nothing")
+			assert.Equal(t, rows, out.Replayed)
+			assert.Len(t, references(t, h), rows)
+		})
+	}
+}
+
+// TestBatchSameFileAgain: the same file run twice creates its payments once, also when it is saved
+// again with other line endings and separator; --idempotency-key with a new value creates them once
+// more (but for a row with its own idempotency_key), and that run is as safe to repeat. The same for
+// a JSON file.
+func TestBatchSameFileAgain(t *testing.T) {
+	h := newHarness(t).served(t)
+	csvText := "amount;currency;from_account;to_account;reference;idempotency_key\n" +
+		"1250.50;TRY;{{own}};{{vendor}};INV-1;\n" +
+		"12.345;TRY;{{own}};{{vendor}};INV-2;\n" +
+		"99.90;TRY;{{own}};{{vendor}};INV-3;erp-3\n"
+	// The same file saved by another program: commas, CRLF, a byte-order mark and a blank line.
+	resaved := "\ufeffamount,currency,from_account,to_account,reference,idempotency_key\r\n" +
+		"1250.50,TRY,{{own}},{{vendor}},INV-1,\r\n\r\n" +
+		"12.345,TRY,{{own}},{{vendor}},INV-2,\r\n" +
+		"99.90,TRY,{{own}},{{vendor}},INV-3,erp-3\r\n"
+	jsonText := `[{"amount":5000,"currency":"TRY","method":"eft","from_account":"{{own}}","to_account":"{{vendor}}","reference":"INV-5"}]`
+	jsonAgain := `{"payments": [
+  {"amount": 5000, "currency": "TRY", "method": "eft", "from_account": "{{own}}", "to_account": "{{vendor}}", "reference": "INV-5"}
+]}`
+	runScenario(t, h, "batch-again", append(setupAccounts(),
+		step{args: []string{"batch", "submit", "$TMP/pay.csv"}, code: ExitError,
+			files: map[string]string{"pay.csv": csvText, "resaved.csv": resaved}},
+		step{args: []string{"batch", "submit", "$TMP/pay.csv"}, code: ExitError},
+		step{args: []string{"batch", "submit", "$TMP/resaved.csv"}, code: ExitError},
+		step{args: []string{"batch", "submit", "$TMP/pay.csv", "--idempotency-key", strings.Repeat("k", 254)}, code: ExitError},
+		step{args: []string{"batch", "submit", "$TMP/pay.csv", "--idempotency-key", "march-second-run"}, code: ExitError},
+		step{args: []string{"batch", "submit", "$TMP/pay.csv", "--idempotency-key", "march-second-run"}, code: ExitError},
+		step{args: []string{"batch", "submit", "$TMP/pay.json"},
+			files: map[string]string{"pay.json": jsonText, "again.json": jsonAgain}},
+		step{args: []string{"batch", "submit", "$TMP/again.json", "-o", "json"}},
+		step{args: []string{"batch", "submit", "$TMP/pay.json", "--idempotency-key", "march-second-run"}},
+		step{args: []string{"payments", "list"}},
+	))
+	assert.Equal(t, map[string]int{"INV-1": 2, "INV-3": 1, "INV-5": 2}, references(t, h))
 }

@@ -1,0 +1,345 @@
+package dashboard_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/batch"
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
+)
+
+var errKilled = errors.New("killed")
+
+// killable stands in for a process killed in the middle of a submit: once kill(n) is called, n more
+// payments are written, then every write fails and nothing of it is stored; revive ends that.
+type killable struct {
+	payment.Store
+	mu   sync.Mutex
+	left int // -1: no limit
+}
+
+func (k *killable) kill(n int) { k.mu.Lock(); k.left = n; k.mu.Unlock() }
+func (k *killable) revive()    { k.kill(-1) }
+
+func (k *killable) take(n int) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch {
+	case k.left < 0:
+		return true
+	case n > k.left:
+		k.left = 0
+		return false
+	}
+	k.left -= n
+	return true
+}
+
+func (k *killable) CreatePayment(ctx context.Context, c payment.Change) error {
+	if !k.take(1) {
+		return errKilled
+	}
+	return k.Store.CreatePayment(ctx, c)
+}
+
+// killableBatch is killable on a store that writes a batch in one transaction (SQLite,
+// PostgreSQL): a batch is written whole or not at all.
+type killableBatch struct {
+	*killable
+	bc payment.BatchCreator
+}
+
+func (k *killableBatch) CreatePayments(ctx context.Context, cs []payment.Change) ([]error, error) {
+	if !k.take(len(cs)) {
+		return nil, errKilled
+	}
+	return k.bc.CreatePayments(ctx, cs)
+}
+
+// paymentsCSV is a payments CSV of n rows from own to vendor, with the references B-00001 to B-n.
+func paymentsCSV(own, vendor payment.AccountID, n int) string {
+	var b strings.Builder
+	b.WriteString("amount,currency,from_account,to_account,reference\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d.00,TRY,%s,%s,B-%05d\n", i, own, vendor, i)
+	}
+	return b.String()
+}
+
+// references counts the workspace's payments by reference.
+func references(t *testing.T, store payment.Store, ws payment.WorkspaceID) map[string]int {
+	t.Helper()
+	ps, err := store.ListPayments(context.Background(), ws, payment.ListFilter{})
+	require.NoError(t, err)
+	refs := map[string]int{}
+	for _, p := range ps {
+		refs[p.Reference]++
+	}
+	return refs
+}
+
+func assertOnce(t *testing.T, refs map[string]int, n int) {
+	t.Helper()
+	assert.Len(t, refs, n)
+	twice := 0
+	for _, c := range refs {
+		if c != 1 {
+			twice++
+		}
+	}
+	assert.Zero(t, twice, "references with more than one payment")
+}
+
+func count(res *dashboard.CSVResult) (created, replayed, failed int) {
+	for _, it := range res.Items {
+		switch {
+		case it.Status != batch.ItemCreated:
+			failed++
+		case it.Replayed:
+			replayed++
+		default:
+			created++
+		}
+	}
+	return created, replayed, failed
+}
+
+// TestSubmitCSVRerunAfterKill: a submit killed part way leaves some payments; submitting the same
+// file again creates exactly the missing ones and returns the others as replays, under their
+// original batch ids.
+func TestSubmitCSVRerunAfterKill(t *testing.T) {
+	tests := []struct {
+		name    string
+		batches bool   // the store writes each batch of 500 in one transaction
+		written int    // payments written before the kill
+		key     string // opts.IdempotencyKey
+	}{
+		{"killed between batches", true, 1000, ""},
+		{"killed within a batch", false, 750, ""},
+		{"with a key of the caller's", true, 500, "payroll-2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			const rows = 1200
+			mem := memory.New()
+			k := &killable{Store: mem, left: -1}
+			var store payment.Store = k
+			if tc.batches {
+				store = &killableBatch{killable: k, bc: mem}
+			}
+			env := paymenttest.NewEnv(t, store)
+			ctx := context.Background()
+			f, err := dashboard.ReadPaymentsCSV(strings.NewReader(paymentsCSV(env.Own.ID, env.Vendor.ID, rows)))
+			require.NoError(t, err)
+			opts := batch.Options{Actor: "test", Concurrency: 1, IdempotencyKey: tc.key}
+
+			k.kill(tc.written)
+			first, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+			require.NoError(t, err)
+			created, _, _ := count(first)
+			require.Equal(t, tc.written, created)
+			require.Len(t, references(t, mem, env.Workspace.ID), tc.written)
+
+			k.revive()
+			again, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+			require.NoError(t, err)
+			created, replayed, failed := count(again)
+			assert.Equal(t, rows-tc.written, created, "created: the rows the kill left out")
+			assert.Equal(t, tc.written, replayed, "replayed: the rows created before the kill")
+			assert.Zero(t, failed)
+			assertOnce(t, references(t, mem, env.Workspace.ID), rows)
+			for i := range tc.written {
+				require.Equal(t, first.Items[i].Payment.ID, again.Items[i].Payment.ID, "row %d", i+1)
+				require.Equal(t, first.Items[i].Payment.BatchID, again.Items[i].Payment.BatchID, "row %d keeps its batch", i+1)
+			}
+			assert.Equal(t, int64(rows*(rows+1)/2*100), again.Totals[0].Sum, "the file's total")
+		})
+	}
+}
+
+// TestSubmitCSVKeys: rows get keys from the file's content, or from opts.IdempotencyKey; a row's own
+// key is kept; a key prefix too long for the rows' keys is refused before anything is created.
+func TestSubmitCSVKeys(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ctx := context.Background()
+	row := func(ref, key string) string {
+		return "1.00;TRY;" + string(env.Own.ID) + ";" + string(env.Vendor.ID) + ";" + ref + ";" + key + "\n"
+	}
+	text := "amount;currency;from_account;to_account;reference;idempotency_key\n" + row("K-1", "") + row("K-2", "erp-2")
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+	require.NoError(t, err)
+	// The same rows with another separator, line endings, a byte-order mark and a blank line.
+	resaved, err := dashboard.ReadPaymentsCSV(strings.NewReader("\ufeff" + strings.ReplaceAll(strings.ReplaceAll(text, ";", ","), "\n", "\r\n") + "\r\n"))
+	require.NoError(t, err)
+	assert.Equal(t, f.Fingerprint(), resaved.Fingerprint())
+	changed, err := dashboard.ReadPaymentsCSV(strings.NewReader(strings.Replace(text, "K-2", "K-3", 1)))
+	require.NoError(t, err)
+	assert.NotEqual(t, f.Fingerprint(), changed.Fingerprint())
+	assert.Regexp(t, `^csv:[0-9a-f]{64}$`, dashboard.CSVKeyPrefix(f))
+
+	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, dashboard.CSVKeyPrefix(f)+":1", res.Items[0].Payment.IdempotencyKey)
+	assert.Equal(t, "erp-2", res.Items[1].Payment.IdempotencyKey)
+
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{IdempotencyKey: "run-2"})
+	require.NoError(t, err)
+	assert.Equal(t, "run-2:1", res.Items[0].Payment.IdempotencyKey)
+	assert.False(t, res.Items[0].Replayed, "a new key creates the row again")
+	assert.True(t, res.Items[1].Replayed, "a row's own key is kept")
+
+	_, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{IdempotencyKey: strings.Repeat("k", 254)})
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	assert.Equal(t, []string{"idempotency_key"}, fieldNames(err))
+	assert.Equal(t, map[string]int{"K-1": 2, "K-2": 1}, references(t, env.Store, env.Workspace.ID))
+}
+
+func fieldNames(err error) []string {
+	var names []string
+	for _, fe := range payment.FieldErrors(err) {
+		names = append(names, fe.Field)
+	}
+	return names
+}
+
+var (
+	tokenRE   = regexp.MustCompile(`name="token" value="([^"]+)"`)
+	summaryRE = regexp.MustCompile(`id="batch-summary">(\d+) created, (?:(\d+) already created, )?(\d+) failed<`)
+)
+
+// summary reads the created, already created and failed counts of a batch result page.
+func summary(t *testing.T, body string) (created, replayed, failed int) {
+	t.Helper()
+	m := summaryRE.FindStringSubmatch(body)
+	require.NotNil(t, m, body)
+	n := func(s string) int {
+		if s == "" {
+			return 0
+		}
+		v, err := strconv.Atoi(s)
+		require.NoError(t, err)
+		return v
+	}
+	return n(m[1]), n(m[2]), n(m[3])
+}
+
+// TestBatchUploadTwice: the same upload sent twice, one after the other or at once (a double click,
+// a browser that sends the form again), creates each payment once and says which rows an earlier
+// upload created; "again" creates the file's payments once more, once however often that form is
+// sent.
+func TestBatchUploadTwice(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	_, page := c.get("/batch")
+	csv := "amount,currency,from_account,to_account,reference\n" +
+		"100.00,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + ",T-1\n" +
+		"1.001,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + ",T-2\n" +
+		"200.00,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + ",T-3\n"
+	m := tokenRE.FindStringSubmatch(page)
+	require.Len(t, m, 2, "the form carries a token")
+	form := url.Values{"token": {m[1]}}
+
+	code, body := c.uploadForm("/batch", form, "file", "pay.csv", csv)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "2 created, 1 failed")
+	assert.NotContains(t, body, `id="batch-replayed"`)
+
+	code, body = c.uploadForm("/batch", form, "file", "pay.csv", csv)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "0 created, 2 already created, 1 failed")
+	assert.Contains(t, body, `id="batch-replayed"`)
+	assert.Equal(t, 2, strings.Count(body, `<span class="badge info">already created</span>`))
+	assert.Equal(t, map[string]int{"T-1": 1, "T-3": 1}, references(t, e.store, e.Workspace.ID))
+
+	t.Run("again", func(t *testing.T) {
+		m := tokenRE.FindStringSubmatch(body)
+		require.Len(t, m, 2)
+		require.NotEqual(t, form.Get("token"), m[1], "the result page holds a new form")
+		again := url.Values{"token": {m[1]}, "again": {"1"}}
+		code, body := c.uploadForm("/batch", again, "file", "pay.csv", csv)
+		require.Equal(t, http.StatusOK, code)
+		assert.Contains(t, body, "2 created, 1 failed")
+		code, body = c.uploadForm("/batch", again, "file", "pay.csv", csv)
+		require.Equal(t, http.StatusOK, code)
+		assert.Contains(t, body, "0 created, 2 already created, 1 failed", "the same form sent twice")
+		assert.Equal(t, map[string]int{"T-1": 2, "T-3": 2}, references(t, e.store, e.Workspace.ID))
+
+		code, body = c.uploadForm("/batch", url.Values{"again": {"1"}}, "file", "pay.csv", csv)
+		assert.Equal(t, http.StatusUnprocessableEntity, code)
+		assert.Contains(t, body, "This form is out of date")
+		assert.Equal(t, map[string]int{"T-1": 2, "T-3": 2}, references(t, e.store, e.Workspace.ID), "nothing created")
+	})
+
+	t.Run("at once", func(t *testing.T) {
+		const rows = 700 // two batches
+		csv := paymentsCSV(e.Own.ID, e.Vendor.ID, rows)
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		require.NoError(t, w.WriteField("csrf", c.csrf))
+		fw, err := w.CreateFormFile("file", "many.csv")
+		require.NoError(t, err)
+		_, _ = io.WriteString(fw, csv)
+		require.NoError(t, w.Close())
+		bodies := make([]string, 3)
+		errs := make([]error, 3)
+		var wg sync.WaitGroup
+		for i := range bodies {
+			wg.Go(func() {
+				req, err := http.NewRequest(http.MethodPost, c.base+"/batch", bytes.NewReader(body.Bytes()))
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				req.Header.Set("Content-Type", w.FormDataContentType())
+				resp, err := c.http.Do(req)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer func() { _ = resp.Body.Close() }()
+				b, err := io.ReadAll(resp.Body)
+				if err == nil && resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+				bodies[i], errs[i] = string(b), err
+			})
+		}
+		wg.Wait()
+		created := 0
+		for i, b := range bodies {
+			require.NoError(t, errs[i])
+			cr, rp, fl := summary(t, b)
+			assert.Equal(t, rows, cr+rp, "every row created, by this upload or the other")
+			assert.Zero(t, fl)
+			created += cr
+		}
+		assert.Equal(t, rows, created, "each row created by one upload")
+		refs := references(t, e.store, e.Workspace.ID)
+		n := 0
+		for ref, c := range refs {
+			if strings.HasPrefix(ref, "B-") {
+				n++
+				assert.Equal(t, 1, c, ref)
+			}
+		}
+		assert.Equal(t, rows, n)
+	})
+}
