@@ -182,8 +182,7 @@ type StatementWarning struct {
 	Warning
 }
 
-// balanceMismatch is the Code of the warning Statement.CheckBalances gives.
-const balanceMismatch = "balance_mismatch"
+// WarningBalanceMismatch is the Code of the warning Statement.CheckBalances gives.
 
 // String is the warning as a run's report gives it, in the words of the offline report: the
 // statement (by id, else by period), the warning and, for balances that do not add up, the
@@ -200,7 +199,7 @@ func (w *StatementWarning) String() string {
 		b.WriteString("without an id")
 	}
 	b.WriteString(": " + w.Message)
-	if w.Code == balanceMismatch {
+	if w.Code == WarningBalanceMismatch {
 		b.WriteString("; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, w.Currency))
 		if w.Currency != "" {
 			b.WriteString(" " + string(w.Currency))

@@ -49,6 +49,10 @@ type Warning struct {
 // WarningCharset is the Code of CharsetWarning.
 const WarningCharset = "charset"
 
+// WarningBalanceMismatch is the Code of the warning CheckBalances records when opening balance plus
+// entries is not the closing balance (Warning.Difference holds the difference).
+const WarningBalanceMismatch = "balance_mismatch"
+
 // CharsetWarning is the warning a decoder gives each statement of a file that is not valid UTF-8,
 // names no character set and was read as charset, its guess.
 func CharsetWarning(charset string) Warning {
@@ -112,7 +116,7 @@ func (s *Statement) CheckBalances() *Warning {
 		return nil
 	}
 	w := Warning{
-		Code:       "balance_mismatch",
+		Code:       WarningBalanceMismatch,
 		Difference: s.Closing - sum,
 		Message: "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries " +
 			payment.FormatMinor(sum-s.Opening, s.Currency) + " is " + payment.FormatMinor(sum, s.Currency) +

@@ -199,7 +199,7 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 // about, and for a balance that does not add up, the difference.
 func statementWarning(path string, st *reconcile.Statement, i int, w reconcile.Warning) string {
 	s := path + ": statement " + stmtName(st, i) + ": " + warningText(w)
-	if w.Code == balanceMismatch {
+	if w.Code == reconcile.WarningBalanceMismatch {
 		s += "; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, st.Currency)
 		if st.Currency != "" {
 			s += " " + string(st.Currency)
@@ -208,9 +208,8 @@ func statementWarning(path string, st *reconcile.Statement, i int, w reconcile.W
 	return s
 }
 
-// balanceMismatch is the Code of the warning a statement whose balances do not add up gets
+// reconcile.WarningBalanceMismatch is the Code of the warning a statement whose balances do not add up gets
 // (reconcile.Statement.CheckBalances).
-const balanceMismatch = "balance_mismatch"
 
 // progress is a progress bar on stderr when stderr is a terminal, and a silent one otherwise (a bar
 // drawn into a log floods it).

@@ -1480,7 +1480,7 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 
 // strictFail turns warning w of statement i into an error under the Strict option.
 func (b *Builder) strictFail(i int, w reconcile.Warning) {
-	if w.Code != "balance_mismatch" {
+	if w.Code != reconcile.WarningBalanceMismatch {
 		b.fail(b.skipped[0], -1, -1, errors.New(w.Message))
 		return
 	}
