@@ -13,10 +13,11 @@
 //
 // Pages: Payments (list with status filters and a reference search, New payment with exact amounts
 // and field errors next to the fields, a payment with its history and the actions its status allows),
-// Batch (CSV upload with per-row results and the failed rows to download; ReadPaymentsCSV and
-// SubmitCSV are exported for the CLI), Payments → Reconciliation (when Options.Reconcile is set),
+// Batch (CSV upload with per-row results and the failed rows to download; the same file uploaded
+// again creates only what is missing, since rows without a key of their own get one from the file's
+// content; ReadPaymentsCSV and SubmitCSV are exported for the CLI), Payments → Reconciliation (when Options.Reconcile is set),
 // Settings → API keys, and Integrations → Webhooks (when Options.Webhooks is set). Every page is
-// usable at 1280 px and on a phone.
+// usable at 1280 px and on a phone. Failed sign-ins are limited per client (Options.SignInFailures).
 //
 //	runs := reconcile.NewService(svc, runStore, reconcile.ServiceOptions{})
 //	h := dashboard.New(svc, keys, dashboard.Options{
