@@ -2,6 +2,7 @@ package csv_test
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -157,4 +158,49 @@ func TestReadErrors(t *testing.T) {
 		_, err := csv.Decode(strings.NewReader(""), csv.Options{})
 		assert.ErrorIs(t, err, reconcile.ErrNotStatement)
 	})
+}
+
+// TestCharsetLateTurkishLetter: a Windows-1254 file whose first 64 KiB are plain ASCII (a header
+// without Turkish letters, and none in the first lines) was taken for UTF-8 and refused at its first
+// Turkish letter. Decode now reads it again as Windows-1254, with the charset warning, when it can read
+// the input again; a file that showed UTF-8 letters before is still refused, and so is one Stream
+// reads.
+func TestCharsetLateTurkishLetter(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Tarih;Aciklama;Tutar\r\n")
+	for b.Len() < 70<<10 {
+		b.WriteString("02.01.2026;EFT GIDEN SANAYI LTD FATURA 2026-0001;-1.234,56\r\n")
+	}
+	const late = "03.01.2026;ÇAĞLA IŞIK ÖDEMESİ;-10,00\r\n"
+	ascii := b.String()
+	in := append([]byte(ascii), encode(t, late, charmap.Windows1254.NewEncoder())...)
+	want := reconcile.Warning{Code: "charset", Message: "the file is not valid UTF-8; it was read as windows-1254"}
+
+	sts, err := csv.Decode(bytes.NewReader(in), csv.Options{Currency: "TRY"})
+	require.NoError(t, err)
+	es := sts[0].Entries
+	assert.Equal(t, "ÇAĞLA IŞIK ÖDEMESİ", es[len(es)-1].Remittance)
+	assert.Equal(t, int64(1000), es[len(es)-1].Amount)
+	assert.Equal(t, []reconcile.Warning{want}, sts[0].Warnings)
+	assert.Equal(t, strings.Count(ascii, "\n"), len(es), "every line read once")
+
+	sts, err = csv.Decode(bytes.NewReader(in), csv.Options{Currency: "TRY", Charset: "windows-1254"})
+	require.NoError(t, err, "the same file with its charset named")
+	assert.Equal(t, "ÇAĞLA IŞIK ÖDEMESİ", sts[0].Entries[len(es)-1].Remittance)
+
+	// Not seekable: refused, naming the line.
+	_, err = csv.Decode(struct{ io.Reader }{bytes.NewReader(in)}, csv.Options{Currency: "TRY"})
+	var pe *reconcile.ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, strings.Count(ascii, "\n")+1, pe.Line)
+	assert.ErrorContains(t, err, "not valid UTF-8")
+	err = csv.Stream(bytes.NewReader(in), csv.Options{Currency: "TRY"},
+		func(*reconcile.Statement, *reconcile.Entry) error { return nil })
+	assert.ErrorContains(t, err, "not valid UTF-8")
+
+	// UTF-8 letters in the first block: the file is UTF-8, and a bad byte later is an error.
+	utf8First := strings.Replace(ascii, "GIDEN", "GİDEN", 1)
+	in = append([]byte(utf8First), encode(t, late, charmap.Windows1254.NewEncoder())...)
+	_, err = csv.Decode(bytes.NewReader(in), csv.Options{Currency: "TRY"})
+	assert.ErrorContains(t, err, "not valid UTF-8")
 }

@@ -51,11 +51,18 @@ type Options struct {
 	Strict bool
 	// Charset overrides the mapping's: "utf-8", "utf-16", "windows-1254", "iso-8859-9",
 	// "iso-8859-1", "windows-1252", "iso-8859-2", "cp852", or any other IANA name ("windows-1250",
-	// "latin2"). Empty detects: a BOM, valid UTF-8, otherwise Windows-1254.
+	// "latin2"). Empty detects: a BOM, valid UTF-8, otherwise Windows-1254. A file whose first 64 KiB
+	// are plain ASCII but that is not UTF-8 further on is read again as Windows-1254 by Decode when
+	// its input is an io.Seeker (a file, bytes.Reader, io.SectionReader); Stream refuses it.
 	Charset string
 	// MaxLineBytes caps one line; 0 means DefaultMaxLineBytes.
 	MaxLineBytes int
+
+	guessedCharset bool // Charset was chosen by Decode, not the caller: the statements say so
 }
+
+// errNotUTF8 is the error of a record with invalid UTF-8 in a file read as UTF-8.
+var errNotUTF8 = errors.New("not valid UTF-8 text; set the Charset option (windows-1254 for Turkish files)")
 
 // errLineTooLong is returned by recordReader for a line longer than its max.
 var errLineTooLong = errors.New("line longer than the limit")
@@ -85,10 +92,19 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	if cs == "" && userMaps { // they disagree, or name none
 		cs = ownCharset(raw, own)
 	}
+	// A first block of plain ASCII (no BOM either) says nothing of the charset: a file taken for UTF-8
+	// from it is read again by Decode when a later line is not UTF-8.
+	asciiHead := false
+	if cs == "" {
+		h, _ := raw.Peek(64 << 10)
+		asciiHead = len(h) == 64<<10 && isASCII(h)
+	}
 	text, checkUTF8, guessed, err := decoder(raw, cs)
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	guessed = guessed || opts.guessedCharset
+	asciiHead = asciiHead && checkUTF8
 	maxLine := opts.MaxLineBytes
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
@@ -136,7 +152,18 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 	if checkUTF8 {
 		records.utf8 = &utf8Watch{}
 	}
+	records.asciiHead = asciiHead
 	return b, records, lineOffset, nil
+}
+
+// isASCII reports whether b holds only 7-bit bytes.
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Decode reads a CSV bank export into statements (one per account and currency in the file). It reads
@@ -148,14 +175,34 @@ func open(r io.Reader, opts Options, stream func(*reconcile.Statement, *reconcil
 // half-read. A file in which no header row is found fails with one error that matches
 // reconcile.ErrNotStatement.
 func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
+	start, seekable := offset(r)
 	b, records, lineOffset, err := open(r, opts, nil)
 	if err != nil {
 		return nil, err
 	}
 	if err := readRows(b, records, lineOffset); err != nil {
+		// A file whose first block is plain ASCII was taken for UTF-8; if a later line is not, the file
+		// is in the Turkish code page after all (its first Turkish letter came late): read it again so,
+		// as a file whose first block shows it is, when the input can be read again.
+		if seekable && records.asciiHead && errors.Is(err, errNotUTF8) {
+			if _, serr := r.(io.Seeker).Seek(start, io.SeekStart); serr == nil {
+				opts.Charset, opts.guessedCharset = charset.Turkish, true
+				return Decode(r, opts)
+			}
+		}
 		return nil, err
 	}
 	return b.Finish()
+}
+
+// offset returns where a seekable input is now, so that it can be read again from there.
+func offset(r io.Reader) (int64, bool) {
+	sk, ok := r.(io.Seeker)
+	if !ok {
+		return 0, false
+	}
+	off, err := sk.Seek(0, io.SeekCurrent)
+	return off, err == nil
 }
 
 // readRows feeds every record to b, numbering lines after lineOffset, until the input ends or b
@@ -182,8 +229,7 @@ func readRows(b *tabular.Builder, records *recordReader, lineOffset int) error {
 		// The reader has seen every byte of rec: only once it saw invalid UTF-8 somewhere are the
 		// records checked one by one, to report the first bad one.
 		if checkUTF8 && records.utf8.invalid && !validUTF8(rec) {
-			return &reconcile.ParseError{Format: Format, Line: line,
-				Err: errors.New("not valid UTF-8 text; set the Charset option (windows-1254 for Turkish files)")}
+			return &reconcile.ParseError{Format: Format, Line: line, Err: errNotUTF8}
 		}
 		if !b.Row(line, rec) {
 			return nil

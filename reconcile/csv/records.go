@@ -29,8 +29,10 @@ type recordReader struct {
 	block int        // blockSize; smaller in tests, to cut lines at every place
 	max   int        // the longest line allowed, in bytes without the line break; 0 for no limit
 	utf8  *utf8Watch // when set, every byte read is checked for valid UTF-8
-	buf   []byte     // read buffer, converted into text
-	text  string     // what is left of the current block
+	// asciiHead says the input was taken for UTF-8 only because its first block is plain ASCII.
+	asciiHead bool
+	buf       []byte // read buffer, converted into text
+	text      string // what is left of the current block
 	// keep says the text is kept (Decode: the entries' fields are slices of it): each block is read
 	// into memory of its own that becomes the text, instead of a buffer copied into a string.
 	keep  bool
