@@ -700,7 +700,9 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 	s := &m.infos[si]
 	date := entryDate(e)
 	m.out[ei].pay = -1
-	if len(w.cands) == 0 {
+	if len(w.cands) == 0 || e.Reversal {
+		// A reversal (MT940 RD/RC, camt RvslInd) undoes an earlier booking: it is not the booking of
+		// any payment, however well it fits one, and is left for a person (the reports say it is one).
 		return
 	}
 	cur := e.Currency

@@ -318,3 +318,37 @@ func TestAnomalies(t *testing.T) {
 		assert.Equal(t, reconcile.ScoreExact, r.Matches[0].Score)
 	})
 }
+
+// TestReversalIsNoBooking: a line the bank books as a reversal (MT940 RD/RC, camt RvslInd) undoes an
+// earlier booking; it is never the booking of a payment, even when it quotes the payment's amount,
+// date and reference and the statement's account does not tell debits from credits.
+func TestReversalIsNoBooking(t *testing.T) {
+	back := func(pos string, dir reconcile.Direction) reconcile.Entry {
+		return entry(pos, "INV-2024-001", func(e *reconcile.Entry) {
+			e.Direction, e.Reversal, e.ValueDate = dir, true, payment.MustDate("2026-01-16")
+		})
+	}
+	unknown := []payment.Account{{ID: "acc_01KAWW1Y000000000000OTHER", IBAN: "DE89370400440532013000"}}
+	t.Run("a returned payment, account unknown", func(t *testing.T) {
+		r := match(t, reconcile.Options{DateWindow: 2, Accounts: unknown}, []reconcile.Statement{statement(back("l2", reconcile.Credit))},
+			[]reconcile.Payment{pay(1, func(p *reconcile.Payment) { p.FromAccount = "acc_01KAWW1Y000000000000PAYER" })})
+		assert.Empty(t, r.Matches)
+		require.Len(t, r.UnmatchedEntries, 1)
+		require.Len(t, r.UnmatchedPayments, 1)
+	})
+	t.Run("the booking and its reversal, account unknown", func(t *testing.T) {
+		r := match(t, reconcile.Options{DateWindow: 2, Accounts: unknown},
+			[]reconcile.Statement{statement(entry("l1", "INV-2024-001"), back("l2", reconcile.Credit))},
+			[]reconcile.Payment{pay(1, func(p *reconcile.Payment) { p.FromAccount = "acc_01KAWW1Y000000000000PAYER" })})
+		require.Len(t, r.Matches, 1)
+		assert.Equal(t, "l1", r.Matches[0].Entry.Position)
+		require.Len(t, r.UnmatchedEntries, 1)
+		assert.Equal(t, "l2", r.UnmatchedEntries[0].Entry.Position)
+		assert.Empty(t, r.UnmatchedEntries[0].Notes, "no note says it fits the payment")
+	})
+	t.Run("a reversed credit on the known account is no outgoing payment", func(t *testing.T) {
+		r := match(t, reconcile.Options{DateWindow: 2}, []reconcile.Statement{statement(back("l2", reconcile.Debit))}, []reconcile.Payment{pay(1)})
+		assert.Empty(t, r.Matches)
+		require.Len(t, r.UnmatchedEntries, 1)
+	})
+}
