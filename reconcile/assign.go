@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 )
@@ -8,8 +9,15 @@ import (
 // assign turns candidate pairs into one decision per entry: one payment goes to at most one entry and
 // one entry gets at most one payment (or batch). Pairs are taken greedily in a total order that does
 // not depend on the order of the input: more criteria first, then the smaller date distance, then the
-// earlier payment, then the payment id, then the entry. An entry and a payment that are each other's
-// only candidate are decided at once, without sorting.
+// earlier payment, then the payment id, then an entry that names the payment by its id or end-to-end
+// key before one that only shares its reference text, then the entry. An entry and a payment that are
+// each other's only candidate are decided at once, without sorting.
+//
+// A match is uncertain (never approved automatically) when the entry has another candidate as good,
+// or its payment or batch another entry as good, unless that candidate or entry went to a fit that is
+// strictly better: more criteria, a smaller date distance, or a payment named by id or end-to-end key
+// rather than by shared text. So a line that a same-day line has beaten to its other candidate, or
+// whose payment another line identifies, is decided for certain.
 func (m *matcher) assign() {
 	m.payEntry = make([]int32, len(m.pays))
 	for i := range m.payEntry {
@@ -58,6 +66,12 @@ func (m *matcher) assign() {
 		if a.pay != b.pay { // same lead payment: a batch of one, or the same payment
 			return int(a.pay) - int(b.pay)
 		}
+		if ia, ib := identified(&a), identified(&b); ia != ib { // the entry that identifies the payment first
+			if ia {
+				return -1
+			}
+			return 1
+		}
 		ea, _ := m.entry(a.entry)
 		eb, _ := m.entry(b.entry)
 		if c := compareEntries(ea, eb); c != 0 {
@@ -65,11 +79,7 @@ func (m *matcher) assign() {
 		}
 		return int(a.entry) - int(b.entry)
 	})
-	// A payment, or a batch, that fits two entries equally well is not given to either for certain.
-	ties := make(map[tieKey]int)
-	for i := range hard {
-		ties[m.tieKeyOf(&hard[i])]++
-	}
+	var took []int32 // the pairs taken, by index in hard
 	for i := range hard {
 		pr := &hard[i]
 		if m.out[pr.entry].kind == outMatched {
@@ -90,8 +100,21 @@ func (m *matcher) assign() {
 			}
 			m.take(pr)
 		}
-		if ties[m.tieKeyOf(pr)] > 1 {
-			m.out[pr.entry].flags |= flagAmbiguous
+		took = append(took, int32(i))
+	}
+	// A candidate as good as the one an entry got, or an entry as good for its payment or batch,
+	// leaves the match uncertain, unless that candidate or entry went to a fit strictly better.
+	for _, i := range took {
+		pr := &hard[i]
+		o := &m.out[pr.entry]
+		if pr.flags&flagEntryTie != 0 && !m.entryTied(pr) {
+			o.flags &^= flagEntryTie
+			if pr.flags&flagDeadTie == 0 {
+				o.flags &^= flagAmbiguous
+			}
+		}
+		if m.payTied(hard, int(i)) {
+			o.flags |= flagAmbiguous
 		}
 	}
 	// entries that lost every candidate: say where their best one went
@@ -110,24 +133,106 @@ func (m *matcher) assign() {
 	}
 }
 
-// tieKey is what two pairs that are equally good for one payment or batch share.
-type tieKey struct {
-	pay   int32 // a payment, or -1 - a batch
-	dist  int32
-	score int
-	date  int32 // for a batch counted within the date window, the entry's date: it decides the members
+// identified reports whether the entry of pr names its payment by the payment's id or end-to-end
+// key, which no other payment shares, rather than by a reference text several payments may have.
+func identified(pr *pair) bool {
+	return pr.flags&flagBatch == 0 && pr.crit&critReference != 0 && identifies(pr.key)
 }
 
-func (m *matcher) tieKeyOf(pr *pair) tieKey {
-	k := tieKey{pay: pr.pay, dist: pr.dist, score: score(pr.crit)}
-	if pr.flags&flagBatch != 0 {
-		k.pay = -1 - pr.pay
-		if pr.flags&flagWindow != 0 {
-			e, _ := m.entry(pr.entry)
-			k.date = int32(entryDate(e))
+// sameFit reports whether pairs a and b fit equally well: the same number of criteria, the same date
+// distance, and both or neither naming their payment by its id or end-to-end key.
+func sameFit(a, b *pair) bool {
+	return score(a.crit) == score(b.crit) && a.dist == b.dist && identified(a) == identified(b)
+}
+
+// lostToBetter reports whether entry ei is matched with a fit strictly better than q: more
+// criteria, a smaller date distance, or naming its payment by id or end-to-end key where q names its
+// payment only by a shared reference text.
+func (m *matcher) lostToBetter(ei int32, q *pair) bool {
+	o := &m.out[ei]
+	if o.kind != outMatched {
+		return false
+	}
+	if so, sq := score(o.crit), score(q.crit); so != sq {
+		return so > sq
+	}
+	if o.dist != q.dist {
+		return o.dist < q.dist
+	}
+	return o.flags&flagBatch == 0 && o.crit&critReference != 0 && identifies(o.key) && !identified(q)
+}
+
+// payTied reports whether the payment or batch of hard[i], which its entry got, fits another entry as
+// well and that entry did not get a strictly better fit. The pairs of one payment or batch that fit
+// equally well are neighbours in hard.
+func (m *matcher) payTied(hard []pair, i int) bool {
+	pr := &hard[i]
+	same := func(q *pair) bool {
+		if q.pay != pr.pay || q.flags&flagBatch != pr.flags&flagBatch || !sameFit(q, pr) {
+			return false
+		}
+		if pr.flags&flagBatch != 0 && (q.flags|pr.flags)&flagWindow != 0 {
+			// counted within the date window, the entry's date decides the members
+			if q.flags&pr.flags&flagWindow == 0 {
+				return false
+			}
+			eq, _ := m.entry(q.entry)
+			ep, _ := m.entry(pr.entry)
+			if entryDate(eq) != entryDate(ep) {
+				return false
+			}
+		}
+		return true
+	}
+	tied := func(q *pair) bool { return q.entry != pr.entry && !m.lostToBetter(q.entry, q) }
+	for j := i - 1; j >= 0 && same(&hard[j]); j-- {
+		if tied(&hard[j]) {
+			return true
 		}
 	}
-	return k
+	for j := i + 1; j < len(hard) && same(&hard[j]); j++ {
+		if tied(&hard[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+// entryTied reports whether the entry of pr, matched through it, has another candidate as good that
+// did not go to an entry it fits strictly better.
+func (m *matcher) entryTied(pr *pair) bool {
+	for _, q := range m.pairsOf(pr.entry) {
+		if q.pay == pr.pay && q.flags&flagBatch == pr.flags&flagBatch || score(q.crit) != score(pr.crit) || q.dist != pr.dist {
+			continue
+		}
+		if q.flags&flagBatch != 0 {
+			return true // a batch as good: not worth telling apart
+		}
+		if pe := m.payEntry[q.pay]; pe < 0 || !m.lostToBetter(pe, &q) {
+			return true
+		}
+	}
+	return false
+}
+
+// pairsOf returns the candidate pairs of entry ei, from m.pairs: a span's pairs are in entry order,
+// and spans cover consecutive ranges of entries (some spans have no pairs at all).
+func (m *matcher) pairsOf(ei int32) []pair {
+	for _, ps := range m.pairs {
+		if len(ps) == 0 || ps[len(ps)-1].entry < ei {
+			continue
+		}
+		if ps[0].entry > ei {
+			return nil
+		}
+		i, _ := slices.BinarySearchFunc(ps, ei, func(p pair, e int32) int { return cmp.Compare(p.entry, e) })
+		j := i
+		for j < len(ps) && ps[j].entry == ei {
+			j++
+		}
+		return ps[i:j]
+	}
+	return nil
 }
 
 func (m *matcher) take(pr *pair) {

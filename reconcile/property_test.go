@@ -271,10 +271,27 @@ type bfPair struct {
 	crit  reconcile.Criteria
 	score int
 	dist  int
+	ident bool // the entry names the payment by its id or end-to-end key
+}
+
+// better reports whether pair a fits strictly better than pair b: more criteria, a smaller date
+// distance, or the payment named by its id or end-to-end key rather than by a shared reference.
+func (a *bfPair) better(b *bfPair) bool {
+	return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(bfIdent(b), bfIdent(a))) < 0
+}
+
+func bfIdent(p *bfPair) int {
+	if p.ident {
+		return 1
+	}
+	return 0
 }
 
 func bruteForce(w world) map[string]string {
-	var pairs []bfPair
+	byPair := func(a, b bfPair) int {
+		return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(a.p.ValueDate, b.p.ValueDate), strings.Compare(string(a.p.ID), string(b.p.ID)))
+	}
+	var entries []*reconcile.Entry
 	byEntry := map[*reconcile.Entry][]bfPair{}
 	for si := range w.stmts {
 		st := &w.stmts[si]
@@ -295,17 +312,20 @@ func bruteForce(w world) map[string]string {
 				}
 				d := int(e.ValueDate) - int(p.ValueDate)
 				d = max(d, -d)
-				c := reconcile.Criteria{Amount: e.Amount == p.Amount, Date: d <= w.window, Reference: namesPayment(e, p)}
+				ident := namesPayment(e, &reconcile.Payment{ID: p.ID, EndToEnd: p.EndToEnd})
+				c := reconcile.Criteria{Amount: e.Amount == p.Amount, Date: d <= w.window, Reference: ident || namesPayment(e, p)}
 				if c.Count() >= 2 {
-					mine = append(mine, bfPair{e: e, stmt: si, p: p, crit: c, score: c.Count(), dist: d})
+					mine = append(mine, bfPair{e: e, stmt: si, p: p, crit: c, score: c.Count(), dist: d, ident: ident})
 				}
 			}
-			slices.SortFunc(mine, func(a, b bfPair) int {
-				return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(a.p.ValueDate, b.p.ValueDate), strings.Compare(string(a.p.ID), string(b.p.ID)))
-			})
-			byEntry[e] = mine
-			pairs = append(pairs, mine[:min(len(mine), reconcile.MaxCandidates)]...)
+			slices.SortFunc(mine, byPair)
+			entries = append(entries, e)
+			byEntry[e] = mine[:min(len(mine), reconcile.MaxCandidates)] // the engine keeps MaxCandidates per entry
 		}
+	}
+	var pairs []bfPair
+	for _, e := range entries {
+		pairs = append(pairs, byEntry[e]...)
 	}
 	compareEntries := func(a, b *reconcile.Entry) int {
 		return cmp.Or(cmp.Compare(a.ValueDate, b.ValueDate), cmp.Compare(a.Amount, b.Amount),
@@ -316,42 +336,54 @@ func bruteForce(w world) map[string]string {
 			strings.Compare(a.Fingerprint, b.Fingerprint))
 	}
 	slices.SortStableFunc(pairs, func(a, b bfPair) int {
-		return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(a.p.ValueDate, b.p.ValueDate),
-			strings.Compare(string(a.p.ID), string(b.p.ID)), compareEntries(a.e, b.e))
+		// of the pairs of one payment, those whose entry identifies it first
+		return cmp.Or(byPair(a, b), cmp.Compare(bfIdent(&b), bfIdent(&a)), compareEntries(a.e, b.e))
 	})
-	type tie struct {
-		p           *reconcile.Payment
-		score, dist int
-	}
-	payTies := map[tie]int{}
-	for _, pr := range pairs {
-		payTies[tie{pr.p, pr.score, pr.dist}]++
-	}
-	taken := map[*reconcile.Payment]bool{}
-	done := map[*reconcile.Entry]bool{}
-	out := map[string]string{}
-	for _, pr := range pairs {
-		if done[pr.e] || taken[pr.p] {
+	takenBy := map[*reconcile.Payment]*bfPair{}
+	matched := map[*reconcile.Entry]*bfPair{}
+	var took []*bfPair
+	for i := range pairs {
+		pr := &pairs[i]
+		if matched[pr.e] != nil || takenBy[pr.p] != nil {
 			continue
 		}
-		done[pr.e], taken[pr.p] = true, true
+		matched[pr.e], takenBy[pr.p] = pr, pr
+		took = append(took, pr)
+	}
+	// An equally good candidate, or an equally good entry for the payment, makes a match uncertain
+	// unless it went to a strictly better fit.
+	out := map[string]string{}
+	for _, pr := range took {
 		var alts []payment.ID
-		kept := byEntry[pr.e]
-		for _, o := range kept[:min(len(kept), reconcile.MaxCandidates)] { // the engine keeps MaxCandidates per entry
+		entryTie := false
+		for _, o := range byEntry[pr.e] {
 			if o.p != pr.p && o.score == pr.score && o.dist == pr.dist {
 				alts = append(alts, o.p.ID)
+				if t := takenBy[o.p]; t == nil || !t.better(&o) {
+					entryTie = true
+				}
 			}
 		}
-		ambiguous := len(alts) > 0 || payTies[tie{pr.p, pr.score, pr.dist}] > 1
+		if !entryTie {
+			alts = nil
+		}
+		payTie := false
+		for j := range pairs {
+			if q := &pairs[j]; q.p == pr.p && q.e != pr.e && q.score == pr.score && q.dist == pr.dist && q.ident == pr.ident {
+				if m := matched[q.e]; m == nil || !m.better(q) {
+					payTie = true
+				}
+			}
+		}
 		score := reconcile.ScoreFuzzy
-		if pr.score == 3 && !ambiguous {
+		if pr.score == 3 && !entryTie && !payTie {
 			score = reconcile.ScoreExact
 		}
 		out[pr.e.Position] = fmt.Sprintf("%s %s %v %v %v", pr.p.ID, score, pr.crit, []payment.ID(nil), alts)
 	}
 	for si := range w.stmts {
 		for ei := range w.stmts[si].Entries {
-			if e := &w.stmts[si].Entries[ei]; !done[e] {
+			if e := &w.stmts[si].Entries[ei]; matched[e] == nil {
 				out[e.Position] = "unmatched"
 			}
 		}

@@ -1,0 +1,122 @@
+package reconcile_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
+)
+
+// byEntry indexes a report's matches by their entry's position.
+func byEntry(t *testing.T, r *reconcile.Report) map[string]reconcile.Match {
+	t.Helper()
+	ms := make(map[string]reconcile.Match)
+	for _, m := range r.Matches {
+		ms[m.Entry.Position] = m
+	}
+	return ms
+}
+
+// TestIdentifiedPaymentGoesToItsEntry: two equal payments share a reference; one statement line
+// carries the end-to-end key of one of them, the other line only the shared reference. The line that
+// identifies a payment gets it, and the other line the other payment, both for certain: a line that
+// merely shares a payment's reference text does not count as naming a payment another line
+// identifies (as an entry that identifies a payment does not count the others that share its text).
+func TestIdentifiedPaymentGoesToItsEntry(t *testing.T) {
+	for _, named := range []int{1, 2} {
+		other := 3 - named
+		t.Run("line names payment "+string(rune('0'+named)), func(t *testing.T) {
+			keyed := entry("l1", "INV-2024-001", func(e *reconcile.Entry) { e.EndToEnd = pid(named).EndToEndKey() })
+			plain := entry("l2", "INV-2024-001")
+			r := match(t, reconcile.Options{}, []reconcile.Statement{statement(keyed, plain)}, []reconcile.Payment{pay(1), pay(2)})
+			ms := byEntry(t, r)
+			require.Len(t, ms, 2)
+			assert.Equal(t, pid(named), ms["l1"].PaymentID)
+			assert.Equal(t, pid(other), ms["l2"].PaymentID)
+			for _, pos := range []string{"l1", "l2"} {
+				m := ms[pos]
+				assert.Equal(t, reconcile.ScoreExact, m.Score, pos)
+				assert.Equal(t, reconcile.Criteria{Amount: true, Date: true, Reference: true}, m.Criteria, pos)
+				assert.Empty(t, m.Alternatives, pos)
+				assert.Empty(t, m.Notes, pos)
+			}
+			assert.Equal(t, "end_to_end_id", ms["l1"].Reasons[2].Key)
+			assert.Equal(t, "reference", ms["l2"].Reasons[2].Key)
+		})
+	}
+	t.Run("two lines identify the same payment: still a tie", func(t *testing.T) {
+		keyed := func(pos string) reconcile.Entry {
+			return entry(pos, "INV-2024-001", func(e *reconcile.Entry) { e.EndToEnd = pid(1).EndToEndKey() })
+		}
+		r := match(t, reconcile.Options{}, []reconcile.Statement{statement(keyed("l1"), keyed("l2"))}, []reconcile.Payment{pay(1), pay(2)})
+		ms := byEntry(t, r)
+		require.Contains(t, ms, "l1")
+		assert.Equal(t, pid(1), ms["l1"].PaymentID)
+		assert.Equal(t, reconcile.ScoreFuzzy, ms["l1"].Score, "a duplicate booking of one payment is never approved automatically")
+	})
+}
+
+// TestTieWithATakenCandidate: a candidate as good as the one an entry gets, or an entry as good for
+// its payment, does not make the match uncertain when that candidate or entry went to a strictly
+// better fit; it does when it is free or went to an equally good one.
+func TestTieWithATakenCandidate(t *testing.T) {
+	jan := func(d string) payment.Date { return payment.MustDate("2026-01-" + d) }
+	on := func(d string) func(*reconcile.Entry) { return func(e *reconcile.Entry) { e.ValueDate = jan(d) } }
+	paid := func(d string) func(*reconcile.Payment) { return func(p *reconcile.Payment) { p.ValueDate = jan(d) } }
+	t.Run("the other entry of the payment took a same-day payment", func(t *testing.T) {
+		// P1 on the 15th, P2 on the 16th; lines on the 14th and the 16th: the 16th's line is P2's
+		// (same day), so the 14th's line, one day from P1, is P1's.
+		r := match(t, reconcile.Options{DateWindow: 2}, []reconcile.Statement{statement(
+			entry("l1", "INV-2024-001", on("14")), entry("l2", "INV-2024-001", on("16")))},
+			[]reconcile.Payment{pay(1, paid("15")), pay(2, paid("16"))})
+		ms := byEntry(t, r)
+		require.Len(t, ms, 2)
+		assert.Equal(t, pid(1), ms["l1"].PaymentID)
+		assert.Equal(t, pid(2), ms["l2"].PaymentID)
+		for _, pos := range []string{"l1", "l2"} {
+			assert.Equal(t, reconcile.ScoreExact, ms[pos].Score, pos)
+			assert.Empty(t, ms[pos].Notes, pos)
+		}
+	})
+	t.Run("the entry's other candidate went to a same-day line", func(t *testing.T) {
+		// P1 on the 14th, P2 on the 16th (a weekend apart); lines on the 15th and the 16th.
+		r := match(t, reconcile.Options{DateWindow: 2}, []reconcile.Statement{statement(
+			entry("l1", "INV-2024-001", on("15")), entry("l2", "INV-2024-001", on("16")))},
+			[]reconcile.Payment{pay(1, paid("14")), pay(2, paid("16"))})
+		ms := byEntry(t, r)
+		require.Len(t, ms, 2)
+		assert.Equal(t, pid(1), ms["l1"].PaymentID)
+		assert.Equal(t, pid(2), ms["l2"].PaymentID)
+		for _, pos := range []string{"l1", "l2"} {
+			assert.Equal(t, reconcile.ScoreExact, ms[pos].Score, pos)
+			assert.Empty(t, ms[pos].Alternatives, pos)
+			assert.Empty(t, ms[pos].Notes, pos)
+		}
+	})
+	t.Run("a line without reference, the other payment named by another line", func(t *testing.T) {
+		r := match(t, reconcile.Options{}, []reconcile.Statement{statement(entry("l1", "INV-B"), entry("l2", "EFT"))},
+			[]reconcile.Payment{pay(1, func(p *reconcile.Payment) { p.Reference = "INV-A" }), pay(2, func(p *reconcile.Payment) { p.Reference = "INV-B" })})
+		ms := byEntry(t, r)
+		require.Len(t, ms, 2)
+		assert.Equal(t, pid(2), ms["l1"].PaymentID)
+		assert.Equal(t, reconcile.ScoreExact, ms["l1"].Score)
+		m := ms["l2"]
+		assert.Equal(t, pid(1), m.PaymentID)
+		assert.Equal(t, reconcile.ScoreFuzzy, m.Score, "the reference is missing")
+		assert.Empty(t, m.Alternatives, "INV-B is the other line's for certain")
+		assert.Empty(t, m.Notes)
+	})
+	t.Run("two equal lines, two equal payments: both uncertain", func(t *testing.T) {
+		r := match(t, reconcile.Options{}, []reconcile.Statement{statement(entry("l1", "EFT"), entry("l2", "EFT"))},
+			[]reconcile.Payment{pay(1, func(p *reconcile.Payment) { p.Reference = "INV-A" }), pay(2, func(p *reconcile.Payment) { p.Reference = "INV-B" })})
+		ms := byEntry(t, r)
+		require.Len(t, ms, 2)
+		for _, pos := range []string{"l1", "l2"} {
+			assert.Len(t, ms[pos].Alternatives, 1, pos)
+			assert.Contains(t, ms[pos].Notes, "2 payments fit this entry equally well; a person must choose", pos)
+		}
+	})
+}
