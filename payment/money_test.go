@@ -2,6 +2,7 @@ package payment_test
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -132,6 +133,9 @@ func TestAmountArithmetic(t *testing.T) {
 	assert.Equal(t, []payment.Total{{Currency: "TRY", Count: 1, Sum: math.MaxInt64 - 10}, {Currency: "USD", Count: 2, Sum: 12}}, tot.List())
 }
 
+// plainDecimal is the syntax ParseMinor documents: a sign, digits and at most one decimal point.
+var plainDecimal = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$`)
+
 // FuzzParseMinor: parsing never panics, agrees with shopspring/decimal, and formatting round-trips.
 func FuzzParseMinor(f *testing.F) {
 	for _, s := range []string{"12.34", "0.001", "-5", "92233720368547758.07", "1e3", "", ".", "12.345"} {
@@ -142,6 +146,11 @@ func FuzzParseMinor(f *testing.F) {
 		cur := curs[int(ci)%len(curs)]
 		got, err := payment.ParseMinor(s, cur)
 		if err != nil {
+			// refused: only for syntax, or for a value decimal would round or that does not fit
+			if d, derr := decimal.NewFromString(s); derr == nil && plainDecimal.MatchString(s) {
+				v := d.Shift(int32(cur.MinorUnits()))
+				require.False(t, v.IsInteger() && v.Abs().LessThan(decimal.NewFromInt(math.MaxInt64)), "refused %q (%s): %v", s, cur, err)
+			}
 			return
 		}
 		d, derr := decimal.NewFromString(s)

@@ -2,7 +2,9 @@ package mt940_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -30,6 +32,14 @@ func FuzzDecode(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Line breaks do not change what a file says: with CRLF it decodes as with LF.
+		if lf := bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")); bytes.IndexByte(lf, '\r') < 0 {
+			a, aerr := mt940.Decode(bytes.NewReader(lf), mt940.Options{})
+			b, berr := mt940.Decode(bytes.NewReader(bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\n"))), mt940.Options{})
+			if fmt.Sprint(aerr) != fmt.Sprint(berr) || !reflect.DeepEqual(a, b) {
+				t.Fatalf("LF: %+v %v\nCRLF: %+v %v", a, aerr, b, berr)
+			}
+		}
 		sts, err := mt940.Decode(bytes.NewReader(data), mt940.Options{})
 		if err != nil {
 			reconciletest.CheckParseErrors(t, err, mt940.Format)

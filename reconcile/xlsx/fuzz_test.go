@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/orkesta/orkesta/reconcile"
@@ -20,6 +21,16 @@ func checkEntries(t *testing.T, sts []reconcile.Statement) {
 				t.Fatalf("bad entry %+v", e)
 			}
 		}
+	}
+}
+
+// checkDecodeErr: a failure of Decode is *reconcile.ParseErrors, and none is a panic Decode recovered
+// (which it reports as an unreadable workbook rather than crash its caller).
+func checkDecodeErr(t *testing.T, err error) {
+	t.Helper()
+	reconciletest.CheckParseErrors(t, err, "")
+	if strings.Contains(err.Error(), "unreadable workbook") {
+		t.Fatalf("Decode panicked: %v", err)
 	}
 }
 
@@ -62,7 +73,7 @@ func FuzzWorkbook(f *testing.F) {
 		book := workbook(t, false, sheet{name: "Sheet1", rows: [][]any{{h1, h2}, row, {c1, c2}}})
 		sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Currency: "TRY"})
 		if err != nil {
-			reconciletest.CheckParseErrors(t, err, "")
+			checkDecodeErr(t, err)
 			return
 		}
 		checkEntries(t, sts)
@@ -78,7 +89,7 @@ func FuzzDecodeBytes(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sts, err := xlsx.Decode(bytes.NewReader(data), int64(len(data)), xlsx.Options{Currency: "TRY"})
 		if err != nil {
-			reconciletest.CheckParseErrors(t, err, "")
+			checkDecodeErr(t, err)
 			return
 		}
 		checkEntries(t, sts)
@@ -106,7 +117,7 @@ func TestDamagedWorkbooks(t *testing.T) {
 		}
 		sts, err := xlsx.Decode(bytes.NewReader(b), int64(len(b)), xlsx.Options{Currency: "TRY"})
 		if err != nil {
-			reconciletest.CheckParseErrors(t, err, "")
+			checkDecodeErr(t, err)
 			continue
 		}
 		checkEntries(t, sts)
