@@ -77,3 +77,8 @@ func claimOne(t *testing.T, st payment.Status) (*memory.Store, *paymenttest.Env,
 	require.Len(t, got, 1)
 	return store, e, q, got[0]
 }
+
+// BenchmarkClaim50: paymenttest.BenchClaim, a claim of 50 among 100,000 active payments.
+func BenchmarkClaim50(b *testing.B) {
+	paymenttest.BenchClaim(b, memory.New(), nil)
+}

@@ -92,7 +92,12 @@ func TestMigrateCurrentSchemaNeedsNoWriteLock(t *testing.T) {
 	require.NoError(t, err)
 	last := sqlite.SchemaVersion()
 	_, err = db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = ?;
-		DROP INDEX payments_reference; DROP INDEX payments_from_account; DROP INDEX payments_to_account`, last)
+		DROP TRIGGER payment_work_created; DROP TRIGGER payment_work_changed; DROP TRIGGER payment_work_done;
+		DROP TRIGGER payment_work_approval_mode; DROP TRIGGER payment_work_threshold_added;
+		DROP TRIGGER payment_work_threshold_changed; DROP TRIGGER payment_work_threshold_removed;
+		DROP VIEW payment_approval; DROP INDEX payment_work_due;
+		ALTER TABLE payment_work DROP COLUMN method; ALTER TABLE payment_work DROP COLUMN awaiting_approval;
+		CREATE INDEX payments_active ON payments (created_at, id) WHERE status IN ('pending', 'approved', 'processing')`, last)
 	require.NoError(t, err)
 	_, err = holder.ExecContext(ctx, `BEGIN IMMEDIATE`)
 	require.NoError(t, err)
