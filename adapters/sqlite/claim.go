@@ -14,9 +14,6 @@ import (
 
 var _ payment.Claimer = (*Store)(nil)
 
-// active is the SQL list of the statuses in which a payment may need a rail.
-const active = `('pending', 'approved', 'processing')`
-
 // noApprovalNeeded is payment.ApprovalPolicy.Requires negated, in SQL, for the payment p of workspace
 // w: no approval mode, or a threshold mode with a threshold for the currency that the amount is under.
 const noApprovalNeeded = `(w.approval_mode IN ('none', '') OR (w.approval_mode = 'threshold' AND EXISTS (
@@ -167,7 +164,7 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 	})
 }
 
-// isActive reports the statuses in which a payment may need a rail (the SQL list active).
+// isActive reports the statuses in which a payment may need a rail.
 func isActive(st payment.Status) bool {
 	return st == payment.StatusPending || st == payment.StatusApproved || st == payment.StatusProcessing
 }
