@@ -113,8 +113,9 @@ type ProcessorOptions struct {
 	// Workers is how many payments of a step are handled at once [4].
 	Workers int
 	// Lease is how long a claimed payment is held while the processor works on it; it must exceed the
-	// longest rail call [2m]. The work on a payment gets a context with this timeout (wall time): a
-	// rail call still running when it ends is cancelled and counts as a temporary failure.
+	// longest rail call [2m]. The work on a payment gets a context that ends with its lease (the
+	// claim's time plus Lease, on Clock): a rail call still running then is cancelled and counts as a
+	// temporary failure, and a payment whose lease ended before a worker got to it is not started.
 	Lease time.Duration
 	// PollInterval is how long to wait before asking a polled rail about a payment again [30s].
 	PollInterval time.Duration
@@ -211,6 +212,7 @@ type StepStats struct {
 	Failed    int // failed for good (rail refusal or rejection)
 	Retrying  int // a temporary failure: tried again after a backoff
 	Skipped   int // moved by someone else meanwhile
+	Expired   int // not started: the lease ended before a worker got to it (the next claim takes it)
 }
 
 func (s *StepStats) add(o StepStats) {
@@ -220,6 +222,7 @@ func (s *StepStats) add(o StepStats) {
 	s.Failed += o.Failed
 	s.Retrying += o.Retrying
 	s.Skipped += o.Skipped
+	s.Expired += o.Expired
 }
 
 // Run processes payments until ctx is done, then returns nil; it returns ErrNoClaimer at once when
@@ -339,7 +342,13 @@ func (pr *Processor) handle(ctx context.Context, w *Work) StepStats {
 	)
 	// The work on a payment ends with its lease, when another processor may take it: a rail that
 	// hangs is then a temporary failure (context.DeadlineExceeded), and the rest of the step goes on.
-	lctx, cancel := context.WithTimeout(ctx, pr.opts.Lease)
+	// A payment whose lease ended while it waited for a worker (the calls before it were slow) is
+	// not started: another processor may hold it by now, and it is due again anyway.
+	left := w.Until.Sub(pr.opts.Clock.Now())
+	if left <= 0 {
+		return StepStats{Expired: 1}
+	}
+	lctx, cancel := context.WithTimeout(ctx, left)
 	defer cancel()
 	switch {
 	case p.Status == StatusPending || p.Status == StatusApproved:

@@ -541,3 +541,55 @@ func TestProcessorLeavesWhatWasSentElsewhere(t *testing.T) {
 		assert.ErrorAs(t, exporter.MarkSent(ctx, e.Workspace.ID, other.ID), &se, "only a processing payment is sent")
 	})
 }
+
+// slowFirstRail hangs on the first payment until its context ends (a bank that does not answer), and
+// lets another processor run (via during) when the second payment is handed to it.
+type slowFirstRail struct {
+	mu       sync.Mutex
+	hang     payment.ID
+	during   func()
+	accepted map[payment.ID]int
+}
+
+func (r *slowFirstRail) Submit(c context.Context, p payment.Payment) (payment.RailReceipt, error) {
+	if p.ID == r.hang {
+		<-c.Done()
+		return payment.RailReceipt{}, c.Err()
+	}
+	if r.during != nil {
+		r.during()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.accepted[p.ID]++
+	return payment.RailReceipt{Reference: "a-" + p.EndToEnd}, nil
+}
+
+// TestProcessorLeaseEndsBeforeQueuedPaymentStarts: a processor with one worker claims two payments
+// under one lease. The first payment's rail hangs for the whole lease; the second's lease has ended
+// by the time the worker is free, and a second processor has claimed and sent it meanwhile. The
+// first processor must not start it: one payment, one rail.
+func TestProcessorLeaseEndsBeforeQueuedPaymentStarts(t *testing.T) {
+	store := memory.New()
+	clock := payment.SystemClock
+	env := paymenttest.NewEnv(t, store, paymenttest.WithServiceOptions(payment.Options{Clock: clock}))
+	p1 := env.MustAdvance(t, env.MustCreate(t), payment.StatusProcessing) // processing, not sent (no rail)
+	p2 := env.MustAdvance(t, env.MustCreate(t), payment.StatusProcessing)
+
+	railB := &paymenttest.Rail{}
+	svcB := payment.NewService(store, payment.Options{Clock: clock, Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: railB}})
+	prB := payment.NewProcessor(svcB, payment.ProcessorOptions{Owner: "B", Lease: 300 * time.Millisecond})
+
+	railA := &slowFirstRail{hang: p1.ID, accepted: map[payment.ID]int{}}
+	railA.during = func() { _, _ = prB.ProcessOnce(context.Background()) } // another instance, ticking now
+	svcA := payment.NewService(store, payment.Options{Clock: clock, Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: railA}})
+	prA := payment.NewProcessor(svcA, payment.ProcessorOptions{Owner: "A", Workers: 1, Lease: 300 * time.Millisecond})
+
+	st, err := prA.ProcessOnce(t.Context())
+	require.NoError(t, err)
+	_, err = prB.ProcessOnce(t.Context()) // B's next tick
+	require.NoError(t, err)
+	sent := railA.accepted[p2.ID] + railB.Accepted(p2.ID)
+	assert.Equal(t, 1, sent, "%s was handed to a rail %d times", p2.ID, sent)
+	assert.Equal(t, 1, st.Expired, "A did not start the payment whose lease had ended: %+v", st)
+}
