@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -18,12 +19,16 @@ type AccountSource interface {
 }
 
 // Options configures the files built from payments. The zero value: pain.001.001.09, ids from random
-// ULIDs, the wall clock, the debtor account's name as initiating party, no BICs, no ChrgBr.
+// ULIDs, the wall clock, UTC, the debtor account's name as initiating party, no BICs, no ChrgBr.
 type Options struct {
 	Version Version
 	// IDs makes message ids ("MSG" + ULID) and the ids of batches without a batch id ("PMT" + ULID).
 	IDs   payment.IDSource
 	Clock payment.Clock
+	// Location is the time zone of the debtor's bank (time.LoadLocation("Europe/Istanbul")): the date
+	// there is "today" for the requested execution date, which is never before it, and the file's
+	// creation time (CreDtTm) is written in it, with its UTC offset. nil means UTC.
+	Location *time.Location
 	// InitiatingParty is the name in GrpHdr/InitgPty (default: the debtor account's name).
 	InitiatingParty string
 	// DebtorBIC is the debtor bank's BIC; without it DbtrAgt says NOTPROVIDED (enough for IBAN-only
@@ -45,6 +50,9 @@ func (o *Options) defaults() {
 	if o.Clock == nil {
 		o.Clock = payment.SystemClock
 	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
 }
 
 // ErrNothingToWrite: no payment is waiting for a file.
@@ -53,9 +61,9 @@ var ErrNothingToWrite = errors.New("pain001: no payment to write")
 // Build collects payments of one debtor account into a File: bank_transfer and eft payments,
 // approved or processing, all from the same account of the same workspace and in its currency,
 // paying counterparties that have an IBAN. Payments are grouped into batches by requested execution
-// date (the value date, or the file's date when that is past) and batch id: a batch id becomes the
-// PmtInfId (with "-2", "-3"… when one batch spans several dates); payments without one share a
-// generated id. Every problem is reported, joined, one *payment.ValidationError
+// date (the value date, or the file's date in Options.Location when that is past) and batch id: a
+// batch id becomes the PmtInfId (with "-2", "-3"… when one batch spans several dates); payments
+// without one share a generated id. Every problem is reported, joined, one *payment.ValidationError
 // per payment and field ("payments[3].to_account").
 func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, opts Options) (*File, error) {
 	opts.defaults()
@@ -134,7 +142,7 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 			"than the %d digits of a pain.001 control sum; write them in several files", len(ps), maxDigits)}
 	}
 
-	now := opts.Clock.Now()
+	now := opts.Clock.Now().In(opts.Location) // the debtor bank's clock: its today, its CreDtTm
 	f := &File{
 		Version: opts.Version, MessageID: "MSG" + opts.IDs.NewULID(now), CreatedAt: now,
 		InitiatingParty: cmp.Or(opts.InitiatingParty, debtor.Name),

@@ -16,9 +16,9 @@
 // (payment.Payment.EndToEnd: 16 upper-case letters and digits, so it survives MT940's 16-character
 // reference field as well as camt.053's EndToEndId), and it is repeated at the end of the remittance
 // text for statements that only carry free text. Payments are grouped into batches by requested
-// execution date (ReqdExctnDt: the value date, or the file's date when the value date is past) and
-// batch id; a batch id becomes the PmtInfId, and a generated "PMT…" id is used for payments without
-// one.
+// execution date (ReqdExctnDt: the value date, or the file's date when the value date is past; the
+// file's date is today in the debtor bank's time zone, Options.Location, UTC by default) and batch
+// id; a batch id becomes the PmtInfId, and a generated "PMT…" id is used for payments without one.
 //
 // # The rail
 //

@@ -283,6 +283,64 @@ func TestBuildExecutionDateNotInThePast(t *testing.T) {
 	assert.NotContains(t, buf.String(), "2026-01-15<")
 }
 
+// TestBuildExecutionDateInTheBankZone: "today", the floor of the requested execution date, is the
+// date in Options.Location, the debtor bank's time zone (UTC when nil), and CreDtTm is written there
+// with its offset. At 01:30 in Istanbul (22:30 UTC the day before) a Turkish bank's today is the
+// later date; in New York at 20:00 (01:00 UTC the day after) it is the earlier one.
+func TestBuildExecutionDateInTheBankZone(t *testing.T) {
+	ist, err := time.LoadLocation("Europe/Istanbul")
+	require.NoError(t, err)
+	nyc, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	tests := []struct {
+		name      string
+		loc       *time.Location
+		now       time.Time
+		valueDate string
+		want      string // ReqdExctnDt
+		wantCre   string // CreDtTm
+	}{
+		{"UTC (nil)", nil, time.Date(2026, 1, 16, 22, 30, 0, 0, time.UTC), "2026-01-15",
+			"2026-01-16", "2026-01-16T22:30:00Z"},
+		{"UTC (nil), a clock in another zone", nil, time.Date(2026, 1, 17, 1, 30, 0, 0, ist), "2026-01-15",
+			"2026-01-16", "2026-01-16T22:30:00Z"},
+		{"Istanbul before midnight", ist, time.Date(2026, 1, 16, 23, 30, 0, 0, ist), "2026-01-15",
+			"2026-01-16", "2026-01-16T23:30:00+03:00"},
+		{"Istanbul after midnight", ist, time.Date(2026, 1, 17, 1, 30, 0, 0, ist), "2026-01-16",
+			"2026-01-17", "2026-01-17T01:30:00+03:00"},
+		{"Istanbul after midnight, value date today", ist, time.Date(2026, 1, 17, 1, 30, 0, 0, ist), "2026-01-17",
+			"2026-01-17", "2026-01-17T01:30:00+03:00"},
+		{"Istanbul, a future value date is kept", ist, time.Date(2026, 1, 17, 1, 30, 0, 0, ist), "2026-01-20",
+			"2026-01-20", "2026-01-17T01:30:00+03:00"},
+		{"New York before midnight, UTC after", nyc, time.Date(2026, 1, 16, 20, 0, 0, 0, nyc), "2026-01-16",
+			"2026-01-16", "2026-01-16T20:00:00-05:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newRailEnv(t, pain001.Options{})
+			p := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) {
+				r.ValueDate, r.ToAccount = payment.MustDate(tt.valueDate), e.creditors[0].ID
+			}), payment.StatusProcessing)
+			f, err := pain001.Build(ctx, e.store, []payment.Payment{p},
+				pain001.Options{IDs: &paymenttest.IDs{}, Clock: clockAt(tt.now), Location: tt.loc})
+			require.NoError(t, err)
+			require.Len(t, f.Batches, 1)
+			assert.Equal(t, payment.MustDate(tt.want), f.Batches[0].ExecutionDate)
+			assert.True(t, tt.now.Equal(f.CreatedAt), "CreatedAt %s is the clock's instant %s", f.CreatedAt, tt.now)
+			var buf bytes.Buffer
+			require.NoError(t, f.Encode(&buf))
+			assert.Contains(t, buf.String(), "<ReqdExctnDt><Dt>"+tt.want+"</Dt></ReqdExctnDt>")
+			assert.Contains(t, buf.String(), "<CreDtTm>"+tt.wantCre+"</CreDtTm>")
+			xsdValid(t, "pain.001.001.09.xsd", buf.Bytes())
+		})
+	}
+}
+
+// clockAt is a clock stopped at a time, in that time's location (paymenttest.Clock turns it to UTC).
+type clockAt time.Time
+
+func (c clockAt) Now() time.Time { return time.Time(c) }
+
 func TestBuildRefuses(t *testing.T) {
 	e := newRailEnv(t, pain001.Options{})
 	ok := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.ToAccount = e.creditors[0].ID }), payment.StatusApproved)
