@@ -60,6 +60,8 @@ type CSVFile struct {
 	Header []string
 	Comma  rune
 	Rows   []CSVRow
+	// keyPrefix is the prefix of the keys the last SubmitCSV of the file derived for its rows.
+	keyPrefix string
 }
 
 // Fingerprint returns the SHA-256, in lower-case hex, of the file's header and rows as read: each
@@ -89,7 +91,8 @@ func (f *CSVFile) Fingerprint() string {
 // csvColumns are the columns a payments CSV may have, in any order. Exactly one of amount (major
 // units, "1250.00") and amount_minor (integer minor units, 125000) is required, with currency,
 // from_account and to_account. method defaults to bank_transfer. A column named "error" (as in a
-// downloaded file of failed rows) is ignored.
+// downloaded file of failed rows) is ignored. An idempotency_key written with an apostrophe before a
+// leading = + - @ (as WriteFailedCSV guards it against spreadsheet formulas) reads without it.
 var csvColumns = []string{"amount", "amount_minor", "currency", "method", "from_account", "to_account", "reference",
 	"description", "value_date", "idempotency_key"}
 
@@ -213,7 +216,7 @@ func rowRequest(rec []string, col map[string]int, line int) (payment.Request, er
 		ToAccount:      payment.AccountID(get("to_account")),
 		Reference:      get("reference"),
 		Description:    get("description"),
-		IdempotencyKey: get("idempotency_key"),
+		IdempotencyKey: unneutralize(get("idempotency_key")),
 	}
 	if req.Method == "" {
 		req.Method = payment.MethodBankTransfer
@@ -251,44 +254,73 @@ func rowRequest(rec []string, col map[string]int, line int) (payment.Request, er
 	return req, errors.Join(errs...)
 }
 
-// WriteFailedCSV writes the header and the given rows as they were uploaded, with an "error" column
-// saying why each failed, in the upload's separator: fix the rows and upload the file again.
+// WriteFailedCSV writes the header and the given rows as they were uploaded, in the upload's
+// separator, with an "error" column saying why each failed and an "idempotency_key" column holding the
+// key each was submitted under: its own, or the one SubmitCSV derived for it, "<prefix>:<n>" with the
+// prefix of the last SubmitCSV of f (CSVKeyPrefix(f) when f was not submitted). Fix the rows and
+// submit that file: its rows keep the original rows' keys, so it and the original file, run in any
+// order and again, create each payment once. A column the file already has (error, idempotency_key)
+// is filled in, not added again; a row's own key is kept as written.
 func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
 	cw := csv.NewWriter(w)
 	cw.Comma = f.Comma
-	errCol := -1
-	for i, h := range f.Header {
-		if strings.EqualFold(strings.TrimSpace(h), "error") {
-			errCol = i
-		}
+	header := append([]string(nil), f.Header...)
+	errCol, keyCol := column(f.Header, "error"), column(f.Header, "idempotency_key")
+	if keyCol < 0 {
+		keyCol, header = len(header), append(header, "idempotency_key")
 	}
-	header := f.Header
 	if errCol < 0 {
-		header = append(append([]string(nil), f.Header...), "error")
+		errCol, header = len(header), append(header, "error")
 	}
 	if err := cw.Write(neutralize(header)); err != nil {
 		return err
+	}
+	prefix := f.keyPrefix
+	if prefix == "" {
+		prefix = CSVKeyPrefix(f)
 	}
 	for i, row := range f.Rows {
 		msg, ok := failed[i]
 		if !ok {
 			continue
 		}
-		rec := append([]string(nil), row.Record...)
-		for len(rec) < len(f.Header) {
-			rec = append(rec, "")
+		// Cells past the header's are read as nothing; they would land in the added columns.
+		rec := make([]string, len(header))
+		copy(rec, row.Record[:min(len(row.Record), len(f.Header))])
+		if strings.TrimSpace(rec[keyCol]) == "" {
+			rec[keyCol] = prefix + ":" + strconv.Itoa(i+1)
 		}
-		if errCol >= 0 {
-			rec[errCol] = msg
-		} else {
-			rec = append(rec[:len(f.Header)], msg)
-		}
+		rec[errCol] = msg
 		if err := cw.Write(neutralize(rec)); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// column returns the index of the last column of header with the given name, as ReadPaymentsCSV reads
+// names, or -1.
+func column(header []string, name string) int {
+	at := -1
+	for i, h := range header {
+		if strings.ToLower(strings.TrimSpace(h)) == name {
+			at = i
+		}
+	}
+	return at
+}
+
+// unneutralize undoes neutralize, for a cell whose value must survive a file of failed rows
+// exactly: the idempotency key, which the rows submitted again must keep.
+func unneutralize(c string) string {
+	if len(c) > 1 && c[0] == '\'' {
+		switch c[1] {
+		case '=', '+', '-', '@', '\t', '\r':
+			return c[1:]
+		}
+	}
+	return c
 }
 
 // neutralize guards cells against spreadsheet formula injection: a cell starting with = + - @ (or a

@@ -81,9 +81,34 @@ func TestWriteFailedCSVNeutralizesFormulas(t *testing.T) {
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, map[int]string{0: "@bad", 1: "x"}))
-	assert.Equal(t, "amount;currency;from_account;to_account;description;error\n"+
-		"1;TRY;a;b;'=cmd|'/c calc'!A1;'@bad\n"+
-		"2;TRY;a;b;-5;x\n", buf.String())
+	p := dashboard.CSVKeyPrefix(f)
+	assert.Equal(t, "amount;currency;from_account;to_account;description;idempotency_key;error\n"+
+		"1;TRY;a;b;'=cmd|'/c calc'!A1;"+p+":1;'@bad\n"+
+		"2;TRY;a;b;-5;"+p+":2;x\n", buf.String())
+}
+
+// TestWriteFailedCSVKeys: the failed rows carry the idempotency key they were submitted under, in an
+// idempotency_key column: their own, or the one SubmitCSV derived; a column the file has is filled
+// in, not added again.
+func TestWriteFailedCSVKeys(t *testing.T) {
+	t.Run("no key column", func(t *testing.T) {
+		f, err := dashboard.ReadPaymentsCSV(strings.NewReader("amount,currency,from_account,to_account\n1,TRY,a,b\n2,TRY,a,b\n"))
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, dashboard.WriteFailedCSV(&buf, f, map[int]string{1: "x"}))
+		assert.Equal(t, "amount,currency,from_account,to_account,idempotency_key,error\n"+
+			"2,TRY,a,b,"+dashboard.CSVKeyPrefix(f)+":2,x\n", buf.String(), "a file not submitted: its content's keys")
+	})
+	t.Run("key and error columns", func(t *testing.T) {
+		f, err := dashboard.ReadPaymentsCSV(strings.NewReader("amount;currency;from_account;to_account;idempotency_key;error\n" +
+			"1;TRY;a;b;erp-1;old\n2;TRY;a;b; ;old\n3;TRY;a;b\n4;TRY;a;b;erp-4\n"))
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, dashboard.WriteFailedCSV(&buf, f, map[int]string{0: "x", 1: "y", 2: "z"}))
+		p := dashboard.CSVKeyPrefix(f)
+		assert.Equal(t, "amount;currency;from_account;to_account;idempotency_key;error\n"+
+			"1;TRY;a;b;erp-1;x\n2;TRY;a;b;"+p+":2;y\n3;TRY;a;b;"+p+":3;z\n", buf.String())
+	})
 }
 
 func FuzzReadPaymentsCSV(f *testing.F) {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/orkesta/orkesta/batch"
@@ -31,7 +32,11 @@ func CSVKeyPrefix(f *CSVFile) string { return "csv:" + f.Fingerprint() }
 // with Item.Replayed set, that payment and its batch; only the missing rows are created. To create
 // the payments of a file that was submitted before once more, on purpose, pass an
 // opts.IdempotencyKey not used before (a row's own idempotency_key still creates its payment once).
-// A prefix too long for the keys derived from it is refused before anything is created.
+// A prefix too long for the keys derived from it is refused before anything is created; the prefix
+// used is kept in f, for WriteFailedCSV.
+//
+// A row that repeats the key of an earlier row of the file fails with a *batch.DuplicateKeyError
+// (First being that row's index in f.Rows), in the same batch of 500 or not, and is not sent.
 func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, f *CSVFile, opts batch.Options) (*CSVResult, error) {
 	prefix := opts.IdempotencyKey
 	if prefix == "" {
@@ -39,10 +44,18 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 	} else if err := checkKeyPrefix(prefix, len(f.Rows)); err != nil {
 		return nil, err
 	}
+	f.keyPrefix = prefix // for WriteFailedCSV
 	// The rows' keys are theirs; batch would derive per-batch keys from its own and clash across
 	// the file's batches.
 	opts.IdempotencyKey = ""
 	res := &CSVResult{Items: make([]batch.Item, len(f.Rows))}
+	// batch fails an item that repeats a key only within one batch; across two the later one would be
+	// taken for a retry of the earlier. Derived keys are distinct by construction: only a row's own
+	// key can repeat one.
+	var first map[string]int // key → the file's first row with it
+	if slices.ContainsFunc(f.Rows, func(r CSVRow) bool { return r.Err == nil && r.Request.IdempotencyKey != "" }) {
+		first = make(map[string]int, len(f.Rows))
+	}
 	var idx []int
 	var reqs []payment.Request
 	for i, row := range f.Rows {
@@ -53,6 +66,13 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 		req := row.Request
 		if req.IdempotencyKey == "" {
 			req.IdempotencyKey = prefix + ":" + strconv.Itoa(i+1)
+		}
+		if first != nil {
+			if j, dup := first[req.IdempotencyKey]; dup {
+				res.Items[i] = batch.Item{Index: i, Status: batch.ItemFailed, Err: &batch.DuplicateKeyError{First: j}}
+				continue
+			}
+			first[req.IdempotencyKey] = i
 		}
 		idx = append(idx, i)
 		reqs = append(reqs, req)

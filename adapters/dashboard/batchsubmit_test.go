@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -342,4 +343,130 @@ func TestBatchUploadTwice(t *testing.T) {
 		}
 		assert.Equal(t, rows, n)
 	})
+}
+
+// failRefs fails the writes of the payments with the given references, as a busy database fails some
+// rows of a batch; set none to end it.
+type failRefs struct {
+	payment.Store
+	mu   sync.Mutex
+	refs []string
+}
+
+func (s *failRefs) set(refs ...string) { s.mu.Lock(); s.refs = refs; s.mu.Unlock() }
+
+func (s *failRefs) CreatePayment(ctx context.Context, c payment.Change) error {
+	s.mu.Lock()
+	fail := slices.Contains(s.refs, c.Payment.Reference)
+	s.mu.Unlock()
+	if fail {
+		return errors.New("database is locked")
+	}
+	return s.Store.CreatePayment(ctx, c)
+}
+
+// TestSubmitCSVFailedRowsThenSameFile: the failed rows written by WriteFailedCSV, submitted, keep the
+// keys the original file gives them, so that the original file submitted after them (or before)
+// creates nothing twice; with or without a key prefix of the caller's, and for keys that the file
+// of failed rows guards against spreadsheet formulas.
+func TestSubmitCSVFailedRowsThenSameFile(t *testing.T) {
+	for _, prefix := range []string{"", "run-2", "+run-3"} {
+		t.Run("prefix="+prefix, func(t *testing.T) {
+			store := &failRefs{Store: memory.New()}
+			env := paymenttest.NewEnv(t, store)
+			ctx := context.Background()
+			row := func(ref, key string) string {
+				return "1.00;TRY;" + string(env.Own.ID) + ";" + string(env.Vendor.ID) + ";" + ref + ";" + key + "\n"
+			}
+			text := "amount;currency;from_account;to_account;reference;idempotency_key\n" +
+				row("K-1", "") + row("K-2", "") + row("K-3", "erp-3") + row("K-4", "=erp-4")
+			f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+			require.NoError(t, err)
+			opts := batch.Options{IdempotencyKey: prefix}
+
+			store.set("K-2", "K-3", "K-4")
+			res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+			require.NoError(t, err)
+			failed := map[int]string{}
+			for i, it := range res.Items {
+				if it.Err != nil {
+					failed[i] = dashboard.ErrorText(it.Err)
+				}
+			}
+			require.Len(t, failed, 3)
+			store.set()
+			var buf bytes.Buffer
+			require.NoError(t, dashboard.WriteFailedCSV(&buf, f, failed))
+
+			again, err := dashboard.ReadPaymentsCSV(&buf)
+			require.NoError(t, err)
+			res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, again, batch.Options{})
+			require.NoError(t, err)
+			want := prefix
+			if want == "" {
+				want = dashboard.CSVKeyPrefix(f)
+			}
+			var keys []string
+			for _, it := range res.Items {
+				require.NotNil(t, it.Payment, "%v", it.Err)
+				keys = append(keys, it.Payment.IdempotencyKey)
+			}
+			assert.Equal(t, []string{want + ":2", "erp-3", "=erp-4"}, keys, "the original rows' keys")
+
+			res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+			require.NoError(t, err)
+			cr, rp, fl := count(res)
+			assert.Equal(t, [3]int{0, 4, 0}, [3]int{cr, rp, fl})
+			assert.Equal(t, map[string]int{"K-1": 1, "K-2": 1, "K-3": 1, "K-4": 1}, references(t, env.Store, env.Workspace.ID))
+		})
+	}
+}
+
+// TestSubmitCSVOwnKeyRepeated: a row that repeats an earlier row's own idempotency_key fails as a
+// repeated key, within a batch of 500 or across two, and is not sent; the other rows are created.
+func TestSubmitCSVOwnKeyRepeated(t *testing.T) {
+	for _, batches := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batches=%v", batches), func(t *testing.T) {
+			store := payment.Store(memory.New())
+			if !batches {
+				store = struct{ payment.Store }{store} // no payment.BatchCreator: written one by one
+			}
+			env := paymenttest.NewEnv(t, store)
+			var b strings.Builder
+			b.WriteString("amount;currency;from_account;to_account;reference;idempotency_key\n")
+			for i := 1; i <= 504; i++ {
+				ref, key, amount := fmt.Sprintf("R-%d", i), "", "1.00"
+				switch i {
+				case 2:
+					amount = "x" // not sent: no part in the repeats
+				case 3, 501:
+					ref, key = "DUP", "erp-dup"
+				case 4, 5:
+					ref, key = "NEAR", "erp-near"
+				}
+				fmt.Fprintf(&b, "%s;TRY;%s;%s;%s;%s\n", amount, env.Own.ID, env.Vendor.ID, ref, key)
+			}
+			f, err := dashboard.ReadPaymentsCSV(strings.NewReader(b.String()))
+			require.NoError(t, err)
+			res, err := dashboard.SubmitCSV(context.Background(), env.Service, env.Workspace.ID, f, batch.Options{})
+			require.NoError(t, err)
+			cr, rp, fl := count(res)
+			assert.Equal(t, [3]int{501, 0, 3}, [3]int{cr, rp, fl}, "501 rows sent: two batches")
+			for _, tc := range []struct{ row, first int }{{500, 2}, {4, 3}} {
+				it := res.Items[tc.row]
+				assert.Equal(t, tc.row, it.Index)
+				assert.Equal(t, batch.ItemFailed, it.Status)
+				assert.False(t, it.Replayed)
+				var de *batch.DuplicateKeyError
+				require.ErrorAs(t, it.Err, &de, "row %d", tc.row+1)
+				assert.Equal(t, tc.first, de.First, "the file's row that has the key first")
+				assert.ErrorIs(t, it.Err, payment.ErrInvalid)
+			}
+			require.Len(t, res.BatchIDs, 2)
+			assert.NotEqual(t, res.BatchIDs[0], res.BatchIDs[1])
+			refs := references(t, env.Store, env.Workspace.ID)
+			assert.Equal(t, 1, refs["DUP"])
+			assert.Equal(t, 1, refs["NEAR"])
+		})
+	}
 }

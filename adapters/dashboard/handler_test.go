@@ -311,8 +311,11 @@ func TestBatchUpload(t *testing.T) {
 	require.Len(t, m, 2)
 	code, failed := c.post("/batch/failed.csv", url.Values{"csv": {htmlUnescape(m[1])}})
 	assert.Equal(t, http.StatusOK, code)
-	assert.Equal(t, "amount,currency,from_account,to_account,reference,error\n"+
-		"1.001,TRY,"+string(e.Own.ID)+","+string(e.Vendor.ID)+`,B-2,"amount: ""1.001"" has more than 2 decimal places for TRY"`+"\n", failed)
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(csv))
+	require.NoError(t, err)
+	assert.Equal(t, "amount,currency,from_account,to_account,reference,idempotency_key,error\n"+
+		"1.001,TRY,"+string(e.Own.ID)+","+string(e.Vendor.ID)+",B-2,"+dashboard.CSVKeyPrefix(f)+`:2,"amount: ""1.001"" has more than 2 decimal places for TRY"`+"\n",
+		failed, "the failed row with the key the uploaded file gives it")
 
 	t.Run("a file that is no payments CSV", func(t *testing.T) {
 		code, body := c.upload("/batch", "file", "x.csv", "hello\n")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orkesta/orkesta/adapters/dashboard"
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
 )
@@ -43,7 +46,7 @@ func TestBatchFailedOutRewritten(t *testing.T) {
 	))
 	failed, err := os.ReadFile(filepath.Join(h.dir, "failed.csv"))
 	require.NoError(t, err)
-	assert.Equal(t, "amount;currency;from_account;to_account;reference;error\n", strings.ReplaceAll(string(failed), "\r\n", "\n"),
+	assert.Equal(t, "amount;currency;from_account;to_account;reference;error;idempotency_key\n", strings.ReplaceAll(string(failed), "\r\n", "\n"),
 		"nothing failed: the header alone")
 	_, err = os.Stat(filepath.Join(h.dir, "missing"))
 	assert.True(t, os.IsNotExist(err))
@@ -228,4 +231,104 @@ func TestBatchSameFileAgain(t *testing.T) {
 		step{args: []string{"payments", "list"}},
 	))
 	assert.Equal(t, map[string]int{"INV-1": 2, "INV-3": 1, "INV-5": 2}, references(t, h))
+}
+
+// lockedOnce fails the writes of one reference with a transient store error (SQLite "database is
+// locked"), as a busy database does to one row of a batch.
+type lockedOnce struct {
+	*memory.Store
+	ref string
+}
+
+func (s *lockedOnce) CreatePayments(ctx context.Context, cs []payment.Change) ([]error, error) {
+	var keep []payment.Change
+	var at []int
+	errs := make([]error, len(cs))
+	for i, c := range cs {
+		if c.Payment.Reference == s.ref {
+			errs[i] = errors.New("database is locked")
+			continue
+		}
+		keep, at = append(keep, c), append(at, i)
+	}
+	got, err := s.Store.CreatePayments(ctx, keep)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		errs[i] = got[j]
+	}
+	return errs, nil
+}
+
+// TestBatchFailedOutThenSameFileAgain: the two ways the help gives to finish a batch, submitting the
+// --failed-out file and running the same file again, done one after the other create each row once:
+// the --failed-out file carries each row's idempotency key, the one the original file gives it.
+func TestBatchFailedOutThenSameFileAgain(t *testing.T) {
+	for _, key := range []string{"", "payroll-run-2"} {
+		t.Run("key="+key, func(t *testing.T) {
+			h := newHarness(t).served(t)
+			own, vendor := batchAccounts(t, h)
+			file := filepath.Join(h.dir, "pay.csv")
+			failed := filepath.Join(h.dir, "failed.csv")
+			require.NoError(t, os.WriteFile(file, []byte(paymentsCSV(own, vendor, 3)), 0o600))
+			var keyArgs []string
+			if key != "" {
+				keyArgs = []string{"--idempotency-key", key}
+			}
+
+			h.wrap = func(m *memory.Store) payment.Store { return &lockedOnce{Store: m, ref: "INV-00002"} }
+			r := h.run(append([]string{"batch", "submit", file, "--failed-out", failed}, keyArgs...)...)
+			require.Equal(t, ExitError, r.code, r.stdout+r.stderr)
+			h.wrap = nil
+
+			// The database is fine again: the user submits the failed rows, as the message says.
+			out := submitJSON(t, h, ExitOK, failed)
+			require.Len(t, out.Items, 1)
+			require.NotNil(t, out.Items[0].Payment)
+			assert.Equal(t, 1, out.Created)
+			prefix := key
+			if prefix == "" {
+				data, err := os.ReadFile(file)
+				require.NoError(t, err)
+				f, err := dashboard.ReadPaymentsCSV(bytes.NewReader(data))
+				require.NoError(t, err)
+				prefix = dashboard.CSVKeyPrefix(f)
+			}
+			assert.Equal(t, prefix+":2", out.Items[0].Payment.IdempotencyKey, "the original row's key")
+			// Later (or another operator), unsure the first run finished, runs the same file again.
+			out = submitJSON(t, h, ExitOK, append([]string{file}, keyArgs...)...)
+			assert.Equal(t, [3]int{0, 3, 0}, [3]int{out.Created, out.Replayed, out.Failed})
+			assert.Equal(t, map[string]int{"INV-00001": 1, "INV-00002": 1, "INV-00003": 1}, references(t, h))
+		})
+	}
+}
+
+// TestBatchOwnKeyRepeatedAcrossBatches: a file whose first and 501st rows repeat one idempotency_key
+// (the same payment twice in the ERP export): the 501st fails as a repeated key, as it would within
+// 500 rows, not as a row an earlier run created; the file's two batches keep their own ids.
+func TestBatchOwnKeyRepeatedAcrossBatches(t *testing.T) {
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+	var b []byte
+	b = append(b, "amount;currency;from_account;to_account;reference;idempotency_key\n"...)
+	for i := 1; i <= 502; i++ {
+		ref, key := "INV-"+strconv.Itoa(i), ""
+		if i == 1 || i == 501 {
+			ref, key = "INV-DUP", "erp-dup"
+		}
+		b = append(b, fmt.Sprintf("10.00;TRY;%s;%s;%s;%s\n", own, vendor, ref, key)...)
+	}
+	file := filepath.Join(h.dir, "pay.csv")
+	require.NoError(t, os.WriteFile(file, b, 0o600))
+	out := submitJSON(t, h, ExitError, file)
+	assert.Equal(t, [3]int{501, 0, 1}, [3]int{out.Created, out.Replayed, out.Failed})
+	last := out.Items[500]
+	assert.Equal(t, 502, last.Line)
+	assert.False(t, last.Replayed)
+	assert.Equal(t, "failed", string(last.Status))
+	assert.Equal(t, "idempotency_key: is the same as item 0's; each item needs its own key", last.Error)
+	require.Len(t, out.BatchIDs, 2)
+	assert.NotEqual(t, out.BatchIDs[0], out.BatchIDs[1], "the file's two batches")
+	assert.Equal(t, 1, references(t, h)["INV-DUP"])
 }
