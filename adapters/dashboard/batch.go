@@ -2,9 +2,12 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
@@ -85,7 +88,7 @@ func unjoin(err error) []error {
 // click, a browser that sends the form again, a second upload after a lost answer) creates nothing
 // twice: the rows' idempotency keys come from the file's content (see SubmitCSV), and the rows an
 // earlier upload created are shown as such. Creating them once more takes the "again" box, whose
-// keys come from the form's token as well.
+// keys come from the form's token as well (see againPrefix).
 func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session) {
 	// The page shown next holds a new form: uploading from it is a new upload.
 	v := &batchView{Token: randomToken()}
@@ -112,7 +115,10 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 	}
 	opts := batch.Options{Actor: "dashboard:" + s.keyID}
 	if again {
-		opts.IdempotencyKey = CSVKeyPrefix(f) + ":again:" + token
+		if opts.IdempotencyKey, err = h.againPrefix(r.Context(), s, f, token); err != nil {
+			h.serverError(w, r, s, err)
+			return
+		}
 	}
 	res, err := SubmitCSV(r.Context(), h.svc, s.ws, f, opts)
 	if err != nil {
@@ -147,6 +153,85 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 	h.opts.Logger.Info("dashboard: batch uploaded", "created", v.Created, "replayed", v.Replayed, "failed", v.Failed,
 		"again", again, "by", s.keyID)
 	h.show(w, r, s, http.StatusOK, "batch", "Batch upload", "batch", v)
+}
+
+// againPrefix returns the opts.IdempotencyKey for SubmitCSV of f uploaded with "again" ticked, from
+// the form that carried token. When no payment holds any of the keys the file's rows get from its
+// content, the file was not uploaded before, or created nothing: it is "" (those keys), so that a
+// later upload of the file without "again" finds its payments instead of creating them a second
+// time. Otherwise it is the file's prefix with ":again:" and the token, keys of that form's own.
+//
+// The session remembers the answer for the form and file, so that the same form sent twice, or at
+// once (a double click), gets the same keys, and creates the payments once.
+func (h *Handler) againPrefix(ctx context.Context, s *session, f *CSVFile, token string) (string, error) {
+	fileKeys := CSVKeyPrefix(f)
+	c := s.uploads.choice(token + " " + fileKeys)
+	if c != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.decided {
+			return c.prefix, nil
+		}
+	}
+	prefix := ""
+	for i, row := range f.Rows {
+		if row.Err != nil || row.Request.IdempotencyKey != "" {
+			continue // not sent, or keyed by the row itself
+		}
+		_, err := h.svc.Store().GetPaymentByKey(ctx, s.ws, fileKeys+":"+strconv.Itoa(i+1))
+		if err == nil {
+			prefix = fileKeys + ":again:" + token
+			break
+		}
+		if !errors.Is(err, payment.ErrNotFound) {
+			return "", err
+		}
+	}
+	if c != nil {
+		c.prefix, c.decided = prefix, true
+	}
+	return prefix, nil
+}
+
+// maxAgainChoices bounds the "again" uploads a session remembers (see againPrefix).
+const maxAgainChoices = 64
+
+// againChoices is what a session remembers of its "again" uploads: for a form's token and a file,
+// the key prefix chosen. Safe for concurrent use; shared by the copies of a session.
+type againChoices struct {
+	mu    sync.Mutex
+	m     map[string]*againChoice
+	order []string // oldest first
+}
+
+// againChoice is the prefix chosen for one form and file; mu is held while it is chosen.
+type againChoice struct {
+	mu      sync.Mutex
+	decided bool
+	prefix  string
+}
+
+// choice returns the choice for key, new if there is none; nil when a is nil (nothing remembered).
+func (a *againChoices) choice(key string) *againChoice {
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.m[key]; ok {
+		return c
+	}
+	if a.m == nil {
+		a.m = make(map[string]*againChoice)
+	}
+	if len(a.order) >= maxAgainChoices {
+		delete(a.m, a.order[0])
+		a.order = a.order[1:]
+	}
+	c := &againChoice{}
+	a.m[key] = c
+	a.order = append(a.order, key)
+	return c
 }
 
 func (h *Handler) batchFailed(w http.ResponseWriter, r *http.Request, _ *session) {

@@ -36,6 +36,8 @@ type session struct {
 	wsName   string
 	lastSeen time.Time
 	flash    flash
+	// uploads remembers the session's "again" batch uploads (see againPrefix).
+	uploads *againChoices
 }
 
 // flash is a one-shot message shown on the next page.
@@ -308,8 +310,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnauthorized, &v)
 		return
 	}
+	// The attempt counts as failed from here, before the key store is asked (so that attempts sent at
+	// once cannot all pass the limit), until the key proves valid.
 	client := h.clientOf(r)
-	if wait := h.signIns.wait(client, h.now()); wait > 0 {
+	if wait := h.signIns.take(client, h.now()); wait > 0 {
 		secs := int(wait / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		v.Error = fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", secs)
@@ -320,23 +324,24 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	hash := payment.HashAPIKey(secret)
 	k, err := h.keys.GetAPIKeyByHash(r.Context(), hash)
 	if err != nil && !errors.Is(err, payment.ErrNotFound) {
+		h.signIns.refund(client, h.now()) // the key was not checked
 		h.serverError(w, r, nil, err)
 		return
 	}
 	if err != nil || !k.Active(h.now()) {
-		h.signIns.failed(client, h.now())
 		v.Error = "That API key is not valid: it is unknown, revoked or expired."
 		h.opts.Logger.Info("dashboard sign-in refused", "client", client)
 		h.renderLogin(w, r, http.StatusUnauthorized, &v)
 		return
 	}
+	h.signIns.refund(client, h.now())
 	ws, err := h.svc.Workspace(r.Context(), k.Workspace)
 	if err != nil {
 		h.serverError(w, r, nil, err)
 		return
 	}
 	s := &session{id: randomToken(), csrf: randomToken(), keyHash: hash, keyID: k.ID, keyName: k.Name, scope: k.Scope,
-		ws: ws.ID, wsName: ws.Name, lastSeen: h.now()}
+		ws: ws.ID, wsName: ws.Name, lastSeen: h.now(), uploads: &againChoices{}}
 	h.mu.Lock()
 	h.gcLocked()
 	h.sessions[s.id] = s

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -107,4 +109,99 @@ func TestSignInLimitOptions(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, postSignIn(t, off, "192.0.2.1:1", wrong, nil).Code)
 	}
 	assert.Equal(t, http.StatusSeeOther, postSignIn(t, off, "192.0.2.1:1", e.writer, nil).Code)
+}
+
+// slowKeys is a key store whose lookups take a while, as a database on another host does.
+type slowKeys struct {
+	payment.KeyStore
+	lookups atomic.Int64
+}
+
+func (s *slowKeys) GetAPIKeyByHash(ctx context.Context, hash [32]byte) (payment.APIKey, error) {
+	s.lookups.Add(1)
+	time.Sleep(2 * time.Millisecond)
+	return s.KeyStore.GetAPIKeyByHash(ctx, hash)
+}
+
+// TestSignInLimitConcurrent: failed sign-ins sent at once from one client reach the key store no more
+// often than the limit allows one after the other; the rest are 429.
+func TestSignInLimitConcurrent(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	keys := &slowKeys{KeyStore: e.store}
+	h := dashboard.New(e.Service, keys, dashboard.Options{Clock: e.Clock})
+	const n = 100
+	var wg sync.WaitGroup
+	var unauthorized, limited atomic.Int64
+	for i := range n {
+		wg.Go(func() {
+			rec := postSignIn(t, h, "192.0.2.9:"+strconv.Itoa(1000+i), "ork_live_guess-"+strconv.Itoa(i), nil)
+			switch rec.Code {
+			case http.StatusUnauthorized:
+				unauthorized.Add(1)
+			case http.StatusTooManyRequests:
+				limited.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, dashboard.DefaultSignInFailures, keys.lookups.Load(), "only the burst reaches the key store")
+	assert.EqualValues(t, dashboard.DefaultSignInFailures, unauthorized.Load())
+	assert.EqualValues(t, n-dashboard.DefaultSignInFailures, limited.Load())
+}
+
+// TestSignInSuccessCostsNothing: a sign-in that succeeds does not count against the client (the
+// attempt is counted before the key store is asked and given back when the key is valid).
+func TestSignInSuccessCostsNothing(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	h := dashboard.New(e.Service, e.store, dashboard.Options{Clock: e.Clock})
+	const wrong = "ork_live_not-a-key-at-all"
+	for range dashboard.DefaultSignInFailures - 1 {
+		require.Equal(t, http.StatusUnauthorized, postSignIn(t, h, "192.0.2.1:1", wrong, nil).Code)
+	}
+	for i := range 3 * dashboard.DefaultSignInFailures {
+		require.Equal(t, http.StatusSeeOther, postSignIn(t, h, "192.0.2.1:1", e.writer, nil).Code, "sign-in %d", i+1)
+	}
+	assert.Equal(t, http.StatusUnauthorized, postSignIn(t, h, "192.0.2.1:1", wrong, nil).Code, "the tenth failure")
+	assert.Equal(t, http.StatusTooManyRequests, postSignIn(t, h, "192.0.2.1:1", e.writer, nil).Code)
+}
+
+// TestSignInLimitClientIPWithPort: the client is its address whatever ClientIP adds around it: a
+// port (as some front ends set X-Forwarded-For, or r.RemoteAddr itself), brackets, spaces; an
+// IPv4-mapped IPv6 address is the IPv4 address.
+func TestSignInLimitClientIPWithPort(t *testing.T) {
+	forms := [][]string{
+		{"203.0.113.5:52311", "203.0.113.5:52312", " 203.0.113.5 ", "203.0.113.5", "[::ffff:203.0.113.5]:1", "::ffff:203.0.113.5"},
+		{"[2001:db8:1:2::1]:443", "[2001:db8:1:2::2]:444", "2001:db8:1:2::3", "[2001:db8:1:2::4]", " [2001:db8:1:2::5]:1 "},
+	}
+	for _, addrs := range forms {
+		t.Run(addrs[0], func(t *testing.T) {
+			e := newTestEnv(t, dashboard.Options{})
+			keys := &countingKeys{KeyStore: e.store}
+			h := dashboard.New(e.Service, keys, dashboard.Options{Clock: e.Clock,
+				ClientIP: func(r *http.Request) string { return r.Header.Get("X-Forwarded-For") }})
+			for i := range 3 * dashboard.DefaultSignInFailures {
+				hdr := http.Header{"X-Forwarded-For": {addrs[i%len(addrs)]}}
+				postSignIn(t, h, "10.0.0.1:"+strconv.Itoa(40000+i), "ork_live_guess", hdr)
+			}
+			assert.EqualValues(t, dashboard.DefaultSignInFailures, keys.lookups.Load(), "one address, however written, is one client")
+		})
+	}
+}
+
+// TestSignInLimitTableFull: once the limiter tracks as many clients as it may, a client that never
+// failed still signs in with a valid key, and fails with a wrong one (401, not 429).
+func TestSignInLimitTableFull(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	h := dashboard.New(e.Service, e.store, dashboard.Options{Clock: e.Clock})
+	for i := range 10_000 + dashboard.DefaultSignInFailures {
+		addr := "[2001:db8:" + strconv.FormatInt(int64(i>>16), 16) + ":" + strconv.FormatInt(int64(i&0xffff), 16) + "::1]:1"
+		postSignIn(t, h, addr, "ork_live_guess", nil)
+		if i%2500 == 2499 {
+			e.Clock.Advance(time.Second) // 2,500 guesses a second: no tracked bucket is full again
+		}
+	}
+	rec := postSignIn(t, h, "198.51.100.77:5000", e.writer, nil)
+	assert.Equal(t, http.StatusSeeOther, rec.Code, "a client that never failed signs in (Retry-After %q)", rec.Header().Get("Retry-After"))
+	rec = postSignIn(t, h, "198.51.100.78:5000", "ork_live_guess", nil)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "and fails as itself (Retry-After %q)", rec.Header().Get("Retry-After"))
 }
