@@ -45,17 +45,20 @@ type Claimer interface {
 	//   - pending in a workspace whose approval policy does not require approval for it
 	//     (Workspace.Approval.Requires is false: the store applies exactly that rule);
 	//   - processing and not yet Sent (a crash between the claim and the rail, or a temporary
-	//     failure to retry), or processing with a method in q.Polled (its rail reports outcomes).
+	//     failure to retry), or processing with a method in q.Polled (its rail reports outcomes);
+	// and it was not moved to processing outside the rails (Change.Outside).
 	Claim(ctx context.Context, q ClaimQuery) ([]Work, error)
 	// UpdateWork stores w's bookkeeping (Until, Attempts, LastError, Sent) for a payment w.Owner has
 	// claimed. It is ErrConflict, and changes nothing, when another owner has taken the payment since
 	// (the lease ran out). A store may forget the bookkeeping of payments that no longer need a rail.
 	UpdateWork(ctx context.Context, w Work) error
-	// MarkSent records that the processing payment id was handed to its rail, whoever did it (a
-	// Service.Dispatch outside any processor: the dashboard's "Send now", an export that wrote it
-	// into a file), so that no processor sends it again: it stays work only when its method is in
-	// ClaimQuery.Polled. It leaves a lease someone holds as it is, and otherwise makes the payment's
-	// bookkeeping free to claim from at on.
+	// MarkSent records that the processing payment id was handed to its rail by a Service.Dispatch
+	// outside any processor (the dashboard's "Send now"), so that no processor sends it again: it
+	// stays work only when its method is in ClaimQuery.Polled. It leaves a lease someone holds as it
+	// is, and otherwise makes the payment's bookkeeping free to claim from at on.
+	//
+	// A Claimer also honours Change.Outside in Store.UpdatePayment: a payment moved to processing
+	// that way is never returned by Claim again.
 	MarkSent(ctx context.Context, id ID, at time.Time) error
 }
 

@@ -489,8 +489,9 @@ func TestProcessorBoundsRailCallsByTheLease(t *testing.T) {
 }
 
 // TestProcessorLeavesWhatWasSentElsewhere: a payment handed to its rail outside any processor (the
-// dashboard's "Send now" through Service.Submit, or an export marked with Service.MarkSent) is never
-// sent again by a processor; on a polled rail the processor only asks about it.
+// dashboard's "Send now" through Service.Submit) is never sent again by a processor; on a polled rail
+// the processor only asks about it. One moved to processing outside the rails (an export's file,
+// Service.SubmitOutside) is neither sent nor asked about.
 func TestProcessorLeavesWhatWasSentElsewhere(t *testing.T) {
 	t.Run("Submit", func(t *testing.T) {
 		e := newProcEnv(t, &paymenttest.Rail{})
@@ -522,23 +523,36 @@ func TestProcessorLeavesWhatWasSentElsewhere(t *testing.T) {
 		assert.Equal(t, 1, rail.Accepted(p.ID))
 		assert.Equal(t, 1, rail.polls)
 	})
-	t.Run("MarkSent", func(t *testing.T) {
-		e := newProcEnv(t, &paymenttest.Rail{})
+	t.Run("SubmitOutside", func(t *testing.T) {
+		// A rail that reports outcomes and never heard of the payment: a processor that asked it would
+		// send the payment again.
+		rail := &pollRail{}
+		rail.status = func(payment.Payment) (payment.RailOutcome, error) { return payment.RailOutcome{}, payment.ErrNotFound }
+		e := newProcEnv(t, rail)
 		p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
-		// What an export does: the payment moves to processing on a service without rails, its file is
-		// written, and the payment is marked as sent.
+		// What an export does: the payment moves to processing, outside the rails, on a service
+		// without rails; its file is written.
 		exporter := payment.NewService(e.Service.Store(), payment.Options{Clock: e.Clock})
-		_, err := exporter.Submit(ctx, e.Workspace.ID, p.ID, "cli")
+		_, err := exporter.SubmitOutside(ctx, e.Workspace.ID, p.ID, "cli")
 		require.NoError(t, err)
-		require.NoError(t, exporter.MarkSent(ctx, e.Workspace.ID, p.ID))
-		st, err := e.processor(payment.ProcessorOptions{}).ProcessOnce(ctx)
-		require.NoError(t, err)
-		assert.Zero(t, st.Submitted, "%+v", st)
-		assert.Zero(t, e.rail.Attempts(p.ID), "the file holds it: no rail sends it")
+		pr := e.processor(payment.ProcessorOptions{})
+		for range 3 {
+			st, err := pr.ProcessOnce(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, st.Claimed, "%+v", st)
+			e.Clock.Advance(time.Hour)
+		}
+		assert.Zero(t, rail.Accepted(p.ID), "the file holds it: no rail sends it")
+		assert.Zero(t, rail.polls, "nor is a rail asked about it")
+		assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
 
-		other := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+		pending := e.MustCreate(t, func(r *payment.Request) { r.Amount = 10 })
+		_, err = exporter.SubmitOutside(ctx, e.Workspace.ID, pending.ID, "cli")
+		require.NoError(t, err, "a pending payment that needs no approval goes as Submit takes it")
+		settled := e.MustAdvance(t, e.MustCreate(t), payment.StatusSettled)
 		var se *payment.StatusError
-		assert.ErrorAs(t, exporter.MarkSent(ctx, e.Workspace.ID, other.ID), &se, "only a processing payment is sent")
+		_, err = exporter.SubmitOutside(ctx, e.Workspace.ID, settled.ID, "cli")
+		assert.ErrorAs(t, err, &se, "only what Submit takes")
 	})
 }
 

@@ -340,12 +340,7 @@ func (s *Service) Approve(ctx context.Context, ws WorkspaceID, id ID, actor stri
 // payment is then handed to it (see Dispatch); a permanent rail refusal fails the payment, and a
 // temporary one returns the processing payment with the error, for the caller to Dispatch again.
 func (s *Service) Submit(ctx context.Context, ws WorkspaceID, id ID, actor string) (Payment, error) {
-	p, err := s.transition(ctx, ws, id, fsm.EventSubmit, actor, "", func(w *Workspace, p *Payment) error {
-		if p.Status == StatusPending && w.Approval.Requires(p.Money()) {
-			return &NotAllowedError{Rule: "approval_required", Reason: "the workspace requires approval before this payment is submitted"}
-		}
-		return nil
-	})
+	p, err := s.transition(ctx, ws, id, fsm.EventSubmit, actor, "", approvedToSubmit)
 	if err != nil {
 		return p, err
 	}
@@ -388,19 +383,22 @@ func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment,
 	return p, nil
 }
 
-// MarkSent records that a processing payment left for its rail by a way of the caller's own (a file
-// written and uploaded outside any rail of this service, as `orkesta export pain001` does), so that
-// no processor hands it to a rail again. Dispatch does this itself. It does nothing on a store that
-// keeps no processor bookkeeping (not a Claimer).
-func (s *Service) MarkSent(ctx context.Context, ws WorkspaceID, id ID) error {
-	p, err := s.store.GetPayment(ctx, ws, id)
-	if err != nil {
-		return notFound(err, "payment", string(id), ws)
+// approvedToSubmit refuses to submit a pending payment that the workspace's policy wants approved.
+func approvedToSubmit(w *Workspace, p *Payment) error {
+	if p.Status == StatusPending && w.Approval.Requires(p.Money()) {
+		return &NotAllowedError{Rule: "approval_required", Reason: "the workspace requires approval before this payment is submitted"}
 	}
-	if p.Status != StatusProcessing {
-		return &StatusError{ID: id, Status: p.Status, Event: fsm.EventSubmit}
-	}
-	return s.markSent(ctx, id)
+	return nil
+}
+
+// SubmitOutside moves a payment to processing as Submit does, for a payment the caller hands to the
+// bank itself, outside every rail of this service: a file for upload, as `orkesta export pain001`
+// writes. No rail is called. On a store that keeps processor bookkeeping (a Claimer) the same write
+// records the payment as sent that way, so that no processor ever hands it to a rail or asks a rail
+// about it, even one that holds its lease at that moment; it leaves processing by the bank's status
+// report or statement (Settle, Fail, reconciliation).
+func (s *Service) SubmitOutside(ctx context.Context, ws WorkspaceID, id ID, actor string) (Payment, error) {
+	return s.transitionMut(ctx, ws, id, fsm.EventSubmit, actor, "", approvedToSubmit, func(c *Change) { c.Outside = true })
 }
 
 func (s *Service) markSent(ctx context.Context, id ID) error {
@@ -419,8 +417,8 @@ func (s *Service) Settle(ctx context.Context, ws WorkspaceID, id ID, actor, reas
 // Fail records that a processing payment failed, with the rail's code and message.
 func (s *Service) Fail(ctx context.Context, ws WorkspaceID, id ID, actor, code, reason string) (Payment, error) {
 	code, reason = storable(code), storable(reason)
-	return s.transitionMut(ctx, ws, id, fsm.EventFail, actor, reason, nil, func(p *Payment) {
-		p.FailureCode, p.FailureReason = code, reason
+	return s.transitionMut(ctx, ws, id, fsm.EventFail, actor, reason, nil, func(c *Change) {
+		c.Payment.FailureCode, c.Payment.FailureReason = code, reason
 	})
 }
 
@@ -448,7 +446,7 @@ func (s *Service) transition(ctx context.Context, ws WorkspaceID, id ID, ev fsm.
 // transitionMut is the one path every status change takes: load, ask the machine, check the
 // workspace's rules, compare-and-set in the store with the history record and event, publish.
 func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev fsm.Event, actor, reason string,
-	check func(*Workspace, *Payment) error, mutate func(*Payment)) (Payment, error) {
+	check func(*Workspace, *Payment) error, mutate func(*Change)) (Payment, error) {
 	actor, reason = storable(actor), storable(reason)
 	p, err := s.store.GetPayment(ctx, ws, id)
 	if err != nil {
@@ -470,12 +468,12 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 	from, prev := p.Status, p.Version
 	now := s.now()
 	p.Status, p.Version, p.UpdatedAt = to, prev+1, now
-	if mutate != nil {
-		mutate(&p)
-	}
 	c := Change{
 		Payment: p,
 		History: Transition{PaymentID: id, Seq: int(p.Version), From: from, To: to, Event: ev, Actor: actor, Reason: reason, At: now},
+	}
+	if mutate != nil {
+		mutate(&c)
 	}
 	c.Event = s.event(eventFor(to), &c.Payment)
 	if ev == fsm.EventUnreconcile {

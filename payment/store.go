@@ -43,6 +43,10 @@ type Change struct {
 	Payment Payment
 	History Transition
 	Event   Event
+	// Outside, on the move to processing (Service.SubmitOutside), says that the payment goes to the
+	// bank outside every rail of the service. A store that implements Claimer records it in the same
+	// write: from then on Claim never returns the payment, whatever its lease, Sent or Polled.
+	Outside bool
 }
 
 // BatchCreator is implemented by stores that can write many new payments in one transaction with one

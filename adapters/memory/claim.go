@@ -18,11 +18,24 @@ type workRec struct {
 	attempts  int
 	lastError string
 	sent      bool
+	outside   bool // moved to processing outside the rails (payment.Change.Outside): never work again
 }
 
 // workTable holds the bookkeeping of every payment a processor has claimed. Guarded by Store.mu.
 type workTable struct {
 	m map[payment.ID]*workRec
+}
+
+// markOutside records that payment id went to processing outside the rails (payment.Change.Outside).
+func (t *workTable) markOutside(id payment.ID) {
+	if t.m == nil {
+		t.m = make(map[payment.ID]*workRec)
+	}
+	if w := t.m[id]; w != nil {
+		w.outside, w.sent = true, true
+		return
+	}
+	t.m[id] = &workRec{outside: true, sent: true}
 }
 
 // Claim implements payment.Claimer. It scans every workspace's payments under the store's lock: fine
@@ -55,7 +68,7 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 				}
 				continue
 			}
-			if !slices.Contains(q.Methods, p.Method) || w != nil && w.until.After(q.Now) {
+			if !slices.Contains(q.Methods, p.Method) || w != nil && (w.outside || w.until.After(q.Now)) {
 				continue
 			}
 			switch p.Status {

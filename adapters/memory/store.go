@@ -302,6 +302,9 @@ func (s *Store) UpdatePayment(_ context.Context, c payment.Change, prevVersion i
 	if c.Event.Type != "" {
 		s.outbox.add(c.Event)
 	}
+	if c.Outside {
+		s.work.markOutside(c.Payment.ID)
+	}
 	return nil
 }
 

@@ -42,7 +42,8 @@ func claimPayments() string {
 			FROM payment_work k
 			JOIN payments p ON p.id = k.payment_id
 			JOIN workspaces w ON w.id = p.workspace_id
-			WHERE NOT k.awaiting_approval AND k.sent = q.sent AND k.method = q.m AND k.until <= $1
+			WHERE NOT k.awaiting_approval AND NOT k.outside AND k.sent = q.sent AND k.method = q.m
+				AND (k.until <= $1 OR (NOT q.sent AND k.owner = '')) -- never claimed: free, whatever its creation time says
 				AND p.method = k.method
 				AND (p.status IN ('approved', 'processing')
 					OR (p.status = 'pending' AND (w.approval_mode IN ('none', '') OR (w.approval_mode = 'threshold' AND EXISTS (

@@ -50,15 +50,25 @@ const (
 		)` + historyAndEvent
 
 	// $1 and $2 are the payment and its workspace, $34 the version it must still be at.
-	updatePayment = `WITH p AS (
+	updatePaymentCAS = `WITH p AS (
 			UPDATE payments SET amount = $3, currency = $4, method = $5, from_account = $6, to_account = $7,
 				description = $8, reference = $9, value_date = $10, status = $11, end_to_end = $12, batch_id = $13,
 				idempotency_key = $14, created_by = $15, failure_code = $16, failure_reason = $17,
 				created_at = $18, updated_at = $19, version = $20
 			WHERE id = $1 AND workspace_id = $2 AND version = $34
 			RETURNING id
+		)`
+
+	// updatePaymentOutside is updatePayment for a Change with Outside: the processors' bookkeeping
+	// records, in the same statement, that the payment is never work again (payment.Claimer).
+	updatePaymentOutside = updatePaymentCAS + `, o AS (
+			INSERT INTO payment_work (payment_id, owner, until, sent, method, outside)
+			SELECT id, '', $19, true, $5, true FROM p
+			ON CONFLICT (payment_id) DO UPDATE SET sent = true, outside = true
 		)` + historyAndEvent
 )
+
+var updatePayment = updatePaymentCAS + historyAndEvent
 
 // encodeEvent is the event's outbox payload, or nil for the empty event (nothing to publish). Its times
 // are stored like all others: UTC, microseconds.
@@ -322,8 +332,12 @@ func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion
 	if err != nil {
 		return err
 	}
+	stmt := updatePayment
+	if c.Outside {
+		stmt = updatePaymentOutside
+	}
 	var n int
-	if err := s.pool.QueryRow(ctx, updatePayment, append(args, prevVersion)...).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, stmt, append(args, prevVersion)...).Scan(&n); err != nil {
 		return translate(err)
 	}
 	if n == 1 {

@@ -85,9 +85,13 @@ func claimQuery(cq payment.ClaimQuery, now string) (string, []any) {
 			sent = append(sent, 1)
 		}
 		for _, sent := range sent {
+			due := `k.until <= ?`
+			if sent == 0 {
+				due = `(k.until <= ? OR k.owner = '')` // never claimed: free, whatever its creation time says
+			}
 			queues = append(queues, `SELECT * FROM (SELECT k.payment_id AS id, k.until AS due FROM payment_work k
 				JOIN payments p ON p.id = k.payment_id JOIN workspaces w ON w.id = p.workspace_id
-				WHERE k.awaiting_approval = 0 AND k.sent = ? AND k.method = ? AND k.until <= ? AND p.method = k.method
+				WHERE k.awaiting_approval = 0 AND k.outside = 0 AND k.sent = ? AND k.method = ? AND `+due+` AND p.method = k.method
 					AND (p.status IN ('approved', 'processing') OR (p.status = 'pending' AND `+noApprovalNeeded+`))
 				ORDER BY k.until, k.payment_id LIMIT ?)`)
 			args = append(args, sent, string(m), now, cq.Limit)

@@ -97,6 +97,7 @@ func TestMigrateCurrentSchemaNeedsNoWriteLock(t *testing.T) {
 		DROP TRIGGER payment_work_threshold_changed; DROP TRIGGER payment_work_threshold_removed;
 		DROP VIEW payment_approval; DROP INDEX payment_work_due;
 		ALTER TABLE payment_work DROP COLUMN method; ALTER TABLE payment_work DROP COLUMN awaiting_approval;
+		ALTER TABLE payment_work DROP COLUMN outside;
 		CREATE INDEX payments_active ON payments (created_at, id) WHERE status IN ('pending', 'approved', 'processing')`, last)
 	require.NoError(t, err)
 	_, err = holder.ExecContext(ctx, `BEGIN IMMEDIATE`)

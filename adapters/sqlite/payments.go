@@ -315,6 +315,13 @@ func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion
 		if err := compareAndSet(ctx, q, res, err, "payments", "payment", string(p.ID), string(p.Workspace), prevVersion); err != nil {
 			return err
 		}
+		if c.Outside { // payment.Claimer: never work again
+			if _, err := q.exec(ctx, `INSERT INTO payment_work (payment_id, owner, until, sent, method, outside)
+				VALUES (?, '', ?, 1, ?, 1) ON CONFLICT (payment_id) DO UPDATE SET sent = 1, outside = 1`,
+				string(p.ID), formatTime(p.UpdatedAt), string(p.Method)); err != nil {
+				return translate(err)
+			}
+		}
 		return insertHistoryAndEvent(ctx, q, &c, ev)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -38,7 +39,7 @@ type exportSkip struct {
 }
 
 func (c *cli) exportPain001() *cobra.Command {
-	var account, out, version, debtorBIC string
+	var account, out, version, debtorBIC, bankZone string
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "pain001 --account ACCOUNT --out FILE.xml",
@@ -50,12 +51,16 @@ transfer carries the payment's end-to-end id, so the bank statement leads back t
 The file is checked first; a payment that cannot go into it (a counterparty without an IBAN, a text
 too long) is reported and nothing is written or changed. Then the whole file is written and synced
 next to --out, so that a folder that is missing or not writable, or a full disk, changes nothing;
-then the payments move to processing (so the next export does not include them again), and the
-file is renamed to --out. An export never replaces a file: when --out exists (an earlier export's
+then the payments move to processing (so the next export does not include them again, and no
+processor of an orkesta serve on the same database sends them to a rail), and the file is renamed
+to --out. An export never replaces a file: when --out exists (an earlier export's
 file may not be uploaded yet) it stops before anything changes. The file holds exactly the payments
 that moved: one that someone else changed meanwhile is skipped, and when moving one fails, the file
 holds those before it and the rest stay approved for the next export. --dry-run writes the file and
-changes nothing.`,
+changes nothing.
+
+The requested execution date is each payment's value date, and never a day already past in the
+bank's time zone (--bank-timezone, an IANA name such as Europe/Istanbul; by default this machine's).`,
 		Example: `  orkesta export pain001 --account acc_01J… --out transfers.xml
   orkesta export pain001 --account acc_01J… --out transfers.xml --version 03 --dry-run`,
 		Args: noArgs,
@@ -67,7 +72,11 @@ changes nothing.`,
 			if err != nil {
 				return usagef("--account: %v", err)
 			}
-			opts := pain001.Options{IDs: c.ids, Clock: c.clock, DebtorBIC: debtorBIC}
+			loc, err := loadZone(bankZone)
+			if err != nil {
+				return usagef("--bank-timezone: %v", err)
+			}
+			opts := pain001.Options{IDs: c.ids, Clock: c.clock, DebtorBIC: debtorBIC, Location: loc}
 			switch version {
 			case "09":
 				opts.Version = pain001.V09
@@ -92,8 +101,22 @@ changes nothing.`,
 	f.StringVar(&out, "out", "", "the file to write (required)")
 	f.StringVar(&version, "version", "09", "pain.001 version: 09 (pain.001.001.09) or 03 (pain.001.001.03)")
 	f.StringVar(&debtorBIC, "debtor-bic", "", "the BIC of the debtor's bank (default: NOTPROVIDED)")
+	f.StringVar(&bankZone, "bank-timezone", "Local", "the time zone of the debtor's bank, whose today is the earliest execution date (an IANA name, or Local)")
 	f.BoolVar(&dryRun, "dry-run", false, "write the file but leave the payments approved")
 	return cmd
+}
+
+// loadZone is the time zone named: an IANA name (the binary carries the database: time/tzdata), UTC,
+// or Local for this machine's.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		return nil, errors.New("empty: want an IANA time zone name such as Europe/Istanbul, UTC or Local")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a time zone (want an IANA name such as Europe/Istanbul, UTC or Local)", name)
+	}
+	return loc, nil
 }
 
 // exportPain001 builds the file, writes it next to out, submits the payments and renames the file
@@ -221,13 +244,13 @@ func errOutExistsNow(out string) error {
 	return fmt.Errorf("write %s: %w, written while this export ran", out, fs.ErrExist)
 }
 
-// submitForExport moves the payments to processing, in order. A payment someone else changed
-// meanwhile (submitted, cancelled) is skipped; any other error stops it, and that payment and the
-// ones after it are left as they are.
+// submitForExport moves the payments to processing, in order, as handed to the bank outside the
+// rails (Service.SubmitOutside): in the same write, no processor may send them or ask a rail about
+// them. A payment someone else changed meanwhile (submitted, cancelled) is skipped; any other error
+// stops it, and that payment and the ones after it are left as they are.
 func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent []payment.Payment, skipped []exportSkip, err error) {
-	var unmarked []error
 	for i, p := range ps {
-		q, err := e.svc.Submit(ctx, e.ws.ID, p.ID, "cli:export")
+		q, err := e.svc.SubmitOutside(ctx, e.ws.ID, p.ID, "cli:export")
 		if err != nil {
 			if errors.Is(err, payment.ErrInvalidTransition) || errors.Is(err, payment.ErrConflict) || errors.Is(err, payment.ErrNotAllowed) {
 				skipped = append(skipped, exportSkip{PaymentID: p.ID, Reason: err.Error()})
@@ -241,15 +264,6 @@ func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent 
 				"then export again)", p.ID, err, left)
 		}
 		sent = append(sent, q)
-		// The file is the payment's rail: no processor (a serve with a rail for its method on this
-		// database) may send it again.
-		if err := e.svc.MarkSent(ctx, e.ws.ID, p.ID); err != nil {
-			unmarked = append(unmarked, fmt.Errorf("%s: %w", p.ID, err))
-		}
-	}
-	if len(unmarked) > 0 {
-		return sent, skipped, fmt.Errorf("the file holds them, but these payments could not be recorded as sent, and a "+
-			"processor with a rail for their method may send them again: %w", errors.Join(unmarked...))
 	}
 	return sent, skipped, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/adapters/rail/sandbox"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
 )
@@ -299,4 +300,94 @@ func TestExportedPaymentsAreNotSentAgain(t *testing.T) {
 	}
 	statuses, _ := paymentsState(t, h, ids)
 	assert.Equal(t, []payment.Status{payment.StatusProcessing, payment.StatusProcessing}, statuses)
+}
+
+// TestExportedPaymentsNotSentBySandboxServe: `orkesta serve --rail sandbox` on the same database as
+// `orkesta export pain001`. The sandbox rail reports outcomes (RailStatusPoller) and never saw the
+// exported payments: a processor that asked it about them would hear "not found" and send them. The
+// payments are in the bank file: no processor sends them, nor asks a rail about them.
+func TestExportedPaymentsNotSentBySandboxServe(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 2)
+	out := filepath.Join(h.dir, "transfers.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	require.Equal(t, ExitOK, r.code, r.stderr)
+
+	rail := sandbox.New(sandbox.Options{Clock: h.clock, SettleDelay: 5 * time.Second}) // as serve wires it
+	rails := map[payment.Method]payment.Rail{}
+	for _, m := range payment.Methods() {
+		rails[m] = rail
+	}
+	svc := payment.NewService(h.store, payment.Options{Clock: h.clock, Rails: rails})
+	pr := payment.NewProcessor(svc, payment.ProcessorOptions{Owner: "serve", PollInterval: 2 * time.Second})
+	for range 4 {
+		_, err := pr.ProcessOnce(t.Context())
+		require.NoError(t, err)
+		h.clock.Advance(time.Minute)
+	}
+	for _, id := range ids {
+		assert.Zero(t, rail.Attempts(payment.ID(id)), "%s is in the pain.001 file and was sent to the sandbox rail as well", id)
+	}
+	statuses, _ := paymentsState(t, h, ids)
+	assert.Equal(t, []payment.Status{payment.StatusProcessing, payment.StatusProcessing}, statuses)
+}
+
+// processorBetween runs a processor (a serve on the same database) right after each payment moves to
+// processing, before the export's next step.
+type processorBetween struct {
+	*memory.Store
+	pr *payment.Processor
+}
+
+func (s *processorBetween) UpdatePayment(ctx context.Context, c payment.Change, prev int64) error {
+	if err := s.Store.UpdatePayment(ctx, c, prev); err != nil {
+		return err
+	}
+	if c.Payment.Status == payment.StatusProcessing {
+		_, _ = s.pr.ProcessOnce(ctx)
+	}
+	return nil
+}
+
+// TestExportRacesProcessor: a processor that claims right after the export moved a payment to
+// processing (or after an export killed then) must not hand it to its rail: it is in the file.
+func TestExportRacesProcessor(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 1)
+	rail := &paymenttest.Rail{} // not polled
+	svc := payment.NewService(h.store, payment.Options{Clock: h.clock,
+		Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: rail}})
+	pr := payment.NewProcessor(svc, payment.ProcessorOptions{Owner: "serve"})
+	h.wrap = func(m *memory.Store) payment.Store { return &processorBetween{Store: m, pr: pr} }
+	out := filepath.Join(h.dir, "transfers.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	_, e2e := paymentsState(t, h, ids)
+	assert.Equal(t, e2e, e2eIDs(t, out), "both payments are in the file")
+	for _, id := range ids {
+		assert.Zero(t, rail.Attempts(payment.ID(id)), "%s is in the pain.001 file and was sent to the rail as well", id)
+	}
+}
+
+// TestExportBankTimezone: at 01:30 in Istanbul (22:30 UTC the day before), a payment whose value
+// date is the UTC day is asked of a Turkish bank for its today, not for its yesterday; a zone that
+// does not exist is a usage error that changes nothing.
+func TestExportBankTimezone(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 1)
+	h.clock.Advance(13*time.Hour + 30*time.Minute) // 2026-01-15 22:30 UTC, 2026-01-16 01:30 in Istanbul
+	out := filepath.Join(h.dir, "transfers.xml")
+
+	r := h.run("export", "pain001", "--account", own, "--out", out, "--bank-timezone", "Mars/Olympus")
+	require.Equal(t, ExitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "--bank-timezone")
+	statuses, _ := paymentsState(t, h, ids)
+	assert.Equal(t, []payment.Status{payment.StatusApproved}, statuses, "nothing changed")
+
+	r = h.run("export", "pain001", "--account", own, "--out", out, "--bank-timezone", "Europe/Istanbul")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	xml, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(xml), "<ReqdExctnDt><Dt>2026-01-16</Dt></ReqdExctnDt>")
+	assert.Contains(t, string(xml), "+03:00</CreDtTm>")
 }

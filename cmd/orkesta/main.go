@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // --bank-timezone names a zone on a machine without a zone database too
 )
 
 func main() {

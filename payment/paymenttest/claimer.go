@@ -14,7 +14,8 @@ import (
 // ClaimerSuite runs the conformance tests of payment.Claimer against stores made by newStore (a new,
 // empty store per subtest); stores that do not implement it are skipped. They check which payments
 // are work, that leases keep them from everyone else until they end, the longest-waiting first, the
-// Sent and Polled rules, UpdateWork's ownership check, MarkSent, and that concurrent claims never
+// Sent and Polled rules, UpdateWork's ownership check, MarkSent, Change.Outside (Service.SubmitOutside),
+// and that concurrent claims never
 // overlap.
 func ClaimerSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 	capabilitySuite(t, newStore, "payment.Claimer", []capabilityTest[payment.Claimer]{
@@ -22,6 +23,8 @@ func ClaimerSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"SentAndPolled", testClaimSentAndPolled},
 		{"UpdateWork", testUpdateWork},
 		{"MarkSent", testMarkSent},
+		{"SubmittedOutside", testSubmittedOutside},
+		{"NeverClaimedIsFree", testNeverClaimedIsFree},
 		{"NothingAsked", testClaimNothingAsked},
 		{"ConcurrentClaimsDoNotOverlap", testConcurrentClaims},
 	})
@@ -281,4 +284,50 @@ func testMarkSent(t *testing.T, s payment.Store, c payment.Claimer) {
 			assert.Equal(t, "timeout", g.LastError)
 		}
 	}
+}
+
+// testSubmittedOutside: a payment moved to processing by Service.SubmitOutside (a bank file) is never
+// work again: not to send, not to poll, not for the processor that held its lease when it moved and
+// records its bookkeeping afterwards.
+func testSubmittedOutside(t *testing.T, s payment.Store, c payment.Claimer) {
+	e := NewEnv(t, s)
+	held := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	free := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	control := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	now := e.Clock.Now()
+	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 1, Methods: bankTransfer}
+	got, err := c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, []payment.ID{held.ID}, claimedIDs(got))
+
+	for _, id := range []payment.ID{held.ID, free.ID} {
+		p, err := e.Service.SubmitOutside(ctx, e.Workspace.ID, id, "export")
+		require.NoError(t, err)
+		require.Equal(t, payment.StatusProcessing, p.Status)
+	}
+	// a's worker finds the payment moved and records that it is done with it for now
+	w := got[0]
+	w.Until, w.Attempts, w.LastError = now, 0, ""
+	require.NoError(t, c.UpdateWork(ctx, w))
+	require.NoError(t, c.MarkSent(ctx, free.ID, now), "a Dispatch's mark leaves it outside")
+
+	q.Owner, q.Limit, q.Polled = "b", 10, bankTransfer
+	q.Now, q.Until = now.Add(2*time.Minute), now.Add(3*time.Minute)
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	assert.Equal(t, []payment.ID{control.ID}, claimedIDs(got), "only the payment the rails are to send")
+}
+
+// testNeverClaimedIsFree: a payment nobody claimed yet is work at once, even for a processor whose
+// clock is behind the one that created it (another host's, 2 s behind).
+func testNeverClaimedIsFree(t *testing.T, s payment.Store, c payment.Claimer) {
+	e := NewEnv(t, s)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	now := p.CreatedAt.Add(-2 * time.Second)
+	got, err := c.Claim(ctx, payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10, Methods: bankTransfer})
+	require.NoError(t, err)
+	assert.Equal(t, []payment.ID{p.ID}, claimedIDs(got), "never claimed: its lease is free")
+	got, err = c.Claim(ctx, payment.ClaimQuery{Owner: "b", Now: now, Until: now.Add(time.Minute), Limit: 10, Methods: bankTransfer})
+	require.NoError(t, err)
+	assert.Empty(t, got, "claimed now: held until its lease ends")
 }

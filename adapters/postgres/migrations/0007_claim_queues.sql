@@ -17,6 +17,8 @@
 
 ALTER TABLE payment_work ADD COLUMN method text NOT NULL DEFAULT '';
 ALTER TABLE payment_work ADD COLUMN awaiting_approval boolean NOT NULL DEFAULT false;
+-- Moved to processing outside the rails (payment.Change.Outside: a bank file): never work again.
+ALTER TABLE payment_work ADD COLUMN outside boolean NOT NULL DEFAULT false;
 
 -- Whether p awaits approval: pending, in a workspace whose policy requires approval for it (no
 -- approval mode, or a threshold mode with a threshold for the currency that the amount is under,
@@ -37,7 +39,7 @@ INSERT INTO payment_work (payment_id, owner, until)
 UPDATE payment_work k SET method = p.method, awaiting_approval = payment_awaits_approval(p)
     FROM payments p WHERE p.id = k.payment_id;
 
-CREATE INDEX payment_work_due ON payment_work (sent, method, until, payment_id) WHERE NOT awaiting_approval;
+CREATE INDEX payment_work_due ON payment_work (sent, method, until, payment_id) WHERE NOT awaiting_approval AND NOT outside;
 DROP INDEX payments_active;
 
 -- A payment's row follows its changes: created with the payment, its method and approval kept

@@ -14,6 +14,8 @@
 
 ALTER TABLE payment_work ADD COLUMN method TEXT NOT NULL DEFAULT '';
 ALTER TABLE payment_work ADD COLUMN awaiting_approval INTEGER NOT NULL DEFAULT 0 CHECK (awaiting_approval IN (0, 1));
+-- Moved to processing outside the rails (payment.Change.Outside: a bank file): never work again.
+ALTER TABLE payment_work ADD COLUMN outside INTEGER NOT NULL DEFAULT 0 CHECK (outside IN (0, 1));
 
 -- Whether a payment awaits approval: pending, in a workspace whose policy requires approval for it
 -- (no approval mode, or a threshold mode with a threshold for the currency that the amount is under,
@@ -36,7 +38,7 @@ UPDATE payment_work SET
     method = (SELECT p.method FROM payments p WHERE p.id = payment_work.payment_id),
     awaiting_approval = (SELECT a.awaiting FROM payment_approval a WHERE a.id = payment_work.payment_id);
 
-CREATE INDEX payment_work_due ON payment_work (sent, method, until) WHERE awaiting_approval = 0;
+CREATE INDEX payment_work_due ON payment_work (sent, method, until) WHERE awaiting_approval = 0 AND outside = 0;
 DROP INDEX payments_active;
 
 CREATE TRIGGER payment_work_created AFTER INSERT ON payments
