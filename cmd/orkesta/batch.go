@@ -75,8 +75,9 @@ value not used before: the keys are then <key>:<n> (CSV) or <key>:<i> (JSON) ins
 run with the same --idempotency-key is as safe to repeat. A row's own idempotency_key is kept, so
 that row is never created twice.
 
-Exit code 1 when any row failed; --failed-out writes those rows, with an error column, to fix and
-submit again. The --failed-out file is written on every run of a CSV, with the header alone when
+Exit code 1 when any row failed; --failed-out writes those rows, with an error column and the
+idempotency_key each was submitted under, to fix and submit again: the failed-out file and the
+original may then both run again, in either order, and each row is created once. The --failed-out file is written on every run of a CSV, with the header alone when
 nothing failed, so that it never holds the rows of an earlier run. Fix failed rows there, not in the
 original file: a file with a changed cell is another file, and running it creates every row again.`,
 		Example: `  orkesta batch submit payments.csv
@@ -132,7 +133,7 @@ original file: a file with a changed cell is another file, and running it create
 			})
 		},
 	}
-	cmd.Flags().StringVar(&failedOut, "failed-out", "", "CSV input: write the failed rows with an error column to this file")
+	cmd.Flags().StringVar(&failedOut, "failed-out", "", "CSV input: write the failed rows, with their keys and an error column, to this file")
 	cmd.Flags().StringVar(&key, "idempotency-key", "", "derive the rows' idempotency keys from this value, not from the file's content:\n"+
 		"a new value creates the payments of a file that ran before once more")
 	return cmd
