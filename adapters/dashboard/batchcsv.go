@@ -62,6 +62,9 @@ type CSVFile struct {
 	Rows   []CSVRow
 	// keyPrefix is the prefix of the keys the last SubmitCSV of the file derived for its rows.
 	keyPrefix string
+	// guarded: the file is a file of failed rows (it has an error column), whose cells WriteFailedCSV
+	// guarded against spreadsheet formulas; one leading apostrophe of a cell is not part of its value.
+	guarded bool
 }
 
 // Fingerprint returns the SHA-256, in lower-case hex, of the file's header and rows as read: each
@@ -90,9 +93,10 @@ func (f *CSVFile) Fingerprint() string {
 
 // csvColumns are the columns a payments CSV may have, in any order. Exactly one of amount (major
 // units, "1250.00") and amount_minor (integer minor units, 125000) is required, with currency,
-// from_account and to_account. method defaults to bank_transfer. A column named "error" (as in a
-// downloaded file of failed rows) is ignored. An idempotency_key written with an apostrophe before a
-// leading = + - @ (as WriteFailedCSV guards it against spreadsheet formulas) reads without it.
+// from_account and to_account. method defaults to bank_transfer. A column named "error" is ignored,
+// and makes the file a file of failed rows, as WriteFailedCSV writes it: every cell of such a file
+// that starts with an apostrophe (the guard against spreadsheet formulas) reads without that one
+// apostrophe. In any other file an apostrophe is part of the cell.
 var csvColumns = []string{"amount", "amount_minor", "currency", "method", "from_account", "to_account", "reference",
 	"description", "value_date", "idempotency_key"}
 
@@ -122,10 +126,12 @@ func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 		return nil, csvReadError(err)
 	}
 	col := map[string]int{}
+	guarded := false
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		switch {
 		case name == "error":
+			guarded = true
 			continue
 		case !contains(csvColumns, name):
 			return nil, &CSVError{Line: 1, Reason: fmt.Sprintf("unknown column %q; the columns are %s", h,
@@ -150,7 +156,7 @@ func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 	if len(missing) > 0 {
 		return nil, &CSVError{Line: 1, Reason: "the header needs " + strings.Join(missing, ", ")}
 	}
-	f := &CSVFile{Header: header, Comma: comma}
+	f := &CSVFile{Header: header, Comma: comma, guarded: guarded}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -167,7 +173,7 @@ func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 			return nil, &CSVError{Line: lineNo, Reason: fmt.Sprintf("more than %d payments; split the file", MaxCSVRows)}
 		}
 		row := CSVRow{Line: lineNo, Record: rec}
-		row.Request, row.Err = rowRequest(rec, col, lineNo)
+		row.Request, row.Err = rowRequest(rec, col, lineNo, guarded)
 		f.Rows = append(f.Rows, row)
 	}
 	if len(f.Rows) == 0 {
@@ -202,10 +208,16 @@ func blank(rec []string) bool {
 	return true
 }
 
-func rowRequest(rec []string, col map[string]int, line int) (payment.Request, error) {
+// rowRequest reads the request of a row; guarded: the row is one of a file of failed rows. The
+// request has the row's idempotency_key even when a cell does not parse.
+func rowRequest(rec []string, col map[string]int, line int, guarded bool) (payment.Request, error) {
 	get := func(name string) string {
 		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+			c := rec[i]
+			if guarded {
+				c = unguard(c) // before trimming: WriteFailedCSV guards the cell as it is
+			}
+			return strings.TrimSpace(c)
 		}
 		return ""
 	}
@@ -216,7 +228,7 @@ func rowRequest(rec []string, col map[string]int, line int) (payment.Request, er
 		ToAccount:      payment.AccountID(get("to_account")),
 		Reference:      get("reference"),
 		Description:    get("description"),
-		IdempotencyKey: unneutralize(get("idempotency_key")),
+		IdempotencyKey: get("idempotency_key"),
 	}
 	if req.Method == "" {
 		req.Method = payment.MethodBankTransfer
@@ -261,6 +273,11 @@ func rowRequest(rec []string, col map[string]int, line int) (payment.Request, er
 // submit that file: its rows keep the original rows' keys, so it and the original file, run in any
 // order and again, create each payment once. A column the file already has (error, idempotency_key)
 // is filled in, not added again; a row's own key is kept as written.
+//
+// A cell a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage return,
+// other than a negative number), and a cell starting with an apostrophe, is written with an
+// apostrophe before it; ReadPaymentsCSV takes exactly that one off again, in a file with an error
+// column, so that every cell of the failed rows reads as it did in f.
 func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
 	cw := csv.NewWriter(w)
 	cw.Comma = f.Comma
@@ -287,6 +304,12 @@ func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
 		// Cells past the header's are read as nothing; they would land in the added columns.
 		rec := make([]string, len(header))
 		copy(rec, row.Record[:min(len(row.Record), len(f.Header))])
+		if f.guarded {
+			// Guarded already, as read; neutralize guards them again.
+			for j := range rec {
+				rec[j] = unguard(rec[j])
+			}
+		}
 		if strings.TrimSpace(rec[keyCol]) == "" {
 			rec[keyCol] = prefix + ":" + strconv.Itoa(i+1)
 		}
@@ -311,20 +334,14 @@ func column(header []string, name string) int {
 	return at
 }
 
-// unneutralize undoes neutralize, for a cell whose value must survive a file of failed rows
-// exactly: the idempotency key, which the rows submitted again must keep.
-func unneutralize(c string) string {
-	if len(c) > 1 && c[0] == '\'' {
-		switch c[1] {
-		case '=', '+', '-', '@', '\t', '\r':
-			return c[1:]
-		}
-	}
-	return c
-}
+// unguard undoes neutralize for one cell of a file of failed rows: it takes off one leading
+// apostrophe, which neutralize put there.
+func unguard(c string) string { return strings.TrimPrefix(c, "'") }
 
 // neutralize guards cells against spreadsheet formula injection: a cell starting with = + - @ (or a
-// tab or carriage return) gets a leading apostrophe, except plain negative numbers.
+// tab or carriage return) gets a leading apostrophe, except plain negative numbers. So does a cell
+// starting with an apostrophe, so that unguard, taking one off every cell that has one, gives every
+// cell back.
 func neutralize(rec []string) []string {
 	out := make([]string, len(rec))
 	for i, c := range rec {
@@ -333,7 +350,7 @@ func neutralize(rec []string) []string {
 			continue
 		}
 		switch c[0] {
-		case '=', '+', '@', '\t', '\r':
+		case '=', '+', '@', '\t', '\r', '\'':
 			out[i] = "'" + c
 		case '-':
 			if _, err := strconv.ParseFloat(c, 64); err != nil {

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -75,16 +76,64 @@ func TestReadPaymentsCSV(t *testing.T) {
 	}
 }
 
+// TestWriteFailedCSVNeutralizesFormulas: a cell a spreadsheet would take for a formula gets an
+// apostrophe before it, and so does a cell that starts with one: reading the file takes exactly one
+// off, whatever the cell.
 func TestWriteFailedCSVNeutralizesFormulas(t *testing.T) {
 	f, err := dashboard.ReadPaymentsCSV(strings.NewReader("amount;currency;from_account;to_account;description\n" +
-		"1;TRY;a;b;=cmd|'/c calc'!A1\n2;TRY;a;b;-5\n"))
+		"1;TRY;a;b;=cmd|'/c calc'!A1\n2;TRY;a;b;-5\n3;TRY;a;b;'=x\n"))
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, map[int]string{0: "@bad", 1: "x"}))
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, map[int]string{0: "@bad", 1: "x", 2: "'y"}))
 	p := dashboard.CSVKeyPrefix(f)
 	assert.Equal(t, "amount;currency;from_account;to_account;description;idempotency_key;error\n"+
 		"1;TRY;a;b;'=cmd|'/c calc'!A1;"+p+":1;'@bad\n"+
-		"2;TRY;a;b;-5;"+p+":2;x\n", buf.String())
+		"2;TRY;a;b;-5;"+p+":2;x\n"+
+		"3;TRY;a;b;''=x;"+p+":3;''y\n", buf.String())
+}
+
+// TestReadPaymentsCSVApostrophes: an apostrophe before a cell is part of the cell in a file of
+// payments, and the guard of WriteFailedCSV, taken off once, in a file of failed rows (one with an
+// error column). Written again, the failed rows of a file of failed rows are the same file.
+func TestReadPaymentsCSVApostrophes(t *testing.T) {
+	cells := []string{"'=a", "''b", "'", "-ACME-7", "+90 555", "@c", "-5", "=d", " 'e", "'\t=f"}
+	var in strings.Builder
+	in.WriteString("amount,currency,from_account,to_account,reference,description,idempotency_key\n")
+	for i, c := range cells {
+		fmt.Fprintf(&in, "%d,TRY,a,b,%s,%s,%s\n", i+1, c, c, c)
+	}
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(in.String()))
+	require.NoError(t, err)
+	failed := map[int]string{}
+	for i, c := range cells {
+		req := f.Rows[i].Request
+		want := strings.TrimSpace(c)
+		assert.Equal(t, [3]string{want, want, want},
+			[3]string{req.Reference, req.Description, req.IdempotencyKey}, "a payments file is read as written: %q", c)
+		failed[i] = c
+	}
+
+	var buf bytes.Buffer
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, failed))
+	written := buf.String()
+	ff, err := dashboard.ReadPaymentsCSV(strings.NewReader(written))
+	require.NoError(t, err)
+	require.Len(t, ff.Rows, len(cells))
+	for i, c := range cells {
+		assert.Equal(t, f.Rows[i].Request, ff.Rows[i].Request, "the failed rows read as the rows: %q", c)
+	}
+	buf.Reset()
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, ff, failed))
+	assert.Equal(t, written, buf.String(), "the failed rows of a file of failed rows")
+
+	ff, err = dashboard.ReadPaymentsCSV(strings.NewReader(" ERROR ,amount,currency,from_account,to_account,reference\n" +
+		"x,1,TRY,a,b,'=g\nx,1,TRY,a,b,=g\nx,1,TRY,a,b,''g\n"))
+	require.NoError(t, err)
+	var refs []string
+	for _, r := range ff.Rows {
+		refs = append(refs, r.Request.Reference)
+	}
+	assert.Equal(t, []string{"=g", "=g", "'g"}, refs, "an error column, however written, makes a file of failed rows")
 }
 
 // TestWriteFailedCSVKeys: the failed rows carry the idempotency key they were submitted under, in an

@@ -36,7 +36,8 @@ func CSVKeyPrefix(f *CSVFile) string { return "csv:" + f.Fingerprint() }
 // used is kept in f, for WriteFailedCSV.
 //
 // A row that repeats the key of an earlier row of the file fails with a *batch.DuplicateKeyError
-// (First being that row's index in f.Rows), in the same batch of 500 or not, and is not sent.
+// (First being that row's index in f.Rows), in the same batch of 500 or not, and is not sent; the
+// earlier row holds its key even when it did not parse, so that, fixed, it is created under it.
 func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, f *CSVFile, opts batch.Options) (*CSVResult, error) {
 	prefix := opts.IdempotencyKey
 	if prefix == "" {
@@ -53,7 +54,7 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 	// taken for a retry of the earlier. Derived keys are distinct by construction: only a row's own
 	// key can repeat one.
 	var first map[string]int // key → the file's first row with it
-	if slices.ContainsFunc(f.Rows, func(r CSVRow) bool { return r.Err == nil && r.Request.IdempotencyKey != "" }) {
+	if slices.ContainsFunc(f.Rows, func(r CSVRow) bool { return r.Request.IdempotencyKey != "" }) {
 		first = make(map[string]int, len(f.Rows))
 	}
 	var idx []int
@@ -61,6 +62,12 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 	for i, row := range f.Rows {
 		if row.Err != nil {
 			res.Items[i] = batch.Item{Index: i, Status: batch.ItemFailed, Err: row.Err}
+			// Its own key is its, though it is not sent: a later row with the key is a repeat.
+			if k := row.Request.IdempotencyKey; k != "" && first != nil {
+				if _, dup := first[k]; !dup {
+					first[k] = i
+				}
+			}
 			continue
 		}
 		req := row.Request

@@ -470,3 +470,169 @@ func TestSubmitCSVOwnKeyRepeated(t *testing.T) {
 		})
 	}
 }
+
+// failedRows returns the rows of res that failed, as WriteFailedCSV takes them.
+func failedRows(res *dashboard.CSVResult) map[int]string {
+	failed := map[int]string{}
+	for i, it := range res.Items {
+		if it.Err != nil {
+			failed[i] = dashboard.ErrorText(it.Err)
+		}
+	}
+	return failed
+}
+
+// TestSubmitCSVFailedRowsRoundTrip: a file, its failed rows written by WriteFailedCSV and
+// submitted, and the file again, in either order and then once more each, create every payment
+// once: comma or semicolon, with or without a key prefix, a header in any case with an error column
+// already, rows with and without their own keys, keys a spreadsheet would take for formulas, and
+// keys already guarded with an apostrophe.
+func TestSubmitCSVFailedRowsRoundTrip(t *testing.T) {
+	text := func(sep string) string {
+		var b strings.Builder
+		b.WriteString("\ufeff\"amount\"" + sep + "currency" + sep + "from_account" + sep + "to_account" + sep + "reference" + sep + "Error" + sep + " IDEMPOTENCY_KEY \n")
+		for i := 1; i <= 1203; i++ {
+			key := ""
+			switch {
+			case i%7 == 0:
+				key = fmt.Sprintf("own-%d", i)
+			case i%11 == 0:
+				key = fmt.Sprintf("=own-%d", i)
+			case i%13 == 0:
+				key = fmt.Sprintf("'=q-%d", i) // guarded, as in a file of failed rows
+			}
+			fmt.Fprintf(&b, "\"1.00\"%sTRY%sOWN%sVEN%sR-%d%sold error%s%s\r\n", sep, sep, sep, sep, i, sep, sep, key)
+		}
+		return b.String()
+	}
+	var fail []string
+	for i := 1; i <= 1203; i += 3 {
+		fail = append(fail, fmt.Sprintf("R-%d", i))
+	}
+	for _, sep := range []string{",", ";"} {
+		for _, prefix := range []string{"", "run-x"} {
+			for _, failedFirst := range []bool{false, true} {
+				t.Run(fmt.Sprintf("sep=%s prefix=%s failedFirst=%v", sep, prefix, failedFirst), func(t *testing.T) {
+					store := &failRefs{Store: memory.New()}
+					env := paymenttest.NewEnv(t, store)
+					text := strings.NewReplacer("OWN", string(env.Own.ID), "VEN", string(env.Vendor.ID)).Replace(text(sep))
+					ctx := context.Background()
+					opts := batch.Options{IdempotencyKey: prefix}
+					submit := func(text string) {
+						t.Helper()
+						f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+						require.NoError(t, err, text)
+						_, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+						require.NoError(t, err)
+					}
+					f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+					require.NoError(t, err)
+					store.set(fail...)
+					res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+					require.NoError(t, err)
+					store.set()
+					var buf bytes.Buffer
+					require.NoError(t, dashboard.WriteFailedCSV(&buf, f, failedRows(res)))
+					failedText := buf.String()
+					if failedFirst {
+						submit(failedText)
+						submit(text)
+					} else {
+						submit(text)
+						submit(failedText)
+					}
+					submit(failedText)
+					submit(text)
+					assertOnce(t, references(t, env.Store, env.Workspace.ID), 1203)
+				})
+			}
+		}
+	}
+}
+
+// TestSubmitCSVFailedRowsGuardedCells: the cells WriteFailedCSV guards against spreadsheet formulas
+// with an apostrophe read back as they were: the payments created from the file of failed rows get
+// the reference and description of the original rows, not an apostrophe before them.
+func TestSubmitCSVFailedRowsGuardedCells(t *testing.T) {
+	store := &failRefs{Store: memory.New()}
+	env := paymenttest.NewEnv(t, store)
+	ctx := context.Background()
+	text := "amount,currency,from_account,to_account,reference,description\n" +
+		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",-ACME-7,+90 555 0101\n" +
+		"2.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",'=ACME-8,@home\n"
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+	require.NoError(t, err)
+	store.set("-ACME-7", "'=ACME-8")
+	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.NoError(t, err)
+	store.set()
+	var buf bytes.Buffer
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, failedRows(res)))
+	ff, err := dashboard.ReadPaymentsCSV(&buf)
+	require.NoError(t, err)
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, ff, batch.Options{})
+	require.NoError(t, err)
+	var got [][2]string
+	for _, it := range res.Items {
+		require.NotNil(t, it.Payment, "%v", it.Err)
+		got = append(got, [2]string{it.Payment.Reference, it.Payment.Description})
+	}
+	assert.Equal(t, [][2]string{{"-ACME-7", "+90 555 0101"}, {"'=ACME-8", "@home"}}, got)
+}
+
+// TestSubmitCSVApostropheKey: a key of a row's own that starts with an apostrophe is the key as
+// written: the same as that key sent through the API or a JSON batch, and not the same as the key
+// without the apostrophe.
+func TestSubmitCSVApostropheKey(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ctx := context.Background()
+	req := payment.Request{Amount: 100, Currency: "TRY", Method: payment.MethodBankTransfer, FromAccount: env.Own.ID,
+		ToAccount: env.Vendor.ID, Reference: "INV-1", IdempotencyKey: "'=inv-1"}
+	_, err := batch.Submit(ctx, env.Service, env.Workspace.ID, []payment.Request{req}, batch.Options{})
+	require.NoError(t, err)
+	text := "amount,currency,from_account,to_account,reference,idempotency_key\n" +
+		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",INV-1,'=inv-1\n" +
+		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",INV-2,=inv-1\n"
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+	require.NoError(t, err)
+	assert.Equal(t, "'=inv-1", f.Rows[0].Request.IdempotencyKey, "the key as written in the file")
+	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.NoError(t, err)
+	cr, rp, fl := count(res)
+	assert.Equal(t, [3]int{1, 1, 0}, [3]int{cr, rp, fl}, "INV-1 replayed, INV-2 created")
+	assert.Equal(t, map[string]int{"INV-1": 1, "INV-2": 1}, references(t, env.Store, env.Workspace.ID))
+}
+
+// TestSubmitCSVParseErrorRowHoldsItsKey: a row that does not parse still holds its own
+// idempotency_key: a later row with the same key fails as a repeat of it, so that the first row,
+// fixed in the file of failed rows, is created under its key and not taken for a retry of the other.
+func TestSubmitCSVParseErrorRowHoldsItsKey(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ctx := context.Background()
+	text := "amount,currency,from_account,to_account,reference,idempotency_key\n" +
+		"1.0x,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",FIRST,erp-7\n" +
+		"2.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",SECOND,erp-7\n"
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+	require.NoError(t, err)
+	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.NoError(t, err)
+	var ce *dashboard.CSVError
+	assert.ErrorAs(t, res.Items[0].Err, &ce, "row 1: its amount")
+	var de *batch.DuplicateKeyError
+	require.ErrorAs(t, res.Items[1].Err, &de, "row 2 repeats row 1's own key")
+	assert.Equal(t, 0, de.First)
+	assert.Empty(t, references(t, env.Store, env.Workspace.ID))
+
+	var buf bytes.Buffer
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, failedRows(res)))
+	fixed := strings.Replace(buf.String(), "1.0x", "1.00", 1)
+	ff, err := dashboard.ReadPaymentsCSV(strings.NewReader(fixed))
+	require.NoError(t, err)
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, ff, batch.Options{})
+	require.NoError(t, err)
+	require.NotNil(t, res.Items[0].Payment, "%v", res.Items[0].Err)
+	assert.False(t, res.Items[0].Replayed, "the fixed row is created")
+	assert.Equal(t, "FIRST", res.Items[0].Payment.Reference)
+	require.ErrorAs(t, res.Items[1].Err, &de, "the repeat still fails as a repeat")
+	assert.Equal(t, map[string]int{"FIRST": 1}, references(t, env.Store, env.Workspace.ID))
+}
