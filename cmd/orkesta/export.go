@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -180,17 +181,28 @@ func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out str
 		}
 		if len(sent) < len(ps) {
 			// The file must hold exactly the payments that are processing now: the others are still
-			// approved (the next export takes them) or were changed by someone else.
+			// approved (the next export takes them) or were changed by someone else. It is written to a
+			// second temporary file; the first, which holds every moved payment, is removed only once
+			// the second is complete and synced.
 			keepTransfers(file, sent)
-			if err := tmp.write(file.Encode); err != nil {
-				return nil, errors.Join(fmt.Errorf("%w; %s are processing but in no file", err, paymentIDs(sent)), submitErr)
+			reduced, err := rewriteAtomic(tmp, file.Encode)
+			if err != nil {
+				name := tmp.name
+				tmp.name = "" // kept: the only file that holds the processing payments
+				return nil, errors.Join(errFullFileKept(err, name, out, ps, sent), submitErr)
 			}
+			defer reduced.discard()
+			tmp = reduced
 		}
 		ps = sent
 	}
 	if err := commitNew(tmp); err != nil {
 		if dryRun {
 			return nil, err
+		}
+		if tmp.name == "" { // in place at out: only syncing its folder failed
+			return nil, errors.Join(fmt.Errorf("%w; %s are processing and their file is written to %s: only syncing "+
+				"its folder failed", err, paymentIDs(ps), out), submitErr)
 		}
 		name := tmp.name
 		tmp.name = "" // kept: it is the only copy of the processing payments' file
@@ -242,6 +254,40 @@ func commitNew(a *atomicFile) error {
 
 func errOutExistsNow(out string) error {
 	return fmt.Errorf("write %s: %w, written while this export ran", out, fs.ErrExist)
+}
+
+// rewriteAtomic writes a second temporary file next to full's final name and, once it is complete
+// and synced, removes full. When the second cannot be written, full is left as it was.
+func rewriteAtomic(full *atomicFile, write func(io.Writer) error) (*atomicFile, error) {
+	a, err := createAtomic(full.path)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.write(write); err != nil {
+		a.discard()
+		return nil, err
+	}
+	full.discard()
+	return a, nil
+}
+
+// errFullFileKept is the error when the file of only the moved payments could not be written: the
+// first file, kept under name, holds them, and also the transfers of the payments that did not move
+// (changed by someone else, or still approved for the next export), which must not be paid.
+func errFullFileKept(err error, name, out string, all, sent []payment.Payment) error {
+	moved := make(map[payment.ID]bool, len(sent))
+	for _, p := range sent {
+		moved[p.ID] = true
+	}
+	var not []string
+	for _, p := range all {
+		if !moved[p.ID] {
+			not = append(not, fmt.Sprintf("%s (end-to-end %s)", p.ID, p.EndToEnd))
+		}
+	}
+	return fmt.Errorf("%w; %s are processing and their file is %s, but it also holds the transfers of %s, "+
+		"which did not move and must NOT be paid: delete those transfers from it (and correct NbOfTxs and CtrlSum), "+
+		"then rename it to %s", err, paymentIDs(sent), name, strings.Join(not, ", "), out)
 }
 
 // submitForExport moves the payments to processing, in order, as handed to the bank outside the

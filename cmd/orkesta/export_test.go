@@ -275,6 +275,62 @@ func TestExportOutAppearsMeanwhile(t *testing.T) {
 	assert.Equal(t, e2e, e2eIDs(t, m[1]), "this export's file is kept")
 }
 
+// failSyncDir makes the n-th folder sync fail with an I/O error, until the test ends.
+func failSyncDir(t *testing.T, n int) {
+	t.Helper()
+	real := syncDir
+	t.Cleanup(func() { syncDir = real })
+	calls := 0
+	syncDir = func(d string) error {
+		calls++
+		if calls == n {
+			return errors.New("sync folder " + d + ": input/output error")
+		}
+		return real(d)
+	}
+}
+
+// TestExportRewriteFails: of three payments one changed meanwhile (skipped), and writing the file of
+// the two others fails. The first file, which holds them, is kept, and the error names it, the
+// payments it holds that are processing, and the one it holds that must not be paid.
+func TestExportRewriteFails(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 3)
+	_, e2e := paymentsState(t, h, ids)
+	h.wrap = func(m *memory.Store) payment.Store {
+		return &failingUpdates{Store: m, fail: map[payment.ID]error{payment.ID(ids[1]): payment.ErrConflict}}
+	}
+	failSyncDir(t, 2) // the first file's sync passes, the second file's fails
+	out := filepath.Join(h.dir, "transfers.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	assert.Equal(t, ExitError, r.code)
+	statuses, _ := paymentsState(t, h, ids)
+	assert.Equal(t, []payment.Status{payment.StatusProcessing, payment.StatusApproved, payment.StatusProcessing}, statuses)
+	m := regexp.MustCompile(`their file is (\S+\.tmp), `).FindStringSubmatch(r.stderr)
+	require.Len(t, m, 2, r.stderr)
+	assert.Equal(t, e2e, e2eIDs(t, m[1]), "the kept file holds the moved payments, and the skipped one")
+	assert.Contains(t, r.stderr, "input/output error; "+ids[0]+", "+ids[2]+" are processing and their file is "+m[1]+
+		", but it also holds the transfers of "+ids[1]+" (end-to-end "+e2e[1]+"), which did not move and must NOT "+
+		"be paid: delete those transfers from it (and correct NbOfTxs and CtrlSum), then rename it to "+out+"\n")
+	noTemporaryFiles(t, h.dir, filepath.Base(m[1]))
+}
+
+// TestExportFinalSyncFails: the file is in place at --out and only syncing its folder fails; the
+// error says so.
+func TestExportFinalSyncFails(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 2)
+	_, e2e := paymentsState(t, h, ids)
+	failSyncDir(t, 2) // the temporary file's sync passes, the one after it is linked to --out fails
+	out := filepath.Join(h.dir, "transfers.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	assert.Equal(t, ExitError, r.code)
+	assert.Equal(t, "orkesta: sync folder "+h.dir+": input/output error; "+ids[0]+", "+ids[1]+" are processing and "+
+		"their file is written to "+out+": only syncing its folder failed\n", r.stderr)
+	assert.Equal(t, e2e, e2eIDs(t, out))
+	noTemporaryFiles(t, h.dir, "transfers.xml")
+}
+
 // TestExportedPaymentsAreNotSentAgain: the payments of an export are in its file, so a processor on the
 // same database (orkesta serve with a rail for bank transfers) must not hand them to its rail: they
 // stay processing until a statement or a status report settles or fails them.
