@@ -40,7 +40,9 @@ import (
 type Claimer interface {
 	// Claim leases up to q.Limit payments that need a rail to q.Owner until q.Until and returns them
 	// with their bookkeeping, the longest-waiting first. A payment needs a rail when its method is in
-	// q.Methods, its lease is free (never taken, or ended at or before q.Now), and it is:
+	// q.Methods, it is due (never claimed and created at or before q.Now, or its lease or backoff
+	// ended at or before q.Now: a processor whose clock is behind the creating host's waits for it),
+	// and it is:
 	//   - approved;
 	//   - pending in a workspace whose approval policy does not require approval for it
 	//     (Workspace.Approval.Requires is false: the store applies exactly that rule);
@@ -48,8 +50,8 @@ type Claimer interface {
 	//     failure to retry), or processing with a method in q.Polled (its rail reports outcomes);
 	// and it was not moved to processing outside the rails (Change.Outside).
 	Claim(ctx context.Context, q ClaimQuery) ([]Work, error)
-	// UpdateWork stores w's bookkeeping (Until, Attempts, LastError, Sent) for a payment w.Owner has
-	// claimed. It is ErrConflict, and changes nothing, when another owner has taken the payment since
+	// UpdateWork stores w's bookkeeping (Until, Attempts, LastError, Sent: raised, never lowered but
+	// by w.Resend) for a payment w.Owner has claimed. It is ErrConflict, and changes nothing, when another owner has taken the payment since
 	// (the lease ran out). A store may forget the bookkeeping of payments that no longer need a rail.
 	UpdateWork(ctx context.Context, w Work) error
 	// MarkSent records that the processing payment id was handed to its rail by a Service.Dispatch
@@ -89,8 +91,12 @@ type Work struct {
 	// rail about it); LastError is the last one's reason, for operators.
 	Attempts  int
 	LastError string
-	// Sent is true once the rail accepted the payment.
+	// Sent is true once the rail accepted the payment. UpdateWork never lowers it (a Service.Dispatch
+	// outside this processor may have sent the payment while it held the lease), unless Resend is set.
 	Sent bool
+	// Resend, in UpdateWork, lowers Sent: the processor's polled rail has no record of the payment,
+	// which is to be sent again. Claim returns it false.
+	Resend bool
 }
 
 // ErrNoClaimer: the processor's store does not implement Claimer and none was given.
@@ -407,7 +413,7 @@ func (pr *Processor) poll(ctx, lctx context.Context, w *Work) StepStats {
 	}
 	if errors.Is(err, ErrNotFound) {
 		// The rail never got it (it was lost between acceptance and the rail's own storage): send again.
-		w.Sent = false
+		w.Sent, w.Resend = false, true
 		return pr.record(ctx, w, StepStats{Retrying: 1}, 0)
 	}
 	if err == nil {

@@ -607,3 +607,58 @@ func TestProcessorLeaseEndsBeforeQueuedPaymentStarts(t *testing.T) {
 	assert.Equal(t, 1, sent, "%s was handed to a rail %d times", p2.ID, sent)
 	assert.Equal(t, 1, st.Expired, "A did not start the payment whose lease had ended: %+v", st)
 }
+
+// countRail accepts everything, counts per payment, and runs during() once on its first submission.
+type countRail struct {
+	mu       sync.Mutex
+	accepted map[payment.ID]int
+	during   func()
+}
+
+func (r *countRail) Submit(_ context.Context, p payment.Payment) (payment.RailReceipt, error) {
+	r.mu.Lock()
+	f := r.during
+	r.during = nil
+	r.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.accepted[p.ID]++
+	return payment.RailReceipt{Reference: "r-" + p.EndToEnd}, nil
+}
+
+// TestProcessorSendNowWhileItHoldsTheLease: a processor claims two approved payments (one worker).
+// While it hands the first to the rail, an operator presses "Send now" on the second (the dashboard:
+// Service.Submit with the rail): the rail accepts it and Dispatch marks it sent. The processor's worker
+// then finds the second moved and records its bookkeeping, whose Sent it read at the claim: the mark
+// must survive, or the next step sends the payment again.
+func TestProcessorSendNowWhileItHoldsTheLease(t *testing.T) {
+	store := memory.New()
+	clock := paymenttest.NewClock(time.Time{})
+	rail := &countRail{accepted: map[payment.ID]int{}}
+	rails := map[payment.Method]payment.Rail{payment.MethodBankTransfer: rail}
+	e := paymenttest.NewEnv(t, store, paymenttest.WithServiceOptions(payment.Options{Clock: clock, Rails: rails}))
+	p1 := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	clock.Advance(time.Second)
+	p2 := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+
+	dashboard := payment.NewService(store, payment.Options{Clock: clock, Rails: rails})
+	rail.during = func() {
+		got, err := dashboard.Submit(context.Background(), e.Workspace.ID, p2.ID, "ops@example.com")
+		require.NoError(t, err)
+		require.Equal(t, payment.StatusProcessing, got.Status)
+	}
+	pr := payment.NewProcessor(e.Service, payment.ProcessorOptions{Owner: "A", Workers: 1})
+	st, err := pr.ProcessOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, payment.StepStats{Claimed: 2, Submitted: 1, Skipped: 1}, st)
+	for range 3 {
+		clock.Advance(time.Minute)
+		_, err = pr.ProcessOnce(context.Background())
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, rail.accepted[p1.ID])
+	assert.Equal(t, 1, rail.accepted[p2.ID], "%s handed to the rail %d times", p2.ID, rail.accepted[p2.ID])
+}

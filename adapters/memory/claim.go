@@ -68,7 +68,8 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 				}
 				continue
 			}
-			if !slices.Contains(q.Methods, p.Method) || w != nil && (w.outside || w.until.After(q.Now)) {
+			if !slices.Contains(q.Methods, p.Method) || w != nil && (w.outside || w.until.After(q.Now)) ||
+				w == nil && p.CreatedAt.After(q.Now) { // due from its creation on
 				continue
 			}
 			switch p.Status {
@@ -136,7 +137,8 @@ func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
 			}
 		}
 	}
-	rec.until, rec.attempts, rec.lastError, rec.sent = w.Until, w.Attempts, w.LastError, w.Sent
+	rec.until, rec.attempts, rec.lastError = w.Until, w.Attempts, w.LastError
+	rec.sent = !w.Resend && (rec.sent || w.Sent) // raised, never lowered but by Resend
 	return nil
 }
 

@@ -42,8 +42,7 @@ func claimPayments() string {
 			FROM payment_work k
 			JOIN payments p ON p.id = k.payment_id
 			JOIN workspaces w ON w.id = p.workspace_id
-			WHERE NOT k.awaiting_approval AND NOT k.outside AND k.sent = q.sent AND k.method = q.m
-				AND (k.until <= $1 OR (NOT q.sent AND k.owner = '')) -- never claimed: free, whatever its creation time says
+			WHERE NOT k.awaiting_approval AND NOT k.outside AND k.sent = q.sent AND k.method = q.m AND k.until <= $1
 				AND p.method = k.method
 				AND (p.status IN ('approved', 'processing')
 					OR (p.status = 'pending' AND (w.approval_mode IN ('none', '') OR (w.approval_mode = 'threshold' AND EXISTS (
@@ -95,10 +94,12 @@ func (s *Store) Claim(ctx context.Context, q payment.ClaimQuery) ([]payment.Work
 // work changes nothing and is no error.
 func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 	var status string
-	err := s.pool.QueryRow(ctx, `UPDATE payment_work k SET until = $3, attempts = $4, last_error = $5, sent = $6
+	// sent: raised, never lowered but by Resend (payment.Work)
+	err := s.pool.QueryRow(ctx, `UPDATE payment_work k SET until = $3, attempts = $4, last_error = $5,
+			sent = CASE WHEN $7 THEN false ELSE k.sent OR $6 END
 		FROM payments p WHERE k.payment_id = $1 AND k.owner = $2 AND k.owner <> '' AND p.id = k.payment_id
 		RETURNING p.status`,
-		string(w.Payment.ID), w.Owner, pgTime(w.Until), w.Attempts, w.LastError, w.Sent).Scan(&status)
+		string(w.Payment.ID), w.Owner, pgTime(w.Until), w.Attempts, w.LastError, w.Sent, w.Resend).Scan(&status)
 	switch err = translate(err); {
 	case err == nil:
 		if isActive(payment.Status(status)) {

@@ -85,13 +85,9 @@ func claimQuery(cq payment.ClaimQuery, now string) (string, []any) {
 			sent = append(sent, 1)
 		}
 		for _, sent := range sent {
-			due := `k.until <= ?`
-			if sent == 0 {
-				due = `(k.until <= ? OR k.owner = '')` // never claimed: free, whatever its creation time says
-			}
 			queues = append(queues, `SELECT * FROM (SELECT k.payment_id AS id, k.until AS due FROM payment_work k
 				JOIN payments p ON p.id = k.payment_id JOIN workspaces w ON w.id = p.workspace_id
-				WHERE k.awaiting_approval = 0 AND k.outside = 0 AND k.sent = ? AND k.method = ? AND `+due+` AND p.method = k.method
+				WHERE k.awaiting_approval = 0 AND k.outside = 0 AND k.sent = ? AND k.method = ? AND k.until <= ? AND p.method = k.method
 					AND (p.status IN ('approved', 'processing') OR (p.status = 'pending' AND `+noApprovalNeeded+`))
 				ORDER BY k.until, k.payment_id LIMIT ?)`)
 			args = append(args, sent, string(m), now, cq.Limit)
@@ -162,8 +158,10 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 		case *owner != w.Owner:
 			return fmt.Errorf("%w: payment %s is claimed by %s, not %s", payment.ErrConflict, w.Payment.ID, *owner, w.Owner)
 		}
-		_, err = q.exec(ctx, `UPDATE payment_work SET until = ?, attempts = ?, last_error = ?, sent = ? WHERE payment_id = ?`,
-			formatTime(w.Until), w.Attempts, w.LastError, w.Sent, string(w.Payment.ID))
+		// sent: raised, never lowered but by Resend (payment.Work)
+		_, err = q.exec(ctx, `UPDATE payment_work SET until = ?, attempts = ?, last_error = ?,
+			sent = CASE WHEN ? THEN 0 ELSE max(sent, ?) END WHERE payment_id = ?`,
+			formatTime(w.Until), w.Attempts, w.LastError, w.Resend, w.Sent, string(w.Payment.ID))
 		return translate(err)
 	})
 }

@@ -24,7 +24,8 @@ func ClaimerSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"UpdateWork", testUpdateWork},
 		{"MarkSent", testMarkSent},
 		{"SubmittedOutside", testSubmittedOutside},
-		{"NeverClaimedIsFree", testNeverClaimedIsFree},
+		{"DueFromCreation", testDueFromCreation},
+		{"UpdateWorkKeepsSent", testUpdateWorkKeepsSent},
 		{"NothingAsked", testClaimNothingAsked},
 		{"ConcurrentClaimsDoNotOverlap", testConcurrentClaims},
 	})
@@ -318,16 +319,58 @@ func testSubmittedOutside(t *testing.T, s payment.Store, c payment.Claimer) {
 	assert.Equal(t, []payment.ID{control.ID}, claimedIDs(got), "only the payment the rails are to send")
 }
 
-// testNeverClaimedIsFree: a payment nobody claimed yet is work at once, even for a processor whose
-// clock is behind the one that created it (another host's, 2 s behind).
-func testNeverClaimedIsFree(t *testing.T, s payment.Store, c payment.Claimer) {
+// testDueFromCreation: a payment nobody claimed yet is work from its creation on: a processor whose
+// clock is behind the creating host's (2 s here) finds it once its clock gets there.
+func testDueFromCreation(t *testing.T, s payment.Store, c payment.Claimer) {
 	e := NewEnv(t, s)
 	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
-	now := p.CreatedAt.Add(-2 * time.Second)
-	got, err := c.Claim(ctx, payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10, Methods: bankTransfer})
+	q := payment.ClaimQuery{Owner: "a", Now: p.CreatedAt.Add(-2 * time.Second), Limit: 10, Methods: bankTransfer}
+	q.Until = q.Now.Add(time.Minute)
+	got, err := c.Claim(ctx, q)
 	require.NoError(t, err)
-	assert.Equal(t, []payment.ID{p.ID}, claimedIDs(got), "never claimed: its lease is free")
-	got, err = c.Claim(ctx, payment.ClaimQuery{Owner: "b", Now: now, Until: now.Add(time.Minute), Limit: 10, Methods: bankTransfer})
+	assert.Empty(t, got, "not due before its creation")
+	q.Now = p.CreatedAt
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	assert.Equal(t, []payment.ID{p.ID}, claimedIDs(got), "due at its creation")
+	q.Owner = "b"
+	got, err = c.Claim(ctx, q)
 	require.NoError(t, err)
 	assert.Empty(t, got, "claimed now: held until its lease ends")
+}
+
+// testUpdateWorkKeepsSent: a mark of sent made while a processor holds the lease (a Service.Dispatch
+// elsewhere: the dashboard's "Send now") survives that processor's UpdateWork with its stale Sent;
+// only Resend lowers it.
+func testUpdateWorkKeepsSent(t *testing.T, s payment.Store, c payment.Claimer) {
+	e := NewEnv(t, s)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	now := e.Clock.Now()
+	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10, Methods: bankTransfer}
+	got, err := c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, []payment.ID{p.ID}, claimedIDs(got))
+	e.MustAdvance(t, p, payment.StatusProcessing)
+	require.NoError(t, c.MarkSent(ctx, p.ID, now))
+	w := got[0]
+	w.Until = now // the holder found it moved: done with it for now
+	require.NoError(t, c.UpdateWork(ctx, w))
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	assert.Empty(t, got, "sent elsewhere: not to be sent again")
+
+	q.Polled = bankTransfer
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, []payment.ID{p.ID}, claimedIDs(got), "polled")
+	require.True(t, got[0].Sent)
+	w = got[0]
+	w.Until, w.Sent, w.Resend = now, false, true // the rail has no record of it
+	require.NoError(t, c.UpdateWork(ctx, w))
+	q.Polled = nil
+	got, err = c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, []payment.ID{p.ID}, claimedIDs(got), "to be sent again")
+	assert.False(t, got[0].Sent)
+	assert.False(t, got[0].Resend)
 }
