@@ -310,31 +310,39 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnauthorized, &v)
 		return
 	}
-	// The attempt counts as failed from here, before the key store is asked (so that attempts sent at
-	// once cannot all pass the limit), until the key proves valid.
+	// From here the attempt holds one of the client's failures in flight (so that attempts sent at once
+	// cannot all pass the limit) until its key is checked: it is counted as a failure only if the key
+	// is not valid.
 	client := h.clientOf(r)
-	if wait := h.signIns.take(client, h.now()); wait > 0 {
+	attempt, wait, err := h.signIns.take(r.Context(), client, h.now)
+	if err != nil || wait > 0 {
 		secs := int(wait / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		v.Error = fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", secs)
-		h.opts.Logger.Warn("dashboard sign-in refused: too many failures", "client", client)
+		if err != nil {
+			v.Error = "Too many sign-ins from your address at the same time. Please try again."
+			h.opts.Logger.Warn("dashboard sign-in refused: too many at once", "client", client, "err", err)
+		} else {
+			v.Error = fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", secs)
+			h.opts.Logger.Warn("dashboard sign-in refused: too many failures", "client", client)
+		}
 		h.renderLogin(w, r, http.StatusTooManyRequests, &v)
 		return
 	}
+	defer func() { attempt.done(h.now()) }() // the key was not checked (an error, a panic): no failure
 	hash := payment.HashAPIKey(secret)
 	k, err := h.keys.GetAPIKeyByHash(r.Context(), hash)
 	if err != nil && !errors.Is(err, payment.ErrNotFound) {
-		h.signIns.refund(client, h.now()) // the key was not checked
 		h.serverError(w, r, nil, err)
 		return
 	}
 	if err != nil || !k.Active(h.now()) {
+		attempt.failed(h.now())
 		v.Error = "That API key is not valid: it is unknown, revoked or expired."
 		h.opts.Logger.Info("dashboard sign-in refused", "client", client)
 		h.renderLogin(w, r, http.StatusUnauthorized, &v)
 		return
 	}
-	h.signIns.refund(client, h.now())
+	attempt.done(h.now())
 	ws, err := h.svc.Workspace(r.Context(), k.Workspace)
 	if err != nil {
 		h.serverError(w, r, nil, err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,15 +112,16 @@ func TestSignInLimitOptions(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, postSignIn(t, off, "192.0.2.1:1", e.writer, nil).Code)
 }
 
-// slowKeys is a key store whose lookups take a while, as a database on another host does.
+// slowKeys is a key store whose lookups take delay, as a database on another host does.
 type slowKeys struct {
 	payment.KeyStore
+	delay   time.Duration
 	lookups atomic.Int64
 }
 
 func (s *slowKeys) GetAPIKeyByHash(ctx context.Context, hash [32]byte) (payment.APIKey, error) {
 	s.lookups.Add(1)
-	time.Sleep(2 * time.Millisecond)
+	time.Sleep(s.delay)
 	return s.KeyStore.GetAPIKeyByHash(ctx, hash)
 }
 
@@ -127,7 +129,7 @@ func (s *slowKeys) GetAPIKeyByHash(ctx context.Context, hash [32]byte) (payment.
 // often than the limit allows one after the other; the rest are 429.
 func TestSignInLimitConcurrent(t *testing.T) {
 	e := newTestEnv(t, dashboard.Options{})
-	keys := &slowKeys{KeyStore: e.store}
+	keys := &slowKeys{KeyStore: e.store, delay: 2 * time.Millisecond}
 	h := dashboard.New(e.Service, keys, dashboard.Options{Clock: e.Clock})
 	const n = 100
 	var wg sync.WaitGroup
@@ -147,6 +149,56 @@ func TestSignInLimitConcurrent(t *testing.T) {
 	assert.EqualValues(t, dashboard.DefaultSignInFailures, keys.lookups.Load(), "only the burst reaches the key store")
 	assert.EqualValues(t, dashboard.DefaultSignInFailures, unauthorized.Load())
 	assert.EqualValues(t, n-dashboard.DefaultSignInFailures, limited.Load())
+}
+
+// TestSignInValidAtOnce: colleagues behind one address (a NAT) who sign in with valid keys at the
+// same moment, more of them than the limit and with a slow key store, all sign in: attempts whose keys
+// are still being checked are not failures. The ones beyond the limit wait for those to be checked.
+func TestSignInValidAtOnce(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	keys := &slowKeys{KeyStore: e.store, delay: 100 * time.Millisecond}
+	h := dashboard.New(e.Service, keys, dashboard.Options{Clock: e.Clock})
+	const n = dashboard.DefaultSignInFailures + 2
+	codes := make([]int, n)
+	bodies := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			rec := postSignIn(t, h, "198.51.100.1:"+strconv.Itoa(2000+i), e.writer, nil)
+			codes[i], bodies[i] = rec.Code, rec.Body.String()
+		})
+	}
+	wg.Wait()
+	for i, c := range codes {
+		assert.Equal(t, http.StatusSeeOther, c, "valid key %d refused: %s", i, bodies[i])
+	}
+	assert.EqualValues(t, n, keys.lookups.Load())
+}
+
+// TestSignInValidAtOnceAfterFailures: after 8 mistyped keys from one address, 3 valid sign-ins sent at
+// once all succeed: 2 failures are left and none of the 3 fails. Then 3 wrong keys at once: 2 reach
+// the key store and fail, the third is 429 without asking it.
+func TestSignInValidAtOnceAfterFailures(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	keys := &slowKeys{KeyStore: e.store, delay: 100 * time.Millisecond}
+	h := dashboard.New(e.Service, keys, dashboard.Options{Clock: e.Clock})
+	for range dashboard.DefaultSignInFailures - 2 {
+		require.Equal(t, http.StatusUnauthorized, postSignIn(t, h, "198.51.100.1:1", "ork_live_typo", nil).Code)
+	}
+	atOnce := func(secret string) []int {
+		codes := make([]int, 3)
+		var wg sync.WaitGroup
+		for i := range codes {
+			wg.Go(func() { codes[i] = postSignIn(t, h, "198.51.100.1:"+strconv.Itoa(3000+i), secret, nil).Code })
+		}
+		wg.Wait()
+		slices.Sort(codes)
+		return codes
+	}
+	assert.Equal(t, []int{303, 303, 303}, atOnce(e.writer))
+	before := keys.lookups.Load()
+	assert.Equal(t, []int{401, 401, 429}, atOnce("ork_live_typo"))
+	assert.EqualValues(t, 2, keys.lookups.Load()-before, "only the failures left reach the key store")
 }
 
 // TestSignInSuccessCostsNothing: a sign-in that succeeds does not count against the client (the
