@@ -49,7 +49,8 @@ type Options struct {
 	Webhooks payment.Webhooks
 	// SignInFailures is how many failed sign-ins a client may make at once before it must wait: one
 	// more is allowed every 6 seconds, and until then the sign-in answers 429 without asking the key
-	// store. DefaultSignInFailures when zero; negative: no limit.
+	// store. Sign-ins sent at once beyond the failures left wait, up to 5 seconds, for those being
+	// checked. DefaultSignInFailures when zero; negative: no limit.
 	SignInFailures int
 	// ClientIP names the client of a request for that limit; nil uses the connection's address. Set
 	// it behind a reverse proxy you trust (from the header it sets), or every client shares the
