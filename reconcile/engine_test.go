@@ -268,6 +268,24 @@ func TestBatchBooking(t *testing.T) {
 		require.Len(t, r.UnmatchedEntries, 1)
 		assert.Equal(t, []string{"candidate batch " + string(bat) + " fits another entry better"}, r.UnmatchedEntries[0].Notes)
 	})
+	t.Run("a payment as good as the batch is its alternative, in any payment order", func(t *testing.T) {
+		// The line names the batch (of one payment, P1) and the reference of P2, of the same amount
+		// and date: the line gets the batch, and P2 is listed as the alternative. With P2 first, P2's
+		// index equals the batch's, which once dropped it (and told of another entry instead).
+		p1 := pay(1, func(p *reconcile.Payment) { p.BatchID, p.Reference = bat, "OTHER-1" })
+		p2 := pay(2)
+		e := entry("l1", "TOPLU "+string(bat)+" INV-2024-001")
+		for _, order := range [][]reconcile.Payment{{p1, p2}, {p2, p1}} {
+			r := match(t, reconcile.Options{}, []reconcile.Statement{statement(e)}, order)
+			require.Len(t, r.Matches, 1)
+			m := r.Matches[0]
+			assert.Equal(t, bat, m.BatchID)
+			assert.Equal(t, reconcile.ScoreFuzzy, m.Score)
+			assert.Equal(t, []payment.ID{pid(2)}, m.Alternatives, "payments in order %s, %s", order[0].ID, order[1].ID)
+			assert.Equal(t, []string{"books batch " + string(bat) + ": 1 payments, 1250.00 TRY",
+				"2 payments fit this entry equally well; a person must choose"}, m.Notes, "payments in order %s, %s", order[0].ID, order[1].ID)
+		}
+	})
 	t.Run("one booking per execution date is no tie", func(t *testing.T) {
 		split := []reconcile.Payment{pay(1, inBatch(100000)), pay(2, inBatch(50000)),
 			pay(3, inBatch(25000), func(p *reconcile.Payment) { p.ValueDate = payment.MustDate("2026-01-16") })}

@@ -235,6 +235,25 @@ func TestShuffledInputGivesTheSameDecisions(t *testing.T) {
 	}
 }
 
+// TestEveryPaymentFirst: the decisions do not depend on where a payment stands in the input, not even
+// for the first ones, whose indices are also those of the first batches (a batch match once lost its
+// alternative payment when their indices were equal). Rotating the payments two at a time brings
+// every payment to index 0 or 1.
+func TestEveryPaymentFirst(t *testing.T) {
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		w := genWorld(rng, worldConfig{batches: true, dead: true, otherStatus: true})
+		want := decisions(w.match(t, 1))
+		for k := 2; k < len(w.pays); k += 2 {
+			rotated := w
+			rotated.pays = append(slices.Clone(w.pays[k:]), w.pays[:k]...)
+			if !assert.Equal(t, want, decisions(rotated.match(t, 1)), "seed %d, payments rotated by %d", seed, k) {
+				break
+			}
+		}
+	}
+}
+
 // decisions maps each entry position to what happened to it.
 func decisions(r *reconcile.Report) map[string]string {
 	out := map[string]string{}

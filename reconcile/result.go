@@ -60,14 +60,16 @@ func (g *Engine) matchIndexed(stmts []Statement, idx *paymentIndex) *Result {
 	return r
 }
 
-// alternatives lists, for every ambiguous match, the other payments that fit its entry as well.
+// alternatives lists, for every ambiguous match, the other payments that fit its entry as well. A
+// match with a batch has a batch index where a payment has a payment index: every payment candidate
+// as good is another one.
 func (m *matcher) alternatives() map[int32][]int32 {
 	alts := make(map[int32][]int32)
 	for _, pairs := range m.pairs {
 		for k := range pairs {
 			pr := &pairs[k]
 			o := &m.out[pr.entry]
-			if o.kind == outMatched && o.flags&flagEntryTie != 0 && pr.pay != o.pay &&
+			if o.kind == outMatched && o.flags&flagEntryTie != 0 && (pr.pay != o.pay || o.flags&flagBatch != 0) &&
 				score(pr.crit) == score(o.crit) && pr.dist == o.dist && pr.flags&flagBatch == 0 {
 				alts[pr.entry] = append(alts[pr.entry], pr.pay)
 			}
