@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orkesta/orkesta/adapters/rail/pain001"
+	"github.com/orkesta/orkesta/fsm"
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -57,8 +58,8 @@ processor of an orkesta serve on the same database sends them to a rail), and th
 to --out. An export never replaces a file: when --out exists (an earlier export's
 file may not be uploaded yet) it stops before anything changes. The file holds exactly the payments
 that moved: one that someone else changed meanwhile is skipped, and when moving one fails, the file
-holds those before it and the rest stay approved for the next export. --dry-run writes the file and
-changes nothing.
+holds those before it (and that one, when it is read again and its move was written after all) and
+the rest stay approved for the next export. --dry-run writes the file and changes nothing.
 
 The requested execution date is each payment's value date, and never a day already past in the
 bank's time zone (--bank-timezone, an IANA name such as Europe/Istanbul; by default this machine's).`,
@@ -172,10 +173,17 @@ func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out str
 	var submitErr error
 	if !dryRun {
 		var sent []payment.Payment
-		sent, res.Skipped, submitErr = submitForExport(ctx, e, ps)
+		var stop *submitStop
+		sent, res.Skipped, stop = submitForExport(ctx, e, ps)
+		if stop != nil {
+			submitErr = stop
+		}
 		if len(sent) == 0 {
-			if submitErr != nil {
-				return nil, fmt.Errorf("%w; no payment moved and nothing was written", submitErr)
+			if stop != nil && stop.unsure() {
+				return nil, fmt.Errorf("%w; nothing was written", stop)
+			}
+			if stop != nil {
+				return nil, fmt.Errorf("%w; no payment moved and nothing was written", stop)
 			}
 			return nil, errors.New("every payment changed while exporting; nothing was written")
 		}
@@ -189,7 +197,14 @@ func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out str
 			if err != nil {
 				name := tmp.name
 				tmp.name = "" // kept: the only file that holds the processing payments
-				return nil, errors.Join(errFullFileKept(err, name, out, ps, sent), submitErr)
+				var unsure *payment.Payment
+				if stop != nil {
+					stop.keptFull = true
+					if stop.unsure() {
+						unsure = &stop.p
+					}
+				}
+				return nil, errors.Join(errFullFileKept(err, name, out, ps, sent, unsure), submitErr)
 			}
 			defer reduced.discard()
 			tmp = reduced
@@ -273,45 +288,168 @@ func rewriteAtomic(full *atomicFile, write func(io.Writer) error) (*atomicFile, 
 
 // errFullFileKept is the error when the file of only the moved payments could not be written: the
 // first file, kept under name, holds them, and also the transfers of the payments that did not move
-// (changed by someone else, or still approved for the next export), which must not be paid.
-func errFullFileKept(err error, name, out string, all, sent []payment.Payment) error {
+// (changed by someone else, or still approved for the next export), which must not be paid, and of
+// unsure, when set: the payment whose move may have been written, and which is paid only if its
+// transfer stays in the file.
+func errFullFileKept(err error, name, out string, all, sent []payment.Payment, unsure *payment.Payment) error {
 	moved := make(map[payment.ID]bool, len(sent))
 	for _, p := range sent {
 		moved[p.ID] = true
 	}
 	var not []string
 	for _, p := range all {
-		if !moved[p.ID] {
+		if !moved[p.ID] && (unsure == nil || p.ID != unsure.ID) {
 			not = append(not, fmt.Sprintf("%s (end-to-end %s)", p.ID, p.EndToEnd))
 		}
 	}
-	return fmt.Errorf("%w; %s are processing and their file is %s, but it also holds the transfers of %s, "+
-		"which did not move and must NOT be paid: delete those transfers from it (and correct NbOfTxs and CtrlSum), "+
-		"then rename it to %s", err, paymentIDs(sent), name, strings.Join(not, ", "), out)
+	var holds []string
+	if len(not) > 0 {
+		holds = append(holds, fmt.Sprintf("the transfers of %s, which did not move and must NOT be paid", strings.Join(not, ", ")))
+	}
+	del := ": delete those transfers from it"
+	if unsure != nil {
+		holds = append(holds, fmt.Sprintf("the transfer of %s (end-to-end %s), which may have moved: keep it only if "+
+			"orkesta payments get %s shows it processing", unsure.ID, unsure.EndToEnd, unsure.ID))
+		del = "; otherwise delete it"
+		if len(not) > 0 {
+			del = "; delete the transfers not to be paid from it"
+		}
+	}
+	return fmt.Errorf("%w; %s are processing and their file is %s, but it also holds %s%s and any payment block "+
+		"(PmtInf) left without one, and correct NbOfTxs and CtrlSum in the group header and in each block changed, "+
+		"then rename it to %s", err, paymentIDs(sent), name, strings.Join(holds, ", and "), del, out)
 }
+
+// exportActor is who an export's moves to processing are recorded as, in the payments' history.
+const exportActor = "cli:export"
 
 // submitForExport moves the payments to processing, in order, as handed to the bank outside the
 // rails (Service.SubmitOutside): in the same write, no processor may send them or ask a rail about
-// them. A payment someone else changed meanwhile (submitted, cancelled) is skipped; any other error
-// stops it, and that payment and the ones after it are left as they are.
-func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent []payment.Payment, skipped []exportSkip, err error) {
+// them. A payment someone else changed meanwhile (submitted, cancelled) is skipped. Any other error
+// stops it, and the payments after that one are left as they are (approved); the payment itself is
+// read again, as the store may have written its move before answering with the error (a connection
+// lost at commit): when this export's move is there, it counts as moved. The error is then a
+// *submitStop, which says what is known of that payment.
+func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent []payment.Payment, skipped []exportSkip, stop *submitStop) {
 	for i, p := range ps {
-		q, err := e.svc.SubmitOutside(ctx, e.ws.ID, p.ID, "cli:export")
+		q, err := e.svc.SubmitOutside(ctx, e.ws.ID, p.ID, exportActor)
 		if err != nil {
 			if errors.Is(err, payment.ErrInvalidTransition) || errors.Is(err, payment.ErrConflict) || errors.Is(err, payment.ErrNotAllowed) {
 				skipped = append(skipped, exportSkip{PaymentID: p.ID, Reason: err.Error()})
 				continue
 			}
-			left := "it is"
-			if n := len(ps) - i - 1; n > 0 {
-				left = fmt.Sprintf("it and the %d after it are", n)
+			stop = &submitStop{p: p, err: err, rest: len(ps) - i - 1}
+			stop.now, stop.readErr = movedByExport(ctx, e, p)
+			if stop.moved() {
+				sent = append(sent, stop.now)
+				if stop.rest == 0 {
+					return sent, skipped, nil // every payment moved: the export is complete
+				}
 			}
-			return sent, skipped, fmt.Errorf("submit %s: %w; %s not in the file (check it with orkesta payments get, "+
-				"then export again)", p.ID, err, left)
+			return sent, skipped, stop
 		}
 		sent = append(sent, q)
 	}
 	return sent, skipped, nil
+}
+
+// movedByExport reads p again after the store answered its move with an error, on a context of its
+// own (the command's may be what failed). It returns the payment as it is now, and no error only when
+// it is processing by this export's move; errMovedByOther when another actor moved it.
+func movedByExport(ctx context.Context, e *dbEnv, p payment.Payment) (payment.Payment, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	q, err := e.svc.Get(ctx, e.ws.ID, p.ID)
+	if err != nil || q.Status != payment.StatusProcessing {
+		return q, err
+	}
+	h, err := e.svc.History(ctx, e.ws.ID, p.ID)
+	if err != nil {
+		return payment.Payment{}, err
+	}
+	// The move SubmitOutside would have written: from approved to processing, by an export, and the
+	// one change since this export listed the payment. (Another export of the same account moving it
+	// at that very moment would look the same.)
+	if n := len(h); n > 0 {
+		t := h[n-1]
+		if int64(t.Seq) == q.Version && t.From == p.Status && t.To == payment.StatusProcessing &&
+			t.Event == fsm.EventSubmit && t.Actor == exportActor {
+			if q.Version == p.Version+1 {
+				return q, nil
+			}
+			return q, fmt.Errorf("it is processing by an export's move, but was changed since this export listed it (version %d, now %d)",
+				p.Version, q.Version)
+		}
+	}
+	return q, errMovedByOther{h}
+}
+
+// errMovedByOther: the payment is processing, by another actor's move.
+type errMovedByOther struct{ history []payment.Transition }
+
+func (errMovedByOther) Error() string { return "moved by another" }
+
+// submitStop is the error that stopped submitForExport at payment p, with what is known of p.
+type submitStop struct {
+	p       payment.Payment
+	err     error           // the store's
+	now     payment.Payment // p read again
+	readErr error           // reading p again failed, or (errMovedByOther) it was not this export's move
+	rest    int             // the payments after p, not tried
+	// keptFull: the file written is the first one, which holds every transfer, kept because the
+	// file of the moved payments could not be written.
+	keptFull bool
+}
+
+func (s *submitStop) Unwrap() error { return s.err }
+
+// moved reports whether p is processing by this export's move.
+func (s *submitStop) moved() bool {
+	return s.readErr == nil && s.now.Status == payment.StatusProcessing
+}
+
+// unsure reports whether p could not be read again: it may have moved.
+func (s *submitStop) unsure() bool {
+	var other errMovedByOther
+	return s.readErr != nil && !errors.As(s.readErr, &other)
+}
+
+func (s *submitStop) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "submit %s: %v", s.p.ID, s.err)
+	var other errMovedByOther
+	switch {
+	case s.moved():
+		b.WriteString(", but it moved: it is processing and in the file")
+	case errors.As(s.readErr, &other):
+		by := ""
+		if n := len(other.history); n > 0 && other.history[n-1].Actor != "" {
+			by = ", moved by " + other.history[n-1].Actor
+		}
+		fmt.Fprintf(&b, "; it was changed meanwhile (it is %s now%s) and is not in this export", s.now.Status, by)
+	case s.readErr != nil:
+		fmt.Fprintf(&b, "; could not tell whether it moved (reading it again: %v): check it with orkesta payments get %s: "+
+			"if it is still approved, the next export takes it; if it is processing, ", s.readErr, s.p.ID)
+		if s.keptFull {
+			b.WriteString("no processor will send it nor export take it again: its transfer in the kept file is its only one")
+		} else {
+			fmt.Fprintf(&b, "it is in no file, and no processor will send it nor export take it again: pay it at the bank "+
+				"yourself (end-to-end %s)", s.p.EndToEnd)
+		}
+	case s.now.Status == payment.StatusApproved:
+		if s.rest == 0 {
+			b.WriteString("; it did not move: it is still approved, and the next export takes it")
+		} else {
+			fmt.Fprintf(&b, "; it and the %d after it did not move: they are still approved, and the next export takes them", s.rest)
+		}
+		return b.String()
+	default:
+		fmt.Fprintf(&b, "; it was changed meanwhile (it is %s now) and is not in this export", s.now.Status)
+	}
+	if s.rest > 0 {
+		fmt.Fprintf(&b, "; the %d after it did not move: they are still approved, and the next export takes them", s.rest)
+	}
+	return b.String()
 }
 
 // keepTransfers leaves in f only the transfers of ps, and drops the batches left empty. The file

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,7 +145,7 @@ func TestExportSubmitFails(t *testing.T) {
 		{name: "changed meanwhile: skipped", failing: 1, err: payment.ErrConflict, code: ExitOK,
 			inFile: []int{0, 2}, statuses: []payment.Status{processing, approved, processing}},
 		{name: "a failure part-way: the file holds the payments before it", failing: 1, err: errors.New("disk I/O error"),
-			code: ExitError, stderr: "disk I/O error; it and the 1 after it are not in the file",
+			code: ExitError, stderr: "disk I/O error; it and the 1 after it did not move: they are still approved, and the next export takes them",
 			inFile: []int{0}, statuses: []payment.Status{processing, approved, approved}},
 		{name: "the first fails: no file", failing: 0, err: errors.New("disk I/O error"), code: ExitError,
 			stderr: "no payment moved and nothing was written", statuses: []payment.Status{approved, approved, approved}},
@@ -311,7 +313,8 @@ func TestExportRewriteFails(t *testing.T) {
 	assert.Equal(t, e2e, e2eIDs(t, m[1]), "the kept file holds the moved payments, and the skipped one")
 	assert.Contains(t, r.stderr, "input/output error; "+ids[0]+", "+ids[2]+" are processing and their file is "+m[1]+
 		", but it also holds the transfers of "+ids[1]+" (end-to-end "+e2e[1]+"), which did not move and must NOT "+
-		"be paid: delete those transfers from it (and correct NbOfTxs and CtrlSum), then rename it to "+out+"\n")
+		"be paid: delete those transfers from it and any payment block (PmtInf) left without one, and correct NbOfTxs "+
+		"and CtrlSum in the group header and in each block changed, then rename it to "+out+"\n")
 	noTemporaryFiles(t, h.dir, filepath.Base(m[1]))
 }
 
@@ -446,4 +449,301 @@ func TestExportBankTimezone(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(xml), "<ReqdExctnDt><Dt>2026-01-16</Dt></ReqdExctnDt>")
 	assert.Contains(t, string(xml), "+03:00</CreDtTm>")
+}
+
+// writtenThenFails is a store whose update of one payment reports an error, as a connection lost at
+// commit does: it is written first (as the export asked, or as another actor's move), or not at all
+// when written is "none". With unreadable, that payment cannot be read again once the error came.
+type writtenThenFails struct {
+	*memory.Store
+	id         payment.ID
+	written    string // "export", "processor" (another actor moved it first), "none"
+	unreadable bool
+	failed     bool
+}
+
+func (s *writtenThenFails) UpdatePayment(ctx context.Context, c payment.Change, prev int64) error {
+	if c.Payment.ID != s.id {
+		return s.Store.UpdatePayment(ctx, c, prev)
+	}
+	switch s.written {
+	case "export":
+		if err := s.Store.UpdatePayment(ctx, c, prev); err != nil {
+			return err
+		}
+	case "processor":
+		c.History.Actor, c.Outside = "processor", false
+		if err := s.Store.UpdatePayment(ctx, c, prev); err != nil {
+			return err
+		}
+	}
+	s.failed = true
+	return errors.New("connection reset by peer")
+}
+
+func (s *writtenThenFails) GetPayment(ctx context.Context, ws payment.WorkspaceID, id payment.ID) (payment.Payment, error) {
+	if s.unreadable && s.failed && id == s.id {
+		return payment.Payment{}, errors.New("connection refused")
+	}
+	return s.Store.GetPayment(ctx, ws, id)
+}
+
+// TestExportSubmitWrittenThenFails: the store reports an error for a payment's move to processing.
+// The export reads the payment again: when this export's move was written, the payment is processing
+// outside the rails (no processor sends it, no export takes it again), so its transfer stays in the
+// file; when it is still approved, or another actor moved it, it is left out. When it cannot be read,
+// the error says what is known. The payments after it stay approved, for the next export.
+func TestExportSubmitWrittenThenFails(t *testing.T) {
+	const (
+		approved   = payment.StatusApproved
+		processing = payment.StatusProcessing
+	)
+	for _, tc := range []struct {
+		name       string
+		failing    int
+		written    string
+		unreadable bool
+		code       int
+		stderr     []string // with ids[i] for {i}
+		inFile     []int
+		statuses   []payment.Status
+	}{
+		{name: "written: in the file", failing: 1, written: "export", code: ExitError,
+			stderr:   []string{"submit {1}: connection reset by peer, but it moved: it is processing and in the file; the 1 after it did not move: they are still approved, and the next export takes them"},
+			inFile:   []int{0, 1},
+			statuses: []payment.Status{processing, processing, approved}},
+		{name: "the last one written: all in the file", failing: 2, written: "export", code: ExitOK,
+			inFile: []int{0, 1, 2}, statuses: []payment.Status{processing, processing, processing}},
+		{name: "written by another actor: left out", failing: 1, written: "processor", code: ExitError,
+			stderr:   []string{"submit {1}: connection reset by peer; it was changed meanwhile (it is processing now, moved by processor) and is not in this export; the 1 after it did not move"},
+			inFile:   []int{0},
+			statuses: []payment.Status{processing, processing, approved}},
+		{name: "written, then unreadable: cannot tell", failing: 1, written: "export", unreadable: true, code: ExitError,
+			stderr: []string{"submit {1}: connection reset by peer; could not tell whether it moved (reading it again: ",
+				"connection refused): check it with orkesta payments get {1}: if it is still approved, the next export takes it; " +
+					"if it is processing, it is in no file, and no processor will send it nor export take it again: pay it at the bank yourself",
+				"the 1 after it did not move"},
+			inFile:   []int{0},
+			statuses: []payment.Status{processing, processing, approved}},
+		{name: "the first written, then unreadable: nothing written", failing: 0, written: "export", unreadable: true,
+			code:     ExitError,
+			stderr:   []string{"could not tell whether it moved", "; nothing was written"},
+			statuses: []payment.Status{processing, approved, approved}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			own, ids := approvedTransfers(t, h, 3)
+			_, e2e := paymentsState(t, h, ids)
+			h.wrap = func(m *memory.Store) payment.Store {
+				return &writtenThenFails{Store: m, id: payment.ID(ids[tc.failing]), written: tc.written, unreadable: tc.unreadable}
+			}
+			out := filepath.Join(h.dir, "transfers.xml")
+			r := h.run("export", "pain001", "--account", own, "--out", out)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			named := strings.NewReplacer("{0}", ids[0], "{1}", ids[1], "{2}", ids[2])
+			for _, s := range tc.stderr {
+				assert.Contains(t, r.stderr, named.Replace(s))
+			}
+			assert.NotContains(t, r.stderr, "no payment moved")
+			statuses, _ := paymentsState(t, h, ids)
+			assert.Equal(t, tc.statuses, statuses)
+			if tc.inFile == nil {
+				noTemporaryFiles(t, h.dir)
+				return
+			}
+			var want []string
+			for _, i := range tc.inFile {
+				want = append(want, e2e[i])
+				assert.Regexp(t, ids[i]+`\s.*\sprocessing\n`, r.stdout)
+			}
+			assert.Equal(t, want, e2eIDs(t, out), "the file holds exactly the payments this export moved")
+			noTemporaryFiles(t, h.dir, "transfers.xml")
+
+			// The next export takes the payments still approved, and only them.
+			h.wrap = nil
+			next := filepath.Join(h.dir, "next.xml")
+			r = h.run("export", "pain001", "--account", own, "--out", next)
+			var left []string
+			for i, st := range statuses {
+				if st == approved {
+					left = append(left, e2e[i])
+				}
+			}
+			if left == nil {
+				assert.Equal(t, ExitError, r.code, "nothing left to export")
+				return
+			}
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			assert.Equal(t, left, e2eIDs(t, next))
+		})
+	}
+}
+
+// TestExportRewriteFailsAfterSubmitError: the second payment's move fails (not written), then
+// writing the file of the first fails. The kept file holds all three transfers; the error says the
+// second and third did not move and must be deleted from it, and does not say that they are in no
+// file.
+func TestExportRewriteFailsAfterSubmitError(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 3)
+	_, e2e := paymentsState(t, h, ids)
+	h.wrap = func(m *memory.Store) payment.Store {
+		return &failingUpdates{Store: m, fail: map[payment.ID]error{payment.ID(ids[1]): errors.New("disk I/O error")}}
+	}
+	failSyncDir(t, 2)
+	out := filepath.Join(h.dir, "transfers.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	assert.Equal(t, ExitError, r.code)
+	m := regexp.MustCompile(`their file is (\S+\.tmp), `).FindStringSubmatch(r.stderr)
+	require.Len(t, m, 2, r.stderr)
+	assert.Equal(t, e2e, e2eIDs(t, m[1]))
+	assert.NotContains(t, r.stderr, "not in the file")
+	assert.Contains(t, r.stderr, ids[0]+" are processing and their file is "+m[1]+", but it also holds the transfers of "+
+		ids[1]+" (end-to-end "+e2e[1]+"), "+ids[2]+" (end-to-end "+e2e[2]+"), which did not move and must NOT be paid")
+	assert.Contains(t, r.stderr, "submit "+ids[1]+": disk I/O error; it and the 1 after it did not move: they are still approved")
+}
+
+// TestExportRewriteFailsUnsure: the second payment's move is written but reported failed and it
+// cannot be read again, then writing the file of the first fails. The kept file holds its transfer;
+// the error says to keep it only if the payment is processing.
+func TestExportRewriteFailsUnsure(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 2)
+	_, e2e := paymentsState(t, h, ids)
+	h.wrap = func(m *memory.Store) payment.Store {
+		return &writtenThenFails{Store: m, id: payment.ID(ids[1]), written: "export", unreadable: true}
+	}
+	failSyncDir(t, 2)
+	out := filepath.Join(h.dir, "transfers.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out)
+	assert.Equal(t, ExitError, r.code)
+	m := regexp.MustCompile(`their file is (\S+\.tmp), `).FindStringSubmatch(r.stderr)
+	require.Len(t, m, 2, r.stderr)
+	assert.Equal(t, e2e, e2eIDs(t, m[1]))
+	assert.Contains(t, r.stderr, ids[0]+" are processing and their file is "+m[1]+", but it also holds the transfer of "+
+		ids[1]+" (end-to-end "+e2e[1]+"), which may have moved: keep it only if orkesta payments get "+ids[1]+
+		" shows it processing; otherwise delete it and any payment block (PmtInf) left without one")
+}
+
+// schemaCheck validates path against the pain.001 schema of the version ("09" or "03") with xmllint,
+// and skips the test when xmllint is not installed.
+func schemaCheck(t *testing.T, path, version string) (string, bool) {
+	t.Helper()
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint not found (Debian: apt-get install libxml2-utils); schema validation skipped")
+	}
+	xsd := filepath.Join("..", "..", "adapters", "rail", "pain001", "testdata", "xsd", "pain.001.001."+version+".xsd")
+	out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput()
+	return string(out), err == nil
+}
+
+// TestExportKeptFileInstructions: of three transfers the second has a value date of its own (its own
+// payment block); it changes meanwhile (skipped) and writing the file of the two others fails. The
+// kept file is valid, and following the error's instructions gives a valid file too.
+func TestExportKeptFileInstructions(t *testing.T) {
+	h := newHarness(t)
+	id := regexp.MustCompile(`id:\s+((?:acc|pay)_\S+)`)
+	run := func(args ...string) string {
+		t.Helper()
+		r := h.run(args...)
+		require.Equal(t, ExitOK, r.code, "%v\n%s", args, r.stderr)
+		m := id.FindStringSubmatch(r.stdout)
+		require.Len(t, m, 2, r.stdout)
+		return m[1]
+	}
+	own := run("accounts", "create", "--name", "Operating TRY", "--currency", "TRY", "--iban", "TR330006100519786457841326")
+	vendor := run("accounts", "create", "--name", "Vendor", "--currency", "TRY", "--type", "external",
+		"--iban", "TR320010009999901234567890")
+	var ids []string
+	for i, vd := range []string{"2026-01-15", "2026-01-20", "2026-01-15"} {
+		p := run("payments", "create", "--from", own, "--to", vendor, "--amount", strconv.Itoa(100*(i+1)), "--value-date", vd)
+		run("payments", "approve", p)
+		ids = append(ids, p)
+	}
+	_, e2e := paymentsState(t, h, ids)
+	h.wrap = func(m *memory.Store) payment.Store {
+		return &failingUpdates{Store: m, fail: map[payment.ID]error{payment.ID(ids[1]): payment.ErrConflict}}
+	}
+	failSyncDir(t, 2)
+	r := h.run("export", "pain001", "--account", own, "--out", filepath.Join(h.dir, "transfers.xml"))
+	require.Equal(t, ExitError, r.code)
+	m := regexp.MustCompile(`their file is (\S+\.tmp), `).FindStringSubmatch(r.stderr)
+	require.Len(t, m, 2, r.stderr)
+	msg, ok := schemaCheck(t, m[1], "09")
+	require.True(t, ok, msg)
+	assert.Contains(t, r.stderr, "delete those transfers from it and any payment block (PmtInf) left without one, "+
+		"and correct NbOfTxs and CtrlSum in the group header and in each block changed")
+
+	// Follow the instructions: delete the transfer, the payment block it leaves empty, and correct the
+	// group header.
+	kept, err := os.ReadFile(m[1])
+	require.NoError(t, err)
+	x := string(kept)
+	i := strings.Index(x, "<EndToEndId>"+e2e[1]+"<")
+	require.Positive(t, i, x)
+	start := strings.LastIndex(x[:i], "<PmtInf>")
+	end := strings.Index(x[i:], "</PmtInf>") + i + len("</PmtInf>")
+	require.Equal(t, 1, strings.Count(x[start:end], "<CdtTrfTxInf>"), "the second transfer is alone in its block")
+	x = x[:start] + x[end:]
+	require.Contains(t, x, "<NbOfTxs>3</NbOfTxs><CtrlSum>600.00</CtrlSum>")
+	x = strings.Replace(x, "<NbOfTxs>3</NbOfTxs><CtrlSum>600.00</CtrlSum>", "<NbOfTxs>2</NbOfTxs><CtrlSum>400.00</CtrlSum>", 1)
+	edited := filepath.Join(h.dir, "edited.xml")
+	require.NoError(t, os.WriteFile(edited, []byte(x), 0o600))
+	msg, ok = schemaCheck(t, edited, "09")
+	assert.True(t, ok, "following the error's instructions gives an invalid pain.001: %s", msg)
+	assert.Equal(t, []string{e2e[0], e2e[2]}, e2eIDs(t, edited))
+}
+
+// TestExportZones: files written for banks in several time zones, at the spring-forward in New York,
+// are valid pain.001 files of both versions, created at the bank's local time and asking for the
+// bank's today; a zone that is not an IANA name is a usage error that changes nothing.
+func TestExportZones(t *testing.T) {
+	for _, tc := range []struct{ zone, created, date string }{
+		{"America/New_York", "2026-03-08T03:30:00-04:00", "2026-03-08"},
+		{"Pacific/Kiritimati", "2026-03-08T21:30:00+14:00", "2026-03-08"},
+		{"Asia/Kathmandu", "2026-03-08T13:15:00+05:45", "2026-03-08"},
+		{"America/St_Johns", "2026-03-08T05:00:00-02:30", "2026-03-08"},
+		{"UTC", "2026-03-08T07:30:00Z", "2026-03-08"},
+		{"EST", "2026-03-08T02:30:00-05:00", "2026-03-08"},
+		{"Local", "", ""}, // this machine's: only valid
+	} {
+		for _, v := range []string{"09", "03"} {
+			t.Run(tc.zone+"/"+v, func(t *testing.T) {
+				h := newHarness(t)
+				own, _ := approvedTransfers(t, h, 2)
+				// 2026-03-08 07:30 UTC: 03:30 EDT, just after the spring-forward in New York.
+				h.clock.Advance(time.Date(2026, 3, 8, 7, 30, 0, 0, time.UTC).Sub(h.clock.Now()))
+				out := filepath.Join(h.dir, "t.xml")
+				r := h.run("export", "pain001", "--account", own, "--out", out, "--bank-timezone", tc.zone, "--version", v)
+				require.Equal(t, ExitOK, r.code, r.stderr)
+				msg, ok := schemaCheck(t, out, v)
+				assert.True(t, ok, msg)
+				if tc.created == "" {
+					return
+				}
+				xml, err := os.ReadFile(out)
+				require.NoError(t, err)
+				assert.Contains(t, string(xml), "<CreDtTm>"+tc.created+"</CreDtTm>")
+				date := "<ReqdExctnDt><Dt>" + tc.date + "</Dt></ReqdExctnDt>"
+				if v == "03" {
+					date = "<ReqdExctnDt>" + tc.date + "</ReqdExctnDt>"
+				}
+				assert.Contains(t, string(xml), date)
+			})
+		}
+	}
+	for _, zone := range []string{"", "+03:00", "../../etc/passwd", "Mars/Olympus"} {
+		t.Run("refused "+zone, func(t *testing.T) {
+			h := newHarness(t)
+			own, ids := approvedTransfers(t, h, 1)
+			out := filepath.Join(h.dir, "t.xml")
+			r := h.run("export", "pain001", "--account", own, "--out", out, "--bank-timezone", zone)
+			assert.Equal(t, ExitUsage, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "--bank-timezone: ")
+			statuses, _ := paymentsState(t, h, ids)
+			assert.Equal(t, []payment.Status{payment.StatusApproved}, statuses)
+			noTemporaryFiles(t, h.dir)
+		})
+	}
 }
