@@ -443,6 +443,15 @@ func TestFastJSON(t *testing.T) {
 		require.NoError(t, err)
 		check(t, g.Match(w.stmts, w.pays))
 	}
+	t.Run("an entry without a currency of its own", func(t *testing.T) {
+		// a simple match, written by the fast path: the row takes the statement's currency
+		e := entry("l1", "INV-2024-001", func(e *reconcile.Entry) { e.Currency = "" })
+		g, err := reconcile.NewEngine(reconcile.Options{Accounts: accounts})
+		require.NoError(t, err)
+		res := g.Match([]reconcile.Statement{statement(e)}, []reconcile.Payment{pay(1)})
+		require.Equal(t, payment.Currency("TRY"), res.Report().Matches[0].Entry.Currency)
+		check(t, res)
+	})
 	t.Run("many chunks", func(t *testing.T) {
 		var p, s bytes.Buffer
 		require.NoError(t, reconciletest.WritePerfData(20000, &p, &s))

@@ -182,14 +182,15 @@ func (r *Result) appendMatchRow(b []byte, rb *rowBuilder, ei int32, e *Entry, si
 	} else {
 		b = append(b, `,"score":"fuzzy","entry":`...)
 	}
-	b = appendEntry(b, e)
-	b = append(b, `,"criteria":`...)
-	b = appendCriteria(b, criteriaOf(o.crit))
-	// reasons, as appendReasonValues builds them
+	// an entry without a currency of its own is in its statement's (rowBuilder.match)
 	cur := e.Currency
 	if cur == "" {
 		cur = info.currency
 	}
+	b = appendEntry(b, e, cur)
+	b = append(b, `,"criteria":`...)
+	b = appendCriteria(b, criteriaOf(o.crit))
+	// reasons, as appendReasonValues builds them
 	if cur == "" {
 		cur = p.Currency
 	}

@@ -157,7 +157,7 @@ func appendMatch(b []byte, m *Match) []byte {
 	b = append(b, `,"score":`...)
 	b = appendString(b, string(m.Score))
 	b = append(b, `,"entry":`...)
-	b = appendEntry(b, &m.Entry)
+	b = appendEntry(b, &m.Entry, m.Entry.Currency)
 	b = append(b, `,"criteria":`...)
 	b = appendCriteria(b, m.Criteria)
 	b = append(b, `,"reasons":`...)
@@ -187,7 +187,7 @@ func appendMatch(b []byte, m *Match) []byte {
 
 func appendUnmatchedEntry(b []byte, u *UnmatchedEntry) []byte {
 	b = append(b, `{"entry":`...)
-	b = appendEntry(b, &u.Entry)
+	b = appendEntry(b, &u.Entry, u.Entry.Currency)
 	b = appendStringField(b, `,"account":`, u.Account)
 	b = appendStringField(b, `,"statement":`, u.Statement)
 	if u.Dismissed {
@@ -230,7 +230,7 @@ func appendAnomaly(b []byte, a *Anomaly) []byte {
 	b = append(b, `,"payment_status":`...)
 	b = appendString(b, string(a.PaymentStatus))
 	b = append(b, `,"entry":`...)
-	b = appendEntry(b, &a.Entry)
+	b = appendEntry(b, &a.Entry, a.Entry.Currency)
 	b = append(b, `,"criteria":`...)
 	b = appendCriteria(b, a.Criteria)
 	b = append(b, `,"reasons":`...)
@@ -245,8 +245,9 @@ func appendAnomaly(b []byte, a *Anomaly) []byte {
 }
 
 // appendEntry writes an Entry as encoding/json does with its struct tags (TestEntryJSON keeps the two
-// in step when Entry gains a field).
-func appendEntry(b []byte, e *Entry) []byte {
+// in step when Entry gains a field), with cur for its currency: a row's entry is in its statement's
+// currency when it has none of its own.
+func appendEntry(b []byte, e *Entry, cur payment.Currency) []byte {
 	b = append(b, '{')
 	if e.BookingDate != 0 {
 		b = append(b, `"booking_date":`...)
@@ -262,7 +263,7 @@ func appendEntry(b []byte, e *Entry) []byte {
 		b = append(b, `,"reversal":true`...)
 	}
 	b = append(b, `,"currency":`...)
-	b = appendString(b, string(e.Currency))
+	b = appendString(b, string(cur))
 	b = appendStringField(b, `,"reference":`, e.CustomerRef)
 	b = appendStringField(b, `,"bank_reference":`, e.BankRef)
 	b = appendStringField(b, `,"end_to_end_id":`, e.EndToEnd)
