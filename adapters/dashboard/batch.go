@@ -193,8 +193,13 @@ func (h *Handler) againPrefix(ctx context.Context, s *session, f *CSVFile, token
 	return prefix, nil
 }
 
-// maxAgainChoices bounds the "again" uploads a session remembers (see againPrefix).
-const maxAgainChoices = 64
+// maxAgainChoices bounds the "again" uploads a session remembers (see againPrefix). A form sent again
+// after the session forgot its choice would create its payments a second time, so the bound is far
+// beyond what one session uploads: the session keeps every choice for its life in practice. An entry
+// is small, a key and a prefix of under 140 bytes each (about 0.5 KB with the map's and the order's
+// share), so a session that reaches the bound holds about 2 MB; the bound is there only so
+// that a script uploading without end cannot grow it further.
+const maxAgainChoices = 4096
 
 // againChoices is what a session remembers of its "again" uploads: for a form's token and a file,
 // the key prefix chosen. Safe for concurrent use; shared by the copies of a session.

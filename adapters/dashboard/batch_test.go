@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -112,4 +113,54 @@ func TestBatchAgainFirstUploadAtOnce(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	cr, rp, _ := summary(t, page)
 	assert.Equal(t, [2]int{0, 2}, [2]int{cr, rp}, "a plain upload of the file next: created, already created")
+}
+
+// TestBatchAgainFormResentLater: a first upload with "again" ticked, then more other "again" uploads
+// in the same session than the session once remembered (64), then the first form sent once more
+// (the browser's back button and "resend"): the first file's payments are not created a second
+// time. The session's bound itself is tested in TestAgainChoicesBound.
+func TestBatchAgainFormResentLater(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	file := func(ref string) string {
+		return "amount,currency,from_account,to_account,reference\n" +
+			"100.00,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + "," + ref + "\n"
+	}
+	token := func() string {
+		_, page := c.get("/batch")
+		m := tokenRE.FindStringSubmatch(page)
+		require.Len(t, m, 2)
+		return m[1]
+	}
+	first := url.Values{"token": {token()}, "again": {"1"}}
+	code, body := c.uploadForm("/batch", first, "file", "pay.csv", file("A-1"))
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "1 created, 0 failed")
+	for i := range 65 {
+		code, _ := c.uploadForm("/batch", url.Values{"token": {token()}, "again": {"1"}}, "file", "other.csv", file(fmt.Sprint("O-", i)))
+		require.Equal(t, http.StatusOK, code)
+	}
+	code, body = c.uploadForm("/batch", first, "file", "pay.csv", file("A-1"))
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "0 created, 1 already created", "the first form sent again")
+	assert.Equal(t, 1, references(t, e.store, e.Workspace.ID)["A-1"])
+}
+
+// TestBatchUploadGuardedCellWithoutErrorColumn: a failed-rows file uploaded with its error column
+// deleted: the row whose reference or key still has the guard's apostrophe fails, saying so for its
+// line, and the other rows are created.
+func TestBatchUploadGuardedCellWithoutErrorColumn(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	csv := "amount,currency,from_account,to_account,reference,idempotency_key\n" +
+		"100.00,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + ",'-ACME-7,'=erp-2\n" +
+		"200.00,TRY," + string(e.Own.ID) + "," + string(e.Vendor.ID) + ",ACME-8,erp-3\n"
+	code, body := c.uploadForm("/batch", nil, "file", "fixed.csv", csv)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "1 created, 1 failed")
+	assert.Contains(t, body, "idempotency_key: &#34;&#39;=erp-2&#34; looks like a guarded cell of a failed-rows file")
+	assert.Contains(t, body, "keep its error column, or remove the leading apostrophe")
+	assert.Equal(t, map[string]int{"ACME-8": 1}, references(t, e.store, e.Workspace.ID))
 }

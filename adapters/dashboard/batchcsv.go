@@ -96,7 +96,11 @@ func (f *CSVFile) Fingerprint() string {
 // from_account and to_account. method defaults to bank_transfer. A column named "error" is ignored,
 // and makes the file a file of failed rows, as WriteFailedCSV writes it: every cell of such a file
 // that starts with an apostrophe (the guard against spreadsheet formulas) reads without that one
-// apostrophe. In any other file an apostrophe is part of the cell.
+// apostrophe. In any other file an apostrophe is part of the cell, but a reference or idempotency_key
+// that starts as a guarded cell (an apostrophe before = + - @ ' a tab or a carriage return) is
+// refused: it is most likely a file of failed rows whose error column was deleted, and read as
+// written it would create the payment under another key and send the bank the apostrophe. So is
+// one that, in a file of failed rows, still starts so without the guard.
 var csvColumns = []string{"amount", "amount_minor", "currency", "method", "from_account", "to_account", "reference",
 	"description", "value_date", "idempotency_key"}
 
@@ -221,6 +225,21 @@ func rowRequest(rec []string, col map[string]int, line int, guarded bool) (payme
 		}
 		return ""
 	}
+	var errs []error
+	// A key or reference with the guard's apostrophe would make another payment than the one the
+	// row was written for (see csvColumns).
+	for _, name := range []string{"reference", "idempotency_key"} {
+		if v := get(name); looksGuarded(v) {
+			why := "looks like a guarded cell of a failed-rows file (the apostrophe is not part of the value): " +
+				"keep its error column, or remove the leading apostrophe"
+			if guarded {
+				// The value as read, its guard taken off, still starts as a guarded cell: a row whose cell
+				// was refused, written to the failed rows with a guard more.
+				why = "(without this failed-rows file's guard) still looks like a guarded cell: remove the leading apostrophe"
+			}
+			errs = append(errs, &CSVError{Line: line, Column: name, Reason: fmt.Sprintf("%q %s", v, why)})
+		}
+	}
 	req := payment.Request{
 		Currency:       payment.Currency(get("currency")),
 		Method:         payment.Method(get("method")),
@@ -233,7 +252,6 @@ func rowRequest(rec []string, col map[string]int, line int, guarded bool) (payme
 	if req.Method == "" {
 		req.Method = payment.MethodBankTransfer
 	}
-	var errs []error
 	if _, ok := col["amount"]; ok {
 		text := get("amount")
 		switch {
@@ -332,6 +350,12 @@ func column(header []string, name string) int {
 		}
 	}
 	return at
+}
+
+// looksGuarded reports whether a cell, as read, starts as neutralize guards a cell: an apostrophe
+// before = + - @ ', a tab or a carriage return.
+func looksGuarded(c string) bool {
+	return len(c) > 1 && c[0] == '\'' && strings.IndexByte("=+-@'\t\r", c[1]) >= 0
 }
 
 // unguard undoes neutralize for one cell of a file of failed rows: it takes off one leading

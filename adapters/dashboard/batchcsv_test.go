@@ -93,7 +93,8 @@ func TestWriteFailedCSVNeutralizesFormulas(t *testing.T) {
 }
 
 // TestReadPaymentsCSVApostrophes: an apostrophe before a cell is part of the cell in a file of
-// payments, and the guard of WriteFailedCSV, taken off once, in a file of failed rows (one with an
+// payments (a reference or idempotency_key that looks guarded is refused, but its request holds it
+// as written), and the guard of WriteFailedCSV, taken off once, in a file of failed rows (one with an
 // error column). Written again, the failed rows of a file of failed rows are the same file.
 func TestReadPaymentsCSVApostrophes(t *testing.T) {
 	cells := []string{"'=a", "''b", "'", "-ACME-7", "+90 555", "@c", "-5", "=d", " 'e", "'\t=f"}
@@ -110,6 +111,8 @@ func TestReadPaymentsCSVApostrophes(t *testing.T) {
 		want := strings.TrimSpace(c)
 		assert.Equal(t, [3]string{want, want, want},
 			[3]string{req.Reference, req.Description, req.IdempotencyKey}, "a payments file is read as written: %q", c)
+		looksGuarded := len(want) > 1 && want[0] == '\'' && strings.ContainsRune("=+-@'\t\r", rune(want[1]))
+		assert.Equal(t, looksGuarded, f.Rows[i].Err != nil, "refused: %q", c)
 		failed[i] = c
 	}
 
@@ -121,6 +124,7 @@ func TestReadPaymentsCSVApostrophes(t *testing.T) {
 	require.Len(t, ff.Rows, len(cells))
 	for i, c := range cells {
 		assert.Equal(t, f.Rows[i].Request, ff.Rows[i].Request, "the failed rows read as the rows: %q", c)
+		assert.Equal(t, f.Rows[i].Err != nil, ff.Rows[i].Err != nil, "refused in the failed rows as in the rows: %q", c)
 	}
 	buf.Reset()
 	require.NoError(t, dashboard.WriteFailedCSV(&buf, ff, failed))
@@ -195,4 +199,52 @@ func FuzzReadPaymentsCSV(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestReadPaymentsCSVGuardedCellWithoutErrorColumn: in a file without an error column, an
+// idempotency_key or reference cell that starts as WriteFailedCSV guards a cell (an apostrophe before
+// = + - @ ' a tab or a carriage return) is refused, naming its line and column: it is most likely a
+// file of failed rows whose error column was deleted, where the apostrophe is not part of the value.
+// Other apostrophes, and other columns, are read as written.
+func TestReadPaymentsCSVGuardedCellWithoutErrorColumn(t *testing.T) {
+	refused := []string{"'=a", "'+90", "'-ACME-7", "'@c", "''b", "'\t=f", "'\rx", " '=g"}
+	kept := []string{"'a", "'5", "'", "a'=b", "=d", "-ACME-7"}
+	var in strings.Builder
+	in.WriteString("amount,currency,from_account,to_account,reference,description,idempotency_key\n")
+	for i, c := range append(append([]string(nil), refused...), kept...) {
+		q := `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		fmt.Fprintf(&in, "%d,TRY,a,b,%s,%s,k-%d\n", i+1, q, q, i)
+		fmt.Fprintf(&in, "%d,TRY,a,b,r-%d,%s,%s\n", i+1, i, q, q)
+	}
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(in.String()))
+	require.NoError(t, err)
+	for i, row := range f.Rows {
+		c := append(refused, kept...)[i/2]
+		col := [2]string{"reference", "idempotency_key"}[i%2]
+		if i/2 >= len(refused) {
+			assert.NoError(t, row.Err, "%s %q", col, c)
+			continue
+		}
+		var ce *dashboard.CSVError
+		require.ErrorAs(t, row.Err, &ce, "%s %q", col, c)
+		assert.Equal(t, [2]any{row.Line, col}, [2]any{ce.Line, ce.Column}, "%q", c)
+		assert.Contains(t, ce.Reason, "looks like a guarded cell of a failed-rows file", "%q", c)
+		assert.Contains(t, ce.Reason, "keep its error column, or remove the leading apostrophe", "%q", c)
+		assert.Equal(t, strings.TrimSpace(c), [2]string{row.Request.Reference, row.Request.IdempotencyKey}[i%2],
+			"the request holds the cell as written")
+		assert.Equal(t, strings.TrimSpace(c), row.Request.Description, "a description is read as written")
+	}
+}
+
+// TestReadPaymentsCSVLibreOfficeResave: the failed rows as LibreOffice Calc 7.4 saves them again,
+// with ";", a byte-order mark and every text cell quoted (soffice --convert-to csv:...:59,34,76,1),
+// read as the original rows: the guard's apostrophe is taken off.
+func TestReadPaymentsCSVLibreOfficeResave(t *testing.T) {
+	text := "\"amount\";\"currency\";\"from_account\";\"to_account\";\"reference\";\"idempotency_key\";\"error\"\n" +
+		"12.34;\"TRY\";\"acc_1\";\"acc_2\";\"'-ACME-7\";\"'=inv-2\";\"amount: \"\"12.345\"\" has more than 2 decimal places for TRY\"\n"
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader("\ufeff" + text))
+	require.NoError(t, err)
+	require.NoError(t, f.Rows[0].Err)
+	assert.Equal(t, "=inv-2", f.Rows[0].Request.IdempotencyKey)
+	assert.Equal(t, "-ACME-7", f.Rows[0].Request.Reference)
 }

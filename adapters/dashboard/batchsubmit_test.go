@@ -552,17 +552,18 @@ func TestSubmitCSVFailedRowsRoundTrip(t *testing.T) {
 
 // TestSubmitCSVFailedRowsGuardedCells: the cells WriteFailedCSV guards against spreadsheet formulas
 // with an apostrophe read back as they were: the payments created from the file of failed rows get
-// the reference and description of the original rows, not an apostrophe before them.
+// the reference and description of the original rows, not an apostrophe before them (nor without
+// the one of the original).
 func TestSubmitCSVFailedRowsGuardedCells(t *testing.T) {
 	store := &failRefs{Store: memory.New()}
 	env := paymenttest.NewEnv(t, store)
 	ctx := context.Background()
 	text := "amount,currency,from_account,to_account,reference,description\n" +
 		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",-ACME-7,+90 555 0101\n" +
-		"2.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",'=ACME-8,@home\n"
+		"2.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",'ACME-8,@home\n"
 	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
 	require.NoError(t, err)
-	store.set("-ACME-7", "'=ACME-8")
+	store.set("-ACME-7", "'ACME-8")
 	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
 	require.NoError(t, err)
 	store.set()
@@ -577,29 +578,33 @@ func TestSubmitCSVFailedRowsGuardedCells(t *testing.T) {
 		require.NotNil(t, it.Payment, "%v", it.Err)
 		got = append(got, [2]string{it.Payment.Reference, it.Payment.Description})
 	}
-	assert.Equal(t, [][2]string{{"-ACME-7", "+90 555 0101"}, {"'=ACME-8", "@home"}}, got)
+	assert.Equal(t, [][2]string{{"-ACME-7", "+90 555 0101"}, {"'ACME-8", "@home"}}, got)
 }
 
 // TestSubmitCSVApostropheKey: a key of a row's own that starts with an apostrophe is the key as
 // written: the same as that key sent through the API or a JSON batch, and not the same as the key
-// without the apostrophe.
+// without the apostrophe. A key that starts as a guarded cell of a failed-rows file is refused.
 func TestSubmitCSVApostropheKey(t *testing.T) {
 	env := paymenttest.NewEnv(t, memory.New())
 	ctx := context.Background()
 	req := payment.Request{Amount: 100, Currency: "TRY", Method: payment.MethodBankTransfer, FromAccount: env.Own.ID,
-		ToAccount: env.Vendor.ID, Reference: "INV-1", IdempotencyKey: "'=inv-1"}
+		ToAccount: env.Vendor.ID, Reference: "INV-1", IdempotencyKey: "'inv-1"}
 	_, err := batch.Submit(ctx, env.Service, env.Workspace.ID, []payment.Request{req}, batch.Options{})
 	require.NoError(t, err)
 	text := "amount,currency,from_account,to_account,reference,idempotency_key\n" +
-		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",INV-1,'=inv-1\n" +
-		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",INV-2,=inv-1\n"
+		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",INV-1,'inv-1\n" +
+		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",INV-2,inv-1\n" +
+		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",INV-3,'=inv-3\n"
 	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
 	require.NoError(t, err)
-	assert.Equal(t, "'=inv-1", f.Rows[0].Request.IdempotencyKey, "the key as written in the file")
+	assert.Equal(t, "'inv-1", f.Rows[0].Request.IdempotencyKey, "the key as written in the file")
 	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
 	require.NoError(t, err)
 	cr, rp, fl := count(res)
-	assert.Equal(t, [3]int{1, 1, 0}, [3]int{cr, rp, fl}, "INV-1 replayed, INV-2 created")
+	assert.Equal(t, [3]int{1, 1, 1}, [3]int{cr, rp, fl}, "INV-1 replayed, INV-2 created, INV-3 refused")
+	var ce *dashboard.CSVError
+	require.ErrorAs(t, res.Items[2].Err, &ce)
+	assert.Equal(t, [2]any{4, "idempotency_key"}, [2]any{ce.Line, ce.Column})
 	assert.Equal(t, map[string]int{"INV-1": 1, "INV-2": 1}, references(t, env.Store, env.Workspace.ID))
 }
 
@@ -635,4 +640,142 @@ func TestSubmitCSVParseErrorRowHoldsItsKey(t *testing.T) {
 	assert.Equal(t, "FIRST", res.Items[0].Payment.Reference)
 	require.ErrorAs(t, res.Items[1].Err, &de, "the repeat still fails as a repeat")
 	assert.Equal(t, map[string]int{"FIRST": 1}, references(t, env.Store, env.Workspace.ID))
+}
+
+// dropColumn removes the named column from a comma-separated text without quoted commas, as a person
+// fixing the failed rows in an editor deletes their error column.
+func dropColumn(t *testing.T, text, name string) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(text, "\r\n"), "\n")
+	at := -1
+	for i, h := range strings.Split(strings.TrimRight(lines[0], "\r"), ",") {
+		if h == name {
+			at = i
+		}
+	}
+	require.GreaterOrEqual(t, at, 0)
+	var b strings.Builder
+	for _, l := range lines {
+		cells := strings.Split(strings.TrimRight(l, "\r"), ",")
+		cells = append(cells[:at], cells[at+1:]...)
+		b.WriteString(strings.Join(cells, ",") + "\n")
+	}
+	return b.String()
+}
+
+// TestSubmitCSVFailedRowsWithoutErrorColumn: the failed rows written by WriteFailedCSV with their
+// error column deleted (a person fixing them drops the commentary) no longer say they are a file of
+// failed rows: a guarded idempotency_key or reference cell there is refused, naming its line and
+// column, instead of creating a payment under the key and reference with the apostrophe (a second
+// payment once the original runs again, a reference the bank was never meant to see). The other
+// rows go through; the cell with its apostrophe taken off goes through under the original key; the
+// original file run again creates nothing twice.
+func TestSubmitCSVFailedRowsWithoutErrorColumn(t *testing.T) {
+	store := &failRefs{Store: memory.New()}
+	env := paymenttest.NewEnv(t, store)
+	ctx := context.Background()
+	row := func(ref, key string) string {
+		return "1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + "," + ref + "," + key + "\n"
+	}
+	text := "amount,currency,from_account,to_account,reference,idempotency_key\n" +
+		row("K-1", "") + row("-ACME-7", "=erp-2") + row("ACME-8", "erp-3")
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+	require.NoError(t, err)
+
+	store.set("-ACME-7", "ACME-8") // the database was busy for those rows
+	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.NoError(t, err)
+	store.set()
+	var buf bytes.Buffer
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, failedRows(res)))
+	fixed := dropColumn(t, buf.String(), "error")
+	require.Contains(t, fixed, ",'-ACME-7,'=erp-2\n", "the guarded cells, as written")
+
+	g, err := dashboard.ReadPaymentsCSV(strings.NewReader(fixed))
+	require.NoError(t, err)
+	require.Len(t, g.Rows, 2)
+	var errs []*dashboard.CSVError
+	for _, e := range unjoinAll(g.Rows[0].Err) {
+		var ce *dashboard.CSVError
+		require.ErrorAs(t, e, &ce)
+		errs = append(errs, ce)
+	}
+	require.Len(t, errs, 2, "%v", g.Rows[0].Err)
+	assert.Equal(t, [2]any{2, "reference"}, [2]any{errs[0].Line, errs[0].Column})
+	assert.Equal(t, [2]any{2, "idempotency_key"}, [2]any{errs[1].Line, errs[1].Column})
+	msg := g.Rows[0].Err.Error()
+	for _, want := range []string{"line 2: reference: \"'-ACME-7\"", "line 2: idempotency_key: \"'=erp-2\"",
+		"guarded cell of a failed-rows file", "keep its error column", "remove the leading apostrophe"} {
+		assert.Contains(t, msg, want)
+	}
+	assert.NoError(t, g.Rows[1].Err, "the other row")
+
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, g, batch.Options{})
+	require.NoError(t, err)
+	require.Error(t, res.Items[0].Err, "the guarded row is not sent")
+	assert.Contains(t, dashboard.ErrorText(res.Items[0].Err), "idempotency_key: \"'=erp-2\" looks like a guarded cell")
+	require.NoError(t, res.Items[1].Err)
+	assert.Equal(t, [2]string{"erp-3", "ACME-8"}, [2]string{res.Items[1].Payment.IdempotencyKey, res.Items[1].Payment.Reference},
+		"the other row goes through")
+
+	// The cells without their apostrophe: the original row, under its key.
+	again := strings.Replace(strings.Replace(fixed, "'-ACME-7", "-ACME-7", 1), "'=erp-2", "=erp-2", 1)
+	h, err := dashboard.ReadPaymentsCSV(strings.NewReader(again))
+	require.NoError(t, err)
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, h, batch.Options{})
+	require.NoError(t, err)
+	require.NotNil(t, res.Items[0].Payment, "%v", res.Items[0].Err)
+	assert.Equal(t, [2]string{"=erp-2", "-ACME-7"}, [2]string{res.Items[0].Payment.IdempotencyKey, res.Items[0].Payment.Reference})
+
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.NoError(t, err)
+	cr, rp, fl := count(res)
+	assert.Equal(t, [3]int{0, 3, 0}, [3]int{cr, rp, fl}, "the original run again creates nothing")
+	assert.Equal(t, map[string]int{"K-1": 1, "-ACME-7": 1, "ACME-8": 1}, references(t, env.Store, env.Workspace.ID))
+}
+
+// TestSubmitCSVRefusedGuardedCellFailedRows: the failed rows of a file whose guarded cell was
+// refused hold that cell guarded once more, under an error column; read back, the cell is still
+// refused (the value with one apostrophe taken off still looks guarded), not created under the key
+// with the apostrophe. Its leading apostrophe taken off, the row is the original row.
+func TestSubmitCSVRefusedGuardedCellFailedRows(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ctx := context.Background()
+	text := "amount,currency,from_account,to_account,reference,idempotency_key\n" +
+		"1.00,TRY," + string(env.Own.ID) + "," + string(env.Vendor.ID) + ",ACME-7,'=erp-2\n"
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(text))
+	require.NoError(t, err)
+	require.Error(t, f.Rows[0].Err)
+	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, dashboard.WriteFailedCSV(&buf, f, failedRows(res)))
+	failed := buf.String()
+	require.Contains(t, failed, ",''=erp-2,")
+
+	g, err := dashboard.ReadPaymentsCSV(strings.NewReader(failed))
+	require.NoError(t, err)
+	var ce *dashboard.CSVError
+	require.ErrorAs(t, g.Rows[0].Err, &ce)
+	assert.Equal(t, [2]any{2, "idempotency_key"}, [2]any{ce.Line, ce.Column})
+	assert.Contains(t, ce.Reason, "remove the leading apostrophe")
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, g, batch.Options{})
+	require.NoError(t, err)
+	require.Error(t, res.Items[0].Err)
+	assert.Empty(t, references(t, env.Store, env.Workspace.ID))
+
+	h, err := dashboard.ReadPaymentsCSV(strings.NewReader(strings.Replace(failed, ",''=erp-2,", ",'=erp-2,", 1)))
+	require.NoError(t, err)
+	res, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, h, batch.Options{})
+	require.NoError(t, err)
+	require.NotNil(t, res.Items[0].Payment, "%v", res.Items[0].Err)
+	assert.Equal(t, "=erp-2", res.Items[0].Payment.IdempotencyKey)
+}
+
+// unjoinAll returns the errors joined in err, or err alone.
+func unjoinAll(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
