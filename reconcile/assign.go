@@ -8,16 +8,18 @@ import (
 
 // assign turns candidate pairs into one decision per entry: one payment goes to at most one entry and
 // one entry gets at most one payment (or batch). Pairs are taken greedily in a total order that does
-// not depend on the order of the input: more criteria first, then the smaller date distance, then the
-// earlier payment, then the payment id, then an entry that names the payment by its id or end-to-end
-// key before one that only shares its reference text, then the entry. An entry and a payment that are
-// each other's only candidate are decided at once, without sorting.
+// not depend on the order of the input: more criteria first, then a pair whose entry names the payment
+// by its id or end-to-end key before one that only shares its reference text (or names a batch), then
+// the smaller date distance, then the earlier payment, then the payment id, then the entry. So a line
+// that identifies a payment gets it even when a line that only quotes its reference is closer in
+// date. An entry and a payment that are each other's only candidate are decided at once, without
+// sorting.
 //
 // A match is uncertain (never approved automatically) when the entry has another candidate as good,
-// or its payment or batch another entry as good, unless that candidate or entry went to a fit that is
-// strictly better: more criteria, a smaller date distance, or a payment named by id or end-to-end key
-// rather than by shared text. So a line that a same-day line has beaten to its other candidate, or
-// whose payment another line identifies, is decided for certain.
+// or its payment or batch another entry as good (sameFit), unless that candidate or entry went to a
+// fit that is strictly better in the same order: more criteria, a payment named by id or end-to-end
+// key rather than by shared text, or a smaller date distance. So a line that a same-day line has
+// beaten to its other candidate, or whose payment another line identifies, is decided for certain.
 func (m *matcher) assign() {
 	m.payEntry = make([]int32, len(m.pays))
 	for i := range m.payEntry {
@@ -65,12 +67,6 @@ func (m *matcher) assign() {
 		}
 		if a.pay != b.pay { // same lead payment: a batch of one, or the same payment
 			return int(a.pay) - int(b.pay)
-		}
-		if ia, ib := identified(&a), identified(&b); ia != ib { // the entry that identifies the payment first
-			if ia {
-				return -1
-			}
-			return 1
 		}
 		ea, _ := m.entry(a.entry)
 		eb, _ := m.entry(b.entry)
@@ -139,15 +135,20 @@ func identified(pr *pair) bool {
 	return pr.flags&flagBatch == 0 && pr.crit&critReference != 0 && identifies(pr.key)
 }
 
-// sameFit reports whether pairs a and b fit equally well: the same number of criteria, the same date
-// distance, and both or neither naming their payment by its id or end-to-end key.
-func sameFit(a, b *pair) bool {
-	return score(a.crit) == score(b.crit) && a.dist == b.dist && identified(a) == identified(b)
+// identified is identified for the pair an entry was matched through.
+func (o *outcome) identified() bool {
+	return o.flags&flagBatch == 0 && o.crit&critReference != 0 && identifies(o.key)
 }
 
-// lostToBetter reports whether entry ei is matched with a fit strictly better than q: more
-// criteria, a smaller date distance, or naming its payment by id or end-to-end key where q names its
-// payment only by a shared reference text.
+// sameFit reports whether pairs a and b fit equally well: the same number of criteria, both or
+// neither naming their payment by its id or end-to-end key, and the same date distance.
+func sameFit(a, b *pair) bool {
+	return score(a.crit) == score(b.crit) && identified(a) == identified(b) && a.dist == b.dist
+}
+
+// lostToBetter reports whether entry ei is matched with a fit strictly better than q, in the order of
+// comparePairs: more criteria, or as many but naming its payment by id or end-to-end key where q
+// does not, or as many and as named but a smaller date distance.
 func (m *matcher) lostToBetter(ei int32, q *pair) bool {
 	o := &m.out[ei]
 	if o.kind != outMatched {
@@ -156,10 +157,10 @@ func (m *matcher) lostToBetter(ei int32, q *pair) bool {
 	if so, sq := score(o.crit), score(q.crit); so != sq {
 		return so > sq
 	}
-	if o.dist != q.dist {
-		return o.dist < q.dist
+	if oi, qi := o.identified(), identified(q); oi != qi {
+		return oi
 	}
-	return o.flags&flagBatch == 0 && o.crit&critReference != 0 && identifies(o.key) && !identified(q)
+	return o.dist < q.dist
 }
 
 // payTied reports whether the payment or batch of hard[i], which its entry got, fits another entry as
@@ -202,7 +203,7 @@ func (m *matcher) payTied(hard []pair, i int) bool {
 // did not go to an entry it fits strictly better.
 func (m *matcher) entryTied(pr *pair) bool {
 	for _, q := range m.pairsOf(pr.entry) {
-		if q.pay == pr.pay && q.flags&flagBatch == pr.flags&flagBatch || score(q.crit) != score(pr.crit) || q.dist != pr.dist {
+		if q.pay == pr.pay && q.flags&flagBatch == pr.flags&flagBatch || !sameFit(&q, pr) {
 			continue
 		}
 		if q.flags&flagBatch != 0 {

@@ -47,6 +47,29 @@ func TestIdentifiedPaymentGoesToItsEntry(t *testing.T) {
 			assert.Equal(t, "reference", ms["l2"].Reasons[2].Key)
 		})
 	}
+	t.Run("the identifying line is a day further from the payment than a text-only line", func(t *testing.T) {
+		// Two equal instalments share a reference, P1 on the 15th and P2 on the 16th. l2 (16th) quotes
+		// P1's end-to-end key; l1 (15th) only the shared reference. Naming the payment ranks before
+		// the date distance: l2 gets P1, l1 the other instalment, both for certain. The text-only line
+		// once took P1, approved automatically, and left the identifying line P2 as fuzzy.
+		jan := func(d string) payment.Date { return payment.MustDate("2026-01-" + d) }
+		text := entry("l1", "INV-2024-001", func(e *reconcile.Entry) { e.ValueDate = jan("15") })
+		keyed := entry("l2", "", func(e *reconcile.Entry) { e.ValueDate = jan("16"); e.EndToEnd = pid(1).EndToEndKey() })
+		pays := []reconcile.Payment{pay(1, func(p *reconcile.Payment) { p.ValueDate = jan("15") }), pay(2, func(p *reconcile.Payment) { p.ValueDate = jan("16") })}
+		for _, stmt := range []reconcile.Statement{statement(text, keyed), statement(keyed, text)} {
+			ms := byEntry(t, match(t, reconcile.Options{DateWindow: 2}, []reconcile.Statement{stmt}, pays))
+			require.Len(t, ms, 2)
+			assert.Equal(t, pid(1), ms["l2"].PaymentID, "l2 quotes P1's end-to-end key")
+			assert.Equal(t, "end_to_end_id", ms["l2"].Reasons[2].Key)
+			assert.Equal(t, pid(2), ms["l1"].PaymentID)
+			for _, pos := range []string{"l1", "l2"} {
+				m := ms[pos]
+				assert.Equal(t, reconcile.ScoreExact, m.Score, pos)
+				assert.Empty(t, m.Alternatives, pos)
+				assert.Empty(t, m.Notes, pos)
+			}
+		}
+	})
 	t.Run("two lines identify the same payment: still a tie", func(t *testing.T) {
 		keyed := func(pos string) reconcile.Entry {
 			return entry(pos, "INV-2024-001", func(e *reconcile.Entry) { e.EndToEnd = pid(1).EndToEndKey() })

@@ -35,11 +35,12 @@
 //     approve or reject; fewer → not a candidate.
 //   - Assignment: one payment goes to at most one entry and one entry gets at most one payment (or
 //     one batch). Pairs are taken greedily in one total order that does not depend on the order of
-//     the input: more criteria first (exact before fuzzy), then the smaller date distance, then the
-//     earlier payment (value date), then the payment id, then the entry. An entry with two equally
-//     good candidates (same number of criteria, same date distance), or whose payment or batch has
-//     two equally good entries, is never approved automatically: the match is reported as fuzzy with
-//     the alternatives.
+//     the input: more criteria first (exact before fuzzy), then an entry that identifies the payment
+//     (by its id or end-to-end key) before one that only shares its reference text, then the smaller
+//     date distance, then the earlier payment (value date), then the payment id, then the entry. An
+//     entry with two equally good candidates (same number of criteria, both or neither identified,
+//     same date distance), or whose payment or batch has two equally good entries, is never approved
+//     automatically: the match is reported as fuzzy with the alternatives.
 //   - Batch bookings: an entry whose reference names a batch (payment.BatchID, in full or as the
 //     pain.001 payment-information id, see Options.PaymentInfoIDs) is compared with the batch's
 //     candidate payments together: amount = their sum, date = the farthest of them. When only the

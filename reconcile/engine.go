@@ -804,9 +804,8 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 			slices.SortFunc(mine, m.comparePairs)
 		}
 		// equally good candidates are neighbours in this order
-		same := func(a, b *pair) bool { return score(a.crit) == score(b.crit) && a.dist == b.dist }
 		for i := range mine {
-			if i > 0 && same(&mine[i], &mine[i-1]) || i+1 < len(mine) && same(&mine[i], &mine[i+1]) {
+			if i > 0 && sameFit(&mine[i], &mine[i-1]) || i+1 < len(mine) && sameFit(&mine[i], &mine[i+1]) {
 				mine[i].flags |= flagEntryTie
 			}
 		}
@@ -818,7 +817,9 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 
 // sortLong sorts a long candidate list (an entry whose reference or amount many payments share) by
 // the order of comparePairs, through integer keys: the payments' ranks in (value date, id) order are
-// computed once, the first time one is needed.
+// computed once, the first time one is needed. A key is, from the top bit: 2 bits of missing
+// criteria, 1 bit for a payment not identified, 31 bits of date distance (noDate is 1<<30), 29 bits
+// of rank (up to 268 million payments) and 1 bit for a batch.
 func (w *worker) sortLong(mine []pair) {
 	m := w.m
 	m.rankOnce.Do(func() {
@@ -844,7 +845,11 @@ func (w *worker) sortLong(mine []pair) {
 		if pr.flags&flagBatch != 0 {
 			lead, batch = m.refs.batches[pr.pay].members[0], 1
 		}
-		ks[i] = keyed{key: uint64(3-score(pr.crit))<<62 | uint64(pr.dist)<<31 | uint64(m.rank[lead])<<1 | batch, p: *pr}
+		notIdentified := uint64(1)
+		if identified(pr) {
+			notIdentified = 0
+		}
+		ks[i] = keyed{key: uint64(3-score(pr.crit))<<62 | notIdentified<<61 | uint64(pr.dist)<<30 | uint64(m.rank[lead])<<1 | batch, p: *pr}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
 	for i := range ks {
@@ -943,11 +948,18 @@ func (m *matcher) leadPayment(p *pair) *Payment {
 	return &m.pays[p.pay]
 }
 
-// comparePairs orders the candidates of one entry: more criteria first, then the smaller date
-// distance, then the earlier payment, then the payment id; single payments before batches.
+// comparePairs orders the candidates of one entry: more criteria first, then a payment the entry
+// names by its id or end-to-end key, then the smaller date distance, then the earlier payment, then
+// the payment id; single payments before batches.
 func (m *matcher) comparePairs(a, b pair) int {
 	if sa, sb := score(a.crit), score(b.crit); sa != sb {
 		return sb - sa
+	}
+	if ia, ib := identified(&a), identified(&b); ia != ib {
+		if ia {
+			return -1
+		}
+		return 1
 	}
 	if a.dist != b.dist {
 		if a.dist < b.dist {

@@ -293,11 +293,14 @@ type bfPair struct {
 	ident bool // the entry names the payment by its id or end-to-end key
 }
 
-// better reports whether pair a fits strictly better than pair b: more criteria, a smaller date
-// distance, or the payment named by its id or end-to-end key rather than by a shared reference.
-func (a *bfPair) better(b *bfPair) bool {
-	return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(bfIdent(b), bfIdent(a))) < 0
+// fit orders pairs by how well they fit: more criteria, then the payment named by its id or
+// end-to-end key rather than by a shared reference, then the smaller date distance.
+func (a *bfPair) fit(b *bfPair) int {
+	return cmp.Or(b.score-a.score, cmp.Compare(bfIdent(b), bfIdent(a)), a.dist-b.dist)
 }
+
+// better reports whether pair a fits strictly better than pair b.
+func (a *bfPair) better(b *bfPair) bool { return a.fit(b) < 0 }
 
 func bfIdent(p *bfPair) int {
 	if p.ident {
@@ -308,7 +311,7 @@ func bfIdent(p *bfPair) int {
 
 func bruteForce(w world) map[string]string {
 	byPair := func(a, b bfPair) int {
-		return cmp.Or(b.score-a.score, a.dist-b.dist, cmp.Compare(a.p.ValueDate, b.p.ValueDate), strings.Compare(string(a.p.ID), string(b.p.ID)))
+		return cmp.Or(a.fit(&b), cmp.Compare(a.p.ValueDate, b.p.ValueDate), strings.Compare(string(a.p.ID), string(b.p.ID)))
 	}
 	var entries []*reconcile.Entry
 	byEntry := map[*reconcile.Entry][]bfPair{}
@@ -355,8 +358,7 @@ func bruteForce(w world) map[string]string {
 			strings.Compare(a.Fingerprint, b.Fingerprint))
 	}
 	slices.SortStableFunc(pairs, func(a, b bfPair) int {
-		// of the pairs of one payment, those whose entry identifies it first
-		return cmp.Or(byPair(a, b), cmp.Compare(bfIdent(&b), bfIdent(&a)), compareEntries(a.e, b.e))
+		return cmp.Or(byPair(a, b), compareEntries(a.e, b.e))
 	})
 	takenBy := map[*reconcile.Payment]*bfPair{}
 	matched := map[*reconcile.Entry]*bfPair{}
@@ -376,7 +378,7 @@ func bruteForce(w world) map[string]string {
 		var alts []payment.ID
 		entryTie := false
 		for _, o := range byEntry[pr.e] {
-			if o.p != pr.p && o.score == pr.score && o.dist == pr.dist {
+			if o.p != pr.p && o.fit(pr) == 0 {
 				alts = append(alts, o.p.ID)
 				if t := takenBy[o.p]; t == nil || !t.better(&o) {
 					entryTie = true
@@ -388,7 +390,7 @@ func bruteForce(w world) map[string]string {
 		}
 		payTie := false
 		for j := range pairs {
-			if q := &pairs[j]; q.p == pr.p && q.e != pr.e && q.score == pr.score && q.dist == pr.dist && q.ident == pr.ident {
+			if q := &pairs[j]; q.p == pr.p && q.e != pr.e && q.fit(pr) == 0 {
 				if m := matched[q.e]; m == nil || !m.better(q) {
 					payTie = true
 				}

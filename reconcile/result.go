@@ -70,7 +70,7 @@ func (m *matcher) alternatives() map[int32][]int32 {
 			pr := &pairs[k]
 			o := &m.out[pr.entry]
 			if o.kind == outMatched && o.flags&flagEntryTie != 0 && (pr.pay != o.pay || o.flags&flagBatch != 0) &&
-				score(pr.crit) == score(o.crit) && pr.dist == o.dist && pr.flags&flagBatch == 0 {
+				pr.flags&flagBatch == 0 && score(pr.crit) == score(o.crit) && identified(pr) == o.identified() && pr.dist == o.dist {
 				alts[pr.entry] = append(alts[pr.entry], pr.pay)
 			}
 		}
