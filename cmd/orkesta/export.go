@@ -174,7 +174,7 @@ func exportPain001(ctx context.Context, e *dbEnv, acc payment.AccountID, out str
 	if !dryRun {
 		var sent []payment.Payment
 		var stop *submitStop
-		sent, res.Skipped, stop = submitForExport(ctx, e, ps)
+		sent, res.Skipped, stop = submitForExport(ctx, e, ps, exportActor+":"+file.MessageID)
 		if stop != nil {
 			submitErr = stop
 		}
@@ -320,7 +320,10 @@ func errFullFileKept(err error, name, out string, all, sent []payment.Payment, u
 		"then rename it to %s", err, paymentIDs(sent), name, strings.Join(holds, ", and "), del, out)
 }
 
-// exportActor is who an export's moves to processing are recorded as, in the payments' history.
+// exportActor, followed by ":" and the file's message id, is who an export's moves to processing are
+// recorded as in the payments' history: each export its own, so that the history names the file
+// that holds the payment, and an export that reads a payment again after an unclear write (see
+// movedByExport) never takes another export's move for its own.
 const exportActor = "cli:export"
 
 // submitForExport moves the payments to processing, in order, as handed to the bank outside the
@@ -330,16 +333,16 @@ const exportActor = "cli:export"
 // read again, as the store may have written its move before answering with the error (a connection
 // lost at commit): when this export's move is there, it counts as moved. The error is then a
 // *submitStop, which says what is known of that payment.
-func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent []payment.Payment, skipped []exportSkip, stop *submitStop) {
+func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment, actor string) (sent []payment.Payment, skipped []exportSkip, stop *submitStop) {
 	for i, p := range ps {
-		q, err := e.svc.SubmitOutside(ctx, e.ws.ID, p.ID, exportActor)
+		q, err := e.svc.SubmitOutside(ctx, e.ws.ID, p.ID, actor)
 		if err != nil {
 			if errors.Is(err, payment.ErrInvalidTransition) || errors.Is(err, payment.ErrConflict) || errors.Is(err, payment.ErrNotAllowed) {
 				skipped = append(skipped, exportSkip{PaymentID: p.ID, Reason: err.Error()})
 				continue
 			}
 			stop = &submitStop{p: p, err: err, rest: len(ps) - i - 1}
-			stop.now, stop.readErr = movedByExport(ctx, e, p)
+			stop.now, stop.readErr = movedByExport(ctx, e, p, actor)
 			if stop.moved() {
 				sent = append(sent, stop.now)
 				if stop.rest == 0 {
@@ -355,8 +358,9 @@ func submitForExport(ctx context.Context, e *dbEnv, ps []payment.Payment) (sent 
 
 // movedByExport reads p again after the store answered its move with an error, on a context of its
 // own (the command's may be what failed). It returns the payment as it is now, and no error only when
-// it is processing by this export's move; errMovedByOther when another actor moved it.
-func movedByExport(ctx context.Context, e *dbEnv, p payment.Payment) (payment.Payment, error) {
+// it is processing by this export's move (recorded as actor); errMovedByOther when another actor
+// (another export too) moved it.
+func movedByExport(ctx context.Context, e *dbEnv, p payment.Payment, actor string) (payment.Payment, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	q, err := e.svc.Get(ctx, e.ws.ID, p.ID)
@@ -367,13 +371,12 @@ func movedByExport(ctx context.Context, e *dbEnv, p payment.Payment) (payment.Pa
 	if err != nil {
 		return payment.Payment{}, err
 	}
-	// The move SubmitOutside would have written: from approved to processing, by an export, and the
-	// one change since this export listed the payment. (Another export of the same account moving it
-	// at that very moment would look the same.)
+	// The move SubmitOutside would have written: from approved to processing, by this export, and
+	// the one change since this export listed the payment.
 	if n := len(h); n > 0 {
 		t := h[n-1]
 		if int64(t.Seq) == q.Version && t.From == p.Status && t.To == payment.StatusProcessing &&
-			t.Event == fsm.EventSubmit && t.Actor == exportActor {
+			t.Event == fsm.EventSubmit && t.Actor == actor {
 			if q.Version == p.Version+1 {
 				return q, nil
 			}

@@ -747,3 +747,49 @@ func TestExportZones(t *testing.T) {
 		})
 	}
 }
+
+// otherExportFirst: export A's move of one payment never reaches the database (the connection is
+// lost before it is sent); meanwhile a second export of the same account, run by a colleague,
+// moves that payment into its own file.
+type otherExportFirst struct {
+	*memory.Store
+	id   payment.ID
+	hook func()
+	done bool
+}
+
+func (s *otherExportFirst) UpdatePayment(ctx context.Context, c payment.Change, prev int64) error {
+	if c.Payment.ID == s.id && !s.done {
+		s.done = true
+		s.hook()                                      // the other export runs to its end
+		return errors.New("connection reset by peer") // A's own write was never sent
+	}
+	return s.Store.UpdatePayment(ctx, c, prev)
+}
+
+// TestExportConcurrentExportMovedIt: when export A's move of a payment fails and another export of
+// the same account moved it meanwhile, A reads it again and must see another export's move: the
+// payment is in the other file only, never in both (the bank would pay it twice).
+func TestExportConcurrentExportMovedIt(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 2)
+	_, e2e := paymentsState(t, h, ids)
+	outA := filepath.Join(h.dir, "a.xml")
+	outB := filepath.Join(h.dir, "b.xml")
+	var rB result
+	h.wrap = func(m *memory.Store) payment.Store {
+		return &otherExportFirst{Store: m, id: payment.ID(ids[1]), hook: func() {
+			saved := h.wrap
+			h.wrap = nil
+			rB = h.run("export", "pain001", "--account", own, "--out", outB)
+			h.wrap = saved
+		}}
+	}
+	rA := h.run("export", "pain001", "--account", own, "--out", outA)
+	require.Equal(t, ExitOK, rB.code, rB.stderr)
+	assert.Equal(t, []string{e2e[1]}, e2eIDs(t, outB), "the other export moved the second payment")
+	assert.NotContains(t, e2eIDs(t, outA), e2e[1], "export A did not move the second payment, but its file holds it too: paid twice")
+	assert.Equal(t, []string{e2e[0]}, e2eIDs(t, outA))
+	assert.NotEqual(t, ExitOK, rA.code, "A says what happened to the second payment")
+	assert.Contains(t, rA.stderr, "cli:export:MSG", "it names the other export's move")
+}
