@@ -143,3 +143,46 @@ func TestTieWithATakenCandidate(t *testing.T) {
 		}
 	})
 }
+
+// TestIDInsideAnotherReference: P2's reference is P1's id (or end-to-end key) plus a suffix, with the
+// same amount and date. A line quoting P2's reference in full names P2, not P1: the id it contains is
+// part of P2's reference. It once went to P1, approved automatically.
+func TestIDInsideAnotherReference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ref  func(p1 reconcile.Payment) string
+		key  string
+	}{
+		{"id", func(p1 reconcile.Payment) string { return string(p1.ID) + "-2" }, "reference"},
+		{"end-to-end key", func(p1 reconcile.Payment) string { return p1.EndToEnd + "/2" }, "reference"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p1 := pay(1)
+			p2 := pay(2, func(p *reconcile.Payment) { p.Reference = tc.ref(p1) })
+			for _, pays := range [][]reconcile.Payment{{p1, p2}, {p2, p1}} {
+				r := match(t, reconcile.Options{}, []reconcile.Statement{statement(entry("l1", "EFT "+p2.Reference))}, pays)
+				require.Len(t, r.Matches, 1)
+				m := r.Matches[0]
+				assert.Equal(t, p2.ID, m.PaymentID)
+				assert.Equal(t, reconcile.ScoreExact, m.Score)
+				assert.Equal(t, reconcile.Criteria{Amount: true, Date: true, Reference: true}, m.Criteria)
+				assert.Equal(t, tc.key, m.Reasons[2].Key)
+				assert.Equal(t, p2.Reference, m.Reasons[2].Entry, "the whole quote named it")
+				assert.Empty(t, m.Alternatives)
+			}
+		})
+	}
+	t.Run("P1's id quoted on its own as well still identifies P1", func(t *testing.T) {
+		p1 := pay(1, func(p *reconcile.Payment) { p.Reference = "RENT" })
+		p2 := pay(2, func(p *reconcile.Payment) { p.Reference = string(p1.ID) + "-2"; p.Amount = 99 })
+		for _, text := range []string{p2.Reference + " " + string(p1.ID), string(p1.ID) + " " + p2.Reference} {
+			r := match(t, reconcile.Options{}, []reconcile.Statement{statement(entry("l1", text))}, []reconcile.Payment{p1, p2})
+			require.Len(t, r.Matches, 1, text)
+			m := r.Matches[0]
+			assert.Equal(t, p1.ID, m.PaymentID, text)
+			assert.Equal(t, reconcile.ScoreExact, m.Score, text)
+			assert.Equal(t, "id", m.Reasons[2].Key, text)
+			assert.Equal(t, string(p1.ID), m.Reasons[2].Entry, text)
+		}
+	})
+}

@@ -30,7 +30,9 @@
 //     Dutch /PREF/). So INV-2024-001 matches "/REMI/INV 2024 001" but never "INV-2024-0010". The payment's id
 //     and its end-to-end key count as references too; the SEPA placeholder NOTPROVIDED never does.
 //     An id or end-to-end key identifies one payment for certain: when an entry names a payment that
-//     way, other payments that merely share its reference text are not counted as named by it.
+//     way, other payments that merely share its reference text are not counted as named by it. An
+//     id or key found only inside a longer quote of another payment's reference (P1's id plus "-2"
+//     is P2's reference) is part of that reference: the entry names P2, not P1.
 //   - Score: all three criteria → exact, approved automatically; two → fuzzy, for a person to
 //     approve or reject; fewer → not a candidate.
 //   - Assignment: one payment goes to at most one entry and one entry gets at most one payment (or

@@ -492,10 +492,18 @@ type worker struct {
 	keys   []byte // the probes' keys
 	sink   uint64 // what touching memory ahead of use reads, kept so the reads are not dropped
 	cands  []cand
-	seen   []int32 // per payment: index+1 into cands for the current entry's stamp
-	stamp  []int32 // per payment: the entry (+1) seen was set for
+	hits   []refHit // every place the current entry's text names a candidate (see preferIdentifiers)
+	seen   []int32  // per payment: index+1 into cands for the current entry's stamp
+	stamp  []int32  // per payment: the entry (+1) seen was set for
 	pairs  []pair
 	hints  []hintRec
+}
+
+// refHit is one place the current entry's text names candidate cand (its reference, id or key).
+type refHit struct {
+	cand       int32
+	start, end int32
+	field, key uint8
 }
 
 // cand is a payment or batch found for the current entry.
@@ -503,6 +511,7 @@ type cand struct {
 	pay        int32
 	batch      bool
 	ref        bool
+	covers     bool // its text holds an id or key of another candidate (see preferIdentifiers)
 	field, key uint8
 	start, end int32
 }
@@ -547,7 +556,13 @@ func (w *worker) addPayment(ei, p int32, ref bool, field, key uint8, start, end 
 		if ref && (!c.ref || identifies(key) && !identifies(c.key)) { // an id outranks shared text
 			c.ref, c.field, c.key, c.start, c.end = true, field, key, start, end
 		}
+		if ref {
+			w.hits = append(w.hits, refHit{cand: int32(i), start: start, end: end, field: field, key: key})
+		}
 		return
+	}
+	if ref {
+		w.hits = append(w.hits, refHit{cand: int32(len(w.cands)), start: start, end: end, field: field, key: key})
 	}
 	if len(w.cands) >= smallCands {
 		if w.stamp == nil { // a pathological entry: many payments share its reference or amount
@@ -565,6 +580,10 @@ func identifies(key uint8) bool { return key == keyID || key == keyEndToEnd }
 // preferIdentifiers: when the entry names a payment by its id or end-to-end key, other payments that
 // only share its reference text do not count as named by it. So a payroll of eight equal payments
 // with one reference is told apart by the key the bank echoes, instead of tying.
+//
+// An id or key found only inside a longer quote of another candidate's reference (P2's reference is
+// P1's id plus "-2", and the line quotes P2's reference) is part of that reference, not a mention of
+// P1: it does not name P1, and the payment whose whole reference is quoted keeps it.
 func (w *worker) preferIdentifiers() {
 	named := false
 	for i := range w.cands {
@@ -576,11 +595,66 @@ func (w *worker) preferIdentifiers() {
 	if !named {
 		return
 	}
+	named = false
 	for i := range w.cands {
-		if c := &w.cands[i]; !c.batch && c.ref && !identifies(c.key) {
+		c := &w.cands[i]
+		if c.batch || !c.ref || !identifies(c.key) {
+			continue
+		}
+		id, text := -1, -1 // c's first id hit not inside another's quote; its first text hit
+		for k := range w.hits {
+			h := &w.hits[k]
+			if int(h.cand) != i {
+				continue
+			}
+			if !identifies(h.key) {
+				if text < 0 {
+					text = k
+				}
+			} else if w.coverer(h) < 0 {
+				id = k
+				break
+			}
+		}
+		switch {
+		case id >= 0:
+			named = true
+			h := &w.hits[id]
+			c.field, c.key, c.start, c.end = h.field, h.key, h.start, h.end
+		case text >= 0: // named only by its reference text
+			h := &w.hits[text]
+			c.field, c.key, c.start, c.end = h.field, h.key, h.start, h.end
+		default:
 			c.ref = false
 		}
 	}
+	if !named {
+		return
+	}
+	for k := range w.hits { // a candidate whose quote holds an id keeps its reference
+		if h := &w.hits[k]; identifies(h.key) {
+			if g := w.coverer(h); g >= 0 {
+				w.cands[w.hits[g].cand].covers = true
+			}
+		}
+	}
+	for i := range w.cands {
+		if c := &w.cands[i]; !c.batch && c.ref && !identifies(c.key) && !c.covers {
+			c.ref = false
+		}
+	}
+}
+
+// coverer returns the index of a hit of another candidate, in the same field, whose span holds h's
+// and is longer; or -1.
+func (w *worker) coverer(h *refHit) int {
+	for k := range w.hits {
+		g := &w.hits[k]
+		if g.cand != h.cand && g.field == h.field && g.start <= h.start && h.end <= g.end && g.end-g.start > h.end-h.start {
+			return k
+		}
+	}
+	return -1
 }
 
 // candIndex finds payment p among the entry's candidates, or returns -1.
@@ -603,9 +677,11 @@ func (w *worker) candIndex(ei, p int32) int {
 func (w *worker) addBatch(b int32, field, key uint8, start, end int32) {
 	for i := range w.cands {
 		if c := &w.cands[i]; c.batch && c.pay == b {
+			w.hits = append(w.hits, refHit{cand: int32(i), start: start, end: end, field: field, key: key})
 			return
 		}
 	}
+	w.hits = append(w.hits, refHit{cand: int32(len(w.cands)), start: start, end: end, field: field, key: key})
 	w.cands = append(w.cands, cand{pay: b, batch: true, ref: true, field: field, key: key, start: start, end: end})
 }
 

@@ -165,7 +165,7 @@ func (w *worker) addProbes(ei int32, key []byte, field uint8, start, end int32) 
 func (w *worker) candidates(ei int32, next *int) {
 	m := w.m
 	x := m.refs
-	w.cands = w.cands[:0]
+	w.cands, w.hits = w.cands[:0], w.hits[:0]
 	for ; *next < len(w.probes) && w.probes[*next].entry == ei; *next++ {
 		p := &w.probes[*next]
 		switch p.kind {
