@@ -192,8 +192,8 @@ func (c *cli) rootCommand() *cobra.Command {
 
 'orkesta serve' runs the REST API, the dashboard, the payment processor and webhook delivery on one
 database (SQLite in ./orkesta.db unless --db or --postgres say otherwise). The payments, accounts, keys,
-webhooks, batch and export commands work on the same database directly. 'orkesta reconcile' and 'orkesta
-statement inspect' work on files alone.
+webhooks, batch, export and import commands work on the same database directly. 'orkesta reconcile'
+and 'orkesta statement inspect' work on files alone.
 
 Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched left items unmatched or
 found an anomaly.`,
@@ -235,6 +235,7 @@ found an anomaly.`,
 		c.reconcileCommand(),
 		c.statementCommand(),
 		c.exportCommand(),
+		c.importCommand(),
 	)
 	return root
 }
