@@ -156,7 +156,10 @@ func (c *cli) printPain002(outs []*pain002Output) error {
 	for _, o := range outs {
 		t := newTable(c.stdout, "PAYMENT", "END-TO-END", "BANK STATUS", "RESULT", "REASON")
 		for _, r := range o.Outcomes {
-			reason := strings.TrimSpace(r.Code + " " + r.Message)
+			reason := r.Message
+			if !strings.Contains(reason, r.Code) {
+				reason = strings.TrimSpace(r.Code + " " + reason)
+			}
 			t.row(string(r.PaymentID), r.EndToEndID, r.Status, string(r.Result), reason)
 		}
 		if err := t.flush(); err != nil {

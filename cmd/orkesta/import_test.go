@@ -74,6 +74,7 @@ func TestImportPain002(t *testing.T) {
 	r = h.run("import", "pain002", rep)
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "1 failed, 1 kept_processing, 1 unknown")
+	assert.Regexp(t, `RJCT\s+failed\s+rejected by the bank: AC04`, r.stdout, "the reason names its code once")
 	p0, err := h.store.GetPayment(t.Context(), defaultWorkspace, payment.ID(ids[0]))
 	require.NoError(t, err)
 	assert.Equal(t, payment.StatusFailed, p0.Status)
