@@ -113,7 +113,8 @@ func applyPain002(ctx context.Context, e *dbEnv, name string, rep *pain001.Statu
 		out.Counts[string(o.Result)]++
 	}
 	for _, b := range rep.Batches {
-		if b.Status != "" && b.Status != rep.GroupStatus && len(b.Transactions) == 0 {
+		// Only a rejection needs its payments: any other status leaves them processing anyway.
+		if b.Status == "RJCT" && rep.GroupStatus != "RJCT" && len(b.Transactions) == 0 {
 			out.Unapplied = append(out.Unapplied, fmt.Sprintf("payment block %s: %s without naming its transfers", b.OriginalID, b.Status))
 		}
 	}

@@ -94,6 +94,11 @@ func TestImportPain002(t *testing.T) {
 	statuses, _ = paymentsState(t, h, ids)
 	assert.Equal(t, []payment.Status{payment.StatusFailed, payment.StatusProcessing, payment.StatusProcessing}, statuses)
 
+	accepted := statusReport(t, h.dir, "rep2a.xml", msg, "",
+		`<OrgnlPmtInfAndSts><OrgnlPmtInfId>`+pmtInf+`</OrgnlPmtInfId><PmtInfSts>ACCP</PmtInfSts></OrgnlPmtInfAndSts>`)
+	r = h.run("import", "pain002", accepted)
+	require.Equal(t, ExitOK, r.code, "an accepted block needs no payment named: %s", r.stderr)
+
 	file := statusReport(t, h.dir, "rep3.xml", msg, "RJCT")
 	r = h.run("import", "pain002", "-o", "json", file)
 	require.Equal(t, ExitOK, r.code, r.stderr)
