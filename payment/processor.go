@@ -51,8 +51,8 @@ type Claimer interface {
 	// and it was not moved to processing outside the rails (Change.Outside).
 	Claim(ctx context.Context, q ClaimQuery) ([]Work, error)
 	// UpdateWork stores w's bookkeeping (Until, Attempts, LastError, Sent: raised, never lowered but
-	// by w.Resend) for a payment w.Owner has claimed. It is ErrConflict, and changes nothing, when another owner has taken the payment since
-	// (the lease ran out). A store may forget the bookkeeping of payments that no longer need a rail.
+	// by w.Resend) for a payment w.Owner has claimed. It is ErrConflict, and changes nothing, when
+	// another owner has taken the payment since (the lease ran out). A store may forget the bookkeeping of payments that no longer need a rail.
 	UpdateWork(ctx context.Context, w Work) error
 	// MarkSent records that the processing payment id was handed to its rail by a Service.Dispatch
 	// outside any processor (the dashboard's "Send now"), so that no processor sends it again: it
@@ -62,6 +62,12 @@ type Claimer interface {
 	// A Claimer also honours Change.Outside in Store.UpdatePayment: a payment moved to processing
 	// that way is never returned by Claim again.
 	MarkSent(ctx context.Context, id ID, at time.Time) error
+}
+
+// MayNeedRail reports whether a payment in status st may still need a rail: pending, approved or
+// processing. A Claimer keeps bookkeeping only for those; the SQL stores' triggers use the same list.
+func MayNeedRail(st Status) bool {
+	return st == StatusPending || st == StatusApproved || st == StatusProcessing
 }
 
 // ClaimQuery asks a Claimer for work.

@@ -26,16 +26,23 @@ type workTable struct {
 	m map[payment.ID]*workRec
 }
 
-// markOutside records that payment id went to processing outside the rails (payment.Change.Outside).
-func (t *workTable) markOutside(id payment.ID) {
+// rec returns the bookkeeping of payment id, new (due at until) when it has none.
+func (t *workTable) rec(id payment.ID, until time.Time) *workRec {
 	if t.m == nil {
 		t.m = make(map[payment.ID]*workRec)
 	}
-	if w := t.m[id]; w != nil {
-		w.outside, w.sent = true, true
-		return
+	w := t.m[id]
+	if w == nil {
+		w = &workRec{until: until}
+		t.m[id] = w
 	}
-	t.m[id] = &workRec{outside: true, sent: true}
+	return w
+}
+
+// markOutside records that payment id went to processing outside the rails (payment.Change.Outside).
+func (t *workTable) markOutside(id payment.ID) {
+	w := t.rec(id, time.Time{})
+	w.outside, w.sent = true, true
 }
 
 // Claim implements payment.Claimer. It scans every workspace's payments under the store's lock: fine
@@ -47,9 +54,6 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.work.m == nil {
-		s.work.m = make(map[payment.ID]*workRec)
-	}
 	type cand struct {
 		r   *record
 		due time.Time
@@ -60,9 +64,7 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 			r := d.payments[id]
 			p := r.p
 			w := s.work.m[id]
-			switch p.Status {
-			case payment.StatusPending, payment.StatusApproved, payment.StatusProcessing:
-			default:
+			if !payment.MayNeedRail(p.Status) {
 				if w != nil { // finished while its processor died before recording it
 					delete(s.work.m, id)
 				}
@@ -103,11 +105,7 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 	}
 	out := make([]payment.Work, len(cands))
 	for i, c := range cands {
-		w := s.work.m[c.r.p.ID]
-		if w == nil {
-			w = &workRec{}
-			s.work.m[c.r.p.ID] = w
-		}
+		w := s.work.rec(c.r.p.ID, q.Until)
 		w.owner, w.until = q.Owner, q.Until
 		out[i] = payment.Work{Payment: *c.r.p, Owner: w.owner, Until: w.until, Attempts: w.attempts,
 			LastError: w.lastError, Sent: w.sent}
@@ -129,9 +127,7 @@ func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
 	}
 	if d, ok := s.ws[w.Payment.Workspace]; ok {
 		if r, ok := d.payments[w.Payment.ID]; ok {
-			switch r.p.Status {
-			case payment.StatusPending, payment.StatusApproved, payment.StatusProcessing:
-			default:
+			if !payment.MayNeedRail(r.p.Status) {
 				delete(s.work.m, w.Payment.ID)
 				return nil
 			}
@@ -146,14 +142,7 @@ func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
 func (s *Store) MarkSent(_ context.Context, id payment.ID, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.work.m == nil {
-		s.work.m = make(map[payment.ID]*workRec)
-	}
-	if w := s.work.m[id]; w != nil {
-		w.sent = true
-		return nil
-	}
-	s.work.m[id] = &workRec{until: at, sent: true}
+	s.work.rec(id, at).sent = true
 	return nil
 }
 

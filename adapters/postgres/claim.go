@@ -102,7 +102,7 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 		string(w.Payment.ID), w.Owner, pgTime(w.Until), w.Attempts, w.LastError, w.Sent, w.Resend).Scan(&status)
 	switch err = translate(err); {
 	case err == nil:
-		if isActive(payment.Status(status)) {
+		if payment.MayNeedRail(payment.Status(status)) {
 			return nil
 		}
 		_, err = s.pool.Exec(ctx, `DELETE FROM payment_work WHERE payment_id = $1 AND owner = $2`, string(w.Payment.ID), w.Owner)
@@ -118,17 +118,12 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 		return fmt.Errorf("%w: no work for payment %s", payment.ErrNotFound, w.Payment.ID)
 	case err != nil:
 		return err
-	case !isActive(payment.Status(status)):
+	case !payment.MayNeedRail(payment.Status(status)):
 		return nil
 	case owner == nil || *owner == "": // never claimed
 		return fmt.Errorf("%w: no work for payment %s", payment.ErrNotFound, w.Payment.ID)
 	}
 	return fmt.Errorf("%w: payment %s is claimed by %s, not %s", payment.ErrConflict, w.Payment.ID, *owner, w.Owner)
-}
-
-// isActive reports the statuses in which a payment may need a rail (the SQL list active).
-func isActive(st payment.Status) bool {
-	return st == payment.StatusPending || st == payment.StatusApproved || st == payment.StatusProcessing
 }
 
 // MarkSent implements payment.Claimer. The bookkeeping of a payment nobody has claimed, nor marked

@@ -150,7 +150,7 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 			return fmt.Errorf("%w: no work for payment %s", payment.ErrNotFound, w.Payment.ID)
 		case err != nil:
 			return err
-		case !isActive(payment.Status(status)):
+		case !payment.MayNeedRail(payment.Status(status)):
 			_, err = q.exec(ctx, `DELETE FROM payment_work WHERE payment_id = ?`, string(w.Payment.ID))
 			return translate(err)
 		case owner == nil || *owner == "": // never claimed
@@ -166,11 +166,6 @@ func (s *Store) UpdateWork(ctx context.Context, w payment.Work) error {
 	})
 }
 
-// isActive reports the statuses in which a payment may need a rail.
-func isActive(st payment.Status) bool {
-	return st == payment.StatusPending || st == payment.StatusApproved || st == payment.StatusProcessing
-}
-
 // MarkSent implements payment.Claimer. The bookkeeping of a payment nobody has claimed, nor marked
 // before, is due at at; a payment that no longer needs a rail has none.
 func (s *Store) MarkSent(ctx context.Context, id payment.ID, at time.Time) error {
@@ -180,7 +175,7 @@ func (s *Store) MarkSent(ctx context.Context, id payment.ID, at time.Time) error
 		switch {
 		case errors.Is(err, payment.ErrNotFound):
 			return fmt.Errorf("%w: payment %s", payment.ErrNotFound, id)
-		case err != nil || !isActive(payment.Status(status)):
+		case err != nil || !payment.MayNeedRail(payment.Status(status)):
 			return err
 		}
 		_, err = q.exec(ctx, `INSERT INTO payment_work (payment_id, owner, until, sent, method)
