@@ -177,20 +177,7 @@ func TestExportSubmitFails(t *testing.T) {
 
 			// Once the store works again, the next export takes the payments still approved.
 			h.wrap = nil
-			next := filepath.Join(h.dir, "next.xml")
-			r = h.run("export", "pain001", "--account", own, "--out", next)
-			var left []string
-			for i, st := range statuses {
-				if st == approved {
-					left = append(left, e2e[i])
-				}
-			}
-			if left == nil {
-				assert.Equal(t, ExitError, r.code, "nothing left to export")
-				return
-			}
-			require.Equal(t, ExitOK, r.code, r.stderr)
-			assert.Equal(t, left, e2eIDs(t, next))
+			nextExportTakesApproved(t, h, own, statuses, e2e)
 		})
 	}
 }
@@ -561,20 +548,7 @@ func TestExportSubmitWrittenThenFails(t *testing.T) {
 
 			// The next export takes the payments still approved, and only them.
 			h.wrap = nil
-			next := filepath.Join(h.dir, "next.xml")
-			r = h.run("export", "pain001", "--account", own, "--out", next)
-			var left []string
-			for i, st := range statuses {
-				if st == approved {
-					left = append(left, e2e[i])
-				}
-			}
-			if left == nil {
-				assert.Equal(t, ExitError, r.code, "nothing left to export")
-				return
-			}
-			require.Equal(t, ExitOK, r.code, r.stderr)
-			assert.Equal(t, left, e2eIDs(t, next))
+			nextExportTakesApproved(t, h, own, statuses, e2e)
 		})
 	}
 }
@@ -792,4 +766,24 @@ func TestExportConcurrentExportMovedIt(t *testing.T) {
 	assert.Equal(t, []string{e2e[0]}, e2eIDs(t, outA))
 	assert.NotEqual(t, ExitOK, rA.code, "A says what happened to the second payment")
 	assert.Contains(t, rA.stderr, "cli:export:MSG", "it names the other export's move")
+}
+
+// nextExportTakesApproved runs another export of own and checks that its file holds exactly the
+// payments whose status (statuses, in the order of e2e) is approved; with none, it exits 1.
+func nextExportTakesApproved(t *testing.T, h *harness, own string, statuses []payment.Status, e2e []string) {
+	t.Helper()
+	next := filepath.Join(h.dir, "next.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", next)
+	var left []string
+	for i, st := range statuses {
+		if st == payment.StatusApproved {
+			left = append(left, e2e[i])
+		}
+	}
+	if left == nil {
+		assert.Equal(t, ExitError, r.code, "nothing left to export")
+		return
+	}
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Equal(t, left, e2eIDs(t, next))
 }
