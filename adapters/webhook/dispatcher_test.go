@@ -791,7 +791,10 @@ func TestEndpointsNamingNonPublicAddressesAreRefused(t *testing.T) {
 		assert.Equal(t, "url", fe[0].Field, u)
 		assert.Contains(t, fe[0].Reason, "endpoints must be on the public internet", u)
 	}
-	_, err := d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://erp.example.com/h"})
+	_, err := d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://0.0.0.0/h"})
+	require.Len(t, payment.FieldErrors(err), 1)
+	assert.Contains(t, payment.FieldErrors(err)[0].Reason, "is an unspecified address", "the same words as the dispatcher's")
+	_, err = d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://erp.example.com/h"})
 	require.NoError(t, err, "a name is checked when the client connects")
 	_, err = d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://93.184.215.14/h"})
 	require.NoError(t, err, "a public address")

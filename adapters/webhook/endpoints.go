@@ -61,7 +61,7 @@ func notPublicHost(host string) string {
 	if addr, err := netip.ParseAddr(h); err == nil {
 		var ae *AddressError
 		if errors.As(CheckAddress(addr), &ae) {
-			return "is a " + ae.Kind + " address; endpoints must be on the public internet"
+			return "is " + ae.reason()
 		}
 	}
 	return ""

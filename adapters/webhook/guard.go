@@ -29,11 +29,16 @@ func (e *AddressError) Error() string {
 	if e.Host != "" {
 		what = e.Host + " resolves to"
 	}
+	return "webhook: " + what + " " + e.reason()
+}
+
+// reason is what the address is and why that is refused: "an unspecified address; endpoints …".
+func (e *AddressError) reason() string {
 	article := "a"
 	if k := e.Kind; k != "" && (k[0] == 'a' || k[0] == 'e' || k[0] == 'i' || k[0] == 'o' || k[0] == 'u') {
 		article = "an"
 	}
-	return "webhook: " + what + " " + article + " " + e.Kind + " address; endpoints must be on the public internet"
+	return article + " " + e.Kind + " address; endpoints must be on the public internet"
 }
 
 // Is makes an *AddressError match ErrNotPublic.
