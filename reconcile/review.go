@@ -15,7 +15,7 @@ import (
 // a history line.
 func (s *Service) review(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string, action RunAction,
 	allowed []DecisionState, f func(run *Run, re *RunEntry, now time.Time) (RunEvent, error)) (Run, error) {
-	run, err := s.getRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err
 	}
@@ -198,7 +198,7 @@ func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID,
 // An undo leaves alone a payment that another run has reconciled since (an undo interrupted
 // part-way and retried later): it is no longer this run's to undo.
 func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
-	run, err := s.getRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err
 	}

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 
@@ -85,16 +86,18 @@ func (s *Service) keep(r *Run) {
 	}
 }
 
-// loadRun is Store.GetRun through the cache, when the store can tell a run's version.
+// loadRun is Store.GetRun through the cache, when the store can tell a run's version; a run that is
+// not in the workspace is a *payment.NotFoundError of kind "run".
 func (s *Service) loadRun(ctx context.Context, ws payment.WorkspaceID, id RunID) (Run, error) {
 	if s.versions == nil {
-		return s.store.GetRun(ctx, ws, id)
+		r, err := s.store.GetRun(ctx, ws, id)
+		return r, runNotFound(err, ws, id)
 	}
 	if kept := s.runs.get(ws, id); kept != nil {
 		ver, err := s.versions.RunVersion(ctx, ws, id)
 		if err != nil {
 			s.runs.drop(ws, id)
-			return Run{}, err
+			return Run{}, runNotFound(err, ws, id)
 		}
 		if ver == kept.Version {
 			return kept.Clone(), nil
@@ -102,8 +105,18 @@ func (s *Service) loadRun(ctx context.Context, ws payment.WorkspaceID, id RunID)
 	}
 	r, err := s.store.GetRun(ctx, ws, id)
 	if err != nil {
-		return Run{}, err
+		return Run{}, runNotFound(err, ws, id)
 	}
 	s.runs.put(&r)
 	return r, nil
+}
+
+// runNotFound names a run that is not there (a store's bare ErrNotFound) as a *payment.NotFoundError
+// of kind "run"; any other error is returned as it is.
+func runNotFound(err error, ws payment.WorkspaceID, id RunID) error {
+	var nf *payment.NotFoundError
+	if errors.Is(err, payment.ErrNotFound) && !errors.As(err, &nf) {
+		return &payment.NotFoundError{Kind: "run", ID: string(id), Workspace: ws, Err: err}
+	}
+	return err
 }

@@ -101,17 +101,7 @@ func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req Run
 // GetRun returns a run. A run that is not in the workspace is a *payment.NotFoundError of kind "run"
 // (errors.Is payment.ErrNotFound).
 func (s *Service) GetRun(ctx context.Context, ws payment.WorkspaceID, id RunID) (Run, error) {
-	return s.getRun(ctx, ws, id)
-}
-
-// getRun is loadRun naming a run that is not there: a *payment.NotFoundError of kind "run".
-func (s *Service) getRun(ctx context.Context, ws payment.WorkspaceID, id RunID) (Run, error) {
-	r, err := s.loadRun(ctx, ws, id)
-	var nf *payment.NotFoundError
-	if errors.Is(err, payment.ErrNotFound) && !errors.As(err, &nf) {
-		err = &payment.NotFoundError{Kind: "run", ID: string(id), Workspace: ws, Err: err}
-	}
-	return r, err
+	return s.loadRun(ctx, ws, id)
 }
 
 // ListRuns returns the workspace's runs matching f, newest first.
@@ -209,7 +199,7 @@ func (s *Service) checkRunSize(n int) error {
 // Statements of another account or currency are refused.
 func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, stmts []Statement, actor string) (Run, ImportSummary, error) {
 	var sum ImportSummary
-	run, err := s.getRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, sum, err
 	}
@@ -413,7 +403,7 @@ func reconcileReason(id RunID) string { return "reconciliation run " + string(id
 // is published with the run's summary. Open items are an *OpenItemsError. If moving the payments is
 // interrupted, the run stays finalizing and calling Finalize again finishes the job.
 func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID, actor string) (Run, error) {
-	run, err := s.getRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err
 	}
@@ -575,7 +565,7 @@ func (s *Service) completedEvent(run *Run, now time.Time) (payment.Event, error)
 // Report builds the run's report: its decisions, and the account's processing and settled payments
 // of the period (widened by the date window) that no entry holds.
 func (s *Service) Report(ctx context.Context, ws payment.WorkspaceID, id RunID) (*Report, error) {
-	run, err := s.getRun(ctx, ws, id)
+	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return nil, err
 	}
