@@ -29,12 +29,8 @@ func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, r
 		return nil, &SizeError{Count: n, Max: opts.MaxItems}
 	}
 	if k := opts.IdempotencyKey; k != "" {
-		if err := payment.CheckIdempotencyKey(k); err != nil {
+		if err := CheckKeyPrefix(k, len(reqs)-1); err != nil {
 			return nil, err
-		}
-		if len(itemKey(k, len(reqs)-1)) > payment.MaxIdempotencyKeyLen {
-			return nil, &payment.ValidationError{Field: "idempotency_key", Reason: "is too long: the item keys derived from it (key:index) must fit in " +
-				strconv.Itoa(payment.MaxIdempotencyKeyLen) + " bytes"}
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -99,7 +95,25 @@ type submission struct {
 	changes []payment.Change
 }
 
-func itemKey(batchKey string, i int) string { return batchKey + ":" + strconv.Itoa(i) }
+func itemKey(batchKey string, i int) string { return ItemKey(batchKey, i) }
+
+// ItemKey is the idempotency key derived from prefix for item number i: "prefix:i". Submit numbers a
+// batch's items from 0; a caller that keys rows of a file of its own (dashboard.SubmitCSV numbers them
+// from 1) derives its keys the same way.
+func ItemKey(prefix string, i int) string { return prefix + ":" + strconv.Itoa(i) }
+
+// CheckKeyPrefix checks an idempotency key given as the prefix of the keys of items numbered up to
+// last: it must be a valid key, and so must the longest key derived from it (ItemKey(prefix, last)).
+func CheckKeyPrefix(prefix string, last int) error {
+	if err := payment.CheckIdempotencyKey(prefix); err != nil {
+		return err
+	}
+	if len(ItemKey(prefix, last)) > payment.MaxIdempotencyKeyLen {
+		return &payment.ValidationError{Field: "idempotency_key", Reason: "is too long: the keys derived from it (key:number) must fit in " +
+			strconv.Itoa(payment.MaxIdempotencyKeyLen) + " bytes"}
+	}
+	return nil
+}
 
 // itemKeys derives the keys of n items from batchKey, as substrings of one allocation.
 func itemKeys(batchKey string, n int) []string {

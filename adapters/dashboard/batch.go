@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -174,11 +173,11 @@ func (h *Handler) againPrefix(ctx context.Context, s *session, f *CSVFile, token
 		}
 	}
 	prefix := ""
-	for i, row := range f.Rows {
-		if row.Err != nil || row.Request.IdempotencyKey != "" {
+	for i := range f.Rows {
+		if !derivedKey(&f.Rows[i]) {
 			continue // not sent, or keyed by the row itself
 		}
-		_, err := h.svc.Store().GetPaymentByKey(ctx, s.ws, fileKeys+":"+strconv.Itoa(i+1))
+		_, err := h.svc.Store().GetPaymentByKey(ctx, s.ws, rowKey(fileKeys, i))
 		if err == nil {
 			prefix = fileKeys + ":again:" + token
 			break

@@ -329,7 +329,7 @@ func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
 			}
 		}
 		if strings.TrimSpace(rec[keyCol]) == "" {
-			rec[keyCol] = prefix + ":" + strconv.Itoa(i+1)
+			rec[keyCol] = rowKey(prefix, i)
 		}
 		rec[errCol] = msg
 		if err := cw.Write(neutralize(rec)); err != nil {

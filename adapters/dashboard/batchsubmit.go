@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 	"slices"
-	"strconv"
 
 	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
@@ -42,7 +41,7 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 	prefix := opts.IdempotencyKey
 	if prefix == "" {
 		prefix = CSVKeyPrefix(f)
-	} else if err := checkKeyPrefix(prefix, len(f.Rows)); err != nil {
+	} else if err := batch.CheckKeyPrefix(prefix, len(f.Rows)); err != nil {
 		return nil, err
 	}
 	f.keyPrefix = prefix // for WriteFailedCSV
@@ -72,7 +71,7 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 		}
 		req := row.Request
 		if req.IdempotencyKey == "" {
-			req.IdempotencyKey = prefix + ":" + strconv.Itoa(i+1)
+			req.IdempotencyKey = rowKey(prefix, i)
 		}
 		if first != nil {
 			if j, dup := first[req.IdempotencyKey]; dup {
@@ -107,15 +106,10 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 	return res, nil
 }
 
-// checkKeyPrefix checks a key prefix given for the rows of a file of n rows: it must make valid
-// idempotency keys, the longest being the last row's.
-func checkKeyPrefix(prefix string, n int) error {
-	if err := payment.CheckIdempotencyKey(prefix); err != nil {
-		return err
-	}
-	if len(prefix)+1+len(strconv.Itoa(n)) > payment.MaxIdempotencyKeyLen {
-		return &payment.ValidationError{Field: "idempotency_key", Reason: "is too long: the row keys derived from it (key:row) must fit in " +
-			strconv.Itoa(payment.MaxIdempotencyKeyLen) + " bytes"}
-	}
-	return nil
-}
+// rowKey is the key of the row f.Rows[i] of a file whose keys are derived from prefix: rows are numbered
+// from 1. SubmitCSV, WriteFailedCSV and the dashboard's "again" check all derive it here.
+func rowKey(prefix string, i int) string { return batch.ItemKey(prefix, i+1) }
+
+// derivedKey reports whether a row is sent under a key derived from the file's prefix: it parsed,
+// and has no key of its own.
+func derivedKey(r *CSVRow) bool { return r.Err == nil && r.Request.IdempotencyKey == "" }
