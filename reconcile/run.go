@@ -182,8 +182,6 @@ type StatementWarning struct {
 	Warning
 }
 
-// WarningBalanceMismatch is the Code of the warning Statement.CheckBalances gives.
-
 // String is the warning as a run's report gives it, in the words of the offline report: the
 // statement (by id, else by period), the warning and, for balances that do not add up, the
 // difference (closing − opening − entries) with its currency.
@@ -198,13 +196,7 @@ func (w *StatementWarning) String() string {
 	default:
 		b.WriteString("without an id")
 	}
-	b.WriteString(": " + w.Message)
-	if w.Code == WarningBalanceMismatch {
-		b.WriteString("; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, w.Currency))
-		if w.Currency != "" {
-			b.WriteString(" " + string(w.Currency))
-		}
-	}
+	b.WriteString(": " + w.Message + w.DifferenceText(w.Currency))
 	return b.String()
 }
 

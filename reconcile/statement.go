@@ -46,6 +46,19 @@ type Warning struct {
 	Difference int64 `json:"difference,omitempty"`
 }
 
+// DifferenceText is how reports add a balance warning's difference to its message, "; difference
+// (closing − opening − entries): -10.00 TRY" in currency cur, and "" for any other warning.
+func (w Warning) DifferenceText(cur payment.Currency) string {
+	if w.Code != WarningBalanceMismatch {
+		return ""
+	}
+	s := "; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, cur)
+	if cur != "" {
+		s += " " + string(cur)
+	}
+	return s
+}
+
 // WarningCharset is the Code of CharsetWarning.
 const WarningCharset = "charset"
 

@@ -198,18 +198,8 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 // statementWarning is a statement's warning as the report gives it: the file and statement it is
 // about, and for a balance that does not add up, the difference.
 func statementWarning(path string, st *reconcile.Statement, i int, w reconcile.Warning) string {
-	s := path + ": statement " + stmtName(st, i) + ": " + warningText(w)
-	if w.Code == reconcile.WarningBalanceMismatch {
-		s += "; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, st.Currency)
-		if st.Currency != "" {
-			s += " " + string(st.Currency)
-		}
-	}
-	return s
+	return path + ": statement " + stmtName(st, i) + ": " + warningText(w) + w.DifferenceText(st.Currency)
 }
-
-// reconcile.WarningBalanceMismatch is the Code of the warning a statement whose balances do not add up gets
-// (reconcile.Statement.CheckBalances).
 
 // progress is a progress bar on stderr when stderr is a terminal, and a silent one otherwise (a bar
 // drawn into a log floods it).
