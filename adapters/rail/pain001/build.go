@@ -116,7 +116,7 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 		switch {
 		case p.Amount <= 0:
 			bad(i, "amount", "must be positive")
-		case p.Amount >= maxAmount:
+		case tooManyDigits(p.Amount):
 			bad(i, "amount", "has %d digits; a pain.001 amount has at most %d", len(strconv.FormatInt(p.Amount, 10)), maxDigits)
 		}
 		if _, ok := creditors[p.ToAccount]; !ok {
@@ -136,10 +136,6 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
-	}
-	if !fitsOneFile(ps) {
-		return nil, &payment.ValidationError{Field: "payments", Reason: fmt.Sprintf("the %d payments add up to more "+
-			"than the %d digits of a pain.001 control sum; write them in several files", len(ps), maxDigits)}
 	}
 
 	now := opts.Clock.Now().In(opts.Location) // the debtor bank's clock: its today, its CreDtTm
@@ -190,21 +186,6 @@ func Build(ctx context.Context, accounts AccountSource, ps []payment.Payment, op
 		return nil, err
 	}
 	return f, nil
-}
-
-// maxAmount is the first amount with more digits than a pain.001 amount or control sum holds.
-const maxAmount = 1_000_000_000_000_000_000 // 10^maxDigits
-
-// fitsOneFile reports whether the payments' amounts add up to a control sum a file holds.
-func fitsOneFile(ps []payment.Payment) bool {
-	sum := int64(0)
-	for i := range ps {
-		var ok bool
-		if sum, ok = payment.AddMinor(sum, ps[i].Amount); !ok || sum >= maxAmount {
-			return false
-		}
-	}
-	return true
 }
 
 // executionDate is the date the file asks the bank to execute p on: its value date, or the file's

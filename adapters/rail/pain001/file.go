@@ -106,6 +106,12 @@ func (b *Batch) Totals() (int, int64, error) {
 // maxDigits is the XSD's totalDigits for amounts and control sums.
 const maxDigits = 18
 
+// maxAmount is the first amount with more digits than a pain.001 amount or control sum holds.
+const maxAmount = 1_000_000_000_000_000_000 // 10^maxDigits
+
+// tooManyDigits reports whether a (non-negative) amount or control sum has more than maxDigits digits.
+func tooManyDigits(n int64) bool { return n >= maxAmount }
+
 // Validate checks the file against the rules of both schemas and returns every problem joined, each a
 // *payment.ValidationError naming its field ("batches[0].transfers[2].creditor.iban"). IBANs in
 // messages are masked.
@@ -178,7 +184,7 @@ func (f *File) Validate() error {
 			switch {
 			case t.Amount <= 0:
 				bad(tf+".amount", "must be positive")
-			case len(strconv.FormatInt(t.Amount, 10)) > maxDigits:
+			case tooManyDigits(t.Amount):
 				bad(tf+".amount", "has more than %d digits", maxDigits)
 			}
 			if t.Currency != f.Currency {
@@ -189,8 +195,8 @@ func (f *File) Validate() error {
 	}
 	if _, sum, err := f.Totals(); err != nil {
 		bad("batches", "the control sum overflows")
-	} else if len(strconv.FormatInt(sum, 10)) > maxDigits {
-		bad("batches", "the control sum has more than %d digits", maxDigits)
+	} else if tooManyDigits(sum) {
+		bad("batches", "the control sum has more than %d digits; write the transfers in several files", maxDigits)
 	}
 	return errors.Join(errs...)
 }

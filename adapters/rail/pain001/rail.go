@@ -109,7 +109,7 @@ func (r *Rail) Submit(ctx context.Context, p payment.Payment) (payment.RailRecei
 	if p.Method != payment.MethodBankTransfer && p.Method != payment.MethodEFT {
 		return refuse(CodeUnsupportedMethod, "pain001: "+string(p.Method)+" payments do not go in a credit-transfer file")
 	}
-	if p.Amount >= maxAmount { // it would make every file of its debtor account fail
+	if tooManyDigits(p.Amount) { // it would make every file of its debtor account fail
 		return refuse(CodeAmountTooLarge, fmt.Sprintf("pain001: the amount has more than the %d digits a file holds", maxDigits))
 	}
 	from, err := r.accounts.GetAccount(ctx, p.Workspace, p.FromAccount)
