@@ -127,6 +127,10 @@ type stmtInfo struct {
 	from, to payment.Date // the period, from the statement or its entries
 }
 
+// currencyOf is the currency of entry e of the statement: its own, or the statement's when it has
+// none. Matching and every report row go by it.
+func (s *stmtInfo) currencyOf(e *Entry) payment.Currency { return cmp.Or(e.Currency, s.currency) }
+
 // sideOK reports whether p moves money on the statement's account in e's direction.
 func (s *stmtInfo) sideOK(e *Entry, p *Payment) bool {
 	if !s.known {
@@ -781,10 +785,7 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 		// any payment, however well it fits one, and is left for a person (the reports say it is one).
 		return
 	}
-	cur := e.Currency
-	if cur == "" {
-		cur = s.currency
-	}
+	cur := s.currencyOf(e)
 	w.preferIdentifiers()
 	start := len(w.pairs)
 	var dead pair
@@ -992,10 +993,7 @@ func (b *batchSum) add(amount int64, dist int32) {
 // batchMembers calls f with each payment of batch b that counts for entry e: its live payments on
 // the account and currency, only those inside the date window when window is set.
 func (m *matcher) batchMembers(b int32, e *Entry, si int, window bool, f func(p int32)) {
-	cur := e.Currency
-	if cur == "" {
-		cur = m.infos[si].currency
-	}
+	cur := m.infos[si].currencyOf(e)
 	date := entryDate(e)
 	for _, pi := range m.refs.batches[b].members {
 		p := &m.info[pi]

@@ -182,11 +182,7 @@ func (r *Result) appendMatchRow(b []byte, rb *rowBuilder, ei int32, e *Entry, si
 	} else {
 		b = append(b, `,"score":"fuzzy","entry":`...)
 	}
-	// an entry without a currency of its own is in its statement's (rowBuilder.match)
-	cur := e.Currency
-	if cur == "" {
-		cur = info.currency
-	}
+	cur := info.currencyOf(e) // as rowBuilder.match
 	b = appendEntry(b, e, cur)
 	b = append(b, `,"criteria":`...)
 	b = appendCriteria(b, criteriaOf(o.crit))

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"cmp"
 	"iter"
 	"math"
 	"slices"
@@ -474,7 +473,7 @@ func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
 	b.alts = b.alts[:0]
 	mt := &b.mt
 	*mt = Match{Entry: *e, Account: info.account, Statement: info.name, Criteria: criteriaOf(o.crit)}
-	mt.Entry.Currency = cmp.Or(e.Currency, info.currency)
+	mt.Entry.Currency = info.currencyOf(e)
 	var lead *Payment
 	if o.flags&flagBatch != 0 {
 		bt := &m.refs.batches[o.pay]
@@ -537,7 +536,7 @@ func (b *rowBuilder) anomaly(r *Result, ei int32, e *Entry, si int) *Anomaly {
 	}
 	b.an = Anomaly{Kind: kind, PaymentID: p.ID, PaymentStatus: p.Status, Entry: *e, Account: m.infos[si].account,
 		Statement: m.infos[si].name, Criteria: criteriaOf(o.crit)}
-	b.an.Entry.Currency = cmp.Or(e.Currency, m.infos[si].currency)
+	b.an.Entry.Currency = m.infos[si].currencyOf(e)
 	b.an.Reasons = b.reasons(r, o, e, si, p)
 	return &b.an
 }
@@ -545,7 +544,7 @@ func (b *rowBuilder) anomaly(r *Result, ei int32, e *Entry, si int) *Anomaly {
 func (b *rowBuilder) unmatched(r *Result, ei int32, e *Entry, si int) *UnmatchedEntry {
 	m := r.m
 	b.un = UnmatchedEntry{Entry: *e, Account: m.infos[si].account, Statement: m.infos[si].name}
-	b.un.Entry.Currency = cmp.Or(e.Currency, m.infos[si].currency)
+	b.un.Entry.Currency = m.infos[si].currencyOf(e)
 	b.notes = b.notes[:0]
 	b.hints = m.hintsOf(ei, b.hints[:0])
 	for _, h := range b.hints {
