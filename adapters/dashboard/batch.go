@@ -156,9 +156,9 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 
 // againPrefix returns the opts.IdempotencyKey for SubmitCSV of f uploaded with "again" ticked, from
 // the form that carried token. When no payment holds any of the keys the file's rows get from its
-// content, the file was not uploaded before, or created nothing: it is "" (those keys), so that a
-// later upload of the file without "again" finds its payments instead of creating them a second
-// time. Otherwise it is the file's prefix with ":again:" and the token, keys of that form's own.
+// content, the file was not uploaded before, or created nothing: it is the file's own prefix
+// (CSVKeyPrefix, the keys SubmitCSV gives it without "again"), so that a later upload of the file
+// without "again" finds its payments instead of creating them a second time. Otherwise it is the file's prefix with ":again:" and the token, keys of that form's own.
 //
 // The session remembers the answer for the form and file, so that the same form sent twice, or at
 // once (a double click), gets the same keys, and creates the payments once.
@@ -172,7 +172,7 @@ func (h *Handler) againPrefix(ctx context.Context, s *session, f *CSVFile, token
 			return c.prefix, nil
 		}
 	}
-	prefix := ""
+	prefix := fileKeys
 	for i := range f.Rows {
 		if !derivedKey(&f.Rows[i]) {
 			continue // not sent, or keyed by the row itself
