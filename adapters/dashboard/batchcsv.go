@@ -62,10 +62,14 @@ type CSVFile struct {
 	Rows   []CSVRow
 	// keyPrefix is the prefix of the keys the last SubmitCSV of the file derived for its rows.
 	keyPrefix string
-	// guarded: the file is a file of failed rows (it has an error column), whose cells WriteFailedCSV
-	// guarded against spreadsheet formulas; one leading apostrophe of a cell is not part of its value.
-	guarded bool
+	// errCol and keyCol are the header's (last) error and idempotency_key columns, -1 when it has
+	// none. A file with an error column is a file of failed rows, whose cells WriteFailedCSV guarded
+	// against spreadsheet formulas: one leading apostrophe of a cell is not part of its value.
+	errCol, keyCol int
 }
+
+// guarded reports whether f is a file of failed rows (it has an error column).
+func (f *CSVFile) guarded() bool { return f.errCol >= 0 }
 
 // Fingerprint returns the SHA-256, in lower-case hex, of the file's header and rows as read: each
 // cell as written, in order. A file saved again with other line endings, the other separator, a
@@ -130,12 +134,12 @@ func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 		return nil, csvReadError(err)
 	}
 	col := map[string]int{}
-	guarded := false
+	errCol := -1
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		switch {
 		case name == "error":
-			guarded = true
+			errCol = i
 			continue
 		case !contains(csvColumns, name):
 			return nil, &CSVError{Line: 1, Reason: fmt.Sprintf("unknown column %q; the columns are %s", h,
@@ -160,7 +164,11 @@ func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 	if len(missing) > 0 {
 		return nil, &CSVError{Line: 1, Reason: "the header needs " + strings.Join(missing, ", ")}
 	}
-	f := &CSVFile{Header: header, Comma: comma, guarded: guarded}
+	keyCol, ok := col["idempotency_key"]
+	if !ok {
+		keyCol = -1
+	}
+	f := &CSVFile{Header: header, Comma: comma, errCol: errCol, keyCol: keyCol}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -177,7 +185,7 @@ func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 			return nil, &CSVError{Line: lineNo, Reason: fmt.Sprintf("more than %d payments; split the file", MaxCSVRows)}
 		}
 		row := CSVRow{Line: lineNo, Record: rec}
-		row.Request, row.Err = rowRequest(rec, col, lineNo, guarded)
+		row.Request, row.Err = rowRequest(rec, col, lineNo, f.guarded())
 		f.Rows = append(f.Rows, row)
 	}
 	if len(f.Rows) == 0 {
@@ -300,7 +308,7 @@ func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
 	cw := csv.NewWriter(w)
 	cw.Comma = f.Comma
 	header := append([]string(nil), f.Header...)
-	errCol, keyCol := column(f.Header, "error"), column(f.Header, "idempotency_key")
+	errCol, keyCol := f.errCol, f.keyCol
 	if keyCol < 0 {
 		keyCol, header = len(header), append(header, "idempotency_key")
 	}
@@ -322,7 +330,7 @@ func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
 		// Cells past the header's are read as nothing; they would land in the added columns.
 		rec := make([]string, len(header))
 		copy(rec, row.Record[:min(len(row.Record), len(f.Header))])
-		if f.guarded {
+		if f.guarded() {
 			// Guarded already, as read; neutralize guards them again.
 			for j := range rec {
 				rec[j] = unguard(rec[j])
@@ -338,18 +346,6 @@ func WriteFailedCSV(w io.Writer, f *CSVFile, failed map[int]string) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// column returns the index of the last column of header with the given name, as ReadPaymentsCSV reads
-// names, or -1.
-func column(header []string, name string) int {
-	at := -1
-	for i, h := range header {
-		if strings.ToLower(strings.TrimSpace(h)) == name {
-			at = i
-		}
-	}
-	return at
 }
 
 // looksGuarded reports whether a cell, as read, starts as neutralize guards a cell: an apostrophe
