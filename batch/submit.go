@@ -186,10 +186,7 @@ func (s *submission) run(ctx context.Context) (*Result, error) {
 		// Items that two attempts at once split between them carry the other's batch id: replays too.
 		for i := range s.items {
 			if it := &s.items[i]; it.state == failed && errors.Is(it.err, payment.ErrIdempotencyMismatch) {
-				if p, ok := s.sameButBatch(wctx, i); ok {
-					it.state, it.err = replayed, nil
-					s.changes[i] = payment.Change{Payment: p}
-				}
+				s.adoptOtherAttempt(wctx, i)
 			}
 		}
 	}
@@ -279,6 +276,17 @@ func (s *submission) prepare(ctx context.Context, idx []int, start func(*work) b
 			it.state, it.err = prepared, nil
 		}
 	})
+}
+
+// adoptOtherAttempt makes item i a replay when the payment that holds its key is its request but for
+// the batch id (another attempt of this batch created it), and reports whether it did.
+func (s *submission) adoptOtherAttempt(ctx context.Context, i int) bool {
+	p, ok := s.sameButBatch(ctx, i)
+	if ok {
+		s.items[i].state, s.items[i].err = replayed, nil
+		s.changes[i] = payment.Change{Payment: p}
+	}
+	return ok
 }
 
 // sameButBatch returns the payment that holds item i's key when it matches the item's request in
@@ -383,12 +391,10 @@ func (s *submission) settle(ctx context.Context, i int, err error) {
 		it.state = created
 	case errors.Is(err, payment.ErrDuplicate) && it.key != "":
 		_, orig, perr := s.svc.Prepare(ctx, s.ws, s.request(i))
-		if errors.Is(perr, payment.ErrIdempotencyMismatch) {
-			// A concurrent attempt of this batch (the same keys sent at once to another instance)
-			// created it under its own batch id: the same request but for that, so a replay.
-			if p, ok := s.sameButBatch(ctx, i); ok {
-				orig, perr = &p, nil
-			}
+		// A concurrent attempt of this batch (the same keys sent at once to another instance) may
+		// have created it under its own batch id.
+		if errors.Is(perr, payment.ErrIdempotencyMismatch) && s.adoptOtherAttempt(ctx, i) {
+			return
 		}
 		switch {
 		case perr != nil:
