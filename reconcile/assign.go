@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 )
@@ -226,12 +225,7 @@ func (m *matcher) pairsOf(ei int32) []pair {
 		if ps[0].entry > ei {
 			return nil
 		}
-		i, _ := slices.BinarySearchFunc(ps, ei, func(p pair, e int32) int { return cmp.Compare(p.entry, e) })
-		j := i
-		for j < len(ps) && ps[j].entry == ei {
-			j++
-		}
-		return ps[i:j]
+		return entryRun(ps, ei, func(p *pair) int32 { return p.entry })
 	}
 	return nil
 }

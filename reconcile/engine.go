@@ -737,6 +737,16 @@ func (w *worker) dropHints(ei int32, keep uint8) {
 	w.hints = w.hints[:first+len(kept)]
 }
 
+// entryRun returns the run of s, sorted by entry, whose entry is ei (empty when there is none).
+func entryRun[T any](s []T, ei int32, entry func(*T) int32) []T {
+	i, _ := slices.BinarySearchFunc(s, ei, func(x T, e int32) int { return cmp.Compare(entry(&x), e) })
+	j := i
+	for j < len(s) && entry(&s[j]) == ei {
+		j++
+	}
+	return s[i:j]
+}
+
 // hintsOf appends the hints of entry ei to dst: a lost candidate first, then up to maxHints near
 // misses in a fixed order (code, then the payment's value date and id) whatever the input order, or
 // for a crowded entry only their count.
@@ -751,16 +761,12 @@ func (m *matcher) hintsOf(ei int32, dst []hint) []hint {
 	if c < len(m.hints) {
 		hs = m.hints[c]
 	}
-	i, _ := slices.BinarySearchFunc(hs, ei, func(r hintRec, e int32) int { return cmp.Compare(r.entry, e) })
-	j := i
-	for j < len(hs) && hs[j].entry == ei {
-		j++
-	}
-	if j > i && hs[j-1].code == hintCrowd {
-		return append(dst, hs[j-1].hint)
+	hs = entryRun(hs, ei, func(r *hintRec) int32 { return r.entry })
+	if n := len(hs); n > 0 && hs[n-1].code == hintCrowd {
+		return append(dst, hs[n-1].hint)
 	}
 	start := len(dst)
-	for _, r := range hs[i:j] {
+	for _, r := range hs {
 		dst = append(dst, r.hint)
 	}
 	mine := dst[start:]
