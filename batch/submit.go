@@ -95,8 +95,6 @@ type submission struct {
 	changes []payment.Change
 }
 
-func itemKey(batchKey string, i int) string { return ItemKey(batchKey, i) }
-
 // ItemKey is the idempotency key derived from prefix for item number i: "prefix:i". Submit numbers a
 // batch's items from 0; a caller that keys rows of a file of its own (dashboard.SubmitCSV numbers them
 // from 1) derives its keys the same way.
