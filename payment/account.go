@@ -113,8 +113,9 @@ func IBANLength(country string) (int, bool) {
 	return n, ok
 }
 
-// NormalizeIBAN removes spaces, upper-cases, and checks the country's length and the mod-97 check
-// digits. Errors never repeat the whole IBAN.
+// NormalizeIBAN removes spaces, upper-cases, and checks the country's length and the check digits:
+// two digits after the country code (ISO 13616; a pain.001 IBAN must match [A-Z]{2}[0-9]{2}…) that
+// pass the mod-97 check. Errors never repeat the whole IBAN.
 func NormalizeIBAN(s string) (string, error) {
 	iban := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
 	bad := func(reason string) (string, error) {
@@ -132,6 +133,9 @@ func NormalizeIBAN(s string) (string, error) {
 	want, ok := ibanLengths[iban[:2]]
 	if !ok {
 		return bad("has an unknown country code " + iban[:2])
+	}
+	if c, d := iban[2], iban[3]; c < '0' || c > '9' || d < '0' || d > '9' {
+		return bad("has check digits that are not two digits (the 3rd and 4th characters)")
 	}
 	if len(iban) != want {
 		return bad("has " + itoa(len(iban)) + " characters; " + iban[:2] + " IBANs have " + itoa(want))
