@@ -419,6 +419,7 @@ func TestMalformed(t *testing.T) {
 		{"no decimal comma", wrap("EUR", ":61:240101C100NTRFX\n"), []wantErr{{5, ":61:", `amount "100" is not digits with a decimal comma`}}},
 		{"decimal point", wrap("EUR", ":61:240101C1.00NTRFX\n"), []wantErr{{5, ":61:", `amount "1" is not`}}},
 		{"too many decimals", wrap("EUR", ":61:240101C1,001NTRFX\n"), []wantErr{{5, ":61:", "more decimal places than the currency has"}}},
+		{"second decimal comma", wrap("KWD", ":61:240101C1,000,500NTRFX\n"), []wantErr{{5, ":61:", `amount "1,000,500" has more than one decimal comma`}}},
 		{"out of range", wrap("EUR", ":61:240101C12345678901234567890,45NTRFX\n"), []wantErr{{5, ":61:", "amount out of range"}}},
 		{"short line", wrap("EUR", ":61:2401\n"), []wantErr{{5, ":61:", "too short"}}},
 		{"no mark", wrap("EUR", ":61:2401010101\n"), []wantErr{{5, ":61:", "mark missing"}}},

@@ -84,6 +84,13 @@ func (p *parser) statementLine(text string, cur payment.Currency, minor int) (re
 	if comma < 0 { // SWIFT allows 15 characters; longer zero-padded amounts are read all the same
 		return e, fmt.Errorf("amount %q is not digits with a decimal comma", amount)
 	}
+	if j < len(l) && l[j] == ',' { // "1,000,50": a garbled amount, not 1,000 and a reference ",50…"
+		k := j + 1
+		for k < len(l) && (isDigit(l[k]) || l[k] == ',') {
+			k++
+		}
+		return e, fmt.Errorf("amount %q has more than one decimal comma", l[i:k])
+	}
 	v, err := reconcile.ParseMinor(amount, reconcile.NumberComma, minor)
 	if err != nil {
 		return e, fmt.Errorf("amount %w", reconcile.FormatAmountError(amount, err))
