@@ -256,7 +256,7 @@ func (p *parser) run() {
 		for n := len(l); n > 0 && l[n-1] <= 0x03; n = len(l) {
 			l = l[:n-1]
 		}
-		if len(l) > 0 && l[0] == '{' {
+		if isBlock(l) {
 			// SWIFT blocks {1:…}{2:…}{3:…}{4: open the text block; {5:…} and the like close it.
 			p.closeField()
 			k := strings.Index(l, "{4:")
@@ -337,6 +337,12 @@ func isTerminator(l string) bool {
 		}
 	}
 	return true
+}
+
+// isBlock reports a line that starts a SWIFT block, "{1:" … "{5:" or "{S:"; a continuation line
+// that merely starts with a brace ("{INV 123} …" in a :86:) is text.
+func isBlock(l string) bool {
+	return len(l) >= 3 && l[0] == '{' && (isDigit(l[1]) || l[1] == 'S') && l[2] == ':'
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -228,6 +228,16 @@ func TestStatementLevelInformationIsNotAttached(t *testing.T) {
 	assert.Empty(t, st.Warnings)
 }
 
+// A continuation line that starts with a brace is text of its field, not a SWIFT block: the
+// reference in it is kept, and so are the lines after it.
+func TestContinuationLineStartingWithBrace(t *testing.T) {
+	st := decodeOne(t, wrap("EUR", ":61:240101C1,00NTRFA\n{SUPPLEMENTARY}\n:86:PAYMENT\n{INV 123} INVOICE\nJANUARY\n:62F:C240101EUR1001,00\n"), mt940.Options{})
+	require.Len(t, st.Entries, 1)
+	assert.Equal(t, "PAYMENT {INV 123} INVOICE JANUARY", st.Entries[0].Remittance)
+	assert.Equal(t, "{SUPPLEMENTARY}", st.Entries[0].Fields["supplementary_details"])
+	assert.Empty(t, st.Warnings)
+}
+
 func TestEnvelopes(t *testing.T) {
 	body := ":20:STMT\n:25:NL91ABNA0417164300\n:28C:1\n:60F:C240101EUR100,00\n:61:240102D10,00NTRFX\n:62F:C240102EUR90,00\n"
 	tests := []struct {
