@@ -197,6 +197,11 @@ func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID,
 //
 // An undo leaves alone a payment that another run has reconciled since (an undo interrupted
 // part-way and retried later): it is no longer this run's to undo.
+//
+// A matched entry of an open run some of whose payments this run reconciled without marking the
+// entry (a Finalize stopped between the payments of a batch, then the run was reopened) is undone
+// the same way too: unmatching it must not leave a payment reconciled by a run that no longer
+// holds it.
 func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
 	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
@@ -204,7 +209,9 @@ func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID,
 	}
 	reconciled := false
 	if i := run.entryIndex(fingerprint); i >= 0 {
-		reconciled = run.Entries[i].Decision.Reconciled
+		if reconciled, err = s.reconciledHere(ctx, &run, &run.Entries[i].Decision); err != nil {
+			return run, err
+		}
 	}
 	if run.Status != RunFinalized && !reconciled {
 		return s.reviewRun(ctx, run, fingerprint, ActionUnmatch, []DecisionState{StateMatched, StateProposed},
@@ -257,4 +264,26 @@ func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID,
 		return Run{}, err
 	}
 	return run, nil
+}
+
+// reconciledHere reports whether unmatching the decision undoes a reconciliation of this run: it
+// is marked reconciled, or, in an open run, a payment it holds is reconciled by this run (a
+// Finalize reconciled it, then stopped before it could mark the entry, and the run was reopened).
+func (s *Service) reconciledHere(ctx context.Context, run *Run, d *Decision) (bool, error) {
+	if d.Reconciled || run.Status != RunOpen || d.State != StateMatched {
+		return d.Reconciled, nil
+	}
+	for _, pid := range d.PaymentIDs {
+		p, err := s.payments.Get(ctx, run.Workspace, pid)
+		if err != nil {
+			return false, err
+		}
+		if p.Status != payment.StatusReconciled {
+			continue
+		}
+		if mine, err := s.reconciledBy(ctx, run.Workspace, pid, reconcileReason(run.ID)); err != nil || mine {
+			return mine, err
+		}
+	}
+	return false, nil
 }

@@ -589,6 +589,55 @@ func TestFinalizeReopensWhenAPaymentChangedMidway(t *testing.T) {
 	assert.False(t, decisionOf(t, got, "line 1").Reconciled)
 }
 
+// TestUnmatchUndoesAHalfReconciledBatch: a Finalize stopped between the payments of a batch entry
+// (the first reconciled, the entry not yet marked), and the run was reopened for another entry.
+// Unmatching the batch entry undoes the reconciliation of the payment it reached. Before, the entry
+// was simply unmatched and the payment stayed reconciled by a run that no longer held it: once the
+// entry was dismissed and the run finalized, nothing could undo it.
+func TestUnmatchUndoesAHalfReconciledBatch(t *testing.T) {
+	f := newFixture(t)
+	p1 := f.pay(payment.StatusSettled, "", func(r *payment.Request) { r.Amount = 50000 })
+	p2 := f.pay(payment.StatusSettled, "", func(r *payment.Request) { r.Amount = 75000 })
+	p3 := f.pay(payment.StatusProcessing, "INV-3", func(r *payment.Request) { r.Amount = 2000 })
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
+		entry("line 1", "TOPLU"), entry("line 2", "INV-3", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
+	require.NoError(t, err)
+	require.Equal(t, reconcile.StateMatched, decisionOf(t, run, "line 2").State)
+	fp := fingerprint(t, run, "line 1")
+	_, err = f.svc.Map(f.ctx, f.ws, run.ID, fp, []payment.ID{p1.ID, p2.ID}, "ayse", "two invoices")
+	require.NoError(t, err)
+
+	f.flaky.mu.Lock()
+	f.flaky.failAt = f.flaky.n + 2 // reconcile p1, then fail reconciling p2
+	f.flaky.mu.Unlock()
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, errDisk)
+	require.Equal(t, payment.StatusReconciled, f.status(p1.ID))
+	_, err = f.env.Service.Fail(f.ctx, f.ws, p3.ID, "rail", "returned", "returned by the bank")
+	require.NoError(t, err)
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, payment.ErrConflict)
+	got, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	require.Equal(t, reconcile.RunOpen, got.Status, "reopened for review")
+	require.False(t, decisionOf(t, got, "line 1").Reconciled, "the batch was not reconciled whole")
+
+	_, err = f.svc.Unmatch(f.ctx, f.ws, run.ID, fp, "cfo", "")
+	require.ErrorIs(t, err, payment.ErrInvalid, "undoing a reconciliation needs a reason")
+	got, err = f.svc.Unmatch(f.ctx, f.ws, run.ID, fp, "cfo", "wrong line")
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunOpen, got.Status)
+	assert.Equal(t, reconcile.StateUnmatched, decisionOf(t, got, "line 1").State)
+	assert.Equal(t, reconcile.ActionUndo, got.History[len(got.History)-1].Action)
+	assert.Equal(t, payment.StatusSettled, f.status(p1.ID), "undone: back to settled")
+	assert.Equal(t, payment.StatusSettled, f.status(p2.ID))
+	h, err := f.env.Service.History(f.ctx, f.ws, p1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "cfo", h[len(h)-1].Actor)
+	assert.Contains(t, h[len(h)-1].Reason, "wrong line")
+}
+
 // TestUndoRetryLeavesAnotherRunsPayment: an undo interrupted part-way, retried after another run took
 // and reconciled the payment it had already undone, leaves that payment to the other run.
 func TestUndoRetryLeavesAnotherRunsPayment(t *testing.T) {
