@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/orkesta/orkesta/payment"
 )
@@ -182,15 +183,18 @@ func joinReasons(sb *strings.Builder, rs []Reason) string {
 }
 
 // SafeCell neutralizes text a spreadsheet would evaluate as a formula: a value starting with =, +, -,
-// @, a tab or a carriage return gets a leading apostrophe. Report writers apply it to every text cell
-// that comes from a statement or a payment.
+// @, a tab or a carriage return gets a leading apostrophe, and so does one that starts so after
+// leading white space (" =HYPERLINK(…)"), which some spreadsheets drop before they read the cell.
+// Report writers apply it to every text cell that comes from a statement or a payment.
 func SafeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+	for _, r := range s {
+		switch r {
+		case '=', '+', '-', '@', '\t', '\r':
+			return "'" + s
+		}
+		if !unicode.IsSpace(r) {
+			return s
+		}
 	}
 	return s
 }

@@ -98,3 +98,33 @@ func TestReportRowsTakeTheStatementCurrency(t *testing.T) {
 	assert.Contains(t, buf.String(), ",7.00,TRY,")
 	assert.Contains(t, buf.String(), ",99.00,TRY,")
 }
+
+// TestSafeCellAfterLeadingSpace: text that starts like a formula after leading white space
+// (" =HYPERLINK(…)", a reference padded by the bank) is neutralized as well: spreadsheets that trim
+// a cell before they read it would otherwise evaluate it. Text that merely starts with a space is
+// left as it is.
+func TestSafeCellAfterLeadingSpace(t *testing.T) {
+	for in, want := range map[string]string{
+		` =HYPERLINK("http://evil","x")`: `' =HYPERLINK("http://evil","x")`,
+		"  @SUM(A1:A9)":                  "'  @SUM(A1:A9)",
+		"\n+90 212":                      "'\n+90 212",
+		"\u00a0-2+3":                     "'\u00a0-2+3",
+		" \tINV-1":                       "' \tINV-1",
+		"=1+2":                           "'=1+2",
+		"\rINV-1":                        "'\rINV-1",
+		" INV-1 =2":                      " INV-1 =2",
+		"INV-1":                          "INV-1",
+		"   ":                            "   ",
+		"":                               "",
+	} {
+		assert.Equal(t, want, reconcile.SafeCell(in), "%q", in)
+	}
+	e := reconcile.Entry{ValueDate: payment.MustDate("2026-01-15"), Amount: 1000, Direction: reconcile.Debit, Currency: "TRY",
+		Remittance: ` =HYPERLINK("http://evil","x")`, Position: "line 4", Fingerprint: "fp"}
+	var buf bytes.Buffer
+	require.NoError(t, reconcile.WriteCSV(&buf, &reconcile.Report{UnmatchedEntries: []reconcile.UnmatchedEntry{{Entry: e}}}))
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, `' =HYPERLINK("http://evil","x")`, rows[1][14])
+}

@@ -218,3 +218,23 @@ func TestWriteReportSaysReversal(t *testing.T) {
 	assert.Equal(t, "reversal of an earlier credit", notes(xlsx.SheetUnmatchedEntries))
 	assert.Equal(t, "reversal of an earlier debit", notes(xlsx.SheetAnomalies))
 }
+
+// TestWriteReportNeutralizesAfterLeadingSpace: a text cell that starts like a formula after leading
+// white space is neutralized in the workbook too (as the CSV report does, through reconcile.SafeCell).
+func TestWriteReportNeutralizesAfterLeadingSpace(t *testing.T) {
+	e := reconcile.Entry{ValueDate: payment.MustDate("2026-01-16"), Amount: 1000, Direction: reconcile.Debit, Currency: "TRY",
+		Remittance: ` =HYPERLINK("http://evil","x")`, Position: "line 1", Fingerprint: "fp1"}
+	r := &reconcile.Report{Summary: reconcile.Summary{Currencies: []reconcile.CurrencySummary{}},
+		UnmatchedEntries: []reconcile.UnmatchedEntry{{Entry: e}}}
+	var buf bytes.Buffer
+	require.NoError(t, xlsx.WriteReport(&buf, r))
+	f, err := excelize.OpenReader(&buf)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := f.GetRows(xlsx.SheetUnmatchedEntries)
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	col := slices.Index(rows[0], "Description")
+	require.GreaterOrEqual(t, col, 0)
+	assert.Equal(t, `' =HYPERLINK("http://evil","x")`, rows[1][col])
+}
