@@ -402,6 +402,10 @@ func (p *parser) field(tag string, line int, text string) {
 		if !ok {
 			return
 		}
+		if s.known() && b.currency != s.st.Currency {
+			p.fail(line, ":"+tag+":", fmt.Errorf("opening balance currency %s differs from the floor limit's %s", b.currency, s.st.Currency))
+			return
+		}
 		s.has60 = true
 		s.st.Currency, s.minor = b.currency, b.minor
 		s.st.Opening, s.st.HasOpening = b.amount, true

@@ -446,6 +446,7 @@ func TestMalformed(t *testing.T) {
 		{"mt942 floor limits disagree", ":20:A\n:25:X\n:34F:EURD0,\n:34F:USDC0,\n", []wantErr{{4, ":34F:", "differs from the statement's EUR"}}},
 		{"mt942 bad date", ":20:A\n:25:X\n:34F:EUR0,\n:13D:2513011200+0100\n", []wantErr{{4, ":13D:", `date "2513011200+0100"`}}},
 		{"mt942 totals before the floor limit", ":20:A\n:25:X\n:90D:0EUR0,\n:34F:EUR0,\n", []wantErr{{3, ":90D:", "before the :34F:"}}},
+		{"mt942 opening balance in another currency", ":20:A\n:25:X\n:34F:EUR0,\n:61:240101C1,50NTRFX\n:60F:C240101JPY1,\n", []wantErr{{5, ":60F:", "differs from the floor limit's EUR"}}},
 		{"mt942 closing balance in another currency", ":20:A\n:25:X\n:34F:EUR0,\n:62F:C240101USD1,00\n", []wantErr{{4, ":62F:", "differs from the floor limit's EUR"}}},
 		{"mt942 totals in another currency", ":20:A\n:25:X\n:34F:EUR0,\n:90C:1USD5,00\n", []wantErr{{4, ":90C:", "currency USD differs"}}},
 		{"mt942 signed total", ":20:A\n:25:X\n:34F:EUR0,\n:90C:1EUR-5,00\n", []wantErr{{4, ":90C:", `entry total amount "-5,00": not an MT940 amount`}}},
