@@ -711,6 +711,10 @@ func (d *decoder) balances() {
 		st.Currency = payment.Currency(c.ccy) // not a valid code: read() reports it below
 	}
 	read := func(b *balance) (int64, payment.Date, bool) {
+		if b.amt == "" {
+			d.fail(b.line, "Bal/Amt", fmt.Errorf("%s balance has no Amt", b.code))
+			return 0, 0, false
+		}
 		v, c, err := amount(b.amt, b.ccy)
 		if err != nil {
 			d.fail(b.amtLine, "Bal/Amt", err)

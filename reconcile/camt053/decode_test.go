@@ -378,6 +378,7 @@ func TestMalformed(t *testing.T) {
 		{"bad date", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "<ValDt><Dt>2024-01-02", "<ValDt><Dt>2024-02-30", 1)), []wantErr{{11, "Ntry/ValDt", "not a valid date"}}},
 		{"bad reversal", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "</CdtDbtInd>", "</CdtDbtInd><RvslInd>maybe</RvslInd>", 1)), []wantErr{{11, "Ntry/RvslInd", `"maybe"`}}},
 		{"no account", doc(ns053v2, strings.Replace(header("110.00"), "<IBAN>TR330006100519786457841326</IBAN>", "", 1)+"\n"+good), []wantErr{{5, "Acct/Id", "no account"}}},
+		{"balance without an amount", doc(ns053v2, strings.Replace(header("110.00"), `<Amt Ccy="TRY">100.00</Amt>`, "", 1)+"\n"+good), []wantErr{{8, "Bal/Amt", "OPBD balance has no Amt"}}},
 		{"bad balance", doc(ns053v2, strings.Replace(header("110.00"), ">100.00<", ">1OO.00<", 1)+"\n"+good), []wantErr{{8, "Bal/Amt", `"1OO.00"`}}},
 		{"broken XML mid-file", doc(ns053v2, header("110.00")+"\n"+good+"\n<Ntry><Amt>1</Ntry>"), []wantErr{{12, "Document/BkToCstmrStmt/Stmt/Ntry/Amt", "element <Amt> closed by </Ntry>"}}},
 		{"truncated document", strings.SplitAfter(doc(ns053v2, header("110.00")+"\n"+good), "</Ntry>")[0], []wantErr{{11, "Document/BkToCstmrStmt/Stmt", "unexpected end of document"}}},
