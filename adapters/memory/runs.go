@@ -58,6 +58,7 @@ func (s *RunStore) ListRuns(_ context.Context, ws payment.WorkspaceID, f reconci
 		if r.Workspace == ws && f.Match(r) {
 			c := *r
 			c.Entries, c.History = nil, nil
+			c.StatementWarnings = slices.Clone(r.StatementWarnings)
 			out = append(out, c)
 		}
 	}

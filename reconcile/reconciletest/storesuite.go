@@ -129,6 +129,10 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) reconcile.Store) {
 		require.NoError(t, err)
 		got.Entries[0].Entry.Fields["EREF"] = "changed"
 		got.StatementWarnings[0].Difference = 1
+		listed, err := s.ListRuns(ctx, ws, reconcile.RunFilter{})
+		require.NoError(t, err)
+		require.Len(t, listed, 1)
+		listed[0].StatementWarnings[0].Message = "changed"
 		again, err := s.GetRun(ctx, ws, r.ID)
 		require.NoError(t, err)
 		assert.Equal(t, SampleRun(ws, 1), again)
