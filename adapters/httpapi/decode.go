@@ -145,7 +145,7 @@ func (d *decoder) wrongType(param, want string) {
 		name = "the body"
 	}
 	d.problem(param, FieldInvalidType, fmt.Sprintf("%s must be %s, not %s", name, want, d.kind()))
-	d.skip()
+	d.skip(param)
 }
 
 // object reads an object, calling member for each member with the cursor on its value; member must
@@ -195,7 +195,7 @@ func (d *decoder) object(param, want string, member func(key []byte)) bool {
 		if d.seen(d.keys[mark:], key) {
 			p := join(param, string(key))
 			d.problem(p, FieldDuplicate, p+" appears more than once in the same object")
-			d.skip()
+			d.skip(p)
 		} else {
 			d.keys = append(d.keys, key)
 			member(key)
@@ -280,7 +280,7 @@ func (d *decoder) enter() bool {
 func (d *decoder) unknown(base string, key []byte) {
 	p := join(base, string(key))
 	d.problem(p, FieldUnknown, p+" is not a known field")
-	d.skip()
+	d.skip(p)
 }
 
 // str reads a string member; anything else (null included) is reported and skipped.
@@ -526,16 +526,31 @@ func hex4(s []byte) (rune, bool) {
 }
 
 // skip consumes one value of any type, checking its syntax. Members inside skipped objects are
-// checked for duplicates too: a body with a repeated name is refused wherever the name is.
-func (d *decoder) skip() {
+// checked for duplicates too: a body with a repeated name is refused wherever the name is, and the
+// problem names the member by its whole path from param ("x.meta.k"). Only the paths of nested
+// objects and arrays are built: a scalar member never has a problem to report.
+func (d *decoder) skip(param string) {
 	if d.err != nil {
 		return
 	}
+	nested := func() bool { c := d.peek(); return c == '{' || c == '[' }
 	switch c := d.peek(); {
 	case c == '{':
-		d.object("", "", func([]byte) { d.skip() })
+		d.object(param, "", func(key []byte) {
+			if nested() {
+				d.skip(join(param, string(key)))
+			} else {
+				d.skip("")
+			}
+		})
 	case c == '[':
-		d.array("", "", func(int) { d.skip() })
+		d.array(param, "", func(i int) {
+			if nested() {
+				d.skip(index(param, i))
+			} else {
+				d.skip("")
+			}
+		})
 	case c == '"':
 		d.rawString()
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -569,7 +584,7 @@ func checkJSON(data []byte) *Error {
 	if d.atEnd() {
 		return badRequest(CodeEmptyBody, "", "the request needs a JSON body")
 	}
-	d.skip()
+	d.skip("")
 	d.end()
 	return d.result()
 }

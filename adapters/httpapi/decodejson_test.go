@@ -27,6 +27,7 @@ func TestDecodeJSON(t *testing.T) {
 		{"text", `{}`, "text/plain", 415, httpapi.CodeUnsupportedMediaType, ""},
 		{"empty", ``, "application/json", 400, httpapi.CodeEmptyBody, ""},
 		{"duplicate", `{"action":"a","action":"b"}`, "application/json", 400, httpapi.CodeDuplicateKey, "action"},
+		{"nested duplicate", `{"action":"a","lines":[1,{"k":1,"k":2}]}`, "application/json", 400, httpapi.CodeDuplicateKey, "lines[1].k"},
 		{"unknown", `{"action":"a","note":"x"}`, "application/json", 400, httpapi.CodeUnknownField, "note"},
 		{"type", `{"lines":["1"]}`, "application/json", 400, httpapi.CodeInvalidType, "lines"},
 		{"trailing", `{} []`, "application/json", 400, httpapi.CodeTrailingData, ""},

@@ -202,6 +202,42 @@ func TestManyProblemsAtOnce(t *testing.T) {
 	assert.Contains(t, e.Message, "and 4 more problems")
 }
 
+// TestDuplicateNamedByItsPath: a member repeated inside a value that is skipped (an unknown member,
+// a value of the wrong type, a repeated member's second value) is named by its whole JSON path, not
+// by its bare name, which names nothing the client sent at the top level.
+func TestDuplicateNamedByItsPath(t *testing.T) {
+	f := newFixture(t)
+	good := f.paymentBody()
+	with := func(members string) string { return good[:len(good)-1] + "," + members + "}" }
+	tests := []struct {
+		name, path, body string
+		params           []string
+	}{
+		{"in an unknown member", "/v1/payments", with(`"meta":{"a":1,"a":2}`), []string{"meta.a"}},
+		{"deeper", "/v1/payments", with(`"meta":{"tags":[{"k":1},{"k":1,"k":2}]}`), []string{"meta.tags[1].k"}},
+		{"in a value of the wrong type", "/v1/payments", strings.Replace(good, `"amount":125000`, `"amount":{"v":1,"v":2}`, 1), []string{"amount.v"}},
+		{"in a repeated member", "/v1/payments", with(`"currency":{"c":1,"c":2}`), []string{"currency", "currency.c"}},
+		{"in a batch item", "/v1/payments/batch", `{"payments":[` + good + "," + with(`"meta":{"k":1,"k":2}`) + `]}`, []string{"payments[1].meta.k"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.post(f.rw, tc.path, tc.body)
+			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+			var dup []string
+			for _, fe := range r.err(t).Errors {
+				if fe.Code == httpapi.FieldDuplicate {
+					dup = append(dup, fe.Param+": "+fe.Message)
+				}
+			}
+			var want []string
+			for _, p := range tc.params {
+				want = append(want, p+": "+p+" appears more than once in the same object")
+			}
+			assert.Equal(t, want, dup)
+		})
+	}
+}
+
 // TestIBANMaskedInErrors: an invalid IBAN is never echoed whole.
 func TestIBANMaskedInErrors(t *testing.T) {
 	f := newFixture(t)
