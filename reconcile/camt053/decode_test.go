@@ -376,6 +376,7 @@ func TestMalformed(t *testing.T) {
 		{"unknown currency", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, `Ccy="TRY"`, `Ccy="XYZ"`, 1)), []wantErr{{11, "Ntry/Amt", `currency "XYZ"`}}},
 		{"bad direction", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "CRDT", "CREDIT", 1)), []wantErr{{11, "Ntry/CdtDbtInd", `"CREDIT"`}}},
 		{"bad date", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "<ValDt><Dt>2024-01-02", "<ValDt><Dt>2024-02-30", 1)), []wantErr{{11, "Ntry/ValDt", "not a valid date"}}},
+		{"bad booking date followed by a value date", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "<BookgDt><Dt>2024-01-02</Dt></BookgDt>", "<BookgDt><Dt>2024-02-30</Dt></BookgDt>\n", 1)), []wantErr{{11, "Ntry/BookgDt", "not a valid date"}}},
 		{"bad reversal", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "</CdtDbtInd>", "</CdtDbtInd><RvslInd>maybe</RvslInd>", 1)), []wantErr{{11, "Ntry/RvslInd", `"maybe"`}}},
 		{"no account", doc(ns053v2, strings.Replace(header("110.00"), "<IBAN>TR330006100519786457841326</IBAN>", "", 1)+"\n"+good), []wantErr{{5, "Acct/Id", "no account"}}},
 		{"balance without an amount", doc(ns053v2, strings.Replace(header("110.00"), `<Amt Ccy="TRY">100.00</Amt>`, "", 1)+"\n"+good), []wantErr{{8, "Bal/Amt", "OPBD balance has no Amt"}}},

@@ -17,7 +17,7 @@ type ntry struct {
 	amt, ccy, cdi, rvsl, sts     string
 	amtLine                      int
 	bookg, val                   string
-	dateLine                     int
+	bookgLine, valLine           int
 	ntryRef, acctSvcrRef, addtl  string
 	bk                           bankCode
 	btchMsgID, btchPmtInf, btchN string
@@ -88,9 +88,9 @@ func (d *decoder) entryValue(base int) {
 		}
 		return
 	case "BookgDt/Dt", "BookgDt/DtTm":
-		dst, n.dateLine = &n.bookg, d.lines[len(d.lines)-1]
+		dst, n.bookgLine = &n.bookg, d.lines[len(d.lines)-1]
 	case "ValDt/Dt", "ValDt/DtTm":
-		dst, n.dateLine = &n.val, d.lines[len(d.lines)-1]
+		dst, n.valLine = &n.val, d.lines[len(d.lines)-1]
 	case "NtryRef":
 		dst = &n.ntryRef
 	case "AcctSvcrRef":
@@ -221,13 +221,13 @@ func (d *decoder) endEntry() {
 	var bookg, val payment.Date
 	if n.bookg != "" {
 		if bookg, err = parseDate(n.bookg); err != nil {
-			d.fail(n.dateLine, field+"/BookgDt", err)
+			d.fail(n.bookgLine, field+"/BookgDt", err)
 			return
 		}
 	}
 	if n.val != "" {
 		if val, err = parseDate(n.val); err != nil {
-			d.fail(n.dateLine, field+"/ValDt", err)
+			d.fail(n.valLine, field+"/ValDt", err)
 			return
 		}
 	}
