@@ -93,6 +93,25 @@ func reportFormat(path string) (string, error) {
 	}
 }
 
+// outNotInput refuses an --out that names one of the run's input files (a payments.csv given as
+// report.csv by a slip of the hand): the report would replace it, and the input would be lost.
+func outNotInput(f *reconcileFlags) error {
+	out, err := os.Stat(f.out)
+	if err != nil {
+		return nil // no file there yet: nothing to lose
+	}
+	inputs := append([]string{f.payments, f.accounts}, f.statements...)
+	for _, path := range append(inputs, f.mappings...) {
+		if path == "" {
+			continue
+		}
+		if in, err := os.Stat(path); err == nil && os.SameFile(out, in) {
+			return usagef("--out %s is the input file %s: the report would replace it", f.out, path)
+		}
+	}
+	return nil
+}
+
 func (c *cli) reconcile(f *reconcileFlags) error {
 	if f.payments == "" || len(f.statements) == 0 {
 		return usagef("reconcile needs --payments and at least one --statement")
@@ -104,6 +123,9 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 	if f.out != "" {
 		var err error
 		if format, err = reportFormat(f.out); err != nil {
+			return err
+		}
+		if err := outNotInput(f); err != nil {
 			return err
 		}
 	}

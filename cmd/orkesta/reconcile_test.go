@@ -53,3 +53,38 @@ func TestReconcileReportKeepsStatementWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestReconcileOutIsNotAnInput: an --out that names one of the run's inputs (the payments CSV, a
+// CSV statement, the accounts file), however it is spelled, is refused before anything is read or
+// written: the report would otherwise replace the file it was made from.
+func TestReconcileOutIsNotAnInput(t *testing.T) {
+	h := newHarness(t)
+	copyTo := func(src, name string) string {
+		data, err := os.ReadFile(src)
+		require.NoError(t, err)
+		path := filepath.Join(h.dir, name)
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+		return path
+	}
+	payments := copyTo("testdata/payments.csv", "payments.csv")
+	export := copyTo("testdata/export-tr.csv", "export.csv")
+	accounts := copyTo("testdata/accounts.csv", "accounts.csv")
+	for name, out := range map[string]string{
+		"payments":  payments,
+		"statement": export,
+		"accounts":  h.dir + "/./accounts.csv",
+	} {
+		t.Run(name, func(t *testing.T) {
+			before, err := os.ReadFile(out)
+			require.NoError(t, err)
+			r := h.run("reconcile", "--payments", payments, "--statement", export, "--accounts", accounts, "--out", out)
+			assert.Equal(t, ExitUsage, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "the report would replace it")
+			after, err := os.ReadFile(out)
+			require.NoError(t, err)
+			assert.Equal(t, string(before), string(after), "the input is as it was")
+		})
+	}
+	r := h.run("reconcile", "--payments", payments, "--statement", export, "--accounts", accounts, "--out", filepath.Join(h.dir, "report.csv"))
+	assert.Equal(t, ExitOK, r.code, r.stderr)
+}
