@@ -227,14 +227,18 @@ func fitting(ps []payment.Payment) []payment.Payment {
 }
 
 // MarkWritten records that the files' payments are in a file already (restoring the rail's memory
-// after a restart): Submit will not collect them again, and they leave the pending sets.
+// after a restart): Submit will not collect them again, and they leave the pending sets, whichever
+// debtor account's they are in (a FileInfo made by Info names no debtor), so that no later file
+// holds them a second time.
 func (r *Rail) MarkWritten(files ...FileInfo) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range files {
 		for _, id := range files[i].Payments() {
 			r.written[id] = files[i].MessageID
-			delete(r.pending[files[i].Debtor], id)
+			for _, ps := range r.pending {
+				delete(ps, id)
+			}
 		}
 	}
 }

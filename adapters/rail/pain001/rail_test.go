@@ -400,6 +400,31 @@ func TestRailRestart(t *testing.T) {
 	assert.Equal(t, late.ID, pending[0].ID, "only the payment that was in no file")
 }
 
+// TestRailMarkWrittenTakesStagedPayments: a payment already in the pending set leaves it when the host
+// says its file was written, also when the host describes the file with Info (which names no debtor
+// account): the next file must not hold it again, which would pay the creditor twice.
+func TestRailMarkWrittenTakesStagedPayments(t *testing.T) {
+	e := newRailEnv(t, pain001.Options{})
+	p := e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[0].ID })
+	e.step(t) // in the pending set
+	d := pain001.Debtor{Workspace: e.Workspace.ID, Account: e.Own.ID}
+	require.Len(t, e.rail.Pending(d), 1)
+
+	f, err := pain001.Build(ctx, e.store, []payment.Payment{e.get(t, p.ID)}, pain001.Options{})
+	require.NoError(t, err)
+	e.rail.MarkWritten(pain001.Info(f))
+
+	assert.Empty(t, e.rail.Pending(d))
+	assert.Empty(t, e.rail.Debtors())
+	var buf bytes.Buffer
+	_, err = e.rail.WriteFile(ctx, d, &buf)
+	require.ErrorIs(t, err, pain001.ErrNothingToWrite)
+	assert.Zero(t, buf.Len())
+	rec, err := e.rail.Submit(ctx, e.get(t, p.ID))
+	require.NoError(t, err)
+	assert.Equal(t, f.MessageID, rec.Reference, "a later submission is answered with the file it is in")
+}
+
 // heldWriter holds its first Write until released, telling when it got there.
 type heldWriter struct {
 	in, release chan struct{}
