@@ -40,7 +40,7 @@ type Options struct {
 	// Workers is how many deliveries are sent at once [8].
 	Workers int
 	// Lease is how long a claimed delivery is held before another dispatcher may send it again; it
-	// must exceed Timeout [1m].
+	// must exceed Timeout, and a step starts no attempt that could outlast it [1m; at least Timeout].
 	Lease time.Duration
 	// Interval is how long Run rests when there is nothing to do [1s]; Ticks, when set, drives Run
 	// instead (one step per value received).
@@ -127,6 +127,7 @@ func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dis
 	if opts.Lease <= 0 {
 		opts.Lease = time.Minute
 	}
+	opts.Lease = max(opts.Lease, opts.Timeout) // shorter, no attempt would ever start
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
@@ -211,7 +212,8 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	now := d.opts.Clock.Now()
-	due, err := d.store.ClaimWebhookDeliveries(ctx, now, now.Add(d.opts.Lease), d.opts.BatchSize)
+	until := now.Add(d.opts.Lease)
+	due, err := d.store.ClaimWebhookDeliveries(ctx, now, until, d.opts.BatchSize)
 	if err != nil {
 		return st, err
 	}
@@ -224,7 +226,7 @@ func (d *Dispatcher) DeliverOnce(ctx context.Context) (Stats, error) {
 	for range min(d.opts.Workers, len(due)) {
 		wg.Go(func() {
 			for dl := range next {
-				s := d.deliver(ctx, &eps, dl)
+				s := d.deliver(ctx, &eps, dl, until)
 				mu.Lock()
 				st.add(s)
 				mu.Unlock()
@@ -346,9 +348,13 @@ func (d *Dispatcher) fanOut(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// deliver makes one attempt and records its outcome.
-func (d *Dispatcher) deliver(ctx context.Context, eps *endpointCache, dl *payment.WebhookDelivery) Stats {
-	if ctx.Err() != nil {
+// deliver makes one attempt and records its outcome, unless the attempt could outlast the lease
+// that ends at until: once the lease has run out, another dispatcher may claim the delivery and send
+// it too, and the two would overwrite each other's record. Such a delivery is left alone, unrecorded,
+// and claimed again when its lease runs out; so a batch of a slow endpoint holds the step up no
+// longer than the lease either.
+func (d *Dispatcher) deliver(ctx context.Context, eps *endpointCache, dl *payment.WebhookDelivery, until time.Time) Stats {
+	if ctx.Err() != nil || d.opts.Clock.Now().Add(d.opts.Timeout).After(until) {
 		return Stats{}
 	}
 	ep, err := eps.get(ctx, dl.Workspace, dl.EndpointID)

@@ -805,3 +805,43 @@ func TestEndpointsNamingNonPublicAddressesAreRefused(t *testing.T) {
 	_, err = e.dispatcher().CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: "https://127.0.0.1/h"})
 	require.NoError(t, err, "a client of the caller's: the caller's guard")
 }
+
+// TestNoAttemptOutlastsItsLease: a slow endpoint takes 8 s a request, so a step's batch of 10
+// outlasts its 1 min lease. The step starts no attempt that could end after the lease (one started at
+// +56 s could answer at +66 s): the rest wait for the next step, and a second dispatcher stepping once
+// the lease has run out does not send again what the first is sending (it used to: the first sent all
+// ten, the second the last ones again).
+func TestNoAttemptOutlastsItsLease(t *testing.T) {
+	e := newHookEnv(t)
+	e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	for range 10 {
+		e.MustCreate(t)
+	}
+	e.opts.Workers = 1
+	first, second := e.dispatcher(), e.dispatcher()
+	leaseEnds := e.Clock.Now().Add(time.Minute)
+	stepped := false
+	e.recv.set(func(r *receiver) {
+		r.onRequest = func(int) {
+			e.Clock.Advance(8 * time.Second)
+			if !stepped && !e.Clock.Now().Before(leaseEnds) { // the first step's lease has run out
+				stepped = true
+				_, err := second.DeliverOnce(ctx)
+				assert.NoError(t, err)
+			}
+		}
+	})
+	st, err := first.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 7, st.Attempted, "attempts at +0 s … +48 s end within the lease; the rest wait")
+	e.recv.set(func(r *receiver) { r.onRequest = func(int) { e.Clock.Advance(8 * time.Second) } })
+	e.Clock.Set(leaseEnds)
+	st, err = second.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, st.Attempted, "the rest, once the lease has run out")
+	requests, got, unique := e.recv.snapshot()
+	assert.Equal(t, outboxIDs(e.store, e.Workspace.ID), eventIDs(got), "every event arrived")
+	assert.Equal(t, 10, unique)
+	assert.Equal(t, 10, requests, "none twice")
+}
