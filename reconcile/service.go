@@ -494,7 +494,7 @@ func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID
 	prev := run.Version
 	run.Status, run.FinalizedBy, run.FinalizedAt = RunFinalized, actor, now
 	run.History = append(run.History, RunEvent{At: now, Actor: actor, Action: ActionFinalize})
-	ev, err := s.completedEvent(&run, now)
+	ev, err := s.completedEvent(ctx, &run, now)
 	if err != nil {
 		return run, err
 	}
@@ -551,8 +551,14 @@ type CompletedEvent struct {
 	Summary Summary           `json:"summary"`
 }
 
-func (s *Service) completedEvent(run *Run, now time.Time) (payment.Event, error) {
-	rep := runReport(run, nil)
+// completedEvent is the reconciliation.completed event of a run: its summary is the run's report's,
+// the account's payments of the period that no entry holds counted as unmatched.
+func (s *Service) completedEvent(ctx context.Context, run *Run, now time.Time) (payment.Event, error) {
+	live, err := s.livePayments(ctx, run)
+	if err != nil {
+		return payment.Event{}, err
+	}
+	rep := runReport(run, live)
 	data, err := json.Marshal(CompletedEvent{RunID: run.ID, Account: run.Account, From: run.From, To: run.To,
 		By: run.FinalizedBy, Summary: rep.Summary})
 	if err != nil {
@@ -569,11 +575,21 @@ func (s *Service) Report(ctx context.Context, ws payment.WorkspaceID, id RunID) 
 	if err != nil {
 		return nil, err
 	}
-	live, err := s.payments.Store().ListPayments(ctx, ws, payment.ListFilter{Account: run.Account,
+	live, err := s.livePayments(ctx, &run)
+	if err != nil {
+		return nil, err
+	}
+	return runReport(&run, live), nil
+}
+
+// livePayments are the account's processing and settled payments of the run's period, widened by
+// its date window: a run's report lists those no entry holds as unmatched.
+func (s *Service) livePayments(ctx context.Context, run *Run) ([]Payment, error) {
+	live, err := s.payments.Store().ListPayments(ctx, run.Workspace, payment.ListFilter{Account: run.Account,
 		Statuses:  []payment.Status{payment.StatusProcessing, payment.StatusSettled},
 		ValueFrom: run.From - payment.Date(run.DateWindow), ValueTo: run.To + payment.Date(run.DateWindow)})
 	if err != nil {
 		return nil, err
 	}
-	return runReport(&run, FromPayments(live)), nil
+	return FromPayments(live), nil
 }

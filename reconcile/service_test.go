@@ -288,6 +288,32 @@ func TestRunLifecycle(t *testing.T) {
 	})
 }
 
+// TestCompletedEventSummaryIsTheRunReports: the summary reconciliation.completed carries is the run's
+// report's, with the account's payments of the period that no entry booked counted as unmatched.
+// Before, the event said no payment was left unmatched, whatever the report said.
+func TestCompletedEventSummaryIsTheRunReports(t *testing.T) {
+	f := newFixture(t)
+	f.pay(payment.StatusSettled, "INV-1")
+	waiting := f.pay(payment.StatusSettled, "INV-5", func(r *payment.Request) { r.Amount = 1 })
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "INV-1"))}, "a")
+	require.NoError(t, err)
+	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "a")
+	require.NoError(t, err)
+	rep, err := f.svc.Report(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	require.Len(t, rep.UnmatchedPayments, 1)
+	require.Equal(t, waiting.ID, rep.UnmatchedPayments[0].PaymentID)
+
+	events := f.pub.ofType(payment.EventReconciliationCompleted)
+	require.Len(t, events, 1)
+	var data reconcile.CompletedEvent
+	require.NoError(t, json.Unmarshal(events[0].Data, &data))
+	assert.Equal(t, rep.Summary, data.Summary)
+	assert.Equal(t, 1, data.Summary.UnmatchedPayments)
+	assert.Equal(t, 2, data.Summary.Payments)
+}
+
 func TestReimportAddsOnlyNewEntries(t *testing.T) {
 	f := newFixture(t)
 	f.pay(payment.StatusSettled, "INV-1")
