@@ -3,6 +3,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/orkesta/orkesta/batch"
 	"github.com/orkesta/orkesta/payment"
@@ -105,7 +106,12 @@ func (h *Handler) itemError(c *call, it *batch.Item) *Error {
 			cp.Errors[j].Param = join(base, cp.Errors[j].Param)
 			cp.Errors[j].Message = join(base, cp.Errors[j].Message)
 		}
-		cp.Message = cp.Errors[0].Message
+		// The message is the first problem's, with the count of the others as a single request has it.
+		more, ok := strings.CutPrefix(e.Message, e.Errors[0].Message)
+		if !ok {
+			more = ""
+		}
+		cp.Message = cp.Errors[0].Message + more
 	}
 	return &cp
 }

@@ -51,6 +51,8 @@ func TestBatchMixed(t *testing.T) {
 	}
 	assert.Equal(t, []string{"payments[1].amount", "payments[1].method"}, params)
 	assert.True(t, strings.HasPrefix(fail.Error.Message, "payments[1].amount: "))
+	assert.True(t, strings.HasSuffix(fail.Error.Message, " (and 1 more problem)"),
+		"the message counts the other problems, as a single request's does: %s", fail.Error.Message)
 	assert.Equal(t, httpapi.BatchTotals{Count: 4, Created: 3, Failed: 1, ByCurrency: []payment.Total{
 		{Currency: "EUR", Count: 1, Sum: 990}, {Currency: "TRY", Count: 2, Sum: 125005}}}, res.Totals)
 
