@@ -38,11 +38,14 @@ var AccountColumns = []string{"id", "name", "currency", "iban"}
 
 // ReadPayments reads payments from a CSV file (see PaymentColumns) or from JSON: an array of payment
 // objects as the API returns them, or a page of them ({"data": [...]}). It tells the two apart by the
-// first character. Every problem is reported (up to MaxErrors) as a *ParseError with its line or
-// array index; nothing is returned then.
+// first character after a UTF-8 byte order mark, if any. Every problem is reported (up to MaxErrors)
+// as a *ParseError with its line or array index; nothing is returned then.
 func ReadPayments(r io.Reader) ([]Payment, error) {
 	size := readerSize(r)
 	br := bufio.NewReaderSize(r, 256<<10)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
+		_, _ = br.Discard(3)
+	}
 	for {
 		c, err := br.ReadByte()
 		if err == io.EOF {
@@ -371,10 +374,10 @@ func readerSize(r io.Reader) int64 {
 }
 
 // ReadPaymentsJSON reads an array of payment objects as the API returns them, or a page of them
-// ({"data": [...]}). A missing status means settled; a missing end_to_end_id is derived from a
-// "pay_" id.
+// ({"data": [...]}). A UTF-8 byte order mark is skipped. A missing status means settled; a missing
+// end_to_end_id is derived from a "pay_" id.
 func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
-	dec := json.NewDecoder(r)
+	dec := json.NewDecoder(skipBOM(r))
 	bad := func(field string, e error) error {
 		return &ParseError{Format: FormatPaymentsJSON, Field: field, Err: e}
 	}

@@ -88,15 +88,23 @@ func TestReadPaymentsJSON(t *testing.T) {
 			"to_account":"acc_v","reference":"INV-1","value_date":"2026-01-15","created_at":"2026-01-15T09:00:00Z"}]`},
 		{"page", ` {"has_more":false,"data":[{"id":"` + p1 + `","amount":125050,"currency":"TRY","method":"eft","from_account":"acc_own",
 			"to_account":"acc_v","reference":"INV-1","value_date":"2026-01-15"}]}`},
+		// Windows tools (PowerShell's Out-File -Encoding utf8, Notepad) start a UTF-8 file with a byte
+		// order mark: the file is still JSON, not a CSV with a strange header.
+		{"byte order mark", "\ufeff" + `[{"id":"` + p1 + `","amount":125050,"currency":"TRY","method":"eft","from_account":"acc_own",
+			"to_account":"acc_v","reference":"INV-1","value_date":"2026-01-15"}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			want := reconcile.Payment{ID: p1, Amount: 125050, Currency: "TRY", Method: payment.MethodEFT,
+				FromAccount: "acc_own", ToAccount: "acc_v", Reference: "INV-1", ValueDate: payment.MustDate("2026-01-15"),
+				Status: payment.StatusSettled, EndToEnd: "CSVEN00000000001"}
 			ps, err := reconcile.ReadPayments(strings.NewReader(tt.in))
 			require.NoError(t, err)
 			require.Len(t, ps, 1)
-			assert.Equal(t, reconcile.Payment{ID: p1, Amount: 125050, Currency: "TRY", Method: payment.MethodEFT,
-				FromAccount: "acc_own", ToAccount: "acc_v", Reference: "INV-1", ValueDate: payment.MustDate("2026-01-15"),
-				Status: payment.StatusSettled, EndToEnd: "CSVEN00000000001"}, ps[0])
+			assert.Equal(t, want, ps[0])
+			ps, err = reconcile.ReadPaymentsJSON(strings.NewReader(tt.in))
+			require.NoError(t, err)
+			assert.Equal(t, []reconcile.Payment{want}, ps)
 		})
 	}
 	bad := []struct {
