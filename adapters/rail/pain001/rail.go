@@ -171,7 +171,9 @@ func (r *Rail) Pending(d Debtor) []payment.Payment {
 
 // WriteFile writes the debtor account's pending payments to w as one pain.001 file and returns what
 // it holds. A file holds as many as its 18-digit control sum allows, oldest first; the others wait
-// for the next file. The file is built and validated in memory first: when anything is wrong nothing
+// for the next file. When the rail's AccountSource can read payments (a payment.Store or a
+// *payment.Service), each is read again first: one that is no longer approved or processing (failed
+// or settled meanwhile) leaves the pending set instead of going in the file. The file is built and validated in memory first: when anything is wrong nothing
 // is written and the payments stay pending; they also stay pending when w fails (the partial output
 // must not be uploaded). ErrNothingToWrite when no payment is pending. Calls at the same time write one after
 // the other: a payment goes in one file only. A call that waits for another ends with ctx.
@@ -185,7 +187,11 @@ func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, 
 		return FileInfo{}, ctx.Err()
 	}
 	defer func() { <-r.writing }()
-	ps := fitting(r.Pending(d))
+	ps, err := r.stillToPay(ctx, d, r.Pending(d))
+	if err != nil {
+		return FileInfo{}, err
+	}
+	ps = fitting(ps)
 	if len(ps) == 0 {
 		return FileInfo{}, ErrNothingToWrite
 	}
@@ -209,6 +215,51 @@ func (r *Rail) WriteFile(ctx context.Context, d Debtor, w io.Writer) (FileInfo, 
 		r.written[id] = f.MessageID
 	}
 	return info, nil
+}
+
+// paymentReader reads a payment as it is now: a payment.Store (GetPayment) or a *payment.Service (Get).
+type paymentReader = func(ctx context.Context, ws payment.WorkspaceID, id payment.ID) (payment.Payment, error)
+
+// stillToPay reads the pending payments again when the rail's AccountSource can read payments (a
+// payment.Store or a *payment.Service can), and returns them as they are now, leaving out, and taking
+// out of the pending set, those that left approved and processing since they were submitted: a
+// payment failed by hand while it waited for its file must not reach the bank in one. An error
+// reading a payment is returned, and nothing is written.
+func (r *Rail) stillToPay(ctx context.Context, d Debtor, ps []payment.Payment) ([]payment.Payment, error) {
+	var read paymentReader
+	switch a := r.accounts.(type) {
+	case interface {
+		GetPayment(context.Context, payment.WorkspaceID, payment.ID) (payment.Payment, error)
+	}:
+		read = a.GetPayment
+	case interface {
+		Get(context.Context, payment.WorkspaceID, payment.ID) (payment.Payment, error)
+	}:
+		read = a.Get
+	default:
+		return ps, nil
+	}
+	out := ps[:0]
+	var gone []payment.ID
+	for _, p := range ps {
+		now, err := read(ctx, p.Workspace, p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("pain001: reading %s again before its file: %w", p.ID, err)
+		}
+		if now.Status != payment.StatusApproved && now.Status != payment.StatusProcessing {
+			gone = append(gone, p.ID)
+			continue
+		}
+		out = append(out, now)
+	}
+	if len(gone) > 0 {
+		r.mu.Lock()
+		for _, id := range gone {
+			delete(r.pending[d], id)
+		}
+		r.mu.Unlock()
+	}
+	return out, nil
 }
 
 // fitting returns the payments, oldest first, whose amounts add up to a control sum one file holds:

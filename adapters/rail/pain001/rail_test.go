@@ -425,6 +425,29 @@ func TestRailMarkWrittenTakesStagedPayments(t *testing.T) {
 	assert.Equal(t, f.MessageID, rec.Reference, "a later submission is answered with the file it is in")
 }
 
+// TestRailLeavesOutPaymentsFailedWhileWaiting: a payment failed by hand while it waited in the pending
+// set (processing, not yet in a file) is not written: the bank would pay a payment the books say
+// failed. The file holds the others, and the failed one leaves the pending set.
+func TestRailLeavesOutPaymentsFailedWhileWaiting(t *testing.T) {
+	e := newRailEnv(t, pain001.Options{})
+	stopped := e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[0].ID })
+	kept := e.approved(t, func(r *payment.Request) { r.ToAccount = e.creditors[1].ID })
+	e.step(t)
+	d := pain001.Debtor{Workspace: e.Workspace.ID, Account: e.Own.ID}
+	require.Len(t, e.rail.Pending(d), 2)
+	_, err := e.Service.Fail(ctx, e.Workspace.ID, stopped.ID, "ops", "wrong_payee", "stopped before the file")
+	require.NoError(t, err)
+
+	var buf bytes.Buffer
+	info, err := e.rail.WriteFile(ctx, d, &buf)
+	require.NoError(t, err)
+	assert.Equal(t, []payment.ID{kept.ID}, info.Payments())
+	assert.NotContains(t, buf.String(), stopped.EndToEnd)
+	assert.Empty(t, e.rail.Pending(d))
+	_, err = e.rail.WriteFile(ctx, d, &buf)
+	assert.ErrorIs(t, err, pain001.ErrNothingToWrite)
+}
+
 // heldWriter holds its first Write until released, telling when it got there.
 type heldWriter struct {
 	in, release chan struct{}
