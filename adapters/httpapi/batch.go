@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -46,8 +47,16 @@ func (h *Handler) createBatch(c *call) error {
 	if derr != nil {
 		return derr
 	}
+	key := c.r.Header.Get(headerIdempotencyKey)
+	if key != "" && batch.CheckKeyPrefix(key, len(reqs)-1) != nil {
+		// The header passed the check of every POST; only the item keys derived from it are too long.
+		longest := len(batch.ItemKey("", len(reqs)-1))
+		return badRequest(CodeIdempotencyKeyInvalid, "", fmt.Sprintf(
+			"the Idempotency-Key of a batch of %d payments must be at most %d characters: payment i is keyed <key>:i, at most %d characters",
+			len(reqs), payment.MaxIdempotencyKeyLen-longest, payment.MaxIdempotencyKeyLen))
+	}
 	opts := batch.Options{
-		IdempotencyKey: c.r.Header.Get(headerIdempotencyKey),
+		IdempotencyKey: key,
 		Actor:          c.key.ID,
 		MaxItems:       MaxBatchSize,
 	}

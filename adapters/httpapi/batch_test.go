@@ -182,3 +182,27 @@ func TestBatchTotalOverflow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, ps)
 }
+
+// TestBatchIdempotencyKeyTooLongForItems: item i of a batch is keyed "<key>:i", which must fit in 255
+// characters too. A key that leaves no room is refused like any invalid Idempotency-Key (400
+// idempotency_key_invalid, saying the batch's limit), not as a failed validation of a body member
+// "idempotency_key" that the client never sent; nothing is created, and a key one character shorter
+// works.
+func TestBatchIdempotencyKeyTooLongForItems(t *testing.T) {
+	f := newFixture(t)
+	body := `{"payments":[` + strings.TrimSuffix(strings.Repeat(f.paymentBody()+",", 11), ",") + `]}`
+	before := f.snapshot()
+	r := f.do(req{method: "POST", path: "/v1/payments/batch", key: f.rw, body: body, header: withKey(strings.Repeat("k", 253))})
+	require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+	e := r.err(t)
+	assert.Equal(t, httpapi.CodeIdempotencyKeyInvalid, e.Code)
+	assert.Empty(t, e.Param)
+	assert.Contains(t, e.Message, "at most 252 characters")
+	assert.Equal(t, before, f.snapshot(), "nothing created")
+
+	r = f.do(req{method: "POST", path: "/v1/payments/batch", key: f.rw, body: body, header: withKey(strings.Repeat("k", 252))})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var res httpapi.BatchResult
+	r.json(t, &res)
+	assert.Equal(t, 11, res.Totals.Created)
+}
