@@ -192,15 +192,24 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	if len(v.Errors) == 0 {
 		err := h.statementsFit(r.Context(), s.ws, req.Account, req.Statements)
+		outside, total := datedOutside(req.Statements, req.From, req.To)
+		if err == nil && total > 0 && outside == total && req.From <= req.To {
+			err = &payment.ValidationError{Field: "period", Reason: fmt.Sprintf("none of the file's %d entries is dated "+
+				"within %s – %s: choose the period the statement covers", total, req.From, req.To)}
+		}
 		var info RunInfo
 		if err == nil {
 			info, err = h.opts.Reconcile.Start(r.Context(), s.ws, req)
 		}
 		if err == nil {
+			note := statementNotes(req.Statements)
+			if outside > 0 {
+				note = fmt.Sprintf(" %d of the file's %d entries are dated outside the period and were left out.%s",
+					outside, total, note)
+			}
 			h.opts.Logger.Info("dashboard: reconciliation run", "run", info.ID, "by", s.keyID)
 			h.redirect(w, r, s, "/reconciliation/runs/"+info.ID, fmt.Sprintf("Run ready: %d entries, %s matched.%s",
-				info.Summary.Entries, strconv.FormatFloat(info.Summary.MatchRate*100, 'f', 1, 64)+"%",
-				statementNotes(req.Statements)))
+				info.Summary.Entries, strconv.FormatFloat(info.Summary.MatchRate*100, 'f', 1, 64)+"%", note))
 			return
 		}
 		fe := payment.FieldErrors(err)
@@ -247,6 +256,26 @@ func (h *Handler) statementsFit(ctx context.Context, ws payment.WorkspaceID, acc
 		return err
 	}
 	return reconcile.CheckStatements(&acct, sts)
+}
+
+// datedOutside counts the entries of sts that a run for from–to leaves out, as reconcile.Service's
+// Import does: those whose booking date (without one, value date) is outside the period; and all
+// the entries. A file none of whose entries is in the period is refused before the run is created,
+// rather than leaving an empty run behind.
+func datedOutside(sts []reconcile.Statement, from, to payment.Date) (outside, total int) {
+	for i := range sts {
+		for _, e := range sts[i].Entries {
+			total++
+			d := e.BookingDate
+			if d == 0 {
+				d = e.ValueDate
+			}
+			if d != 0 && (d < from || d > to) {
+				outside++
+			}
+		}
+	}
+	return outside, total
 }
 
 // statementNotes is what the statements of an upload warn of (a balance that does not add up, a

@@ -448,3 +448,31 @@ func TestRunPageShowsStatementWarnings(t *testing.T) {
 		assert.Contains(t, text, want, file)
 	}
 }
+
+// TestStatementOutsideThePeriod: a statement none of whose entries is dated within the run's period
+// (last month's, uploaded with the form's default period of this month) is refused under the period,
+// and no run is created; it used to leave an empty run behind, announced as "Run ready: 0 entries",
+// that could not be removed. Entries partly outside the period are left out, and the message says so.
+func TestStatementOutsideThePeriod(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-R-1" }), payment.StatusSettled)
+	stmt := statementFor(":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1",
+		":61:2602020202D42,00NTRFNONREF", ":86:next month")
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	start := func(from, to string) (int, string) {
+		return c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {from},
+			"to": {to}, "window": {"0"}}, "statement", "jan.sta", stmt)
+	}
+
+	code, body := start("2026-03-01", "2026-03-31")
+	assert.Equal(t, http.StatusUnprocessableEntity, code)
+	assert.Regexp(t, `id="period-error">None of the file&#39;s 2 entries is dated within 2026-03-01 – 2026-03-31`, body)
+	_, body = c.get("/reconciliation")
+	assert.NotContains(t, body, "/reconciliation/runs/run_", "no run was created")
+
+	code, body = start("2026-01-01", "2026-01-31")
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "Run ready: 1 entries, 100.0% matched. 1 of the file&#39;s 2 entries are dated outside the period and were left out.")
+}
