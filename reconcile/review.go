@@ -202,23 +202,43 @@ func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID,
 // entry (a Finalize stopped between the payments of a batch, then the run was reopened) is undone
 // the same way too: unmatching it must not leave a payment reconciled by a run that no longer
 // holds it.
+//
+// An undo moves payments before it stores the run: when another action on the run (an undo of
+// another entry) is stored first, it reads the run again and finishes (the payments it moved
+// already are skipped), rather than leave them settled in a run that says they are reconciled.
 func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
-	run, err := s.loadRun(ctx, ws, id)
-	if err != nil {
-		return Run{}, err
-	}
-	reconciled := false
-	if i := run.entryIndex(fingerprint); i >= 0 {
-		if reconciled, err = s.reconciledHere(ctx, &run, &run.Entries[i].Decision); err != nil {
-			return run, err
+	for attempt := 1; ; attempt++ {
+		run, err := s.loadRun(ctx, ws, id)
+		if err != nil {
+			return Run{}, err
 		}
+		reconciled := false
+		if i := run.entryIndex(fingerprint); i >= 0 {
+			if reconciled, err = s.reconciledHere(ctx, &run, &run.Entries[i].Decision); err != nil {
+				return run, err
+			}
+		}
+		if run.Status != RunFinalized && !reconciled {
+			return s.reviewRun(ctx, run, fingerprint, ActionUnmatch, []DecisionState{StateMatched, StateProposed},
+				func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+					return s.release(ctx, run, re, actor, reason, now)
+				})
+		}
+		run, err = s.undo(ctx, run, fingerprint, actor, reason)
+		if errors.Is(err, payment.ErrConflict) && attempt < undoAttempts {
+			continue
+		}
+		return run, err
 	}
-	if run.Status != RunFinalized && !reconciled {
-		return s.reviewRun(ctx, run, fingerprint, ActionUnmatch, []DecisionState{StateMatched, StateProposed},
-			func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
-				return s.release(ctx, run, re, actor, reason, now)
-			})
-	}
+}
+
+// undoAttempts is how often Unmatch tries an undo that another action on the run keeps beating.
+const undoAttempts = 3
+
+// undo is Unmatch of a reconciled entry: its payments go back to settled, the entry becomes
+// unmatched.
+func (s *Service) undo(ctx context.Context, run Run, fingerprint, actor, reason string) (Run, error) {
+	id, ws := run.ID, run.Workspace
 	if err := required("reason", reason); err != nil {
 		return run, err
 	}

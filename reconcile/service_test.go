@@ -41,12 +41,14 @@ func (r *recorder) ofType(t payment.EventType) []payment.Event {
 	return out
 }
 
-// flakyStore fails the failAt-th UpdatePayment (counting from 1) once.
+// flakyStore fails the failAt-th UpdatePayment (counting from 1) once. When before is set, the next
+// UpdatePayment calls it (once) before it writes: another action that comes in between.
 type flakyStore struct {
 	payment.Store
 	mu     sync.Mutex
 	n      int
 	failAt int
+	before func()
 }
 
 var errDisk = errors.New("disk on fire")
@@ -55,7 +57,12 @@ func (s *flakyStore) UpdatePayment(ctx context.Context, c payment.Change, prev i
 	s.mu.Lock()
 	s.n++
 	fail := s.n == s.failAt
+	before := s.before
+	s.before = nil
 	s.mu.Unlock()
+	if before != nil {
+		before()
+	}
 	if fail {
 		return errDisk
 	}
@@ -662,6 +669,46 @@ func TestUnmatchUndoesAHalfReconciledBatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "cfo", h[len(h)-1].Actor)
 	assert.Contains(t, h[len(h)-1].Reason, "wrong line")
+}
+
+// TestConcurrentUndosBothFinish: two people undo two matches of a finalized run at once; the second
+// to store the run reads it again and finishes. Before, it failed with a conflict after moving its
+// payment back to settled, and the run still said that payment was reconciled.
+func TestConcurrentUndosBothFinish(t *testing.T) {
+	f := newFixture(t)
+	a, b, run := f.twoMatched(payment.StatusSettled, payment.StatusSettled)
+	run, err := f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.NoError(t, err)
+	var other error
+	f.flaky.mu.Lock()
+	f.flaky.before = func() { // while line 1 is being undone, line 2 is undone and stored first
+		_, other = f.svc.Unmatch(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 2"), "bora", "booked twice")
+	}
+	f.flaky.mu.Unlock()
+	got, err := f.svc.Unmatch(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 1"), "cfo", "wrong line")
+	require.NoError(t, other)
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.RunFinalized, got.Status)
+	for _, tt := range []struct {
+		pos string
+		id  payment.ID
+	}{{"line 1", a.ID}, {"line 2", b.ID}} {
+		assert.Equal(t, payment.StatusSettled, f.status(tt.id), tt.pos)
+		d := decisionOf(t, got, tt.pos)
+		assert.Equal(t, reconcile.StateUnmatched, d.State, tt.pos)
+		assert.False(t, d.Reconciled, tt.pos)
+	}
+	undos := 0
+	for _, ev := range got.History {
+		if ev.Action == reconcile.ActionUndo {
+			undos++
+		}
+	}
+	assert.Equal(t, 2, undos)
+	h, err := f.env.Service.History(f.ctx, f.ws, a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, fsm.EventUnreconcile, h[len(h)-1].Event)
+	assert.Equal(t, fsm.EventReconcile, h[len(h)-2].Event, "undone once")
 }
 
 // TestUndoRetryLeavesAnotherRunsPayment: an undo interrupted part-way, retried after another run took
