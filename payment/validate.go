@@ -103,7 +103,8 @@ func validateStatic(errs *fieldErrs, r *Request) {
 	}
 	checkAccountID(errs, "from_account", r.FromAccount)
 	checkAccountID(errs, "to_account", r.ToAccount)
-	if r.FromAccount != "" && r.FromAccount == r.ToAccount {
+	// A ULID is case-insensitive: "acc_01h…" and "acc_01H…" are one account.
+	if r.FromAccount != "" && strings.EqualFold(string(r.FromAccount), string(r.ToAccount)) {
 		errs.add("to_account", "must differ from from_account")
 	}
 	checkText(errs, "description", r.Description, MaxDescriptionLen)

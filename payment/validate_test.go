@@ -148,6 +148,17 @@ func TestAccountRequestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateRequestSameAccountInEitherCase: ValidateRequest refuses a payment from an account to
+// itself also when the two ids differ only in the letter case of their ULID, which is one account.
+func TestValidateRequestSameAccountInEitherCase(t *testing.T) {
+	r := payment.Request{Amount: 100, Currency: "TRY", Method: payment.MethodEFT,
+		FromAccount: "acc_01hx3k7qz8m4v2n6p9r5t0w1yb", ToAccount: "acc_01HX3K7QZ8M4V2N6P9R5T0W1YB"}
+	fe := payment.FieldErrors(payment.ValidateRequest(&r))
+	require.Len(t, fe, 1)
+	assert.Equal(t, "to_account", fe[0].Field)
+	assert.Equal(t, "must differ from from_account", fe[0].Reason)
+}
+
 // FuzzValidate: validation never panics on any request and always explains a rejection per field.
 func FuzzValidate(f *testing.F) {
 	f.Add(int64(100), "TRY", "eft", "acc_01HX3K7QZ8M4V2N6P9R5T0W1YB", "acc_01HX3K7QZ8M4V2N6P9R5T0W1YC", "desc", "INV-1")
