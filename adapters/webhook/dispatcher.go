@@ -367,11 +367,18 @@ func (d *Dispatcher) deliver(ctx context.Context, eps *endpointCache, dl *paymen
 		return Stats{} // the lease runs out and the delivery is tried again
 	case ep.Disabled:
 		return Stats{} // it waits: enabling the endpoint resumes it
+	case eps.isUnanswering(ep.ID):
+		// It left an attempt of this step without an answer: its other deliveries wait for their
+		// lease to run out, rather than hold the workers up one timeout each.
+		return Stats{}
 	}
 	sentAt := d.opts.Clock.Now()
 	code, aerr := d.send(ctx, ep, dl, sentAt)
 	if ctx.Err() != nil {
 		return Stats{} // stopping: whatever the endpoint saw, nothing is recorded
+	}
+	if errors.Is(aerr, errNoAnswer) {
+		eps.unanswering(ep.ID)
 	}
 	dl.Attempts++
 	dl.LastAttemptAt, dl.LastStatusCode = sentAt, code
@@ -460,7 +467,7 @@ func (d *Dispatcher) post(ctx context.Context, ep *payment.WebhookEndpoint, e *p
 		case errors.As(err, &refused):
 			return 0, refusal(refused, req.URL.Hostname())
 		case errors.Is(err, context.DeadlineExceeded):
-			return 0, fmt.Errorf("no answer within %s", d.opts.Timeout)
+			return 0, fmt.Errorf("%w within %s", errNoAnswer, d.opts.Timeout)
 		}
 		return 0, err
 	}
@@ -471,6 +478,9 @@ func (d *Dispatcher) post(ctx context.Context, ep *payment.WebhookEndpoint, e *p
 	}
 	return resp.StatusCode, nil
 }
+
+// errNoAnswer is an attempt that got no answer within Options.Timeout.
+var errNoAnswer = errors.New("no answer")
 
 // envelope builds the signed body of one attempt.
 func envelope(e *payment.Event, at time.Time, attempt int) ([]byte, error) {
@@ -499,6 +509,8 @@ type endpointResult struct {
 	once sync.Once
 	ep   payment.WebhookEndpoint
 	err  error
+	// noAnswer: an attempt of this step got no answer from the endpoint within the timeout.
+	noAnswer bool
 }
 
 func (c *endpointCache) get(ctx context.Context, ws payment.WorkspaceID, id string) (*payment.WebhookEndpoint, error) {
@@ -526,4 +538,21 @@ func (c *endpointCache) disabled(id string) {
 	if r := c.m[id]; r != nil {
 		r.ep.Disabled = true
 	}
+}
+
+// unanswering marks a cached endpoint that left an attempt without an answer, so the rest of the
+// step leaves its deliveries alone.
+func (c *endpointCache) unanswering(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.m[id]; r != nil {
+		r.noAnswer = true
+	}
+}
+
+func (c *endpointCache) isUnanswering(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.m[id]
+	return r != nil && r.noAnswer
 }

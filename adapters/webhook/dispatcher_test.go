@@ -418,6 +418,61 @@ func TestTimeoutIsAFailure(t *testing.T) {
 	assert.Equal(t, e.Clock.Now().Add(time.Minute), dl.NextAttemptAt)
 }
 
+// TestUnansweringEndpointDoesNotHoldUpTheStep: an endpoint that never answers costs a step one
+// timeout, not one per delivery: once it has left an attempt without an answer, its other deliveries
+// of the step wait for their lease, untried, and the other endpoint's go out at once. (A step used to
+// wait out the timeout of every one of them, 12 × 200 ms over 2 workers here, while every other
+// endpoint's new events waited for the step to end.)
+func TestUnansweringEndpointDoesNotHoldUpTheStep(t *testing.T) {
+	e := newHookEnv(t)
+	block := make(chan struct{})
+	var mu sync.Mutex
+	tried := 0
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		tried++
+		mu.Unlock()
+		select {
+		case <-r.Context().Done():
+			panic(http.ErrAbortHandler) // no answer at all (see TestTimeoutIsAFailure)
+		case <-block:
+		}
+	}))
+	t.Cleanup(silent.Close)
+	t.Cleanup(func() { close(block) }) // runs first
+	answering := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(answering.Close)
+	e.opts.Client, e.opts.AllowHTTP, e.opts.AllowPrivateNetworks = nil, true, true
+	e.opts.Timeout, e.opts.Workers = 200*time.Millisecond, 2
+	d := e.dispatcher()
+	slow, err := d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: silent.URL})
+	require.NoError(t, err)
+	_, err = d.CreateEndpoint(ctx, e.Workspace.ID, payment.WebhookEndpointRequest{URL: answering.URL})
+	require.NoError(t, err)
+	e.Clock.Advance(time.Second)
+	for range 12 {
+		e.MustCreate(t)
+	}
+
+	st, err := d.DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 12, st.Succeeded, "every delivery to the endpoint that answers")
+	mu.Lock()
+	assert.LessOrEqual(t, tried, e.opts.Workers, "at most the attempts already under way when the first went unanswered")
+	mu.Unlock()
+	ds, err := d.Deliveries(ctx, e.Workspace.ID, slow.ID, 0)
+	require.NoError(t, err)
+	untried := 0
+	for _, dl := range ds {
+		assert.Equal(t, payment.DeliveryPending, dl.Status)
+		if dl.Attempts == 0 {
+			untried++
+		}
+	}
+	assert.Equal(t, 12-st.Failed, untried, "the others wait for the next step, their attempts not counted")
+}
+
 // failOnce sends one new event to a new endpoint at url, expects the attempt to fail and returns the
 // delivery.
 func (e *hookEnv) failOnce(t *testing.T, url string) payment.WebhookDelivery {

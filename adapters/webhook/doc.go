@@ -31,7 +31,9 @@
 // drops a repeat. Receivers call Verify before trusting anything in the body.
 //
 // An answer 2xx within Options.Timeout (10 s) is a success; anything else (another status, a redirect,
-// no answer) is a failure. After the first failure the delivery is retried 1 min, 5 min, 30 min, 2 h
+// no answer) is a failure. An endpoint that leaves an attempt without an answer gets no more attempts
+// in that step of the dispatcher (its other due deliveries wait, untried, for the next), so that a
+// slow endpoint holds the others up for one timeout, not one per delivery. After the first failure the delivery is retried 1 min, 5 min, 30 min, 2 h
 // and 8 h after that failure (Options.Retries), and never sooner after the previous attempt than the
 // schedule's gap between the two (an attempt made late, after the dispatcher was down or the
 // endpoint re-enabled, pushes the later retries on); when the last retry fails the delivery is failed
