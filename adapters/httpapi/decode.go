@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -577,22 +578,94 @@ func (d *decoder) literal(lit string) {
 }
 
 // checkJSON checks that data is exactly one well-formed JSON value with no duplicate member names
-// anywhere. DecodeJSON runs it before handing the body to encoding/json, which would accept
-// duplicates silently (the last one wins).
-func checkJSON(data []byte) *Error {
+// anywhere, and, when t is not nil, that every member of an object decoded into a struct of t is
+// named exactly as one of the struct's JSON names. DecodeJSON runs it before handing the body to
+// encoding/json, which would accept duplicates silently (the last one wins) and match names without
+// regard to letter case ({"Action":…} fills "action"; {"action":"a","ACTION":"b"} keeps "b").
+func checkJSON(data []byte, t reflect.Type) *Error {
 	d := newDecoder(data)
 	if d.atEnd() {
 		return badRequest(CodeEmptyBody, "", "the request needs a JSON body")
 	}
-	d.skip("")
+	d.value("", t)
 	d.end()
 	return d.result()
+}
+
+var (
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// value consumes one value that encoding/json will decode into a t, reporting the object members
+// whose names are not exactly a member of the struct they would fill. Values of types that decode
+// themselves, interfaces and scalars are only checked for syntax and duplicates.
+func (d *decoder) value(param string, t reflect.Type) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || reflect.PointerTo(t).Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		d.skip(param)
+		return
+	}
+	switch c := d.peek(); {
+	case c == '{' && t.Kind() == reflect.Struct:
+		names := jsonNames(t, map[string]reflect.Type{}, 0)
+		d.object(param, "", func(key []byte) {
+			ft, ok := names[string(key)]
+			if !ok {
+				d.unknown(param, key)
+				return
+			}
+			d.value(join(param, string(key)), ft)
+		})
+	case c == '{' && t.Kind() == reflect.Map:
+		d.object(param, "", func(key []byte) { d.value(join(param, string(key)), t.Elem()) })
+	case c == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+		d.array(param, "", func(i int) { d.value(index(param, i), t.Elem()) })
+	default:
+		d.skip(param)
+	}
+}
+
+// jsonNames adds the member names encoding/json decodes into struct t, with their types, to names:
+// the json tag's name or else the field's, and the names of untagged embedded structs' fields (to
+// maxDepth levels: a struct may embed a pointer to itself).
+func jsonNames(t reflect.Type, names map[string]reflect.Type, depth int) map[string]reflect.Type {
+	if depth > maxDepth {
+		return names
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			jsonNames(ft, names, depth+1)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = f.Type
+	}
+	return names
 }
 
 // DecodeJSON decodes the JSON body of a request into v with the API's strictness, for handlers
 // mounted with Handler.Mount: Content-Type must be application/json (415), the body must be one
 // well-formed JSON value (400 invalid_json, trailing_data, empty_body) with no duplicate member names
-// anywhere (400 duplicate_key) and no member v does not have (400 unknown_field). The body limit is
+// anywhere (400 duplicate_key) and no member v does not have (400 unknown_field; names match exactly,
+// letter case included, where encoding/json alone would fill "action" from "Action"). The body limit is
 // the route's (413). The error is an *Error; pass it to WriteError.
 func DecodeJSON(r *http.Request, v any) error {
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
@@ -606,7 +679,7 @@ func DecodeJSON(r *http.Request, v any) error {
 		}
 		return badRequest(CodeBodyUnreadable, "", "the body could not be read")
 	}
-	if e := checkJSON(body); e != nil {
+	if e := checkJSON(body, reflect.TypeOf(v)); e != nil {
 		return e
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -1,10 +1,12 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orkesta/orkesta/adapters/httpapi"
 	"github.com/stretchr/testify/assert"
@@ -29,6 +31,8 @@ func TestDecodeJSON(t *testing.T) {
 		{"duplicate", `{"action":"a","action":"b"}`, "application/json", 400, httpapi.CodeDuplicateKey, "action"},
 		{"nested duplicate", `{"action":"a","lines":[1,{"k":1,"k":2}]}`, "application/json", 400, httpapi.CodeDuplicateKey, "lines[1].k"},
 		{"unknown", `{"action":"a","note":"x"}`, "application/json", 400, httpapi.CodeUnknownField, "note"},
+		{"other letter case", `{"Action":"approve","payment_id":"pay_1","lines":[1,2]}`, "application/json", 400, httpapi.CodeUnknownField, "Action"},
+		{"duplicate in other letter case", `{"action":"approve","ACTION":"reject"}`, "application/json", 400, httpapi.CodeUnknownField, "ACTION"},
 		{"type", `{"lines":["1"]}`, "application/json", 400, httpapi.CodeInvalidType, "lines"},
 		{"trailing", `{} []`, "application/json", 400, httpapi.CodeTrailingData, ""},
 		{"syntax", `{"action":}`, "application/json", 400, httpapi.CodeInvalidJSON, ""},
@@ -51,6 +55,45 @@ func TestDecodeJSON(t *testing.T) {
 			assert.Equal(t, tc.param, e.Param)
 		})
 	}
+	t.Run("names matched exactly at every level", func(t *testing.T) {
+		type Audit struct {
+			By string `json:"by"`
+		}
+		type mapping struct {
+			Audit                  // untagged embedded: its members are the struct's
+			Column string          `json:"column"`
+			Format string          // untagged: the Go name
+			Raw    json.RawMessage `json:"raw"` // decodes itself: anything goes
+			At     time.Time       `json:"at"`
+			Extra  map[string]struct {
+				N int `json:"n"`
+			} `json:"extra"`
+			Hidden string `json:"-"`
+		}
+		type run struct {
+			Mappings []*mapping `json:"mappings"`
+		}
+		decode := func(body string) error {
+			r := httptest.NewRequest(http.MethodPost, "/v1/x", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			return httpapi.DecodeJSON(r, &run{})
+		}
+		require.NoError(t, decode(`{"mappings":[{"by":"x","column":"A","Format":"f","raw":{"Any":1,"any":2},`+
+			`"at":"2026-01-15T09:00:00Z","extra":{"K":{"n":1},"k":{"n":2}}}]}`))
+		for body, param := range map[string]string{
+			`{"mappings":[{"column":"A"},{"Column":"B"}]}`: "mappings[1].Column",
+			`{"mappings":[{"By":"x"}]}`:                    "mappings[0].By",
+			`{"mappings":[{"format":"f"}]}`:                "mappings[0].format",
+			`{"mappings":[{"extra":{"k":{"N":1}}}]}`:       "mappings[0].extra.k.N",
+			`{"mappings":[{"Hidden":"x"}]}`:                "mappings[0].Hidden",
+			`{"MAPPINGS":[]}`:                              "MAPPINGS",
+		} {
+			var e *httpapi.Error
+			require.ErrorAs(t, decode(body), &e, body)
+			assert.Equal(t, httpapi.CodeUnknownField, e.Code, body)
+			assert.Equal(t, param, e.Param, body)
+		}
+	})
 	t.Run("over the limit", func(t *testing.T) {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodPost, "/v1/x", strings.NewReader(`{"action":"`+strings.Repeat("a", 100)+`"}`))
