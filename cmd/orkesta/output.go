@@ -46,6 +46,12 @@ func cell(s string) string {
 	if s == "" {
 		return "-"
 	}
+	return printable(s)
+}
+
+// printable replaces control characters (tabs, newlines, ESC) with spaces: text from a file, such as
+// a statement's reference in a warning, cannot break a line or smuggle terminal escape sequences.
+func printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return ' '

@@ -158,7 +158,7 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 			}
 			for i := range sts {
 				for _, w := range sts[i].Warnings {
-					warnings = append(warnings, fmt.Sprintf("warning: %s: statement %s: %s", path, stmtName(&sts[i], i), warningText(w)))
+					warnings = append(warnings, printable(fmt.Sprintf("warning: %s: statement %s: %s", path, stmtName(&sts[i], i), warningText(w))))
 					reportWarnings = append(reportWarnings, statementWarning(path, &sts[i], i, w))
 				}
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -87,4 +88,29 @@ func TestReconcileOutIsNotAnInput(t *testing.T) {
 	}
 	r := h.run("reconcile", "--payments", payments, "--statement", export, "--accounts", accounts, "--out", filepath.Join(h.dir, "report.csv"))
 	assert.Equal(t, ExitOK, r.code, r.stderr)
+}
+
+// TestStatementWarningsArePrintable: a statement's warnings on stderr name the statement by the
+// reference its file gives, and a file that hides terminal escape sequences there (to set the
+// terminal's title, clear the screen or fake output) has them printed as spaces, as the summary's
+// cells have, by reconcile and statement inspect alike.
+func TestStatementWarningsArePrintable(t *testing.T) {
+	h := newHarness(t)
+	data, err := os.ReadFile("testdata/mismatch.sta")
+	require.NoError(t, err)
+	data = bytes.Replace(data, []byte(":20:STMT20260121"), []byte(":20:X\x1b]0;pwned\x07\x1b[2J"), 1)
+	path := filepath.Join(h.dir, "evil.sta")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	for _, args := range [][]string{
+		{"reconcile", "--payments", "testdata/payments.csv", "--statement", path},
+		{"statement", "inspect", path},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			r := h.run(args...)
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "warning: "+path+": statement X ]0;pwned  [2J/00013/001: opening balance")
+			assert.NotContains(t, r.stderr, "\x1b")
+			assert.NotContains(t, r.stderr, "\x07")
+		})
+	}
 }

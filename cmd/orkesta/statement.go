@@ -129,7 +129,7 @@ minor units.`,
 			}
 			for i := range stmts {
 				for _, w := range stmts[i].Warnings {
-					fmt.Fprintf(c.stderr, "warning: %s: statement %s: %s\n", args[0], stmtName(&stmts[i], i), warningText(w))
+					fmt.Fprintln(c.stderr, printable(fmt.Sprintf("warning: %s: statement %s: %s", args[0], stmtName(&stmts[i], i), warningText(w))))
 				}
 			}
 			if c.json() {
