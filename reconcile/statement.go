@@ -1,6 +1,13 @@
 package reconcile
 
-import "github.com/orkesta/orkesta/payment"
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/orkesta/orkesta/payment"
+)
 
 // Direction says whether an entry took money out of the account (debit) or brought it in (credit).
 type Direction string
@@ -49,7 +56,7 @@ type Warning struct {
 // DifferenceText is how reports add a balance warning's difference to its message, "; difference
 // (closing − opening − entries): -10.00 TRY" in currency cur, and "" for any other warning.
 func (w Warning) DifferenceText(cur payment.Currency) string {
-	if w.Code != WarningBalanceMismatch {
+	if w.Code != WarningBalanceMismatch || w.Difference == 0 { // 0: it was out of range
 		return ""
 	}
 	s := "; difference (closing − opening − entries): " + payment.FormatMinor(w.Difference, cur)
@@ -61,6 +68,25 @@ func (w Warning) DifferenceText(cur payment.Currency) string {
 
 // WarningCharset is the Code of CharsetWarning.
 const WarningCharset = "charset"
+
+// WarningBalanceUnchecked is the Code of the warning CheckBalances records, instead of checking the
+// balances, when some entries are in another currency than the statement's.
+const WarningBalanceUnchecked = "balance_unchecked"
+
+// BalanceUncheckedWarning is the balance_unchecked warning of a statement in cur with n entries in
+// the other currencies given, for decoders that check balances without keeping the entries.
+func BalanceUncheckedWarning(cur payment.Currency, n int, others []payment.Currency) Warning {
+	names := make([]string, len(others))
+	for i, c := range others {
+		names[i] = string(c)
+	}
+	are := " entries are in "
+	if n == 1 {
+		are = " entry is in "
+	}
+	return Warning{Code: WarningBalanceUnchecked, Message: "the balances were not checked: " + strconv.Itoa(n) + are +
+		strings.Join(names, ", ") + ", not in the statement's " + string(cur)}
+}
 
 // WarningBalanceMismatch is the Code of the warning CheckBalances records when opening balance plus
 // entries is not the closing balance (Warning.Difference holds the difference).
@@ -113,27 +139,49 @@ func (e *Entry) Signed() int64 {
 func (e *Entry) Money() payment.Amount { return payment.Amount{Minor: e.Amount, Currency: e.Currency} }
 
 // CheckBalances adds a balance_mismatch warning when the statement has both balances and opening +
-// entries ≠ closing. It returns the warning, or nil.
+// entries ≠ closing. It returns the warning, or nil. Entries in another currency than the
+// statement's cannot be added to its balances: when there are any, the balances are not checked and
+// a balance_unchecked warning (not returned) says why.
 func (s *Statement) CheckBalances() *Warning {
 	if !s.HasOpening || !s.HasClosing {
 		return nil
 	}
-	sum := s.Opening
+	var foreign []payment.Currency
+	n := 0
 	for i := range s.Entries {
-		var ok bool
+		if c := s.Entries[i].Currency; c != "" && c != s.Currency {
+			n++
+			if !slices.Contains(foreign, c) {
+				foreign = append(foreign, c)
+			}
+		}
+	}
+	if n > 0 {
+		s.Warnings = append(s.Warnings, BalanceUncheckedWarning(s.Currency, n, foreign))
+		return nil
+	}
+	sum, ok := s.Opening, true
+	for i := range s.Entries {
 		if sum, ok = payment.AddMinor(sum, s.Entries[i].Signed()); !ok {
 			break
 		}
 	}
-	if sum == s.Closing {
+	if ok && sum == s.Closing {
 		return nil
 	}
-	w := Warning{
-		Code:       WarningBalanceMismatch,
-		Difference: s.Closing - sum,
-		Message: "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries " +
+	w := Warning{Code: WarningBalanceMismatch}
+	if ok {
+		if d := s.Closing - sum; (sum < 0) == (d > s.Closing) || sum == 0 { // else out of range: left out
+			w.Difference = d
+		}
+		w.Message = "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries " +
 			payment.FormatMinor(sum-s.Opening, s.Currency) + " is " + payment.FormatMinor(sum, s.Currency) +
-			", but the closing balance is " + payment.FormatMinor(s.Closing, s.Currency),
+			", but the closing balance is " + payment.FormatMinor(s.Closing, s.Currency)
+	} else {
+		// No sum or difference to give: the running balance left the range of amounts.
+		w.Message = "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries goes beyond " +
+			payment.FormatMinor(math.MaxInt64, s.Currency) + ", the largest amount there is, before the last entry; " +
+			"the closing balance is " + payment.FormatMinor(s.Closing, s.Currency)
 	}
 	s.Warnings = append(s.Warnings, w)
 	return &s.Warnings[len(s.Warnings)-1]

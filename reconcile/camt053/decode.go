@@ -83,41 +83,88 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 func Stream(r io.Reader, opts Options, fn func(st *reconcile.Statement, e *reconcile.Entry) error) error {
 	var (
 		fnErr error
-		net   int64
-		ok    = true
+		nets  []currencyNet // the entries' signed total per currency, in the order first seen
 	)
 	d := newDecoder(r, opts)
 	d.entry = func(st *reconcile.Statement, e *reconcile.Entry) {
-		if ok {
-			net, ok = payment.AddMinor(net, e.Signed())
-		}
+		nets = addNet(nets, e)
 		if fnErr == nil {
 			fnErr = fn(st, e)
 		}
 	}
 	d.end = func(st *reconcile.Statement) {
-		// One synthetic entry carrying the net movement gives CheckBalances' exact wording.
-		sum := reconcile.Statement{Currency: st.Currency, Opening: st.Opening, Closing: st.Closing,
-			HasOpening: st.HasOpening && ok, HasClosing: st.HasClosing,
-			Entries: []reconcile.Entry{{Amount: net, Direction: reconcile.Credit}}}
-		if net < 0 {
-			sum.Entries[0] = reconcile.Entry{Amount: -net, Direction: reconcile.Debit}
-		}
-		w := sum.CheckBalances()
-		if w != nil {
-			st.Warnings = append(st.Warnings, *w)
+		var w *reconcile.Warning
+		net, ok, foreign, others := ownNet(nets, st.Currency)
+		switch {
+		case !st.HasOpening || !st.HasClosing:
+		case foreign > 0:
+			st.Warnings = append(st.Warnings, reconcile.BalanceUncheckedWarning(st.Currency, foreign, others))
+		default:
+			// One synthetic entry carrying the net movement gives CheckBalances' exact wording.
+			sum := reconcile.Statement{Currency: st.Currency, Opening: st.Opening, Closing: st.Closing,
+				HasOpening: ok, HasClosing: true,
+				Entries: []reconcile.Entry{{Amount: net, Direction: reconcile.Credit}}}
+			if net < 0 {
+				sum.Entries[0] = reconcile.Entry{Amount: -net, Direction: reconcile.Debit}
+			}
+			if w = sum.CheckBalances(); w != nil {
+				st.Warnings = append(st.Warnings, *w)
+			}
 		}
 		d.checkBalances(st, w)
 		if fnErr == nil {
 			fnErr = fn(st, nil)
 		}
-		net, ok = 0, true
+		nets = nets[:0]
 	}
 	d.stopped = func() bool { return fnErr != nil }
 	if err := d.run(); err != nil {
 		return err
 	}
 	return fnErr
+}
+
+// currencyNet is the signed total of a statement's entries in one currency ("": the statement's);
+// ok turns false for good when the total leaves the int64 range.
+type currencyNet struct {
+	cur payment.Currency
+	n   int
+	net int64
+	ok  bool
+}
+
+func addNet(nets []currencyNet, e *reconcile.Entry) []currencyNet {
+	i := 0
+	for i < len(nets) && nets[i].cur != e.Currency {
+		i++
+	}
+	if i == len(nets) {
+		nets = append(nets, currencyNet{cur: e.Currency, ok: true})
+	}
+	c := &nets[i]
+	c.n++
+	if c.ok {
+		c.net, c.ok = payment.AddMinor(c.net, e.Signed())
+	}
+	return nets
+}
+
+// ownNet returns the total of the entries in cur (or in no currency), and the count and currencies
+// of the others.
+func ownNet(nets []currencyNet, cur payment.Currency) (net int64, ok bool, foreign int, others []payment.Currency) {
+	ok = true
+	for _, c := range nets {
+		switch {
+		case c.cur != "" && c.cur != cur:
+			foreign += c.n
+			others = append(others, c.cur)
+		case !c.ok:
+			ok = false
+		case ok:
+			net, ok = payment.AddMinor(net, c.net)
+		}
+	}
+	return net, ok, foreign, others
 }
 
 func (d *decoder) checkBalances(st *reconcile.Statement, w *reconcile.Warning) {

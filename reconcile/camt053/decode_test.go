@@ -478,3 +478,38 @@ func TestStreamMatchesDecode(t *testing.T) {
 	err = camt053.Stream(strings.NewReader(text), camt053.Options{}, func(*reconcile.Statement, *reconcile.Entry) error { return stop })
 	assert.ErrorIs(t, err, stop)
 }
+
+// An entry booked in another currency than the account's cannot be added to the account's balances:
+// Decode and Stream both say the balances were not checked, rather than add 40.00 USD to TRY.
+func TestEntryInAnotherCurrencyLeavesBalancesUnchecked(t *testing.T) {
+	usd := strings.Replace(ntry("40.00", "CRDT", "", ""), `Ccy="TRY"`, `Ccy="USD"`, 1)
+	text := doc(ns053v2, header("140.00")+"\n"+usd)
+	want := "the balances were not checked: 1 entry is in USD, not in the statement's TRY"
+	st := decodeOne(t, text, camt053.Options{Strict: true})
+	require.Len(t, st.Warnings, 1)
+	assert.Equal(t, reconcile.WarningBalanceUnchecked, st.Warnings[0].Code)
+	assert.Equal(t, want, st.Warnings[0].Message)
+
+	var ends []reconcile.Statement
+	err := camt053.Stream(strings.NewReader(text), camt053.Options{Strict: true}, func(st *reconcile.Statement, e *reconcile.Entry) error {
+		if e == nil {
+			ends = append(ends, *st)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, ends, 1)
+	assert.Equal(t, st.Warnings, ends[0].Warnings)
+
+	// A TRY entry beside it does not make the balances checkable either.
+	text = doc(ns053v2, header("150.00")+"\n"+usd+"\n"+ntry("10.00", "CRDT", "", ""))
+	ends = nil
+	require.NoError(t, camt053.Stream(strings.NewReader(text), camt053.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
+		if e == nil {
+			ends = append(ends, *st)
+		}
+		return nil
+	}))
+	require.Len(t, ends, 1)
+	assert.Equal(t, decodeOne(t, text, camt053.Options{}).Warnings, ends[0].Warnings)
+}
