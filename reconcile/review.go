@@ -81,13 +81,7 @@ func (s *Service) Reject(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 func (s *Service) release(ctx context.Context, run *Run, re *RunEntry, actor, reason string, now time.Time) (RunEvent, error) {
 	d := &re.Decision
 	ev := RunEvent{Actor: actor, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: reason}
-	rejected := d.Rejected
-	for _, p := range d.PaymentIDs {
-		if !slices.Contains(rejected, p) {
-			rejected = append(rejected, p)
-		}
-	}
-	*d = Decision{State: StateUnmatched, Rejected: rejected, By: actor, Note: reason, At: now}
+	*d = Decision{State: StateUnmatched, Rejected: d.rejecting(), By: actor, Note: reason, At: now}
 	acct, err := s.payments.GetAccount(ctx, run.Workspace, run.Account)
 	if err != nil {
 		return ev, err
@@ -99,6 +93,18 @@ func (s *Service) release(ctx context.Context, run *Run, re *RunEntry, actor, re
 		d.By, d.Note, d.At = actor, reason, now
 	}
 	return ev, nil
+}
+
+// rejecting is d.Rejected with d's payments added: a person took them off the entry, and matching
+// never proposes them for it again.
+func (d *Decision) rejecting() []payment.ID {
+	rejected := d.Rejected
+	for _, p := range d.PaymentIDs {
+		if !slices.Contains(rejected, p) {
+			rejected = append(rejected, p)
+		}
+	}
+	return rejected
 }
 
 // Map matches an entry to payments a person chose: an unmatched entry, an anomaly, or a proposed
@@ -187,8 +193,8 @@ func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID,
 		})
 }
 
-// Unmatch takes a match (or proposal) apart. In an open run the payments are never proposed for the
-// entry again and the entry is matched again against the rest. In a finalized run it undoes the
+// Unmatch takes a match (or proposal) apart; its payments are never proposed for the entry again.
+// In an open run the entry is matched again against the rest. In a finalized run it undoes the
 // reconciliation: the payments go back from reconciled to settled (payment.Service.Unreconcile) with
 // the actor and reason in their history, the entry becomes unmatched and the run stays finalized. A
 // reason is required after finalization. An entry of an open run that an interrupted Finalize
@@ -277,7 +283,7 @@ func (s *Service) undo(ctx context.Context, run Run, fingerprint, actor, reason 
 	now := s.now()
 	d := &re.Decision
 	ev := RunEvent{At: now, Actor: actor, Action: ActionUndo, Entry: fingerprint, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: reason}
-	*d = Decision{State: StateUnmatched, Rejected: d.Rejected, By: actor, Note: reason, At: now,
+	*d = Decision{State: StateUnmatched, Rejected: d.rejecting(), By: actor, Note: reason, At: now,
 		Notes: []string{"the reconciliation of " + joinIDs(d.PaymentIDs) + " was undone"}}
 	run.History = append(run.History, ev)
 	if err := s.save(ctx, &run, prev, now, payment.Event{}); err != nil {

@@ -711,6 +711,36 @@ func TestConcurrentUndosBothFinish(t *testing.T) {
 	assert.Equal(t, fsm.EventReconcile, h[len(h)-2].Event, "undone once")
 }
 
+// TestUndoneMatchIsNotMadeAgain: a match undone in a run reopened for review is not made again by
+// the next import, as a match unmatched in an open run is not. Before, re-importing the statement
+// matched the entry with the same payment automatically, and the next Finalize reconciled it again.
+func TestUndoneMatchIsNotMadeAgain(t *testing.T) {
+	f := newFixture(t)
+	a, b, run := f.twoMatched(payment.StatusSettled, payment.StatusSettled)
+	f.flaky.mu.Lock()
+	f.flaky.failAt = f.flaky.n + 2 // reconcile a, then fail reconciling b
+	f.flaky.mu.Unlock()
+	_, err := f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, errDisk)
+	_, err = f.env.Service.MarkReconciled(f.ctx, f.ws, b.ID, "someone", "by hand")
+	require.NoError(t, err)
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, payment.ErrConflict)
+	got, err := f.svc.Unmatch(f.ctx, f.ws, run.ID, fingerprint(t, run, "line 1"), "cfo", "wrong line")
+	require.NoError(t, err)
+	require.Equal(t, reconcile.RunOpen, got.Status)
+	assert.Equal(t, []payment.ID{a.ID}, decisionOf(t, got, "line 1").Rejected)
+
+	got, _, err = f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
+		entry("line 1", "INV-1"), entry("line 2", "INV-2", func(e *reconcile.Entry) { e.Amount = 2000 }))}, "a")
+	require.NoError(t, err)
+	d := decisionOf(t, got, "line 1")
+	assert.Equal(t, reconcile.StateUnmatched, d.State)
+	assert.Empty(t, d.PaymentIDs)
+	assert.Equal(t, "cfo", d.By, "who left it unmatched, and why, stays")
+	assert.Equal(t, "wrong line", d.Note)
+}
+
 // TestUndoRetryLeavesAnotherRunsPayment: an undo interrupted part-way, retried after another run took
 // and reconciled the payment it had already undone, leaves that payment to the other run.
 func TestUndoRetryLeavesAnotherRunsPayment(t *testing.T) {
