@@ -2,9 +2,11 @@ package payment_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
@@ -108,6 +110,30 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, int64(math.MaxInt64), p.Amount)
+}
+
+// keyStrictStore refuses idempotency keys as PostgreSQL refuses text: invalid UTF-8 or a NUL byte in
+// a query is a database error, not "not found".
+type keyStrictStore struct{ payment.Store }
+
+func (s keyStrictStore) GetPaymentByKey(ctx context.Context, ws payment.WorkspaceID, key string) (payment.Payment, error) {
+	if !utf8.ValidString(key) || strings.IndexByte(key, 0) >= 0 {
+		return payment.Payment{}, errors.New("store: invalid byte sequence for encoding UTF8")
+	}
+	return s.Store.GetPaymentByKey(ctx, ws, key)
+}
+
+// TestCreateNamesAMalformedKeyOnAStrictStore: an idempotency key that is not valid UTF-8 or holds a
+// NUL is an idempotency_key field error on every store, never the database's refusal to look it up.
+func TestCreateNamesAMalformedKeyOnAStrictStore(t *testing.T) {
+	env := paymenttest.NewEnv(t, keyStrictStore{memory.New()})
+	for _, key := range []string{"sipariş-\xfe", "order-1\x00"} {
+		_, err := env.Service.Create(context.Background(), env.Workspace.ID, env.Request(func(r *payment.Request) { r.IdempotencyKey = key }))
+		require.ErrorIs(t, err, payment.ErrInvalid, "%q", key)
+		fe := payment.FieldErrors(err)
+		require.Len(t, fe, 1, "%q: %v", key, err)
+		assert.Equal(t, "idempotency_key", fe[0].Field)
+	}
 }
 
 func dedupe(ss []string) []string {
