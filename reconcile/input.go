@@ -385,12 +385,13 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 	if err != nil {
 		return nil, bad("", err)
 	}
-	if tok == json.Delim('{') {
+	page := tok == json.Delim('{')
+	if page {
 		// a page: find "data"
 		for {
 			k, err := dec.Token()
 			if err != nil {
-				return nil, bad("", err)
+				return nil, bad("", cutOff(err))
 			}
 			if k == json.Delim('}') {
 				return nil, bad("data", errors.New(`the object has no "data" array of payments`))
@@ -398,9 +399,8 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 			if k == "data" {
 				break
 			}
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, bad(fmt.Sprint(k), err)
+			if err := skipPageValue(dec, k); err != nil {
+				return nil, err
 			}
 		}
 		if tok, err = dec.Token(); err != nil {
@@ -421,9 +421,9 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 			if errors.As(err, &te) {
 				errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: at(te.Field), Err: fmt.Errorf("is not a %s", te.Type)})
 			} else {
-				errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: "[" + strconv.Itoa(i) + "]", Err: err})
+				errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: "[" + strconv.Itoa(i) + "]", Err: cutOff(err)})
 			}
-			break // the decoder cannot continue after a syntax error
+			return nil, errs.Err() // the decoder cannot continue after a syntax error
 		}
 		n := errs.Len()
 		add := func(f string, e error) { errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: at(f), Err: e}) }
@@ -453,7 +453,7 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 		p.FromAccount = payment.AccountID(normalizeAccount(string(p.FromAccount)))
 		p.ToAccount = payment.AccountID(normalizeAccount(string(p.ToAccount)))
 		if errs.Len() >= MaxErrors {
-			break
+			return nil, errs.Err()
 		}
 		if errs.Len() == n {
 			out = append(out, p)
@@ -462,10 +462,61 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	if err := paymentsEnd(dec, page); err != nil {
+		return nil, err
+	}
 	if out == nil {
 		out = []Payment{}
 	}
 	return out, nil
+}
+
+// paymentsEnd reads the rest of a payments JSON file after its last payment: the array's end, for a
+// page what follows its data, then nothing. A file cut off after a payment, or two files run
+// together, would otherwise lose payments unseen.
+func paymentsEnd(dec *json.Decoder, page bool) error {
+	if _, err := dec.Token(); err != nil {
+		return &ParseError{Format: FormatPaymentsJSON, Err: cutOff(err)}
+	}
+	for page {
+		k, err := dec.Token()
+		if err != nil {
+			return &ParseError{Format: FormatPaymentsJSON, Err: cutOff(err)}
+		}
+		if k == json.Delim('}') {
+			break
+		}
+		if err := skipPageValue(dec, k); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &ParseError{Format: FormatPaymentsJSON, Err: errors.New("the file goes on after its payments: " +
+			"give one array of payments (or one page) per file")}
+	}
+	return nil
+}
+
+// skipPageValue reads the value of key k of a page of payments, other than its data: a page that
+// says more payments follow ("has_more": true) holds only part of them, and is refused.
+func skipPageValue(dec *json.Decoder, k json.Token) error {
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return &ParseError{Format: FormatPaymentsJSON, Field: fmt.Sprint(k), Err: cutOff(err)}
+	}
+	if k == "has_more" && string(v) == "true" {
+		return &ParseError{Format: FormatPaymentsJSON, Field: "has_more", Err: errors.New("the page says more payments " +
+			"follow: this file holds only some of them; give all of them (every page's data, in one array)")}
+	}
+	return nil
+}
+
+// cutOff says what the end of a JSON file where more must follow means.
+func cutOff(err error) error {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("the file ends before its payments do: is it cut off?")
+	}
+	return err
 }
 
 // AccountCurrencies returns a function that gives the currency of an account among accts, named by

@@ -194,3 +194,31 @@ func TestAccountCurrencies(t *testing.T) {
 		assert.Equal(t, want, of(account), account)
 	}
 }
+
+// TestReadPaymentsJSONWholeFile: a payments JSON file is read to its end. One cut off after a whole
+// payment, two files run together, or a page of the API that says more payments follow holds only
+// some of the payments: each is refused with why, rather than reconciled with payments missing.
+func TestReadPaymentsJSONWholeFile(t *testing.T) {
+	const a, b = `{"id":"pay_1","amount":5,"currency":"TRY"}`, `{"id":"pay_2","amount":7,"currency":"TRY"}`
+	for _, tt := range []struct{ name, in, contains string }{
+		{"cut off after a payment", "[" + a + "," + b, "cut off"},
+		{"cut off after a comma", "[" + a + ",", "cut off"},
+		{"page cut off", `{"data":[` + a + "]", "cut off"},
+		{"two arrays", "[" + a + "]\n[" + b + "]", "goes on after"},
+		{"text after the array", "[" + a + "] x", "goes on after"},
+		{"more pages, after the data", `{"data":[` + a + `],"has_more":true}`, "more payments follow"},
+		{"more pages, before the data", `{"has_more":true,"data":[` + a + `]}`, "more payments follow"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, err := reconcile.ReadPayments(strings.NewReader(tt.in))
+			assert.Nil(t, ps)
+			require.ErrorIs(t, err, reconcile.ErrParse)
+			assert.Contains(t, err.Error(), tt.contains)
+		})
+	}
+	for _, in := range []string{"[" + a + "," + b + "]\n", `{"data":[` + a + "," + b + `],"has_more":false}`, " [" + a + "," + b + "]  \r\n\t"} {
+		ps, err := reconcile.ReadPayments(strings.NewReader(in))
+		require.NoError(t, err, in)
+		assert.Len(t, ps, 2, in)
+	}
+}
