@@ -275,6 +275,11 @@ func (s *Service) List(ctx context.Context, ws WorkspaceID, f ListFilter) (Page,
 	if err != nil {
 		return Page{}, err
 	}
+	if f.Reference != "" && storable(f.Reference) != f.Reference {
+		// No payment's reference is invalid UTF-8 or holds NUL (CheckText refuses both), and
+		// PostgreSQL refuses to look for such text: a search that finds nothing.
+		return Page{}, nil
+	}
 	switch {
 	case f.Limit <= 0:
 		f.Limit = s.opts.DefaultPageSize

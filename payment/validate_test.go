@@ -112,21 +112,35 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	assert.Equal(t, int64(math.MaxInt64), p.Amount)
 }
 
-// keyStrictStore refuses idempotency keys as PostgreSQL refuses text: invalid UTF-8 or a NUL byte in
-// a query is a database error, not "not found".
-type keyStrictStore struct{ payment.Store }
+// strictTextStore refuses text in queries as PostgreSQL does: invalid UTF-8 or a NUL byte is a
+// database error, not "not found".
+type strictTextStore struct{ payment.Store }
 
-func (s keyStrictStore) GetPaymentByKey(ctx context.Context, ws payment.WorkspaceID, key string) (payment.Payment, error) {
-	if !utf8.ValidString(key) || strings.IndexByte(key, 0) >= 0 {
-		return payment.Payment{}, errors.New("store: invalid byte sequence for encoding UTF8")
+func pgText(s string) error {
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		return errors.New("store: invalid byte sequence for encoding UTF8")
+	}
+	return nil
+}
+
+func (s strictTextStore) GetPaymentByKey(ctx context.Context, ws payment.WorkspaceID, key string) (payment.Payment, error) {
+	if err := pgText(key); err != nil {
+		return payment.Payment{}, err
 	}
 	return s.Store.GetPaymentByKey(ctx, ws, key)
+}
+
+func (s strictTextStore) ListPayments(ctx context.Context, ws payment.WorkspaceID, f payment.ListFilter) ([]payment.Payment, error) {
+	if err := pgText(f.Reference); err != nil {
+		return nil, err
+	}
+	return s.Store.ListPayments(ctx, ws, f)
 }
 
 // TestCreateNamesAMalformedKeyOnAStrictStore: an idempotency key that is not valid UTF-8 or holds a
 // NUL is an idempotency_key field error on every store, never the database's refusal to look it up.
 func TestCreateNamesAMalformedKeyOnAStrictStore(t *testing.T) {
-	env := paymenttest.NewEnv(t, keyStrictStore{memory.New()})
+	env := paymenttest.NewEnv(t, strictTextStore{memory.New()})
 	for _, key := range []string{"sipariş-\xfe", "order-1\x00"} {
 		_, err := env.Service.Create(context.Background(), env.Workspace.ID, env.Request(func(r *payment.Request) { r.IdempotencyKey = key }))
 		require.ErrorIs(t, err, payment.ErrInvalid, "%q", key)
@@ -134,6 +148,22 @@ func TestCreateNamesAMalformedKeyOnAStrictStore(t *testing.T) {
 		require.Len(t, fe, 1, "%q: %v", key, err)
 		assert.Equal(t, "idempotency_key", fe[0].Field)
 	}
+}
+
+// TestListByAReferenceNoPaymentCanHave: a reference filter that is not valid UTF-8 or holds NUL (a
+// search box, a query string) finds nothing on every store, never the database's refusal to look.
+func TestListByAReferenceNoPaymentCanHave(t *testing.T) {
+	env := paymenttest.NewEnv(t, strictTextStore{memory.New()})
+	env.MustCreate(t, func(r *payment.Request) { r.Reference = "INV-1" })
+	for _, ref := range []string{"INV-\xff", "INV-1\x00"} {
+		page, err := env.Service.List(context.Background(), env.Workspace.ID, payment.ListFilter{Reference: ref})
+		require.NoError(t, err, "%q", ref)
+		assert.Empty(t, page.Payments)
+		assert.False(t, page.HasMore)
+	}
+	page, err := env.Service.List(context.Background(), env.Workspace.ID, payment.ListFilter{Reference: "INV-1"})
+	require.NoError(t, err)
+	assert.Len(t, page.Payments, 1)
 }
 
 func dedupe(ss []string) []string {
