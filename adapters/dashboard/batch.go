@@ -200,19 +200,22 @@ func (h *Handler) againPrefix(ctx context.Context, s *session, f *CSVFile, token
 // that a script uploading without end cannot grow it further.
 const maxAgainChoices = 4096
 
-// againChoices is what a session remembers of its "again" uploads: for a form's token and a file,
-// the key prefix chosen. Safe for concurrent use; shared by the copies of a session.
+// againChoices is what a session remembers of its uploads: for a batch form's token and a file
+// uploaded with "again", the key prefix chosen; for a reconciliation form's token, a file and the
+// form's fields, the run they started. Safe for concurrent use; shared by the copies of a session.
 type againChoices struct {
 	mu    sync.Mutex
 	m     map[string]*againChoice
 	order []string // oldest first
 }
 
-// againChoice is the prefix chosen for one form and file; mu is held while it is chosen.
+// againChoice is the prefix chosen for one form and file, or the run it started; mu is held while
+// it is chosen, or the run started.
 type againChoice struct {
 	mu      sync.Mutex
 	decided bool
 	prefix  string
+	run     string // the id of the run a reconciliation upload started
 }
 
 // choice returns the choice for key, new if there is none; nil when a is nil (nothing remembered).

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -73,6 +74,9 @@ func matchChart(runs []RunInfo) *chartView {
 }
 
 type reconcileView struct {
+	// Token travels with the new run's form: the same form posted twice with the same file and
+	// fields (a double click, a browser that sends it again) starts one run, not two.
+	Token    string
 	Runs     []RunInfo
 	Accounts []payment.Account
 	Names    map[payment.AccountID]string
@@ -131,6 +135,7 @@ func (h *Handler) reconcilePage(w http.ResponseWriter, r *http.Request, s *sessi
 		h.serverError(w, r, s, err)
 		return
 	}
+	v.Token = randomToken()
 	h.show(w, r, s, http.StatusOK, "reconciliation", "Reconciliation", "reconciliation", v)
 }
 
@@ -140,6 +145,11 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		h.serverError(w, r, s, err)
 		return
 	}
+	v.Token = r.PostFormValue("token") // shown again with the form's problems: nothing was started
+	if !validUploadToken(v.Token) {
+		v.Token = randomToken()
+	}
+	var started *againChoice // the run this form started with this file and these fields
 	for _, k := range []string{"account", "from", "to", "window", "mapping", "charset"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
@@ -175,6 +185,10 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 			h.serverError(w, r, s, err)
 			return
 		}
+		if token := r.PostFormValue("token"); validUploadToken(token) {
+			started = s.uploads.choice(fmt.Sprintf("run %s %x %q", token, sha256.Sum256(data), []string{v.Values["account"],
+				v.Values["from"], v.Values["to"], v.Values["window"], v.Values["mapping"], v.Values["charset"]}))
+		}
 		req.Statements, err = h.decode(r.Context(), s.ws, req.Account, data, decodeOpts)
 		if err != nil {
 			v.Errors["statement"] = "The file could not be read as a statement:"
@@ -197,9 +211,21 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 			err = &payment.ValidationError{Field: "period", Reason: fmt.Sprintf("none of the file's %d entries is dated "+
 				"within %s – %s: choose the period the statement covers", total, req.From, req.To)}
 		}
+		if err == nil && started != nil {
+			started.mu.Lock() // held until the run is started: the same form sent at once waits for it
+			defer started.mu.Unlock()
+			if started.run != "" {
+				h.redirect(w, r, s, "/reconciliation/runs/"+started.run, "This form already started this run; "+
+					"no other was started. To start another run of the file, upload it from the Reconciliation page.")
+				return
+			}
+		}
 		var info RunInfo
 		if err == nil {
 			info, err = h.opts.Reconcile.Start(r.Context(), s.ws, req)
+		}
+		if err == nil && started != nil {
+			started.run = info.ID
 		}
 		if err == nil {
 			note := statementNotes(req.Statements)

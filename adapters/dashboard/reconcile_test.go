@@ -476,3 +476,42 @@ func TestStatementOutsideThePeriod(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	assert.Contains(t, body, "Run ready: 1 entries, 100.0% matched. 1 of the file&#39;s 2 entries are dated outside the period and were left out.")
 }
+
+// TestStatementFormSentTwiceStartsOneRun: the new run's form posted twice with the same file and
+// fields (a double click without JavaScript, a browser that sends the form again after a lost answer)
+// starts one run; it used to start two, the second of which could never be finalized, its payments
+// being reconciled by the first. The same form with another file starts another run.
+func TestStatementFormSentTwiceStartsOneRun(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-R-1" }), payment.StatusSettled)
+	stmt := statementFor(":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1")
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	_, page := c.get("/reconciliation")
+	m := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(page)
+	require.Len(t, m, 2)
+	runOf := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`)
+	upload := func(content string) string {
+		code, body := c.uploadForm("/reconciliation/runs", url.Values{"token": {m[1]}, "account": {string(e.Own.ID)},
+			"from": {"2026-01-01"}, "to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", content)
+		require.Equal(t, http.StatusOK, code, body)
+		run := runOf.FindStringSubmatch(body)
+		require.Len(t, run, 2, body)
+		return body
+	}
+
+	first := upload(stmt)
+	assert.Contains(t, first, "Run ready: 1 entries")
+	again := upload(stmt)
+	assert.Equal(t, runOf.FindStringSubmatch(first)[1], runOf.FindStringSubmatch(again)[1], "the same run")
+	assert.Contains(t, again, "This form already started this run; no other was started.")
+	_, list := c.get("/reconciliation")
+	runs := map[string]bool{}
+	for _, l := range regexp.MustCompile(`href="/reconciliation/runs/(run_\w+)"`).FindAllStringSubmatch(list, -1) {
+		runs[l[1]] = true
+	}
+	assert.Len(t, runs, 1, "one run")
+
+	other := upload(statementFor(":61:2601160116D42,00NTRFNONREF", ":86:another day"))
+	assert.NotEqual(t, runOf.FindStringSubmatch(first)[1], runOf.FindStringSubmatch(other)[1], "another file, another run")
+}

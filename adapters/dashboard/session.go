@@ -36,7 +36,8 @@ type session struct {
 	wsName   string
 	lastSeen time.Time
 	flash    flash
-	// uploads remembers the session's "again" batch uploads (see againPrefix).
+	// uploads remembers the session's "again" batch uploads (see againPrefix) and the runs its
+	// statement uploads started (see reconcileStart).
 	uploads *againChoices
 }
 
