@@ -496,7 +496,7 @@ func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID
 	run.History = append(run.History, RunEvent{At: now, Actor: actor, Action: ActionFinalize})
 	ev, err := s.completedEvent(ctx, &run, now)
 	if err != nil {
-		return run, err
+		return Run{}, err // not stored: the next Finalize finishes the job
 	}
 	if err := s.save(ctx, &run, prev, now, ev); err != nil {
 		return Run{}, err

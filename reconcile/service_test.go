@@ -49,6 +49,19 @@ type flakyStore struct {
 	n      int
 	failAt int
 	before func()
+	// failList fails the next ListPayments
+	failList bool
+}
+
+func (s *flakyStore) ListPayments(ctx context.Context, ws payment.WorkspaceID, f payment.ListFilter) ([]payment.Payment, error) {
+	s.mu.Lock()
+	fail := s.failList
+	s.failList = false
+	s.mu.Unlock()
+	if fail {
+		return nil, errDisk
+	}
+	return s.Store.ListPayments(ctx, ws, f)
 }
 
 var errDisk = errors.New("disk on fire")
@@ -319,6 +332,28 @@ func TestCompletedEventSummaryIsTheRunReports(t *testing.T) {
 	assert.Equal(t, rep.Summary, data.Summary)
 	assert.Equal(t, 1, data.Summary.UnmatchedPayments)
 	assert.Equal(t, 2, data.Summary.Payments)
+
+	t.Run("a summary that cannot be made leaves the run finalizing", func(t *testing.T) {
+		f := newFixture(t)
+		f.pay(payment.StatusSettled, "INV-1")
+		run := f.newRun()
+		run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "INV-1"))}, "a")
+		require.NoError(t, err)
+		f.flaky.mu.Lock()
+		f.flaky.failList = true
+		f.flaky.mu.Unlock()
+		got, err := f.svc.Finalize(f.ctx, f.ws, run.ID, "a")
+		require.ErrorIs(t, err, errDisk)
+		assert.NotEqual(t, reconcile.RunFinalized, got.Status, "no run that says finalized when it is not")
+		stored, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+		require.NoError(t, err)
+		assert.Equal(t, reconcile.RunFinalizing, stored.Status)
+		assert.Empty(t, f.pub.ofType(payment.EventReconciliationCompleted))
+		got, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "a")
+		require.NoError(t, err)
+		assert.Equal(t, reconcile.RunFinalized, got.Status)
+		assert.Len(t, f.pub.ofType(payment.EventReconciliationCompleted), 1)
+	})
 }
 
 func TestReimportAddsOnlyNewEntries(t *testing.T) {
