@@ -40,7 +40,8 @@ type Options struct {
 	// Workers is how many deliveries are sent at once [8].
 	Workers int
 	// Lease is how long a claimed delivery is held before another dispatcher may send it again; it
-	// must exceed Timeout, and a step starts no attempt that could outlast it [1m; at least Timeout].
+	// must exceed Timeout, and a step starts no attempt that could outlast it [1m; twice Timeout
+	// when it does not exceed it].
 	Lease time.Duration
 	// Interval is how long Run rests when there is nothing to do [1s]; Ticks, when set, drives Run
 	// instead (one step per value received).
@@ -127,7 +128,9 @@ func New(events payment.EventLog, store payment.WebhookStore, opts Options) *Dis
 	if opts.Lease <= 0 {
 		opts.Lease = time.Minute
 	}
-	opts.Lease = max(opts.Lease, opts.Timeout) // shorter, no attempt would ever start
+	if opts.Lease <= opts.Timeout { // no attempt would ever start: none can end within the lease
+		opts.Lease = 2 * opts.Timeout
+	}
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}

@@ -900,3 +900,25 @@ func TestNoAttemptOutlastsItsLease(t *testing.T) {
 	assert.Equal(t, 10, unique)
 	assert.Equal(t, 10, requests, "none twice")
 }
+
+// tickingClock moves on a millisecond every time it is read, as a wall clock does between a claim
+// and the attempts that follow it.
+type tickingClock struct{ *paymenttest.Clock }
+
+func (c tickingClock) Now() time.Time {
+	c.Advance(time.Millisecond)
+	return c.Clock.Now()
+}
+
+// TestLeaseNoLongerThanTimeout: a Lease that does not exceed the Timeout would leave no room for any
+// attempt to end within it, and nothing would ever be sent; it is taken as twice the Timeout.
+func TestLeaseNoLongerThanTimeout(t *testing.T) {
+	e := newHookEnv(t)
+	e.endpoint(t, e.Workspace.ID)
+	e.Clock.Advance(time.Second)
+	e.MustCreate(t)
+	e.opts.Clock, e.opts.Timeout, e.opts.Lease = tickingClock{e.Clock}, time.Minute, time.Minute
+	st, err := e.dispatcher().DeliverOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Succeeded)
+}
