@@ -414,19 +414,40 @@ func ReadPaymentsJSON(r io.Reader) ([]Payment, error) {
 	var out []Payment
 	seen := make(map[payment.ID]int)
 	for i := 0; dec.More(); i++ {
-		var p Payment
-		at := func(f string) string { return "[" + strconv.Itoa(i) + "]." + f }
-		if err := dec.Decode(&p); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: at(te.Field), Err: fmt.Errorf("is not a %s", te.Type)})
-			} else {
-				errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: "[" + strconv.Itoa(i) + "]", Err: cutOff(err)})
-			}
-			return nil, errs.Err() // the decoder cannot continue after a syntax error
+		// value_date is read as text here, so that a date that is not one is named as such.
+		var jp struct {
+			Payment
+			ValueDate string `json:"value_date"`
 		}
+		at := func(f string) string { return "[" + strconv.Itoa(i) + "]." + f }
 		n := errs.Len()
 		add := func(f string, e error) { errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: at(f), Err: e}) }
+		if err := dec.Decode(&jp); err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				errs.Add(&ParseError{Format: FormatPaymentsJSON, Field: "[" + strconv.Itoa(i) + "]", Err: cutOff(err)})
+				return nil, errs.Err() // the decoder cannot continue after a syntax error
+			}
+			// The decoder read the whole payment but names only its first field of the wrong type,
+			// and leaves the others of the wrong type empty: nothing else of it is checked, and the
+			// next payment is read as usual.
+			field := strings.TrimPrefix(te.Field, "Payment.") // the JSON name, not the embedding's path
+			if field == "amount" {
+				add(field, fmt.Errorf("%s is not a positive whole number of minor units", te.Value))
+			} else {
+				add(field, fmt.Errorf("%s is not a %s", te.Value, te.Type.Kind()))
+			}
+			if errs.Len() >= MaxErrors {
+				return nil, errs.Err()
+			}
+			continue
+		}
+		p := jp.Payment
+		if jp.ValueDate != "" {
+			if p.ValueDate, err = payment.ParseDate(jp.ValueDate); err != nil {
+				add("value_date", fmt.Errorf("%s is not a date (YYYY-MM-DD)", strconv.Quote(jp.ValueDate)))
+			}
+		}
 		switch first, dup := seen[p.ID]; {
 		case p.ID == "":
 			add("id", errors.New("is empty"))

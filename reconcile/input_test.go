@@ -222,3 +222,26 @@ func TestReadPaymentsJSONWholeFile(t *testing.T) {
 		assert.Len(t, ps, 2, in)
 	}
 }
+
+// TestReadPaymentsJSONEveryProblem: as in a CSV file, every payment of a JSON file with a problem is
+// named, with the field: a value date that is not a date and an amount that is not a whole number of
+// minor units do not hide the problems of the payments after them.
+func TestReadPaymentsJSONEveryProblem(t *testing.T) {
+	in := `[{"id":"pay_1","amount":5,"currency":"TRY","value_date":"2026-13-01"},
+		{"id":"pay_2","amount":12.5,"currency":"TRY"},
+		{"id":"pay_3","amount":5,"currency":"TRY","value_date":"2026-01-05"},
+		{"id":"pay_4","amount":-5,"currency":"TRY"}]`
+	_, err := reconcile.ReadPayments(strings.NewReader(in))
+	require.ErrorIs(t, err, reconcile.ErrParse)
+	var got []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var pe *reconcile.ParseError
+		require.ErrorAs(t, e, &pe)
+		got = append(got, pe.Field+": "+pe.Err.Error())
+	}
+	assert.Equal(t, []string{
+		`[0].value_date: "2026-13-01" is not a date (YYYY-MM-DD)`,
+		"[1].amount: number 12.5 is not a positive whole number of minor units",
+		"[3].amount: -5 is not a positive number of minor units",
+	}, got)
+}
