@@ -170,6 +170,7 @@ func (d *decoder) object(param, want string, member func(key []byte)) bool {
 	d.pos++
 	mark := len(d.keys)
 	defer func() { d.keys = d.keys[:mark] }()
+	var names map[string]struct{} // the names seen, once the object has more than manyMembers
 	if d.peek() == '}' {
 		d.pos++
 		d.depth--
@@ -193,12 +194,30 @@ func (d *decoder) object(param, want string, member func(key []byte)) bool {
 			d.syntax("unexpected end of input")
 			return false
 		}
-		if d.seen(d.keys[mark:], key) {
+		var dup bool
+		if names != nil {
+			_, dup = names[string(key)]
+		} else {
+			dup = d.seen(d.keys[mark:], key)
+		}
+		switch {
+		case dup:
 			p := join(param, string(key))
 			d.problem(p, FieldDuplicate, p+" appears more than once in the same object")
 			d.skip(p)
-		} else {
+		case names != nil:
+			names[string(key)] = struct{}{}
+			member(key)
+		default:
 			d.keys = append(d.keys, key)
+			if len(d.keys)-mark > manyMembers {
+				// Comparing each name with all before it would take quadratic time: a 1 MiB
+				// body of distinct names took seconds of CPU.
+				names = make(map[string]struct{}, 4*manyMembers)
+				for _, k := range d.keys[mark:] {
+					names[string(k)] = struct{}{}
+				}
+			}
 			member(key)
 		}
 		if d.err != nil {
@@ -217,6 +236,10 @@ func (d *decoder) object(param, want string, member func(key []byte)) bool {
 		}
 	}
 }
+
+// manyMembers is how many member names of one object are compared one by one to find a duplicate;
+// past it, a set. No endpoint's object has nearly as many members.
+const manyMembers = 32
 
 func (d *decoder) seen(keys [][]byte, key []byte) bool {
 	for _, k := range keys {
