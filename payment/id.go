@@ -65,14 +65,27 @@ func parsePrefixed(s, prefix, field string) (string, error) {
 // (a ULID is case-insensitive, and ParseAccountID accepts either case); anything else as it is, for
 // validation to refuse. It allocates nothing for an id already in upper case.
 func canonicalAccountID(id AccountID) AccountID {
-	s := string(id)
-	if len(s) != len(PrefixAccount)+26 || s[:len(PrefixAccount)] != PrefixAccount || !ValidULID(s[len(PrefixAccount):]) {
-		return id
+	return AccountID(canonicalPrefixed(string(id), PrefixAccount))
+}
+
+// canonicalBatchID is canonicalAccountID for batch ids ("bat_" + ULID).
+func canonicalBatchID(id BatchID) BatchID { return BatchID(canonicalPrefixed(string(id), PrefixBatch)) }
+
+// canonicalPrefixed returns s with its ULID in upper case when s is prefix + a ULID, and s as it is
+// otherwise. It allocates nothing for an id already in upper case.
+func canonicalPrefixed(s, prefix string) string {
+	if !isPrefixedULID(s, prefix) {
+		return s
 	}
-	if u := strings.ToUpper(s[len(PrefixAccount):]); u != s[len(PrefixAccount):] {
-		return AccountID(PrefixAccount + u)
+	if u := strings.ToUpper(s[len(prefix):]); u != s[len(prefix):] {
+		return prefix + u
 	}
-	return id
+	return s
+}
+
+// isPrefixedULID reports whether s is prefix followed by a ULID (either case).
+func isPrefixedULID(s, prefix string) bool {
+	return len(s) == len(prefix)+26 && s[:len(prefix)] == prefix && ValidULID(s[len(prefix):])
 }
 
 // EndToEndKey is the payment's compact end-to-end key: the 16 random characters of its ULID, upper-case

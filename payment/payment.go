@@ -61,7 +61,7 @@ func (r *Request) sameAs(p *Payment) bool {
 	return r.Amount == p.Amount && r.Currency == p.Currency && r.Method == p.Method &&
 		canonicalAccountID(r.FromAccount) == p.FromAccount && canonicalAccountID(r.ToAccount) == p.ToAccount &&
 		r.Description == p.Description && r.Reference == p.Reference &&
-		(r.ValueDate == p.ValueDate || r.ValueDate.IsZero()) && r.BatchID == p.BatchID
+		(r.ValueDate == p.ValueDate || r.ValueDate.IsZero()) && canonicalBatchID(r.BatchID) == p.BatchID
 }
 
 // Transition is one line of a payment's history: who moved it from where to where, when and why.

@@ -176,6 +176,7 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 // a caller that keeps many changes (package batch) builds each in place instead of copying it.
 func (s *Service) PrepareTo(ctx context.Context, ws WorkspaceID, req Request, c *Change) (*Payment, error) {
 	req.FromAccount, req.ToAccount = canonicalAccountID(req.FromAccount), canonicalAccountID(req.ToAccount)
+	req.BatchID = canonicalBatchID(req.BatchID)
 	// A malformed key is not looked up: PostgreSQL refuses invalid UTF-8 and NUL in a query as in a
 	// row, which would answer a database error where validation below names the field.
 	if req.IdempotencyKey != "" && CheckIdempotencyKey(req.IdempotencyKey) == nil {

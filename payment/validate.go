@@ -111,6 +111,7 @@ func validateStatic(errs *fieldErrs, r *Request) {
 	checkText(errs, "created_by", r.CreatedBy, MaxCreatedByLen)
 	checkText(errs, "reference", r.Reference, MaxReferenceLen)
 	checkIdempotencyKey(errs, r.IdempotencyKey)
+	checkBatchID(errs, r.BatchID)
 }
 
 // ValidateListFilter checks the values of f that no payment could match when malformed: every
@@ -195,9 +196,16 @@ func checkAccountID(errs *fieldErrs, field string, id AccountID) {
 		errs.add(field, "is required")
 		return
 	}
-	s := string(id)
-	if len(s) != len(PrefixAccount)+26 || s[:len(PrefixAccount)] != PrefixAccount || !ValidULID(s[len(PrefixAccount):]) {
+	if s := string(id); !isPrefixedULID(s, PrefixAccount) {
 		errs.add(field, quote(s)+" is not an account id (acc_ followed by a ULID)")
+	}
+}
+
+// checkBatchID checks an optional batch id: one a payment keeps must be one that ListFilter.BatchID
+// can find, and that a pain.001 file can carry as its PmtInfId (at most 35 characters).
+func checkBatchID(errs *fieldErrs, id BatchID) {
+	if s := string(id); s != "" && !isPrefixedULID(s, PrefixBatch) {
+		errs.add("batch_id", quote(s)+" is not a batch id (bat_ followed by a ULID)")
 	}
 }
 

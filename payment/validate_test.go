@@ -78,6 +78,8 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"idempotency key with NUL", func(r *payment.Request) { r.IdempotencyKey = "order-1\x00" }, []string{"idempotency_key"}},
 		{"idempotency key not UTF-8", func(r *payment.Request) { r.IdempotencyKey = "sipariş-\xfe" }, []string{"idempotency_key"}},
 		{"idempotency key with a line break", func(r *payment.Request) { r.IdempotencyKey = "order-1\n" }, []string{"idempotency_key"}},
+		{"batch id that is not one", func(r *payment.Request) { r.BatchID = "march-payroll" }, []string{"batch_id"}},
+		{"batch id with NUL", func(r *payment.Request) { r.BatchID = "bat_01HX3K7QZ8M4V2N6P9R5T0W1Y\x00" }, []string{"batch_id"}},
 		{"everything wrong at once", func(r *payment.Request) {
 			*r = payment.Request{Amount: -5, Currency: "xau", Method: "wire", Description: "\x00", Reference: strings.Repeat("x", 40)}
 		}, []string{"amount", "currency", "method", "from_account", "to_account", "description", "reference"}},
@@ -164,6 +166,24 @@ func TestListByAReferenceNoPaymentCanHave(t *testing.T) {
 	page, err := env.Service.List(context.Background(), env.Workspace.ID, payment.ListFilter{Reference: "INV-1"})
 	require.NoError(t, err)
 	assert.Len(t, page.Payments, 1)
+}
+
+// TestCreateBatchIDInEitherCase: a batch id a caller gives is kept in its canonical (upper-case) form,
+// the one ListFilter.BatchID looks for, and a retry that spells it in lower case is the same request.
+func TestCreateBatchIDInEitherCase(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	const batch = payment.BatchID("bat_01HX3K7QZ8M4V2N6P9R5T0W1YB")
+	lower := payment.BatchID(strings.ToLower(string(batch)))
+	req := env.Request(func(r *payment.Request) { r.BatchID, r.IdempotencyKey = lower, "erp-7" })
+	p, err := env.Service.Create(context.Background(), env.Workspace.ID, req)
+	require.NoError(t, err)
+	assert.Equal(t, batch, p.BatchID)
+	page, err := env.Service.List(context.Background(), env.Workspace.ID, payment.ListFilter{BatchID: lower})
+	require.NoError(t, err)
+	require.Len(t, page.Payments, 1)
+	again, err := env.Service.Create(context.Background(), env.Workspace.ID, req)
+	require.NoError(t, err)
+	assert.Equal(t, p.ID, again.ID)
 }
 
 func dedupe(ss []string) []string {

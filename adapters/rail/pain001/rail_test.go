@@ -199,7 +199,7 @@ func TestRailRefuses(t *testing.T) {
 
 func TestBuild(t *testing.T) {
 	e := newRailEnv(t, pain001.Options{})
-	bat1, bat2 := payment.BatchID("bat_01JBATCH1000000000000000"), payment.BatchID("bat_01JBATCH2000000000000000")
+	bat1, bat2 := payment.BatchID("bat_01JBATCH100000000000000000"), payment.BatchID("bat_01JBATCH200000000000000000")
 	d1, d2 := payment.MustDate("2026-01-15"), payment.MustDate("2026-01-16")
 	mk := func(bat payment.BatchID, d payment.Date, to int) payment.Payment {
 		return e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) {
@@ -259,7 +259,7 @@ func TestBuild(t *testing.T) {
 // group together there; a future value date is kept.
 func TestBuildExecutionDateNotInThePast(t *testing.T) {
 	e := newRailEnv(t, pain001.Options{})
-	bat := payment.BatchID("bat_01JBATCH1000000000000000")
+	bat := payment.BatchID("bat_01JBATCH100000000000000000")
 	mk := func(d payment.Date) payment.Payment {
 		return e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) {
 			r.BatchID, r.ValueDate, r.ToAccount = bat, d, e.creditors[0].ID

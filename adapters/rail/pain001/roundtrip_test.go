@@ -108,7 +108,7 @@ func TestRoundTrip(t *testing.T) {
 				r.ValueDate = r.ValueDate.AddDays(i % 2)
 			}
 			if i%4 == 0 {
-				r.BatchID = "bat_01JROUNDTRIP00000000000000"
+				r.BatchID = "bat_01JRQ0NDTR1P00000000000000"
 			}
 			r.Reference = fmt.Sprintf("INV-%04d", i)
 		}))
