@@ -121,6 +121,7 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 			out = append(hugepage.Make[Payment](0, want+want/32), out...)
 			rows = append(make([]payRow, 0, cap(out)), rows...)
 		}
+		before := errs.Len()
 		p, ok := pp.parse(rec, cr.line, &errs)
 		if !ok {
 			continue
@@ -128,14 +129,12 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 		if errs.Len() >= MaxErrors {
 			break
 		}
-		if errs.Len() == 0 {
+		if errs.Len() == before { // kept for the duplicate check even when other lines have problems
 			out = append(out, p)
 			rows = append(rows, pp.row(&p, cr.line))
 		}
 	}
-	if errs.Len() == 0 {
-		duplicateIDs(out, rows, &errs)
-	}
+	duplicateIDs(out, rows, &errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

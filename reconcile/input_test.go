@@ -78,6 +78,12 @@ func TestReadPaymentsCSVErrors(t *testing.T) {
 		}
 		assert.Equal(t, []int{2, 3}, lines)
 	})
+	t.Run("a duplicate id beside other problems", func(t *testing.T) {
+		_, err := reconcile.ReadPayments(strings.NewReader(head + "pay_1,x,TRY,,,\npay_2,5,TRY,,,\npay_2,6,TRY,,,\n"))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `line 2 amount: "x" is not`)
+		assert.Contains(t, err.Error(), "line 4 id: pay_2 is already on line 3", "found in the same reading, not in the next one")
+	})
 }
 
 func TestReadPaymentsJSON(t *testing.T) {
