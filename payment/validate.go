@@ -112,7 +112,14 @@ func validateStatic(errs *fieldErrs, r *Request) {
 	checkText(errs, "reference", r.Reference, MaxReferenceLen)
 	checkIdempotencyKey(errs, r.IdempotencyKey)
 	checkBatchID(errs, r.BatchID)
+	if r.ValueDate < 0 || r.ValueDate > lastDate {
+		errs.add("value_date", r.ValueDate.String()+" is outside 1970-01-01 to 9999-12-31")
+	}
 }
+
+// lastDate is 9999-12-31, the last date ParseDate reads: a value date a payment keeps must come back
+// from its JSON (and fit a database's date column).
+const lastDate Date = 2932897
 
 // ValidateListFilter checks the values of f that no payment could match when malformed: every
 // status and the method known, the currency one payments are made in, the account and batch ids and

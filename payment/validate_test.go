@@ -79,6 +79,8 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"idempotency key not UTF-8", func(r *payment.Request) { r.IdempotencyKey = "sipariş-\xfe" }, []string{"idempotency_key"}},
 		{"idempotency key with a line break", func(r *payment.Request) { r.IdempotencyKey = "order-1\n" }, []string{"idempotency_key"}},
 		{"batch id that is not one", func(r *payment.Request) { r.BatchID = "march-payroll" }, []string{"batch_id"}},
+		{"value date before 1970", func(r *payment.Request) { r.ValueDate = payment.NewDate(1969, 12, 30) }, []string{"value_date"}},
+		{"value date after 9999", func(r *payment.Request) { r.ValueDate = payment.NewDate(10000, 1, 1) }, []string{"value_date"}},
 		{"batch id with NUL", func(r *payment.Request) { r.BatchID = "bat_01HX3K7QZ8M4V2N6P9R5T0W1Y\x00" }, []string{"batch_id"}},
 		{"everything wrong at once", func(r *payment.Request) {
 			*r = payment.Request{Amount: -5, Currency: "xau", Method: "wire", Description: "\x00", Reference: strings.Repeat("x", 40)}
@@ -109,9 +111,12 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		r.Amount = math.MaxInt64
 		r.Description = strings.Repeat("ş", 140)
 		r.Reference = strings.Repeat("R", 35)
+		r.ValueDate = payment.MustDate("9999-12-31")
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, int64(math.MaxInt64), p.Amount)
+	_, err = env.Service.Create(ctx, env.Workspace.ID, env.Request(func(r *payment.Request) { r.ValueDate = payment.MustDate("1970-01-01") }))
+	require.NoError(t, err)
 }
 
 // strictTextStore refuses text in queries as PostgreSQL does: invalid UTF-8 or a NUL byte is a
