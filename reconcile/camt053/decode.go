@@ -197,7 +197,10 @@ type decoder struct {
 	texts  arena.Arena // the entries' positions
 
 	format   string
-	stmtAt   int // depth of Stmt/Rpt/Ntfctn (its index in path), 0 before the message is known
+	stmtAt   int    // depth of Stmt/Rpt/Ntfctn (its index in path), 0 before the message is known
+	msgName  string // the message element (BkToCstmrStmt, …) and its line
+	msgLine  int
+	stmts    int // statements started
 	inStmt   bool
 	st       reconcile.Statement
 	stBad    bool
@@ -380,6 +383,7 @@ loop:
 				case depth == 0 && name == "Document":
 				case depth <= 1 && messages[name][0] != "":
 					d.format, stmtName, d.stmtAt = messages[name][0], messages[name][1], depth+1
+					d.msgName, d.msgLine = name, d.line()
 				default:
 					return notStatement(d.line(), "<%s> is not a bank-to-customer statement, report or notification (camt.053, camt.052, camt.054)", name)
 				}
@@ -417,6 +421,10 @@ loop:
 	}
 	if d.format == "" {
 		return notStatement(1, "no XML element found")
+	}
+	if d.stmts == 0 && !d.stopped() { // the schema asks for one at least: a file with none is not a quiet day
+		d.fail(d.msgLine, d.msgName, fmt.Errorf("the message holds no <%s>", stmtName))
+		return d.errs.Err()
 	}
 	return nil
 }
@@ -508,6 +516,7 @@ func (d *decoder) start(rel int, name, stmtName string) {
 			return
 		}
 		d.inStmt, d.stBad = true, false
+		d.stmts++
 		d.st = reconcile.Statement{Format: d.format}
 		d.acctCcy, d.otherID, d.bals, d.skipped, d.unsplit = "", "", d.bals[:0], 0, d.unsplit[:0]
 		d.minDate, d.maxDate, d.declared, d.closingLine, d.header = 0, 0, false, line, false

@@ -385,6 +385,7 @@ func TestMalformed(t *testing.T) {
 		{"truncated document", strings.SplitAfter(doc(ns053v2, header("110.00")+"\n"+good), "</Ntry>")[0], []wantErr{{11, "Document/BkToCstmrStmt/Stmt", "unexpected end of document"}}},
 		{"stray end tag", doc(ns053v2, header("110.00")+"\n"+good+"\n</Bal>"), []wantErr{{12, "Document/BkToCstmrStmt/Stmt", "element <Stmt> closed by </Bal>"}}},
 		{"raw < in text", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "</Amt>", " < 5</Amt>", 1)), []wantErr{{11, "Document/BkToCstmrStmt/Stmt/Ntry/Amt", "a '<' that starts no tag (text writes it as &lt;)"}}},
+		{"a message without a statement", strings.Replace(doc(ns053v2, ""), "<Stmt>\n\n</Stmt>\n", "", 1), []wantErr{{3, "BkToCstmrStmt", "holds no <Stmt>"}}},
 		{"problems are collected with their lines", doc(ns053v2, header("110.00")+"\n"+strings.Replace(good, "10.00", "x", 1)+"\n"+good+"\n"+strings.Replace(good, "CRDT", "?", 1)),
 			[]wantErr{{11, "Ntry/Amt", `"x"`}, {13, "Ntry/CdtDbtInd", `"?"`}}},
 	}
