@@ -673,8 +673,8 @@ func jsonNames(t reflect.Type, names map[string]reflect.Type, depth int) map[str
 			jsonNames(ft, names, depth+1)
 			continue
 		}
-		if !f.IsExported() {
-			continue
+		if !f.IsExported() && (!f.Anonymous || ft.Kind() != reflect.Struct) {
+			continue // (an embedded struct of an unexported type still decodes under its tag's name)
 		}
 		if name == "" {
 			name = f.Name

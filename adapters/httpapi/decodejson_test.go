@@ -59,7 +59,11 @@ func TestDecodeJSON(t *testing.T) {
 		type Audit struct {
 			By string `json:"by"`
 		}
+		type note struct {
+			Text string `json:"text"`
+		}
 		type mapping struct {
+			note   `json:"note"`   // tagged embedded, unexported: one member, named by the tag
 			Audit                  // untagged embedded: its members are the struct's
 			Column string          `json:"column"`
 			Format string          // untagged: the Go name
@@ -78,7 +82,7 @@ func TestDecodeJSON(t *testing.T) {
 			r.Header.Set("Content-Type", "application/json")
 			return httpapi.DecodeJSON(r, &run{})
 		}
-		require.NoError(t, decode(`{"mappings":[{"by":"x","column":"A","Format":"f","raw":{"Any":1,"any":2},`+
+		require.NoError(t, decode(`{"mappings":[{"note":{"text":"t"},"by":"x","column":"A","Format":"f","raw":{"Any":1,"any":2},`+
 			`"at":"2026-01-15T09:00:00Z","extra":{"K":{"n":1},"k":{"n":2}}}]}`))
 		for body, param := range map[string]string{
 			`{"mappings":[{"column":"A"},{"Column":"B"}]}`: "mappings[1].Column",
@@ -86,6 +90,7 @@ func TestDecodeJSON(t *testing.T) {
 			`{"mappings":[{"format":"f"}]}`:                "mappings[0].format",
 			`{"mappings":[{"extra":{"k":{"N":1}}}]}`:       "mappings[0].extra.k.N",
 			`{"mappings":[{"Hidden":"x"}]}`:                "mappings[0].Hidden",
+			`{"mappings":[{"note":{"Text":"t"}}]}`:         "mappings[0].note.Text",
 			`{"MAPPINGS":[]}`:                              "MAPPINGS",
 		} {
 			var e *httpapi.Error
