@@ -11,8 +11,13 @@ import (
 )
 
 // CreateAPIKey implements payment.KeyStore. A key of an unknown workspace is ErrNotFound; a reused id
-// or hash is ErrDuplicate.
+// or hash is ErrDuplicate. A time the store cannot hold (after the year 9999 in UTC) is ErrInvalid: the
+// key would be stored, and neither it nor the workspace's list of keys could be read again.
 func (s *Store) CreateAPIKey(ctx context.Context, k payment.APIKey) error {
+	if err := errors.Join(checkTime("created_at", k.CreatedAt), checkOptionalTime("expires_at", k.ExpiresAt),
+		checkOptionalTime("revoked_at", k.RevokedAt)); err != nil {
+		return err
+	}
 	return s.write(ctx, func(ctx context.Context, q querier) error {
 		_, err := q.exec(ctx, `INSERT INTO api_keys
 			(id, workspace_id, name, scope, hash, prefix, created_at, expires_at, revoked_at)
@@ -73,6 +78,9 @@ func (s *Store) ListAPIKeys(ctx context.Context, ws payment.WorkspaceID) ([]paym
 
 // RevokeAPIKey implements payment.KeyStore. Revoking a revoked key keeps the first revocation time.
 func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id string, at time.Time) error {
+	if err := checkTime("revoked_at", at); err != nil {
+		return err
+	}
 	return s.write(ctx, func(ctx context.Context, q querier) error {
 		res, err := q.exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND workspace_id = ?`,
 			formatTime(at), id, string(ws))

@@ -242,10 +242,10 @@ func listQuery(ws payment.WorkspaceID, f *payment.ListFilter) (string, []any) {
 		cond("batch_id = ? AND batch_id <> ''", string(f.BatchID)) // <> '': lets SQLite use the partial index
 	}
 	if !f.CreatedFrom.IsZero() {
-		cond("created_at >= ?", formatTime(ceilMicro(f.CreatedFrom)))
+		cond("created_at >= ?", formatBound(ceilMicro(f.CreatedFrom)))
 	}
 	if !f.CreatedTo.IsZero() {
-		cond("created_at <= ?", formatTime(f.CreatedTo))
+		cond("created_at <= ?", formatBound(f.CreatedTo))
 	}
 	if !f.ValueFrom.IsZero() {
 		cond("value_date >= ?", f.ValueFrom.String())

@@ -176,12 +176,42 @@ const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
+// maxTime is the latest time the stored form holds: its year has four digits. Formatted, a later
+// time has five and sorts before every stored time ("10000-…" < "2026-…").
+var maxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+
+// formatBound formats a bound that stored times are compared with: one after maxTime is maxTime,
+// which no stored time is after, so that the comparison stays true to time order.
+func formatBound(t time.Time) string {
+	if t.After(maxTime) {
+		t = maxTime
+	}
+	return formatTime(t)
+}
+
+// checkTime refuses a time the stored form cannot hold (a year after 9999 in UTC, or before 1): it
+// would be stored, but every read of its row would fail.
+func checkTime(field string, t time.Time) error {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return &payment.ValidationError{Field: field, Reason: "must be between years 0001 and 9999 in UTC, not " + t.UTC().Format(time.RFC3339)}
+	}
+	return nil
+}
+
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("sqlite: stored time %q: %w", s, err)
 	}
 	return t.UTC(), nil
+}
+
+// checkOptionalTime is checkTime for a time whose zero value means none (stored as NULL).
+func checkOptionalTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	return checkTime(field, t)
 }
 
 // nullTime stores the zero time as NULL (optional times: expiry, revocation).

@@ -43,6 +43,8 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"ServiceLifecycle", testServiceLifecycle},
 		{"TextThatIsNotUTF8", testTextNotUTF8},
 		{"APIKeys", testAPIKeys},
+		{"APIKeyExpiringAfterYear9999", testAPIKeyFarExpiry},
+		{"ListCreatedToAfterYear9999", testListFarCreatedTo},
 		{"BatchCreator", testBatchCreator},
 	}
 	for _, tc := range tests {
@@ -549,6 +551,44 @@ func testAPIKeys(t *testing.T, s payment.Store) {
 	got, err = ks.GetAPIKeyByHash(ctx, hash)
 	require.NoError(t, err)
 	assert.False(t, got.Active(Epoch.Add(2*time.Hour)))
+}
+
+// testAPIKeyFarExpiry: an expiry after the year 9999 in UTC (9999-12-31T23:59:59-01:00, a valid RFC
+// 3339 time) is refused as ErrInvalid or kept; the key and the workspace's list read back either way.
+func testAPIKeyFarExpiry(t *testing.T, s payment.Store) {
+	ks, ok := s.(payment.KeyStore)
+	if !ok {
+		t.Skip("store does not implement payment.KeyStore")
+	}
+	w := newWorld(t, s)
+	_, hash := payment.NewAPIKeySecret()
+	k := payment.APIKey{ID: "key_" + w.ids.NewULID(Epoch), Workspace: w.ws.ID, Name: "erp", Scope: payment.ScopeReadOnly,
+		Hash: hash, Prefix: "ok_ABCDE", CreatedAt: Epoch, ExpiresAt: time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -3600))}
+	err := ks.CreateAPIKey(ctx, k)
+	if err != nil {
+		require.ErrorIs(t, err, payment.ErrInvalid)
+		_, err = ks.GetAPIKeyByHash(ctx, hash)
+		assert.ErrorIs(t, err, payment.ErrNotFound, "a refused key is not stored")
+	} else {
+		got, err := ks.GetAPIKeyByHash(ctx, hash)
+		require.NoError(t, err)
+		assert.True(t, k.ExpiresAt.Equal(got.ExpiresAt))
+	}
+	_, err = ks.ListAPIKeys(ctx, w.ws.ID)
+	assert.NoError(t, err, "the workspace's keys can be listed")
+}
+
+// testListFarCreatedTo: a CreatedTo after the year 9999 in UTC takes every payment.
+func testListFarCreatedTo(t *testing.T, s payment.Store) {
+	w := newWorld(t, s)
+	require.NoError(t, s.CreatePayment(ctx, w.change()))
+	to := time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -3600)).UTC()
+	ps, err := s.ListPayments(ctx, w.ws.ID, payment.ListFilter{CreatedTo: to})
+	require.NoError(t, err)
+	assert.Len(t, ps, 1)
+	ps, err = s.ListPayments(ctx, w.ws.ID, payment.ListFilter{CreatedFrom: to})
+	require.NoError(t, err)
+	assert.Empty(t, ps)
 }
 
 func testBatchCreator(t *testing.T, s payment.Store) {
