@@ -76,11 +76,19 @@ func (s *Service) newID(prefix string, t time.Time) string {
 	return prefix + s.opts.IDs.NewULID(t)
 }
 
-// CreateWorkspace creates a workspace.
+// MaxWorkspaceNameLen is the longest name a workspace may have, in characters.
+const MaxWorkspaceNameLen = 140
+
+// CreateWorkspace creates a workspace. Its name (without surrounding white space) is required: valid
+// UTF-8 without control characters, at most MaxWorkspaceNameLen characters.
 func (s *Service) CreateWorkspace(ctx context.Context, name string, plan Plan, approval ApprovalPolicy) (Workspace, error) {
 	var errs fieldErrs
+	name = strings.TrimSpace(name)
 	if name == "" {
 		errs.add("name", "is required")
+	} else {
+		// PostgreSQL refuses invalid UTF-8 and NUL, which the other stores kept.
+		checkText(&errs, "name", name, MaxWorkspaceNameLen)
 	}
 	if len(plan.Methods) == 0 {
 		errs.add("plan", "allows no method")

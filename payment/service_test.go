@@ -530,3 +530,29 @@ func TestCreateAccountIDsInEitherCase(t *testing.T) {
 	assert.Equal(t, "to_account", fe[0].Field)
 	assert.Contains(t, fe[0].Reason, "must differ from from_account")
 }
+
+// TestCreateWorkspaceName: a workspace's name is checked like an account's, so that every store keeps
+// what one accepts (PostgreSQL refuses a NUL byte and invalid UTF-8, which the others stored) and a
+// bad name is a field error rather than a database error.
+func TestCreateWorkspaceName(t *testing.T) {
+	svc := payment.NewService(memory.New(), payment.Options{})
+	for _, tc := range []struct {
+		name, in, reason string
+	}{
+		{"NUL byte", "Acme\x00", "contains control characters"},
+		{"not UTF-8", "Acme \xff", "is not valid UTF-8"},
+		{"too long", strings.Repeat("a", payment.MaxWorkspaceNameLen+1), "is 141 characters long; the limit is 140"},
+		{"white space only", " \t ", "is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.CreateWorkspace(ctx, tc.in, payment.PlanStarter, payment.ApprovalPolicy{})
+			var ve *payment.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, "name", ve.Field)
+			assert.Equal(t, tc.reason, ve.Reason)
+		})
+	}
+	w, err := svc.CreateWorkspace(ctx, " Acme Lojistik A.Ş. ", payment.PlanStarter, payment.ApprovalPolicy{})
+	require.NoError(t, err)
+	assert.Equal(t, "Acme Lojistik A.Ş.", w.Name)
+}
