@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/reconciletest"
@@ -196,4 +197,15 @@ func TestOfflineMatchingHook(t *testing.T) {
 	calls, err = run("id,amount\npay_x,not a number\n")
 	require.Error(t, err)
 	require.Zero(t, calls)
+}
+
+// TestOfflineWithoutPayments: an OfflineInput without its payments file is a validation error that
+// names the field, as a bad date window is, rather than a crash in the reading.
+func TestOfflineWithoutPayments(t *testing.T) {
+	res, err := reconcile.Offline(reconcile.OfflineInput{})
+	assert.Nil(t, res)
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	var ve *payment.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "payments", ve.Field)
 }

@@ -41,6 +41,9 @@ func Offline(in OfflineInput) (*Result, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	if in.Payments == nil {
+		return nil, &payment.ValidationError{Field: "payments", Reason: "is required: a payments CSV or JSON file"}
+	}
 	var (
 		wg      sync.WaitGroup
 		decoded []Statement
