@@ -1,6 +1,7 @@
 package pain001
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -215,7 +216,8 @@ type ApplyOptions struct {
 // ApplyStatusReport applies a status report to the workspace's payments: a rejected transfer (RJCT)
 // moves its payment to failed with the reason code and text; any other status (ACCP, ACSP, ACTC, ACSC,
 // PDNG, …) keeps it processing, to be settled by a statement. Transfers are found by their
-// EndToEndId among the workspace's processing and failed payments, and among the payments of
+// EndToEndId (OrgnlEndToEndId, or OrgnlInstrId when the report gives only that: Build writes the
+// end-to-end key as both) among the workspace's processing and failed payments, and among the payments of
 // opts.Files (a payment settled before the report came is not_processing, not unknown). Applying the
 // same report twice changes nothing the second time. A batch (PmtInfSts) or file (GrpSts) status
 // applies to the transfers of the batch or file that the report does not list one by one (so a
@@ -325,8 +327,11 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 	}
 	for _, b := range rep.Batches {
 		for _, t := range b.Transactions {
-			p, ok := byE2E[t.OriginalEndToEndID]
-			if id, found := inFile[t.OriginalEndToEndID]; !ok && found { // settled meanwhile, say
+			// Both references are optional in a pain.002; the files Build writes carry the end-to-end
+			// key as InstrId too, so a bank that echoes only OrgnlInstrId still names the payment.
+			e2e := cmp.Or(t.OriginalEndToEndID, t.OriginalInstructionID)
+			p, ok := byE2E[e2e]
+			if id, found := inFile[e2e]; !ok && found { // settled meanwhile, say
 				var err error
 				if p, ok, err = get(id); err != nil {
 					return out, err
@@ -340,7 +345,7 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 			if len(rs) == 0 {
 				rs = b.Reasons
 			}
-			if err := apply(p, ok, t.OriginalEndToEndID, status, rs); err != nil {
+			if err := apply(p, ok, e2e, status, rs); err != nil {
 				return out, err
 			}
 		}

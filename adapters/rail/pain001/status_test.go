@@ -184,6 +184,35 @@ func TestApplyTransactionStatuses(t *testing.T) {
 	assert.Len(t, h2, len(h))
 }
 
+// TestApplyFindsTransfersByInstructionID: OrgnlEndToEndId and OrgnlInstrId are both optional in a
+// pain.002. A bank that names a rejected transfer only by OrgnlInstrId (the end-to-end key too, in the
+// files Build writes) still fails its payment, rather than leaving it processing as "unknown" under
+// the file's PART.
+func TestApplyFindsTransfersByInstructionID(t *testing.T) {
+	e, ps, info := written(t, 2)
+	doc := `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>STS-2</MsgId><CreDtTm>2026-01-15T11:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>` + info.MessageID + `</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
+<OrgnlPmtInfAndSts><OrgnlPmtInfId>` + info.Batches[0].ID + `</OrgnlPmtInfId>
+<TxInfAndSts><OrgnlInstrId>` + ps[0].EndToEnd + `</OrgnlInstrId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf></TxInfAndSts>
+</OrgnlPmtInfAndSts>
+</CstmrPmtStsRpt></Document>
+`
+	rep, err := pain001.ParseStatusReport(strings.NewReader(doc))
+	require.NoError(t, err)
+	out, err := pain001.ApplyStatusReport(ctx, e.Service, e.Workspace.ID, rep, pain001.ApplyOptions{Files: []pain001.FileInfo{info}})
+	require.NoError(t, err)
+	require.NotEmpty(t, out)
+	assert.Equal(t, pain001.Outcome{EndToEndID: ps[0].EndToEnd, PaymentID: ps[0].ID, Status: "RJCT", Result: pain001.ResultFailed,
+		Code: "AC04", Message: "rejected by the bank: AC04 closed account number"}, out[0])
+	p := e.get(t, ps[0].ID)
+	assert.Equal(t, payment.StatusFailed, p.Status)
+	assert.Equal(t, "AC04", p.FailureCode)
+	assert.Equal(t, payment.StatusProcessing, e.get(t, ps[1].ID).Status, "PART covers the other transfer")
+	xsdValid(t, "pain.002.001.03.xsd", []byte(doc)) // last: it skips the test without xmllint
+}
+
 func TestApplyBatchAndFileRejections(t *testing.T) {
 	t.Run("batch rejected without transaction details", func(t *testing.T) {
 		e, ps, info := written(t, 4)
