@@ -186,3 +186,29 @@ func TestIDInsideAnotherReference(t *testing.T) {
 		}
 	})
 }
+
+// TestIDDoesNotHideAnotherPaymentsOwnReference: a line quotes one payment's id and another payment's
+// own reference, and fits the second on amount and date. The id outranks only the payments that
+// share the identified payment's reference text; the second payment is still named by its own, so
+// the line is its exact match. It once lost its reference criterion, and the line went as a fuzzy
+// match (wrong amount) to the payment whose id it quoted.
+func TestIDDoesNotHideAnotherPaymentsOwnReference(t *testing.T) {
+	p1 := pay(1, func(p *reconcile.Payment) { p.Amount = 10000; p.Reference = "INV-1" })
+	p2 := pay(2, func(p *reconcile.Payment) { p.Amount = 20000; p.Reference = "INV-2" })
+	for _, tt := range []struct{ name, text string }{
+		{"id", "collect " + string(p1.ID) + " and INV-2"},
+		{"end-to-end key", "collect " + p1.EndToEnd + " and INV-2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := entry("l1", tt.text, func(e *reconcile.Entry) { e.Amount = 20000 })
+			r := match(t, reconcile.Options{}, []reconcile.Statement{statement(e)}, []reconcile.Payment{p1, p2})
+			require.Len(t, r.Matches, 1)
+			m := r.Matches[0]
+			assert.Equal(t, p2.ID, m.PaymentID)
+			assert.Equal(t, reconcile.ScoreExact, m.Score)
+			assert.Equal(t, reconcile.Criteria{Amount: true, Date: true, Reference: true}, m.Criteria)
+			assert.Equal(t, "INV-2", m.Reasons[2].Entry)
+			assert.Equal(t, "reference", m.Reasons[2].Key)
+		})
+	}
+}

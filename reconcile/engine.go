@@ -497,6 +497,7 @@ type worker struct {
 	sink   uint64 // what touching memory ahead of use reads, kept so the reads are not dropped
 	cands  []cand
 	hits   []refHit // every place the current entry's text names a candidate (see preferIdentifiers)
+	shared []refHit // the reference hits of identified candidates (preferIdentifiers)
 	seen   []int32  // per payment: index+1 into cands for the current entry's stamp
 	stamp  []int32  // per payment: the entry (+1) seen was set for
 	pairs  []pair
@@ -516,6 +517,7 @@ type cand struct {
 	batch      bool
 	ref        bool
 	covers     bool // its text holds an id or key of another candidate (see preferIdentifiers)
+	own        bool // the entry quotes its reference where no identified candidate's is (see preferIdentifiers)
 	field, key uint8
 	start, end int32
 }
@@ -582,8 +584,9 @@ func (w *worker) addPayment(ei, p int32, ref bool, field, key uint8, start, end 
 func identifies(key uint8) bool { return key == keyID || key == keyEndToEnd }
 
 // preferIdentifiers: when the entry names a payment by its id or end-to-end key, other payments that
-// only share its reference text do not count as named by it. So a payroll of eight equal payments
-// with one reference is told apart by the key the bank echoes, instead of tying.
+// only share its reference text do not count as named by it; a payment whose own reference the entry
+// quotes as well still does. So a payroll of eight equal payments with one reference is told apart
+// by the key the bank echoes, instead of tying.
 //
 // An id or key found only inside a longer quote of another candidate's reference (P2's reference is
 // P1's id plus "-2", and the line quotes P2's reference) is part of that reference, not a mention of
@@ -642,8 +645,28 @@ func (w *worker) preferIdentifiers() {
 			}
 		}
 	}
+	// The text an identified payment's reference shares with others names none of them; a text only
+	// others have (their own reference) still names them.
+	w.shared = w.shared[:0]
+	for k := range w.hits {
+		if h := &w.hits[k]; h.key == keyReference {
+			if c := &w.cands[h.cand]; !c.batch && c.ref && identifies(c.key) {
+				w.shared = append(w.shared, *h)
+			}
+		}
+	}
+	for k := range w.hits {
+		h := &w.hits[k]
+		c := &w.cands[h.cand]
+		if h.key != keyReference || c.batch || !c.ref || identifies(c.key) || c.covers || c.own ||
+			slices.ContainsFunc(w.shared, func(g refHit) bool { return g.field == h.field && g.start == h.start && g.end == h.end }) {
+			continue
+		}
+		c.own = true
+		c.field, c.key, c.start, c.end = h.field, h.key, h.start, h.end
+	}
 	for i := range w.cands {
-		if c := &w.cands[i]; !c.batch && c.ref && !identifies(c.key) && !c.covers {
+		if c := &w.cands[i]; !c.batch && c.ref && !identifies(c.key) && !c.covers && !c.own {
 			c.ref = false
 		}
 	}
