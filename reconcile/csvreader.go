@@ -142,7 +142,7 @@ func (c *csvReader) read() ([][]byte, error) {
 						ends = append(ends, len(c.unq))
 						return c.split(ends), nil
 					default:
-						return nil, &csvSyntaxError{Line: c.line, Err: errCSVQuote}
+						return nil, &csvSyntaxError{Line: c.line, Field: len(ends), Err: errCSVQuote}
 					}
 					break
 				}
@@ -151,7 +151,7 @@ func (c *csvReader) read() ([][]byte, error) {
 				c.unq = append(c.unq, '\n')
 				more, err := c.readLine()
 				if err != nil {
-					return nil, &csvSyntaxError{Line: c.line, Err: errCSVQuote}
+					return nil, &csvSyntaxError{Line: c.line, Field: len(ends), Err: errCSVQuote}
 				}
 				c.buf = append(c.buf[:0], more...)
 				line, pos = c.buf, 0
@@ -164,7 +164,7 @@ func (c *csvReader) read() ([][]byte, error) {
 			field = line[pos : pos+i]
 		}
 		if bytes.IndexByte(field, '"') >= 0 {
-			return nil, &csvSyntaxError{Line: c.line, Err: errCSVBareQuote}
+			return nil, &csvSyntaxError{Line: c.line, Field: len(ends), Err: errCSVBareQuote}
 		}
 		c.unq = append(c.unq, field...)
 		ends = append(ends, len(c.unq))
@@ -185,10 +185,11 @@ func (c *csvReader) split(ends []int) [][]byte {
 	return c.fields
 }
 
-// csvSyntaxError is a syntax error at a line.
+// csvSyntaxError is a syntax error at a line, in the field of index Field (0 for the first).
 type csvSyntaxError struct {
-	Line int
-	Err  error
+	Line  int
+	Field int
+	Err   error
 }
 
 func (e *csvSyntaxError) Error() string { return e.Err.Error() }

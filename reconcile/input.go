@@ -112,7 +112,7 @@ func readPaymentsCSV(r io.Reader, size int64) ([]Payment, error) {
 			break
 		}
 		if err != nil {
-			errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: cr.line, Err: csvCauseOf(err)})
+			errs.Add(&ParseError{Format: FormatPaymentsCSV, Line: cr.line, Field: csvFieldOf(err, header), Err: csvCauseOf(err)})
 			break // the reader cannot resynchronize after a quoting error
 		}
 		if n == 1024 && size > 0 && cr.offset > 0 {
@@ -349,6 +349,21 @@ func csvReadError(format string, cr *csvReader, err error) error {
 		return &ParseError{Format: format, Line: 1, Err: errors.New("the file is empty: no header")}
 	}
 	return &ParseError{Format: format, Line: cr.line, Err: csvCauseOf(err)}
+}
+
+// csvFieldOf is the column name of the field a syntax error is in (by its place in header: the
+// column's number when the header has no name there), or "".
+func csvFieldOf(err error, header []string) string {
+	var se *csvSyntaxError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	if se.Field < len(header) {
+		if name := strings.TrimSpace(header[se.Field]); name != "" {
+			return name
+		}
+	}
+	return "column " + strconv.Itoa(se.Field+1)
 }
 
 func csvCauseOf(err error) error {

@@ -50,7 +50,10 @@ func TestReadPaymentsCSVErrors(t *testing.T) {
 		{"unknown method", head + "pay_1,5,TRY,,,swift\n", 2, "method", `"swift"`},
 		{"empty id", head + ",5,TRY,,,\n", 2, "id", "empty"},
 		{"duplicate id", head + "pay_1,5,TRY,,,\npay_2,5,TRY,,,\npay_1,6,TRY,,,\n", 4, "id", "already on line 2"},
-		{"bad quoting", head + "pay_1,5,TRY,\"2026,,\n", 2, "", `extraneous or missing "`},
+		// A quoting error names its column: in a long line, which of its quotes is wrong.
+		{"bad quoting", head + "pay_1,5,TRY,\"2026,,\n", 2, "value_date", `extraneous or missing "`},
+		{"bare quote", "id,amount,currency,description\npay_1,5,TRY,\"ok\"\npay_2,5,TRY,5\" boru\n", 3, "description", `bare "`},
+		{"bare quote past the header", head + "pay_1,5,TRY,,,eft,x\"\n", 2, "column 7", `bare "`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
