@@ -337,13 +337,14 @@ func ApplyStatusReport(ctx context.Context, svc *payment.Service, ws payment.Wor
 					return out, err
 				}
 			}
-			status := t.Status
-			if status == "" {
-				status = b.Status
-			}
+			// A transfer without a status of its own has its batch's, or else the file's.
+			status := cmp.Or(t.Status, b.Status, rep.GroupStatus)
 			rs := t.Reasons
 			if len(rs) == 0 {
 				rs = b.Reasons
+			}
+			if len(rs) == 0 && t.Status == "" && b.Status == "" {
+				rs = rep.GroupReasons
 			}
 			if err := apply(p, ok, e2e, status, rs); err != nil {
 				return out, err

@@ -213,6 +213,35 @@ func TestApplyFindsTransfersByInstructionID(t *testing.T) {
 	xsdValid(t, "pain.002.001.03.xsd", []byte(doc)) // last: it skips the test without xmllint
 }
 
+// TestApplyFileRejectionCoversListedTransfersWithoutStatus: TxSts and PmtInfSts are optional. A
+// report that rejects the whole file (GrpSts RJCT) and lists a transfer without a status of its own
+// rejects that transfer too, with the file's reasons, as it rejects the transfers it does not list.
+func TestApplyFileRejectionCoversListedTransfersWithoutStatus(t *testing.T) {
+	e, ps, info := written(t, 2)
+	doc := `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>STS-3</MsgId><CreDtTm>2026-01-15T11:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>` + info.MessageID + `</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>FF01</Cd></Rsn></StsRsnInf></OrgnlGrpInfAndSts>
+<OrgnlPmtInfAndSts><OrgnlPmtInfId>` + info.Batches[0].ID + `</OrgnlPmtInfId>
+<TxInfAndSts><OrgnlEndToEndId>` + ps[0].EndToEnd + `</OrgnlEndToEndId></TxInfAndSts>
+</OrgnlPmtInfAndSts>
+</CstmrPmtStsRpt></Document>
+`
+	rep, err := pain001.ParseStatusReport(strings.NewReader(doc))
+	require.NoError(t, err)
+	out, err := pain001.ApplyStatusReport(ctx, e.Service, e.Workspace.ID, rep, pain001.ApplyOptions{Files: []pain001.FileInfo{info}})
+	require.NoError(t, err)
+	require.Len(t, out, 2)
+	for i, p := range ps {
+		assert.Equal(t, pain001.ResultFailed, out[i].Result, "%s", p.ID)
+		assert.Equal(t, "FF01", out[i].Code)
+		got := e.get(t, p.ID)
+		assert.Equal(t, payment.StatusFailed, got.Status)
+		assert.Equal(t, "rejected by the bank: FF01 invalid file format", got.FailureReason)
+	}
+	xsdValid(t, "pain.002.001.03.xsd", []byte(doc)) // last: it skips the test without xmllint
+}
+
 func TestApplyBatchAndFileRejections(t *testing.T) {
 	t.Run("batch rejected without transaction details", func(t *testing.T) {
 		e, ps, info := written(t, 4)
