@@ -29,7 +29,8 @@ const (
 // WriteCSV writes src as one CSV table: a header (CSVHeader), then one row per match, unmatched entry,
 // unmatched payment and anomaly, with the section in the first column. Amounts are in major units
 // ("1250.00"); reasons and notes are sentences joined with "; ". Text that a spreadsheet would take
-// for a formula (starting with = + - @, tab or carriage return) is prefixed with an apostrophe.
+// for a formula (starting with = + - @, tab or carriage return, also after leading white space) is
+// prefixed with an apostrophe (SafeCell).
 func WriteCSV(w io.Writer, src ReportSource) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
