@@ -557,13 +557,20 @@ func cutOff(err error) error {
 // AccountCurrencies returns a function that gives the currency of an account among accts, named by
 // its id or its IBAN (in any spacing or case), and "" for any other name (an empty one too): what a
 // CSV or XLSX decoder needs for a statement that names its account but not its currency
-// (csv.Options.AccountCurrency).
+// (csv.Options.AccountCurrency). A name two accounts of different currencies share gives "": which
+// of them a statement is, its file must say.
 func AccountCurrencies(accts []payment.Account) func(account string) payment.Currency {
 	byName := make(map[string]payment.Currency, 2*len(accts))
+	set := func(name string, c payment.Currency) {
+		if prev, ok := byName[name]; ok && prev != c {
+			c = "" // ambiguous, and stays so
+		}
+		byName[name] = c
+	}
 	for _, a := range accts {
-		byName[string(a.ID)] = a.Currency
+		set(string(a.ID), a.Currency)
 		if a.IBAN != "" {
-			byName[normalizeAccount(a.IBAN)] = a.Currency
+			set(normalizeAccount(a.IBAN), a.Currency)
 		}
 	}
 	return func(account string) payment.Currency { return byName[normalizeAccount(account)] }
@@ -588,6 +595,11 @@ func ReadAccounts(r io.Reader) ([]payment.Account, error) {
 	}
 	var errs Errors
 	var out []payment.Account
+	type seenAt struct {
+		line     int
+		currency payment.Currency
+	}
+	ids, ibans := make(map[payment.AccountID]int), make(map[string]seenAt)
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -629,6 +641,19 @@ func ReadAccounts(r io.Reader) ([]payment.Account, error) {
 				}
 			}
 			a.IBAN = norm
+		}
+		// An id is one account; an IBAN of two accounts in different currencies would give a
+		// statement that names only its IBAN whichever currency came last.
+		if first, dup := ids[a.ID]; dup && a.ID != "" {
+			errs.Add(&ParseError{Format: FormatAccountsCSV, Line: line, Field: "id", Err: fmt.Errorf("%s is already on line %d", a.ID, first)})
+		} else if a.ID != "" {
+			ids[a.ID] = line
+		}
+		if first, dup := ibans[a.IBAN]; dup && first.currency != a.Currency && first.currency != "" && a.Currency != "" {
+			errs.Add(&ParseError{Format: FormatAccountsCSV, Line: line, Field: "iban", Err: fmt.Errorf(
+				"%s is already on line %d, an account in %s, not %s", payment.MaskIBAN(a.IBAN), first.line, first.currency, a.Currency)})
+		} else if !dup && a.IBAN != "" {
+			ibans[a.IBAN] = seenAt{line, a.Currency}
 		}
 		if errs.Len() >= MaxErrors {
 			break

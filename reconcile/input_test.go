@@ -202,6 +202,42 @@ func TestAccountCurrencies(t *testing.T) {
 	} {
 		assert.Equal(t, want, of(account), account)
 	}
+	t.Run("an IBAN of two currencies", func(t *testing.T) {
+		of := reconcile.AccountCurrencies([]payment.Account{
+			{ID: "acc_1", Currency: "TRY", IBAN: "TR330006100519786457841326"},
+			{ID: "acc_2", Currency: "EUR", IBAN: "TR33 0006 1005 1978 6457 8413 26"},
+			{ID: "acc_3", Currency: "EUR", IBAN: "DE89370400440532013000"},
+			{ID: "acc_4", Currency: "EUR", IBAN: "DE89370400440532013000"},
+		})
+		assert.Empty(t, of("TR330006100519786457841326"), "which of the two, the statement must say")
+		assert.Equal(t, payment.Currency("TRY"), of("acc_1"))
+		assert.Equal(t, payment.Currency("EUR"), of("DE89370400440532013000"), "two accounts of one currency agree")
+	})
+}
+
+// TestReadAccountsRefusesAmbiguity: an accounts file that gives one id twice, or one IBAN to accounts
+// of two currencies, is refused at the later line: a CSV or XLSX export that names only its IBAN
+// would otherwise be read in whichever currency came last, and none of its entries matched.
+func TestReadAccountsRefusesAmbiguity(t *testing.T) {
+	const head = "id,name,currency,iban\n"
+	for _, tt := range []struct{ name, in, field, reason string }{
+		{"one IBAN, two currencies", head + "acc_1,Operating TRY,TRY,TR330006100519786457841326\n" +
+			"acc_2,Operating EUR,EUR,TR33 0006 1005 1978 6457 8413 26\n", "iban", "TR…1326 is already on line 2, an account in TRY, not EUR"},
+		{"one id twice", head + "acc_1,Operating TRY,TRY,TR330006100519786457841326\nacc_1,Kasa,TRY,\n", "id", "acc_1 is already on line 2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := reconcile.ReadAccounts(strings.NewReader(tt.in))
+			var pe *reconcile.ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, 3, pe.Line)
+			assert.Equal(t, tt.field, pe.Field)
+			assert.EqualError(t, pe.Err, tt.reason)
+		})
+	}
+	as, err := reconcile.ReadAccounts(strings.NewReader(head + "acc_1,Vendor,TRY,TR330006100519786457841326\n" +
+		"acc_2,Vendor (again),TRY,TR330006100519786457841326\nacc_3,Cash,TRY,\nacc_4,Cash,TRY,\n"))
+	require.NoError(t, err, "an IBAN two accounts of one currency share, and accounts without one, are fine")
+	assert.Len(t, as, 4)
 }
 
 // TestReadPaymentsJSONWholeFile: a payments JSON file is read to its end. One cut off after a whole
