@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 
+	"golang.org/x/text/encoding/ianaindex"
+
 	"github.com/orkesta/orkesta/payment"
 )
 
@@ -102,10 +104,12 @@ func reasons(xs []xReason) []Reason {
 	return out
 }
 
-// ParseStatusReport reads a pain.002 status report (any 001.001.xx version, ISO or Swiss namespace).
+// ParseStatusReport reads a pain.002 status report (any 001.001.xx version, ISO or Swiss namespace),
+// in UTF-8 or the encoding its XML declaration names.
 func ParseStatusReport(r io.Reader) (*StatusReport, error) {
 	var doc xDoc
 	dec := xml.NewDecoder(io.LimitReader(r, MaxStatusReportSize))
+	dec.CharsetReader = charsetReader
 	if err := dec.Decode(&doc); err != nil {
 		line, _ := dec.InputPos()
 		return nil, fmt.Errorf("%w: line %d: %v", ErrNotStatusReport, line, err)
@@ -127,6 +131,16 @@ func ParseStatusReport(r io.Reader) (*StatusReport, error) {
 		rep.Batches = append(rep.Batches, b)
 	}
 	return rep, nil
+}
+
+// charsetReader transcodes a report whose XML declaration names another encoding than UTF-8
+// (ISO-8859-9, windows-1254, …: banks that write their statements so write their reports so too).
+func charsetReader(label string, in io.Reader) (io.Reader, error) {
+	enc, err := ianaindex.IANA.Encoding(label)
+	if err != nil || enc == nil {
+		return nil, fmt.Errorf("unknown encoding %q", label)
+	}
+	return enc.NewDecoder().Reader(in), nil
 }
 
 func braced(s string) string {

@@ -35,6 +35,24 @@ func TestParseRealStatusReport(t *testing.T) {
 	}, rep)
 }
 
+// TestParseStatusReportInDeclaredEncoding: a report in the encoding its XML declaration names (a
+// Turkish bank's ISO-8859-9) is read, its text in UTF-8; an encoding nobody knows is refused by name.
+func TestParseStatusReportInDeclaredEncoding(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="ISO-8859-9"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt><GrpHdr><MsgId>STS-9</MsgId></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>MSG-1</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>RJCT</GrpSts>
+<StsRsnInf><Rsn><Cd>AC04</Cd></Rsn><AddtlInf>Hesap kapal` + "\xfd" /* ı in ISO-8859-9 */ + `</AddtlInf></StsRsnInf></OrgnlGrpInfAndSts>
+</CstmrPmtStsRpt></Document>`
+	rep, err := pain001.ParseStatusReport(strings.NewReader(doc))
+	require.NoError(t, err)
+	assert.Equal(t, "MSG-1", rep.OriginalMessageID)
+	assert.Equal(t, []pain001.Reason{{Code: "AC04", AdditionalInfo: []string{"Hesap kapalı"}}}, rep.GroupReasons)
+
+	_, err = pain001.ParseStatusReport(strings.NewReader(strings.Replace(doc, "ISO-8859-9", "X-NOBODY", 1)))
+	assert.ErrorIs(t, err, pain001.ErrNotStatusReport)
+	assert.ErrorContains(t, err, `unknown encoding "X-NOBODY"`)
+}
+
 func TestParseStatusReportRefuses(t *testing.T) {
 	tests := map[string]string{
 		"not xml":   "MsgId,Status\n1,RJCT\n",
