@@ -28,7 +28,8 @@ type Options struct {
 	// SettleDelay is how long after acceptance a payment settles (or is returned). Zero settles at
 	// once, in Submit.
 	SettleDelay time.Duration
-	// RejectAccounts are counterparties every payment to which is refused (counterparty_rejected).
+	// RejectAccounts are counterparties every payment to which is refused (counterparty_rejected),
+	// their ids in either letter case.
 	RejectAccounts []payment.AccountID
 }
 
@@ -90,6 +91,12 @@ func New(opts Options) *Rail {
 		opts.Clock = payment.SystemClock
 	}
 	opts.RejectAccounts = slices.Clone(opts.RejectAccounts)
+	for i, a := range opts.RejectAccounts {
+		// Payments name accounts as stored, upper-case; a ULID is case-insensitive.
+		if id, err := payment.ParseAccountID(string(a)); err == nil {
+			opts.RejectAccounts[i] = id
+		}
+	}
 	return &Rail{opts: opts, attempts: make(map[payment.ID]int), transfers: make(map[payment.ID]*Transfer)}
 }
 

@@ -23,6 +23,18 @@ func pay(n int, amount int64, to payment.AccountID) payment.Payment {
 		FromAccount: "acc_01JOWN00000000000000000000", ToAccount: to, EndToEnd: id.EndToEndKey(), Status: payment.StatusProcessing}
 }
 
+// TestRejectAccountsInEitherCase: a counterparty given in lower case is the account payments name in
+// upper case (a ULID is case-insensitive), and its payments are refused.
+func TestRejectAccountsInEitherCase(t *testing.T) {
+	const vendor payment.AccountID = "acc_01HX3K7QZ8M4V2N6P9R5T0W1YB"
+	r := sandbox.New(sandbox.Options{RejectAccounts: []payment.AccountID{"acc_01hx3k7qz8m4v2n6p9r5t0w1yb"}})
+	_, err := r.Submit(ctx, pay(1, 125000, vendor))
+	var re *payment.RailError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, sandbox.CodeCounterpartyRejected, re.Code)
+	assert.Empty(t, r.Transfers())
+}
+
 // TestMagicInputs walks every rule of the package documentation through Submit (repeated until the
 // rail stops refusing temporarily) and Status before and after the settle delay.
 func TestMagicInputs(t *testing.T) {
