@@ -561,11 +561,15 @@ func cutOff(err error) error {
 // of them a statement is, its file must say.
 func AccountCurrencies(accts []payment.Account) func(account string) payment.Currency {
 	byName := make(map[string]payment.Currency, 2*len(accts))
+	ambiguous := make(map[string]bool)
 	set := func(name string, c payment.Currency) {
-		if prev, ok := byName[name]; ok && prev != c {
-			c = "" // ambiguous, and stays so
+		switch prev := byName[name]; {
+		case c == "" || c == prev || ambiguous[name]: // an account of unknown currency says nothing
+		case prev != "":
+			byName[name], ambiguous[name] = "", true
+		default:
+			byName[name] = c
 		}
-		byName[name] = c
 	}
 	for _, a := range accts {
 		set(string(a.ID), a.Currency)

@@ -208,10 +208,12 @@ func TestAccountCurrencies(t *testing.T) {
 			{ID: "acc_2", Currency: "EUR", IBAN: "TR33 0006 1005 1978 6457 8413 26"},
 			{ID: "acc_3", Currency: "EUR", IBAN: "DE89370400440532013000"},
 			{ID: "acc_4", Currency: "EUR", IBAN: "DE89370400440532013000"},
+			{ID: "acc_5", IBAN: "DE89370400440532013000"},
+			{ID: "acc_6", Currency: "TRY", IBAN: "TR330006100519786457841326"},
 		})
 		assert.Empty(t, of("TR330006100519786457841326"), "which of the two, the statement must say")
 		assert.Equal(t, payment.Currency("TRY"), of("acc_1"))
-		assert.Equal(t, payment.Currency("EUR"), of("DE89370400440532013000"), "two accounts of one currency agree")
+		assert.Equal(t, payment.Currency("EUR"), of("DE89370400440532013000"), "two accounts of one currency agree, one of none says nothing")
 	})
 }
 
