@@ -17,7 +17,7 @@ type Store interface {
 	// CreateAccount stores a new account; ErrDuplicate if the id exists.
 	CreateAccount(ctx context.Context, a Account) error
 	GetAccount(ctx context.Context, ws WorkspaceID, id AccountID) (Account, error)
-	// ListAccounts returns the workspace's accounts, oldest first.
+	// ListAccounts returns the workspace's accounts, oldest first: by CreatedAt, then by id.
 	ListAccounts(ctx context.Context, ws WorkspaceID) ([]Account, error)
 
 	// CreatePayment stores a new payment with its first history record and event. It returns

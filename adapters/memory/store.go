@@ -41,7 +41,7 @@ func (r *record) transitions() []payment.Transition {
 
 type wsData struct {
 	w        payment.Workspace
-	accOrder []payment.AccountID // the workspace's accounts (in Store.accounts), oldest first
+	accOrder []payment.AccountID // the workspace's accounts (in Store.accounts) by created_at, then id
 	payments map[payment.ID]*record
 	// order holds payment ids in ascending order (ULIDs are time-ordered).
 	order []payment.ID
@@ -119,7 +119,18 @@ func (s *Store) CreateAccount(_ context.Context, a payment.Account) error {
 	if _, dup := s.accounts.Load(a.ID); dup {
 		return payment.ErrDuplicate
 	}
-	d.accOrder = append(d.accOrder, a.ID)
+	// Oldest first, as the SQL stores order them, even when accounts come out of order (an import
+	// with their original times, a clock set back): almost always after the last one.
+	i := len(d.accOrder)
+	for i > 0 {
+		v, _ := s.accounts.Load(d.accOrder[i-1])
+		if prev := v.(payment.Account); prev.CreatedAt.Before(a.CreatedAt) ||
+			prev.CreatedAt.Equal(a.CreatedAt) && prev.ID < a.ID {
+			break
+		}
+		i--
+	}
+	d.accOrder = slices.Insert(d.accOrder, i, a.ID)
 	s.accounts.Store(a.ID, a)
 	return nil
 }
@@ -134,7 +145,7 @@ func (s *Store) GetAccount(_ context.Context, ws payment.WorkspaceID, id payment
 	return payment.Account{}, payment.ErrNotFound
 }
 
-// ListAccounts implements payment.Store.
+// ListAccounts implements payment.Store: oldest first (by created_at, then id).
 func (s *Store) ListAccounts(_ context.Context, ws payment.WorkspaceID) ([]payment.Account, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -30,6 +30,7 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 	}{
 		{"Workspace", testWorkspace},
 		{"Accounts", testAccounts},
+		{"AccountsOldestFirst", testAccountsOldestFirst},
 		{"CreateGetRoundTrip", testRoundTrip},
 		{"NotFound", testNotFound},
 		{"WorkspaceIsolation", testIsolation},
@@ -147,6 +148,30 @@ func testAccounts(t *testing.T, s payment.Store) {
 	assert.ErrorIs(t, s.CreateAccount(ctx, w.own), payment.ErrDuplicate)
 	_, err = s.GetAccount(ctx, w.ws.ID, "acc_01JZZZZZZZZZZZZZZZZZZZZZZZ")
 	assert.ErrorIs(t, err, payment.ErrNotFound)
+}
+
+// testAccountsOldestFirst: ListAccounts orders by creation time, then id, whatever the order the
+// accounts were stored in (an import of accounts with their original times, a clock set back).
+func testAccountsOldestFirst(t *testing.T, s payment.Store) {
+	w := newWorld(t, s)
+	account := func(id string, at time.Time) payment.Account {
+		a := payment.Account{ID: payment.AccountID(payment.PrefixAccount + id), Workspace: w.ws.ID, Name: "Account " + id,
+			Currency: "TRY", Type: payment.AccountExternal, CreatedAt: at}
+		require.NoError(t, s.CreateAccount(ctx, a))
+		return a
+	}
+	later := Epoch.Add(time.Hour)
+	c := account("01K00000000000000000000003", later)
+	b := account("01K00000000000000000000002", later)
+	a := account("01K00000000000000000000001", Epoch.Add(time.Minute))
+	old := account("01K00000000000000000000004", Epoch.Add(-time.Hour))
+	list, err := s.ListAccounts(ctx, w.ws.ID)
+	require.NoError(t, err)
+	var got []payment.AccountID
+	for _, acc := range list {
+		got = append(got, acc.ID)
+	}
+	assert.Equal(t, []payment.AccountID{old.ID, w.own.ID, w.peer.ID, a.ID, b.ID, c.ID}, got)
 }
 
 func testRoundTrip(t *testing.T, s payment.Store) {
