@@ -6,7 +6,8 @@ import (
 
 // explain compares one entry with payments a person chose for it, taken together: the amount is
 // their total, the date criterion holds when every one is within the window, the reference when the
-// entry names any of them. It returns the criteria bits and the reasons, as the engine would give them.
+// entry names any of them or their batch. It returns the criteria bits and the reasons, as the
+// engine would give them.
 func explain(st *Statement, e *Entry, pays []Payment, opts Options) (uint8, []Reason) {
 	opts.Workers = 1
 	m := newMatcher([]Statement{{Account: st.Account, Currency: st.Currency, Entries: []Entry{*e}}},
@@ -43,8 +44,9 @@ func explain(st *Statement, e *Entry, pays []Payment, opts Options) (uint8, []Re
 	if len(pays) > 0 {
 		v.payRef = pays[0].Reference
 	}
+	// The index holds only the chosen payments and their batches: a batch the entry names is theirs.
 	for _, c := range w.cands {
-		if c.ref && !c.batch {
+		if c.ref {
 			v.crit |= critReference
 			v.refField, v.refKey, v.refStart, v.refEnd = c.field, c.key, c.start, c.end
 			switch c.key {
@@ -52,6 +54,8 @@ func explain(st *Statement, e *Entry, pays []Payment, opts Options) (uint8, []Re
 				v.payRef = string(pays[c.pay].ID)
 			case keyEndToEnd:
 				v.payRef = pays[c.pay].EndToEnd
+			case keyBatch, keyPaymentInfo:
+				v.payRef = m.refs.batchKeyText(c.key, c.pay, spanOf(e, c.field, c.start, c.end))
 			default:
 				v.payRef = pays[c.pay].Reference
 			}

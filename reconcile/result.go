@@ -451,17 +451,24 @@ func (r *Result) keyText(o *outcome, named string) string {
 		return string(m.pays[o.pay].ID)
 	case keyEndToEnd:
 		return m.pays[o.pay].EndToEnd
-	case keyBatch:
-		return string(m.refs.batches[o.pay].id)
-	case keyPaymentInfo:
+	case keyBatch, keyPaymentInfo:
+		return m.refs.batchKeyText(o.key, o.pay, named)
+	}
+	return m.pays[o.pay].Reference
+}
+
+// batchKeyText is the batch id, or for key keyPaymentInfo the payment-information id, of batch b
+// that the entry text named.
+func (x *refIndex) batchKeyText(key uint8, b int32, named string) string {
+	if key == keyPaymentInfo {
 		want := NormalizeReference(named)
-		for _, in := range m.refs.infos {
-			if in.batch == o.pay && NormalizeReference(in.id) == want {
+		for _, in := range x.infos {
+			if in.batch == b && NormalizeReference(in.id) == want {
 				return in.id
 			}
 		}
 	}
-	return m.pays[o.pay].Reference
+	return string(x.batches[b].id)
 }
 
 func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
