@@ -114,3 +114,19 @@ func TestStatementWarningsArePrintable(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryNeverRoundsUpToAll: the summary's match rates, rounded for reading, never say 100.0%
+// when an entry or some money is left unmatched: 19,999 of 20,000 entries (a match_rate of 0.99995,
+// 1 in the report's four decimals) read 99.9%, beside the one unmatched entry.
+func TestSummaryNeverRoundsUpToAll(t *testing.T) {
+	s := reconcile.Summary{Entries: 20000, Payments: 19999, Exact: 19999, UnmatchedEntries: 1, MatchRate: 1, MatchRateAmount: 1,
+		Currencies: []reconcile.CurrencySummary{{Currency: "TRY", Entries: 20000, Matched: 19999, Amount: 2_000_000, MatchedAmount: 1_999_900}}}
+	var out bytes.Buffer
+	require.NoError(t, printSummary(&out, &s, ""))
+	assert.Contains(t, out.String(), "match rate:         99.9% of entries, 99.9% of the amount")
+
+	s.Exact, s.UnmatchedEntries, s.Currencies[0].Matched, s.Currencies[0].MatchedAmount = 20000, 0, 20000, 2_000_000
+	out.Reset()
+	require.NoError(t, printSummary(&out, &s, ""))
+	assert.Contains(t, out.String(), "match rate:         100.0% of entries, 100.0% of the amount")
+}
