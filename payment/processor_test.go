@@ -662,3 +662,44 @@ func TestProcessorSendNowWhileItHoldsTheLease(t *testing.T) {
 	assert.Equal(t, 1, rail.accepted[p1.ID])
 	assert.Equal(t, 1, rail.accepted[p2.ID], "%s handed to the rail %d times", p2.ID, rail.accepted[p2.ID])
 }
+
+// TestSubmitWhileAProcessorSendsTheSamePayment: the bank is slow, and while a caller's Submit waits
+// for its rail call, a processor's step finds the payment processing and not yet sent, hands it to
+// the rail too (rails de-duplicate on the payment id) and records the outcome first. The caller's
+// Submit worked: it answers the payment as it is now, settled or failed as the rail said, not an
+// error that it cannot settle or fail it.
+func TestSubmitWhileAProcessorSendsTheSamePayment(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer func() (payment.RailReceipt, error)
+		want   payment.Status
+	}{
+		{"settled", func() (payment.RailReceipt, error) { return payment.RailReceipt{Reference: "r", Settled: true}, nil },
+			payment.StatusSettled},
+		{"refused", func() (payment.RailReceipt, error) {
+			return payment.RailReceipt{}, &payment.RailError{Code: "account_closed", Message: "closed"}
+		}, payment.StatusFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pr *payment.Processor
+			rail := &paymenttest.Rail{}
+			rail.Script = func(p payment.Payment, attempt int) (payment.RailReceipt, error) {
+				if attempt == 1 { // the caller's call, still in flight when the processor steps
+					st, err := pr.ProcessOnce(ctx)
+					require.NoError(t, err)
+					require.Equal(t, 1, st.Claimed)
+				}
+				return tc.answer()
+			}
+			e := newProcEnv(t, rail)
+			pr = e.processor(payment.ProcessorOptions{})
+			p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+
+			got, err := e.Service.Submit(ctx, e.Workspace.ID, p.ID, "api")
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got.Status)
+			assert.Equal(t, got, e.status(t, p.ID))
+			assert.Equal(t, 2, rail.Attempts(p.ID))
+		})
+	}
+}

@@ -385,18 +385,35 @@ func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment,
 	if err != nil {
 		var re *RailError
 		if errors.As(err, &re) && !re.Temporary {
-			return s.Fail(ctx, ws, id, "rail", re.Code, re.Message)
+			got, err := s.Fail(ctx, ws, id, "rail", re.Code, re.Message)
+			return s.recordedElsewhere(ctx, ws, id, got, err, StatusFailed)
 		}
 		return p, err
 	}
 	if receipt.Settled {
-		return s.Settle(ctx, ws, id, "rail", receipt.Reference)
+		got, err := s.Settle(ctx, ws, id, "rail", receipt.Reference)
+		return s.recordedElsewhere(ctx, ws, id, got, err, StatusSettled)
 	}
 	if err := s.markSent(ctx, id); err != nil {
 		return p, fmt.Errorf("payment: the %s rail accepted %s, but recording that failed (a processor may hand it to the rail again, which the rail de-duplicates): %w",
 			p.Method, id, err)
 	}
 	return p, nil
+}
+
+// recordedElsewhere is what Dispatch answers when recording the rail's outcome (want: settled or
+// failed) returned err: the payment as it is and no error when another dispatcher of the same payment
+// (a processor, while this call waited for the rail) recorded that outcome first, so that the caller
+// of a Submit that worked is not told it failed; err otherwise.
+func (s *Service) recordedElsewhere(ctx context.Context, ws WorkspaceID, id ID, p Payment, err error, want Status) (Payment, error) {
+	if err == nil || !errors.Is(err, ErrConflict) && !errors.Is(err, ErrInvalidTransition) {
+		return p, err
+	}
+	now, gerr := s.store.GetPayment(ctx, ws, id)
+	if gerr == nil && (now.Status == want || want == StatusSettled && now.Status == StatusReconciled) {
+		return now, nil
+	}
+	return p, err
 }
 
 // approvedToSubmit refuses to submit a pending payment that the workspace's policy wants approved.
