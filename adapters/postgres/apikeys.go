@@ -13,8 +13,13 @@ import (
 )
 
 // CreateAPIKey implements payment.KeyStore. A key of an unknown workspace is ErrNotFound; a reused id
-// or hash is ErrDuplicate.
+// or hash is ErrDuplicate. A time after the year 9999 in UTC is ErrInvalid, as on the other stores:
+// RFC 3339, and so the API's JSON, cannot write it, nor SQLite store it.
 func (s *Store) CreateAPIKey(ctx context.Context, k payment.APIKey) error {
+	if err := errors.Join(checkTime("created_at", k.CreatedAt), checkOptionalTime("expires_at", k.ExpiresAt),
+		checkOptionalTime("revoked_at", k.RevokedAt)); err != nil {
+		return err
+	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys
 		(id, workspace_id, name, scope, hash, prefix, created_at, expires_at, revoked_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -60,6 +65,9 @@ func (s *Store) ListAPIKeys(ctx context.Context, ws payment.WorkspaceID) ([]paym
 
 // RevokeAPIKey implements payment.KeyStore. Revoking a revoked key keeps the first revocation time.
 func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id string, at time.Time) error {
+	if err := checkTime("revoked_at", at); err != nil {
+		return err
+	}
 	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND workspace_id = $3`,
 		pgTime(at), id, string(ws))
 	if err != nil {
@@ -69,4 +77,20 @@ func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id str
 		return fmt.Errorf("%w: api key %s", payment.ErrNotFound, id)
 	}
 	return nil
+}
+
+// checkTime refuses a time outside the years 0001 to 9999 in UTC, which RFC 3339 cannot write.
+func checkTime(field string, t time.Time) error {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return &payment.ValidationError{Field: field, Reason: "must be between years 0001 and 9999 in UTC, not " + t.UTC().Format(time.RFC3339)}
+	}
+	return nil
+}
+
+// checkOptionalTime is checkTime for a time whose zero value means none.
+func checkOptionalTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	return checkTime(field, t)
 }
