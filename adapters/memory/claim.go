@@ -3,6 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -138,10 +139,23 @@ func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
 	return nil
 }
 
-// MarkSent implements payment.Claimer.
+// MarkSent implements payment.Claimer. An unknown payment is ErrNotFound, as on the SQL stores; a
+// payment that no longer needs a rail has no bookkeeping.
 func (s *Store) MarkSent(_ context.Context, id payment.ID, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var r *record
+	for _, d := range s.ws {
+		if r = d.payments[id]; r != nil {
+			break
+		}
+	}
+	switch {
+	case r == nil:
+		return fmt.Errorf("%w: payment %s", payment.ErrNotFound, id)
+	case !payment.MayNeedRail(r.p.Status):
+		return nil
+	}
 	s.work.rec(id, at).sent = true
 	return nil
 }

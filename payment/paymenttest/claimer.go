@@ -23,6 +23,7 @@ func ClaimerSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"SentAndPolled", testClaimSentAndPolled},
 		{"UpdateWork", testUpdateWork},
 		{"MarkSent", testMarkSent},
+		{"MarkSentUnknownOrFinished", testMarkSentUnknownOrFinished},
 		{"SubmittedOutside", testSubmittedOutside},
 		{"DueFromCreation", testDueFromCreation},
 		{"UpdateWorkKeepsSent", testUpdateWorkKeepsSent},
@@ -285,6 +286,20 @@ func testMarkSent(t *testing.T, s payment.Store, c payment.Claimer) {
 			assert.Equal(t, "timeout", g.LastError)
 		}
 	}
+}
+
+// testMarkSentUnknownOrFinished: marking a payment that does not exist is ErrNotFound; marking one
+// that no longer needs a rail changes nothing and is no error.
+func testMarkSentUnknownOrFinished(t *testing.T, s payment.Store, c payment.Claimer) {
+	e := NewEnv(t, s)
+	now := e.Clock.Now()
+	assert.ErrorIs(t, c.MarkSent(ctx, "pay_01JZZZZZZZZZZZZZZZZZZZZZZZ", now), payment.ErrNotFound)
+	done := e.MustAdvance(t, e.MustCreate(t), payment.StatusSettled)
+	require.NoError(t, c.MarkSent(ctx, done.ID, now))
+	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10, Methods: bankTransfer, Polled: bankTransfer}
+	got, err := c.Claim(ctx, q)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
 
 // testSubmittedOutside: a payment moved to processing by Service.SubmitOutside (a bank file) is never
