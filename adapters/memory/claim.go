@@ -115,17 +115,12 @@ func (s *Store) Claim(_ context.Context, q payment.ClaimQuery) ([]payment.Work, 
 }
 
 // UpdateWork implements payment.Claimer. The bookkeeping of a payment that no longer needs a rail
-// (settled, failed, cancelled) is dropped.
+// (settled, failed, cancelled) is dropped, and recording it is no error.
 func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.work.m[w.Payment.ID]
-	if rec == nil {
-		return payment.ErrNotFound
-	}
-	if rec.owner != w.Owner {
-		return payment.ErrConflict
-	}
+	// A finished payment first, whoever records it, as on the SQL stores: its bookkeeping may be gone
+	// already (its last owner recorded the end), and a processor whose lease ran out is told nothing.
 	if d, ok := s.ws[w.Payment.Workspace]; ok {
 		if r, ok := d.payments[w.Payment.ID]; ok {
 			if !payment.MayNeedRail(r.p.Status) {
@@ -133,6 +128,13 @@ func (s *Store) UpdateWork(_ context.Context, w payment.Work) error {
 				return nil
 			}
 		}
+	}
+	rec := s.work.m[w.Payment.ID]
+	if rec == nil {
+		return payment.ErrNotFound
+	}
+	if rec.owner != w.Owner {
+		return payment.ErrConflict
 	}
 	rec.until, rec.attempts, rec.lastError = w.Until, w.Attempts, w.LastError
 	rec.sent = !w.Resend && (rec.sent || w.Sent) // raised, never lowered but by Resend

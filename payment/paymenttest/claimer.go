@@ -24,6 +24,7 @@ func ClaimerSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"UpdateWork", testUpdateWork},
 		{"MarkSent", testMarkSent},
 		{"MarkSentUnknownOrFinished", testMarkSentUnknownOrFinished},
+		{"UpdateWorkOfAFinishedPayment", testUpdateWorkFinished},
 		{"SubmittedOutside", testSubmittedOutside},
 		{"DueFromCreation", testDueFromCreation},
 		{"UpdateWorkKeepsSent", testUpdateWorkKeepsSent},
@@ -300,6 +301,27 @@ func testMarkSentUnknownOrFinished(t *testing.T, s payment.Store, c payment.Clai
 	got, err := c.Claim(ctx, q)
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+// testUpdateWorkFinished: recording the work of a payment that no longer needs a rail is no error,
+// whoever records it: the processor that finished it, or one whose lease ran out before.
+func testUpdateWorkFinished(t *testing.T, s payment.Store, c payment.Claimer) {
+	e := NewEnv(t, s)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	now := e.Clock.Now()
+	q := payment.ClaimQuery{Owner: "a", Now: now, Until: now.Add(time.Minute), Limit: 10, Methods: bankTransfer}
+	a, err := c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Len(t, a, 1)
+	q.Owner, q.Now, q.Until = "b", now.Add(2*time.Minute), now.Add(3*time.Minute) // a's lease ran out
+	b, err := c.Claim(ctx, q)
+	require.NoError(t, err)
+	require.Len(t, b, 1)
+	e.MustAdvance(t, p, payment.StatusSettled)
+	b[0].Until = q.Now
+	require.NoError(t, c.UpdateWork(ctx, b[0]), "the owner")
+	a[0].Until = q.Now
+	require.NoError(t, c.UpdateWork(ctx, a[0]), "the owner before")
 }
 
 // testSubmittedOutside: a payment moved to processing by Service.SubmitOutside (a bank file) is never
