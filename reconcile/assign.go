@@ -104,7 +104,7 @@ func (m *matcher) assign() {
 		o := &m.out[pr.entry]
 		if pr.flags&flagEntryTie != 0 && !m.entryTied(pr) {
 			o.flags &^= flagEntryTie
-			if pr.flags&flagDeadTie == 0 {
+			if pr.flags&(flagDeadTie|flagTieCut) == 0 {
 				o.flags &^= flagAmbiguous
 			}
 		}

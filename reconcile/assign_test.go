@@ -212,3 +212,36 @@ func TestIDDoesNotHideAnotherPaymentsOwnReference(t *testing.T) {
 		})
 	}
 }
+
+// TestTieBeyondTheKeptCandidates: a line with more candidates than MaxCandidates, whose last kept
+// candidate is as good as the first one not kept, is never approved automatically: the one not kept
+// may be free. Seven lines take seven payroll payments by their end-to-end keys; the eighth line
+// quotes only the shared reference and fits the last two payments (one day off) equally well. It
+// was approved automatically with one of them, the other left unmatched.
+func TestTieBeyondTheKeptCandidates(t *testing.T) {
+	require.Equal(t, 8, reconcile.MaxCandidates, "the test is built for 8 kept candidates")
+	jan := func(d string) payment.Date { return payment.MustDate("2026-01-" + d) }
+	var ps []reconcile.Payment
+	var es []reconcile.Entry
+	for i := 1; i <= 9; i++ {
+		d := "15"
+		if i >= 8 {
+			d = "16"
+		}
+		ps = append(ps, pay(i, func(p *reconcile.Payment) { p.ValueDate = jan(d) }))
+		if i <= 7 {
+			es = append(es, entry("k"+string(rune('0'+i)), "", func(e *reconcile.Entry) { e.EndToEnd = pid(i).EndToEndKey() }))
+		}
+	}
+	es = append(es, entry("text", "INV-2024-001"))
+	ms := byEntry(t, match(t, reconcile.Options{DateWindow: 1}, []reconcile.Statement{statement(es...)}, ps))
+	require.Contains(t, ms, "text")
+	m := ms["text"]
+	assert.Equal(t, pid(8), m.PaymentID)
+	assert.Equal(t, reconcile.ScoreFuzzy, m.Score)
+	assert.Equal(t, reconcile.ReviewPending, m.Review)
+	assert.Equal(t, []string{"more payments fit this entry equally well than matching compares; a person must choose"}, m.Notes)
+	for i := 1; i <= 7; i++ {
+		assert.Equal(t, reconcile.ScoreExact, ms["k"+string(rune('0'+i))].Score)
+	}
+}

@@ -78,6 +78,7 @@ const (
 	flagDeadTie                     // a cancelled or failed payment fits the entry as well
 	flagWindow                      // a batch pair counts only the batch's payments inside the date window
 	flagNotes                       // set on outcomes: the entry names payments that are not candidates
+	flagTieCut                      // a candidate as good as this one is beyond the entry's MaxCandidates
 )
 
 // pair is one candidate (entry, payment or batch) with how well they fit.
@@ -114,7 +115,7 @@ type outcome struct {
 func (o *outcome) setPair(p *pair) {
 	o.pay, o.dist, o.start, o.end = p.pay, p.dist, p.start, p.end
 	o.crit, o.field, o.key = p.crit, p.field, p.key
-	o.flags = o.flags&flagNotes | p.flags&(flagBatch|flagEntryTie|flagDeadTie|flagWindow)
+	o.flags = o.flags&flagNotes | p.flags&(flagBatch|flagEntryTie|flagDeadTie|flagWindow|flagTieCut)
 }
 
 // stmtInfo is what matching derived from a statement's header.
@@ -916,6 +917,11 @@ func (w *worker) entry(ei int32, e *Entry, si int) {
 			}
 		}
 		if len(mine) > MaxCandidates {
+			// a tie with a candidate not kept cannot be told resolved later: it stays a tie
+			cut := &mine[MaxCandidates]
+			for i := MaxCandidates - 1; i >= 0 && sameFit(&mine[i], cut); i-- {
+				mine[i].flags |= flagTieCut
+			}
 			w.pairs = w.pairs[:start+MaxCandidates]
 		}
 	}

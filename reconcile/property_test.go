@@ -315,6 +315,7 @@ func bruteForce(w world) map[string]string {
 	}
 	var entries []*reconcile.Entry
 	byEntry := map[*reconcile.Entry][]bfPair{}
+	cut := map[*reconcile.Entry]bfPair{} // the best candidate an entry does not keep
 	for si := range w.stmts {
 		st := &w.stmts[si]
 		for ei := range st.Entries {
@@ -343,6 +344,9 @@ func bruteForce(w world) map[string]string {
 			slices.SortFunc(mine, byPair)
 			entries = append(entries, e)
 			byEntry[e] = mine[:min(len(mine), reconcile.MaxCandidates)] // the engine keeps MaxCandidates per entry
+			if len(mine) > reconcile.MaxCandidates {
+				cut[e] = mine[reconcile.MaxCandidates] // a kept pair as good as this one stays a tie
+			}
 		}
 	}
 	var pairs []bfPair
@@ -395,6 +399,9 @@ func bruteForce(w world) map[string]string {
 					payTie = true
 				}
 			}
+		}
+		if c, ok := cut[pr.e]; ok && c.fit(pr) == 0 {
+			payTie = true // not a tie of the payment, but as uncertain
 		}
 		score := reconcile.ScoreFuzzy
 		if pr.score == 3 && !entryTie && !payTie {

@@ -517,6 +517,8 @@ func (b *rowBuilder) match(r *Result, ei int32, e *Entry, si int) *Match {
 			b.notes = append(b.notes, strconv.Itoa(len(b.alts)+1)+" payments fit this entry equally well; a person must choose")
 		case o.flags&flagDeadTie != 0:
 			b.notes = append(b.notes, "a cancelled or failed payment fits this entry as well; a person must look")
+		case o.flags&flagTieCut != 0:
+			b.notes = append(b.notes, "more payments fit this entry equally well than matching compares; a person must choose")
 		default:
 			b.notes = append(b.notes, "another entry fits this payment equally well; a person must choose")
 		}
