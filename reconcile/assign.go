@@ -112,7 +112,7 @@ func (m *matcher) assign() {
 			o.flags |= flagAmbiguous
 		}
 	}
-	// entries that lost every candidate: say where their best one went
+	// entries that lost every candidate: say where their best one went, and whether to a better fit
 	for i := range hard {
 		pr := &hard[i]
 		if m.out[pr.entry].kind != outUnmatched {
@@ -120,8 +120,11 @@ func (m *matcher) assign() {
 		}
 		if _, ok := m.taken[pr.entry]; !ok {
 			code := hintTaken
-			if pr.flags&flagBatch != 0 {
+			switch {
+			case pr.flags&flagBatch != 0:
 				code = hintBatchTaken
+			case !m.lostToBetter(m.payEntry[pr.pay], pr):
+				code = hintTakenTie
 			}
 			m.taken[pr.entry] = hint{pay: pr.pay, code: code, crit: pr.crit, dist: pr.dist}
 		}

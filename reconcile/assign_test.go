@@ -245,3 +245,23 @@ func TestTieBeyondTheKeptCandidates(t *testing.T) {
 		assert.Equal(t, reconcile.ScoreExact, ms["k"+string(rune('0'+i))].Score)
 	}
 }
+
+// TestLostTieSaysEquallyWell: two lines fit one payment equally well; the one left unmatched says
+// its candidate went to a line that fits it equally well, as the matched line says another line
+// fits its payment equally well. It said the payment fit the other line better.
+func TestLostTieSaysEquallyWell(t *testing.T) {
+	r := match(t, reconcile.Options{}, []reconcile.Statement{statement(entry("l1", "INV-2024-001"), entry("l2", "INV-2024-001"))},
+		[]reconcile.Payment{pay(1)})
+	require.Len(t, r.Matches, 1)
+	require.Len(t, r.UnmatchedEntries, 1)
+	assert.Equal(t, []string{"another entry fits this payment equally well; a person must choose"}, r.Matches[0].Notes)
+	assert.Equal(t, []string{"candidate payment " + string(pid(1)) + " fits another entry equally well and went to it; a person must choose"},
+		r.UnmatchedEntries[0].Notes)
+
+	// a strictly better line still beats it
+	r = match(t, reconcile.Options{DateWindow: 1}, []reconcile.Statement{statement(entry("l1", "INV-2024-001"),
+		entry("l2", "INV-2024-001", func(e *reconcile.Entry) { e.ValueDate = payment.MustDate("2026-01-16") }))},
+		[]reconcile.Payment{pay(1)})
+	require.Len(t, r.UnmatchedEntries, 1)
+	assert.Equal(t, []string{"candidate payment " + string(pid(1)) + " fits another entry better"}, r.UnmatchedEntries[0].Notes)
+}

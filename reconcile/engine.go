@@ -229,6 +229,7 @@ const (
 	hintAccount                     // the reference names a payment on another account or direction
 	hintCrowd                       // more near misses than are worth listing; pay holds their count
 	hintBatchTaken                  // a candidate batch went to a better-fitting entry; pay is the batch
+	hintTakenTie                    // a candidate went to an entry it fits as well
 )
 
 func (m *matcher) numEntries() int { return int(m.starts[len(m.starts)-1]) }

@@ -583,6 +583,8 @@ func (r *Result) hintText(e *Entry, h *hint) string {
 		return "names " + name + ", which does not move money on this account in this direction"
 	case hintTaken:
 		return "candidate " + name + " fits another entry better"
+	case hintTakenTie:
+		return "candidate " + name + " fits another entry equally well and went to it; a person must choose"
 	}
 	s := "names " + name + ", but its amount is " + money(p.Amount, p.Currency)
 	if h.dist >= noDate {
