@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -64,9 +66,14 @@ func (s *Store) ListAPIKeys(ctx context.Context, ws payment.WorkspaceID) ([]paym
 }
 
 // RevokeAPIKey implements payment.KeyStore. Revoking a revoked key keeps the first revocation time.
+// An id that is not UTF-8 text or holds a NUL byte (a path segment such as %FF) names no key:
+// ErrNotFound, as on the other stores, where PostgreSQL would refuse the query.
 func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id string, at time.Time) error {
 	if err := checkTime("revoked_at", at); err != nil {
 		return err
+	}
+	if !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0 {
+		return fmt.Errorf("%w: api key %q", payment.ErrNotFound, id)
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND workspace_id = $3`,
 		pgTime(at), id, string(ws))

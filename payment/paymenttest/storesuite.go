@@ -572,6 +572,9 @@ func testAPIKeys(t *testing.T, s payment.Store) {
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	assert.ErrorIs(t, ks.RevokeAPIKey(ctx, "ws_01JZZZZZZZZZZZZZZZZZZZZZZZ", k.ID, Epoch), payment.ErrNotFound, "another workspace cannot revoke it")
+	for _, id := range []string{"key_\x00", "key_\xff", "key_" + w.ids.NewULID(Epoch)} { // %00, %FF in a URL path
+		assert.ErrorIs(t, ks.RevokeAPIKey(ctx, w.ws.ID, id, Epoch), payment.ErrNotFound, "no key %q", id)
+	}
 	require.NoError(t, ks.RevokeAPIKey(ctx, w.ws.ID, k.ID, Epoch.Add(time.Hour)))
 	got, err = ks.GetAPIKeyByHash(ctx, hash)
 	require.NoError(t, err)
