@@ -46,7 +46,9 @@ func (s *Store) PruneEvents(ctx context.Context, upTo int64, before time.Time, l
 		if err != nil {
 			return translate(err)
 		}
-		last, cut := int64(0), formatTime(before)
+		// An event occurred before the cut when its stored time (microseconds) is before the cut
+		// rounded up to a microsecond: T is before T+500ns.
+		last, cut := int64(0), formatBound(ceilMicro(before))
 		for rows.Next() {
 			var seq int64
 			var at string

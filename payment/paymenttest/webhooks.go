@@ -35,6 +35,28 @@ func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) 
 		testPruneDeliveries(t, s, h, p)
 	})
 	t.Run("PruneEvents", func(t *testing.T) { testPruneEvents(t, newStore(t)) })
+	t.Run("PruneEventsCutWithinAMicrosecond", func(t *testing.T) { testPruneEventsFineCut(t, newStore(t)) })
+}
+
+// testPruneEventsFineCut: an event occurred before a cut that is a fraction of a microsecond after it
+// (a dispatcher's clock has nanoseconds, stored times microseconds), so it goes.
+func testPruneEventsFineCut(t *testing.T, s payment.Store) {
+	el, _ := s.(payment.EventLog)
+	p, ok := s.(payment.EventPruner)
+	if el == nil || !ok {
+		t.Skip("store does not implement payment.EventLog and payment.EventPruner")
+	}
+	e := NewEnv(t, s)
+	e.MustCreate(t)
+	all, err := el.EventsAfter(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	n, err := p.PruneEvents(ctx, all[0].Seq, all[0].OccurredAt, 100)
+	require.NoError(t, err)
+	assert.Zero(t, n, "not before a cut at the same instant")
+	n, err = p.PruneEvents(ctx, all[0].Seq, all[0].OccurredAt.Add(500*time.Nanosecond), 100)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
 }
 
 // testPruneEvents: the head of the log goes, up to the given number and while older than the cut,
