@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -175,9 +174,14 @@ func decodeEndpointRequest(body []byte) (endpointMembers, *Error) {
 			m.Description, m.hasDescription = d.str("", k)
 		case "events":
 			m.Events = []payment.EventType{}
+			// A set, not a search of the list: 130,000 distinct names in a 1 MiB body took
+			// seconds of CPU compared with each other.
+			seen := make(map[payment.EventType]struct{})
 			m.hasEvents = d.array(k, "an array of event types", func(i int) {
 				s, _ := d.str("", index(k, i))
-				if t := payment.EventType(s); !slices.Contains(m.Events, t) {
+				t := payment.EventType(s)
+				if _, dup := seen[t]; !dup {
+					seen[t] = struct{}{}
 					m.Events = append(m.Events, t)
 				}
 			})
