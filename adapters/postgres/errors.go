@@ -13,7 +13,8 @@ import (
 
 // translate turns driver errors into the payment package's classes: no rows is ErrNotFound, a unique
 // violation ErrDuplicate, a foreign key violation (unknown workspace or account) ErrNotFound, a check
-// violation ErrInvalid. The driver's error stays in the chain.
+// violation or text PostgreSQL cannot hold (NUL, invalid UTF-8) ErrInvalid. The driver's error stays
+// in the chain.
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -32,6 +33,8 @@ func translate(err error) error {
 		return fmt.Errorf("%w: workspace or account does not exist: %w", payment.ErrNotFound, err)
 	case "23000", "23502", "23514": // integrity_constraint_violation (append-only history), not_null, check
 		return fmt.Errorf("%w: %w", payment.ErrInvalid, err)
+	case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+		return fmt.Errorf("%w: text with a NUL byte or invalid UTF-8, which PostgreSQL cannot store: %w", payment.ErrInvalid, err)
 	}
 	return fmt.Errorf("postgres: %w", err)
 }
