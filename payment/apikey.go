@@ -34,8 +34,11 @@ func (s Scope) rank() int {
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return s.rank() > 0 }
 
-// Allows reports whether a key of scope s may do what needs scope need.
-func (s Scope) Allows(need Scope) bool { return s.rank() > 0 && s.rank() >= need.rank() }
+// Allows reports whether a key of scope s may do what needs scope need. A need that is not a known
+// scope (a typo) is allowed to no key.
+func (s Scope) Allows(need Scope) bool {
+	return s.rank() > 0 && need.rank() > 0 && s.rank() >= need.rank()
+}
 
 // APIKey is a workspace's API key. Only a hash of the secret is stored.
 type APIKey struct {

@@ -21,3 +21,15 @@ func TestCheckKeyName(t *testing.T) {
 		assert.Equal(t, "name", fe[0].Field)
 	}
 }
+
+// A scope nobody knows, asked for by a mistyped route, is allowed to no key: a typo must not open
+// an endpoint to every key.
+func TestScopeAllows(t *testing.T) {
+	assert.True(t, payment.ScopeAdmin.Allows(payment.ScopeReadWrite))
+	assert.True(t, payment.ScopeReadWrite.Allows(payment.ScopeReadWrite))
+	assert.False(t, payment.ScopeReadOnly.Allows(payment.ScopeReadWrite))
+	assert.False(t, payment.Scope("root").Allows(payment.ScopeReadOnly))
+	for _, need := range []payment.Scope{"", "write", "Admin"} {
+		assert.False(t, payment.ScopeAdmin.Allows(need), "%q", need)
+	}
+}

@@ -172,14 +172,18 @@ func (h *Handler) handleAs(pattern string, e endpoint, secret bool) {
 	}))
 }
 
-// Mount adds an extra endpoint. It panics if the pattern has no method or conflicts with a route
-// already registered: a programming error, found at start-up.
+// Mount adds an extra endpoint. It panics if the pattern has no method, conflicts with a route
+// already registered, or the scope is not a known one: a programming error, found at start-up.
 func (h *Handler) Mount(rt Route) {
 	method, _, ok := strings.Cut(rt.Pattern, " ")
 	if !ok || method == "" || method != strings.ToUpper(method) || rt.Handler == nil {
 		panic("httpapi: Mount needs a pattern \"METHOD /path\" and a handler, got " + rt.Pattern)
 	}
 	need := rt.Scope
+	if need != "" && !need.Valid() {
+		panic(fmt.Sprintf("httpapi: Mount of %q: scope %q is not %s, %s or %s", rt.Pattern, need,
+			payment.ScopeReadOnly, payment.ScopeReadWrite, payment.ScopeAdmin))
+	}
 	if need == "" {
 		need = payment.ScopeReadWrite
 		if method == http.MethodGet || method == http.MethodHead {

@@ -155,6 +155,9 @@ func TestMount(t *testing.T) {
 
 	assert.Panics(t, func() { f.h.Mount(httpapi.Route{Pattern: "/v1/no-method", Handler: http.NotFoundHandler()}) })
 	assert.Panics(t, func() { f.h.Mount(httpapi.Route{Pattern: "POST /v1/payments", Handler: http.NotFoundHandler()}) })
+	assert.PanicsWithValue(t, `httpapi: Mount of "POST /v1/typo": scope "write" is not read-only, read-write or admin`, func() {
+		f.h.Mount(httpapi.Route{Pattern: "POST /v1/typo", Scope: "write", Handler: http.NotFoundHandler()})
+	}, "a mistyped scope is found at start-up, not left to let every key in")
 }
 
 // failingStore fails reads with an internal error, as a broken database would.
