@@ -123,12 +123,32 @@ func (m *matcher) assign() {
 			switch {
 			case pr.flags&flagBatch != 0:
 				code = hintBatchTaken
+				if m.batchTakenAsWell(pr) {
+					code = hintBatchTakenTie
+				}
 			case !m.lostToBetter(m.payEntry[pr.pay], pr):
 				code = hintTakenTie
 			}
 			m.taken[pr.entry] = hint{pay: pr.pay, code: code, crit: pr.crit, dist: pr.dist}
 		}
 	}
+}
+
+// batchTakenAsWell reports whether the batch of pr, whose entry did not get it, went whole to an
+// entry that fits it no better.
+func (m *matcher) batchTakenAsWell(pr *pair) bool {
+	e, s := m.entry(pr.entry)
+	taker := int32(-1)
+	m.batchMembers(pr.pay, e, s, pr.flags&flagWindow != 0, func(p int32) {
+		if taker < 0 {
+			taker = m.payEntry[p]
+		}
+	})
+	if taker < 0 {
+		return false
+	}
+	o := &m.out[taker]
+	return o.flags&flagBatch != 0 && o.pay == pr.pay && !m.lostToBetter(taker, pr)
 }
 
 // identified reports whether the entry of pr names its payment by the payment's id or end-to-end

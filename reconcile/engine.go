@@ -222,14 +222,15 @@ type hint struct {
 
 // Hint codes.
 const (
-	hintWeak       uint8 = iota + 1 // the reference matches, but neither amount nor date
-	hintStatus                      // the reference names a payment that is not processing or settled
-	hintTaken                       // a candidate went to a better-fitting entry
-	hintCurrency                    // the reference names a payment in another currency
-	hintAccount                     // the reference names a payment on another account or direction
-	hintCrowd                       // more near misses than are worth listing; pay holds their count
-	hintBatchTaken                  // a candidate batch went to a better-fitting entry; pay is the batch
-	hintTakenTie                    // a candidate went to an entry it fits as well
+	hintWeak          uint8 = iota + 1 // the reference matches, but neither amount nor date
+	hintStatus                         // the reference names a payment that is not processing or settled
+	hintTaken                          // a candidate went to a better-fitting entry
+	hintCurrency                       // the reference names a payment in another currency
+	hintAccount                        // the reference names a payment on another account or direction
+	hintCrowd                          // more near misses than are worth listing; pay holds their count
+	hintBatchTaken                     // a candidate batch went to a better-fitting entry; pay is the batch
+	hintTakenTie                       // a candidate went to an entry it fits as well
+	hintBatchTakenTie                  // a candidate batch went to an entry it fits as well; pay is the batch
 )
 
 func (m *matcher) numEntries() int { return int(m.starts[len(m.starts)-1]) }

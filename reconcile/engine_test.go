@@ -266,7 +266,8 @@ func TestBatchBooking(t *testing.T) {
 		assert.Equal(t, reconcile.ScoreFuzzy, m.Score, "never approved automatically")
 		assert.Equal(t, reconcile.ReviewPending, m.Review)
 		require.Len(t, r.UnmatchedEntries, 1)
-		assert.Equal(t, []string{"candidate batch " + string(bat) + " fits another entry better"}, r.UnmatchedEntries[0].Notes)
+		assert.Equal(t, []string{"candidate batch " + string(bat) + " fits another entry equally well and went to it; a person must choose"},
+			r.UnmatchedEntries[0].Notes, "as the matched line says another line fits its batch equally well")
 	})
 	t.Run("a payment as good as the batch is its alternative, in any payment order", func(t *testing.T) {
 		// The line names the batch (of one payment, P1) and the reference of P2, of the same amount

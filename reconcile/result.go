@@ -571,6 +571,8 @@ func (r *Result) hintText(e *Entry, h *hint) string {
 		return "names " + strconv.Itoa(int(h.pay)) + " payments that do not qualify (shared reference, other currency, account or status)"
 	case hintBatchTaken:
 		return "candidate batch " + string(r.m.refs.batches[h.pay].id) + " fits another entry better"
+	case hintBatchTakenTie:
+		return "candidate batch " + string(r.m.refs.batches[h.pay].id) + " fits another entry equally well and went to it; a person must choose"
 	}
 	p := &r.m.pays[h.pay]
 	name := "payment " + string(p.ID)
