@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,6 +105,15 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string, plan Plan, a
 	case "", ApprovalNone, ApprovalRequired, ApprovalThreshold:
 	default:
 		errs.add("approval", "unknown mode "+quote(string(approval.Mode)))
+	}
+	for _, c := range slices.Sorted(maps.Keys(approval.Thresholds)) {
+		switch t := approval.Thresholds[c]; {
+		case !c.Valid():
+			errs.add("approval.thresholds", quote(string(c))+" is not an ISO 4217 currency code")
+		case t < 0:
+			errs.add("approval.thresholds", string(c)+": "+strconv.FormatInt(t, 10)+
+				" is negative; a threshold is the least amount, in minor units, that needs approval")
+		}
 	}
 	if err := errs.join(); err != nil {
 		return Workspace{}, err

@@ -556,3 +556,32 @@ func TestCreateWorkspaceName(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Acme Lojistik A.Ş.", w.Name)
 }
+
+// TestCreateWorkspaceThresholds: an approval threshold is for a currency payments can have, and is
+// not negative. A lower-case code matched no payment, so every payment needed approval, silently.
+func TestCreateWorkspaceThresholds(t *testing.T) {
+	svc := payment.NewService(memory.New(), payment.Options{})
+	for _, tc := range []struct {
+		name       string
+		thresholds map[payment.Currency]int64
+		reason     string
+	}{
+		{"lower-case code", map[payment.Currency]int64{"try": 100000}, `"try" is not an ISO 4217 currency code`},
+		{"unknown code", map[payment.Currency]int64{"XYZ": 100000}, `"XYZ" is not an ISO 4217 currency code`},
+		{"negative", map[payment.Currency]int64{"TRY": -1}, "TRY: -1 is negative; a threshold is the least amount, in minor units, that needs approval"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.CreateWorkspace(ctx, "Acme", payment.PlanStarter,
+				payment.ApprovalPolicy{Mode: payment.ApprovalThreshold, Thresholds: tc.thresholds})
+			var ve *payment.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, "approval.thresholds", ve.Field)
+			assert.Equal(t, tc.reason, ve.Reason)
+		})
+	}
+	w, err := svc.CreateWorkspace(ctx, "Acme", payment.PlanStarter,
+		payment.ApprovalPolicy{Mode: payment.ApprovalThreshold, Thresholds: map[payment.Currency]int64{"TRY": 0, "EUR": 500000}})
+	require.NoError(t, err)
+	assert.True(t, w.Approval.Requires(payment.Amount{Minor: 1, Currency: "TRY"}), "0: every TRY payment")
+	assert.False(t, w.Approval.Requires(payment.Amount{Minor: 499999, Currency: "EUR"}))
+}
