@@ -212,6 +212,10 @@ type MemoryResponseStore struct {
 	// pops from the front. A key appears again when its record is replaced; stale entries are skipped.
 	order []queued
 	head  int
+	// stale counts the entries of order whose record was replaced or released since. They hold
+	// their keys until popped, and a client sending keyed requests that are released (invalid
+	// input) could otherwise fill the queue for a whole TTL beyond MaxBytes; sweep drops them.
+	stale int
 }
 
 type queued struct {
@@ -260,7 +264,27 @@ func (s *MemoryResponseStore) pop() (queued, *StoredResponse) {
 	if r, ok := s.recs[q.key]; ok && r.CreatedAt.Equal(q.at) {
 		return q, r
 	}
+	s.stale--
 	return q, nil
+}
+
+// sweep rebuilds the queue without its stale entries once they outnumber the records (and a
+// constant): the queue stays within a small multiple of the records, at a constant cost per call
+// on average.
+func (s *MemoryResponseStore) sweep() {
+	if s.stale <= len(s.recs)+1024 {
+		return
+	}
+	live := s.order[:0]
+	for _, q := range s.order[s.head:] {
+		if r, ok := s.recs[q.key]; ok && r.CreatedAt.Equal(q.at) {
+			live = append(live, q)
+		}
+	}
+	clear(s.order[len(live):])
+	s.order, s.head = live, 0
+	// A record replaced by one created at the same instant is listed twice, both entries live.
+	s.stale = len(live) - len(s.recs)
 }
 
 // compact gives back the front of the queue once most of it is popped.
@@ -274,11 +298,13 @@ func (s *MemoryResponseStore) compact() {
 func (s *MemoryResponseStore) put(key string, r *StoredResponse) {
 	if old, ok := s.recs[key]; ok {
 		s.bytes -= recordSize(key, old)
+		s.stale++
 	}
 	s.recs[key] = r
 	s.bytes += recordSize(key, r)
 	s.order = append(s.order, queued{key: key, at: r.CreatedAt})
 	s.shrink()
+	s.sweep()
 }
 
 // shrink drops the oldest finished records while the store holds more than MaxBytes. A request
@@ -335,6 +361,8 @@ func (s *MemoryResponseStore) Release(_ context.Context, key string, claimedAt t
 	defer s.mu.Unlock()
 	if r := s.claim(key, claimedAt); r != nil {
 		s.drop(key, r)
+		s.stale++
+		s.sweep()
 	}
 	return nil
 }
