@@ -75,12 +75,16 @@
 //
 // # Runs
 //
-// Service keeps reconciliation runs (one account, one period) in a Store: Import adds statements
-// (an entry already in the run, by Entry.Fingerprint, is not added twice) and matches every open
-// entry; Approve, Reject, Map, Dismiss and Unmatch are the review actions; Finalize moves the matched
-// payments to reconciled through payment.Service (processing ones through settled), closes the run
-// and publishes a reconciliation.completed event. Unmatch on a finalized run undoes a match
-// (payment.Service.Unreconcile) with the actor and reason in the payment's history.
+// Service keeps reconciliation runs (one account, one period) in a Store. An account has at most
+// one run not finalized yet for any day: CreateRun refuses a period that overlaps an open or
+// finalizing run of the account (a *RunOverlapError, a payment.ErrConflict), since both would book
+// the same entries and payments; see CreateRun for what the Store does not enforce. Import adds
+// statements (an entry already in the run, by Entry.Fingerprint, is not added twice) and matches
+// every open entry; Approve, Reject, Map, Dismiss and Unmatch are the review actions; Finalize
+// moves the matched payments to reconciled through payment.Service (processing ones through
+// settled), closes the run and publishes a reconciliation.completed event. Unmatch on a finalized
+// run undoes a match (payment.Service.Unreconcile) with the actor and reason in the payment's
+// history.
 //
 // # Reports and the offline run
 //

@@ -17,6 +17,8 @@ var (
 	ErrOpenItems = errors.New("reconcile: the run has open items")
 	// ErrReview: the entry's state does not allow this review action.
 	ErrReview = errors.New("reconcile: not allowed in the entry's state")
+	// ErrRunOverlap: CreateRun refused a period that overlaps a run of the account not finalized yet.
+	ErrRunOverlap = errors.New("reconcile: the period overlaps another run")
 )
 
 // RunStatusError is an action refused because of the run's status. It matches ErrRunClosed.
@@ -79,4 +81,28 @@ func (e *OpenItemsError) Error() string {
 // Is matches ErrOpenItems and payment.ErrInvalidTransition.
 func (e *OpenItemsError) Is(target error) bool {
 	return target == ErrOpenItems || target == payment.ErrInvalidTransition
+}
+
+// RunOverlapError is a run CreateRun refused: its period overlaps that of Run, a run of the same
+// account that is not finalized yet (open or finalizing). Both would import the same entries and
+// match the same payments, and the one finalized second could never be. It matches ErrRunOverlap and
+// payment.ErrConflict.
+type RunOverlapError struct {
+	Account  payment.AccountID
+	From, To payment.Date // the period asked for
+	// Run is the run it overlaps, with its status and period.
+	Run            RunID
+	Status         RunStatus
+	RunFrom, RunTo payment.Date
+}
+
+func (e *RunOverlapError) Error() string {
+	return fmt.Sprintf("reconcile: the period %s to %s overlaps run %s of account %s, which is %s (period %s to %s): "+
+		"finalize that run first, or choose a period that does not overlap it",
+		e.From, e.To, e.Run, e.Account, e.Status, e.RunFrom, e.RunTo)
+}
+
+// Is matches ErrRunOverlap and payment.ErrConflict.
+func (e *RunOverlapError) Is(target error) bool {
+	return target == ErrRunOverlap || target == payment.ErrConflict
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/orkesta/orkesta/payment"
@@ -41,6 +42,7 @@ type Service struct {
 	opts     ServiceOptions
 	versions RunVersioner // the store, when it tells a run's version: then runs are kept in runs
 	runs     runCache
+	creating sync.Mutex // held by CreateRun from its overlap check until the run is stored
 }
 
 // NewService returns a Service on the payment service and a run store.
@@ -64,6 +66,14 @@ type RunRequest struct {
 func (s *Service) now() time.Time { return s.payments.Clock().Now().UTC().Truncate(time.Microsecond) }
 
 // CreateRun starts an open run for one account and period.
+//
+// A period that overlaps that of a run of the same account that is not finalized yet (open or
+// finalizing) is refused with a *RunOverlapError naming that run, its status and period (it matches
+// payment.ErrConflict): both runs would import the same entries and match the same payments, and the
+// one finalized second could never be. Finalized runs, and runs of other accounts, do not stand in the
+// way. Calls to one Service are checked one after the other; the Store does not enforce the rule, so
+// two Services on one database (several instances of a server) that create overlapping runs at the
+// same moment can both succeed.
 func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req RunRequest, actor string) (Run, error) {
 	var errs []error
 	bad := func(field, reason string) {
@@ -86,6 +96,11 @@ func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req Run
 	if err := errors.Join(errs...); err != nil {
 		return Run{}, err
 	}
+	s.creating.Lock()
+	defer s.creating.Unlock()
+	if err := s.checkOverlap(ctx, ws, &req); err != nil {
+		return Run{}, err
+	}
 	now := s.now()
 	r := Run{ID: RunID(s.payments.NewID(PrefixRun)), Workspace: ws, Account: req.Account, From: req.From, To: req.To,
 		DateWindow: req.DateWindow, Status: RunOpen, Entries: []RunEntry{}, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
@@ -96,6 +111,23 @@ func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req Run
 	}
 	s.keep(&r)
 	return r, nil
+}
+
+// checkOverlap refuses a period that overlaps a run of the account that is not finalized yet.
+func (s *Service) checkOverlap(ctx context.Context, ws payment.WorkspaceID, req *RunRequest) error {
+	for _, status := range []RunStatus{RunOpen, RunFinalizing} {
+		runs, err := s.store.ListRuns(ctx, ws, RunFilter{Account: req.Account, Status: status})
+		if err != nil {
+			return err
+		}
+		for i := range runs {
+			if r := &runs[i]; r.From <= req.To && r.To >= req.From {
+				return &RunOverlapError{Account: req.Account, From: req.From, To: req.To,
+					Run: r.ID, Status: r.Status, RunFrom: r.From, RunTo: r.To}
+			}
+		}
+	}
+	return nil
 }
 
 // GetRun returns a run. A run that is not in the workspace is a *payment.NotFoundError of kind "run"

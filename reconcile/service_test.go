@@ -898,3 +898,81 @@ func TestCreateRunValidates(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"account": true, "to": true, "date_window": true}, fields)
 }
+
+// TestCreateRunRefusesAPeriodOverlappingAnUnfinalizedRun: a second run of the account whose period
+// overlaps an open or finalizing run is refused, naming that run, its status and period. Before, it
+// was created: both runs imported the same entries and matched the same payments, and the second
+// could never be finalized ("reconciled by someone else").
+func TestCreateRunRefusesAPeriodOverlappingAnUnfinalizedRun(t *testing.T) {
+	f := newFixture(t)
+	_, _, run := f.twoMatched(payment.StatusProcessing, payment.StatusSettled) // January, open
+	create := func(acct payment.AccountID, from, to string) (reconcile.Run, error) {
+		return f.svc.CreateRun(f.ctx, f.ws, reconcile.RunRequest{Account: acct,
+			From: payment.MustDate(from), To: payment.MustDate(to)}, "b")
+	}
+	refused := func(t *testing.T, err error, status reconcile.RunStatus) {
+		t.Helper()
+		require.ErrorIs(t, err, payment.ErrConflict)
+		assert.ErrorIs(t, err, reconcile.ErrRunOverlap)
+		var ov *reconcile.RunOverlapError
+		require.ErrorAs(t, err, &ov)
+		assert.Equal(t, reconcile.RunOverlapError{Account: f.env.Own.ID, From: payment.MustDate("2026-01-31"),
+			To: payment.MustDate("2026-02-27"), Run: run.ID, Status: status,
+			RunFrom: payment.MustDate("2026-01-01"), RunTo: payment.MustDate("2026-01-31")}, *ov)
+		assert.EqualError(t, err, "reconcile: the period 2026-01-31 to 2026-02-27 overlaps run "+string(run.ID)+
+			" of account "+string(f.env.Own.ID)+", which is "+string(status)+" (period 2026-01-01 to 2026-01-31): "+
+			"finalize that run first, or choose a period that does not overlap it")
+	}
+
+	_, err := create(f.env.Own.ID, "2026-01-31", "2026-02-27")
+	refused(t, err, reconcile.RunOpen)
+	_, err = create(f.env.Own.ID, "2026-01-10", "2026-01-12")
+	assert.ErrorIs(t, err, reconcile.ErrRunOverlap, "a period inside the run's")
+	_, err = create(f.env.Own.ID, "2025-12-01", "2026-03-31")
+	assert.ErrorIs(t, err, reconcile.ErrRunOverlap, "a period around the run's")
+
+	other, err := create(f.env.OwnEUR.ID, "2026-01-01", "2026-01-31")
+	require.NoError(t, err, "another account's run does not stand in the way")
+	_, err = create(f.env.OwnEUR.ID, "2026-01-15", "2026-01-20")
+	assert.ErrorIs(t, err, reconcile.ErrRunOverlap)
+	assert.NotEmpty(t, other.ID)
+
+	f.flaky.mu.Lock()
+	f.flaky.failAt = f.flaky.n + 2 // settle the processing payment, then fail reconciling it
+	f.flaky.mu.Unlock()
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.ErrorIs(t, err, errDisk)
+	_, err = create(f.env.Own.ID, "2026-01-31", "2026-02-27")
+	refused(t, err, reconcile.RunFinalizing)
+
+	_, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.NoError(t, err)
+	_, err = create(f.env.Own.ID, "2026-01-01", "2026-01-31")
+	require.NoError(t, err, "a finalized run does not stand in the way")
+	_, err = create(f.env.Own.ID, "2026-02-01", "2026-02-28")
+	require.NoError(t, err, "the next period does not overlap")
+}
+
+// TestConcurrentCreateRunsMakeOneRun: overlapping runs created at the same moment through one
+// Service make one run; the others are refused.
+func TestConcurrentCreateRunsMakeOneRun(t *testing.T) {
+	f := newFixture(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = f.svc.CreateRun(f.ctx, f.ws, reconcile.RunRequest{Account: f.env.Own.ID,
+				From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-31")}, "a")
+		})
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		if err == nil {
+			created++
+		} else {
+			assert.ErrorIs(t, err, reconcile.ErrRunOverlap)
+		}
+	}
+	assert.Equal(t, 1, created)
+}

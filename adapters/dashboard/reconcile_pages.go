@@ -238,8 +238,12 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 				info.Summary.Entries, strconv.FormatFloat(info.Summary.MatchRate*100, 'f', 1, 64)+"%", note))
 			return
 		}
+		var overlap *reconcile.RunOverlapError
 		fe := payment.FieldErrors(err)
-		if len(fe) == 0 {
+		switch {
+		case errors.As(err, &overlap): // another run of the account covers some of the period
+			addFieldError(v.Errors, "period", capitalize(plain(overlap))+".")
+		case len(fe) == 0:
 			h.serverError(w, r, s, err)
 			return
 		}

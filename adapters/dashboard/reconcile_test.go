@@ -47,13 +47,20 @@ func TestReconciliationPages(t *testing.T) {
 	})
 
 	t.Run("a CSV export that names no currency is in the account's", func(t *testing.T) {
+		fee := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 4400, "INV-R-8" }),
+			payment.StatusSettled)
 		csv := "Hesap Hareketleri\nIBAN: TR33 0006 1005 1978 6457 8413 26\n\nTarih;Valör;Açıklama;Tutar;Bakiye\n" +
-			"15.01.2026;15.01.2026;GİDEN EFT INV-R-7;-43,00;957,00\n"
+			"15.01.2026;15.01.2026;GİDEN EFT INV-R-8;-44,00;957,00\n"
 		code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
 			"to": {"2026-01-31"}, "window": {"0"}}, "statement", "ocak.csv", csv)
 		require.Equal(t, http.StatusOK, code, body)
-		assert.Contains(t, body, string(other.ID), "the entry matched the payment")
+		assert.Contains(t, body, string(fee.ID), "the entry matched the payment")
 		assert.NotContains(t, body, "currency unknown")
+		// finalized, the run leaves January to the next one
+		m := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+/finalize)"`).FindStringSubmatch(body)
+		require.Len(t, m, 2)
+		_, body = c.post(m[1], nil)
+		require.Contains(t, body, "Run finalized")
 	})
 
 	var runURL string
@@ -512,6 +519,17 @@ func TestStatementFormSentTwiceStartsOneRun(t *testing.T) {
 	}
 	assert.Len(t, runs, 1, "one run")
 
-	other := upload(statementFor(":61:2601160116D42,00NTRFNONREF", ":86:another day"))
-	assert.NotEqual(t, runOf.FindStringSubmatch(first)[1], runOf.FindStringSubmatch(other)[1], "another file, another run")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"token": {m[1]}, "account": {string(e.Own.ID)},
+		"from": {"2026-01-10"}, "to": {"2026-02-10"}, "window": {"0"}}, "statement", "jan.sta",
+		statementFor(":61:2601160116D42,00NTRFNONREF", ":86:another day"))
+	assert.Equal(t, http.StatusUnprocessableEntity, code)
+	assert.Contains(t, body, `id="period-error">The period 2026-01-10 to 2026-02-10 overlaps run `+
+		strings.TrimPrefix(runOf.FindStringSubmatch(first)[1], "/reconciliation/runs/")+" of account "+string(e.Own.ID)+
+		", which is open (period 2026-01-01 to 2026-01-31): finalize that run first, or choose a period that does not overlap it.",
+		"another file of an overlapping period: refused under the period, naming the open run")
+	_, list = c.get("/reconciliation")
+	for _, l := range regexp.MustCompile(`href="/reconciliation/runs/(run_\w+)"`).FindAllStringSubmatch(list, -1) {
+		runs[l[1]] = true
+	}
+	assert.Len(t, runs, 1, "no other run")
 }

@@ -30,6 +30,7 @@ const (
 	CodeRunClosed        = "run_closed"         // 409: the run is finalized (or finalizing) and read-only
 	CodeRunHasOpenItems  = "run_has_open_items" // 409: finalize while entries are proposed, unmatched or anomalies
 	CodeReviewNotAllowed = "review_not_allowed" // 409: the entry's state does not take this review action
+	CodeRunOverlaps      = "run_overlaps"       // 409: create a run whose period overlaps an unfinalized run of the account
 	CodeNotAcceptable    = "not_acceptable"     // 406: Accept names no report format the API writes
 )
 
@@ -66,7 +67,8 @@ type ReconciliationOptions struct {
 // form; its format is detected from its content. A file that is no statement is 422 not_a_statement,
 // one with errors 422 statement_invalid with every problem (line or cell, field, reason) in errors;
 // nothing is imported then. Run states map to 409: run_closed (a finalized run is read-only),
-// review_not_allowed (the entry's state does not take the action), run_has_open_items (finalize).
+// review_not_allowed (the entry's state does not take the action), run_has_open_items (finalize),
+// run_overlaps (a new run's period overlaps a run of the account that is not finalized).
 func ReconciliationRoutes(runs *reconcile.Service, opts ReconciliationOptions) []Route {
 	if opts.MaxStatementBytes <= 0 {
 		opts.MaxStatementBytes = DefaultMaxStatementBytes
@@ -106,11 +108,14 @@ func (rc *reconRoutes) reconError(err error) error {
 		return nil
 	}
 	var (
-		open   *reconcile.OpenItemsError
-		closed *reconcile.RunStatusError
-		rev    *reconcile.ReviewError
+		open    *reconcile.OpenItemsError
+		closed  *reconcile.RunStatusError
+		rev     *reconcile.ReviewError
+		overlap *reconcile.RunOverlapError
 	)
 	switch {
+	case errors.As(err, &overlap):
+		return newError(http.StatusConflict, TypeInvalidRequest, CodeRunOverlaps, strings.TrimPrefix(overlap.Error(), "reconcile: "))
 	case errors.As(err, &open):
 		return newError(http.StatusConflict, TypeInvalidRequest, CodeRunHasOpenItems,
 			strings.TrimPrefix(open.Error(), "reconcile: ")+

@@ -78,12 +78,18 @@ func (f *reconFixture) pay(t *testing.T, amount int64, ref string, status paymen
 	return f.env.MustAdvance(t, p, status)
 }
 
-// run creates an open January run of the Own account through the service and imports statement (if
+// run creates an open January run of the account through the service and imports statement (if
 // any) into it.
 func (f *reconFixture) run(t *testing.T, ws payment.WorkspaceID, acct payment.AccountID, statement string) reconcile.Run {
 	t.Helper()
-	r, err := f.runs.CreateRun(ctx, ws, reconcile.RunRequest{Account: acct, From: payment.MustDate("2026-01-01"),
-		To: payment.MustDate("2026-01-31")}, "setup")
+	return f.runIn(t, ws, acct, "2026-01-01", "2026-01-31", statement)
+}
+
+// runIn is run over another period: an account has one run not finalized for any day.
+func (f *reconFixture) runIn(t *testing.T, ws payment.WorkspaceID, acct payment.AccountID, from, to, statement string) reconcile.Run {
+	t.Helper()
+	r, err := f.runs.CreateRun(ctx, ws, reconcile.RunRequest{Account: acct, From: payment.MustDate(from),
+		To: payment.MustDate(to)}, "setup")
 	require.NoError(t, err)
 	if statement == "" {
 		return r
@@ -95,9 +101,10 @@ func (f *reconFixture) run(t *testing.T, ws payment.WorkspaceID, acct payment.Ac
 	return r
 }
 
-// scenario is a fresh open run with one entry in each reviewable state, a payment to map the
-// unmatched entry to, and a second run whose only entry matched exactly (ready to finalize). Its
-// amounts and references are unique, so scenarios never match each other's payments.
+// scenario is a fresh open January run with one entry in each reviewable state, a payment to map the
+// unmatched entry to, and a December run whose only entry matched exactly (ready to finalize). Its
+// amounts and references are unique, so scenarios never match each other's payments. A fixture
+// holds one scenario: its runs stand in the way of another's (same account and periods).
 type scenario struct {
 	run, closable            reconcile.RunID
 	exact, proposed, unmatch string // fingerprints
@@ -117,8 +124,11 @@ func (f *reconFixture) scenario(t *testing.T) scenario {
 		":61:2601150115D"+amt(1)+"NTRF"+ref(1), ":86:Fatura "+ref(1),
 		":61:2601150115D"+amt(2)+"NTRFNONREF", ":86:EFT odemesi",
 		":61:2601150115D"+amt(3)+"NTRFNONREF", ":86:Masraf"))
-	f.pay(t, base+5, ref(5), payment.StatusSettled)
-	closable := f.run(t, f.env.Workspace.ID, f.env.Own.ID, mt940(":61:2601150115D"+amt(5)+"NTRF"+ref(5), ":86:Fatura "+ref(5)))
+	f.env.MustAdvance(t, f.env.MustCreate(t, func(r *payment.Request) {
+		r.Amount, r.Reference, r.ValueDate = base+5, ref(5), payment.MustDate("2025-12-15")
+	}), payment.StatusSettled)
+	closable := f.runIn(t, f.env.Workspace.ID, f.env.Own.ID, "2025-12-01", "2025-12-31",
+		mt940(":61:2512151215D"+amt(5)+"NTRF"+ref(5), ":86:Fatura "+ref(5)))
 	return scenario{run: r.ID, closable: closable.ID, spare: spare.ID,
 		exact: entryWith(t, r, base+1).Fingerprint, proposed: entryWith(t, r, base+2).Fingerprint,
 		unmatch: entryWith(t, r, base+3).Fingerprint}
@@ -168,7 +178,22 @@ func (f *reconFixture) uploadOne(t *testing.T, file, query string) reconcile.Ent
 	got, err := f.runs.GetRun(context.Background(), f.env.Workspace.ID, run.ID)
 	require.NoError(t, err)
 	require.Len(t, got.Entries, 1)
+	f.finish(t, got)
 	return got.Entries[0].Entry
+}
+
+// finish resolves every open entry of the run without a payment and finalizes it, so that the
+// account's next run may cover the same days.
+func (f *reconFixture) finish(t *testing.T, r reconcile.Run) {
+	t.Helper()
+	for _, e := range r.Entries {
+		if e.Decision.State.Open() {
+			_, err := f.runs.Dismiss(ctx, r.Workspace, r.ID, e.Entry.Fingerprint, "setup", "test entry")
+			require.NoError(t, err)
+		}
+	}
+	_, err := f.runs.Finalize(ctx, r.Workspace, r.ID, "setup")
+	require.NoError(t, err)
 }
 
 // form builds a multipart/form-data body with the given fields (name, file name, content).
@@ -529,10 +554,10 @@ func (f *reconFixture) reconEndpoints(sc scenario) []reconCase {
 // on a fresh scenario: no key is 401, a read-only key on a change is 403 insufficient_scope, and
 // neither changes anything; any other succeeds.
 func TestReconciliationScopeMatrix(t *testing.T) {
-	f := newReconFixture(t, httpapi.ReconciliationOptions{})
-	keys := map[payment.Scope]string{payment.ScopeReadOnly: f.ro, payment.ScopeReadWrite: f.rw, payment.ScopeAdmin: f.admin}
-	for i := range f.reconEndpoints(scenario{}) {
+	for i := range newReconFixture(t, httpapi.ReconciliationOptions{}).reconEndpoints(scenario{}) {
 		for _, scope := range []payment.Scope{"", payment.ScopeReadOnly, payment.ScopeReadWrite, payment.ScopeAdmin} {
+			f := newReconFixture(t, httpapi.ReconciliationOptions{})
+			keys := map[payment.Scope]string{payment.ScopeReadOnly: f.ro, payment.ScopeReadWrite: f.rw, payment.ScopeAdmin: f.admin}
 			ep := f.reconEndpoints(f.scenario(t))[i]
 			name := string(scope)
 			if name == "" {
@@ -612,7 +637,7 @@ func TestReconciliationIsolation(t *testing.T) {
 func TestReconciliationMalformedRequests(t *testing.T) {
 	f := newReconFixture(t, httpapi.ReconciliationOptions{})
 	sc := f.scenario(t)
-	closed := f.scenario(t).closable
+	closed := sc.closable
 	_, err := f.runs.Finalize(ctx, f.env.Workspace.ID, closed, "setup")
 	require.NoError(t, err)
 	run := runsPath + "/" + string(sc.run)
@@ -655,6 +680,7 @@ func TestReconciliationMalformedRequests(t *testing.T) {
 		{"create: ends before it starts", "POST", runsPath, strings.Replace(good, "2026-01-31", "2025-12-31", 1), "", 422, httpapi.CodeValidationFailed, "to"},
 		{"create: window of two years", "POST", runsPath, good[:len(good)-1] + `,"date_window":730}`, "", 422, httpapi.CodeValidationFailed, "date_window"},
 		{"create: no such account", "POST", runsPath, strings.Replace(good, own, string(f.otherAccount.ID), 1), "", 422, httpapi.CodeValidationFailed, "account"},
+		{"create: overlaps an open run", "POST", runsPath, strings.Replace(good, "2026-01-01", "2026-01-31", 1), "", 409, httpapi.CodeRunOverlaps, ""},
 		// Uploading a statement.
 		{"upload: text/plain", "POST", up, mt940(), "text/plain", 415, httpapi.CodeUnsupportedMediaType, ""},
 		{"upload: JSON", "POST", up, `{"file":"x"}`, "application/json", 415, httpapi.CodeUnsupportedMediaType, ""},
@@ -736,6 +762,13 @@ func TestReconciliationMalformedRequests(t *testing.T) {
 			assert.Equal(t, before, f.state(t), "nothing changed")
 		})
 	}
+	t.Run("an overlapping run is named", func(t *testing.T) {
+		r := f.post(f.rw, runsPath, strings.Replace(good, "2026-01-01", "2025-12-20", 1))
+		require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
+		assert.Equal(t, "the period 2025-12-20 to 2026-01-31 overlaps run "+string(sc.run)+" of account "+own+
+			", which is open (period 2026-01-01 to 2026-01-31): finalize that run first, or choose a period that does not overlap it",
+			r.err(t).Message, "the open run is named, not the finalized December run")
+	})
 	t.Run("every problem of the file is listed", func(t *testing.T) {
 		r := f.upload(f.rw, sc.run, badCSV, "")
 		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
@@ -1026,7 +1059,7 @@ func TestUploadCSVInTheAccountsCurrency(t *testing.T) {
 	assert.Equal(t, f.env.Own.Currency, res.Statements[0].Currency)
 	assert.Equal(t, 1, res.Added)
 
-	other := f.run(t, f.env.Workspace.ID, f.env.Own.ID, "")
+	other := f.runIn(t, f.env.Workspace.ID, f.env.Own.ID, "2025-12-01", "2025-12-31", "")
 	r = f.upload(f.rw, other.ID, noCurrency, "?currency=EUR")
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
 	assert.Contains(t, string(r.Body), "the account is in "+string(f.env.Own.Currency))
