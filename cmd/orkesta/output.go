@@ -60,6 +60,16 @@ func printable(s string) string {
 	}, s)
 }
 
+// printableLines is printable for a message of several lines: an error quotes what a file holds (a
+// header, a cell), so it gets the same treatment, its line breaks kept.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 func money(minor int64, c payment.Currency) string {
 	return payment.FormatMinor(minor, c) + " " + string(c)
 }

@@ -130,3 +130,22 @@ func TestSummaryNeverRoundsUpToAll(t *testing.T) {
 	require.NoError(t, printSummary(&out, &s, ""))
 	assert.Contains(t, out.String(), "match rate:         100.0% of entries, 100.0% of the amount")
 }
+
+// TestErrorsArePrintable: an error quotes what a file holds (a header, a cell, an id), and it reaches
+// the terminal on stderr: control characters in it are replaced, line breaks between problems kept.
+func TestErrorsArePrintable(t *testing.T) {
+	h := newHarness(t)
+	path := filepath.Join(h.dir, "evil.csv")
+	require.NoError(t, os.WriteFile(path, []byte("id,amount,curr\x1b]0;pwned\x07\x1b[2Jency\npay_1,1,TRY\n"), 0o644))
+	r := h.run("reconcile", "--payments", path, "--statement", "testdata/mismatch.sta")
+	require.Equal(t, ExitError, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "required column is missing (the header has id,amount,curr ]0;pwned  [2Jency)")
+	assert.NotContains(t, r.stderr, "\x1b")
+	assert.NotContains(t, r.stderr, "\x07")
+
+	// Several problems keep a line each.
+	require.NoError(t, os.WriteFile(path, []byte("id,amount,currency\npay_1,x,TRY\npay_2,y,TRY\n"), 0o644))
+	r = h.run("reconcile", "--payments", path, "--statement", "testdata/mismatch.sta")
+	require.Equal(t, ExitError, r.code, r.stderr)
+	assert.Regexp(t, `line 2 amount: .*\n.*line 3 amount: `, r.stderr)
+}

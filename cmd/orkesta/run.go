@@ -92,11 +92,11 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		if cmd != nil {
 			path = cmd.CommandPath()
 		}
-		fmt.Fprintf(c.stderr, "orkesta: %v\nRun '%s --help' for usage.\n", err, path)
+		fmt.Fprintf(c.stderr, "orkesta: %s\nRun '%s --help' for usage.\n", printableLines(err.Error()), path)
 		return code
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintf(c.stderr, "orkesta: %s\n", describe(err))
+		fmt.Fprintf(c.stderr, "orkesta: %s\n", printableLines(describe(err)))
 	}
 	return code
 }
