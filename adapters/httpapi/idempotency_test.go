@@ -147,7 +147,13 @@ func TestIdempotencyInFlight(t *testing.T) {
 	wg.Go(func() {
 		first = f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-fly")})
 	})
-	<-bs.entered // the first request is inside the store
+	select {
+	case <-bs.entered: // the first request is inside the store
+	case <-time.After(30 * time.Second):
+		close(bs.release)
+		wg.Wait()
+		t.Fatalf("the first request never reached the store: %d %s", first.Status, first.Body)
+	}
 	r := f.do(req{method: "POST", path: "/v1/payments", key: f.rw, body: body, header: withKey("k-fly")})
 	assert.Equal(t, http.StatusConflict, r.Status)
 	assert.Equal(t, httpapi.CodeIdempotencyKeyInUse, r.err(t).Code)
