@@ -30,7 +30,8 @@
 //     Dutch /PREF/). So INV-2024-001 matches "/REMI/INV 2024 001" but never "INV-2024-0010". The payment's id
 //     and its end-to-end key count as references too; the SEPA placeholder NOTPROVIDED never does.
 //     An id or end-to-end key identifies one payment for certain: when an entry names a payment that
-//     way, other payments that merely share its reference text are not counted as named by it. An
+//     way, other payments that merely share its reference text are not counted as named by it (a
+//     payment whose own, different reference the entry quotes as well still is). An
 //     id or key found only inside a longer quote of another payment's reference (P1's id plus "-2"
 //     is P2's reference) is part of that reference: the entry names P2, not P1.
 //   - Score: all three criteria → exact, approved automatically; two → fuzzy, for a person to
@@ -60,7 +61,8 @@
 //
 // Each entry keeps its MaxCandidates best candidates; an entry that shares its reference or its
 // amount and date with more payments than that can, in rare crowded cases, stay unmatched where an
-// exhaustive search would have found it a fuzzy match.
+// exhaustive search would have found it a fuzzy match. When a candidate not kept is as good as the
+// last one kept, a match with one of those is never approved automatically.
 //
 // # Speed
 //
