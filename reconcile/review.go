@@ -58,10 +58,24 @@ func required(field, value string) error {
 	return nil
 }
 
-// Approve accepts a proposed (fuzzy) match: the entry is matched with its payments.
+// Approve accepts a proposed (fuzzy) match: the entry is matched with its payments, whichever it
+// proposes now. A caller that shows the proposal to a person calls ApproveProposal.
 func (s *Service) Approve(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, note string) (Run, error) {
+	return s.ApproveProposal(ctx, ws, id, fingerprint, nil, actor, note)
+}
+
+// ApproveProposal is Approve of the proposal its caller saw: expected are the payments it showed
+// (the entry's Decision.PaymentIDs, in any order). When the entry proposes other payments now
+// (someone rejected the proposal shown and matching proposed another), nothing changes and the
+// error is a *ProposalChangedError that says what is proposed now. An empty expected checks
+// nothing, as Approve.
+func (s *Service) ApproveProposal(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string,
+	expected []payment.ID, actor, note string) (Run, error) {
 	return s.review(ctx, ws, id, fingerprint, ActionApprove, []DecisionState{StateProposed},
 		func(_ *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+			if err := re.proposes(expected, ActionApprove); err != nil {
+				return RunEvent{}, err
+			}
 			d := &re.Decision
 			d.State, d.Review, d.By, d.Note, d.At = StateMatched, ReviewApproved, actor, note, now
 			return RunEvent{Actor: actor, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: note}, nil
@@ -70,11 +84,38 @@ func (s *Service) Approve(ctx context.Context, ws payment.WorkspaceID, id RunID,
 
 // Reject refuses a proposed match: its payments are never proposed for the entry again, and the entry
 // is matched again against the remaining payments (it may get another proposal, or stay unmatched).
+// It rejects whichever payments the entry proposes now; a caller that shows the proposal to a person
+// calls RejectProposal.
 func (s *Service) Reject(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
+	return s.RejectProposal(ctx, ws, id, fingerprint, nil, actor, reason)
+}
+
+// RejectProposal is Reject of the proposal its caller saw, checked as ApproveProposal checks it.
+func (s *Service) RejectProposal(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string,
+	expected []payment.ID, actor, reason string) (Run, error) {
 	return s.review(ctx, ws, id, fingerprint, ActionReject, []DecisionState{StateProposed},
 		func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
+			if err := re.proposes(expected, ActionReject); err != nil {
+				return RunEvent{}, err
+			}
 			return s.release(ctx, run, re, actor, reason, now)
 		})
+}
+
+// proposes refuses an action on the entry's proposal when expected (unless empty) names other
+// payments than it holds, in any order.
+func (re *RunEntry) proposes(expected []payment.ID, action RunAction) error {
+	if len(expected) == 0 {
+		return nil
+	}
+	want, have := slices.Clone(expected), slices.Clone(re.Decision.PaymentIDs)
+	slices.Sort(want)
+	slices.Sort(have)
+	if slices.Equal(slices.Compact(want), slices.Compact(have)) {
+		return nil
+	}
+	return &ProposalChangedError{Entry: re.Entry.Fingerprint, Position: re.Entry.Position, Action: action,
+		Expected: slices.Clone(expected), Proposed: slices.Clone(re.Decision.PaymentIDs)}
 }
 
 // release records the entry's payments as rejected and matches it again.

@@ -19,6 +19,9 @@ var (
 	ErrReview = errors.New("reconcile: not allowed in the entry's state")
 	// ErrRunOverlap: CreateRun refused a period that overlaps a run of the account not finalized yet.
 	ErrRunOverlap = errors.New("reconcile: the period overlaps another run")
+	// ErrProposalChanged: an approve or reject named the proposal its caller saw, and the entry
+	// proposes other payments now.
+	ErrProposalChanged = errors.New("reconcile: the entry proposes other payments now")
 )
 
 // RunStatusError is an action refused because of the run's status. It matches ErrRunClosed.
@@ -105,4 +108,39 @@ func (e *RunOverlapError) Error() string {
 // Is matches ErrRunOverlap and payment.ErrConflict.
 func (e *RunOverlapError) Is(target error) bool {
 	return target == ErrRunOverlap || target == payment.ErrConflict
+}
+
+// ProposalChangedError is an approve or reject refused because the entry no longer proposes the
+// payments its caller saw (Service.ApproveProposal, Service.RejectProposal): someone rejected that
+// proposal meanwhile and matching proposed another. Nothing changed. It matches ErrProposalChanged
+// and payment.ErrConflict.
+type ProposalChangedError struct {
+	Entry    string // the entry's fingerprint
+	Position string // where the entry is in its statement ("line 14")
+	Action   RunAction
+	// Expected are the payments the caller saw proposed; Proposed those the entry proposes now.
+	Expected, Proposed []payment.ID
+}
+
+func (e *ProposalChangedError) Error() string {
+	entry := e.Entry
+	if e.Position != "" {
+		entry += " (" + e.Position + ")"
+	}
+	return fmt.Sprintf("reconcile: entry %s proposes %s now, not %s: look at the new proposal before you %s it",
+		entry, idList(e.Proposed), idList(e.Expected), e.Action)
+}
+
+// Is matches ErrProposalChanged and payment.ErrConflict.
+func (e *ProposalChangedError) Is(target error) bool {
+	return target == ErrProposalChanged || target == payment.ErrConflict
+}
+
+// idList is "pay_A, pay_B".
+func idList(ids []payment.ID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
 }

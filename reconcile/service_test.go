@@ -976,3 +976,55 @@ func TestConcurrentCreateRunsMakeOneRun(t *testing.T) {
 	}
 	assert.Equal(t, 1, created)
 }
+
+// TestReviewOfAProposalSeenBeforeItChanged: an approve or reject that names the payments its caller
+// saw is refused when the entry proposes others now (someone rejected the proposal shown and
+// matching proposed the next candidate), saying what is proposed now; nothing changes. Before, the
+// click applied to a payment the person never saw. Without names, Approve and Reject act as before.
+func TestReviewOfAProposalSeenBeforeItChanged(t *testing.T) {
+	f := newFixture(t)
+	first := f.pay(payment.StatusSettled, "A")
+	second := f.pay(payment.StatusSettled, "B")
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "no reference"))}, "a")
+	require.NoError(t, err)
+	fp := fingerprint(t, run, "line 1")
+	require.Equal(t, []payment.ID{first.ID}, decisionOf(t, run, "line 1").PaymentIDs)
+	seen := []payment.ID{first.ID} // what two people see
+
+	_, err = f.svc.RejectProposal(f.ctx, f.ws, run.ID, fp, seen, "ayse", "not this one")
+	require.NoError(t, err)
+	before, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	require.Equal(t, []payment.ID{second.ID}, decisionOf(t, before, "line 1").PaymentIDs)
+
+	for name, act := range map[string]func() (reconcile.Run, error){
+		"approve": func() (reconcile.Run, error) {
+			return f.svc.ApproveProposal(f.ctx, f.ws, run.ID, fp, seen, "mehmet", "")
+		},
+		"reject": func() (reconcile.Run, error) {
+			return f.svc.RejectProposal(f.ctx, f.ws, run.ID, fp, seen, "mehmet", "")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := act()
+			require.ErrorIs(t, err, payment.ErrConflict)
+			assert.ErrorIs(t, err, reconcile.ErrProposalChanged)
+			var pc *reconcile.ProposalChangedError
+			require.ErrorAs(t, err, &pc)
+			assert.Equal(t, reconcile.ProposalChangedError{Entry: fp, Position: "line 1", Action: reconcile.RunAction(name),
+				Expected: seen, Proposed: []payment.ID{second.ID}}, *pc)
+			assert.EqualError(t, err, "reconcile: entry "+fp+" (line 1) proposes "+string(second.ID)+" now, not "+
+				string(first.ID)+": look at the new proposal before you "+name+" it")
+			after, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+			require.NoError(t, err)
+			assert.Equal(t, before, after, "nothing changed")
+		})
+	}
+
+	run, err = f.svc.ApproveProposal(f.ctx, f.ws, run.ID, fp, []payment.ID{second.ID}, "mehmet", "seen")
+	require.NoError(t, err, "the proposal seen is the one there")
+	d := decisionOf(t, run, "line 1")
+	assert.Equal(t, reconcile.StateMatched, d.State)
+	assert.Equal(t, []payment.ID{second.ID}, d.PaymentIDs)
+}

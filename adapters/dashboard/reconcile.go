@@ -78,4 +78,7 @@ type ReviewAction struct {
 	Payment payment.ID
 	Note    string
 	Actor   string
+	// Expected are the payments of the proposal the reviewer saw (approve, reject): when the entry
+	// proposes others now, the action is refused (a *reconcile.ProposalChangedError).
+	Expected []payment.ID
 }

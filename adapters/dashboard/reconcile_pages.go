@@ -466,6 +466,16 @@ func (h *Handler) runReview(w http.ResponseWriter, r *http.Request, s *session) 
 		h.redirectError(w, r, s, back, "Choose the payment the entry books.")
 		return
 	}
+	if a.Kind == ReviewApprove || a.Kind == ReviewReject {
+		for _, p := range r.PostForm["expected"] { // the proposal the page showed
+			pid, err := payment.ParseID(strings.TrimSpace(p))
+			if err != nil {
+				h.redirectError(w, r, s, back, "“"+p+"” is not a payment id (pay_…).")
+				return
+			}
+			a.Expected = append(a.Expected, pid)
+		}
+	}
 	a.Note = clip(a.Note, 200) // the form's maxlength
 	err := h.opts.Reconcile.Review(r.Context(), s.ws, id, a)
 	var na *payment.NotAllowedError

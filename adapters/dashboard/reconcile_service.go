@@ -109,9 +109,9 @@ func (s *ServiceReconciler) Review(ctx context.Context, ws payment.WorkspaceID, 
 	var err error
 	switch a.Kind {
 	case ReviewApprove:
-		_, err = s.runs.Approve(ctx, ws, rid, a.Entry, a.Actor, a.Note)
+		_, err = s.runs.ApproveProposal(ctx, ws, rid, a.Entry, a.Expected, a.Actor, a.Note)
 	case ReviewReject:
-		_, err = s.runs.Reject(ctx, ws, rid, a.Entry, a.Actor, a.Note)
+		_, err = s.runs.RejectProposal(ctx, ws, rid, a.Entry, a.Expected, a.Actor, a.Note)
 	case ReviewMap:
 		_, err = s.runs.Map(ctx, ws, rid, a.Entry, []payment.ID{a.Payment}, a.Actor, a.Note)
 	case ReviewDismiss:

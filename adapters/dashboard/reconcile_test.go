@@ -533,3 +533,40 @@ func TestStatementFormSentTwiceStartsOneRun(t *testing.T) {
 	}
 	assert.Len(t, runs, 1, "no other run")
 }
+
+// TestReviewOfAProposalThatChanged: the approve and reject buttons of a fuzzy match send the payments
+// the page showed; when someone rejected that proposal meanwhile and another was proposed, the click
+// is refused, saying what is proposed now, and nothing changes. Before, it approved (or rejected) a
+// payment the person never saw.
+func TestReviewOfAProposalThatChanged(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	first := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125000, "A-1" }), payment.StatusSettled)
+	second := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125000, "A-2" }), payment.StatusSettled)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", statementFor(":61:2601150115D1250,00NTRFNONREF", ":86:EFT"))
+	require.Equal(t, http.StatusOK, code, body)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)[1]
+	form := regexp.MustCompile(`(?s)id="fuzzy".*?name="entry" value="([0-9a-f]+)">\s*<input type="hidden" name="expected" value="(pay_\w+)">`).
+		FindStringSubmatch(body)
+	require.Len(t, form, 3, "the form sends the proposal shown")
+	fp := form[1]
+	require.Equal(t, string(first.ID), form[2])
+	seen := func(action string) url.Values {
+		return url.Values{"action": {action}, "entry": {fp}, "expected": {string(first.ID)}}
+	}
+
+	_, body = c.post(runURL+"/review", seen("reject")) // one reviewer rejects what both saw
+	require.Contains(t, body, "Match rejected")
+	for _, action := range []string{"approve", "reject"} {
+		_, body = c.post(runURL+"/review", seen(action)) // the other clicks on what they saw
+		assert.Contains(t, body, "Not done: entry "+fp+" (line 5) proposes "+string(second.ID)+" now, not "+string(first.ID)+
+			": look at the new proposal before you "+action+" it.")
+	}
+	assert.Regexp(t, `(?s)id="fuzzy".*name="expected" value="`+string(second.ID)+`".*value="approve"`, body, "still proposed, now the other payment")
+
+	_, body = c.post(runURL+"/review", url.Values{"action": {"approve"}, "entry": {fp}, "expected": {string(second.ID)}})
+	assert.Contains(t, body, "Match approved.")
+}

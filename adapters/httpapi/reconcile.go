@@ -31,6 +31,7 @@ const (
 	CodeRunHasOpenItems  = "run_has_open_items" // 409: finalize while entries are proposed, unmatched or anomalies
 	CodeReviewNotAllowed = "review_not_allowed" // 409: the entry's state does not take this review action
 	CodeRunOverlaps      = "run_overlaps"       // 409: create a run whose period overlaps an unfinalized run of the account
+	CodeProposalChanged  = "proposal_changed"   // 409: approve or reject a proposal the entry no longer makes
 	CodeNotAcceptable    = "not_acceptable"     // 406: Accept names no report format the API writes
 )
 
@@ -68,7 +69,8 @@ type ReconciliationOptions struct {
 // one with errors 422 statement_invalid with every problem (line or cell, field, reason) in errors;
 // nothing is imported then. Run states map to 409: run_closed (a finalized run is read-only),
 // review_not_allowed (the entry's state does not take the action), run_has_open_items (finalize),
-// run_overlaps (a new run's period overlaps a run of the account that is not finalized).
+// run_overlaps (a new run's period overlaps a run of the account that is not finalized),
+// proposal_changed (approve or reject named payments the entry no longer proposes).
 func ReconciliationRoutes(runs *reconcile.Service, opts ReconciliationOptions) []Route {
 	if opts.MaxStatementBytes <= 0 {
 		opts.MaxStatementBytes = DefaultMaxStatementBytes
@@ -112,10 +114,13 @@ func (rc *reconRoutes) reconError(err error) error {
 		closed  *reconcile.RunStatusError
 		rev     *reconcile.ReviewError
 		overlap *reconcile.RunOverlapError
+		changed *reconcile.ProposalChangedError
 	)
 	switch {
 	case errors.As(err, &overlap):
 		return newError(http.StatusConflict, TypeInvalidRequest, CodeRunOverlaps, strings.TrimPrefix(overlap.Error(), "reconcile: "))
+	case errors.As(err, &changed):
+		return newError(http.StatusConflict, TypeInvalidRequest, CodeProposalChanged, strings.TrimPrefix(changed.Error(), "reconcile: "))
 	case errors.As(err, &open):
 		return newError(http.StatusConflict, TypeInvalidRequest, CodeRunHasOpenItems,
 			strings.TrimPrefix(open.Error(), "reconcile: ")+
@@ -489,11 +494,14 @@ func unreadable(err error, msg string) error {
 
 // review returns the endpoint of one review action on an entry:
 //
-//	approve  {"note"?}                 a proposed (fuzzy) match becomes matched
-//	reject   {"reason"?}               a proposed match is refused; the entry is matched again
-//	map      {"payment_ids", "note"?}  the entry is matched with payments a person chose
-//	dismiss  {"reason"}                an unmatched entry or anomaly is resolved without a payment
-//	unmatch  {"reason"?}               a match is taken apart (after finalization: undone, reason required)
+//	approve  {"note"?, "expected_payment_ids"?}    a proposed (fuzzy) match becomes matched
+//	reject   {"reason"?, "expected_payment_ids"?}  a proposed match is refused; the entry is matched again
+//	map      {"payment_ids", "note"?}              the entry is matched with payments a person chose
+//	dismiss  {"reason"}                            an unmatched entry or anomaly is resolved without a payment
+//	unmatch  {"reason"?}                           a match is taken apart (after finalization: undone, reason required)
+//
+// expected_payment_ids are the payments of the proposal the caller saw (the entry's
+// decision.payment_ids); when the entry proposes others now, the action is 409 proposal_changed.
 func (rc *reconRoutes) review(action reconcile.RunAction) func(c *call) error {
 	return func(c *call) error {
 		body, err := readBody(c.w, c.r, c.h.opts.MaxBodyBytes, action == reconcile.ActionMap || action == reconcile.ActionDismiss)
@@ -513,9 +521,9 @@ func (rc *reconRoutes) review(action reconcile.RunAction) func(c *call) error {
 		var run reconcile.Run
 		switch action {
 		case reconcile.ActionApprove:
-			run, err = rc.runs.Approve(ctx, ws, id, fp, actor, req.Note)
+			run, err = rc.runs.ApproveProposal(ctx, ws, id, fp, req.Expected, actor, req.Note)
 		case reconcile.ActionReject:
-			run, err = rc.runs.Reject(ctx, ws, id, fp, actor, req.Reason)
+			run, err = rc.runs.RejectProposal(ctx, ws, id, fp, req.Expected, actor, req.Reason)
 		case reconcile.ActionMap:
 			run, err = rc.runs.Map(ctx, ws, id, fp, req.PaymentIDs, actor, req.Note)
 		case reconcile.ActionDismiss:
@@ -552,10 +560,13 @@ func (rc *reconRoutes) entryNotFound(c *call, err error, id reconcile.RunID, fp 
 type reviewRequest struct {
 	Note, Reason string
 	PaymentIDs   []payment.ID
+	// Expected are the payments of the proposal the caller saw (approve, reject).
+	Expected []payment.ID
 }
 
 // decodeReviewRequest decodes the members the action takes: note (approve, map), reason (reject,
-// dismiss, unmatch), payment_ids (map, 1 to MaxBatchSize).
+// dismiss, unmatch), payment_ids (map, 1 to MaxBatchSize), expected_payment_ids (approve, reject,
+// 1 to MaxBatchSize payment ids).
 func decodeReviewRequest(body []byte, action reconcile.RunAction) (reviewRequest, *Error) {
 	var r reviewRequest
 	d := newDecoder(body)
@@ -577,6 +588,14 @@ func decodeReviewRequest(body []byte, action reconcile.RunAction) (reviewRequest
 					r.PaymentIDs = append(r.PaymentIDs, payment.ID(s))
 				}
 			})
+		case k == "expected_payment_ids" && (action == reconcile.ActionApprove || action == reconcile.ActionReject):
+			r.Expected = []payment.ID{}
+			d.array(k, "an array of payment ids", func(i int) {
+				s, _ := d.str("", index(k, i))
+				if len(r.Expected) < MaxBatchSize+1 {
+					r.Expected = append(r.Expected, payment.ID(s))
+				}
+			})
 		default:
 			d.unknown("", key)
 		}
@@ -594,6 +613,21 @@ func decodeReviewRequest(body []byte, action reconcile.RunAction) (reviewRequest
 			fes = append(fes, &payment.ValidationError{Field: "payment_ids", Reason: "name at least one payment"})
 		case n > MaxBatchSize:
 			fes = append(fes, &payment.ValidationError{Field: "payment_ids", Reason: "name at most " + strconv.Itoa(MaxBatchSize) + " payments"})
+		}
+	}
+	if r.Expected != nil {
+		const k = "expected_payment_ids"
+		switch n := len(r.Expected); {
+		case n == 0:
+			fes = append(fes, &payment.ValidationError{Field: k, Reason: "name the payments of the proposal seen, or leave it out"})
+		case n > MaxBatchSize:
+			fes = append(fes, &payment.ValidationError{Field: k, Reason: "name at most " + strconv.Itoa(MaxBatchSize) + " payments"})
+		default:
+			for i, id := range r.Expected {
+				if _, err := payment.ParseID(string(id)); err != nil {
+					fes = append(fes, &payment.ValidationError{Field: index(k, i), Reason: "must be a payment id (pay_ followed by a ULID)"})
+				}
+			}
 		}
 	}
 	if len(fes) > 0 {

@@ -712,6 +712,11 @@ func TestReconciliationMalformedRequests(t *testing.T) {
 		{"approve: as text", "POST", entry(sc.proposed, "approve"), `ok`, "text/plain", 415, httpapi.CodeUnsupportedMediaType, ""},
 		{"reject: an unmatched entry", "POST", entry(sc.unmatch, "reject"), "", "", 409, httpapi.CodeReviewNotAllowed, ""},
 		{"reject: reason as number", "POST", entry(sc.proposed, "reject"), `{"reason":7}`, "", 400, httpapi.CodeInvalidType, "reason"},
+		{"approve: expected no payment", "POST", entry(sc.proposed, "approve"), `{"expected_payment_ids":[]}`, "", 422, httpapi.CodeValidationFailed, "expected_payment_ids"},
+		{"reject: expected no payment id", "POST", entry(sc.proposed, "reject"), `{"expected_payment_ids":["INV-1"]}`, "", 422, httpapi.CodeValidationFailed, "expected_payment_ids[0]"},
+		{"approve: expected another proposal", "POST", entry(sc.proposed, "approve"), `{"expected_payment_ids":["` + string(sc.spare) + `"]}`, "", 409, httpapi.CodeProposalChanged, ""},
+		{"reject: expected another proposal", "POST", entry(sc.proposed, "reject"), `{"expected_payment_ids":["` + string(sc.spare) + `"]}`, "", 409, httpapi.CodeProposalChanged, ""},
+		{"map: expected payments", "POST", entry(sc.unmatch, "map"), `{"payment_ids":["` + string(sc.spare) + `"],"expected_payment_ids":["` + string(sc.spare) + `"]}`, "", 400, httpapi.CodeUnknownField, "expected_payment_ids"},
 		{"map: no payments", "POST", entry(sc.unmatch, "map"), `{"payment_ids":[]}`, "", 422, httpapi.CodeValidationFailed, "payment_ids"},
 		{"map: payment_ids missing", "POST", entry(sc.unmatch, "map"), `{"note":"x"}`, "", 422, httpapi.CodeValidationFailed, "payment_ids"},
 		{"map: one id, not a list", "POST", entry(sc.unmatch, "map"), `{"payment_ids":"` + string(sc.spare) + `"}`, "", 400, httpapi.CodeInvalidType, "payment_ids"},
@@ -880,6 +885,42 @@ func TestReconciliationIdempotency(t *testing.T) {
 	r2 := f.do(req{method: "POST", path: approve, key: f.rw, header: hd})
 	require.Equal(t, http.StatusOK, r2.Status, "a retried approval is not a 409: %s", r2.Body)
 	assert.Equal(t, string(r1.Body), string(r2.Body))
+}
+
+// TestUploadRetriedWithAnotherBoundary: a form upload retried with its Idempotency-Key gets the first
+// answer again although the retry's multipart boundary is new, as curl's and multipart.Writer's are on
+// every attempt (it was 422 idempotency_key_reused). Another file, a file under another name, or
+// another field with the same key are still another request.
+func TestUploadRetriedWithAnotherBoundary(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	sc := f.scenario(t)
+	up := runsPath + "/" + string(sc.run) + "/statements"
+	file := mt940(":61:2601160116D7,50NCHGNONREF", ":86:EFT masrafi")
+	send := func(fields ...[3]string) resp {
+		body, ctype := form(t, fields...)
+		return f.do(req{method: "POST", path: up, key: f.rw, body: body, contentType: ctype,
+			header: map[string]string{"Idempotency-Key": "form-upload-1"}})
+	}
+	first := send([3]string{"file", "ocak.sta", file})
+	require.Equal(t, http.StatusOK, first.Status, "%s", first.Body)
+	after := f.state(t)
+	again := send([3]string{"file", "ocak.sta", file})
+	require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body))
+	assert.Equal(t, after, f.state(t), "the statement was imported once")
+
+	for name, fields := range map[string][][3]string{
+		"another file":      {{"file", "ocak.sta", mt940(":61:2601160116D9,50NCHGNONREF")}},
+		"another file name": {{"file", "subat.sta", file}},
+		"another field":     {{"file", "ocak.sta", file}, {"note", "", "x"}},
+		"a field's name":    {{"statement", "ocak.sta", file}},
+	} {
+		r := send(fields...)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s: %s", name, r.Body)
+		assert.Equal(t, httpapi.CodeIdempotencyKeyReused, r.err(t).Code, name)
+	}
+	assert.Equal(t, after, f.state(t))
 }
 
 // TestReconciliationReportFormats: ?format= decides, else Accept (with q-values), else JSON; an Accept
@@ -1189,4 +1230,40 @@ func TestRunKeepsStatementWarnings(t *testing.T) {
 		all.Write(b)
 	}
 	assert.Contains(t, all.String(), want, "the Summary sheet gives the warning")
+}
+
+// TestReviewNamesTheProposalSeen: an approve or reject with expected_payment_ids, the payments of the
+// proposal its caller saw, is 409 proposal_changed, naming what is proposed now, when someone
+// rejected that proposal meanwhile and another was proposed; before, the click approved a payment
+// the person never saw. With the proposal there now, it is done.
+func TestReviewNamesTheProposalSeen(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	first := f.pay(t, 125000, "A-1", payment.StatusSettled)
+	second := f.pay(t, 125000, "A-2", payment.StatusSettled)
+	run := f.run(t, f.env.Workspace.ID, f.env.Own.ID, mt940(":61:2601150115D1250,00NTRFNONREF", ":86:EFT odemesi"))
+	fp := run.Entries[0].Entry.Fingerprint
+	path := runsPath + "/" + string(run.ID) + "/entries/" + fp + "/"
+	got := f.get(f.ro, runsPath+"/"+string(run.ID)).run(t)
+	require.Equal(t, []payment.ID{first.ID}, got.Entries[0].Decision.PaymentIDs)
+	seen := `{"expected_payment_ids":["` + string(first.ID) + `"]}`
+
+	r := f.post(f.rw, path+"reject", seen) // one reviewer rejects what both saw
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, []payment.ID{second.ID}, r.review(t).Entry.Decision.PaymentIDs)
+
+	for _, action := range []string{"approve", "reject"} {
+		r = f.post(f.rw, path+action, seen) // the other clicks on what they saw
+		require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
+		e := r.err(t)
+		assert.Equal(t, httpapi.CodeProposalChanged, e.Code)
+		assert.Equal(t, "entry "+fp+" (line 5) proposes "+string(second.ID)+" now, not "+string(first.ID)+
+			": look at the new proposal before you "+action+" it", e.Message)
+	}
+	after := f.get(f.ro, runsPath+"/"+string(run.ID)).run(t)
+	assert.Equal(t, reconcile.StateProposed, after.Entries[0].Decision.State, "nothing changed")
+	assert.Equal(t, []payment.ID{second.ID}, after.Entries[0].Decision.PaymentIDs)
+
+	r = f.post(f.rw, path+"approve", `{"expected_payment_ids":["`+string(second.ID)+`"],"note":"seen"}`)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, reconcile.StateMatched, r.review(t).Entry.Decision.State)
 }
