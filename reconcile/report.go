@@ -219,9 +219,11 @@ type Summary struct {
 	UnmatchedEntries  int `json:"unmatched_entries"`
 	UnmatchedPayments int `json:"unmatched_payments"`
 	Anomalies         int `json:"anomalies"`
-	// MatchRate is the share of entries that are matched (exact or fuzzy), rounded to 4 decimals.
+	// MatchRate is the share of entries that are matched (exact or fuzzy), rounded to 4 decimals; it
+	// is 1 only when every entry is matched, and 0 only when none is (so 0.9999 and 0.0001 also stand
+	// for shares that would round to 1 or 0).
 	MatchRate float64 `json:"match_rate"`
-	// MatchRateAmount is the share of the entries' money that is matched, rounded to 4 decimals. With
+	// MatchRateAmount is the share of the entries' money that is matched, rounded like MatchRate. With
 	// several currencies it is the mean of the per-currency shares weighted by their entry counts (no
 	// exchange rates are involved); Currencies has the exact figures.
 	MatchRateAmount float64 `json:"match_rate_amount"`

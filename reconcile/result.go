@@ -217,7 +217,18 @@ func finishRates(s *Summary) {
 	}
 }
 
-func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+// round4 rounds a share to 4 decimals, but never to 1 or 0 when it is not exactly that: 19,999 of
+// 20,000 is 0.9999, so "match_rate == 1" means everything matched.
+func round4(x float64) float64 {
+	r := math.Round(x*1e4) / 1e4
+	switch {
+	case r == 1 && x < 1:
+		return 0.9999
+	case r == 0 && x > 0:
+		return 0.0001
+	}
+	return r
+}
 
 func addSat(a, b int64, overflow *bool) int64 {
 	s, ok := payment.AddMinor(a, b)
