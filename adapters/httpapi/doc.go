@@ -56,13 +56,14 @@
 //
 // A POST with an Idempotency-Key is recorded in the ResponseStore (Options.Responses; in memory by
 // default) and its first response replayed for 24 hours; the same key with another request is 422
-// idempotency_key_reused, and with the first request still running 409 idempotency_key_in_use. The
-// key also travels to the core (payment.Request.IdempotencyKey, batch.Options.IdempotencyKey), so
-// creation is de-duplicated across instances and after the record expired. An answer that holds a
-// secret shown once (Route.Secret: a new API key, a webhook endpoint, a rotated secret) is replayed
-// only to the API key that asked for it; another key's same request is idempotency_key_reused. A
-// batch answer with items left undone is not recorded, so a retry finishes it. Every answer carries
-// Cache-Control: no-store.
+// idempotency_key_reused (a multipart/form-data body is the same request when its fields' names,
+// values, file names and file contents are, in order, whatever its boundary), and with the first
+// request still running 409 idempotency_key_in_use. The key also travels to the core
+// (payment.Request.IdempotencyKey, batch.Options.IdempotencyKey), so creation is de-duplicated across
+// instances and after the record expired. An answer that holds a secret shown once (Route.Secret: a
+// new API key, a webhook endpoint, a rotated secret) is replayed only to the API key that asked for
+// it; another key's same request is idempotency_key_reused. A batch answer with items left undone is
+// not recorded, so a retry finishes it. Every answer carries Cache-Control: no-store.
 //
 // # Errors
 //

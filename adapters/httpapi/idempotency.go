@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"hash"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"sync"
 	"time"
@@ -36,7 +41,7 @@ var ErrClaimLost = errors.New("httpapi: the idempotency claim expired before its
 
 // StoredResponse is a recorded response.
 type StoredResponse struct {
-	Fingerprint [32]byte // of method, path and body: the same key with another request is refused
+	Fingerprint [32]byte // of method, path and body (a form's content): the same key with another request is refused
 	Done        bool     // false while the first request is in flight
 	Status      int
 	ContentType string
@@ -65,7 +70,7 @@ func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Reques
 			"the Idempotency-Key header must be 1 to 255 printable ASCII characters"))
 		return
 	}
-	fp := fingerprint(r.Method, r.URL.Path, c.body, c.secretOwner())
+	fp := fingerprint(r.Method, r.URL.Path, r.Header.Get("Content-Type"), c.body, c.secretOwner())
 	key := string(c.key.Workspace) + "\x00" + ik
 	ctx := context.WithoutCancel(r.Context()) // record the outcome even if the client went away
 	claimedAt := h.clock.Now()
@@ -150,7 +155,10 @@ func (c *call) secretOwner() string {
 	return ""
 }
 
-func fingerprint(method, path string, body []byte, owner string) [32]byte {
+// fingerprint identifies a request for its Idempotency-Key: method, path and body (and owner, see
+// secretOwner). A multipart/form-data body counts by its content (formDigest), not by its bytes: a
+// client retrying an upload sends the same form with a new boundary.
+func fingerprint(method, path, contentType string, body []byte, owner string) [32]byte {
 	h := sha256.New()
 	if owner != "" {
 		h.Write([]byte(owner))
@@ -160,10 +168,56 @@ func fingerprint(method, path string, body []byte, owner string) [32]byte {
 	h.Write([]byte{' '})
 	h.Write([]byte(path))
 	h.Write([]byte{'\n'})
-	h.Write(body)
+	if form, ok := formDigest(contentType, body); ok {
+		h.Write([]byte(formMarker))
+		h.Write(form[:])
+	} else {
+		h.Write(body)
+	}
 	var out [32]byte
 	h.Sum(out[:0])
 	return out
+}
+
+// formMarker precedes a form's digest in a fingerprint, in place of the body.
+const formMarker = "\x00multipart/form-data\x00"
+
+// formDigest hashes a multipart/form-data body by what it says: each part's form name, file name
+// and content (decoded as the endpoint reads it), in order. The boundary, the preamble and the parts'
+// other headers do not count. The content is hashed as it is parsed, without a copy. ok is false
+// when contentType is not multipart/form-data or body is no well-formed form: its bytes count then.
+func formDigest(contentType string, body []byte) (sum [32]byte, ok bool) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return sum, false
+	}
+	h, content := sha256.New(), sha256.New()
+	var buf [32]byte
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return sum, false
+		}
+		content.Reset()
+		if _, err := io.Copy(content, p); err != nil {
+			return sum, false
+		}
+		writeString(h, p.FormName())
+		writeString(h, p.FileName())
+		h.Write(content.Sum(buf[:0]))
+	}
+	h.Sum(sum[:0])
+	return sum, true
+}
+
+// writeString writes s with its length first, so that no two lists of strings hash alike.
+func writeString(h hash.Hash, s string) {
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(s))))
+	h.Write([]byte(s))
 }
 
 // recorder passes a response through and keeps a copy.
