@@ -86,7 +86,8 @@
 // moves the matched payments to reconciled through payment.Service (processing ones through
 // settled), closes the run and publishes a reconciliation.completed event. Unmatch on a finalized
 // run undoes a match (payment.Service.Unreconcile) with the actor and reason in the payment's
-// history.
+// history. Every one of these actions requires an actor (who took it, for the run's history and the
+// payments'): an empty one is a *payment.ValidationError of field actor.
 //
 // # Reports and the offline run
 //

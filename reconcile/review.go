@@ -71,6 +71,9 @@ func (s *Service) Approve(ctx context.Context, ws payment.WorkspaceID, id RunID,
 // nothing, as Approve.
 func (s *Service) ApproveProposal(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string,
 	expected []payment.ID, actor, note string) (Run, error) {
+	if err := required("actor", actor); err != nil {
+		return Run{}, err
+	}
 	return s.review(ctx, ws, id, fingerprint, ActionApprove, []DecisionState{StateProposed},
 		func(_ *Run, re *RunEntry, now time.Time) (RunEvent, error) {
 			if err := re.proposes(expected, ActionApprove); err != nil {
@@ -93,6 +96,9 @@ func (s *Service) Reject(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 // RejectProposal is Reject of the proposal its caller saw, checked as ApproveProposal checks it.
 func (s *Service) RejectProposal(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string,
 	expected []payment.ID, actor, reason string) (Run, error) {
+	if err := required("actor", actor); err != nil {
+		return Run{}, err
+	}
 	return s.review(ctx, ws, id, fingerprint, ActionReject, []DecisionState{StateProposed},
 		func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
 			if err := re.proposes(expected, ActionReject); err != nil {
@@ -153,8 +159,15 @@ func (d *Decision) rejecting() []payment.ID {
 // money on the run's account in the entry's direction, and not be held by another entry of the run.
 // A difference between the entry's amount and the payments' total is recorded, as are the criteria.
 func (s *Service) Map(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint string, ids []payment.ID, actor, note string) (Run, error) {
+	var errs []error
+	if err := required("actor", actor); err != nil {
+		errs = append(errs, err)
+	}
 	if len(ids) == 0 {
-		return Run{}, &payment.ValidationError{Field: "payment_ids", Reason: "name at least one payment"}
+		errs = append(errs, &payment.ValidationError{Field: "payment_ids", Reason: "name at least one payment"})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Run{}, err
 	}
 	return s.review(ctx, ws, id, fingerprint, ActionMap, []DecisionState{StateUnmatched, StateAnomaly, StateProposed},
 		func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
@@ -223,7 +236,7 @@ func (s *Service) Map(ctx context.Context, ws payment.WorkspaceID, id RunID, fin
 // Dismiss resolves an unmatched entry or an anomaly without a payment (a bank fee, interest, an
 // anomaly someone has dealt with), with a reason.
 func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
-	if err := required("reason", reason); err != nil {
+	if err := errors.Join(required("actor", actor), required("reason", reason)); err != nil {
 		return Run{}, err
 	}
 	return s.review(ctx, ws, id, fingerprint, ActionDismiss, []DecisionState{StateUnmatched, StateAnomaly},
@@ -254,6 +267,9 @@ func (s *Service) Dismiss(ctx context.Context, ws payment.WorkspaceID, id RunID,
 // another entry) is stored first, it reads the run again and finishes (the payments it moved
 // already are skipped), rather than leave them settled in a run that says they are reconciled.
 func (s *Service) Unmatch(ctx context.Context, ws payment.WorkspaceID, id RunID, fingerprint, actor, reason string) (Run, error) {
+	if err := required("actor", actor); err != nil {
+		return Run{}, err
+	}
 	for attempt := 1; ; attempt++ {
 		run, err := s.loadRun(ctx, ws, id)
 		if err != nil {

@@ -36,6 +36,10 @@ const DefaultMaxRunEntries = 200_000
 // and moves them to reconciled through the payment Service, and keeps runs in a Store. It is safe for
 // concurrent use; concurrent changes to one run are caught by the store's compare-and-set and
 // returned as payment.ErrConflict.
+//
+// Every action records who took it, in the run's history and in the payments' it moves: an actor
+// that is empty (or only white space) is a *payment.ValidationError of field "actor", and nothing
+// changes.
 type Service struct {
 	payments *payment.Service
 	store    Store
@@ -78,6 +82,9 @@ func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req Run
 	var errs []error
 	bad := func(field, reason string) {
 		errs = append(errs, &payment.ValidationError{Field: field, Reason: reason})
+	}
+	if err := required("actor", actor); err != nil {
+		errs = append(errs, err)
 	}
 	if req.From == 0 || req.To == 0 {
 		bad("from", "the period needs a start and an end date")
@@ -231,6 +238,9 @@ func (s *Service) checkRunSize(n int) error {
 // Statements of another account or currency are refused.
 func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, stmts []Statement, actor string) (Run, ImportSummary, error) {
 	var sum ImportSummary
+	if err := required("actor", actor); err != nil {
+		return Run{}, sum, err
+	}
 	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, sum, err
@@ -435,6 +445,9 @@ func reconcileReason(id RunID) string { return "reconciliation run " + string(id
 // is published with the run's summary. Open items are an *OpenItemsError. If moving the payments is
 // interrupted, the run stays finalizing and calling Finalize again finishes the job.
 func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID, actor string) (Run, error) {
+	if err := required("actor", actor); err != nil {
+		return Run{}, err
+	}
 	run, err := s.loadRun(ctx, ws, id)
 	if err != nil {
 		return Run{}, err

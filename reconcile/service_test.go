@@ -1028,3 +1028,85 @@ func TestReviewOfAProposalSeenBeforeItChanged(t *testing.T) {
 	assert.Equal(t, reconcile.StateMatched, d.State)
 	assert.Equal(t, []payment.ID{second.ID}, d.PaymentIDs)
 }
+
+// TestEveryActionRequiresAnActor: every action that records history refuses an empty actor (or one of
+// only white space) with a *payment.ValidationError of field actor, and changes nothing. Before, an
+// undo, a dismissal or a finalization was recorded with no one in the run's history and in the
+// payments'.
+func TestEveryActionRequiresAnActor(t *testing.T) {
+	f := newFixture(t)
+	exact := f.pay(payment.StatusSettled, "INV-1")
+	f.pay(payment.StatusSettled, "INV-3", func(r *payment.Request) { r.Amount = 50000 })
+	spare := f.pay(payment.StatusSettled, "INV-9", func(r *payment.Request) { r.Amount = 1500 })
+	run := f.newRun()
+	st := f.statement(entry("line 1", "Fatura INV-1"),
+		entry("line 2", "kira ödemesi", func(e *reconcile.Entry) { e.Amount = 50000 }),
+		entry("line 3", "HESAP İŞLETİM ÜCRETİ", func(e *reconcile.Entry) { e.Amount = 1600 }))
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{st}, "ayse")
+	require.NoError(t, err)
+	matched, proposed, unmatched := fingerprint(t, run, "line 1"), fingerprint(t, run, "line 2"), fingerprint(t, run, "line 3")
+	require.Equal(t, reconcile.StateProposed, decisionOf(t, run, "line 2").State)
+	require.Equal(t, reconcile.StateUnmatched, decisionOf(t, run, "line 3").State)
+
+	refused := func(t *testing.T, act func(actor string) error) {
+		t.Helper()
+		for _, actor := range []string{"", " \t"} {
+			before, err := f.svc.ListRuns(f.ctx, f.ws, reconcile.RunFilter{})
+			require.NoError(t, err)
+			full, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+			require.NoError(t, err)
+			err = act(actor)
+			require.ErrorIs(t, err, payment.ErrInvalid, "actor %q", actor)
+			var fields []string
+			for _, fe := range payment.FieldErrors(err) {
+				fields = append(fields, fe.Field)
+			}
+			assert.Contains(t, fields, "actor")
+			after, err := f.svc.ListRuns(f.ctx, f.ws, reconcile.RunFilter{})
+			require.NoError(t, err)
+			assert.Equal(t, before, after, "no run was created or changed")
+			got, err := f.svc.GetRun(f.ctx, f.ws, run.ID)
+			require.NoError(t, err)
+			assert.Equal(t, full, got, "the run is unchanged")
+		}
+	}
+	for name, act := range map[string]func(actor string) error{
+		"create": func(a string) error {
+			_, err := f.svc.CreateRun(f.ctx, f.ws, reconcile.RunRequest{Account: f.env.OwnEUR.ID,
+				From: payment.MustDate("2026-01-01"), To: payment.MustDate("2026-01-31")}, a)
+			return err
+		},
+		"import": func(a string) error {
+			_, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 9", "new"))}, a)
+			return err
+		},
+		"approve": func(a string) error { _, err := f.svc.Approve(f.ctx, f.ws, run.ID, proposed, a, "ok"); return err },
+		"reject":  func(a string) error { _, err := f.svc.Reject(f.ctx, f.ws, run.ID, proposed, a, "no"); return err },
+		"map": func(a string) error {
+			_, err := f.svc.Map(f.ctx, f.ws, run.ID, unmatched, []payment.ID{spare.ID}, a, "fee deducted")
+			return err
+		},
+		"dismiss": func(a string) error {
+			_, err := f.svc.Dismiss(f.ctx, f.ws, run.ID, unmatched, a, "bank fee")
+			return err
+		},
+		"unmatch":  func(a string) error { _, err := f.svc.Unmatch(f.ctx, f.ws, run.ID, matched, a, "wrong"); return err },
+		"finalize": func(a string) error { _, err := f.svc.Finalize(f.ctx, f.ws, run.ID, a); return err },
+	} {
+		t.Run(name, func(t *testing.T) { refused(t, act) })
+	}
+
+	_, err = f.svc.Approve(f.ctx, f.ws, run.ID, proposed, "mehmet", "rent")
+	require.NoError(t, err)
+	_, err = f.svc.Dismiss(f.ctx, f.ws, run.ID, unmatched, "mehmet", "bank fee")
+	require.NoError(t, err)
+	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse")
+	require.NoError(t, err)
+	t.Run("undo", func(t *testing.T) {
+		refused(t, func(a string) error {
+			_, err := f.svc.Unmatch(f.ctx, f.ws, run.ID, matched, a, "booked twice by the bank")
+			return err
+		})
+		assert.Equal(t, payment.StatusReconciled, f.status(exact.ID))
+	})
+}
