@@ -39,7 +39,8 @@ type Options struct {
 	// Mappings, when neither Mapping nor Preset is set, are tried before the presets: the exports
 	// of a user's banks, each in its own mapping.
 	Mappings []*tabular.Mapping
-	// Sheet is the worksheet to read; empty means the first sheet in which a header row is found.
+	// Sheet is the worksheet to read; empty means the first sheet in which a header row is found,
+	// visible sheets before hidden ones.
 	Sheet string
 	// Account and Currency override what the file says.
 	Account  string
@@ -115,6 +116,19 @@ func decode(r io.ReaderAt, size int64, opts Options, stream func(*reconcile.Stat
 				Err: fmt.Errorf("%w: no sheet %q (sheets: %s)", reconcile.ErrNotStatement, opts.Sheet, strings.Join(wb.sheetNames(), ", "))}
 		}
 		sheets = sheets[i : i+1]
+	} else {
+		// The sheets the user sees first: a hidden one (an earlier copy, a template, lookup data)
+		// is read only when no visible sheet has a header.
+		sheets = slices.Clone(sheets)
+		slices.SortStableFunc(sheets, func(a, b sheetPart) int {
+			switch {
+			case a.hidden == b.hidden:
+				return 0
+			case a.hidden:
+				return 1
+			}
+			return -1
+		})
 	}
 	var first error
 	for _, sheet := range sheets {

@@ -205,6 +205,42 @@ func TestSheetOption(t *testing.T) {
 	assert.ErrorContains(t, err, `no sheet "Yok" (sheets: Kapak, Ekstre)`)
 }
 
+// TestHiddenSheetReadLast: a hidden sheet (an earlier copy of the statement, say) before the one
+// Excel shows is not what the user imports; it was read because it came first.
+func TestHiddenSheetReadLast(t *testing.T) {
+	old := ziraat()
+	old.name = "Eski"
+	old.rows[5] = []any{"04.04.2026", "04.04.2026", "GEÇEN AY", "", "99.000,00", "99.000,00", "TL", "ZR-10001"}
+	book := workbook(t, false, old, ziraat())
+	f, err := excelize.OpenReader(bytes.NewReader(book))
+	require.NoError(t, err)
+	f.SetActiveSheet(1)
+	require.NoError(t, f.SetSheetVisible("Eski", false))
+	buf, err := f.WriteToBuffer()
+	require.NoError(t, err)
+	book = buf.Bytes()
+
+	sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{})
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	assert.Equal(t, "Ekstre!A6", sts[0].Entries[0].Position, "the visible sheet is read")
+
+	sts, err = xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Sheet: "Eski"})
+	require.NoError(t, err, "a hidden sheet named in the options is read")
+	assert.Equal(t, int64(9900000), sts[0].Entries[0].Amount)
+
+	only := workbook(t, false, sheet{name: "Kapak", rows: [][]any{{"x"}}}, old)
+	f, err = excelize.OpenReader(bytes.NewReader(only))
+	require.NoError(t, err)
+	require.NoError(t, f.SetSheetVisible("Eski", false))
+	buf, err = f.WriteToBuffer()
+	require.NoError(t, err)
+	only = buf.Bytes()
+	sts, err = xlsx.Decode(bytes.NewReader(only), int64(len(only)), xlsx.Options{})
+	require.NoError(t, err, "a hidden sheet is read when no visible one has a header")
+	assert.Equal(t, "Eski!A6", sts[0].Entries[0].Position)
+}
+
 // rawZip builds a zip whose single sheet entry declares the given uncompressed size, without
 // writing that much: what a zip bomb or a huge sheet looks like to the reader.
 func rawZip(t *testing.T, declared uint64) []byte {

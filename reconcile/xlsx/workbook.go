@@ -19,8 +19,9 @@ type workbook struct {
 }
 
 type sheetPart struct {
-	name string
-	path string // the worksheet part, "" when the workbook names none that exists
+	name   string
+	path   string // the worksheet part, "" when the workbook names none that exists
+	hidden bool   // state="hidden" or "veryHidden": Excel does not show it
 }
 
 // errUnzipLimit: the parts unzip to more than the limit.
@@ -76,8 +77,9 @@ type workbookXML struct {
 		Date1904 string `xml:"date1904,attr"`
 	} `xml:"workbookPr"`
 	Sheets []struct {
-		Name string `xml:"name,attr"`
-		RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		Name  string `xml:"name,attr"`
+		State string `xml:"state,attr"`
+		RID   string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
 		// Strict OOXML names the relationship namespace differently.
 		StrictRID string `xml:"http://purl.oclc.org/ooxml/officeDocument/relationships id,attr"`
 	} `xml:"sheets>sheet"`
@@ -130,7 +132,8 @@ func (wb *workbook) readSheetList() error {
 		if wb.parts[strings.ToLower(p)] == nil {
 			p = ""
 		}
-		wb.sheets = append(wb.sheets, sheetPart{name: s.Name, path: p})
+		hidden := s.State == "hidden" || s.State == "veryHidden"
+		wb.sheets = append(wb.sheets, sheetPart{name: s.Name, path: p, hidden: hidden})
 	}
 	return nil
 }
