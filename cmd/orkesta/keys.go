@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ func (e *dbEnv) keyStore() (payment.KeyStore, error) {
 	return e.keys, nil
 }
 
+// maxExpiryDays is the most days --expires takes: the longest time.Duration, some 292 years.
+const maxExpiryDays = int(math.MaxInt64 / int64(24*time.Hour))
+
 // parseExpiry reads an expiry as a date (YYYY-MM-DD, end of that day UTC excluded: the key works
 // through the day before) or as a duration from now ("90d", "12h").
 func parseExpiry(s string, now time.Time) (time.Time, error) {
@@ -45,6 +49,9 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 		days, err := strconv.Atoi(n)
 		if err != nil || days <= 0 {
 			return time.Time{}, fmt.Errorf("--expires %q: want a positive number of days such as 90d", s)
+		}
+		if days > maxExpiryDays { // more would overflow the duration, to a time in the past
+			return time.Time{}, fmt.Errorf("--expires %q is too far away: at most %dd, or give a date (YYYY-MM-DD)", s, maxExpiryDays)
 		}
 		return now.Add(time.Duration(days) * 24 * time.Hour), nil
 	}
