@@ -112,6 +112,7 @@ Scopes: read-only (read data), read-write (also create payments and configure we
   orkesta keys create --name ci --scope read-only --expires 30d --output json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			name = strings.TrimSpace(name) // as the API does: a name of spaces is no name
 			if name == "" {
 				return usagef("keys create needs --name")
 			}
