@@ -86,11 +86,14 @@ original file: a file with a changed cell is another file, and running it create
   orkesta batch submit payments.csv --idempotency-key payroll-2026-03-second-run`,
 		Args: exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			isJSON := strings.EqualFold(filepath.Ext(args[0]), ".json")
+			if isJSON && failedOut != "" {
+				return usagef("--failed-out writes the failed rows of a CSV file; %s is JSON: its failed items are listed in the output", args[0])
+			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
 			}
-			isJSON := strings.EqualFold(filepath.Ext(args[0]), ".json")
 			var csvFile *dashboard.CSVFile
 			var reqs []payment.Request
 			if isJSON {

@@ -332,3 +332,20 @@ func TestBatchOwnKeyRepeatedAcrossBatches(t *testing.T) {
 	assert.NotEqual(t, out.BatchIDs[0], out.BatchIDs[1], "the file's two batches")
 	assert.Equal(t, 1, references(t, h)["INV-DUP"])
 }
+
+// TestBatchFailedOutRefusedForJSON: --failed-out writes the failed rows of a CSV file; given with a
+// JSON file it is a usage error before anything is created, not a flag silently ignored that
+// leaves no file of failed rows where the operator looks for one.
+func TestBatchFailedOutRefusedForJSON(t *testing.T) {
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+	in := filepath.Join(h.dir, "pay.json")
+	require.NoError(t, os.WriteFile(in, []byte(`[{"amount":5000,"currency":"TRY","method":"eft","from_account":"`+own+
+		`","to_account":"`+vendor+`","reference":"INV-1"}]`), 0o600))
+	out := filepath.Join(h.dir, "failed.csv")
+	r := h.run("batch", "submit", in, "--failed-out", out)
+	assert.Equal(t, ExitUsage, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "--failed-out")
+	assert.Empty(t, references(t, h), "nothing is created")
+	assert.NoFileExists(t, out)
+}
