@@ -61,6 +61,12 @@ func (s *Service) Store() Store { return s.store }
 // Clock returns the service's clock.
 func (s *Service) Clock() Clock { return s.opts.Clock }
 
+// PageSizes returns the page size List uses when its filter gives none and the largest it serves
+// (Options.DefaultPageSize and MaxPageSize, 20 and 100 unless set): an API lists as List does.
+func (s *Service) PageSizes() (defaultSize, maxSize int) {
+	return s.opts.DefaultPageSize, s.opts.MaxPageSize
+}
+
 // NewID returns a new id with the given prefix ("pay_", "bat_", …) from the service's ID source.
 func (s *Service) NewID(prefix string) string { return s.newID(prefix, s.now()) }
 

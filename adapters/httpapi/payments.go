@@ -122,7 +122,7 @@ func (h *Handler) approvePayment(c *call) error {
 
 // listPayments: GET /v1/payments, newest first, with filters and cursor pagination.
 func (h *Handler) listPayments(c *call) error {
-	f, err := parseListFilter(c.r.URL.RawQuery)
+	f, err := parseListFilter(c.r.URL.RawQuery, h.svc)
 	if err != nil {
 		return err
 	}
@@ -138,25 +138,28 @@ func (h *Handler) listPayments(c *call) error {
 	return nil
 }
 
-// Page size limits of GET /v1/payments.
+// Page size limits of GET /v1/webhook_endpoints/{id}/deliveries. GET /v1/payments follows the
+// service's (payment.Options.DefaultPageSize and MaxPageSize, the same numbers unless set).
 const (
 	DefaultPageSize = 20
 	MaxPageSize     = 100
 )
 
-// parseLimit reads a page size: 1 to MaxPageSize.
-func parseLimit(name, v string) (int, error) {
+// parseLimit reads a page size: 1 to maxSize.
+func parseLimit(name, v string, maxSize int) (int, error) {
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > MaxPageSize {
-		return 0, badParam(name, "must be an integer from 1 to "+strconv.Itoa(MaxPageSize))
+	if err != nil || n < 1 || n > maxSize {
+		return 0, badParam(name, "must be an integer from 1 to "+strconv.Itoa(maxSize))
 	}
 	return n, nil
 }
 
 // parseListFilter reads the query of GET /v1/payments. Every parameter may appear once; unknown
-// parameters are refused, so that a typo ("stauts") never silently lists everything.
-func parseListFilter(raw string) (payment.ListFilter, error) {
-	f := payment.ListFilter{Limit: DefaultPageSize}
+// parameters are refused, so that a typo ("stauts") never silently lists everything. The page size
+// is svc's default, and ?limit may ask for 1 to svc's maximum.
+func parseListFilter(raw string, svc *payment.Service) (payment.ListFilter, error) {
+	defaultSize, maxSize := svc.PageSizes()
+	f := payment.ListFilter{Limit: min(defaultSize, maxSize)}
 	q, err := url.ParseQuery(raw)
 	if err != nil {
 		return f, badRequest(CodeInvalidParameter, "", "the query string is malformed")
@@ -173,7 +176,7 @@ func parseListFilter(raw string) (payment.ListFilter, error) {
 		v := vals[0]
 		switch name {
 		case "limit":
-			n, err := parseLimit(name, v)
+			n, err := parseLimit(name, v, maxSize)
 			if err != nil {
 				return f, err
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orkesta/orkesta/adapters/httpapi"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -271,4 +272,41 @@ func TestListStatusRepeats(t *testing.T) {
 	require.NotEmpty(t, rec.filters)
 	assert.Equal(t, []payment.Status{payment.StatusReconciled, payment.StatusFailed, payment.StatusPending},
 		rec.filters[len(rec.filters)-1].Statuses)
+}
+
+// TestListPageSizeFollowsService: GET /v1/payments pages by the service's DefaultPageSize and takes
+// ?limit up to its MaxPageSize (payment.Options), as Service.List does; the API used 20 and 100
+// whatever the service was configured with.
+func TestListPageSizeFollowsService(t *testing.T) {
+	f := newFixture(t, withEnv(paymenttest.WithServiceOptions(payment.Options{DefaultPageSize: 3, MaxPageSize: 150})))
+	for range 5 {
+		f.env.MustCreate(t)
+	}
+	var list httpapi.PaymentList
+	f.get(f.ro, "/v1/payments").json(t, &list)
+	assert.Len(t, list.Data, 3, "the service's default page size")
+	assert.True(t, list.HasMore)
+
+	r := f.get(f.ro, "/v1/payments?limit=150")
+	require.Equal(t, http.StatusOK, r.Status, "up to the service's maximum: %s", r.Body)
+	r.json(t, &list)
+	assert.Len(t, list.Data, 5)
+	assert.False(t, list.HasMore)
+
+	r = f.get(f.ro, "/v1/payments?limit=151")
+	require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+	e := r.err(t)
+	assert.Equal(t, httpapi.CodeInvalidParameter, e.Code)
+	assert.Equal(t, "limit must be an integer from 1 to 150", e.Message)
+
+	// A maximum below 100 is what ?limit may ask for, not cut short silently.
+	small := newFixture(t, withEnv(paymenttest.WithServiceOptions(payment.Options{MaxPageSize: 2})))
+	for range 3 {
+		small.env.MustCreate(t)
+	}
+	small.get(small.ro, "/v1/payments").json(t, &list)
+	assert.Len(t, list.Data, 2, "the default page is at most the maximum")
+	r = small.get(small.ro, "/v1/payments?limit=3")
+	require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+	assert.Equal(t, "limit must be an integer from 1 to 2", r.err(t).Message)
 }

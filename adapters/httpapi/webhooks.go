@@ -306,7 +306,7 @@ func (wr *webhookRoutes) deliveries(c *call, id string) error {
 			return nil
 		}
 		var err error
-		if limit, err = parseLimit(name, v); err != nil {
+		if limit, err = parseLimit(name, v, MaxPageSize); err != nil {
 			return err
 		}
 		return errKnown
