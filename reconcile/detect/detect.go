@@ -64,6 +64,13 @@ func sniff(head []byte) (Format, string) {
 		if bytes.Contains(head, []byte("word/")) || bytes.Contains(head, []byte("ppt/")) {
 			return Unknown, "a Word or PowerPoint document, not a spreadsheet"
 		}
+		// An OpenDocument file names its type in its first, stored entry "mimetype".
+		if bytes.Contains(head, []byte("mimetypeapplication/vnd.oasis.opendocument.spreadsheet")) {
+			return Unknown, "an OpenDocument spreadsheet (.ods), which this library does not read; save it as .xlsx or CSV"
+		}
+		if bytes.Contains(head, []byte("mimetypeapplication/vnd.oasis.opendocument")) {
+			return Unknown, "an OpenDocument document, not a spreadsheet this library reads (XLSX, CSV)"
+		}
 		return XLSX, ""
 	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
 		return Unknown, "a legacy binary .xls workbook or a password-protected one; save it as .xlsx or CSV"

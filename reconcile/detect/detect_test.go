@@ -229,6 +229,8 @@ func TestDecodeUnknown(t *testing.T) {
 		{"bai2 with CR line breaks", []byte("01,BANK,CUST,251124,0600,1,,,2/\r02,CUST,BANK,1,251124,,USD/\r"), "BAI2 whose lines end with a lone carriage return"},
 		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "legacy binary .xls"},
 		{"prose", []byte("hello"), "text in no statement format"},
+		{"OpenDocument spreadsheet", openDocument(t, "application/vnd.oasis.opendocument.spreadsheet"), "an OpenDocument spreadsheet (.ods)"},
+		{"OpenDocument text", openDocument(t, "application/vnd.oasis.opendocument.text"), "an OpenDocument document"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -248,6 +250,24 @@ func TestDecodeUnknown(t *testing.T) {
 		assert.Equal(t, detect.CSV, f)
 		assert.ErrorIs(t, err, reconcile.ErrNotStatement)
 	})
+}
+
+// openDocument is an OpenDocument package of the given type, as LibreOffice writes it: a stored
+// "mimetype" entry first. The XLSX decoder said of a spreadsheet that "the workbook has no sheets".
+func openDocument(t *testing.T, mime string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "mimetype", Method: zip.Store})
+	require.NoError(t, err)
+	_, err = w.Write([]byte(mime))
+	require.NoError(t, err)
+	w, err = zw.Create("content.xml")
+	require.NoError(t, err)
+	_, err = w.Write([]byte(`<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>`))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
 }
 
 // deMapping reads a German export's two columns.
