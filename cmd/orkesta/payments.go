@@ -219,8 +219,18 @@ func (c *cli) paymentsList() *cobra.Command {
 					return err
 				}
 				if page.HasMore {
+					// The next page is the same listing: every flag given, but the cursor.
+					next := []string{"orkesta payments list"}
+					for _, fl := range []struct{ name, value string }{
+						{"db", c.db.path}, {"workspace", c.workspace}, {"status", strings.Join(statuses, ",")},
+						{"reference", reference}, {"method", method}, {"account", account}, {"limit", strconv.Itoa(f.Limit)},
+					} {
+						if cmd.Flags().Changed(fl.name) {
+							next = append(next, "--"+fl.name, shellQuote(fl.value))
+						}
+					}
 					last := page.Payments[len(page.Payments)-1].ID
-					fmt.Fprintf(c.stdout, "more: orkesta payments list --after %s\n", last)
+					fmt.Fprintf(c.stdout, "more: %s --after %s\n", strings.Join(next, " "), last)
 				}
 				return nil
 			})
@@ -234,6 +244,14 @@ func (c *cli) paymentsList() *cobra.Command {
 	fl.StringVar(&after, "after", "", "cursor: list payments older than this payment id")
 	fl.IntVar(&f.Limit, "limit", 20, "page size (at most 100)")
 	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than letters, digits and -_.,:/@+=.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/@+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func statusNames() string {
