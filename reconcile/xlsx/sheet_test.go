@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -368,6 +369,31 @@ func TestSharedStringsSpill(t *testing.T) {
 	wb.close()
 	left, _ := os.ReadDir(dir)
 	assert.Empty(t, left, "the temporary file is removed")
+}
+
+// TestSharedStringsMemory: the offsets of the shared strings are the memory a table of empty items
+// ("<si/>", 5 bytes that compress to nothing) takes, and a table of more than maxSharedStrings is
+// refused as too large. A 123 KB workbook of 16 million such items took 460 MB to open.
+func TestSharedStringsMemory(t *testing.T) {
+	book := func(n int) []byte {
+		return handBook(t, `<worksheet><sheetData><row r="1"><c t="s"><v>1</v></c></row></sheetData></worksheet>`,
+			"<sst>"+strings.Repeat("<si/>", n)+"</sst>")
+	}
+	full := book(maxSharedStrings)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	wb, err := openWorkbook(bytes.NewReader(full), int64(len(full)), DefaultMaxUnzipSize, DefaultMaxXMLInMemory, t.TempDir())
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	wb.close()
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(maxSharedStrings*8+8<<20),
+		"the offsets are allocated once, without the garbage of growing a slice")
+
+	over := book(maxSharedStrings + 1)
+	_, err = Decode(bytes.NewReader(over), int64(len(over)), Options{})
+	assert.ErrorIs(t, err, ErrTooLarge)
+	assert.ErrorContains(t, err, "more than 4194304 shared strings")
 }
 
 // readAll reads the first sheet with the sheet reader, through one-byte reads or not, and returns

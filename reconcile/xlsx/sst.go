@@ -12,9 +12,15 @@ import (
 )
 
 // maxSharedStrings caps the shared-string table, whose offsets stay in memory (8 bytes a string)
-// even when its text is spilled to a temporary file. Excel allows about a million rows, so a real
-// statement has far fewer distinct texts.
-const maxSharedStrings = 1 << 24
+// even when its text is spilled to a temporary file: 32 MiB at most. Excel allows about a million
+// rows, so that is four distinct texts for each row of the largest sheet. An empty item, "<si/>",
+// is 5 bytes that compress to next to nothing: with the cap at 16 million, a workbook of 123 KB
+// took 460 MB to open.
+const maxSharedStrings = 1 << 22
+
+// endsChunk is the number of offsets in each chunk of sharedStrings.ends: the offsets are never
+// copied as the table grows, so memory is what they take, with nothing left over from growing.
+const endsChunk = 1 << 16
 
 // sharedStrings is the workbook's shared-string table (xl/sharedStrings.xml), decoded once: the
 // texts one after another, in memory or, when the part is larger than Options.MaxXMLInMemory, in a
@@ -22,7 +28,21 @@ const maxSharedStrings = 1 << 24
 type sharedStrings struct {
 	mem  []byte
 	file *os.File
-	ends []int64 // string i is [ends[i-1], ends[i])
+	ends [][]int64 // in chunks of endsChunk; string i is [end(i-1), end(i))
+	n    int       // the number of strings
+}
+
+// end is where string i ends.
+func (t *sharedStrings) end(i int) int64 { return t.ends[i/endsChunk][i%endsChunk] }
+
+// add adds a string that ends at end.
+func (t *sharedStrings) add(end int64) {
+	if t.n%endsChunk == 0 {
+		t.ends = append(t.ends, make([]int64, 0, endsChunk))
+	}
+	c := &t.ends[len(t.ends)-1]
+	*c = append(*c, end)
+	t.n++
 }
 
 // loadSharedStrings reads the table; spill writes its text to a temporary file in tmpDir.
@@ -65,12 +85,12 @@ func loadSharedStrings(zf *zip.File, spill bool, tmpDir string) (t *sharedString
 				return t, err
 			}
 		}
-		if len(t.ends) == maxSharedStrings {
-			return t, fmt.Errorf("more than %d shared strings", maxSharedStrings)
+		if t.n == maxSharedStrings {
+			return t, fmt.Errorf("%w: more than %d shared strings", ErrTooLarge, maxSharedStrings)
 		}
 		text = appendBstr(text[:0], raw)
 		if !utf8.Valid(text) {
-			return t, fmt.Errorf("shared string %d is not valid UTF-8", len(t.ends))
+			return t, fmt.Errorf("shared string %d is not valid UTF-8", t.n)
 		}
 		if w != nil {
 			if _, err := w.Write(text); err != nil {
@@ -80,7 +100,7 @@ func loadSharedStrings(zf *zip.File, spill bool, tmpDir string) (t *sharedString
 			t.mem = append(t.mem, text...)
 		}
 		size += int64(len(text))
-		t.ends = append(t.ends, size)
+		t.add(size)
 	}
 	if w != nil {
 		if err := w.Flush(); err != nil {
@@ -125,18 +145,18 @@ var errNoSharedString = errors.New("no such shared string")
 
 // appendTo appends string i.
 func (t *sharedStrings) appendTo(dst []byte, i int) ([]byte, error) {
-	if t == nil || i < 0 || i >= len(t.ends) {
+	if t == nil || i < 0 || i >= t.n {
 		return dst, fmt.Errorf("%w: %d", errNoSharedString, i)
 	}
-	start := int64(0)
+	start, end := int64(0), t.end(i)
 	if i > 0 {
-		start = t.ends[i-1]
+		start = t.end(i - 1)
 	}
 	if t.file == nil {
-		return append(dst, t.mem[start:t.ends[i]]...), nil
+		return append(dst, t.mem[start:end]...), nil
 	}
 	n := len(dst)
-	dst = append(dst, make([]byte, t.ends[i]-start)...)
+	dst = append(dst, make([]byte, end-start)...)
 	if _, err := t.file.ReadAt(dst[n:], start); err != nil {
 		return dst[:n], fmt.Errorf("reading the spilled shared strings: %w", err)
 	}
