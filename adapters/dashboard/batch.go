@@ -67,7 +67,11 @@ func ErrorText(err error) string {
 	if errors.As(err, &ce) {
 		var parts []string
 		for _, e := range unjoin(err) {
-			if errors.As(e, &ce) {
+			switch {
+			case !errors.As(e, &ce):
+			case ce.Column == "": // the row as a whole
+				parts = append(parts, ce.Reason)
+			default:
 				parts = append(parts, ce.Column+": "+ce.Reason)
 			}
 		}

@@ -110,7 +110,8 @@ var csvColumns = []string{"amount", "amount_minor", "currency", "method", "from_
 
 // ReadPaymentsCSV reads a payments CSV: a header row, then one payment per row. Comma or semicolon
 // separated (found from the header), UTF-8 with or without a byte-order mark. Amounts are converted
-// exactly; a cell that does not parse makes that row's Err, not the file's.
+// exactly; a cell that does not parse makes that row's Err, not the file's, and so does a cell past
+// the header's last column.
 func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
@@ -186,12 +187,33 @@ func ReadPaymentsCSV(r io.Reader) (*CSVFile, error) {
 		}
 		row := CSVRow{Line: lineNo, Record: rec}
 		row.Request, row.Err = rowRequest(rec, col, lineNo, f.guarded())
+		if err := pastHeader(rec, len(header), lineNo); err != nil {
+			row.Err = errors.Join(append([]error{err}, unjoin(row.Err)...)...)
+		}
 		f.Rows = append(f.Rows, row)
 	}
 	if len(f.Rows) == 0 {
 		return nil, &CSVError{Reason: "the file has a header but no payments"}
 	}
 	return f, nil
+}
+
+// pastHeader refuses a row with cells past the header's last column: most likely a separator in a
+// cell that is not quoted (1,250.00 in a comma-separated file), which shifted the cells, so that the
+// row reads as another payment (of 1.00) than the one written. Empty cells there are fine (a
+// spreadsheet's trailing separators).
+func pastHeader(rec []string, width, line int) error {
+	var extra []string
+	for _, c := range rec[min(width, len(rec)):] {
+		if strings.TrimSpace(c) != "" {
+			extra = append(extra, strconv.Quote(c))
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	return &CSVError{Line: line, Reason: fmt.Sprintf("%s past the header's last column (%d columns): a separator inside a cell "+
+		"that is not quoted? write 1,250.00 as \"1,250.00\" or 1250.00", strings.Join(extra, ", "), width)}
 }
 
 func csvReadError(err error) error {

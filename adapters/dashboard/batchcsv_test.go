@@ -47,6 +47,11 @@ func TestReadPaymentsCSV(t *testing.T) {
 		{name: "both amounts", in: "amount,amount_minor,currency,from_account,to_account\n", fileErr: "exactly one of amount"},
 		{name: "missing columns", in: "amount\n1\n", fileErr: "needs currency, from_account, to_account"},
 		{name: "broken quoting", in: "amount,currency,from_account,to_account\n\"1,TRY,a,b\n", fileErr: "line"},
+		{name: "cells past the header's fail their row, empty ones do not",
+			in: "from_account,to_account,currency,reference,amount\n" + accA + "," + accB + ",TRY,R-1,1,250.00\n" +
+				accA + "," + accB + ",TRY,R-2,5,,\n" + accA + "," + accB + ",TRY,'=R-3,1.234,x\n",
+			amounts: []int64{-1, 500, -1}, rowErr: []string{`line 2: "250.00" past the header's last column (5 columns)`, "",
+				`"x" past the header's last column`}},
 		{name: "error column of a failed-rows file is ignored",
 			in: "amount,currency,from_account,to_account,error\n1,TRY,a,b,was wrong\n", amounts: []int64{100}},
 	}
@@ -247,4 +252,20 @@ func TestReadPaymentsCSVLibreOfficeResave(t *testing.T) {
 	require.NoError(t, f.Rows[0].Err)
 	assert.Equal(t, "=inv-2", f.Rows[0].Request.IdempotencyKey)
 	assert.Equal(t, "-ACME-7", f.Rows[0].Request.Reference)
+}
+
+// TestReadPaymentsCSVCellsPastHeader: an unquoted thousands separator in a comma-separated file
+// shifts the cells, so that "1,250.00" would read as an amount of 1.00; the row fails instead, with
+// the cell past the header named, besides the row's other problems.
+func TestReadPaymentsCSVCellsPastHeader(t *testing.T) {
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader("from_account,to_account,currency,reference,amount\n" +
+		accA + "," + accB + ",TRY,R-1,1,250.00\n" + accA + "," + accB + ",TRY,'=R-2,1.234,x\n"))
+	require.NoError(t, err)
+	require.Len(t, f.Rows, 2)
+	assert.Equal(t, `"250.00" past the header's last column (5 columns): a separator inside a cell that is not quoted? `+
+		`write 1,250.00 as "1,250.00" or 1250.00`, dashboard.ErrorText(f.Rows[0].Err))
+	text := dashboard.ErrorText(f.Rows[1].Err)
+	assert.True(t, strings.HasPrefix(text, `"x" past the header's last column`), text)
+	assert.Contains(t, text, `; reference: "'=R-2" looks like a guarded cell`)
+	assert.Contains(t, text, "; amount: \"1.234\" has more than 2 decimal places")
 }
