@@ -213,7 +213,7 @@ func pastHeader(rec []string, width, line int) error {
 		return nil
 	}
 	return &CSVError{Line: line, Reason: fmt.Sprintf("%s past the header's last column (%d columns): a separator inside a cell "+
-		"that is not quoted? write 1,250.00 as \"1,250.00\" or 1250.00", strings.Join(extra, ", "), width)}
+		"that is not quoted? (write 1,250.00 as 1250.00, and quote a text that holds the separator)", strings.Join(extra, ", "), width)}
 }
 
 func csvReadError(err error) error {

@@ -263,7 +263,7 @@ func TestReadPaymentsCSVCellsPastHeader(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, f.Rows, 2)
 	assert.Equal(t, `"250.00" past the header's last column (5 columns): a separator inside a cell that is not quoted? `+
-		`write 1,250.00 as "1,250.00" or 1250.00`, dashboard.ErrorText(f.Rows[0].Err))
+		`(write 1,250.00 as 1250.00, and quote a text that holds the separator)`, dashboard.ErrorText(f.Rows[0].Err))
 	text := dashboard.ErrorText(f.Rows[1].Err)
 	assert.True(t, strings.HasPrefix(text, `"x" past the header's last column`), text)
 	assert.Contains(t, text, `; reference: "'=R-2" looks like a guarded cell`)
