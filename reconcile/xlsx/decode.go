@@ -54,7 +54,9 @@ type Options struct {
 	// MaxFileSize caps the zipped file (0: DefaultMaxFileSize).
 	MaxFileSize int64
 	// MaxUnzipSize caps the total unzipped size of the workbook's parts (0: DefaultMaxUnzipSize),
-	// checked before anything is inflated, so a zip bomb or a 1 GB sheet is refused at once.
+	// checked before anything is inflated, so a zip bomb or a 1 GB sheet is refused at once. It
+	// caps as well the text a sheet's cells take from the shared strings, which repeat a string
+	// stored once; and a row's text is capped at 4 MiB.
 	MaxUnzipSize int64
 	// MaxXMLInMemory is the size of shared-string table (xl/sharedStrings.xml, unzipped) above which
 	// its text is kept in a temporary file rather than in memory (0: DefaultMaxXMLInMemory).

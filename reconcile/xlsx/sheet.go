@@ -17,6 +17,11 @@ const (
 	maxColumns = 1 << 14
 )
 
+// maxRowBytes caps the text of one row, as the CSV decoder caps a line: a shared string is stored
+// once but may fill every cell of a row, so a workbook of a few KB could otherwise make one row of
+// gigabytes. A cell holds at most 32,767 characters in Excel; a bank export's row, a few hundred.
+const maxRowBytes = 4 << 20
+
 // cellError is a problem at a cell (col > 0) or a row (col 0) of the sheet being read.
 type cellError struct {
 	row, col int
@@ -34,6 +39,11 @@ type sheetReader struct {
 	rc   io.Closer
 	sst  *sharedStrings
 	size int64 // the part's unzipped size
+
+	// shared is how many bytes the cells read so far took from the shared strings; maxShared caps
+	// it (Options.MaxUnzipSize): a few KB of cells that refer to one long string again and again
+	// would otherwise expand to more text than any limit on the unzipped parts allows.
+	shared, maxShared int64
 
 	dimension []byte // the declared range, "A1:G100001", if the sheet has one
 	data      bool   // inside <sheetData>
@@ -256,10 +266,17 @@ func (r *sheetReader) cell(col int, typ []byte, empty bool) error {
 		if r.buf, err = r.sst.appendTo(r.buf, i); err != nil {
 			return err
 		}
+		if r.shared += int64(len(r.buf) - start); r.maxShared > 0 && r.shared > r.maxShared {
+			return fmt.Errorf("%w: the cells take more than %d bytes of text from the shared strings "+
+				"(Options.MaxUnzipSize)", ErrTooLarge, r.maxShared)
+		}
 	case kind == 'i' && inline:
 		r.buf = appendBstr(r.buf, r.inl)
 	default:
 		r.buf = append(r.buf, r.val...)
+	}
+	if len(r.buf) > maxRowBytes {
+		return fmt.Errorf("%w: the row's text is longer than %d bytes", ErrTooLarge, maxRowBytes)
 	}
 	if len(r.buf) == start && !formula {
 		return nil

@@ -396,6 +396,36 @@ func TestSharedStringsMemory(t *testing.T) {
 	assert.ErrorContains(t, err, "more than 4194304 shared strings")
 }
 
+// TestSharedStringExpansion: cells that refer to one long shared string again and again are refused
+// as too large once their text passes the limits, in a row or in the sheet. A workbook of 4 KB whose
+// one row had 100 cells of a 3 MB string allocated 3 GB; with all 16,384 columns it would take 48 GB.
+func TestSharedStringExpansion(t *testing.T) {
+	long := `<sst><si><t>` + strings.Repeat("a", 3<<20) + `</t></si></sst>`
+	t.Run("in a row", func(t *testing.T) {
+		book := handBook(t, `<worksheet><sheetData><row r="1">`+strings.Repeat(`<c t="s"><v>0</v></c>`, 100)+
+			`</row></sheetData></worksheet>`, long)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := Decode(bytes.NewReader(book), int64(len(book)), Options{})
+		runtime.ReadMemStats(&after)
+		assert.ErrorIs(t, err, ErrTooLarge)
+		assert.ErrorContains(t, err, "Sheet1!B1: reading sheet: xlsx: workbook too large: the row's text is longer than 4194304 bytes")
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20))
+	})
+	t.Run("in the sheet", func(t *testing.T) {
+		var rows strings.Builder
+		for i := 1; i <= 10; i++ {
+			fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>`, i, i)
+		}
+		book := handBook(t, `<worksheet><sheetData>`+rows.String()+`</sheetData></worksheet>`, long)
+		_, err := Decode(bytes.NewReader(book), int64(len(book)), Options{MaxUnzipSize: 16 << 20})
+		assert.ErrorIs(t, err, ErrTooLarge)
+		assert.ErrorContains(t, err, "Sheet1!A6: reading sheet: xlsx: workbook too large: the cells take more than "+
+			"16777216 bytes of text from the shared strings (Options.MaxUnzipSize)")
+	})
+}
+
 // readAll reads the first sheet with the sheet reader, through one-byte reads or not, and returns
 // the rows and the error that ended them.
 func readAll(t *testing.T, book []byte, oneByte bool) (rows []sampledRow, err error) {

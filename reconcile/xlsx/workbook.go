@@ -16,6 +16,7 @@ type workbook struct {
 	sheets   []sheetPart          // in workbook order
 	date1904 bool
 	sst      *sharedStrings
+	maxUnzip int64 // also the most text a sheet's cells may take from the shared strings
 }
 
 type sheetPart struct {
@@ -37,7 +38,7 @@ func openWorkbook(r io.ReaderAt, size, maxUnzip, maxXML int64, tmpDir string) (*
 	if err != nil {
 		return nil, err
 	}
-	wb := &workbook{parts: make(map[string]*zip.File, len(zr.File))}
+	wb := &workbook{parts: make(map[string]*zip.File, len(zr.File)), maxUnzip: maxUnzip}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
@@ -175,6 +176,7 @@ func (wb *workbook) openSheet(s sheetPart) (*sheetReader, error) {
 		return nil, err
 	}
 	r, err := newSheetReader(rc, int64(f.UncompressedSize64), wb.sst)
+	r.maxShared = wb.maxUnzip
 	if err != nil {
 		_ = rc.Close()
 		return nil, err
