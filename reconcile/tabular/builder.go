@@ -715,7 +715,12 @@ func (b *Builder) dataRow(n int, cells []string) {
 			return
 		}
 		if b.narrow(cells) || len(b.queue) > 0 {
-			b.queue = append(b.queue, queued{n: n, cells: slices.Clone(cells), numbers: slices.Clone(b.numbers)})
+			// Only the columns the layout reads are kept: a row of a few bytes may have a cell in
+			// the last of a sheet's 16,384 columns, and a file whose amounts never decide queues
+			// every row.
+			w := b.lay.width()
+			b.queue = append(b.queue, queued{n: n, cells: slices.Clone(cells[:min(len(cells), w)]),
+				numbers: slices.Clone(b.numbers[:min(len(b.numbers), w)])})
 			b.drain(false)
 			return
 		}

@@ -222,6 +222,18 @@ func (p *plan) resolve(raw, folded []string) (l layout, ok bool, missing string)
 	return l, ok && (l.score >= 2 || p.m.HeaderRow > 0), missing
 }
 
+// width is the number of a row's cells the layout reads: one past its last column.
+func (l *layout) width() int {
+	w := 0
+	for _, c := range l.col {
+		w = max(w, c+1)
+	}
+	for _, c := range l.join {
+		w = max(w, c+1)
+	}
+	return w
+}
+
 // resolveWhole places the fields that have names with text in parentheses (plan.whole) on the raw
 // header cells, and returns the columns it took.
 func (p *plan) resolveWhole(l *layout, raw []string) (taken []int) {
