@@ -44,8 +44,9 @@ apply it: a rejected transfer (RJCT) moves its payment to failed, with the bank'
 text; any other status (ACCP, ACSP, ACSC, PDNG, …) leaves it processing, to be settled by the bank
 statement. Transfers are found by their end-to-end id. A rejection of the whole file (GrpSts RJCT)
 reaches every payment the export of that file moved. A rejection of one payment block (PmtInfSts)
-that does not name its transfers cannot be traced to payments: it is listed as not applied, and
-the command exits 1. Applying a report again changes nothing.`,
+that does not name its transfers, or of a whole file no export of this database moved payments
+into, cannot be traced to payments: it is listed as not applied, and the command exits 1. Applying
+a report again changes nothing.`,
 		Example: `  orkesta import pain002 status.xml
   orkesta import pain002 -o json reports/*.xml`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -102,6 +103,12 @@ func applyPain002(ctx context.Context, e *dbEnv, name string, rep *pain001.Statu
 			return nil, err
 		}
 		opts.Files = []pain001.FileInfo{{MessageID: rep.OriginalMessageID, Batches: []pain001.BatchInfo{{Payments: ids}}}}
+		if rep.GroupStatus == "RJCT" && len(ids) == 0 {
+			// Not a file an export of this database moved payments for (another database's, a
+			// --dry-run's uploaded after all, a mistyped message id): the rejection reaches nobody.
+			out.Unapplied = append(out.Unapplied, fmt.Sprintf("the whole file %s: RJCT, but no export of this database "+
+				"moved a payment into a file of that message id", rep.OriginalMessageID))
+		}
 	}
 	res, err := pain001.ApplyStatusReport(ctx, e.svc, e.ws.ID, rep, opts)
 	if err != nil {

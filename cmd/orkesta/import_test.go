@@ -110,3 +110,28 @@ func TestImportPain002(t *testing.T) {
 	r = h.run("import", "pain002")
 	assert.Equal(t, ExitUsage, r.code)
 }
+
+// TestImportPain002WholeFileRejectionReachesNobody: a rejection of a whole file that no export of
+// this database moved payments into (another database's file, a --dry-run's uploaded after all) is
+// not applied to anything, and says so with exit code 1, instead of reporting success.
+func TestImportPain002WholeFileRejectionReachesNobody(t *testing.T) {
+	h := newHarness(t)
+	own, ids := approvedTransfers(t, h, 2)
+	out := filepath.Join(h.dir, "dry.xml")
+	r := h.run("export", "pain001", "--account", own, "--out", out, "--dry-run")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	xml, err := os.ReadFile(out)
+	require.NoError(t, err)
+	msg := regexp.MustCompile(`<MsgId>([^<]+)</MsgId>`).FindStringSubmatch(string(xml))[1]
+
+	rep := statusReport(t, h.dir, "rep.xml", msg, "RJCT")
+	r = h.run("import", "pain002", rep)
+	assert.Equal(t, ExitError, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "the whole file "+msg+": RJCT, but no export of this database moved a payment")
+	statuses, _ := paymentsState(t, h, ids)
+	assert.Equal(t, []payment.Status{payment.StatusApproved, payment.StatusApproved}, statuses)
+
+	accepted := statusReport(t, h.dir, "acc.xml", msg, "ACCP")
+	r = h.run("import", "pain002", accepted)
+	assert.Equal(t, ExitOK, r.code, "an acceptance needs no payment: %s", r.stderr)
+}
