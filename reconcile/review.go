@@ -109,12 +109,17 @@ func (s *Service) RejectProposal(ctx context.Context, ws payment.WorkspaceID, id
 }
 
 // proposes refuses an action on the entry's proposal when expected (unless empty) names other
-// payments than it holds, in any order.
+// payments than it holds, in any order and either letter case of their ULIDs (payment.ParseID).
 func (re *RunEntry) proposes(expected []payment.ID, action RunAction) error {
 	if len(expected) == 0 {
 		return nil
 	}
 	want, have := slices.Clone(expected), slices.Clone(re.Decision.PaymentIDs)
+	for i, id := range want {
+		if pid, err := payment.ParseID(string(id)); err == nil {
+			want[i] = pid
+		}
+	}
 	slices.Sort(want)
 	slices.Sort(have)
 	if slices.Equal(slices.Compact(want), slices.Compact(have)) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -1109,4 +1110,24 @@ func TestEveryActionRequiresAnActor(t *testing.T) {
 		})
 		assert.Equal(t, payment.StatusReconciled, f.status(exact.ID))
 	})
+}
+
+// TestReviewOfAProposalSeenInLowerCase: the payments of the proposal seen may be named with their
+// ULIDs in lower case, as payment.ParseID and the HTTP API accept them; they are the payments
+// proposed, not a changed proposal (it was refused as proposal_changed, naming the same payment).
+func TestReviewOfAProposalSeenInLowerCase(t *testing.T) {
+	f := newFixture(t)
+	p := f.pay(payment.StatusSettled, "A")
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "no reference"))}, "a")
+	require.NoError(t, err)
+	fp := fingerprint(t, run, "line 1")
+	require.Equal(t, []payment.ID{p.ID}, decisionOf(t, run, "line 1").PaymentIDs)
+	lower := payment.ID(payment.PrefixPayment + strings.ToLower(strings.TrimPrefix(string(p.ID), payment.PrefixPayment)))
+
+	run, err = f.svc.ApproveProposal(f.ctx, f.ws, run.ID, fp, []payment.ID{lower}, "mehmet", "seen")
+	require.NoError(t, err)
+	d := decisionOf(t, run, "line 1")
+	assert.Equal(t, reconcile.StateMatched, d.State)
+	assert.Equal(t, []payment.ID{p.ID}, d.PaymentIDs)
 }
