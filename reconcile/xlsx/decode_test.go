@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -368,4 +369,18 @@ func TestNotAWorkbook(t *testing.T) {
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// TestDecodeSmallWorkbookAllocatesLittle: a workbook of ten rows with its texts in the shared-string
+// table is read with a few hundred KB, as before the table's offsets were kept in chunks; the first
+// chunk of 65,536 offsets (512 KiB) was allocated whole for a table of a dozen strings.
+func TestDecodeSmallWorkbookAllocatesLittle(t *testing.T) {
+	book := sharedStringBook(t, 10)
+	least := uint64(math.MaxUint64)
+	for range 3 { // the least of three: a collection in between does not count
+		n, sts := decodeAllocs(t, book)
+		require.NotEmpty(t, sts)
+		least = min(least, n)
+	}
+	assert.Less(t, least, uint64(450<<10), "bytes allocated to decode a 10-row workbook")
 }

@@ -18,8 +18,9 @@ import (
 // took 460 MB to open.
 const maxSharedStrings = 1 << 22
 
-// endsChunk is the number of offsets in each chunk of sharedStrings.ends: the offsets are never
-// copied as the table grows, so memory is what they take, with nothing left over from growing.
+// endsChunk is the number of offsets in each chunk of sharedStrings.ends: past the first chunk,
+// which grows as a slice does so that a small table stays small, the offsets are never copied as
+// the table grows, so memory is what they take, with little left over from growing.
 const endsChunk = 1 << 16
 
 // sharedStrings is the workbook's shared-string table (xl/sharedStrings.xml), decoded once: the
@@ -37,7 +38,10 @@ func (t *sharedStrings) end(i int) int64 { return t.ends[i/endsChunk][i%endsChun
 
 // add adds a string that ends at end.
 func (t *sharedStrings) add(end int64) {
-	if t.n%endsChunk == 0 {
+	switch {
+	case t.n == 0:
+		t.ends = append(t.ends, nil) // grows with the strings: a workbook of ten texts needs no 512 KiB
+	case t.n%endsChunk == 0:
 		t.ends = append(t.ends, make([]int64, 0, endsChunk))
 	}
 	c := &t.ends[len(t.ends)-1]
