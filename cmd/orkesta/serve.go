@@ -292,10 +292,21 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 		log.Warn("--plan and --approval shape a new workspace only; this database keeps its own",
 			"workspace", ws.ID, "plan", ws.Plan.Name, "approval", ws.Approval.Mode)
 	}
+	// A new database is one this start created the workspace of, or one an earlier start stopped on
+	// before it stored the admin key. Only a new database gets the demo accounts: a restart without
+	// --no-demo adds none to a workspace that started without them.
+	isNew := created
+	if !created && b.keys != nil {
+		keys, err := b.keys.ListAPIKeys(ctx, ws.ID)
+		if err != nil {
+			return nil, err
+		}
+		isNew = len(keys) == 0
+	}
 	if err := c.bootstrapKey(ctx, log, b, svc, ws.ID, sc.apiKey); err != nil {
 		return nil, err
 	}
-	if sc.rail == "sandbox" && !sc.noDemo {
+	if sc.rail == "sandbox" && !sc.noDemo && isNew {
 		if err := seedDemo(ctx, log, svc, ws.ID); err != nil {
 			return nil, err
 		}

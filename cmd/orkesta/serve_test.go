@@ -110,6 +110,30 @@ func TestServe(t *testing.T) {
 		assert.Len(t, accounts, len(demoAccounts()), "demo accounts are created once")
 	})
 
+	t.Run("a restart without --no-demo adds no demo accounts to a database that started without them", func(t *testing.T) {
+		h := newHarness(t)
+		_, _, _, stop := startServe(t, h, "--no-demo")
+		require.Equal(t, ExitOK, stop())
+		_, _, _, stop = startServe(t, h)
+		require.Equal(t, ExitOK, stop())
+		accounts, err := h.store.ListAccounts(context.Background(), defaultWorkspace)
+		require.NoError(t, err)
+		assert.Empty(t, accounts)
+	})
+
+	t.Run("a first start that stopped before storing its key still gets the demo accounts", func(t *testing.T) {
+		h := newHarness(t)
+		h.env["ORKESTA_API_KEY"] = "short"
+		r := h.run("serve", "--addr", "127.0.0.1:0")
+		require.Equal(t, ExitUsage, r.code, r.stderr)
+		delete(h.env, "ORKESTA_API_KEY")
+		_, _, _, stop := startServe(t, h)
+		require.Equal(t, ExitOK, stop())
+		accounts, err := h.store.ListAccounts(context.Background(), defaultWorkspace)
+		require.NoError(t, err)
+		assert.Len(t, accounts, len(demoAccounts()))
+	})
+
 	t.Run("ORKESTA_API_KEY seeds the admin key; --no-demo skips the demo accounts", func(t *testing.T) {
 		h := newHarness(t)
 		h.env["ORKESTA_API_KEY"] = "ok_SEEDEDKEYFORSCRIPTS0001"
