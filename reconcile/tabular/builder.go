@@ -413,6 +413,8 @@ type Builder struct {
 	preAmountCurrency payment.Currency // from an amount such as "48.215,40 TL" above the header
 	codes             []currencyText   // currency cells already read
 	nearMiss          string
+	unfound           []string // fields of the mapping the header has no column for (noteUnfound)
+	headerLine        int      // the header's row, when unfound is set
 
 	groups   []*group
 	last     *group
@@ -561,6 +563,7 @@ func (b *Builder) headerRow(n int, cells []string) {
 				return
 			}
 			b.start(&l)
+			b.noteUnfound(n)
 			return
 		}
 	}
@@ -580,6 +583,7 @@ func (b *Builder) headerRow(n int, cells []string) {
 	}
 	if best != nil {
 		b.start(best)
+		b.noteUnfound(n)
 		return
 	}
 	b.preamble(cells)
@@ -621,6 +625,22 @@ func (b *Builder) start(l *layout) {
 	b.dateSpec = l.p.dates
 	b.dateSpec.excel = b.dateSpec.excel || b.opts.NumericCells
 	b.dateMask = b.dateSpec.orders
+}
+
+// WarningColumnsNotFound is the code of the warning that the header row has no column for a field
+// the caller's own mapping names (a misspelt "Referans No", say): that field is left empty.
+const WarningColumnsNotFound = "columns_not_found"
+
+// noteUnfound remembers, for the warning, the fields of the caller's own mapping that header row n
+// has no column for. The built-in presets list names of many banks' exports, any of which a file
+// may lack.
+func (b *Builder) noteUnfound(n int) {
+	if b.lay.p.preset {
+		return
+	}
+	if u := b.lay.unfound(); len(u) > 0 {
+		b.unfound, b.headerLine = u, n
+	}
 }
 
 // preamble picks the account and currency out of the summary rows above the header:
@@ -1452,6 +1472,13 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 			out[0].Entries = []reconcile.Entry{}
 		}
 	}
+	if len(b.unfound) > 0 {
+		out[0].Warnings = append(out[0].Warnings, reconcile.Warning{
+			Code: WarningColumnsNotFound,
+			Message: fmt.Sprintf("mapping %s: the header (%s) has no column %s; left empty", b.mappingName(),
+				b.position(b.headerLine), strings.Join(b.unfound, ", ")),
+		})
+	}
 	if b.nSkipped > 0 {
 		out[0].Warnings = append(out[0].Warnings, reconcile.Warning{
 			Code: "rows_skipped",
@@ -1485,7 +1512,11 @@ func (b *Builder) Finish() ([]reconcile.Statement, error) {
 
 // strictFail turns warning w of statement i into an error under the Strict option.
 func (b *Builder) strictFail(i int, w reconcile.Warning) {
-	if w.Code != reconcile.WarningBalanceMismatch {
+	switch w.Code {
+	case WarningColumnsNotFound:
+		b.fail(b.headerLine, -1, -1, errors.New(w.Message))
+		return
+	case "rows_skipped":
 		b.fail(b.skipped[0], -1, -1, errors.New(w.Message))
 		return
 	}

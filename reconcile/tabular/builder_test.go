@@ -600,3 +600,27 @@ func TestWaitingRowsKeepOnlyTheirColumns(t *testing.T) {
 	_, err = b.Finish()
 	assert.ErrorContains(t, err, `line 2 Tutar (column 2): ambiguous amount "1.500"`)
 }
+
+// TestOwnMappingColumnNotFound: a column the caller's own mapping names but the header lacks (a
+// misspelt name) is reported, rather than its field silently left empty; the references the
+// matcher relies on were lost without a word. Under Strict it is an error at the header row.
+func TestOwnMappingColumnNotFound(t *testing.T) {
+	own := mapping(t, `{"name": "mine", "columns": {"booking_date": "Tarih", "amount": "Tutar",
+		"debit": "Borç", "credit": "Alacak", "reference": ["Refrans", "Ref"], "balance": "Bakiye"},
+		"date_format": "DD.MM.YYYY"}`)
+	lines := []string{"Hesap No;123", "Tarih;Açıklama;Tutar;Referans;Bakiye", "01.02.2026;a;1.234,56;R-1;1.234,56"}
+	sts, err := build(t, tabular.Options{Currency: "TRY", Mappings: []*tabular.Mapping{own}}, lines...)
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	assert.Len(t, sts[0].Entries, 1)
+	assert.Equal(t, []reconcile.Warning{{Code: tabular.WarningColumnsNotFound,
+		Message: "mapping mine: the header (line 2) has no column reference (Refrans, Ref); left empty"}},
+		sts[0].Warnings, "debit and credit are the other way of giving the amount: not missing")
+
+	_, err = build(t, tabular.Options{Currency: "TRY", Strict: true, Mappings: []*tabular.Mapping{own}}, lines...)
+	assert.EqualError(t, err, "csv: line 2: mapping mine: the header (line 2) has no column reference (Refrans, Ref); left empty")
+
+	sts, err = build(t, tabular.Options{Currency: "TRY"}, lines...)
+	require.NoError(t, err)
+	assert.Empty(t, sts[0].Warnings, "a preset names many banks' columns; a file has some")
+}

@@ -14,6 +14,8 @@
 //     header; summary rows above it (account holder, IBAN, currency, available balance) are read for
 //     the account and currency. Names are compared after Fold, which applies Turkish case rules
 //     (AÇIKLAMA = açıklama, I/ı/İ/i) and drops diacritics, punctuation and "(TL)"-style suffixes.
+//     A column the caller's own mapping names that the header lacks (a misspelt name) is left empty
+//     with a columns_not_found warning; a built-in preset's names are many banks', so not there.
 //   - Direction: one signed amount column (negative = debit, or inverted for card exports), separate
 //     debit and credit columns, or an unsigned amount with a B/A, D/C, Borç/Alacak or -/+ flag.
 //   - Amounts are exact (reconcile.ParseMinor, no floats). A number format the mapping does not give

@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -58,6 +59,7 @@ type plan struct {
 	debit    []string // folded flag values
 	credit   []string
 	inverted bool
+	preset   bool // a built-in mapping
 }
 
 // presetPlans are the built-in mappings, compiled once: compiling folds every header name (some
@@ -70,6 +72,7 @@ var presetPlans = sync.OnceValue(func() []*plan {
 		if err != nil {
 			panic("tabular: built-in mapping " + m.Name + ": " + err.Error())
 		}
+		p.preset = true
 		out = append(out, p)
 	}
 	return out
@@ -232,6 +235,31 @@ func (l *layout) width() int {
 		w = max(w, c+1)
 	}
 	return w
+}
+
+// unfound lists the fields the mapping names header names for but the layout has no column for,
+// as "reference (Refrans)"; the direction columns of the style the layout does not use are not
+// missing (a mapping may name both an amount and debit and credit columns, for two exports).
+func (l *layout) unfound() []string {
+	var out []string
+	for o := range l.col {
+		if l.col[o] >= 0 || len(l.p.keys[o])+len(l.p.whole[o]) == 0 {
+			continue
+		}
+		switch o {
+		case fAmount, fFlag:
+			if l.style == debitCredit {
+				continue
+			}
+		case fDebit, fCredit:
+			if l.style != debitCredit {
+				continue
+			}
+		}
+		f := Fields()[o]
+		out = append(out, fmt.Sprintf("%s (%s)", f, strings.Join(l.p.m.Columns[f].Names, ", ")))
+	}
+	return out
 }
 
 // resolveWhole places the fields that have names with text in parentheses (plan.whole) on the raw
