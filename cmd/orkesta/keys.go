@@ -80,8 +80,9 @@ func (c *cli) newAPIKey(ctx context.Context, ks payment.KeyStore, svc *payment.S
 		hash = payment.HashAPIKey(secret)
 	}
 	prefix := keyPrefix(secret, generated)
+	// Times to the microsecond, as the databases keep them: what is printed is what is stored.
 	k := payment.APIKey{ID: svc.NewID(payment.PrefixAPIKey), Workspace: ws, Name: name, Scope: scope, Hash: hash,
-		Prefix: prefix, CreatedAt: svc.Clock().Now().UTC().Truncate(time.Microsecond), ExpiresAt: expires}
+		Prefix: prefix, CreatedAt: svc.Clock().Now().UTC().Truncate(time.Microsecond), ExpiresAt: expires.UTC().Truncate(time.Microsecond)}
 	if err := ks.CreateAPIKey(ctx, k); err != nil {
 		return payment.APIKey{}, "", fmt.Errorf("store API key: %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -46,4 +47,23 @@ func TestKeysCreateNameTrimmed(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
 	assert.Equal(t, "erp", keys[0].Name)
+}
+
+// TestKeysCreatePrintsTheStoredExpiry: the expiry keys create prints is the one stored (and listed),
+// to the microsecond, as its creation time is.
+func TestKeysCreatePrintsTheStoredExpiry(t *testing.T) {
+	h := newHarness(t).served(t)
+	h.clock.Set(h.clock.Now().Add(123456789 * time.Nanosecond))
+	r := h.run("keys", "create", "--name", "ci", "--expires", "30d", "-o", "json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	var created struct {
+		CreatedAt time.Time `json:"created_at"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &created))
+	keys, err := h.store.ListAPIKeys(t.Context(), defaultWorkspace)
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	assert.Equal(t, keys[0].ExpiresAt.UTC(), created.ExpiresAt, "as stored")
+	assert.Equal(t, created.CreatedAt.Add(30*24*time.Hour), created.ExpiresAt, "to the microsecond, like created_at")
 }
