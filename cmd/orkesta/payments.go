@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -222,7 +224,8 @@ func (c *cli) paymentsList() *cobra.Command {
 					// The next page is the same listing: every flag given, but the cursor.
 					next := []string{"orkesta payments list"}
 					for _, fl := range []struct{ name, value string }{
-						{"db", c.db.path}, {"workspace", c.workspace}, {"status", strings.Join(statuses, ",")},
+						{"db", c.db.path}, {"postgres", redactDSN(c.db.postgres)}, {"workspace", c.workspace},
+						{"status", strings.Join(statuses, ",")},
 						{"reference", reference}, {"method", method}, {"account", account}, {"limit", strconv.Itoa(f.Limit)},
 					} {
 						if cmd.Flags().Changed(fl.name) {
@@ -244,6 +247,18 @@ func (c *cli) paymentsList() *cobra.Command {
 	fl.StringVar(&after, "after", "", "cursor: list payments older than this payment id")
 	fl.IntVar(&f.Limit, "limit", 20, "page size (at most 100)")
 	return cmd
+}
+
+// dsnPassword is the password of a key=value PostgreSQL DSN ("host=db password=s3cret").
+var dsnPassword = regexp.MustCompile(`(?i)(^|\s)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+
+// redactDSN is a PostgreSQL DSN with its password, if any, replaced by xxxxx, for output that may be
+// kept (a terminal's scroll-back, a job's log).
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	return dsnPassword.ReplaceAllString(dsn, "${1}${2}xxxxx")
 }
 
 // shellQuote quotes s for a POSIX shell when it holds more than letters, digits and -_.,:/@+=.

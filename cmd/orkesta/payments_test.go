@@ -49,3 +49,39 @@ func TestShellQuote(t *testing.T) {
 		assert.Equal(t, want, shellQuote(in), in)
 	}
 }
+
+// TestPaymentsListMoreKeepsDatabase: the next-page command of a listing from PostgreSQL names the
+// same database (without the password, which a terminal or a job's log would keep); it named none,
+// so following it listed the SQLite file orkesta.db, or failed for want of one.
+func TestPaymentsListMoreKeepsDatabase(t *testing.T) {
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+	var last string
+	for range 2 {
+		r := h.run("payments", "create", "--from", own, "--to", vendor, "--amount", "1", "-o", "json")
+		require.Equal(t, ExitOK, r.code, r.stderr)
+		last = regexp.MustCompile(`"id": "(pay_[^"]+)"`).FindStringSubmatch(r.stdout)[1]
+	}
+	for dsn, want := range map[string]string{
+		"postgres://app:s3cret@db.example:5432/orkesta": "postgres://app:xxxxx@db.example:5432/orkesta",
+		"postgres://app@db.example/orkesta":             "postgres://app@db.example/orkesta",
+		"host=db.example user=app password=s3cret":      "'host=db.example user=app password=xxxxx'",
+	} {
+		r := h.run("payments", "list", "--postgres", dsn, "--limit", "1")
+		require.Equal(t, ExitOK, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "more: orkesta payments list --postgres "+want+" --limit 1 --after "+last, dsn)
+		assert.NotContains(t, r.stdout, "s3cret")
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://app:s3cret@db/orkesta?sslmode=disable": "postgres://app:xxxxx@db/orkesta?sslmode=disable",
+		"postgresql://db/orkesta":                          "postgresql://db/orkesta",
+		"host=db password=s3cret user=app":                 "host=db password=xxxxx user=app",
+		"password = 's3 cr\\'et' host=db":                  "password = xxxxx host=db",
+		"host=db":                                          "host=db",
+	} {
+		assert.Equal(t, want, redactDSN(in), in)
+	}
+}
