@@ -132,12 +132,24 @@ func decode(r io.ReaderAt, size int64, opts Options, stream func(*reconcile.Stat
 			return -1
 		})
 	}
+	// Only one sheet is read: the others that have a header row are named in a warning, so that a
+	// workbook of one sheet a month does not lose all but the first without a word.
+	var withHeader []string
+	if opts.Sheet == "" && len(sheets) > 1 {
+		withHeader = sheetsWithHeader(wb, sheets, maps)
+	}
 	var first error
 	for _, sheet := range sheets {
+		var warnings []reconcile.Warning
+		if others := slices.DeleteFunc(slices.Clone(withHeader), func(n string) bool { return n == sheet.name }); len(others) > 0 {
+			warnings = []reconcile.Warning{{Code: WarningSheetsNotRead, Message: fmt.Sprintf("only sheet %q was read; "+
+				"the workbook's sheets %s have a header row too (name one in Options.Sheet to read it)",
+				sheet.name, quoteAll(others))}}
+		}
 		sts, found, err := readSheet(wb, sheet, size, tabular.Options{
 			Format: Format, Sheet: sheet.name, Mappings: maps, Account: opts.Account, Currency: opts.Currency,
 			AccountCurrency: opts.AccountCurrency, Strict: opts.Strict, NumericCells: true, Date1904: wb.date1904,
-			Stream: stream,
+			Stream: stream, FileWarnings: warnings,
 		})
 		if err == nil || found {
 			return sts, err
@@ -150,6 +162,49 @@ func decode(r io.ReaderAt, size int64, opts Options, stream func(*reconcile.Stat
 		first = &reconcile.ParseError{Format: Format, Err: fmt.Errorf("%w: the workbook has no sheets", reconcile.ErrNotStatement)}
 	}
 	return nil, first
+}
+
+// WarningSheetsNotRead is the code of the warning that other sheets of the workbook than the one
+// read have a header row.
+const WarningSheetsNotRead = "sheets_not_read"
+
+// sheetsWithHeader names the sheets in which a header row is found among the first rows, as a
+// Builder with maps would find it; a sheet that cannot be read is left out.
+func sheetsWithHeader(wb *workbook, sheets []sheetPart, maps []*tabular.Mapping) []string {
+	scorer := tabular.NewHeaderScorer(maps)
+	var names []string
+	for _, sheet := range sheets {
+		rows, err := wb.openSheet(sheet)
+		if err != nil {
+			continue
+		}
+		var head [][]string
+		for len(head) < tabular.DefaultHeaderScan {
+			n, cells, err := rows.next()
+			if err != nil || n == 0 {
+				break
+			}
+			for len(head) < min(n-1, tabular.DefaultHeaderScan) { // the blank rows the sheet leaves out
+				head = append(head, nil)
+			}
+			if len(head) < tabular.DefaultHeaderScan {
+				head = append(head, slices.Clone(cells))
+			}
+		}
+		_ = rows.close()
+		if scorer.Header(head).Row >= 0 {
+			names = append(names, sheet.name)
+		}
+	}
+	return names
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // readSheet streams one sheet's rows into a tabular.Builder and returns its statements (none when

@@ -242,6 +242,26 @@ func TestHiddenSheetReadLast(t *testing.T) {
 	assert.Equal(t, "Eski!A6", sts[0].Entries[0].Position)
 }
 
+// TestOtherSheetsWithAHeader: a workbook of one sheet a month is read one sheet at a time; the
+// statement says which other sheets have a header row, where the later months were dropped without
+// a word.
+func TestOtherSheetsWithAHeader(t *testing.T) {
+	jan, feb, mar := ziraat(), ziraat(), ziraat()
+	jan.name, feb.name, mar.name = "Ocak", "Şubat", "Mart 2026"
+	book := workbook(t, false, sheet{name: "Kapak", rows: [][]any{{"Hesap Ekstresi"}}}, jan, feb, mar)
+
+	sts, err := xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{})
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	assert.Equal(t, "Ocak!A6", sts[0].Entries[0].Position)
+	assert.Equal(t, []reconcile.Warning{{Code: xlsx.WarningSheetsNotRead, Message: `only sheet "Ocak" was read; the ` +
+		`workbook's sheets "Şubat", "Mart 2026" have a header row too (name one in Options.Sheet to read it)`}}, sts[0].Warnings)
+
+	sts, err = xlsx.Decode(bytes.NewReader(book), int64(len(book)), xlsx.Options{Sheet: "Şubat", Strict: true})
+	require.NoError(t, err)
+	assert.Empty(t, sts[0].Warnings, "the sheet asked for")
+}
+
 // rawZip builds a zip whose single sheet entry declares the given uncompressed size, without
 // writing that much: what a zip bomb or a huge sheet looks like to the reader.
 func rawZip(t *testing.T, declared uint64) []byte {

@@ -18,5 +18,7 @@
 // way but hands each entry to a callback as soon as its row is read, keeping none, for workbooks
 // too large to hold.
 //
-// Positions and errors name cells: "Sheet1!C7".
+// One sheet is read: Options.Sheet, or the first visible sheet with a header row (a hidden one only
+// when no visible sheet has one); other sheets with a header row are named in a sheets_not_read
+// warning. Positions and errors name cells: "Sheet1!C7".
 package xlsx
