@@ -656,8 +656,8 @@ func ReadAccounts(r io.Reader) ([]payment.Account, error) {
 		if first, dup := ibans[a.IBAN]; dup && first.currency != a.Currency && first.currency != "" && a.Currency != "" {
 			errs.Add(&ParseError{Format: FormatAccountsCSV, Line: line, Field: "iban", Err: fmt.Errorf(
 				"%s is already on line %d, an account in %s, not %s", payment.MaskIBAN(a.IBAN), first.line, first.currency, a.Currency)})
-		} else if !dup && a.IBAN != "" {
-			ibans[a.IBAN] = seenAt{line, a.Currency}
+		} else if a.IBAN != "" && (!dup || first.currency == "") {
+			ibans[a.IBAN] = seenAt{line, a.Currency} // an account of unknown currency says nothing
 		}
 		if errs.Len() >= MaxErrors {
 			break

@@ -236,10 +236,20 @@ func TestReadAccountsRefusesAmbiguity(t *testing.T) {
 			assert.EqualError(t, pe.Err, tt.reason)
 		})
 	}
+	// An account of unknown currency first on the IBAN does not let two currencies share it after.
+	_, err := reconcile.ReadAccounts(strings.NewReader(head + "acc_0,Old,,TR330006100519786457841326\n" +
+		"acc_1,Operating TRY,TRY,TR330006100519786457841326\nacc_2,Operating EUR,EUR,TR330006100519786457841326\n"))
+	var pe *reconcile.ParseError
+	require.ErrorAs(t, err, &pe, "TRY and EUR on one IBAN after an account of no currency")
+	assert.Equal(t, 4, pe.Line)
+	assert.Equal(t, "iban", pe.Field)
+	assert.EqualError(t, pe.Err, "TR…1326 is already on line 3, an account in TRY, not EUR")
+
 	as, err := reconcile.ReadAccounts(strings.NewReader(head + "acc_1,Vendor,TRY,TR330006100519786457841326\n" +
-		"acc_2,Vendor (again),TRY,TR330006100519786457841326\nacc_3,Cash,TRY,\nacc_4,Cash,TRY,\n"))
+		"acc_2,Vendor (again),TRY,TR330006100519786457841326\nacc_3,Cash,TRY,\nacc_4,Cash,TRY,\n" +
+		"acc_5,Vendor (unknown),,TR330006100519786457841326\n"))
 	require.NoError(t, err, "an IBAN two accounts of one currency share, and accounts without one, are fine")
-	assert.Len(t, as, 4)
+	assert.Len(t, as, 5)
 }
 
 // TestReadPaymentsJSONWholeFile: a payments JSON file is read to its end. One cut off after a whole
