@@ -315,6 +315,8 @@ func open(r io.ReaderAt, size int64, opts Options) (*workbook, error) {
 	wb, err := openWorkbook(r, size, maxUnzip, maxXML, opts.TmpDir)
 	if err != nil {
 		switch {
+		case errors.As(err, new(errNoWorkbook)):
+			return fail(fmt.Errorf("%w: %w", reconcile.ErrNotStatement, err))
 		case errors.As(err, new(errUnzipLimit)):
 			return fail(fmt.Errorf("%w: its parts unzip to more than %d bytes (Options.MaxUnzipSize): a zip bomb "+
 				"or a sheet too large to read", ErrTooLarge, maxUnzip))

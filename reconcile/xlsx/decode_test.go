@@ -369,6 +369,23 @@ func TestLimits(t *testing.T) {
 	})
 }
 
+// zipOf is a zip archive of the named files (a name ending in "/" a folder), each holding a line.
+func zipOf(t *testing.T, names ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, n := range names {
+		w, err := zw.Create(n)
+		require.NoError(t, err)
+		if !strings.HasSuffix(n, "/") {
+			_, err = w.Write([]byte("Tarih;Tutar\n01.02.2026;1,00\n"))
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
 func TestNotAWorkbook(t *testing.T) {
 	tests := []struct {
 		name string
@@ -380,6 +397,9 @@ func TestNotAWorkbook(t *testing.T) {
 		{"html", []byte("\ufeff<html><body><table><tr><td>Tarih</td></tr></table></body></html>"), "HTML page"},
 		{"csv", []byte("Tarih;Tutar\n01.02.2026;1,00\n"), "no zip signature"},
 		{"broken zip", []byte("PK\x03\x04garbage"), "not a readable XLSX workbook"},
+		// It was "the workbook has no sheets".
+		{"zipped CSV", zipOf(t, "ekstre/", "ekstre/hesap.csv"),
+			"a zip archive that is not an XLSX workbook (it has no xl/workbook.xml); if it holds the export, unzip it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,6 +25,14 @@ type sheetPart struct {
 	hidden bool   // state="hidden" or "veryHidden": Excel does not show it
 }
 
+// errNoWorkbook: the zip has no workbook part, so it is some other zip archive (a zipped CSV export,
+// an OpenDocument file).
+type errNoWorkbook struct{}
+
+func (errNoWorkbook) Error() string {
+	return "a zip archive that is not an XLSX workbook (it has no xl/workbook.xml); if it holds the export, unzip it"
+}
+
 // errUnzipLimit: the parts unzip to more than the limit.
 type errUnzipLimit struct{}
 
@@ -102,8 +110,10 @@ func (wb *workbook) readSheetList() error {
 		}
 	}
 	var book workbookXML
-	if found, err := wb.readXML(wbPath, &book); err != nil || !found {
-		return err // no workbook part: no sheets
+	if found, err := wb.readXML(wbPath, &book); err != nil {
+		return err
+	} else if !found {
+		return errNoWorkbook{}
 	}
 	switch strings.ToLower(strings.TrimSpace(book.Pr.Date1904)) {
 	case "1", "true":
