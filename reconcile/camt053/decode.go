@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -83,30 +84,28 @@ func Decode(r io.Reader, opts Options) ([]reconcile.Statement, error) {
 func Stream(r io.Reader, opts Options, fn func(st *reconcile.Statement, e *reconcile.Entry) error) error {
 	var (
 		fnErr error
-		nets  []currencyNet // the entries' signed total per currency, in the order first seen
+		nets  []currencyNet // the entries' count per currency, in the order first seen
+		run   balanceRun
 	)
 	d := newDecoder(r, opts)
 	d.entry = func(st *reconcile.Statement, e *reconcile.Entry) {
 		nets = addNet(nets, e)
+		run.add(st, e)
 		if fnErr == nil {
 			fnErr = fn(st, e)
 		}
 	}
 	d.end = func(st *reconcile.Statement) {
 		var w *reconcile.Warning
-		net, ok, foreign, others := ownNet(nets, st.Currency)
+		foreign, others := foreignEntries(nets, st.Currency)
 		switch {
 		case !st.HasOpening || !st.HasClosing:
 		case foreign > 0:
 			st.Warnings = append(st.Warnings, reconcile.BalanceUncheckedWarning(st.Currency, foreign, others))
 		default:
-			// One synthetic entry carrying the net movement gives CheckBalances' exact wording.
+			// Entries that take the opening balance where the real ones did give CheckBalances' wording.
 			sum := reconcile.Statement{Currency: st.Currency, Opening: st.Opening, Closing: st.Closing,
-				HasOpening: ok, HasClosing: true,
-				Entries: []reconcile.Entry{{Amount: net, Direction: reconcile.Credit}}}
-			if net < 0 {
-				sum.Entries[0] = reconcile.Entry{Amount: -net, Direction: reconcile.Debit}
-			}
+				HasOpening: true, HasClosing: true, Entries: run.replay(st.Opening)}
 			if w = sum.CheckBalances(); w != nil {
 				st.Warnings = append(st.Warnings, *w)
 			}
@@ -115,7 +114,7 @@ func Stream(r io.Reader, opts Options, fn func(st *reconcile.Statement, e *recon
 		if fnErr == nil {
 			fnErr = fn(st, nil)
 		}
-		nets = nets[:0]
+		nets, run = nets[:0], balanceRun{}
 	}
 	d.stopped = func() bool { return fnErr != nil }
 	if err := d.run(); err != nil {
@@ -124,13 +123,10 @@ func Stream(r io.Reader, opts Options, fn func(st *reconcile.Statement, e *recon
 	return fnErr
 }
 
-// currencyNet is the signed total of a statement's entries in one currency ("": the statement's);
-// ok turns false for good when the total leaves the int64 range.
+// currencyNet is the number of a statement's entries in one currency ("": the statement's).
 type currencyNet struct {
 	cur payment.Currency
 	n   int
-	net int64
-	ok  bool
 }
 
 func addNet(nets []currencyNet, e *reconcile.Entry) []currencyNet {
@@ -139,32 +135,70 @@ func addNet(nets []currencyNet, e *reconcile.Entry) []currencyNet {
 		i++
 	}
 	if i == len(nets) {
-		nets = append(nets, currencyNet{cur: e.Currency, ok: true})
+		nets = append(nets, currencyNet{cur: e.Currency})
 	}
-	c := &nets[i]
-	c.n++
-	if c.ok {
-		c.net, c.ok = payment.AddMinor(c.net, e.Signed())
-	}
+	nets[i].n++
 	return nets
 }
 
-// ownNet returns the total of the entries in cur (or in no currency), and the count and currencies
-// of the others.
-func ownNet(nets []currencyNet, cur payment.Currency) (net int64, ok bool, foreign int, others []payment.Currency) {
-	ok = true
+// foreignEntries returns the count and currencies of the entries in another currency than cur.
+func foreignEntries(nets []currencyNet, cur payment.Currency) (foreign int, others []payment.Currency) {
 	for _, c := range nets {
-		switch {
-		case c.cur != "" && c.cur != cur:
+		if c.cur != "" && c.cur != cur {
 			foreign += c.n
 			others = append(others, c.cur)
-		case !c.ok:
-			ok = false
-		case ok:
-			net, ok = payment.AddMinor(net, c.net)
 		}
 	}
-	return net, ok, foreign, others
+	return foreign, others
+}
+
+// balanceRun is the running balance of a streamed statement as CheckBalances keeps it for Decode:
+// the opening balance plus the entries in the statement's currency, one by one, until one takes it
+// out of the int64 range. The header, balances included, is known when the first entry is.
+type balanceRun struct {
+	bal     int64
+	started bool
+	over    bool // the balance left the int64 range
+}
+
+func (b *balanceRun) add(st *reconcile.Statement, e *reconcile.Entry) {
+	if !b.started {
+		b.bal, b.started = st.Opening, true
+	}
+	if b.over || e.Currency != "" && e.Currency != st.Currency {
+		return
+	}
+	var ok bool
+	if b.bal, ok = payment.AddMinor(b.bal, e.Signed()); !ok {
+		b.over = true
+	}
+}
+
+// replay returns entries that, added to open one by one, end where the real ones did, or leave the
+// int64 range as they did.
+func (b *balanceRun) replay(open int64) []reconcile.Entry {
+	moves := func(vs ...int64) []reconcile.Entry {
+		es := make([]reconcile.Entry, len(vs))
+		for i, v := range vs {
+			es[i] = reconcile.Entry{Amount: v, Direction: reconcile.Credit} // Signed() is v, even negative
+		}
+		return es
+	}
+	switch {
+	case !b.started:
+		return nil
+	case b.over && open >= 0:
+		return moves(math.MaxInt64, math.MaxInt64)
+	case b.over:
+		return moves(math.MinInt64)
+	}
+	if net := b.bal - open; (net < 0) == (b.bal < open) { // the net movement is in range
+		return moves(net)
+	}
+	if open == math.MinInt64 { // through zero, as the real entries could only have gone
+		return moves(math.MaxInt64, 1, b.bal)
+	}
+	return moves(-open, b.bal)
 }
 
 func (d *decoder) checkBalances(st *reconcile.Statement, w *reconcile.Warning) {

@@ -514,3 +514,36 @@ func TestEntryInAnotherCurrencyLeavesBalancesUnchecked(t *testing.T) {
 	require.Len(t, ends, 1)
 	assert.Equal(t, decodeOne(t, text, camt053.Options{}).Warnings, ends[0].Warnings)
 }
+
+// A running balance that leaves the range of amounts is a balance mismatch for Stream as for Decode,
+// even under Strict: Stream summed the entries without the opening balance, so entries whose total
+// overflowed, or came back in range, passed with no warning where Decode refused the statement.
+func TestStreamOverflowingBalanceAsDecode(t *testing.T) {
+	const huge = "92233720368547758.07" // the largest amount in minor units
+	for name, entries := range map[string]string{
+		"entries beyond the range": ntry("50000000000000000.00", "CRDT", "", "") + "\n" + ntry("50000000000000000.00", "CRDT", "", ""),
+		"out and back in":          ntry(huge, "CRDT", "", "") + "\n" + ntry(huge, "DBIT", "", ""),
+	} {
+		t.Run(name, func(t *testing.T) {
+			text := doc(ns053v2, header("100.00")+"\n"+entries)
+			st := decodeOne(t, text, camt053.Options{})
+			require.Len(t, st.Warnings, 1)
+			assert.Contains(t, st.Warnings[0].Message, "goes beyond")
+			var ends []reconcile.Statement
+			require.NoError(t, camt053.Stream(strings.NewReader(text), camt053.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
+				if e == nil {
+					ends = append(ends, *st)
+				}
+				return nil
+			}))
+			require.Len(t, ends, 1)
+			assert.Equal(t, st.Warnings, ends[0].Warnings)
+
+			_, decodeErr := camt053.Decode(strings.NewReader(text), camt053.Options{Strict: true})
+			require.ErrorIs(t, decodeErr, reconcile.ErrBalanceMismatch)
+			streamErr := camt053.Stream(strings.NewReader(text), camt053.Options{Strict: true},
+				func(*reconcile.Statement, *reconcile.Entry) error { return nil })
+			assert.EqualError(t, streamErr, decodeErr.Error())
+		})
+	}
+}
