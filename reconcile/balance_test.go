@@ -43,10 +43,19 @@ func TestCheckBalancesOverflow(t *testing.T) {
 	w := st.CheckBalances()
 	require.NotNil(t, w)
 	assert.Equal(t, reconcile.WarningBalanceMismatch, w.Code)
-	assert.Equal(t, "opening balance 92233720368547758.07 plus entries goes beyond 92233720368547758.07, "+
-		"the largest amount there is, before the last entry; the closing balance is 0.00", w.Message)
+	assert.Equal(t, "opening balance 92233720368547758.07 plus entries leaves the range of amounts "+
+		"(-92233720368547758.08 to 92233720368547758.07); the closing balance is 0.00", w.Message)
 	assert.Zero(t, w.Difference)
 	assert.Empty(t, w.DifferenceText("EUR"), "no difference to give")
+
+	// Below the range, at the last of two entries: the message says neither "beyond the largest" nor
+	// "before the last entry".
+	st = reconcile.Statement{Currency: "EUR", Opening: 10000, HasOpening: true, Closing: 10000, HasClosing: true,
+		Entries: []reconcile.Entry{{Amount: maxMinor, Direction: reconcile.Debit}, {Amount: maxMinor, Direction: reconcile.Debit}}}
+	w = st.CheckBalances()
+	require.NotNil(t, w)
+	assert.Equal(t, "opening balance 100.00 plus entries leaves the range of amounts "+
+		"(-92233720368547758.08 to 92233720368547758.07); the closing balance is 100.00", w.Message)
 
 	// The sum fits, the difference does not: it is left out.
 	st = reconcile.Statement{Currency: "EUR", Opening: -maxMinor, HasOpening: true, Closing: maxMinor, HasClosing: true,

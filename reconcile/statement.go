@@ -178,10 +178,11 @@ func (s *Statement) CheckBalances() *Warning {
 			payment.FormatMinor(sum-s.Opening, s.Currency) + " is " + payment.FormatMinor(sum, s.Currency) +
 			", but the closing balance is " + payment.FormatMinor(s.Closing, s.Currency)
 	} else {
-		// No sum or difference to give: the running balance left the range of amounts.
-		w.Message = "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries goes beyond " +
-			payment.FormatMinor(math.MaxInt64, s.Currency) + ", the largest amount there is, before the last entry; " +
-			"the closing balance is " + payment.FormatMinor(s.Closing, s.Currency)
+		// No sum or difference to give: the running balance left the range of amounts, upwards or
+		// downwards, at some entry (decoders that stream replay it with other entries: name none).
+		w.Message = "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries leaves the range of amounts (" +
+			payment.FormatMinor(math.MinInt64, s.Currency) + " to " + payment.FormatMinor(math.MaxInt64, s.Currency) +
+			"); the closing balance is " + payment.FormatMinor(s.Closing, s.Currency)
 	}
 	s.Warnings = append(s.Warnings, w)
 	return &s.Warnings[len(s.Warnings)-1]

@@ -528,7 +528,7 @@ func TestStreamOverflowingBalanceAsDecode(t *testing.T) {
 			text := doc(ns053v2, header("100.00")+"\n"+entries)
 			st := decodeOne(t, text, camt053.Options{})
 			require.Len(t, st.Warnings, 1)
-			assert.Contains(t, st.Warnings[0].Message, "goes beyond")
+			assert.Contains(t, st.Warnings[0].Message, "leaves the range of amounts")
 			var ends []reconcile.Statement
 			require.NoError(t, camt053.Stream(strings.NewReader(text), camt053.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
 				if e == nil {
