@@ -67,6 +67,14 @@ func TestCheckBalancesOverflow(t *testing.T) {
 	assert.Zero(t, w.Difference)
 	assert.Empty(t, w.DifferenceText("EUR"))
 
+	// The sum fits, the entries' total does not: it is left out, not wrapped to -0.02.
+	st = reconcile.Statement{Currency: "EUR", Opening: -maxMinor, HasOpening: true, Closing: 0, HasClosing: true,
+		Entries: []reconcile.Entry{{Amount: maxMinor, Direction: reconcile.Credit}, {Amount: maxMinor, Direction: reconcile.Credit}}}
+	w = st.CheckBalances()
+	require.NotNil(t, w)
+	assert.Equal(t, "opening balance -92233720368547758.07 plus entries is 92233720368547758.07, "+
+		"but the closing balance is 0.00", w.Message)
+
 	// At the edge, the difference fits.
 	st = reconcile.Statement{Currency: "EUR", Opening: maxMinor, HasOpening: true, Closing: -1, HasClosing: true}
 	st.Entries = []reconcile.Entry{{Amount: 0, Direction: reconcile.Credit}}

@@ -174,9 +174,12 @@ func (s *Statement) CheckBalances() *Warning {
 		if d := s.Closing - sum; (sum < 0) == (d > s.Closing) || sum == 0 { // else out of range: left out
 			w.Difference = d
 		}
-		w.Message = "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + " plus entries " +
-			payment.FormatMinor(sum-s.Opening, s.Currency) + " is " + payment.FormatMinor(sum, s.Currency) +
-			", but the closing balance is " + payment.FormatMinor(s.Closing, s.Currency)
+		entries := " plus entries "
+		if net := sum - s.Opening; (net < 0) == (sum < s.Opening) { // else their total is out of range: left out
+			entries += payment.FormatMinor(net, s.Currency) + " "
+		}
+		w.Message = "opening balance " + payment.FormatMinor(s.Opening, s.Currency) + entries + "is " +
+			payment.FormatMinor(sum, s.Currency) + ", but the closing balance is " + payment.FormatMinor(s.Closing, s.Currency)
 	} else {
 		// No sum or difference to give: the running balance left the range of amounts, upwards or
 		// downwards, at some entry (decoders that stream replay it with other entries: name none).
