@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -633,7 +634,7 @@ func (d *decoder) value(param string, t reflect.Type) {
 	}
 	switch c := d.peek(); {
 	case c == '{' && t.Kind() == reflect.Struct:
-		names := jsonNames(t, map[string]reflect.Type{}, 0)
+		names := jsonNames(t)
 		d.object(param, "", func(key []byte) {
 			ft, ok := names[string(key)]
 			if !ok {
@@ -651,37 +652,88 @@ func (d *decoder) value(param string, t reflect.Type) {
 	}
 }
 
-// jsonNames adds the member names encoding/json decodes into struct t, with their types, to names:
-// the json tag's name or else the field's, and the names of untagged embedded structs' fields (to
-// maxDepth levels: a struct may embed a pointer to itself).
-func jsonNames(t reflect.Type, names map[string]reflect.Type, depth int) map[string]reflect.Type {
-	if depth > maxDepth {
-		return names
+// jsonNames returns the member names encoding/json decodes into struct t, with their types, by its
+// rules: the json tag's name (when valid) or else the field's; the fields of untagged embedded
+// structs, breadth first, where a name at a shallower depth hides the same name deeper down, and of
+// two at the same depth a tagged one wins, while two alike cancel out (the member is then unknown).
+func jsonNames(t reflect.Type) map[string]reflect.Type {
+	type candidate struct {
+		typ    reflect.Type
+		depth  int
+		tagged bool
+		n      int // how many fields of that depth and tag state have the name
 	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
+	best := map[string]*candidate{}
+	level := map[reflect.Type]int{t: 1} // the structs of this depth, with how many embed each
+	visited := map[reflect.Type]bool{}
+	for depth := 0; len(level) > 0 && depth <= maxDepth; depth++ {
+		next := map[reflect.Type]int{}
+		for st, paths := range level { // the order does not matter: ties are settled alike
+			if visited[st] {
+				continue
+			}
+			visited[st] = true
+			for i := range st.NumField() {
+				f := st.Field(i)
+				ft := f.Type
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if f.Anonymous {
+					if !f.IsExported() && ft.Kind() != reflect.Struct {
+						continue
+					}
+				} else if !f.IsExported() {
+					continue
+				}
+				tag := f.Tag.Get("json")
+				if tag == "-" {
+					continue
+				}
+				name, _, _ := strings.Cut(tag, ",")
+				if !validTagName(name) {
+					name = ""
+				}
+				if name == "" && f.Anonymous && ft.Kind() == reflect.Struct {
+					next[ft]++
+					continue
+				}
+				tagged := name != ""
+				if !tagged {
+					name = f.Name
+				}
+				n := min(paths, 2) // a struct embedded twice at one depth: its fields cancel out
+				switch c := best[name]; {
+				case c == nil || c.depth == depth && tagged && !c.tagged:
+					best[name] = &candidate{typ: f.Type, depth: depth, tagged: tagged, n: n}
+				case c.depth == depth && tagged == c.tagged:
+					c.n += n
+				}
+			}
 		}
-		name, _, _ := strings.Cut(tag, ",")
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
+		level = next
+	}
+	names := make(map[string]reflect.Type, len(best))
+	for name, c := range best {
+		if c.n == 1 {
+			names[name] = c.typ
 		}
-		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
-			jsonNames(ft, names, depth+1)
-			continue
-		}
-		if !f.IsExported() && (!f.Anonymous || ft.Kind() != reflect.Struct) {
-			continue // (an embedded struct of an unexported type still decodes under its tag's name)
-		}
-		if name == "" {
-			name = f.Name
-		}
-		names[name] = f.Type
 	}
 	return names
+}
+
+// validTagName reports whether encoding/json takes name from a json tag; for any other, it uses the
+// field's name.
+func validTagName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		if !strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodeJSON decodes the JSON body of a request into v with the API's strictness, for handlers

@@ -109,3 +109,65 @@ func TestDecodeJSON(t *testing.T) {
 		assert.Equal(t, http.StatusRequestEntityTooLarge, e.Status)
 	})
 }
+
+// TestDecodeJSONNamesAsEncodingJSON: DecodeJSON takes a member exactly when encoding/json (with
+// DisallowUnknownFields) fills a field from it under that exact name. A field hides a deeper one
+// of the same name, whichever comes first in the struct; two alike at one depth fill nothing; a tag
+// that is no valid name leaves the field's own. (Its exact-name check refused {"meta":{"a":1}} for a
+// struct whose own meta came before an embedded struct's, and the member X of a field tagged "x€".)
+func TestDecodeJSONNamesAsEncodingJSON(t *testing.T) {
+	type deep struct {
+		Meta struct {
+			B int `json:"b"`
+		} `json:"meta"`
+		Code string `json:"code"`
+	}
+	type left struct {
+		Ref string
+	}
+	type right struct {
+		Ref  string
+		Note string
+	}
+	type tagged struct {
+		Note string `json:"Note"`
+	}
+	type shadowed struct {
+		Meta struct {
+			A int `json:"a"`
+		} `json:"meta"`
+		deep
+		left
+		right
+		tagged
+		X int `json:"x€"`
+	}
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"meta":{"a":1}}`, true},
+		{`{"meta":{"b":1}}`, false},
+		{`{"code":"c"}`, true},
+		{`{"Ref":"r"}`, false}, // left's and right's: neither
+		{`{"Note":"n"}`, true}, // tagged wins over right's untagged Note
+		{`{"X":1}`, true},
+		{`{"x€":1}`, false},
+	} {
+		var v shadowed
+		dec := json.NewDecoder(strings.NewReader(tc.body))
+		dec.DisallowUnknownFields()
+		require.Equal(t, tc.ok, dec.Decode(&v) == nil, "encoding/json on %s", tc.body)
+		r := httptest.NewRequest(http.MethodPost, "/v1/x", strings.NewReader(tc.body))
+		r.Header.Set("Content-Type", "application/json")
+		err := httpapi.DecodeJSON(r, &shadowed{})
+		if tc.ok {
+			assert.NoError(t, err, tc.body)
+		} else {
+			var e *httpapi.Error
+			if assert.ErrorAs(t, err, &e, tc.body) {
+				assert.Equal(t, httpapi.CodeUnknownField, e.Code, tc.body)
+			}
+		}
+	}
+}
