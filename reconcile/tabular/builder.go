@@ -729,6 +729,9 @@ func refAt(cells []string, i int) string {
 }
 
 func (b *Builder) dataRow(n int, cells []string) {
+	if len(cells) > b.lay.cells && b.lay.cells > 0 && b.opts.Sheet == "" && b.valuePastHeader(n, cells) {
+		return
+	}
 	if !b.nums.decided() || len(b.queue) > 0 || (b.dateMask == bothOrders && b.dateUndecided(cells)) {
 		if b.forked {
 			b.diverged, b.fatal = true, true
@@ -746,6 +749,25 @@ func (b *Builder) dataRow(n int, cells []string) {
 		}
 	}
 	b.process(n, cells, false)
+}
+
+// valuePastHeader fails a CSV booking row (one with a date or an amount) that has a value in a column
+// the header does not have: a separator inside an unquoted value, such as the amount 1234,56 in a
+// comma-separated file, splits it, and the part past the header was dropped without a word.
+func (b *Builder) valuePastHeader(n int, cells []string) bool {
+	l := b.lay
+	if cellAt(cells, l.col[fBooking]) == "" && cellAt(cells, l.col[fValue]) == "" && cellAt(cells, l.col[fAmount]) == "" &&
+		cellAt(cells, l.col[fDebit]) == "" && cellAt(cells, l.col[fCredit]) == "" {
+		return false // a title or footer row: process decides
+	}
+	for i := l.cells; i < len(cells); i++ {
+		if v := trimSpace(cells[i]); v != "" {
+			b.fail(n, i, -1, fmt.Errorf("column %d holds %q, but the header has %d columns: is a separator inside a value? "+
+				"(a comma-separated file must quote an amount written 1234,56)", i+1, v, l.cells))
+			return true
+		}
+	}
+	return false
 }
 
 // amountCols are the columns whose values decide the number format.

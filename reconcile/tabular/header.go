@@ -162,6 +162,7 @@ type layout struct {
 	names  [numFields]string
 	style  dirStyle
 	first  int    // first non-empty header column: where an entry's position points in a sheet
+	cells  int    // one past the last column the header names or the layout reads (0: no header)
 	header string // folded header text of the primary date column, to skip repeated header rows
 	score  int
 }
@@ -213,6 +214,12 @@ func (p *plan) resolve(raw, folded []string) (l layout, ok bool, missing string)
 	for i, h := range folded {
 		if h != "" {
 			l.first = i
+			break
+		}
+	}
+	for i := len(folded) - 1; i >= 0; i-- {
+		if folded[i] != "" {
+			l.cells = max(i+1, l.width())
 			break
 		}
 	}
