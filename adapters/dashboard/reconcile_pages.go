@@ -67,7 +67,7 @@ func matchChart(runs []RunInfo) *chartView {
 		r := runs[n-1-i] // runs are newest first
 		hgt := int(r.Summary.MatchRate*float64(plot) + 0.5)
 		c.Bars = append(c.Bars, bar{X: left + gap + i*(barW+gap), Y: top + plot - hgt, W: barW, H: hgt,
-			Label: r.From.String()[5:], Rate: strconv.FormatFloat(r.Summary.MatchRate*100, 'f', 1, 64) + "%",
+			Label: r.From.String()[5:], Rate: percent(r.Summary.MatchRate),
 			Href: "/reconciliation/runs/" + r.ID})
 	}
 	return c
@@ -235,7 +235,7 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 			}
 			h.opts.Logger.Info("dashboard: reconciliation run", "run", info.ID, "by", s.keyID)
 			h.redirect(w, r, s, "/reconciliation/runs/"+info.ID, fmt.Sprintf("Run ready: %d entries, %s matched.%s",
-				info.Summary.Entries, strconv.FormatFloat(info.Summary.MatchRate*100, 'f', 1, 64)+"%", note))
+				info.Summary.Entries, percent(info.Summary.MatchRate), note))
 			return
 		}
 		var overlap *reconcile.RunOverlapError

@@ -45,10 +45,21 @@ var funcs = template.FuncMap{
 	"can":       func(s payment.Status, ev string) bool { return fsm.Can(s, fsm.Event(ev)) },
 	"canCancel": fsm.CanCancel,
 	"join":      strings.Join,
-	"pct":       func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+	"pct":       percent,
 	"add":       func(a, b int) int { return a + b },
 	"mask":      payment.MaskIBAN,
 	"method":    methodLabel,
+}
+
+// percent writes a match rate with one decimal. A rate below 1 never reads 100.0% (19,999 of 20,000
+// entries is 99.9%, not a rounded-up 100.0% beside an unmatched entry): reconcile.Summary's rates
+// are 1 only when everything matched.
+func percent(f float64) string {
+	s := strconv.FormatFloat(f*100, 'f', 1, 64)
+	if s == "100.0" && f < 1 {
+		s = "99.9"
+	}
+	return s + "%"
 }
 
 // methodLabel is a method's name in the docs' words.
