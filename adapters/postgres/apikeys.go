@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -72,7 +70,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id str
 	if err := checkTime("revoked_at", at); err != nil {
 		return err
 	}
-	if !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0 {
+	if cannotHold(id) {
 		return fmt.Errorf("%w: api key %q", payment.ErrNotFound, id)
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND workspace_id = $3`,

@@ -3,7 +3,9 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -47,3 +49,7 @@ func ceilMicro(t time.Time) time.Time {
 	}
 	return t
 }
+
+// cannotHold reports whether PostgreSQL refuses s as text (invalid UTF-8 or a NUL byte). Such text is
+// in no row: a lookup by it answers ErrNotFound without asking the server, as the other stores do.
+func cannotHold(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }

@@ -51,8 +51,13 @@ func scanEndpoint(row pgx.Row) (payment.WebhookEndpoint, error) {
 	return e, nil
 }
 
-// GetWebhookEndpoint implements payment.WebhookStore.
+// GetWebhookEndpoint implements payment.WebhookStore. An id PostgreSQL cannot hold as text (not
+// UTF-8, or a NUL byte: a path segment such as %FF) names no endpoint, as on the other stores; so for
+// SetWebhookEndpointDisabled, DeleteWebhookEndpoint and ListWebhookDeliveries.
 func (s *Store) GetWebhookEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) (payment.WebhookEndpoint, error) {
+	if cannotHold(id) {
+		return payment.WebhookEndpoint{}, fmt.Errorf("%w: webhook endpoint %q", payment.ErrNotFound, id)
+	}
 	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2`,
 		id, string(ws)))
 	if errors.Is(err, payment.ErrNotFound) {
@@ -96,6 +101,9 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, old, e payment.Webhoo
 
 // SetWebhookEndpointDisabled implements payment.WebhookStore.
 func (s *Store) SetWebhookEndpointDisabled(ctx context.Context, ws payment.WorkspaceID, id string, disabled bool, at time.Time, reason string) error {
+	if cannotHold(id) {
+		return fmt.Errorf("%w: webhook endpoint %q", payment.ErrNotFound, id)
+	}
 	when := nullTime(at)
 	if !disabled {
 		when, reason = pgtype.Timestamptz{}, ""
@@ -108,6 +116,9 @@ func (s *Store) SetWebhookEndpointDisabled(ctx context.Context, ws payment.Works
 // DeleteWebhookEndpoint implements payment.WebhookStore: the endpoint and its pending deliveries go;
 // finished deliveries stay as a record.
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, ws payment.WorkspaceID, id string) error {
+	if cannotHold(id) {
+		return fmt.Errorf("%w: webhook endpoint %q", payment.ErrNotFound, id)
+	}
 	var n int
 	err := s.pool.QueryRow(ctx, `WITH e AS (
 			DELETE FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 RETURNING id
@@ -264,6 +275,9 @@ func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time, li
 
 // ListWebhookDeliveries implements payment.WebhookStore.
 func (s *Store) ListWebhookDeliveries(ctx context.Context, ws payment.WorkspaceID, endpointID string, limit int) ([]payment.WebhookDelivery, error) {
+	if cannotHold(endpointID) {
+		return nil, nil // no endpoint has such an id
+	}
 	var lim *int
 	if limit > 0 {
 		lim = &limit

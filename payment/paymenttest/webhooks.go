@@ -24,6 +24,7 @@ func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) 
 		{"Deliveries", testWebhookDeliveries},
 		{"ConcurrentClaims", testConcurrentDeliveryClaims},
 		{"ConcurrentEndpointUpdates", testConcurrentEndpointUpdates},
+		{"EndpointIDNoStoreHolds", testEndpointIDNoStoreHolds},
 	})
 	t.Run("Prune", func(t *testing.T) {
 		s := newStore(t)
@@ -36,6 +37,22 @@ func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) 
 	})
 	t.Run("PruneEvents", func(t *testing.T) { testPruneEvents(t, newStore(t)) })
 	t.Run("PruneEventsCutWithinAMicrosecond", func(t *testing.T) { testPruneEventsFineCut(t, newStore(t)) })
+}
+
+// testEndpointIDNoStoreHolds: an endpoint id that is not UTF-8 or holds NUL (a path segment such as
+// %FF) names no endpoint: reading, disabling or deleting it is ErrNotFound and it has no deliveries,
+// on every store (PostgreSQL, which cannot hold such text, refused the query).
+func testEndpointIDNoStoreHolds(t *testing.T, s payment.Store, h payment.WebhookStore) {
+	ws := NewEnv(t, s).Workspace.ID
+	for _, id := range []string{"whk_\xff", "whk_\x00"} {
+		_, err := h.GetWebhookEndpoint(ctx, ws, id)
+		assert.ErrorIs(t, err, payment.ErrNotFound, "get %q", id)
+		assert.ErrorIs(t, h.SetWebhookEndpointDisabled(ctx, ws, id, true, Epoch, "test"), payment.ErrNotFound, "disable %q", id)
+		assert.ErrorIs(t, h.DeleteWebhookEndpoint(ctx, ws, id), payment.ErrNotFound, "delete %q", id)
+		ds, err := h.ListWebhookDeliveries(ctx, ws, id, 10)
+		assert.NoError(t, err, "deliveries of %q", id)
+		assert.Empty(t, ds)
+	}
 }
 
 // testPruneEventsFineCut: an event occurred before a cut that is a fraction of a microsecond after it
