@@ -86,6 +86,9 @@ var _ reconcile.RunVersioner = (*Store)(nil)
 
 // RunVersion implements reconcile.RunVersioner: the stored version of a run, without reading it.
 func (s *Store) RunVersion(ctx context.Context, ws payment.WorkspaceID, id reconcile.RunID) (int64, error) {
+	if cannotHold(string(id)) {
+		return 0, fmt.Errorf("%w: run %q", payment.ErrNotFound, id)
+	}
 	var v int64
 	err := s.pool.QueryRow(ctx, `SELECT version FROM reconcile_runs WHERE id = $1 AND workspace_id = $2`, string(id), string(ws)).Scan(&v)
 	if err = translate(err); err != nil {
@@ -99,6 +102,9 @@ func (s *Store) RunVersion(ctx context.Context, ws payment.WorkspaceID, id recon
 
 // GetRun implements reconcile.Store.
 func (s *Store) GetRun(ctx context.Context, ws payment.WorkspaceID, id reconcile.RunID) (reconcile.Run, error) {
+	if cannotHold(string(id)) { // a path segment such as %FF: no run has it, as on the other stores
+		return reconcile.Run{}, fmt.Errorf("%w: run %q", payment.ErrNotFound, id)
+	}
 	var d runDoc
 	err := s.pool.QueryRow(ctx, `SELECT run, entries, history FROM reconcile_runs WHERE id = $1 AND workspace_id = $2`,
 		string(id), string(ws)).Scan(&d.header, &d.entries, &d.history)

@@ -82,6 +82,20 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) reconcile.Store) {
 		r.Version = 2
 		require.NoError(t, s.UpdateRun(ctx, r, 1, payment.Event{}))
 	})
+	t.Run("an id that is not UTF-8 or holds NUL is not found", func(t *testing.T) {
+		// A path segment such as %FF names no run (PostgreSQL, which cannot hold such text, refused
+		// the query, and the dashboard's run page answered a server error).
+		s := newStore(t)
+		v, _ := s.(reconcile.RunVersioner)
+		for _, id := range []reconcile.RunID{"run_\xff", "run_\x00"} {
+			_, err := s.GetRun(ctx, ws, id)
+			assert.ErrorIs(t, err, payment.ErrNotFound, "%q", id)
+			if v != nil {
+				_, err = v.RunVersion(ctx, ws, id)
+				assert.ErrorIs(t, err, payment.ErrNotFound, "version of %q", id)
+			}
+		}
+	})
 	t.Run("the version without the run", func(t *testing.T) {
 		s := newStore(t)
 		v, ok := s.(reconcile.RunVersioner)
