@@ -265,8 +265,10 @@ var _ payment.WebhookPruner = (*Store)(nil)
 // PruneWebhookDeliveries implements payment.WebhookPruner. Deliveries are kept in insertion order
 // (pos), which is the order of their creation: the oldest are read first.
 func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	// A delivery was created before the cut when its stored time (microseconds) is before the cut
+	// rounded up to a microsecond: T is before T+500ns.
 	tag, err := s.pool.Exec(ctx, `DELETE FROM webhook_deliveries WHERE pos IN (SELECT pos FROM webhook_deliveries
-		WHERE status <> 'pending' AND created_at < $1 ORDER BY pos LIMIT $2)`, pgTime(before), limit)
+		WHERE status <> 'pending' AND created_at < $1 ORDER BY pos LIMIT $2)`, pgTime(ceilMicro(before)), limit)
 	if err != nil {
 		return 0, translate(err)
 	}

@@ -287,9 +287,12 @@ var _ payment.WebhookPruner = (*Store)(nil)
 // (pos), which is the order of their creation: the oldest are read first.
 func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
 	var n int64
+	// A delivery was created before the cut when its stored time (microseconds) is before the cut
+	// rounded up to a microsecond: T is before T+500ns.
+	cut := formatBound(ceilMicro(before))
 	err := s.write(ctx, func(ctx context.Context, q querier) error {
 		res, err := q.exec(ctx, `DELETE FROM webhook_deliveries WHERE pos IN (SELECT pos FROM webhook_deliveries
-			WHERE status <> 'pending' AND created_at < ? ORDER BY pos LIMIT ?)`, formatTime(before), limit)
+			WHERE status <> 'pending' AND created_at < ? ORDER BY pos LIMIT ?)`, cut, limit)
 		if err != nil {
 			return translate(err)
 		}

@@ -35,6 +35,15 @@ func WebhookStoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) 
 		}
 		testPruneDeliveries(t, s, h, p)
 	})
+	t.Run("PruneCutWithinAMicrosecond", func(t *testing.T) {
+		s := newStore(t)
+		h, ok := s.(payment.WebhookStore)
+		p, pok := s.(payment.WebhookPruner)
+		if !ok || !pok {
+			t.Skip("store does not implement payment.WebhookPruner")
+		}
+		testPruneDeliveriesFineCut(t, s, h, p)
+	})
 	t.Run("PruneEvents", func(t *testing.T) { testPruneEvents(t, newStore(t)) })
 	t.Run("PruneEventsCutWithinAMicrosecond", func(t *testing.T) { testPruneEventsFineCut(t, newStore(t)) })
 }
@@ -53,6 +62,23 @@ func testEndpointIDNoStoreHolds(t *testing.T, s payment.Store, h payment.Webhook
 		assert.NoError(t, err, "deliveries of %q", id)
 		assert.Empty(t, ds)
 	}
+}
+
+// testPruneDeliveriesFineCut: a finished delivery was created before a cut that is a fraction of a
+// microsecond after it (a dispatcher's clock has nanoseconds, stored times microseconds), so it goes,
+// as an event does (testPruneEventsFineCut).
+func testPruneDeliveriesFineCut(t *testing.T, s payment.Store, h payment.WebhookStore, p payment.WebhookPruner) {
+	ws := NewEnv(t, s).Workspace.ID
+	require.NoError(t, h.CreateWebhookEndpoint(ctx, payment.WebhookEndpoint{ID: "whk_a", Workspace: ws, URL: "https://x.example", CreatedAt: Epoch}))
+	d := delivery("dlv_1", "whk_a", ws, "evt_1", Epoch)
+	d.Status = payment.DeliverySucceeded
+	require.NoError(t, h.EnqueueWebhookDeliveries(ctx, 0, 1, []payment.WebhookDelivery{d}))
+	n, err := p.PruneWebhookDeliveries(ctx, Epoch, 100)
+	require.NoError(t, err)
+	assert.Zero(t, n, "not before a cut at the same instant")
+	n, err = p.PruneWebhookDeliveries(ctx, Epoch.Add(500*time.Nanosecond), 100)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
 }
 
 // testPruneEventsFineCut: an event occurred before a cut that is a fraction of a microsecond after it
