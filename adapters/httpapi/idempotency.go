@@ -11,6 +11,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -70,7 +71,7 @@ func (h *Handler) serveIdempotent(c *call, w http.ResponseWriter, r *http.Reques
 			"the Idempotency-Key header must be 1 to 255 printable ASCII characters"))
 		return
 	}
-	fp := fingerprint(r.Method, r.URL.Path, r.Header.Get("Content-Type"), c.body, c.secretOwner())
+	fp := fingerprint(r.Method, requestTarget(r.URL), r.Header.Get("Content-Type"), c.body, c.secretOwner())
 	key := string(c.key.Workspace) + "\x00" + ik
 	ctx := context.WithoutCancel(r.Context()) // record the outcome even if the client went away
 	claimedAt := h.clock.Now()
@@ -158,6 +159,19 @@ func (c *call) secretOwner() string {
 // fingerprint identifies a request for its Idempotency-Key: method, path and body (and owner, see
 // secretOwner). A multipart/form-data body counts by its content (formDigest), not by its bytes: a
 // client retrying an upload sends the same form with a new boundary.
+// requestTarget is the path a key's request went to, with its query in a canonical order: the
+// query says how the body is read (a statement's ?currency=), so it is part of the request.
+func requestTarget(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.Path
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return u.Path + "?" + u.RawQuery
+	}
+	return u.Path + "?" + q.Encode()
+}
+
 func fingerprint(method, path, contentType string, body []byte, owner string) [32]byte {
 	h := sha256.New()
 	if owner != "" {

@@ -1267,3 +1267,26 @@ func TestReviewNamesTheProposalSeen(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, reconcile.StateMatched, r.review(t).Entry.Decision.State)
 }
+
+// TestUploadRetriedWithAnotherQuery: the query string is part of what a key stands for: the same
+// statement sent again under one key with another ?currency= is another request, refused, not
+// answered with the first one's result; the same query in another order is the same request.
+func TestUploadRetriedWithAnotherQuery(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	sc := f.scenario(t)
+	up := runsPath + "/" + string(sc.run) + "/statements"
+	file := mt940(":61:2601160116D7,50NCHGNONREF", ":86:EFT masrafi")
+	send := func(query string) resp {
+		body, ctype := form(t, [3]string{"file", "ocak.sta", file})
+		return f.do(req{method: "POST", path: up + query, key: f.rw, body: body, contentType: ctype,
+			header: map[string]string{"Idempotency-Key": "query-upload-1"}})
+	}
+	first := send("?currency=TRY&charset=utf-8")
+	require.Equal(t, http.StatusOK, first.Status, "%s", first.Body)
+	again := send("?charset=utf-8&currency=TRY")
+	require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	other := send("?currency=EUR&charset=utf-8")
+	require.Equal(t, http.StatusUnprocessableEntity, other.Status, "%s", other.Body)
+	assert.Equal(t, httpapi.CodeIdempotencyKeyReused, other.err(t).Code)
+}
