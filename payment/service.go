@@ -113,10 +113,14 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string, plan Plan, a
 		errs.add("approval", "unknown mode "+quote(string(approval.Mode)))
 	}
 	for _, c := range slices.Sorted(maps.Keys(approval.Thresholds)) {
-		switch t := approval.Thresholds[c]; {
-		case !c.Valid():
-			errs.add("approval.thresholds", quote(string(c))+" is not an ISO 4217 currency code")
-		case t < 0:
+		if _, err := ParseCurrency(string(c)); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				errs.add("approval.thresholds", ve.Reason)
+			}
+			continue
+		}
+		if t := approval.Thresholds[c]; t < 0 {
 			errs.add("approval.thresholds", string(c)+": "+strconv.FormatInt(t, 10)+
 				" is negative; a threshold is the least amount, in minor units, that needs approval")
 		}

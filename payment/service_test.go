@@ -566,8 +566,9 @@ func TestCreateWorkspaceThresholds(t *testing.T) {
 		thresholds map[payment.Currency]int64
 		reason     string
 	}{
-		{"lower-case code", map[payment.Currency]int64{"try": 100000}, `"try" is not an ISO 4217 currency code`},
-		{"unknown code", map[payment.Currency]int64{"XYZ": 100000}, `"XYZ" is not an ISO 4217 currency code`},
+		{"lower-case code", map[payment.Currency]int64{"try": 100000}, `unknown ISO 4217 currency code "try"`},
+		{"unknown code", map[payment.Currency]int64{"XYZ": 100000}, `unknown ISO 4217 currency code "XYZ"`},
+		{"no minor units", map[payment.Currency]int64{"XAU": 1}, `XAU has no minor units and cannot be paid in`},
 		{"negative", map[payment.Currency]int64{"TRY": -1}, "TRY: -1 is negative; a threshold is the least amount, in minor units, that needs approval"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
