@@ -522,6 +522,11 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 	}
 	from, prev := p.Status, p.Version
 	now := s.now()
+	if now.Before(p.UpdatedAt) {
+		// A clock behind the one that wrote the last change (another instance, a step back) must not
+		// date this change before it: a payment's history reads in time order, as in Seq order.
+		now = p.UpdatedAt
+	}
 	p.Status, p.Version, p.UpdatedAt = to, prev+1, now
 	c := Change{
 		Payment: p,

@@ -586,3 +586,32 @@ func TestCreateWorkspaceThresholds(t *testing.T) {
 	assert.True(t, w.Approval.Requires(payment.Amount{Minor: 1, Currency: "TRY"}), "0: every TRY payment")
 	assert.False(t, w.Approval.Requires(payment.Amount{Minor: 499999, Currency: "EUR"}))
 }
+
+// TestHistoryTimesNeverGoBack: a service whose clock is behind the one that wrote a payment's last
+// change (another instance, a clock stepped back) dates its change no earlier than that one, so the
+// history reads in time order and the event says what the history says.
+func TestHistoryTimesNeverGoBack(t *testing.T) {
+	store := memory.New()
+	env := paymenttest.NewEnv(t, store)
+	p := env.MustCreate(t)
+	env.Clock.Advance(-time.Hour)
+	_, err := env.Service.Approve(ctx, env.Workspace.ID, p.ID, "checker")
+	require.NoError(t, err)
+	env.Clock.Advance(30 * time.Minute) // still behind the creation
+	got, err := env.Service.Submit(ctx, env.Workspace.ID, p.ID, "ops")
+	require.NoError(t, err)
+	assert.Equal(t, p.CreatedAt, got.UpdatedAt)
+
+	h, err := env.Service.History(ctx, env.Workspace.ID, p.ID)
+	require.NoError(t, err)
+	require.Len(t, h, 3)
+	for i := 1; i < len(h); i++ {
+		assert.False(t, h[i].At.Before(h[i-1].At), "seq %d at %v, before seq %d at %v", h[i].Seq, h[i].At, h[i-1].Seq, h[i-1].At)
+	}
+	evs := store.Outbox()
+	require.Len(t, evs, 3)
+	for i, e := range evs {
+		assert.Equal(t, h[i].At, e.OccurredAt, "event %s", e.Type)
+		assert.Equal(t, h[i].To, e.Payment.Status, "event %s", e.Type)
+	}
+}
