@@ -28,6 +28,10 @@ type Options struct {
 // Service is the payments use cases on top of a Store. It is safe for concurrent use; all state lives
 // in the store, except that the workspaces and accounts it has read, which never change once stored,
 // are kept in memory (see refcache.go).
+//
+// Every status change (Approve, Submit, SubmitOutside, Settle, Fail, Cancel, MarkReconciled,
+// Unreconcile) records in the payment's history who made it: an actor that is empty or only white
+// space is a *ValidationError of field "actor", and nothing changes.
 type Service struct {
 	store Store
 	opts  Options
@@ -499,7 +503,8 @@ func (s *Service) transition(ctx context.Context, ws WorkspaceID, id ID, ev fsm.
 }
 
 // transitionMut is the one path every status change takes: load, ask the machine, check the
-// workspace's rules, compare-and-set in the store with the history record and event, publish.
+// workspace's rules, compare-and-set in the store with the history record and event, publish. An
+// actor that is empty or only white space is a *ValidationError of field "actor", and nothing changes.
 func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev fsm.Event, actor, reason string,
 	check func(*Workspace, *Payment) error, mutate func(*Change)) (Payment, error) {
 	actor, reason = storable(actor), storable(reason)
@@ -519,6 +524,10 @@ func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev f
 		if err := check(&w, &p); err != nil {
 			return p, err
 		}
+	}
+	if strings.TrimSpace(actor) == "" {
+		// The history says who made every change.
+		return p, &ValidationError{Field: "actor", Reason: "is required: the history records who changed the payment"}
 	}
 	from, prev := p.Status, p.Version
 	now := s.now()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -613,5 +614,58 @@ func TestHistoryTimesNeverGoBack(t *testing.T) {
 	for i, e := range evs {
 		assert.Equal(t, h[i].At, e.OccurredAt, "event %s", e.Type)
 		assert.Equal(t, h[i].To, e.Payment.Status, "event %s", e.Type)
+	}
+}
+
+// TestTransitionsNeedAnActor: every status change names who made it in the history; a change
+// without an actor (empty or only white space) is refused as invalid and changes nothing.
+func TestTransitionsNeedAnActor(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ws := env.Workspace.ID
+	moves := map[string]func(id payment.ID, actor string) error{
+		"approve":       func(id payment.ID, a string) error { _, err := env.Service.Approve(ctx, ws, id, a); return err },
+		"submit":        func(id payment.ID, a string) error { _, err := env.Service.Submit(ctx, ws, id, a); return err },
+		"submitOutside": func(id payment.ID, a string) error { _, err := env.Service.SubmitOutside(ctx, ws, id, a); return err },
+		"cancel":        func(id payment.ID, a string) error { _, err := env.Service.Cancel(ctx, ws, id, a, "sent twice"); return err },
+	}
+	for name, move := range moves {
+		for _, actor := range []string{"", " \t\u00a0"} {
+			t.Run(name+"/"+strconv.Quote(actor), func(t *testing.T) {
+				p := env.MustCreate(t)
+				err := move(p.ID, actor)
+				var ve *payment.ValidationError
+				require.ErrorAs(t, err, &ve)
+				assert.Equal(t, "actor", ve.Field)
+				got, err := env.Service.Get(ctx, ws, p.ID)
+				require.NoError(t, err)
+				assert.Equal(t, payment.StatusPending, got.Status)
+				assert.Equal(t, int64(1), got.Version)
+			})
+		}
+	}
+	processing := func(t *testing.T) payment.ID {
+		p := env.MustCreate(t)
+		_, err := env.Service.Submit(ctx, ws, p.ID, "ops")
+		require.NoError(t, err)
+		return p.ID
+	}
+	id := processing(t)
+	_, err := env.Service.Settle(ctx, ws, id, "", "booked")
+	assert.ErrorIs(t, err, payment.ErrInvalid, "settle")
+	_, err = env.Service.Fail(ctx, ws, id, " ", "AC04", "closed account")
+	assert.ErrorIs(t, err, payment.ErrInvalid, "fail")
+	_, err = env.Service.Settle(ctx, ws, id, "bank", "booked")
+	require.NoError(t, err)
+	_, err = env.Service.MarkReconciled(ctx, ws, id, "", "run_1")
+	assert.ErrorIs(t, err, payment.ErrInvalid, "mark reconciled")
+	_, err = env.Service.MarkReconciled(ctx, ws, id, "finance", "run_1")
+	require.NoError(t, err)
+	_, err = env.Service.Unreconcile(ctx, ws, id, "", "wrong entry")
+	assert.ErrorIs(t, err, payment.ErrInvalid, "unreconcile")
+	h, err := env.Service.History(ctx, ws, id)
+	require.NoError(t, err)
+	require.Len(t, h, 4)
+	for _, tr := range h[1:] {
+		assert.NotEmpty(t, tr.Actor, "seq %d", tr.Seq)
 	}
 }
