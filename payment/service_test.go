@@ -626,7 +626,10 @@ func TestTransitionsNeedAnActor(t *testing.T) {
 		"approve":       func(id payment.ID, a string) error { _, err := env.Service.Approve(ctx, ws, id, a); return err },
 		"submit":        func(id payment.ID, a string) error { _, err := env.Service.Submit(ctx, ws, id, a); return err },
 		"submitOutside": func(id payment.ID, a string) error { _, err := env.Service.SubmitOutside(ctx, ws, id, a); return err },
-		"cancel":        func(id payment.ID, a string) error { _, err := env.Service.Cancel(ctx, ws, id, a, "sent twice"); return err },
+		"cancel": func(id payment.ID, a string) error {
+			_, err := env.Service.Cancel(ctx, ws, id, a, "sent twice")
+			return err
+		},
 	}
 	for name, move := range moves {
 		for _, actor := range []string{"", " \t\u00a0"} {
