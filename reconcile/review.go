@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -222,6 +223,15 @@ func (s *Service) Map(ctx context.Context, ws payment.WorkspaceID, id RunID, fin
 					}
 				}
 				pays = append(pays, rp)
+			}
+			var total int64
+			for i := range pays {
+				var ok bool
+				if total, ok = payment.AddMinor(total, pays[i].Amount); !ok {
+					errs = append(errs, &payment.ValidationError{Field: "payment_ids", Reason: "the payments' amounts add up to more than " +
+						payment.FormatMinor(math.MaxInt64, cur) + " " + string(cur) + ", the largest amount there is"})
+					break
+				}
 			}
 			if err := errors.Join(errs...); err != nil {
 				return RunEvent{}, err

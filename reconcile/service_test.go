@@ -545,6 +545,29 @@ func TestMap(t *testing.T) {
 
 // twoMatched is a run with two entries matched exactly: payment a (INV-1, 1,250.00) on line 1 and
 // payment b (INV-2, 20.00) on line 2, in the given statuses.
+// TestMapPaymentsWhoseTotalOverflows: payments whose amounts add up to more than an int64 of minor
+// units are refused, saying so, rather than recorded as a match whose payments total 0.00.
+func TestMapPaymentsWhoseTotalOverflows(t *testing.T) {
+	f := newFixture(t)
+	const half = 1 << 62 // two of them are one more than the largest amount
+	p1 := f.pay(payment.StatusSettled, "INV-1", func(r *payment.Request) { r.Amount = half })
+	p2 := f.pay(payment.StatusSettled, "INV-2", func(r *payment.Request) { r.Amount = half })
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
+		entry("line 1", "havale", func(e *reconcile.Entry) { e.Amount = 1<<63 - 1 }))}, "a")
+	require.NoError(t, err)
+	fp := fingerprint(t, run, "line 1")
+	require.Equal(t, reconcile.StateUnmatched, decisionOf(t, run, "line 1").State)
+
+	_, err = f.svc.Map(f.ctx, f.ws, run.ID, fp, []payment.ID{p1.ID, p2.ID}, "mehmet", "")
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	assert.ErrorContains(t, err, "payment_ids")
+	assert.ErrorContains(t, err, "add up to more than")
+	run, err = f.svc.GetRun(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.StateUnmatched, decisionOf(t, run, "line 1").State, "nothing is recorded")
+}
+
 func (f *fixture) twoMatched(sa, sb payment.Status) (a, b payment.Payment, run reconcile.Run) {
 	f.t.Helper()
 	a = f.pay(sa, "INV-1")
