@@ -269,6 +269,8 @@ func TestPaymentForm(t *testing.T) {
 		{"empty amount", valid(""), http.StatusUnprocessableEntity, "amount-error", "Enter an amount"},
 		{"zero", valid("0"), http.StatusUnprocessableEntity, "amount-error", "more than zero"},
 		{"float trap", valid("0.1e1"), http.StatusUnprocessableEntity, "amount-error", "at most 2 decimals"},
+		{"too large", valid("92233720368547758.08"), http.StatusUnprocessableEntity, "amount-error",
+			"The amount is too large: the most is 92,233,720,368,547,758.07 TRY."},
 		{"same account", func() url.Values { v := valid("1"); v.Set("to_account", string(e.Own.ID)); return v }(),
 			http.StatusUnprocessableEntity, "to_account-error", "Must differ from the From account"},
 		{"method outside the plan", func() url.Values { v := valid("1"); v.Set("method", "cheque"); return v }(),

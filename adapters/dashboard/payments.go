@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -216,10 +217,28 @@ func amountProblem(text string, c payment.Currency) string {
 	if strings.Contains(text, ",") {
 		return "Write the amount with a dot for decimals and no thousands separator, e.g. 1250.50."
 	}
+	if tooLarge(text, mu) {
+		return "The amount is too large: the most is " + formatMoney(math.MaxInt64, c) + "."
+	}
 	if mu == 0 {
 		return string(c) + " has no decimals: enter a whole number."
 	}
 	return "Enter a positive amount with at most " + itoa(mu) + " decimals, e.g. 1250.50."
+}
+
+// tooLarge reports whether text is a positive amount with no more decimals than mu, which
+// payment.ParseMinor refuses only for being beyond the largest amount.
+func tooLarge(text string, mu int) bool {
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(text, "+"), ".")
+	digits := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return whole != "" && digits(whole) && digits(frac) && len(strings.TrimRight(frac, "0")) <= mu
 }
 
 func (f *paymentForm) accountName(id payment.AccountID) string {
