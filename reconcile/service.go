@@ -235,7 +235,8 @@ func (s *Service) checkRunSize(n int) error {
 // already in the run (same Entry.Fingerprint) is not added twice, so re-importing an overlapping
 // statement adds only what is new. The warnings of the statements about the run's period (a balance
 // that does not add up) are kept in Run.StatementWarnings, each once, for the run's report.
-// Statements of another account or currency are refused.
+// Statements of another account or currency are refused; an entry that names no currency, of a
+// statement that names none, is in the account's.
 func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, stmts []Statement, actor string) (Run, ImportSummary, error) {
 	var sum ImportSummary
 	if err := required("actor", actor); err != nil {
@@ -276,7 +277,7 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 				sum.Duplicates++
 			default:
 				seen[e.Fingerprint] = true
-				e.Currency = cmp.Or(e.Currency, st.Currency) // an entry without one is in its statement's
+				e.Currency = cmp.Or(e.Currency, st.Currency, acct.Currency) // else its statement's, else the account's
 				run.Entries = append(run.Entries, RunEntry{Entry: e, Statement: st.ID, Decision: Decision{State: StateUnmatched}})
 				sum.Added++
 			}

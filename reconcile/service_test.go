@@ -381,6 +381,30 @@ func TestReimportAddsOnlyNewEntries(t *testing.T) {
 	assert.Equal(t, reconcile.ImportSummary{Duplicates: 2, OutsidePeriod: 1}, sum)
 }
 
+// TestImportEntriesWithoutCurrency: a statement that names no currency, whose entries name none, is in
+// the run account's: its report shows 1250.00 TRY, not 125000 in no currency.
+func TestImportEntriesWithoutCurrency(t *testing.T) {
+	f := newFixture(t)
+	f.pay(payment.StatusSettled, "INV-1")
+	run := f.newRun()
+	noCurrency := func(e *reconcile.Entry) { e.Currency = "" }
+	st := f.statement(entry("line 1", "INV-1", noCurrency), entry("line 2", "fee", noCurrency, func(e *reconcile.Entry) { e.Amount = 5 }))
+	st.Currency = ""
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{st}, "a")
+	require.NoError(t, err)
+	for _, e := range run.Entries {
+		assert.Equal(t, payment.Currency("TRY"), e.Entry.Currency, e.Entry.Position)
+	}
+	r, err := f.svc.Report(f.ctx, f.ws, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []reconcile.CurrencySummary{{Currency: "TRY", Entries: 2, Matched: 1, Amount: 125005, MatchedAmount: 125000}},
+		r.Summary.Currencies)
+	var b strings.Builder
+	require.NoError(t, reconcile.WriteCSV(&b, r))
+	assert.Contains(t, b.String(), ",2026-01-15,,1250.00,TRY,debit,")
+	assert.Contains(t, b.String(), ",2026-01-15,,0.05,TRY,debit,")
+}
+
 func TestImportRefusesAnotherAccount(t *testing.T) {
 	f := newFixture(t)
 	run := f.newRun()
