@@ -2,7 +2,10 @@ package payment
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/orkesta/orkesta/fsm"
 )
 
 // Store persists workspaces, accounts, payments and their history. Adapters: adapters/memory,
@@ -31,7 +34,8 @@ type Store interface {
 	ListPayments(ctx context.Context, ws WorkspaceID, f ListFilter) ([]Payment, error)
 	// UpdatePayment replaces a payment, with a history record and an event, if and only if the stored
 	// version is still prevVersion (compare-and-set). A lost race is ErrConflict and changes nothing;
-	// an unknown payment is ErrNotFound. c.Payment.Version must be prevVersion+1.
+	// an unknown payment is ErrNotFound. A change that is not a legal move of the status machine from
+	// the stored payment (Change.CheckUpdate, Change.CheckFrom) is ErrInvalid and changes nothing.
 	UpdatePayment(ctx context.Context, c Change, prevVersion int64) error
 	// History returns the payment's transitions in order (Seq ascending).
 	History(ctx context.Context, ws WorkspaceID, id ID) ([]Transition, error)
@@ -47,6 +51,45 @@ type Change struct {
 	// bank outside every rail of the service. A store that implements Claimer records it in the same
 	// write: from then on Claim never returns the payment, whatever its lease, Sent or Polled.
 	Outside bool
+}
+
+// CheckUpdate reports whether c is a legal update of its payment from version prevVersion: the next
+// version, with the history record of that number, for that payment, of a move the status machine
+// allows (History.Event from History.From) to the payment's new status, or of no move at all (no
+// event, the status stays). Every store calls it in
+// UpdatePayment before it writes, and refuses with CheckFrom, in the same write, a payment that is
+// not in status History.From at prevVersion: no write bypasses the machine. The problems are
+// *ValidationError (ErrInvalid).
+func (c *Change) CheckUpdate(prevVersion int64) error {
+	p, h := &c.Payment, &c.History
+	if p.Version != prevVersion+1 || h.Seq != int(p.Version) {
+		return &ValidationError{Field: "version", Reason: fmt.Sprintf("an update from version %d writes version %d and history seq %d, not %d and %d",
+			prevVersion, prevVersion+1, prevVersion+1, p.Version, h.Seq)}
+	}
+	if h.PaymentID != p.ID {
+		return &ValidationError{Field: "history.payment_id", Reason: fmt.Sprintf("is %s, not the payment %s", quote(string(h.PaymentID)), p.ID)}
+	}
+	if h.Event == "" && h.From == h.To && h.To == p.Status {
+		return nil // no move: the status stays what it is
+	}
+	to, err := fsm.Next(h.From, h.Event)
+	if err != nil {
+		return &ValidationError{Field: "status", Reason: err.Error()}
+	}
+	if to != h.To || to != p.Status {
+		return &ValidationError{Field: "status", Reason: fmt.Sprintf("%s leads from %s to %s, not to %s with the payment %s",
+			h.Event, h.From, to, h.To, p.Status)}
+	}
+	return nil
+}
+
+// CheckFrom returns the error of an update c whose payment is in status stored, not History.From, at
+// the version the update starts from: nil when they are the same.
+func (c *Change) CheckFrom(stored Status) error {
+	if stored == c.History.From {
+		return nil
+	}
+	return &ValidationError{Field: "history.from", Reason: fmt.Sprintf("is %s, but payment %s is %s", c.History.From, c.Payment.ID, stored)}
 }
 
 // BatchCreator is implemented by stores that can write many new payments in one transaction with one

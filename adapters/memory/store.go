@@ -293,6 +293,9 @@ func (s *Store) ListPayments(_ context.Context, ws payment.WorkspaceID, f paymen
 
 // UpdatePayment implements payment.Store.
 func (s *Store) UpdatePayment(_ context.Context, c payment.Change, prevVersion int64) error {
+	if err := c.CheckUpdate(prevVersion); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, ok := s.ws[c.Payment.Workspace]
@@ -305,6 +308,9 @@ func (s *Store) UpdatePayment(_ context.Context, c payment.Change, prevVersion i
 	}
 	if r.p.Version != prevVersion {
 		return payment.ErrConflict
+	}
+	if err := c.CheckFrom(r.p.Status); err != nil {
+		return err
 	}
 	if len(r.history) == 0 { // r.p is still the creation version: write its transition out first
 		r.history = append(make([]payment.Transition, 0, 2), creationOf(r.p))

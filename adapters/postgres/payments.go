@@ -49,13 +49,14 @@ const (
 			RETURNING id
 		)` + historyAndEvent
 
-	// $1 and $2 are the payment and its workspace, $34 the version it must still be at.
+	// $1 and $2 are the payment and its workspace, $34 the version it must still be at, $35 the
+	// status it must be in there (the change's history moves from it).
 	updatePaymentCAS = `WITH p AS (
 			UPDATE payments SET amount = $3, currency = $4, method = $5, from_account = $6, to_account = $7,
 				description = $8, reference = $9, value_date = $10, status = $11, end_to_end = $12, batch_id = $13,
 				idempotency_key = $14, created_by = $15, failure_code = $16, failure_reason = $17,
 				created_at = $18, updated_at = $19, version = $20
-			WHERE id = $1 AND workspace_id = $2 AND version = $34
+			WHERE id = $1 AND workspace_id = $2 AND version = $34 AND status = $35
 			RETURNING id
 		)`
 
@@ -324,9 +325,8 @@ func (s *Store) ListPayments(ctx context.Context, ws payment.WorkspaceID, f paym
 // finds the version moved and changes nothing: ErrConflict.
 func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion int64) error {
 	p := &c.Payment
-	if p.Version != prevVersion+1 || c.History.Seq != int(p.Version) {
-		return &payment.ValidationError{Field: "version", Reason: fmt.Sprintf("an update from version %d writes version %d and history seq %d, not %d and %d",
-			prevVersion, prevVersion+1, prevVersion+1, p.Version, c.History.Seq)}
+	if err := c.CheckUpdate(prevVersion); err != nil {
+		return err
 	}
 	args, err := changeArgs(&c)
 	if err != nil {
@@ -337,11 +337,18 @@ func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion
 		stmt = updatePaymentOutside
 	}
 	var n int
-	if err := s.pool.QueryRow(ctx, stmt, append(args, prevVersion)...).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, stmt, append(args, prevVersion, string(c.History.From))...).Scan(&n); err != nil {
 		return translate(err)
 	}
 	if n == 1 {
 		return nil
+	}
+	// At prevVersion, but not in the status the change moves from?
+	var stored string
+	var v int64
+	if s.pool.QueryRow(ctx, `SELECT status, version FROM payments WHERE id = $1 AND workspace_id = $2`,
+		string(p.ID), string(p.Workspace)).Scan(&stored, &v) == nil && v == prevVersion {
+		return c.CheckFrom(payment.Status(stored))
 	}
 	return s.casMissed(ctx, "payments", "payment", string(p.ID), string(p.Workspace), prevVersion)
 }

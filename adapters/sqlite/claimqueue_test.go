@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orkesta/orkesta/fsm"
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/payment/paymenttest"
 )
@@ -53,11 +54,12 @@ func TestClaimQueueFollowsStoreWrites(t *testing.T) {
 	assert.Empty(t, queueMismatches(t, db))
 
 	upd := func(p payment.Payment, mod func(*payment.Payment)) payment.Payment {
-		prev := p.Version
+		prev, from := p.Version, p.Status
 		mod(&p)
 		p.Version++
+		ev, _ := fsm.EventTo(from, p.Status) // none when the status stays
 		require.NoError(t, s.UpdatePayment(ctx, payment.Change{Payment: p,
-			History: payment.Transition{PaymentID: p.ID, Seq: int(p.Version), From: p.Status, To: p.Status, At: p.UpdatedAt}}, prev))
+			History: payment.Transition{PaymentID: p.ID, Seq: int(p.Version), From: from, To: p.Status, Event: ev, At: p.UpdatedAt}}, prev))
 		assert.Empty(t, queueMismatches(t, db))
 		return p
 	}

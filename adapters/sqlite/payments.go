@@ -294,9 +294,8 @@ func ceilMicro(t time.Time) time.Time {
 // the event, in one transaction.
 func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion int64) error {
 	p := &c.Payment
-	if p.Version != prevVersion+1 || c.History.Seq != int(p.Version) {
-		return &payment.ValidationError{Field: "version", Reason: fmt.Sprintf("an update from version %d writes version %d and history seq %d, not %d and %d",
-			prevVersion, prevVersion+1, prevVersion+1, p.Version, c.History.Seq)}
+	if err := c.CheckUpdate(prevVersion); err != nil {
+		return err
 	}
 	ev, err := encodeEvent(&c.Event)
 	if err != nil {
@@ -307,11 +306,22 @@ func (s *Store) UpdatePayment(ctx context.Context, c payment.Change, prevVersion
 			to_account = ?, description = ?, reference = ?, value_date = ?, status = ?, end_to_end = ?, batch_id = ?,
 			idempotency_key = ?, created_by = ?, failure_code = ?, failure_reason = ?, created_at = ?, updated_at = ?,
 			version = ?
-			WHERE id = ? AND workspace_id = ? AND version = ?`,
+			WHERE id = ? AND workspace_id = ? AND version = ? AND status = ?`,
 			p.Amount, string(p.Currency), string(p.Method), string(p.FromAccount), string(p.ToAccount),
 			p.Description, p.Reference, nullDate(p.ValueDate), string(p.Status), p.EndToEnd, string(p.BatchID),
 			p.IdempotencyKey, p.CreatedBy, p.FailureCode, p.FailureReason, formatTime(p.CreatedAt),
-			formatTime(p.UpdatedAt), p.Version, string(p.ID), string(p.Workspace), prevVersion)
+			formatTime(p.UpdatedAt), p.Version, string(p.ID), string(p.Workspace), prevVersion, string(c.History.From))
+		if err == nil {
+			if n, nerr := res.RowsAffected(); nerr == nil && n == 0 {
+				// At prevVersion, but not in the status the change moves from?
+				var stored string
+				var v int64
+				if q.queryRow(ctx, `SELECT status, version FROM payments WHERE id = ? AND workspace_id = ?`,
+					string(p.ID), string(p.Workspace)).Scan(&stored, &v) == nil && v == prevVersion {
+					return c.CheckFrom(payment.Status(stored))
+				}
+			}
+		}
 		if err := compareAndSet(ctx, q, res, err, "payments", "payment", string(p.ID), string(p.Workspace), prevVersion); err != nil {
 			return err
 		}

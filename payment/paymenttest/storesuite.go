@@ -37,6 +37,7 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"DuplicateID", testDuplicateID},
 		{"DuplicateIdempotencyKey", testDuplicateKey},
 		{"UpdateCompareAndSet", testUpdateCAS},
+		{"UpdateFollowsTheStatusMachine", testUpdateFollowsMachine},
 		{"ConcurrentCompareAndSet", testConcurrentCAS},
 		{"History", testHistory},
 		{"ListOrderFiltersCursor", testList},
@@ -299,6 +300,44 @@ func testDuplicateKey(t *testing.T, s payment.Store) {
 	// payments without a key never collide
 	require.NoError(t, s.CreatePayment(ctx, w.change()))
 	require.NoError(t, s.CreatePayment(ctx, w.change()))
+}
+
+// testUpdateFollowsMachine: a store writes no status change the status machine does not allow, nor
+// a history record that misstates the move, whoever calls it: ErrInvalid, and nothing changes.
+func testUpdateFollowsMachine(t *testing.T, s payment.Store) {
+	w := newWorld(t, s)
+	tests := []struct {
+		name string
+		mod  func(c *payment.Change)
+	}{
+		{"pending to settled", func(c *payment.Change) {
+			c.Payment.Status, c.History.To, c.History.Event = payment.StatusSettled, payment.StatusSettled, fsm.EventSettle
+		}},
+		{"history from another status than the stored one", func(c *payment.Change) {
+			c.Payment.Status, c.History.From, c.History.To, c.History.Event =
+				payment.StatusSettled, payment.StatusProcessing, payment.StatusSettled, fsm.EventSettle
+		}},
+		{"payment status other than the history's", func(c *payment.Change) { c.Payment.Status = payment.StatusReconciled }},
+		{"status change without an event", func(c *payment.Change) { c.History.Event = "" }},
+		{"history of another payment", func(c *payment.Change) { c.History.PaymentID = "pay_01KF0E44M00000000000000099" }},
+		{"version skipped", func(c *payment.Change) { c.Payment.Version, c.History.Seq = 3, 3 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := w.change()
+			require.NoError(t, s.CreatePayment(ctx, c))
+			u := w.next(c, payment.StatusApproved, "approve")
+			tt.mod(&u)
+			assert.ErrorIs(t, s.UpdatePayment(ctx, u, 1), payment.ErrInvalid)
+			got, err := s.GetPayment(ctx, w.ws.ID, c.Payment.ID)
+			require.NoError(t, err)
+			assert.Equal(t, payment.StatusPending, got.Status)
+			assert.Equal(t, int64(1), got.Version)
+			h, err := s.History(ctx, w.ws.ID, c.Payment.ID)
+			require.NoError(t, err)
+			assert.Len(t, h, 1)
+		})
+	}
 }
 
 func testUpdateCAS(t *testing.T, s payment.Store) {
