@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/orkesta/orkesta/batch"
@@ -83,7 +84,19 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 		idx = append(idx, i)
 		reqs = append(reqs, req)
 	}
+	// The file's totals must fit, not only each batch's (which package batch checks): refused here,
+	// before anything is created, rather than after every batch, with the results lost.
 	var totals payment.Totals
+	for _, req := range reqs {
+		if req.Amount <= 0 {
+			continue // refused by validation; created payments are positive
+		}
+		if err := totals.Add(payment.Amount{Minor: req.Amount, Currency: req.Currency}); err != nil {
+			return nil, errors.Join(&payment.ValidationError{Field: "payments",
+				Reason: "the total in " + string(req.Currency) + " does not fit in 64-bit minor units; split the file"}, err)
+		}
+	}
+	totals = payment.Totals{}
 	for start := 0; start < len(reqs); start += batch.DefaultMaxItems {
 		end := min(start+batch.DefaultMaxItems, len(reqs))
 		r, err := batch.Submit(ctx, svc, ws, reqs[start:end], opts)

@@ -212,6 +212,30 @@ func TestSubmitCSVKeys(t *testing.T) {
 	assert.Equal(t, map[string]int{"K-1": 2, "K-2": 1}, references(t, env.Store, env.Workspace.ID))
 }
 
+// TestSubmitCSVTotalBeyondInt64: a file whose total in one currency does not fit in int64 minor units,
+// though each batch of 500 does, is refused before any payment is created, as package batch refuses
+// one batch. It used to create every payment and then fail adding up the totals, the results lost.
+func TestSubmitCSVTotalBeyondInt64(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ctx := context.Background()
+	var b strings.Builder
+	b.WriteString("amount_minor,currency,from_account,to_account,reference\n")
+	for i := range batch.DefaultMaxItems + 1 {
+		amount := "1"
+		if i == 0 || i == batch.DefaultMaxItems {
+			amount = "5000000000000000000" // the first and the last batch each hold one: together they overflow
+		}
+		fmt.Fprintf(&b, "%s,TRY,%s,%s,R-%d\n", amount, env.Own.ID, env.Vendor.ID, i+1)
+	}
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(b.String()))
+	require.NoError(t, err)
+	_, err = dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, batch.Options{})
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	assert.ErrorIs(t, err, payment.ErrOverflow)
+	assert.ErrorContains(t, err, "TRY")
+	assert.Empty(t, references(t, env.Store, env.Workspace.ID), "nothing is created")
+}
+
 func fieldNames(err error) []string {
 	var names []string
 	for _, fe := range payment.FieldErrors(err) {
