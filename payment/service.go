@@ -473,10 +473,15 @@ func (s *Service) Settle(ctx context.Context, ws WorkspaceID, id ID, actor, reas
 	return s.transition(ctx, ws, id, fsm.EventSettle, actor, reason, nil)
 }
 
-// Fail records that a processing payment failed, with the rail's code and message.
+// Fail records that a processing payment failed, with the rail's code and message. The history
+// gives the message as the reason, or the code when there is no message.
 func (s *Service) Fail(ctx context.Context, ws WorkspaceID, id ID, actor, code, reason string) (Payment, error) {
 	code, reason = storable(code), storable(reason)
-	return s.transitionMut(ctx, ws, id, fsm.EventFail, actor, reason, nil, func(c *Change) {
+	why := reason
+	if strings.TrimSpace(why) == "" {
+		why = code
+	}
+	return s.transitionMut(ctx, ws, id, fsm.EventFail, actor, why, nil, func(c *Change) {
 		c.Payment.FailureCode, c.Payment.FailureReason = code, reason
 	})
 }

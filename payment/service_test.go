@@ -672,3 +672,25 @@ func TestTransitionsNeedAnActor(t *testing.T) {
 		assert.NotEmpty(t, tr.Actor, "seq %d", tr.Seq)
 	}
 }
+
+// TestFailWithoutMessageGivesTheCodeAsReason: a rail that refuses with a code and no message still
+// leaves a reason in the history, the code; the payment keeps the message as given.
+func TestFailWithoutMessageGivesTheCodeAsReason(t *testing.T) {
+	env := paymenttest.NewEnv(t, memory.New())
+	ws := env.Workspace.ID
+	for _, tc := range []struct{ code, message, reason string }{
+		{"AC04", "", "AC04"},
+		{"AC04", "account closed", "account closed"},
+	} {
+		p := env.MustCreate(t)
+		_, err := env.Service.Submit(ctx, ws, p.ID, "ops")
+		require.NoError(t, err)
+		got, err := env.Service.Fail(ctx, ws, p.ID, "rail", tc.code, tc.message)
+		require.NoError(t, err)
+		assert.Equal(t, tc.code, got.FailureCode)
+		assert.Equal(t, tc.message, got.FailureReason)
+		h, err := env.Service.History(ctx, ws, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, tc.reason, h[len(h)-1].Reason)
+	}
+}
