@@ -1,10 +1,10 @@
 // Command orkesta is the Orkesta server and command-line tool: `orkesta serve` runs the REST API, the
 // dashboard, the payment processor and webhook delivery on one database; the other commands work on
-// the same database directly (payments, accounts, keys, batch) or on files alone (reconcile,
-// statement inspect).
+// the same database directly (payments, accounts, keys, webhooks, batch, export, import) or on files
+// alone (reconcile, statement inspect).
 //
 // Exit codes: 0 success, 1 error, 2 usage error, 3 reconcile --fail-on-unmatched left something
-// unmatched.
+// unmatched or found an anomaly.
 package main
 
 import (
