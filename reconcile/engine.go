@@ -291,6 +291,9 @@ func newMatcher(stmts []Statement, idx *paymentIndex, opts *Options) *matcher {
 			if string(a.ID) == info.account || (a.IBAN != "" && normalizeAccount(a.IBAN) == info.account) {
 				info.ids = append(info.ids, string(a.ID))
 				info.known = true
+				if info.currency == "" {
+					info.currency = a.Currency // a statement that names no currency is in its account's
+				}
 			}
 		}
 		if !info.known {

@@ -1,6 +1,7 @@
 package reconcile_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -178,6 +179,28 @@ func TestScores(t *testing.T) {
 			assert.Equal(t, tt.want.Reference, m.Reasons[2].Matched)
 		})
 	}
+}
+
+// TestStatementWithoutCurrency: a statement whose entries and header name no currency is in the
+// currency of its account, when Options.Accounts knows it: a JPY payment of the same number of minor
+// units is not its match, and the report shows the entry in TRY.
+func TestStatementWithoutCurrency(t *testing.T) {
+	st := statement(entry("line 1", "INV-2024-001", func(e *reconcile.Entry) { e.Currency = "" }))
+	st.Currency = ""
+	yen := pay(1, func(p *reconcile.Payment) { p.Currency = "JPY" })
+	r := match(t, reconcile.Options{}, []reconcile.Statement{st}, []reconcile.Payment{yen})
+	assert.Empty(t, r.Matches, "125000 JPY is not 1250.00 TRY")
+	require.Len(t, r.UnmatchedEntries, 1)
+	assert.Equal(t, payment.Currency("TRY"), r.UnmatchedEntries[0].Entry.Currency)
+	assert.Equal(t, []reconcile.CurrencySummary{{Currency: "TRY", Entries: 1, Amount: 125000}}, r.Summary.Currencies)
+
+	r = match(t, reconcile.Options{}, []reconcile.Statement{st}, []reconcile.Payment{pay(2)})
+	require.Len(t, r.Matches, 1)
+	assert.Equal(t, reconcile.ScoreExact, r.Matches[0].Score)
+	assert.Equal(t, payment.Currency("TRY"), r.Matches[0].Entry.Currency)
+	var b strings.Builder
+	require.NoError(t, reconcile.WriteCSV(&b, r))
+	assert.Contains(t, b.String(), ",1250.00,TRY,debit,")
 }
 
 func TestTies(t *testing.T) {

@@ -29,7 +29,9 @@ type Statement struct {
 	// ID is the statement's own id (MT940 :20:/:28C:, camt Stmt/Id), when the file has one.
 	ID string `json:"id,omitempty"`
 	// Account is the IBAN or account number the statement is for (may be empty for CSV exports).
-	Account  string           `json:"account"`
+	Account string `json:"account"`
+	// Currency is the currency of entries that name none. When it is empty too, matching takes the
+	// currency of the statement's account (Options.Accounts, the run's account).
 	Currency payment.Currency `json:"currency"`
 	// From and To are the period covered (inclusive), from the file or from its entries.
 	From payment.Date `json:"from,omitzero"`
