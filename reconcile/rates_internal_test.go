@@ -29,3 +29,20 @@ func TestRatesNeverRoundToAllOrNothing(t *testing.T) {
 	assert.Equal(t, 1.0, s.MatchRate)
 	assert.Equal(t, 1.0, s.MatchRateAmount)
 }
+
+// TestAmountRateBeyondFloatPrecision: one kuruş unmatched beside 2^60 matched is not a rate of 1,
+// though float64 cannot tell the two totals apart; nor is a second currency fully matched enough
+// to round a first one's shortfall away.
+func TestAmountRateBeyondFloatPrecision(t *testing.T) {
+	s := Summary{Entries: 2, Exact: 1,
+		Currencies: []CurrencySummary{{Currency: "TRY", Entries: 2, Matched: 1, Amount: 1<<60 + 1, MatchedAmount: 1 << 60}}}
+	finishRates(&s)
+	assert.Equal(t, 0.5, s.MatchRate)
+	assert.Equal(t, 0.9999, s.MatchRateAmount)
+
+	s = Summary{Entries: 4, Exact: 3, Currencies: []CurrencySummary{
+		{Currency: "EUR", Entries: 2, Matched: 2, Amount: 500, MatchedAmount: 500},
+		{Currency: "TRY", Entries: 2, Matched: 1, Amount: 1<<60 + 1, MatchedAmount: 1 << 60}}}
+	finishRates(&s)
+	assert.Equal(t, 0.9999, s.MatchRateAmount)
+}

@@ -198,7 +198,7 @@ func finishRates(s *Summary) {
 		s.MatchRate = round4(float64(matched) / float64(s.Entries))
 	}
 	var weighted float64
-	n := 0
+	n, all := 0, true
 	for _, c := range s.Currencies {
 		if c.Entries == 0 {
 			continue
@@ -209,11 +209,19 @@ func finishRates(s *Summary) {
 		} else if c.Matched < c.Entries {
 			rate = float64(c.Matched) / float64(c.Entries)
 		}
+		if c.MatchedAmount != c.Amount || (c.Amount == 0 && c.Matched < c.Entries) {
+			all = false
+		}
 		weighted += rate * float64(c.Entries)
 		n += c.Entries
 	}
 	if n > 0 {
-		s.MatchRateAmount = round4(weighted / float64(n))
+		x := weighted / float64(n)
+		if !all {
+			// Beyond 2^53 minor units float64 cannot tell a total from one a kuruş short of it.
+			x = min(x, math.Nextafter(1, 0))
+		}
+		s.MatchRateAmount = round4(x)
 	}
 }
 
