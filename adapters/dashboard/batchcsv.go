@@ -287,8 +287,13 @@ func rowRequest(rec []string, col map[string]int, line int, guarded bool) (payme
 		switch {
 		case text == "":
 			errs = append(errs, &CSVError{Line: line, Column: "amount", Reason: "is empty"})
+		case req.Currency == "":
+			errs = append(errs, &CSVError{Line: line, Column: "currency", Reason: "is empty"})
 		case !req.Currency.Valid():
-			// The currency's own problem is reported by validation; the amount cannot be read without it.
+			// The amount cannot be read without its currency: the row fails on the currency, not on an
+			// amount of zero that validation would refuse too.
+			_, err := payment.ParseCurrency(string(req.Currency))
+			errs = append(errs, &CSVError{Line: line, Column: "currency", Reason: strings.TrimPrefix(err.Error(), "payment: currency: ")})
 		default:
 			m, err := payment.ParseMinor(text, req.Currency)
 			if err != nil {

@@ -269,3 +269,27 @@ func TestReadPaymentsCSVCellsPastHeader(t *testing.T) {
 	assert.Contains(t, text, `; reference: "'=R-2" looks like a guarded cell`)
 	assert.Contains(t, text, "; amount: \"1.234\" has more than 2 decimal places")
 }
+
+// TestReadPaymentsCSVAmountWithoutAValidCurrency: an amount in major units cannot be converted
+// without its currency, so a row whose currency is empty or not one payments are made in fails on
+// the currency alone. It was left with an amount of zero and refused by validation as "amount: must
+// be a positive integer in minor units" too, for an amount that was fine.
+func TestReadPaymentsCSVAmountWithoutAValidCurrency(t *testing.T) {
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader("amount,currency,from_account,to_account\n" +
+		"12.00,try," + accA + "," + accB + "\n" +
+		"12.00,," + accA + "," + accB + "\n" +
+		"12.00,XAU," + accA + "," + accB + "\n" +
+		"12.00,TRY," + accA + "," + accB + "\n"))
+	require.NoError(t, err)
+	require.Len(t, f.Rows, 4)
+	for i, want := range []string{
+		`payments csv: line 2: currency: unknown ISO 4217 currency code "try"`,
+		`payments csv: line 3: currency: is empty`,
+		`payments csv: line 4: currency: XAU has no minor units and cannot be paid in`,
+	} {
+		require.Error(t, f.Rows[i].Err, "row %d", i)
+		assert.Equal(t, want, f.Rows[i].Err.Error())
+	}
+	require.NoError(t, f.Rows[3].Err)
+	assert.Equal(t, int64(1200), f.Rows[3].Request.Amount)
+}
