@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -606,6 +607,7 @@ func (p *parser) entryTotal(line int, tag, text string, cur payment.Currency, mi
 // "entry_totals_mismatch" warning, or an error under Strict (reported false).
 func (p *parser) checkTotals(s *stmt) bool {
 	var have [2]entryTotal
+	var over [2]bool // the sum does not fit in int64: it agrees with no total
 	for i := range s.st.Entries {
 		e := &s.st.Entries[i]
 		k := 0
@@ -613,15 +615,23 @@ func (p *parser) checkTotals(s *stmt) bool {
 			k = 1
 		}
 		have[k].count++
-		have[k].sum, _ = payment.AddMinor(have[k].sum, e.Amount)
+		if sum, ok := payment.AddMinor(have[k].sum, e.Amount); ok && !over[k] {
+			have[k].sum = sum
+		} else {
+			over[k] = true
+		}
 	}
 	for k, name := range []string{"debit", "credit"} {
 		want := s.totals[k]
-		if want.line == 0 || (want.count == have[k].count && want.sum == have[k].sum) {
+		if want.line == 0 || (want.count == have[k].count && want.sum == have[k].sum && !over[k]) {
 			continue
 		}
+		sum := payment.FormatMinor(have[k].sum, s.st.Currency)
+		if over[k] {
+			sum = "more than " + payment.FormatMinor(math.MaxInt64, s.st.Currency)
+		}
 		msg := fmt.Sprintf("the %s entries are %d for %s, but :90%c: says %d for %s", name, have[k].count,
-			payment.FormatMinor(have[k].sum, s.st.Currency), "DC"[k], want.count, payment.FormatMinor(want.sum, s.st.Currency))
+			sum, "DC"[k], want.count, payment.FormatMinor(want.sum, s.st.Currency))
 		if p.opts.Strict {
 			p.fail(want.line, fmt.Sprintf(":90%c:", "DC"[k]), errors.New(msg))
 			return false

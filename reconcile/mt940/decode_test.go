@@ -306,6 +306,22 @@ func TestMissingClosingBalanceWarns(t *testing.T) {
 	assert.False(t, st.HasClosing)
 }
 
+// TestInterimReportTotalsBeyondInt64: entries whose total does not fit in int64 minor units never
+// agree with an :90C: total; the sum used to start again from 0 at the overflow, so that 0,007 here
+// passed for the total of two entries of five quadrillion dinars and one of 0,007.
+func TestInterimReportTotalsBeyondInt64(t *testing.T) {
+	text := ":20:MT942REF\n:25:KW81CBKU0000000000001234560101\n:28C:7/1\n:34F:KWD0,\n:13D:2511261215+0300\n" +
+		":61:2511261126C5000000000000000,NTRFNONREF//B1\n" +
+		":61:2511261126C5000000000000000,NTRFNONREF//B2\n" +
+		":61:2511261126C0,007NTRFNONREF//B3\n" +
+		":90D:0KWD0,\n:90C:3KWD0,007\n-\n"
+	st := decodeOne(t, text, mt940.Options{})
+	require.Len(t, st.Entries, 3)
+	require.Len(t, st.Warnings, 1)
+	assert.Equal(t, reconcile.Warning{Code: "entry_totals_mismatch",
+		Message: "the credit entries are 3 for more than 9223372036854775.807, but :90C: says 3 for 0.007"}, st.Warnings[0])
+}
+
 // TestInterimReport: an MT942 has no balances; its :34F: floor limits give the currency, :13D: the
 // date, and :90D:/:90C: the number and sum of the debit and credit entries, which are checked.
 func TestInterimReport(t *testing.T) {
