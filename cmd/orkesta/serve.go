@@ -288,6 +288,12 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	}
 	if created {
 		log.Info("created workspace", "workspace", ws.ID, "plan", ws.Plan.Name, "approval", ws.Approval.Mode)
+	} else if sc.approvalSet && sc.approval == payment.ApprovalRequired && ws.Approval.Mode != payment.ApprovalRequired {
+		// Starting as asked would send payments at once while the operator believes each waits for
+		// an approver.
+		return nil, usagef("--approval required: workspace %s sends payments without approval (approval %s); "+
+			"the flag shapes a new workspace only, and a workspace keeps the policy it was created with: "+
+			"start on a new database (--db) for one whose payments wait for an approver", ws.ID, ws.Approval.Mode)
 	} else if (sc.planSet && ws.Plan.Name != plan.Name) || (sc.approvalSet && ws.Approval.Mode != sc.approval) {
 		log.Warn("--plan and --approval shape a new workspace only; this database keeps its own",
 			"workspace", ws.ID, "plan", ws.Plan.Name, "approval", ws.Approval.Mode)

@@ -76,6 +76,30 @@ func startServe(t *testing.T, h *harness, args ...string) (base string, stdout, 
 	return base, stdout, stderr, stop
 }
 
+// serveExit runs serve, which must stop before it listens, and returns its exit code and stderr.
+func serveExit(t *testing.T, h *harness, args ...string) (int, string) {
+	t.Helper()
+	stderr := &syncBuffer{}
+	c := h.cli(strings.NewReader(""), &syncBuffer{}, stderr)
+	listening := make(chan struct{}, 1)
+	c.onListen = func(string) { listening <- struct{}{} }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- c.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	select {
+	case code := <-done:
+		return code, stderr.String()
+	case <-listening:
+		cancel()
+		<-done
+		t.Fatalf("serve started:\n%s", stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve neither started nor stopped")
+	}
+	return 0, ""
+}
+
 func get(t *testing.T, url, key string) (int, string) {
 	t.Helper()
 	return send(t, http.MethodGet, url, key, "", "")
@@ -119,6 +143,25 @@ func TestServe(t *testing.T) {
 		accounts, err := h.store.ListAccounts(context.Background(), defaultWorkspace)
 		require.NoError(t, err)
 		assert.Empty(t, accounts)
+	})
+
+	t.Run("--approval required on a database whose workspace sends without approval refuses to start", func(t *testing.T) {
+		// The flag shapes a new workspace only: starting as asked would send every payment at once
+		// while the operator believes each waits for an approver.
+		h := newHarness(t)
+		_, _, _, stop := startServe(t, h, "--no-demo")
+		require.Equal(t, ExitOK, stop())
+		code, stderr := serveExit(t, h, "--no-demo", "--approval", "required")
+		require.Equal(t, ExitUsage, code, stderr)
+		assert.Contains(t, stderr, "--approval required: workspace "+string(defaultWorkspace)+" sends payments without approval")
+
+		// The other way round payments wait for an approver anyway: a warning, and it starts.
+		h = newHarness(t)
+		_, _, _, stop = startServe(t, h, "--no-demo", "--approval", "required")
+		require.Equal(t, ExitOK, stop())
+		_, _, warned, stop := startServe(t, h, "--no-demo", "--approval", "none")
+		require.Equal(t, ExitOK, stop())
+		assert.Contains(t, warned.String(), "shape a new workspace only")
 	})
 
 	t.Run("a first start that stopped before storing its key still gets the demo accounts", func(t *testing.T) {
