@@ -130,7 +130,7 @@ original file: a file with a changed cell is another file, and running it create
 					return werr
 				}
 				if out.Failed > 0 {
-					return &exitError{code: ExitError, msg: fmt.Sprintf("%d of %d payments failed", out.Failed, len(out.Items))}
+					return &exitError{code: ExitError, msg: fmt.Sprintf("%d of %s failed", out.Failed, count(len(out.Items), "payment", "payments"))}
 				}
 				return nil
 			})

@@ -449,7 +449,10 @@ func (s *submitStop) Error() string {
 	default:
 		fmt.Fprintf(&b, "; it was changed meanwhile (it is %s now) and is not in this export", s.now.Status)
 	}
-	if s.rest > 0 {
+	switch {
+	case s.rest == 1:
+		b.WriteString("; the 1 after it did not move: it is still approved, and the next export takes it")
+	case s.rest > 1:
 		fmt.Fprintf(&b, "; the %d after it did not move: they are still approved, and the next export takes them", s.rest)
 	}
 	return b.String()
@@ -506,7 +509,13 @@ func (c *cli) printExport(r *exportOutput) error {
 	if r.DryRun {
 		note = "dry run: the payments are still approved"
 	}
-	_, err := fmt.Fprintf(c.stdout, "wrote %s (%s, message %s): %d transfers, %s; %s\n", r.File, r.Version, r.MessageID,
-		r.Count, money(r.Sum, r.Currency), note)
+	if r.Count == 1 {
+		note = "the payment is processing now"
+		if r.DryRun {
+			note = "dry run: the payment is still approved"
+		}
+	}
+	_, err := fmt.Fprintf(c.stdout, "wrote %s (%s, message %s): %s, %s; %s\n", r.File, r.Version, r.MessageID,
+		count(r.Count, "transfer", "transfers"), money(r.Sum, r.Currency), note)
 	return err
 }

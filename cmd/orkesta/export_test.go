@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,7 +171,7 @@ func TestExportSubmitFails(t *testing.T) {
 				want = append(want, e2e[i])
 			}
 			assert.Equal(t, want, e2eIDs(t, out), "the file holds exactly the payments that are processing")
-			assert.Contains(t, r.stdout, fmt.Sprintf(": %d transfers,", len(tc.inFile)))
+			assert.Contains(t, r.stdout, ": "+count(len(tc.inFile), "transfer", "transfers")+",")
 			noTemporaryFiles(t, h.dir, "transfers.xml")
 
 			// Once the store works again, the next export takes the payments still approved.
@@ -496,7 +495,7 @@ func TestExportSubmitWrittenThenFails(t *testing.T) {
 		statuses   []payment.Status
 	}{
 		{name: "written: in the file", failing: 1, written: "export", code: ExitError,
-			stderr:   []string{"submit {1}: connection reset by peer, but it moved: it is processing and in the file; the 1 after it did not move: they are still approved, and the next export takes them"},
+			stderr:   []string{"submit {1}: connection reset by peer, but it moved: it is processing and in the file; the 1 after it did not move: it is still approved, and the next export takes it"},
 			inFile:   []int{0, 1},
 			statuses: []payment.Status{processing, processing, approved}},
 		{name: "the last one written: all in the file", failing: 2, written: "export", code: ExitOK,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -84,7 +85,10 @@ a report again changes nothing.`,
 					return err
 				}
 				if unapplied > 0 {
-					return fmt.Errorf("%d status(es) could not be traced to payments (see above): check those payments with the bank", unapplied)
+					if unapplied == 1 {
+						return errors.New("1 status could not be traced to a payment (see above): check that payment with the bank")
+					}
+					return fmt.Errorf("%d statuses could not be traced to payments (see above): check those payments with the bank", unapplied)
 				}
 				return nil
 			})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -88,4 +89,12 @@ func kv(w io.Writer, pairs ...string) error {
 		fmt.Fprintf(tw, "%s:\t%s\n", pairs[i], cell(pairs[i+1]))
 	}
 	return tw.Flush()
+}
+
+// count says n things: "1 transfer", "2 transfers".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

@@ -211,8 +211,10 @@ func (c *cli) reconcile(f *reconcileFlags) error {
 		return err
 	}
 	if open := sum.UnmatchedEntries + sum.UnmatchedPayments + sum.Anomalies; f.failOnUnmatched && open > 0 {
-		return &exitError{code: ExitUnmatched, msg: fmt.Sprintf("%d unmatched entries, %d unmatched payments, %d anomalies",
-			sum.UnmatchedEntries, sum.UnmatchedPayments, sum.Anomalies)}
+		return &exitError{code: ExitUnmatched, msg: fmt.Sprintf("%s, %s, %s",
+			count(sum.UnmatchedEntries, "unmatched entry", "unmatched entries"),
+			count(sum.UnmatchedPayments, "unmatched payment", "unmatched payments"),
+			count(sum.Anomalies, "anomaly", "anomalies"))}
 	}
 	return nil
 }
@@ -281,7 +283,7 @@ func printSummary(w io.Writer, s *reconcile.Summary, out string) error {
 			percent(s.MatchRateAmount, allAmount(s)) + " of the amount",
 	}
 	for _, cs := range s.Currencies {
-		pairs = append(pairs, "  "+string(cs.Currency), fmt.Sprintf("%d of %d entries, %s of %s matched", cs.Matched, cs.Entries,
+		pairs = append(pairs, "  "+string(cs.Currency), fmt.Sprintf("%d of %s, %s of %s matched", cs.Matched, count(cs.Entries, "entry", "entries"),
 			payment.FormatMinor(cs.MatchedAmount, cs.Currency), payment.FormatMinor(cs.Amount, cs.Currency)))
 	}
 	for _, warn := range s.Warnings {
