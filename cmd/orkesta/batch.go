@@ -35,6 +35,8 @@ type batchItem struct {
 	Replayed bool             `json:"replayed,omitempty"`
 	Payment  *payment.Payment `json:"payment,omitempty"`
 	Error    string           `json:"error,omitempty"`
+	// Reference is the row's reference, for the table's failed rows (the JSON has the payment's).
+	Reference string `json:"-"`
 }
 
 type batchOutput struct {
@@ -209,7 +211,9 @@ func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, r
 	for i, it := range items {
 		bi := batchItem{Index: i, Status: it.Status, Payment: it.Payment, Replayed: it.Replayed}
 		if f != nil {
-			bi.Line = f.Rows[i].Line
+			bi.Line, bi.Reference = f.Rows[i].Line, f.Rows[i].Request.Reference
+		} else {
+			bi.Reference = reqs[i].Reference
 		}
 		switch {
 		case it.Err != nil:
@@ -253,7 +257,7 @@ func (c *cli) printBatch(out *batchOutput) error {
 		if it.Line > 0 {
 			row = "line " + strconv.Itoa(it.Line)
 		}
-		id, amount, ref := "", "", ""
+		id, amount, ref := "", "", it.Reference
 		if p := it.Payment; p != nil {
 			id, amount, ref = string(p.ID), money(p.Amount, p.Currency), p.Reference
 		}

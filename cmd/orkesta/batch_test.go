@@ -349,3 +349,21 @@ func TestBatchFailedOutRefusedForJSON(t *testing.T) {
 	assert.Empty(t, references(t, h), "nothing is created")
 	assert.NoFileExists(t, out)
 }
+
+// TestBatchFailedRowsShowTheirReference: a failed row's REFERENCE cell is the row's reference, so
+// that the finance team knows which invoice did not go, in a CSV and a JSON file alike.
+func TestBatchFailedRowsShowTheirReference(t *testing.T) {
+	for _, tc := range []struct{ name, file, text string }{
+		{name: "CSV", file: "pay.csv", text: "amount,currency,from_account,to_account,reference\n12.345,TRY,acc_a,acc_b,INV-77\n"},
+		{name: "JSON", file: "pay.json", text: `[{"amount":-1,"currency":"TRY","method":"eft","reference":"INV-77"}]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t).served(t)
+			path := filepath.Join(h.dir, tc.file)
+			require.NoError(t, os.WriteFile(path, []byte(tc.text), 0o644))
+			r := h.run("batch", "submit", path)
+			require.Equal(t, ExitError, r.code, r.stderr)
+			assert.Regexp(t, `(?m)^\S+( \d+)?\s+failed\s+-\s+-\s+INV-77\s+\S`, r.stdout)
+		})
+	}
+}
