@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -72,6 +73,9 @@ places than the currency has is an error, never a rounding. --currency defaults 
 				}
 				p, err := e.svc.Create(ctx, e.ws.ID, req)
 				if err != nil {
+					if req.Amount <= 0 {
+						return amountInMajorUnits(err, amount)
+					}
 					return err
 				}
 				return c.printPayment(&p)
@@ -90,6 +94,34 @@ places than the currency has is an error, never a rounding. --currency defaults 
 	f.StringVar(&req.IdempotencyKey, "idempotency-key", "", "makes the command safe to retry")
 	f.StringVar(&req.CreatedBy, "actor", "cli", "who creates the payment (recorded in its history)")
 	return cmd
+}
+
+// amountInMajorUnits rewrites the amount problem of a validation error for a --amount that is not
+// positive: the library speaks of the API's field, an integer in minor units, while the flag takes
+// major units. Errors other than field problems are returned as they are.
+func amountInMajorUnits(err error, amount string) error {
+	var parts []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	} else {
+		parts = []error{err}
+	}
+	out := make([]error, len(parts))
+	for i, e := range parts {
+		fe, ok := e.(*payment.ValidationError)
+		if !ok {
+			return err
+		}
+		if fe.Field == "amount" {
+			fe = &payment.ValidationError{Field: "amount",
+				Reason: fmt.Sprintf("must be more than 0, in major units (e.g. 1250.00); --amount is %q", amount)}
+		}
+		out[i] = fe
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return errors.Join(out...)
 }
 
 func (c *cli) printPayment(p *payment.Payment) error {

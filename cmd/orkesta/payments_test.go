@@ -85,3 +85,33 @@ func TestRedactDSN(t *testing.T) {
 		assert.Equal(t, want, redactDSN(in), in)
 	}
 }
+
+// TestPaymentsCreateAmountNotPositive: --amount is in major units, and the error for 0 or a negative
+// amount says so (the library's "integer in minor units" is about the API's field, not the flag);
+// the request's other problems are still listed with it.
+func TestPaymentsCreateAmountNotPositive(t *testing.T) {
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+	for _, tc := range []struct {
+		amount string
+		others []string
+	}{
+		{amount: "0"},
+		{amount: "-5"},
+		{amount: "-5.00", others: []string{"method: unknown method"}},
+	} {
+		t.Run(tc.amount, func(t *testing.T) {
+			args := []string{"payments", "create", "--from", own, "--to", vendor, "--amount", tc.amount}
+			if tc.others != nil {
+				args = append(args, "--method", "cheque")
+			}
+			r := h.run(args...)
+			assert.Equal(t, ExitError, r.code)
+			assert.Contains(t, r.stderr, `amount: must be more than 0, in major units (e.g. 1250.00); --amount is "`+tc.amount+`"`)
+			assert.NotContains(t, r.stderr, "minor units")
+			for _, o := range tc.others {
+				assert.Contains(t, r.stderr, o)
+			}
+		})
+	}
+}
