@@ -39,7 +39,7 @@ func (s *Service) reviewRun(ctx context.Context, run Run, fingerprint string, ac
 		return run, &ReviewError{Entry: fingerprint, State: re.Decision.State, Action: action}
 	}
 	prev := run.Version
-	now := s.now()
+	now := s.nowFor(&run)
 	ev, err := f(&run, re, now)
 	if err != nil {
 		return run, err
@@ -352,7 +352,7 @@ func (s *Service) undo(ctx context.Context, run Run, fingerprint, actor, reason 
 		}
 	}
 	prev := run.Version
-	now := s.now()
+	now := s.nowFor(&run)
 	d := &re.Decision
 	ev := RunEvent{At: now, Actor: actor, Action: ActionUndo, Entry: fingerprint, PaymentIDs: slices.Clone(d.PaymentIDs), Reason: reason}
 	*d = Decision{State: StateUnmatched, Rejected: d.rejecting(), By: actor, Note: reason, At: now,

@@ -69,6 +69,19 @@ type RunRequest struct {
 
 func (s *Service) now() time.Time { return s.payments.Clock().Now().UTC().Truncate(time.Microsecond) }
 
+// nowFor is the time of a change to run: now, or the run's last change when the clock is behind it
+// (another instance, a step back), so that the run's history reads in time order, as it is kept.
+func (s *Service) nowFor(run *Run) time.Time {
+	now := s.now()
+	if now.Before(run.UpdatedAt) {
+		now = run.UpdatedAt
+	}
+	if n := len(run.History); n > 0 && now.Before(run.History[n-1].At) {
+		now = run.History[n-1].At
+	}
+	return now
+}
+
 // CreateRun starts an open run for one account and period.
 //
 // A period that overlaps that of a run of the same account that is not finalized yet (open or
@@ -288,7 +301,7 @@ func (s *Service) Import(ctx context.Context, ws payment.WorkspaceID, id RunID, 
 		return run, ImportSummary{}, err
 	}
 	run.keepWarnings(stmts)
-	now := s.now()
+	now := s.nowFor(&run)
 	if err := s.rematch(ctx, &run, &acct, nil); err != nil {
 		return run, sum, err
 	}
@@ -506,13 +519,13 @@ func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID
 			// reconciled keep their mark (unmatching one undoes its reconciliation).
 			prev := run.Version
 			run.Status = RunOpen
-			if serr := s.save(ctx, &run, prev, s.now(), payment.Event{}); serr != nil {
+			if serr := s.save(ctx, &run, prev, s.nowFor(&run), payment.Event{}); serr != nil {
 				return run, errors.Join(err, serr)
 			}
 		}
 		return run, err
 	}
-	now := s.now()
+	now := s.nowFor(&run)
 	if run.Status == RunOpen {
 		prev := run.Version
 		run.Status = RunFinalizing
@@ -529,7 +542,7 @@ func (s *Service) Finalize(ctx context.Context, ws payment.WorkspaceID, id RunID
 			if err := s.reconcilePayment(ctx, ws, pid, actor, reason); err != nil {
 				// keep what is done: the next Finalize resumes from here
 				prev := run.Version
-				if serr := s.save(ctx, &run, prev, s.now(), payment.Event{}); serr != nil {
+				if serr := s.save(ctx, &run, prev, s.nowFor(&run), payment.Event{}); serr != nil {
 					return run, errors.Join(err, serr)
 				}
 				return run, err

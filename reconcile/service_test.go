@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -1177,4 +1178,26 @@ func TestReviewOfAProposalSeenInLowerCase(t *testing.T) {
 	d := decisionOf(t, run, "line 1")
 	assert.Equal(t, reconcile.StateMatched, d.State)
 	assert.Equal(t, []payment.ID{p.ID}, d.PaymentIDs)
+}
+
+// TestRunHistoryTimesNeverGoBack: a service whose clock is behind the one that wrote a run's last
+// change (another instance, a clock stepped back) dates its change no earlier than that one, so the
+// run's history reads in time order.
+func TestRunHistoryTimesNeverGoBack(t *testing.T) {
+	f := newFixture(t)
+	f.pay(payment.StatusSettled, "INV-1")
+	run := f.newRun()
+	f.env.Clock.Advance(-time.Hour)
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(entry("line 1", "Fatura INV-1"))}, "ayse@example.com")
+	require.NoError(t, err)
+	f.env.Clock.Advance(-time.Hour)
+	run, err = f.svc.Finalize(f.ctx, f.ws, run.ID, "ayse@example.com")
+	require.NoError(t, err)
+	require.Len(t, run.History, 3)
+	for i := 1; i < len(run.History); i++ {
+		assert.False(t, run.History[i].At.Before(run.History[i-1].At), "%s at %v, before %s at %v",
+			run.History[i].Action, run.History[i].At, run.History[i-1].Action, run.History[i-1].At)
+	}
+	assert.Equal(t, run.CreatedAt, run.FinalizedAt)
+	assert.Equal(t, run.CreatedAt, run.UpdatedAt)
 }
