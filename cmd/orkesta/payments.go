@@ -52,12 +52,14 @@ places than the currency has is an error, never a rounding. --currency defaults 
 				req.Method = payment.Method(method)
 				req.Currency = payment.Currency(cur)
 				if req.Currency == "" {
-					if from, err := e.svc.GetAccount(ctx, e.ws.ID, req.FromAccount); err == nil {
-						req.Currency = from.Currency
+					from, err := e.svc.GetAccount(ctx, e.ws.ID, req.FromAccount)
+					switch {
+					case errors.Is(err, payment.ErrNotFound):
+						return &payment.ValidationError{Field: "currency", Reason: "is required (the --from account was not found)"}
+					case err != nil:
+						return fmt.Errorf("reading the --from account for its currency (or give --currency): %w", err)
 					}
-				}
-				if req.Currency == "" {
-					return &payment.ValidationError{Field: "currency", Reason: "is required (the --from account was not found)"}
+					req.Currency = from.Currency
 				}
 				minor, err := payment.ParseMinor(amount, req.Currency)
 				if err != nil {

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/adapters/memory"
+	"github.com/orkesta/orkesta/payment"
 )
 
 // TestPaymentsListMoreKeepsFilters: the command payments list suggests for the next page lists the
@@ -114,4 +119,34 @@ func TestPaymentsCreateAmountNotPositive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// accountsDown is a store whose account reads fail.
+type accountsDown struct {
+	payment.Store
+	err error
+}
+
+func (s *accountsDown) GetAccount(context.Context, payment.WorkspaceID, payment.AccountID) (payment.Account, error) {
+	return payment.Account{}, s.err
+}
+
+// TestPaymentsCreateCurrencyLookupFails: without --currency, the --from account is read for its
+// currency; "not found" is said only when it is not found, and another error (the database's) is
+// reported as it is.
+func TestPaymentsCreateCurrencyLookupFails(t *testing.T) {
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+
+	r := h.run("payments", "create", "--from", "acc_01KF0E44M0000000000000000Z", "--to", vendor, "--amount", "1")
+	assert.Equal(t, ExitError, r.code)
+	assert.Contains(t, r.stderr, "the --from account was not found")
+
+	h.wrap = func(m *memory.Store) payment.Store {
+		return &accountsDown{Store: m, err: errors.New("database is locked")}
+	}
+	r = h.run("payments", "create", "--from", own, "--to", vendor, "--amount", "1")
+	assert.Equal(t, ExitError, r.code)
+	assert.Contains(t, r.stderr, "database is locked")
+	assert.NotContains(t, r.stderr, "not found")
 }
