@@ -151,8 +151,14 @@ func (f *File) Validate() error {
 	}
 	text("initiating_party", f.InitiatingParty, 140, true)
 	party("debtor", &f.Debtor)
-	if f.Currency.MinorUnits() < 0 {
-		bad("currency", "unknown currency %q", f.Currency)
+	if _, err := payment.ParseCurrency(string(f.Currency)); err != nil {
+		// A code payments cannot move: unknown, without minor units, or a fund code (CLF).
+		var ve *payment.ValidationError
+		if errors.As(err, &ve) {
+			bad("currency", "%s", ve.Reason)
+		} else {
+			bad("currency", "%v", err)
+		}
 	}
 	switch f.ChargeBearer {
 	case "", "DEBT", "CRED", "SHAR", "SLEV":

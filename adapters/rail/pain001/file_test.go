@@ -165,6 +165,9 @@ func TestValidate(t *testing.T) {
 		{"remittance 140 runes is fine", func(f *pain001.File) { f.Batches[1].Transfers[0].Remittance = strings.Repeat("ğ", 140) }, nil},
 		{"remittance 141 runes", func(f *pain001.File) { f.Batches[1].Transfers[0].Remittance = strings.Repeat("ğ", 141) },
 			[]string{"batches[1].transfers[0].remittance"}},
+		{"fund code", func(f *pain001.File) { allIn(f, "CLF") }, []string{"currency"}},
+		{"no minor units", func(f *pain001.File) { allIn(f, "XAU") }, []string{"currency"}},
+		{"unknown currency", func(f *pain001.File) { allIn(f, "TRYY") }, []string{"currency"}},
 		{"two problems", func(f *pain001.File) { f.MessageID = ""; f.Batches[0].ExecutionDate = 0 },
 			[]string{"message_id", "batches[0].execution_date"}},
 	}
@@ -186,6 +189,24 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// allIn puts the file and every transfer in currency c.
+func allIn(f *pain001.File, c payment.Currency) {
+	f.Currency = c
+	for i := range f.Batches {
+		for j := range f.Batches[i].Transfers {
+			f.Batches[i].Transfers[j].Currency = c
+		}
+	}
+}
+
+// TestValidateFundCode: a fund code (CLF, ISO 4217's Unidad de Fomento) has minor units but is no
+// currency payments move; the file is refused on it, with payment.ParseCurrency's reason.
+func TestValidateFundCode(t *testing.T) {
+	f := sampleFile(pain001.V09)
+	allIn(f, "CLF")
+	assert.EqualError(t, f.Validate(), "payment: currency: CLF is a fund code, not a currency that payments move")
 }
 
 func TestValidateMasksIBANs(t *testing.T) {
