@@ -26,8 +26,10 @@ type statementFlags struct {
 	charset    string   // the text encoding of MT940, camt.053, BAI2 and CSV files, when they do not say it
 }
 
-// typeCodeUsage documents --type-code, which serve takes too.
-const typeCodeUsage = "BAI2: the direction of a bank's own detail type code (700–999), as CODE=credit or CODE=debit; repeatable"
+// typeCodeUsage documents --type-code, which serve takes too. As bai2.Options.TypeCodes, it may
+// override a standard code's direction as well.
+const typeCodeUsage = "BAI2: a detail type code's direction, as CODE=credit or CODE=debit: give a bank's own code (700–999) one, " +
+	"or override a standard code's (165=debit); repeatable"
 
 // parseTypeCodes reads --type-code values.
 func parseTypeCodes(vals []string) (map[string]reconcile.Direction, error) {
