@@ -325,7 +325,15 @@ func (p *parser) run() {
 			for range 7 {
 				f.next()
 			}
-			if v := f.next(); v != "" && v != "2" {
+			v := f.next()
+			if _, after, ok := strings.Cut(v, "/"); ok && strings.TrimSpace(after) != "" {
+				// The next record runs on in the same line: what the parser would say of the rest is noise.
+				p.errs = reconcile.Errors{}
+				p.fail(rc.line, "01", errors.New(`the 01 file header goes on after the "/" that ends it: `+
+					"each record must be on a line of its own (fixed-length records with no line breaks are not read)"))
+				return
+			}
+			if v != "" && v != "2" {
 				p.fail(rc.line, "01 version", fmt.Errorf("%q: this reads version 2 of the BAI format", v))
 			}
 		case "02":

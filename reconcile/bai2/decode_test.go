@@ -338,3 +338,35 @@ func codes(ws []reconcile.Warning) []string {
 	}
 	return out
 }
+
+// TestRecordsNotOnLines: a file whose records are not each on a line of their own (fixed-length
+// 80-character records with no line breaks, as some banks' mainframes send) is refused with one
+// error that says so, not with a version error for the text that runs on into the next record.
+func TestRecordsNotOnLines(t *testing.T) {
+	records := []string{"01,A,B,251124,0600,1,080,,2/", "02,B,A,1,251124,,USD/", "03,1,,/", "16,165,100,0,,,X/",
+		"49,+100,3/", "98,+100,1,5/", "99,+100,1,7/"}
+	var fixed, runOn strings.Builder
+	for _, r := range records {
+		fixed.WriteString(r + strings.Repeat(" ", 80-len(r)))
+		runOn.WriteString(r)
+	}
+	for name, in := range map[string]string{"fixed-length": fixed.String(), "run on": runOn.String()} {
+		t.Run(name, func(t *testing.T) {
+			sts, err := bai2.Decode(strings.NewReader(in), bai2.Options{})
+			require.Error(t, err)
+			assert.Nil(t, sts)
+			assert.ErrorIs(t, err, reconcile.ErrParse)
+			assert.Equal(t, `bai2: line 1 01: the 01 file header goes on after the "/" that ends it: `+
+				`each record must be on a line of its own (fixed-length records with no line breaks are not read)`, err.Error())
+		})
+	}
+	// The same records, each on its line and padded to 80 characters, are read.
+	var lines strings.Builder
+	for _, r := range records {
+		lines.WriteString(r + strings.Repeat(" ", 80-len(r)) + "\n")
+	}
+	sts, err := bai2.Decode(strings.NewReader(lines.String()), bai2.Options{})
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	assert.Len(t, sts[0].Entries, 1)
+}

@@ -2,10 +2,11 @@
 // Reporting Specifications, Version 2"), the balance and transaction report US and Canadian banks
 // send, into reconcile.Statements: one statement per account of each group.
 //
-// A file is comma-separated records, each ending with "/": 01 file header, 02 group header (the
-// as-of date and the default currency), 03 account identifier with its summary and status items,
-// 16 transaction details, 49 account trailer, 98 group trailer, 99 file trailer; an 88 record
-// continues the record before it. What is read, and how:
+// A file is comma-separated records, each ending with "/" and on a line of its own (fixed-length
+// records with no line breaks are refused, with an error that says so): 01 file header, 02 group
+// header (the as-of date and the default currency), 03 account identifier with its summary and
+// status items, 16 transaction details, 49 account trailer, 98 group trailer, 99 file trailer; an
+// 88 record continues the record before it. What is read, and how:
 //
 //   - Amounts carry no decimal point: they are already in the currency's smallest unit
 //     ("000000000208500" CAD is 2,085.00). The currency is the account's (03), else the group's (02),
