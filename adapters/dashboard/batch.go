@@ -77,7 +77,7 @@ func ErrorText(err error) string {
 		}
 		return strings.Join(parts, "; ")
 	}
-	return strings.TrimPrefix(err.Error(), "payment: ")
+	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "dashboard: "), "payment: ")
 }
 
 func unjoin(err error) []error {
@@ -124,10 +124,14 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 		}
 	}
 	res, err := SubmitCSV(r.Context(), h.svc, s.ws, f, opts)
+	status := http.StatusOK
 	if err != nil {
-		v.Error = ErrorText(err)
-		h.show(w, r, s, http.StatusUnprocessableEntity, "batch", "Batch upload", "batch", v)
-		return
+		v.Error, status = ErrorText(err), http.StatusUnprocessableEntity
+		if res == nil { // nothing was sent
+			h.show(w, r, s, status, "batch", "Batch upload", "batch", v)
+			return
+		}
+		// Part of the file was sent: its rows are shown with the error, the rows not sent as failed.
 	}
 	failed := map[int]string{}
 	for i, it := range res.Items {
@@ -153,9 +157,12 @@ func (h *Handler) batchUpload(w http.ResponseWriter, r *http.Request, s *session
 		}
 		v.FailedCSV = buf.String()
 	}
-	h.opts.Logger.Info("dashboard: batch uploaded", "created", v.Created, "replayed", v.Replayed, "failed", v.Failed,
-		"again", again, "by", s.keyID)
-	h.show(w, r, s, http.StatusOK, "batch", "Batch upload", "batch", v)
+	attrs := []any{"created", v.Created, "replayed", v.Replayed, "failed", v.Failed, "again", again, "by", s.keyID}
+	if err != nil {
+		attrs = append(attrs, "error", err)
+	}
+	h.opts.Logger.Info("dashboard: batch uploaded", attrs...)
+	h.show(w, r, s, status, "batch", "Batch upload", "batch", v)
 }
 
 // againPrefix returns the opts.IdempotencyKey for SubmitCSV of f uploaded with "again" ticked, from

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/orkesta/orkesta/batch"
@@ -38,6 +39,12 @@ func CSVKeyPrefix(f *CSVFile) string { return "csv:" + f.Fingerprint() }
 // A row that repeats the key of an earlier row of the file fails with a *batch.DuplicateKeyError
 // (First being that row's index in f.Rows), in the same batch of 500 or not, and is not sent; the
 // earlier row holds its key even when it did not parse, so that, fixed, it is created under it.
+//
+// A batch refused as a whole (batch.Submit's error: the store failed, ctx was cancelled) stops the
+// file. When nothing was sent before it, the result is nil. Otherwise the payments of the earlier
+// batches exist, and SubmitCSV returns the result with the error, which names the first row not
+// sent: the rows of the earlier batches as they came out (Totals and BatchIDs theirs), the others
+// batch.ItemNotAttempted with the error.
 func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, f *CSVFile, opts batch.Options) (*CSVResult, error) {
 	prefix := opts.IdempotencyKey
 	if prefix == "" {
@@ -101,7 +108,15 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 		end := min(start+batch.DefaultMaxItems, len(reqs))
 		r, err := batch.Submit(ctx, svc, ws, reqs[start:end], opts)
 		if err != nil {
-			return nil, err
+			if start == 0 {
+				return nil, err // nothing was sent
+			}
+			// The earlier batches' payments exist: say which, and that the rest were not sent.
+			for _, i := range idx[start:] {
+				res.Items[i] = batch.Item{Index: i, Status: batch.ItemNotAttempted, Err: err}
+			}
+			res.Totals = totals.List()
+			return res, fmt.Errorf("dashboard: the rows from line %d on were not sent, the rows before it were: %w", f.Rows[idx[start]].Line, err)
 		}
 		res.BatchIDs = append(res.BatchIDs, r.BatchID)
 		for j, it := range r.Items {
@@ -110,7 +125,7 @@ func SubmitCSV(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID
 			res.Items[i] = it
 			if it.Status == batch.ItemCreated && it.Payment != nil {
 				if err := totals.Add(it.Payment.Money()); err != nil {
-					return nil, err
+					return res, err
 				}
 			}
 		}

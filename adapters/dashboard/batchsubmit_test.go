@@ -803,3 +803,97 @@ func unjoinAll(err error) []error {
 	}
 	return []error{err}
 }
+
+var errDown = errors.New("database is down")
+
+// downAfter is a store that goes down once it has written limit payments: every read of the
+// workspace (the start of each batch) fails from then on.
+type downAfter struct {
+	payment.Store
+	mu      sync.Mutex
+	created int
+	limit   int // -1: never
+}
+
+func (d *downAfter) down(limit int) { d.mu.Lock(); d.created, d.limit = 0, limit; d.mu.Unlock() }
+
+func (d *downAfter) CreatePayment(ctx context.Context, c payment.Change) error {
+	d.mu.Lock()
+	d.created++
+	d.mu.Unlock()
+	return d.Store.CreatePayment(ctx, c)
+}
+
+func (d *downAfter) GetWorkspace(ctx context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
+	d.mu.Lock()
+	down := d.limit >= 0 && d.created >= d.limit
+	d.mu.Unlock()
+	if down {
+		return payment.Workspace{}, errDown
+	}
+	return d.Store.GetWorkspace(ctx, id)
+}
+
+// TestSubmitCSVStoreFailsOnALaterBatch: a store error that refuses the second batch of 500 as a whole
+// leaves the first batch's payments created; SubmitCSV returns them with the error, which names the
+// first row not sent, and the rows not sent as not attempted. The file submitted again creates only
+// those.
+func TestSubmitCSVStoreFailsOnALaterBatch(t *testing.T) {
+	const rows = 700
+	mem := memory.New()
+	store := &downAfter{Store: mem, limit: -1}
+	env := paymenttest.NewEnv(t, store)
+	ctx := context.Background()
+	f, err := dashboard.ReadPaymentsCSV(strings.NewReader(paymentsCSV(env.Own.ID, env.Vendor.ID, rows)))
+	require.NoError(t, err)
+	opts := batch.Options{Actor: "test", Concurrency: 1}
+
+	store.down(batch.DefaultMaxItems)
+	res, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+	require.ErrorIs(t, err, errDown)
+	assert.Contains(t, err.Error(), "the rows from line 502 on were not sent")
+	require.NotNil(t, res, "the payments created are reported")
+	require.Len(t, res.Items, rows)
+	created, _, failed := count(res)
+	assert.Equal(t, batch.DefaultMaxItems, created)
+	assert.Equal(t, rows-batch.DefaultMaxItems, failed)
+	for i, it := range res.Items {
+		if i < batch.DefaultMaxItems {
+			require.NotNil(t, it.Payment, "row %d", i+1)
+			continue
+		}
+		assert.Equal(t, batch.ItemNotAttempted, it.Status, "row %d", i+1)
+		assert.ErrorIs(t, it.Err, errDown, "row %d", i+1)
+		assert.Equal(t, i, it.Index)
+	}
+	require.Len(t, res.Totals, 1)
+	assert.Equal(t, payment.Total{Currency: "TRY", Count: 500, Sum: 500 * 501 / 2 * 100}, res.Totals[0])
+	assert.Len(t, res.BatchIDs, 1)
+	assertOnce(t, references(t, mem, env.Workspace.ID), batch.DefaultMaxItems)
+
+	store.down(-1)
+	again, err := dashboard.SubmitCSV(ctx, env.Service, env.Workspace.ID, f, opts)
+	require.NoError(t, err)
+	created, replayed, failed := count(again)
+	assert.Equal(t, []int{rows - batch.DefaultMaxItems, batch.DefaultMaxItems, 0}, []int{created, replayed, failed})
+	assertOnce(t, references(t, mem, env.Workspace.ID), rows)
+}
+
+// TestBatchUploadStoreFailsOnALaterBatch: the Batch upload page shows the rows a partly sent file
+// created, beside the error, and offers the rows not sent as failed rows to download.
+func TestBatchUploadStoreFailsOnALaterBatch(t *testing.T) {
+	var store *downAfter
+	e := newTestEnvOn(t, dashboard.Options{}, func(m *memory.Store) payment.Store {
+		store = &downAfter{Store: m, limit: -1}
+		return store
+	})
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	store.down(batch.DefaultMaxItems)
+	code, body := c.uploadForm("/batch", url.Values{}, "file", "many.csv", paymentsCSV(e.Own.ID, e.Vendor.ID, 700))
+	assert.Equal(t, http.StatusUnprocessableEntity, code)
+	assert.Contains(t, body, `id="file-error">the rows from line 502 on were not sent, the rows before it were: database is down<`)
+	assert.Contains(t, body, "500 created, 200 failed")
+	assert.Contains(t, body, `id="download-failed"`)
+	assert.Len(t, references(t, e.store, e.Workspace.ID), batch.DefaultMaxItems)
+}

@@ -28,8 +28,19 @@ type testEnv struct {
 
 func newTestEnv(t testing.TB, opts dashboard.Options) *testEnv {
 	t.Helper()
+	return newTestEnvOn(t, opts, nil)
+}
+
+// newTestEnvOn is newTestEnv with the payments service on wrap(store), when wrap is not nil: a store
+// that fails on demand.
+func newTestEnvOn(t testing.TB, opts dashboard.Options, wrap func(*memory.Store) payment.Store) *testEnv {
+	t.Helper()
 	store := memory.New()
-	env := paymenttest.NewEnv(t, store)
+	var ps payment.Store = store
+	if wrap != nil {
+		ps = wrap(store)
+	}
+	env := paymenttest.NewEnv(t, ps)
 	e := &testEnv{Env: env, store: store}
 	e.admin = e.key(t, "admin-key", payment.ScopeAdmin)
 	e.writer = e.key(t, "writer-key", payment.ScopeReadWrite)
