@@ -656,6 +656,18 @@ func (d *decoder) balanceValue(base int) {
 }
 
 func (d *decoder) endBalance() {
+	if d.header {
+		// The schema has a statement's balances before its entries, and the header they belong to
+		// was settled at the first <Ntry>: a balance after it is left out, and said to be.
+		code := d.bal.code
+		if code == "" {
+			code = "untyped"
+		}
+		d.st.Warnings = append(d.st.Warnings, reconcile.Warning{Code: "balance_after_entries",
+			Message: fmt.Sprintf("line %d: the %s balance comes after the statement's entries, where camt.053 has no balances; left out",
+				d.bal.line, code)})
+		return
+	}
 	d.bals = append(d.bals, d.bal)
 }
 

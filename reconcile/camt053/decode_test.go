@@ -547,3 +547,28 @@ func TestStreamOverflowingBalanceAsDecode(t *testing.T) {
 		})
 	}
 }
+
+// TestBalanceAfterEntries: the schema puts a statement's balances before its entries; a <Bal> after
+// an <Ntry> is not read, and a warning at its line says so (the closing balance it may be is then
+// not checked), rather than nothing.
+func TestBalanceAfterEntries(t *testing.T) {
+	text := doc(ns053v2, `<Id>S1</Id>
+<Acct><Id><IBAN>TR330006100519786457841326</IBAN></Id><Ccy>TRY</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="TRY">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-01-01</Dt></Dt></Bal>
+`+ntry("10.00", "CRDT", "", "")+`
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="TRY">150.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-01-02</Dt></Dt></Bal>`)
+	want := []reconcile.Warning{{Code: "balance_after_entries",
+		Message: "line 10: the CLBD balance comes after the statement's entries, where camt.053 has no balances; left out"}}
+	st := decodeOne(t, text, camt053.Options{})
+	assert.False(t, st.HasClosing)
+	assert.Equal(t, want, st.Warnings)
+
+	var streamed []reconcile.Warning
+	require.NoError(t, camt053.Stream(strings.NewReader(text), camt053.Options{}, func(st *reconcile.Statement, e *reconcile.Entry) error {
+		if e == nil {
+			streamed = append(streamed, st.Warnings...)
+		}
+		return nil
+	}))
+	assert.Equal(t, want, streamed, "Stream says it too")
+}

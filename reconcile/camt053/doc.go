@@ -37,9 +37,11 @@
 //
 // Statements: Account is Acct/Id/IBAN or Acct/Id/Othr/Id; Currency is Acct/Ccy, else the opening
 // balance's; the opening balance is OPBD (else PRCD), the closing CLBD, and a balance in another
-// currency is left out with a "balance_currency" warning; the period is FrToDt, else the entries'
-// dates and the closing balance date. Amounts with more decimals than the currency has are
-// accepted when the extra digits are zeros ("18.150" EUR) and are an error otherwise.
+// currency is left out with a "balance_currency" warning, as is a balance after the statement's
+// first entry (where the schema has none) with a "balance_after_entries" warning; the period is
+// FrToDt, else the entries' dates and the closing balance date. Amounts with more decimals than the
+// currency has are accepted when the extra digits are zeros ("18.150" EUR) and are an error
+// otherwise.
 //
 // Encodings: the XML declaration decides (ISO-8859-1, ISO-8859-9, Windows-1254 …, any IANA name;
 // UTF-8 when there is none, and text that is not valid UTF-8 is then an error); a UTF-16
