@@ -115,10 +115,12 @@ original file: a file with a changed cell is another file, and running it create
 				defer failed.discard()
 			}
 			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
-				out, err := c.submitBatch(ctx, e, csvFile, reqs, key)
-				if err != nil {
-					return err
+				out, serr := c.submitBatch(ctx, e, csvFile, reqs, key)
+				if out == nil {
+					return serr
 				}
+				// serr with out: the file stopped part way; out says what was created, and the rows
+				// not sent are failed rows.
 				var werr error
 				if failed != nil {
 					if werr = writeFailed(failed, csvFile, out); werr == nil {
@@ -126,10 +128,10 @@ original file: a file with a changed cell is another file, and running it create
 					}
 				}
 				if err := c.printBatch(out); err != nil {
-					return errors.Join(werr, err)
+					return errors.Join(serr, werr, err)
 				}
-				if werr != nil { // the payments above were created all the same
-					return werr
+				if serr != nil || werr != nil { // the payments above were created all the same
+					return errors.Join(serr, werr)
 				}
 				if out.Failed > 0 {
 					return &exitError{code: ExitError, msg: fmt.Sprintf("%d of %s failed", out.Failed, count(len(out.Items), "payment", "payments"))}
@@ -181,12 +183,15 @@ func strictJSON(data []byte, v any) error {
 // creates only what an earlier run did not.
 func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, reqs []payment.Request, key string) (*batchOutput, error) {
 	out := &batchOutput{Items: []batchItem{}}
+	var stopped error
 	var items []batch.Item
 	if f != nil {
 		res, err := dashboard.SubmitCSV(ctx, e.svc, e.ws.ID, f, batch.Options{Actor: "cli", Concurrency: c.batchConcurrency, IdempotencyKey: key})
-		if err != nil {
+		if res == nil {
 			return nil, err
 		}
+		// err with a result: the file stopped part way, after creating payments (see SubmitCSV).
+		stopped = err
 		items, out.Totals, out.BatchIDs = res.Items, res.Totals, res.BatchIDs
 	} else {
 		if key == "" {
@@ -229,7 +234,7 @@ func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, r
 	if out.Totals == nil {
 		out.Totals = []payment.Total{}
 	}
-	return out, nil
+	return out, stopped
 }
 
 // writeFailed writes the failed rows, with their error, to the --failed-out file: the header alone

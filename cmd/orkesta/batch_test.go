@@ -367,3 +367,59 @@ func TestBatchFailedRowsShowTheirReference(t *testing.T) {
 		})
 	}
 }
+
+// errDown is what a store wrapped by downAfter answers once it is down.
+var errDown = errors.New("database is down")
+
+// downAfter is a store that goes down once it has written limit payments: every read of the
+// workspace (the start of each batch of 500) fails from then on.
+type downAfter struct {
+	payment.Store
+	mu      sync.Mutex
+	created int
+	limit   int
+}
+
+func (d *downAfter) CreatePayment(ctx context.Context, c payment.Change) error {
+	d.mu.Lock()
+	d.created++
+	d.mu.Unlock()
+	return d.Store.CreatePayment(ctx, c)
+}
+
+func (d *downAfter) GetWorkspace(ctx context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
+	d.mu.Lock()
+	down := d.created >= d.limit
+	d.mu.Unlock()
+	if down {
+		return payment.Workspace{}, errDown
+	}
+	return d.Store.GetWorkspace(ctx, id)
+}
+
+// TestBatchStoreFailsOnALaterBatch: a store error that stops a CSV file after its first batch of 500
+// still reports the rows created, the rows not sent as failed (also in --failed-out), and the error.
+func TestBatchStoreFailsOnALaterBatch(t *testing.T) {
+	const rows = 700
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+	file := filepath.Join(h.dir, "pay.csv")
+	require.NoError(t, os.WriteFile(file, []byte(paymentsCSV(own, vendor, rows)), 0o600))
+	failedOut := filepath.Join(h.dir, "failed.csv")
+
+	h.wrap = func(m *memory.Store) payment.Store { return &downAfter{Store: m, limit: 500} }
+	r := h.run("batch", "submit", file, "--failed-out", failedOut)
+	assert.Equal(t, ExitError, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "the rows from line 502 on were not sent, the rows before it were: database is down")
+	assert.Contains(t, r.stdout, "500 created, 200 failed")
+	assert.Regexp(t, `line 2 +created +pay_`, r.stdout)
+	assert.Regexp(t, `line 701 +not_attempted .*database is down`, r.stdout)
+	failed, err := os.ReadFile(failedOut)
+	require.NoError(t, err, "--failed-out holds the rows not sent")
+	assert.Len(t, strings.Split(strings.TrimSpace(string(failed)), "\n"), 1+rows-500)
+	require.Len(t, references(t, h), 500)
+
+	h.wrap = nil
+	out := submitJSON(t, h, 0, file)
+	assert.Equal(t, []int{rows - 500, 500, 0}, []int{out.Created, out.Replayed, out.Failed})
+}
