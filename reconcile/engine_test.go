@@ -1,6 +1,7 @@
 package reconcile_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -393,4 +394,25 @@ func TestReversalIsNoBooking(t *testing.T) {
 		assert.Empty(t, r.Matches)
 		require.Len(t, r.UnmatchedEntries, 1)
 	})
+}
+
+// TestAmountRateWithCappedTotals: when a currency's totals overflow int64 and are capped, the
+// matched and the whole total are both the cap; an unmatched entry still makes match_rate_amount
+// less than 1.
+func TestAmountRateWithCappedTotals(t *testing.T) {
+	big := int64(math.MaxInt64/2 + 1)
+	st := statement(
+		entry("1", "INV-A", func(e *reconcile.Entry) { e.Amount = big }),
+		entry("2", "INV-B", func(e *reconcile.Entry) { e.Amount = big }),
+		entry("3", "HESAP İŞLETİM ÜCRETİ", func(e *reconcile.Entry) { e.Amount = 100000 }),
+	)
+	r := match(t, reconcile.Options{}, []reconcile.Statement{st}, []reconcile.Payment{
+		pay(1, func(p *reconcile.Payment) { p.Amount, p.Reference = big, "INV-A" }),
+		pay(2, func(p *reconcile.Payment) { p.Amount, p.Reference = big, "INV-B" }),
+	})
+	require.Equal(t, 2, r.Summary.Exact)
+	require.Equal(t, []reconcile.CurrencySummary{{Currency: "TRY", Entries: 3, Matched: 2,
+		Amount: math.MaxInt64, MatchedAmount: math.MaxInt64}}, r.Summary.Currencies, "both capped")
+	assert.Contains(t, r.Summary.Warnings, "the TRY totals overflow int64 and are capped")
+	assert.Equal(t, 0.9999, r.Summary.MatchRateAmount, "1,000.00 TRY is unmatched")
 }

@@ -209,7 +209,9 @@ func finishRates(s *Summary) {
 		} else if c.Matched < c.Entries {
 			rate = float64(c.Matched) / float64(c.Entries)
 		}
-		if c.MatchedAmount != c.Amount || (c.Amount == 0 && c.Matched < c.Entries) {
+		if c.MatchedAmount != c.Amount || c.Matched < c.Entries && (c.Amount == 0 || c.Amount == math.MaxInt64) {
+			// Unmatched money, or unmatched entries whose money the totals cannot show: none, or
+			// totals capped at the largest int64 (see summarize), the matched one too.
 			all = false
 		}
 		weighted += rate * float64(c.Entries)
