@@ -13,11 +13,16 @@ import (
 	"github.com/orkesta/orkesta/fsm"
 )
 
-// Options configures a Service. The zero value means: wall clock, random ULIDs, no publisher, no rails.
+// Options configures a Service. The zero value means: wall clock, random ULIDs, no publisher, no rails,
+// UTC.
 type Options struct {
 	Clock     Clock
 	IDs       IDSource
 	Publisher Publisher
+	// Location is the time zone whose calendar says what "today" is: the value date of a payment
+	// created without one (time.LoadLocation("Europe/Istanbul"): at 01:30 there on 15 January, it is
+	// the 15th, not the 14th it still is in UTC). nil means UTC. Times are stored in UTC regardless.
+	Location *time.Location
 	// Rails maps each method to the rail that carries it. Submit hands a payment to its method's rail;
 	// a method without a rail is moved to processing and left for the caller to drive.
 	Rails map[Method]Rail
@@ -52,6 +57,9 @@ func NewService(store Store, opts Options) *Service {
 	if opts.MaxPageSize <= 0 {
 		opts.MaxPageSize = 100
 	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
 	return &Service{store: store, opts: opts, refs: &refCache{store: store}}
 }
 
@@ -64,6 +72,9 @@ func (s *Service) Store() Store { return s.store }
 
 // Clock returns the service's clock.
 func (s *Service) Clock() Clock { return s.opts.Clock }
+
+// Today is the date now in Options.Location: the value date of a payment created without one.
+func (s *Service) Today() Date { return DateOf(s.opts.Clock.Now().In(s.opts.Location)) }
 
 // PageSizes returns the page size List uses when its filter gives none and the largest it serves
 // (Options.DefaultPageSize and MaxPageSize, 20 and 100 unless set): an API lists as List does.
@@ -238,7 +249,7 @@ func (s *Service) PrepareTo(ctx context.Context, ws WorkspaceID, req Request, c 
 	id := ID(pid)
 	valueDate := req.ValueDate
 	if valueDate.IsZero() {
-		valueDate = DateOf(now)
+		valueDate = DateOf(now.In(s.opts.Location))
 	}
 	c.Payment = Payment{
 		ID: id, Workspace: ws, Amount: req.Amount, Currency: req.Currency, Method: req.Method,

@@ -495,6 +495,34 @@ func TestCreateDefaultsAndFields(t *testing.T) {
 	assert.Equal(t, "ayse", h[0].Actor)
 }
 
+// TestCreateDefaultValueDateIsTodayInLocation: a payment created without a value date is due today
+// in Options.Location. At 01:30 on 15 January in Istanbul it is still the 14th in UTC; a service for
+// Istanbul dates it the 15th, one without a Location the 14th (UTC, as before).
+func TestCreateDefaultValueDateIsTodayInLocation(t *testing.T) {
+	ist, err := time.LoadLocation("Europe/Istanbul")
+	require.NoError(t, err)
+	at := time.Date(2026, 1, 15, 1, 30, 0, 0, ist)
+	for _, tc := range []struct {
+		name string
+		loc  *time.Location
+		want string
+	}{
+		{"Istanbul", ist, "2026-01-15"},
+		{"UTC by default", nil, "2026-01-14"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := paymenttest.NewEnv(t, memory.New(), paymenttest.WithServiceOptions(
+				payment.Options{Clock: paymenttest.NewClock(at), Location: tc.loc}))
+			p := env.MustCreate(t, func(r *payment.Request) { r.ValueDate = 0 })
+			assert.Equal(t, tc.want, p.ValueDate.String())
+			assert.Equal(t, p.ValueDate, env.Service.Today())
+			assert.Equal(t, time.UTC, p.CreatedAt.Location(), "times stay UTC")
+			explicit := env.MustCreate(t, func(r *payment.Request) { r.ValueDate = payment.MustDate("2026-01-20") })
+			assert.Equal(t, "2026-01-20", explicit.ValueDate.String())
+		})
+	}
+}
+
 // TestCreateAccountIDsInEitherCase: a ULID is case-insensitive, and ParseAccountID (the API's account
 // paths and filters) accepts lower case, as the product docs print ids ("acc_01hx3k9q…"). Create takes
 // them too and stores the canonical upper-case id; a retry in the other case is the same request.
