@@ -156,9 +156,6 @@ func (c *call) secretOwner() string {
 	return ""
 }
 
-// fingerprint identifies a request for its Idempotency-Key: method, path and body (and owner, see
-// secretOwner). A multipart/form-data body counts by its content (formDigest), not by its bytes: a
-// client retrying an upload sends the same form with a new boundary.
 // requestTarget is the path a key's request went to, with its query in a canonical order: the
 // query says how the body is read (a statement's ?currency=), so it is part of the request.
 func requestTarget(u *url.URL) string {
@@ -172,6 +169,10 @@ func requestTarget(u *url.URL) string {
 	return u.Path + "?" + q.Encode()
 }
 
+// fingerprint identifies a request for its Idempotency-Key: method, path with its query
+// (requestTarget) and body (and owner, see secretOwner). A multipart/form-data body counts by its
+// content (formDigest), not by its bytes: a client retrying an upload sends the same form with a new
+// boundary.
 func fingerprint(method, path, contentType string, body []byte, owner string) [32]byte {
 	h := sha256.New()
 	if owner != "" {
