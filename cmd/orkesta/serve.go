@@ -260,7 +260,7 @@ type server struct {
 // assemble wires the service, the first-start bootstrap, the HTTP handlers and the workers.
 func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID payment.WorkspaceID, plan payment.Plan,
 	sc serveConfig) (*server, error) {
-	opts := payment.Options{Clock: c.clock, IDs: c.ids}
+	opts := payment.Options{Clock: c.clock, IDs: c.ids, Location: time.Local} // today is this machine's, as for the CLI
 	var workers []worker
 	if sc.rail == "sandbox" {
 		if b.kind == "postgres" {
@@ -291,7 +291,7 @@ func (c *cli) assemble(ctx context.Context, log *slog.Logger, b *backend, wsID p
 	} else if sc.approvalSet && sc.approval == payment.ApprovalRequired && ws.Approval.Mode != payment.ApprovalRequired {
 		// Starting as asked would send payments at once while the operator believes each waits for
 		// an approver.
-		return nil, usagef("--approval required: workspace %s sends payments without approval (approval %s); "+
+		return nil, usagef("--approval required: workspace %s sends payments without approval (approval %s: not all wait for an approver); "+
 			"the flag shapes a new workspace only, and a workspace keeps the policy it was created with: "+
 			"start on a new database (--db) for one whose payments wait for an approver", ws.ID, ws.Approval.Mode)
 	} else if (sc.planSet && ws.Plan.Name != plan.Name) || (sc.approvalSet && ws.Approval.Mode != sc.approval) {
