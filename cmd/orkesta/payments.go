@@ -92,7 +92,7 @@ places than the currency has is an error, never a rounding. --currency defaults 
 	f.StringVar(&method, "method", string(payment.MethodBankTransfer), "bank_transfer, eft, card, virtual_account or direct_debit")
 	f.StringVar(&req.Reference, "reference", "", "your reference (invoice or PO number); reconciliation matches on it")
 	f.StringVar(&req.Description, "description", "", "text shown on statements")
-	f.StringVar(&value, "value-date", "", "value date YYYY-MM-DD (default: today)")
+	f.StringVar(&value, "value-date", "", "value date YYYY-MM-DD (default: today in this machine's time zone)")
 	f.StringVar(&req.IdempotencyKey, "idempotency-key", "", "makes the command safe to retry")
 	f.StringVar(&req.CreatedBy, "actor", "cli", "who creates the payment (recorded in its history)")
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,6 +41,23 @@ func TestPaymentsListMoreKeepsFilters(t *testing.T) {
 	assert.Contains(t, r.stdout, ids[2])
 	assert.NotContains(t, r.stdout, "pending")
 	assert.Len(t, regexp.MustCompile(`(?m)^pay_`).FindAllString(r.stdout, -1), 1, "a page of one:\n%s", r.stdout)
+}
+
+// TestPaymentsCreateValueDateIsTodayHere: without --value-date a payment is due today on this
+// machine's calendar, the zone export pain001 also calls today by default. At 01:30 on 15 January
+// in Istanbul (22:30 UTC on the 14th) that is the 15th; the payment was dated the 14th.
+func TestPaymentsCreateValueDateIsTodayHere(t *testing.T) {
+	ist, err := time.LoadLocation("Europe/Istanbul")
+	require.NoError(t, err)
+	local := time.Local
+	time.Local = ist
+	t.Cleanup(func() { time.Local = local })
+	h := newHarness(t).served(t)
+	h.clock.Set(time.Date(2026, 1, 14, 22, 30, 0, 0, time.UTC))
+	own, vendor := batchAccounts(t, h)
+	r := h.run("payments", "create", "--from", own, "--to", vendor, "--amount", "1", "-o", "json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"value_date": "2026-01-15"`)
 }
 
 func TestShellQuote(t *testing.T) {

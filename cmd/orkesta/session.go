@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -86,7 +87,9 @@ func (c *cli) session(cmd *cobra.Command, create bool, fn func(ctx context.Conte
 	} else if err != nil {
 		return fmt.Errorf("read workspace %s: %w", ws, err)
 	}
-	svc := payment.NewService(b.store, payment.Options{Clock: c.clock, IDs: c.ids})
+	// Today is this machine's, as for export pain001's --bank-timezone: a payment created at 01:30
+	// in Istanbul without a value date is due that day, not the UTC day before.
+	svc := payment.NewService(b.store, payment.Options{Clock: c.clock, IDs: c.ids, Location: time.Local})
 	return fn(ctx, &dbEnv{backend: b, svc: svc, ws: w})
 }
 
