@@ -235,6 +235,12 @@ func parseListFilter(raw string, svc *payment.Service) (payment.ListFilter, erro
 		case "created_gte", "created_lte":
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
+				// A "+" in a query string decodes to a space: "…T11:00:00+03:00" sent unescaped
+				// arrives as "…T11:00:00 03:00", a valid time the client never sees refused as such.
+				if n := len(v); n > 6 && v[n-6] == ' ' {
+					return f, bad(name, "must be an RFC 3339 time such as 2026-01-15T09:00:00Z; a + in a query string "+
+						"is read as a space, so send the offset's + as %2B (2026-01-15T12:00:00%2B03:00)")
+				}
 				return f, bad(name, "must be an RFC 3339 time such as 2026-01-15T09:00:00Z")
 			}
 			if name == "created_gte" {

@@ -241,6 +241,41 @@ func TestListPagination(t *testing.T) {
 	assert.Empty(t, list.Data)
 }
 
+// TestListCreatedBoundsWithOffset: created_gte and created_lte take an offset (sent as %2B) and are
+// inclusive at the exact instant. An offset's "+" sent unescaped arrives as a space; the refusal says
+// so, where it said only "must be an RFC 3339 time" of a time that is one.
+func TestListCreatedBoundsWithOffset(t *testing.T) {
+	f := newFixture(t)
+	p := f.env.MustCreate(t) // created at 09:00Z, 12:00 in Istanbul
+	for _, tc := range []struct {
+		query string
+		n     int
+	}{
+		{"created_gte=2026-01-15T12:00:00%2B03:00", 1},
+		{"created_gte=2026-01-15T12:00:00.000001%2B03:00", 0},
+		{"created_lte=2026-01-15T12:00:00%2B03:00", 1},
+		{"created_lte=2026-01-15T11:59:59.999999%2B03:00", 0},
+		{"created_gte=2026-01-15T04:00:00-05:00&created_lte=2026-01-15T04:00:00-05:00", 1},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			r := f.get(f.ro, "/v1/payments?"+tc.query)
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			var list httpapi.PaymentList
+			r.json(t, &list)
+			require.Len(t, list.Data, tc.n)
+			if tc.n == 1 {
+				assert.Equal(t, p.ID, list.Data[0].ID)
+			}
+		})
+	}
+	r := f.get(f.ro, "/v1/payments?created_gte=2026-01-15T12:00:00+03:00")
+	require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+	e := r.err(t)
+	assert.Equal(t, httpapi.CodeInvalidParameter, e.Code)
+	assert.Equal(t, "created_gte", e.Param)
+	assert.Contains(t, e.Message, "send the offset's + as %2B")
+}
+
 // filterRecorder keeps the filters the service passes to the store.
 type filterRecorder struct {
 	payment.Store
