@@ -396,7 +396,7 @@ func (pr *Processor) outcome(ctx context.Context, w *Work, p Payment, err error)
 			return pr.record(ctx, w, StepStats{Failed: 1}, 0)
 		}
 		return pr.record(ctx, w, StepStats{Skipped: 1}, 0)
-	case movedElsewhere(err):
+	case movedElsewhere(err) && !fromRail(err):
 		return pr.record(ctx, w, StepStats{Skipped: 1}, 0)
 	default:
 		// A temporary refusal, an error the rail did not classify (a timeout may hide an acceptance:

@@ -3,6 +3,7 @@ package payment_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -700,6 +701,33 @@ func TestSubmitWhileAProcessorSendsTheSamePayment(t *testing.T) {
 			assert.Equal(t, tc.want, got.Status)
 			assert.Equal(t, got, e.status(t, p.ID))
 			assert.Equal(t, 2, rail.Attempts(p.ID))
+		})
+	}
+}
+
+// TestProcessorBacksOffARailErrorThatWrapsAStoreSentinel: a rail whose unclassified error wraps
+// ErrConflict or ErrNotFound (a bank's 409 "request in progress", 404) is a failed attempt, retried
+// after the backoff and counted, not a payment "moved elsewhere" that is claimed again at once.
+func TestProcessorBacksOffARailErrorThatWrapsAStoreSentinel(t *testing.T) {
+	for _, sentinel := range []error{payment.ErrConflict, payment.ErrNotFound} {
+		t.Run(sentinel.Error(), func(t *testing.T) {
+			rail := &paymenttest.Rail{Script: func(payment.Payment, int) (payment.RailReceipt, error) {
+				return payment.RailReceipt{}, fmt.Errorf("bank api: request in progress: %w", sentinel)
+			}}
+			e := newProcEnv(t, rail)
+			p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+			pr := e.processor(payment.ProcessorOptions{RetryBase: time.Second})
+			for range 3 {
+				_, err := pr.ProcessOnce(ctx)
+				require.NoError(t, err)
+			}
+			assert.Equal(t, 1, rail.Attempts(p.ID), "nothing before the backoff")
+			w, ok := e.store.WorkOf(p.ID)
+			require.True(t, ok)
+			assert.Equal(t, 1, w.Attempts)
+			assert.Contains(t, w.LastError, "request in progress")
+			assert.Equal(t, e.Clock.Now().Add(time.Second), w.Until)
+			assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
 		})
 	}
 }

@@ -65,6 +65,21 @@ func IsTemporary(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded)
 }
 
+// railCallError is an error of the rail's call that the rail did not classify as a permanent
+// refusal, as Dispatch returns it. It unwraps to the rail's error, but marks it as the rail's: a rail
+// may wrap ErrConflict or ErrNotFound (a bank's 409 or 404), which from the store would mean that
+// another actor moved the payment first; from the rail they mean the payment still needs it.
+type railCallError struct{ err error }
+
+func (e *railCallError) Error() string { return e.err.Error() }
+func (e *railCallError) Unwrap() error { return e.err }
+
+// fromRail reports whether err is a rail's answer rather than the store's.
+func fromRail(err error) bool {
+	var rc *railCallError
+	return errors.As(err, &rc)
+}
+
 // railSubmit calls rail.Submit, turning a panic into an error. A rail is code of its own, often a
 // bank's SDK; a panic in it must not take down the processor, or the server it runs in, with every
 // payment it was working on. The error is not a *RailError: as for any answer the rail did not

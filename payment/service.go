@@ -425,7 +425,7 @@ func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment,
 			got, err := s.Fail(ctx, ws, id, "rail", re.Code, re.Message)
 			return s.recordedElsewhere(ctx, ws, id, got, err, StatusFailed)
 		}
-		return p, err
+		return p, &railCallError{err: err}
 	}
 	if receipt.Settled {
 		got, err := s.Settle(ctx, ws, id, "rail", receipt.Reference)
