@@ -251,7 +251,7 @@ func listQuery(ws payment.WorkspaceID, f *payment.ListFilter) (string, []any) {
 		cond("value_date >= ?", f.ValueFrom.String())
 	}
 	if !f.ValueTo.IsZero() {
-		cond("value_date <= ?", f.ValueTo.String())
+		cond("value_date <= ?", min(f.ValueTo, maxDate).String())
 	}
 	var q strings.Builder
 	var args []any

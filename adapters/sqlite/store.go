@@ -229,6 +229,11 @@ func parseNullTime(s sql.NullString) (time.Time, error) {
 	return parseTime(s.String)
 }
 
+// maxDate is the latest date the stored form holds (a payment's value date is at most 9999-12-31). A
+// later date has a five-digit year and sorts before every stored date ("10000-01-31" < "2026-…"): an
+// upper bound past it is maxDate, which no stored date is after.
+var maxDate = payment.NewDate(9999, 12, 31)
+
 // nullDate stores the zero Date ("no date") as NULL and others as YYYY-MM-DD.
 func nullDate(d payment.Date) any {
 	if d.IsZero() {

@@ -47,6 +47,7 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"APIKeys", testAPIKeys},
 		{"APIKeyExpiringAfterYear9999", testAPIKeyFarExpiry},
 		{"ListCreatedToAfterYear9999", testListFarCreatedTo},
+		{"ListValueToAfterYear9999", testListFarValueTo},
 		{"BatchCreator", testBatchCreator},
 	}
 	for _, tc := range tests {
@@ -656,6 +657,18 @@ func testListFarCreatedTo(t *testing.T, s payment.Store) {
 	ps, err = s.ListPayments(ctx, w.ws.ID, payment.ListFilter{CreatedFrom: to})
 	require.NoError(t, err)
 	assert.Empty(t, ps)
+}
+
+// testListFarValueTo: a ValueTo after 9999-12-31 takes every payment, as a later date would. A
+// reconciliation run ending 9999-12-31 asks for value dates up to its end plus its window and
+// anomaly days; SQLite compared "10000-01-31" as text and found none.
+func testListFarValueTo(t *testing.T, s payment.Store) {
+	w := newWorld(t, s)
+	require.NoError(t, s.CreatePayment(ctx, w.change()))
+	require.NoError(t, s.CreatePayment(ctx, w.change(func(p *payment.Payment) { p.ValueDate = payment.MustDate("9999-12-31") })))
+	ps, err := s.ListPayments(ctx, w.ws.ID, payment.ListFilter{ValueTo: payment.MustDate("9999-12-31").AddDays(31)})
+	require.NoError(t, err)
+	assert.Len(t, ps, 2)
 }
 
 func testBatchCreator(t *testing.T, s payment.Store) {
