@@ -119,7 +119,7 @@ type ProcessorOptions struct {
 	// Clock [the service's clock].
 	Clock Clock
 	// Ticks, when set, drives Run instead of a ticker of Interval: Run takes one step per value
-	// received (tests pass a channel they control).
+	// received (tests pass a channel they control), and returns when the channel is closed.
 	Ticks <-chan time.Time
 	// Interval is how long Run rests when there is no more work [1s].
 	Interval time.Duration
@@ -240,9 +240,10 @@ func (s *StepStats) add(o StepStats) {
 	s.Expired += o.Expired
 }
 
-// Run processes payments until ctx is done, then returns nil; it returns ErrNoClaimer at once when
-// there is no way to find work. Errors of single steps (a store that is briefly unavailable) are
-// logged and the step is tried again at the next tick. Run starts no goroutine that outlives it.
+// Run processes payments until ctx is done or Ticks is closed, then returns nil; it returns
+// ErrNoClaimer at once when there is no way to find work. Errors of single steps (a store that is
+// briefly unavailable) are logged and the step is tried again at the next tick. Run starts no
+// goroutine that outlives it.
 func (pr *Processor) Run(ctx context.Context) error {
 	if pr.opts.Claimer == nil {
 		return ErrNoClaimer
@@ -267,7 +268,10 @@ func (pr *Processor) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-ticks:
+		case _, ok := <-ticks:
+			if !ok {
+				return nil // no step will be asked for again (a closed channel would spin the loop)
+			}
 		}
 	}
 }

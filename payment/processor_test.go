@@ -339,6 +339,31 @@ func TestProcessorRunStops(t *testing.T) {
 	assert.Zero(t, processorGoroutines(), "no goroutine left behind")
 }
 
+// TestProcessorRunReturnsWhenTicksClose: a closed Ticks channel asks for no more steps; Run returns
+// rather than stepping without rest (a receive from a closed channel never blocks).
+func TestProcessorRunReturnsWhenTicksClose(t *testing.T) {
+	e := newProcEnv(t, &paymenttest.Rail{})
+	claims := &countingClaimer{Claimer: e.store}
+	ticks := make(chan time.Time)
+	close(ticks)
+	c, stop := context.WithTimeout(ctx, time.Second)
+	defer stop()
+	require.NoError(t, e.processor(payment.ProcessorOptions{Claimer: claims, Ticks: ticks}).Run(c))
+	assert.NoError(t, c.Err(), "Run returned when the ticks ended, not when its context did")
+	assert.Equal(t, int32(1), claims.n.Load(), "one step, the first, and no other")
+}
+
+// countingClaimer counts the claims made through it.
+type countingClaimer struct {
+	payment.Claimer
+	n atomic.Int32
+}
+
+func (c *countingClaimer) Claim(ctx context.Context, q payment.ClaimQuery) ([]payment.Work, error) {
+	c.n.Add(1)
+	return c.Claimer.Claim(ctx, q)
+}
+
 // processorGoroutines counts the live goroutines running code of the Processor.
 func processorGoroutines() int {
 	buf := make([]byte, 1<<20)
