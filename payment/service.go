@@ -73,6 +73,10 @@ func (s *Service) Store() Store { return s.store }
 // Clock returns the service's clock.
 func (s *Service) Clock() Clock { return s.opts.Clock }
 
+// Location returns the time zone whose calendar the service's today follows (Options.Location, UTC
+// when not set).
+func (s *Service) Location() *time.Location { return s.opts.Location }
+
 // Today is the date now in Options.Location: the value date of a payment created without one.
 func (s *Service) Today() Date { return DateOf(s.opts.Clock.Now().In(s.opts.Location)) }
 

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/orkesta/orkesta/payment"
 	"github.com/orkesta/orkesta/reconcile"
@@ -114,10 +113,12 @@ func (h *Handler) reconcileView(r *http.Request, s *session) (*reconcileView, er
 			own = append(own, a)
 		}
 	}
-	today := h.now().UTC()
-	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	// This month so far, on the service's calendar (payment.Options.Location): at 01:30 on 1 February
+	// in Istanbul that is 1 February, not the January UTC is still in.
+	today := payment.DateOf(h.now().In(h.svc.Location()))
+	y, m, _ := today.Civil()
 	v := &reconcileView{Runs: runs, Accounts: own, Names: names, Chart: matchChart(runs),
-		Values: map[string]string{"from": first.Format(time.DateOnly), "to": today.Format(time.DateOnly), "window": "0"},
+		Values: map[string]string{"from": payment.NewDate(y, m, 1).String(), "to": today.String(), "window": "0"},
 		Errors: map[string]string{}}
 	if h.opts.Decode == nil {
 		opts := h.opts.DecodeOptions

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,6 +25,7 @@ import (
 	"github.com/orkesta/orkesta/reconcile/csv"
 	"github.com/orkesta/orkesta/reconcile/detect"
 	"github.com/orkesta/orkesta/reconcile/tabular"
+	"github.com/orkesta/orkesta/reconcile/xlsx"
 )
 
 func TestReconciliationPages(t *testing.T) {
@@ -569,4 +572,27 @@ func TestReviewOfAProposalThatChanged(t *testing.T) {
 
 	_, body = c.post(runURL+"/review", url.Values{"action": {"approve"}, "entry": {fp}, "expected": {string(second.ID)}})
 	assert.Contains(t, body, "Match approved.")
+}
+
+// TestReconciliationPeriodFollowsServiceCalendar: the new-run form proposes this month so far on the
+// service's calendar (payment.Options.Location). At 01:30 on 1 February in Istanbul it proposed
+// 1 to 31 January, the UTC month.
+func TestReconciliationPeriodFollowsServiceCalendar(t *testing.T) {
+	ist, err := time.LoadLocation("Europe/Istanbul")
+	require.NoError(t, err)
+	clock := paymenttest.NewClock(time.Date(2026, 1, 31, 22, 30, 0, 0, time.UTC)) // 01:30 on 1 February in Istanbul
+	store := memory.New()
+	env := paymenttest.NewEnv(t, store, paymenttest.WithServiceOptions(payment.Options{Clock: clock, Location: ist}))
+	e := &testEnv{Env: env, store: store}
+	e.writer = e.key(t, "writer-key", payment.ScopeReadWrite)
+	e.handler = dashboard.New(env.Service, store, dashboard.Options{Clock: clock, Reconcile: dashboard.NewServiceReconciler(
+		reconcile.NewService(env.Service, memory.NewRunStore(store), reconcile.ServiceOptions{}), xlsx.WriteReport)})
+	e.server = httptest.NewServer(e.handler)
+	t.Cleanup(e.server.Close)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	code, page := c.get("/reconciliation")
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, page, `id="from" name="from" type="date" value="2026-02-01"`)
+	assert.Contains(t, page, `id="to" name="to" type="date" value="2026-02-01"`)
 }
