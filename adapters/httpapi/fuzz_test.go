@@ -3,8 +3,13 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/orkesta/orkesta/payment"
@@ -86,6 +91,73 @@ func FuzzCheckJSON(f *testing.F) {
 		}
 		if _, err := decodeBatchRequest(body); err != nil && err.Status >= 500 {
 			t.Fatalf("batch decode of %q: %+v", body, err)
+		}
+	})
+}
+
+type formPart struct{ name, file, content string }
+
+// FuzzFormDigest: a form's digest is that of its parts, whatever the boundary (a client retrying an
+// upload writes a new one), and a body formDigest takes for a well-formed form is one readStatement
+// does not call malformed.
+func FuzzFormDigest(f *testing.F) {
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.csv\"\r\n\r\na,b\n1,2\r\n--b--\r\n"), "b")
+	f.Add([]byte("pre\r\n--xx\r\nContent-Disposition: form-data; name=\"file\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=41=\r\nB\r\n--xx\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--xx--"), "xx")
+	f.Add([]byte("--b\r\n\r\nno headers\r\n--b--"), "b")
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nunterminated"), "b")
+	f.Fuzz(func(t *testing.T, body []byte, boundary string) {
+		ct := "multipart/form-data; boundary=\"" + strings.ReplaceAll(boundary, "\"", "") + "\""
+		sum, ok := formDigest(ct, body)
+		if !ok {
+			return
+		}
+		r := httptest.NewRequest("POST", "/v1/reconciliation/runs/r/statements", bytes.NewReader(body))
+		r.Header.Set("Content-Type", ct)
+		if _, err := readStatement(r); err != nil {
+			var e *Error
+			if errors.As(err, &e) && e.Code == CodeBodyUnreadable {
+				t.Fatalf("formDigest took %q (boundary %q) for a form, readStatement: %v", body, boundary, err)
+			}
+		}
+		// The same parts under another boundary.
+		var parts []formPart
+		mr := multipart.NewReader(bytes.NewReader(body), strings.ReplaceAll(boundary, "\"", ""))
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("formDigest took %q for a form, NextPart: %v", body, err)
+			}
+			b, err := io.ReadAll(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, formPart{p.FormName(), p.FileName(), string(b)})
+		}
+		var out bytes.Buffer
+		w := multipart.NewWriter(&out)
+		for _, p := range parts {
+			if p.name == "" || strings.ContainsAny(p.name+p.file, "\r\n\"\\\x00") {
+				return // not written back as it was read
+			}
+			var pw io.Writer
+			var err error
+			if p.file != "" {
+				pw, err = w.CreateFormFile(p.name, p.file)
+			} else {
+				pw, err = w.CreateFormField(p.name)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(pw, p.content)
+		}
+		w.Close()
+		again, ok := formDigest(w.FormDataContentType(), out.Bytes())
+		if !ok || again != sum {
+			t.Fatalf("%q (boundary %q) and the same parts under boundary %q differ: ok %v", body, boundary, w.Boundary(), ok)
 		}
 	})
 }
