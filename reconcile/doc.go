@@ -89,6 +89,12 @@
 // history. Every one of these actions requires an actor (who took it, for the run's history and the
 // payments'): an empty one is a *payment.ValidationError of field actor.
 //
+// A transfer between two of the workspace's own accounts is booked on both accounts' statements,
+// but a payment has one status: the first run to finalize reconciles it, and the other account's
+// run refuses to finalize its match ("reconciled by someone else") until that entry is unmatched
+// and dismissed. An offline run given both statements matches the payment to one line and leaves
+// the other unmatched. Reconciling each side of such a transfer on its own is not supported yet.
+//
 // # Reports and the offline run
 //
 // Offline reads a payments file (CSV or JSON, ReadPayments) and an accounts file (ReadAccounts) and
