@@ -182,6 +182,7 @@ func TestProcessorPollsUntilSettled(t *testing.T) {
 	}{
 		{"settled", payment.RailOutcome{Status: payment.StatusSettled, Message: "booked"}, payment.StatusSettled, ""},
 		{"returned", payment.RailOutcome{Status: payment.StatusFailed, Code: "AC04", Message: "closed account"}, payment.StatusFailed, "AC04"},
+		{"failed without a reason", payment.RailOutcome{Status: payment.StatusFailed}, payment.StatusFailed, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,6 +217,9 @@ func TestProcessorPollsUntilSettled(t *testing.T) {
 			assert.Equal(t, tc.wantCode, got.FailureCode)
 			assert.Equal(t, 3, rail.polls, "one poll per interval")
 			assert.Equal(t, 1, rail.Accepted(p.ID))
+			h, err := e.Service.History(ctx, e.Workspace.ID, p.ID)
+			require.NoError(t, err)
+			assert.NotEmpty(t, h[len(h)-1].Reason, "the audit trail says why")
 		})
 	}
 }

@@ -483,18 +483,26 @@ func (s *Service) markSent(ctx context.Context, id ID) error {
 	return c.MarkSent(ctx, id, s.now())
 }
 
+// noFailureReason is the history reason Fail records for a failure reported with neither a code nor
+// a message.
+const noFailureReason = "the rail reported a failure without a reason"
+
 // Settle records that the funds reached the destination.
 func (s *Service) Settle(ctx context.Context, ws WorkspaceID, id ID, actor, reason string) (Payment, error) {
 	return s.transition(ctx, ws, id, fsm.EventSettle, actor, reason, nil)
 }
 
 // Fail records that a processing payment failed, with the rail's code and message. The history
-// gives the message as the reason, or the code when there is no message.
+// gives the message as the reason, or the code when there is no message, or "the rail reported a
+// failure without a reason" when there is neither: the audit trail always says why a payment failed.
 func (s *Service) Fail(ctx context.Context, ws WorkspaceID, id ID, actor, code, reason string) (Payment, error) {
 	code, reason = storable(code), storable(reason)
 	why := reason
 	if strings.TrimSpace(why) == "" {
 		why = code
+	}
+	if strings.TrimSpace(why) == "" {
+		why = noFailureReason
 	}
 	return s.transitionMut(ctx, ws, id, fsm.EventFail, actor, why, nil, func(c *Change) {
 		c.Payment.FailureCode, c.Payment.FailureReason = code, reason

@@ -702,13 +702,16 @@ func TestTransitionsNeedAnActor(t *testing.T) {
 }
 
 // TestFailWithoutMessageGivesTheCodeAsReason: a rail that refuses with a code and no message still
-// leaves a reason in the history, the code; the payment keeps the message as given.
+// leaves a reason in the history, the code; one that gives neither leaves a reason saying so. The
+// payment keeps the code and message as given.
 func TestFailWithoutMessageGivesTheCodeAsReason(t *testing.T) {
 	env := paymenttest.NewEnv(t, memory.New())
 	ws := env.Workspace.ID
 	for _, tc := range []struct{ code, message, reason string }{
 		{"AC04", "", "AC04"},
 		{"AC04", "account closed", "account closed"},
+		{"", "", "the rail reported a failure without a reason"},
+		{" ", "\t", "the rail reported a failure without a reason"},
 	} {
 		p := env.MustCreate(t)
 		_, err := env.Service.Submit(ctx, ws, p.ID, "ops")
