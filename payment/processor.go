@@ -94,7 +94,9 @@ type Work struct {
 	Owner string
 	Until time.Time
 	// Attempts counts the consecutive failed attempts to hand the payment to its rail (or to ask the
-	// rail about it); LastError is the last one's reason, for operators.
+	// rail about it); LastError is the last one's reason, for operators. A rail that reports outcomes
+	// (RailStatusPoller) has the payment only once it answers about it: its "no record of it" is a
+	// failed attempt too, and the count runs on through the sending again until the rail answers.
 	Attempts  int
 	LastError string
 	// Sent is true once the rail accepted the payment. UpdateWork never lowers it (a Service.Dispatch
@@ -389,7 +391,11 @@ func (pr *Processor) handle(ctx context.Context, w *Work) StepStats {
 func (pr *Processor) outcome(ctx context.Context, w *Work, p Payment, err error) StepStats {
 	switch {
 	case err == nil:
-		w.Attempts, w.LastError = 0, ""
+		// A polled rail's acceptance is confirmed by its answer to the next poll (it may have no
+		// record of the payment): poll resets the count then.
+		if p.Status != StatusProcessing || !slices.Contains(pr.polled, p.Method) {
+			w.Attempts, w.LastError = 0, ""
+		}
 		switch p.Status {
 		case StatusProcessing:
 			w.Sent = true
@@ -422,9 +428,10 @@ func (pr *Processor) poll(ctx, lctx context.Context, w *Work) StepStats {
 		return StepStats{}
 	}
 	if errors.Is(err, ErrNotFound) {
-		// The rail never got it (it was lost between acceptance and the rail's own storage): send again.
+		// The rail never got it (it was lost between acceptance and the rail's own storage): send
+		// again, as a failed attempt with its backoff, so that a rail that keeps saying so is seen.
 		w.Sent, w.Resend = false, true
-		return pr.record(ctx, w, StepStats{Retrying: 1}, 0)
+		return pr.retry(ctx, w, fmt.Errorf("payment: the %s rail has no record of the payment; sending it again", p.Method))
 	}
 	if err == nil {
 		switch out.Status {

@@ -760,3 +760,57 @@ func TestProcessorBacksOffARailErrorThatWrapsAStoreSentinel(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessorCountsARailThatHasNoRecord: a polled rail that answers "no record of it" gets the
+// payment again, and each such answer is a failed attempt operators see (LastError, the count, the
+// backoff) until the rail answers about the payment: a rail that always says "unknown" does not
+// cycle silently.
+func TestProcessorCountsARailThatHasNoRecord(t *testing.T) {
+	rail := &pollRail{}
+	var known atomic.Bool
+	rail.status = func(payment.Payment) (payment.RailOutcome, error) {
+		if known.Load() {
+			return payment.RailOutcome{Status: payment.StatusProcessing}, nil
+		}
+		return payment.RailOutcome{}, payment.ErrNotFound
+	}
+	e := newProcEnv(t, rail)
+	p := e.MustAdvance(t, e.MustCreate(t), payment.StatusApproved)
+	const poll = 30 * time.Second
+	pr := e.processor(payment.ProcessorOptions{PollInterval: poll, RetryBase: time.Second, RetryMax: time.Minute})
+	st, err := pr.ProcessOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, st.Submitted)
+
+	for n := 1; n <= 3; n++ {
+		e.Clock.Advance(poll)
+		st, err := pr.ProcessOnce(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, st.Retrying, "poll %d", n)
+		w, ok := e.store.WorkOf(p.ID)
+		require.True(t, ok)
+		assert.Equal(t, n, w.Attempts, "poll %d", n)
+		assert.Contains(t, w.LastError, "has no record of the payment", "poll %d", n)
+		assert.False(t, w.Sent, "poll %d: to be sent again", n)
+		assert.Equal(t, e.Clock.Now().Add(pr.Backoff(n)), w.Until, "poll %d: sent again after the backoff", n)
+
+		e.Clock.Advance(pr.Backoff(n))
+		st, err = pr.ProcessOnce(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, st.Submitted, "poll %d: sent again", n)
+		w, _ = e.store.WorkOf(p.ID)
+		assert.Equal(t, n, w.Attempts, "poll %d: the count runs on until the rail answers about it", n)
+		assert.Contains(t, w.LastError, "has no record of the payment", "poll %d", n)
+	}
+	assert.Equal(t, 4, rail.Accepted(p.ID))
+
+	known.Store(true)
+	e.Clock.Advance(poll)
+	_, err = pr.ProcessOnce(ctx)
+	require.NoError(t, err)
+	w, _ := e.store.WorkOf(p.ID)
+	assert.Zero(t, w.Attempts, "the rail's answer resets the count")
+	assert.Empty(t, w.LastError)
+	assert.True(t, w.Sent)
+	assert.Equal(t, payment.StatusProcessing, e.status(t, p.ID).Status)
+}
