@@ -674,12 +674,45 @@ func (d *decoder) endBalance() {
 // parseDate reads an ISO date or date-time and keeps the calendar date as written (the date at the
 // time's own offset, which is the account's local date). A date may carry a time zone, as XML
 // Schema's date type allows: "Z" or an offset ("2024-01-15+03:00"); the date is still the one
-// written.
+// written. A date-time's time must be XML Schema's: hh:mm:ss, an optional fraction and zone.
 func parseDate(s string) (payment.Date, error) {
-	if len(s) > 10 && (s[10] == 'T' || zone(s[10:])) {
+	if len(s) > 10 && s[10] == 'T' {
+		if !timeOfDay(s[11:]) {
+			return 0, fmt.Errorf("date-time %q is not YYYY-MM-DDThh:mm:ss (with an optional fraction and time zone)", s)
+		}
+		s = s[:10]
+	}
+	if len(s) > 10 && zone(s[10:]) {
 		s = s[:10]
 	}
 	return payment.ParseDate(s)
+}
+
+// timeOfDay reports whether s is an XML Schema time: "hh:mm:ss", an optional fraction ".s+" and an
+// optional zone; 24:00:00 (the end of the day) is one.
+func timeOfDay(s string) bool {
+	if len(s) < 8 || s[2] != ':' || s[5] != ':' || !isDigits(s[0:2]) || !isDigits(s[3:5]) || !isDigits(s[6:8]) {
+		return false
+	}
+	h, m, sec := int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0'), int(s[6]-'0')*10+int(s[7]-'0')
+	rest, frac := s[8:], ""
+	if len(rest) > 0 && rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		frac, rest = rest[1:n], rest[n:]
+	}
+	if rest != "" && !zone(rest) {
+		return false
+	}
+	if h == 24 {
+		return m == 0 && sec == 0 && strings.Trim(frac, "0") == ""
+	}
+	return h < 24 && m < 60 && sec < 60
 }
 
 // zone reports whether s is an XML Schema time zone: "Z", or "+hh:mm" / "-hh:mm" up to 14:00.

@@ -274,6 +274,33 @@ func TestDatesWithOffset(t *testing.T) {
 	}
 }
 
+// TestDateTimes: a DtTm gives the calendar date written at its own offset; one whose time is not an
+// XML Schema time of day (hh:mm:ss, a fraction, a zone) is an error at its line, as a bad date is.
+func TestDateTimes(t *testing.T) {
+	for _, good := range []string{"2024-01-15T10:30:00+03:00", "2024-01-15T23:59:59.999Z", "2024-01-15T00:00:00",
+		"2024-01-15T10:30:00-14:00", "2024-01-15T24:00:00"} {
+		t.Run(good, func(t *testing.T) {
+			text := doc(ns053v2, header("112.50")+"\n"+strings.Replace(ntry("12.50", "CRDT", "", ""), "<BookgDt><Dt>2024-01-02</Dt>", "<BookgDt><DtTm>"+good+"</DtTm>", 1))
+			st := decodeOne(t, text, camt053.Options{})
+			require.Len(t, st.Entries, 1)
+			assert.Equal(t, payment.MustDate("2024-01-15"), st.Entries[0].BookingDate)
+		})
+	}
+	for _, bad := range []string{"2024-01-15Tgarbage", "2024-01-15T", "2024-01-15T10:30", "2024-01-15T25:00:00", "2024-01-15T10:60:00",
+		"2024-01-15T10:30:60", "2024-01-15T10:30:00.", "2024-01-15T10:30:00+3", "2024-01-15T10:30:00ZZ", "2024-01-15T24:00:01", "2024-01-15T1:30:00"} {
+		t.Run(bad, func(t *testing.T) {
+			text := doc(ns053v2, header("112.50")+"\n"+strings.Replace(ntry("12.50", "CRDT", "", ""), "<BookgDt><Dt>2024-01-02</Dt>", "<BookgDt><DtTm>"+bad+"</DtTm>", 1))
+			_, err := camt053.Decode(strings.NewReader(text), camt053.Options{})
+			require.Error(t, err)
+			got := parseErrors(err)
+			require.Len(t, got, 1, "%v", err)
+			assert.Equal(t, 11, got[0].Line)
+			assert.Equal(t, "Ntry/BookgDt", got[0].Field)
+			assert.Contains(t, got[0].Error(), bad)
+		})
+	}
+}
+
 // TestUTF16: a document in UTF-16, little- or big-endian, with a byte-order mark (or, without one,
 // starting with its declaration as the XML specification's appendix F reads it) decodes as its
 // UTF-8 original does, whether its declaration says UTF-16, UTF-8 or no encoding; lines and
