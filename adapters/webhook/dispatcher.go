@@ -44,7 +44,7 @@ type Options struct {
 	// when it does not exceed it].
 	Lease time.Duration
 	// Interval is how long Run rests when there is nothing to do [1s]; Ticks, when set, drives Run
-	// instead (one step per value received).
+	// instead (one step per value received), and Run returns when the channel is closed.
 	Interval time.Duration
 	Ticks    <-chan time.Time
 	// IDs makes endpoint and delivery ids [random ULIDs].
@@ -175,8 +175,8 @@ func (s *Stats) add(o Stats) {
 	s.PrunedEvents += o.PrunedEvents
 }
 
-// Run delivers until ctx is done, then returns nil. Step errors (a store briefly unavailable) are
-// logged and retried at the next tick. Run leaves no goroutine behind.
+// Run delivers until ctx is done or Ticks is closed, then returns nil. Step errors (a store briefly
+// unavailable) are logged and retried at the next tick. Run leaves no goroutine behind.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	ticks := d.opts.Ticks
 	if ticks == nil {
@@ -198,7 +198,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-ticks:
+		case _, ok := <-ticks:
+			if !ok {
+				return nil // no step will be asked for again (a closed channel would spin the loop)
+			}
 		}
 	}
 }

@@ -703,6 +703,19 @@ func TestRunStops(t *testing.T) {
 	assert.NoError(t, <-done)
 }
 
+// TestRunReturnsWhenTicksClose: a closed Ticks channel asks for no more steps; Run returns rather
+// than stepping without rest until its context ends (a receive from a closed channel never blocks).
+func TestRunReturnsWhenTicksClose(t *testing.T) {
+	e := newHookEnv(t)
+	ticks := make(chan time.Time)
+	close(ticks)
+	e.opts.Ticks = ticks
+	c, stop := context.WithTimeout(ctx, time.Second)
+	defer stop()
+	require.NoError(t, e.dispatcher().Run(c))
+	assert.NoError(t, c.Err(), "Run returned when the ticks ended, not when its context did")
+}
+
 // TestPruneFinishedDeliveries: finished deliveries older than KeepDeliveries are deleted, at most once
 // an hour; a pending one stays however old, and a negative KeepDeliveries keeps everything.
 func TestPruneFinishedDeliveries(t *testing.T) {
