@@ -52,7 +52,15 @@ places than the currency has is an error, never a rounding. --currency defaults 
 				req.Method = payment.Method(method)
 				req.Currency = payment.Currency(cur)
 				if req.Currency == "" {
-					from, err := e.svc.GetAccount(ctx, e.ws.ID, req.FromAccount)
+					// Create takes an account id in either case (a ULID is case-insensitive); the
+					// lookup, as stored, in upper case. A malformed id is no account: not looked up.
+					id, err := payment.ParseAccountID(string(req.FromAccount))
+					var from payment.Account
+					if err == nil {
+						from, err = e.svc.GetAccount(ctx, e.ws.ID, id)
+					} else {
+						err = payment.ErrNotFound
+					}
 					switch {
 					case errors.Is(err, payment.ErrNotFound):
 						return &payment.ValidationError{Field: "currency", Reason: "is required (the --from account was not found)"}

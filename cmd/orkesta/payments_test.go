@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,4 +168,21 @@ func TestPaymentsCreateCurrencyLookupFails(t *testing.T) {
 	assert.Equal(t, ExitError, r.code)
 	assert.Contains(t, r.stderr, "database is locked")
 	assert.NotContains(t, r.stderr, "not found")
+}
+
+// TestPaymentsCreateCurrencyOfFromInLowerCase: without --currency, the currency is the --from
+// account's, whichever case its id is given in (a ULID is case-insensitive and Create takes either);
+// a lower-case id was looked up as typed and said to be "not found". A malformed id is not found.
+func TestPaymentsCreateCurrencyOfFromInLowerCase(t *testing.T) {
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+	lower := "acc_" + strings.ToLower(strings.TrimPrefix(own, "acc_"))
+	r := h.run("payments", "create", "--from", lower, "--to", vendor, "--amount", "1.50", "-o", "json")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"currency": "TRY"`)
+	assert.Contains(t, r.stdout, `"from_account": "`+own+`"`)
+
+	r = h.run("payments", "create", "--from", "acc_"+string([]byte{0xff}), "--to", vendor, "--amount", "1")
+	assert.Equal(t, ExitError, r.code)
+	assert.Contains(t, r.stderr, "the --from account was not found")
 }
