@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -21,7 +22,12 @@ func DateOf(t time.Time) Date {
 	return Date(daysFromCivil(y, int(m), d) + 1)
 }
 
-// ParseDate parses "2006-01-02".
+// ErrDateOutOfRange: a well-formed calendar day outside the dates a Date holds, 1970-01-01 to
+// 9999-12-31. ParseDate's error for such a day matches it, so that a caller can say the range rather
+// than the format.
+var ErrDateOutOfRange = errors.New("payment: date outside 1970-01-01 to 9999-12-31")
+
+// ParseDate parses "2006-01-02". A real day before 1970-01-01 is an error matching ErrDateOutOfRange.
 func ParseDate(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, fmt.Errorf("payment: date %s is not YYYY-MM-DD", quote(s))
@@ -29,12 +35,24 @@ func ParseDate(s string) (Date, error) {
 	y, ok1 := atoiN(s[0:4])
 	m, ok2 := atoiN(s[5:7])
 	d, ok3 := atoiN(s[8:10])
-	date, ok := CivilDate(y, m, d)
-	if !ok1 || !ok2 || !ok3 || !ok {
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return 0, fmt.Errorf("payment: %s is not a valid date", quote(s))
+	}
+	date, ok := CivilDate(y, m, d)
+	if !ok {
+		return 0, &dateRangeError{quote(s)}
 	}
 	return date, nil
 }
+
+// dateRangeError is ParseDate's error for a real day outside the dates kept.
+type dateRangeError struct{ quoted string }
+
+func (e *dateRangeError) Error() string {
+	return "payment: date " + e.quoted + " is outside 1970-01-01 to 9999-12-31"
+}
+
+func (e *dateRangeError) Is(target error) bool { return target == ErrDateOutOfRange }
 
 // MustDate is ParseDate for tests and constants.
 func MustDate(s string) Date {

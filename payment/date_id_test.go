@@ -30,6 +30,17 @@ func TestDate(t *testing.T) {
 		_, err := payment.ParseDate(bad)
 		assert.Error(t, err, bad)
 	}
+	// A well-formed day outside the dates kept says the range, not the format.
+	for _, early := range []string{"1969-12-31", "0001-01-01", "1900-02-28"} {
+		_, err := payment.ParseDate(early)
+		require.ErrorIs(t, err, payment.ErrDateOutOfRange, early)
+		assert.EqualError(t, err, `payment: date "`+early+`" is outside 1970-01-01 to 9999-12-31`)
+	}
+	for _, bad := range []string{"1969-02-30", "1969-13-01", "1969/12/31"} {
+		_, err := payment.ParseDate(bad)
+		require.Error(t, err, bad)
+		assert.NotErrorIs(t, err, payment.ErrDateOutOfRange, "%s is no day at all", bad)
+	}
 	// every day for 200 years round-trips through the civil conversion
 	for t0 := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC); t0.Year() < 2170; t0 = t0.AddDate(0, 0, 1) {
 		d := payment.DateOf(t0)

@@ -311,7 +311,9 @@ func rowRequest(rec []string, col map[string]int, line int, guarded bool) (payme
 	}
 	if v := get("value_date"); v != "" {
 		d, err := payment.ParseDate(v)
-		if err != nil {
+		if errors.Is(err, payment.ErrDateOutOfRange) {
+			errs = append(errs, &CSVError{Line: line, Column: "value_date", Reason: fmt.Sprintf("%q is outside 1970-01-01 to 9999-12-31", v)})
+		} else if err != nil {
 			errs = append(errs, &CSVError{Line: line, Column: "value_date", Reason: fmt.Sprintf("%q is not a date (YYYY-MM-DD)", v)})
 		}
 		req.ValueDate = d

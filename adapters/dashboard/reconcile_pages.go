@@ -166,10 +166,14 @@ func (h *Handler) reconcileStart(w http.ResponseWriter, r *http.Request, s *sess
 		}
 	}
 	req := StartRequest{Account: payment.AccountID(v.Values["account"]), Actor: "dashboard:" + s.keyID}
-	if req.From, err = payment.ParseDate(v.Values["from"]); err != nil {
+	if req.From, err = payment.ParseDate(v.Values["from"]); errors.Is(err, payment.ErrDateOutOfRange) {
+		v.Errors["period"] = "Enter a start date from 1970-01-01 to 9999-12-31."
+	} else if err != nil {
 		v.Errors["period"] = "Enter the start date as YYYY-MM-DD."
 	}
-	if req.To, err = payment.ParseDate(v.Values["to"]); err != nil {
+	if req.To, err = payment.ParseDate(v.Values["to"]); errors.Is(err, payment.ErrDateOutOfRange) {
+		v.Errors["period"] = "Enter an end date from 1970-01-01 to 9999-12-31."
+	} else if err != nil {
 		v.Errors["period"] = "Enter the end date as YYYY-MM-DD."
 	}
 	if req.DateWindow, err = strconv.Atoi(v.Values["window"]); err != nil {

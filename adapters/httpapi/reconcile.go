@@ -781,7 +781,7 @@ func decodeRunRequest(body []byte) (reconcile.RunRequest, *Error) {
 		if s, ok := d.str("", name); ok {
 			t, err := payment.ParseDate(s)
 			if err != nil {
-				d.problem(name, FieldInvalidFormat, name+" must be a calendar date written YYYY-MM-DD")
+				d.dateProblem(name, err)
 			}
 			*v = t
 		}

@@ -1290,3 +1290,31 @@ func TestUploadRetriedWithAnotherQuery(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, other.Status, "%s", other.Body)
 	assert.Equal(t, httpapi.CodeIdempotencyKeyReused, other.err(t).Code)
 }
+
+// TestDatesOutOfRangeSayTheRange: a value date or a run date that is a well-formed day before
+// 1970-01-01 is refused with the range of dates kept, not as a text that is not YYYY-MM-DD.
+func TestDatesOutOfRangeSayTheRange(t *testing.T) {
+	f := newReconFixture(t, httpapi.ReconciliationOptions{})
+	good := `{"account":"` + string(f.env.Own.ID) + `","from":"2026-01-01","to":"2026-01-31"}`
+	tests := []struct{ name, path, body, param, msg string }{
+		{"value date before 1970", "/v1/payments", f.paymentBody(func(m map[string]any) { m["value_date"] = "1969-12-31" }),
+			"value_date", "value_date must be a date from 1970-01-01 to 9999-12-31"},
+		{"value date not a day", "/v1/payments", f.paymentBody(func(m map[string]any) { m["value_date"] = "2026-02-30" }),
+			"value_date", "value_date must be a calendar date written YYYY-MM-DD"},
+		{"run from before 1970", runsPath, strings.Replace(good, "2026-01-01", "1969-12-01", 1),
+			"from", "from must be a date from 1970-01-01 to 9999-12-31"},
+		{"run to before 1970", runsPath, strings.Replace(good, "2026-01-31", "0001-01-31", 1),
+			"to", "to must be a date from 1970-01-01 to 9999-12-31"},
+		{"run to not a day", runsPath, strings.Replace(good, "2026-01-31", "2026-01-32", 1),
+			"to", "to must be a calendar date written YYYY-MM-DD"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.post(f.rw, tc.path, tc.body)
+			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+			e := r.err(t)
+			assert.Equal(t, tc.param, e.Param)
+			assert.Equal(t, tc.msg, e.Message)
+		})
+	}
+}

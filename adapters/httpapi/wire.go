@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"time"
 
 	"github.com/orkesta/orkesta/batch"
@@ -132,8 +133,7 @@ func paymentFields(d *decoder, base string, r *payment.Request) {
 			if ok {
 				v, err := payment.ParseDate(s)
 				if err != nil {
-					p := join(base, "value_date")
-					d.problem(p, FieldInvalidFormat, p+" must be a calendar date written YYYY-MM-DD")
+					d.dateProblem(join(base, "value_date"), err)
 				}
 				r.ValueDate = v
 			}
@@ -310,4 +310,14 @@ func decodeOptionalString(body []byte, name string) (string, bool, *Error) {
 	})
 	d.end()
 	return v, ok, d.result()
+}
+
+// dateProblem reports param's text that payment.ParseDate refused with err: a day outside the dates
+// kept by the range, anything else as not YYYY-MM-DD.
+func (d *decoder) dateProblem(param string, err error) {
+	if errors.Is(err, payment.ErrDateOutOfRange) {
+		d.problem(param, FieldInvalidFormat, param+" must be a date from 1970-01-01 to 9999-12-31")
+		return
+	}
+	d.problem(param, FieldInvalidFormat, param+" must be a calendar date written YYYY-MM-DD")
 }
