@@ -3,10 +3,13 @@ package dashboard_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -18,7 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orkesta/orkesta/adapters/dashboard"
+	"github.com/orkesta/orkesta/adapters/memory"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/payment/paymenttest"
 )
 
 // client is a browser without a browser: a cookie jar that follows redirects and reads CSRF tokens.
@@ -397,4 +402,45 @@ func TestCancelReasonIsCutByCharacters(t *testing.T) {
 	assert.Equal(t, payment.StatusCancelled, got.To)
 	assert.True(t, utf8.ValidString(got.Reason))
 	assert.Equal(t, []rune(reason)[:200], []rune(got.Reason))
+}
+
+// TestSubmitWhoseRailCallFails: Submit moves the payment to processing, then its rail's call fails;
+// the page says the payment is processing and will be tried again. A rail error that wraps
+// ErrNotFound or ErrConflict (a bank's 404 or 409) showed "not found" for a payment that exists, or
+// "someone changed this payment ... try again"; another unclassified one an internal error.
+func TestSubmitWhoseRailCallFails(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"404", fmt.Errorf("bank api: %w", payment.ErrNotFound), "did not finish; it will be tried again."},
+		{"409", fmt.Errorf("bank api: request in progress: %w", payment.ErrConflict), "did not finish; it will be tried again."},
+		{"timeout", errors.New("bank api: i/o timeout"), "did not finish; it will be tried again."},
+		{"temporary", &payment.RailError{Code: "AM04", Temporary: true}, "did not finish (AM04); it will be tried again."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rail := &paymenttest.Rail{Script: func(payment.Payment, int) (payment.RailReceipt, error) {
+				return payment.RailReceipt{}, tc.err
+			}}
+			store := memory.New()
+			env := paymenttest.NewEnv(t, store, paymenttest.WithServiceOptions(payment.Options{
+				Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: rail}}))
+			e := &testEnv{Env: env, store: store}
+			e.writer = e.key(t, "writer-key", payment.ScopeReadWrite)
+			e.handler = dashboard.New(env.Service, store, dashboard.Options{Clock: env.Clock})
+			e.server = httptest.NewServer(e.handler)
+			t.Cleanup(e.server.Close)
+			c := newClient(t, e)
+			c.signIn(e.writer)
+			p := env.MustCreate(t)
+			code, body := c.post("/payments/"+string(p.ID)+"/submit", nil)
+			require.Equal(t, http.StatusOK, code, body)
+			assert.Contains(t, body, "The payment is processing, but handing it to the payment network "+tc.want)
+			assert.Equal(t, 1, rail.Attempts(p.ID))
+			got, err := env.Service.Get(context.Background(), env.Workspace.ID, p.ID)
+			require.NoError(t, err)
+			assert.Equal(t, payment.StatusProcessing, got.Status)
+		})
+	}
 }

@@ -364,8 +364,23 @@ func (h *Handler) paymentAction(w http.ResponseWriter, r *http.Request, s *sessi
 		_, err = h.svc.Approve(r.Context(), s.ws, id, actor)
 		done = "Payment approved."
 	case "submit":
-		_, err = h.svc.Submit(r.Context(), s.ws, id, actor)
+		var p payment.Payment
+		p, err = h.svc.Submit(r.Context(), s.ws, id, actor)
 		done = "Payment sent for processing."
+		if err != nil && p.Status == payment.StatusProcessing {
+			// Moved to processing, then the rail's call (or recording its acceptance) failed: Submit
+			// returns the processing payment with the error. An error that wraps ErrNotFound or
+			// ErrConflict is then the bank's 404 or 409, not this payment missing or changed by
+			// someone else; a processor sends it again (the rail de-duplicates on the payment id).
+			code := ""
+			var re *payment.RailError
+			if errors.As(err, &re) && re.Code != "" {
+				code = " (" + re.Code + ")"
+			}
+			h.redirectError(w, r, s, back, "The payment is processing, but handing it to the payment network did not finish"+
+				code+"; it will be tried again.")
+			return
+		}
 	case "cancel":
 		reason := strings.TrimSpace(r.PostFormValue("reason"))
 		reason = clip(reason, 200) // the form's maxlength
@@ -390,11 +405,6 @@ func (h *Handler) paymentAction(w http.ResponseWriter, r *http.Request, s *sessi
 	case errors.Is(err, payment.ErrConflict):
 		h.redirectError(w, r, s, back, "Someone changed this payment at the same moment. Check its status and try again.")
 	default:
-		var re *payment.RailError
-		if errors.As(err, &re) {
-			h.redirectError(w, r, s, back, "The payment network did not accept it yet ("+re.Code+"); it will be retried.")
-			return
-		}
 		h.serverError(w, r, s, err)
 	}
 }
