@@ -444,3 +444,27 @@ func TestSubmitWhoseRailCallFails(t *testing.T) {
 		})
 	}
 }
+
+// TestSendNowOnlyWhereApprovalAllowsIt: a pending payment that the workspace's approval policy holds
+// for approval has no Send now button, since Submit refuses it; one below the threshold has, and so
+// has the same payment once approved. Before, every pending payment showed the button, and pressing
+// it said "Not done: the workspace requires approval".
+func TestSendNowOnlyWhereApprovalAllowsIt(t *testing.T) {
+	e := newTestEnvWith(t, dashboard.Options{}, nil, paymenttest.WithApproval(payment.ApprovalPolicy{
+		Mode: payment.ApprovalThreshold, Thresholds: map[payment.Currency]int64{"TRY": 100_000}}))
+	big := e.MustCreate(t, func(r *payment.Request) { r.Amount = 100_000 })
+	small := e.MustCreate(t, func(r *payment.Request) { r.Amount = 99_999; r.Reference = "INV-SMALL" })
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	_, body := c.get("/payments/" + string(big.ID))
+	assert.NotContains(t, body, `id="send"`, "approval required: Submit refuses it")
+	assert.Contains(t, body, `id="approve"`)
+	_, body = c.get("/payments/" + string(small.ID))
+	assert.Contains(t, body, `id="send"`, "below the threshold")
+
+	_, body = c.post("/payments/"+string(big.ID)+"/approve", nil)
+	require.Contains(t, body, "Payment approved.")
+	assert.Contains(t, body, `id="send"`)
+	_, body = c.post("/payments/"+string(big.ID)+"/submit", nil)
+	assert.Contains(t, body, "Payment sent for processing.")
+}

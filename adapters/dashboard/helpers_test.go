@@ -35,12 +35,19 @@ func newTestEnv(t testing.TB, opts dashboard.Options) *testEnv {
 // that fails on demand.
 func newTestEnvOn(t testing.TB, opts dashboard.Options, wrap func(*memory.Store) payment.Store) *testEnv {
 	t.Helper()
+	return newTestEnvWith(t, opts, wrap)
+}
+
+// newTestEnvWith is newTestEnvOn with options for the workspace (its approval policy, say).
+func newTestEnvWith(t testing.TB, opts dashboard.Options, wrap func(*memory.Store) payment.Store,
+	envOpts ...paymenttest.Option) *testEnv {
+	t.Helper()
 	store := memory.New()
 	var ps payment.Store = store
 	if wrap != nil {
 		ps = wrap(store)
 	}
-	env := paymenttest.NewEnv(t, ps)
+	env := paymenttest.NewEnv(t, ps, envOpts...)
 	e := &testEnv{Env: env, store: store}
 	e.admin = e.key(t, "admin-key", payment.ScopeAdmin)
 	e.writer = e.key(t, "writer-key", payment.ScopeReadWrite)

@@ -342,11 +342,19 @@ func (h *Handler) paymentShow(w http.ResponseWriter, r *http.Request, s *session
 		h.serverError(w, r, s, err)
 		return
 	}
+	ws, err := h.svc.Workspace(r.Context(), s.ws)
+	if err != nil {
+		h.serverError(w, r, s, err)
+		return
+	}
 	write := s.scope.Allows(payment.ScopeReadWrite)
 	v := paymentView{P: p, History: hist, From: names[p.FromAccount], To: names[p.ToAccount], CanWrite: write,
 		Approve: write && fsm.Can(p.Status, fsm.EventApprove),
-		Submit:  write && fsm.Can(p.Status, fsm.EventSubmit),
-		Cancel:  write && fsm.CanCancel(p.Status)}
+		// Send now only where Submit takes it: a pending payment the approval policy holds for
+		// approval is refused.
+		Submit: write && fsm.Can(p.Status, fsm.EventSubmit) &&
+			(p.Status != payment.StatusPending || !ws.Approval.Requires(p.Money())),
+		Cancel: write && fsm.CanCancel(p.Status)}
 	h.show(w, r, s, http.StatusOK, "payment", "Payment "+string(p.ID), "payments", &v)
 }
 
