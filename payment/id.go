@@ -83,6 +83,17 @@ func canonicalPrefixed(s, prefix string) string {
 	return s
 }
 
+// lookupID returns s with its ULID in upper case, as ids are stored, and true when s is prefix + a
+// ULID in either case (ParseID and its kin accept both); s and false otherwise. Service methods do
+// not look up an id that is false here: no stored object has it, and PostgreSQL refuses invalid
+// UTF-8 and NUL in a query, which would answer a database error where the answer is "not found".
+func lookupID(s, prefix string) (string, bool) {
+	if !isPrefixedULID(s, prefix) {
+		return s, false
+	}
+	return canonicalPrefixed(s, prefix), true
+}
+
 // isPrefixedULID reports whether s is prefix followed by a ULID (either case).
 func isPrefixedULID(s, prefix string) bool {
 	return len(s) == len(prefix)+26 && s[:len(prefix)] == prefix && ValidULID(s[len(prefix):])

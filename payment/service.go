@@ -160,6 +160,11 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string, plan Plan, a
 
 // Workspace returns a workspace.
 func (s *Service) Workspace(ctx context.Context, id WorkspaceID) (Workspace, error) {
+	ws, ok := lookupID(string(id), PrefixWorkspace)
+	if !ok {
+		return Workspace{}, &NotFoundError{Kind: "workspace", ID: ws, Err: ErrNotFound}
+	}
+	id = WorkspaceID(ws)
 	w, err := s.store.GetWorkspace(ctx, id)
 	return w, notFound(err, "workspace", string(id), "")
 }
@@ -168,6 +173,10 @@ func (s *Service) Workspace(ctx context.Context, id WorkspaceID) (Workspace, err
 func (s *Service) CreateAccount(ctx context.Context, ws WorkspaceID, r AccountRequest) (Account, error) {
 	if err := r.Validate(); err != nil {
 		return Account{}, err
+	}
+	ws, ok := lookupWorkspace(ws)
+	if !ok {
+		return Account{}, &NotFoundError{Kind: "workspace", ID: string(ws), Err: ErrNotFound}
 	}
 	if _, err := s.store.GetWorkspace(ctx, ws); err != nil {
 		return Account{}, notFound(err, "workspace", string(ws), "")
@@ -182,12 +191,21 @@ func (s *Service) CreateAccount(ctx context.Context, ws WorkspaceID, r AccountRe
 
 // GetAccount returns one account of the workspace.
 func (s *Service) GetAccount(ctx context.Context, ws WorkspaceID, id AccountID) (Account, error) {
+	ws, wok := lookupWorkspace(ws)
+	acc, ok := lookupID(string(id), PrefixAccount)
+	if id = AccountID(acc); !ok || !wok {
+		return Account{}, &NotFoundError{Kind: "account", ID: acc, Workspace: ws, Err: ErrNotFound}
+	}
 	a, err := s.store.GetAccount(ctx, ws, id)
 	return a, notFound(err, "account", string(id), ws)
 }
 
 // ListAccounts returns the workspace's accounts, oldest first.
 func (s *Service) ListAccounts(ctx context.Context, ws WorkspaceID) ([]Account, error) {
+	ws, ok := lookupWorkspace(ws)
+	if !ok {
+		return nil, nil // no workspace has that id
+	}
 	return s.store.ListAccounts(ctx, ws)
 }
 
@@ -226,6 +244,10 @@ func (s *Service) Prepare(ctx context.Context, ws WorkspaceID, req Request) (Cha
 func (s *Service) PrepareTo(ctx context.Context, ws WorkspaceID, req Request, c *Change) (*Payment, error) {
 	req.FromAccount, req.ToAccount = canonicalAccountID(req.FromAccount), canonicalAccountID(req.ToAccount)
 	req.BatchID = canonicalBatchID(req.BatchID)
+	ws, ok := lookupWorkspace(ws)
+	if !ok {
+		return nil, &NotFoundError{Kind: "workspace", ID: string(ws), Err: ErrNotFound}
+	}
 	// A malformed key is not looked up: PostgreSQL refuses invalid UTF-8 and NUL in a query as in a
 	// row, which would answer a database error where validation below names the field.
 	if req.IdempotencyKey != "" && CheckIdempotencyKey(req.IdempotencyKey) == nil {
@@ -305,10 +327,33 @@ func (s *Service) publish(ctx context.Context, e Event) {
 	}
 }
 
-// Get returns one payment of the workspace.
+// Get returns one payment of the workspace. Here as in every method that takes ids, an id's ULID may
+// be in either case (as ParseID takes it), and an id that is not one is a *NotFoundError, not looked up.
 func (s *Service) Get(ctx context.Context, ws WorkspaceID, id ID) (Payment, error) {
+	ws, id, err := lookupPayment(ws, id)
+	if err != nil {
+		return Payment{}, err
+	}
 	p, err := s.store.GetPayment(ctx, ws, id)
 	return p, notFound(err, "payment", string(id), ws)
+}
+
+// lookupWorkspace is lookupID for a workspace id.
+func lookupWorkspace(ws WorkspaceID) (WorkspaceID, bool) {
+	w, ok := lookupID(string(ws), PrefixWorkspace)
+	return WorkspaceID(w), ok
+}
+
+// lookupPayment returns the workspace and payment ids as stored (ULIDs in upper case: either case is
+// one id, as ParseID takes it), or, without asking the store, a *NotFoundError when either is not an
+// id at all (no payment has it; PostgreSQL would refuse invalid UTF-8 or NUL with a database error).
+func lookupPayment(ws WorkspaceID, id ID) (WorkspaceID, ID, error) {
+	ws, wok := lookupWorkspace(ws)
+	pid, ok := lookupID(string(id), PrefixPayment)
+	if id = ID(pid); !ok || !wok {
+		return ws, id, &NotFoundError{Kind: "payment", ID: pid, Workspace: ws, Err: ErrNotFound}
+	}
+	return ws, id, nil
 }
 
 // Page is one page of a listing.
@@ -324,6 +369,10 @@ func (s *Service) List(ctx context.Context, ws WorkspaceID, f ListFilter) (Page,
 	f, err := canonicalFilter(f)
 	if err != nil {
 		return Page{}, err
+	}
+	ws, ok := lookupWorkspace(ws)
+	if !ok {
+		return Page{}, nil // no workspace has that id
 	}
 	if f.Reference != "" && storable(f.Reference) != f.Reference {
 		// No payment's reference is invalid UTF-8 or holds NUL (CheckText refuses both), and
@@ -351,6 +400,10 @@ func (s *Service) List(ctx context.Context, ws WorkspaceID, f ListFilter) (Page,
 
 // History returns every transition of the payment, oldest first.
 func (s *Service) History(ctx context.Context, ws WorkspaceID, id ID) ([]Transition, error) {
+	ws, id, err := lookupPayment(ws, id)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := s.store.GetPayment(ctx, ws, id); err != nil {
 		return nil, notFound(err, "payment", string(id), ws)
 	}
@@ -411,6 +464,10 @@ func (s *Service) Submit(ctx context.Context, ws WorkspaceID, id ID, actor strin
 // on the payment id, so calling it again after a timeout never moves money twice. A synchronous
 // settlement moves the payment to settled; a permanent refusal to failed.
 func (s *Service) Dispatch(ctx context.Context, ws WorkspaceID, id ID) (Payment, error) {
+	ws, id, err := lookupPayment(ws, id)
+	if err != nil {
+		return Payment{}, err
+	}
 	p, err := s.store.GetPayment(ctx, ws, id)
 	if err != nil {
 		return Payment{}, notFound(err, "payment", string(id), ws)
@@ -536,6 +593,10 @@ func (s *Service) transition(ctx context.Context, ws WorkspaceID, id ID, ev fsm.
 func (s *Service) transitionMut(ctx context.Context, ws WorkspaceID, id ID, ev fsm.Event, actor, reason string,
 	check func(*Workspace, *Payment) error, mutate func(*Change)) (Payment, error) {
 	actor, reason = storable(actor), storable(reason)
+	ws, id, err := lookupPayment(ws, id)
+	if err != nil {
+		return Payment{}, err
+	}
 	p, err := s.store.GetPayment(ctx, ws, id)
 	if err != nil {
 		return Payment{}, notFound(err, "payment", string(id), ws)

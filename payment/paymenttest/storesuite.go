@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,6 +45,7 @@ func StoreSuite(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		{"ListAccountBothSides", testListAccountBothSides},
 		{"ServiceLifecycle", testServiceLifecycle},
 		{"TextThatIsNotUTF8", testTextNotUTF8},
+		{"ServiceIDsInEitherCase", testServiceIDsInEitherCase},
 		{"APIKeys", testAPIKeys},
 		{"APIKeyExpiringAfterYear9999", testAPIKeyFarExpiry},
 		{"ListCreatedToAfterYear9999", testListFarCreatedTo},
@@ -562,6 +564,61 @@ func testServiceLifecycle(t *testing.T, s payment.Store) {
 	stored, err := env.Service.Get(ctx, env.Workspace.ID, p.ID)
 	require.NoError(t, err)
 	assertSamePayment(t, p, stored)
+}
+
+// testServiceIDsInEitherCase: the Service takes a payment, account or workspace id with its ULID in
+// either case, as ParseID does and the HTTP API does (a ULID is case-insensitive); a lower-case id
+// was "not found". An id that is not one (invalid UTF-8, NUL, no ULID) is not found, on PostgreSQL
+// too, which answered a database error.
+func testServiceIDsInEitherCase(t *testing.T, s payment.Store) {
+	env := NewEnv(t, s)
+	lower := func(id, prefix string) string { return prefix + strings.ToLower(strings.TrimPrefix(id, prefix)) }
+	ws := payment.WorkspaceID(lower(string(env.Workspace.ID), payment.PrefixWorkspace))
+	p := env.MustCreate(t)
+	id := payment.ID(lower(string(p.ID), payment.PrefixPayment))
+
+	got, err := env.Service.Get(ctx, ws, id)
+	require.NoError(t, err)
+	assert.Equal(t, p.ID, got.ID)
+	w, err := env.Service.Workspace(ctx, ws)
+	require.NoError(t, err)
+	assert.Equal(t, env.Workspace.ID, w.ID)
+	acc := env.Request().FromAccount
+	a, err := env.Service.GetAccount(ctx, ws, payment.AccountID(lower(string(acc), payment.PrefixAccount)))
+	require.NoError(t, err)
+	assert.Equal(t, acc, a.ID)
+	accounts, err := env.Service.ListAccounts(ctx, ws)
+	require.NoError(t, err)
+	assert.NotEmpty(t, accounts)
+	page, err := env.Service.List(ctx, ws, payment.ListFilter{})
+	require.NoError(t, err)
+	assert.Len(t, page.Payments, 1)
+	q, err := env.Service.Create(ctx, ws, env.Request())
+	require.NoError(t, err)
+	assert.Equal(t, env.Workspace.ID, q.Workspace)
+	got, err = env.Service.Cancel(ctx, ws, id, "ops", "not needed")
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusCancelled, got.Status)
+	h, err := env.Service.History(ctx, ws, id)
+	require.NoError(t, err)
+	assert.Len(t, h, 2)
+
+	for _, bad := range []payment.ID{"pay_\xff", "pay_" + payment.ID(strings.Repeat("0", 25)) + "\x00", "pay_nope", "", p.ID + " "} {
+		_, err := env.Service.Get(ctx, env.Workspace.ID, bad)
+		var nf *payment.NotFoundError
+		require.ErrorAs(t, err, &nf, "%q", bad)
+		assert.Equal(t, "payment", nf.Kind)
+		_, err = env.Service.Approve(ctx, env.Workspace.ID, bad, "checker")
+		assert.ErrorIs(t, err, payment.ErrNotFound, "%q", bad)
+		_, err = env.Service.History(ctx, env.Workspace.ID, bad)
+		assert.ErrorIs(t, err, payment.ErrNotFound, "%q", bad)
+		_, err = env.Service.Get(ctx, "ws_\xff", p.ID)
+		assert.ErrorIs(t, err, payment.ErrNotFound)
+	}
+	_, err = env.Service.GetAccount(ctx, env.Workspace.ID, "acc_\xff\x00")
+	assert.ErrorIs(t, err, payment.ErrNotFound)
+	_, err = env.Service.Workspace(ctx, "ws_\xff\x00")
+	assert.ErrorIs(t, err, payment.ErrNotFound)
 }
 
 // testTextNotUTF8: a rail's failure message in another code page, or with a NUL byte, is stored
