@@ -468,3 +468,30 @@ func TestSendNowOnlyWhereApprovalAllowsIt(t *testing.T) {
 	_, body = c.post("/payments/"+string(big.ID)+"/submit", nil)
 	assert.Contains(t, body, "Payment sent for processing.")
 }
+
+// TestApproveUnderMakerChecker: under maker-checker the key that created a payment is not offered
+// Approve, which the service refuses it, and the page says another key approves it; another key is
+// offered it and its approval goes through. Before, the creator saw the button, and pressing it said
+// "Not done: the creator of a payment may not approve it".
+func TestApproveUnderMakerChecker(t *testing.T) {
+	e := newTestEnvWith(t, dashboard.Options{}, nil, paymenttest.WithApproval(payment.ApprovalPolicy{
+		Mode: payment.ApprovalRequired, MakerChecker: true}))
+	maker := newClient(t, e)
+	maker.signIn(e.writer)
+	maker.get("/payments/new")
+	_, body := maker.post("/payments", url.Values{"method": {"bank_transfer"}, "from_account": {string(e.Own.ID)},
+		"to_account": {string(e.Vendor.ID)}, "amount": {"10.00"}, "currency": {"TRY"}, "token": {"maker-checker-token-1"}})
+	require.Contains(t, body, "Payment created")
+	id := regexp.MustCompile(`<code>(pay_[0-9A-Z]+)</code>`).FindStringSubmatch(body)[1]
+	assert.NotContains(t, body, `id="approve"`)
+	assert.Contains(t, body, `id="maker-checker"`)
+	assert.Contains(t, body, `id="cancel"`, "the creator may still cancel")
+
+	checker := newClient(t, e)
+	checker.signIn(e.admin)
+	_, body = checker.get("/payments/" + id)
+	assert.Contains(t, body, `id="approve"`)
+	assert.NotContains(t, body, `id="maker-checker"`)
+	_, body = checker.post("/payments/"+id+"/approve", nil)
+	assert.Contains(t, body, "Payment approved.")
+}

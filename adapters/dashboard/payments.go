@@ -315,6 +315,8 @@ type paymentView struct {
 	Approve  bool
 	Submit   bool
 	Cancel   bool
+	// MakerChecker: the payment awaits approval by another key, since this key created it.
+	MakerChecker bool
 }
 
 func (h *Handler) paymentShow(w http.ResponseWriter, r *http.Request, s *session) {
@@ -355,6 +357,11 @@ func (h *Handler) paymentShow(w http.ResponseWriter, r *http.Request, s *session
 		Submit: write && fsm.Can(p.Status, fsm.EventSubmit) &&
 			(p.Status != payment.StatusPending || !ws.Approval.Requires(p.Money())),
 		Cancel: write && fsm.CanCancel(p.Status)}
+	if v.Approve && ws.Approval.MakerChecker &&
+		payment.ActorIdentity("dashboard:"+s.keyID) == payment.ActorIdentity(p.CreatedBy) {
+		// Approve refuses the creator of the payment (maker-checker).
+		v.Approve, v.MakerChecker = false, true
+	}
 	h.show(w, r, s, http.StatusOK, "payment", "Payment "+string(p.ID), "payments", &v)
 }
 
