@@ -38,12 +38,16 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if d, err := payment.ParseDate(s); err == nil {
+	d, err := payment.ParseDate(s)
+	switch {
+	case err == nil:
 		t := d.Time()
 		if !t.After(now) {
 			return time.Time{}, fmt.Errorf("--expires %s is in the past", s)
 		}
 		return t, nil
+	case errors.Is(err, payment.ErrDateOutOfRange): // a real day, not a malformed one: say the range
+		return time.Time{}, fmt.Errorf("--expires %s is outside 1970-01-01 to 9999-12-31", s)
 	}
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
@@ -55,11 +59,11 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 		}
 		return now.Add(time.Duration(days) * 24 * time.Hour), nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
+	dur, err := time.ParseDuration(s)
+	if err != nil || dur <= 0 {
 		return time.Time{}, fmt.Errorf("--expires %q is neither a date (YYYY-MM-DD) nor a duration (90d, 12h)", s)
 	}
-	return now.Add(d), nil
+	return now.Add(dur), nil
 }
 
 // newAPIKey creates and stores a key; it returns the key and its secret (shown once).

@@ -67,3 +67,16 @@ func TestKeysCreatePrintsTheStoredExpiry(t *testing.T) {
 	assert.Equal(t, keys[0].ExpiresAt.UTC(), created.ExpiresAt, "as stored")
 	assert.Equal(t, created.CreatedAt.Add(30*24*time.Hour), created.ExpiresAt, "to the microsecond, like created_at")
 }
+
+// TestKeysCreateExpiresDateOutOfRange: a well-formed day outside the dates kept (before 1970) is
+// refused with the range, not as "neither a date nor a duration", which read as a format error.
+func TestKeysCreateExpiresDateOutOfRange(t *testing.T) {
+	h := newHarness(t).served(t)
+	r := h.run("keys", "create", "--name", "old", "--expires", "1969-01-01")
+	assert.Equal(t, ExitUsage, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "1970-01-01 to 9999-12-31")
+	assert.NotContains(t, r.stderr, "neither a date")
+	r = h.run("keys", "create", "--name", "bad", "--expires", "1969-02-30")
+	assert.Equal(t, ExitUsage, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "neither a date")
+}
