@@ -602,3 +602,31 @@ func TestReconciliationPeriodFollowsServiceCalendar(t *testing.T) {
 	assert.Contains(t, page, `id="from" name="from" type="date" value="2026-02-01"`)
 	assert.Contains(t, page, `id="to" name="to" type="date" value="2026-02-01"`)
 }
+
+// TestDecidedFuzzyMatchOffersUnmatch: a fuzzy match once approved is matched, which Reject refuses
+// ("is matched: cannot reject it"); its row offers Unmatch, which takes it apart. Before, the row kept
+// its Reject button, and pressing it was refused.
+func TestDecidedFuzzyMatchOffersUnmatch(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	p := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125000, "A-1" }), payment.StatusSettled)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", statementFor(":61:2601150115D1250,00NTRFNONREF", ":86:EFT"))
+	require.Equal(t, http.StatusOK, code, body)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)[1]
+	fp := regexp.MustCompile(`(?s)id="fuzzy".*?name="entry" value="([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	fuzzy := func(body string) string { return regexp.MustCompile(`(?s)id="fuzzy".*?</section>`).FindString(body) }
+	assert.Contains(t, fuzzy(body), `value="reject"`, "a proposal can be rejected")
+	assert.NotContains(t, fuzzy(body), `value="unmatch"`)
+
+	_, body = c.post(runURL+"/review", url.Values{"action": {"approve"}, "entry": {fp}, "expected": {string(p.ID)}})
+	require.Contains(t, body, "Match approved.")
+	assert.NotContains(t, fuzzy(body), `value="reject"`, "an approved match is not a proposal")
+	assert.NotContains(t, fuzzy(body), `value="approve"`)
+	require.Contains(t, fuzzy(body), `value="unmatch"`)
+
+	_, body = c.post(runURL+"/review", url.Values{"action": {"unmatch"}, "entry": {fp}})
+	assert.Contains(t, body, "Match undone.")
+}
