@@ -630,3 +630,29 @@ func TestDecidedFuzzyMatchOffersUnmatch(t *testing.T) {
 	_, body = c.post(runURL+"/review", url.Values{"action": {"unmatch"}, "entry": {fp}})
 	assert.Contains(t, body, "Match undone.")
 }
+
+// TestResolvedEntryOffersNoMap: an unmatched entry resolved without a payment is decided, and Map
+// refuses it ("is dismissed: cannot map it"); its row shows it resolved, with no Map form. Before, the
+// row kept the Map form, and mapping the entry from it was refused.
+func TestResolvedEntryOffersNoMap(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 4200, "A-9" }), payment.StatusSettled)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta", statementFor(":61:2601150115D99,00NTRFNONREF", ":86:fee"))
+	require.Equal(t, http.StatusOK, code, body)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)[1]
+	unmatched := func(body string) string {
+		return regexp.MustCompile(`(?s)id="unmatched".*?<h2>Unmatched payments`).FindString(body)
+	}
+	require.Contains(t, unmatched(body), `value="map"`)
+	fp := regexp.MustCompile(`(?s)id="unmatched".*?name="entry" value="([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+
+	_, body = c.post(runURL+"/review", url.Values{"action": {"dismiss"}, "entry": {fp}, "note": {"bank fee"}})
+	require.Contains(t, body, "Entry resolved without a payment.")
+	assert.Contains(t, unmatched(body), "resolved</span> bank fee")
+	assert.NotContains(t, unmatched(body), `value="map"`, "Map refuses a resolved entry")
+	assert.NotContains(t, unmatched(body), `value="dismiss"`)
+}
