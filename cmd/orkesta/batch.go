@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -105,8 +106,9 @@ original file: a file with a changed cell is another file, and running it create
 			} else if csvFile, err = dashboard.ReadPaymentsCSV(bytes.NewReader(data)); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			// --failed-out is written whatever the outcome, so that it never holds the rows of an
-			// earlier run; its folder is checked before any payment is created.
+			// --failed-out is written whatever the outcome (removed when the rows get no keys: an
+			// --idempotency-key refused), so that it never holds the rows of an earlier run; its
+			// folder is checked before any payment is created.
 			var failed *atomicFile
 			if failedOut != "" && csvFile != nil {
 				if failed, err = createAtomic(failedOut); err != nil {
@@ -117,6 +119,18 @@ original file: a file with a changed cell is another file, and running it create
 			return c.withDB(cmd, func(ctx context.Context, e *dbEnv) error {
 				out, serr := c.submitBatch(ctx, e, csvFile, reqs, key)
 				if out == nil {
+					switch {
+					case failed == nil:
+					case key != "" && batch.CheckKeyPrefix(key, len(csvFile.Rows)) != nil:
+						// No row has a key yet: rows written with other keys than the ones asked for
+						// would be created again under those. No file, rather than an earlier run's.
+						if err := os.Remove(failedOut); err != nil && !errors.Is(err, fs.ErrNotExist) {
+							return errors.Join(serr, err)
+						}
+					default:
+						// Refused before anything was created: every row is still to send.
+						return errors.Join(serr, writeFailed(failed, csvFile, notSent(csvFile, serr)))
+					}
 					return serr
 				}
 				// serr with out: the file stopped part way; out says what was created, and the rows
@@ -235,6 +249,20 @@ func (c *cli) submitBatch(ctx context.Context, e *dbEnv, f *dashboard.CSVFile, r
 		out.Totals = []payment.Total{}
 	}
 	return out, stopped
+}
+
+// notSent is the output of a CSV file none of whose rows was sent, because err refused the file
+// first: every row failed, with its parse error or err.
+func notSent(f *dashboard.CSVFile, err error) *batchOutput {
+	out := &batchOutput{Items: make([]batchItem, len(f.Rows))}
+	for i, row := range f.Rows {
+		why := err
+		if row.Err != nil {
+			why = row.Err
+		}
+		out.Items[i] = batchItem{Index: i, Line: row.Line, Error: dashboard.ErrorText(why)}
+	}
+	return out
 }
 
 // writeFailed writes the failed rows, with their error, to the --failed-out file: the header alone

@@ -423,3 +423,61 @@ func TestBatchStoreFailsOnALaterBatch(t *testing.T) {
 	out := submitJSON(t, h, 0, file)
 	assert.Equal(t, []int{rows - 500, 500, 0}, []int{out.Created, out.Replayed, out.Failed})
 }
+
+// TestBatchStoreFailsOnTheFirstBatch: a store error that refuses a CSV file's first batch as a whole
+// creates nothing, and --failed-out is written all the same: every row, to send again, with its
+// error. It was left as an earlier run wrote it, rows that were not this run's failures.
+func TestBatchStoreFailsOnTheFirstBatch(t *testing.T) {
+	h := newHarness(t).served(t)
+	own, vendor := batchAccounts(t, h)
+	file := filepath.Join(h.dir, "pay.csv")
+	require.NoError(t, os.WriteFile(file, []byte(paymentsCSV(own, vendor, 3)+"x;TRY;"+own+";"+vendor+";INV-BAD\n"), 0o600))
+	failedOut := filepath.Join(h.dir, "failed.csv")
+	require.NoError(t, os.WriteFile(failedOut, []byte("amount;currency;from_account;to_account;reference;idempotency_key;error\n1.00;TRY;x;y;STALE;k;old\n"), 0o600))
+
+	h.wrap = func(m *memory.Store) payment.Store { return &downAfterReads{Store: m, limit: 1} }
+	r := h.run("batch", "submit", file, "--failed-out", failedOut)
+	assert.Equal(t, ExitError, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "database is down")
+	require.Empty(t, references(t, h))
+	failed, err := os.ReadFile(failedOut)
+	require.NoError(t, err)
+	assert.NotContains(t, string(failed), "STALE")
+	lines := strings.Split(strings.TrimSpace(string(failed)), "\n")
+	require.Len(t, lines, 1+4, "%s", failed)
+	assert.Contains(t, lines[1], "database is down")
+	assert.Contains(t, lines[4], "INV-BAD")
+	assert.NotContains(t, lines[4], "database is down", "a row that did not parse says why")
+
+	h.wrap = nil
+	r = h.run("batch", "submit", failedOut, "--failed-out", failedOut)
+	assert.Equal(t, ExitError, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "3 created, 1 failed")
+
+	// An --idempotency-key too long to derive the rows' keys from gives no row a key: no file is
+	// left, neither an earlier run's nor rows under keys other than the ones asked for.
+	r = h.run("batch", "submit", file, "--failed-out", failedOut, "--idempotency-key", strings.Repeat("k", 300))
+	assert.NotEqual(t, ExitOK, r.code, r.stdout)
+	assert.NoFileExists(t, failedOut)
+	assert.Len(t, references(t, h), 3)
+}
+
+// downAfterReads is a store that fails every workspace read after the first limit (the CLI's own,
+// when it opens the database), as the batch's first write is refused.
+type downAfterReads struct {
+	payment.Store
+	mu    sync.Mutex
+	reads int
+	limit int
+}
+
+func (d *downAfterReads) GetWorkspace(ctx context.Context, id payment.WorkspaceID) (payment.Workspace, error) {
+	d.mu.Lock()
+	d.reads++
+	down := d.reads > d.limit
+	d.mu.Unlock()
+	if down {
+		return payment.Workspace{}, errDown
+	}
+	return d.Store.GetWorkspace(ctx, id)
+}
