@@ -420,7 +420,9 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	var exact, fuzzy []reconcile.Match
 	for _, m := range rep.Matches {
-		if m.Score == reconcile.ScoreExact && m.Review != reconcile.ReviewManual {
+		// By score, as the report's summary and sections count them: an entry mapped by hand on
+		// which every criterion agrees is exact there, and here.
+		if m.Score == reconcile.ScoreExact {
 			exact = append(exact, m)
 		} else {
 			fuzzy = append(fuzzy, m)

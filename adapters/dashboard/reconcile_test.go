@@ -656,3 +656,34 @@ func TestResolvedEntryOffersNoMap(t *testing.T) {
 	assert.NotContains(t, unmatched(body), `value="map"`, "Map refuses a resolved entry")
 	assert.NotContains(t, unmatched(body), `value="dismiss"`)
 }
+
+// TestRunPageCountsAsTheReport: an entry mapped by hand on which amount, reference and date agree is
+// an exact match in the report (its summary and its CSV section); the run page's Exact and Fuzzy
+// sections count it so too, and the row says who mapped it. Before, the page's summary said 1 exact
+// and 0 fuzzy while its section tabs said Exact (0) and Fuzzy (1).
+func TestRunPageCountsAsTheReport(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	p := e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-R-1" })
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta",
+		statementFor(":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1"))
+	require.Equal(t, http.StatusOK, code, body)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)[1]
+	fp := regexp.MustCompile(`(?s)id="unmatched".*?name="entry" value="([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	e.MustAdvance(t, p, payment.StatusSettled) // pending when the run was made: the entry stayed unmatched
+
+	_, body = c.post(runURL+"/review", url.Values{"action": {"map"}, "entry": {fp}, "payment": {string(p.ID)}})
+	require.Contains(t, body, "Entry mapped to the payment.")
+	_, csv := c.get(runURL + "/report.csv")
+	require.Contains(t, csv, "\nexact,"+string(p.ID)+",,,exact,manual,", "the report's exact section")
+	assert.Contains(t, body, `id="exact-count">1<`)
+	assert.Contains(t, body, `id="fuzzy-count">0<`)
+	assert.Contains(t, body, "Exact (1)")
+	assert.Contains(t, body, "Fuzzy (0)")
+	exact := regexp.MustCompile(`(?s)id="exact".*?</section>`).FindString(body)
+	assert.Contains(t, exact, string(p.ID))
+	assert.Contains(t, exact, "manual by dashboard:")
+}
