@@ -687,3 +687,34 @@ func TestRunPageCountsAsTheReport(t *testing.T) {
 	assert.Contains(t, exact, string(p.ID))
 	assert.Contains(t, exact, "manual by dashboard:")
 }
+
+// TestAcknowledgeAnomalyStaysOnItsSection: acknowledging an anomaly from the Anomalies section comes
+// back to that section, as every other review form does. Before, its form did not say where it was,
+// and the page went back to the overview.
+func TestAcknowledgeAnomalyStaysOnItsSection(t *testing.T) {
+	e := newTestEnv(t, dashboard.Options{})
+	e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-R-1" }), payment.StatusFailed)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta",
+		statementFor(":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1"))
+	require.Equal(t, http.StatusOK, code, body)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)[1]
+	_, body = c.get(runURL + "?section=anomalies")
+	fp := regexp.MustCompile(`(?s)id="anomalies".*?name="entry" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+	require.Len(t, fp, 2, body)
+	form := url.Values{"action": {"dismiss"}, "entry": {fp[1]}, "note": {"refunded by the bank"}}
+	for _, m := range regexp.MustCompile(`(?s)id="anomalies".*?<form[^>]*>(.*?)</form>`).FindStringSubmatch(body)[1:] {
+		for _, in := range regexp.MustCompile(`<input type="hidden" name="(section|page)" value="([^"]*)">`).FindAllStringSubmatch(m, -1) {
+			form.Set(in[1], in[2]) // what the browser sends
+		}
+	}
+	var landed string
+	c.http.CheckRedirect = func(r *http.Request, _ []*http.Request) error { landed = r.URL.RequestURI(); return nil }
+	_, body = c.post(runURL+"/review", form)
+	assert.Contains(t, body, "Entry resolved without a payment.")
+	assert.Equal(t, runURL+"?section=anomalies", landed)
+	assert.Contains(t, body, "acknowledged</span> refunded by the bank")
+}
