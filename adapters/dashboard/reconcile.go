@@ -34,8 +34,11 @@ type RunStatus string
 
 // Run statuses.
 const (
-	RunOpen      RunStatus = "open"
-	RunFinalized RunStatus = "finalized"
+	RunOpen RunStatus = "open"
+	// RunFinalizing: a Finalize stopped part-way (reconcile.RunFinalizing); its entries can no
+	// longer be reviewed, and Finalize again finishes it.
+	RunFinalizing RunStatus = "finalizing"
+	RunFinalized  RunStatus = "finalized"
 )
 
 // RunInfo describes a run.

@@ -335,15 +335,18 @@ func statementNotes(sts []reconcile.Statement) string {
 }
 
 type runView struct {
-	Info      RunInfo
-	Report    *reconcile.Report
-	Account   string
-	Section   string
-	Page      int // of the section's own view, as asked (window keeps it in range)
-	Open      int // items that block finalizing
-	CanWrite  bool
-	Finalized bool
-	Names     map[payment.AccountID]string
+	Info     RunInfo
+	Report   *reconcile.Report
+	Account  string
+	Section  string
+	Page     int  // of the section's own view, as asked (window keeps it in range)
+	Open     int  // items that block finalizing
+	CanWrite bool // the entries can be reviewed: the run is open and the key may write
+	// CanFinalize: the key may write and the run is open, or finalizing (a Finalize that stopped
+	// part-way, which Finalize finishes).
+	CanFinalize bool
+	Finalized   bool
+	Names       map[payment.AccountID]string
 	// The rows each section shows: a few in the overview, a page of them in the section's own view.
 	Exact, Fuzzy      rows[reconcile.Match]
 	Unmatched         rows[reconcile.UnmatchedEntry]
@@ -413,6 +416,7 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	v := &runView{Info: info, Report: rep, Account: names[info.Account], Section: r.URL.Query().Get("section"),
 		CanWrite: s.scope.Allows(payment.ScopeReadWrite) && info.Status == RunOpen, Finalized: info.Status == RunFinalized,
 		Names: names}
+	v.CanFinalize = s.scope.Allows(payment.ScopeReadWrite) && !v.Finalized
 	switch v.Section {
 	case "", "exact", "fuzzy", "unmatched", "anomalies":
 	default:

@@ -31,7 +31,10 @@ const maxListedRuns = 50
 func info(r *reconcile.Run, rep *reconcile.Report) RunInfo {
 	ri := RunInfo{ID: string(r.ID), Account: r.Account, From: r.From, To: r.To, Status: RunOpen,
 		CreatedAt: r.CreatedAt, FinalizedAt: r.FinalizedAt}
-	if r.Status == reconcile.RunFinalized {
+	switch r.Status {
+	case reconcile.RunFinalizing:
+		ri.Status = RunFinalizing
+	case reconcile.RunFinalized:
 		ri.Status = RunFinalized
 	}
 	if rep != nil {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -717,4 +718,59 @@ func TestAcknowledgeAnomalyStaysOnItsSection(t *testing.T) {
 	assert.Contains(t, body, "Entry resolved without a payment.")
 	assert.Equal(t, runURL+"?section=anomalies", landed)
 	assert.Contains(t, body, "acknowledged</span> refunded by the bank")
+}
+
+// paymentWritesDown is a store whose payment updates fail while down is set.
+type paymentWritesDown struct {
+	payment.Store
+	down atomic.Bool
+}
+
+func (s *paymentWritesDown) UpdatePayment(ctx context.Context, c payment.Change, prev int64) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.UpdatePayment(ctx, c, prev)
+}
+
+// TestRunWhoseFinalizeStoppedPartWay: a Finalize that stopped part-way (the store failed while it
+// reconciled the payments) leaves the run finalizing. Its page says so, offers Finalize to finish it,
+// and no review form, which the service refuses for a run that is not open. Before, the page called
+// the run open and offered Unmatch, Map and the others, each refused ("is finalizing: cannot unmatch").
+func TestRunWhoseFinalizeStoppedPartWay(t *testing.T) {
+	var store *paymentWritesDown
+	e := newTestEnvOn(t, dashboard.Options{}, func(m *memory.Store) payment.Store {
+		store = &paymentWritesDown{Store: m}
+		return store
+	})
+	p := e.MustAdvance(t, e.MustCreate(t, func(r *payment.Request) { r.Amount, r.Reference = 125050, "INV-R-1" }), payment.StatusSettled)
+	c := newClient(t, e)
+	c.signIn(e.writer)
+	c.get("/reconciliation")
+	code, body := c.uploadForm("/reconciliation/runs", url.Values{"account": {string(e.Own.ID)}, "from": {"2026-01-01"},
+		"to": {"2026-01-31"}, "window": {"0"}}, "statement", "jan.sta",
+		statementFor(":61:2601150115D1250,50NTRFINV-R-1", ":86:Fatura INV-R-1"))
+	require.Equal(t, http.StatusOK, code, body)
+	runURL := regexp.MustCompile(`action="(/reconciliation/runs/[^/"]+)/finalize"`).FindStringSubmatch(body)[1]
+	require.Contains(t, body, `value="unmatch"`, "an open run's match can be undone")
+
+	store.down.Store(true)
+	code, _ = c.post(runURL+"/finalize", nil)
+	require.Equal(t, http.StatusInternalServerError, code)
+	store.down.Store(false)
+
+	_, body = c.get(runURL)
+	assert.Contains(t, body, `id="run-status">finalizing<`)
+	assert.Contains(t, body, `id="finalizing"`)
+	assert.NotContains(t, body, `value="unmatch"`, "the service refuses to review a finalizing run")
+	assert.NotContains(t, body, `name="action"`)
+	require.Contains(t, body, `id="finalize"`)
+	_, list := c.get("/reconciliation")
+	assert.Contains(t, list, ">finalizing</span>")
+
+	_, body = c.post(runURL+"/finalize", nil)
+	assert.Contains(t, body, "Run finalized: 1 payments are reconciled.")
+	got, err := e.Service.Get(t.Context(), e.Workspace.ID, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusReconciled, got.Status)
 }
