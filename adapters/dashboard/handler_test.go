@@ -495,3 +495,46 @@ func TestApproveUnderMakerChecker(t *testing.T) {
 	_, body = checker.post("/payments/"+id+"/approve", nil)
 	assert.Contains(t, body, "Payment approved.")
 }
+
+// TestSubmitWhoseRailAnswersAtOnce: Send now on a rail that answers at once says what became of the
+// payment: refused for good, it is failed, and the page says so with the network's code and reason;
+// settled, it says sent and settled. Before, both said "Payment sent for processing.", as a success,
+// beside a failed payment.
+func TestSubmitWhoseRailAnswersAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		receipt payment.RailReceipt
+		err     error
+		status  payment.Status
+		want    string
+	}{
+		{"refused", payment.RailReceipt{}, &payment.RailError{Code: "AC04", Message: "closed account"}, payment.StatusFailed,
+			`<div class="flash error" role="status" id="flash">The payment network refused the payment (AC04: closed account): the payment is failed.</div>`},
+		{"settled", payment.RailReceipt{Settled: true, Reference: "BANK-1"}, nil, payment.StatusSettled,
+			`id="flash">Payment sent and settled.</div>`},
+		{"accepted", payment.RailReceipt{Reference: "BANK-1"}, nil, payment.StatusProcessing,
+			`id="flash">Payment sent for processing.</div>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rail := &paymenttest.Rail{Script: func(payment.Payment, int) (payment.RailReceipt, error) { return tc.receipt, tc.err }}
+			store := memory.New()
+			env := paymenttest.NewEnv(t, store, paymenttest.WithServiceOptions(payment.Options{
+				Rails: map[payment.Method]payment.Rail{payment.MethodBankTransfer: rail}}))
+			e := &testEnv{Env: env, store: store}
+			e.writer = e.key(t, "writer-key", payment.ScopeReadWrite)
+			e.handler = dashboard.New(env.Service, store, dashboard.Options{Clock: env.Clock})
+			e.server = httptest.NewServer(e.handler)
+			t.Cleanup(e.server.Close)
+			c := newClient(t, e)
+			c.signIn(e.writer)
+			p := env.MustCreate(t)
+			code, body := c.post("/payments/"+string(p.ID)+"/submit", nil)
+			require.Equal(t, http.StatusOK, code, body)
+			assert.Contains(t, body, tc.want)
+			assert.Contains(t, body, `id="status">`+string(tc.status)+`<`)
+			got, err := env.Service.Get(context.Background(), env.Workspace.ID, p.ID)
+			require.NoError(t, err)
+			assert.Equal(t, tc.status, got.Status)
+		})
+	}
+}

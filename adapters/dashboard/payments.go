@@ -396,6 +396,23 @@ func (h *Handler) paymentAction(w http.ResponseWriter, r *http.Request, s *sessi
 				code+"; it will be tried again.")
 			return
 		}
+		// The rail answers at once: a permanent refusal fails the payment, a synchronous settlement
+		// settles it; Submit returns it so, without an error.
+		switch {
+		case err != nil:
+		case p.Status == payment.StatusFailed:
+			why := p.FailureCode
+			if p.FailureReason != "" {
+				why = strings.TrimPrefix(why+": "+p.FailureReason, ": ")
+			}
+			if why != "" {
+				why = " (" + why + ")"
+			}
+			h.redirectError(w, r, s, back, "The payment network refused the payment"+why+": the payment is failed.")
+			return
+		case p.Status == payment.StatusSettled:
+			done = "Payment sent and settled."
+		}
 	case "cancel":
 		reason := strings.TrimSpace(r.PostFormValue("reason"))
 		reason = clip(reason, 200) // the form's maxlength
