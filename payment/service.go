@@ -298,6 +298,7 @@ func (s *Service) Published(ctx context.Context, events ...Event) {
 }
 
 func (s *Service) replay(ctx context.Context, ws WorkspaceID, req *Request) (Payment, error) {
+	ws, _ = lookupWorkspace(ws) // as PrepareTo stored it: the ULID in upper case
 	old, err := s.store.GetPaymentByKey(ctx, ws, req.IdempotencyKey)
 	if err != nil {
 		return Payment{}, err

@@ -725,3 +725,34 @@ func TestFailWithoutMessageGivesTheCodeAsReason(t *testing.T) {
 		assert.Equal(t, tc.reason, h[len(h)-1].Reason)
 	}
 }
+
+// loseCreateRace is a store on which the next CreatePayment finds the payment written by a
+// concurrent Create with the same idempotency key: it stores the change and answers ErrDuplicate.
+type loseCreateRace struct {
+	payment.Store
+	armed bool
+}
+
+func (s *loseCreateRace) CreatePayment(ctx context.Context, c payment.Change) error {
+	if err := s.Store.CreatePayment(ctx, c); err != nil || !s.armed {
+		return err
+	}
+	s.armed = false
+	return payment.ErrDuplicate
+}
+
+// TestCreateLosingKeyRaceWithLowerCaseWorkspaceReturnsTheWinner: a Create that loses the race for its
+// idempotency key returns the payment the winner stored, also when the workspace id's ULID is in lower
+// case; it answered "payment: not found", looking the key up under the id as given.
+func TestCreateLosingKeyRaceWithLowerCaseWorkspaceReturnsTheWinner(t *testing.T) {
+	store := &loseCreateRace{Store: memory.New()}
+	env := paymenttest.NewEnv(t, store)
+	store.armed = true
+	ws := payment.WorkspaceID(strings.ToLower(string(env.Workspace.ID)))
+	p, err := env.Service.Create(context.Background(), ws, env.Request(func(r *payment.Request) { r.IdempotencyKey = "inv-42" }))
+	require.NoError(t, err)
+	got, err := env.Service.Get(context.Background(), env.Workspace.ID, p.ID)
+	require.NoError(t, err)
+	require.Equal(t, got.ID, p.ID)
+	require.Equal(t, env.Workspace.ID, p.Workspace)
+}
