@@ -36,9 +36,11 @@ func Submit(ctx context.Context, svc *payment.Service, ws payment.WorkspaceID, r
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := svc.Workspace(ctx, ws); err != nil {
+	w, err := svc.Workspace(ctx, ws)
+	if err != nil {
 		return nil, err
 	}
+	ws = w.ID // as stored: the service takes its ULID in either case, the store only as stored
 	s := &submission{svc: svc, ws: ws, opts: opts,
 		reqs: reqs, items: make([]work, len(reqs)), changes: getChanges(len(reqs))}
 	defer putChanges(s.changes)

@@ -691,3 +691,29 @@ func TestSubmitRetryKeyedBatchOfOwnKeys(t *testing.T) {
 	}
 	assert.Equal(t, 10, countAll(t, ts, e.Workspace.ID))
 }
+
+// TestSubmitRetryWithLowerCaseWorkspaceReplays: a keyed batch run again with the workspace id's ULID
+// in lower case (the service takes either case) replays the first run's payments. Every item failed
+// as a reused key: the earlier attempt's payments were looked up under the id as given, which the
+// store does not know.
+func TestSubmitRetryWithLowerCaseWorkspaceReplays(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			e := paymenttest.NewEnv(t, st.new())
+			ws := payment.WorkspaceID(strings.ToLower(string(e.Workspace.ID)))
+			reqs := requests(e, 3)
+			first, err := batch.Submit(ctx, e.Service, ws, reqs, batch.Options{IdempotencyKey: "run-1"})
+			require.NoError(t, err)
+			require.Equal(t, 3, first.Count(batch.ItemCreated))
+			again, err := batch.Submit(ctx, e.Service, ws, reqs, batch.Options{IdempotencyKey: "run-1"})
+			require.NoError(t, err)
+			assert.Equal(t, first.BatchID, again.BatchID)
+			for i, it := range again.Items {
+				require.NoError(t, it.Err, "item %d", i)
+				assert.True(t, it.Replayed, "item %d", i)
+				assert.Equal(t, first.Items[i].Payment.ID, it.Payment.ID)
+				assert.Equal(t, e.Workspace.ID, it.Payment.Workspace)
+			}
+		})
+	}
+}
