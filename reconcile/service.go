@@ -107,10 +107,14 @@ func (s *Service) CreateRun(ctx context.Context, ws payment.WorkspaceID, req Run
 	if err := (&Options{DateWindow: req.DateWindow}).validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := s.payments.GetAccount(ctx, ws, req.Account); err != nil {
-		if !errors.Is(err, payment.ErrNotFound) {
-			return Run{}, err
-		}
+	switch acct, err := s.payments.GetAccount(ctx, ws, req.Account); {
+	case err == nil:
+		// The ids as stored: the payment service takes their ULIDs in either case, the run store and
+		// the run's matching only as stored.
+		ws, req.Account = acct.Workspace, acct.ID
+	case !errors.Is(err, payment.ErrNotFound):
+		return Run{}, err
+	default:
 		bad("account", "no account "+strconv.Quote(string(req.Account))+" in this workspace")
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -1201,3 +1201,28 @@ func TestRunHistoryTimesNeverGoBack(t *testing.T) {
 	assert.Equal(t, run.CreatedAt, run.FinalizedAt)
 	assert.Equal(t, run.CreatedAt, run.UpdatedAt)
 }
+
+// TestCreateRunWithLowerCaseIDsKeepsThemAsStored: a run created with the workspace and account ids'
+// ULIDs in lower case (the payment service takes either case) is the account's run: it is refused
+// where it overlaps an open run, and it keeps the ids as stored. It was created beside the open run,
+// under ids no other run, payment or page of the workspace has.
+func TestCreateRunWithLowerCaseIDsKeepsThemAsStored(t *testing.T) {
+	f := newFixture(t)
+	_, _, run := f.twoMatched(payment.StatusProcessing, payment.StatusSettled) // January, open
+	ws := payment.WorkspaceID(strings.ToLower(string(f.ws)))
+	acct := payment.AccountID(strings.ToLower(string(f.env.Own.ID)))
+	_, err := f.svc.CreateRun(f.ctx, ws, reconcile.RunRequest{Account: acct,
+		From: payment.MustDate("2026-01-15"), To: payment.MustDate("2026-02-15")}, "b")
+	var ov *reconcile.RunOverlapError
+	require.ErrorAs(t, err, &ov)
+	assert.Equal(t, run.ID, ov.Run)
+
+	march, err := f.svc.CreateRun(f.ctx, ws, reconcile.RunRequest{Account: acct,
+		From: payment.MustDate("2026-03-01"), To: payment.MustDate("2026-03-31")}, "b")
+	require.NoError(t, err)
+	assert.Equal(t, f.ws, march.Workspace)
+	assert.Equal(t, f.env.Own.ID, march.Account)
+	got, err := f.svc.GetRun(f.ctx, f.ws, march.ID)
+	require.NoError(t, err)
+	assert.Equal(t, march.ID, got.ID)
+}
