@@ -175,6 +175,14 @@ func (s *Service) Map(ctx context.Context, ws payment.WorkspaceID, id RunID, fin
 	if err := errors.Join(errs...); err != nil {
 		return Run{}, err
 	}
+	// The ids as stored (payment.ParseID: either case of a ULID is one id), so that the same payment
+	// in another case is not a second one, nor one that no other entry holds.
+	ids = slices.Clone(ids)
+	for i, pid := range ids {
+		if p, err := payment.ParseID(string(pid)); err == nil {
+			ids[i] = p
+		}
+	}
 	return s.review(ctx, ws, id, fingerprint, ActionMap, []DecisionState{StateUnmatched, StateAnomaly, StateProposed},
 		func(run *Run, re *RunEntry, now time.Time) (RunEvent, error) {
 			acct, err := s.payments.GetAccount(ctx, ws, run.Account)

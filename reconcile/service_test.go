@@ -1226,3 +1226,31 @@ func TestCreateRunWithLowerCaseIDsKeepsThemAsStored(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, march.ID, got.ID)
 }
+
+// TestMapTakesPaymentIDsInEitherCase: Map takes a payment id's ULID in either case as the one
+// payment (payment.ParseID) and keeps it as stored: a payment another entry holds is refused in lower
+// case too, as is one named twice in two cases. The lower-case id of a held payment was mapped, and
+// the payment was matched with two entries.
+func TestMapTakesPaymentIDsInEitherCase(t *testing.T) {
+	f := newFixture(t)
+	held := f.pay(payment.StatusSettled, "INV-1")
+	free := f.pay(payment.StatusSettled, "INV-9", func(r *payment.Request) { r.Amount = 60000 })
+	run := f.newRun()
+	run, _, err := f.svc.Import(f.ctx, f.ws, run.ID, []reconcile.Statement{f.statement(
+		entry("line 1", "INV-1"), entry("line 2", "havale", func(e *reconcile.Entry) { e.Amount = 120000; e.ValueDate = payment.MustDate("2026-01-20") }))}, "a")
+	require.NoError(t, err)
+	require.Equal(t, reconcile.StateMatched, decisionOf(t, run, "line 1").State)
+	fp := fingerprint(t, run, "line 2")
+	lower := func(id payment.ID) payment.ID { return payment.ID(strings.ToLower(string(id))) }
+
+	_, err = f.svc.Map(f.ctx, f.ws, run.ID, fp, []payment.ID{lower(held.ID)}, "mehmet", "")
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	assert.ErrorContains(t, err, "already matched with entry line 1")
+	_, err = f.svc.Map(f.ctx, f.ws, run.ID, fp, []payment.ID{free.ID, lower(free.ID)}, "mehmet", "")
+	require.ErrorIs(t, err, payment.ErrInvalid)
+	assert.ErrorContains(t, err, "named twice")
+
+	run, err = f.svc.Map(f.ctx, f.ws, run.ID, fp, []payment.ID{lower(free.ID)}, "mehmet", "")
+	require.NoError(t, err)
+	assert.Equal(t, []payment.ID{free.ID}, decisionOf(t, run, "line 2").PaymentIDs)
+}
