@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,7 +99,8 @@ func parseWorkspaceID(s string) (payment.WorkspaceID, error) {
 		!payment.ValidULID(s[len(payment.PrefixWorkspace):]) {
 		return "", usagef("--workspace %q is not a workspace id (ws_ followed by a ULID)", s)
 	}
-	return payment.WorkspaceID(s), nil
+	// As stored: a ULID is one id in either case, and a lower-case one must not be another workspace.
+	return payment.WorkspaceID(payment.PrefixWorkspace + strings.ToUpper(s[len(payment.PrefixWorkspace):])), nil
 }
 
 func (c *cli) json() bool { return c.output == "json" }

@@ -4,10 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orkesta/orkesta/payment"
 )
 
 // TestMissingDatabase: a database command on a SQLite file that does not exist (a mistyped --db or
@@ -107,4 +110,23 @@ func TestInMemoryDatabase(t *testing.T) {
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "STATUS")
 	assert.Contains(t, r.stderr, "created workspace "+defaultWorkspace+" in :memory:")
+}
+
+// TestWorkspaceInLowerCaseIsTheWorkspace: --workspace with the ULID in lower case is the workspace
+// stored in upper case: accounts create works in it and creates no other. It created a second,
+// empty workspace under the lower-case id and said so.
+func TestWorkspaceInLowerCaseIsTheWorkspace(t *testing.T) {
+	h := newHarness(t)
+	const ws = "ws_01KF0E44M000000000000000AB"
+	_, _, err := ensureWorkspace(t.Context(), h.store, ws, payment.PlanGrowth, payment.ApprovalNone, h.clock.Now())
+	require.NoError(t, err)
+	lower := "ws_" + strings.ToLower(ws[3:])
+	r := h.run("--workspace", lower, "accounts", "create", "--name", "Operating TRY", "--currency", "TRY")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Empty(t, r.stderr, "the workspace is there")
+	_, err = h.store.GetWorkspace(t.Context(), payment.WorkspaceID(lower))
+	assert.ErrorIs(t, err, payment.ErrNotFound, "no second workspace")
+	accts, err := h.store.ListAccounts(t.Context(), ws)
+	require.NoError(t, err)
+	require.Len(t, accts, 1)
 }
