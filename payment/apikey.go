@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
+	"errors"
 	"time"
 )
 
@@ -38,6 +39,30 @@ func (s Scope) Valid() bool { return s.rank() > 0 }
 // scope (a typo) is allowed to no key.
 func (s Scope) Allows(need Scope) bool {
 	return s.rank() > 0 && need.rank() > 0 && s.rank() >= need.rank()
+}
+
+// CheckKeyTime refuses a time outside the years 0001 to 9999 in UTC, which RFC 3339 (the API's JSON)
+// cannot write and the SQLite store cannot read back: every store refuses to keep such a key time.
+// The problem is a *ValidationError of the field given.
+func CheckKeyTime(field string, t time.Time) error {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return &ValidationError{Field: field, Reason: "must be between years 0001 and 9999 in UTC, not " + t.UTC().Format(time.RFC3339)}
+	}
+	return nil
+}
+
+// CheckKeyTimes is CheckKeyTime for a key's times: created_at, and expires_at and revoked_at when set.
+func (k *APIKey) CheckKeyTimes() error {
+	errs := []error{CheckKeyTime("created_at", k.CreatedAt)}
+	for _, t := range []struct {
+		field string
+		at    time.Time
+	}{{"expires_at", k.ExpiresAt}, {"revoked_at", k.RevokedAt}} {
+		if !t.at.IsZero() {
+			errs = append(errs, CheckKeyTime(t.field, t.at))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // APIKey is a workspace's API key. Only a hash of the secret is stored.

@@ -5,7 +5,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -434,8 +433,7 @@ func (l *eventLog) prune(upTo int64, before time.Time, limit int) int {
 // CreateAPIKey implements payment.KeyStore. A time after the year 9999 in UTC is ErrInvalid, as on
 // the SQL stores.
 func (s *Store) CreateAPIKey(_ context.Context, k payment.APIKey) error {
-	if err := errors.Join(checkTime("created_at", k.CreatedAt), checkOptionalTime("expires_at", k.ExpiresAt),
-		checkOptionalTime("revoked_at", k.RevokedAt)); err != nil {
+	if err := k.CheckKeyTimes(); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -484,7 +482,7 @@ func (s *Store) ListAPIKeys(_ context.Context, ws payment.WorkspaceID) ([]paymen
 
 // RevokeAPIKey implements payment.KeyStore.
 func (s *Store) RevokeAPIKey(_ context.Context, ws payment.WorkspaceID, id string, at time.Time) error {
-	if err := checkTime("revoked_at", at); err != nil {
+	if err := payment.CheckKeyTime("revoked_at", at); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -499,21 +497,4 @@ func (s *Store) RevokeAPIKey(_ context.Context, ws payment.WorkspaceID, id strin
 		}
 	}
 	return payment.ErrNotFound
-}
-
-// checkTime refuses a time outside the years 0001 to 9999 in UTC, which RFC 3339 cannot write and
-// the SQLite store cannot keep.
-func checkTime(field string, t time.Time) error {
-	if y := t.UTC().Year(); y < 1 || y > 9999 {
-		return &payment.ValidationError{Field: field, Reason: "must be between years 0001 and 9999 in UTC, not " + t.UTC().Format(time.RFC3339)}
-	}
-	return nil
-}
-
-// checkOptionalTime is checkTime for a time whose zero value means none.
-func checkOptionalTime(field string, t time.Time) error {
-	if t.IsZero() {
-		return nil
-	}
-	return checkTime(field, t)
 }

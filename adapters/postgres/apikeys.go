@@ -16,8 +16,7 @@ import (
 // or hash is ErrDuplicate. A time after the year 9999 in UTC is ErrInvalid, as on the other stores:
 // RFC 3339, and so the API's JSON, cannot write it, nor SQLite store it.
 func (s *Store) CreateAPIKey(ctx context.Context, k payment.APIKey) error {
-	if err := errors.Join(checkTime("created_at", k.CreatedAt), checkOptionalTime("expires_at", k.ExpiresAt),
-		checkOptionalTime("revoked_at", k.RevokedAt)); err != nil {
+	if err := k.CheckKeyTimes(); err != nil {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys
@@ -67,7 +66,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, ws payment.WorkspaceID) ([]paym
 // An id that is not UTF-8 text or holds a NUL byte (a path segment such as %FF) names no key:
 // ErrNotFound, as on the other stores, where PostgreSQL would refuse the query.
 func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id string, at time.Time) error {
-	if err := checkTime("revoked_at", at); err != nil {
+	if err := payment.CheckKeyTime("revoked_at", at); err != nil {
 		return err
 	}
 	if cannotHold(id) {
@@ -82,20 +81,4 @@ func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id str
 		return fmt.Errorf("%w: api key %s", payment.ErrNotFound, id)
 	}
 	return nil
-}
-
-// checkTime refuses a time outside the years 0001 to 9999 in UTC, which RFC 3339 cannot write.
-func checkTime(field string, t time.Time) error {
-	if y := t.UTC().Year(); y < 1 || y > 9999 {
-		return &payment.ValidationError{Field: field, Reason: "must be between years 0001 and 9999 in UTC, not " + t.UTC().Format(time.RFC3339)}
-	}
-	return nil
-}
-
-// checkOptionalTime is checkTime for a time whose zero value means none.
-func checkOptionalTime(field string, t time.Time) error {
-	if t.IsZero() {
-		return nil
-	}
-	return checkTime(field, t)
 }

@@ -14,8 +14,7 @@ import (
 // or hash is ErrDuplicate. A time the store cannot hold (after the year 9999 in UTC) is ErrInvalid: the
 // key would be stored, and neither it nor the workspace's list of keys could be read again.
 func (s *Store) CreateAPIKey(ctx context.Context, k payment.APIKey) error {
-	if err := errors.Join(checkTime("created_at", k.CreatedAt), checkOptionalTime("expires_at", k.ExpiresAt),
-		checkOptionalTime("revoked_at", k.RevokedAt)); err != nil {
+	if err := k.CheckKeyTimes(); err != nil {
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, q querier) error {
@@ -78,7 +77,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, ws payment.WorkspaceID) ([]paym
 
 // RevokeAPIKey implements payment.KeyStore. Revoking a revoked key keeps the first revocation time.
 func (s *Store) RevokeAPIKey(ctx context.Context, ws payment.WorkspaceID, id string, at time.Time) error {
-	if err := checkTime("revoked_at", at); err != nil {
+	if err := payment.CheckKeyTime("revoked_at", at); err != nil {
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, q querier) error {

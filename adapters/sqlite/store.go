@@ -189,29 +189,12 @@ func formatBound(t time.Time) string {
 	return formatTime(t)
 }
 
-// checkTime refuses a time the stored form cannot hold (a year after 9999 in UTC, or before 1): it
-// would be stored, but every read of its row would fail.
-func checkTime(field string, t time.Time) error {
-	if y := t.UTC().Year(); y < 1 || y > 9999 {
-		return &payment.ValidationError{Field: field, Reason: "must be between years 0001 and 9999 in UTC, not " + t.UTC().Format(time.RFC3339)}
-	}
-	return nil
-}
-
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("sqlite: stored time %q: %w", s, err)
 	}
 	return t.UTC(), nil
-}
-
-// checkOptionalTime is checkTime for a time whose zero value means none (stored as NULL).
-func checkOptionalTime(field string, t time.Time) error {
-	if t.IsZero() {
-		return nil
-	}
-	return checkTime(field, t)
 }
 
 // nullTime stores the zero time as NULL (optional times: expiry, revocation).
