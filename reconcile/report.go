@@ -344,3 +344,14 @@ func cloneNil[T any](s []T) []T {
 	}
 	return append([]T(nil), s...)
 }
+
+// PercentText writes a match rate as a person reads it, with one decimal. all says whether everything
+// is matched: a rate of less than everything never reads 100.0% (19,999 of 20,000 entries is 99.9%,
+// not a rounded-up 100.0% beside an unmatched entry).
+func PercentText(rate float64, all bool) string {
+	s := strconv.FormatFloat(rate*100, 'f', 1, 64)
+	if s == "100.0" && !all {
+		s = "99.9"
+	}
+	return s + "%"
+}

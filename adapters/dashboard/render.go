@@ -12,6 +12,7 @@ import (
 
 	"github.com/orkesta/orkesta/fsm"
 	"github.com/orkesta/orkesta/payment"
+	"github.com/orkesta/orkesta/reconcile"
 )
 
 // page is what every template gets.
@@ -51,16 +52,9 @@ var funcs = template.FuncMap{
 	"method":    methodLabel,
 }
 
-// percent writes a match rate with one decimal. A rate below 1 never reads 100.0% (19,999 of 20,000
-// entries is 99.9%, not a rounded-up 100.0% beside an unmatched entry): reconcile.Summary's rates
-// are 1 only when everything matched.
-func percent(f float64) string {
-	s := strconv.FormatFloat(f*100, 'f', 1, 64)
-	if s == "100.0" && f < 1 {
-		s = "99.9"
-	}
-	return s + "%"
-}
+// percent writes a match rate as reconcile.PercentText does: reconcile.Summary's rates are 1 only
+// when everything matched.
+func percent(f float64) string { return reconcile.PercentText(f, f >= 1) }
 
 // methodLabel is a method's name in the docs' words.
 func methodLabel(m payment.Method) string {

@@ -250,16 +250,6 @@ func writeReport(path, format string, src reconcile.ReportSource) error {
 	})
 }
 
-// percent writes a rate with one decimal; a rate of something less than everything never reads
-// 100.0% (9,999 of 10,000 entries are 99.9%, not a rounded-up 100.0% beside an unmatched entry).
-func percent(f float64, all bool) string {
-	s := strconv.FormatFloat(f*100, 'f', 1, 64)
-	if s == "100.0" && !all {
-		s = "99.9"
-	}
-	return s + "%"
-}
-
 // allAmount reports whether every entry's money is matched, in every currency.
 func allAmount(s *reconcile.Summary) bool {
 	for _, c := range s.Currencies {
@@ -279,8 +269,8 @@ func printSummary(w io.Writer, s *reconcile.Summary, out string) error {
 		"unmatched entries", strconv.Itoa(s.UnmatchedEntries),
 		"unmatched payments", strconv.Itoa(s.UnmatchedPayments),
 		"anomalies", strconv.Itoa(s.Anomalies),
-		"match rate", percent(s.MatchRate, s.Exact+s.Fuzzy == s.Entries) + " of entries, " +
-			percent(s.MatchRateAmount, allAmount(s)) + " of the amount",
+		"match rate", reconcile.PercentText(s.MatchRate, s.Exact+s.Fuzzy == s.Entries) + " of entries, " +
+			reconcile.PercentText(s.MatchRateAmount, allAmount(s)) + " of the amount",
 	}
 	for _, cs := range s.Currencies {
 		pairs = append(pairs, "  "+string(cs.Currency), fmt.Sprintf("%d of %s, %s of %s matched", cs.Matched, count(cs.Entries, "entry", "entries"),
